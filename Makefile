@@ -1,0 +1,93 @@
+# vyrec: build, test, install.  `make demo` builds and runs a sample,
+# `make check` runs every test.  Missing Debian packages are installed by
+# `make deps` (as root) or named with the exact apt-get line.
+PREFIX  ?= /usr/local
+CC      ?= cc
+CXX     ?= c++
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+XCFLAGS  = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
+           -Wno-missing-field-initializers -Iinclude -Isrc -Ibuild
+CXXFLAGS ?= $(OPT) -g
+LDLIBS   = -lyaml -lSPIRV-Tools-opt -lSPIRV-Tools -lglslang \
+           -lMachineIndependent -lOSDependent -lGenericCodeGen -lSPIRV \
+           -lglslang-default-resource-limits -lstdc++ -lm -ldl -lpthread
+B        = build
+
+DEB_PKGS = libyaml-dev spirv-tools spirv-headers glslang-dev glslang-tools \
+           libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers
+
+CLI_SRCS = src/main.c $(wildcard src/cmd_*.c)
+LIB_SRCS = $(filter-out $(CLI_SRCS),$(wildcard src/*.c)) \
+           $(wildcard emitters/*.c) $(wildcard launchers/*.c)
+LIB_CXX  = $(wildcard src/*.cpp emitters/*.cpp)
+LIB_OBJS = $(LIB_SRCS:%.c=$(B)/%.o) $(LIB_CXX:%.cpp=$(B)/%.o) $(B)/templates.o
+CLI_OBJS = $(CLI_SRCS:%.c=$(B)/%.o)
+TEMPLATES = $(shell find templates -type f 2>/dev/null | LC_ALL=C sort)
+
+all: deps-ok vyrec
+
+vyrec: $(CLI_OBJS) $(B)/libvyrec.a
+	$(CXX) $(LDFLAGS) -o $@ $(CLI_OBJS) $(B)/libvyrec.a $(LDLIBS)
+
+$(B)/libvyrec.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/%.o: %.c include/vyrec.h include/vyrec_ops.def $(wildcard src/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(XCFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) -Iinclude -Isrc $(CXXFLAGS) -c -o $@ $<
+
+# Templates are embedded so vyrec works from any directory.
+$(B)/templates.c: tools/embed.sh $(TEMPLATES)
+	@mkdir -p $(B)
+	sh tools/embed.sh templates > $@.tmp && mv $@.tmp $@
+
+$(B)/templates.o: $(B)/templates.c
+	$(CC) $(XCFLAGS) $(CFLAGS) -c -o $@ $<
+
+# deps-ok is a stamp: the headers we need exist, else install or say how.
+deps-ok:
+	@sh tools/deps.sh $(DEB_PKGS)
+
+deps:
+	@VYREC_INSTALL=1 sh tools/deps.sh $(DEB_PKGS)
+
+demo: all
+	./vyrec check samples/saxpy.yaml
+	./vyrec run samples/saxpy.yaml --backend reference --param a=2 --param n=8 \
+	    --in x=iota --in y=const:1 --print y
+
+check: all
+	sh tests/run.sh
+
+check-asan:
+	$(MAKE) B=build-asan OPT="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	    LDFLAGS="-fsanitize=address,undefined" vyrec-asan
+	VYREC=./vyrec-asan ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 sh tests/run.sh
+
+vyrec-asan: $(CLI_OBJS) $(B)/libvyrec.a
+	$(CXX) $(LDFLAGS) -o $@ $(CLI_OBJS) $(B)/libvyrec.a $(LDLIBS)
+
+fuzz:
+	sh tests/fuzz/build.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
+	    $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/vyrec
+	install -m 755 vyrec $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(B)/libvyrec.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 include/vyrec.h include/vyrec_ops.def $(DESTDIR)$(PREFIX)/include/
+	install -m 644 man/vyrec.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 man/vyrec-program.5 man/vyrec-dialect.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	cp -R templates $(DESTDIR)$(PREFIX)/share/vyrec/
+
+clean:
+	rm -rf build build-asan vyrec vyrec-asan tests/out
+
+.PHONY: all deps deps-ok demo check check-asan fuzz install clean

@@ -1,0 +1,580 @@
+/*
+ * vyrec.h: the public interface of libvyrec, the compiler as a library.
+ *
+ * One section per stage, in pipeline order, so this header is the table of
+ * contents of src/:
+ *
+ *   prog.yaml --vy_load--> AST --vy_resolve--> typed IR --vy_optimize--> IR
+ *     --vy_aot_emitter--> bytes      --vy_backend--> results
+ *
+ * The AST and the typed IR are the same structures: the loader builds them
+ * with unresolved names (VY_E_NAME, VY_E_CALL, VY_E_INDEX, VY_E_OP with only
+ * a name), the resolver rewrites them in place into resolved, typed nodes
+ * and inlines composite ops, so emitters only ever see VY_E_CONST,
+ * VY_E_PARAM, VY_E_LOCAL, VY_E_BUILTIN, VY_E_LEN, VY_E_LOAD and VY_E_OP
+ * whose op is an intrinsic (op->code < VY_OP_COUNT).
+ */
+#ifndef VYREC_H
+#define VYREC_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define VY_VERSION "0.1.0"
+
+/* Limits of SPEC §8 and §1. */
+#define VY_MAX_FILE        (16u << 20)
+#define VY_MAX_DEPTH       128
+#define VY_MAX_STMTS       100000
+#define VY_MAX_IO          64        /* buffers + params */
+#define VY_MAX_PARAMS      32        /* push-constant words */
+#define VY_MAX_EXPR        (64u << 10)
+#define VY_MAX_SHARED      32768     /* bytes */
+#define VY_MAX_WG          1024
+#define VY_MAX_BINDING     31
+#define VY_MAX_ERRORS      20
+
+/* ---- arena.c: one arena per compilation ---- */
+
+struct vy_arena;
+
+struct vy_arena *vy_arena_new(void);
+void vy_arena_free(struct vy_arena *a);
+/* Zeroed memory that lives until vy_arena_free. Never returns NULL. */
+void *vy_alloc(struct vy_arena *a, size_t n);
+char *vy_strndup(struct vy_arena *a, const char *s, size_t n);
+char *vy_strdup(struct vy_arena *a, const char *s);
+char *vy_fmt(struct vy_arena *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ---- buf.c: growable byte buffers, files ---- */
+
+struct vy_buf {
+	unsigned char *data;
+	size_t len, cap;
+};
+
+void vy_buf_put(struct vy_buf *b, const void *p, size_t n);
+void vy_buf_puts(struct vy_buf *b, const char *s);
+void vy_buf_printf(struct vy_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void vy_buf_u32(struct vy_buf *b, uint32_t w);   /* little-endian */
+void vy_buf_free(struct vy_buf *b);
+/* Heap copy of the contents with a terminating NUL (caller frees). */
+char *vy_buf_cstr(const struct vy_buf *b);
+/* malloc'd printf; the error-message currency between modules. */
+char *vy_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Read a whole file (or "-" for stdin); NULL and *err (malloc'd) on
+ * failure or when it is larger than limit bytes. */
+char *vy_read_file(const char *path, size_t *len, size_t limit, char **err);
+/* Write through a temporary file and rename, so a failure leaves no partial
+ * file; "-" writes standard output. 0 on success. */
+int vy_write_file(const char *path, const void *p, size_t n, char **err);
+
+/* ---- diag.c: diagnostics are data; one place prints them ---- */
+
+struct vy_source {
+	const char *path;   /* as the user named it */
+	const char *text;   /* whole file, NUL-terminated */
+	size_t len;
+};
+
+struct vy_loc {
+	const struct vy_source *src;  /* NULL: no location */
+	int line, col;                /* 1-based; col counts bytes */
+	int len;                      /* caret width, >= 1 */
+};
+
+enum vy_severity { VY_ERROR, VY_WARNING, VY_NOTE };
+
+struct vy_diag {
+	enum vy_severity sev;
+	struct vy_loc loc;
+	char *msg;     /* lowercase, no final full stop */
+	char *fix;     /* NULL or the text after "Fix: " */
+};
+
+struct vy_diags {
+	struct vy_diag *v;
+	int n, cap;
+	int nerrors;   /* all errors, also those past VY_MAX_ERRORS not kept */
+};
+
+void vy_error(struct vy_diags *d, struct vy_loc loc, const char *fix,
+	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void vy_warn(struct vy_diags *d, struct vy_loc loc, const char *fix,
+	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+enum vy_diag_format { VY_DIAG_TEXT, VY_DIAG_JSON };
+void vy_diags_print(const struct vy_diags *d, FILE *f, enum vy_diag_format fmt,
+		    bool color);
+void vy_diags_free(struct vy_diags *d);
+/* Whether colour should be used on stream f (a terminal, no NO_COLOR). */
+bool vy_use_color(FILE *f);
+/* An internal invariant broke: print file:line and exit 70. */
+_Noreturn void vy_bug_at(const char *file, int line, const char *fmt, ...);
+#define vy_bug(...) vy_bug_at(__FILE__, __LINE__, __VA_ARGS__)
+
+/* Exit codes of SPEC §6. */
+enum {
+	VY_EXIT_OK = 0, VY_EXIT_PROGRAM = 1, VY_EXIT_USAGE = 2,
+	VY_EXIT_BACKEND = 3, VY_EXIT_MISMATCH = 4, VY_EXIT_INTERNAL = 70
+};
+
+/* ---- types ---- */
+
+enum vy_type {
+	VY_VOID, VY_BOOL, VY_U32, VY_I32, VY_F32,
+	VY_ABSINT, VY_ABSFLOAT   /* abstract literals, before resolution */
+};
+
+const char *vy_type_name(enum vy_type t);
+/* Parse "u32" "i32" "f32" "bool"; reserved names return VY_VOID and set
+ * *reserved. */
+enum vy_type vy_type_parse(const char *s, size_t n, bool *reserved);
+
+/* ---- ops (vyrec_ops.def) ---- */
+
+enum vy_opcode {
+#define VY_OP(e, d, n, sig, res, ulp, abs) VY_OP_##e,
+#include "vyrec_ops.def"
+#undef VY_OP
+	VY_OP_COUNT
+};
+
+enum vy_category { VY_INTRINSIC, VY_COMPOSITE, VY_EXTERN };
+
+/* Targets that lower an op (bit set). */
+enum { VY_TGT_SPV = 1, VY_TGT_PTX = 2, VY_TGT_GLSL = 4, VY_TGT_REF = 8,
+       VY_TGT_ALL = 15 };
+
+struct vy_opparam {
+	const char *name;
+	const char *cls;     /* "u32" "int" "num" "int'" "&int" ... */
+	enum vy_type type;   /* extern ops: the declared concrete type */
+};
+
+struct vy_expr;
+
+struct vy_opdef {
+	const char *id;          /* "math.fma" */
+	const char *dialect;     /* "math" */
+	const char *name;        /* "fma" */
+	const char *registrant;  /* "builtin" or the dialect file path */
+	enum vy_category cat;
+	enum vy_opcode code;     /* intrinsics; VY_OP_COUNT otherwise */
+	int nparams;
+	const struct vy_opparam *params;
+	const char *result;      /* result rule, see vyrec_ops.def */
+	enum vy_type ret;        /* extern ops: declared result type */
+	double ulp, abs;
+	unsigned targets;
+	/* composite/extern: let bindings then body, over the params */
+	int nlets;
+	const char **let_names;
+	struct vy_expr **lets;
+	struct vy_expr *body;
+	struct vy_loc loc;       /* where an extern op is defined */
+	const char *signature;   /* printable signature */
+};
+
+/* The built-in opdef of an intrinsic (thread-safe, built on first use). */
+const struct vy_opdef *vy_builtin_op(enum vy_opcode code);
+
+/* ---- registry.c: the dialect registry (SPEC §2.2) ---- */
+
+/* An immutable snapshot: built once, then only read. */
+struct vy_registry;
+
+/* Build a snapshot over defs (pointers must outlive it). A duplicate id
+ * fails with SPEC §2.2's message in *err (malloc'd). */
+struct vy_registry *vy_registry_build(const struct vy_opdef *const *defs,
+				      int n, char **err);
+void vy_registry_free(struct vy_registry *r);
+/* The frozen snapshot of core, math and atomic, built on first use. */
+const struct vy_registry *vy_registry_builtin(void);
+const struct vy_opdef *vy_registry_lookup(const struct vy_registry *r,
+					  const char *id);
+int vy_registry_count(const struct vy_registry *r);
+/* The i-th op in id order. */
+const struct vy_opdef *vy_registry_at(const struct vy_registry *r, int i);
+/* The process-wide current snapshot: a lock-free acquire load. Readers may
+ * keep using the pointer they got for as long as they like: installed
+ * snapshots are retired, never freed, until vy_registry_shutdown. */
+const struct vy_registry *vy_registry_current(void);
+/* Atomically make r the current snapshot (ownership passes to vyrec). */
+void vy_registry_install(struct vy_registry *r);
+void vy_registry_shutdown(void);
+/* Closest id to a misspelt one, for did-you-mean; NULL if none is close. */
+const char *vy_registry_suggest(const struct vy_registry *r, const char *id);
+
+/* ---- IR ---- */
+
+enum vy_space { VY_SPACE_BUFFER, VY_SPACE_SHARED };
+enum vy_builtin { VY_B_GID, VY_B_LID, VY_B_WGID, VY_B_WGSIZE, VY_B_NWG };
+enum vy_access { VY_READ_ONLY, VY_WRITE_ONLY, VY_READ_WRITE };
+
+enum vy_expr_kind {
+	/* parser output, gone after vy_resolve */
+	VY_E_NAME,     /* name */
+	VY_E_CALL,     /* name(args); casts f32(x); bitcast<T>(x) sets cast_to */
+	VY_E_INDEX,    /* name[args[0]] */
+	VY_E_MEMBER,   /* name.member: gid.x (name="gid", member="x") */
+	/* resolved */
+	VY_E_CONST,    /* literal */
+	VY_E_PARAM,    /* params[index] */
+	VY_E_LOCAL,    /* locals[index] */
+	VY_E_BUILTIN,  /* builtin index (enum vy_builtin), axis 0..2 */
+	VY_E_LEN,      /* element count of buffers[index] */
+	VY_E_LOAD,     /* space/index memory, element args[0]; as args[0] of
+			  an atomic op it is the element reference */
+	VY_E_OP,       /* op applied to args; parser sets name="core.add" */
+};
+
+struct vy_expr {
+	enum vy_expr_kind kind;
+	enum vy_type type;        /* after resolve: VY_BOOL/U32/I32/F32 */
+	struct vy_loc loc;
+	const char *name;         /* NAME/CALL/INDEX/MEMBER; OP id as written */
+	const char *member;       /* MEMBER */
+	/* CONST: before resolve, ABSINT uses ival (magnitude up to 2^64-1,
+	 * sign folded in), ABSFLOAT uses fval; after resolve bits holds the
+	 * 32-bit value (f32 as IEEE bits, bool as 0/1). */
+	int64_t ival;
+	double fval;
+	uint32_t bits;
+	int index;                /* PARAM/LOCAL/BUILTIN/LEN/LOAD */
+	int axis;                 /* BUILTIN */
+	enum vy_space space;      /* LOAD */
+	enum vy_type cast_to;     /* CALL bitcast<T>; OP cast/bitcast target */
+	const struct vy_opdef *op;
+	int nargs;
+	struct vy_expr **args;
+};
+
+enum vy_stmt_kind {
+	VY_S_LET, VY_S_VAR, VY_S_ASSIGN, VY_S_STORE, VY_S_IF, VY_S_FOR,
+	VY_S_WHILE, VY_S_BREAK, VY_S_CONTINUE, VY_S_RETURN, VY_S_BARRIER,
+	VY_S_EXPR
+};
+
+struct vy_block {
+	int n;
+	struct vy_stmt **v;
+};
+
+struct vy_stmt {
+	enum vy_stmt_kind kind;
+	struct vy_loc loc;        /* the statement (its first token) */
+	const char *name;         /* LET/VAR/ASSIGN/FOR local; STORE memory */
+	struct vy_loc name_loc;
+	enum vy_type decl_type;   /* VAR NAME: TYPE; else VY_VOID */
+	const char *compound;     /* ASSIGN/STORE "x += e": "core.add"; the
+				     resolver desugars it and clears it */
+	int local;                /* resolved local (LET/VAR/ASSIGN/FOR) */
+	enum vy_space space;      /* STORE */
+	int mem;                  /* STORE: buffer or shared index */
+	struct vy_expr *index;    /* STORE */
+	struct vy_expr *value;    /* init, rhs, IF/WHILE condition, EXPR */
+	struct vy_expr *lo, *hi, *step;  /* FOR: lo..hi, step may be NULL */
+	bool step_negative;       /* FOR: constant negative step, so k > hi */
+	struct vy_block body;     /* IF then, FOR/WHILE body */
+	struct vy_block els;      /* IF else */
+};
+
+struct vy_param {
+	const char *name;
+	enum vy_type type;
+	struct vy_loc loc;
+};
+
+struct vy_bufdecl {
+	const char *name;
+	int binding;
+	bool explicit_binding;
+	enum vy_type type;
+	struct vy_expr *count;    /* u32 expression over params and literals */
+	const char *count_text;   /* as written, for manifests */
+	enum vy_access access;
+	struct vy_loc loc;
+};
+
+struct vy_shareddecl {
+	const char *name;
+	enum vy_type type;
+	uint32_t count;           /* constant, set by the loader or resolver */
+	struct vy_expr *count_expr;
+	struct vy_loc loc;
+};
+
+struct vy_local {
+	const char *name;
+	enum vy_type type;
+	bool mutable;             /* var, not let or loop variable */
+	bool loopvar;
+	struct vy_loc loc;
+};
+
+struct vy_program {
+	struct vy_arena *arena;
+	const struct vy_source *src;
+	const char *name;
+	const char *description;  /* NULL when absent */
+	uint32_t wgsize[3];       /* missing axes are 1 */
+	int nwgsize;              /* axes as written */
+	int nparams;
+	struct vy_param *params;  /* ABI order = declaration order */
+	int nbuffers;
+	struct vy_bufdecl *buffers;  /* sorted by binding (the loader sorts) */
+	int nshared;
+	struct vy_shareddecl *shared;
+	int ndispatch;               /* axes; after resolve always >= 1 */
+	struct vy_expr *dispatch[3];
+	const char *dispatch_text[3];
+	bool has_tolerance;
+	double tol_ulp, tol_abs;
+	int ndialects;               /* the program's dialects: list */
+	const char **dialects;
+	struct vy_loc *dialect_locs;
+	struct vy_block entry;
+	int nlocals;                 /* filled by the resolver */
+	struct vy_local *locals;
+	struct vy_loc loc_name, loc_wgsize, loc_entry;
+};
+
+/* ---- load_yaml.c: YAML -> AST (SPEC §1.1-1.5) ---- */
+
+/* Where a YAML scalar's value lies in its source, so that an offset in the
+ * value (after unquoting) maps back to a file line and column. */
+struct vy_textloc {
+	const struct vy_source *src;
+	size_t start;   /* byte offset in src->text of the scalar's token */
+	int line, col;  /* of that token, 1-based */
+	int style;      /* libyaml yaml_scalar_style_t */
+};
+
+/* The file location of bytes [off, off+len) of a scalar's value. */
+struct vy_loc vy_textloc_at(const struct vy_textloc *tl, size_t off, int len);
+
+/* Load a program. NULL (with errors in d) when it cannot be loaded; a
+ * program with errors recorded in d otherwise never reaches emission. */
+struct vy_program *vy_load(struct vy_arena *a, const struct vy_source *src,
+			   struct vy_diags *d);
+
+/* Read path into a source kept in the arena; errors go to d. */
+const struct vy_source *vy_source_read(struct vy_arena *a, const char *path,
+				       struct vy_diags *d);
+
+/* ---- expr_parse.c: expressions and simple statements (SPEC §1.5-1.6) ---- */
+
+struct vy_expr *vy_parse_expr(struct vy_arena *a, const char *text, size_t n,
+			      const struct vy_textloc *tl, struct vy_diags *d);
+/* One simple statement from a string item: let/var/assign/store/barrier/
+ * return/break/continue/call. NULL on error (reported). */
+struct vy_stmt *vy_parse_stmt(struct vy_arena *a, const char *text, size_t n,
+			      const struct vy_textloc *tl, struct vy_diags *d);
+/* A for header "k in lo..hi" into s->name, s->lo, s->hi. */
+bool vy_parse_for(struct vy_arena *a, const char *text, size_t n,
+		  const struct vy_textloc *tl, struct vy_stmt *s,
+		  struct vy_diags *d);
+
+/* ---- dialect.c: extern dialect files (SPEC §2.3) ---- */
+
+struct vy_dialect {
+	const char *name, *version, *description, *path;
+	int major, minor, patch;
+	int nops;
+	struct vy_opdef *ops;
+	const struct vy_source *src;
+};
+
+struct vy_dialect_set {
+	int n;
+	struct vy_dialect **v;
+	int nfiles;                  /* every file read, for -MD */
+	const char **files;
+};
+
+/* Load one dialect file into set (version rules of SPEC §2.3). */
+bool vy_dialect_load(struct vy_arena *a, struct vy_dialect_set *set,
+		     const char *path, struct vy_loc from, struct vy_diags *d);
+/* Load the program's dialects:, the --dialect files and
+ * VYRE_DIALECT_PATH, then build the registry snapshot for this
+ * compilation: built-ins plus every extern op, type-checked. NULL on
+ * error (reported). */
+struct vy_registry *vy_dialects_registry(struct vy_arena *a,
+					 const struct vy_program *p,
+					 const char *const *extra, int nextra,
+					 struct vy_dialect_set *set,
+					 struct vy_diags *d);
+
+/* ---- resolve.c, verify.c: AST -> typed IR ---- */
+
+/* Resolve names, ops and types; desugar compound assignment; inline
+ * composite ops; fill default dispatch. false when errors were reported. */
+bool vy_resolve(struct vy_program *p, const struct vy_registry *r,
+		struct vy_diags *d);
+/* Control-flow rules: break/continue placement, divergent barrier. */
+bool vy_verify(struct vy_program *p, struct vy_diags *d);
+
+/* ---- opt.c: IR -> IR ---- */
+
+void vy_optimize(struct vy_program *p, int level);
+
+/* ---- compile.c: the pipeline ---- */
+
+struct vy_compile_opts {
+	const char *const *dialects;   /* --dialect files */
+	int ndialects;
+	int opt_level;                 /* 0, 1, 2 */
+};
+
+struct vy_compilation {
+	struct vy_arena *arena;
+	struct vy_program *prog;       /* NULL on error */
+	struct vy_registry *reg;
+	struct vy_dialect_set dialects;
+	struct vy_diags diags;
+};
+
+/* Load, resolve, verify and optimise path. Returns false on errors, which
+ * are in c->diags. Free with vy_compilation_free. */
+bool vy_compile(struct vy_compilation *c, const char *path,
+		const struct vy_compile_opts *o);
+void vy_compilation_free(struct vy_compilation *c);
+
+/* Dump the IR in a readable form (--dump-ir). */
+void vy_dump_ir(const struct vy_program *p, FILE *f);
+
+/* ---- AOT emitters (SPEC §3), emitters/*.c, listed in src/targets.c ---- */
+
+struct vy_emit_config {
+	int opt_level;        /* 0, 1, 2 */
+	int sm;               /* ptx: 70..90 */
+	int vk_minor;         /* spv/glsl: Vulkan 1.minor, 0..3 */
+	bool validate;        /* false with --no-validate */
+	bool emit_asm;        /* spv: write the disassembly */
+	bool fast_math;
+};
+
+enum { VY_EMIT_OK = 0, VY_EMIT_REJECT = 1, VY_EMIT_BUG = 2 };
+
+struct vy_aot_emitter {
+	const char *id;
+	const char *const *aliases;
+	const char *summary;
+	const char *ext;        /* ".spv" */
+	/* Emit p into out. VY_EMIT_REJECT: the program cannot be lowered
+	 * (*err says why); VY_EMIT_BUG: the emitter produced invalid output
+	 * (an internal error, exit 70). */
+	int (*emit)(const struct vy_program *p, const struct vy_emit_config *c,
+		    struct vy_buf *out, char **err);
+};
+
+extern const struct vy_aot_emitter vy_emitter_spv, vy_emitter_ptx,
+	vy_emitter_glsl, vy_emitter_reference;
+extern const struct vy_aot_emitter *const vy_emitters[];  /* NULL-ended */
+const struct vy_aot_emitter *vy_emitter_find(const char *id_or_alias);
+
+/* ---- launch.c: launch-time sizes (SPEC §1.3-1.4) ---- */
+
+struct vy_launch {
+	uint32_t params[VY_MAX_PARAMS];   /* bits, declaration order */
+	uint32_t counts[VY_MAX_IO];       /* elements per buffer */
+	uint32_t dispatch[3];             /* invocations per axis */
+	uint32_t grid[3];                 /* workgroups per axis */
+};
+
+/* Evaluate buffer counts and dispatch for l->params. 0, or -1 with *err. */
+int vy_launch_eval(const struct vy_program *p, struct vy_launch *l,
+		   char **err);
+/* Evaluate a resolved expression over params only (counts, dispatch). */
+uint32_t vy_eval_uniform(const struct vy_program *p, const struct vy_expr *e,
+			 const uint32_t *params, const uint32_t *counts);
+
+/* ---- dispatch backends (SPEC §4), src/backend*.c ---- */
+
+struct vy_run {
+	const struct vy_program *prog;
+	struct vy_launch launch;
+	void **bufs;          /* host memory per buffer, launch.counts[i]
+				 elements; writable ones are read back */
+	int device;           /* --device N, -1 = default */
+	bool strict;
+	struct vy_diags *warnings;  /* reference --strict reports; may be NULL */
+};
+
+struct vy_stream {
+	struct vy_run *run;   /* run->bufs[buf] and counts[buf] are replaced
+				 for each chunk */
+	int buf;              /* the streamed input buffer */
+	const unsigned char *data;
+	size_t total;         /* elements in data */
+	size_t chunk;         /* elements per chunk (the last may be shorter) */
+	/* called after each chunk with the run as dispatched */
+	int (*yield)(void *ctx, const struct vy_run *r, char **err);
+	void *ctx;
+};
+
+struct vy_backend {
+	const char *id;
+	char device_name[256];
+	void *impl;
+	int (*dispatch)(struct vy_backend *b, struct vy_run *r, char **err);
+	/* NULL when the backend is not Streamable */
+	int (*stream)(struct vy_backend *b, struct vy_stream *s, char **err);
+	void (*release)(struct vy_backend *b);
+};
+
+struct vy_backend_reg {
+	const char *id;
+	const char *version;
+	/* The backend, or NULL with *err ending in a "Fix: ..." section. */
+	struct vy_backend *(*factory)(int device, char **err);
+	/* Whether the backend executes op (all built-ins for v1 backends). */
+	bool (*supports)(enum vy_opcode op);
+};
+
+struct vy_backend_rank { const char *id; uint32_t rank; };
+struct vy_backend_cap { const char *id; bool dispatches; };
+
+extern const struct vy_backend_reg vy_backend_cuda, vy_backend_vulkan,
+	vy_backend_reference;
+
+/* The frozen registration list, sorted by (rank, id). */
+int vy_backend_count(void);
+const struct vy_backend_reg *vy_backend_at(int i);
+uint32_t vy_backend_rank(const char *id);        /* UINT32_MAX if none */
+bool vy_backend_dispatches(const char *id);      /* false if none */
+/* acquire(id): the backend or NULL with SPEC §4's error. */
+struct vy_backend *vy_backend_acquire(const char *id, int device, char **err);
+/* Preferred selection: never the reference; all factory errors joined. */
+struct vy_backend *vy_backend_preferred(int device, char **err);
+void vy_backend_release(struct vy_backend *b);
+
+/* ---- data.c: buffers from files and generators (SPEC §7) ---- */
+
+/* Fill dst (count elements of type t) from SOURCE: a .npy or raw file, or
+ * zeros, iota, const:V, random:SEED[:LO:HI]. 0, or -1 with *err. */
+int vy_data_fill(const char *source, enum vy_type t, void *dst,
+		 uint32_t count, char **err);
+/* Write count elements to path as .npy (by extension) or raw. */
+int vy_data_write(const char *path, enum vy_type t, const void *src,
+		  uint32_t count, char **err);
+/* Read a whole data file whose length is not known in advance. */
+int vy_data_read_any(const char *path, enum vy_type t, void **dst,
+		     uint32_t *count, char **err);
+uint64_t vy_splitmix64(uint64_t *state);
+/* Print count elements as text, one line (--print). */
+void vy_data_print(FILE *f, enum vy_type t, const void *src, uint32_t count);
+
+/* ---- manifest.c (SPEC §3.3) ---- */
+
+void vy_manifest_json(const struct vy_program *p, const char *target,
+		      const char *entry, const void *kernel, size_t n,
+		      struct vy_buf *out);
+void vy_sha256(const void *p, size_t n, uint8_t out[32]);
+
+#endif

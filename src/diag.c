@@ -1,0 +1,197 @@
+/*
+ * diag.c: diagnostics.  Stages record struct vy_diag; this file alone
+ * prints them, as text with the source line and a caret under the
+ * offending token, or as JSON for tools.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vyrec.h"
+
+static void add(struct vy_diags *d, enum vy_severity sev, struct vy_loc loc,
+		const char *fix, const char *fmt, va_list ap)
+{
+	if (sev == VY_ERROR)
+		d->nerrors++;
+	if (sev == VY_ERROR && d->nerrors > VY_MAX_ERRORS)
+		return;
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 8;
+		d->v = realloc(d->v, (size_t)d->cap * sizeof *d->v);
+		if (!d->v)
+			vy_bug("out of memory");
+	}
+	va_list aq;
+	va_copy(aq, ap);
+	int n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	char *msg = malloc((size_t)n + 1);
+	if (!msg)
+		vy_bug("out of memory");
+	vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	if (loc.len < 1)
+		loc.len = 1;
+	d->v[d->n++] = (struct vy_diag){ sev, loc, msg, fix ? strdup(fix) : NULL };
+}
+
+void vy_error(struct vy_diags *d, struct vy_loc loc, const char *fix,
+	      const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add(d, VY_ERROR, loc, fix, fmt, ap);
+	va_end(ap);
+}
+
+void vy_warn(struct vy_diags *d, struct vy_loc loc, const char *fix,
+	     const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add(d, VY_WARNING, loc, fix, fmt, ap);
+	va_end(ap);
+}
+
+void vy_diags_free(struct vy_diags *d)
+{
+	for (int i = 0; i < d->n; i++) {
+		free(d->v[i].msg);
+		free(d->v[i].fix);
+	}
+	free(d->v);
+	memset(d, 0, sizeof *d);
+}
+
+bool vy_use_color(FILE *f)
+{
+	const char *nc = getenv("NO_COLOR");
+	if (nc && *nc)
+		return false;
+	return isatty(fileno(f));
+}
+
+/* The bytes of line `line` of src, or NULL. */
+static const char *line_at(const struct vy_source *src, int line, int *len)
+{
+	const char *p = src->text, *end = src->text + src->len;
+	for (int l = 1; l < line && p < end; l++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			return NULL;
+		p = nl + 1;
+	}
+	if (p > end)
+		return NULL;
+	const char *e = p;
+	while (e < end && *e != '\n' && *e != '\r')
+		e++;
+	*len = (int)(e - p);
+	return p;
+}
+
+static const char *sevname[] = { "error", "warning", "note" };
+static const char *sevcolor[] = { "\033[1;31m", "\033[1;35m", "\033[1;36m" };
+
+static void print_caret(FILE *f, const struct vy_diag *g, bool color)
+{
+	int n;
+	const char *s = line_at(g->loc.src, g->loc.line, &n);
+	if (!s)
+		return;
+	fprintf(f, "%5d | %.*s\n      | ", g->loc.line, n, s);
+	for (int i = 0; i < g->loc.col - 1 && i < n; i++)
+		fputc(s[i] == '\t' ? '\t' : ' ', f);
+	if (color)
+		fputs("\033[1;32m", f);
+	fputc('^', f);
+	for (int i = 1; i < g->loc.len; i++)
+		fputc('~', f);
+	if (color)
+		fputs("\033[0m", f);
+	fputc('\n', f);
+}
+
+static void print_text(FILE *f, const struct vy_diag *g, bool color)
+{
+	const char *bold = color ? "\033[1m" : "", *off = color ? "\033[0m" : "";
+	if (g->loc.src)
+		fprintf(f, "%s%s:%d:%d:%s ", bold, g->loc.src->path, g->loc.line,
+			g->loc.col, off);
+	fprintf(f, "%s%s:%s %s\n", color ? sevcolor[g->sev] : "",
+		sevname[g->sev], off, g->msg);
+	if (g->loc.src)
+		print_caret(f, g, color);
+	if (g->fix)
+		fprintf(f, "  Fix: %s\n", g->fix);
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void print_json(FILE *f, const struct vy_diags *d)
+{
+	fputs("[", f);
+	for (int i = 0; i < d->n; i++) {
+		const struct vy_diag *g = &d->v[i];
+		fputs(i ? ",\n {" : "{", f);
+		fputs("\"severity\": ", f);
+		json_str(f, sevname[g->sev]);
+		fputs(", \"file\": ", f);
+		if (g->loc.src)
+			json_str(f, g->loc.src->path);
+		else
+			fputs("null", f);
+		fprintf(f, ", \"line\": %d, \"column\": %d, \"length\": %d",
+			g->loc.src ? g->loc.line : 0, g->loc.src ? g->loc.col : 0,
+			g->loc.len);
+		fputs(", \"message\": ", f);
+		json_str(f, g->msg);
+		fputs(", \"fix\": ", f);
+		if (g->fix)
+			json_str(f, g->fix);
+		else
+			fputs("null", f);
+		fputs("}", f);
+	}
+	fputs("]\n", f);
+}
+
+void vy_diags_print(const struct vy_diags *d, FILE *f, enum vy_diag_format fmt,
+		    bool color)
+{
+	if (fmt == VY_DIAG_JSON) {
+		print_json(f, d);
+		return;
+	}
+	for (int i = 0; i < d->n; i++)
+		print_text(f, &d->v[i], color);
+	if (d->nerrors > VY_MAX_ERRORS)
+		fprintf(f, "vyrec: %d more errors not shown\n",
+			d->nerrors - VY_MAX_ERRORS);
+}
+
+_Noreturn void vy_bug_at(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "vyrec: internal error at %s:%d: ", file, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nFix: this is a bug in vyrec; please report it with the input that triggered it\n", stderr);
+	exit(VY_EXIT_INTERNAL);
+}

@@ -1,0 +1,100 @@
+/*
+ * ops.c: the built-in op definitions of core, math and atomic, made from
+ * vyrec_ops.def, and the type names.
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include "vyrec.h"
+
+static const char *const type_names[] = {
+	"void", "bool", "u32", "i32", "f32", "abstract int", "abstract float"
+};
+
+const char *vy_type_name(enum vy_type t)
+{
+	return (unsigned)t < sizeof type_names / sizeof *type_names ?
+	       type_names[t] : "?";
+}
+
+enum vy_type vy_type_parse(const char *s, size_t n, bool *reserved)
+{
+	static const char *const reserved_names[] = {
+		"f16", "f64", "u64", "i64", "u8", "i8", "u16", "i16",
+		"vec2", "vec3", "vec4", "ivec2", "ivec3", "ivec4", "uvec2",
+		"uvec3", "uvec4", "f32x2", "f32x4", NULL
+	};
+	*reserved = false;
+	for (int t = VY_BOOL; t <= VY_F32; t++)
+		if (strlen(type_names[t]) == n && !strncmp(type_names[t], s, n))
+			return (enum vy_type)t;
+	for (int i = 0; reserved_names[i]; i++)
+		if (strlen(reserved_names[i]) == n && !strncmp(reserved_names[i], s, n))
+			*reserved = true;
+	return VY_VOID;
+}
+
+struct spec {
+	const char *dialect, *name, *sig, *result;
+	double ulp, abs;
+};
+
+static const struct spec specs[VY_OP_COUNT] = {
+#define VY_OP(e, d, n, sig, res, ulp, abs) { #d, #n, sig, res, ulp, abs },
+#include "vyrec_ops.def"
+#undef VY_OP
+};
+
+#define MAXP 3
+static struct vy_opdef defs[VY_OP_COUNT];
+static struct vy_opparam params[VY_OP_COUNT][MAXP];
+static char ids[VY_OP_COUNT][48];
+static char names[VY_OP_COUNT][MAXP][16], classes[VY_OP_COUNT][MAXP][16];
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+/* Split "a:num, b:int'" into params[]. */
+static int parse_sig(int op, const char *sig)
+{
+	int n = 0;
+	const char *p = sig;
+	while (*p) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (!*p)
+			break;
+		if (n == MAXP)
+			vy_bug("op %d has too many params", op);
+		const char *colon = strchr(p, ':');
+		const char *end = strchr(p, ',');
+		if (!end)
+			end = p + strlen(p);
+		snprintf(names[op][n], 16, "%.*s", (int)(colon - p), p);
+		snprintf(classes[op][n], 16, "%.*s", (int)(end - colon - 1), colon + 1);
+		params[op][n] = (struct vy_opparam){ names[op][n], classes[op][n], VY_VOID };
+		n++;
+		p = end;
+	}
+	return n;
+}
+
+static void build(void)
+{
+	for (int i = 0; i < VY_OP_COUNT; i++) {
+		const struct spec *s = &specs[i];
+		snprintf(ids[i], sizeof ids[i], "%s.%s", s->dialect, s->name);
+		defs[i] = (struct vy_opdef){
+			.id = ids[i], .dialect = s->dialect, .name = s->name,
+			.registrant = "builtin", .cat = VY_INTRINSIC,
+			.code = (enum vy_opcode)i, .params = params[i],
+			.result = s->result, .ulp = s->ulp, .abs = s->abs,
+			.targets = VY_TGT_ALL, .signature = s->sig,
+		};
+		defs[i].nparams = parse_sig(i, s->sig);
+	}
+}
+
+const struct vy_opdef *vy_builtin_op(enum vy_opcode code)
+{
+	pthread_once(&once, build);
+	return (unsigned)code < VY_OP_COUNT ? &defs[code] : NULL;
+}
