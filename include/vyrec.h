@@ -448,7 +448,7 @@ void vy_compilation_free(struct vy_compilation *c);
 /* Dump the IR in a readable form (--dump-ir). */
 void vy_dump_ir(const struct vy_program *p, FILE *f);
 
-/* ---- AOT emitters (SPEC §3), emitters/*.c, listed in src/targets.c ---- */
+/* ---- AOT emitters (SPEC §3), one file each in emitters/, listed in src/targets.c ---- */
 
 struct vy_emit_config {
 	int opt_level;        /* 0, 1, 2 */
