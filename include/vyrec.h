@@ -123,6 +123,11 @@ enum {
 	VY_EXIT_BACKEND = 3, VY_EXIT_MISMATCH = 4, VY_EXIT_INTERNAL = 70
 };
 
+/* ---- suggest.c ---- */
+
+/* The candidate closest to word when it is a likely typo, else NULL. */
+const char *vy_closest(const char *word, const char *const *cands, int n);
+
 /* ---- types ---- */
 
 enum vy_type {
@@ -221,7 +226,7 @@ enum vy_expr_kind {
 	VY_E_NAME,     /* name */
 	VY_E_CALL,     /* name(args); casts f32(x); bitcast<T>(x) sets cast_to */
 	VY_E_INDEX,    /* name[args[0]] */
-	VY_E_MEMBER,   /* name.member: gid.x (name="gid", member="x") */
+	/* dotted names (gid.x, atomic.add, nn.relu) are one NAME/CALL name */
 	/* resolved */
 	VY_E_CONST,    /* literal */
 	VY_E_PARAM,    /* params[index] */
@@ -237,8 +242,7 @@ struct vy_expr {
 	enum vy_expr_kind kind;
 	enum vy_type type;        /* after resolve: VY_BOOL/U32/I32/F32 */
 	struct vy_loc loc;
-	const char *name;         /* NAME/CALL/INDEX/MEMBER; OP id as written */
-	const char *member;       /* MEMBER */
+	const char *name;         /* NAME/CALL/INDEX; OP id as written */
 	/* CONST: before resolve, ABSINT uses ival (magnitude up to 2^64-1,
 	 * sign folded in), ABSFLOAT uses fval; after resolve bits holds the
 	 * 32-bit value (f32 as IEEE bits, bool as 0/1). */
