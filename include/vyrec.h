@@ -357,6 +357,8 @@ struct vy_textloc {
 	size_t start;   /* byte offset in src->text of the scalar's token */
 	int line, col;  /* of that token, 1-based */
 	int style;      /* libyaml yaml_scalar_style_t */
+	size_t base;    /* value offset of the text handed to a parser (a
+			   dialect's "name = expr" let hands over the expr) */
 };
 
 /* The file location of bytes [off, off+len) of a scalar's value. */
