@@ -1,0 +1,162 @@
+/*
+ * registry.c: the dialect registry of SPEC §2.2.  A registry is an
+ * immutable snapshot, an array of opdefs sorted by id, built once and then
+ * only read.  The process-wide current snapshot is one atomic pointer:
+ * readers do an acquire load and keep what they got; install swaps in a
+ * complete new snapshot, so nobody ever sees a half-built registry.
+ * Retired snapshots are kept until vy_registry_shutdown, so a reader's
+ * pointer stays valid however long it holds it.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vyrec.h"
+
+struct vy_registry {
+	int n;
+	const struct vy_opdef **v;   /* sorted by id */
+	struct vy_registry *retired; /* older snapshots, for shutdown */
+};
+
+struct keyed { const struct vy_opdef *def; int order; };
+
+static int cmp_keyed(const void *a, const void *b)
+{
+	const struct keyed *x = a, *y = b;
+	int c = strcmp(x->def->id, y->def->id);
+	return c ? c : x->order - y->order;
+}
+
+struct vy_registry *vy_registry_build(const struct vy_opdef *const *defs,
+				      int n, char **err)
+{
+	struct keyed *k = malloc(sizeof *k * (size_t)(n > 0 ? n : 1));
+	if (!k)
+		vy_bug("out of memory");
+	for (int i = 0; i < n; i++)
+		k[i] = (struct keyed){ defs[i], i };
+	qsort(k, (size_t)n, sizeof *k, cmp_keyed);
+	for (int i = 1; i < n; i++)
+		if (!strcmp(k[i - 1].def->id, k[i].def->id)) {
+			*err = vy_strf("duplicate op id `%s`: first registrant `%s`, second registrant `%s`. Fix: keep one owner for this stable id and rename or remove the conflicting registration.",
+				       k[i].def->id, k[i - 1].def->registrant,
+				       k[i].def->registrant);
+			free(k);
+			return NULL;
+		}
+	struct vy_registry *r = calloc(1, sizeof *r);
+	r->v = malloc(sizeof *r->v * (size_t)(n > 0 ? n : 1));
+	if (!r || !r->v)
+		vy_bug("out of memory");
+	r->n = n;
+	for (int i = 0; i < n; i++)
+		r->v[i] = k[i].def;
+	free(k);
+	return r;
+}
+
+void vy_registry_free(struct vy_registry *r)
+{
+	if (!r)
+		return;
+	free(r->v);
+	free(r);
+}
+
+static struct vy_registry *builtin;
+static pthread_once_t builtin_once = PTHREAD_ONCE_INIT;
+
+static void build_builtin(void)
+{
+	const struct vy_opdef *defs[VY_OP_COUNT];
+	char *err = NULL;
+	for (int i = 0; i < VY_OP_COUNT; i++)
+		defs[i] = vy_builtin_op((enum vy_opcode)i);
+	builtin = vy_registry_build(defs, VY_OP_COUNT, &err);
+	if (!builtin)
+		vy_bug("%s", err);
+}
+
+const struct vy_registry *vy_registry_builtin(void)
+{
+	pthread_once(&builtin_once, build_builtin);
+	return builtin;
+}
+
+static int cmp_id(const void *key, const void *elem)
+{
+	return strcmp(key, (*(const struct vy_opdef *const *)elem)->id);
+}
+
+const struct vy_opdef *vy_registry_lookup(const struct vy_registry *r,
+					  const char *id)
+{
+	const struct vy_opdef *const *p =
+		bsearch(id, r->v, (size_t)r->n, sizeof *r->v, cmp_id);
+	return p ? *p : NULL;
+}
+
+int vy_registry_count(const struct vy_registry *r)
+{
+	return r->n;
+}
+
+const struct vy_opdef *vy_registry_at(const struct vy_registry *r, int i)
+{
+	return i >= 0 && i < r->n ? r->v[i] : NULL;
+}
+
+static _Atomic(struct vy_registry *) current;
+static pthread_mutex_t retire_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vy_registry *retired;
+
+const struct vy_registry *vy_registry_current(void)
+{
+	struct vy_registry *r = atomic_load_explicit(&current, memory_order_acquire);
+	return r ? r : vy_registry_builtin();
+}
+
+void vy_registry_install(struct vy_registry *r)
+{
+	struct vy_registry *old =
+		atomic_exchange_explicit(&current, r, memory_order_acq_rel);
+	if (!old)
+		return;
+	pthread_mutex_lock(&retire_lock);
+	old->retired = retired;
+	retired = old;
+	pthread_mutex_unlock(&retire_lock);
+}
+
+void vy_registry_shutdown(void)
+{
+	struct vy_registry *r = atomic_exchange(&current, NULL);
+	vy_registry_free(r);
+	pthread_mutex_lock(&retire_lock);
+	while (retired) {
+		struct vy_registry *next = retired->retired;
+		vy_registry_free(retired);
+		retired = next;
+	}
+	pthread_mutex_unlock(&retire_lock);
+}
+
+const char *vy_registry_suggest(const struct vy_registry *r, const char *id)
+{
+	const char **ids = malloc(sizeof *ids * (size_t)(r->n > 0 ? r->n : 1));
+	if (!ids)
+		vy_bug("out of memory");
+	for (int i = 0; i < r->n; i++)
+		ids[i] = r->v[i]->id;
+	const char *best = vy_closest(id, ids, r->n);
+	if (!best && !strchr(id, '.'))   /* "fmaa" -> "math.fma" */
+		for (int i = 0; i < r->n && !best; i++)
+			if (vy_closest(id, &r->v[i]->name, 1) &&
+			    (!strcmp(r->v[i]->dialect, "core") ||
+			     !strcmp(r->v[i]->dialect, "math")))
+				best = r->v[i]->id;
+	free(ids);
+	return best;
+}
