@@ -1,14 +1,986 @@
-/* backend_vulkan.c: STUB, being written. */
+/*
+ * backend_vulkan.c: the `vulkan` dispatch backend (SPEC §4).
+ *
+ * The factory opens libvulkan.so.1 with dlopen (never at start-up, so a
+ * machine without a Vulkan loader runs every other command untouched),
+ * loads each entry point through vkGetInstanceProcAddr/vkGetDeviceProcAddr,
+ * creates a Vulkan 1.1 instance, picks a physical device (index N, else the
+ * first discrete, integrated, virtual, then CPU device: lavapipe counts) and
+ * a logical device with one compute queue.  A dispatch compiles the program
+ * with the spv emitter (or loads $VYREC_SPV_OVERRIDE), caches the shader
+ * module and pipeline per program, binds one host-visible storage buffer per
+ * program buffer with exactly count*4 bytes (OpArrayLength reads the bound
+ * range), pushes the params as push constants, dispatches, waits on a fence
+ * with a timeout and reads the writable buffers back.
+ *
+ * Every VkResult is checked and becomes "vulkan: CALL failed: VK_ERROR_X.
+ * Fix: ...".  With VYREC_VK_VALIDATION=1 the Khronos validation layer and a
+ * VK_EXT_debug_utils messenger are enabled, and any validation message
+ * fails the call in progress with that message.
+ */
+#define VK_NO_PROTOTYPES
+#include <vulkan/vulkan.h>
+
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend_gpu.h"
 #include "vyrec.h"
 
-static struct vy_backend *factory(int device, char **err)
+#define TIMEOUT_NS (60ull * 1000 * 1000 * 1000)
+
+/* Entry points, loaded through vkGetInstanceProcAddr (G: global, I:
+ * instance) or vkGetDeviceProcAddr (D). */
+#define VK_GLOBAL_FNS(X) \
+	X(vkCreateInstance) X(vkEnumerateInstanceLayerProperties)
+#define VK_INSTANCE_FNS(X) \
+	X(vkDestroyInstance) X(vkEnumeratePhysicalDevices) \
+	X(vkGetPhysicalDeviceProperties) \
+	X(vkGetPhysicalDeviceQueueFamilyProperties) \
+	X(vkGetPhysicalDeviceMemoryProperties) X(vkCreateDevice) \
+	X(vkGetDeviceProcAddr)
+#define VK_DEVICE_FNS(X) \
+	X(vkDestroyDevice) X(vkGetDeviceQueue) X(vkDeviceWaitIdle) \
+	X(vkCreateBuffer) X(vkDestroyBuffer) X(vkGetBufferMemoryRequirements) \
+	X(vkAllocateMemory) X(vkFreeMemory) X(vkBindBufferMemory) \
+	X(vkMapMemory) X(vkUnmapMemory) \
+	X(vkCreateShaderModule) X(vkDestroyShaderModule) \
+	X(vkCreateDescriptorSetLayout) X(vkDestroyDescriptorSetLayout) \
+	X(vkCreatePipelineLayout) X(vkDestroyPipelineLayout) \
+	X(vkCreateComputePipelines) X(vkDestroyPipeline) \
+	X(vkCreateDescriptorPool) X(vkDestroyDescriptorPool) \
+	X(vkAllocateDescriptorSets) X(vkUpdateDescriptorSets) \
+	X(vkCreateCommandPool) X(vkDestroyCommandPool) \
+	X(vkAllocateCommandBuffers) X(vkBeginCommandBuffer) \
+	X(vkEndCommandBuffer) X(vkResetCommandBuffer) \
+	X(vkCmdBindPipeline) X(vkCmdBindDescriptorSets) X(vkCmdPushConstants) \
+	X(vkCmdDispatch) X(vkCmdPipelineBarrier) \
+	X(vkCreateFence) X(vkDestroyFence) X(vkResetFences) \
+	X(vkWaitForFences) X(vkQueueSubmit)
+
+/* One program's compiled state, cached by program pointer. */
+struct vkpipe {
+	const struct vy_program *prog;
+	VkShaderModule module;
+	VkDescriptorSetLayout dsl;
+	VkPipelineLayout layout;
+	VkPipeline pipeline;
+	VkDescriptorPool dpool;
+	VkDescriptorSet set;
+	struct vkpipe *next;
+};
+
+/* A device buffer slot, reused while its capacity suffices. */
+struct vkslot {
+	VkBuffer buf;
+	VkDeviceMemory mem;
+	VkDeviceSize cap;
+	void *map;
+};
+
+struct vk {
+	void *lib;
+	PFN_vkGetInstanceProcAddr vkGetInstanceProcAddr;
+#define X(f) PFN_##f f;
+	VK_GLOBAL_FNS(X) VK_INSTANCE_FNS(X) VK_DEVICE_FNS(X)
+#undef X
+	PFN_vkCreateDebugUtilsMessengerEXT vkCreateDebugUtilsMessengerEXT;
+	PFN_vkDestroyDebugUtilsMessengerEXT vkDestroyDebugUtilsMessengerEXT;
+	VkInstance inst;
+	VkDebugUtilsMessengerEXT messenger;
+	VkPhysicalDevice phys;
+	VkPhysicalDeviceProperties props;
+	VkPhysicalDeviceMemoryProperties mprops;
+	uint32_t qfam;
+	VkDevice dev;
+	VkQueue queue;
+	VkCommandPool cpool;
+	VkCommandBuffer cmd;
+	VkFence fence;
+	struct vkpipe *pipes;
+	struct vkslot slots[VY_MAX_IO];
+	char *vmsg;      /* first validation message since the last check */
+};
+
+static const char *result_name(VkResult r)
 {
-	*err = vy_strf("the vulkan backend is not implemented yet. Fix: use another backend");
+	switch (r) {
+#define R(x) case x: return #x;
+	R(VK_SUCCESS) R(VK_NOT_READY) R(VK_TIMEOUT) R(VK_INCOMPLETE)
+	R(VK_ERROR_OUT_OF_HOST_MEMORY) R(VK_ERROR_OUT_OF_DEVICE_MEMORY)
+	R(VK_ERROR_INITIALIZATION_FAILED) R(VK_ERROR_DEVICE_LOST)
+	R(VK_ERROR_MEMORY_MAP_FAILED) R(VK_ERROR_LAYER_NOT_PRESENT)
+	R(VK_ERROR_EXTENSION_NOT_PRESENT) R(VK_ERROR_FEATURE_NOT_PRESENT)
+	R(VK_ERROR_INCOMPATIBLE_DRIVER) R(VK_ERROR_TOO_MANY_OBJECTS)
+	R(VK_ERROR_FORMAT_NOT_SUPPORTED) R(VK_ERROR_FRAGMENTED_POOL)
+	R(VK_ERROR_UNKNOWN) R(VK_ERROR_OUT_OF_POOL_MEMORY)
+	R(VK_ERROR_INVALID_EXTERNAL_HANDLE) R(VK_ERROR_FRAGMENTATION)
+	R(VK_ERROR_INVALID_SHADER_NV) R(VK_PIPELINE_COMPILE_REQUIRED)
+#undef R
+	default: return "VK_ERROR_UNKNOWN";
+	}
+}
+
+static const char *result_fix(VkResult r)
+{
+	switch (r) {
+	case VK_ERROR_INCOMPATIBLE_DRIVER:
+	case VK_ERROR_INITIALIZATION_FAILED:
+		return "install a Vulkan 1.1 driver (apt-get install mesa-vulkan-drivers "
+		       "for the CPU driver lavapipe), check VK_ICD_FILENAMES/VK_DRIVER_FILES "
+		       "and `vulkaninfo --summary`, or use --backend reference";
+	case VK_ERROR_LAYER_NOT_PRESENT:
+		return "install the validation layers (apt-get install vulkan-validationlayers) "
+		       "or unset VYREC_VK_VALIDATION and VK_INSTANCE_LAYERS";
+	case VK_ERROR_EXTENSION_NOT_PRESENT:
+		return "update the Vulkan loader (apt-get install libvulkan1) or unset VYREC_VK_VALIDATION";
+	case VK_ERROR_OUT_OF_HOST_MEMORY:
+	case VK_ERROR_OUT_OF_DEVICE_MEMORY:
+	case VK_ERROR_OUT_OF_POOL_MEMORY:
+	case VK_ERROR_TOO_MANY_OBJECTS:
+		return "use smaller buffers (smaller --param values) or free memory on the device";
+	case VK_ERROR_DEVICE_LOST:
+		return "the driver lost the device (a kernel that runs too long or reads out of "
+		       "bounds can do this); check the program's bounds with --backend reference --strict";
+	case VK_TIMEOUT:
+		return "the kernel ran longer than 60 s: use smaller --param values, or check "
+		       "the program's loops with --backend reference";
+	default:
+		return "update the Vulkan driver, or run with VYREC_VK_VALIDATION=1 to see "
+		       "what the driver rejects, or use --backend reference";
+	}
+}
+
+static char *vkfail(const char *call, VkResult r)
+{
+	return vy_strf("vulkan: %s failed: %s. Fix: %s", call, result_name(r),
+		       result_fix(r));
+}
+
+/* The validation message, if one arrived, as the error of the call. */
+static int take_vmsg(struct vk *v, const char *during, char **err)
+{
+	if (!v->vmsg)
+		return 0;
+	*err = vy_strf("vulkan: validation layer message during %s: %s. Fix: this is "
+		       "a vyrec bug when the SPIR-V is vyrec's own; report it with the program",
+		       during, v->vmsg);
+	free(v->vmsg);
+	v->vmsg = NULL;
+	return -1;
+}
+
+static VKAPI_ATTR VkBool32 VKAPI_CALL on_message(
+	VkDebugUtilsMessageSeverityFlagBitsEXT sev,
+	VkDebugUtilsMessageTypeFlagsEXT type,
+	const VkDebugUtilsMessengerCallbackDataEXT *data, void *user)
+{
+	struct vk *v = user;
+
+	if (type == VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT &&
+	    sev < VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT)
+		return VK_FALSE;   /* loader chatter, not validation */
+	if (!v->vmsg)
+		v->vmsg = vy_strf("%s", data && data->pMessage ? data->pMessage : "(no text)");
+	return VK_FALSE;
+}
+
+static bool validation_wanted(void)
+{
+	const char *e = getenv("VYREC_VK_VALIDATION");
+	return e && *e && strcmp(e, "0") != 0;
+}
+
+static bool have_layer(struct vk *v, const char *name)
+{
+	uint32_t n = 0;
+	VkLayerProperties *lp;
+	bool found = false;
+
+	if (v->vkEnumerateInstanceLayerProperties(&n, NULL) != VK_SUCCESS || !n)
+		return false;
+	lp = calloc(n, sizeof *lp);
+	if (lp && v->vkEnumerateInstanceLayerProperties(&n, lp) == VK_SUCCESS)
+		for (uint32_t i = 0; i < n; i++)
+			if (!strcmp(lp[i].layerName, name))
+				found = true;
+	free(lp);
+	return found;
+}
+
+static int open_loader(struct vk *v, char **err)
+{
+	v->lib = dlopen("libvulkan.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (!v->lib) {
+		*err = vy_strf("vulkan: libvulkan.so.1 not found (dlopen: %s). Fix: install "
+			       "the Vulkan loader and a driver (apt-get install libvulkan1 "
+			       "mesa-vulkan-drivers for the CPU driver lavapipe) or use "
+			       "--backend reference", dlerror());
+		return -1;
+	}
+	v->vkGetInstanceProcAddr = (PFN_vkGetInstanceProcAddr)dlsym(v->lib,
+		"vkGetInstanceProcAddr");
+	if (!v->vkGetInstanceProcAddr) {
+		*err = vy_strf("vulkan: libvulkan.so.1 has no vkGetInstanceProcAddr. Fix: "
+			       "reinstall the Vulkan loader (apt-get install --reinstall libvulkan1)");
+		return -1;
+	}
+#define X(f) v->f = (PFN_##f)v->vkGetInstanceProcAddr(NULL, #f);
+	VK_GLOBAL_FNS(X)
+#undef X
+	if (!v->vkCreateInstance || !v->vkEnumerateInstanceLayerProperties) {
+		*err = vy_strf("vulkan: the loader lacks vkCreateInstance. Fix: reinstall "
+			       "the Vulkan loader (apt-get install --reinstall libvulkan1)");
+		return -1;
+	}
+	return 0;
+}
+
+static int create_instance(struct vk *v, char **err)
+{
+	const char *layers[] = { "VK_LAYER_KHRONOS_validation" };
+	const char *exts[] = { VK_EXT_DEBUG_UTILS_EXTENSION_NAME };
+	bool val = validation_wanted();
+	VkDebugUtilsMessengerCreateInfoEXT mi = {
+		.sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT,
+		.messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT |
+			VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT,
+		.messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT |
+			VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT |
+			VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT,
+		.pfnUserCallback = on_message,
+		.pUserData = v,
+	};
+	VkApplicationInfo app = {
+		.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
+		.pApplicationName = "vyrec", .pEngineName = "vyrec",
+		.apiVersion = VK_API_VERSION_1_1,
+	};
+	VkInstanceCreateInfo ci = {
+		.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
+		.pNext = val ? &mi : NULL,
+		.pApplicationInfo = &app,
+		.enabledLayerCount = val && have_layer(v, layers[0]) ? 1 : 0,
+		.ppEnabledLayerNames = layers,
+		.enabledExtensionCount = val ? 1 : 0,
+		.ppEnabledExtensionNames = exts,
+	};
+	VkResult r;
+
+	if (val && !ci.enabledLayerCount && !getenv("VK_INSTANCE_LAYERS")) {
+		*err = vkfail("vkCreateInstance (VYREC_VK_VALIDATION=1 needs "
+			      "VK_LAYER_KHRONOS_validation)", VK_ERROR_LAYER_NOT_PRESENT);
+		return -1;
+	}
+	if ((r = v->vkCreateInstance(&ci, NULL, &v->inst)) != VK_SUCCESS) {
+		*err = vkfail("vkCreateInstance", r);
+		return -1;
+	}
+#define X(f) v->f = (PFN_##f)v->vkGetInstanceProcAddr(v->inst, #f);
+	VK_INSTANCE_FNS(X)
+	if (val) {
+		X(vkCreateDebugUtilsMessengerEXT)
+		X(vkDestroyDebugUtilsMessengerEXT)
+	}
+#undef X
+	if (val && v->vkCreateDebugUtilsMessengerEXT &&
+	    (r = v->vkCreateDebugUtilsMessengerEXT(v->inst, &mi, NULL,
+						   &v->messenger)) != VK_SUCCESS) {
+		*err = vkfail("vkCreateDebugUtilsMessengerEXT", r);
+		return -1;
+	}
+	return 0;
+}
+
+static int type_score(VkPhysicalDeviceType t)
+{
+	switch (t) {
+	case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return 4;
+	case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return 3;
+	case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return 2;
+	case VK_PHYSICAL_DEVICE_TYPE_CPU: return 1;
+	default: return 0;
+	}
+}
+
+/* The compute queue family of pd, or -1. */
+static int compute_family(struct vk *v, VkPhysicalDevice pd)
+{
+	uint32_t n = 0;
+	VkQueueFamilyProperties *q;
+	int found = -1;
+
+	v->vkGetPhysicalDeviceQueueFamilyProperties(pd, &n, NULL);
+	q = calloc(n ? n : 1, sizeof *q);
+	if (!q)
+		return -1;
+	v->vkGetPhysicalDeviceQueueFamilyProperties(pd, &n, q);
+	for (uint32_t i = 0; i < n && found < 0; i++)
+		if (q[i].queueFlags & VK_QUEUE_COMPUTE_BIT && q[i].queueCount)
+			found = (int)i;
+	free(q);
+	return found;
+}
+
+static int choose_device(struct vk *v, VkPhysicalDevice *pds, uint32_t n,
+			 int device, char **err)
+{
+	int best = -1, best_score = -1;
+
+	for (uint32_t i = 0; i < n; i++) {
+		VkPhysicalDeviceProperties p;
+		v->vkGetPhysicalDeviceProperties(pds[i], &p);
+		if (device >= 0 && (uint32_t)device != i)
+			continue;
+		if (compute_family(v, pds[i]) < 0)
+			continue;
+		if (type_score(p.deviceType) > best_score) {
+			best = (int)i;
+			best_score = type_score(p.deviceType);
+		}
+	}
+	if (device >= 0 && (uint32_t)device >= n) {
+		*err = vy_strf("vulkan: device %d does not exist (%u Vulkan device%s). "
+			       "Fix: pick --device 0..%u (see `vulkaninfo --summary`)",
+			       device, n, n == 1 ? "" : "s", n - 1);
+		return -1;
+	}
+	if (best < 0) {
+		*err = vy_strf("vulkan: no Vulkan device with a compute queue. Fix: install a "
+			       "Vulkan driver (apt-get install mesa-vulkan-drivers for the CPU "
+			       "driver lavapipe) or use --backend reference");
+		return -1;
+	}
+	v->phys = pds[best];
+	v->qfam = (uint32_t)compute_family(v, v->phys);
+	v->vkGetPhysicalDeviceProperties(v->phys, &v->props);
+	v->vkGetPhysicalDeviceMemoryProperties(v->phys, &v->mprops);
+	return 0;
+}
+
+static int pick_physical(struct vk *v, int device, char **err)
+{
+	uint32_t n = 0;
+	VkPhysicalDevice *pds;
+	VkResult r;
+	int rc;
+
+	if ((r = v->vkEnumeratePhysicalDevices(v->inst, &n, NULL)) != VK_SUCCESS) {
+		*err = vkfail("vkEnumeratePhysicalDevices", r);
+		return -1;
+	}
+	if (!n) {
+		*err = vy_strf("vulkan: no Vulkan devices found (vkEnumeratePhysicalDevices "
+			       "returned 0). Fix: %s", result_fix(VK_ERROR_INCOMPATIBLE_DRIVER));
+		return -1;
+	}
+	pds = calloc(n, sizeof *pds);
+	if (!pds) {
+		*err = vkfail("vkEnumeratePhysicalDevices", VK_ERROR_OUT_OF_HOST_MEMORY);
+		return -1;
+	}
+	r = v->vkEnumeratePhysicalDevices(v->inst, &n, pds);
+	if (r != VK_SUCCESS && r != VK_INCOMPLETE) {
+		free(pds);
+		*err = vkfail("vkEnumeratePhysicalDevices", r);
+		return -1;
+	}
+	rc = choose_device(v, pds, n, device, err);
+	free(pds);
+	if (rc == 0 && v->props.apiVersion < VK_API_VERSION_1_1) {
+		*err = vy_strf("vulkan: device `%s` supports Vulkan 1.0 only; vyrec's SPIR-V "
+			       "needs Vulkan 1.1. Fix: update the Vulkan driver or pick another "
+			       "--device", v->props.deviceName);
+		return -1;
+	}
+	return rc;
+}
+
+static int create_device(struct vk *v, char **err)
+{
+	float prio = 1.0f;
+	VkDeviceQueueCreateInfo qi = {
+		.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
+		.queueFamilyIndex = v->qfam, .queueCount = 1,
+		.pQueuePriorities = &prio,
+	};
+	VkDeviceCreateInfo di = {
+		.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+		.queueCreateInfoCount = 1, .pQueueCreateInfos = &qi,
+	};
+	VkResult r;
+
+	if ((r = v->vkCreateDevice(v->phys, &di, NULL, &v->dev)) != VK_SUCCESS) {
+		*err = vkfail("vkCreateDevice", r);
+		return -1;
+	}
+#define X(f) v->f = (PFN_##f)v->vkGetDeviceProcAddr(v->dev, #f); \
+	if (!v->f) { *err = vy_strf("vulkan: the driver lacks %s. Fix: %s", #f, \
+				    result_fix(VK_ERROR_INITIALIZATION_FAILED)); return -1; }
+	VK_DEVICE_FNS(X)
+#undef X
+	v->vkGetDeviceQueue(v->dev, v->qfam, 0, &v->queue);
+	return 0;
+}
+
+/* Command pool, one command buffer and one fence, reused by every dispatch. */
+static int create_submit_objects(struct vk *v, char **err)
+{
+	VkCommandPoolCreateInfo pi = {
+		.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
+		.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT,
+		.queueFamilyIndex = v->qfam,
+	};
+	VkCommandBufferAllocateInfo ai = {
+		.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+		.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY, .commandBufferCount = 1,
+	};
+	VkFenceCreateInfo fi = { .sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO };
+	VkResult r;
+
+	if ((r = v->vkCreateCommandPool(v->dev, &pi, NULL, &v->cpool)) != VK_SUCCESS) {
+		*err = vkfail("vkCreateCommandPool", r);
+		return -1;
+	}
+	ai.commandPool = v->cpool;
+	if ((r = v->vkAllocateCommandBuffers(v->dev, &ai, &v->cmd)) != VK_SUCCESS) {
+		*err = vkfail("vkAllocateCommandBuffers", r);
+		return -1;
+	}
+	if ((r = v->vkCreateFence(v->dev, &fi, NULL, &v->fence)) != VK_SUCCESS) {
+		*err = vkfail("vkCreateFence", r);
+		return -1;
+	}
+	return 0;
+}
+
+static void free_pipe(struct vk *v, struct vkpipe *p)
+{
+	if (p->pipeline) v->vkDestroyPipeline(v->dev, p->pipeline, NULL);
+	if (p->layout) v->vkDestroyPipelineLayout(v->dev, p->layout, NULL);
+	if (p->dpool) v->vkDestroyDescriptorPool(v->dev, p->dpool, NULL);
+	if (p->dsl) v->vkDestroyDescriptorSetLayout(v->dev, p->dsl, NULL);
+	if (p->module) v->vkDestroyShaderModule(v->dev, p->module, NULL);
+	free(p);
+}
+
+static void free_slot(struct vk *v, struct vkslot *s)
+{
+	if (s->map) v->vkUnmapMemory(v->dev, s->mem);
+	if (s->buf) v->vkDestroyBuffer(v->dev, s->buf, NULL);
+	if (s->mem) v->vkFreeMemory(v->dev, s->mem, NULL);
+	memset(s, 0, sizeof *s);
+}
+
+static void release(struct vy_backend *b)
+{
+	struct vk *v = b->impl;
+
+	if (v) {
+		if (v->dev && v->vkDestroyDevice) {
+			if (v->vkDeviceWaitIdle)
+				v->vkDeviceWaitIdle(v->dev);
+			while (v->pipes) {
+				struct vkpipe *next = v->pipes->next;
+				free_pipe(v, v->pipes);
+				v->pipes = next;
+			}
+			for (int i = 0; i < VY_MAX_IO; i++)
+				free_slot(v, &v->slots[i]);
+			if (v->fence) v->vkDestroyFence(v->dev, v->fence, NULL);
+			if (v->cpool) v->vkDestroyCommandPool(v->dev, v->cpool, NULL);
+			v->vkDestroyDevice(v->dev, NULL);
+		}
+		if (v->messenger)
+			v->vkDestroyDebugUtilsMessengerEXT(v->inst, v->messenger, NULL);
+		if (v->inst)
+			v->vkDestroyInstance(v->inst, NULL);
+		if (v->lib)
+			dlclose(v->lib);
+		free(v->vmsg);
+		free(v);
+	}
+	free(b);
+}
+
+/* ---- programs: SPIR-V, shader module, pipeline ---- */
+
+static int load_spirv(const struct vy_program *p, struct vy_buf *out, char **err)
+{
+	const char *path = getenv("VYREC_SPV_OVERRIDE");
+	struct vy_emit_config c = { .opt_level = 1, .vk_minor = 1, .validate = true };
+	char *emsg = NULL;
+	size_t n;
+
+	if (path && *path) {
+		char *e = NULL, *data = vy_read_file(path, &n, VY_MAX_FILE, &e);
+		if (!data) {
+			*err = vy_strf("vulkan: VYREC_SPV_OVERRIDE: %s. Fix: point "
+				       "VYREC_SPV_OVERRIDE at a SPIR-V file or unset it", e);
+			free(e);
+			return -1;
+		}
+		vy_buf_put(out, data, n);
+		free(data);
+	} else if (vy_emitter_spv.emit(p, &c, out, &emsg) != VY_EMIT_OK) {
+		*err = vy_strf("kernel compile failed for target `spv`: %s",
+			       emsg ? emsg : "(no message)");
+		free(emsg);
+		return -1;
+	}
+	if (out->len < 20 || out->len % 4 || *(uint32_t *)out->data != 0x07230203) {
+		*err = vy_strf("vulkan: %s is not a SPIR-V module (%zu bytes, no magic "
+			       "number). Fix: give a binary .spv file", path ? path :
+			       "the spv emitter's output", out->len);
+		return -1;
+	}
+	return 0;
+}
+
+static int create_layouts(struct vk *v, struct vkpipe *k, const struct vy_program *p,
+			  char **err)
+{
+	VkDescriptorSetLayoutBinding lb[VY_MAX_IO];
+	VkPushConstantRange pc = {
+		.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
+		.size = 4 * (uint32_t)p->nparams,
+	};
+	VkDescriptorSetLayoutCreateInfo li = {
+		.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
+		.bindingCount = (uint32_t)p->nbuffers, .pBindings = lb,
+	};
+	VkPipelineLayoutCreateInfo pli = {
+		.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO,
+		.setLayoutCount = 1, .pSetLayouts = &k->dsl,
+		.pushConstantRangeCount = p->nparams ? 1 : 0,
+		.pPushConstantRanges = &pc,
+	};
+	VkResult r;
+
+	for (int i = 0; i < p->nbuffers; i++)
+		lb[i] = (VkDescriptorSetLayoutBinding){
+			.binding = (uint32_t)p->buffers[i].binding,
+			.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+			.descriptorCount = 1,
+			.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
+		};
+	if ((r = v->vkCreateDescriptorSetLayout(v->dev, &li, NULL, &k->dsl)) != VK_SUCCESS) {
+		*err = vkfail("vkCreateDescriptorSetLayout", r);
+		return -1;
+	}
+	if ((r = v->vkCreatePipelineLayout(v->dev, &pli, NULL, &k->layout)) != VK_SUCCESS) {
+		*err = vkfail("vkCreatePipelineLayout", r);
+		return -1;
+	}
+	return 0;
+}
+
+/* A pool with one set of p->nbuffers storage buffers (none when 0). */
+static int create_set(struct vk *v, struct vkpipe *k, const struct vy_program *p,
+		      char **err)
+{
+	VkDescriptorPoolSize ps = {
+		.type = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+		.descriptorCount = (uint32_t)p->nbuffers,
+	};
+	VkDescriptorPoolCreateInfo pi = {
+		.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
+		.maxSets = 1, .poolSizeCount = 1, .pPoolSizes = &ps,
+	};
+	VkDescriptorSetAllocateInfo ai = {
+		.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
+		.descriptorSetCount = 1, .pSetLayouts = &k->dsl,
+	};
+	VkResult r;
+
+	if (!p->nbuffers)
+		return 0;
+	if ((r = v->vkCreateDescriptorPool(v->dev, &pi, NULL, &k->dpool)) != VK_SUCCESS) {
+		*err = vkfail("vkCreateDescriptorPool", r);
+		return -1;
+	}
+	ai.descriptorPool = k->dpool;
+	if ((r = v->vkAllocateDescriptorSets(v->dev, &ai, &k->set)) != VK_SUCCESS) {
+		*err = vkfail("vkAllocateDescriptorSets", r);
+		return -1;
+	}
+	return 0;
+}
+
+static int create_pipeline(struct vk *v, struct vkpipe *k, struct vy_buf *spv,
+			   char **err)
+{
+	VkShaderModuleCreateInfo mi = {
+		.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO,
+		.codeSize = spv->len, .pCode = (const uint32_t *)spv->data,
+	};
+	VkComputePipelineCreateInfo ci = {
+		.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
+		.stage = {
+			.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+			.stage = VK_SHADER_STAGE_COMPUTE_BIT, .pName = "main",
+		},
+		.layout = k->layout,
+	};
+	VkResult r;
+
+	if ((r = v->vkCreateShaderModule(v->dev, &mi, NULL, &k->module)) != VK_SUCCESS) {
+		*err = vkfail("vkCreateShaderModule", r);
+		return -1;
+	}
+	ci.stage.module = k->module;
+	r = v->vkCreateComputePipelines(v->dev, VK_NULL_HANDLE, 1, &ci, NULL, &k->pipeline);
+	if (r != VK_SUCCESS) {
+		*err = vkfail("vkCreateComputePipelines", r);
+		return -1;
+	}
+	return take_vmsg(v, "pipeline creation", err);
+}
+
+static int check_limits(struct vk *v, const struct vy_program *p, char **err)
+{
+	const VkPhysicalDeviceLimits *l = &v->props.limits;
+	uint32_t inv = p->wgsize[0] * p->wgsize[1] * p->wgsize[2];
+
+	for (int i = 0; i < 3; i++)
+		if (p->wgsize[i] > l->maxComputeWorkGroupSize[i] ||
+		    inv > l->maxComputeWorkGroupInvocations) {
+			*err = vy_strf("vulkan: workgroup_size %ux%ux%u exceeds device `%s` "
+				       "limits (%u invocations, axis %d at most %u). Fix: use "
+				       "a smaller workgroup_size", p->wgsize[0], p->wgsize[1],
+				       p->wgsize[2], v->props.deviceName,
+				       l->maxComputeWorkGroupInvocations, i,
+				       l->maxComputeWorkGroupSize[i]);
+			return -1;
+		}
+	if ((uint32_t)p->nparams * 4 > l->maxPushConstantsSize) {
+		*err = vy_strf("vulkan: %d params need %d bytes of push constants; device "
+			       "`%s` has %u. Fix: pass fewer params", p->nparams,
+			       p->nparams * 4, v->props.deviceName, l->maxPushConstantsSize);
+		return -1;
+	}
+	return 0;
+}
+
+/* The cached pipeline of p, built on first use. */
+static struct vkpipe *get_pipe(struct vk *v, const struct vy_program *p, char **err)
+{
+	struct vkpipe *k;
+	struct vy_buf spv = {0};
+
+	for (k = v->pipes; k; k = k->next)
+		if (k->prog == p)
+			return k;
+	if (check_limits(v, p, err) || load_spirv(p, &spv, err))
+		goto fail_buf;
+	k = calloc(1, sizeof *k);
+	if (!k) {
+		*err = vkfail("calloc", VK_ERROR_OUT_OF_HOST_MEMORY);
+		goto fail_buf;
+	}
+	k->prog = p;
+	if (create_layouts(v, k, p, err) || create_set(v, k, p, err) ||
+	    create_pipeline(v, k, &spv, err)) {
+		free_pipe(v, k);
+		goto fail_buf;
+	}
+	vy_buf_free(&spv);
+	k->next = v->pipes;
+	v->pipes = k;
+	return k;
+fail_buf:
+	vy_buf_free(&spv);
 	return NULL;
 }
 
-static bool supports(enum vy_opcode op) { return true; }
+/* ---- buffers ---- */
+
+/* A host-visible coherent memory type in bits, cached if possible. */
+static int memory_type(struct vk *v, uint32_t bits)
+{
+	VkMemoryPropertyFlags want[] = {
+		VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT |
+			VK_MEMORY_PROPERTY_HOST_CACHED_BIT,
+		VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
+	};
+
+	for (int w = 0; w < 2; w++)
+		for (uint32_t i = 0; i < v->mprops.memoryTypeCount; i++)
+			if (bits & (1u << i) &&
+			    (v->mprops.memoryTypes[i].propertyFlags & want[w]) == want[w])
+				return (int)i;
+	return -1;
+}
+
+static int make_slot(struct vk *v, struct vkslot *s, VkDeviceSize size, char **err)
+{
+	VkBufferCreateInfo bi = {
+		.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
+		.size = size, .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
+		.sharingMode = VK_SHARING_MODE_EXCLUSIVE,
+	};
+	VkMemoryRequirements req;
+	VkMemoryAllocateInfo ai = { .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO };
+	VkResult r;
+	int mt;
+
+	free_slot(v, s);
+	if ((r = v->vkCreateBuffer(v->dev, &bi, NULL, &s->buf)) != VK_SUCCESS)
+		return *err = vkfail("vkCreateBuffer", r), -1;
+	v->vkGetBufferMemoryRequirements(v->dev, s->buf, &req);
+	if ((mt = memory_type(v, req.memoryTypeBits)) < 0) {
+		*err = vy_strf("vulkan: device `%s` has no host-visible coherent memory for "
+			       "storage buffers. Fix: use another --device or --backend",
+			       v->props.deviceName);
+		return -1;
+	}
+	ai.allocationSize = req.size;
+	ai.memoryTypeIndex = (uint32_t)mt;
+	if ((r = v->vkAllocateMemory(v->dev, &ai, NULL, &s->mem)) != VK_SUCCESS)
+		return *err = vkfail("vkAllocateMemory", r), -1;
+	if ((r = v->vkBindBufferMemory(v->dev, s->buf, s->mem, 0)) != VK_SUCCESS)
+		return *err = vkfail("vkBindBufferMemory", r), -1;
+	if ((r = v->vkMapMemory(v->dev, s->mem, 0, VK_WHOLE_SIZE, 0, &s->map)) != VK_SUCCESS)
+		return *err = vkfail("vkMapMemory", r), -1;
+	s->cap = size;
+	return 0;
+}
+
+/* Make each buffer's slot big enough, copy the host data in and point the
+ * descriptor set at exactly count*4 bytes. */
+static int bind_buffers(struct vk *v, struct vkpipe *k, struct vy_run *run, char **err)
+{
+	const struct vy_program *p = run->prog;
+	VkDescriptorBufferInfo info[VY_MAX_IO];
+	VkWriteDescriptorSet w[VY_MAX_IO];
+
+	for (int i = 0; i < p->nbuffers; i++) {
+		VkDeviceSize size = (VkDeviceSize)run->launch.counts[i] * 4;
+		struct vkslot *s = &v->slots[i];
+		if (!size) {
+			*err = vy_strf("vulkan: buffer `%s` has 0 elements; Vulkan cannot bind "
+				       "an empty storage buffer. Fix: give it at least one "
+				       "element (check its count `%s`)", p->buffers[i].name,
+				       p->buffers[i].count_text ? p->buffers[i].count_text : "?");
+			return -1;
+		}
+		if (size > v->props.limits.maxStorageBufferRange) {
+			*err = vy_strf("vulkan: buffer `%s` of %llu bytes exceeds device `%s`'s "
+				       "maxStorageBufferRange %u. Fix: use smaller --param values",
+				       p->buffers[i].name, (unsigned long long)size,
+				       v->props.deviceName, v->props.limits.maxStorageBufferRange);
+			return -1;
+		}
+		if (s->cap < size && make_slot(v, s, size, err))
+			return -1;
+		memcpy(s->map, run->bufs[i], size);
+		info[i] = (VkDescriptorBufferInfo){ .buffer = s->buf, .range = size };
+		w[i] = (VkWriteDescriptorSet){
+			.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
+			.dstSet = k->set, .dstBinding = (uint32_t)p->buffers[i].binding,
+			.descriptorCount = 1,
+			.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+			.pBufferInfo = &info[i],
+		};
+	}
+	if (p->nbuffers)
+		v->vkUpdateDescriptorSets(v->dev, (uint32_t)p->nbuffers, w, 0, NULL);
+	return 0;
+}
+
+/* ---- dispatch ---- */
+
+static int record(struct vk *v, struct vkpipe *k, const struct vy_run *run, char **err)
+{
+	const struct vy_program *p = run->prog;
+	const uint32_t *g = run->launch.grid;
+	VkCommandBufferBeginInfo bi = {
+		.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+		.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT,
+	};
+	VkMemoryBarrier mb = {
+		.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+		.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT,
+		.dstAccessMask = VK_ACCESS_HOST_READ_BIT,
+	};
+	VkResult r;
+
+	if ((r = v->vkResetCommandBuffer(v->cmd, 0)) != VK_SUCCESS)
+		return *err = vkfail("vkResetCommandBuffer", r), -1;
+	if ((r = v->vkBeginCommandBuffer(v->cmd, &bi)) != VK_SUCCESS)
+		return *err = vkfail("vkBeginCommandBuffer", r), -1;
+	v->vkCmdBindPipeline(v->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, k->pipeline);
+	if (p->nbuffers)
+		v->vkCmdBindDescriptorSets(v->cmd, VK_PIPELINE_BIND_POINT_COMPUTE,
+					   k->layout, 0, 1, &k->set, 0, NULL);
+	if (p->nparams)
+		v->vkCmdPushConstants(v->cmd, k->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0,
+				      4 * (uint32_t)p->nparams, run->launch.params);
+	v->vkCmdDispatch(v->cmd, g[0], g[1], g[2]);
+	v->vkCmdPipelineBarrier(v->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+				VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0, NULL, 0, NULL);
+	if ((r = v->vkEndCommandBuffer(v->cmd)) != VK_SUCCESS)
+		return *err = vkfail("vkEndCommandBuffer", r), -1;
+	return 0;
+}
+
+static int submit_and_wait(struct vk *v, char **err)
+{
+	VkSubmitInfo si = {
+		.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+		.commandBufferCount = 1, .pCommandBuffers = &v->cmd,
+	};
+	VkResult r;
+
+	if ((r = v->vkQueueSubmit(v->queue, 1, &si, v->fence)) != VK_SUCCESS)
+		return *err = vkfail("vkQueueSubmit", r), -1;
+	r = v->vkWaitForFences(v->dev, 1, &v->fence, VK_TRUE, TIMEOUT_NS);
+	if (r == VK_TIMEOUT) {
+		*err = vy_strf("vulkan: the dispatch did not finish within 60 s "
+			       "(vkWaitForFences returned VK_TIMEOUT). Fix: %s",
+			       result_fix(VK_TIMEOUT));
+		return -1;
+	}
+	if (r != VK_SUCCESS)
+		return *err = vkfail("vkWaitForFences", r), -1;
+	if ((r = v->vkResetFences(v->dev, 1, &v->fence)) != VK_SUCCESS)
+		return *err = vkfail("vkResetFences", r), -1;
+	return 0;
+}
+
+static int check_grid(struct vk *v, const struct vy_run *run, char **err)
+{
+	static const char axis[] = "xyz";
+
+	for (int i = 0; i < 3; i++) {
+		uint32_t g = run->launch.grid[i];
+		if (!g) {
+			*err = vy_strf("vulkan: grid axis %c has 0 workgroups. Fix: give the "
+				       "dispatch a nonzero size (check the --param values)", axis[i]);
+			return -1;
+		}
+		if (g > v->props.limits.maxComputeWorkGroupCount[i]) {
+			*err = vy_strf("vulkan: grid axis %c needs %u workgroups; device `%s` "
+				       "allows %u. Fix: use a larger workgroup_size or smaller "
+				       "--param values", axis[i], g, v->props.deviceName,
+				       v->props.limits.maxComputeWorkGroupCount[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int dispatch(struct vy_backend *b, struct vy_run *run, char **err)
+{
+	struct vk *v = b->impl;
+	const struct vy_program *p = run->prog;
+	struct vkpipe *k;
+
+	*err = NULL;
+	if (take_vmsg(v, "set-up", err) || check_grid(v, run, err))
+		return -1;
+	if (!(k = get_pipe(v, p, err)))
+		return -1;
+	if (bind_buffers(v, k, run, err) || record(v, k, run, err) ||
+	    submit_and_wait(v, err) || take_vmsg(v, "dispatch", err))
+		return -1;
+	for (int i = 0; i < p->nbuffers; i++)
+		if (p->buffers[i].access != VY_READ_ONLY)
+			memcpy(run->bufs[i], v->slots[i].map,
+			       (size_t)run->launch.counts[i] * 4);
+	return 0;
+}
+
+/* ---- streaming, shared with backend_cuda.c ---- */
+
+/* Counts from the params, then the streamed buffer's count is the chunk's,
+ * and the dispatch (which may use len()) is evaluated again. */
+static int chunk_launch(const struct vy_program *p, struct vy_launch *l, int buf,
+			uint32_t n, char **err)
+{
+	if (vy_launch_eval(p, l, err))
+		return -1;
+	l->counts[buf] = n;
+	for (int i = 0; i < 3; i++) {
+		uint32_t d = i < p->ndispatch ?
+			vy_eval_uniform(p, p->dispatch[i], l->params, l->counts) : 1;
+		l->dispatch[i] = d;
+		l->grid[i] = (uint32_t)(((uint64_t)d + p->wgsize[i] - 1) / p->wgsize[i]);
+	}
+	return 0;
+}
+
+int vy_gpu_stream(struct vy_backend *b, struct vy_stream *s, char **err)
+{
+	struct vy_run *run = s->run;
+	void *saved = run->bufs[s->buf];
+	size_t chunk = s->chunk ? s->chunk : s->total;
+	uint32_t saved_count = run->launch.counts[s->buf];
+	unsigned char *tmp = NULL;
+	int rc = 0;
+
+	*err = NULL;
+	if (chunk > UINT32_MAX / 4)
+		chunk = UINT32_MAX / 4;
+	if (s->total && !(tmp = malloc((s->total < chunk ? s->total : chunk) * 4))) {
+		*err = vy_strf("%s: out of memory for a stream chunk. Fix: use a smaller "
+			       "--chunk", b->id);
+		return -1;
+	}
+	for (size_t off = 0; off < s->total && rc == 0; off += chunk) {
+		uint32_t n = (uint32_t)(s->total - off < chunk ? s->total - off : chunk);
+		memcpy(tmp, s->data + off * 4, (size_t)n * 4);
+		run->bufs[s->buf] = tmp;
+		rc = chunk_launch(run->prog, &run->launch, s->buf, n, err);
+		if (rc == 0)
+			rc = b->dispatch(b, run, err);
+		if (rc == 0)
+			rc = s->yield(s->ctx, run, err);
+	}
+	run->bufs[s->buf] = saved;
+	run->launch.counts[s->buf] = saved_count;
+	free(tmp);
+	return rc ? -1 : 0;
+}
+
+/* ---- registration ---- */
+
+static struct vy_backend *factory(int device, char **err)
+{
+	struct vy_backend *b = calloc(1, sizeof *b);
+	struct vk *v = calloc(1, sizeof *v);
+
+	*err = NULL;
+	if (!b || !v) {
+		free(b);
+		free(v);
+		*err = vkfail("calloc", VK_ERROR_OUT_OF_HOST_MEMORY);
+		return NULL;
+	}
+	b->id = "vulkan";
+	b->impl = v;
+	b->dispatch = dispatch;
+	b->stream = vy_gpu_stream;
+	b->release = release;
+	if (open_loader(v, err) || create_instance(v, err) ||
+	    pick_physical(v, device, err) || create_device(v, err) ||
+	    create_submit_objects(v, err) || take_vmsg(v, "set-up", err)) {
+		release(b);
+		return NULL;
+	}
+	snprintf(b->device_name, sizeof b->device_name, "%s", v->props.deviceName);
+	return b;
+}
+
+static bool supports(enum vy_opcode op)
+{
+	return op < VY_OP_COUNT;
+}
 
 const struct vy_backend_reg vy_backend_vulkan = {
-	.id = "vulkan", .version = VY_VERSION, .factory = factory, .supports = supports,
+	.id = "vulkan",
+	.version = VY_VERSION,
+	.factory = factory,
+	.supports = supports,
 };
