@@ -1,0 +1,1083 @@
+/*
+ * resolve.c: AST -> typed IR.  Resolves every name (locals, params,
+ * builtins, buffers) and every operator and call to an op of the registry,
+ * types each expression strictly (SPEC §1.7: no implicit conversions, only
+ * abstract literals adapt), checks access and assignment rules, desugars
+ * compound assignment, and inlines composite ops so emitters only see
+ * intrinsics.  The tree is rewritten in place.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "resolve.h"
+
+#define MAX_INLINE 32
+
+/* ---- scopes ---- */
+
+static void push_name(struct rctx *c, const char *name, int local)
+{
+	if (c->ns == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 32;
+		c->names = realloc(c->names, sizeof *c->names * (size_t)c->cap);
+		c->locals = realloc(c->locals, sizeof *c->locals * (size_t)c->cap);
+		if (!c->names || !c->locals)
+			vy_bug("out of memory");
+	}
+	c->names[c->ns] = name;
+	c->locals[c->ns++] = local;
+}
+
+static int find_local(struct rctx *c, const char *name)
+{
+	for (int i = c->ns - 1; i >= 0; i--)
+		if (!strcmp(c->names[i], name))
+			return c->locals[i];
+	return -1;
+}
+
+static int find_param(struct rctx *c, const char *name)
+{
+	for (int i = 0; c->p && i < c->p->nparams; i++)
+		if (!strcmp(c->p->params[i].name, name))
+			return i;
+	return -1;
+}
+
+static int find_buffer(struct rctx *c, const char *name)
+{
+	for (int i = 0; c->p && i < c->p->nbuffers; i++)
+		if (!strcmp(c->p->buffers[i].name, name))
+			return i;
+	return -1;
+}
+
+static int find_shared(struct rctx *c, const char *name)
+{
+	for (int i = 0; c->p && i < c->p->nshared; i++)
+		if (!strcmp(c->p->shared[i].name, name))
+			return i;
+	return -1;
+}
+
+static const char *const builtin_names[] = { "gid", "lid", "wgid", "wgsize", "nwg" };
+
+/* gid.x -> VY_B_GID, axis 0; -1 if name is not a builtin. */
+static int find_builtin(const char *name, int *axis)
+{
+	for (int b = 0; b < 5; b++) {
+		size_t n = strlen(builtin_names[b]);
+		if (!strncmp(name, builtin_names[b], n) && name[n] == '.' &&
+		    name[n + 1] >= 'x' && name[n + 1] <= 'z' && !name[n + 2]) {
+			*axis = name[n + 1] - 'x';
+			return b;
+		}
+	}
+	return -1;
+}
+
+static bool is_builtin_prefix(const char *name)
+{
+	for (int b = 0; b < 5; b++)
+		if (!strcmp(name, builtin_names[b]) ||
+		    (!strncmp(name, builtin_names[b], strlen(builtin_names[b])) &&
+		     name[strlen(builtin_names[b])] == '.'))
+			return true;
+	return !strcmp(name, "len");
+}
+
+int vy_new_local(struct rctx *c, const char *name, enum vy_type t,
+		 bool mutable, struct vy_loc loc)
+{
+	struct vy_program *p = c->p;
+	if (p->nlocals == c->local_cap) {
+		c->local_cap = c->local_cap ? c->local_cap * 2 : 32;
+		struct vy_local *v = vy_alloc(p->arena, sizeof *v * (size_t)c->local_cap);
+		if (p->nlocals)
+			memcpy(v, p->locals, sizeof *v * (size_t)p->nlocals);
+		p->locals = v;
+	}
+	p->locals[p->nlocals] = (struct vy_local){ name, t, mutable, false, loc };
+	return p->nlocals++;
+}
+
+/* Names may not shadow a param, buffer, shared array, local or builtin. */
+static bool check_fresh(struct rctx *c, const char *name, struct vy_loc loc)
+{
+	const char *what = NULL;
+	if (find_local(c, name) >= 0)
+		what = "a local";
+	else if (find_param(c, name) >= 0)
+		what = "a param";
+	else if (find_buffer(c, name) >= 0)
+		what = "a buffer";
+	else if (find_shared(c, name) >= 0)
+		what = "a shared array";
+	else if (is_builtin_prefix(name))
+		what = "a builtin";
+	if (!what)
+		return true;
+	vy_error(c->d, loc, "choose another name; names share one namespace and may not shadow each other",
+		 "'%s' shadows %s of the same name", name, what);
+	return false;
+}
+
+/* ---- literals ---- */
+
+static bool fits(enum vy_type t, int64_t v)
+{
+	switch (t) {
+	case VY_U32: return v >= 0 && v <= (int64_t)UINT32_MAX;
+	case VY_I32: return v >= INT32_MIN && v <= INT32_MAX;
+	default: return true;
+	}
+}
+
+/* Give literal e the concrete type t, checking its range. */
+static void const_set(struct rctx *c, struct vy_expr *e, enum vy_type t)
+{
+	bool was_float = e->type == VY_ABSFLOAT || e->type == VY_F32;
+	if (t == VY_F32) {
+		double v = was_float ? e->fval : (double)e->ival;
+		float f = (float)v;
+		if (isinf(f) && !isinf(v))
+			vy_error(c->d, e->loc, "the largest f32 is about 3.4e38",
+				 "float literal out of range for f32");
+		e->fval = f;
+		memcpy(&e->bits, &f, 4);
+	} else if (t == VY_BOOL) {
+		e->bits = (uint32_t)e->ival;
+	} else {
+		if (was_float) {
+			vy_error(c->d, e->loc, "write an integer literal, or convert: %s(x)",
+				 "float literal where %s is expected", vy_type_name(t));
+		} else if (!fits(t, e->ival)) {
+			vy_error(c->d, e->loc,
+				 t == VY_U32 ? "u32 literals are 0 to 4294967295" :
+					       "i32 literals are -2147483648 to 2147483647",
+				 "integer literal %lld out of range for %s",
+				 (long long)e->ival, vy_type_name(t));
+		}
+		e->bits = (uint32_t)e->ival;
+	}
+	e->type = t;
+}
+
+static enum vy_type default_type(enum vy_type t)
+{
+	return t == VY_ABSINT ? VY_I32 : t == VY_ABSFLOAT ? VY_F32 : t;
+}
+
+static bool abstract(enum vy_type t)
+{
+	return t == VY_ABSINT || t == VY_ABSFLOAT;
+}
+
+/* Push concrete type t into an abstract subtree (literals and the ops over
+ * them). Returns false, having reported, when it does not fit. */
+static bool coerce(struct rctx *c, struct vy_expr *e, enum vy_type t)
+{
+	if (!abstract(e->type))
+		return true;
+	if (e->type == VY_ABSFLOAT && t != VY_F32) {
+		vy_error(c->d, e->loc, "write an integer, or convert the other side with f32(...)",
+			 "float literal where %s is expected", vy_type_name(t));
+		return false;
+	}
+	if (t == VY_BOOL) {
+		vy_error(c->d, e->loc, "compare it with a value, e.g. x != 0",
+			 "number where bool is expected");
+		return false;
+	}
+	if (e->kind == VY_E_CONST) {
+		const_set(c, e, t);
+		return true;
+	}
+	/* an op over abstract operands: the operands of its first class take
+	 * t (see vyrec_ops.def); the result is t */
+	bool ok = true;
+	for (int i = 0; i < e->nargs; i++)
+		if (abstract(e->args[i]->type))
+			ok &= coerce(c, e->args[i], t);
+	e->type = t;
+	return ok;
+}
+
+bool vy_coerce_default(struct rctx *c, struct vy_expr *e)
+{
+	return coerce(c, e, default_type(e->type));
+}
+
+/* ---- op signatures ---- */
+
+/* The class of a param, without the independence mark. */
+static bool class_allows(const char *cls, enum vy_type t)
+{
+	if (*cls == '&')
+		cls++;
+	if (!strncmp(cls, "int", 3))
+		return t == VY_U32 || t == VY_I32 || t == VY_ABSINT;
+	if (!strncmp(cls, "float", 5))
+		return t == VY_F32 || t == VY_ABSFLOAT || t == VY_ABSINT;
+	if (!strncmp(cls, "num", 3))
+		return t != VY_BOOL && t != VY_VOID;
+	if (!strncmp(cls, "any", 3))
+		return t != VY_VOID;
+	if (!strcmp(cls, "bool"))
+		return t == VY_BOOL;
+	if (!strcmp(cls, "u32"))
+		return t == VY_U32 || t == VY_ABSINT;
+	if (!strcmp(cls, "i32"))
+		return t == VY_I32 || t == VY_ABSINT;
+	if (!strcmp(cls, "f32"))
+		return t == VY_F32 || t == VY_ABSINT || t == VY_ABSFLOAT;
+	return false;
+}
+
+static bool concrete_class(const char *cls)
+{
+	return !strcmp(cls, "bool") || !strcmp(cls, "u32") ||
+	       !strcmp(cls, "i32") || !strcmp(cls, "f32");
+}
+
+static const char *class_hint(const char *cls)
+{
+	if (*cls == '&')
+		cls++;
+	if (!strncmp(cls, "int", 3))
+		return "u32 or i32";
+	if (!strncmp(cls, "float", 5))
+		return "f32";
+	if (!strncmp(cls, "num", 3))
+		return "u32, i32 or f32";
+	return cls;
+}
+
+/* Two params share a type variable when their classes are equal and
+ * neither is independent ('). The & of a reference is ignored. */
+static bool same_group(const char *a, const char *b)
+{
+	if (*a == '&')
+		a++;
+	if (*b == '&')
+		b++;
+	return !concrete_class(a) && !strchr(a, '\'') && !strcmp(a, b);
+}
+
+static const char *cast_fix(enum vy_type from, enum vy_type to)
+{
+	(void)from;
+	return to == VY_F32 ? "convert explicitly: f32(x)" :
+	       to == VY_U32 ? "convert explicitly: u32(x)" :
+	       to == VY_I32 ? "convert explicitly: i32(x)" :
+			      "compare it, e.g. x != 0";
+}
+
+/* Check args of e against op's signature, unify each type group, coerce
+ * abstract args, and return the result type. */
+static enum vy_type check_sig(struct rctx *c, struct vy_expr *e,
+			      const struct vy_opdef *op)
+{
+	if (e->nargs != op->nparams) {
+		vy_error(c->d, e->loc, vy_fmt(c->a, "'%s' takes (%s)", op->id, op->signature ? op->signature : ""),
+			 "'%s' takes %d argument%s but %d %s given", op->id,
+			 op->nparams, op->nparams == 1 ? "" : "s", e->nargs,
+			 e->nargs == 1 ? "was" : "were");
+		return VY_VOID;
+	}
+	enum vy_type result = VY_VOID;
+	bool done[4] = { 0 };
+	for (int i = 0; i < op->nparams; i++) {
+		const struct vy_opparam *pi = &op->params[i];
+		if (op->cat != VY_INTRINSIC) {   /* extern: concrete types */
+			struct vy_expr *a = e->args[i];
+			if (!coerce(c, a, pi->type))
+				return VY_VOID;
+			if (a->type != pi->type) {
+				vy_error(c->d, a->loc, cast_fix(a->type, pi->type),
+					 "argument '%s' of '%s' is %s, not %s", pi->name,
+					 op->id, vy_type_name(a->type), vy_type_name(pi->type));
+				return VY_VOID;
+			}
+			continue;
+		}
+		if (done[i])
+			continue;
+		/* the group of params sharing i's type variable */
+		enum vy_type t = VY_VOID;
+		int first = -1;
+		for (int j = i; j < op->nparams; j++) {
+			if (j != i && !same_group(pi->cls, op->params[j].cls))
+				continue;
+			struct vy_expr *a = e->args[j];
+			done[j] = true;
+			if (!class_allows(op->params[j].cls, a->type)) {
+				vy_error(c->d, a->loc,
+					 a->type == VY_BOOL ? "convert it: u32(b) gives 0 or 1" :
+					 cast_fix(a->type, VY_U32),
+					 "argument '%s' of '%s' must be %s, not %s",
+					 op->params[j].name, op->id,
+					 class_hint(op->params[j].cls), vy_type_name(a->type));
+				return VY_VOID;
+			}
+			if (abstract(a->type)) {
+				if (t == VY_VOID || (t == VY_ABSINT && a->type == VY_ABSFLOAT))
+					t = a->type;
+				continue;
+			}
+			if (abstract(t) || t == VY_VOID) {
+				t = a->type;
+				first = j;
+			} else if (t != a->type) {
+				vy_error(c->d, e->loc,
+					 vy_fmt(c->a, "convert one side: %s(%s side)",
+						vy_type_name(t), j > first ? "right" : "left"),
+					 "mismatched types %s and %s for '%s'",
+					 vy_type_name(t), vy_type_name(a->type), op->id);
+				return VY_VOID;
+			}
+		}
+		/* a concrete class forces its type; float class forces f32 */
+		const char *cls = pi->cls[0] == '&' ? pi->cls + 1 : pi->cls;
+		if (concrete_class(cls) && abstract(t))
+			t = vy_type_parse(cls, strlen(cls), &(bool){0});
+		if (!strncmp(cls, "float", 5) && abstract(t))
+			t = VY_F32;
+		bool independent = strchr(cls, '\'') != NULL;
+		if (abstract(t) && (independent || concrete_class(cls)))
+			t = default_type(t);
+		for (int j = i; j < op->nparams; j++)
+			if (j == i || same_group(pi->cls, op->params[j].cls))
+				if (!abstract(t) && !coerce(c, e->args[j], t))
+					return VY_VOID;
+		if (result == VY_VOID && !concrete_class(cls))
+			result = t;
+	}
+	if (!strcmp(op->result, "bool")) {
+		/* comparisons: abstract operands take their default now */
+		for (int i = 0; i < e->nargs; i++)
+			vy_coerce_default(c, e->args[i]);
+		return VY_BOOL;
+	}
+	if (!strcmp(op->result, "same"))
+		return result;
+	if (op->cat != VY_INTRINSIC)
+		return op->ret;
+	bool r;
+	return vy_type_parse(op->result, strlen(op->result), &r);
+}
+
+/* ---- expressions ---- */
+
+static enum vy_type resolve_expr(struct rctx *c, struct vy_expr *e);
+
+static bool index_type(struct rctx *c, struct vy_expr *ix)
+{
+	if (resolve_expr(c, ix) == VY_VOID)
+		return false;
+	if (ix->type == VY_ABSINT)
+		return coerce(c, ix, VY_U32);
+	if (ix->type != VY_U32 && ix->type != VY_I32) {
+		vy_error(c->d, ix->loc, ix->type == VY_F32 ? "convert it: u32(x)" : NULL,
+			 "index must be u32 or i32, not %s", vy_type_name(ix->type));
+		return false;
+	}
+	return true;
+}
+
+/* NAME[i] as a load (or, for atomics, an element reference). */
+static enum vy_type resolve_index(struct rctx *c, struct vy_expr *e, bool ref)
+{
+	int b = find_buffer(c, e->name), s = find_shared(c, e->name);
+	if (b < 0 && s < 0) {
+		const char *why = find_local(c, e->name) >= 0 || find_param(c, e->name) >= 0 ?
+			"'%s' is a scalar, not a buffer or shared array" :
+			"unknown buffer or shared array '%s'";
+		vy_error(c->d, e->loc, "declare it under 'buffers:' or 'shared:'", why, e->name);
+		return VY_VOID;
+	}
+	if (!index_type(c, e->args[0]))
+		return VY_VOID;
+	e->kind = VY_E_LOAD;
+	e->space = b >= 0 ? VY_SPACE_BUFFER : VY_SPACE_SHARED;
+	e->index = b >= 0 ? b : s;
+	e->type = b >= 0 ? c->p->buffers[b].type : c->p->shared[s].type;
+	if (b >= 0) {
+		enum vy_access acc = c->p->buffers[b].access;
+		if (acc == VY_WRITE_ONLY && !ref) {
+			vy_error(c->d, e->loc, "declare it with access: read_write",
+				 "cannot load from write-only buffer '%s'", e->name);
+			return VY_VOID;
+		}
+		if (acc == VY_READ_ONLY && ref) {
+			vy_error(c->d, e->loc, "declare it with access: read_write",
+				 "atomic operation on read-only buffer '%s'", e->name);
+			return VY_VOID;
+		}
+	}
+	if (ref && e->type == VY_F32) {
+		vy_error(c->d, e->loc, "use a u32 or i32 buffer for atomics",
+			 "atomics need u32 or i32 elements, but '%s' holds f32", e->name);
+		return VY_VOID;
+	}
+	return e->type;
+}
+
+static void undefined(struct rctx *c, struct vy_expr *e)
+{
+	const char *cands[64];
+	int n = 0, axis;
+	for (int i = c->ns - 1; i >= 0 && n < 40; i--)
+		cands[n++] = c->names[i];
+	for (int i = 0; c->allow_params && i < c->p->nparams && n < 56; i++)
+		cands[n++] = c->p->params[i].name;
+	static const char *const ids[] = { "gid.x", "gid.y", "gid.z", "lid.x",
+					   "lid.y", "wgid.x", "wgid.y", "nwg.x" };
+	for (int i = 0; c->allow_ids && i < 8; i++)
+		cands[n++] = ids[i];
+	const char *best = vy_closest(e->name, cands, n);
+	if (strchr(e->name, '.') && find_builtin(e->name, &axis) < 0 &&
+	    is_builtin_prefix(e->name))
+		vy_error(c->d, e->loc, "builtins have the axes .x, .y and .z",
+			 "unknown builtin '%s'", e->name);
+	else
+		vy_error(c->d, e->loc,
+			 best ? vy_fmt(c->a, "did you mean '%s'?", best) :
+				"declare it first with 'let' or 'var', or add it to 'params:'",
+			 "undefined name '%s'", e->name);
+}
+
+static enum vy_type resolve_name(struct rctx *c, struct vy_expr *e)
+{
+	int l = find_local(c, e->name), axis, b, pi;
+	if (l >= 0) {
+		e->kind = VY_E_LOCAL;
+		e->index = l;
+		return e->type = c->p->locals[l].type;
+	}
+	if ((b = find_builtin(e->name, &axis)) >= 0) {
+		if (!c->allow_ids) {
+			vy_error(c->d, e->loc, c->p->nparams ? "use params, literals and len(BUF) only" : NULL,
+				 "'%s' cannot be used in %s", e->name, c->what);
+			return VY_VOID;
+		}
+		e->kind = VY_E_BUILTIN;
+		e->index = b;
+		e->axis = axis;
+		return e->type = VY_U32;
+	}
+	if ((pi = find_param(c, e->name)) >= 0) {
+		e->kind = VY_E_PARAM;
+		e->index = pi;
+		return e->type = c->p->params[pi].type;
+	}
+	if (find_buffer(c, e->name) >= 0 || find_shared(c, e->name) >= 0) {
+		vy_error(c->d, e->loc, vy_fmt(c->a, "index it: %s[i], or use len(%s) for its element count", e->name, e->name),
+			 "'%s' is an array, not a value", e->name);
+		return VY_VOID;
+	}
+	undefined(c, e);
+	return VY_VOID;
+}
+
+static enum vy_type resolve_cast(struct rctx *c, struct vy_expr *e,
+				 enum vy_type to, bool bit)
+{
+	if (e->nargs != 1) {
+		vy_error(c->d, e->loc, NULL, "%s takes one argument", e->name);
+		return VY_VOID;
+	}
+	struct vy_expr *a = e->args[0];
+	if (resolve_expr(c, a) == VY_VOID)
+		return VY_VOID;
+	if (bit && a->type == VY_BOOL) {
+		vy_error(c->d, a->loc, "bitcast works between u32, i32 and f32",
+			 "cannot bitcast bool");
+		return VY_VOID;
+	}
+	if (a->type == VY_ABSINT && !bit)
+		coerce(c, a, to == VY_F32 ? VY_I32 : to);
+	else
+		vy_coerce_default(c, a);
+	e->kind = VY_E_OP;
+	e->op = vy_builtin_op(bit ? VY_OP_BITCAST : VY_OP_CAST);
+	e->cast_to = to;
+	return e->type = to;
+}
+
+/* Inline a composite op: copy its body, substituting args for params and
+ * the let expressions for let names, then resolve the copy in place. */
+static enum vy_type inline_op(struct rctx *c, struct vy_expr *e,
+			      const struct vy_opdef *op)
+{
+	for (int i = 0; i < e->nargs; i++)
+		if (vy_expr_has_effect(e->args[i])) {
+			vy_error(c->d, e->args[i]->loc, "bind the atomic's result with 'let' first and pass the local",
+				 "arguments of '%s' may not contain atomic operations", op->id);
+			return VY_VOID;
+		}
+	if (c->inline_depth >= MAX_INLINE) {
+		vy_error(c->d, e->loc, NULL, "ops nested more than %d deep while inlining '%s'",
+			 MAX_INLINE, op->id);
+		return VY_VOID;
+	}
+	int n = op->nparams + op->nlets;
+	const char **names = vy_alloc(c->a, sizeof *names * (size_t)(n + 1));
+	struct vy_expr **vals = vy_alloc(c->a, sizeof *vals * (size_t)(n + 1));
+	for (int i = 0; i < op->nparams; i++) {
+		names[i] = op->params[i].name;
+		vals[i] = e->args[i];
+	}
+	for (int i = 0; i < op->nlets; i++) {
+		names[op->nparams + i] = op->let_names[i];
+		vals[op->nparams + i] = vy_expr_subst(c->a, op->lets[i], names, vals,
+						     op->nparams + i, e->loc);
+	}
+	struct vy_expr *body = vy_expr_subst(c->a, op->body, names, vals, n, e->loc);
+	c->inline_depth++;
+	enum vy_type t = resolve_expr(c, body);
+	c->inline_depth--;
+	if (t == VY_VOID)
+		return VY_VOID;
+	coerce(c, body, op->ret);
+	*e = *body;
+	return e->type;
+}
+
+static enum vy_type resolve_call(struct rctx *c, struct vy_expr *e)
+{
+	bool reserved;
+	enum vy_type ct = vy_type_parse(e->name, strlen(e->name), &reserved);
+	if (ct == VY_U32 || ct == VY_I32 || ct == VY_F32)
+		return resolve_cast(c, e, ct, false);
+	if (reserved) {
+		vy_error(c->d, e->loc, "use u32, i32 or f32", "type '%s' is not supported yet", e->name);
+		return VY_VOID;
+	}
+	if (!strcmp(e->name, "bitcast"))
+		return resolve_cast(c, e, e->cast_to, true);
+	if (!strcmp(e->name, "len")) {
+		int b = e->nargs == 1 && e->args[0]->kind == VY_E_NAME ?
+			find_buffer(c, e->args[0]->name) : -1;
+		if (b < 0) {
+			vy_error(c->d, e->nargs ? e->args[0]->loc : e->loc,
+				 "len takes a buffer name: len(x)",
+				 "len() needs one buffer name");
+			return VY_VOID;
+		}
+		e->kind = VY_E_LEN;
+		e->index = b;
+		return e->type = VY_U32;
+	}
+	const struct vy_opdef *op = NULL;
+	if (strchr(e->name, '.'))
+		op = vy_registry_lookup(c->r, e->name);
+	else {
+		char buf[128];
+		snprintf(buf, sizeof buf, "core.%s", e->name);
+		op = vy_registry_lookup(c->r, buf);
+		snprintf(buf, sizeof buf, "math.%s", e->name);
+		if (!op)
+			op = vy_registry_lookup(c->r, buf);
+	}
+	if (!op) {
+		const char *best = vy_registry_suggest(c->r, e->name);
+		const char *dot = strchr(e->name, '.');
+		const char *dl = dot ? vy_strndup(c->a, e->name, (size_t)(dot - e->name)) : "math";
+		vy_error(c->d, e->loc,
+			 best ? vy_fmt(c->a, "did you mean '%s'? run 'vyrec ops %s' to list the ops it defines", best, dl) :
+				vy_fmt(c->a, "run 'vyrec ops' to list the registered ops"),
+			 "unknown op '%s'", e->name);
+		return VY_VOID;
+	}
+	return vy_resolve_op(c, e, op);
+}
+
+enum vy_type vy_resolve_op(struct rctx *c, struct vy_expr *e,
+			   const struct vy_opdef *op)
+{
+	bool atomic = !strcmp(op->dialect, "atomic");
+	for (int i = 0; i < e->nargs; i++) {
+		struct vy_expr *a = e->args[i];
+		if (i == 0 && atomic) {
+			if (a->kind != VY_E_INDEX) {
+				vy_error(c->d, a->loc, "pass an element: atomic.add(hist[b], 1)",
+					 "the first argument of '%s' must be a buffer or shared element", op->id);
+				return VY_VOID;
+			}
+			if (resolve_index(c, a, true) == VY_VOID)
+				return VY_VOID;
+			continue;
+		}
+		if (resolve_expr(c, a) == VY_VOID)
+			return VY_VOID;
+	}
+	if (atomic && !c->allow_ids) {
+		vy_error(c->d, e->loc, NULL, "atomic operations cannot be used in %s",
+			 c->what ? c->what : "this context");
+		return VY_VOID;
+	}
+	enum vy_type t = check_sig(c, e, op);
+	if (t == VY_VOID)
+		return VY_VOID;
+	e->kind = VY_E_OP;
+	e->op = op;
+	e->type = t;
+	if (op->cat != VY_INTRINSIC && c->inline_ops)
+		return inline_op(c, e, op);
+	return t;
+}
+
+/* Resolve e in place; VY_VOID after reporting an error. */
+static enum vy_type resolve_expr(struct rctx *c, struct vy_expr *e)
+{
+	switch (e->kind) {
+	case VY_E_CONST:
+		if (!abstract(e->type) && e->type != VY_BOOL)
+			const_set(c, e, e->type);
+		return e->type;
+	case VY_E_NAME:
+		return resolve_name(c, e);
+	case VY_E_INDEX:
+		return resolve_index(c, e, false);
+	case VY_E_CALL:
+		return resolve_call(c, e);
+	case VY_E_OP:
+		if (e->op)
+			return e->type;   /* already resolved (an inlined arg) */
+		{
+			const struct vy_opdef *op = vy_registry_lookup(c->r, e->name);
+			if (!op)
+				vy_bug("operator op '%s' is not registered", e->name);
+			return vy_resolve_op(c, e, op);
+		}
+	default:
+		return e->type;   /* PARAM, LOCAL, BUILTIN, LEN, LOAD: resolved */
+	}
+}
+
+enum vy_type vy_resolve_expr(struct rctx *c, struct vy_expr *e)
+{
+	return resolve_expr(c, e);
+}
+
+/* Resolve e and make it a concrete value of type want (VY_VOID: any). */
+bool vy_resolve_value(struct rctx *c, struct vy_expr *e, enum vy_type want,
+		      const char *what)
+{
+	if (resolve_expr(c, e) == VY_VOID)
+		return false;
+	if (want == VY_VOID)
+		return vy_coerce_default(c, e);
+	if (!coerce(c, e, want))
+		return false;
+	if (e->type != want) {
+		vy_error(c->d, e->loc,
+			 want == VY_BOOL ? "compare it, e.g. x != 0" : cast_fix(e->type, want),
+			 "%s must be %s, not %s", what, vy_type_name(want),
+			 vy_type_name(e->type));
+		return false;
+	}
+	return true;
+}
+
+/* ---- statements ---- */
+
+static void resolve_block(struct rctx *c, struct vy_block *b);
+
+static struct vy_expr *mk_local(struct rctx *c, int l, struct vy_loc loc)
+{
+	struct vy_expr *e = vy_alloc(c->a, sizeof *e);
+	e->kind = VY_E_LOCAL;
+	e->index = l;
+	e->type = c->p->locals[l].type;
+	e->loc = loc;
+	return e;
+}
+
+/* x op= v  ->  x = x op v, with the op resolved like an operator. */
+static struct vy_expr *desugar(struct rctx *c, struct vy_stmt *s,
+			       struct vy_expr *target)
+{
+	struct vy_expr *e = vy_alloc(c->a, sizeof *e);
+	e->kind = VY_E_OP;
+	e->name = s->compound;
+	e->loc = s->loc;
+	e->nargs = 2;
+	e->args = vy_alloc(c->a, sizeof *e->args * 2);
+	e->args[0] = target;
+	e->args[1] = s->value;
+	s->compound = NULL;
+	return e;
+}
+
+static void resolve_decl(struct rctx *c, struct vy_stmt *s)
+{
+	bool ok = vy_resolve_value(c, s->value, s->decl_type, "the initial value");
+	if (!check_fresh(c, s->name, s->name_loc) || !ok)
+		ok = false;
+	enum vy_type t = ok ? s->value->type : (s->decl_type ? s->decl_type : VY_I32);
+	s->local = vy_new_local(c, s->name, t, s->kind == VY_S_VAR, s->name_loc);
+	push_name(c, s->name, s->local);
+}
+
+static void resolve_assign(struct rctx *c, struct vy_stmt *s)
+{
+	int l = find_local(c, s->name);
+	if (l < 0) {
+		const char *fix = "declare it first: var NAME = VALUE";
+		if (find_param(c, s->name) >= 0)
+			vy_error(c->d, s->name_loc, "copy it into a local: var x = PARAM",
+				 "cannot assign to param '%s'", s->name);
+		else if (find_buffer(c, s->name) >= 0 || find_shared(c, s->name) >= 0)
+			vy_error(c->d, s->name_loc, "store to an element: NAME[i] = VALUE",
+				 "cannot assign to array '%s'", s->name);
+		else
+			vy_error(c->d, s->name_loc, fix, "undefined name '%s'", s->name);
+		resolve_expr(c, s->value);
+		return;
+	}
+	struct vy_local *lv = &c->p->locals[l];
+	if (!lv->mutable) {
+		vy_error(c->d, s->name_loc,
+			 lv->loopvar ? "copy it into a var inside the loop: var j = k" :
+				vy_fmt(c->a, "declare it with 'var %s = ...'", s->name),
+			 lv->loopvar ? "cannot assign to loop variable '%s'" :
+				       "cannot assign to '%s': it is declared with let", s->name);
+		resolve_expr(c, s->value);
+		return;
+	}
+	s->local = l;
+	if (s->compound)
+		s->value = desugar(c, s, mk_local(c, l, s->name_loc));
+	vy_resolve_value(c, s->value, lv->type, "the assigned value");
+}
+
+static bool pure_index(const struct vy_expr *e)
+{
+	return e->kind == VY_E_CONST || e->kind == VY_E_LOCAL ||
+	       e->kind == VY_E_PARAM || e->kind == VY_E_BUILTIN;
+}
+
+/* BUF[i] = v and BUF[i] op= v; a compound store whose index is not a
+ * simple value gets a hidden let, so the index is evaluated once. Returns
+ * the extra statement to insert before s, or NULL. */
+static struct vy_stmt *resolve_store(struct rctx *c, struct vy_stmt *s)
+{
+	int b = find_buffer(c, s->name), sh = find_shared(c, s->name);
+	if (b < 0 && sh < 0) {
+		vy_error(c->d, s->name_loc, "declare it under 'buffers:' or 'shared:'",
+			 find_local(c, s->name) >= 0 ? "'%s' is a scalar, not a buffer or shared array" :
+			 "unknown buffer or shared array '%s'", s->name);
+		return NULL;
+	}
+	s->space = b >= 0 ? VY_SPACE_BUFFER : VY_SPACE_SHARED;
+	s->mem = b >= 0 ? b : sh;
+	enum vy_type et = b >= 0 ? c->p->buffers[b].type : c->p->shared[sh].type;
+	if (b >= 0 && c->p->buffers[b].access == VY_READ_ONLY) {
+		vy_error(c->d, s->name_loc, "declare it with access: read_write",
+			 "cannot store to read-only buffer '%s'", s->name);
+		return NULL;
+	}
+	if (!index_type(c, s->index))
+		return NULL;
+	struct vy_stmt *pre = NULL;
+	if (s->compound) {
+		if (b >= 0 && c->p->buffers[b].access == VY_WRITE_ONLY) {
+			vy_error(c->d, s->loc, "declare it with access: read_write",
+				 "'%s' of write-only buffer '%s' loads it", s->compound + 5, s->name);
+			return NULL;
+		}
+		if (!pure_index(s->index)) {
+			pre = vy_alloc(c->a, sizeof *pre);
+			pre->kind = VY_S_LET;
+			pre->loc = s->index->loc;
+			pre->value = s->index;
+			pre->local = vy_new_local(c, vy_fmt(c->a, "_idx%d", c->p->nlocals),
+						  s->index->type, false, s->index->loc);
+			s->index = mk_local(c, pre->local, s->index->loc);
+		}
+		struct vy_expr *ld = vy_alloc(c->a, sizeof *ld);
+		ld->kind = VY_E_LOAD;
+		ld->space = s->space;
+		ld->index = s->mem;
+		ld->type = et;
+		ld->loc = s->name_loc;
+		ld->nargs = 1;
+		ld->args = vy_alloc(c->a, sizeof *ld->args);
+		ld->args[0] = vy_expr_subst(c->a, s->index, NULL, NULL, 0, s->index->loc);
+		s->value = desugar(c, s, ld);
+	}
+	vy_resolve_value(c, s->value, et, "the stored value");
+	return pre;
+}
+
+static void resolve_for(struct rctx *c, struct vy_stmt *s)
+{
+	bool ok = resolve_expr(c, s->lo) != VY_VOID;
+	ok &= resolve_expr(c, s->hi) != VY_VOID;
+	if (s->step)
+		ok &= resolve_expr(c, s->step) != VY_VOID;
+	enum vy_type t = VY_VOID;
+	struct vy_expr *parts[3] = { s->lo, s->hi, s->step };
+	for (int i = 0; ok && i < 3; i++) {
+		if (!parts[i] || abstract(parts[i]->type))
+			continue;
+		if (parts[i]->type != VY_U32 && parts[i]->type != VY_I32) {
+			vy_error(c->d, parts[i]->loc, "loop bounds are integers; convert: i32(x)",
+				 "loop bound must be u32 or i32, not %s", vy_type_name(parts[i]->type));
+			ok = false;
+		} else if (t != VY_VOID && t != parts[i]->type) {
+			vy_error(c->d, parts[i]->loc, "convert one bound: u32(x) or i32(x)",
+				 "loop bounds must have one type, not %s and %s",
+				 vy_type_name(t), vy_type_name(parts[i]->type));
+			ok = false;
+		} else
+			t = parts[i]->type;
+	}
+	if (t == VY_VOID)
+		t = VY_I32;
+	for (int i = 0; ok && i < 3; i++)
+		if (parts[i])
+			ok &= coerce(c, parts[i], t);
+	if (ok && s->step && s->step->kind == VY_E_CONST) {
+		if (s->step->bits == 0)
+			vy_error(c->d, s->step->loc, "use a positive step", "loop step is 0");
+		else if (t == VY_I32 && (int32_t)s->step->bits < 0)
+			s->step_negative = true;
+	}
+	int mark = c->ns;
+	check_fresh(c, s->name, s->name_loc);
+	s->local = vy_new_local(c, s->name, t, false, s->name_loc);
+	c->p->locals[s->local].loopvar = true;
+	push_name(c, s->name, s->local);
+	c->loops++;
+	resolve_block(c, &s->body);
+	c->loops--;
+	c->ns = mark;
+}
+
+static struct vy_stmt *resolve_stmt(struct rctx *c, struct vy_stmt *s)
+{
+	int mark;
+	switch (s->kind) {
+	case VY_S_LET:
+	case VY_S_VAR:
+		resolve_decl(c, s);
+		break;
+	case VY_S_ASSIGN:
+		resolve_assign(c, s);
+		break;
+	case VY_S_STORE:
+		return resolve_store(c, s);
+	case VY_S_IF:
+		vy_resolve_value(c, s->value, VY_BOOL, "the 'if' condition");
+		mark = c->ns;
+		resolve_block(c, &s->body);
+		c->ns = mark;
+		resolve_block(c, &s->els);
+		c->ns = mark;
+		break;
+	case VY_S_WHILE:
+		vy_resolve_value(c, s->value, VY_BOOL, "the 'while' condition");
+		mark = c->ns;
+		c->loops++;
+		resolve_block(c, &s->body);
+		c->loops--;
+		c->ns = mark;
+		break;
+	case VY_S_FOR:
+		resolve_for(c, s);
+		break;
+	case VY_S_BREAK:
+	case VY_S_CONTINUE:
+		if (!c->loops)
+			vy_error(c->d, s->loc, "use 'return' to end the invocation",
+				 "'%s' outside a loop", s->kind == VY_S_BREAK ? "break" : "continue");
+		break;
+	case VY_S_EXPR:
+		if (resolve_expr(c, s->value) != VY_VOID)
+			vy_coerce_default(c, s->value);
+		break;
+	case VY_S_RETURN:
+	case VY_S_BARRIER:
+		break;
+	}
+	return NULL;
+}
+
+static void resolve_block(struct rctx *c, struct vy_block *b)
+{
+	int mark = c->ns;
+	struct vy_stmt **out = NULL;
+	int n = 0;
+	for (int i = 0; i < b->n; i++) {
+		struct vy_stmt *pre = resolve_stmt(c, b->v[i]);
+		if (pre && !out) {
+			out = vy_alloc(c->a, sizeof *out * (size_t)(b->n * 2));
+			memcpy(out, b->v, sizeof *out * (size_t)i);
+			n = i;
+		}
+		if (out) {
+			if (pre)
+				out[n++] = pre;
+			out[n++] = b->v[i];
+		}
+	}
+	if (out) {
+		b->v = out;
+		b->n = n;
+	}
+	c->ns = mark;
+}
+
+/* ---- declarations ---- */
+
+/* Resolve a launch-time u32 expression over params and literals. */
+static void resolve_uniform(struct rctx *c, struct vy_expr *e, const char *what,
+			    bool allow_len)
+{
+	c->allow_ids = false;
+	c->what = what;
+	(void)allow_len;
+	vy_resolve_value(c, e, VY_U32, what);
+	c->allow_ids = true;
+	c->what = NULL;
+}
+
+static bool has_len(const struct vy_expr *e)
+{
+	if (e->kind == VY_E_LEN)
+		return true;
+	for (int i = 0; i < e->nargs; i++)
+		if (has_len(e->args[i]))
+			return true;
+	return false;
+}
+
+static struct vy_expr *len_of(struct rctx *c, int b)
+{
+	struct vy_expr *e = vy_alloc(c->a, sizeof *e);
+	e->kind = VY_E_LEN;
+	e->index = b;
+	e->type = VY_U32;
+	e->loc = c->p->buffers[b].loc;
+	return e;
+}
+
+/* dispatch absent: [count of the largest writable buffer], ties to the
+ * lowest binding, as max() over the writable buffers' counts. */
+static void default_dispatch(struct rctx *c)
+{
+	struct vy_program *p = c->p;
+	struct vy_expr *e = NULL;
+	char *text = NULL;
+	for (int b = 0; b < p->nbuffers; b++) {
+		if (p->buffers[b].access == VY_READ_ONLY)
+			continue;
+		const char *ct = p->buffers[b].count_text ? p->buffers[b].count_text : "?";
+		if (!e) {
+			e = len_of(c, b);
+			text = vy_strdup(c->a, ct);
+			continue;
+		}
+		struct vy_expr *m = vy_alloc(c->a, sizeof *m);
+		m->kind = VY_E_OP;
+		m->op = vy_builtin_op(VY_OP_MAX);
+		m->type = VY_U32;
+		m->nargs = 2;
+		m->args = vy_alloc(c->a, sizeof *m->args * 2);
+		m->args[0] = e;
+		m->args[1] = len_of(c, b);
+		m->loc = e->loc;
+		e = m;
+		text = vy_fmt(c->a, "max(%s, %s)", text, ct);
+	}
+	if (!e) {
+		vy_error(c->d, p->loc_name, "add 'dispatch: [N]' with the number of invocations",
+			 "program has no 'dispatch' and no writable buffer to take it from");
+		return;
+	}
+	p->ndispatch = 1;
+	p->dispatch[0] = e;
+	p->dispatch_text[0] = text;
+}
+
+static void resolve_decls(struct rctx *c)
+{
+	struct vy_program *p = c->p;
+	for (int b = 0; b < p->nbuffers; b++) {
+		struct vy_expr *e = p->buffers[b].count;
+		if (!e)
+			continue;
+		resolve_uniform(c, e, vy_fmt(c->a, "the count of buffer '%s'", p->buffers[b].name), false);
+		if (has_len(e))
+			vy_error(c->d, e->loc, "write the count over params and literals",
+				 "the count of buffer '%s' may not use len()", p->buffers[b].name);
+	}
+	for (int s = 0; s < p->nshared; s++) {
+		struct vy_expr *e = p->shared[s].count_expr;
+		if (!e)
+			continue;
+		resolve_uniform(c, e, "a shared array count", false);
+		if (!vy_expr_is_const(e) || vy_eval_uniform(p, e, NULL, NULL) == 0)
+			vy_error(c->d, e->loc, "write a positive integer constant",
+				 "shared array '%s' needs a constant positive count", p->shared[s].name);
+		else
+			p->shared[s].count = vy_eval_uniform(p, e, NULL, NULL);
+	}
+	for (int i = 0; i < p->ndispatch; i++) {
+		resolve_uniform(c, p->dispatch[i], "'dispatch'", true);
+	}
+	if (!p->ndispatch)
+		default_dispatch(c);
+}
+
+bool vy_resolve(struct vy_program *p, const struct vy_registry *r,
+		struct vy_diags *d)
+{
+	struct rctx c = { .p = p, .r = r, .d = d, .a = p->arena,
+			  .allow_ids = true, .allow_params = true,
+			  .inline_ops = true, .local_cap = p->nlocals };
+	int before = d->nerrors;
+	resolve_decls(&c);
+	resolve_block(&c, &p->entry);
+	free(c.names);
+	free(c.locals);
+	return d->nerrors == before;
+}
+
+/* ---- extern op bodies (called from dialect_check.c) ---- */
+
+bool vy_check_opdef(struct vy_arena *a, const struct vy_registry *r,
+		    struct vy_opdef *op, struct vy_diags *d)
+{
+	/* a scratch program whose locals are the op's params and lets */
+	struct vy_program scratch = { .arena = a };
+	struct rctx c = { .p = &scratch, .r = r, .d = d, .a = a,
+			  .allow_ids = false, .allow_params = false,
+			  .inline_ops = false,
+			  .what = vy_fmt(a, "the body of '%s' (only its params and lets are in scope)", op->id) };
+	int before = d->nerrors;
+	for (int i = 0; i < op->nparams; i++) {
+		int l = vy_new_local(&c, op->params[i].name, op->params[i].type, false, op->loc);
+		push_name(&c, op->params[i].name, l);
+	}
+	for (int i = 0; i < op->nlets; i++) {
+		struct vy_expr *e = vy_expr_subst(a, op->lets[i], NULL, NULL, 0, op->lets[i]->loc);
+		if (!vy_resolve_value(&c, e, VY_VOID, "a let binding"))
+			break;
+		int l = vy_new_local(&c, op->let_names[i], e->type, false, op->lets[i]->loc);
+		push_name(&c, op->let_names[i], l);
+	}
+	if (d->nerrors == before) {
+		struct vy_expr *e = vy_expr_subst(a, op->body, NULL, NULL, 0, op->body->loc);
+		if (vy_resolve_value(&c, e, op->ret, vy_fmt(a, "the body of '%s'", op->id)) &&
+		    vy_expr_has_effect(e))
+			vy_error(d, op->body->loc, NULL, "the body of '%s' may not use atomics", op->id);
+	}
+	free(c.names);
+	free(c.locals);
+	return d->nerrors == before;
+}

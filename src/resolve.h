@@ -1,0 +1,52 @@
+/*
+ * resolve.h: the resolver's context, shared by resolve.c and the dialect
+ * checker, and the IR utilities of ir.c.
+ */
+#ifndef VY_RESOLVE_H
+#define VY_RESOLVE_H
+
+#include "vyrec.h"
+
+struct rctx {
+	struct vy_program *p;
+	const struct vy_registry *r;
+	struct vy_diags *d;
+	struct vy_arena *a;
+	const char **names;   /* the scope stack: visible locals */
+	int *locals;
+	int ns, cap;
+	int local_cap;
+	int loops;            /* enclosing loops */
+	int inline_depth;
+	bool allow_ids;       /* builtins and atomics allowed (not in counts) */
+	bool allow_params;
+	bool inline_ops;      /* inline composite ops (not when checking them) */
+	const char *what;     /* the context, for "cannot be used in ..." */
+};
+
+int vy_new_local(struct rctx *c, const char *name, enum vy_type t,
+		 bool mutable, struct vy_loc loc);
+enum vy_type vy_resolve_expr(struct rctx *c, struct vy_expr *e);
+enum vy_type vy_resolve_op(struct rctx *c, struct vy_expr *e,
+			   const struct vy_opdef *op);
+bool vy_resolve_value(struct rctx *c, struct vy_expr *e, enum vy_type want,
+		      const char *what);
+bool vy_coerce_default(struct rctx *c, struct vy_expr *e);
+/* Type-check an extern op's lets and body against its signature. */
+bool vy_check_opdef(struct vy_arena *a, const struct vy_registry *r,
+		    struct vy_opdef *op, struct vy_diags *d);
+
+/* ir.c */
+/* Deep copy of e in which each VY_E_NAME equal to names[i] becomes a deep
+ * copy of vals[i]; copies get location at (for inlined bodies). */
+struct vy_expr *vy_expr_subst(struct vy_arena *a, const struct vy_expr *e,
+			      const char *const *names, struct vy_expr *const *vals,
+			      int n, struct vy_loc at);
+/* Whether e contains an atomic op. */
+bool vy_expr_has_effect(const struct vy_expr *e);
+/* Whether e contains a load or an atomic (must not be evaluated eagerly). */
+bool vy_expr_touches_memory(const struct vy_expr *e);
+/* Whether e is made of constants and ops only. */
+bool vy_expr_is_const(const struct vy_expr *e);
+
+#endif
