@@ -1,0 +1,280 @@
+#!/bin/sh
+# tests/t_vulkan.sh: the vulkan dispatch backend on this machine's Vulkan
+# driver (lavapipe).  Part 1 is a unit test that needs no front end: it
+# dispatches glslangValidator's SPIR-V of small hand-written compute shaders
+# (through VYREC_SPV_OVERRIDE) for hand-built programs and checks every
+# element, the exact-size binding (length()), the pipeline cache, streaming,
+# validation messages and the factory's errors.  Part 2 runs every sample
+# and corpus program end to end through `vyrec verify` and `vyrec run`
+# against the reference backend.
+. tests/lib.sh
+O=tests/out/vulkan
+mkdir -p $O
+VAL=VK_LAYER_KHRONOS_validation
+
+if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1' && [ ! -e /usr/lib/x86_64-linux-gnu/libvulkan.so.1 ]; then
+	skip vk_all "no libvulkan.so.1 on this machine"
+	exit 0
+fi
+
+# ---- part 1: unit test ----
+cat > $O/saxpy.comp <<'EOF'
+#version 450
+layout(local_size_x = 64) in;
+layout(std430, set = 0, binding = 0) readonly buffer X { uint x[]; };
+layout(std430, set = 0, binding = 1) buffer Y { uint y[]; };
+layout(push_constant) uniform P { uint a; uint n; } pc;
+void main() {
+	uint i = gl_GlobalInvocationID.x;
+	if (i < pc.n)
+		y[i] = pc.a * x[i] + y[i];
+}
+EOF
+cat > $O/len.comp <<'EOF'
+#version 450
+layout(local_size_x = 64) in;
+layout(std430, set = 0, binding = 0) readonly buffer X { uint x[]; };
+layout(std430, set = 0, binding = 1) buffer Y { uint y[]; };
+layout(push_constant) uniform P { uint a; uint n; } pc;
+void main() {
+	uint i = gl_GlobalInvocationID.x;
+	if (i < uint(x.length()))
+		y[i] = x[i] * pc.a + uint(x.length());
+}
+EOF
+sed 's/binding = 1/binding = 7/' $O/saxpy.comp > $O/badbind.comp
+for s in saxpy len badbind; do
+	if ! glslangValidator -V --target-env vulkan1.1 -o $O/$s.spv $O/$s.comp > $O/$s.log 2>&1; then
+		bad vk_glslang_$s "$(tail -1 $O/$s.log)"
+	fi
+done
+echo 'not spir-v' > $O/junk.spv
+
+cat > $O/unit.c <<'EOF'
+/* Unit test of the vulkan backend over hand-built programs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "vyrec.h"
+
+static int fails;
+#define CHECK(name, cond, ...) do { if (cond) printf("PASS %s\n", name); \
+	else { printf("FAIL %s: ", name); printf(__VA_ARGS__); printf("\n"); fails++; } } while (0)
+
+static struct vy_expr e_n = { .kind = VY_E_PARAM, .type = VY_U32, .index = 1 };
+static struct vy_expr e_len = { .kind = VY_E_LEN, .type = VY_U32, .index = 0 };
+static struct vy_param params[] = { { "a", VY_U32 }, { "n", VY_U32 } };
+static struct vy_bufdecl bufs[] = {
+	{ .name = "x", .binding = 0, .type = VY_U32, .count = &e_n, .count_text = "n",
+	  .access = VY_READ_ONLY },
+	{ .name = "y", .binding = 1, .type = VY_U32, .count = &e_n, .count_text = "n",
+	  .access = VY_READ_WRITE },
+};
+
+static void prog_init(struct vy_program *p, struct vy_expr *disp)
+{
+	memset(p, 0, sizeof *p);
+	p->name = "t";
+	p->wgsize[0] = 64; p->wgsize[1] = p->wgsize[2] = 1;
+	p->nparams = 2; p->params = params;
+	p->nbuffers = 2; p->buffers = bufs;
+	p->ndispatch = 1; p->dispatch[0] = disp;
+}
+
+static void launch(struct vy_run *r, const struct vy_program *p, void **b,
+		   uint32_t a, uint32_t n)
+{
+	char *err = NULL;
+	memset(r, 0, sizeof *r);
+	r->prog = p; r->bufs = b; r->device = -1;
+	r->launch.params[0] = a; r->launch.params[1] = n;
+	if (vy_launch_eval(p, &r->launch, &err)) {
+		printf("FAIL vk_launch_eval: %s\n", err);
+		exit(1);
+	}
+}
+
+static int saxpy(struct vy_backend *b, struct vy_program *p, uint32_t a, uint32_t n,
+		 char **err)
+{
+	uint32_t *x = malloc(n * 4), *y = malloc(n * 4);
+	void *bv[2] = { x, y };
+	struct vy_run r;
+	int bad = 0;
+	for (uint32_t i = 0; i < n; i++) { x[i] = i * 7 + 1; y[i] = 3 * i; }
+	launch(&r, p, bv, a, n);
+	if (b->dispatch(b, &r, err)) { free(x); free(y); return -1; }
+	for (uint32_t i = 0; i < n && !bad; i++)
+		if (y[i] != a * (i * 7 + 1) + 3 * i) {
+			*err = vy_strf("y[%u] = %u, want %u", i, y[i], a * (i * 7 + 1) + 3 * i);
+			bad = 1;
+		}
+	free(x); free(y);
+	return bad ? -1 : 0;
+}
+
+struct acc { uint32_t out[4096]; size_t n; int chunks; uint32_t lens[16]; };
+
+static int collect(void *ctx, const struct vy_run *r, char **err)
+{
+	struct acc *a = ctx;
+	uint32_t n = r->launch.counts[0];
+	memcpy(a->out + a->n, r->bufs[1], n * 4);
+	a->n += n;
+	a->lens[a->chunks++ & 15] = n;
+	return 0;
+}
+
+static void unit(const char *dir)
+{
+	char *err = NULL, path[512];
+	struct vy_program p, q, s;
+	struct vy_backend *b;
+
+	prog_init(&p, &e_n); prog_init(&q, &e_n); prog_init(&s, &e_len);
+	b = vy_backend_vulkan.factory(-1, &err);
+	CHECK("vk_factory", b && b->device_name[0], "%s", err);
+	if (!b) exit(1);
+	printf("# device: %s\n", b->device_name);
+	snprintf(path, sizeof path, "%s/saxpy.spv", dir);
+	setenv("VYREC_SPV_OVERRIDE", path, 1);
+	err = NULL;
+	CHECK("vk_saxpy_1000", saxpy(b, &p, 5, 1000, &err) == 0, "%s", err);
+	err = NULL;
+	CHECK("vk_saxpy_odd_size", saxpy(b, &p, 3, 77, &err) == 0, "%s", err);
+	/* same program pointer: the cached pipeline, not the new file */
+	snprintf(path, sizeof path, "%s/len.spv", dir);
+	setenv("VYREC_SPV_OVERRIDE", path, 1);
+	err = NULL;
+	CHECK("vk_pipeline_cached", saxpy(b, &p, 9, 3000, &err) == 0, "%s", err);
+
+	/* len.spv: y[i] = x[i]*a + x.length(), x bound at exactly n elements
+	 * even after a larger earlier buffer */
+	{
+		uint32_t x[500], y[500];
+		void *bv[2] = { x, y };
+		struct vy_run r;
+		int ok = 1;
+		for (int i = 0; i < 500; i++) { x[i] = i; y[i] = 0xdead; }
+		launch(&r, &q, bv, 2, 500);
+		err = NULL;
+		if (b->dispatch(b, &r, &err))
+			ok = 0;
+		for (int i = 0; i < 500 && ok; i++)
+			if (y[i] != (uint32_t)i * 2 + 500) {
+				ok = 0;
+				err = vy_strf("y[%d] = %u, want %u", i, y[i], i * 2 + 500);
+			}
+		CHECK("vk_exact_binding_length", ok, "%s", err);
+	}
+
+	/* streaming 1000 elements in chunks of 300: 300, 300, 300, 100 */
+	{
+		static uint32_t data[1000];
+		static uint32_t x0[300], y0[300];
+		void *bv[2] = { x0, y0 };
+		static struct acc acc;
+		struct vy_run r;
+		struct vy_stream st = { .run = &r, .buf = 0, .data = (void *)data,
+			.total = 1000, .chunk = 300, .yield = collect, .ctx = &acc };
+		int ok;
+		for (int i = 0; i < 1000; i++) data[i] = i;
+		launch(&r, &s, bv, 3, 300);
+		err = NULL;
+		ok = b->stream && b->stream(b, &st, &err) == 0;
+		ok = ok && acc.n == 1000 && acc.chunks == 4 && acc.lens[3] == 100;
+		for (int i = 0; i < 1000 && ok; i++) {
+			uint32_t want = (uint32_t)i * 3 + (i < 900 ? 300 : 100);
+			if (acc.out[i] != want) {
+				ok = 0;
+				err = vy_strf("out[%d] = %u, want %u", i, acc.out[i], want);
+			}
+		}
+		CHECK("vk_stream_chunks", ok, "%s (n=%zu chunks=%d)", err, acc.n, acc.chunks);
+		CHECK("vk_stream_restores_run", r.bufs[0] == x0 && r.launch.counts[0] == 300,
+		      "bufs[0] or counts[0] not restored");
+	}
+
+	/* not a SPIR-V file: a clear error on a fresh program */
+	{
+		struct vy_program j;
+		prog_init(&j, &e_n);
+		snprintf(path, sizeof path, "%s/junk.spv", dir);
+		setenv("VYREC_SPV_OVERRIDE", path, 1);
+		err = NULL;
+		CHECK("vk_override_not_spirv", saxpy(b, &j, 1, 10, &err) != 0 && err &&
+		      strstr(err, "not a SPIR-V module") && strstr(err, "Fix:"), "%s", err);
+		snprintf(path, sizeof path, "%s/missing.spv", dir);
+		setenv("VYREC_SPV_OVERRIDE", path, 1);
+		prog_init(&j, &e_n);
+		err = NULL;
+		CHECK("vk_override_missing", saxpy(b, &j, 1, 10, &err) != 0 && err &&
+		      strstr(err, "VYREC_SPV_OVERRIDE") && strstr(err, "Fix:"), "%s", err);
+	}
+	vy_backend_vulkan.release ? (void)0 : (void)0;
+	b->release(b);
+	unsetenv("VYREC_SPV_OVERRIDE");
+
+	err = NULL;
+	b = vy_backend_vulkan.factory(99, &err);
+	CHECK("vk_device_out_of_range", !b && err && strstr(err, "device 99 does not exist")
+	      && strstr(err, "Fix:"), "%s", err);
+}
+
+/* With VYREC_VK_VALIDATION=1: a shader whose binding is not in the layout. */
+static void badbind(const char *dir)
+{
+	char *err = NULL, path[512];
+	struct vy_program p;
+	struct vy_backend *b;
+
+	prog_init(&p, &e_n);
+	b = vy_backend_vulkan.factory(-1, &err);
+	if (!b) { printf("FAIL vk_validation_catches: factory: %s\n", err); exit(1); }
+	snprintf(path, sizeof path, "%s/badbind.spv", dir);
+	setenv("VYREC_SPV_OVERRIDE", path, 1);
+	err = NULL;
+	CHECK("vk_validation_catches", saxpy(b, &p, 1, 10, &err) != 0 && err &&
+	      strstr(err, "validation layer message"), "%s", err ? err : "dispatch succeeded");
+	b->release(b);
+}
+
+static void factory_error(void)
+{
+	char *err = NULL;
+	struct vy_backend *b = vy_backend_vulkan.factory(-1, &err);
+	CHECK("vk_no_driver_error", !b && err && strstr(err, "vulkan:") &&
+	      strstr(err, "Fix:") && strstr(err, "mesa-vulkan-drivers"), "%s",
+	      err ? err : "factory succeeded");
+	if (err) printf("# %s\n", err);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 2 && !strcmp(argv[1], "unit")) unit(argv[2]);
+	else if (argc > 2 && !strcmp(argv[1], "badbind")) badbind(argv[2]);
+	else if (argc > 1 && !strcmp(argv[1], "noicd")) factory_error();
+	return fails != 0;
+}
+EOF
+sed -i 's/^\tvy_backend_vulkan.release ? (void)0 : (void)0;$//' $O/unit.c
+
+if ! cc_unit $O/unit $O/unit.c > $O/cc.log 2>&1; then
+	bad vk_unit_build "$(head -5 $O/cc.log)"
+else
+	$O/unit unit $O
+	# the same with the validation layer: no message may appear
+	VYREC_VK_VALIDATION=1 $O/unit unit $O | sed 's/^\(PASS\|FAIL\) vk_/\1 vkval_/'
+	# the layer alone (it logs to stdout), with synchronization validation
+	VK_INSTANCE_LAYERS=$VAL \
+	VK_LAYER_ENABLES=VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT \
+		$O/unit unit $O > $O/layer.out 2>&1
+	sed -n 's/^\(PASS\|FAIL\) vk_/\1 vklayer_/p' $O/layer.out
+	if grep -qv '^\(PASS\|FAIL\|#\)' $O/layer.out; then
+		bad vk_layer_silent "$(grep -v '^\(PASS\|FAIL\|#\)' $O/layer.out | head -2)"
+	else
+		ok vk_layer_silent
+	fi
+	VYREC_VK_VALIDATION=1 $O/unit badbind $O
+	VK_ICD_FILENAMES=/nonexistent VK_DRIVER_FILES=/nonexistent $O/unit noicd
+fi
