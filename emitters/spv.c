@@ -1,11 +1,1181 @@
-/* emitters/spv.c: STUB, being written. */
+/*
+ * emitters/spv.c: the spv target.  It walks the typed IR once and writes
+ * SPIR-V words directly, spelling every opcode and operand with the enums
+ * of SPIRV-Headers, following the launch ABI of SPEC §3.2: a GLCompute
+ * entry point `main`, each buffer a runtime array in a Block struct at
+ * descriptor set 0, params in one push-constant block at offsets 0, 4, 8...
+ *
+ * The module is built in sections (names, decorations, types/constants/
+ * globals, function variables, function body) that are concatenated at the
+ * end in the order the SPIR-V logical layout requires.  Types and constants
+ * are deduplicated through a table keyed on their operands; ids are handed
+ * out in walk order, so the same program always gives the same bytes.
+ * Control flow is structured (OpSelectionMerge, OpLoopMerge with a
+ * continue block that does the increment).  Integer division, shifts and
+ * float-to-int conversions are guarded so that no undefined SPIR-V
+ * behaviour is reachable (doc/SEMANTICS.md).  The module is validated
+ * in-process with SPIRV-Tools, optimised with its performance passes at
+ * -O2, and optionally disassembled (--emit-asm).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <spirv/unified1/spirv.h>
+#include <spirv/unified1/GLSL.std.450.h>
+
 #include "vyrec.h"
+#include "spvtools.h"
+
+struct words {
+	uint32_t *v;
+	size_t n, cap;
+};
+
+/* A deduplicated type or constant: its key (opcode and operands without
+ * the result id) lives in spv.keys at [off, off + n). */
+struct uniq {
+	uint32_t off, n, id;
+};
+
+struct loop {
+	uint32_t merge, cont;
+};
+
+struct spv {
+	const struct vy_program *p;
+	const struct vy_emit_config *c;
+	uint32_t next_id;
+	struct words names, decos, globals, vars, body, iface;
+	struct words keys;
+	struct uniq *uv;
+	size_t un, ucap;
+	uint32_t *htab;          /* uv index + 1, open addressing */
+	size_t hcap;
+	uint32_t glsl;           /* GLSL.std.450 import */
+	SpvStorageClass bufsc;   /* StorageBuffer, or Uniform on vulkan1.0 */
+	uint32_t *buf_var, *shared_var, push_var;
+	uint32_t builtin_var[5];
+	uint32_t rta[VY_F32 + 1];   /* runtime array per element type */
+	uint32_t *local;         /* Function variable, or SSA value of a let */
+	bool *is_var;
+	bool *atomic_buf;        /* buffer used by an atomic: stays readable */
+	uint32_t cur_label;
+	bool dead;               /* the current block has its terminator */
+	struct loop *loops;
+	int nloops, loopcap;
+	char *bug;               /* first internal error */
+};
+
+#define N_OF(...) (sizeof((const uint32_t[]){ __VA_ARGS__ }) / sizeof(uint32_t))
+#define ARR(...) (const uint32_t[]){ __VA_ARGS__ }, N_OF(__VA_ARGS__)
+#define INS(w, op, ...) ins(w, op, ARR(__VA_ARGS__))
+#define VAL(s, op, ty, ...) val(s, op, ty, ARR(__VA_ARGS__))
+#define EXT(s, ty, inst, ...) val(s, SpvOpExtInst, ty, ARR((s)->glsl, inst, __VA_ARGS__))
+
+static void put(struct words *w, uint32_t x)
+{
+	if (w->n == w->cap) {
+		w->cap = w->cap ? 2 * w->cap : 64;
+		w->v = realloc(w->v, w->cap * sizeof *w->v);
+		if (!w->v)
+			vy_bug("out of memory");
+	}
+	w->v[w->n++] = x;
+}
+
+static void put_all(struct words *w, const uint32_t *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		put(w, a[i]);
+}
+
+static void ins(struct words *w, SpvOp op, const uint32_t *a, size_t n)
+{
+	put(w, (uint32_t)(n + 1) << 16 | op);
+	put_all(w, a, n);
+}
+
+/* An instruction whose operands end with a literal string. */
+static void ins_str(struct words *w, SpvOp op, const uint32_t *a, size_t n,
+		    const char *str)
+{
+	size_t len = strlen(str), nw = len / 4 + 1;
+	put(w, (uint32_t)(n + nw + 1) << 16 | op);
+	put_all(w, a, n);
+	for (size_t i = 0; i < nw; i++) {
+		uint32_t x = 0;
+		for (size_t j = 0; j < 4 && 4 * i + j < len; j++)
+			x |= (uint32_t)(unsigned char)str[4 * i + j] << (8 * j);
+		put(w, x);
+	}
+}
+
+static uint32_t fresh(struct spv *s)
+{
+	return s->next_id++;
+}
+
+static void bug(struct spv *s, const char *what)
+{
+	if (!s->bug)
+		s->bug = vy_strf("spv emitter: %s", what);
+}
+
+/* ---- types and constants, deduplicated ---- */
+
+static uint32_t hash_key(const uint32_t *k, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ k[i]) * 16777619u;
+	return h;
+}
+
+static void rehash(struct spv *s)
+{
+	free(s->htab);
+	s->hcap = s->hcap ? 2 * s->hcap : 256;
+	s->htab = calloc(s->hcap, sizeof *s->htab);
+	if (!s->htab)
+		vy_bug("out of memory");
+	for (size_t i = 0; i < s->un; i++) {
+		struct uniq *u = &s->uv[i];
+		size_t h = hash_key(s->keys.v + u->off, u->n) & (s->hcap - 1);
+		while (s->htab[h])
+			h = (h + 1) & (s->hcap - 1);
+		s->htab[h] = (uint32_t)i + 1;
+	}
+}
+
+/* The id of the global instruction `op [type] id operands...`, emitted
+ * into the globals section the first time it is asked for.  typed: the
+ * first operand is a result type (constants) and precedes the id. */
+static uint32_t uniq(struct spv *s, SpvOp op, bool typed, const uint32_t *a,
+		     size_t n)
+{
+	uint32_t key[16];
+	if (n + 1 > 16)
+		vy_bug("uniq key too long");
+	key[0] = op;
+	memcpy(key + 1, a, n * sizeof *a);
+	if (2 * (s->un + 1) > s->hcap)
+		rehash(s);
+	size_t h = hash_key(key, n + 1) & (s->hcap - 1);
+	for (; s->htab[h]; h = (h + 1) & (s->hcap - 1)) {
+		struct uniq *u = &s->uv[s->htab[h] - 1];
+		if (u->n == n + 1 && !memcmp(s->keys.v + u->off, key, (n + 1) * 4))
+			return u->id;
+	}
+	if (s->un == s->ucap) {
+		s->ucap = s->ucap ? 2 * s->ucap : 64;
+		s->uv = realloc(s->uv, s->ucap * sizeof *s->uv);
+		if (!s->uv)
+			vy_bug("out of memory");
+	}
+	uint32_t id = fresh(s);
+	s->uv[s->un] = (struct uniq){ (uint32_t)s->keys.n, (uint32_t)n + 1, id };
+	s->htab[h] = (uint32_t)++s->un;
+	put_all(&s->keys, key, n + 1);
+	put(&s->globals, (uint32_t)(n + 2) << 16 | op);
+	if (typed && n) {
+		put(&s->globals, a[0]);
+		put(&s->globals, id);
+		put_all(&s->globals, a + 1, n - 1);
+	} else {
+		put(&s->globals, id);
+		put_all(&s->globals, a, n);
+	}
+	return id;
+}
+
+#define TYPE(s, op, ...) uniq(s, op, false, ARR(__VA_ARGS__))
+#define CONST(s, op, ...) uniq(s, op, true, ARR(__VA_ARGS__))
+
+static uint32_t ty_void(struct spv *s)
+{
+	return uniq(s, SpvOpTypeVoid, false, NULL, 0);
+}
+
+static uint32_t ty(struct spv *s, enum vy_type t)
+{
+	switch (t) {
+	case VY_BOOL: return uniq(s, SpvOpTypeBool, false, NULL, 0);
+	case VY_U32: return TYPE(s, SpvOpTypeInt, 32, 0);
+	case VY_I32: return TYPE(s, SpvOpTypeInt, 32, 1);
+	case VY_F32: return TYPE(s, SpvOpTypeFloat, 32);
+	default:
+		bug(s, "expression of an unresolved type");
+		return TYPE(s, SpvOpTypeInt, 32, 0);
+	}
+}
+
+static uint32_t ty_ptr(struct spv *s, SpvStorageClass sc, uint32_t pointee)
+{
+	return TYPE(s, SpvOpTypePointer, sc, pointee);
+}
+
+static uint32_t ty_uvec3(struct spv *s)
+{
+	return TYPE(s, SpvOpTypeVector, ty(s, VY_U32), 3);
+}
+
+static uint32_t cnst(struct spv *s, enum vy_type t, uint32_t bits)
+{
+	if (t == VY_BOOL)
+		return uniq(s, bits ? SpvOpConstantTrue : SpvOpConstantFalse,
+			    true, ARR(ty(s, VY_BOOL)));
+	return CONST(s, SpvOpConstant, ty(s, t), bits);
+}
+
+static uint32_t u32c(struct spv *s, uint32_t v)
+{
+	return cnst(s, VY_U32, v);
+}
+
+/* ---- the function body ---- */
+
+static uint32_t val(struct spv *s, SpvOp op, uint32_t type, const uint32_t *a,
+		    size_t n)
+{
+	uint32_t id = fresh(s);
+	put(&s->body, (uint32_t)(n + 3) << 16 | op);
+	put(&s->body, type);
+	put(&s->body, id);
+	put_all(&s->body, a, n);
+	return id;
+}
+
+static void label(struct spv *s, uint32_t id)
+{
+	INS(&s->body, SpvOpLabel, id);
+	s->cur_label = id;
+	s->dead = false;
+}
+
+static void branch(struct spv *s, uint32_t target)
+{
+	if (!s->dead)
+		INS(&s->body, SpvOpBranch, target);
+	s->dead = true;
+}
+
+static void decorate(struct spv *s, uint32_t id, SpvDecoration d)
+{
+	INS(&s->decos, SpvOpDecorate, id, d);
+}
+
+static void name(struct spv *s, uint32_t id, const char *str)
+{
+	ins_str(&s->names, SpvOpName, ARR(id), str);
+}
+
+/* An f32 add/sub/mul, never contracted into an fma. */
+static uint32_t precise(struct spv *s, SpvOp op, uint32_t a, uint32_t b)
+{
+	uint32_t r = VAL(s, op, ty(s, VY_F32), a, b);
+	decorate(s, r, SpvDecorationNoContraction);
+	return r;
+}
+
+/* ---- expressions ---- */
+
+static uint32_t expr(struct spv *s, const struct vy_expr *e);
+
+static bool is_atomic(const struct vy_expr *e)
+{
+	return e->kind == VY_E_OP && e->op && e->op->code >= VY_OP_ATOMIC_ADD &&
+	       e->op->code <= VY_OP_ATOMIC_COMPARE_EXCHANGE;
+}
+
+/* Whether evaluating e touches memory, so it may not be evaluated
+ * speculatively (doc/SEMANTICS.md, Evaluation). */
+static bool impure(const struct vy_expr *e)
+{
+	if (e->kind == VY_E_LOAD || is_atomic(e))
+		return true;
+	for (int i = 0; i < e->nargs; i++)
+		if (impure(e->args[i]))
+			return true;
+	return false;
+}
+
+static uint32_t builtin_var(struct spv *s, enum vy_builtin b)
+{
+	static const SpvBuiltIn kind[] = {
+		[VY_B_GID] = SpvBuiltInGlobalInvocationId,
+		[VY_B_LID] = SpvBuiltInLocalInvocationId,
+		[VY_B_WGID] = SpvBuiltInWorkgroupId,
+		[VY_B_NWG] = SpvBuiltInNumWorkgroups,
+	};
+	static const char *const names[] = {
+		[VY_B_GID] = "gl_GlobalInvocationID",
+		[VY_B_LID] = "gl_LocalInvocationID",
+		[VY_B_WGID] = "gl_WorkGroupID",
+		[VY_B_NWG] = "gl_NumWorkGroups",
+	};
+	if (!s->builtin_var[b]) {
+		uint32_t pt = ty_ptr(s, SpvStorageClassInput, ty_uvec3(s));
+		uint32_t v = fresh(s);
+		INS(&s->globals, SpvOpVariable, pt, v, SpvStorageClassInput);
+		INS(&s->decos, SpvOpDecorate, v, SpvDecorationBuiltIn, kind[b]);
+		name(s, v, names[b]);
+		put(&s->iface, v);
+		s->builtin_var[b] = v;
+	}
+	return s->builtin_var[b];
+}
+
+static uint32_t builtin(struct spv *s, const struct vy_expr *e)
+{
+	if (e->index == VY_B_WGSIZE)
+		return u32c(s, s->p->wgsize[e->axis]);
+	if (e->index < 0 || e->index > VY_B_NWG || e->axis < 0 || e->axis > 2) {
+		bug(s, "bad builtin");
+		return u32c(s, 0);
+	}
+	uint32_t v = VAL(s, SpvOpLoad, ty_uvec3(s), builtin_var(s, e->index));
+	return VAL(s, SpvOpCompositeExtract, ty(s, VY_U32), v, e->axis);
+}
+
+/* Pointer to the element a VY_E_LOAD node names. */
+static uint32_t elem_ptr(struct spv *s, const struct vy_expr *e)
+{
+	uint32_t idx = expr(s, e->args[0]);
+	if (e->space == VY_SPACE_BUFFER) {
+		const struct vy_bufdecl *b = &s->p->buffers[e->index];
+		uint32_t pt = ty_ptr(s, s->bufsc, ty(s, b->type));
+		uint32_t zero = u32c(s, 0);
+		return VAL(s, SpvOpAccessChain, pt, s->buf_var[e->index], zero, idx);
+	}
+	const struct vy_shareddecl *sh = &s->p->shared[e->index];
+	uint32_t pt = ty_ptr(s, SpvStorageClassWorkgroup, ty(s, sh->type));
+	return VAL(s, SpvOpAccessChain, pt, s->shared_var[e->index], idx);
+}
+
+static uint32_t load_param(struct spv *s, const struct vy_expr *e)
+{
+	enum vy_type t = s->p->params[e->index].type;
+	uint32_t pt = ty_ptr(s, SpvStorageClassPushConstant, ty(s, t));
+	uint32_t m = u32c(s, (uint32_t)e->index);
+	uint32_t ptr = VAL(s, SpvOpAccessChain, pt, s->push_var, m);
+	return VAL(s, SpvOpLoad, ty(s, t), ptr);
+}
+
+static uint32_t load_local(struct spv *s, const struct vy_expr *e)
+{
+	if (s->is_var[e->index])
+		return VAL(s, SpvOpLoad, ty(s, e->type), s->local[e->index]);
+	if (!s->local[e->index]) {
+		bug(s, "let used before its definition");
+		return cnst(s, e->type, 0);
+	}
+	return s->local[e->index];
+}
+
+/* `a && b` or `a || b` whose right operand touches memory: branch around
+ * it and merge with a phi. */
+static uint32_t lazy_logic(struct spv *s, const struct vy_expr *e, bool and)
+{
+	uint32_t a = expr(s, e->args[0]);
+	uint32_t from = s->cur_label, rhs = fresh(s), merge = fresh(s);
+	INS(&s->body, SpvOpSelectionMerge, merge, SpvSelectionControlMaskNone);
+	if (and)
+		INS(&s->body, SpvOpBranchConditional, a, rhs, merge);
+	else
+		INS(&s->body, SpvOpBranchConditional, a, merge, rhs);
+	label(s, rhs);
+	uint32_t b = expr(s, e->args[1]);
+	uint32_t from_b = s->cur_label;
+	branch(s, merge);
+	label(s, merge);
+	uint32_t skip = cnst(s, VY_BOOL, !and);
+	return VAL(s, SpvOpPhi, ty(s, VY_BOOL), skip, from, b, from_b);
+}
+
+static uint32_t lazy_select(struct spv *s, const struct vy_expr *e)
+{
+	uint32_t c = expr(s, e->args[0]);
+	uint32_t lt = fresh(s), lf = fresh(s), merge = fresh(s);
+	INS(&s->body, SpvOpSelectionMerge, merge, SpvSelectionControlMaskNone);
+	INS(&s->body, SpvOpBranchConditional, c, lt, lf);
+	label(s, lt);
+	uint32_t a = expr(s, e->args[1]), from_a = s->cur_label;
+	branch(s, merge);
+	label(s, lf);
+	uint32_t b = expr(s, e->args[2]), from_b = s->cur_label;
+	branch(s, merge);
+	label(s, merge);
+	return VAL(s, SpvOpPhi, ty(s, e->type), a, from_a, b, from_b);
+}
+
+/* Integer / and % without undefined behaviour: a zero divisor (and i32
+ * MIN / -1) divides by 1 instead, then the SEMANTICS result is selected:
+ * x/0 = all ones, x%0 = x, MIN/-1 = MIN, MIN%-1 = 0. */
+static uint32_t int_div(struct spv *s, enum vy_type t, uint32_t a, uint32_t b,
+			bool rem)
+{
+	uint32_t tb = ty(s, VY_BOOL), ti = ty(s, t);
+	uint32_t zero = cnst(s, t, 0), one = cnst(s, t, 1);
+	uint32_t ones = cnst(s, t, 0xFFFFFFFFu);
+	uint32_t bz = VAL(s, SpvOpIEqual, tb, b, zero), bad = bz;
+	SpvOp op;
+	if (t == VY_I32) {
+		uint32_t min = cnst(s, t, 0x80000000u);
+		uint32_t amin = VAL(s, SpvOpIEqual, tb, a, min);
+		uint32_t bm1 = VAL(s, SpvOpIEqual, tb, b, ones);
+		uint32_t ovf = VAL(s, SpvOpLogicalAnd, tb, amin, bm1);
+		bad = VAL(s, SpvOpLogicalOr, tb, bz, ovf);
+		op = rem ? SpvOpSRem : SpvOpSDiv;
+	} else {
+		op = rem ? SpvOpUMod : SpvOpUDiv;
+	}
+	uint32_t safe = VAL(s, SpvOpSelect, ti, bad, one, b);
+	uint32_t q = VAL(s, op, ti, a, safe);
+	return VAL(s, SpvOpSelect, ti, bz, rem ? a : ones, q);
+}
+
+/* f32 -> u32/i32 truncating and saturating, NaN -> 0: clamp in float to
+ * the largest floats below the limits, convert, then fix the top end. */
+static uint32_t float_to_int(struct spv *s, enum vy_type to, uint32_t x)
+{
+	bool u = to == VY_U32;
+	uint32_t tf = ty(s, VY_F32), tb = ty(s, VY_BOOL), ti = ty(s, to);
+	uint32_t fzero = cnst(s, VY_F32, 0);
+	uint32_t lo = cnst(s, VY_F32, u ? 0 : 0xCF000000u);          /* -2^31 */
+	uint32_t hi = cnst(s, VY_F32, u ? 0x4F7FFFFFu : 0x4EFFFFFFu);
+	uint32_t lim = cnst(s, VY_F32, u ? 0x4F800000u : 0x4F000000u);
+	uint32_t maxv = cnst(s, to, u ? 0xFFFFFFFFu : 0x7FFFFFFFu);
+	uint32_t nan = VAL(s, SpvOpIsNan, tb, x);
+	uint32_t y = VAL(s, SpvOpSelect, tf, nan, fzero, x);
+	uint32_t cl = EXT(s, tf, GLSLstd450FClamp, y, lo, hi);
+	uint32_t r = VAL(s, u ? SpvOpConvertFToU : SpvOpConvertFToS, ti, cl);
+	uint32_t big = VAL(s, SpvOpFOrdGreaterThanEqual, tb, y, lim);
+	return VAL(s, SpvOpSelect, ti, big, maxv, r);
+}
+
+static uint32_t cast(struct spv *s, enum vy_type from, enum vy_type to,
+		     uint32_t v)
+{
+	if (from == to)
+		return v;
+	uint32_t tt = ty(s, to);
+	if (from == VY_BOOL) {
+		uint32_t one = cnst(s, to, to == VY_F32 ? 0x3F800000u : 1);
+		uint32_t zero = cnst(s, to, 0);
+		return VAL(s, SpvOpSelect, tt, v, one, zero);
+	}
+	if (to == VY_BOOL) {
+		uint32_t zero = cnst(s, from, 0);
+		return VAL(s, from == VY_F32 ? SpvOpFUnordNotEqual : SpvOpINotEqual,
+			   tt, v, zero);
+	}
+	if (from == VY_F32)
+		return float_to_int(s, to, v);
+	if (to == VY_F32)
+		return VAL(s, from == VY_I32 ? SpvOpConvertSToF : SpvOpConvertUToF,
+			   tt, v);
+	return VAL(s, SpvOpBitcast, tt, v);
+}
+
+/* clz/ctz on the 32 bits, 32 for 0. */
+static uint32_t count_zeros(struct spv *s, enum vy_type t, uint32_t v,
+			    bool leading)
+{
+	uint32_t tu = ty(s, VY_U32), tb = ty(s, VY_BOOL);
+	uint32_t u = t == VY_U32 ? v : VAL(s, SpvOpBitcast, tu, v);
+	uint32_t r;
+	if (leading) {
+		uint32_t msb = EXT(s, tu, GLSLstd450FindUMsb, u);
+		r = VAL(s, SpvOpISub, tu, u32c(s, 31), msb);
+	} else {
+		r = EXT(s, tu, GLSLstd450FindILsb, u);
+	}
+	uint32_t zero = u32c(s, 0), n32 = u32c(s, 32);
+	uint32_t isz = VAL(s, SpvOpIEqual, tb, u, zero);
+	r = VAL(s, SpvOpSelect, tu, isz, n32, r);
+	return t == VY_U32 ? r : VAL(s, SpvOpBitcast, ty(s, t), r);
+}
+
+static uint32_t mulhi(struct spv *s, enum vy_type t, uint32_t a, uint32_t b)
+{
+	uint32_t ti = ty(s, t);
+	uint32_t st = TYPE(s, SpvOpTypeStruct, ti, ti);
+	uint32_t r = VAL(s, t == VY_I32 ? SpvOpSMulExtended : SpvOpUMulExtended,
+			 st, a, b);
+	return VAL(s, SpvOpCompositeExtract, ti, r, 1);
+}
+
+/* sign(x) exactly as doc/SEMANTICS.md: +-0 and NaN pass through. */
+static uint32_t sign(struct spv *s, enum vy_type t, uint32_t x)
+{
+	uint32_t tt = ty(s, t), tb = ty(s, VY_BOOL);
+	if (t == VY_I32)
+		return EXT(s, tt, GLSLstd450SSign, x);
+	if (t == VY_U32) {
+		uint32_t zero = u32c(s, 0), one = u32c(s, 1);
+		uint32_t nz = VAL(s, SpvOpINotEqual, tb, x, zero);
+		return VAL(s, SpvOpSelect, tt, nz, one, zero);
+	}
+	uint32_t zero = cnst(s, t, 0);
+	uint32_t one = cnst(s, t, 0x3F800000u), mone = cnst(s, t, 0xBF800000u);
+	uint32_t neg = VAL(s, SpvOpFOrdLessThan, tb, x, zero);
+	uint32_t r = VAL(s, SpvOpSelect, tt, neg, mone, x);
+	uint32_t pos = VAL(s, SpvOpFOrdGreaterThan, tb, x, zero);
+	return VAL(s, SpvOpSelect, tt, pos, one, r);
+}
+
+static uint32_t minmax(struct spv *s, enum vy_type t, bool max, uint32_t a,
+		       uint32_t b)
+{
+	int inst;
+	if (t == VY_F32)
+		inst = max ? GLSLstd450NMax : GLSLstd450NMin;
+	else if (t == VY_I32)
+		inst = max ? GLSLstd450SMax : GLSLstd450SMin;
+	else
+		inst = max ? GLSLstd450UMax : GLSLstd450UMin;
+	return EXT(s, ty(s, t), inst, a, b);
+}
+
+static uint32_t compare(struct spv *s, enum vy_opcode code, enum vy_type t,
+			uint32_t a, uint32_t b)
+{
+	static const SpvOp fop[] = { SpvOpFOrdEqual, SpvOpFUnordNotEqual,
+		SpvOpFOrdLessThan, SpvOpFOrdLessThanEqual,
+		SpvOpFOrdGreaterThan, SpvOpFOrdGreaterThanEqual };
+	static const SpvOp sop[] = { SpvOpIEqual, SpvOpINotEqual,
+		SpvOpSLessThan, SpvOpSLessThanEqual,
+		SpvOpSGreaterThan, SpvOpSGreaterThanEqual };
+	static const SpvOp uop[] = { SpvOpIEqual, SpvOpINotEqual,
+		SpvOpULessThan, SpvOpULessThanEqual,
+		SpvOpUGreaterThan, SpvOpUGreaterThanEqual };
+	int i = code - VY_OP_EQ;
+	SpvOp op = t == VY_F32 ? fop[i] : t == VY_I32 ? sop[i] : uop[i];
+	if (t == VY_BOOL)
+		op = code == VY_OP_EQ ? SpvOpLogicalEqual : SpvOpLogicalNotEqual;
+	return VAL(s, op, ty(s, VY_BOOL), a, b);
+}
+
+static uint32_t shift(struct spv *s, enum vy_opcode code, enum vy_type t,
+		      const struct vy_expr *amount, uint32_t a, uint32_t b)
+{
+	uint32_t mask = cnst(s, amount->type, 31);
+	uint32_t m = VAL(s, SpvOpBitwiseAnd, ty(s, amount->type), b, mask);
+	SpvOp op = code == VY_OP_SHL ? SpvOpShiftLeftLogical :
+		   t == VY_I32 ? SpvOpShiftRightArithmetic :
+		   SpvOpShiftRightLogical;
+	return VAL(s, op, ty(s, t), a, m);
+}
+
+static uint32_t atomic(struct spv *s, const struct vy_expr *e)
+{
+	const struct vy_expr *ref = e->args[0];
+	enum vy_type t = ref->type;
+	bool sg = t == VY_I32;
+	uint32_t ptr = elem_ptr(s, ref);
+	uint32_t scope = u32c(s, ref->space == VY_SPACE_BUFFER ?
+			      SpvScopeDevice : SpvScopeWorkgroup);
+	uint32_t sem = u32c(s, SpvMemorySemanticsMaskNone);
+	uint32_t v = expr(s, e->args[1]), tt = ty(s, t);
+	SpvOp op;
+	switch (e->op->code) {
+	case VY_OP_ATOMIC_ADD: op = SpvOpAtomicIAdd; break;
+	case VY_OP_ATOMIC_SUB: op = SpvOpAtomicISub; break;
+	case VY_OP_ATOMIC_MIN: op = sg ? SpvOpAtomicSMin : SpvOpAtomicUMin; break;
+	case VY_OP_ATOMIC_MAX: op = sg ? SpvOpAtomicSMax : SpvOpAtomicUMax; break;
+	case VY_OP_ATOMIC_AND: op = SpvOpAtomicAnd; break;
+	case VY_OP_ATOMIC_OR: op = SpvOpAtomicOr; break;
+	case VY_OP_ATOMIC_XOR: op = SpvOpAtomicXor; break;
+	case VY_OP_ATOMIC_EXCHANGE: op = SpvOpAtomicExchange; break;
+	default: {
+		uint32_t nv = expr(s, e->args[2]);
+		return VAL(s, SpvOpAtomicCompareExchange, tt, ptr, scope, sem,
+			   sem, nv, v);
+	}
+	}
+	return VAL(s, op, tt, ptr, scope, sem, v);
+}
+
+static uint32_t glsl1(struct spv *s, enum vy_opcode code, enum vy_type t,
+		      uint32_t a)
+{
+	static const int inst[VY_OP_COUNT] = {
+		[VY_OP_FLOOR] = GLSLstd450Floor, [VY_OP_CEIL] = GLSLstd450Ceil,
+		[VY_OP_ROUND] = GLSLstd450RoundEven,
+		[VY_OP_TRUNC] = GLSLstd450Trunc, [VY_OP_FRACT] = GLSLstd450Fract,
+		[VY_OP_SQRT] = GLSLstd450Sqrt,
+		[VY_OP_RSQRT] = GLSLstd450InverseSqrt,
+		[VY_OP_EXP] = GLSLstd450Exp, [VY_OP_EXP2] = GLSLstd450Exp2,
+		[VY_OP_LOG] = GLSLstd450Log, [VY_OP_LOG2] = GLSLstd450Log2,
+		[VY_OP_SIN] = GLSLstd450Sin, [VY_OP_COS] = GLSLstd450Cos,
+		[VY_OP_TAN] = GLSLstd450Tan, [VY_OP_TANH] = GLSLstd450Tanh,
+	};
+	return EXT(s, ty(s, t), inst[code], a);
+}
+
+/* Ops whose operands are all evaluated, left to right. */
+static uint32_t eager_op(struct spv *s, const struct vy_expr *e)
+{
+	enum vy_opcode code = e->op->code;
+	enum vy_type t = e->type, at = e->nargs ? e->args[0]->type : t;
+	uint32_t a[3] = { 0, 0, 0 }, tt = ty(s, t);
+	bool f = at == VY_F32;
+	for (int i = 0; i < e->nargs && i < 3; i++)
+		a[i] = expr(s, e->args[i]);
+	switch (code) {
+	case VY_OP_ADD: return f ? precise(s, SpvOpFAdd, a[0], a[1]) :
+				 VAL(s, SpvOpIAdd, tt, a[0], a[1]);
+	case VY_OP_SUB: return f ? precise(s, SpvOpFSub, a[0], a[1]) :
+				 VAL(s, SpvOpISub, tt, a[0], a[1]);
+	case VY_OP_MUL: return f ? precise(s, SpvOpFMul, a[0], a[1]) :
+				 VAL(s, SpvOpIMul, tt, a[0], a[1]);
+	case VY_OP_DIV:
+		if (f)
+			return VAL(s, SpvOpFDiv, tt, a[0], a[1]);
+		return int_div(s, t, a[0], a[1], false);
+	case VY_OP_REM: return int_div(s, t, a[0], a[1], true);
+	case VY_OP_NEG: return VAL(s, f ? SpvOpFNegate : SpvOpSNegate, tt, a[0]);
+	case VY_OP_AND: return VAL(s, SpvOpBitwiseAnd, tt, a[0], a[1]);
+	case VY_OP_OR: return VAL(s, SpvOpBitwiseOr, tt, a[0], a[1]);
+	case VY_OP_XOR: return VAL(s, SpvOpBitwiseXor, tt, a[0], a[1]);
+	case VY_OP_NOT: return VAL(s, SpvOpNot, tt, a[0]);
+	case VY_OP_SHL: case VY_OP_SHR:
+		return shift(s, code, t, e->args[1], a[0], a[1]);
+	case VY_OP_EQ: case VY_OP_NE: case VY_OP_LT: case VY_OP_LE:
+	case VY_OP_GT: case VY_OP_GE:
+		return compare(s, code, at, a[0], a[1]);
+	case VY_OP_LAND: return VAL(s, SpvOpLogicalAnd, tt, a[0], a[1]);
+	case VY_OP_LOR: return VAL(s, SpvOpLogicalOr, tt, a[0], a[1]);
+	case VY_OP_LNOT: return VAL(s, SpvOpLogicalNot, tt, a[0]);
+	case VY_OP_SELECT: return VAL(s, SpvOpSelect, tt, a[0], a[1], a[2]);
+	case VY_OP_CAST: return cast(s, at, t, a[0]);
+	case VY_OP_BITCAST:
+		return at == t ? a[0] : VAL(s, SpvOpBitcast, tt, a[0]);
+	case VY_OP_FMA: return EXT(s, tt, GLSLstd450Fma, a[0], a[1], a[2]);
+	case VY_OP_MIN: return minmax(s, t, false, a[0], a[1]);
+	case VY_OP_MAX: return minmax(s, t, true, a[0], a[1]);
+	case VY_OP_CLAMP:
+		return minmax(s, t, false, minmax(s, t, true, a[0], a[1]), a[2]);
+	case VY_OP_ABS:
+		if (t == VY_U32)
+			return a[0];
+		return EXT(s, tt, f ? GLSLstd450FAbs : GLSLstd450SAbs, a[0]);
+	case VY_OP_SIGN: return sign(s, t, a[0]);
+	case VY_OP_FLOOR: case VY_OP_CEIL: case VY_OP_ROUND: case VY_OP_TRUNC:
+	case VY_OP_FRACT: case VY_OP_SQRT: case VY_OP_RSQRT: case VY_OP_EXP:
+	case VY_OP_EXP2: case VY_OP_LOG: case VY_OP_LOG2: case VY_OP_SIN:
+	case VY_OP_COS: case VY_OP_TAN: case VY_OP_TANH:
+		return glsl1(s, code, t, a[0]);
+	case VY_OP_POW: return EXT(s, tt, GLSLstd450Pow, a[0], a[1]);
+	case VY_OP_MIX: return EXT(s, tt, GLSLstd450FMix, a[0], a[1], a[2]);
+	case VY_OP_STEP: return EXT(s, tt, GLSLstd450Step, a[0], a[1]);
+	case VY_OP_POPCOUNT: return VAL(s, SpvOpBitCount, tt, a[0]);
+	case VY_OP_CLZ: return count_zeros(s, t, a[0], true);
+	case VY_OP_CTZ: return count_zeros(s, t, a[0], false);
+	case VY_OP_REVERSE_BITS: return VAL(s, SpvOpBitReverse, tt, a[0]);
+	case VY_OP_MULHI: return mulhi(s, t, a[0], a[1]);
+	default:
+		bug(s, "op without a SPIR-V lowering");
+		return cnst(s, t, 0);
+	}
+}
+
+static uint32_t op(struct spv *s, const struct vy_expr *e)
+{
+	if (!e->op || e->op->code >= VY_OP_COUNT) {
+		bug(s, "composite op reached the emitter");
+		return cnst(s, e->type, 0);
+	}
+	enum vy_opcode code = e->op->code;
+	if (is_atomic(e))
+		return atomic(s, e);
+	if ((code == VY_OP_LAND || code == VY_OP_LOR) && impure(e->args[1]))
+		return lazy_logic(s, e, code == VY_OP_LAND);
+	if (code == VY_OP_SELECT && (impure(e->args[1]) || impure(e->args[2])))
+		return lazy_select(s, e);
+	return eager_op(s, e);
+}
+
+static uint32_t expr(struct spv *s, const struct vy_expr *e)
+{
+	switch (e->kind) {
+	case VY_E_CONST: return cnst(s, e->type, e->bits);
+	case VY_E_PARAM: return load_param(s, e);
+	case VY_E_LOCAL: return load_local(s, e);
+	case VY_E_BUILTIN: return builtin(s, e);
+	case VY_E_LEN:
+		return VAL(s, SpvOpArrayLength, ty(s, VY_U32),
+			   s->buf_var[e->index], 0);
+	case VY_E_LOAD:
+		return VAL(s, SpvOpLoad, ty(s, e->type), elem_ptr(s, e));
+	case VY_E_OP: return op(s, e);
+	default:
+		bug(s, "unresolved expression reached the emitter");
+		return cnst(s, VY_U32, 0);
+	}
+}
+
+/* ---- statements ---- */
+
+static void block(struct spv *s, const struct vy_block *b);
+
+static void set_local(struct spv *s, int local, uint32_t v, uint32_t first)
+{
+	if (s->is_var[local]) {
+		INS(&s->body, SpvOpStore, s->local[local], v);
+		return;
+	}
+	s->local[local] = v;
+	if (v >= first)     /* a value made by this let, not a shared constant */
+		name(s, v, s->p->locals[local].name);
+}
+
+static void if_stmt(struct spv *s, const struct vy_stmt *st)
+{
+	uint32_t c = expr(s, st->value);
+	uint32_t then = fresh(s), merge = fresh(s);
+	uint32_t els = st->els.n ? fresh(s) : merge;
+	INS(&s->body, SpvOpSelectionMerge, merge, SpvSelectionControlMaskNone);
+	INS(&s->body, SpvOpBranchConditional, c, then, els);
+	label(s, then);
+	block(s, &st->body);
+	bool reach = !s->dead || els == merge;
+	branch(s, merge);
+	if (els != merge) {
+		label(s, els);
+		block(s, &st->els);
+		reach |= !s->dead;
+		branch(s, merge);
+	}
+	label(s, merge);
+	if (!reach) {
+		ins(&s->body, SpvOpUnreachable, NULL, 0);
+		s->dead = true;
+	}
+}
+
+static void push_loop(struct spv *s, uint32_t merge, uint32_t cont)
+{
+	if (s->nloops == s->loopcap) {
+		s->loopcap = s->loopcap ? 2 * s->loopcap : 16;
+		s->loops = realloc(s->loops, s->loopcap * sizeof *s->loops);
+		if (!s->loops)
+			vy_bug("out of memory");
+	}
+	s->loops[s->nloops++] = (struct loop){ merge, cont };
+}
+
+/* header: OpLoopMerge, then the condition block, the body, the continue
+ * block (cont_fn's increment) and the merge block. */
+static void loop(struct spv *s, const struct vy_stmt *st,
+		 uint32_t (*cond)(struct spv *, const struct vy_stmt *,
+				  const uint32_t *),
+		 void (*step)(struct spv *, const struct vy_stmt *,
+			      const uint32_t *),
+		 const uint32_t *env)
+{
+	uint32_t header = fresh(s), cblock = fresh(s), body = fresh(s);
+	uint32_t cont = fresh(s), merge = fresh(s);
+	branch(s, header);
+	label(s, header);
+	INS(&s->body, SpvOpLoopMerge, merge, cont, SpvLoopControlMaskNone);
+	branch(s, cblock);
+	label(s, cblock);
+	uint32_t c = cond(s, st, env);
+	INS(&s->body, SpvOpBranchConditional, c, body, merge);
+	label(s, body);
+	push_loop(s, merge, cont);
+	block(s, &st->body);
+	s->nloops--;
+	branch(s, cont);
+	label(s, cont);
+	if (step)
+		step(s, st, env);
+	branch(s, header);
+	label(s, merge);
+}
+
+static uint32_t while_cond(struct spv *s, const struct vy_stmt *st,
+			   const uint32_t *env)
+{
+	return expr(s, st->value);
+}
+
+/* env: hi, step */
+static uint32_t for_cond(struct spv *s, const struct vy_stmt *st,
+			 const uint32_t *env)
+{
+	enum vy_type t = s->p->locals[st->local].type;
+	uint32_t k = VAL(s, SpvOpLoad, ty(s, t), s->local[st->local]);
+	return compare(s, st->step_negative ? VY_OP_GT : VY_OP_LT, t, k, env[0]);
+}
+
+static void for_step(struct spv *s, const struct vy_stmt *st,
+		     const uint32_t *env)
+{
+	enum vy_type t = s->p->locals[st->local].type;
+	uint32_t k = VAL(s, SpvOpLoad, ty(s, t), s->local[st->local]);
+	uint32_t nk = VAL(s, SpvOpIAdd, ty(s, t), k, env[1]);
+	INS(&s->body, SpvOpStore, s->local[st->local], nk);
+}
+
+static void for_stmt(struct spv *s, const struct vy_stmt *st)
+{
+	enum vy_type t = s->p->locals[st->local].type;
+	if ((t != VY_U32 && t != VY_I32) || !s->is_var[st->local]) {
+		bug(s, "for loop variable is not an integer variable");
+		return;
+	}
+	uint32_t lo = expr(s, st->lo), env[2];
+	env[0] = expr(s, st->hi);
+	env[1] = st->step ? expr(s, st->step) : cnst(s, t, 1);
+	INS(&s->body, SpvOpStore, s->local[st->local], lo);
+	loop(s, st, for_cond, for_step, env);
+}
+
+static void store(struct spv *s, const struct vy_stmt *st)
+{
+	struct vy_expr ref = { .kind = VY_E_LOAD, .space = st->space,
+			       .index = st->mem, .nargs = 1,
+			       .args = (struct vy_expr **)&st->index };
+	uint32_t ptr = elem_ptr(s, &ref);
+	uint32_t v = expr(s, st->value);
+	INS(&s->body, SpvOpStore, ptr, v);
+}
+
+static void stmt(struct spv *s, const struct vy_stmt *st)
+{
+	uint32_t first = s->next_id;
+	switch (st->kind) {
+	case VY_S_LET: case VY_S_VAR: case VY_S_ASSIGN:
+		set_local(s, st->local, expr(s, st->value), first);
+		break;
+	case VY_S_STORE: store(s, st); break;
+	case VY_S_IF: if_stmt(s, st); break;
+	case VY_S_FOR: for_stmt(s, st); break;
+	case VY_S_WHILE: loop(s, st, while_cond, NULL, NULL); break;
+	case VY_S_BREAK: case VY_S_CONTINUE:
+		if (!s->nloops) {
+			bug(s, "break or continue outside a loop");
+			break;
+		}
+		branch(s, st->kind == VY_S_BREAK ? s->loops[s->nloops - 1].merge :
+			  s->loops[s->nloops - 1].cont);
+		break;
+	case VY_S_RETURN:
+		ins(&s->body, SpvOpReturn, NULL, 0);
+		s->dead = true;
+		break;
+	case VY_S_BARRIER: {
+		uint32_t wg = u32c(s, SpvScopeWorkgroup);
+		uint32_t sem = u32c(s, SpvMemorySemanticsAcquireReleaseMask |
+				    SpvMemorySemanticsWorkgroupMemoryMask |
+				    SpvMemorySemanticsUniformMemoryMask);
+		INS(&s->body, SpvOpControlBarrier, wg, wg, sem);
+		break;
+	}
+	case VY_S_EXPR: expr(s, st->value); break;
+	}
+}
+
+/* Statements after a terminator are dead code and are not emitted. */
+static void block(struct spv *s, const struct vy_block *b)
+{
+	for (int i = 0; i < b->n && !s->dead && !s->bug; i++)
+		stmt(s, b->v[i]);
+}
+
+/* ---- globals: buffers, params, shared arrays ---- */
+
+static void scan_atomics(struct spv *s, const struct vy_expr *e)
+{
+	if (!e)
+		return;
+	if (is_atomic(e) && e->nargs && e->args[0]->space == VY_SPACE_BUFFER)
+		s->atomic_buf[e->args[0]->index] = true;
+	for (int i = 0; i < e->nargs; i++)
+		scan_atomics(s, e->args[i]);
+}
+
+static void scan_block(struct spv *s, const struct vy_block *b)
+{
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *st = b->v[i];
+		scan_atomics(s, st->value);
+		scan_atomics(s, st->index);
+		scan_atomics(s, st->lo);
+		scan_atomics(s, st->hi);
+		scan_atomics(s, st->step);
+		scan_block(s, &st->body);
+		scan_block(s, &st->els);
+	}
+}
+
+static uint32_t runtime_array(struct spv *s, enum vy_type t)
+{
+	if (!s->rta[t]) {
+		s->rta[t] = TYPE(s, SpvOpTypeRuntimeArray, ty(s, t));
+		INS(&s->decos, SpvOpDecorate, s->rta[t], SpvDecorationArrayStride, 4);
+	}
+	return s->rta[t];
+}
+
+static void declare_buffer(struct spv *s, int i)
+{
+	const struct vy_bufdecl *b = &s->p->buffers[i];
+	uint32_t rta = runtime_array(s, b->type);
+	uint32_t st = fresh(s), var = fresh(s);
+	INS(&s->globals, SpvOpTypeStruct, st, rta);
+	decorate(s, st, s->c->vk_minor == 0 ? SpvDecorationBufferBlock :
+		 SpvDecorationBlock);
+	INS(&s->decos, SpvOpMemberDecorate, st, 0, SpvDecorationOffset, 0);
+	if (b->access == VY_READ_ONLY)
+		INS(&s->decos, SpvOpMemberDecorate, st, 0, SpvDecorationNonWritable);
+	if (b->access == VY_WRITE_ONLY && !s->atomic_buf[i])
+		INS(&s->decos, SpvOpMemberDecorate, st, 0, SpvDecorationNonReadable);
+	uint32_t pt = ty_ptr(s, s->bufsc, st);
+	INS(&s->globals, SpvOpVariable, pt, var, s->bufsc);
+	INS(&s->decos, SpvOpDecorate, var, SpvDecorationDescriptorSet, 0);
+	INS(&s->decos, SpvOpDecorate, var, SpvDecorationBinding, b->binding);
+	char *bn = vy_strf("%s_block", b->name);
+	name(s, st, bn);
+	free(bn);
+	ins_str(&s->names, SpvOpMemberName, ARR(st, 0), "data");
+	name(s, var, b->name);
+	s->buf_var[i] = var;
+	put(&s->iface, var);
+}
+
+static void declare_params(struct spv *s)
+{
+	const struct vy_program *p = s->p;
+	if (!p->nparams)
+		return;
+	uint32_t members[VY_MAX_PARAMS];
+	for (int i = 0; i < p->nparams; i++)
+		members[i] = ty(s, p->params[i].type);
+	uint32_t st = fresh(s), var = fresh(s);
+	put(&s->globals, (uint32_t)(p->nparams + 2) << 16 | SpvOpTypeStruct);
+	put(&s->globals, st);
+	put_all(&s->globals, members, p->nparams);
+	decorate(s, st, SpvDecorationBlock);
+	name(s, st, "Params");
+	for (int i = 0; i < p->nparams; i++) {
+		INS(&s->decos, SpvOpMemberDecorate, st, i, SpvDecorationOffset,
+		    4 * i);
+		ins_str(&s->names, SpvOpMemberName, ARR(st, i), p->params[i].name);
+	}
+	uint32_t pt = ty_ptr(s, SpvStorageClassPushConstant, st);
+	INS(&s->globals, SpvOpVariable, pt, var, SpvStorageClassPushConstant);
+	name(s, var, "params");
+	s->push_var = var;
+	put(&s->iface, var);
+}
+
+static void declare_shared(struct spv *s, int i)
+{
+	const struct vy_shareddecl *sh = &s->p->shared[i];
+	uint32_t at = TYPE(s, SpvOpTypeArray, ty(s, sh->type), u32c(s, sh->count));
+	uint32_t pt = ty_ptr(s, SpvStorageClassWorkgroup, at), var = fresh(s);
+	INS(&s->globals, SpvOpVariable, pt, var, SpvStorageClassWorkgroup);
+	name(s, var, sh->name);
+	s->shared_var[i] = var;
+	put(&s->iface, var);
+}
+
+static void declare_locals(struct spv *s)
+{
+	const struct vy_program *p = s->p;
+	for (int i = 0; i < p->nlocals; i++) {
+		const struct vy_local *l = &p->locals[i];
+		s->is_var[i] = l->mutable || l->loopvar;
+		if (!s->is_var[i])
+			continue;
+		uint32_t pt = ty_ptr(s, SpvStorageClassFunction, ty(s, l->type));
+		s->local[i] = fresh(s);
+		INS(&s->vars, SpvOpVariable, pt, s->local[i],
+		    SpvStorageClassFunction);
+		name(s, s->local[i], l->name);
+	}
+}
+
+/* ---- the module ---- */
+
+static uint32_t spirv_version(int vk_minor)
+{
+	static const uint32_t minor[] = { 0, 3, 5, 6 };
+	return 1u << 16 | minor[vk_minor] << 8;
+}
+
+/* Concatenate the sections in the logical layout order. */
+static void assemble(struct spv *s, uint32_t main_id, uint32_t fn_type,
+		     uint32_t entry, struct words *m)
+{
+	const struct vy_program *p = s->p;
+	uint32_t version = spirv_version(s->c->vk_minor);
+	put_all(m, ARR(SpvMagicNumber, version, 0, s->next_id, 0));
+	INS(m, SpvOpCapability, SpvCapabilityShader);
+	ins_str(m, SpvOpExtInstImport, ARR(s->glsl), "GLSL.std.450");
+	INS(m, SpvOpMemoryModel, SpvAddressingModelLogical, SpvMemoryModelGLSL450);
+	/* Before SPIR-V 1.4 the interface lists only Input/Output variables,
+	 * which are the builtins; from 1.4 on it lists every global. */
+	size_t nif = 0;
+	uint32_t *ifv = malloc((s->iface.n + 1) * sizeof *ifv);
+	if (!ifv)
+		vy_bug("out of memory");
+	for (size_t i = 0; i < s->iface.n; i++) {
+		uint32_t v = s->iface.v[i];
+		bool input = false;
+		for (int b = 0; b < 5; b++)
+			input |= s->builtin_var[b] == v;
+		if (input || version >= 0x10400)
+			ifv[nif++] = v;
+	}
+	put(m, (uint32_t)(3 + 2 + nif) << 16 | SpvOpEntryPoint);
+	put_all(m, ARR(SpvExecutionModelGLCompute, main_id));
+	put_all(m, ARR(0x6e69616d, 0));   /* "main" */
+	put_all(m, ifv, nif);
+	free(ifv);
+	INS(m, SpvOpExecutionMode, main_id, SpvExecutionModeLocalSize,
+	    p->wgsize[0], p->wgsize[1], p->wgsize[2]);
+	put_all(m, s->names.v, s->names.n);
+	put_all(m, s->decos.v, s->decos.n);
+	put_all(m, s->globals.v, s->globals.n);
+	INS(m, SpvOpFunction, ty_void(s), main_id, SpvFunctionControlMaskNone,
+	    fn_type);
+	INS(m, SpvOpLabel, entry);
+	put_all(m, s->vars.v, s->vars.n);
+	put_all(m, s->body.v, s->body.n);
+	ins(m, SpvOpFunctionEnd, NULL, 0);
+}
+
+static void build(struct spv *s, struct words *m)
+{
+	const struct vy_program *p = s->p;
+	s->glsl = fresh(s);
+	s->bufsc = s->c->vk_minor == 0 ? SpvStorageClassUniform :
+		   SpvStorageClassStorageBuffer;
+	scan_block(s, &p->entry);
+	for (int i = 0; i < p->nbuffers; i++)
+		declare_buffer(s, i);
+	declare_params(s);
+	for (int i = 0; i < p->nshared; i++)
+		declare_shared(s, i);
+	uint32_t main_id = fresh(s);
+	uint32_t fn_type = TYPE(s, SpvOpTypeFunction, ty_void(s));
+	name(s, main_id, "main");
+	uint32_t entry = fresh(s);
+	s->cur_label = entry;
+	declare_locals(s);
+	block(s, &p->entry);
+	if (!s->dead)
+		ins(&s->body, SpvOpReturn, NULL, 0);
+	assemble(s, main_id, fn_type, entry, m);
+}
+
+static void free_spv(struct spv *s)
+{
+	struct words *w[] = { &s->names, &s->decos, &s->globals, &s->vars,
+			      &s->body, &s->iface, &s->keys };
+	for (size_t i = 0; i < sizeof w / sizeof *w; i++)
+		free(w[i]->v);
+	free(s->uv);
+	free(s->htab);
+	free(s->buf_var);
+	free(s->shared_var);
+	free(s->local);
+	free(s->is_var);
+	free(s->atomic_buf);
+	free(s->loops);
+	free(s->bug);
+}
+
+static void *zalloc(size_t n, size_t size)
+{
+	void *q = calloc(n ? n : 1, size);
+	if (!q)
+		vy_bug("out of memory");
+	return q;
+}
+
+/* Validate (when asked), optimise at -O2, then write binary or text. */
+static int finish(const struct vy_emit_config *c, struct words *m,
+		  struct vy_buf *out, char **err)
+{
+	uint32_t *w = m->v, *opt = NULL;
+	size_t n = m->n;
+	char *msg = NULL;
+	if (c->validate && vy_spvtools_validate(w, n, c->vk_minor, &msg)) {
+		*err = vy_strf("generated SPIR-V is invalid: %s", msg);
+		free(msg);
+		return VY_EMIT_BUG;
+	}
+	if (c->opt_level >= 2) {
+		if (vy_spvtools_optimize(w, n, c->vk_minor, &opt, &n, &msg)) {
+			*err = vy_strf("SPIR-V optimisation failed: %s", msg);
+			free(msg);
+			return VY_EMIT_BUG;
+		}
+		w = opt;
+		if (c->validate && vy_spvtools_validate(w, n, c->vk_minor, &msg)) {
+			*err = vy_strf("optimised SPIR-V is invalid: %s", msg);
+			free(msg);
+			free(opt);
+			return VY_EMIT_BUG;
+		}
+	}
+	int rc = VY_EMIT_OK;
+	if (c->emit_asm) {
+		char *text = NULL;
+		if (vy_spvtools_disassemble(w, n, &text, &msg)) {
+			*err = vy_strf("SPIR-V disassembly failed: %s", msg);
+			rc = VY_EMIT_BUG;
+		} else {
+			vy_buf_puts(out, text);
+		}
+		free(text);
+		free(msg);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			vy_buf_u32(out, w[i]);
+	}
+	free(opt);
+	return rc;
+}
 
 static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 		struct vy_buf *out, char **err)
 {
-	*err = vy_strf("the spv emitter is not implemented yet");
-	return VY_EMIT_REJECT;
+	if (c->vk_minor < 0 || c->vk_minor > 3) {
+		*err = vy_strf("unsupported target environment vulkan1.%d. Fix: "
+			       "use --target-env vulkan1.0, vulkan1.1, vulkan1.2 "
+			       "or vulkan1.3", c->vk_minor);
+		return VY_EMIT_REJECT;
+	}
+	if (p->nparams > VY_MAX_PARAMS) {
+		*err = vy_strf("%d params do not fit the %d-word push-constant "
+			       "block", p->nparams, VY_MAX_PARAMS);
+		return VY_EMIT_REJECT;
+	}
+	struct spv s = { .p = p, .c = c, .next_id = 1 };
+	s.buf_var = zalloc(p->nbuffers, sizeof *s.buf_var);
+	s.atomic_buf = zalloc(p->nbuffers, sizeof *s.atomic_buf);
+	s.shared_var = zalloc(p->nshared, sizeof *s.shared_var);
+	s.local = zalloc(p->nlocals, sizeof *s.local);
+	s.is_var = zalloc(p->nlocals, sizeof *s.is_var);
+	struct words m = { 0 };
+	build(&s, &m);
+	int rc;
+	if (s.bug) {
+		*err = s.bug;
+		s.bug = NULL;
+		rc = VY_EMIT_BUG;
+	} else {
+		rc = finish(c, &m, out, err);
+	}
+	free(m.v);
+	free_spv(&s);
+	return rc;
 }
 
 const struct vy_aot_emitter vy_emitter_spv = {
