@@ -9,9 +9,9 @@ CFLAGS  ?= $(OPT) -g
 XCFLAGS  = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
            -Wno-missing-field-initializers -Iinclude -Isrc -Ibuild
 CXXFLAGS ?= $(OPT) -g
-LDLIBS   = -lyaml -lSPIRV-Tools-opt -lSPIRV-Tools -lglslang \
-           -lMachineIndependent -lOSDependent -lGenericCodeGen -lSPIRV \
-           -lglslang-default-resource-limits -lstdc++ -lm -ldl -lpthread
+LDLIBS   = -lyaml -lglslang -lSPIRV -lMachineIndependent -lOGLCompiler \
+           -lOSDependent -lGenericCodeGen -lglslang-default-resource-limits \
+           -lSPIRV-Tools-opt -lSPIRV-Tools -lstdc++ -lm -ldl -lpthread
 B        = build
 
 DEB_PKGS = libyaml-dev spirv-tools spirv-headers glslang-dev glslang-tools \
