@@ -1,11 +1,909 @@
-/* emitters/glsl.c: STUB, being written. */
+/*
+ * glsl.c: the `glsl` AOT emitter.  It prints the resolved IR as a GLSL 4.50
+ * compute shader with the launch ABI of the spv target (SPEC §3.2): each
+ * buffer a std430 runtime array at set 0 and its binding, params in one
+ * push-constant block at offsets 0, 4, 8 ..., so glslang's SPIR-V of it can
+ * replace vyrec's own in a launcher.  Where GLSL leaves a case undefined
+ * that doc/SEMANTICS.md defines (division by zero, float to int
+ * saturation, min/max with NaN, clz of 0, shift amounts >= 32) the output
+ * spells the defined result out in small helper functions; float + - * go
+ * through `precise` helpers so glslang marks them NoContraction.  The
+ * program is emitted into a body buffer first, which records the helpers it
+ * used; the header, declarations and those helpers (in a fixed order) come
+ * before it.  Unless config->validate is false the text is compiled with
+ * glslang in-process, and a rejection is an emitter bug.
+ *
+ * User names are prefixed by kind (p_ params, b_ buffers, s_ shared
+ * arrays, v_ locals) so they never meet a GLSL keyword, a builtin or a
+ * helper (vy_) or temporary (t) of ours.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "vyrec.h"
+#include "glslang_check.h"
+
+/* Helpers, in the order they are printed. */
+enum {
+	H_FADD, H_FSUB, H_FMUL, H_FMIN, H_FMAX, H_FSIGN, H_F2U, H_F2I,
+	H_UDIV, H_IDIV, H_UREM, H_IREM, H_CLZ, H_CTZ, H_UMULHI, H_IMULHI,
+	H_COUNT
+};
+
+static const char *const helper_text[H_COUNT] = {
+	[H_FADD] =
+	"float vy_fadd(float a, float b)\n{\n\tprecise float r = a + b;\n"
+	"\treturn r;\n}\n",
+	[H_FSUB] =
+	"float vy_fsub(float a, float b)\n{\n\tprecise float r = a - b;\n"
+	"\treturn r;\n}\n",
+	[H_FMUL] =
+	"float vy_fmul(float a, float b)\n{\n\tprecise float r = a * b;\n"
+	"\treturn r;\n}\n",
+	[H_FMIN] =
+	"float vy_fmin(float a, float b)\n{\n"
+	"\treturn isnan(a) ? b : isnan(b) ? a : min(a, b);\n}\n",
+	[H_FMAX] =
+	"float vy_fmax(float a, float b)\n{\n"
+	"\treturn isnan(a) ? b : isnan(b) ? a : max(a, b);\n}\n",
+	[H_FSIGN] =
+	"float vy_fsign(float x)\n{\n"
+	"\treturn x > 0.0 ? 1.0 : x < 0.0 ? -1.0 : x;\n}\n",
+	[H_F2U] =
+	"uint vy_f2u(float x)\n{\n"
+	"\tif (isnan(x) || x <= 0.0)\n\t\treturn 0u;\n"
+	"\tif (x >= 4294967296.0)\n\t\treturn 0xFFFFFFFFu;\n"
+	"\treturn uint(x);\n}\n",
+	[H_F2I] =
+	"int vy_f2i(float x)\n{\n"
+	"\tif (isnan(x))\n\t\treturn 0;\n"
+	"\tif (x >= 2147483648.0)\n\t\treturn 0x7FFFFFFF;\n"
+	"\tif (x < -2147483648.0)\n\t\treturn int(0x80000000u);\n"
+	"\treturn int(x);\n}\n",
+	[H_UDIV] =
+	"uint vy_udiv(uint a, uint b)\n{\n"
+	"\treturn b == 0u ? 0xFFFFFFFFu : a / b;\n}\n",
+	[H_IDIV] =
+	"int vy_idiv(int a, int b)\n{\n"
+	"\tif (b == 0)\n\t\treturn -1;\n"
+	"\tif (b == -1)\n\t\treturn -a;\n"
+	"\treturn a / b;\n}\n",
+	[H_UREM] =
+	"uint vy_urem(uint a, uint b)\n{\n"
+	"\treturn b == 0u ? a : a % b;\n}\n",
+	/* GLSL's % on negative ints is undefined (glslang emits OpSMod, whose
+	 * sign follows the divisor); C's remainder follows the dividend. */
+	[H_IREM] =
+	"int vy_irem(int a, int b)\n{\n"
+	"\tif (b == 0)\n\t\treturn a;\n"
+	"\tif (b == -1)\n\t\treturn 0;\n"
+	"\treturn a - (a / b) * b;\n}\n",
+	[H_CLZ] =
+	"uint vy_clz(uint x)\n{\n"
+	"\treturn x == 0u ? 32u : uint(31 - findMSB(x));\n}\n",
+	[H_CTZ] =
+	"uint vy_ctz(uint x)\n{\n"
+	"\treturn x == 0u ? 32u : uint(findLSB(x));\n}\n",
+	[H_UMULHI] =
+	"uint vy_umulhi(uint a, uint b)\n{\n\tuint hi, lo;\n"
+	"\tumulExtended(a, b, hi, lo);\n\treturn hi;\n}\n",
+	[H_IMULHI] =
+	"int vy_imulhi(int a, int b)\n{\n\tint hi, lo;\n"
+	"\timulExtended(a, b, hi, lo);\n\treturn hi;\n}\n",
+};
+
+struct gen {
+	const struct vy_program *p;
+	struct vy_buf *b;        /* where text goes now */
+	bool used[H_COUNT];
+	char **lname;            /* GLSL name of each local */
+	int depth;               /* indentation */
+	int ntemp;
+	char *err;               /* first unsupported construct */
+};
+
+static const char *glsl_type(enum vy_type t)
+{
+	switch (t) {
+	case VY_BOOL: return "bool";
+	case VY_U32: return "uint";
+	case VY_I32: return "int";
+	case VY_F32: return "float";
+	default: return "void";
+	}
+}
+
+static void put(struct gen *g, const char *s)
+{
+	vy_buf_puts(g->b, s);
+}
+
+static void indent(struct gen *g)
+{
+	for (int i = 0; i < g->depth; i++)
+		put(g, "\t");
+}
+
+static const char *use(struct gen *g, int h, const char *name)
+{
+	g->used[h] = true;
+	return name;
+}
+
+static void fail(struct gen *g, const char *msg)
+{
+	if (!g->err)
+		g->err = vy_strf("%s", msg);
+}
+
+/* ---- literals ---- */
+
+/* A float literal that reads back as exactly these bits, or the bits
+ * through uintBitsToFloat where no decimal form is safe (non-finite,
+ * denormal, -0, or one that does not round-trip through double as glslang
+ * reads it). */
+static void put_float(struct gen *g, uint32_t bits)
+{
+	float f;
+	char s[64];
+
+	memcpy(&f, &bits, 4);
+	if (!isfinite(f) || (f != 0 && !isnormal(f)) || bits == 0x80000000u) {
+		vy_buf_printf(g->b, "uintBitsToFloat(0x%08Xu)", bits);
+		return;
+	}
+	snprintf(s, sizeof s, "%.9g", f);
+	float back = (float)strtod(s, NULL);
+	if (memcmp(&back, &f, 4)) {
+		vy_buf_printf(g->b, "uintBitsToFloat(0x%08Xu)", bits);
+		return;
+	}
+	if (!strpbrk(s, ".e"))
+		strcat(s, ".0");
+	if (f < 0)
+		vy_buf_printf(g->b, "(%s)", s);
+	else
+		put(g, s);
+}
+
+static void put_const(struct gen *g, enum vy_type t, uint32_t bits)
+{
+	switch (t) {
+	case VY_BOOL:
+		put(g, bits ? "true" : "false");
+		break;
+	case VY_U32:
+		if (bits < 0x10000)
+			vy_buf_printf(g->b, "%uu", bits);
+		else
+			vy_buf_printf(g->b, "0x%08Xu", bits);
+		break;
+	case VY_I32:
+		if (bits == 0x80000000u)
+			put(g, "int(0x80000000u)");
+		else if ((int32_t)bits < 0)
+			vy_buf_printf(g->b, "(%d)", (int32_t)bits);
+		else
+			vy_buf_printf(g->b, "%d", (int32_t)bits);
+		break;
+	case VY_F32:
+		put_float(g, bits);
+		break;
+	default:
+		fail(g, "constant of no storable type");
+		put(g, "0");
+	}
+}
+
+/* ---- expressions ---- */
+
+static void put_expr(struct gen *g, const struct vy_expr *e);
+
+static void put_builtin(struct gen *g, const struct vy_expr *e)
+{
+	static const char *const names[] = {
+		[VY_B_GID] = "gl_GlobalInvocationID",
+		[VY_B_LID] = "gl_LocalInvocationID",
+		[VY_B_WGID] = "gl_WorkGroupID",
+		[VY_B_WGSIZE] = "gl_WorkGroupSize",
+		[VY_B_NWG] = "gl_NumWorkGroups",
+	};
+	if (e->index < 0 || e->index > VY_B_NWG || e->axis < 0 || e->axis > 2) {
+		fail(g, "malformed builtin");
+		put(g, "0u");
+		return;
+	}
+	vy_buf_printf(g->b, "%s.%c", names[e->index], "xyz"[e->axis]);
+}
+
+/* BUF[i] or SHARED[i]: a load, or the element an atomic op works on. */
+static void put_elem(struct gen *g, const struct vy_expr *e)
+{
+	const struct vy_program *p = g->p;
+	bool shared = e->space == VY_SPACE_SHARED;
+	int n = shared ? p->nshared : p->nbuffers;
+
+	if (e->kind != VY_E_LOAD || e->nargs < 1 || e->index < 0 ||
+	    e->index >= n) {
+		fail(g, "malformed memory reference");
+		put(g, "0");
+		return;
+	}
+	vy_buf_printf(g->b, "%s%s[", shared ? "s_" : "b_",
+		      shared ? p->shared[e->index].name
+			     : p->buffers[e->index].name);
+	put_expr(g, e->args[0]);
+	put(g, "]");
+}
+
+/* name(a, b, ...) */
+static void put_call(struct gen *g, const char *name, const struct vy_expr *e)
+{
+	put(g, name);
+	put(g, "(");
+	for (int i = 0; i < e->nargs; i++) {
+		if (i)
+			put(g, ", ");
+		put_expr(g, e->args[i]);
+	}
+	put(g, ")");
+}
+
+/* (a OP b) */
+static void put_bin(struct gen *g, const char *op, const struct vy_expr *e)
+{
+	put(g, "(");
+	put_expr(g, e->args[0]);
+	vy_buf_printf(g->b, " %s ", op);
+	put_expr(g, e->args[1]);
+	put(g, ")");
+}
+
+/* a << (b & 31): shift amounts are taken mod 32. */
+static void put_shift(struct gen *g, const char *op, const struct vy_expr *e)
+{
+	put(g, "(");
+	put_expr(g, e->args[0]);
+	vy_buf_printf(g->b, " %s (", op);
+	put_expr(g, e->args[1]);
+	put(g, e->args[1]->type == VY_U32 ? " & 31u))" : " & 31))");
+}
+
+static void put_cast(struct gen *g, const struct vy_expr *e)
+{
+	enum vy_type to = e->cast_to, from = e->args[0]->type;
+	const struct vy_expr *x = e->args[0];
+
+	if (to == from) {
+		put_expr(g, x);
+		return;
+	}
+	if (from == VY_BOOL) {
+		put(g, "(");
+		put_expr(g, x);
+		put(g, to == VY_U32 ? " ? 1u : 0u)" : to == VY_I32 ?
+		    " ? 1 : 0)" : " ? 1.0 : 0.0)");
+		return;
+	}
+	if (to == VY_BOOL) {
+		put(g, "(");
+		put_expr(g, x);
+		put(g, from == VY_U32 ? " != 0u)" : from == VY_I32 ?
+		    " != 0)" : " != 0.0)");
+		return;
+	}
+	if (from == VY_F32) {
+		put(g, to == VY_U32 ? use(g, H_F2U, "vy_f2u(")
+				    : use(g, H_F2I, "vy_f2i("));
+	} else {
+		put(g, glsl_type(to));
+		put(g, "(");
+	}
+	put_expr(g, x);
+	put(g, ")");
+}
+
+static void put_bitcast(struct gen *g, const struct vy_expr *e)
+{
+	enum vy_type to = e->cast_to, from = e->args[0]->type;
+	const char *f = NULL;
+
+	if (to == from) {
+		put_expr(g, e->args[0]);
+		return;
+	}
+	if (from == VY_F32)
+		f = to == VY_U32 ? "floatBitsToUint" : "floatBitsToInt";
+	else if (to == VY_F32)
+		f = from == VY_U32 ? "uintBitsToFloat" : "intBitsToFloat";
+	else
+		f = glsl_type(to);
+	put_call(g, f, e);
+}
+
+/* Float + - * through the precise helpers, integers natively (they wrap). */
+static void put_arith(struct gen *g, int h, const char *fn, const char *op,
+		      const struct vy_expr *e)
+{
+	if (e->type == VY_F32)
+		put_call(g, use(g, h, fn), e);
+	else
+		put_bin(g, op, e);
+}
+
+/* One helper for float, one for i32, one for u32 (NULL: native fn). */
+static void put_typed(struct gen *g, const struct vy_expr *e, int hf,
+		      const char *f, int hi, const char *i, int hu,
+		      const char *u)
+{
+	int h = e->type == VY_F32 ? hf : e->type == VY_I32 ? hi : hu;
+	const char *fn = e->type == VY_F32 ? f : e->type == VY_I32 ? i : u;
+	if (h >= 0)
+		use(g, h, fn);
+	put_call(g, fn, e);
+}
+
+static void put_clamp(struct gen *g, const struct vy_expr *e)
+{
+	bool fl = e->type == VY_F32;
+	put(g, fl ? use(g, H_FMIN, "vy_fmin(") : "min(");
+	put(g, fl ? use(g, H_FMAX, "vy_fmax(") : "max(");
+	put_expr(g, e->args[0]);
+	put(g, ", ");
+	put_expr(g, e->args[1]);
+	put(g, "), ");
+	put_expr(g, e->args[2]);
+	put(g, ")");
+}
+
+/* clz/ctz work on the bits; the i32 forms go through uint. */
+static void put_bits(struct gen *g, int h, const char *fn,
+		     const struct vy_expr *e)
+{
+	use(g, h, fn);
+	if (e->type == VY_U32) {
+		put_call(g, fn, e);
+		return;
+	}
+	vy_buf_printf(g->b, "int(%s(uint(", fn);
+	put_expr(g, e->args[0]);
+	put(g, ")))");
+}
+
+static void put_atomic(struct gen *g, const char *fn, const struct vy_expr *e)
+{
+	put(g, fn);
+	put(g, "(");
+	put_elem(g, e->args[0]);
+	for (int i = 1; i < e->nargs; i++) {
+		put(g, ", ");
+		put_expr(g, e->args[i]);
+	}
+	put(g, ")");
+}
+
+static void put_unary(struct gen *g, const char *pre, const struct vy_expr *e,
+		      const char *post)
+{
+	put(g, pre);
+	put_expr(g, e->args[0]);
+	put(g, post);
+}
+
+static void put_op(struct gen *g, const struct vy_expr *e)
+{
+	enum vy_type t = e->type;
+
+	switch (e->op->code) {
+	case VY_OP_ADD: put_arith(g, H_FADD, "vy_fadd", "+", e); break;
+	case VY_OP_SUB: put_arith(g, H_FSUB, "vy_fsub", "-", e); break;
+	case VY_OP_MUL: put_arith(g, H_FMUL, "vy_fmul", "*", e); break;
+	case VY_OP_DIV:
+		if (t == VY_F32)
+			put_bin(g, "/", e);
+		else
+			put_typed(g, e, -1, "", H_IDIV, "vy_idiv", H_UDIV,
+				  "vy_udiv");
+		break;
+	case VY_OP_REM:
+		put_typed(g, e, -1, "", H_IREM, "vy_irem", H_UREM, "vy_urem");
+		break;
+	case VY_OP_NEG:
+		put_unary(g, t == VY_U32 ? "(0u - " : "(-", e, ")");
+		break;
+	case VY_OP_AND: put_bin(g, "&", e); break;
+	case VY_OP_OR: put_bin(g, "|", e); break;
+	case VY_OP_XOR: put_bin(g, "^", e); break;
+	case VY_OP_NOT: put_unary(g, "(~", e, ")"); break;
+	case VY_OP_SHL: put_shift(g, "<<", e); break;
+	case VY_OP_SHR: put_shift(g, ">>", e); break;
+	case VY_OP_EQ: put_bin(g, "==", e); break;
+	case VY_OP_NE: put_bin(g, "!=", e); break;
+	case VY_OP_LT: put_bin(g, "<", e); break;
+	case VY_OP_LE: put_bin(g, "<=", e); break;
+	case VY_OP_GT: put_bin(g, ">", e); break;
+	case VY_OP_GE: put_bin(g, ">=", e); break;
+	case VY_OP_LAND: put_bin(g, "&&", e); break;
+	case VY_OP_LOR: put_bin(g, "||", e); break;
+	case VY_OP_LNOT: put_unary(g, "(!", e, ")"); break;
+	case VY_OP_SELECT:
+		put(g, "(");
+		put_expr(g, e->args[0]);
+		put(g, " ? ");
+		put_expr(g, e->args[1]);
+		put(g, " : ");
+		put_expr(g, e->args[2]);
+		put(g, ")");
+		break;
+	case VY_OP_CAST: put_cast(g, e); break;
+	case VY_OP_BITCAST: put_bitcast(g, e); break;
+	case VY_OP_FMA: put_call(g, "fma", e); break;
+	case VY_OP_MIN:
+		put_typed(g, e, H_FMIN, "vy_fmin", -1, "min", -1, "min");
+		break;
+	case VY_OP_MAX:
+		put_typed(g, e, H_FMAX, "vy_fmax", -1, "max", -1, "max");
+		break;
+	case VY_OP_CLAMP: put_clamp(g, e); break;
+	case VY_OP_ABS:
+		if (t == VY_U32)
+			put_expr(g, e->args[0]);
+		else
+			put_call(g, "abs", e);
+		break;
+	case VY_OP_SIGN:
+		if (t == VY_U32)
+			put_unary(g, "uint(", e, " != 0u)");
+		else if (t == VY_I32)
+			put_call(g, "sign", e);
+		else
+			put_call(g, use(g, H_FSIGN, "vy_fsign"), e);
+		break;
+	case VY_OP_FLOOR: put_call(g, "floor", e); break;
+	case VY_OP_CEIL: put_call(g, "ceil", e); break;
+	case VY_OP_ROUND: put_call(g, "roundEven", e); break;
+	case VY_OP_TRUNC: put_call(g, "trunc", e); break;
+	case VY_OP_FRACT: put_call(g, "fract", e); break;
+	case VY_OP_SQRT: put_call(g, "sqrt", e); break;
+	case VY_OP_RSQRT: put_call(g, "inversesqrt", e); break;
+	case VY_OP_EXP: put_call(g, "exp", e); break;
+	case VY_OP_EXP2: put_call(g, "exp2", e); break;
+	case VY_OP_LOG: put_call(g, "log", e); break;
+	case VY_OP_LOG2: put_call(g, "log2", e); break;
+	case VY_OP_POW: put_call(g, "pow", e); break;
+	case VY_OP_SIN: put_call(g, "sin", e); break;
+	case VY_OP_COS: put_call(g, "cos", e); break;
+	case VY_OP_TAN: put_call(g, "tan", e); break;
+	case VY_OP_TANH: put_call(g, "tanh", e); break;
+	case VY_OP_MIX: put_call(g, "mix", e); break;
+	case VY_OP_STEP:
+		/* step(edge, x) = x < edge ? 0 : 1, NaN x included */
+		put(g, "(");
+		put_expr(g, e->args[1]);
+		put(g, " < ");
+		put_expr(g, e->args[0]);
+		put(g, " ? 0.0 : 1.0)");
+		break;
+	case VY_OP_POPCOUNT:
+		put_unary(g, t == VY_U32 ? "uint(bitCount(" : "bitCount(", e,
+			  t == VY_U32 ? "))" : ")");
+		break;
+	case VY_OP_CLZ: put_bits(g, H_CLZ, "vy_clz", e); break;
+	case VY_OP_CTZ: put_bits(g, H_CTZ, "vy_ctz", e); break;
+	case VY_OP_REVERSE_BITS: put_call(g, "bitfieldReverse", e); break;
+	case VY_OP_MULHI:
+		put_typed(g, e, -1, "", H_IMULHI, "vy_imulhi", H_UMULHI,
+			  "vy_umulhi");
+		break;
+	case VY_OP_ATOMIC_ADD: put_atomic(g, "atomicAdd", e); break;
+	case VY_OP_ATOMIC_SUB:
+		put(g, "atomicAdd(");
+		put_elem(g, e->args[0]);
+		put(g, t == VY_U32 ? ", 0u - (" : ", -(");
+		put_expr(g, e->args[1]);
+		put(g, "))");
+		break;
+	case VY_OP_ATOMIC_MIN: put_atomic(g, "atomicMin", e); break;
+	case VY_OP_ATOMIC_MAX: put_atomic(g, "atomicMax", e); break;
+	case VY_OP_ATOMIC_AND: put_atomic(g, "atomicAnd", e); break;
+	case VY_OP_ATOMIC_OR: put_atomic(g, "atomicOr", e); break;
+	case VY_OP_ATOMIC_XOR: put_atomic(g, "atomicXor", e); break;
+	case VY_OP_ATOMIC_EXCHANGE: put_atomic(g, "atomicExchange", e); break;
+	case VY_OP_ATOMIC_COMPARE_EXCHANGE:
+		put_atomic(g, "atomicCompSwap", e);
+		break;
+	default:
+		if (!g->err)
+			g->err = vy_strf("op `%s` has no glsl lowering",
+					 e->op->id);
+		put(g, "0");
+	}
+}
+
+static void put_expr(struct gen *g, const struct vy_expr *e)
+{
+	const struct vy_program *p = g->p;
+
+	switch (e->kind) {
+	case VY_E_CONST:
+		put_const(g, e->type, e->bits);
+		break;
+	case VY_E_PARAM:
+		vy_buf_printf(g->b, "pc.p_%s", p->params[e->index].name);
+		break;
+	case VY_E_LOCAL:
+		put(g, g->lname[e->index]);
+		break;
+	case VY_E_BUILTIN:
+		put_builtin(g, e);
+		break;
+	case VY_E_LEN:
+		vy_buf_printf(g->b, "uint(b_%s.length())",
+			      p->buffers[e->index].name);
+		break;
+	case VY_E_LOAD:
+		put_elem(g, e);
+		break;
+	case VY_E_OP:
+		if (e->op && e->op->code < VY_OP_COUNT) {
+			put_op(g, e);
+			break;
+		}
+		/* fall through */
+	default:
+		fail(g, "unresolved expression reached the glsl emitter");
+		put(g, "0");
+	}
+}
+
+/* ---- statements ---- */
+
+/* Whether e contains an atomic op (a side effect). */
+static bool has_atomic(const struct vy_expr *e)
+{
+	if (e->kind == VY_E_OP && e->op && e->op->code >= VY_OP_ATOMIC_ADD &&
+	    e->op->code <= VY_OP_ATOMIC_COMPARE_EXCHANGE)
+		return true;
+	for (int i = 0; i < e->nargs; i++)
+		if (has_atomic(e->args[i]))
+			return true;
+	return false;
+}
+
+/* Whether e gives the same value each time a loop header evaluates it:
+ * no memory, no atomics, no mutable locals. */
+static bool invariant(const struct vy_program *p, const struct vy_expr *e)
+{
+	switch (e->kind) {
+	case VY_E_CONST: case VY_E_PARAM: case VY_E_BUILTIN: case VY_E_LEN:
+		return true;
+	case VY_E_LOCAL:
+		return !p->locals[e->index].mutable;
+	case VY_E_OP:
+		if (has_atomic(e))
+			return false;
+		for (int i = 0; i < e->nargs; i++)
+			if (!invariant(p, e->args[i]))
+				return false;
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void put_block(struct gen *g, const struct vy_block *b);
+
+static void open_line(struct gen *g)
+{
+	indent(g);
+}
+
+static void put_body(struct gen *g, const struct vy_block *b)
+{
+	put(g, " {\n");
+	g->depth++;
+	put_block(g, b);
+	g->depth--;
+	indent(g);
+	put(g, "}");
+}
+
+/* A for loop.  LO, HI and STEP are evaluated once, in that order; a bound
+ * that is invariant is written in the header, anything else is held in a
+ * temporary so the loop does not re-evaluate it. */
+static void put_for(struct gen *g, const struct vy_stmt *s)
+{
+	const char *k = g->lname[s->local];
+	const char *ty = glsl_type(g->p->locals[s->local].type);
+	bool hi_inv = invariant(g->p, s->hi);
+	bool step_inv = !s->step || invariant(g->p, s->step);
+	bool scoped = !hi_inv || !step_inv;
+	char hi[32], step[32];
+
+	if (scoped) {
+		open_line(g);
+		put(g, "{\n");
+		g->depth++;
+		open_line(g);
+		vy_buf_printf(g->b, "%s %s = ", ty, k);
+		put_expr(g, s->lo);
+		put(g, ";\n");
+	}
+	if (!hi_inv) {
+		snprintf(hi, sizeof hi, "t%d", g->ntemp++);
+		open_line(g);
+		vy_buf_printf(g->b, "%s %s = ", glsl_type(s->hi->type), hi);
+		put_expr(g, s->hi);
+		put(g, ";\n");
+	}
+	if (!step_inv) {
+		snprintf(step, sizeof step, "t%d", g->ntemp++);
+		open_line(g);
+		vy_buf_printf(g->b, "%s %s = ", glsl_type(s->step->type), step);
+		put_expr(g, s->step);
+		put(g, ";\n");
+	}
+	open_line(g);
+	put(g, "for (");
+	if (!scoped) {
+		vy_buf_printf(g->b, "%s %s = ", ty, k);
+		put_expr(g, s->lo);
+	}
+	vy_buf_printf(g->b, "; %s %s ", k, s->step_negative ? ">" : "<");
+	if (hi_inv)
+		put_expr(g, s->hi);
+	else
+		put(g, hi);
+	if (!s->step) {
+		vy_buf_printf(g->b, "; %s++)", k);
+	} else {
+		vy_buf_printf(g->b, "; %s += ", k);
+		if (step_inv)
+			put_expr(g, s->step);
+		else
+			put(g, step);
+		put(g, ")");
+	}
+	put_body(g, &s->body);
+	put(g, "\n");
+	if (scoped) {
+		g->depth--;
+		open_line(g);
+		put(g, "}\n");
+	}
+}
+
+static void put_if(struct gen *g, const struct vy_stmt *s)
+{
+	open_line(g);
+	put(g, "if (");
+	put_expr(g, s->value);
+	put(g, ")");
+	put_body(g, &s->body);
+	if (s->els.n > 0) {
+		put(g, " else");
+		put_body(g, &s->els);
+	}
+	put(g, "\n");
+}
+
+/* BUF[i] = v.  The index is evaluated before the value; when the value has
+ * a side effect the index goes into a temporary first to keep that
+ * order. */
+static void put_store(struct gen *g, const struct vy_stmt *s)
+{
+	const struct vy_program *p = g->p;
+	bool shared = s->space == VY_SPACE_SHARED;
+	const char *name = shared ? p->shared[s->mem].name
+				  : p->buffers[s->mem].name;
+	bool hoist = has_atomic(s->value) && s->index->kind != VY_E_CONST &&
+		     s->index->kind != VY_E_LOCAL;
+	char t[32];
+
+	if (hoist) {
+		snprintf(t, sizeof t, "t%d", g->ntemp++);
+		open_line(g);
+		vy_buf_printf(g->b, "%s %s = ", glsl_type(s->index->type), t);
+		put_expr(g, s->index);
+		put(g, ";\n");
+	}
+	open_line(g);
+	vy_buf_printf(g->b, "%s%s[", shared ? "s_" : "b_", name);
+	if (hoist)
+		put(g, t);
+	else
+		put_expr(g, s->index);
+	put(g, "] = ");
+	put_expr(g, s->value);
+	put(g, ";\n");
+}
+
+static void put_simple(struct gen *g, const char *text)
+{
+	open_line(g);
+	put(g, text);
+	put(g, "\n");
+}
+
+static void put_stmt(struct gen *g, const struct vy_stmt *s)
+{
+	switch (s->kind) {
+	case VY_S_LET:
+	case VY_S_VAR:
+		open_line(g);
+		vy_buf_printf(g->b, "%s %s = ",
+			      glsl_type(g->p->locals[s->local].type),
+			      g->lname[s->local]);
+		put_expr(g, s->value);
+		put(g, ";\n");
+		break;
+	case VY_S_ASSIGN:
+		open_line(g);
+		vy_buf_printf(g->b, "%s = ", g->lname[s->local]);
+		put_expr(g, s->value);
+		put(g, ";\n");
+		break;
+	case VY_S_STORE: put_store(g, s); break;
+	case VY_S_IF: put_if(g, s); break;
+	case VY_S_FOR: put_for(g, s); break;
+	case VY_S_WHILE:
+		open_line(g);
+		put(g, "while (");
+		put_expr(g, s->value);
+		put(g, ")");
+		put_body(g, &s->body);
+		put(g, "\n");
+		break;
+	case VY_S_BREAK: put_simple(g, "break;"); break;
+	case VY_S_CONTINUE: put_simple(g, "continue;"); break;
+	case VY_S_RETURN: put_simple(g, "return;"); break;
+	case VY_S_BARRIER:
+		put_simple(g, "memoryBarrierShared();");
+		put_simple(g, "memoryBarrierBuffer();");
+		put_simple(g, "barrier();");
+		break;
+	case VY_S_EXPR:
+		open_line(g);
+		put_expr(g, s->value);
+		put(g, ";\n");
+		break;
+	}
+}
+
+static void put_block(struct gen *g, const struct vy_block *b)
+{
+	for (int i = 0; i < b->n; i++)
+		put_stmt(g, b->v[i]);
+}
+
+/* ---- declarations ---- */
+
+/* v_NAME, or vN_NAME when another local has the same name (sibling
+ * scopes may reuse one); the digit keeps it apart from every v_ name. */
+static void name_locals(struct gen *g, struct vy_arena *a)
+{
+	const struct vy_program *p = g->p;
+
+	g->lname = vy_alloc(a, (p->nlocals + 1) * sizeof *g->lname);
+	for (int i = 0; i < p->nlocals; i++) {
+		bool dup = false;
+		for (int j = 0; j < p->nlocals && !dup; j++)
+			dup = j != i && !strcmp(p->locals[i].name,
+						p->locals[j].name);
+		g->lname[i] = dup ? vy_fmt(a, "v%d_%s", i, p->locals[i].name)
+				  : vy_fmt(a, "v_%s", p->locals[i].name);
+	}
+}
+
+/* A // comment line by line; bytes that could end or splice the comment
+ * (newline, backslash, control characters) are escaped. */
+static void put_comment(struct vy_buf *b, const char *prefix, const char *s)
+{
+	vy_buf_puts(b, prefix);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '\n')
+			vy_buf_puts(b, "\n//   ");
+		else if (c == '\\' || c < 0x20 || c == 0x7f)
+			vy_buf_printf(b, "\\x%02x", c);
+		else
+			vy_buf_put(b, &c, 1);
+	}
+	vy_buf_puts(b, "\n");
+}
+
+static void put_header(const struct vy_program *p, struct vy_buf *b)
+{
+	put_comment(b, "// vyrec program: ", p->name);
+	if (p->description)
+		put_comment(b, "// ", p->description);
+	vy_buf_puts(b, "// Generated by vyrec " VY_VERSION
+		    " (target glsl). Do not edit.\n");
+	vy_buf_puts(b, "#version 450\n\n");
+	vy_buf_printf(b, "layout(local_size_x = %u, local_size_y = %u, "
+		      "local_size_z = %u) in;\n\n",
+		      p->wgsize[0], p->wgsize[1], p->wgsize[2]);
+}
+
+static void put_decls(const struct vy_program *p, struct vy_buf *b)
+{
+	static const char *const access[] = {
+		[VY_READ_ONLY] = "readonly ", [VY_WRITE_ONLY] = "writeonly ",
+		[VY_READ_WRITE] = "",
+	};
+	for (int i = 0; i < p->nbuffers; i++) {
+		const struct vy_bufdecl *d = &p->buffers[i];
+		vy_buf_printf(b, "layout(std430, set = 0, binding = %d) %s"
+			      "buffer blk_%s {\n\t%s b_%s[];\n};\n",
+			      d->binding, access[d->access], d->name,
+			      glsl_type(d->type), d->name);
+	}
+	if (p->nbuffers)
+		vy_buf_puts(b, "\n");
+	if (p->nparams) {
+		vy_buf_puts(b, "layout(push_constant) uniform Params {\n");
+		for (int i = 0; i < p->nparams; i++)
+			vy_buf_printf(b, "\tlayout(offset = %d) %s p_%s;\n",
+				      4 * i, glsl_type(p->params[i].type),
+				      p->params[i].name);
+		vy_buf_puts(b, "} pc;\n\n");
+	}
+	for (int i = 0; i < p->nshared; i++)
+		vy_buf_printf(b, "shared %s s_%s[%u];\n",
+			      glsl_type(p->shared[i].type), p->shared[i].name,
+			      p->shared[i].count);
+	if (p->nshared)
+		vy_buf_puts(b, "\n");
+}
+
+static int validate(const struct vy_buf *out, const struct vy_emit_config *c,
+		    char **err)
+{
+	char *text = vy_buf_cstr(out);
+	char *log = NULL;
+	int rc = vy_glslang_compile(text, c ? c->vk_minor : 1, NULL, NULL,
+				    &log);
+
+	free(text);
+	if (rc == 0)
+		return VY_EMIT_OK;
+	*err = vy_strf("glslang rejected the generated GLSL (a vyrec bug): %s",
+		       log);
+	free(log);
+	return VY_EMIT_BUG;
+}
 
 static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 		struct vy_buf *out, char **err)
 {
-	*err = vy_strf("the glsl emitter is not implemented yet");
-	return VY_EMIT_REJECT;
+	struct vy_arena *a = vy_arena_new();
+	struct vy_buf body = {0};
+	struct gen g = { .p = p, .b = &body, .depth = 1 };
+
+	name_locals(&g, a);
+	put_block(&g, &p->entry);
+	if (g.err) {
+		*err = g.err;
+		vy_buf_free(&body);
+		vy_arena_free(a);
+		return VY_EMIT_REJECT;
+	}
+	put_header(p, out);
+	put_decls(p, out);
+	for (int h = 0; h < H_COUNT; h++)
+		if (g.used[h]) {
+			vy_buf_puts(out, helper_text[h]);
+			vy_buf_puts(out, "\n");
+		}
+	vy_buf_puts(out, "void main()\n{\n");
+	vy_buf_put(out, body.data, body.len);
+	vy_buf_puts(out, "}\n");
+	vy_buf_free(&body);
+	vy_arena_free(a);
+	if (c && !c->validate)
+		return VY_EMIT_OK;
+	return validate(out, c, err);
 }
 
 const struct vy_aot_emitter vy_emitter_glsl = {

@@ -1,0 +1,134 @@
+/*
+ * glslang_check.c: compile GLSL compute shader text to SPIR-V through
+ * glslang's C interface.  The glsl emitter uses it to validate its own
+ * output; tests use it to get SPIR-V that a launcher can load in place of
+ * the spv target's.  The glslang process state is set up lazily, once,
+ * and torn down at exit.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glslang/Include/glslang_c_interface.h>
+#include <glslang/Public/resource_limits_c.h>
+
+#include "vyrec.h"
+#include "glslang_check.h"
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static int init_ok;
+
+static void finalize(void)
+{
+	glslang_finalize_process();
+}
+
+static void initialize(void)
+{
+	init_ok = glslang_initialize_process();
+	if (init_ok)
+		atexit(finalize);
+}
+
+static glslang_target_client_version_t client_version(int minor)
+{
+	switch (minor) {
+	case 0: return GLSLANG_TARGET_VULKAN_1_0;
+	case 2: return GLSLANG_TARGET_VULKAN_1_2;
+	case 3: return GLSLANG_TARGET_VULKAN_1_3;
+	default: return GLSLANG_TARGET_VULKAN_1_1;
+	}
+}
+
+/* The SPIR-V version each Vulkan version guarantees. */
+static glslang_target_language_version_t spirv_version(int minor)
+{
+	switch (minor) {
+	case 0: return GLSLANG_TARGET_SPV_1_0;
+	case 2: return GLSLANG_TARGET_SPV_1_5;
+	case 3: return GLSLANG_TARGET_SPV_1_6;
+	default: return GLSLANG_TARGET_SPV_1_3;
+	}
+}
+
+static char *failure(const char *stage, const char *log, const char *dbg)
+{
+	return vy_strf("glslang %s failed: %s%s", stage,
+		       log && *log ? log : "(no message)\n",
+		       dbg && *dbg ? dbg : "");
+}
+
+/* Link the parsed shader and generate SPIR-V into words. */
+static int generate(glslang_shader_t *sh, const glslang_input_t *in,
+		    uint32_t **words, size_t *nwords, char **err)
+{
+	glslang_program_t *prog = glslang_program_create();
+	int rc = -1;
+
+	glslang_program_add_shader(prog, sh);
+	if (!glslang_program_link(prog, in->messages)) {
+		*err = failure("link", glslang_program_get_info_log(prog),
+			       glslang_program_get_info_debug_log(prog));
+		goto out;
+	}
+	glslang_program_SPIRV_generate(prog, in->stage);
+	const char *msgs = glslang_program_SPIRV_get_messages(prog);
+	size_t n = glslang_program_SPIRV_get_size(prog);
+	if (n == 0) {
+		*err = failure("SPIR-V generation", msgs, NULL);
+		goto out;
+	}
+	if (words) {
+		*words = malloc(n * sizeof **words);
+		if (!*words)
+			vy_bug("out of memory");
+		glslang_program_SPIRV_get(prog, *words);
+	}
+	if (nwords)
+		*nwords = n;
+	rc = 0;
+out:
+	glslang_program_delete(prog);
+	return rc;
+}
+
+int vy_glslang_compile(const char *src, int vk_minor, uint32_t **words,
+		       size_t *nwords, char **err)
+{
+	pthread_once(&init_once, initialize);
+	if (!init_ok) {
+		*err = vy_strf("glslang_initialize_process failed");
+		return -1;
+	}
+	glslang_input_t in = {
+		.language = GLSLANG_SOURCE_GLSL,
+		.stage = GLSLANG_STAGE_COMPUTE,
+		.client = GLSLANG_CLIENT_VULKAN,
+		.client_version = client_version(vk_minor),
+		.target_language = GLSLANG_TARGET_SPV,
+		.target_language_version = spirv_version(vk_minor),
+		.code = src,
+		.default_version = 450,
+		.default_profile = GLSLANG_NO_PROFILE,
+		.messages = GLSLANG_MSG_SPV_RULES_BIT |
+			    GLSLANG_MSG_VULKAN_RULES_BIT,
+		.resource = glslang_default_resource(),
+	};
+	glslang_shader_t *sh = glslang_shader_create(&in);
+	int rc = -1;
+
+	if (!sh) {
+		*err = vy_strf("glslang_shader_create failed");
+		return -1;
+	}
+	if (!glslang_shader_preprocess(sh, &in))
+		*err = failure("preprocessing", glslang_shader_get_info_log(sh),
+			       glslang_shader_get_info_debug_log(sh));
+	else if (!glslang_shader_parse(sh, &in))
+		*err = failure("parsing", glslang_shader_get_info_log(sh),
+			       glslang_shader_get_info_debug_log(sh));
+	else
+		rc = generate(sh, &in, words, nwords, err);
+	glslang_shader_delete(sh);
+	return rc;
+}
