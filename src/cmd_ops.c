@@ -1,8 +1,127 @@
-/* cmd_ops.c: STUB, being written. */
-#include "cli.h"
+/*
+ * cmd_ops.c: `vyrec ops [DIALECT]`: every registered op with its
+ * signature, category, targets and f32 error bound; extern dialects from
+ * --dialect files and VYRE_DIALECT_PATH are included.
+ */
+#include <string.h>
+
+#include "cmd_common.h"
+
+static const char *const catnames[] = { "intrinsic", "composite", "extern" };
+
+static void targets(unsigned t, char *out)
+{
+	static const char *const names[] = { "spv", "ptx", "glsl", "reference" };
+	out[0] = 0;
+	for (int i = 0; i < 4; i++)
+		if (t & (1u << i)) {
+			if (out[0])
+				strcat(out, ",");
+			strcat(out, names[i]);
+		}
+}
+
+static void signature(const struct vy_opdef *op, char *out, size_t n)
+{
+	size_t k = (size_t)snprintf(out, n, "(");
+	for (int i = 0; i < op->nparams && k < n; i++)
+		k += (size_t)snprintf(out + k, n - k, "%s%s: %s", i ? ", " : "",
+				      op->params[i].name,
+				      op->cat == VY_INTRINSIC ? op->params[i].cls :
+				      vy_type_name(op->params[i].type));
+	if (k < n)
+		snprintf(out + k, n - k, ") -> %s", op->cat == VY_INTRINSIC ?
+			 op->result : vy_type_name(op->ret));
+}
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			putchar('\\');
+		if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
 
 int vy_cmd_ops(int argc, char **argv)
 {
-	fprintf(stderr, "vyrec ops: not implemented yet\n");
-	return VY_EXIT_INTERNAL;
+	struct vy_cli_compile o = {0};
+	const char *dialect = NULL;
+	bool json = false;
+	for (int i = 1; i < argc;) {
+		int r = vy_cli_compile_opt(&o, argc, argv, &i);
+		if (r < 0)
+			return VY_EXIT_USAGE;
+		if (r)
+			continue;
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else if (argv[i][0] == '-')
+			return vy_usage_error("ops", "unknown option '%s'", argv[i]);
+		else if (dialect)
+			return vy_usage_error("ops", "more than one dialect given");
+		else
+			dialect = argv[i];
+		i++;
+	}
+	struct vy_arena *a = vy_arena_new();
+	struct vy_dialect_set set = {0};
+	struct vy_diags d = {0};
+	struct vy_registry *r = vy_dialects_registry(a, NULL, o.dialects, o.ndialects, &set, &d);
+	if (!r) {
+		vy_cli_print_diags(&d);
+		vy_diags_free(&d);
+		vy_arena_free(a);
+		return VY_EXIT_PROGRAM;
+	}
+	int shown = 0;
+	if (json)
+		fputs("[", stdout);
+	for (int i = 0; i < vy_registry_count(r); i++) {
+		const struct vy_opdef *op = vy_registry_at(r, i);
+		if (dialect && strcmp(op->dialect, dialect))
+			continue;
+		char sig[512], tg[64];
+		signature(op, sig, sizeof sig);
+		targets(op->targets, tg);
+		if (json) {
+			printf("%s\n {\"id\": ", shown ? "," : "");
+			json_str(op->id);
+			printf(", \"dialect\": ");
+			json_str(op->dialect);
+			printf(", \"signature\": ");
+			json_str(sig);
+			printf(", \"category\": \"%s\", \"targets\": [", catnames[op->cat]);
+			for (char *t = strtok(tg, ","), *first = t; t; t = strtok(NULL, ","))
+				printf("%s\"%s\"", t == first ? "" : ", ", t);
+			printf("], \"ulp\": %g, \"abs\": %g}", op->ulp, op->abs);
+		} else {
+			if (!shown)
+				printf("%-28s %-44s %-10s %-23s %s\n", "ID", "SIGNATURE",
+				       "CATEGORY", "TARGETS", "F32 BOUND");
+			char bound[64];
+			if (op->abs > 0)
+				snprintf(bound, sizeof bound, "%g ulp + %g abs", op->ulp, op->abs);
+			else
+				snprintf(bound, sizeof bound, "%g ulp", op->ulp);
+			printf("%-28s %-44s %-10s %-23s %s\n", op->id, sig,
+			       catnames[op->cat], tg, bound);
+		}
+		shown++;
+	}
+	if (json)
+		fputs("\n]\n", stdout);
+	vy_registry_free(r);
+	vy_diags_free(&d);
+	vy_arena_free(a);
+	if (!shown && dialect) {
+		fprintf(stderr, "vyrec ops: unknown dialect '%s'\nFix: the built-in dialects are core, math and atomic; load others with --dialect FILE\n", dialect);
+		return VY_EXIT_USAGE;
+	}
+	return 0;
 }

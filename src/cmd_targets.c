@@ -1,8 +1,40 @@
-/* cmd_targets.c: STUB, being written. */
+/*
+ * cmd_targets.c: `vyrec targets`: the AOT emitter registry as a table or
+ * JSON.
+ */
+#include <string.h>
+
 #include "cli.h"
 
 int vy_cmd_targets(int argc, char **argv)
 {
-	fprintf(stderr, "vyrec targets: not implemented yet\n");
-	return VY_EXIT_INTERNAL;
+	bool json = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else
+			return vy_usage_error("targets", "unknown argument '%s'", argv[i]);
+	}
+	if (json)
+		fputs("[", stdout);
+	for (int i = 0; vy_emitters[i]; i++) {
+		const struct vy_aot_emitter *e = vy_emitters[i];
+		if (json) {
+			printf("%s\n {\"id\": \"%s\", \"aliases\": [", i ? "," : "", e->id);
+			for (int j = 0; e->aliases && e->aliases[j]; j++)
+				printf("%s\"%s\"", j ? ", " : "", e->aliases[j]);
+			printf("], \"extension\": \"%s\", \"summary\": \"%s\"}", e->ext, e->summary);
+			continue;
+		}
+		char al[128] = "";
+		for (int j = 0; e->aliases && e->aliases[j]; j++) {
+			if (j)
+				strcat(al, ",");
+			strncat(al, e->aliases[j], sizeof al - strlen(al) - 2);
+		}
+		printf("%-10s %-28s %-7s %s\n", e->id, al, e->ext, e->summary);
+	}
+	if (json)
+		fputs("\n]\n", stdout);
+	return 0;
 }
