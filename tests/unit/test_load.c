@@ -99,9 +99,43 @@ static void dump(const struct vy_program *p)
 	dump_block(&p->entry, 0);
 }
 
+/* -d FILE...: load dialect files into one set and list it. */
+static int dialects(int argc, char **argv)
+{
+	struct vy_arena *a = vy_arena_new();
+	struct vy_diags d = {0};
+	struct vy_dialect_set set = {0};
+	for (int i = 2; i < argc; i++)
+		vy_dialect_load(a, &set, argv[i], (struct vy_loc){0}, &d);
+	vy_diags_print(&d, stderr, VY_DIAG_TEXT, false);
+	for (int i = 0; i < set.n; i++) {
+		const struct vy_dialect *dl = set.v[i];
+		printf("dialect %s %s (%d.%d.%d) from %s\n", dl->name, dl->version,
+		       dl->major, dl->minor, dl->patch, dl->path);
+		for (int j = 0; j < dl->nops; j++) {
+			const struct vy_opdef *op = &dl->ops[j];
+			printf("  %s(%s) -> %s lets %d body %s @%d:%d\n", op->id,
+			       op->signature, op->result, op->nlets,
+			       op->body && op->body->kind == VY_E_NAME ? op->body->name : "?",
+			       op->loc.line, op->loc.col);
+			for (int k = 0; k < op->nlets; k++)
+				printf("    let %s = %s\n", op->let_names[k],
+				       op->lets[k]->kind == VY_E_NAME ? op->lets[k]->name : "?");
+		}
+	}
+	for (int i = 0; i < set.nfiles; i++)
+		printf("file %s\n", set.files[i]);
+	int rc = d.nerrors ? 1 : 0;
+	vy_diags_free(&d);
+	vy_arena_free(a);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	int rc = 0;
+	if (argc > 1 && !strcmp(argv[1], "-d"))
+		return dialects(argc, argv);
 	for (int i = 1; i < argc; i++) {
 		struct vy_arena *a = vy_arena_new();
 		struct vy_diags d = {0};
