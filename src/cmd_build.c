@@ -1,8 +1,325 @@
-/* cmd_build.c: STUB, being written. */
-#include "cli.h"
+/*
+ * cmd_build.c: `vyrec build`: compile a program once, then hand it to the
+ * emitter of each -t target.  Every output is produced in memory first and
+ * written only when all targets succeeded, each through a temporary file
+ * and a rename, so a failed build leaves no partial output.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cmd_common.h"
+
+#define MAXT 8
+
+struct build {
+	struct vy_cli_compile c;
+	const struct vy_aot_emitter *t[MAXT];
+	int nt;
+	const char *out, *manifest, *header, *depfile;
+	bool md, time_report, dump_ir;
+	struct vy_emit_config cfg;
+};
+
+struct output {
+	const struct vy_aot_emitter *e;
+	char *path;                /* where the artifact goes */
+	struct vy_buf bytes;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int bad_target(const char *name)
+{
+	char list[256] = "";
+	for (int i = 0; vy_emitters[i]; i++) {
+		strcat(list, i ? ", " : "");
+		strcat(list, vy_emitters[i]->id);
+	}
+	return vy_usage_error("build", "unknown target '%s'; the registered targets are %s", name, list);
+}
+
+static const int sms[] = { 70, 72, 75, 80, 86, 87, 89, 90 };
+
+static int parse_arch(struct build *b, const char *v)
+{
+	for (size_t i = 0; i < sizeof sms / sizeof *sms; i++) {
+		char want[8];
+		snprintf(want, sizeof want, "sm_%d", sms[i]);
+		if (!strcmp(want, v)) {
+			b->cfg.sm = sms[i];
+			return 0;
+		}
+	}
+	return vy_usage_error("build", "unsupported --arch '%s'; supported: sm_70, sm_72, sm_75, sm_80, sm_86, sm_87, sm_89, sm_90", v);
+}
+
+static int parse_env(struct build *b, const char *v)
+{
+	if (!strncmp(v, "vulkan1.", 8) && v[8] >= '0' && v[8] <= '3' && !v[9]) {
+		b->cfg.vk_minor = v[8] - '0';
+		return 0;
+	}
+	return vy_usage_error("build", "unsupported --target-env '%s'; use vulkan1.0, vulkan1.1, vulkan1.2 or vulkan1.3", v);
+}
+
+/* Parse the command line into b; returns -1 when it is fine, else an exit
+ * code. */
+static int parse(struct build *b, int argc, char **argv)
+{
+	for (int i = 1; i < argc;) {
+		const char *a = argv[i], *v;
+		int r = vy_cli_compile_opt(&b->c, argc, argv, &i);
+		if (r < 0)
+			return VY_EXIT_USAGE;
+		if (r)
+			continue;
+		if ((r = vy_opt_value(argc, argv, &i, "-t", &v)) ||
+		    (r = vy_opt_value(argc, argv, &i, "--target", &v))) {
+			if (r < 0)
+				return VY_EXIT_USAGE;
+			const struct vy_aot_emitter *e = vy_emitter_find(v);
+			if (!e)
+				return bad_target(v);
+			if (b->nt == MAXT)
+				return vy_usage_error("build", "too many -t options");
+			for (int j = 0; j < b->nt; j++)
+				if (b->t[j] == e)
+					return vy_usage_error("build", "target '%s' given twice", e->id);
+			b->t[b->nt++] = e;
+		} else if ((r = vy_opt_value(argc, argv, &i, "-o", &v))) {
+			if (r < 0)
+				return VY_EXIT_USAGE;
+			b->out = v;
+		} else if ((r = vy_opt_value(argc, argv, &i, "--arch", &v))) {
+			if (r < 0 || parse_arch(b, v))
+				return VY_EXIT_USAGE;
+		} else if ((r = vy_opt_value(argc, argv, &i, "--target-env", &v))) {
+			if (r < 0 || parse_env(b, v))
+				return VY_EXIT_USAGE;
+		} else if ((r = vy_opt_value(argc, argv, &i, "--manifest", &v))) {
+			if (r < 0)
+				return VY_EXIT_USAGE;
+			b->manifest = v;
+		} else if ((r = vy_opt_value(argc, argv, &i, "--header", &v))) {
+			if (r < 0)
+				return VY_EXIT_USAGE;
+			b->header = v;
+		} else if ((r = vy_opt_value(argc, argv, &i, "-MF", &v))) {
+			if (r < 0)
+				return VY_EXIT_USAGE;
+			b->depfile = v;
+			b->md = true;
+		} else {
+			if (!strcmp(a, "-MD"))
+				b->md = true;
+			else if (!strcmp(a, "--emit-asm"))
+				b->cfg.emit_asm = true;
+			else if (!strcmp(a, "--no-validate"))
+				b->cfg.validate = false;
+			else if (!strcmp(a, "--time-report"))
+				b->time_report = true;
+			else if (!strcmp(a, "--dump-ir"))
+				b->dump_ir = true;
+			else if (!strcmp(a, "--fast-math"))
+				b->cfg.fast_math = true;
+			else if (a[0] == '-' && a[1])
+				return vy_usage_error("build", "unknown option '%s'", a);
+			else if (b->c.prog)
+				return vy_usage_error("build", "more than one program given ('%s' and '%s')", b->c.prog, a);
+			else
+				b->c.prog = a;
+			i++;
+		}
+	}
+	if (!b->c.prog)
+		return vy_usage_error("build", "no program given");
+	if (!b->nt)
+		b->t[b->nt++] = &vy_emitter_spv;
+	if (b->out && !strcmp(b->out, "-") && b->nt > 1)
+		return vy_usage_error("build", "'-o -' writes one target to standard output, but %d targets were given", b->nt);
+	return -1;
+}
+
+static const char *ext_of(const struct build *b, const struct vy_aot_emitter *e)
+{
+	return b->cfg.emit_asm && e == &vy_emitter_spv ? ".spvasm" : e->ext;
+}
+
+static char *output_path(const struct build *b, const struct vy_aot_emitter *e,
+			 const char *name)
+{
+	if (b->nt == 1 && b->out)
+		return strdup(b->out);
+	if (b->out)
+		return vy_strf("%s/%s%s", b->out, name, ext_of(b, e));
+	return vy_strf("%s%s", name, ext_of(b, e));
+}
+
+/* "/path/x.json" + "ptx" -> "/path/x.ptx.json" */
+static char *per_target(const char *path, const char *id, int nt)
+{
+	if (nt == 1)
+		return strdup(path);
+	const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+	if (!dot || (slash && dot < slash))
+		return vy_strf("%s.%s", path, id);
+	return vy_strf("%.*s.%s%s", (int)(dot - path), path, id, dot);
+}
+
+static void c_ident(char *dst, const char *name, const char *suffix)
+{
+	snprintf(dst, 160, "%s_%s", name, suffix);
+	for (char *p = dst; *p; p++)
+		if (!(*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9')))
+			*p = '_';
+}
+
+static void header_text(const struct build *b, const char *name,
+			struct output *o, int n, struct vy_buf *h)
+{
+	char guard[160];
+	c_ident(guard, name, "VYREC_H");
+	vy_buf_printf(h, "/* generated by vyrec %s from %s; do not edit */\n#ifndef %s\n#define %s\n\n#include <stddef.h>\n#include <stdint.h>\n",
+		      VY_VERSION, b->c.prog, guard, guard);
+	for (int i = 0; i < n; i++) {
+		char id[160];
+		c_ident(id, name, o[i].e->id);
+		bool words = o[i].e == &vy_emitter_spv && !b->cfg.emit_asm &&
+			     o[i].bytes.len % 4 == 0;
+		vy_buf_printf(h, "\nstatic const %s %s[] = {", words ? "uint32_t" : "unsigned char", id);
+		size_t count = words ? o[i].bytes.len / 4 : o[i].bytes.len;
+		for (size_t k = 0; k < count; k++) {
+			if (k % (words ? 6 : 12) == 0)
+				vy_buf_puts(h, "\n\t");
+			if (words) {
+				const unsigned char *p = o[i].bytes.data + 4 * k;
+				vy_buf_printf(h, "0x%08x,", p[0] | p[1] << 8 | p[2] << 16 | (unsigned)p[3] << 24);
+			} else
+				vy_buf_printf(h, "0x%02x,", o[i].bytes.data[k]);
+		}
+		vy_buf_printf(h, "\n};\nstatic const size_t %s_size = %zu; /* bytes */\n", id, o[i].bytes.len);
+	}
+	vy_buf_printf(h, "\n#endif\n");
+}
+
+static void depfile_text(const struct build *b, const struct vy_compilation *c,
+			 struct output *o, int n, struct vy_buf *d)
+{
+	for (int i = 0; i < n; i++)
+		vy_buf_printf(d, "%s%s", i ? " " : "", o[i].path);
+	vy_buf_printf(d, ": %s", b->c.prog);
+	for (int i = 0; i < c->dialects.nfiles; i++)
+		vy_buf_printf(d, " \\\n  %s", c->dialects.files[i]);
+	vy_buf_puts(d, "\n");
+	for (int i = 0; i < c->dialects.nfiles; i++)
+		vy_buf_printf(d, "\n%s:\n", c->dialects.files[i]);
+}
+
+/* Emit every target into memory. 0 or an exit code. */
+static int emit_all(struct build *b, const struct vy_program *p, struct output *o)
+{
+	for (int i = 0; i < b->nt; i++) {
+		double t0 = now();
+		char *err = NULL;
+		o[i].e = b->t[i];
+		o[i].path = output_path(b, b->t[i], p->name);
+		int r = b->t[i]->emit(p, &b->cfg, &o[i].bytes, &err);
+		if (b->time_report)
+			fprintf(stderr, "vyrec: time: emit %-9s %8.3f ms\n", b->t[i]->id, (now() - t0) * 1e3);
+		if (r == VY_EMIT_BUG) {
+			fprintf(stderr, "vyrec: internal error: the %s emitter produced invalid output: %s\nFix: this is a bug in vyrec; please report it with the program\n",
+				b->t[i]->id, err ? err : "");
+			free(err);
+			return VY_EXIT_INTERNAL;
+		}
+		if (r != VY_EMIT_OK) {
+			fprintf(stderr, "vyrec: kernel compile failed for target `%s`: %s\n",
+				b->t[i]->id, err ? err : "rejected");
+			free(err);
+			return VY_EXIT_PROGRAM;
+		}
+	}
+	return 0;
+}
+
+static int write_all(struct build *b, struct vy_compilation *c, struct output *o)
+{
+	const struct vy_program *p = c->prog;
+	char *err = NULL;
+	if (b->out && b->nt > 1 && mkdir(b->out, 0777) && errno != EEXIST)
+		return vy_fail(VY_EXIT_PROGRAM, NULL, vy_strf("cannot create directory '%s': %s", b->out, strerror(errno)));
+	for (int i = 0; i < b->nt; i++)
+		if (vy_write_file(o[i].path, o[i].bytes.data ? (void *)o[i].bytes.data : "", o[i].bytes.len, &err))
+			return vy_fail(VY_EXIT_PROGRAM, NULL, err);
+	for (int i = 0; b->manifest && i < b->nt; i++) {
+		struct vy_buf m = {0};
+		char *path = per_target(b->manifest, o[i].e->id, b->nt);
+		vy_manifest_json(p, o[i].e->id, o[i].e == &vy_emitter_ptx ? p->name : "main",
+				 o[i].bytes.data, o[i].bytes.len, &m);
+		int r = vy_write_file(path, m.data, m.len, &err);
+		free(path);
+		vy_buf_free(&m);
+		if (r)
+			return vy_fail(VY_EXIT_PROGRAM, NULL, err);
+	}
+	struct vy_buf h = {0};
+	if (b->header) {
+		header_text(b, p->name, o, b->nt, &h);
+		if (vy_write_file(b->header, h.data, h.len, &err))
+			return vy_buf_free(&h), vy_fail(VY_EXIT_PROGRAM, NULL, err);
+		vy_buf_free(&h);
+	}
+	if (b->md) {
+		char *path = b->depfile ? strdup(b->depfile) : vy_strf("%s.d", o[0].path);
+		depfile_text(b, c, o, b->nt, &h);
+		int r = vy_write_file(path, h.data, h.len, &err);
+		free(path);
+		vy_buf_free(&h);
+		if (r)
+			return vy_fail(VY_EXIT_PROGRAM, NULL, err);
+	}
+	return 0;
+}
 
 int vy_cmd_build(int argc, char **argv)
 {
-	fprintf(stderr, "vyrec build: not implemented yet\n");
-	return VY_EXIT_INTERNAL;
+	struct build b = { .c.opt_level = 1, .cfg = { .sm = 70, .vk_minor = 1, .validate = true } };
+	int r = parse(&b, argc, argv);
+	if (r >= 0)
+		return r;
+	b.cfg.opt_level = b.c.opt_level;
+	double t0 = now();
+	struct vy_compilation c;
+	if (!vy_cli_compile(&b.c, &c)) {
+		vy_compilation_free(&c);
+		return VY_EXIT_PROGRAM;
+	}
+	if (b.time_report)
+		fprintf(stderr, "vyrec: time: front end     %8.3f ms\n", (now() - t0) * 1e3);
+	if (b.dump_ir)
+		vy_dump_ir(c.prog, stderr);
+	struct output o[MAXT] = {0};
+	r = emit_all(&b, c.prog, o);
+	if (!r) {
+		double t1 = now();
+		r = write_all(&b, &c, o);
+		if (b.time_report)
+			fprintf(stderr, "vyrec: time: write         %8.3f ms\nvyrec: time: total         %8.3f ms\n",
+				(now() - t1) * 1e3, (now() - t0) * 1e3);
+	}
+	for (int i = 0; i < b.nt; i++) {
+		free(o[i].path);
+		vy_buf_free(&o[i].bytes);
+	}
+	vy_compilation_free(&c);
+	return r;
 }
