@@ -559,6 +559,37 @@ static void put_expr(struct gen *g, const struct vy_expr *e)
 
 /* ---- statements ---- */
 
+/* Whether text is wrapped in one pair of parentheses from end to end. */
+static bool wrapped(const char *s, size_t n)
+{
+	int depth = 0;
+
+	if (n < 2 || s[0] != '(' || s[n - 1] != ')')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		depth += s[i] == '(' ? 1 : s[i] == ')' ? -1 : 0;
+		if (depth == 0 && i + 1 < n)
+			return false;
+	}
+	return true;
+}
+
+/* An expression where it stands alone (a condition, a right-hand side):
+ * without the outer parentheses every operator puts around itself. */
+static void put_top(struct gen *g, const struct vy_expr *e)
+{
+	struct vy_buf tmp = {0}, *saved = g->b;
+
+	g->b = &tmp;
+	put_expr(g, e);
+	g->b = saved;
+	if (wrapped((const char *)tmp.data, tmp.len))
+		vy_buf_put(g->b, tmp.data + 1, tmp.len - 2);
+	else
+		vy_buf_put(g->b, tmp.data, tmp.len);
+	vy_buf_free(&tmp);
+}
+
 /* Whether e contains an atomic op (a side effect). */
 static bool has_atomic(const struct vy_expr *e)
 {
@@ -627,28 +658,28 @@ static void put_for(struct gen *g, const struct vy_stmt *s)
 		g->depth++;
 		open_line(g);
 		vy_buf_printf(g->b, "%s %s = ", ty, k);
-		put_expr(g, s->lo);
+		put_top(g, s->lo);
 		put(g, ";\n");
 	}
 	if (!hi_inv) {
 		snprintf(hi, sizeof hi, "t%d", g->ntemp++);
 		open_line(g);
 		vy_buf_printf(g->b, "%s %s = ", glsl_type(s->hi->type), hi);
-		put_expr(g, s->hi);
+		put_top(g, s->hi);
 		put(g, ";\n");
 	}
 	if (!step_inv) {
 		snprintf(step, sizeof step, "t%d", g->ntemp++);
 		open_line(g);
 		vy_buf_printf(g->b, "%s %s = ", glsl_type(s->step->type), step);
-		put_expr(g, s->step);
+		put_top(g, s->step);
 		put(g, ";\n");
 	}
 	open_line(g);
 	put(g, "for (");
 	if (!scoped) {
 		vy_buf_printf(g->b, "%s %s = ", ty, k);
-		put_expr(g, s->lo);
+		put_top(g, s->lo);
 	}
 	vy_buf_printf(g->b, "; %s %s ", k, s->step_negative ? ">" : "<");
 	if (hi_inv)
@@ -678,7 +709,7 @@ static void put_if(struct gen *g, const struct vy_stmt *s)
 {
 	open_line(g);
 	put(g, "if (");
-	put_expr(g, s->value);
+	put_top(g, s->value);
 	put(g, ")");
 	put_body(g, &s->body);
 	if (s->els.n > 0) {
@@ -705,7 +736,7 @@ static void put_store(struct gen *g, const struct vy_stmt *s)
 		snprintf(t, sizeof t, "t%d", g->ntemp++);
 		open_line(g);
 		vy_buf_printf(g->b, "%s %s = ", glsl_type(s->index->type), t);
-		put_expr(g, s->index);
+		put_top(g, s->index);
 		put(g, ";\n");
 	}
 	open_line(g);
@@ -713,9 +744,9 @@ static void put_store(struct gen *g, const struct vy_stmt *s)
 	if (hoist)
 		put(g, t);
 	else
-		put_expr(g, s->index);
+		put_top(g, s->index);
 	put(g, "] = ");
-	put_expr(g, s->value);
+	put_top(g, s->value);
 	put(g, ";\n");
 }
 
@@ -735,13 +766,13 @@ static void put_stmt(struct gen *g, const struct vy_stmt *s)
 		vy_buf_printf(g->b, "%s %s = ",
 			      glsl_type(g->p->locals[s->local].type),
 			      g->lname[s->local]);
-		put_expr(g, s->value);
+		put_top(g, s->value);
 		put(g, ";\n");
 		break;
 	case VY_S_ASSIGN:
 		open_line(g);
 		vy_buf_printf(g->b, "%s = ", g->lname[s->local]);
-		put_expr(g, s->value);
+		put_top(g, s->value);
 		put(g, ";\n");
 		break;
 	case VY_S_STORE: put_store(g, s); break;
@@ -750,7 +781,7 @@ static void put_stmt(struct gen *g, const struct vy_stmt *s)
 	case VY_S_WHILE:
 		open_line(g);
 		put(g, "while (");
-		put_expr(g, s->value);
+		put_top(g, s->value);
 		put(g, ")");
 		put_body(g, &s->body);
 		put(g, "\n");
@@ -765,7 +796,7 @@ static void put_stmt(struct gen *g, const struct vy_stmt *s)
 		break;
 	case VY_S_EXPR:
 		open_line(g);
-		put_expr(g, s->value);
+		put_top(g, s->value);
 		put(g, ";\n");
 		break;
 	}
