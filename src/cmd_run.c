@@ -1,8 +1,524 @@
-/* cmd_run.c: STUB, being written. */
-#include "cli.h"
+/*
+ * cmd_run.c: `vyrec run` (SPEC §6): compile a program, size its buffers
+ * from --param, fill inputs from files or generators (--in; the rest start
+ * as zeros), dispatch once on a backend (auto = the preferred GPU backend,
+ * never the reference implicitly) and write --out files atomically and
+ * --print lines.  With --stream BUF=SOURCE --chunk N the backend runs the
+ * program once per chunk of BUF and the outputs are the concatenation of
+ * the chunks' outputs.
+ *
+ * Exit codes: 1 program errors and runtime errors (launch sizes, data
+ * files), 2 usage, 3 backend unavailable or dispatch failure.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd_run.h"
+
+#define MAXOPT 64
+
+struct run_opts {
+	const char *prog, *backend, *stream, *chunk;
+	const char *params[MAXOPT], *ins[MAXOPT], *outs[MAXOPT];
+	const char *prints[MAXOPT], *dialects[MAXOPT];
+	int nparams, nins, nouts, nprints, ndialects;
+	int device, opt;
+	bool strict;
+};
+
+/* ---- shared with cmd_verify.c ---- */
+
+bool vy_run_compile(struct vy_compilation *c, const char *path,
+		    const char **dialects, int ndialects, int opt)
+{
+	struct vy_compile_opts o = { dialects, ndialects, opt };
+	bool ok = vy_compile(c, path, &o);
+	if (c->diags.n)
+		vy_cli_print_diags(&c->diags);
+	return ok && c->prog;
+}
+
+int vy_run_find_buffer(const struct vy_program *p, const char *name)
+{
+	for (int i = 0; i < p->nbuffers; i++)
+		if (!strcmp(p->buffers[i].name, name))
+			return i;
+	return -1;
+}
+
+int vy_run_unknown_buffer(const char *cmd, const struct vy_program *p,
+			  const char *name)
+{
+	const char *names[VY_MAX_IO];
+	int n = 0;
+	for (int i = 0; i < p->nbuffers && n < VY_MAX_IO; i++)
+		names[n++] = p->buffers[i].name;
+	const char *near = vy_closest(name, names, n);
+	struct vy_buf b = {0};
+	for (int i = 0; i < n; i++)
+		vy_buf_printf(&b, "%s%s", i ? ", " : "", names[i]);
+	char *list = vy_buf_cstr(&b);
+	vy_buf_free(&b);
+	int rc = near ? vy_usage_error(cmd, "'%s' is not a buffer of '%s'\n"
+				       "Fix: did you mean '%s'?", name,
+				       p->name, near) :
+		 vy_usage_error(cmd, "'%s' is not a buffer of '%s'\nFix: "
+				"use one of its buffers: %s", name, p->name,
+				n ? list : "(none)");
+	free(list);
+	return rc;
+}
+
+void vy_host_alloc(struct vy_host *h, const struct vy_program *p,
+		   const struct vy_launch *l)
+{
+	h->n = p->nbuffers;
+	h->bufs = calloc((size_t)h->n + 1, sizeof *h->bufs);
+	for (int i = 0; i < h->n; i++)
+		h->bufs[i] = calloc(l->counts[i] ? l->counts[i] : 1, 4);
+	for (int i = 0; i < h->n; i++)
+		if (!h->bufs[i])
+			vy_bug("out of memory for buffer '%s'", p->buffers[i].name);
+}
+
+void vy_host_copy(struct vy_host *dst, const struct vy_host *src,
+		  const struct vy_program *p, const struct vy_launch *l)
+{
+	vy_host_alloc(dst, p, l);
+	for (int i = 0; i < src->n; i++)
+		memcpy(dst->bufs[i], src->bufs[i], (size_t)l->counts[i] * 4);
+}
+
+void vy_host_free(struct vy_host *h)
+{
+	for (int i = 0; i < h->n; i++)
+		free(h->bufs[i]);
+	free(h->bufs);
+	h->bufs = NULL;
+	h->n = 0;
+}
+
+int vy_run_device(const char *cmd, const char *s, int *dev)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < 0 || v > 1000000)
+		return vy_usage_error(cmd, "'--device %s' is not a device index "
+				      "(0, 1, ...)", s);
+	*dev = (int)v;
+	return 0;
+}
+
+/* ---- options ---- */
+
+/* Append value to a list option, or fail when there are too many. */
+static int push(const char **v, int *n, const char *val, const char *opt)
+{
+	if (*n >= MAXOPT)
+		return vy_usage_error("run", "too many %s options (at most %d)",
+				      opt, MAXOPT);
+	v[(*n)++] = val;
+	return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct run_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->backend = "auto";
+	o->device = -1;
+	o->opt = 1;
+	for (int i = 1; i < argc;) {
+		const char *v, *a = argv[i];
+		int r;
+#define LISTOPT(name, arr, cnt) \
+		if ((r = vy_opt_value(argc, argv, &i, name, &v))) { \
+			if (r < 0 || push(o->arr, &o->cnt, v, name)) \
+				return -1; \
+			continue; \
+		}
+#define ONEOPT(name, field) \
+		if ((r = vy_opt_value(argc, argv, &i, name, &v))) { \
+			if (r < 0) \
+				return -1; \
+			o->field = v; \
+			continue; \
+		}
+		LISTOPT("--param", params, nparams)
+		LISTOPT("--in", ins, nins)
+		LISTOPT("--out", outs, nouts)
+		LISTOPT("--print", prints, nprints)
+		LISTOPT("--dialect", dialects, ndialects)
+		ONEOPT("--backend", backend)
+		ONEOPT("--stream", stream)
+		ONEOPT("--chunk", chunk)
+		if ((r = vy_opt_value(argc, argv, &i, "--device", &v))) {
+			if (r < 0 || vy_run_device("run", v, &o->device))
+				return -1;
+			continue;
+		}
+		if ((r = vy_opt_value(argc, argv, &i, "--diagnostics-format", &v))) {
+			if (r < 0)
+				return -1;
+			if (strcmp(v, "json") && strcmp(v, "text")) {
+				vy_usage_error("run", "unknown diagnostics format '%s' (text or json)", v);
+				return -1;
+			}
+			vy_cli_diag_format = strcmp(v, "json") ? VY_DIAG_TEXT : VY_DIAG_JSON;
+			continue;
+		}
+#undef LISTOPT
+#undef ONEOPT
+		if (!strcmp(a, "--strict"))
+			o->strict = true;
+		else if (!strcmp(a, "-O0") || !strcmp(a, "-O1") || !strcmp(a, "-O2"))
+			o->opt = a[2] - '0';
+		else if (a[0] == '-' && a[1]) {
+			vy_usage_error("run", "unknown option '%s'", a);
+			return -1;
+		} else if (o->prog) {
+			vy_usage_error("run", "more than one program ('%s' and '%s')",
+				       o->prog, a);
+			return -1;
+		} else
+			o->prog = a;
+		i++;
+	}
+	if (!o->prog) {
+		vy_usage_error("run", "no program given");
+		return -1;
+	}
+	if (!o->stream != !o->chunk) {
+		vy_usage_error("run", "--stream and --chunk go together");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- params ---- */
+
+/* Parse the --param list; every param must be given (a streamed buffer's
+ * count param excepted, which is set to the chunk length). */
+static int read_params(const struct vy_program *p, struct run_opts *o,
+		       struct vy_launch *l, int auto_param)
+{
+	char *err = NULL;
+	if (vy_cli_params(p, o->params, o->nparams, l, &err)) {
+		vy_usage_error("run", "%s", err);
+		free(err);
+		return -1;
+	}
+	struct vy_buf miss = {0};
+	for (int j = 0; j < p->nparams; j++) {
+		size_t n = strlen(p->params[j].name);
+		bool given = j == auto_param;
+		for (int i = 0; i < o->nparams; i++)
+			given |= !strncmp(o->params[i], p->params[j].name, n) &&
+				 o->params[i][n] == '=';
+		if (!given)
+			vy_buf_printf(&miss, "%s%s", miss.len ? ", " : "",
+				      p->params[j].name);
+	}
+	if (miss.len) {
+		char *m = vy_buf_cstr(&miss);
+		vy_usage_error("run", "missing --param for %s\nFix: give every "
+			       "param of '%s', e.g. --param %s=...", m, p->name,
+			       p->params[0].name);
+		free(m);
+		vy_buf_free(&miss);
+		return -1;
+	}
+	return 0;
+}
+
+/* "BUF=VALUE" into the buffer index and VALUE; a usage error otherwise. */
+static int split_buf(const struct vy_program *p, const char *opt,
+		     const char *kv, const char **val)
+{
+	const char *eq = strchr(kv, '=');
+	if (!eq || eq == kv || !eq[1]) {
+		vy_usage_error("run", "'%s %s' is not of the form BUF=%s", opt,
+			       kv, strcmp(opt, "--out") ? "SOURCE" : "FILE");
+		return -1;
+	}
+	char *name = vy_strf("%.*s", (int)(eq - kv), kv);
+	int b = vy_run_find_buffer(p, name);
+	if (b < 0)
+		vy_run_unknown_buffer("run", p, name);
+	free(name);
+	*val = eq + 1;
+	return b;
+}
+
+static int check_names(const struct vy_program *p, struct run_opts *o)
+{
+	const char *v;
+	for (int i = 0; i < o->nins; i++)
+		if (split_buf(p, "--in", o->ins[i], &v) < 0)
+			return -1;
+	for (int i = 0; i < o->nouts; i++)
+		if (split_buf(p, "--out", o->outs[i], &v) < 0)
+			return -1;
+	for (int i = 0; i < o->nprints; i++)
+		if (vy_run_find_buffer(p, o->prints[i]) < 0)
+			return vy_run_unknown_buffer("run", p, o->prints[i]), -1;
+	return 0;
+}
+
+/* ---- inputs and outputs ---- */
+
+static int fill_inputs(const struct vy_program *p, struct run_opts *o,
+		       const struct vy_launch *l, struct vy_host *h, int skip)
+{
+	for (int i = 0; i < o->nins; i++) {
+		const char *src;
+		int b = split_buf(p, "--in", o->ins[i], &src);
+		if (b == skip)
+			continue;
+		char *err = NULL;
+		if (vy_data_fill(src, p->buffers[b].type, h->bufs[b],
+				 l->counts[b], &err)) {
+			fprintf(stderr, "vyrec run: buffer '%s': %s\n",
+				p->buffers[b].name, err);
+			free(err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Write --out and --print from data[i] of counts[i] elements. */
+static int write_outputs(const struct vy_program *p, struct run_opts *o,
+			 void *const *data, const uint32_t *counts)
+{
+	for (int i = 0; i < o->nouts; i++) {
+		const char *file;
+		int b = split_buf(p, "--out", o->outs[i], &file);
+		char *err = NULL;
+		if (vy_data_write(file, p->buffers[b].type, data[b], counts[b],
+				  &err)) {
+			fprintf(stderr, "vyrec run: %s\n", err);
+			free(err);
+			return -1;
+		}
+	}
+	for (int i = 0; i < o->nprints; i++) {
+		int b = vy_run_find_buffer(p, o->prints[i]);
+		printf("%s: ", p->buffers[b].name);
+		vy_data_print(stdout, p->buffers[b].type, data[b], counts[b]);
+	}
+	fflush(stdout);
+	return 0;
+}
+
+static struct vy_backend *get_backend(const char *id, int device)
+{
+	char *err = NULL;
+	struct vy_backend *b = !strcmp(id, "auto") ?
+		vy_backend_preferred(device, &err) :
+		vy_backend_acquire(id, device, &err);
+	if (!b) {
+		fprintf(stderr, "vyrec run: %s\n", err);
+		free(err);
+	}
+	return b;
+}
+
+/* ---- streaming ---- */
+
+struct stream_ctx {
+	const struct vy_program *p;
+	int sbuf;
+	uint32_t scount;            /* the streamed buffer's launch count */
+	const uint32_t *counts;     /* the whole launch's counts */
+	struct vy_host init;        /* writable buffers as they start */
+	struct vy_buf *out;         /* per buffer, the concatenated chunks */
+};
+
+/* A chunk's outputs: a writable buffer sized like the streamed one gives
+ * its first len(streamed) elements, any other its whole contents.  Each
+ * chunk starts from the same initial contents, so streaming equals the
+ * concatenation of independent per-chunk runs. */
+static int take_chunk(void *vctx, const struct vy_run *r, char **err)
+{
+	struct stream_ctx *c = vctx;
+	uint32_t n = r->launch.counts[c->sbuf];
+	for (int i = 0; i < c->p->nbuffers; i++) {
+		if (c->p->buffers[i].access == VY_READ_ONLY)
+			continue;
+		uint32_t k = i == c->sbuf ? n : c->counts[i] == c->scount &&
+			     n < r->launch.counts[i] ? n : r->launch.counts[i];
+		vy_buf_put(&c->out[i], r->bufs[i], (size_t)k * 4);
+		if (i != c->sbuf)
+			memcpy(r->bufs[i], c->init.bufs[i],
+			       (size_t)c->counts[i] * 4);
+	}
+	return 0;
+}
+
+/* Read --stream's SOURCE: a file, or GENERATOR@COUNT. */
+static int stream_source(const char *src, enum vy_type t, void **data,
+			 uint32_t *total, char **err)
+{
+	const char *at = strrchr(src, '@');
+	if (!at)
+		return vy_data_read_any(src, t, data, total, err);
+	char *end;
+	errno = 0;
+	unsigned long long n = strtoull(at + 1, &end, 10);
+	if (!at[1] || *end || errno || n == 0 || n > (1ull << 30)) {
+		*err = vy_strf("'%s': the count after '@' must be 1 to 2^30. "
+			       "Fix: write e.g. iota@100000", src);
+		return -1;
+	}
+	char *gen = vy_strf("%.*s", (int)(at - src), src);
+	*data = malloc(n * 4);
+	int rc = vy_data_fill(gen, t, *data, (uint32_t)n, err);
+	free(gen);
+	*total = (uint32_t)n;
+	if (rc) {
+		free(*data);
+		*data = NULL;
+	}
+	return rc;
+}
+
+static int run_stream(struct vy_backend *be, struct vy_run *r,
+		      struct vy_host *h, struct run_opts *o, int sbuf,
+		      void *sdata, uint32_t total, uint32_t chunk)
+{
+	const struct vy_program *p = r->prog;
+	if (!be->stream) {
+		fprintf(stderr, "vyrec run: backend `%s` cannot stream. Fix: "
+			"choose a backend that can (vyrec backends), or run "
+			"without --stream\n", be->id);
+		return VY_EXIT_BACKEND;
+	}
+	struct stream_ctx c = { p, sbuf, r->launch.counts[sbuf],
+				r->launch.counts, {0}, NULL };
+	vy_host_copy(&c.init, h, p, &r->launch);
+	c.out = calloc((size_t)p->nbuffers + 1, sizeof *c.out);
+	struct vy_stream s = { r, sbuf, sdata, total, chunk, take_chunk, &c };
+	char *err = NULL;
+	int rc = be->stream(be, &s, &err);
+	if (rc)
+		fprintf(stderr, "vyrec run: %s\n", err ? err : "stream failed");
+	free(err);
+	if (!rc) {
+		void *data[VY_MAX_IO];
+		uint32_t counts[VY_MAX_IO];
+		for (int i = 0; i < p->nbuffers; i++) {
+			bool w = p->buffers[i].access != VY_READ_ONLY;
+			data[i] = w ? (void *)c.out[i].data : i == sbuf ? sdata :
+				  h->bufs[i];
+			counts[i] = w ? (uint32_t)(c.out[i].len / 4) :
+				    i == sbuf ? total : r->launch.counts[i];
+			if (!data[i])
+				data[i] = h->bufs[i];
+		}
+		rc = write_outputs(p, o, data, counts) ? VY_EXIT_PROGRAM : 0;
+	} else
+		rc = VY_EXIT_BACKEND;
+	for (int i = 0; i < p->nbuffers; i++)
+		vy_buf_free(&c.out[i]);
+	free(c.out);
+	vy_host_free(&c.init);
+	return rc;
+}
+
+/* ---- the command ---- */
+
+/* The param that alone sizes the streamed buffer, or -1. */
+static int stream_param(const struct vy_program *p, int sbuf)
+{
+	const struct vy_expr *e = p->buffers[sbuf].count;
+	return e && e->kind == VY_E_PARAM ? e->index : -1;
+}
+
+static int parse_chunk(const char *s, uint32_t *chunk)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (!*s || *s == '-' || *end || errno || v == 0 || v > UINT32_MAX / 4)
+		return vy_usage_error("run", "'--chunk %s' is not a positive "
+				      "element count", s);
+	*chunk = (uint32_t)v;
+	return 0;
+}
+
+static int execute(struct vy_program *p, struct run_opts *o)
+{
+	struct vy_launch l;
+	memset(&l, 0, sizeof l);
+	int sbuf = -1, auto_param = -1;
+	uint32_t chunk = 0, total = 0;
+	void *sdata = NULL;
+	if (o->stream) {
+		const char *src;
+		if ((sbuf = split_buf(p, "--stream", o->stream, &src)) < 0 ||
+		    parse_chunk(o->chunk, &chunk))
+			return VY_EXIT_USAGE;
+		auto_param = stream_param(p, sbuf);
+		if (auto_param >= 0)
+			l.params[auto_param] = chunk;
+	}
+	if (read_params(p, o, &l, auto_param) || check_names(p, o))
+		return VY_EXIT_USAGE;
+	char *err = NULL;
+	if (vy_launch_eval(p, &l, &err))
+		return vy_fail(VY_EXIT_PROGRAM, "run", err);
+	if (o->stream) {
+		const char *src;
+		split_buf(p, "--stream", o->stream, &src);
+		if (stream_source(src, p->buffers[sbuf].type, &sdata, &total, &err)) {
+			fprintf(stderr, "vyrec run: buffer '%s': %s\n",
+				p->buffers[sbuf].name, err);
+			free(err);
+			return VY_EXIT_PROGRAM;
+		}
+	}
+	struct vy_host h;
+	vy_host_alloc(&h, p, &l);
+	int rc = VY_EXIT_PROGRAM;
+	struct vy_diags warn = {0};
+	struct vy_backend *be = NULL;
+	if (fill_inputs(p, o, &l, &h, sbuf))
+		goto done;
+	rc = VY_EXIT_BACKEND;
+	if (!(be = get_backend(o->backend, o->device)))
+		goto done;
+	struct vy_run r = { p, l, h.bufs, o->device, o->strict, &warn };
+	if (o->stream) {
+		rc = run_stream(be, &r, &h, o, sbuf, sdata, total, chunk);
+	} else if (be->dispatch(be, &r, &err)) {
+		fprintf(stderr, "vyrec run: %s\n", err ? err : "dispatch failed");
+		free(err);
+	} else {
+		rc = write_outputs(p, o, h.bufs, l.counts) ? VY_EXIT_PROGRAM : 0;
+	}
+	if (warn.n)
+		vy_cli_print_diags(&warn);
+done:
+	vy_backend_release(be);
+	vy_diags_free(&warn);
+	vy_host_free(&h);
+	free(sdata);
+	return rc;
+}
 
 int vy_cmd_run(int argc, char **argv)
 {
-	fprintf(stderr, "vyrec run: not implemented yet\n");
-	return VY_EXIT_INTERNAL;
+	struct run_opts o;
+	if (parse_opts(argc, argv, &o))
+		return VY_EXIT_USAGE;
+	struct vy_compilation c;
+	if (!vy_run_compile(&c, o.prog, o.dialects, o.ndialects, o.opt)) {
+		vy_compilation_free(&c);
+		return VY_EXIT_PROGRAM;
+	}
+	int rc = execute(c.prog, &o);
+	vy_compilation_free(&c);
+	return rc;
 }

@@ -1,8 +1,387 @@
-/* cmd_verify.c: STUB, being written. */
-#include "cli.h"
+/*
+ * cmd_verify.c: `vyrec verify` (SPEC §6): run a program with seeded inputs
+ * on the reference backend and on other backends, and compare every
+ * writable buffer: integers exactly, f32 within the program's `tolerance`
+ * or else the largest (ulp, abs) bound of the f32 ops it uses.  NaN
+ * matches NaN; values below FLT_MIN match each other (spv may flush
+ * denormals).
+ *
+ * Params not given default as for self-tests (vy_default_params); input
+ * buffers (read_only, read_write) are seeded with random:(SEED + binding).
+ * Backends: --backends LIST, or every registered backend but the reference
+ * that initialises here (one that does not prints "SKIP id: error").
+ * Decisions: when no backend besides the reference ran, verify says so
+ * and exits 0 (so CI without a GPU passes, visibly); a listed backend that
+ * fails to initialise, or any dispatch failure, exits 3; any mismatch
+ * exits 4.
+ */
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd_run.h"
+#include "launch.h"
+
+#define MAXOPT 64
+
+struct verify_opts {
+	const char *prog, *backends;
+	const char *params[MAXOPT], *dialects[MAXOPT];
+	int nparams, ndialects, device, opt;
+	uint64_t seed;
+};
+
+static int parse_opts(int argc, char **argv, struct verify_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->device = -1;
+	o->opt = 1;
+	o->seed = 1;
+	for (int i = 1; i < argc;) {
+		const char *v, *a = argv[i];
+		int r;
+		if ((r = vy_opt_value(argc, argv, &i, "--param", &v)) ||
+		    (r = vy_opt_value(argc, argv, &i, "--dialect", &v))) {
+			bool par = !strncmp(a, "--param", 7);
+			if (r < 0)
+				return -1;
+			if ((par ? o->nparams : o->ndialects) >= MAXOPT) {
+				vy_usage_error("verify", "too many options");
+				return -1;
+			}
+			if (par)
+				o->params[o->nparams++] = v;
+			else
+				o->dialects[o->ndialects++] = v;
+			continue;
+		}
+		if ((r = vy_opt_value(argc, argv, &i, "--backends", &v))) {
+			if (r < 0)
+				return -1;
+			o->backends = v;
+			continue;
+		}
+		if ((r = vy_opt_value(argc, argv, &i, "--device", &v))) {
+			if (r < 0 || vy_run_device("verify", v, &o->device))
+				return -1;
+			continue;
+		}
+		if ((r = vy_opt_value(argc, argv, &i, "--seed", &v))) {
+			char *end;
+			errno = 0;
+			if (r < 0)
+				return -1;
+			o->seed = strtoull(v, &end, 0);
+			if (!*v || *v == '-' || *end || errno) {
+				vy_usage_error("verify", "'--seed %s' is not a "
+					       "non-negative integer", v);
+				return -1;
+			}
+			continue;
+		}
+		if (!strcmp(a, "-O0") || !strcmp(a, "-O1") || !strcmp(a, "-O2"))
+			o->opt = a[2] - '0';
+		else if (a[0] == '-' && a[1]) {
+			vy_usage_error("verify", "unknown option '%s'", a);
+			return -1;
+		} else if (o->prog) {
+			vy_usage_error("verify", "more than one program");
+			return -1;
+		} else
+			o->prog = a;
+		i++;
+	}
+	if (!o->prog) {
+		vy_usage_error("verify", "no program given");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- tolerance: the largest bound of the f32 ops the program uses ---- */
+
+struct tol { double ulp, abs; };
+
+static void tol_expr(const struct vy_expr *e, struct tol *t)
+{
+	if (!e)
+		return;
+	if (e->kind == VY_E_OP && e->op && (e->type == VY_F32 ||
+	    (e->nargs && e->args[0]->type == VY_F32))) {
+		t->ulp = fmax(t->ulp, e->op->ulp);
+		t->abs = fmax(t->abs, e->op->abs);
+	}
+	for (int i = 0; i < e->nargs; i++)
+		tol_expr(e->args[i], t);
+}
+
+static void tol_block(const struct vy_block *b, struct tol *t)
+{
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		tol_expr(s->index, t);
+		tol_expr(s->value, t);
+		tol_expr(s->lo, t);
+		tol_expr(s->hi, t);
+		tol_expr(s->step, t);
+		tol_block(&s->body, t);
+		tol_block(&s->els, t);
+	}
+}
+
+static struct tol program_tol(const struct vy_program *p)
+{
+	struct tol t = { 0, 0 };
+	if (p->has_tolerance)
+		return (struct tol){ p->tol_ulp, p->tol_abs };
+	tol_block(&p->entry, &t);
+	return t;
+}
+
+/* ---- comparison ---- */
+
+static int64_t ordered(float f)
+{
+	uint32_t w;
+	memcpy(&w, &f, 4);
+	int64_t mag = w & 0x7FFFFFFF;
+	return w >> 31 ? -mag : mag;
+}
+
+struct verdict {
+	int buffers;
+	uint64_t elements, mismatches;
+	double max_ulp;
+	char *first;      /* the first mismatch, described */
+};
+
+static void put_val(struct vy_buf *b, enum vy_type t, uint32_t w)
+{
+	char *s;
+	size_t n;
+	FILE *f = open_memstream(&s, &n);
+	vy_data_print(f, t, &w, 1);
+	fclose(f);
+	vy_buf_put(b, s, n - 1);
+	free(s);
+}
+
+static void note_mismatch(struct verdict *v, const struct vy_bufdecl *d,
+			  uint32_t i, uint32_t got, uint32_t exp, int64_t ulp,
+			  struct tol t)
+{
+	if (v->mismatches++)
+		return;
+	struct vy_buf b = {0};
+	vy_buf_printf(&b, "buffer %s[%u]: got ", d->name, i);
+	put_val(&b, d->type, got);
+	vy_buf_puts(&b, " expected ");
+	put_val(&b, d->type, exp);
+	if (d->type == VY_F32)
+		vy_buf_printf(&b, " (%lld ulp > %g)", (long long)ulp, t.ulp);
+	v->first = vy_buf_cstr(&b);
+	vy_buf_free(&b);
+}
+
+static void compare_f32(struct verdict *v, const struct vy_bufdecl *d,
+			const uint32_t *g, const uint32_t *e, uint32_t n,
+			struct tol t)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		float fg, fe;
+		memcpy(&fg, &g[i], 4);
+		memcpy(&fe, &e[i], 4);
+		if (g[i] == e[i] || (isnan(fg) && isnan(fe)) ||
+		    (fabsf(fg) < FLT_MIN && fabsf(fe) < FLT_MIN))
+			continue;
+		int64_t ulp = llabs(ordered(fg) - ordered(fe));
+		bool ok = !isnan(fg) && !isnan(fe) &&
+			  (ulp <= t.ulp || fabs((double)fg - fe) <= t.abs);
+		if (ok && ulp > v->max_ulp && !isinf(fg) && !isinf(fe))
+			v->max_ulp = (double)ulp;
+		if (!ok)
+			note_mismatch(v, d, i, g[i], e[i], ulp, t);
+	}
+}
+
+static struct verdict compare(const struct vy_program *p,
+			      const struct vy_launch *l, void **got,
+			      void **exp, struct tol t)
+{
+	struct verdict v = {0};
+	for (int b = 0; b < p->nbuffers; b++) {
+		const struct vy_bufdecl *d = &p->buffers[b];
+		if (d->access == VY_READ_ONLY)
+			continue;
+		v.buffers++;
+		v.elements += l->counts[b];
+		const uint32_t *g = got[b], *e = exp[b];
+		if (d->type == VY_F32) {
+			compare_f32(&v, d, g, e, l->counts[b], t);
+			continue;
+		}
+		for (uint32_t i = 0; i < l->counts[b]; i++)
+			if (g[i] != e[i])
+				note_mismatch(&v, d, i, g[i], e[i], 0, t);
+	}
+	return v;
+}
+
+/* ---- running ---- */
+
+struct setup {
+	struct vy_program *p;
+	struct vy_launch l;
+	struct vy_host inputs, expected;
+	struct tol tol;
+	int device;
+};
+
+static int dispatch(struct vy_backend *be, struct setup *s,
+		    struct vy_host *out)
+{
+	vy_host_copy(out, &s->inputs, s->p, &s->l);
+	struct vy_run r = { s->p, s->l, out->bufs, s->device, false, NULL };
+	char *err = NULL;
+	if (be->dispatch(be, &r, &err)) {
+		printf("%s: FAIL dispatch: %s\n", be->id,
+		       err ? err : "dispatch failed");
+		free(err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Run one backend and print its line; the exit code it contributes. */
+static int verify_one(struct vy_backend *be, struct setup *s)
+{
+	struct vy_host out;
+	int rc = VY_EXIT_BACKEND;
+	if (dispatch(be, s, &out))
+		goto done;
+	struct verdict v = compare(s->p, &s->l, out.bufs, s->expected.bufs,
+				   s->tol);
+	printf("%s%s%s%s: ", be->id, be->device_name[0] ? " (" : "",
+	       be->device_name, be->device_name[0] ? ")" : "");
+	if (v.mismatches) {
+		printf("FAIL %s", v.first);
+		if (v.mismatches > 1)
+			printf(" (and %llu more mismatches)",
+			       (unsigned long long)v.mismatches - 1);
+		printf("\n");
+		rc = VY_EXIT_MISMATCH;
+	} else {
+		printf("PASS %d buffer%s, %llu elements, max error %g ulp\n",
+		       v.buffers, v.buffers == 1 ? "" : "s",
+		       (unsigned long long)v.elements, v.max_ulp);
+		rc = 0;
+	}
+	free(v.first);
+done:
+	vy_host_free(&out);
+	return rc;
+}
+
+static int prepare(struct setup *s, struct verify_opts *o)
+{
+	struct vy_program *p = s->p;
+	char *err = NULL;
+	memset(&s->l, 0, sizeof s->l);
+	if (vy_default_params(p, s->l.params, &err) && !o->nparams) {
+		vy_fail(VY_EXIT_PROGRAM, "verify", err);
+		return VY_EXIT_PROGRAM;
+	}
+	free(err), err = NULL;
+	if (vy_cli_params(p, o->params, o->nparams, &s->l, &err)) {
+		vy_usage_error("verify", "%s", err);
+		free(err);
+		return VY_EXIT_USAGE;
+	}
+	if (vy_launch_eval(p, &s->l, &err))
+		return vy_fail(VY_EXIT_PROGRAM, "verify", err);
+	vy_host_alloc(&s->inputs, p, &s->l);
+	for (int b = 0; b < p->nbuffers; b++) {
+		if (p->buffers[b].access == VY_WRITE_ONLY)
+			continue;
+		char *src = vy_strf("random:%llu", (unsigned long long)
+				    (o->seed + (uint64_t)p->buffers[b].binding));
+		if (vy_data_fill(src, p->buffers[b].type, s->inputs.bufs[b],
+				 s->l.counts[b], &err))
+			vy_bug("seeding failed: %s", err);
+		free(src);
+	}
+	s->tol = program_tol(p);
+	s->device = o->device;
+	return 0;
+}
+
+static int run_reference(struct setup *s)
+{
+	char *err = NULL;
+	struct vy_backend *ref = vy_backend_acquire("reference", s->device, &err);
+	if (!ref)
+		return vy_fail(VY_EXIT_BACKEND, "verify: the reference backend "
+			       "is needed as the oracle", err);
+	int rc = dispatch(ref, s, &s->expected) ? VY_EXIT_BACKEND : 0;
+	vy_backend_release(ref);
+	return rc;
+}
+
+/* Each backend in list (comma-separated), or by default every registered
+ * one but the reference. */
+static int run_backends(struct setup *s, const char *list)
+{
+	int rc = 0, ran = 0;
+	char *copy = list ? vy_strf("%s", list) : NULL, *save = NULL;
+	char *id = copy ? strtok_r(copy, ",", &save) : NULL;
+	for (int i = 0; list ? id != NULL : i < vy_backend_count(); i++) {
+		const char *name = list ? id : vy_backend_at(i)->id;
+		if (list || strcmp(name, "reference")) {
+			char *err = NULL;
+			struct vy_backend *be = vy_backend_acquire(name, s->device, &err);
+			if (!be) {
+				printf("SKIP %s: %s\n", name, err);
+				free(err);
+				if (list && rc < VY_EXIT_BACKEND)
+					rc = VY_EXIT_BACKEND;
+			} else {
+				int r = verify_one(be, s);
+				rc = r > rc ? r : rc;
+				ran++;
+				vy_backend_release(be);
+			}
+		}
+		if (list)
+			id = strtok_r(NULL, ",", &save);
+	}
+	free(copy);
+	if (!ran)
+		printf("verify: no backend besides the reference ran here, so "
+		       "nothing was compared\n");
+	fflush(stdout);
+	return rc;
+}
 
 int vy_cmd_verify(int argc, char **argv)
 {
-	fprintf(stderr, "vyrec verify: not implemented yet\n");
-	return VY_EXIT_INTERNAL;
+	struct verify_opts o;
+	if (parse_opts(argc, argv, &o))
+		return VY_EXIT_USAGE;
+	struct vy_compilation c;
+	if (!vy_run_compile(&c, o.prog, o.dialects, o.ndialects, o.opt)) {
+		vy_compilation_free(&c);
+		return VY_EXIT_PROGRAM;
+	}
+	struct setup s = { .p = c.prog };
+	int rc = prepare(&s, &o);
+	if (!rc)
+		rc = run_reference(&s);
+	if (!rc)
+		rc = run_backends(&s, o.backends);
+	vy_host_free(&s.inputs);
+	vy_host_free(&s.expected);
+	vy_compilation_free(&c);
+	return rc;
 }

@@ -135,8 +135,8 @@ static int fill_random(const char *arg, enum vy_type t, uint32_t *w,
 		float fl, fh;
 		memcpy(&fl, &lb, 4);
 		memcpy(&fh, &hb, 4);
-		lo = t == VY_F32 ? fl : t == VY_I32 ? (int32_t)lb : lb;
-		hi = t == VY_F32 ? fh : t == VY_I32 ? (int32_t)hb : hb;
+		lo = t == VY_F32 ? fl : t == VY_I32 ? (double)(int32_t)lb : (double)lb;
+		hi = t == VY_F32 ? fh : t == VY_I32 ? (double)(int32_t)hb : (double)hb;
 		if (!(lo < hi) || !isfinite(lo) || !isfinite(hi)) {
 			*err = vy_strf("'random:%s': LO must be less than HI "
 				       "(the range is [LO, HI)). Fix: swap "
@@ -327,12 +327,13 @@ static int npy_parse(const char *path, const unsigned char *b, size_t len,
 		return -1;
 	}
 	int rc = npy_shape(shape, count);
+	bool c_order = !strncmp(fortran, "False", 5);
 	free(h);
 	if (rc == -2) {
 		*err = vy_strf("'%s' holds more than 2^32-1 elements", path);
 		return -1;
 	}
-	if (rc || strncmp(fortran, "False", 5))
+	if (rc || !c_order)
 		goto bad_header;
 	size_t off = hstart + hlen;
 	if (len - off != *count * 4) {
