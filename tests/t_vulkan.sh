@@ -278,3 +278,91 @@ else
 	VYREC_VK_VALIDATION=1 $O/unit badbind $O
 	VK_ICD_FILENAMES=/nonexistent VK_DRIVER_FILES=/nonexistent $O/unit noicd
 fi
+
+# ---- part 1b: the spv emitter's SPIR-V through vy_compile, no override ----
+cat > $O/mix.yaml <<'EOF'
+vyrec: 1
+name: mix
+workgroup_size: [32]
+params: {k: u32, n: u32}
+buffers:
+  x: {binding: 0, type: u32, count: n, access: read_only}
+  y: {binding: 2, type: u32, count: n, access: read_write}
+  h: {binding: 1, type: u32, count: 4, access: read_write}
+dispatch: [n]
+entry:
+  - let i = gid.x
+  - if: i < n
+    then:
+      - var s = x[i] * k
+      - for: j in 0..3
+        do:
+          - s = (s ^ (s >> 3)) + len(x)
+      - y[i] = s
+      - atomic.add(h[x[i] % 4], 1)
+EOF
+cat > $O/unit2.c <<'EOF'
+/* vy_compile + the vulkan backend with the spv emitter's own SPIR-V. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "vyrec.h"
+
+int main(int argc, char **argv)
+{
+	struct vy_compilation c = {0};
+	struct vy_compile_opts o = { .opt_level = argc > 2 ? atoi(argv[2]) : 1 };
+	char *err = NULL;
+	uint32_t n = 1000, k = 2654435761u, x[1000], y[1000], h[4] = {0}, want_h[4] = {0};
+	void *bufs[3];
+	struct vy_run r = { .device = -1 };
+	struct vy_backend *b;
+
+	if (!vy_compile(&c, argv[1], &o)) {
+		vy_diags_print(&c.diags, stdout, VY_DIAG_TEXT, false);
+		printf("FAIL vk_spv_compile\n");
+		return 1;
+	}
+	for (int i = 0; i < c.prog->nbuffers; i++) {
+		const char *nm = c.prog->buffers[i].name;
+		bufs[i] = !strcmp(nm, "x") ? (void *)x : !strcmp(nm, "y") ? (void *)y : (void *)h;
+	}
+	for (uint32_t i = 0; i < n; i++) { x[i] = i * 31 + 7; y[i] = 0xdeadbeef; }
+	r.prog = c.prog; r.bufs = bufs;
+	r.launch.params[0] = k; r.launch.params[1] = n;
+	if (vy_launch_eval(c.prog, &r.launch, &err) ||
+	    !(b = vy_backend_vulkan.factory(-1, &err))) {
+		printf("FAIL vk_spv_setup: %s\n", err);
+		return 1;
+	}
+	if (b->dispatch(b, &r, &err) || b->dispatch(b, &r, &err)) {  /* twice: cached pipeline */
+		printf("FAIL vk_spv_dispatch: %s\n", err);
+		return 1;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t s = x[i] * k;
+		for (int j = 0; j < 3; j++)
+			s = (s ^ (s >> 3)) + n;
+		want_h[x[i] % 4] += 2;   /* two dispatches of the atomic count */
+		if (y[i] != s) {
+			printf("FAIL vk_spv_values: y[%u] = %u, want %u\n", i, y[i], s);
+			return 1;
+		}
+	}
+	printf("PASS vk_spv_values\n");
+	if (memcmp(h, want_h, sizeof h))
+		printf("FAIL vk_spv_atomics: h = %u %u %u %u, want %u %u %u %u\n", h[0], h[1],
+		       h[2], h[3], want_h[0], want_h[1], want_h[2], want_h[3]);
+	else
+		printf("PASS vk_spv_atomics\n");
+	b->release(b);
+	vy_compilation_free(&c);
+	return 0;
+}
+EOF
+if ! cc_unit $O/unit2 $O/unit2.c > $O/cc2.log 2>&1; then
+	bad vk_spv_build "$(head -3 $O/cc2.log)"
+else
+	VYREC_VK_VALIDATION=1 $O/unit2 $O/mix.yaml 1
+	VYREC_VK_VALIDATION=1 $O/unit2 $O/mix.yaml 2 | sed 's/^\(PASS\|FAIL\) vk_/\1 vk_O2_/'
+fi
