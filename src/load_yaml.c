@@ -934,15 +934,6 @@ static void load_name(struct ld *L, const struct vy_ynode *y)
 	L->p->loc_name = vy_yloc(y, L->src);
 }
 
-/* A dialect path relative to the program's directory. */
-static const char *rel_path(struct ld *L, const char *path)
-{
-	const char *base = L->src->path, *slash = strrchr(base, '/');
-	if (path[0] == '/' || !slash || !strcmp(base, "<stdin>"))
-		return path;
-	return vy_fmt(L->a, "%.*s/%s", (int)(slash - base), base, path);
-}
-
 static void load_dialects(struct ld *L, const struct vy_ynode *y)
 {
 	if (!want_kind(L, y, VY_Y_SEQ, "'dialects'"))
@@ -955,7 +946,9 @@ static void load_dialects(struct ld *L, const struct vy_ynode *y)
 		if (!want_scalar(L, f, "a dialect", "a file path"))
 			continue;
 		p->dialect_locs[p->ndialects] = vy_yloc(f, L->src);
-		p->dialects[p->ndialects++] = rel_path(L, f->s);
+		/* as written: vy_dialects_registry resolves it against the
+		 * program's directory */
+		p->dialects[p->ndialects++] = f->s;
 	}
 }
 
