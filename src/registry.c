@@ -151,12 +151,16 @@ const char *vy_registry_suggest(const struct vy_registry *r, const char *id)
 	for (int i = 0; i < r->n; i++)
 		ids[i] = r->v[i]->id;
 	const char *best = vy_closest(id, ids, r->n);
-	if (!best && !strchr(id, '.'))   /* "fmaa" -> "math.fma" */
-		for (int i = 0; i < r->n && !best; i++)
-			if (vy_closest(id, &r->v[i]->name, 1) &&
-			    (!strcmp(r->v[i]->dialect, "core") ||
-			     !strcmp(r->v[i]->dialect, "math")))
+	if (!best && !strchr(id, '.')) {   /* "sqrtt" -> "math.sqrt" */
+		int n = 0;
+		for (int i = 0; i < r->n; i++)
+			if (!strcmp(r->v[i]->dialect, "core") || !strcmp(r->v[i]->dialect, "math"))
+				ids[n++] = r->v[i]->name;
+		const char *name = vy_closest(id, ids, n);
+		for (int i = 0; name && i < r->n && !best; i++)
+			if (r->v[i]->name == name)
 				best = r->v[i]->id;
+	}
 	free(ids);
 	return best;
 }

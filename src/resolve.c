@@ -274,6 +274,40 @@ static const char *cast_fix(enum vy_type from, enum vy_type to)
 			      "compare it, e.g. x != 0";
 }
 
+/* The text of a simple operand, for fixes ("n", "x[i]"); NULL otherwise. */
+static const char *operand_text(struct rctx *c, const struct vy_expr *e)
+{
+	if (e->kind == VY_E_PARAM)
+		return c->p->params[e->index].name;
+	if (e->kind == VY_E_LOCAL)
+		return c->p->locals[e->index].name;
+	if (e->kind == VY_E_LOAD && e->args[0]->kind != VY_E_OP) {
+		const char *ix = operand_text(c, e->args[0]);
+		const char *arr = e->space == VY_SPACE_BUFFER ? c->p->buffers[e->index].name :
+				  c->p->shared[e->index].name;
+		return ix ? vy_fmt(c->a, "%s[%s]", arr, ix) : NULL;
+	}
+	if (e->kind == VY_E_BUILTIN) {
+		static const char *const b[] = { "gid", "lid", "wgid", "wgsize", "nwg" };
+		return vy_fmt(c->a, "%s.%c", b[e->index], 'x' + e->axis);
+	}
+	return NULL;
+}
+
+/* "convert n: f32(n)", converting the operand b to the type of a. */
+static const char *convert_fix(struct rctx *c, const struct vy_expr *b,
+			       const struct vy_expr *a, enum vy_type ta)
+{
+	const char *tb = vy_type_name(b->type), *txt = operand_text(c, b);
+	const char *atxt = operand_text(c, a);
+	if (txt && b->type != VY_BOOL)
+		return vy_fmt(c->a, "convert one side explicitly, e.g. %s(%s)%s%s%s",
+			      vy_type_name(ta), txt, atxt ? " or " : "",
+			      atxt ? tb : "", atxt ? vy_fmt(c->a, "(%s)", atxt) : "");
+	return vy_fmt(c->a, "convert one side explicitly with %s(...) or %s(...)",
+		      vy_type_name(ta), tb);
+}
+
 /* Check args of e against op's signature, unify each type group, coerce
  * abstract args, and return the result type. */
 static enum vy_type check_sig(struct rctx *c, struct vy_expr *e,
@@ -314,7 +348,7 @@ static enum vy_type check_sig(struct rctx *c, struct vy_expr *e,
 			done[j] = true;
 			if (!class_allows(op->params[j].cls, a->type)) {
 				vy_error(c->d, a->loc,
-					 a->type == VY_BOOL ? "convert it: u32(b) gives 0 or 1" :
+					 a->type == VY_BOOL ? "convert the bool: u32(cond) gives 0 or 1" :
 					 cast_fix(a->type, VY_U32),
 					 "argument '%s' of '%s' must be %s, not %s",
 					 op->params[j].name, op->id,
@@ -330,9 +364,7 @@ static enum vy_type check_sig(struct rctx *c, struct vy_expr *e,
 				t = a->type;
 				first = j;
 			} else if (t != a->type) {
-				vy_error(c->d, e->loc,
-					 vy_fmt(c->a, "convert one side: %s(%s side)",
-						vy_type_name(t), j > first ? "right" : "left"),
+				vy_error(c->d, e->loc, convert_fix(c, a, e->args[first], t),
 					 "mismatched types %s and %s for '%s'",
 					 vy_type_name(t), vy_type_name(a->type), op->id);
 				return VY_VOID;
@@ -786,7 +818,7 @@ static struct vy_stmt *resolve_store(struct rctx *c, struct vy_stmt *s)
 	if (s->compound) {
 		if (b >= 0 && c->p->buffers[b].access == VY_WRITE_ONLY) {
 			vy_error(c->d, s->loc, "declare it with access: read_write",
-				 "'%s' of write-only buffer '%s' loads it", s->compound + 5, s->name);
+				 "compound assignment to write-only buffer '%s' loads it", s->name);
 			return NULL;
 		}
 		if (!pure_index(s->index)) {
