@@ -159,8 +159,12 @@ struct vy_backend *vy_backend_select(const struct vy_backend_table *t,
 		char *e;
 		be = make(r, device, &e);
 		if (!be) {
-			vy_buf_printf(&fails, "%s%s: %s", fails.len ? "; " : "",
-				      r->id, e);
+			/* a message that already names its backend keeps
+			 * just that one prefix */
+			size_t n = strlen(r->id);
+			bool named = !strncmp(e, r->id, n) && e[n] == ':';
+			vy_buf_printf(&fails, "%s%s%s%s", fails.len ? "; " : "",
+				      named ? "" : r->id, named ? "" : ": ", e);
 			free(e);
 		}
 	}
