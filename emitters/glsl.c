@@ -50,17 +50,19 @@ static const char *const helper_text[H_COUNT] = {
 	[H_FSIGN] =
 	"float vy_fsign(float x)\n{\n"
 	"\treturn x > 0.0 ? 1.0 : x < 0.0 ? -1.0 : x;\n}\n",
+	/* Clamped in float before the conversion, which GLSL leaves undefined
+	 * out of range; the clamp also keeps a driver from folding
+	 * uint(float(u)) into u. */
 	[H_F2U] =
 	"uint vy_f2u(float x)\n{\n"
-	"\tif (isnan(x) || x <= 0.0)\n\t\treturn 0u;\n"
+	"\tif (isnan(x))\n\t\treturn 0u;\n"
 	"\tif (x >= 4294967296.0)\n\t\treturn 0xFFFFFFFFu;\n"
-	"\treturn uint(x);\n}\n",
+	"\treturn uint(clamp(x, 0.0, 4294967040.0));\n}\n",
 	[H_F2I] =
 	"int vy_f2i(float x)\n{\n"
 	"\tif (isnan(x))\n\t\treturn 0;\n"
 	"\tif (x >= 2147483648.0)\n\t\treturn 0x7FFFFFFF;\n"
-	"\tif (x < -2147483648.0)\n\t\treturn int(0x80000000u);\n"
-	"\treturn int(x);\n}\n",
+	"\treturn int(clamp(x, -2147483648.0, 2147483520.0));\n}\n",
 	[H_UDIV] =
 	"uint vy_udiv(uint a, uint b)\n{\n"
 	"\treturn b == 0u ? 0xFFFFFFFFu : a / b;\n}\n",
@@ -260,14 +262,30 @@ static void put_bin(struct gen *g, const char *op, const struct vy_expr *e)
 	put(g, ")");
 }
 
-/* a << (b & 31): shift amounts are taken mod 32. */
+/* a << (b & 31): shift amounts are taken mod 32 (a constant amount is
+ * reduced here). */
 static void put_shift(struct gen *g, const char *op, const struct vy_expr *e)
 {
+	const struct vy_expr *b = e->args[1];
+	bool u = b->type == VY_U32;
+
 	put(g, "(");
 	put_expr(g, e->args[0]);
+	if (b->kind == VY_E_CONST) {
+		vy_buf_printf(g->b, " %s %u%s)", op, b->bits & 31, u ? "u" : "");
+		return;
+	}
 	vy_buf_printf(g->b, " %s (", op);
-	put_expr(g, e->args[1]);
-	put(g, e->args[1]->type == VY_U32 ? " & 31u))" : " & 31))");
+	put_expr(g, b);
+	put(g, u ? " & 31u))" : " & 31))");
+}
+
+/* Whether the divisor is a constant for which GLSL's / (and, for u32, %)
+ * already gives the SEMANTICS result: not 0, and not -1 for i32. */
+static bool plain_divisor(const struct vy_expr *b)
+{
+	return b->kind == VY_E_CONST && b->bits != 0 &&
+	       (b->type != VY_I32 || b->bits != 0xFFFFFFFFu);
 }
 
 static void put_cast(struct gen *g, const struct vy_expr *e)
@@ -400,14 +418,18 @@ static void put_op(struct gen *g, const struct vy_expr *e)
 	case VY_OP_SUB: put_arith(g, H_FSUB, "vy_fsub", "-", e); break;
 	case VY_OP_MUL: put_arith(g, H_FMUL, "vy_fmul", "*", e); break;
 	case VY_OP_DIV:
-		if (t == VY_F32)
+		if (t == VY_F32 || plain_divisor(e->args[1]))
 			put_bin(g, "/", e);
 		else
 			put_typed(g, e, -1, "", H_IDIV, "vy_idiv", H_UDIV,
 				  "vy_udiv");
 		break;
 	case VY_OP_REM:
-		put_typed(g, e, -1, "", H_IREM, "vy_irem", H_UREM, "vy_urem");
+		if (t == VY_U32 && plain_divisor(e->args[1]))
+			put_bin(g, "%", e);
+		else
+			put_typed(g, e, -1, "", H_IREM, "vy_irem", H_UREM,
+				  "vy_urem");
 		break;
 	case VY_OP_NEG:
 		put_unary(g, t == VY_U32 ? "(0u - " : "(-", e, ")");
