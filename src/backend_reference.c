@@ -1,14 +1,162 @@
-/* backend_reference.c: STUB, being written. */
+/*
+ * backend_reference.c: the `reference` dispatch backend.  It compiles the
+ * program with the reference emitter (cached per program), decodes the
+ * module with the VM's own decoder, exactly as a reference launcher does,
+ * and runs it over the caller's host buffers.  Streaming runs the program
+ * once per chunk of the streamed buffer.  Strict-mode reports become
+ * warnings in run->warnings.
+ */
+#include <stdlib.h>
+#include <string.h>
+
 #include "vyrec.h"
+#include "vm.h"
+
+struct ref {
+	const struct vy_program *prog;   /* the program mod was built from */
+	const void *entry;               /* its entry block, against reuse */
+	int nlocals;
+	struct vyvm_module *mod;
+};
+
+/* The decoded module of p, built on first use. */
+static struct vyvm_module *module_of(struct ref *r, const struct vy_program *p,
+				     char **err)
+{
+	struct vy_emit_config cfg = { .opt_level = 1, .validate = true };
+	struct vy_buf out = { 0 };
+	char msg[512];
+	if (r->mod && r->prog == p && r->entry == p->entry.v && r->nlocals == p->nlocals)
+		return r->mod;
+	vyvm_free(r->mod);
+	r->mod = NULL;
+	if (vy_emitter_reference.emit(p, &cfg, &out, err) != VY_EMIT_OK) {
+		vy_buf_free(&out);
+		return NULL;
+	}
+	if (vyvm_decode(out.data, out.len, &r->mod, msg, sizeof msg))
+		*err = vy_strf("reference: %s (an internal error)", msg);
+	vy_buf_free(&out);
+	if (r->mod) {
+		r->prog = p;
+		r->entry = p->entry.v;
+		r->nlocals = p->nlocals;
+	}
+	return r->mod;
+}
+
+static int dispatch(struct vy_backend *b, struct vy_run *run, char **err)
+{
+	struct ref *r = b->impl;
+	struct vyvm_module *m;
+	struct vyvm_opts o;
+	char msg[1024];
+	*err = NULL;
+	if (!(m = module_of(r, run->prog, err)))
+		return -1;
+	memset(&o, 0, sizeof o);
+	o.flags = run->strict ? VYVM_STRICT : 0;
+	if (vyvm_run_opts(m, run->launch.params, run->bufs, run->launch.counts,
+			  run->launch.grid, &o, msg, sizeof msg)) {
+		*err = vy_strf("reference: %s", msg);
+		return -1;
+	}
+	if (o.nwarnings && run->warnings) {
+		snprintf(msg, sizeof msg, " (and %u more)", o.nwarnings - 1);
+		vy_warn(run->warnings, (struct vy_loc){ 0 }, NULL, "%s%s", o.warn,
+			o.nwarnings > 1 ? msg : "");
+	}
+	return 0;
+}
+
+/* Sizes for one chunk: counts from the params, the streamed buffer's
+ * count is the chunk's, then the dispatch (which may use len()) again. */
+static int chunk_launch(const struct vy_program *p, struct vy_launch *l, int buf,
+			uint32_t n, char **err)
+{
+	if (vy_launch_eval(p, l, err))
+		return -1;
+	l->counts[buf] = n;
+	for (int k = 0; k < 3; k++) {
+		uint32_t d = k < p->ndispatch ?
+			vy_eval_uniform(p, p->dispatch[k], l->params, l->counts) : 1;
+		l->dispatch[k] = d;
+		l->grid[k] = (uint32_t)(((uint64_t)d + p->wgsize[k] - 1) / p->wgsize[k]);
+		if (!l->grid[k]) {
+			*err = vy_strf("dispatch axis %c is 0 invocations for a chunk of %u "
+				       "elements. Fix: use a larger --chunk", "xyz"[k], n);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int stream(struct vy_backend *b, struct vy_stream *s, char **err)
+{
+	struct vy_run *run = s->run;
+	void *saved = run->bufs[s->buf];
+	uint32_t saved_count = run->launch.counts[s->buf];
+	size_t chunk = s->chunk ? s->chunk : s->total;
+	unsigned char *tmp = NULL;
+	int rc = 0;
+	*err = NULL;
+	if (chunk > UINT32_MAX / 4)
+		chunk = UINT32_MAX / 4;
+	if (s->total && !(tmp = malloc((s->total < chunk ? s->total : chunk) * 4))) {
+		*err = vy_strf("reference: out of memory for a stream chunk. Fix: use a "
+			       "smaller --chunk");
+		return -1;
+	}
+	for (size_t off = 0; off < s->total && rc == 0; off += chunk) {
+		uint32_t n = (uint32_t)(s->total - off < chunk ? s->total - off : chunk);
+		memcpy(tmp, s->data + off * 4, (size_t)n * 4);
+		run->bufs[s->buf] = tmp;
+		rc = chunk_launch(run->prog, &run->launch, s->buf, n, err);
+		if (rc == 0)
+			rc = dispatch(b, run, err);
+		if (rc == 0)
+			rc = s->yield(s->ctx, run, err);
+	}
+	run->bufs[s->buf] = saved;
+	run->launch.counts[s->buf] = saved_count;
+	free(tmp);
+	return rc ? -1 : 0;
+}
+
+static void release(struct vy_backend *b)
+{
+	struct ref *r = b->impl;
+	if (r)
+		vyvm_free(r->mod);
+	free(r);
+	free(b);
+}
 
 static struct vy_backend *factory(int device, char **err)
 {
-	*err = vy_strf("the reference backend is not implemented yet. Fix: use another backend");
-	return NULL;
+	struct vy_backend *b = calloc(1, sizeof *b);
+	struct ref *r = calloc(1, sizeof *r);
+	(void)device;
+	*err = NULL;
+	if (!b || !r)
+		vy_bug("out of memory");
+	b->id = "reference";
+	snprintf(b->device_name, sizeof b->device_name, "vyrec reference VM");
+	b->impl = r;
+	b->dispatch = dispatch;
+	b->stream = stream;
+	b->release = release;
+	return b;
 }
 
-static bool supports(enum vy_opcode op) { return true; }
+static bool supports(enum vy_opcode op)
+{
+	return op < VY_OP_COUNT;
+}
 
 const struct vy_backend_reg vy_backend_reference = {
-	.id = "reference", .version = VY_VERSION, .factory = factory, .supports = supports,
+	.id = "reference",
+	.version = VY_VERSION,
+	.factory = factory,
+	.supports = supports,
 };

@@ -1,0 +1,1321 @@
+/*
+ * vm.c: the vyrec reference VM (see vm.h for the module layout).
+ *
+ * Decoding copies the module into private tables and checks everything an
+ * execution relies on, so that running a decoded module can only fail with
+ * a run-time error (an out-of-bounds index, a strict-mode report, the step
+ * limit), never with undefined behaviour.
+ *
+ * Execution is SIMT over one workgroup at a time: a register holds one
+ * 32-bit value per lane; arithmetic computes every lane, memory ops, moves
+ * and atomics honour the active mask.  `if` and loops narrow the mask into
+ * the next nesting level; break, continue and return mark a lane in exitf[]
+ * so the enclosing constructs drop it until the loop (or nothing, for
+ * return) takes it back.  Barriers need no work: every lane reaches them
+ * together.  Standalone C11: no vyrec header but vyrec_ops.def.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm.h"
+
+union val {
+	uint32_t u;
+	int32_t i;
+	float f;
+};
+
+enum { X_RUN, X_BRK, X_CONT, X_RET };
+
+struct ucode {
+	uint32_t n;
+	uint32_t *w;
+};
+
+struct pre {
+	uint32_t kind, a, b;
+};
+
+struct vyvm_impl {
+	struct vyvm_param params[VYVM_MAX_PARAMS];
+	struct vyvm_buffer buffers[VYVM_MAX_BUFFERS];
+	struct vyvm_shared shared[VYVM_MAX_BUFFERS];
+	uint32_t shared_off[VYVM_MAX_BUFFERS], shared_words;
+	struct ucode counts[VYVM_MAX_BUFFERS], dispatch[3];
+	uint32_t nregs, npre, ninstr, nest, nlanes;
+	struct pre *pre;
+	uint32_t *code;
+	char *strings;
+	size_t nstrings;
+};
+
+static const char *const op_sigs[] = {
+#define VY_OP(e, d, n, sig, res, ulp, abs) sig,
+#include "vyrec_ops.def"
+#undef VY_OP
+};
+
+static const char *const op_names[] = {
+#define VY_OP(e, d, n, sig, res, ulp, abs) #d "." #n,
+#include "vyrec_ops.def"
+#undef VY_OP
+};
+
+uint64_t vyvm_hash(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n; i++) {
+		h ^= s[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static void errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- scalar semantics (doc/SEMANTICS.md) ---- */
+
+static float F(uint32_t u) { union val v; v.u = u; return v.f; }
+static uint32_t U(float f) { union val v; v.f = f; return v.u; }
+static uint32_t UD(double d) { return U((float)d); }
+
+static uint32_t f2u(float f)
+{
+	if (!(f > 0.0f))
+		return 0;
+	if (f >= 4294967296.0f)
+		return 0xFFFFFFFFu;
+	return (uint32_t)f;
+}
+
+static uint32_t f2i(float f)
+{
+	if (f != f)
+		return 0;
+	if (f >= 2147483648.0f)
+		return 0x7FFFFFFFu;
+	if (f <= -2147483648.0f)
+		return 0x80000000u;
+	return (uint32_t)(int32_t)f;
+}
+
+/* Convert bits a of type from to type to (core.cast). */
+static uint32_t cast(uint32_t to, uint32_t from, uint32_t a)
+{
+	if (to == from)
+		return a;
+	if (to == VYVM_BOOL)
+		return from == VYVM_F32 ? F(a) != 0.0f : a != 0;
+	if (from == VYVM_BOOL)
+		return to == VYVM_F32 ? U(a ? 1.0f : 0.0f) : (a != 0);
+	if (from == VYVM_F32)
+		return to == VYVM_U32 ? f2u(F(a)) : f2i(F(a));
+	if (to == VYVM_F32)
+		return from == VYVM_U32 ? U((float)a) : U((float)(int32_t)a);
+	return a;   /* u32 <-> i32 keep the bits */
+}
+
+static uint32_t idiv(uint32_t t, uint32_t a, uint32_t b)
+{
+	if (t == VYVM_U32)
+		return b ? a / b : 0xFFFFFFFFu;
+	if (b == 0)
+		return 0xFFFFFFFFu;
+	if (a == 0x80000000u && b == 0xFFFFFFFFu)
+		return a;
+	return (uint32_t)((int32_t)a / (int32_t)b);
+}
+
+static uint32_t irem(uint32_t t, uint32_t a, uint32_t b)
+{
+	if (t == VYVM_U32)
+		return b ? a % b : a;
+	if (b == 0)
+		return a;
+	if (a == 0x80000000u && b == 0xFFFFFFFFu)
+		return 0;
+	return (uint32_t)((int32_t)a % (int32_t)b);
+}
+
+static int ilt(uint32_t t, uint32_t a, uint32_t b)
+{
+	return t == VYVM_I32 ? (int32_t)a < (int32_t)b : a < b;
+}
+
+static uint32_t imin(uint32_t t, uint32_t a, uint32_t b) { return ilt(t, b, a) ? b : a; }
+static uint32_t imax(uint32_t t, uint32_t a, uint32_t b) { return ilt(t, a, b) ? b : a; }
+
+static uint32_t rev32(uint32_t x)
+{
+	x = (x >> 1 & 0x55555555u) | (x & 0x55555555u) << 1;
+	x = (x >> 2 & 0x33333333u) | (x & 0x33333333u) << 2;
+	x = (x >> 4 & 0x0F0F0F0Fu) | (x & 0x0F0F0F0Fu) << 4;
+	x = (x >> 8 & 0x00FF00FFu) | (x & 0x00FF00FFu) << 8;
+	return x >> 16 | x << 16;
+}
+
+static uint32_t mulhi(uint32_t t, uint32_t a, uint32_t b)
+{
+	if (t == VYVM_I32)
+		return (uint32_t)((uint64_t)((int64_t)(int32_t)a * (int32_t)b) >> 32);
+	return (uint32_t)(((uint64_t)a * b) >> 32);
+}
+
+/* Integer ops of core and math. */
+static uint32_t int_op(uint32_t op, uint32_t t, uint32_t a, uint32_t b, uint32_t c)
+{
+	switch (op) {
+	case VYVM_OP_ADD: return a + b;
+	case VYVM_OP_SUB: return a - b;
+	case VYVM_OP_MUL: return a * b;
+	case VYVM_OP_DIV: return idiv(t, a, b);
+	case VYVM_OP_REM: return irem(t, a, b);
+	case VYVM_OP_NEG: return 0u - a;
+	case VYVM_OP_AND: return a & b;
+	case VYVM_OP_OR: return a | b;
+	case VYVM_OP_XOR: return a ^ b;
+	case VYVM_OP_NOT: return ~a;
+	case VYVM_OP_SHL: return a << (b & 31);
+	case VYVM_OP_SHR:
+		if (t == VYVM_I32)
+			return (uint32_t)((int32_t)a >> (b & 31));
+		return a >> (b & 31);
+	case VYVM_OP_LT: return ilt(t, a, b);
+	case VYVM_OP_LE: return !ilt(t, b, a);
+	case VYVM_OP_GT: return ilt(t, b, a);
+	case VYVM_OP_GE: return !ilt(t, a, b);
+	case VYVM_OP_MIN: return imin(t, a, b);
+	case VYVM_OP_MAX: return imax(t, a, b);
+	case VYVM_OP_CLAMP: return imin(t, imax(t, a, b), c);
+	case VYVM_OP_ABS:
+		return t == VYVM_I32 && (int32_t)a < 0 ? 0u - a : a;
+	case VYVM_OP_SIGN:
+		if (t == VYVM_I32)
+			return (int32_t)a > 0 ? 1 : (int32_t)a < 0 ? 0xFFFFFFFFu : 0;
+		return a != 0;
+	case VYVM_OP_POPCOUNT: return (uint32_t)__builtin_popcount(a);
+	case VYVM_OP_CLZ: return a ? (uint32_t)__builtin_clz(a) : 32;
+	case VYVM_OP_CTZ: return a ? (uint32_t)__builtin_ctz(a) : 32;
+	case VYVM_OP_REVERSE_BITS: return rev32(a);
+	case VYVM_OP_MULHI: return mulhi(t, a, b);
+	}
+	return 0;
+}
+
+static float fsign(float x)
+{
+	return x > 0.0f ? 1.0f : x < 0.0f ? -1.0f : x;
+}
+
+/* f32 ops of core and math: exact ops in f32, the rest in double,
+ * rounded once. */
+static uint32_t float_op(uint32_t op, float a, float b, float c)
+{
+	double x = a;
+	switch (op) {
+	case VYVM_OP_ADD: return U(a + b);
+	case VYVM_OP_SUB: return U(a - b);
+	case VYVM_OP_MUL: return U(a * b);
+	case VYVM_OP_DIV: return U(a / b);
+	case VYVM_OP_NEG: return U(-a);
+	case VYVM_OP_LT: return a < b;
+	case VYVM_OP_LE: return a <= b;
+	case VYVM_OP_GT: return a > b;
+	case VYVM_OP_GE: return a >= b;
+	case VYVM_OP_FMA: return U(fmaf(a, b, c));
+	case VYVM_OP_MIN: return U(fminf(a, b));
+	case VYVM_OP_MAX: return U(fmaxf(a, b));
+	case VYVM_OP_CLAMP: return U(fminf(fmaxf(a, b), c));
+	case VYVM_OP_ABS: return U(fabsf(a));
+	case VYVM_OP_SIGN: return U(fsign(a));
+	case VYVM_OP_FLOOR: return UD(floor(x));
+	case VYVM_OP_CEIL: return UD(ceil(x));
+	case VYVM_OP_ROUND: return UD(nearbyint(x));
+	case VYVM_OP_TRUNC: return UD(trunc(x));
+	case VYVM_OP_FRACT: return UD(x - floor(x));
+	case VYVM_OP_SQRT: return U(sqrtf(a));
+	case VYVM_OP_RSQRT: return UD(1.0 / sqrt(x));
+	case VYVM_OP_EXP: return UD(exp(x));
+	case VYVM_OP_EXP2: return UD(exp2(x));
+	case VYVM_OP_LOG: return UD(log(x));
+	case VYVM_OP_LOG2: return UD(log2(x));
+	case VYVM_OP_POW: return UD(pow(x, (double)b));
+	case VYVM_OP_SIN: return UD(sin(x));
+	case VYVM_OP_COS: return UD(cos(x));
+	case VYVM_OP_TAN: return UD(tan(x));
+	case VYVM_OP_TANH: return UD(tanh(x));
+	case VYVM_OP_MIX: return UD(x * (1.0 - (double)c) + (double)b * (double)c);
+	case VYVM_OP_STEP: return U(b < a ? 0.0f : 1.0f);
+	}
+	return 0;
+}
+
+/* Any non-memory op of vyrec_ops.def on bits; t is the operation type
+ * (the operands' for comparisons, the target for casts, whose source
+ * type is aux). */
+static uint32_t scalar_op(uint32_t op, uint32_t t, uint32_t aux, uint32_t a,
+			  uint32_t b, uint32_t c)
+{
+	switch (op) {
+	case VYVM_OP_EQ: return t == VYVM_F32 ? F(a) == F(b) : a == b;
+	case VYVM_OP_NE: return t == VYVM_F32 ? F(a) != F(b) : a != b;
+	case VYVM_OP_LAND: return (a != 0) & (b != 0);
+	case VYVM_OP_LOR: return (a != 0) | (b != 0);
+	case VYVM_OP_LNOT: return a == 0;
+	case VYVM_OP_SELECT: return a ? b : c;
+	case VYVM_OP_CAST: return cast(t, aux, a);
+	case VYVM_OP_BITCAST: return a;
+	}
+	if (t == VYVM_F32)
+		return float_op(op, F(a), F(b), F(c));
+	return int_op(op, t, a, b, c);
+}
+
+static uint32_t atomic_op(uint32_t op, uint32_t t, uint32_t old, uint32_t b,
+			  uint32_t c)
+{
+	switch (op) {
+	case VYVM_OP_ATOMIC_ADD: return old + b;
+	case VYVM_OP_ATOMIC_SUB: return old - b;
+	case VYVM_OP_ATOMIC_MIN: return imin(t, old, b);
+	case VYVM_OP_ATOMIC_MAX: return imax(t, old, b);
+	case VYVM_OP_ATOMIC_AND: return old & b;
+	case VYVM_OP_ATOMIC_OR: return old | b;
+	case VYVM_OP_ATOMIC_XOR: return old ^ b;
+	case VYVM_OP_ATOMIC_EXCHANGE: return b;
+	case VYVM_OP_ATOMIC_COMPARE_EXCHANGE: return old == b ? c : old;
+	}
+	return old;
+}
+
+static int is_atomic(uint32_t op)
+{
+	return op >= VYVM_OP_ATOMIC_ADD && op <= VYVM_OP_ATOMIC_COMPARE_EXCHANGE;
+}
+
+/* Arity and class of the first parameter, from the signature text. */
+static uint32_t op_arity(uint32_t op, char cls[8])
+{
+	const char *s = op_sigs[op], *colon = strchr(s, ':');
+	uint32_t n = 0;
+	size_t k = 0;
+	for (const char *p = s; *p; p++)
+		n += *p == ':';
+	for (const char *p = colon + 1; *p && *p != ',' && k < 7; p++)
+		cls[k++] = *p;
+	cls[k] = 0;
+	return n;
+}
+
+static int type_in(const char *cls, uint32_t t)
+{
+	if (!strcmp(cls, "any"))
+		return t >= VYVM_BOOL && t <= VYVM_F32;
+	if (!strcmp(cls, "num"))
+		return t >= VYVM_U32 && t <= VYVM_F32;
+	if (!strcmp(cls, "int") || !strcmp(cls, "&int"))
+		return t == VYVM_U32 || t == VYVM_I32;
+	if (!strcmp(cls, "float") || !strcmp(cls, "f32"))
+		return t == VYVM_F32;
+	if (!strcmp(cls, "bool"))
+		return t == VYVM_BOOL;
+	if (!strcmp(cls, "u32"))
+		return t == VYVM_U32;
+	if (!strcmp(cls, "i32"))
+		return t == VYVM_I32;
+	return 0;
+}
+
+/* Whether t is a valid operation type for op (select: its value type). */
+static int op_type_ok(uint32_t op, uint32_t t, uint32_t aux)
+{
+	char cls[8];
+	op_arity(op, cls);
+	if (op == VYVM_OP_SELECT || op == VYVM_OP_CAST)
+		strcpy(cls, "any");
+	if (op == VYVM_OP_CAST)
+		return type_in(cls, t) && type_in(cls, aux);
+	if (op == VYVM_OP_BITCAST)
+		return type_in("num", t) && type_in("num", aux);
+	return type_in(cls, t) && aux == 0;
+}
+
+/* ---- decoding ---- */
+
+struct rd {
+	const unsigned char *p;
+	size_t n, off;
+	char *err;
+	size_t errlen;
+	int bad;
+	struct vyvm_impl *im;
+};
+
+static int rfail(struct rd *r, const char *fmt, ...)
+{
+	va_list ap;
+	if (r->bad++)
+		return -1;
+	if (r->err && r->errlen) {
+		int k = snprintf(r->err, r->errlen, "invalid reference module: ");
+		va_start(ap, fmt);
+		if (k > 0 && (size_t)k < r->errlen)
+			vsnprintf(r->err + k, r->errlen - (size_t)k, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+static uint32_t rd_u32(struct rd *r)
+{
+	const unsigned char *q;
+	if (r->bad)
+		return 0;
+	if (r->n - r->off < 4) {
+		rfail(r, "truncated at byte %zu", r->off);
+		return 0;
+	}
+	q = r->p + r->off;
+	r->off += 4;
+	return (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 |
+	       (uint32_t)q[3] << 24;
+}
+
+/* A string into the module's string table; "" on error. */
+static const char *rd_str(struct rd *r, uint32_t max)
+{
+	uint32_t len = rd_u32(r);
+	size_t padded = ((size_t)len + 3) & ~(size_t)3;
+	char *s;
+	if (r->bad)
+		return "";
+	if (len > max || padded > r->n - r->off) {
+		rfail(r, "string of %u bytes at byte %zu overruns its section", len, r->off);
+		return "";
+	}
+	if (memchr(r->p + r->off, 0, len)) {
+		rfail(r, "string at byte %zu holds a NUL byte", r->off);
+		return "";
+	}
+	s = r->im->strings + r->im->nstrings;
+	memcpy(s, r->p + r->off, len);
+	s[len] = 0;
+	r->im->nstrings += (size_t)len + 1;
+	r->off += padded;
+	return s;
+}
+
+static int valid_type(uint32_t t) { return t >= VYVM_U32 && t <= VYVM_F32; }
+
+/* A uniform expression: postfix items checked for stack discipline. */
+static int rd_ucode(struct rd *r, struct ucode *u, uint32_t nparams,
+		    int allow_len, uint32_t nbuf)
+{
+	uint32_t n = rd_u32(r), depth = 0;
+	if (r->bad)
+		return -1;
+	if (n == 0 || n > 4096 || (size_t)n * 4 > r->n - r->off)
+		return rfail(r, "uniform expression of %u words", n);
+	u->w = malloc((size_t)n * 4);
+	if (!u->w)
+		return rfail(r, "out of memory");
+	u->n = n;
+	for (uint32_t i = 0; i < n; i++)
+		u->w[i] = rd_u32(r);
+	for (uint32_t i = 0; i < n; ) {
+		uint32_t w = u->w[i++], kind = w & 0xff, op = w >> 8 & 0xff;
+		uint32_t t = w >> 16 & 0xff, aux = w >> 24;
+		if (kind <= VYVM_U_LEN) {
+			if (i == n || (w >> 8) != 0)
+				return rfail(r, "bad uniform item");
+			uint32_t x = u->w[i++];
+			if (kind == VYVM_U_PARAM && x >= nparams)
+				return rfail(r, "uniform param %u out of range", x);
+			if (kind == VYVM_U_LEN && (!allow_len || x >= nbuf))
+				return rfail(r, "uniform len(%u) not allowed here", x);
+			if (++depth > VYVM_MAX_USTACK)
+				return rfail(r, "uniform expression too deep");
+			continue;
+		}
+		char cls[8];
+		if (kind != VYVM_U_OP || op >= VYVM_NOPS || is_atomic(op) ||
+		    !op_type_ok(op, t, aux))
+			return rfail(r, "bad uniform op item 0x%08x", w);
+		uint32_t ar = op_arity(op, cls);
+		if (depth < ar)
+			return rfail(r, "uniform expression stack underflow");
+		depth -= ar - 1;
+	}
+	if (depth != 1)
+		return rfail(r, "uniform expression leaves %u values", depth);
+	return 0;
+}
+
+static int rd_header_tables(struct rd *r, struct vyvm_module *m)
+{
+	struct vyvm_impl *im = m->impl;
+	uint64_t lanes = 1;
+	m->name = rd_str(r, 256);
+	for (int k = 0; k < 3; k++) {
+		m->wgsize[k] = rd_u32(r);
+		if (!r->bad && (m->wgsize[k] == 0 || m->wgsize[k] > VYVM_MAX_LANES))
+			return rfail(r, "workgroup size %u", m->wgsize[k]);
+		lanes *= m->wgsize[k];
+	}
+	if (lanes > VYVM_MAX_LANES)
+		return rfail(r, "workgroup of %llu invocations", (unsigned long long)lanes);
+	im->nlanes = (uint32_t)lanes;
+	m->nparams = rd_u32(r);
+	if (m->nparams > VYVM_MAX_PARAMS)
+		return rfail(r, "%u params", m->nparams);
+	for (uint32_t i = 0; i < m->nparams && !r->bad; i++) {
+		im->params[i].type = rd_u32(r);
+		im->params[i].name = rd_str(r, 256);
+		if (!r->bad && !valid_type(im->params[i].type))
+			return rfail(r, "param %u has type %u", i, im->params[i].type);
+	}
+	return r->bad ? -1 : 0;
+}
+
+static int rd_buffers(struct rd *r, struct vyvm_module *m)
+{
+	struct vyvm_impl *im = m->impl;
+	m->nbuffers = rd_u32(r);
+	if (m->nbuffers > VYVM_MAX_BUFFERS)
+		return rfail(r, "%u buffers", m->nbuffers);
+	for (uint32_t i = 0; i < m->nbuffers && !r->bad; i++) {
+		struct vyvm_buffer *b = &im->buffers[i];
+		b->name = rd_str(r, 256);
+		b->binding = rd_u32(r);
+		b->type = rd_u32(r);
+		b->access = rd_u32(r);
+		if (r->bad)
+			break;
+		if (b->binding > 31 || !valid_type(b->type) || b->access > VYVM_READ_WRITE ||
+		    (i && b->binding <= im->buffers[i - 1].binding))
+			return rfail(r, "buffer %u: binding %u type %u access %u", i,
+				     b->binding, b->type, b->access);
+		rd_ucode(r, &im->counts[i], m->nparams, 0, 0);
+	}
+	m->nshared = rd_u32(r);
+	if (m->nshared > VYVM_MAX_BUFFERS)
+		return rfail(r, "%u shared arrays", m->nshared);
+	for (uint32_t i = 0; i < m->nshared && !r->bad; i++) {
+		struct vyvm_shared *s = &im->shared[i];
+		s->name = rd_str(r, 256);
+		s->type = rd_u32(r);
+		s->count = rd_u32(r);
+		if (r->bad)
+			break;
+		if (!valid_type(s->type) || s->count == 0 ||
+		    s->count > VYVM_MAX_SHARED / 4 - im->shared_words)
+			return rfail(r, "shared array %u: type %u count %u", i, s->type, s->count);
+		im->shared_off[i] = im->shared_words;
+		im->shared_words += s->count;
+	}
+	m->ndispatch = rd_u32(r);
+	if (!r->bad && (m->ndispatch < 1 || m->ndispatch > 3))
+		return rfail(r, "%u dispatch axes", m->ndispatch);
+	for (uint32_t k = 0; k < m->ndispatch && !r->bad; k++)
+		rd_ucode(r, &im->dispatch[k], m->nparams, 1, m->nbuffers);
+	return r->bad ? -1 : 0;
+}
+
+static int rd_preloads(struct rd *r, struct vyvm_module *m)
+{
+	struct vyvm_impl *im = m->impl;
+	im->nregs = rd_u32(r);
+	im->npre = rd_u32(r);
+	if (r->bad)
+		return -1;
+	if (im->nregs == 0 || im->nregs > VYVM_MAX_REGS ||
+	    (uint64_t)im->nregs * im->nlanes > VYVM_MAX_WORDS || im->npre > im->nregs ||
+	    (size_t)im->npre * 12 > r->n - r->off)
+		return rfail(r, "%u registers, %u preloaded", im->nregs, im->npre);
+	im->pre = calloc(im->npre + 1, sizeof *im->pre);
+	if (!im->pre)
+		return rfail(r, "out of memory");
+	for (uint32_t i = 0; i < im->npre; i++) {
+		struct pre *p = &im->pre[i];
+		p->kind = rd_u32(r);
+		p->a = rd_u32(r);
+		p->b = rd_u32(r);
+		int ok = (p->kind == VYVM_PRE_CONST && p->b == 0) ||
+			 (p->kind == VYVM_PRE_PARAM && p->a < m->nparams && p->b == 0) ||
+			 (p->kind == VYVM_PRE_LEN && p->a < m->nbuffers && p->b == 0) ||
+			 (p->kind == VYVM_PRE_BUILTIN && p->a <= VYVM_NWG && p->b < 3);
+		if (!ok)
+			return rfail(r, "preload %u: kind %u (%u, %u)", i, p->kind, p->a, p->b);
+	}
+	return 0;
+}
+
+/* Check a memory operand aux = space<<15 | signed<<14 | mem. */
+static int check_mem(const struct vyvm_module *m, uint32_t aux,
+		     uint32_t t, int write)
+{
+	uint32_t space = aux >> 15, mem = aux & 0x3fff;
+	if (space == VYVM_BUFFER) {
+		if (mem >= m->nbuffers || m->impl->buffers[mem].type != t)
+			return -1;
+		return write && m->impl->buffers[mem].access == VYVM_READ_ONLY ? -1 : 0;
+	}
+	return mem < m->nshared && m->impl->shared[mem].type == t ? 0 : -1;
+}
+
+static int check_op(const struct vyvm_module *m, const uint32_t *w)
+{
+	const struct vyvm_impl *im = m->impl;
+	uint32_t op = w[0] & 0xff, t = w[0] >> 8 & 0xff, aux = w[0] >> 16;
+	char cls[8];
+	uint32_t ar = op_arity(op, cls);
+	if (w[1] < im->npre || w[1] >= im->nregs)
+		return -1;
+	if (is_atomic(op)) {
+		if (!type_in("int", t) || check_mem(m, aux, t, 1))
+			return -1;
+	} else if (!op_type_ok(op, t, aux)) {
+		return -1;
+	}
+	for (uint32_t k = 0; k < 3; k++)
+		if (k < ar ? w[2 + k] >= im->nregs : w[2 + k] != 0)
+			return -1;
+	return 0;
+}
+
+/* Check one non-structural instruction; 0 when valid. */
+static int check_insn(const struct vyvm_module *m,
+		      const uint32_t *w, int loop)
+{
+	const struct vyvm_impl *im = m->impl;
+	uint32_t op = w[0] & 0xff, t = w[0] >> 8 & 0xff, aux = w[0] >> 16;
+	uint32_t nr = im->nregs;
+	if (op < VYVM_NOPS)
+		return check_op(m, w);
+	switch (op) {
+	case VYVM_MOV:
+		return !(w[0] >> 8 == 0 && w[1] >= im->npre && w[1] < nr && w[2] < nr &&
+			 !w[3] && !w[4]);
+	case VYVM_LOAD:
+		return !(w[1] >= im->npre && w[1] < nr && w[2] < nr && !w[3] && !w[4] &&
+			 !check_mem(m, aux, t, 0));
+	case VYVM_STORE:
+		return !(!w[1] && w[2] < nr && w[3] < nr && !w[4] &&
+			 !check_mem(m, aux, t, 1));
+	case VYVM_BREAKIFNOT:
+		return !(loop && w[0] >> 8 == 0 && !w[1] && w[2] < nr && !w[3] && !w[4]);
+	case VYVM_BREAK: case VYVM_CONTINUE:
+		if (!loop)
+			return -1;
+		/* fall through */
+	case VYVM_RETURN: case VYVM_BARRIER:
+		return !(w[0] >> 8 == 0 && !w[1] && !w[2] && !w[3] && !w[4]);
+	}
+	return -1;
+}
+
+/* Check the block [pc, end) and its nested blocks. */
+static int check_block(struct rd *r, const struct vyvm_module *m, uint32_t pc,
+		       uint32_t end, uint32_t depth, int loop)
+{
+	struct vyvm_impl *im = m->impl;
+	if (depth >= VYVM_MAX_NEST)
+		return rfail(r, "control flow nested deeper than %d", VYVM_MAX_NEST);
+	if (depth + 1 > im->nest)
+		im->nest = depth + 1;
+	while (pc < end) {
+		const uint32_t *w = im->code + (size_t)pc * 5;
+		uint32_t op = w[0] & 0xff;
+		if (op == VYVM_IF || op == VYVM_LOOP) {
+			int isloop = op == VYVM_LOOP;
+			if (w[0] >> 8 || w[1] || (isloop ? w[2] != 0 : w[2] >= im->nregs) ||
+			    !(pc < w[3] && w[3] <= w[4] && w[4] <= end))
+				return rfail(r, "instruction %u: bad %s", pc, isloop ? "loop" : "if");
+			if (check_block(r, m, pc + 1, w[3], depth + 1, loop || isloop) ||
+			    check_block(r, m, w[3], w[4], depth + 1, loop || isloop))
+				return -1;
+			pc = w[4];
+			continue;
+		}
+		if (check_insn(m, w, loop))
+			return rfail(r, "instruction %u (0x%08x %u %u %u %u) is invalid", pc,
+				     w[0], w[1], w[2], w[3], w[4]);
+		pc++;
+	}
+	return 0;
+}
+
+static int rd_code(struct rd *r, struct vyvm_module *m)
+{
+	struct vyvm_impl *im = m->impl;
+	im->ninstr = rd_u32(r);
+	if (r->bad)
+		return -1;
+	if ((size_t)im->ninstr > (r->n - r->off) / 20)
+		return rfail(r, "%u instructions overrun the code section", im->ninstr);
+	im->code = malloc((size_t)im->ninstr * 20 + 20);
+	if (!im->code)
+		return rfail(r, "out of memory");
+	for (size_t i = 0; i < (size_t)im->ninstr * 5; i++)
+		im->code[i] = rd_u32(r);
+	return check_block(r, m, 0, im->ninstr, 0, 0);
+}
+
+/* Read section tag into a bounded reader over its payload. */
+static int rd_section(struct rd *r, uint32_t tag, struct rd *s)
+{
+	uint32_t t = rd_u32(r), len = rd_u32(r);
+	if (r->bad)
+		return -1;
+	if (t != tag)
+		return rfail(r, "section %u where section %u belongs", t, tag);
+	if (len > r->n - r->off || len % 4)
+		return rfail(r, "section %u of %u bytes overruns the module", t, len);
+	*s = *r;
+	s->n = r->off + len;
+	r->off += len;
+	return 0;
+}
+
+static int rd_body(struct rd *r, struct vyvm_module *m)
+{
+	struct rd s = *r;
+	if (rd_section(r, 1, &s) || rd_header_tables(&s, m) || rd_buffers(&s, m) ||
+	    rd_preloads(&s, m))
+		return r->bad += s.bad, -1;
+	if (s.off != s.n)
+		return rfail(r, "%zu stray bytes after the program header", s.n - s.off);
+	if (rd_section(r, 2, &s) || rd_code(&s, m))
+		return r->bad += s.bad, -1;
+	if (s.off != s.n)
+		return rfail(r, "stray bytes after the code");
+	if (rd_section(r, 3, &s))
+		return -1;
+	m->manifest = rd_str(&s, 0xFFFFFFFFu);
+	m->manifest_len = strlen(m->manifest);
+	if (s.bad || s.off != s.n)
+		return r->bad += s.bad, rfail(r, "bad manifest section");
+	if (r->off != r->n)
+		return rfail(r, "%zu stray bytes after the last section", r->n - r->off);
+	return 0;
+}
+
+static int rd_module(struct rd *r, struct vyvm_module *m)
+{
+	static const unsigned char magic[8] = { 'V', 'Y', 'R', 'E', 'F', 0, 0, 1 };
+	uint32_t version, len, lo, hi;
+	if (r->n < 24 || memcmp(r->p, magic, 8))
+		return rfail(r, "not a .vyref module (bad magic)");
+	r->off = 8;
+	version = rd_u32(r);
+	len = rd_u32(r);
+	lo = rd_u32(r);
+	hi = rd_u32(r);
+	if (version != VYVM_FORMAT)
+		return rfail(r, "format version %u, this VM reads version %d", version, VYVM_FORMAT);
+	if (len != r->n - 24)
+		return rfail(r, "body of %u bytes, the file holds %zu", len, r->n - 24);
+	m->hash = (uint64_t)hi << 32 | lo;
+	if (vyvm_hash(r->p + 24, len) != m->hash)
+		return rfail(r, "content hash mismatch (corrupted file)");
+	return rd_body(r, m);
+}
+
+int vyvm_decode(const void *data, size_t n, struct vyvm_module **out,
+		char *err, size_t errlen)
+{
+	struct vyvm_module *m = calloc(1, sizeof *m);
+	struct vyvm_impl *im = calloc(1, sizeof *im);
+	struct rd r = { data, n, 0, err, errlen, 0, im };
+	*out = NULL;
+	if (!m || !im || !(im->strings = malloc(n + 1))) {
+		free(m);
+		free(im);
+		errf(err, errlen, "out of memory");
+		return -1;
+	}
+	m->impl = im;
+	m->params = im->params;
+	m->buffers = im->buffers;
+	m->shared = im->shared;
+	m->name = m->manifest = "";
+	if (!data || rd_module(&r, m)) {
+		if (!r.bad)
+			errf(err, errlen, "invalid reference module: no data");
+		vyvm_free(m);
+		return -1;
+	}
+	*out = m;
+	return 0;
+}
+
+void vyvm_free(struct vyvm_module *m)
+{
+	if (!m)
+		return;
+	if (m->impl) {
+		for (int i = 0; i < VYVM_MAX_BUFFERS; i++)
+			free(m->impl->counts[i].w);
+		for (int k = 0; k < 3; k++)
+			free(m->impl->dispatch[k].w);
+		free(m->impl->pre);
+		free(m->impl->code);
+		free(m->impl->strings);
+		free(m->impl);
+	}
+	free(m);
+}
+
+/* ---- uniform expressions ---- */
+
+static uint32_t ueval(const struct ucode *u, const uint32_t *params,
+		      const uint32_t *counts)
+{
+	uint32_t st[VYVM_MAX_USTACK + 1];
+	uint32_t sp = 0;
+	char cls[8];
+	for (uint32_t i = 0; i < u->n; ) {
+		uint32_t w = u->w[i++], kind = w & 0xff;
+		if (kind == VYVM_U_CONST)
+			st[sp++] = u->w[i++];
+		else if (kind == VYVM_U_PARAM)
+			st[sp++] = params[u->w[i++]];
+		else if (kind == VYVM_U_LEN)
+			st[sp++] = counts[u->w[i++]];
+		else {
+			uint32_t op = w >> 8 & 0xff, ar = op_arity(op, cls);
+			sp -= ar;
+			st[sp] = scalar_op(op, w >> 16 & 0xff, w >> 24, st[sp],
+					   ar > 1 ? st[sp + 1] : 0, ar > 2 ? st[sp + 2] : 0);
+			sp++;
+		}
+	}
+	return st[0];
+}
+
+static const uint32_t no_words[VYVM_MAX_BUFFERS];
+
+int vyvm_eval_counts(const struct vyvm_module *m, const uint32_t *params,
+		     uint32_t *counts, char *err, size_t errlen)
+{
+	if (!params && m->nparams) {
+		errf(err, errlen, "no params given");
+		return -1;
+	}
+	for (uint32_t i = 0; i < m->nbuffers; i++)
+		counts[i] = ueval(&m->impl->counts[i], params ? params : no_words, no_words);
+	return 0;
+}
+
+int vyvm_eval_dispatch(const struct vyvm_module *m, const uint32_t *params,
+		       const uint32_t *counts, uint32_t dispatch[3],
+		       uint32_t grid[3], char *err, size_t errlen)
+{
+	if ((!params && m->nparams) || (!counts && m->nbuffers)) {
+		errf(err, errlen, "no params or counts given");
+		return -1;
+	}
+	for (uint32_t k = 0; k < 3; k++) {
+		dispatch[k] = k < m->ndispatch ?
+			ueval(&m->impl->dispatch[k], params ? params : no_words,
+			      counts ? counts : no_words) : 1;
+		grid[k] = dispatch[k] / m->wgsize[k] + (dispatch[k] % m->wgsize[k] != 0);
+		if (grid[k] == 0) {
+			errf(err, errlen, "dispatch axis %c is 0 invocations, so no "
+			     "workgroup would run. Fix: pass params that make it positive",
+			     "xyz"[k]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- execution ---- */
+
+struct vm {
+	const struct vyvm_module *m;
+	const struct vyvm_impl *im;
+	uint32_t nl;
+	union val *regs;
+	uint8_t *masks, *exitf, *written;
+	uint32_t **bufs;
+	const uint32_t *counts;
+	uint32_t *shmem;
+	uint32_t wg[3];
+	const uint32_t *grid;
+	struct vyvm_opts *o;
+	uint64_t steps;
+	char *err;
+	size_t errlen;
+};
+
+static union val *reg(struct vm *v, uint32_t r)
+{
+	return v->regs + (size_t)r * v->nl;
+}
+
+static uint32_t gid_of(struct vm *v, uint32_t lane, int k)
+{
+	const uint32_t *ws = v->m->wgsize;
+	uint32_t lid = k == 0 ? lane % ws[0] : k == 1 ? lane / ws[0] % ws[1] :
+		       lane / (ws[0] * ws[1]);
+	return v->wg[k] * ws[k] + lid;
+}
+
+static int any(const uint8_t *m, uint32_t n)
+{
+	return memchr(m, 1, n) != NULL;
+}
+
+static const char *mem_name(struct vm *v, uint32_t space, uint32_t mem)
+{
+	return space == VYVM_BUFFER ? v->im->buffers[mem].name : v->im->shared[mem].name;
+}
+
+static int oob(struct vm *v, const char *what, uint32_t aux, uint32_t i,
+	       uint32_t count, uint32_t lane)
+{
+	uint32_t space = aux >> 15, mem = aux & 0x3fff;
+	char idx[16];
+	if (aux >> 14 & 1)
+		snprintf(idx, sizeof idx, "%d", (int32_t)i);
+	else
+		snprintf(idx, sizeof idx, "%u", i);
+	errf(v->err, v->errlen, "out-of-bounds %s %s `%s`: index %s, count %u, "
+	     "invocation gid (%u, %u, %u)", what,
+	     space == VYVM_BUFFER ? "buffer" : "shared array", mem_name(v, space, mem),
+	     idx, count, gid_of(v, lane, 0), gid_of(v, lane, 1), gid_of(v, lane, 2));
+	return -1;
+}
+
+/* The memory that aux names: base, count and written flags. */
+static uint32_t *mem_of(struct vm *v, uint32_t aux, uint32_t *count,
+			uint8_t **written)
+{
+	uint32_t mem = aux & 0x3fff;
+	*written = NULL;
+	if (aux >> 15 == VYVM_BUFFER) {
+		*count = v->counts[mem];
+		return v->bufs[mem];
+	}
+	*count = v->im->shared[mem].count;
+	if (v->written)
+		*written = v->written + v->im->shared_off[mem];
+	return v->shmem + v->im->shared_off[mem];
+}
+
+static int in_bounds(uint32_t aux, uint32_t i, uint32_t count)
+{
+	return !(aux >> 14 & 1 && (int32_t)i < 0) && i < count;
+}
+
+static int uninit(struct vm *v, uint32_t aux, uint32_t i, uint32_t lane)
+{
+	errf(v->err, v->errlen, "strict: read of never-written shared element "
+	     "`%s`[%u] by invocation gid (%u, %u, %u). Fix: store to shared memory "
+	     "(and pass a barrier) before reading it",
+	     mem_name(v, VYVM_SHARED, aux & 0x3fff), i, gid_of(v, lane, 0),
+	     gid_of(v, lane, 1), gid_of(v, lane, 2));
+	return -1;
+}
+
+static int exec_load(struct vm *v, const uint32_t *w, const uint8_t *m)
+{
+	uint32_t aux = w[0] >> 16, count;
+	uint8_t *wr;
+	const uint32_t *base = mem_of(v, aux, &count, &wr);
+	union val *d = reg(v, w[1]);
+	const union val *a = reg(v, w[2]);
+	for (uint32_t l = 0; l < v->nl; l++) {
+		if (!m[l])
+			continue;
+		uint32_t i = a[l].u;
+		if (!in_bounds(aux, i, count))
+			return oob(v, "load from", aux, i, count, l);
+		if (wr && !wr[i])
+			return uninit(v, aux, i, l);
+		d[l].u = base[i];
+	}
+	return 0;
+}
+
+static int exec_store(struct vm *v, const uint32_t *w, const uint8_t *m)
+{
+	uint32_t aux = w[0] >> 16, count;
+	uint8_t *wr;
+	uint32_t *base = mem_of(v, aux, &count, &wr);
+	const union val *a = reg(v, w[2]), *b = reg(v, w[3]);
+	for (uint32_t l = 0; l < v->nl; l++) {
+		if (!m[l])
+			continue;
+		uint32_t i = a[l].u;
+		if (!in_bounds(aux, i, count))
+			return oob(v, "store to", aux, i, count, l);
+		base[i] = b[l].u;
+		if (wr)
+			wr[i] = 1;
+	}
+	return 0;
+}
+
+/* Atomics run lane by lane in lane order. */
+static int exec_atomic(struct vm *v, const uint32_t *w, const uint8_t *m)
+{
+	uint32_t op = w[0] & 0xff, t = w[0] >> 8 & 0xff, aux = w[0] >> 16, count;
+	uint8_t *wr;
+	uint32_t *base = mem_of(v, aux, &count, &wr);
+	union val *d = reg(v, w[1]);
+	const union val *a = reg(v, w[2]), *b = reg(v, w[3]), *c = reg(v, w[4]);
+	for (uint32_t l = 0; l < v->nl; l++) {
+		if (!m[l])
+			continue;
+		uint32_t i = a[l].u;
+		if (!in_bounds(aux, i, count))
+			return oob(v, "atomic access to", aux, i, count, l);
+		if (wr && !wr[i])
+			return uninit(v, aux, i, l);
+		uint32_t old = base[i];
+		base[i] = atomic_op(op, t, old, b[l].u, c[l].u);
+		d[l].u = old;
+	}
+	return 0;
+}
+
+/* Strict mode: integer division by zero (and i32 MIN / -1) in an active
+ * lane is reported once per run as a warning. */
+static void check_div(struct vm *v, const uint32_t *w, const uint8_t *m)
+{
+	uint32_t t = w[0] >> 8 & 0xff;
+	const union val *a = reg(v, w[2]), *b = reg(v, w[3]);
+	for (uint32_t l = 0; l < v->nl; l++) {
+		if (!m[l])
+			continue;
+		int zero = b[l].u == 0;
+		int ovf = t == VYVM_I32 && a[l].u == 0x80000000u && b[l].u == 0xFFFFFFFFu;
+		if (!zero && !ovf)
+			continue;
+		if (v->o->nwarnings++ == 0)
+			snprintf(v->o->warn, sizeof v->o->warn, "strict: integer %s %s "
+				 "in invocation gid (%u, %u, %u) gives an unspecified value "
+				 "on GPUs",
+				 (w[0] & 0xff) == VYVM_OP_DIV ? "division" : "remainder",
+				 zero ? "by zero" : "of i32 MIN by -1",
+				 gid_of(v, l, 0), gid_of(v, l, 1), gid_of(v, l, 2));
+		return;
+	}
+}
+
+#define LANES for (uint32_t l = 0; l < nl; l++)
+
+/* The hot arithmetic ops as plain loops gcc vectorises; 1 if op is not
+ * one of them. */
+static int exec_fast(uint32_t op, uint32_t t, uint32_t nl, union val *d,
+		     const union val *a, const union val *b, const union val *c)
+{
+	int f = t == VYVM_F32, s = t == VYVM_I32;
+	switch (op) {
+	case VYVM_OP_ADD: if (f) LANES d[l].f = a[l].f + b[l].f; else LANES d[l].u = a[l].u + b[l].u; return 0;
+	case VYVM_OP_SUB: if (f) LANES d[l].f = a[l].f - b[l].f; else LANES d[l].u = a[l].u - b[l].u; return 0;
+	case VYVM_OP_MUL: if (f) LANES d[l].f = a[l].f * b[l].f; else LANES d[l].u = a[l].u * b[l].u; return 0;
+	case VYVM_OP_AND: LANES d[l].u = a[l].u & b[l].u; return 0;
+	case VYVM_OP_OR: LANES d[l].u = a[l].u | b[l].u; return 0;
+	case VYVM_OP_XOR: LANES d[l].u = a[l].u ^ b[l].u; return 0;
+	case VYVM_OP_SHL: LANES d[l].u = a[l].u << (b[l].u & 31); return 0;
+	case VYVM_OP_SHR:
+		if (s) LANES d[l].i = a[l].i >> (b[l].u & 31); else LANES d[l].u = a[l].u >> (b[l].u & 31);
+		return 0;
+	case VYVM_OP_LT:
+		if (f) LANES d[l].u = a[l].f < b[l].f; else if (s) LANES d[l].u = a[l].i < b[l].i;
+		else LANES d[l].u = a[l].u < b[l].u;
+		return 0;
+	case VYVM_OP_GE:
+		if (f) LANES d[l].u = a[l].f >= b[l].f; else if (s) LANES d[l].u = a[l].i >= b[l].i;
+		else LANES d[l].u = a[l].u >= b[l].u;
+		return 0;
+	case VYVM_OP_LAND: LANES d[l].u = (a[l].u != 0) & (b[l].u != 0); return 0;
+	case VYVM_OP_LOR: LANES d[l].u = (a[l].u != 0) | (b[l].u != 0); return 0;
+	case VYVM_OP_LNOT: LANES d[l].u = a[l].u == 0; return 0;
+	case VYVM_OP_SELECT: LANES d[l].u = a[l].u ? b[l].u : c[l].u; return 0;
+	case VYVM_OP_BITCAST: LANES d[l].u = a[l].u; return 0;
+	case VYVM_OP_FMA: if (f) { LANES d[l].f = fmaf(a[l].f, b[l].f, c[l].f); return 0; } break;
+	}
+	return 1;
+}
+
+static int exec_op(struct vm *v, const uint32_t *w, const uint8_t *m)
+{
+	uint32_t op = w[0] & 0xff, t = w[0] >> 8 & 0xff, aux = w[0] >> 16, nl = v->nl;
+	union val *d = reg(v, w[1]);
+	const union val *a = reg(v, w[2]), *b = reg(v, w[3]), *c = reg(v, w[4]);
+	if (op == VYVM_MOV) {
+		LANES if (m[l]) d[l] = a[l];
+		return 0;
+	}
+	if (op == VYVM_LOAD)
+		return exec_load(v, w, m);
+	if (op == VYVM_STORE)
+		return exec_store(v, w, m);
+	if (is_atomic(op))
+		return exec_atomic(v, w, m);
+	if (!exec_fast(op, t, nl, d, a, b, c))
+		return 0;
+	if ((op == VYVM_OP_DIV || op == VYVM_OP_REM) && t != VYVM_F32 &&
+	    (v->o->flags & VYVM_STRICT))
+		check_div(v, w, m);
+	LANES d[l].u = scalar_op(op, t, aux, a[l].u, b[l].u, c[l].u);
+	return 0;
+}
+
+static int exec_block(struct vm *v, uint32_t pc, uint32_t end, uint32_t depth);
+
+static int exec_if(struct vm *v, uint32_t pc, const uint32_t *w, uint32_t depth)
+{
+	uint32_t nl = v->nl;
+	uint8_t *m = v->masks + (size_t)depth * nl, *t = m + nl;
+	const union val *c = reg(v, w[2]);
+	int n = 0;
+	LANES { t[l] = m[l] & (c[l].u != 0); n |= t[l]; }
+	if (n && exec_block(v, pc + 1, w[3], depth + 1))
+		return -1;
+	if (w[3] < w[4]) {
+		n = 0;
+		LANES { t[l] = m[l] & (c[l].u == 0); n |= t[l]; }
+		if (n && exec_block(v, w[3], w[4], depth + 1))
+			return -1;
+	}
+	LANES m[l] &= v->exitf[l] == X_RUN;
+	return 0;
+}
+
+static int exec_loop(struct vm *v, uint32_t pc, const uint32_t *w, uint32_t depth)
+{
+	uint32_t nl = v->nl;
+	uint8_t *m = v->masks + (size_t)depth * nl, *lm = m + nl, *x = v->exitf;
+	memcpy(lm, m, nl);
+	for (;;) {
+		if (v->o->max_steps && ++v->steps > v->o->max_steps)
+			break;
+		if (exec_block(v, pc + 1, w[3], depth + 1))
+			return -1;
+		int n = 0;
+		LANES {
+			if (m[l] && x[l] == X_CONT) {
+				x[l] = X_RUN;
+				lm[l] = 1;
+			}
+			n |= lm[l];
+		}
+		if (!n)
+			break;
+		if (w[3] < w[4] && exec_block(v, w[3], w[4], depth + 1))
+			return -1;
+	}
+	LANES {
+		if (m[l] && x[l] == X_BRK)
+			x[l] = X_RUN;
+		m[l] &= x[l] == X_RUN;
+	}
+	return 0;
+}
+
+/* Remove the active lanes for good (break, continue, return). */
+static void leave(struct vm *v, uint8_t *m, uint8_t why)
+{
+	for (uint32_t l = 0; l < v->nl; l++)
+		if (m[l]) {
+			m[l] = 0;
+			v->exitf[l] = why;
+		}
+}
+
+static int exec_block(struct vm *v, uint32_t pc, uint32_t end, uint32_t depth)
+{
+	uint8_t *m = v->masks + (size_t)depth * v->nl;
+	while (pc < end) {
+		const uint32_t *w = v->im->code + (size_t)pc * 5;
+		uint32_t op = w[0] & 0xff;
+		if (v->o->max_steps && ++v->steps > v->o->max_steps) {
+			errf(v->err, v->errlen, "step limit of %llu instructions reached",
+			     (unsigned long long)v->o->max_steps);
+			return -1;
+		}
+		switch (op) {
+		case VYVM_IF: case VYVM_LOOP:
+			if ((op == VYVM_IF ? exec_if : exec_loop)(v, pc, w, depth))
+				return -1;
+			if (v->o->max_steps && v->steps > v->o->max_steps)
+				continue;   /* reported by the next instruction or the caller */
+			pc = w[4];
+			if (!any(m, v->nl))
+				return 0;
+			continue;
+		case VYVM_BREAKIFNOT: {
+			const union val *a = reg(v, w[2]);
+			for (uint32_t l = 0; l < v->nl; l++)
+				if (m[l] && !a[l].u) {
+					m[l] = 0;
+					v->exitf[l] = X_BRK;
+				}
+			if (!any(m, v->nl))
+				return 0;
+			break;
+		}
+		case VYVM_BREAK: leave(v, m, X_BRK); return 0;
+		case VYVM_CONTINUE: leave(v, m, X_CONT); return 0;
+		case VYVM_RETURN: leave(v, m, X_RET); return 0;
+		case VYVM_BARRIER: break;
+		default:
+			if (exec_op(v, w, m))
+				return -1;
+		}
+		pc++;
+	}
+	return 0;
+}
+
+/* Fill the preloaded registers of one kind group: uniform ones once per
+ * run (wg == 0), the per-workgroup builtins for each workgroup. */
+static void preload(struct vm *v, const uint32_t *params, int per_wg)
+{
+	const uint32_t *ws = v->m->wgsize;
+	for (uint32_t r = 0; r < v->im->npre; r++) {
+		const struct pre *p = &v->im->pre[r];
+		int wgdep = p->kind == VYVM_PRE_BUILTIN && p->a <= VYVM_WGID;
+		union val *d = reg(v, r);
+		if (wgdep != per_wg)
+			continue;
+		for (uint32_t l = 0; l < v->nl; l++) {
+			uint32_t x = 0, lid = p->b == 0 ? l % ws[0] : p->b == 1 ?
+				     l / ws[0] % ws[1] : l / (ws[0] * ws[1]);
+			switch (p->kind) {
+			case VYVM_PRE_CONST: x = p->a; break;
+			case VYVM_PRE_PARAM: x = params[p->a]; break;
+			case VYVM_PRE_LEN: x = v->counts[p->a]; break;
+			default:
+				x = p->a == VYVM_GID ? v->wg[p->b] * ws[p->b] + lid :
+				    p->a == VYVM_LID ? lid : p->a == VYVM_WGID ? v->wg[p->b] :
+				    p->a == VYVM_WGSIZE ? ws[p->b] : v->grid[p->b];
+			}
+			d[l].u = x;
+		}
+	}
+}
+
+static int run_workgroup(struct vm *v)
+{
+	preload(v, NULL, 1);
+	memset(v->exitf, X_RUN, v->nl);
+	memset(v->masks, 1, v->nl);
+	for (uint32_t i = 0; i < v->im->shared_words; i++)
+		v->shmem[i] = 0xDEADBEEFu;
+	if (v->written)
+		memset(v->written, 0, v->im->shared_words);
+	if (exec_block(v, 0, v->im->ninstr, 0))
+		return -1;
+	if (v->o->max_steps && v->steps > v->o->max_steps) {
+		errf(v->err, v->errlen, "step limit of %llu instructions reached",
+		     (unsigned long long)v->o->max_steps);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_launch(const struct vyvm_module *m, const uint32_t *params,
+			void **bufs, const uint32_t *counts, const uint32_t grid[3],
+			char *err, size_t errlen)
+{
+	if ((m->nparams && !params) || (m->nbuffers && (!bufs || !counts)) || !grid) {
+		errf(err, errlen, "missing params, buffers, counts or grid");
+		return -1;
+	}
+	for (uint32_t i = 0; i < m->nbuffers; i++)
+		if (counts[i] && !bufs[i]) {
+			errf(err, errlen, "buffer `%s` has %u elements but no memory",
+			     m->buffers[i].name, counts[i]);
+			return -1;
+		}
+	for (int k = 0; k < 3; k++)
+		if (grid[k] == 0) {
+			errf(err, errlen, "grid axis %c is 0 workgroups", "xyz"[k]);
+			return -1;
+		}
+	return 0;
+}
+
+static int run_grid(struct vm *v)
+{
+	for (uint32_t z = 0; z < v->grid[2]; z++)
+		for (uint32_t y = 0; y < v->grid[1]; y++)
+			for (uint32_t x = 0; x < v->grid[0]; x++) {
+				v->wg[0] = x, v->wg[1] = y, v->wg[2] = z;
+				if (run_workgroup(v))
+					return -1;
+			}
+	return 0;
+}
+
+int vyvm_run_opts(const struct vyvm_module *m, const uint32_t *params,
+		  void **bufs, const uint32_t *counts, const uint32_t grid[3],
+		  struct vyvm_opts *o, char *err, size_t errlen)
+{
+	const struct vyvm_impl *im = m->impl;
+	struct vm v = { m, im, im->nlanes, NULL, NULL, NULL, NULL, (uint32_t **)bufs,
+			counts, NULL, { 0, 0, 0 }, grid, o, 0, err, errlen };
+	int rc = -1;
+	o->nwarnings = 0;
+	o->warn[0] = 0;
+	if (check_launch(m, params, bufs, counts, grid, err, errlen))
+		return -1;
+	v.regs = calloc((size_t)im->nregs * v.nl, sizeof *v.regs);
+	v.masks = malloc((size_t)(im->nest + 1) * v.nl);
+	v.exitf = malloc(v.nl);
+	v.shmem = malloc((size_t)im->shared_words * 4 + 4);
+	if (o->flags & VYVM_STRICT)
+		v.written = malloc(im->shared_words + 1);
+	if (!v.regs || !v.masks || !v.exitf || !v.shmem ||
+	    ((o->flags & VYVM_STRICT) && !v.written)) {
+		errf(err, errlen, "out of memory for the VM's registers");
+	} else {
+		preload(&v, params, 0);
+		rc = run_grid(&v);
+	}
+	free(v.regs);
+	free(v.masks);
+	free(v.exitf);
+	free(v.shmem);
+	free(v.written);
+	return rc;
+}
+
+int vyvm_run(const struct vyvm_module *m, const uint32_t *params, void **bufs,
+	     const uint32_t *counts, const uint32_t grid[3], unsigned flags,
+	     char *err, size_t errlen)
+{
+	struct vyvm_opts o;
+	memset(&o, 0, sizeof o);
+	o.flags = flags;
+	if (vyvm_run_opts(m, params, bufs, counts, grid, &o, err, errlen))
+		return -1;
+	if (o.nwarnings)
+		errf(err, errlen, "%s", o.warn);
+	return 0;
+}
+
+/* The op's id, for debugging tools. */
+const char *vyvm_op_name(uint32_t op);
+const char *vyvm_op_name(uint32_t op)
+{
+	return op < VYVM_NOPS ? op_names[op] : "vm";
+}
