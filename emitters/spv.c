@@ -412,9 +412,15 @@ static uint32_t lazy_select(struct spv *s, const struct vy_expr *e)
  * MIN / -1) divides by 1 instead, then the SEMANTICS result is selected:
  * x/0 = all ones, x%0 = x, MIN/-1 = MIN, MIN%-1 = 0. */
 static uint32_t int_div(struct spv *s, enum vy_type t, uint32_t a, uint32_t b,
-			bool rem)
+			const struct vy_expr *divisor, bool rem)
 {
 	uint32_t tb = ty(s, VY_BOOL), ti = ty(s, t);
+	if (divisor->kind == VY_E_CONST && divisor->bits != 0 &&
+	    (t == VY_U32 || divisor->bits != 0xFFFFFFFFu)) {
+		SpvOp op = t == VY_I32 ? (rem ? SpvOpSRem : SpvOpSDiv) :
+			   (rem ? SpvOpUMod : SpvOpUDiv);
+		return VAL(s, op, ti, a, b);   /* a safe constant divisor */
+	}
 	uint32_t zero = cnst(s, t, 0), one = cnst(s, t, 1);
 	uint32_t ones = cnst(s, t, 0xFFFFFFFFu);
 	uint32_t bz = VAL(s, SpvOpIEqual, tb, b, zero), bad = bz;
@@ -559,8 +565,13 @@ static uint32_t compare(struct spv *s, enum vy_opcode code, enum vy_type t,
 static uint32_t shift(struct spv *s, enum vy_opcode code, enum vy_type t,
 		      const struct vy_expr *amount, uint32_t a, uint32_t b)
 {
-	uint32_t mask = cnst(s, amount->type, 31);
-	uint32_t m = VAL(s, SpvOpBitwiseAnd, ty(s, amount->type), b, mask);
+	uint32_t m;
+	if (amount->kind == VY_E_CONST) {
+		m = cnst(s, amount->type, amount->bits & 31);
+	} else {
+		uint32_t mask = cnst(s, amount->type, 31);
+		m = VAL(s, SpvOpBitwiseAnd, ty(s, amount->type), b, mask);
+	}
 	SpvOp op = code == VY_OP_SHL ? SpvOpShiftLeftLogical :
 		   t == VY_I32 ? SpvOpShiftRightArithmetic :
 		   SpvOpShiftRightLogical;
@@ -632,8 +643,8 @@ static uint32_t eager_op(struct spv *s, const struct vy_expr *e)
 	case VY_OP_DIV:
 		if (f)
 			return VAL(s, SpvOpFDiv, tt, a[0], a[1]);
-		return int_div(s, t, a[0], a[1], false);
-	case VY_OP_REM: return int_div(s, t, a[0], a[1], true);
+		return int_div(s, t, a[0], a[1], e->args[1], false);
+	case VY_OP_REM: return int_div(s, t, a[0], a[1], e->args[1], true);
 	case VY_OP_NEG: return VAL(s, f ? SpvOpFNegate : SpvOpSNegate, tt, a[0]);
 	case VY_OP_AND: return VAL(s, SpvOpBitwiseAnd, tt, a[0], a[1]);
 	case VY_OP_OR: return VAL(s, SpvOpBitwiseOr, tt, a[0], a[1]);

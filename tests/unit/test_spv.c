@@ -348,6 +348,10 @@ M(m_srem, return (uint32_t)srem(a, b);)
 M(m_udiv, return ub ? ua / ub : 0xFFFFFFFFu;)
 M(m_urem, return ub ? ua % ub : ua;)
 M(m_neg, return 0u - ua;)
+M(m_sdiv_c, return (uint32_t)(a / -7);)
+M(m_srem_cm1, return (uint32_t)srem(a, -1);)
+M(m_urem_c, return ua % 10;)
+M(m_shl_c, return ua << 1;)
 M(m_and, return ua & ub;)
 M(m_xor, return ua ^ ub;)
 M(m_not, return ~ua;)
@@ -415,6 +419,10 @@ static void make_cases(void)
 	add_case("udiv", op(VY_OP_DIV, U, 2, UA(), UB()), m_udiv, 0);
 	add_case("urem", op(VY_OP_REM, U, 2, UA(), UB()), m_urem, 0);
 	add_case("neg", op(VY_OP_NEG, I, 1, A()), m_neg, 0);
+	add_case("sdiv_const", op(VY_OP_DIV, I, 2, A(), ci(-7)), m_sdiv_c, 0);
+	add_case("srem_const_m1", op(VY_OP_REM, I, 2, A(), ci(-1)), m_srem_cm1, 0);
+	add_case("urem_const", op(VY_OP_REM, U, 2, UA(), cu(10)), m_urem_c, 0);
+	add_case("shl_const33", op(VY_OP_SHL, U, 2, UA(), cu(33)), m_shl_c, 0);
 	add_case("and", op(VY_OP_AND, U, 2, UA(), UB()), m_and, 0);
 	add_case("xor", op(VY_OP_XOR, I, 2, A(), Bv()), m_xor, 0);
 	add_case("not", op(VY_OP_NOT, I, 1, A()), m_not, 0);
