@@ -581,10 +581,11 @@ static struct vy_expr *primary(struct parser *p)
 			fail_unexpected(p, "inside '(...)'; expected ')'");
 		return e;
 	}
-	if (p->tok.kind == TK_EOF && p->prev.kind != TK_EOF)
-		fail_at(p, tok_loc(p, &p->tok), NULL, vy_fmt(p->a,
-			"expected an expression after '%s'",
-			tok_text(p, &p->prev)));
+	if (p->prev.kind != TK_EOF && !is(p, "+"))
+		fail_at(p, tok_loc(p, &p->tok), is(p, "=") ?
+			"did you mean '=='?" : NULL, vy_fmt(p->a,
+			"expected an expression after '%s'%s",
+			tok_text(p, &p->prev), found(p)));
 	if (p->tok.kind == TK_EOF)
 		fail_tok(p, "write a value, for example 0", "empty %s",
 			 "expression");

@@ -476,6 +476,10 @@ static void errors(void)
 	err("err_unary_plus", EXPR, "+x", 0,
 	    "unexpected '+' where an expression was expected | there is no "
 	    "unary '+'; remove it");
+	err("err_empty_arg", EXPR, "f(a, )", 5,
+	    "expected an expression after ',', found ')'");
+	err("err_double_op", EXPR, "a * / b", 4,
+	    "expected an expression after '*', found '/'");
 	err("err_close_paren_extra", EXPR, "a)", 1,
 	    "unexpected ')' after expression");
 
