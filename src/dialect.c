@@ -345,6 +345,7 @@ bool vy_dialect_load(struct vy_arena *a, struct vy_dialect_set *set,
 	if (!src)
 		return false;
 	struct dl L = { a, src, d };
+	int first = d->n;
 	struct vy_ynode *root = vy_yaml_tree(a, src, d);
 	if (!root && d->nerrors > before)
 		return false;
@@ -362,6 +363,7 @@ bool vy_dialect_load(struct vy_arena *a, struct vy_dialect_set *set,
 	load_header(&L, dl, v, root);
 	if (dl->name && v[4])
 		load_ops(&L, dl, v[4]);
+	vy_ysort_diags(d, first);
 	if (d->nerrors > before || !dl->name || !dl->version)
 		return false;
 	return add_to_set(&L, set, dl, v[2]);

@@ -449,6 +449,7 @@ static int token_width(const struct vy_source *src, size_t off)
 static void check_props(struct tree *T, struct vy_ynode *y, const void *anchor,
 			const void *tag)
 {
+	y->bad = anchor || tag;
 	struct vy_loc l = { T->src, y->line, y->col, token_width(T->src, y->off) };
 	if (anchor)
 		vy_error(T->d, l, "write the value out in full; a statement or expression that starts with '&' or '*' must be quoted",
@@ -833,7 +834,7 @@ static const struct vy_textloc *textloc(struct ld *L, const struct vy_ynode *y)
 static bool want_scalar(struct ld *L, const struct vy_ynode *y,
 			const char *what, const char *should)
 {
-	if (y->kind == VY_Y_ALIAS)
+	if (y->kind == VY_Y_ALIAS || y->bad)
 		return false;
 	if (y->kind == VY_Y_SCALAR && y->len)
 		return true;
@@ -1134,17 +1135,19 @@ static void assign_bindings(struct ld *L)
 		}
 		used[b->binding] = i;
 	}
-	int next = 0;
+	int next = 0, full = 0;
 	for (int i = 0; i < p->nbuffers; i++) {
 		struct vy_bufdecl *b = &p->buffers[i];
 		if (b->explicit_binding || b->binding >= 0)
 			continue;
 		while (next <= VY_MAX_BINDING && used[next] >= 0)
 			next++;
-		if (next > VY_MAX_BINDING) {
+		if (next > VY_MAX_BINDING && !full++) {
 			vy_error(L->d, b->loc, "merge buffers; a program has at most 32",
 				 "no binding left for buffer '%s': bindings 0..%d are all used",
 				 b->name, VY_MAX_BINDING);
+		}
+		if (next > VY_MAX_BINDING) {
 			b->binding = VY_MAX_BINDING;
 			continue;
 		}
@@ -1456,6 +1459,8 @@ static struct vy_stmt *load_stmt(struct ld *L, const struct vy_ynode *y)
 	case VY_Y_MAP:
 		return load_compound(L, y);
 	}
+	if (y->bad)
+		return NULL;
 	if (!y->len) {
 		err(L, y, "remove the empty '-' item", "empty statement");
 		return NULL;
@@ -1562,7 +1567,7 @@ static void load_decls(struct ld *L, const struct vy_ynode *root)
 }
 
 /* The stage's errors in file order (a stable insertion sort). */
-static void sort_diags(struct vy_diags *d, int first)
+void vy_ysort_diags(struct vy_diags *d, int first)
 {
 	for (int i = first + 1; i < d->n; i++)
 		for (int j = i; j > first; j--) {
@@ -1603,6 +1608,6 @@ struct vy_program *vy_load(struct vy_arena *a, const struct vy_source *src,
 	struct ld L = { .a = a, .src = src, .d = d, .p = p };
 	load_top(&L, root);
 	load_decls(&L, root);
-	sort_diags(d, first);
+	vy_ysort_diags(d, first);
 	return p;
 }

@@ -16,6 +16,7 @@ struct vy_ynode {
 	unsigned char kind;
 	unsigned char style;      /* scalars: yaml_scalar_style_t */
 	unsigned char flow;       /* collections written [..] or {..} */
+	unsigned char bad;        /* has an anchor or tag (reported) */
 	int n;                    /* items; a mapping holds n/2 key, value */
 	struct vy_ynode **kids;   /* mapping: kids[2i] key, kids[2i+1] value */
 	const char *s;            /* scalar value, NUL-terminated */
@@ -53,5 +54,7 @@ void vy_ykeys(struct vy_arena *a, const struct vy_ynode *map,
  * as one, -1 when it overflows 32 bits. */
 int vy_yuint(const struct vy_ynode *y, uint32_t *v);
 bool vy_is_ident(const char *s, size_t n);
+/* Put d->v[first..] in file order (stable). */
+void vy_ysort_diags(struct vy_diags *d, int first);
 
 #endif
