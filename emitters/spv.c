@@ -530,6 +530,126 @@ static uint32_t sign(struct spv *s, enum vy_type t, uint32_t x)
 	return VAL(s, SpvOpSelect, tt, pos, one, r);
 }
 
+/* ---- a correctly rounded fma on top of Vulkan's Fma, which may be
+ * evaluated as a rounded multiply then add (Vulkan spec, Precision of
+ * GLSL.std.450 instructions).  Boldo & Melquiond's emulation (IEEE TC
+ * 2008): (uh, ul) = exact a*b, (th, tl) = exact c + uh, result =
+ * th + round_to_odd(tl + ul).  Every step is NoContraction.  Where an
+ * intermediate overflows (or an operand is inf/NaN) the emulation gives
+ * NaN and the plain a*b + c is used, which then is the right answer;
+ * so it is for a zero result (sign of zero). ---- */
+
+static uint32_t fadd(struct spv *s, uint32_t a, uint32_t b)
+{
+	return precise(s, SpvOpFAdd, a, b);
+}
+
+static uint32_t fsub(struct spv *s, uint32_t a, uint32_t b)
+{
+	return precise(s, SpvOpFSub, a, b);
+}
+
+static uint32_t fmul(struct spv *s, uint32_t a, uint32_t b)
+{
+	return precise(s, SpvOpFMul, a, b);
+}
+
+/* Veltkamp: a = hi + lo with 12-bit halves. */
+static void split(struct spv *s, uint32_t a, uint32_t *hi, uint32_t *lo)
+{
+	uint32_t c = fmul(s, cnst(s, VY_F32, 0x45801000u), a);   /* 4097 */
+	*hi = fsub(s, c, fsub(s, c, a));
+	*lo = fsub(s, a, *hi);
+}
+
+/* s + e == a + b exactly (Knuth). */
+static uint32_t two_sum(struct spv *s, uint32_t a, uint32_t b, uint32_t *e)
+{
+	uint32_t sum = fadd(s, a, b);
+	uint32_t bb = fsub(s, sum, a);
+	*e = fadd(s, fsub(s, a, fsub(s, sum, bb)), fsub(s, b, bb));
+	return sum;
+}
+
+/* x + y rounded to odd: when inexact and the nearest sum is even, step
+ * one ulp toward the exact value. */
+static uint32_t add_odd(struct spv *s, uint32_t x, uint32_t y)
+{
+	uint32_t tb = ty(s, VY_BOOL), tu = ty(s, VY_U32), tf = ty(s, VY_F32);
+	uint32_t fzero = cnst(s, VY_F32, 0), one = u32c(s, 1), zero = u32c(s, 0);
+	uint32_t t, sum = two_sum(s, x, y, &t);
+	uint32_t bits = VAL(s, SpvOpBitcast, tu, sum);
+	uint32_t even = VAL(s, SpvOpIEqual, tb,
+			    VAL(s, SpvOpBitwiseAnd, tu, bits, one), zero);
+	uint32_t inexact = VAL(s, SpvOpFOrdNotEqual, tb, t, fzero);
+	uint32_t fix = VAL(s, SpvOpLogicalAnd, tb, even, inexact);
+	uint32_t same = VAL(s, SpvOpLogicalEqual, tb,
+			    VAL(s, SpvOpFOrdGreaterThan, tb, t, fzero),
+			    VAL(s, SpvOpFOrdGreaterThan, tb, sum, fzero));
+	uint32_t up = VAL(s, SpvOpIAdd, tu, bits, one);
+	uint32_t down = VAL(s, SpvOpISub, tu, bits, one);
+	uint32_t moved = VAL(s, SpvOpSelect, tu, same, up, down);
+	uint32_t r = VAL(s, SpvOpSelect, tu, fix, moved, bits);
+	return VAL(s, SpvOpBitcast, tf, r);
+}
+
+/* a*b as the unevaluated sum hi + *lo (Dekker). */
+static uint32_t two_prod(struct spv *s, uint32_t a, uint32_t b, uint32_t *lo)
+{
+	uint32_t ah, al, bh, bl, hi = fmul(s, a, b);
+	split(s, a, &ah, &al);
+	split(s, b, &bh, &bl);
+	uint32_t e = fsub(s, fmul(s, ah, bh), hi);
+	e = fadd(s, e, fmul(s, ah, bl));
+	e = fadd(s, e, fmul(s, al, bh));
+	*lo = fadd(s, e, fmul(s, al, bl));
+	return hi;
+}
+
+static uint32_t fma_exact(struct spv *s, uint32_t a, uint32_t b, uint32_t c)
+{
+	uint32_t tb = ty(s, VY_BOOL), tf = ty(s, VY_F32);
+	uint32_t ul, tl, uh = two_prod(s, a, b, &ul);
+	uint32_t th = two_sum(s, c, uh, &tl);
+	uint32_t r = fadd(s, th, add_odd(s, tl, ul));
+	uint32_t plain = fadd(s, uh, c);
+	/* also a zero result: then c == -a*b exactly and the plain sum has
+	 * the IEEE sign of zero, which the emulation loses */
+	uint32_t fzero = cnst(s, VY_F32, 0);
+	uint32_t bad = VAL(s, SpvOpLogicalOr, tb, VAL(s, SpvOpIsNan, tb, r),
+			   VAL(s, SpvOpIsInf, tb, r));
+	bad = VAL(s, SpvOpLogicalOr, tb, bad,
+		  VAL(s, SpvOpFOrdEqual, tb, r, fzero));
+	return VAL(s, SpvOpSelect, tf, bad, plain, r);
+}
+
+/* mix(a, b, t) = a*(1 - t) + b*t = a - a*t + b*t, the products exact and
+ * the five terms summed with compensation (Ogita-Rump-Oishi Sum2), so
+ * the result is within the 2 ulp of vyrec_ops.def also where the terms
+ * cancel; FMix is a + t*(b - a) on common drivers and is not.  Non-finite
+ * results fall back to FMix. */
+static uint32_t mix(struct spv *s, uint32_t a, uint32_t b, uint32_t t)
+{
+	uint32_t tb = ty(s, VY_BOOL), tf = ty(s, VY_F32);
+	uint32_t l1, l2, e, err;
+	uint32_t h1 = two_prod(s, a, t, &l1);
+	uint32_t h2 = two_prod(s, b, t, &l2);
+	uint32_t n1 = VAL(s, SpvOpFNegate, tf, h1);
+	uint32_t n2 = VAL(s, SpvOpFNegate, tf, l1);
+	uint32_t sum = two_sum(s, a, n1, &err);
+	sum = two_sum(s, sum, h2, &e);
+	err = fadd(s, err, e);
+	sum = two_sum(s, sum, n2, &e);
+	err = fadd(s, err, e);
+	sum = two_sum(s, sum, l2, &e);
+	err = fadd(s, err, e);
+	uint32_t r = fadd(s, sum, err);
+	uint32_t bad = VAL(s, SpvOpLogicalOr, tb, VAL(s, SpvOpIsNan, tb, r),
+			   VAL(s, SpvOpIsInf, tb, r));
+	uint32_t plain = EXT(s, tf, GLSLstd450FMix, a, b, t);
+	return VAL(s, SpvOpSelect, tf, bad, plain, r);
+}
+
 static uint32_t minmax(struct spv *s, enum vy_type t, bool max, uint32_t a,
 		       uint32_t b)
 {
@@ -662,7 +782,10 @@ static uint32_t eager_op(struct spv *s, const struct vy_expr *e)
 	case VY_OP_CAST: return cast(s, at, t, a[0]);
 	case VY_OP_BITCAST:
 		return at == t ? a[0] : VAL(s, SpvOpBitcast, tt, a[0]);
-	case VY_OP_FMA: return EXT(s, tt, GLSLstd450Fma, a[0], a[1], a[2]);
+	case VY_OP_FMA:
+		if (s->c->fast_math)
+			return EXT(s, tt, GLSLstd450Fma, a[0], a[1], a[2]);
+		return fma_exact(s, a[0], a[1], a[2]);
 	case VY_OP_MIN: return minmax(s, t, false, a[0], a[1]);
 	case VY_OP_MAX: return minmax(s, t, true, a[0], a[1]);
 	case VY_OP_CLAMP:
@@ -678,7 +801,10 @@ static uint32_t eager_op(struct spv *s, const struct vy_expr *e)
 	case VY_OP_COS: case VY_OP_TAN: case VY_OP_TANH:
 		return glsl1(s, code, t, a[0]);
 	case VY_OP_POW: return EXT(s, tt, GLSLstd450Pow, a[0], a[1]);
-	case VY_OP_MIX: return EXT(s, tt, GLSLstd450FMix, a[0], a[1], a[2]);
+	case VY_OP_MIX:
+		if (s->c->fast_math)
+			return EXT(s, tt, GLSLstd450FMix, a[0], a[1], a[2]);
+		return mix(s, a[0], a[1], a[2]);
 	case VY_OP_STEP: return EXT(s, tt, GLSLstd450Step, a[0], a[1]);
 	case VY_OP_POPCOUNT: return VAL(s, SpvOpBitCount, tt, a[0]);
 	case VY_OP_CLZ: return count_zeros(s, t, a[0], true);

@@ -399,7 +399,8 @@ M(m_lazy_sel, return a > 0 ? ua : ub;)
 M(m_sel, return a > b ? ua ^ 1 : ub;)
 M(m_sqrt, return fbits(sqrtf(fabsf(fa)));)
 M(m_fma, return fbits(fmaf(fa, fb, fa));)
-M(m_mix, return fbits(fa * (1 - 0.25f) + fb * 0.25f);)
+M(m_fma_err, return fbits(fmaf(fa, fb, -(fa * fb)));)
+M(m_mix, return fbits((float)((double)fa * 0.75 + (double)fb * 0.25));)
 
 static struct vy_expr *fc(float f)
 {
@@ -473,7 +474,9 @@ static void make_cases(void)
 	add_case("select", op(VY_OP_SELECT, U, 3, op(VY_OP_GT, Bo, 2, A(), Bv()),
 			      op(VY_OP_XOR, U, 2, UA(), cu(1)), UB()), m_sel, 0);
 	add_case("sqrt", op(VY_OP_SQRT, F, 1, op(VY_OP_ABS, F, 1, FAv())), m_sqrt, 1);
-	add_case("fma", op(VY_OP_FMA, F, 3, FAv(), FBv(), FAv()), m_fma, 1);
+	add_case("fma", op(VY_OP_FMA, F, 3, FAv(), FBv(), FAv()), m_fma, 0);
+	add_case("fma_product_error", op(VY_OP_FMA, F, 3, FAv(), FBv(),
+		op(VY_OP_NEG, F, 1, op(VY_OP_MUL, F, 2, FAv(), FBv()))), m_fma_err, 0);
 	add_case("mix", op(VY_OP_MIX, F, 3, FAv(), FBv(), fc(0.25f)), m_mix, 1);
 	/* validated only: transcendental ops */
 	static const enum vy_opcode f1[] = { VY_OP_FRACT, VY_OP_RSQRT, VY_OP_EXP,
@@ -596,7 +599,13 @@ static float fval(int i)
 	static const float v[] = { 0.0f, -0.0f, 1.5f, 2.5f, -2.5f, 0.5f, -1.75f,
 		3e9f, 5e9f, -3e9f, 2147483520.0f, 2147483648.0f, -2147483648.0f,
 		INFINITY, -INFINITY, NAN, 1e-3f, 7.0f, -7.5f, 100.25f };
-	return v[i % (int)(sizeof v / sizeof *v)];
+	if (i < 40)
+		return v[i % (int)(sizeof v / sizeof *v)];
+	uint32_t x = (uint32_t)i * 2654435761u;   /* varied mantissas */
+	x ^= x >> 15;
+	x *= 0x2c1b3c6du;
+	x ^= x >> 12;
+	return ((float)(x & 0xFFFFFF) - 8388608.0f) / (float)(1 + (x >> 24));
 }
 
 static bool ulp_close(uint32_t got, uint32_t want, int ulp)
