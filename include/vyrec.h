@@ -583,4 +583,46 @@ void vy_manifest_json(const struct vy_program *p, const char *target,
 		      struct vy_buf *out);
 void vy_sha256(const void *p, size_t n, uint8_t out[32]);
 
+/* ---- launchers (SPEC §5): src/launcher.c, one emitter per language in
+ * launchers/ ---- */
+
+struct vy_launcher_request {
+	const struct vy_program *prog;
+	const struct vy_aot_emitter *target;  /* spv, ptx or reference */
+	const char *name;            /* project name, an identifier */
+	bool with_bench;
+	const void *kernel;          /* the artifact built for target */
+	size_t kernel_len;
+	const char *manifest;        /* manifest.json text */
+	struct vy_launch selftest;   /* self-test params, counts, grid */
+	uint64_t seed;               /* inputs: random:(seed + binding) */
+	void **expected;             /* per buffer: reference outputs of the
+					self-test (writable buffers), or NULL */
+	const char *template_dir;    /* --template-dir, or NULL: embedded */
+};
+
+struct vy_launcher_file {
+	char *path;                  /* relative to the project directory */
+	struct vy_buf data;
+};
+
+struct vy_launcher_files {
+	int n;
+	struct vy_launcher_file v[32];
+	int ndeps;
+	const char *deps[8];         /* Cargo dependencies (none in v1) */
+};
+
+struct vy_launcher_emitter {
+	const char *lang;                    /* "c", "cargo" */
+	const char *const *targets;          /* NULL-ended target ids */
+	const char *summary;
+	int (*emit)(const struct vy_launcher_request *r,
+		    struct vy_launcher_files *out, char **err);
+};
+
+extern const struct vy_launcher_emitter vy_launcher_c, vy_launcher_cargo;
+extern const struct vy_launcher_emitter *const vy_launchers[];  /* NULL-ended */
+const struct vy_launcher_emitter *vy_launcher_find(const char *lang);
+
 #endif
