@@ -342,7 +342,12 @@ static int run_backends(struct setup *s, const char *list)
 			char *err = NULL;
 			struct vy_backend *be = vy_backend_acquire(name, s->device, &err);
 			if (!be) {
-				printf("SKIP %s: %s\n", name, err);
+				size_t n = strlen(name);
+				bool named = err && !strncmp(err, name, n) &&
+					     err[n] == ':';
+				printf("SKIP %s: %s\n", name, named ?
+				       err + n + 1 + (err[n + 1] == ' ') :
+				       err ? err : "failed");
 				free(err);
 				if (list && rc < VY_EXIT_BACKEND)
 					rc = VY_EXIT_BACKEND;
