@@ -50,7 +50,7 @@ int vy_run_find_buffer(const struct vy_program *p, const char *name)
 int vy_run_unknown_buffer(const char *cmd, const struct vy_program *p,
 			  const char *name)
 {
-	const char *names[VY_MAX_IO];
+	const char *names[VY_MAX_IO] = {0};
 	int n = 0;
 	for (int i = 0; i < p->nbuffers && n < VY_MAX_IO; i++)
 		names[n++] = p->buffers[i].name;
