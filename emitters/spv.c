@@ -157,7 +157,8 @@ static uint32_t uniq(struct spv *s, SpvOp op, bool typed, const uint32_t *a,
 	if (n + 1 > 16)
 		vy_bug("uniq key too long");
 	key[0] = op;
-	memcpy(key + 1, a, n * sizeof *a);
+	if (n)
+		memcpy(key + 1, a, n * sizeof *a);
 	if (2 * (s->un + 1) > s->hcap)
 		rehash(s);
 	size_t h = hash_key(key, n + 1) & (s->hcap - 1);

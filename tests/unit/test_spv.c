@@ -742,6 +742,7 @@ int main(int argc, char **argv)
 	rc = vy_emitter_spv.emit(&saxpy, &bad, &o, &err);
 	CHECK("spv_unit_bad_env_rejected", rc == VY_EMIT_REJECT && err && strstr(err, "Fix:"),
 	      "rc %d", rc);
+	free(err);
 
 	if (argc > 2 && !strcmp(argv[2], "run")) {
 		err = NULL;
