@@ -359,8 +359,10 @@ static struct vy_pv emit_bitcast(struct ctx *c, enum vy_type from, enum vy_type 
 {
 	if ((from == VY_F32) == (to == VY_F32))
 		return v;
-	if (!is_reg(v))
-		return v;   /* an immediate is printed the same way for both */
+	if (!is_reg(v))   /* an immediate: the same bits, printed for `to` */
+		return cnst(to, v.s[0] == '0' && v.s[1] == 'f'
+			    ? (uint32_t)strtoul(v.s + 2, NULL, 16)
+			    : (uint32_t)strtoll(v.s, NULL, 0));
 	return op1(c, to, "mov.b32", v);
 }
 

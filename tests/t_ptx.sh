@@ -110,7 +110,7 @@ done
 o="$out/abi.ptx"
 $VYREC build tests/compile/ptx_ops.yaml -t ptx -o "$o" >/dev/null 2>&1
 got=$(sed -n '/^\.visible \.entry ptx_ops(/,/^)/p' "$o" | grep '\.param' | tr -d '\t,' | tr '\n' ' ')
-want=".param .u64 p_fi .param .u64 p_ui .param .u64 p_ii .param .u64 p_fo .param .u64 p_uo .param .u64 p_io .param .u32 p_n .param .s32 p_s .param .u32 p_k .param .f32 p_e .param .u32 n_fi .param .u32 n_ui .param .u32 n_ii .param .u32 n_fo .param .u32 n_uo .param .u32 n_io "
+want=".param .u64 p_fi .param .u64 p_ui .param .u64 p_ii .param .u64 p_fo .param .u64 p_uo .param .u64 p_io .param .u64 p_t1 .param .u64 p_t2 .param .u64 p_acc .param .u32 p_n .param .s32 p_s .param .u32 p_k .param .f32 p_e .param .u32 n_fi .param .u32 n_ui .param .u32 n_ii .param .u32 n_fo .param .u32 n_uo .param .u32 n_io .param .u32 n_t1 .param .u32 n_t2 .param .u32 n_acc "
 if [ "$got" = "$want" ]; then ok ptx_abi; else bad ptx_abi "entry params: $got"; fi
 
 # Read-only buffers load non-coherently, writable ones do not; f32
