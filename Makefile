@@ -25,9 +25,11 @@ LIB_OBJS = $(LIB_SRCS:%.c=$(B)/%.o) $(LIB_CXX:%.cpp=$(B)/%.o) $(B)/templates.o
 CLI_OBJS = $(CLI_SRCS:%.c=$(B)/%.o)
 TEMPLATES = $(shell find templates -type f 2>/dev/null | LC_ALL=C sort)
 
-all: deps-ok vyrec
+BIN     ?= vyrec
 
-vyrec: $(CLI_OBJS) $(B)/libvyrec.a
+all: deps-ok $(BIN)
+
+$(BIN): $(CLI_OBJS) $(B)/libvyrec.a
 	$(CXX) $(LDFLAGS) -o $@ $(CLI_OBJS) $(B)/libvyrec.a $(LDLIBS)
 
 $(B)/libvyrec.a: $(LIB_OBJS)
