@@ -1,0 +1,165 @@
+#!/bin/sh
+# tests/gpu/run.sh: verify every sample and corpus program on a real NVIDIA
+# GPU, through the cuda backend and (where a Vulkan loader and the NVIDIA
+# Vulkan driver are present) the vulkan backend, against the reference
+# backend.  Prints a table (program, backend, result, max error) and exits
+# nonzero on any FAIL.
+#
+# Two steps, because the GPU machine cannot download anything:
+#
+#   here (the dev machine):  sh tests/gpu/run.sh --prepare
+#       builds vyrec, fills .gpu/ (ignored by git) with the Debian packages
+#       vyrec builds against (apt-get download), a prebuilt ./vyrec and the
+#       libraries it needs, and prints the command for the GPU machine.
+#   there (carry .gpu):      sh tests/gpu/run.sh
+#       builds vyrec with `make -j${MAKEJ:-16}`, with the packages it finds installed,
+#       else with apt-get, else with the .debs of .gpu/ unpacked under
+#       /tmp/vydeps (never into /); falls back to the prebuilt .gpu/vyrec.
+#
+# Environment: VERIFY_ARGS (extra `vyrec verify` options, e.g. "--seed 3"),
+# BACKENDS (default "cuda vulkan"), RESULTS (a file for the table; default
+# $OUT/gpu_results.txt when $OUT is set); FORCE_DEBS=1 builds from the
+# carried .debs even where the packages are installed (to test that path);
+# MAKEJ sets make's -j (default 16).
+cd "$(dirname "$0")/../.." || exit 2
+G=.gpu
+DEPS=/tmp/vydeps
+ARCHLIB=usr/lib/x86_64-linux-gnu
+PKGS="libyaml-dev libyaml-0-2 spirv-tools spirv-headers glslang-dev libvulkan-dev libvulkan1"
+
+say() { echo "gpu/run.sh: $*" >&2; }
+
+prepare() {
+	make -j2 vyrec >&2 || { say "make failed here"; exit 1; }
+	mkdir -p $G/debs $G/lib
+	ex=$(git rev-parse --git-path info/exclude 2>/dev/null) && mkdir -p "$(dirname "$ex")" &&
+		{ grep -qx '/.gpu/' "$ex" 2>/dev/null || echo '/.gpu/' >> "$ex"; }
+	(cd $G/debs && apt-get download $PKGS >&2) ||
+		say "apt-get download failed: the GPU machine must then build from what it has or use the prebuilt binary"
+	cp vyrec $G/vyrec && strip $G/vyrec
+	for l in $(readelf -d vyrec | sed -n 's/.*NEEDED.*\[\(.*\)\]/\1/p'); do
+		case $l in libc.so*|libm.so*|libgcc_s.so*|libstdc++.so*|libdl.so*|libpthread.so*) ;;
+		*) cp -L "$(ldconfig -p | sed -n "s/^[[:space:]]*$l .*=> //p" | head -1)" $G/lib/ ;;
+		esac
+	done
+	du -sh $G >&2
+	cat <<EOF
+Now run on the GPU machine (device tool): carry [".gpu"], command:
+    sh tests/gpu/run.sh
+EOF
+}
+
+have_build_deps() {
+	for h in yaml.h spirv/unified1/spirv.h glslang/Public/ShaderLang.h spirv-tools/libspirv.h vulkan/vulkan.h; do
+		[ -f /usr/include/$h ] || [ -f $DEPS/usr/include/$h ] || return 1
+	done
+}
+
+# Build ./vyrec; prints how, or fails.
+build() {
+	if [ -z "$FORCE_DEBS" ] && have_build_deps && make -j${MAKEJ:-16} vyrec > /tmp/vybuild.log 2>&1; then
+		echo "built with the installed packages"; return 0
+	fi
+	if [ -z "$FORCE_DEBS" ] && [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null &&
+	   timeout 60 apt-get update -qq > /dev/null 2>&1 &&
+	   DEBIAN_FRONTEND=noninteractive timeout 300 apt-get install -y -qq $PKGS > /dev/null 2>&1 &&
+	   make -j${MAKEJ:-16} vyrec > /tmp/vybuild.log 2>&1; then
+		echo "built after apt-get install"; return 0
+	fi
+	if ls $G/debs/*.deb > /dev/null 2>&1; then
+		mkdir -p $DEPS
+		for d in $G/debs/*.deb; do dpkg-deb -x "$d" $DEPS || say "cannot unpack $d"; done
+		if LD_LIBRARY_PATH=$DEPS/$ARCHLIB make -j${MAKEJ:-16} vyrec CFLAGS="-O2 -g -I$DEPS/usr/include" \
+		    CXXFLAGS="-O2 -g -I$DEPS/usr/include" LDFLAGS="-L$DEPS/$ARCHLIB" \
+		    > /tmp/vybuild.log 2>&1; then
+			echo "built against the carried .debs in $DEPS"; return 0
+		fi
+	fi
+	return 1
+}
+
+# The NVIDIA Vulkan driver's manifest, where the loader does not find it.
+find_vulkan() {
+	if ! ldconfig -p 2>/dev/null | grep -q libvulkan.so.1 && [ ! -e $DEPS/$ARCHLIB/libvulkan.so.1 ]; then
+		ls $G/debs/libvulkan1_*.deb > /dev/null 2>&1 && mkdir -p $DEPS &&
+			dpkg-deb -x $G/debs/libvulkan1_*.deb $DEPS &&
+			export LD_LIBRARY_PATH=$DEPS/$ARCHLIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+	fi
+	if [ -z "$VK_DRIVER_FILES$VK_ICD_FILENAMES" ] && ! ls /usr/share/vulkan/icd.d/nvidia* /etc/vulkan/icd.d/nvidia* > /dev/null 2>&1; then
+		for j in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json; do
+			[ -f $j ] && export VK_DRIVER_FILES=$j && break
+		done
+	fi
+	ldconfig -p 2>/dev/null | grep -q libvulkan.so.1 || [ -e $DEPS/$ARCHLIB/libvulkan.so.1 ]
+}
+
+# "max error" from verify's line for the backend, else "-".
+max_error() {
+	grep -i "$2" "$1" | grep -io 'max[^,;)]*' | head -1 | sed 's/^max[ _-]*\(abs\|error\|err\)*[ :=]*//I' |
+		awk 'NF { print; found = 1 } END { if (!found) print "-" }'
+}
+
+[ "$1" = --prepare ] && { prepare; exit $?; }
+
+export NCCL_NVLS_ENABLE=0   # the device notes ask every program to keep it off
+VYREC=./vyrec
+if how=$(build); then
+	say "$how"
+	[ -d $DEPS/$ARCHLIB ] && export LD_LIBRARY_PATH=$DEPS/$ARCHLIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+elif [ -x $G/vyrec ]; then
+	VYREC=$G/vyrec
+	export LD_LIBRARY_PATH=$G/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+	say "could not build here (tail of /tmp/vybuild.log below); using the prebuilt $G/vyrec"
+	tail -5 /tmp/vybuild.log >&2
+else
+	say "could not build vyrec: missing build dependencies ($PKGS), no network, and no .gpu/ carried."
+	say "Fix: run 'sh tests/gpu/run.sh --prepare' on the dev machine, then carry .gpu"
+	tail -20 /tmp/vybuild.log >&2
+	exit 2
+fi
+$VYREC --version >&2 || { say "$VYREC does not run"; exit 2; }
+command -v nvidia-smi > /dev/null && nvidia-smi --query-gpu=name,driver_version --format=csv,noheader >&2
+
+backends=${BACKENDS:-cuda vulkan}
+if echo "$backends" | grep -qw vulkan && ! find_vulkan; then
+	say "no Vulkan loader (libvulkan.so.1): vulkan rows are SKIP. Fix: carry .gpu with libvulkan1"
+	novk=1
+fi
+$VYREC backends >&2
+
+progs=$(ls samples/*.yaml tests/corpus/*.yaml 2>/dev/null)
+[ -n "$progs" ] || { say "no programs in samples/ or tests/corpus/"; exit 2; }
+mkdir -p /tmp/vygpu
+table=/tmp/vygpu/table.txt
+printf '%-44s %-8s %-6s %s\n' PROGRAM BACKEND RESULT "MAX ERROR" > $table
+nfail=0 npass=0
+for p in $progs; do
+	for b in $backends; do
+		log=/tmp/vygpu/$(basename "$p" .yaml).$b.log
+		if [ "$b" = vulkan ] && [ -n "$novk" ]; then
+			res=SKIP err="no Vulkan loader"
+		else
+			timeout 300 $VYREC verify "$p" --backends "$b" $VERIFY_ARGS > "$log" 2>&1
+			rc=$?
+			err=$(max_error "$log" "$b")
+			why=$(grep -m1 "^\(SKIP \)*$b" "$log" || grep -v '^ ' "$log" | tail -1)
+			why=$(echo "$why" | cut -c1-120)
+			if [ $rc -eq 0 ]; then
+				res=PASS; npass=$((npass + 1))
+			elif [ "$b" = vulkan ] && grep -q "^SKIP vulkan" "$log"; then
+				res=SKIP err="$why"   # a loader without the NVIDIA Vulkan driver
+			else
+				res=FAIL; nfail=$((nfail + 1)); err="rc=$rc: $why"
+			fi
+		fi
+		printf '%-44s %-8s %-6s %s\n' "$p" "$b" "$res" "$err" >> $table
+	done
+done
+cat $table
+echo "$npass passed, $nfail failed"
+out=${RESULTS:-${OUT:+$OUT/gpu_results.txt}}
+if [ -n "$out" ]; then
+	cp $table "$out"
+	[ -n "$OUT" ] && tar -czf $OUT/gpu_logs.tgz -C /tmp vygpu 2>/dev/null
+fi
+[ $nfail -eq 0 ] && [ $npass -gt 0 ]
