@@ -1,0 +1,708 @@
+/*
+ * launcher.c: the launcher emitter registry (SPEC §5) and what every
+ * launcher emitter shares: the template data tree built from a request,
+ * the C and Rust printers of launch-time expressions (buffer counts,
+ * dispatch), and loading and rendering templates into the project's file
+ * list.  Templates come from the binary (build/templates.c, made by
+ * tools/embed.sh) or, with --template-dir, from the same relative paths
+ * under that directory.  The reference VM sources are embedded beside the
+ * templates under vm/ and are always taken from the binary, so a
+ * reference launcher runs the very VM this vyrec runs.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "launch.h"
+#include "launcher.h"
+
+/* The Cargo launcher is written in parallel; until launchers/cargo.c is
+ * in the tree the weak reference keeps the build linking. */
+extern const struct vy_launcher_emitter vy_launcher_cargo
+	__attribute__((weak));
+
+const struct vy_launcher_emitter *const vy_launchers[] = {
+	&vy_launcher_c, &vy_launcher_cargo, NULL
+};
+
+const struct vy_launcher_emitter *vy_launcher_find(const char *lang)
+{
+	for (int i = 0; vy_launchers[i]; i++)
+		if (!strcmp(vy_launchers[i]->lang, lang))
+			return vy_launchers[i];
+	return NULL;
+}
+
+/* ---- expressions ---- */
+
+struct xp {
+	struct vy_buf *out;
+	const struct vy_program *prog;
+	enum vy_lang lang;
+	char *err;
+};
+
+static void print_x(struct xp *x, const struct vy_expr *e);
+
+static void call(struct xp *x, const char *fn, const struct vy_expr *e)
+{
+	vy_buf_printf(x->out, "%s(", fn);
+	for (int i = 0; i < e->nargs; i++) {
+		if (i)
+			vy_buf_puts(x->out, ", ");
+		print_x(x, e->args[i]);
+	}
+	vy_buf_puts(x->out, ")");
+}
+
+/* a OP b on the u32 bits: exact for u32 and i32 (two's complement). */
+static void infix(struct xp *x, const char *c_op, const char *rs_fn,
+		  const struct vy_expr *e)
+{
+	vy_buf_puts(x->out, "(");
+	print_x(x, e->args[0]);
+	if (x->lang == VY_LANG_C) {
+		vy_buf_printf(x->out, " %s ", c_op);
+		print_x(x, e->args[1]);
+	} else if (rs_fn) {
+		vy_buf_printf(x->out, ").%s(", rs_fn);
+		print_x(x, e->args[1]);
+	} else {
+		vy_buf_printf(x->out, " %s ", c_op);
+		print_x(x, e->args[1]);
+	}
+	vy_buf_puts(x->out, ")");
+}
+
+/* An integer comparison yielding 0/1. */
+static void compare(struct xp *x, const char *op, bool sgn,
+		    const struct vy_expr *e)
+{
+	const char *cast = x->lang == VY_LANG_C ? "(int32_t)" : "";
+	bool rs = x->lang == VY_LANG_RUST;
+	vy_buf_puts(x->out, rs ? "((" : "(uint32_t)(");
+	for (int i = 0; i < 2; i++) {
+		if (i)
+			vy_buf_printf(x->out, " %s ", op);
+		if (sgn && !rs)
+			vy_buf_puts(x->out, cast);
+		if (sgn && rs)
+			vy_buf_puts(x->out, "(");
+		print_x(x, e->args[i]);
+		if (sgn && rs)
+			vy_buf_puts(x->out, " as i32)");
+	}
+	vy_buf_puts(x->out, rs ? ") as u32)" : ")");
+}
+
+static void shift(struct xp *x, const struct vy_expr *e, bool left, bool sgn)
+{
+	if (x->lang == VY_LANG_RUST) {
+		vy_buf_puts(x->out, sgn && !left ? "((" : "(");
+		print_x(x, e->args[0]);
+		vy_buf_puts(x->out, sgn && !left ? " as i32).wrapping_shr(" :
+			    left ? ").wrapping_shl(" : ").wrapping_shr(");
+		print_x(x, e->args[1]);
+		vy_buf_puts(x->out, sgn && !left ? ") as u32)" : ")");
+		return;
+	}
+	if (sgn && !left) {
+		call(x, "vy_shr_i", e);
+		return;
+	}
+	vy_buf_puts(x->out, "(");
+	print_x(x, e->args[0]);
+	vy_buf_puts(x->out, left ? " << (" : " >> (");
+	print_x(x, e->args[1]);
+	vy_buf_puts(x->out, " & 31u))");
+}
+
+static void cast(struct xp *x, const struct vy_expr *e)
+{
+	enum vy_type from = e->args[0]->type, to = e->cast_to;
+	const char *fn = NULL;
+	if (from == VY_F32 && to == VY_U32)
+		fn = "vy_f2u";
+	else if (from == VY_F32 && to == VY_I32)
+		fn = "vy_f2i";
+	else if (from == VY_U32 && to == VY_F32)
+		fn = "vy_u2f";
+	else if ((from == VY_I32 || from == VY_BOOL) && to == VY_F32)
+		fn = from == VY_BOOL ? "vy_u2f" : "vy_i2f";
+	else if (to == VY_BOOL && from == VY_F32)
+		fn = "vy_fne0";
+	if (fn) {
+		if (!strcmp(fn, "vy_fne0")) {
+			vy_buf_puts(x->out, "vy_fne(");
+			print_x(x, e->args[0]);
+			vy_buf_puts(x->out, ", 0)");
+			return;
+		}
+		call(x, fn, e);
+		return;
+	}
+	if (to == VY_BOOL) {
+		vy_buf_puts(x->out, x->lang == VY_LANG_C ? "(uint32_t)(" : "((");
+		print_x(x, e->args[0]);
+		vy_buf_puts(x->out, x->lang == VY_LANG_C ? " != 0)" : " != 0) as u32)");
+		return;
+	}
+	print_x(x, e->args[0]);   /* u32 <-> i32, bool -> int: same bits */
+}
+
+/* Select and the logical ops evaluate lazily, as the reference does. */
+static void logic(struct xp *x, const struct vy_expr *e)
+{
+	enum vy_opcode op = e->op->code;
+	bool rs = x->lang == VY_LANG_RUST;
+	if (op == VY_OP_SELECT) {
+		vy_buf_puts(x->out, rs ? "(if " : "(");
+		print_x(x, e->args[0]);
+		vy_buf_puts(x->out, rs ? " != 0 { " : " ? ");
+		print_x(x, e->args[1]);
+		vy_buf_puts(x->out, rs ? " } else { " : " : ");
+		print_x(x, e->args[2]);
+		vy_buf_puts(x->out, rs ? " })" : ")");
+		return;
+	}
+	if (op == VY_OP_LNOT) {
+		vy_buf_puts(x->out, rs ? "((" : "(uint32_t)(");
+		print_x(x, e->args[0]);
+		vy_buf_puts(x->out, rs ? " == 0) as u32)" : " == 0)");
+		return;
+	}
+	vy_buf_puts(x->out, rs ? "((" : "(uint32_t)(");
+	print_x(x, e->args[0]);
+	vy_buf_puts(x->out, rs ? " != 0" : " != 0");
+	vy_buf_puts(x->out, op == VY_OP_LAND ? " && " : " || ");
+	print_x(x, e->args[1]);
+	vy_buf_puts(x->out, rs ? " != 0) as u32)" : " != 0)");
+}
+
+static const char *float_fn(enum vy_opcode op)
+{
+	switch (op) {
+	case VY_OP_ADD: return "vy_fadd";
+	case VY_OP_SUB: return "vy_fsub";
+	case VY_OP_MUL: return "vy_fmul";
+	case VY_OP_DIV: return "vy_fdiv";
+	case VY_OP_NEG: return "vy_fneg";
+	case VY_OP_MIN: return "vy_fmin";
+	case VY_OP_MAX: return "vy_fmax";
+	case VY_OP_EQ: return "vy_feq";
+	case VY_OP_NE: return "vy_fne";
+	case VY_OP_LT: return "vy_flt";
+	case VY_OP_LE: return "vy_fle";
+	case VY_OP_GT: return "vy_fgt";
+	case VY_OP_GE: return "vy_fge";
+	default: return NULL;
+	}
+}
+
+static void int_op(struct xp *x, const struct vy_expr *e, bool sgn)
+{
+	enum vy_opcode op = e->op->code;
+	bool rs = x->lang == VY_LANG_RUST;
+	switch (op) {
+	case VY_OP_ADD: infix(x, "+", "wrapping_add", e); return;
+	case VY_OP_SUB: infix(x, "-", "wrapping_sub", e); return;
+	case VY_OP_MUL: infix(x, "*", "wrapping_mul", e); return;
+	case VY_OP_AND: infix(x, "&", NULL, e); return;
+	case VY_OP_OR: infix(x, "|", NULL, e); return;
+	case VY_OP_XOR: infix(x, "^", NULL, e); return;
+	case VY_OP_EQ: compare(x, "==", false, e); return;
+	case VY_OP_NE: compare(x, "!=", false, e); return;
+	case VY_OP_LT: compare(x, "<", sgn, e); return;
+	case VY_OP_LE: compare(x, "<=", sgn, e); return;
+	case VY_OP_GT: compare(x, ">", sgn, e); return;
+	case VY_OP_GE: compare(x, ">=", sgn, e); return;
+	case VY_OP_SHL: shift(x, e, true, sgn); return;
+	case VY_OP_SHR: shift(x, e, false, sgn); return;
+	case VY_OP_DIV: call(x, sgn ? "vy_div_i" : "vy_div_u", e); return;
+	case VY_OP_REM: call(x, sgn ? "vy_rem_i" : "vy_rem_u", e); return;
+	case VY_OP_MIN: call(x, sgn ? "vy_min_i" : "vy_min_u", e); return;
+	case VY_OP_MAX: call(x, sgn ? "vy_max_i" : "vy_max_u", e); return;
+	case VY_OP_CLAMP: call(x, sgn ? "vy_clamp_i" : "vy_clamp_u", e); return;
+	case VY_OP_NEG:
+		vy_buf_puts(x->out, rs ? "(0u32.wrapping_sub(" : "(0u - ");
+		print_x(x, e->args[0]);
+		vy_buf_puts(x->out, rs ? "))" : ")");
+		return;
+	case VY_OP_NOT:
+		vy_buf_puts(x->out, rs ? "(!" : "(~");
+		print_x(x, e->args[0]);
+		vy_buf_puts(x->out, ")");
+		return;
+	default:
+		if (!x->err)
+			x->err = vy_strf("the op '%s' cannot be evaluated at "
+					 "launch time by a launcher. Fix: "
+					 "compute this size with core "
+					 "operators, min, max or clamp",
+					 e->op->id);
+	}
+}
+
+static void print_op(struct xp *x, const struct vy_expr *e)
+{
+	enum vy_opcode op = e->op->code;
+	enum vy_type t = e->nargs ? e->args[0]->type : e->type;
+	if (op == VY_OP_SELECT || op == VY_OP_LAND || op == VY_OP_LOR ||
+	    op == VY_OP_LNOT) {
+		logic(x, e);
+		return;
+	}
+	if (op == VY_OP_CAST) {
+		cast(x, e);
+		return;
+	}
+	if (op == VY_OP_BITCAST) {
+		print_x(x, e->args[0]);
+		return;
+	}
+	if (t == VY_F32) {
+		const char *fn = float_fn(op);
+		if (fn) {
+			call(x, fn, e);
+			return;
+		}
+		if (!x->err)
+			x->err = vy_strf("the f32 op '%s' cannot be evaluated "
+					 "at launch time by a launcher. Fix: "
+					 "compute this size with integer "
+					 "operators", e->op->id);
+		return;
+	}
+	if (t == VY_BOOL && (op == VY_OP_EQ || op == VY_OP_NE)) {
+		compare(x, op == VY_OP_EQ ? "==" : "!=", false, e);
+		return;
+	}
+	int_op(x, e, t == VY_I32);
+}
+
+static void print_x(struct xp *x, const struct vy_expr *e)
+{
+	switch (e->kind) {
+	case VY_E_CONST:
+		vy_buf_printf(x->out, x->lang == VY_LANG_C ? "%uu" : "%uu32",
+			      e->bits);
+		return;
+	case VY_E_PARAM:
+		vy_buf_printf(x->out, "p[%d]", e->index);
+		return;
+	case VY_E_LEN:
+		vy_buf_printf(x->out, "c[%d]", e->index);
+		return;
+	case VY_E_OP:
+		if (e->op && e->op->code < VY_OP_COUNT) {
+			print_op(x, e);
+			return;
+		}
+		/* fall through */
+	default:
+		if (!x->err)
+			x->err = vy_strf("expression kind %d is not a "
+					 "launch-time value (an internal "
+					 "error)", e->kind);
+	}
+}
+
+int vy_launcher_expr(struct vy_buf *out, const struct vy_program *prog,
+		     const struct vy_expr *e, enum vy_lang lang, char **err)
+{
+	struct xp x = { out, prog, lang, NULL };
+	print_x(&x, e);
+	if (x.err) {
+		*err = x.err;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- tolerance ---- */
+
+static void tol_expr(const struct vy_expr *e, double *ulp, double *abs)
+{
+	if (!e)
+		return;
+	if (e->kind == VY_E_OP && e->op && (e->type == VY_F32 ||
+	    (e->nargs && e->args[0]->type == VY_F32))) {
+		*ulp = fmax(*ulp, e->op->ulp);
+		*abs = fmax(*abs, e->op->abs);
+	}
+	for (int i = 0; i < e->nargs; i++)
+		tol_expr(e->args[i], ulp, abs);
+}
+
+static void tol_block(const struct vy_block *b, double *ulp, double *abs)
+{
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		tol_expr(s->index, ulp, abs);
+		tol_expr(s->value, ulp, abs);
+		tol_expr(s->lo, ulp, abs);
+		tol_expr(s->hi, ulp, abs);
+		tol_expr(s->step, ulp, abs);
+		tol_block(&s->body, ulp, abs);
+		tol_block(&s->els, ulp, abs);
+	}
+}
+
+void vy_launcher_tolerance(const struct vy_program *p, double *ulp,
+			   double *abs)
+{
+	*ulp = *abs = 0;
+	if (p->has_tolerance) {
+		*ulp = p->tol_ulp;
+		*abs = p->tol_abs;
+		return;
+	}
+	tol_block(&p->entry, ulp, abs);
+}
+
+/* ---- the data tree ---- */
+
+static const char *c_type(enum vy_type t)
+{
+	return t == VY_F32 ? "float" : t == VY_I32 ? "int32_t" : "uint32_t";
+}
+
+static const char *rs_type(enum vy_type t)
+{
+	return t == VY_F32 ? "f32" : t == VY_I32 ? "i32" : "u32";
+}
+
+static const char *np_dtype(enum vy_type t)
+{
+	return t == VY_F32 ? "<f4" : t == VY_I32 ? "<i4" : "<u4";
+}
+
+static const char *access_name(enum vy_access a)
+{
+	return a == VY_READ_ONLY ? "read_only" :
+	       a == VY_WRITE_ONLY ? "write_only" : "read_write";
+}
+
+static void set_type(struct vy_arena *a, struct vy_tval *m, enum vy_type t)
+{
+	vy_tset_str(a, m, "type", vy_type_name(t));
+	vy_tset_str(a, m, "c_type", c_type(t));
+	vy_tset_str(a, m, "rs_type", rs_type(t));
+	vy_tset_str(a, m, "np_dtype", np_dtype(t));
+	vy_tset_bool(a, m, "is_u32", t == VY_U32);
+	vy_tset_bool(a, m, "is_i32", t == VY_I32);
+	vy_tset_bool(a, m, "is_f32", t == VY_F32);
+}
+
+static void set_int(struct vy_arena *a, struct vy_tval *m, const char *key,
+		    unsigned long long v)
+{
+	vy_tset_str(a, m, key, vy_fmt(a, "%llu", v));
+}
+
+/* A C/Rust array body of n bytes (bytes) or n/4 words. */
+static char *array_body(struct vy_arena *a, const void *p, size_t n,
+			bool words, bool nul)
+{
+	struct vy_buf b = { 0 };
+	const unsigned char *u = p;
+	size_t per = words ? 8 : 12, k = words ? n / 4 : n;
+	for (size_t i = 0; i < k; i++) {
+		if (words) {
+			uint32_t w;
+			memcpy(&w, u + 4 * i, 4);
+			vy_buf_printf(&b, "0x%08x,", w);
+		} else
+			vy_buf_printf(&b, "0x%02x,", u[i]);
+		bool eol = (i + 1) % per == 0 || i + 1 == k;
+		vy_buf_puts(&b, eol && !(nul && i + 1 == k) ? "\n" : " ");
+	}
+	if (nul)
+		vy_buf_puts(&b, "0x00,\n");
+	char *s = vy_strndup(a, b.data ? (char *)b.data : "", b.len);
+	vy_buf_free(&b);
+	return s;
+}
+
+static char *value_text(struct vy_arena *a, enum vy_type t, uint32_t w)
+{
+	if (t == VY_F32) {
+		float f;
+		memcpy(&f, &w, 4);
+		return vy_fmt(a, "%.9g", f);
+	}
+	if (t == VY_I32)
+		return vy_fmt(a, "%d", (int32_t)w);
+	return vy_fmt(a, "%u", w);
+}
+
+static void data_params(struct vy_arena *a, struct vy_tval *root,
+			const struct vy_launcher_request *r)
+{
+	const struct vy_program *p = r->prog;
+	struct vy_tval *list = vy_tset_list(a, root, "params");
+	for (int i = 0; i < p->nparams; i++) {
+		struct vy_tval *m = vy_tlist_add(a, list);
+		uint32_t w = r->selftest.params[i];
+		vy_tset_str(a, m, "name", p->params[i].name);
+		set_type(a, m, p->params[i].type);
+		set_int(a, m, "index", (unsigned)i);
+		set_int(a, m, "offset", 4u * (unsigned)i);
+		vy_tset_str(a, m, "selftest_bits", vy_fmt(a, "0x%08x", w));
+		vy_tset_str(a, m, "selftest_text",
+			    value_text(a, p->params[i].type, w));
+		vy_tset_bool(a, m, "last", i + 1 == p->nparams);
+	}
+}
+
+static char *expr_text(struct vy_arena *a, const struct vy_program *p,
+		       const struct vy_expr *e, enum vy_lang lang, char **err)
+{
+	struct vy_buf b = { 0 };
+	if (!e)
+		vy_buf_puts(&b, lang == VY_LANG_C ? "1u" : "1u32");
+	else if (vy_launcher_expr(&b, p, e, lang, err)) {
+		vy_buf_free(&b);
+		return NULL;
+	}
+	char *s = vy_strndup(a, (char *)b.data, b.len);
+	vy_buf_free(&b);
+	return s;
+}
+
+static int data_buffers(struct vy_arena *a, struct vy_tval *root,
+			const struct vy_launcher_request *r, char **err)
+{
+	const struct vy_program *p = r->prog;
+	struct vy_tval *list = vy_tset_list(a, root, "buffers");
+	for (int i = 0; i < p->nbuffers; i++) {
+		const struct vy_bufdecl *d = &p->buffers[i];
+		struct vy_tval *m = vy_tlist_add(a, list);
+		uint32_t n = r->selftest.counts[i];
+		bool exp = r->expected && r->expected[i] &&
+			   d->access != VY_READ_ONLY;
+		char *cc = expr_text(a, p, d->count, VY_LANG_C, err);
+		char *cr = cc ? expr_text(a, p, d->count, VY_LANG_RUST, err) : NULL;
+		if (!cr)
+			return -1;
+		vy_tset_str(a, m, "name", d->name);
+		set_type(a, m, d->type);
+		set_int(a, m, "binding", (unsigned)d->binding);
+		set_int(a, m, "index", (unsigned)i);
+		set_int(a, m, "elem_size", 4);
+		vy_tset_str(a, m, "access", access_name(d->access));
+		vy_tset_bool(a, m, "is_input", d->access != VY_WRITE_ONLY);
+		vy_tset_bool(a, m, "is_output", d->access != VY_READ_ONLY);
+		vy_tset_str(a, m, "count_text", d->count_text ? d->count_text : "?");
+		vy_tset_str(a, m, "count_c", cc);
+		vy_tset_str(a, m, "count_rs", cr);
+		set_int(a, m, "selftest_count", n);
+		set_int(a, m, "seed", r->seed + (uint64_t)d->binding);
+		vy_tset_str(a, m, "expected", exp ?
+			    array_body(a, r->expected[i], 4 * (size_t)n, true,
+				       false) : "");
+		vy_tset_bool(a, m, "has_expected", exp);
+		set_int(a, m, "nexpected", exp ? n : 0);
+		vy_tset_bool(a, m, "last", i + 1 == p->nbuffers);
+	}
+	return 0;
+}
+
+static int data_dispatch(struct vy_arena *a, struct vy_tval *root,
+			 const struct vy_launcher_request *r, char **err)
+{
+	const struct vy_program *p = r->prog;
+	struct vy_tval *list = vy_tset_list(a, root, "dispatch");
+	for (int ax = 0; ax < 3; ax++) {
+		struct vy_tval *m = vy_tlist_add(a, list);
+		const struct vy_expr *e = ax < p->ndispatch ? p->dispatch[ax] : NULL;
+		char *cc = expr_text(a, p, e, VY_LANG_C, err);
+		char *cr = cc ? expr_text(a, p, e, VY_LANG_RUST, err) : NULL;
+		if (!cr)
+			return -1;
+		set_int(a, m, "axis", (unsigned)ax);
+		vy_tset_str(a, m, "axis_name", (const char *[]){"x", "y", "z"}[ax]);
+		vy_tset_str(a, m, "expr_c", cc);
+		vy_tset_str(a, m, "expr_rs", cr);
+		vy_tset_str(a, m, "text", e ? vy_dispatch_text(p, ax) : "1");
+		set_int(a, m, "wg", p->wgsize[ax] ? p->wgsize[ax] : 1);
+		vy_tset_bool(a, m, "last", ax == 2);
+	}
+	set_int(a, root, "ndispatch", (unsigned)p->ndispatch);
+	return 0;
+}
+
+static void data_top(struct vy_arena *a, struct vy_tval *root,
+		     const struct vy_launcher_request *r)
+{
+	const struct vy_program *p = r->prog;
+	const char *t = r->target->id;
+	double ulp, abs;
+	vy_tset_str(a, root, "name", r->name);
+	vy_tset_str(a, root, "program", p->name);
+	vy_tset_str(a, root, "description", p->description ? p->description : "");
+	vy_tset_bool(a, root, "has_description", p->description && *p->description);
+	vy_tset_str(a, root, "target", t);
+	vy_tset_bool(a, root, "is_spv", !strcmp(t, "spv"));
+	vy_tset_bool(a, root, "is_ptx", !strcmp(t, "ptx"));
+	vy_tset_bool(a, root, "is_reference", !strcmp(t, "reference"));
+	vy_tset_str(a, root, "version", VY_VERSION);
+	vy_tset_str(a, root, "entry", !strcmp(t, "ptx") ? p->name : "main");
+	set_int(a, root, "wg_x", p->wgsize[0]);
+	set_int(a, root, "wg_y", p->wgsize[1]);
+	set_int(a, root, "wg_z", p->wgsize[2]);
+	set_int(a, root, "grid_x", r->selftest.grid[0]);
+	set_int(a, root, "grid_y", r->selftest.grid[1]);
+	set_int(a, root, "grid_z", r->selftest.grid[2]);
+	vy_tset_bool(a, root, "with_bench", r->with_bench);
+	set_int(a, root, "nparams", (unsigned)p->nparams);
+	set_int(a, root, "nbuffers", (unsigned)p->nbuffers);
+	set_int(a, root, "nparams1", (unsigned)(p->nparams ? p->nparams : 1));
+	set_int(a, root, "nbuffers1", (unsigned)(p->nbuffers ? p->nbuffers : 1));
+	vy_tset_bool(a, root, "has_params", p->nparams > 0);
+	vy_tset_bool(a, root, "has_buffers", p->nbuffers > 0);
+	vy_tset_str(a, root, "kernel_bytes", array_body(a, r->kernel,
+		    r->kernel_len, false, !strcmp(t, "ptx")));
+	set_int(a, root, "kernel_len", r->kernel_len);
+	vy_tset_str(a, root, "manifest", r->manifest ? r->manifest : "");
+	set_int(a, root, "selftest_seed", r->seed);
+	vy_launcher_tolerance(p, &ulp, &abs);
+	vy_tset_str(a, root, "tol_ulp", vy_fmt(a, "%.17g", ulp));
+	vy_tset_str(a, root, "tol_abs", vy_fmt(a, "%.17g", abs));
+}
+
+struct vy_tval *vy_launcher_data(struct vy_arena *a,
+				 const struct vy_launcher_request *r,
+				 char **err)
+{
+	struct vy_tval *root = vy_tmap(a);
+	data_top(a, root, r);
+	data_params(a, root, r);
+	if (data_buffers(a, root, r, err) || data_dispatch(a, root, r, err))
+		return NULL;
+	return root;
+}
+
+/* ---- templates ---- */
+
+struct vy_embedded { const char *path; const unsigned char *data; size_t len; };
+extern const struct vy_embedded vy_templates[];
+
+static const struct vy_embedded *embedded(const char *rel)
+{
+	for (const struct vy_embedded *e = vy_templates; e->path; e++)
+		if (!strcmp(e->path, rel))
+			return e;
+	return NULL;
+}
+
+char *vy_launcher_template(const char *dir, const char *rel, size_t *len,
+			   char **err)
+{
+	if (dir && strncmp(rel, "vm/", 3)) {
+		char *path = vy_strf("%s/%s", dir, rel);
+		char *s = vy_read_file(path, len, VY_MAX_FILE, err);
+		free(path);
+		return s;
+	}
+	const struct vy_embedded *e = embedded(rel);
+	if (!e) {
+		*err = vy_strf("template '%s' is not built into this vyrec "
+			       "(an internal error)", rel);
+		return NULL;
+	}
+	char *s = malloc(e->len + 1);
+	if (!s)
+		vy_bug("out of memory");
+	memcpy(s, e->data, e->len);
+	s[e->len] = 0;
+	*len = e->len;
+	return s;
+}
+
+const char **vy_launcher_templates(const char *prefix, int *n)
+{
+	static const char *v[64];
+	size_t k = strlen(prefix);
+	*n = 0;
+	for (const struct vy_embedded *e = vy_templates; e->path && *n < 64; e++)
+		if (!strncmp(e->path, prefix, k))
+			v[(*n)++] = e->path;
+	return v;
+}
+
+int vy_launcher_add_bytes(struct vy_launcher_files *out, const char *path,
+			  const void *p, size_t n, char **err)
+{
+	int cap = (int)(sizeof out->v / sizeof out->v[0]);
+	if (out->n >= cap) {
+		*err = vy_strf("a launcher project has at most %d files "
+			       "(an internal error)", cap);
+		return -1;
+	}
+	struct vy_launcher_file *f = &out->v[out->n++];
+	memset(f, 0, sizeof *f);
+	f->path = vy_strf("%s", path);
+	vy_buf_put(&f->data, p, n);
+	return 0;
+}
+
+static bool ends_with(const char *s, const char *suf)
+{
+	size_t n = strlen(s), k = strlen(suf);
+	return n >= k && !strcmp(s + n - k, suf);
+}
+
+int vy_launcher_add(const struct vy_launcher_request *r,
+		    const struct vy_tval *data, const char *rel,
+		    const char *path, struct vy_launcher_files *out,
+		    char **err)
+{
+	size_t len;
+	char *text = vy_launcher_template(r->template_dir, rel, &len, err);
+	if (!text)
+		return -1;
+	if (!ends_with(rel, ".mustache")) {
+		int rc = vy_launcher_add_bytes(out, path, text, len, err);
+		free(text);
+		return rc;
+	}
+	struct vy_buf b = { 0 };
+	int rc = vy_template_render(rel, text, len, data, &b, err);
+	free(text);
+	if (!rc)
+		rc = vy_launcher_add_bytes(out, path, b.data ? (char *)b.data : "",
+					   b.len, err);
+	vy_buf_free(&b);
+	return rc;
+}
+
+int vy_launcher_add_all(const struct vy_launcher_request *r,
+			const struct vy_tval *data, const char *prefix,
+			bool (*skip)(const char *rel, void *ctx), void *ctx,
+			struct vy_launcher_files *out, char **err)
+{
+	int n;
+	const char **v = vy_launcher_templates(prefix, &n);
+	for (int i = 0; i < n; i++) {
+		if (skip && skip(v[i], ctx))
+			continue;
+		char *path = vy_strf("%s", v[i] + strlen(prefix));
+		if (ends_with(path, ".mustache"))
+			path[strlen(path) - strlen(".mustache")] = 0;
+		int rc = vy_launcher_add(r, data, v[i], path, out, err);
+		free(path);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+void vy_launcher_files_free(struct vy_launcher_files *f)
+{
+	for (int i = 0; i < f->n; i++) {
+		free(f->v[i].path);
+		vy_buf_free(&f->v[i].data);
+	}
+	f->n = 0;
+}
