@@ -118,7 +118,20 @@ if ldconfig -p 2>/dev/null | grep -q 'libcuda.so.1'; then
 elif [ -z "$prog" ] || [ ! -x "$VYREC" ]; then
 	skip cuda_cli_missing_driver "no ./vyrec or no sample program yet"
 else
-	$VYREC run "$prog" --backend cuda > $O/run.out 2> $O/run.err
+	cat > $O/tiny.yaml <<'EOF'
+vyrec: 1
+name: tiny
+workgroup_size: [64]
+params: {n: u32}
+buffers:
+  y: {binding: 0, type: u32, count: n, access: write_only}
+entry:
+  - let i = gid.x
+  - if: i < n
+    then:
+      - y[i] = i
+EOF
+	$VYREC run $O/tiny.yaml --backend cuda --param n=8 > $O/run.out 2> $O/run.err
 	rc=$?
 	if [ $rc -eq 3 ] && grep -q 'libcuda.so.1' $O/run.err && grep -q 'Fix:' $O/run.err; then
 		ok cuda_cli_missing_driver
