@@ -283,6 +283,12 @@ static uint32_t scalar_op(uint32_t op, uint32_t t, uint32_t aux, uint32_t a,
 	return int_op(op, t, a, b, c);
 }
 
+uint32_t vyvm_eval_op(uint32_t op, uint32_t t, uint32_t aux, uint32_t a,
+		      uint32_t b, uint32_t c)
+{
+	return op < VYVM_NOPS ? scalar_op(op, t, aux, a, b, c) : 0;
+}
+
 static uint32_t atomic_op(uint32_t op, uint32_t t, uint32_t old, uint32_t b,
 			  uint32_t c)
 {

@@ -103,6 +103,12 @@ struct vyvm_opts {
 	unsigned nwarnings;      /* out */
 };
 
+/* One non-memory op of vyrec_ops.def on 32-bit values, exactly as the VM
+ * executes it; t is the operation type (the operands' type for
+ * comparisons, the target type for casts, whose source type is aux). */
+uint32_t vyvm_eval_op(uint32_t op, uint32_t t, uint32_t aux, uint32_t a,
+		      uint32_t b, uint32_t c);
+
 /* FNV-1a 64 of n bytes (the module's content hash). */
 uint64_t vyvm_hash(const void *p, size_t n);
 

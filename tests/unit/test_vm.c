@@ -7,6 +7,8 @@
  *   test_vm run PROG.yaml OPT OUT [strict]
  *                                     vy_compile at -OOPT, emit, decode, run
  *                                     with zeroed buffers, write buffer `out`
+ *   test_vm oeq PROG.yaml             -O0 and -O1 give the same buffers with
+ *                                     default params and seeded inputs
  *   test_vm cmp OUT EXPECT            compare raw words with an .expect file
  *                                     (decimal u32/i32 or 0xBITS per line)
  */
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "launch.h"
 #include "vyrec.h"
 #include "vm.h"
 
@@ -340,8 +343,68 @@ static int cmd_unit(void)
 	return fails != 0;
 }
 
+/* Run p's module over buffers seeded as `verify` does; *out gets them. */
+static int run_seeded(const char *path, int opt, uint32_t ***out, int *nbuf,
+		      uint32_t *counts)
+{
+	struct vy_compilation c;
+	struct vy_buf mod = { 0 };
+	struct vyvm_module *m = NULL;
+	struct vy_launch l = { 0 };
+	char *err = NULL, msg[512];
+	int rc = -1;
+	if (!build(path, opt, &c, &mod))
+		return -1;
+	if (vy_default_params(c.prog, l.params, &err) || vy_launch_eval(c.prog, &l, &err) ||
+	    vyvm_decode(mod.data, mod.len, &m, msg, sizeof msg)) {
+		fprintf(stderr, "%s: %s\n", path, err ? err : msg);
+		goto done;
+	}
+	*nbuf = c.prog->nbuffers;
+	*out = calloc((size_t)*nbuf + 1, sizeof **out);
+	for (int i = 0; i < *nbuf; i++) {
+		char src[32];
+		counts[i] = l.counts[i];
+		(*out)[i] = calloc(counts[i] + 1, 4);
+		snprintf(src, sizeof src, "random:%d", 1 + c.prog->buffers[i].binding);
+		if (vy_data_fill(src, c.prog->buffers[i].type, (*out)[i], counts[i], &err))
+			goto done;
+	}
+	rc = vyvm_run(m, l.params, (void **)*out, l.counts, l.grid, 0, msg, sizeof msg);
+	if (rc)
+		fprintf(stderr, "%s -O%d: %s\n", path, opt, msg);
+done:
+	free(err);
+	vyvm_free(m);
+	vy_buf_free(&mod);
+	vy_compilation_free(&c);
+	return rc;
+}
+
+static int cmd_oeq(const char *path)
+{
+	uint32_t **a = NULL, **b = NULL, ca[VY_MAX_IO], cb[VY_MAX_IO];
+	int na = 0, nb = 0;
+	if (run_seeded(path, 0, &a, &na, ca) || run_seeded(path, 1, &b, &nb, cb))
+		return 2;
+	for (int i = 0; i < na; i++)
+		for (uint32_t k = 0; k < ca[i]; k++)
+			if (a[i][k] != b[i][k]) {
+				fprintf(stderr, "buffer %d element %u: -O0 0x%08X, -O1 0x%08X\n",
+					i, k, a[i][k], b[i][k]);
+				return 1;
+			}
+	for (int i = 0; i < na; i++)
+		free(a[i]), free(b[i]);
+	free(a);
+	free(b);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "oeq"))
+		return cmd_oeq(argv[2]);
 	if (argc >= 2 && !strcmp(argv[1], "unit"))
 		return cmd_unit();
 	if (argc >= 5 && !strcmp(argv[1], "run"))
