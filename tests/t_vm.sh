@@ -109,6 +109,20 @@ for prog in samples/*.yaml; do
 	fi
 done
 
+# Streaming: convert.yaml over 3 chunks of x equals one run over all of x.
+printf '\000\000\200\277\000\000\000\000\000\000\100\100\000\000\300\100\000\000\200\077\000\000\040\101\000\000\000\100\000\000\140\100\000\000\300\300' \
+	> tests/out/vm/x9.bin
+if $VYREC run samples/convert.yaml --backend reference --param n=9 --param lo=0 --param hi=4 \
+	--in x=tests/out/vm/x9.bin --out quant=tests/out/vm/q_whole.bin >/dev/null 2>&1 &&
+	$VYREC run samples/convert.yaml --backend reference --param n=3 --param lo=0 --param hi=4 \
+	--stream x=tests/out/vm/x9.bin --chunk 3 --out quant=tests/out/vm/q_stream.bin \
+	>/dev/null 2>&1 && cmp -s tests/out/vm/q_whole.bin tests/out/vm/q_stream.bin &&
+	[ "$(wc -c < tests/out/vm/q_stream.bin)" -eq 36 ]; then
+	ok vm_stream_chunks
+else
+	bad vm_stream_chunks "streamed output differs from the whole run"
+fi
+
 # The corpus expectations come from gen.py's oracle: regenerating them
 # must reproduce the committed files.
 if command -v python3 >/dev/null 2>&1; then
