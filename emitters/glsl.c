@@ -21,12 +21,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <spirv/unified1/spirv.h>
+
 #include "vyrec.h"
 #include "glslang_check.h"
 
 /* Helpers, in the order they are printed. */
 enum {
-	H_FADD, H_FSUB, H_FMUL, H_FMIN, H_FMAX, H_FSIGN, H_F2U, H_F2I,
+	H_FADD, H_FSUB, H_FMUL, H_FMA, H_FMIN, H_FMAX, H_FSIGN, H_F2U, H_F2I,
 	H_UDIV, H_IDIV, H_UREM, H_IREM, H_CLZ, H_CTZ, H_UMULHI, H_IMULHI,
 	H_COUNT
 };
@@ -41,15 +43,55 @@ static const char *const helper_text[H_COUNT] = {
 	[H_FMUL] =
 	"float vy_fmul(float a, float b)\n{\n\tprecise float r = a * b;\n"
 	"\treturn r;\n}\n",
+	/* fma() may be a rounded multiply then add in Vulkan; this is the
+	 * correctly rounded emulation the spv target uses too (Boldo &
+	 * Melquiond, IEEE TC 2008): (uh, ul) = exact a*b by Veltkamp
+	 * splitting with 2^12 + 1, (th, tl) = exact c + uh, result = th +
+	 * round_to_odd(tl + ul); where that is NaN, infinite or zero the
+	 * plain sum is right.  When a*b alone overflows, a and c are halved
+	 * first and the result doubled. */
+	[H_FMA] =
+	"float vy_fma_core(float a, float b, float c)\n{\n"
+	"\tprecise float uh = a * b;\n"
+	"\tprecise float ca = 4097.0 * a;\n"
+	"\tprecise float ah = ca - (ca - a);\n"
+	"\tprecise float al = a - ah;\n"
+	"\tprecise float cb = 4097.0 * b;\n"
+	"\tprecise float bh = cb - (cb - b);\n"
+	"\tprecise float bl = b - bh;\n"
+	"\tprecise float ul = (((ah * bh - uh) + ah * bl) + al * bh) + al * bl;\n"
+	"\tprecise float th = c + uh;\n"
+	"\tprecise float tb = th - c;\n"
+	"\tprecise float tl = (c - (th - tb)) + (uh - tb);\n"
+	"\tprecise float s = tl + ul;\n"
+	"\tprecise float sb = s - tl;\n"
+	"\tprecise float e = (tl - (s - sb)) + (ul - sb);\n"
+	"\tuint bits = floatBitsToUint(s);\n"
+	"\tif ((bits & 1u) == 0u && e != 0.0)\n"
+	"\t\tbits = (e > 0.0) == (s > 0.0) ? bits + 1u : bits - 1u;\n"
+	"\tprecise float r = th + uintBitsToFloat(bits);\n"
+	"\tprecise float plain = uh + c;\n"
+	"\treturn isnan(r) || isinf(r) || r == 0.0 ? plain : r;\n}\n"
+	"\n"
+	"float vy_fma(float a, float b, float c)\n{\n"
+	"\tprecise float p = a * b;\n"
+	"\tif (!isinf(p) || isinf(a) || isinf(b) || isinf(c) || isnan(c))\n"
+	"\t\treturn vy_fma_core(a, b, c);\n"
+	"\t/* a*b overflows but a*b + c may not: halve, which is exact here */\n"
+	"\tprecise float r = vy_fma_core(a * 0.5, b, c * 0.5) * 2.0;\n"
+	"\treturn r;\n}\n",
 	[H_FMIN] =
 	"float vy_fmin(float a, float b)\n{\n"
 	"\treturn isnan(a) ? b : isnan(b) ? a : min(a, b);\n}\n",
 	[H_FMAX] =
 	"float vy_fmax(float a, float b)\n{\n"
 	"\treturn isnan(a) ? b : isnan(b) ? a : max(a, b);\n}\n",
+	/* sign and abs are chosen in bits: lavapipe folds the float forms of
+	 * sign(+0.0) and abs(-0.0) of constants to -0.0. */
 	[H_FSIGN] =
 	"float vy_fsign(float x)\n{\n"
-	"\treturn x > 0.0 ? 1.0 : x < 0.0 ? -1.0 : x;\n}\n",
+	"\treturn uintBitsToFloat(x > 0.0 ? 0x3F800000u : x < 0.0 ? "
+	"0xBF800000u : floatBitsToUint(x));\n}\n",
 	/* Clamped in float before the conversion, which GLSL leaves undefined
 	 * out of range; the clamp also keeps a driver from folding
 	 * uint(float(u)) into u. */
@@ -102,6 +144,7 @@ struct gen {
 	char **lname;            /* GLSL name of each local */
 	int depth;               /* indentation */
 	int ntemp;
+	bool fast_math;          /* --fast-math: the native fma() */
 	char *err;               /* first unsupported construct */
 };
 
@@ -202,6 +245,37 @@ static void put_const(struct gen *g, enum vy_type t, uint32_t bits)
 
 static void put_expr(struct gen *g, const struct vy_expr *e);
 
+/* Whether text is wrapped in one pair of parentheses from end to end. */
+static bool wrapped(const char *s, size_t n)
+{
+	int depth = 0;
+
+	if (n < 2 || s[0] != '(' || s[n - 1] != ')')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		depth += s[i] == '(' ? 1 : s[i] == ')' ? -1 : 0;
+		if (depth == 0 && i + 1 < n)
+			return false;
+	}
+	return true;
+}
+
+/* An expression where it stands alone (a condition, a right-hand side):
+ * without the outer parentheses every operator puts around itself. */
+static void put_top(struct gen *g, const struct vy_expr *e)
+{
+	struct vy_buf tmp = {0}, *saved = g->b;
+
+	g->b = &tmp;
+	put_expr(g, e);
+	g->b = saved;
+	if (wrapped((const char *)tmp.data, tmp.len))
+		vy_buf_put(g->b, tmp.data + 1, tmp.len - 2);
+	else
+		vy_buf_put(g->b, tmp.data, tmp.len);
+	vy_buf_free(&tmp);
+}
+
 static void put_builtin(struct gen *g, const struct vy_expr *e)
 {
 	static const char *const names[] = {
@@ -235,7 +309,7 @@ static void put_elem(struct gen *g, const struct vy_expr *e)
 	vy_buf_printf(g->b, "%s%s[", shared ? "s_" : "b_",
 		      shared ? p->shared[e->index].name
 			     : p->buffers[e->index].name);
-	put_expr(g, e->args[0]);
+	put_top(g, e->args[0]);
 	put(g, "]");
 }
 
@@ -460,7 +534,9 @@ static void put_op(struct gen *g, const struct vy_expr *e)
 		break;
 	case VY_OP_CAST: put_cast(g, e); break;
 	case VY_OP_BITCAST: put_bitcast(g, e); break;
-	case VY_OP_FMA: put_call(g, "fma", e); break;
+	case VY_OP_FMA:
+		put_call(g, g->fast_math ? "fma" : use(g, H_FMA, "vy_fma"), e);
+		break;
 	case VY_OP_MIN:
 		put_typed(g, e, H_FMIN, "vy_fmin", -1, "min", -1, "min");
 		break;
@@ -471,8 +547,11 @@ static void put_op(struct gen *g, const struct vy_expr *e)
 	case VY_OP_ABS:
 		if (t == VY_U32)
 			put_expr(g, e->args[0]);
-		else
+		else if (t == VY_I32)
 			put_call(g, "abs", e);
+		else
+			put_unary(g, "uintBitsToFloat(floatBitsToUint(", e,
+				  ") & 0x7FFFFFFFu)");
 		break;
 	case VY_OP_SIGN:
 		if (t == VY_U32)
@@ -580,37 +659,6 @@ static void put_expr(struct gen *g, const struct vy_expr *e)
 }
 
 /* ---- statements ---- */
-
-/* Whether text is wrapped in one pair of parentheses from end to end. */
-static bool wrapped(const char *s, size_t n)
-{
-	int depth = 0;
-
-	if (n < 2 || s[0] != '(' || s[n - 1] != ')')
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		depth += s[i] == '(' ? 1 : s[i] == ')' ? -1 : 0;
-		if (depth == 0 && i + 1 < n)
-			return false;
-	}
-	return true;
-}
-
-/* An expression where it stands alone (a condition, a right-hand side):
- * without the outer parentheses every operator puts around itself. */
-static void put_top(struct gen *g, const struct vy_expr *e)
-{
-	struct vy_buf tmp = {0}, *saved = g->b;
-
-	g->b = &tmp;
-	put_expr(g, e);
-	g->b = saved;
-	if (wrapped((const char *)tmp.data, tmp.len))
-		vy_buf_put(g->b, tmp.data + 1, tmp.len - 2);
-	else
-		vy_buf_put(g->b, tmp.data, tmp.len);
-	vy_buf_free(&tmp);
-}
 
 /* Whether e contains an atomic op (a side effect). */
 static bool has_atomic(const struct vy_expr *e)
@@ -873,7 +921,15 @@ static void put_header(const struct vy_program *p, struct vy_buf *b)
 		put_comment(b, "// ", p->description);
 	vy_buf_puts(b, "// Generated by vyrec " VY_VERSION
 		    " (target glsl). Do not edit.\n");
-	vy_buf_puts(b, "#version 450\n\n");
+	vy_buf_puts(b, "#version 450\n");
+	/* IEEE signed zeros, infinities and NaNs in f32 arithmetic (SPEC
+	 * §1.8): without this execution mode a driver may fold x * 0.0 to
+	 * +0.0 (lavapipe does). */
+	vy_buf_printf(b, "#extension GL_EXT_spirv_intrinsics : require\n"
+		      "spirv_execution_mode(extensions = "
+		      "[\"SPV_KHR_float_controls\"], capabilities = [%d], "
+		      "%d, 32);\n\n", SpvCapabilitySignedZeroInfNanPreserve,
+		      SpvExecutionModeSignedZeroInfNanPreserve);
 	vy_buf_printf(b, "layout(local_size_x = %u, local_size_y = %u, "
 		      "local_size_z = %u) in;\n\n",
 		      p->wgsize[0], p->wgsize[1], p->wgsize[2]);
@@ -932,7 +988,8 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 {
 	struct vy_arena *a = vy_arena_new();
 	struct vy_buf body = {0};
-	struct gen g = { .p = p, .b = &body, .depth = 1 };
+	struct gen g = { .p = p, .b = &body, .depth = 1,
+			 .fast_math = c && c->fast_math };
 
 	name_locals(&g, a);
 	put_block(&g, &p->entry);
@@ -946,6 +1003,8 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 	put_decls(p, out);
 	for (int h = 0; h < H_COUNT; h++)
 		if (g.used[h]) {
+			if (!helper_text[h])
+				vy_bug("glsl helper %d has no text", h);
 			vy_buf_puts(out, helper_text[h]);
 			vy_buf_puts(out, "\n");
 		}
