@@ -82,7 +82,8 @@ static struct vy_stmt *stmt(enum vy_stmt_kind k)
 static void add(struct vy_block *b, struct vy_stmt *s)
 {
 	struct vy_stmt **v = vy_alloc(A, (b->n + 1) * sizeof *v);
-	memcpy(v, b->v, b->n * sizeof *v);
+	if (b->n)
+		memcpy(v, b->v, b->n * sizeof *v);
 	v[b->n++] = s;
 	b->v = v;
 }
