@@ -680,7 +680,17 @@ static uint32_t compare(struct spv *s, enum vy_opcode code, enum vy_type t,
 	SpvOp op = t == VY_F32 ? fop[i] : t == VY_I32 ? sop[i] : uop[i];
 	if (t == VY_BOOL)
 		op = code == VY_OP_EQ ? SpvOpLogicalEqual : SpvOpLogicalNotEqual;
-	return VAL(s, op, ty(s, VY_BOOL), a, b);
+	uint32_t tb = ty(s, VY_BOOL), r = VAL(s, op, tb, a, b);
+	if (t != VY_F32 || code == VY_OP_LT || code == VY_OP_GT)
+		return r;
+	/* Without float controls a Vulkan driver may assume no NaNs and fold
+	 * x == x to true, x != x to false (Mesa does): settle NaN operands
+	 * with OpIsNan, which drivers keep exact. */
+	uint32_t nan = VAL(s, SpvOpLogicalOr, tb, VAL(s, SpvOpIsNan, tb, a),
+			   VAL(s, SpvOpIsNan, tb, b));
+	if (code == VY_OP_NE)
+		return VAL(s, SpvOpLogicalOr, tb, nan, r);
+	return VAL(s, SpvOpLogicalAnd, tb, VAL(s, SpvOpLogicalNot, tb, nan), r);
 }
 
 static uint32_t shift(struct spv *s, enum vy_opcode code, enum vy_type t,
