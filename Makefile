@@ -44,10 +44,14 @@ $(B)/%.o: %.cpp
 	@mkdir -p $(dir $@)
 	$(CXX) -Iinclude -Isrc $(CXXFLAGS) -c -o $@ $<
 
-# Templates are embedded so vyrec works from any directory.
-$(B)/templates.c: tools/embed.sh $(TEMPLATES)
-	@mkdir -p $(B)
-	sh tools/embed.sh templates > $@.tmp && mv $@.tmp $@
+# Templates are embedded so vyrec works from any directory, together with
+# the reference VM sources (as vm/...) that reference launchers compile.
+VM_EMBED = src/vm.c src/vm.h include/vyrec_ops.def
+$(B)/templates.c: tools/embed.sh $(TEMPLATES) $(VM_EMBED)
+	@rm -rf $(B)/embed && mkdir -p $(B)/embed/vm
+	cp -R templates/. $(B)/embed/
+	cp $(VM_EMBED) $(B)/embed/vm/
+	sh tools/embed.sh $(B)/embed > $@.tmp && mv $@.tmp $@
 
 $(B)/templates.o: $(B)/templates.c
 	$(CC) $(XCFLAGS) $(CFLAGS) -c -o $@ $<

@@ -1,8 +1,350 @@
-/* cmd_launcher.c: STUB, being written. */
-#include "cli.h"
+/*
+ * cmd_launcher.c: `vyrec launcher` (SPEC §5): compile a program, run its
+ * self-test on the reference backend (default params fill 4 workgroups,
+ * --selftest-param overrides; inputs are random:(1 + binding)), build the
+ * artifact for the target, and hand all of it to the launcher emitter of
+ * --lang.  The project is produced in memory, then written under -o DIR
+ * file by file, each through a temporary file and a rename.  Nothing is
+ * written outside DIR, and a non-empty DIR is refused without --force.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cmd_common.h"
+#include "launch.h"
+#include "launcher.h"
+
+#define MAXKV 64
+
+struct lopts {
+	struct vy_cli_compile c;
+	const char *target, *lang, *out, *name, *template_dir;
+	const char *kv[MAXKV];
+	int nkv;
+	bool bench, force, time_report;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Match a string-valued option; 1 matched, 0 not, -1 usage error. */
+static int str_opt(int argc, char **argv, int *i, const char *name,
+		   const char *alias, const char **dst)
+{
+	const char *v;
+	int r = vy_opt_value(argc, argv, i, name, &v);
+	if (!r && alias)
+		r = vy_opt_value(argc, argv, i, alias, &v);
+	if (r > 0)
+		*dst = v;
+	return r;
+}
+
+static int parse_one(struct lopts *o, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i], *v;
+	int r;
+	if ((r = vy_cli_compile_opt(&o->c, argc, argv, i)) ||
+	    (r = str_opt(argc, argv, i, "--target", "-t", &o->target)) ||
+	    (r = str_opt(argc, argv, i, "--lang", NULL, &o->lang)) ||
+	    (r = str_opt(argc, argv, i, "--name", NULL, &o->name)) ||
+	    (r = str_opt(argc, argv, i, "--template-dir", NULL, &o->template_dir)) ||
+	    (r = str_opt(argc, argv, i, "-o", NULL, &o->out)))
+		return r < 0 ? -1 : 0;
+	if ((r = vy_opt_value(argc, argv, i, "--selftest-param", &v))) {
+		if (r < 0)
+			return -1;
+		if (o->nkv == MAXKV) {
+			vy_usage_error("launcher", "too many --selftest-param options (at most %d)", MAXKV);
+			return -1;
+		}
+		o->kv[o->nkv++] = v;
+		return 0;
+	}
+	if (!strcmp(a, "--bench") || !strcmp(a, "--force") ||
+	    !strcmp(a, "--time-report")) {
+		*(a[2] == 'b' ? &o->bench : a[2] == 'f' ? &o->force :
+		  &o->time_report) = true;
+		*i += 1;
+		return 0;
+	}
+	if (a[0] == '-' && a[1]) {
+		vy_usage_error("launcher", "unknown option '%s'", a);
+		return -1;
+	}
+	if (o->c.prog) {
+		vy_usage_error("launcher", "more than one program given ('%s' and '%s')", o->c.prog, a);
+		return -1;
+	}
+	o->c.prog = a;
+	*i += 1;
+	return 0;
+}
+
+static void pairs(char *list, size_t n)
+{
+	list[0] = 0;
+	for (int i = 0; vy_launchers[i]; i++) {
+		const struct vy_launcher_emitter *l = vy_launchers[i];
+		size_t k = strlen(list);
+		snprintf(list + k, n - k, "%s%s x {", i ? ", " : "", l->lang);
+		for (int j = 0; l->targets[j]; j++) {
+			k = strlen(list);
+			snprintf(list + k, n - k, "%s%s", j ? ", " : "", l->targets[j]);
+		}
+		k = strlen(list);
+		snprintf(list + k, n - k, "}");
+	}
+}
+
+static bool is_ident(const char *s)
+{
+	if (!*s || strlen(s) > 64 || !(*s == '_' || ((*s | 32) >= 'a' && (*s | 32) <= 'z')))
+		return false;
+	for (; *s; s++)
+		if (!(*s == '_' || (*s >= '0' && *s <= '9') || ((*s | 32) >= 'a' && (*s | 32) <= 'z')))
+			return false;
+	return true;
+}
+
+/* Check the options; the emitters through *t and *l. 0 or an exit code. */
+static int check_opts(struct lopts *o, const struct vy_aot_emitter **t,
+		      const struct vy_launcher_emitter **l)
+{
+	char list[256];
+	pairs(list, sizeof list);
+	if (!o->c.prog)
+		return vy_usage_error("launcher", "no program given");
+	if (!o->target || !o->lang || !o->out)
+		return vy_usage_error("launcher", "%s is required",
+				      !o->target ? "-t|--target" : !o->lang ? "--lang" : "-o DIR");
+	if (o->name && !is_ident(o->name))
+		return vy_usage_error("launcher", "--name '%s' is not an identifier ([A-Za-z_][A-Za-z0-9_]*, at most 64 characters)", o->name);
+	*t = vy_emitter_find(o->target);
+	*l = vy_launcher_find(o->lang);
+	bool ok = *t && *l;
+	for (int j = 0; ok && (*l)->targets[j]; j++)
+		if (!strcmp((*l)->targets[j], (*t)->id))
+			return 0;
+	return vy_usage_error("launcher", "no launcher for --lang %s with target '%s'; the supported pairs are %s",
+			      o->lang, o->target, list);
+}
+
+/* ---- self-test ---- */
+
+struct selftest {
+	struct vy_launch l;
+	void *bufs[VY_MAX_IO];
+};
+
+static void selftest_free(struct selftest *s, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(s->bufs[i]);
+}
+
+/* Params, seeded inputs, then one reference run. 0 or an exit code. */
+static int run_selftest(const struct lopts *o, const struct vy_program *p,
+			struct selftest *s)
+{
+	char *err = NULL;
+	memset(s, 0, sizeof *s);
+	if (vy_default_params(p, s->l.params, &err) ||
+	    vy_cli_params(p, (const char **)o->kv, o->nkv, &s->l, &err) ||
+	    vy_launch_eval(p, &s->l, &err))
+		return vy_fail(VY_EXIT_USAGE, "self-test params", err);
+	for (int i = 0; i < p->nbuffers; i++) {
+		const struct vy_bufdecl *d = &p->buffers[i];
+		s->bufs[i] = calloc(s->l.counts[i], 4);
+		if (!s->bufs[i])
+			return vy_fail(VY_EXIT_PROGRAM, NULL, vy_strf("out of memory for the self-test buffer '%s'", d->name));
+		if (d->access == VY_WRITE_ONLY)
+			continue;
+		char src[32];
+		snprintf(src, sizeof src, "random:%d", 1 + d->binding);
+		if (vy_data_fill(src, d->type, s->bufs[i], s->l.counts[i], &err))
+			return vy_fail(VY_EXIT_PROGRAM, "self-test input", err);
+	}
+	struct vy_backend *b = vy_backend_acquire("reference", -1, &err);
+	if (!b)
+		return vy_fail(VY_EXIT_BACKEND, NULL, err);
+	struct vy_run run = { .prog = p, .launch = s->l, .bufs = s->bufs, .device = -1 };
+	int r = b->dispatch(b, &run, &err);
+	vy_backend_release(b);
+	if (r)
+		return vy_fail(VY_EXIT_PROGRAM, "the self-test run on the reference backend failed", err);
+	return 0;
+}
+
+/* ---- writing ---- */
+
+static bool safe_path(const char *p)
+{
+	if (!*p || *p == '/' || strstr(p, "//"))
+		return false;
+	for (const char *s = p; s; s = strchr(s, '/')) {
+		s += *s == '/';
+		if (!strncmp(s, "..", 2) && (s[2] == '/' || !s[2]))
+			return false;
+		if (!strncmp(s, ".", 1) && (s[1] == '/' || !s[1]))
+			return false;
+	}
+	return true;
+}
+
+static int dir_state(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	int n = 0;
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return n ? 2 : 1;
+}
+
+static int mkdirs(const char *path, char **err)
+{
+	char *p = vy_strf("%s", path);
+	for (char *s = p + 1; ; s++) {
+		if (*s && *s != '/')
+			continue;
+		char c = *s;
+		*s = 0;
+		if (mkdir(p, 0777) && errno != EEXIST) {
+			*err = vy_strf("cannot create directory '%s': %s", p, strerror(errno));
+			free(p);
+			return -1;
+		}
+		if (!(*s = c))
+			break;
+	}
+	free(p);
+	return 0;
+}
+
+static int write_project(const char *dir, const struct vy_launcher_files *f)
+{
+	char *err = NULL;
+	for (int i = 0; i < f->n; i++)
+		if (!safe_path(f->v[i].path))
+			return vy_fail(VY_EXIT_INTERNAL, NULL, vy_strf("the launcher emitter made an unsafe path '%s' (an internal error)", f->v[i].path));
+	if (mkdirs(dir, &err))
+		return vy_fail(VY_EXIT_PROGRAM, NULL, err);
+	for (int i = 0; i < f->n; i++) {
+		char *path = vy_strf("%s/%s", dir, f->v[i].path);
+		char *slash = strrchr(path, '/');
+		*slash = 0;
+		int r = mkdirs(path, &err);
+		*slash = '/';
+		if (!r)
+			r = vy_write_file(path, f->v[i].data.data ? (void *)f->v[i].data.data : "",
+					  f->v[i].data.len, &err);
+		free(path);
+		if (r)
+			return vy_fail(VY_EXIT_PROGRAM, NULL, err);
+	}
+	return 0;
+}
+
+/* ---- the command ---- */
+
+static int build_artifact(const struct lopts *o, const struct vy_program *p,
+			  const struct vy_aot_emitter *t, struct vy_buf *k)
+{
+	struct vy_emit_config cfg = { .opt_level = o->c.opt_level, .sm = 70,
+				      .vk_minor = 1, .validate = true };
+	char *err = NULL;
+	int r = t->emit(p, &cfg, k, &err);
+	if (r == VY_EMIT_BUG) {
+		fprintf(stderr, "vyrec: internal error: the %s emitter produced invalid output: %s\nFix: this is a bug in vyrec; please report it with the program\n",
+			t->id, err ? err : "");
+		free(err);
+		return VY_EXIT_INTERNAL;
+	}
+	if (r != VY_EMIT_OK) {
+		fprintf(stderr, "vyrec: kernel compile failed for target `%s`: %s\n", t->id, err ? err : "rejected");
+		free(err);
+		return VY_EXIT_PROGRAM;
+	}
+	return 0;
+}
+
+static int generate(const struct lopts *o, const struct vy_program *p,
+		    const struct vy_aot_emitter *t,
+		    const struct vy_launcher_emitter *l)
+{
+	struct selftest s;
+	struct vy_buf k = { 0 }, m = { 0 };
+	struct vy_launcher_files f;
+	char *err = NULL;
+	double t0 = now();
+	int r = run_selftest(o, p, &s);
+	if (o->time_report)
+		fprintf(stderr, "vyrec: time: self-test reference run %8.3f ms\n", (now() - t0) * 1e3);
+	if (!r)
+		r = build_artifact(o, p, t, &k);
+	memset(&f, 0, sizeof f);
+	if (!r) {
+		vy_manifest_json(p, t->id, !strcmp(t->id, "ptx") ? p->name : "main", k.data, k.len, &m);
+		vy_buf_puts(&m, "");
+		char *mtext = vy_buf_cstr(&m);
+		struct vy_launcher_request req = {
+			.prog = p, .target = t, .name = o->name ? o->name : p->name,
+			.with_bench = o->bench, .kernel = k.data, .kernel_len = k.len,
+			.manifest = mtext, .selftest = s.l, .seed = 1,
+			.expected = s.bufs, .template_dir = o->template_dir,
+		};
+		if (l->emit(&req, &f, &err))
+			r = vy_fail(VY_EXIT_PROGRAM, "launcher generation failed", err);
+		free(mtext);
+	}
+	if (!r)
+		r = write_project(o->out, &f);
+	vy_launcher_files_free(&f);
+	vy_buf_free(&k);
+	vy_buf_free(&m);
+	selftest_free(&s, p->nbuffers);
+	return r;
+}
 
 int vy_cmd_launcher(int argc, char **argv)
 {
-	fprintf(stderr, "vyrec launcher: not implemented yet\n");
-	return VY_EXIT_INTERNAL;
+	struct lopts o;
+	const struct vy_aot_emitter *t = NULL;
+	const struct vy_launcher_emitter *l = NULL;
+	memset(&o, 0, sizeof o);
+	o.c.opt_level = 1;
+	for (int i = 1; i < argc;)
+		if (parse_one(&o, argc, argv, &i))
+			return VY_EXIT_USAGE;
+	int r = check_opts(&o, &t, &l);
+	if (r)
+		return r;
+	int st = dir_state(o.out);
+	if (st < 0)
+		return vy_fail(VY_EXIT_USAGE, NULL, vy_strf("cannot read the output directory '%s': %s", o.out, strerror(errno)));
+	if (st == 2 && !o.force)
+		return vy_usage_error("launcher", "the output directory '%s' is not empty\nFix: choose a new or empty directory, or pass --force to overwrite the project's files", o.out);
+	double t0 = now();
+	struct vy_compilation c;
+	if (!vy_cli_compile(&o.c, &c)) {
+		vy_compilation_free(&c);
+		return VY_EXIT_PROGRAM;
+	}
+	r = generate(&o, c.prog, t, l);
+	vy_compilation_free(&c);
+	if (o.time_report)
+		fprintf(stderr, "vyrec: time: total %8.3f ms\n", (now() - t0) * 1e3);
+	return r;
 }

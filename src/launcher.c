@@ -386,6 +386,7 @@ static const char *access_name(enum vy_access a)
 static void set_type(struct vy_arena *a, struct vy_tval *m, enum vy_type t)
 {
 	vy_tset_str(a, m, "type", vy_type_name(t));
+	vy_tset_str(a, m, "type_upper", t == VY_F32 ? "F32" : t == VY_I32 ? "I32" : "U32");
 	vy_tset_str(a, m, "c_type", c_type(t));
 	vy_tset_str(a, m, "rs_type", rs_type(t));
 	vy_tset_str(a, m, "np_dtype", np_dtype(t));
@@ -408,6 +409,8 @@ static char *array_body(struct vy_arena *a, const void *p, size_t n,
 	const unsigned char *u = p;
 	size_t per = words ? 8 : 12, k = words ? n / 4 : n;
 	for (size_t i = 0; i < k; i++) {
+		if (i % per == 0)
+			vy_buf_puts(&b, "\t");
 		if (words) {
 			uint32_t w;
 			memcpy(&w, u + 4 * i, 4);
@@ -418,7 +421,7 @@ static char *array_body(struct vy_arena *a, const void *p, size_t n,
 		vy_buf_puts(&b, eol && !(nul && i + 1 == k) ? "\n" : " ");
 	}
 	if (nul)
-		vy_buf_puts(&b, "0x00,\n");
+		vy_buf_puts(&b, k % per ? "0x00,\n" : "\t0x00,\n");
 	char *s = vy_strndup(a, b.data ? (char *)b.data : "", b.len);
 	vy_buf_free(&b);
 	return s;
@@ -491,6 +494,8 @@ static int data_buffers(struct vy_arena *a, struct vy_tval *root,
 		set_int(a, m, "index", (unsigned)i);
 		set_int(a, m, "elem_size", 4);
 		vy_tset_str(a, m, "access", access_name(d->access));
+		vy_tset_str(a, m, "access_upper", d->access == VY_READ_ONLY ? "READ_ONLY" :
+			    d->access == VY_WRITE_ONLY ? "WRITE_ONLY" : "READ_WRITE");
 		vy_tset_bool(a, m, "is_input", d->access != VY_WRITE_ONLY);
 		vy_tset_bool(a, m, "is_output", d->access != VY_READ_ONLY);
 		vy_tset_str(a, m, "count_text", d->count_text ? d->count_text : "?");
@@ -532,6 +537,17 @@ static int data_dispatch(struct vy_arena *a, struct vy_tval *root,
 	return 0;
 }
 
+/* The shortest %g text that reads back as d. */
+static char *shortest(struct vy_arena *a, double d)
+{
+	for (int prec = 6; prec < 17; prec++) {
+		char *s = vy_fmt(a, "%.*g", prec, d);
+		if (strtod(s, NULL) == d)
+			return s;
+	}
+	return vy_fmt(a, "%.17g", d);
+}
+
 static void data_top(struct vy_arena *a, struct vy_tval *root,
 		     const struct vy_launcher_request *r)
 {
@@ -567,8 +583,8 @@ static void data_top(struct vy_arena *a, struct vy_tval *root,
 	vy_tset_str(a, root, "manifest", r->manifest ? r->manifest : "");
 	set_int(a, root, "selftest_seed", r->seed);
 	vy_launcher_tolerance(p, &ulp, &abs);
-	vy_tset_str(a, root, "tol_ulp", vy_fmt(a, "%.17g", ulp));
-	vy_tset_str(a, root, "tol_abs", vy_fmt(a, "%.17g", abs));
+	vy_tset_str(a, root, "tol_ulp", shortest(a, ulp));
+	vy_tset_str(a, root, "tol_abs", shortest(a, abs));
 }
 
 struct vy_tval *vy_launcher_data(struct vy_arena *a,
