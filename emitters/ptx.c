@@ -669,6 +669,69 @@ static struct vy_pv once(struct ctx *c, const struct vy_expr *e)
 	return r;
 }
 
+/* Loops with constant bounds of at most UNROLL_TRIPS trips whose body
+ * weighs (trips x statements) at most UNROLL_BUDGET are unrolled, so that
+ * ptxas folds the counter into shared-memory offsets as nvcc's own
+ * unroller would (matmul's inner product: 2 LDS + FFMA a step instead of
+ * a counter, address arithmetic and a branch). */
+enum { UNROLL_TRIPS = 16, UNROLL_BUDGET = 64 };
+
+/* The statements of b, counting nested ones; *jumps is set where b
+ * breaks or continues the loop it is the body of (depth 0). */
+static int weigh(const struct vy_block *b, int depth, bool *jumps)
+{
+	int n = 0;
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		bool loop = s->kind == VY_S_FOR || s->kind == VY_S_WHILE;
+		if ((s->kind == VY_S_BREAK || s->kind == VY_S_CONTINUE) && !depth)
+			*jumps = true;
+		n += 1 + weigh(&s->body, depth + loop, jumps)
+		       + weigh(&s->els, depth, jumps);
+	}
+	return n;
+}
+
+/* The trip count of a for loop with constant bounds, stepping exactly as
+ * the emitted loop would (32-bit wrap, signed or unsigned compare); -1
+ * where it is not constant or too large to unroll. */
+static int const_trips(const struct vy_stmt *s, enum vy_type t)
+{
+	if (s->lo->kind != VY_E_CONST || s->hi->kind != VY_E_CONST
+	    || (s->step && s->step->kind != VY_E_CONST))
+		return -1;
+	uint32_t k = s->lo->bits, hi = s->hi->bits;
+	uint32_t st = s->step ? s->step->bits : 1;
+	for (int n = 0; n <= UNROLL_TRIPS; n++, k += st) {
+		bool go = t == VY_I32
+			? (s->step_negative ? (int32_t)k > (int32_t)hi : (int32_t)k < (int32_t)hi)
+			: (s->step_negative ? k > hi : k < hi);
+		if (!go)
+			return n;
+	}
+	return -1;
+}
+
+/* Unrolls s if it qualifies; whether it did. The counter is a register
+ * set to each constant in turn (ptxas propagates it). */
+static bool emit_unrolled(struct ctx *c, const struct vy_stmt *s, enum vy_type t)
+{
+	bool jumps = false;
+	int n = const_trips(s, t);
+	if (n < 0 || c->p->locals[s->local].mutable)
+		return false;
+	int w = weigh(&s->body, 0, &jumps);
+	if (jumps || (long)n * w > UNROLL_BUDGET)
+		return false;
+	uint32_t k = s->lo->bits, st = s->step ? s->step->bits : 1;
+	for (int i = 0; i < n && !c->err; i++, k += st) {
+		c->local[s->local] = in_reg(c, cnst(t, k), t);
+		c->have_local[s->local] = true;
+		emit_block(c, &s->body);
+	}
+	return true;
+}
+
 static void emit_for(struct ctx *c, const struct vy_stmt *s)
 {
 	if (s->local < 0 || s->local >= c->p->nlocals) {
@@ -676,6 +739,8 @@ static void emit_for(struct ctx *c, const struct vy_stmt *s)
 		return;
 	}
 	enum vy_type t = c->p->locals[s->local].type;
+	if (emit_unrolled(c, s, t))
+		return;
 	struct vy_pv lo = emit_expr(c, s->lo);
 	struct vy_pv k = reg(c, t);
 	I(c, "mov.%s \t%s, %s;\n", mvt(t), k.s, lo.s);
