@@ -44,7 +44,9 @@ static int emit_c(const struct vy_launcher_request *r,
 	int rc = -1;
 	struct vy_tval *data = vy_launcher_data(a, r, err);
 	if (data && !vy_launcher_add_all(r, data, "c/", skip_other_driver,
-					 (void *)r->target->id, out, err))
+					 (void *)r->target->id, out, err) &&
+	    !vy_launcher_add_bytes(out, "manifest.json", r->manifest,
+				   strlen(r->manifest), err))
 		rc = strcmp(r->target->id, "reference") ? 0 : add_vm(r, out, err);
 	vy_arena_free(a);
 	return rc;

@@ -16,11 +16,6 @@
 #include "launch.h"
 #include "launcher.h"
 
-/* The Cargo launcher is written in parallel; until launchers/cargo.c is
- * in the tree the weak reference keeps the build linking. */
-extern const struct vy_launcher_emitter vy_launcher_cargo
-	__attribute__((weak));
-
 const struct vy_launcher_emitter *const vy_launchers[] = {
 	&vy_launcher_c, &vy_launcher_cargo, NULL
 };

@@ -1,0 +1,207 @@
+/*
+ * drv_ptx.c: runs the PTX kernel through the CUDA driver API.
+ * libcuda.so.1 (installed with the NVIDIA driver) is opened with dlopen at
+ * run time, so building needs no CUDA toolkit: the few types, constants
+ * and entry points used are declared below (values from cuda.h).  The PTX
+ * text is JIT-compiled with cuModuleLoadDataEx (its error log goes into the
+ * message) and launched with vyrec's parameter order: one device pointer
+ * per buffer in binding order, the params in declaration order, then one
+ * u32 element count per buffer.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "launcher.h"
+
+/* ---- CUDA declarations (cuda.h) ---- */
+
+typedef int CUresult;
+typedef int CUdevice;
+typedef int CUjit_option;
+typedef unsigned long long CUdeviceptr;
+typedef struct CUctx_st *CUcontext;
+typedef struct CUmod_st *CUmodule;
+typedef struct CUfunc_st *CUfunction;
+typedef struct CUstream_st *CUstream;
+
+enum {
+	CUDA_SUCCESS = 0,
+	CU_JIT_ERROR_LOG_BUFFER = 5,
+	CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6,
+};
+
+/* Entry points: name, parameters (the _v2 ABI where one exists). */
+#define CU_FNS(X) \
+	X(cuInit, (unsigned)) \
+	X(cuDeviceGetCount, (int *)) \
+	X(cuDeviceGet, (CUdevice *, int)) \
+	X(cuDeviceGetName, (char *, int, CUdevice)) \
+	X(cuCtxCreate_v2, (CUcontext *, unsigned, CUdevice)) \
+	X(cuCtxDestroy_v2, (CUcontext)) \
+	X(cuCtxSynchronize, (void)) \
+	X(cuMemAlloc_v2, (CUdeviceptr *, size_t)) \
+	X(cuMemFree_v2, (CUdeviceptr)) \
+	X(cuMemcpyHtoD_v2, (CUdeviceptr, const void *, size_t)) \
+	X(cuMemcpyDtoH_v2, (void *, CUdeviceptr, size_t)) \
+	X(cuModuleLoadDataEx, (CUmodule *, const void *, unsigned, CUjit_option *, void **)) \
+	X(cuModuleUnload, (CUmodule)) \
+	X(cuModuleGetFunction, (CUfunction *, CUmodule, const char *)) \
+	X(cuLaunchKernel, (CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, \
+			   unsigned, unsigned, CUstream, void **, void **)) \
+	X(cuGetErrorName, (CUresult, const char **)) \
+	X(cuGetErrorString, (CUresult, const char **))
+
+static struct {
+	void *lib;
+#define X(name, args) CUresult (*name) args;
+	CU_FNS(X)
+#undef X
+	CUcontext ctx;
+	CUmodule mod;
+	CUfunction fn;
+	CUdeviceptr ptr[64];
+} cu;
+
+/* The Fix for an error, by its name. */
+static const char *cu_fix(const char *name)
+{
+	static const char *const fixes[][2] = {
+		{ "CUDA_ERROR_NO_DEVICE", "check that the GPU is visible (nvidia-smi, CUDA_VISIBLE_DEVICES)" },
+		{ "CUDA_ERROR_INVALID_DEVICE", "pick a device that exists (--device N, see nvidia-smi)" },
+		{ "CUDA_ERROR_STUB_LIBRARY", "libcuda.so.1 is the toolkit's stub: install the NVIDIA driver" },
+		{ "CUDA_ERROR_UNSUPPORTED_PTX_VERSION", "update the NVIDIA driver: it is older than the PTX this launcher embeds" },
+		{ "CUDA_ERROR_INVALID_PTX", "regenerate the launcher; if it persists, report the program to vyrec" },
+		{ "CUDA_ERROR_NO_BINARY_FOR_GPU", "this GPU is older than sm_70, which the kernel needs" },
+		{ "CUDA_ERROR_OUT_OF_MEMORY", "use smaller params so the buffers fit in GPU memory" },
+		{ "CUDA_ERROR_ILLEGAL_ADDRESS", "the kernel accessed memory out of bounds; check the params and inputs" },
+		{ "CUDA_ERROR_LAUNCH_FAILED", "the kernel faulted; check the params and inputs" },
+	};
+	for (size_t i = 0; i < sizeof fixes / sizeof fixes[0]; i++)
+		if (!strcmp(name, fixes[i][0]))
+			return fixes[i][1];
+	return "check the NVIDIA driver (nvidia-smi)";
+}
+
+static int cu_check(CUresult r, const char *call)
+{
+	const char *name = NULL, *text = NULL;
+	char num[32];
+	if (r == CUDA_SUCCESS)
+		return 0;
+	if (cu.cuGetErrorName)
+		cu.cuGetErrorName(r, &name);
+	if (cu.cuGetErrorString)
+		cu.cuGetErrorString(r, &text);
+	if (!name) {
+		snprintf(num, sizeof num, "CUDA error %d", r);
+		name = num;
+	}
+	return drv_fail(cu_fix(name), "cuda: %s failed: %s (%s)", call, name, text ? text : "no description");
+}
+
+static int load_library(void)
+{
+	cu.lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (!cu.lib)
+		return drv_fail("install the NVIDIA driver, which provides libcuda.so.1 (the CUDA toolkit is not needed)",
+				"cannot load libcuda.so.1: %s", dlerror());
+#define X(name, args) { \
+		void *sym = dlsym(cu.lib, #name); \
+		if (!sym) \
+			return drv_fail("update the NVIDIA driver", "libcuda.so.1 has no %s", #name); \
+		memcpy(&cu.name, &sym, sizeof sym); \
+	}
+	CU_FNS(X)
+#undef X
+	return 0;
+}
+
+static int load_module(void)
+{
+	static char log[8192];
+	CUjit_option opt[2] = { CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES };
+	void *val[2] = { log, (void *)(size_t)sizeof log };
+	CUresult r = cu.cuModuleLoadDataEx(&cu.mod, prog_kernel, 2, opt, val);
+	if (r != CUDA_SUCCESS) {
+		cu_check(r, "cuModuleLoadDataEx");
+		size_t n = strlen(drv_error);
+		snprintf(drv_error + n, sizeof drv_error - n, "\nJIT log: %.1500s", log);
+		return -1;
+	}
+	return cu_check(cu.cuModuleGetFunction(&cu.fn, cu.mod, prog_entry), "cuModuleGetFunction");
+}
+
+int drv_open(int device)
+{
+	CUdevice dev;
+	int n = 0;
+	if (load_library() || cu_check(cu.cuInit(0), "cuInit") ||
+	    cu_check(cu.cuDeviceGetCount(&n), "cuDeviceGetCount"))
+		return -1;
+	if (device >= n)
+		return drv_fail("pick a device that exists (--device N, see nvidia-smi)",
+				"cuda: device %d does not exist (%d devices)", device, n);
+	if (cu_check(cu.cuDeviceGet(&dev, device < 0 ? 0 : device), "cuDeviceGet") ||
+	    cu_check(cu.cuDeviceGetName(drv_device_name, sizeof drv_device_name, dev), "cuDeviceGetName") ||
+	    cu_check(cu.cuCtxCreate_v2(&cu.ctx, 0, dev), "cuCtxCreate"))
+		return -1;
+	return load_module();
+}
+
+int drv_upload(void **bufs, const uint32_t *counts)
+{
+	for (int i = 0; i < prog_nbuffers; i++)
+		if (cu_check(cu.cuMemAlloc_v2(&cu.ptr[i], 4 * (size_t)counts[i]), "cuMemAlloc") ||
+		    cu_check(cu.cuMemcpyHtoD_v2(cu.ptr[i], bufs[i], 4 * (size_t)counts[i]), "cuMemcpyHtoD"))
+			return -1;
+	return 0;
+}
+
+int drv_dispatch(const uint32_t *params, const uint32_t *counts, const uint32_t grid[3])
+{
+	void *args[192];
+	uint32_t p[64], c[64];
+	int n = 0;
+	for (int i = 0; i < prog_nbuffers; i++)
+		args[n++] = &cu.ptr[i];
+	for (int i = 0; i < prog_nparams; i++) {
+		p[i] = params[i];
+		args[n++] = &p[i];
+	}
+	for (int i = 0; i < prog_nbuffers; i++) {
+		c[i] = counts[i];
+		args[n++] = &c[i];
+	}
+	if (cu_check(cu.cuLaunchKernel(cu.fn, grid[0], grid[1], grid[2], prog_wgsize[0],
+				       prog_wgsize[1], prog_wgsize[2], 0, NULL, args, NULL),
+		     "cuLaunchKernel"))
+		return -1;
+	return cu_check(cu.cuCtxSynchronize(), "cuCtxSynchronize (the kernel)");
+}
+
+int drv_download(void **bufs, const uint32_t *counts)
+{
+	for (int i = 0; i < prog_nbuffers; i++)
+		if (prog_buffers[i].access != READ_ONLY &&
+		    cu_check(cu.cuMemcpyDtoH_v2(bufs[i], cu.ptr[i], 4 * (size_t)counts[i]), "cuMemcpyDtoH"))
+			return -1;
+	return 0;
+}
+
+void drv_close(void)
+{
+	if (cu.ctx) {
+		for (int i = 0; i < prog_nbuffers; i++)
+			if (cu.ptr[i])
+				cu.cuMemFree_v2(cu.ptr[i]);
+		if (cu.mod)
+			cu.cuModuleUnload(cu.mod);
+		cu.cuCtxDestroy_v2(cu.ctx);
+	}
+	if (cu.lib)
+		dlclose(cu.lib);
+	memset(&cu, 0, sizeof cu);
+}
