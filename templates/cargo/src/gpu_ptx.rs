@@ -1,0 +1,282 @@
+//! CUDA through the driver API in libcuda.so.1, opened with dlopen, its
+//! entry points declared here by hand, so no toolkit is needed to build:
+//! cuInit, device N (--device, default 0), a context, the embedded PTX
+//! JIT-loaded with cuModuleLoadDataEx (the JIT error log goes into the
+//! message), one device allocation per buffer, and cuLaunchKernel with the
+//! vyrec PTX ABI (SPEC §3.2): one pointer per buffer in binding order, the
+//! params in declaration order, then one u32 element count per buffer.
+//! Every CUresult is checked, named with cuGetErrorName, and an error ends
+//! in a Fix: line.
+
+use std::ffi::{c_char, c_int, c_uint, c_void, CStr};
+use std::ptr::{null, null_mut};
+use std::time::Instant;
+
+use crate::ffi::{func, Lib};
+use crate::program::{BUFFERS, PROGRAM, WORKGROUP};
+
+static KERNEL: &[u8] = include_bytes!("kernel.ptx");
+
+type CUresult = c_int;
+type Ptr = *mut c_void;
+type DevPtr = u64;
+
+const CU_JIT_INFO_LOG_BUFFER: c_int = 3;
+const CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES: c_int = 4;
+const CU_JIT_ERROR_LOG_BUFFER: c_int = 5;
+const CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES: c_int = 6;
+const LOG_SIZE: usize = 8192;
+
+/// A table of entry points, each loaded by its driver API name.
+macro_rules! entry_points {
+    ($table:ident { $($name:ident: fn($($arg:ty),*);)* }) => {
+        #[allow(non_snake_case)]
+        struct $table {
+            $($name: unsafe extern "C" fn($($arg),*) -> CUresult,)*
+        }
+
+        impl $table {
+            fn load(lib: &Lib) -> Result<$table, String> {
+                Ok($table {
+                    $($name: {
+                        let p = lib.sym(stringify!($name));
+                        if p.is_null() {
+                            return Err(format!(
+                                "cuda: libcuda.so.1 lacks {}\nFix: update the NVIDIA driver",
+                                stringify!($name)
+                            ));
+                        }
+                        // SAFETY: the driver API entry point has this signature.
+                        unsafe { func(p) }
+                    },)*
+                })
+            }
+        }
+    };
+}
+
+entry_points!(Cuda {
+    cuInit: fn(c_uint);
+    cuDeviceGetCount: fn(*mut c_int);
+    cuDeviceGet: fn(*mut c_int, c_int);
+    cuDeviceGetName: fn(*mut c_char, c_int, c_int);
+    cuCtxCreate_v2: fn(*mut Ptr, c_uint, c_int);
+    cuCtxDestroy_v2: fn(Ptr);
+    cuModuleLoadDataEx: fn(*mut Ptr, *const c_void, c_uint, *mut c_int, *mut Ptr);
+    cuModuleUnload: fn(Ptr);
+    cuModuleGetFunction: fn(*mut Ptr, Ptr, *const c_char);
+    cuMemAlloc_v2: fn(*mut DevPtr, usize);
+    cuMemFree_v2: fn(DevPtr);
+    cuMemcpyHtoD_v2: fn(DevPtr, *const c_void, usize);
+    cuMemcpyDtoH_v2: fn(*mut c_void, DevPtr, usize);
+    cuLaunchKernel: fn(Ptr, c_uint, c_uint, c_uint, c_uint, c_uint, c_uint, c_uint, Ptr, *mut Ptr, *mut Ptr);
+    cuCtxSynchronize: fn();
+    cuGetErrorName: fn(CUresult, *mut *const c_char);
+});
+
+fn fix_for(name: &str) -> &'static str {
+    match name {
+        "CUDA_ERROR_NO_DEVICE" => "check that the GPU is visible (nvidia-smi, CUDA_VISIBLE_DEVICES)",
+        "CUDA_ERROR_STUB_LIBRARY" => {
+            "libcuda.so.1 is the toolkit's stub: install the NVIDIA driver or put its \
+             libcuda.so.1 first on the library path"
+        }
+        "CUDA_ERROR_UNSUPPORTED_PTX_VERSION" => {
+            "update the NVIDIA driver: it is older than the PTX ISA of the kernel, or \
+             regenerate the launcher with an older --arch"
+        }
+        "CUDA_ERROR_INVALID_PTX" | "CUDA_ERROR_NO_BINARY_FOR_GPU" => {
+            "regenerate the launcher with `vyrec launcher ... --target ptx` for this GPU \
+             (sm_70 or later)"
+        }
+        "CUDA_ERROR_OUT_OF_MEMORY" => "use smaller buffers (smaller --param values) or free memory on the GPU",
+        "CUDA_ERROR_ILLEGAL_ADDRESS" | "CUDA_ERROR_LAUNCH_FAILED" => {
+            "the kernel faulted; check the program with `vyrec run --backend reference --strict`"
+        }
+        "CUDA_ERROR_INVALID_DEVICE" => "pick a device that exists (--device N, see nvidia-smi)",
+        _ => "check the NVIDIA driver with nvidia-smi",
+    }
+}
+
+struct Buf {
+    ptr: DevPtr,
+    bytes: usize,
+}
+
+pub struct Gpu {
+    _lib: Lib,
+    cu: Cuda,
+    ctx: Ptr,
+    module: Ptr,
+    function: Ptr,
+    bufs: Vec<Buf>,
+    name: String,
+}
+
+impl Gpu {
+    fn check(&self, call: &str, r: CUresult) -> Result<(), String> {
+        if r == 0 {
+            return Ok(());
+        }
+        let mut p: *const c_char = null();
+        // SAFETY: cuGetErrorName sets p to a static string or leaves it null.
+        let name = if unsafe { (self.cu.cuGetErrorName)(r, &mut p) } == 0 && !p.is_null() {
+            // SAFETY: p is a NUL-terminated static string.
+            unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+        } else {
+            format!("CUresult {r}")
+        };
+        Err(format!("cuda: {call} failed: {name}\nFix: {}", fix_for(&name)))
+    }
+
+    /// Open the driver and create a context on device N (default 0).
+    pub fn new(device: Option<u32>) -> Result<Gpu, String> {
+        let lib = Lib::open("libcuda.so.1").map_err(|e| {
+            format!(
+                "cuda: libcuda.so.1 not found (dlopen: {e})\nFix: install the NVIDIA driver, \
+                 which provides libcuda.so.1, on a machine with an NVIDIA GPU (or generate the \
+                 launcher with --target spv to run it through Vulkan)"
+            )
+        })?;
+        let cu = Cuda::load(&lib)?;
+        let mut g = Gpu { _lib: lib, cu, ctx: null_mut(), module: null_mut(), function: null_mut(), bufs: Vec::new(), name: String::new() };
+        // SAFETY: the driver API is called as documented; out-pointers are live.
+        unsafe {
+            g.check("cuInit", (g.cu.cuInit)(0))?;
+            let mut n = 0;
+            g.check("cuDeviceGetCount", (g.cu.cuDeviceGetCount)(&mut n))?;
+            let want = device.unwrap_or(0);
+            if want as i64 >= n as i64 {
+                return Err(format!(
+                    "cuda: device {want} does not exist ({n} CUDA device{})\nFix: pick --device 0..{} (see nvidia-smi)",
+                    if n == 1 { "" } else { "s" },
+                    (n - 1).max(0)
+                ));
+            }
+            let mut dev = 0;
+            g.check("cuDeviceGet", (g.cu.cuDeviceGet)(&mut dev, want as c_int))?;
+            let mut name = [0 as c_char; 256];
+            g.check("cuDeviceGetName", (g.cu.cuDeviceGetName)(name.as_mut_ptr(), 256, dev))?;
+            g.name = CStr::from_ptr(name.as_ptr()).to_string_lossy().into_owned();
+            let mut ctx = null_mut();
+            g.check("cuCtxCreate_v2", (g.cu.cuCtxCreate_v2)(&mut ctx, 0, dev))?;
+            g.ctx = ctx;
+        }
+        Ok(g)
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// JIT-load the embedded PTX and find the kernel.
+    fn load(&mut self) -> Result<(), String> {
+        let mut text = KERNEL.to_vec();
+        text.push(0);
+        let mut err_log = vec![0u8; LOG_SIZE];
+        let mut info_log = vec![0u8; LOG_SIZE];
+        let mut opts = [
+            CU_JIT_ERROR_LOG_BUFFER,
+            CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES,
+            CU_JIT_INFO_LOG_BUFFER,
+            CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES,
+        ];
+        let mut vals: [Ptr; 4] = [
+            err_log.as_mut_ptr() as Ptr,
+            LOG_SIZE as Ptr,
+            info_log.as_mut_ptr() as Ptr,
+            LOG_SIZE as Ptr,
+        ];
+        let mut module = null_mut();
+        // SAFETY: text is NUL-terminated; the logs hold LOG_SIZE bytes.
+        let r = unsafe {
+            (self.cu.cuModuleLoadDataEx)(&mut module, text.as_ptr() as *const c_void, 4, opts.as_mut_ptr(), vals.as_mut_ptr())
+        };
+        if let Err(e) = self.check("cuModuleLoadDataEx", r) {
+            let log = String::from_utf8_lossy(&err_log[..err_log.iter().position(|&c| c == 0).unwrap_or(LOG_SIZE)]).into_owned();
+            let (head, fix) = e.split_once("\nFix: ").unwrap_or((&e, ""));
+            return Err(format!("{head} (JIT log: {})\nFix: {fix}", if log.is_empty() { "empty" } else { log.trim_end() }));
+        }
+        self.module = module;
+        let entry = std::ffi::CString::new(PROGRAM).map_err(|_| "kernel name with a NUL".to_string())?;
+        let mut function = null_mut();
+        // SAFETY: module is loaded; entry is NUL-terminated.
+        let r = unsafe { (self.cu.cuModuleGetFunction)(&mut function, module, entry.as_ptr()) };
+        self.check("cuModuleGetFunction", r)?;
+        self.function = function;
+        Ok(())
+    }
+
+    fn launch(&self, args: &mut [Ptr], grid: [u32; 3]) -> Result<f64, String> {
+        let t = Instant::now();
+        // SAFETY: args point at values that live through the launch, in
+        // the kernel's parameter order.
+        let r = unsafe {
+            (self.cu.cuLaunchKernel)(
+                self.function, grid[0], grid[1], grid[2], WORKGROUP[0], WORKGROUP[1], WORKGROUP[2],
+                0, null_mut(), args.as_mut_ptr(), null_mut(),
+            )
+        };
+        self.check("cuLaunchKernel", r)?;
+        // SAFETY: a context is current.
+        self.check("cuCtxSynchronize", unsafe { (self.cu.cuCtxSynchronize)() })?;
+        Ok(t.elapsed().as_secs_f64())
+    }
+
+    /// Upload bufs, launch the kernel over grid with params, read the
+    /// writable buffers back into bufs; then time `bench` more launches.
+    pub fn run(&mut self, params: &[u32], bufs: &mut [Vec<u32>], grid: [u32; 3], bench: u32) -> Result<Vec<f64>, String> {
+        self.load()?;
+        for data in bufs.iter() {
+            let bytes = data.len() * 4;
+            let mut ptr = 0;
+            // SAFETY: ptr is a live out-pointer.
+            let r = unsafe { (self.cu.cuMemAlloc_v2)(&mut ptr, bytes.max(4)) };
+            self.check("cuMemAlloc_v2", r)?;
+            self.bufs.push(Buf { ptr, bytes });
+            // SAFETY: data holds bytes bytes; the allocation at least as many.
+            let r = unsafe { (self.cu.cuMemcpyHtoD_v2)(ptr, data.as_ptr() as *const c_void, bytes) };
+            self.check("cuMemcpyHtoD_v2", r)?;
+        }
+        let mut ptrs: Vec<DevPtr> = self.bufs.iter().map(|b| b.ptr).collect();
+        let mut vals: Vec<u32> = params.to_vec();
+        let mut counts: Vec<u32> = bufs.iter().map(|d| d.len() as u32).collect();
+        let mut args: Vec<Ptr> = Vec::new();
+        args.extend(ptrs.iter_mut().map(|p| p as *mut DevPtr as Ptr));
+        args.extend(vals.iter_mut().map(|p| p as *mut u32 as Ptr));
+        args.extend(counts.iter_mut().map(|p| p as *mut u32 as Ptr));
+        self.launch(&mut args, grid)?;
+        for ((b, data), d) in BUFFERS.iter().zip(bufs.iter_mut()).zip(&self.bufs) {
+            if b.writable() {
+                // SAFETY: data holds d.bytes bytes.
+                let r = unsafe { (self.cu.cuMemcpyDtoH_v2)(data.as_mut_ptr() as *mut c_void, d.ptr, d.bytes) };
+                self.check("cuMemcpyDtoH_v2", r)?;
+            }
+        }
+        let mut times = Vec::new();
+        if bench > 0 {
+            self.launch(&mut args, grid)?; // warm-up
+            for _ in 0..bench {
+                times.push(self.launch(&mut args, grid)?);
+            }
+        }
+        Ok(times)
+    }
+}
+
+impl Drop for Gpu {
+    fn drop(&mut self) {
+        // SAFETY: each object was created in this context and is freed once.
+        unsafe {
+            for b in &self.bufs {
+                (self.cu.cuMemFree_v2)(b.ptr);
+            }
+            if !self.module.is_null() {
+                (self.cu.cuModuleUnload)(self.module);
+            }
+            if !self.ctx.is_null() {
+                (self.cu.cuCtxDestroy_v2)(self.ctx);
+            }
+        }
+    }
+}

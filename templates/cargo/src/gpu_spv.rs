@@ -1,0 +1,1182 @@
+//! Vulkan through libvulkan.so.1, opened with dlopen. The Vulkan 1.1 types
+//! and entry points this launcher uses are declared here by hand, so no
+//! SDK or crate is needed: an instance, a physical device (--device N, else
+//! the first discrete, integrated, virtual, then CPU device: lavapipe
+//! counts), a device with one compute queue, one host-visible storage
+//! buffer per program buffer at its binding with exactly count * 4 bytes
+//! (the kernel's len() reads the bound range), a descriptor set, the
+//! compute pipeline from the embedded SPIR-V words, the params as push
+//! constants in declaration order, a dispatch, a fence wait with a 60 s
+//! timeout, and the writable buffers read back. Every VkResult is checked
+//! and an error ends in a Fix: line.
+
+#![allow(dead_code)] // the C structures' fields are read by the driver
+
+use std::ffi::{c_char, c_void, CStr};
+use std::ptr::{null, null_mut};
+use std::time::Instant;
+
+use crate::ffi::{func, Lib};
+use crate::program::{BUFFERS, PARAMS, WORKGROUP};
+
+static KERNEL: &[u8] = include_bytes!("kernel.spv");
+
+const LOADED: &str = "device entry points are loaded before use";
+const TIMEOUT_NS: u64 = 60_000_000_000;
+
+type Handle = *mut c_void; // dispatchable handles
+type Nd = u64; // non-dispatchable handles
+type VkResult = i32;
+type PFN = Option<unsafe extern "C" fn()>;
+
+const VK_SUCCESS: VkResult = 0;
+const VK_TIMEOUT: VkResult = 2;
+const VK_INCOMPLETE: VkResult = 5;
+const API_1_1: u32 = (1 << 22) | (1 << 12);
+
+const ST_APPLICATION_INFO: u32 = 0;
+const ST_INSTANCE_CREATE_INFO: u32 = 1;
+const ST_DEVICE_QUEUE_CREATE_INFO: u32 = 2;
+const ST_DEVICE_CREATE_INFO: u32 = 3;
+const ST_SUBMIT_INFO: u32 = 4;
+const ST_MEMORY_ALLOCATE_INFO: u32 = 5;
+const ST_FENCE_CREATE_INFO: u32 = 8;
+const ST_BUFFER_CREATE_INFO: u32 = 12;
+const ST_SHADER_MODULE_CREATE_INFO: u32 = 16;
+const ST_PIPELINE_SHADER_STAGE_CREATE_INFO: u32 = 18;
+const ST_COMPUTE_PIPELINE_CREATE_INFO: u32 = 29;
+const ST_PIPELINE_LAYOUT_CREATE_INFO: u32 = 30;
+const ST_DESCRIPTOR_SET_LAYOUT_CREATE_INFO: u32 = 32;
+const ST_DESCRIPTOR_POOL_CREATE_INFO: u32 = 33;
+const ST_DESCRIPTOR_SET_ALLOCATE_INFO: u32 = 34;
+const ST_WRITE_DESCRIPTOR_SET: u32 = 35;
+const ST_COMMAND_POOL_CREATE_INFO: u32 = 39;
+const ST_COMMAND_BUFFER_ALLOCATE_INFO: u32 = 40;
+const ST_COMMAND_BUFFER_BEGIN_INFO: u32 = 42;
+const ST_MEMORY_BARRIER: u32 = 46;
+
+const QUEUE_COMPUTE_BIT: u32 = 0x2;
+const STAGE_COMPUTE_BIT: u32 = 0x20;
+const DESCRIPTOR_STORAGE_BUFFER: u32 = 7;
+const BUFFER_USAGE_STORAGE_BIT: u32 = 0x20;
+const MEMORY_HOST_VISIBLE: u32 = 0x2;
+const MEMORY_HOST_COHERENT: u32 = 0x4;
+const MEMORY_HOST_CACHED: u32 = 0x8;
+const BIND_POINT_COMPUTE: u32 = 1;
+const PIPELINE_STAGE_COMPUTE_SHADER: u32 = 0x800;
+const PIPELINE_STAGE_HOST: u32 = 0x4000;
+const ACCESS_SHADER_WRITE: u32 = 0x40;
+const ACCESS_HOST_READ: u32 = 0x2000;
+const WHOLE_SIZE: u64 = !0;
+
+// ---- structures (Vulkan 1.1 core, C layout) ----
+
+#[repr(C)]
+struct ApplicationInfo {
+    s_type: u32,
+    p_next: *const c_void,
+    app_name: *const c_char,
+    app_version: u32,
+    engine_name: *const c_char,
+    engine_version: u32,
+    api_version: u32,
+}
+
+#[repr(C)]
+struct InstanceCreateInfo {
+    s_type: u32,
+    p_next: *const c_void,
+    flags: u32,
+    app_info: *const ApplicationInfo,
+    layer_count: u32,
+    layers: *const *const c_char,
+    extension_count: u32,
+    extensions: *const *const c_char,
+}
+
+/// VkPhysicalDeviceLimits with runs of same-sized members grouped.
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct Limits {
+    a: [u32; 7],
+    max_storage_buffer_range: u32,
+    max_push_constants_size: u32,
+    b: [u32; 2],
+    c: [u64; 2],
+    d: [u32; 39],
+    max_work_group_count: [u32; 3],
+    max_work_group_invocations: u32,
+    max_work_group_size: [u32; 3],
+    e: [u32; 13],
+    min_memory_map_alignment: usize,
+    f: [u64; 3],
+    g: [u32; 35],
+    h: [u64; 3],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct PhysicalDeviceProperties {
+    api_version: u32,
+    driver_version: u32,
+    vendor_id: u32,
+    device_id: u32,
+    device_type: u32,
+    device_name: [c_char; 256],
+    uuid: [u8; 16],
+    limits: Limits,
+    sparse: [u32; 5],
+}
+
+const _: () = assert!(std::mem::size_of::<Limits>() == 504);
+const _: () = assert!(std::mem::size_of::<PhysicalDeviceProperties>() == 824);
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct QueueFamilyProperties {
+    flags: u32,
+    count: u32,
+    timestamp_bits: u32,
+    granularity: [u32; 3],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct MemoryType {
+    flags: u32,
+    heap: u32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct MemoryHeap {
+    size: u64,
+    flags: u32,
+}
+
+#[repr(C)]
+struct MemoryProperties {
+    type_count: u32,
+    types: [MemoryType; 32],
+    heap_count: u32,
+    heaps: [MemoryHeap; 16],
+}
+
+const _: () = assert!(std::mem::size_of::<MemoryProperties>() == 520);
+
+#[repr(C)]
+struct DeviceQueueCreateInfo {
+    s_type: u32,
+    p_next: *const c_void,
+    flags: u32,
+    family: u32,
+    count: u32,
+    priorities: *const f32,
+}
+
+#[repr(C)]
+struct DeviceCreateInfo {
+    s_type: u32,
+    p_next: *const c_void,
+    flags: u32,
+    queue_info_count: u32,
+    queue_infos: *const DeviceQueueCreateInfo,
+    layer_count: u32,
+    layers: *const *const c_char,
+    extension_count: u32,
+    extensions: *const *const c_char,
+    features: *const c_void,
+}
+
+#[repr(C)]
+struct BufferCreateInfo {
+    s_type: u32,
+    p_next: *const c_void,
+    flags: u32,
+    size: u64,
+    usage: u32,
+    sharing: u32,
+    family_count: u32,
+    families: *const u32,
+}
+
+#[repr(C)]
+#[derive(Default)]
+struct MemoryRequirements {
+    size: u64,
+    alignment: u64,
+    type_bits: u32,
+}
+
+#[repr(C)]
+struct MemoryAllocateInfo {
+    s_type: u32,
+    p_next: *const c_void,
+    size: u64,
+    type_index: u32,
+}
+
+#[repr(C)]
+struct ShaderModuleCreateInfo {
+    s_type: u32,
+    p_next: *const c_void,
+    flags: u32,
+    code_size: usize,
+    code: *const u32,
+}
+
+#[repr(C)]
+struct DescriptorSetLayoutBinding {
+    binding: u32,
+    kind: u32,
+    count: u32,
+    stages: u32,
+    samplers: *const c_void,
+}
+
+#[repr(C)]
+struct DescriptorSetLayoutCreateInfo {
+    s_type: u32,
+    p_next: *const c_void,
+    flags: u32,
+    binding_count: u32,
+    bindings: *const DescriptorSetLayoutBinding,
+}
+
+#[repr(C)]
+struct PushConstantRange {
+    stages: u32,
+    offset: u32,
+    size: u32,
+}
+
+#[repr(C)]
+struct PipelineLayoutCreateInfo {
+    s_type: u32,
+    p_next: *const c_void,
+    flags: u32,
+    set_layout_count: u32,
+    set_layouts: *const Nd,
+    range_count: u32,
+    ranges: *const PushConstantRange,
+}
+
+#[repr(C)]
+struct PipelineShaderStageCreateInfo {
+    s_type: u32,
+    p_next: *const c_void,
+    flags: u32,
+    stage: u32,
+    module: Nd,
+    name: *const c_char,
+    specialization: *const c_void,
+}
+
+#[repr(C)]
+struct ComputePipelineCreateInfo {
+    s_type: u32,
+    p_next: *const c_void,
+    flags: u32,
+    stage: PipelineShaderStageCreateInfo,
+    layout: Nd,
+    base: Nd,
+    base_index: i32,
+}
+
+const _: () = assert!(std::mem::size_of::<ComputePipelineCreateInfo>() == 96);
+
+#[repr(C)]
+struct DescriptorPoolSize {
+    kind: u32,
+    count: u32,
+}
+
+#[repr(C)]
+struct DescriptorPoolCreateInfo {
+    s_type: u32,
+    p_next: *const c_void,
+    flags: u32,
+    max_sets: u32,
+    size_count: u32,
+    sizes: *const DescriptorPoolSize,
+}
+
+#[repr(C)]
+struct DescriptorSetAllocateInfo {
+    s_type: u32,
+    p_next: *const c_void,
+    pool: Nd,
+    count: u32,
+    layouts: *const Nd,
+}
+
+#[repr(C)]
+struct DescriptorBufferInfo {
+    buffer: Nd,
+    offset: u64,
+    range: u64,
+}
+
+#[repr(C)]
+struct WriteDescriptorSet {
+    s_type: u32,
+    p_next: *const c_void,
+    set: Nd,
+    binding: u32,
+    array_element: u32,
+    count: u32,
+    kind: u32,
+    images: *const c_void,
+    buffers: *const DescriptorBufferInfo,
+    texel_views: *const c_void,
+}
+
+const _: () = assert!(std::mem::size_of::<WriteDescriptorSet>() == 64);
+
+#[repr(C)]
+struct CommandPoolCreateInfo {
+    s_type: u32,
+    p_next: *const c_void,
+    flags: u32,
+    family: u32,
+}
+
+#[repr(C)]
+struct CommandBufferAllocateInfo {
+    s_type: u32,
+    p_next: *const c_void,
+    pool: Nd,
+    level: u32,
+    count: u32,
+}
+
+#[repr(C)]
+struct CommandBufferBeginInfo {
+    s_type: u32,
+    p_next: *const c_void,
+    flags: u32,
+    inheritance: *const c_void,
+}
+
+#[repr(C)]
+struct MemoryBarrier {
+    s_type: u32,
+    p_next: *const c_void,
+    src: u32,
+    dst: u32,
+}
+
+#[repr(C)]
+struct FenceCreateInfo {
+    s_type: u32,
+    p_next: *const c_void,
+    flags: u32,
+}
+
+#[repr(C)]
+struct SubmitInfo {
+    s_type: u32,
+    p_next: *const c_void,
+    wait_count: u32,
+    wait_semaphores: *const Nd,
+    wait_stages: *const u32,
+    cmd_count: u32,
+    cmds: *const Handle,
+    signal_count: u32,
+    signal_semaphores: *const Nd,
+}
+
+// ---- entry points ----
+
+type Alloc = *const c_void;
+
+/// A table of entry points, each loaded by its Vulkan name.
+macro_rules! entry_points {
+    ($table:ident { $($name:ident: fn($($arg:ty),*) $(-> $ret:ty)?;)* }) => {
+        #[allow(non_snake_case)]
+        struct $table {
+            $($name: unsafe extern "C" fn($($arg),*) $(-> $ret)?,)*
+        }
+
+        impl $table {
+            fn load(get: &dyn Fn(&str) -> *mut c_void) -> Result<$table, String> {
+                Ok($table {
+                    $($name: {
+                        let p = get(stringify!($name));
+                        if p.is_null() {
+                            return Err(format!(
+                                "vulkan: the driver lacks {}\nFix: update the Vulkan driver \
+                                 (apt-get install mesa-vulkan-drivers for lavapipe)",
+                                stringify!($name)
+                            ));
+                        }
+                        // SAFETY: the Vulkan entry point has this signature.
+                        unsafe { func(p) }
+                    },)*
+                })
+            }
+        }
+    };
+}
+
+entry_points!(Instance {
+    vkDestroyInstance: fn(Handle, Alloc);
+    vkEnumeratePhysicalDevices: fn(Handle, *mut u32, *mut Handle) -> VkResult;
+    vkGetPhysicalDeviceProperties: fn(Handle, *mut PhysicalDeviceProperties);
+    vkGetPhysicalDeviceQueueFamilyProperties: fn(Handle, *mut u32, *mut QueueFamilyProperties);
+    vkGetPhysicalDeviceMemoryProperties: fn(Handle, *mut MemoryProperties);
+    vkCreateDevice: fn(Handle, *const DeviceCreateInfo, Alloc, *mut Handle) -> VkResult;
+    vkGetDeviceProcAddr: fn(Handle, *const c_char) -> PFN;
+});
+
+entry_points!(Device {
+    vkDestroyDevice: fn(Handle, Alloc);
+    vkGetDeviceQueue: fn(Handle, u32, u32, *mut Handle);
+    vkDeviceWaitIdle: fn(Handle) -> VkResult;
+    vkCreateBuffer: fn(Handle, *const BufferCreateInfo, Alloc, *mut Nd) -> VkResult;
+    vkDestroyBuffer: fn(Handle, Nd, Alloc);
+    vkGetBufferMemoryRequirements: fn(Handle, Nd, *mut MemoryRequirements);
+    vkAllocateMemory: fn(Handle, *const MemoryAllocateInfo, Alloc, *mut Nd) -> VkResult;
+    vkFreeMemory: fn(Handle, Nd, Alloc);
+    vkBindBufferMemory: fn(Handle, Nd, Nd, u64) -> VkResult;
+    vkMapMemory: fn(Handle, Nd, u64, u64, u32, *mut *mut c_void) -> VkResult;
+    vkCreateShaderModule: fn(Handle, *const ShaderModuleCreateInfo, Alloc, *mut Nd) -> VkResult;
+    vkDestroyShaderModule: fn(Handle, Nd, Alloc);
+    vkCreateDescriptorSetLayout: fn(Handle, *const DescriptorSetLayoutCreateInfo, Alloc, *mut Nd) -> VkResult;
+    vkDestroyDescriptorSetLayout: fn(Handle, Nd, Alloc);
+    vkCreatePipelineLayout: fn(Handle, *const PipelineLayoutCreateInfo, Alloc, *mut Nd) -> VkResult;
+    vkDestroyPipelineLayout: fn(Handle, Nd, Alloc);
+    vkCreateComputePipelines: fn(Handle, Nd, u32, *const ComputePipelineCreateInfo, Alloc, *mut Nd) -> VkResult;
+    vkDestroyPipeline: fn(Handle, Nd, Alloc);
+    vkCreateDescriptorPool: fn(Handle, *const DescriptorPoolCreateInfo, Alloc, *mut Nd) -> VkResult;
+    vkDestroyDescriptorPool: fn(Handle, Nd, Alloc);
+    vkAllocateDescriptorSets: fn(Handle, *const DescriptorSetAllocateInfo, *mut Nd) -> VkResult;
+    vkUpdateDescriptorSets: fn(Handle, u32, *const WriteDescriptorSet, u32, *const c_void);
+    vkCreateCommandPool: fn(Handle, *const CommandPoolCreateInfo, Alloc, *mut Nd) -> VkResult;
+    vkDestroyCommandPool: fn(Handle, Nd, Alloc);
+    vkAllocateCommandBuffers: fn(Handle, *const CommandBufferAllocateInfo, *mut Handle) -> VkResult;
+    vkBeginCommandBuffer: fn(Handle, *const CommandBufferBeginInfo) -> VkResult;
+    vkEndCommandBuffer: fn(Handle) -> VkResult;
+    vkCmdBindPipeline: fn(Handle, u32, Nd);
+    vkCmdBindDescriptorSets: fn(Handle, u32, Nd, u32, u32, *const Nd, u32, *const u32);
+    vkCmdPushConstants: fn(Handle, Nd, u32, u32, u32, *const c_void);
+    vkCmdDispatch: fn(Handle, u32, u32, u32);
+    vkCmdPipelineBarrier: fn(Handle, u32, u32, u32, u32, *const MemoryBarrier, u32, *const c_void, u32, *const c_void);
+    vkCreateFence: fn(Handle, *const FenceCreateInfo, Alloc, *mut Nd) -> VkResult;
+    vkDestroyFence: fn(Handle, Nd, Alloc);
+    vkResetFences: fn(Handle, u32, *const Nd) -> VkResult;
+    vkWaitForFences: fn(Handle, u32, *const Nd, u32, u64) -> VkResult;
+    vkQueueSubmit: fn(Handle, u32, *const SubmitInfo, Nd) -> VkResult;
+});
+
+type CreateInstance = unsafe extern "C" fn(*const InstanceCreateInfo, Alloc, *mut Handle) -> VkResult;
+type GetInstanceProcAddr = unsafe extern "C" fn(Handle, *const c_char) -> PFN;
+
+// ---- errors ----
+
+fn result_name(r: VkResult) -> String {
+    let name = match r {
+        1 => "VK_NOT_READY",
+        2 => "VK_TIMEOUT",
+        -1 => "VK_ERROR_OUT_OF_HOST_MEMORY",
+        -2 => "VK_ERROR_OUT_OF_DEVICE_MEMORY",
+        -3 => "VK_ERROR_INITIALIZATION_FAILED",
+        -4 => "VK_ERROR_DEVICE_LOST",
+        -5 => "VK_ERROR_MEMORY_MAP_FAILED",
+        -6 => "VK_ERROR_LAYER_NOT_PRESENT",
+        -7 => "VK_ERROR_EXTENSION_NOT_PRESENT",
+        -8 => "VK_ERROR_FEATURE_NOT_PRESENT",
+        -9 => "VK_ERROR_INCOMPATIBLE_DRIVER",
+        -10 => "VK_ERROR_TOO_MANY_OBJECTS",
+        -13 => "VK_ERROR_UNKNOWN",
+        -1000069000 => "VK_ERROR_OUT_OF_POOL_MEMORY",
+        _ => return format!("VkResult {r}"),
+    };
+    name.into()
+}
+
+fn result_fix(r: VkResult) -> &'static str {
+    match r {
+        -9 | -3 => {
+            "install a Vulkan 1.1 driver (apt-get install mesa-vulkan-drivers for the CPU \
+             driver lavapipe) and check `vulkaninfo --summary`"
+        }
+        -1 | -2 | -10 | -1000069000 => {
+            "use smaller buffers (smaller --param values) or free memory on the device"
+        }
+        -4 => {
+            "the driver lost the device (a kernel that runs too long or reads out of bounds \
+             can do this); check the program with `vyrec run --backend reference --strict`"
+        }
+        _ => "update the Vulkan driver, or try another --device",
+    }
+}
+
+fn check(call: &str, r: VkResult) -> Result<(), String> {
+    if r == VK_SUCCESS {
+        return Ok(());
+    }
+    Err(format!("vulkan: {call} failed: {}\nFix: {}", result_name(r), result_fix(r)))
+}
+
+fn device_score(kind: u32) -> i32 {
+    match kind {
+        2 => 4, // discrete
+        1 => 3, // integrated
+        3 => 2, // virtual
+        4 => 1, // cpu
+        _ => 0,
+    }
+}
+
+// ---- the device ----
+
+struct Slot {
+    buf: Nd,
+    mem: Nd,
+    map: *mut u8,
+    bytes: usize,
+}
+
+pub struct Gpu {
+    _lib: Lib,
+    vki: Instance,
+    vkd: Option<Device>,
+    inst: Handle,
+    phys: Handle,
+    props: PhysicalDeviceProperties,
+    family: u32,
+    dev: Handle,
+    queue: Handle,
+    slots: Vec<Slot>,
+    module: Nd,
+    dsl: Nd,
+    layout: Nd,
+    pipeline: Nd,
+    dpool: Nd,
+    set: Nd,
+    cpool: Nd,
+    cmd: Handle,
+    fence: Nd,
+    name: String,
+}
+
+fn open_loader() -> Result<(Lib, GetInstanceProcAddr), String> {
+    let lib = Lib::open("libvulkan.so.1").map_err(|e| {
+        format!(
+            "vulkan: libvulkan.so.1 not found (dlopen: {e})\nFix: install the Vulkan loader \
+             and a driver (apt-get install libvulkan1 mesa-vulkan-drivers for the CPU driver lavapipe)"
+        )
+    })?;
+    let p = lib.sym("vkGetInstanceProcAddr");
+    if p.is_null() {
+        return Err("vulkan: libvulkan.so.1 has no vkGetInstanceProcAddr\n\
+                    Fix: reinstall the Vulkan loader (apt-get install --reinstall libvulkan1)"
+            .into());
+    }
+    // SAFETY: vkGetInstanceProcAddr has this signature.
+    Ok((lib, unsafe { func(p) }))
+}
+
+fn proc_addr(gipa: GetInstanceProcAddr, inst: Handle, name: &str) -> *mut c_void {
+    let Ok(c) = std::ffi::CString::new(name) else { return null_mut() };
+    // SAFETY: gipa is the loader's vkGetInstanceProcAddr; c is NUL-terminated.
+    match unsafe { gipa(inst, c.as_ptr()) } {
+        Some(f) => f as *mut c_void,
+        None => null_mut(),
+    }
+}
+
+fn create_instance(gipa: GetInstanceProcAddr) -> Result<Handle, String> {
+    let p = proc_addr(gipa, null_mut(), "vkCreateInstance");
+    if p.is_null() {
+        return Err("vulkan: the loader lacks vkCreateInstance\n\
+                    Fix: reinstall the Vulkan loader (apt-get install --reinstall libvulkan1)"
+            .into());
+    }
+    // SAFETY: vkCreateInstance has this signature.
+    let create: CreateInstance = unsafe { func(p) };
+    let app = ApplicationInfo {
+        s_type: ST_APPLICATION_INFO,
+        p_next: null(),
+        app_name: c"vyrec launcher".as_ptr(),
+        app_version: 0,
+        engine_name: c"vyrec".as_ptr(),
+        engine_version: 0,
+        api_version: API_1_1,
+    };
+    let ci = InstanceCreateInfo {
+        s_type: ST_INSTANCE_CREATE_INFO,
+        p_next: null(),
+        flags: 0,
+        app_info: &app,
+        layer_count: 0,
+        layers: null(),
+        extension_count: 0,
+        extensions: null(),
+    };
+    let mut inst = null_mut();
+    // SAFETY: ci and everything it points to outlive the call.
+    check("vkCreateInstance", unsafe { create(&ci, null(), &mut inst) })?;
+    Ok(inst)
+}
+
+impl Gpu {
+    /// Open the driver and set up device N (or the best one).
+    pub fn new(device: Option<u32>) -> Result<Gpu, String> {
+        let (lib, gipa) = open_loader()?;
+        let inst = create_instance(gipa)?;
+        let vki = match Instance::load(&|n| proc_addr(gipa, inst, n)) {
+            Ok(v) => v,
+            Err(e) => return Err(e),
+        };
+        // SAFETY: a zeroed properties struct is plain data.
+        let props = unsafe { std::mem::zeroed() };
+        let mut g = Gpu {
+            _lib: lib,
+            vki,
+            vkd: None,
+            inst,
+            phys: null_mut(),
+            props,
+            family: 0,
+            dev: null_mut(),
+            queue: null_mut(),
+            slots: Vec::new(),
+            module: 0,
+            dsl: 0,
+            layout: 0,
+            pipeline: 0,
+            dpool: 0,
+            set: 0,
+            cpool: 0,
+            cmd: null_mut(),
+            fence: 0,
+            name: String::new(),
+        };
+        g.pick(device)?;
+        g.create_device()?;
+        Ok(g)
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The first queue family of pd with compute.
+    fn compute_family(&self, pd: Handle) -> Option<u32> {
+        let mut n = 0u32;
+        // SAFETY: pd is a physical device of this instance; the array has n entries.
+        unsafe { (self.vki.vkGetPhysicalDeviceQueueFamilyProperties)(pd, &mut n, null_mut()) };
+        let mut q = vec![QueueFamilyProperties { flags: 0, count: 0, timestamp_bits: 0, granularity: [0; 3] }; n as usize];
+        // SAFETY: as above.
+        unsafe { (self.vki.vkGetPhysicalDeviceQueueFamilyProperties)(pd, &mut n, q.as_mut_ptr()) };
+        q.iter()
+            .take(n as usize)
+            .position(|f| f.flags & QUEUE_COMPUTE_BIT != 0 && f.count > 0)
+            .map(|i| i as u32)
+    }
+
+    fn properties(&self, pd: Handle) -> PhysicalDeviceProperties {
+        // SAFETY: zeroed plain data, filled by the driver.
+        let mut p: PhysicalDeviceProperties = unsafe { std::mem::zeroed() };
+        // SAFETY: pd is a physical device of this instance.
+        unsafe { (self.vki.vkGetPhysicalDeviceProperties)(pd, &mut p) };
+        p
+    }
+
+    fn pick(&mut self, device: Option<u32>) -> Result<(), String> {
+        let mut n = 0u32;
+        // SAFETY: inst is live; the second call fills n handles.
+        check("vkEnumeratePhysicalDevices", unsafe {
+            (self.vki.vkEnumeratePhysicalDevices)(self.inst, &mut n, null_mut())
+        })?;
+        if n == 0 {
+            return Err(format!("vulkan: no Vulkan devices found\nFix: {}", result_fix(-9)));
+        }
+        let mut pds = vec![null_mut(); n as usize];
+        // SAFETY: pds has room for n handles.
+        let r = unsafe { (self.vki.vkEnumeratePhysicalDevices)(self.inst, &mut n, pds.as_mut_ptr()) };
+        if r != VK_INCOMPLETE {
+            check("vkEnumeratePhysicalDevices", r)?;
+        }
+        if let Some(d) = device {
+            if d >= n {
+                return Err(format!(
+                    "vulkan: device {d} does not exist ({n} Vulkan device{})\n\
+                     Fix: pick --device 0..{} (see `vulkaninfo --summary`)",
+                    if n == 1 { "" } else { "s" },
+                    n - 1
+                ));
+            }
+        }
+        let mut best: Option<(usize, i32)> = None;
+        for (i, &pd) in pds.iter().enumerate().take(n as usize) {
+            if device.is_some_and(|d| d as usize != i) || self.compute_family(pd).is_none() {
+                continue;
+            }
+            let score = device_score(self.properties(pd).device_type);
+            if best.is_none_or(|(_, s)| score > s) {
+                best = Some((i, score));
+            }
+        }
+        let Some((i, _)) = best else {
+            return Err(format!("vulkan: no Vulkan device with a compute queue\nFix: {}", result_fix(-9)));
+        };
+        self.phys = pds[i];
+        self.family = self.compute_family(self.phys).unwrap_or(0);
+        self.props = self.properties(self.phys);
+        // SAFETY: device_name is NUL-terminated within its 256 chars.
+        self.name = unsafe { CStr::from_ptr(self.props.device_name.as_ptr()) }.to_string_lossy().into_owned();
+        if self.props.api_version < API_1_1 {
+            return Err(format!(
+                "vulkan: device `{}` supports Vulkan 1.0 only; the kernel needs Vulkan 1.1\n\
+                 Fix: update the Vulkan driver or pick another --device",
+                self.name
+            ));
+        }
+        Ok(())
+    }
+
+    fn create_device(&mut self) -> Result<(), String> {
+        let prio = 1.0f32;
+        let qi = DeviceQueueCreateInfo {
+            s_type: ST_DEVICE_QUEUE_CREATE_INFO,
+            p_next: null(),
+            flags: 0,
+            family: self.family,
+            count: 1,
+            priorities: &prio,
+        };
+        let di = DeviceCreateInfo {
+            s_type: ST_DEVICE_CREATE_INFO,
+            p_next: null(),
+            flags: 0,
+            queue_info_count: 1,
+            queue_infos: &qi,
+            layer_count: 0,
+            layers: null(),
+            extension_count: 0,
+            extensions: null(),
+            features: null(),
+        };
+        // SAFETY: di and what it points to outlive the call.
+        check("vkCreateDevice", unsafe { (self.vki.vkCreateDevice)(self.phys, &di, null(), &mut self.dev) })?;
+        let gdpa = self.vki.vkGetDeviceProcAddr;
+        let dev = self.dev;
+        let vkd = Device::load(&|n| {
+            let Ok(c) = std::ffi::CString::new(n) else { return null_mut() };
+            // SAFETY: dev is live; c is NUL-terminated.
+            match unsafe { gdpa(dev, c.as_ptr()) } {
+                Some(f) => f as *mut c_void,
+                None => null_mut(),
+            }
+        })?;
+        // SAFETY: the device has queue 0 of family.
+        unsafe { (vkd.vkGetDeviceQueue)(self.dev, self.family, 0, &mut self.queue) };
+        self.vkd = Some(vkd);
+        Ok(())
+    }
+
+    fn check_limits(&self, grid: [u32; 3]) -> Result<(), String> {
+        let l = &self.props.limits;
+        let inv: u32 = WORKGROUP.iter().product();
+        for ax in 0..3 {
+            if WORKGROUP[ax] > l.max_work_group_size[ax] || inv > l.max_work_group_invocations {
+                return Err(format!(
+                    "vulkan: workgroup_size {}x{}x{} exceeds device `{}` limits ({} invocations, \
+                     axis {ax} at most {})\nFix: use a smaller workgroup_size in the program",
+                    WORKGROUP[0], WORKGROUP[1], WORKGROUP[2], self.name,
+                    l.max_work_group_invocations, l.max_work_group_size[ax]
+                ));
+            }
+            if grid[ax] > l.max_work_group_count[ax] {
+                return Err(format!(
+                    "vulkan: grid axis {ax} needs {} workgroups; device `{}` allows {}\n\
+                     Fix: use smaller --param values",
+                    grid[ax], self.name, l.max_work_group_count[ax]
+                ));
+            }
+        }
+        if PARAMS.len() * 4 > l.max_push_constants_size as usize {
+            return Err(format!(
+                "vulkan: {} params need {} bytes of push constants; device `{}` has {}\n\
+                 Fix: pass fewer params",
+                PARAMS.len(), PARAMS.len() * 4, self.name, l.max_push_constants_size
+            ));
+        }
+        Ok(())
+    }
+
+    /// A host-visible coherent memory type in bits, cached if possible.
+    fn memory_type(&self, bits: u32) -> Option<u32> {
+        // SAFETY: zeroed plain data, filled by the driver.
+        let mut mp: MemoryProperties = unsafe { std::mem::zeroed() };
+        // SAFETY: phys is a physical device of this instance.
+        unsafe { (self.vki.vkGetPhysicalDeviceMemoryProperties)(self.phys, &mut mp) };
+        let want = [
+            MEMORY_HOST_VISIBLE | MEMORY_HOST_COHERENT | MEMORY_HOST_CACHED,
+            MEMORY_HOST_VISIBLE | MEMORY_HOST_COHERENT,
+        ];
+        for w in want {
+            for i in 0..mp.type_count.min(32) {
+                if bits & (1 << i) != 0 && mp.types[i as usize].flags & w == w {
+                    return Some(i);
+                }
+            }
+        }
+        None
+    }
+
+    /// One storage buffer of exactly bytes bytes, mapped.
+    fn make_slot(&mut self, name: &str, bytes: usize) -> Result<(), String> {
+        if bytes == 0 {
+            return Err(format!(
+                "vulkan: buffer `{name}` has 0 elements; Vulkan cannot bind an empty storage buffer\n\
+                 Fix: give params that make it at least one element"
+            ));
+        }
+        if bytes as u64 > self.props.limits.max_storage_buffer_range as u64 {
+            return Err(format!(
+                "vulkan: buffer `{name}` of {bytes} bytes exceeds device `{}`'s maxStorageBufferRange {}\n\
+                 Fix: use smaller --param values",
+                self.name, self.props.limits.max_storage_buffer_range
+            ));
+        }
+        let d = self.vkd.as_ref().expect(LOADED);
+        let bi = BufferCreateInfo {
+            s_type: ST_BUFFER_CREATE_INFO,
+            p_next: null(),
+            flags: 0,
+            size: bytes as u64,
+            usage: BUFFER_USAGE_STORAGE_BIT,
+            sharing: 0,
+            family_count: 0,
+            families: null(),
+        };
+        let mut slot = Slot { buf: 0, mem: 0, map: null_mut(), bytes };
+        // SAFETY: bi outlives the call.
+        let r = unsafe { (d.vkCreateBuffer)(self.dev, &bi, null(), &mut slot.buf) };
+        check("vkCreateBuffer", r)?;
+        let mut req = MemoryRequirements::default();
+        // SAFETY: slot.buf is a live buffer of this device.
+        unsafe { (d.vkGetBufferMemoryRequirements)(self.dev, slot.buf, &mut req) };
+        let Some(mt) = self.memory_type(req.type_bits) else {
+            // SAFETY: the buffer is unused.
+            unsafe { (d.vkDestroyBuffer)(self.dev, slot.buf, null()) };
+            return Err(format!(
+                "vulkan: device `{}` has no host-visible coherent memory for storage buffers\n\
+                 Fix: pick another --device",
+                self.name
+            ));
+        };
+        let ai = MemoryAllocateInfo { s_type: ST_MEMORY_ALLOCATE_INFO, p_next: null(), size: req.size, type_index: mt };
+        // SAFETY: ai outlives the call.
+        let r = unsafe { (d.vkAllocateMemory)(self.dev, &ai, null(), &mut slot.mem) };
+        let r = if r == VK_SUCCESS {
+            // SAFETY: buffer and memory are live and unbound.
+            let r = unsafe { (d.vkBindBufferMemory)(self.dev, slot.buf, slot.mem, 0) };
+            check("vkBindBufferMemory", r)
+        } else {
+            check("vkAllocateMemory", r)
+        };
+        let r = r.and_then(|_| {
+            let mut p = null_mut();
+            // SAFETY: the memory is host-visible and not mapped yet.
+            check("vkMapMemory", unsafe { (d.vkMapMemory)(self.dev, slot.mem, 0, WHOLE_SIZE, 0, &mut p) })?;
+            slot.map = p as *mut u8;
+            Ok(())
+        });
+        self.slots.push(slot);
+        r
+    }
+
+    fn create_pipeline(&mut self) -> Result<(), String> {
+        let words: Vec<u32> = KERNEL
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        let d = self.vkd.as_ref().expect(LOADED);
+        let mi = ShaderModuleCreateInfo {
+            s_type: ST_SHADER_MODULE_CREATE_INFO,
+            p_next: null(),
+            flags: 0,
+            code_size: words.len() * 4,
+            code: words.as_ptr(),
+        };
+        let mut module = 0;
+        // SAFETY: mi points at the SPIR-V words, alive for the call.
+        check("vkCreateShaderModule", unsafe { (d.vkCreateShaderModule)(self.dev, &mi, null(), &mut module) })?;
+        let bindings: Vec<DescriptorSetLayoutBinding> = BUFFERS
+            .iter()
+            .map(|b| DescriptorSetLayoutBinding {
+                binding: b.binding,
+                kind: DESCRIPTOR_STORAGE_BUFFER,
+                count: 1,
+                stages: STAGE_COMPUTE_BIT,
+                samplers: null(),
+            })
+            .collect();
+        let li = DescriptorSetLayoutCreateInfo {
+            s_type: ST_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
+            p_next: null(),
+            flags: 0,
+            binding_count: bindings.len() as u32,
+            bindings: bindings.as_ptr(),
+        };
+        let mut dsl = 0;
+        // SAFETY: li and bindings outlive the call.
+        let r = unsafe { (d.vkCreateDescriptorSetLayout)(self.dev, &li, null(), &mut dsl) };
+        self.module = module;
+        check("vkCreateDescriptorSetLayout", r)?;
+        self.dsl = dsl;
+        let range = PushConstantRange { stages: STAGE_COMPUTE_BIT, offset: 0, size: 4 * PARAMS.len() as u32 };
+        let pli = PipelineLayoutCreateInfo {
+            s_type: ST_PIPELINE_LAYOUT_CREATE_INFO,
+            p_next: null(),
+            flags: 0,
+            set_layout_count: 1,
+            set_layouts: &self.dsl,
+            range_count: if PARAMS.is_empty() { 0 } else { 1 },
+            ranges: &range,
+        };
+        let mut layout = 0;
+        // SAFETY: pli and what it points to outlive the call.
+        check("vkCreatePipelineLayout", unsafe { (d.vkCreatePipelineLayout)(self.dev, &pli, null(), &mut layout) })?;
+        self.layout = layout;
+        let ci = ComputePipelineCreateInfo {
+            s_type: ST_COMPUTE_PIPELINE_CREATE_INFO,
+            p_next: null(),
+            flags: 0,
+            stage: PipelineShaderStageCreateInfo {
+                s_type: ST_PIPELINE_SHADER_STAGE_CREATE_INFO,
+                p_next: null(),
+                flags: 0,
+                stage: STAGE_COMPUTE_BIT,
+                module: self.module,
+                name: c"main".as_ptr(),
+                specialization: null(),
+            },
+            layout: self.layout,
+            base: 0,
+            base_index: -1,
+        };
+        let mut pipeline = 0;
+        // SAFETY: ci outlives the call.
+        let r = unsafe { (d.vkCreateComputePipelines)(self.dev, 0, 1, &ci, null(), &mut pipeline) };
+        check("vkCreateComputePipelines", r)?;
+        self.pipeline = pipeline;
+        Ok(())
+    }
+
+    /// A pool with one set of the program's storage buffers, pointed at
+    /// the slots.
+    fn create_set(&mut self) -> Result<(), String> {
+        if BUFFERS.is_empty() {
+            return Ok(());
+        }
+        let d = self.vkd.as_ref().expect(LOADED);
+        let size = DescriptorPoolSize { kind: DESCRIPTOR_STORAGE_BUFFER, count: BUFFERS.len() as u32 };
+        let pi = DescriptorPoolCreateInfo {
+            s_type: ST_DESCRIPTOR_POOL_CREATE_INFO,
+            p_next: null(),
+            flags: 0,
+            max_sets: 1,
+            size_count: 1,
+            sizes: &size,
+        };
+        let mut pool = 0;
+        // SAFETY: pi outlives the call.
+        check("vkCreateDescriptorPool", unsafe { (d.vkCreateDescriptorPool)(self.dev, &pi, null(), &mut pool) })?;
+        self.dpool = pool;
+        let ai = DescriptorSetAllocateInfo {
+            s_type: ST_DESCRIPTOR_SET_ALLOCATE_INFO,
+            p_next: null(),
+            pool,
+            count: 1,
+            layouts: &self.dsl,
+        };
+        let mut set = 0;
+        // SAFETY: ai outlives the call.
+        check("vkAllocateDescriptorSets", unsafe { (d.vkAllocateDescriptorSets)(self.dev, &ai, &mut set) })?;
+        self.set = set;
+        let infos: Vec<DescriptorBufferInfo> = self
+            .slots
+            .iter()
+            .map(|s| DescriptorBufferInfo { buffer: s.buf, offset: 0, range: s.bytes as u64 })
+            .collect();
+        let writes: Vec<WriteDescriptorSet> = BUFFERS
+            .iter()
+            .zip(&infos)
+            .map(|(b, info)| WriteDescriptorSet {
+                s_type: ST_WRITE_DESCRIPTOR_SET,
+                p_next: null(),
+                set,
+                binding: b.binding,
+                array_element: 0,
+                count: 1,
+                kind: DESCRIPTOR_STORAGE_BUFFER,
+                images: null(),
+                buffers: info,
+                texel_views: null(),
+            })
+            .collect();
+        // SAFETY: writes and infos outlive the call.
+        unsafe { (d.vkUpdateDescriptorSets)(self.dev, writes.len() as u32, writes.as_ptr(), 0, null()) };
+        Ok(())
+    }
+
+    /// Command pool, one command buffer recorded with the dispatch, a fence.
+    fn record(&mut self, params: &[u32], grid: [u32; 3]) -> Result<(), String> {
+        let d = self.vkd.as_ref().expect(LOADED);
+        let pi = CommandPoolCreateInfo { s_type: ST_COMMAND_POOL_CREATE_INFO, p_next: null(), flags: 0, family: self.family };
+        let mut cpool = 0;
+        // SAFETY: pi outlives the call.
+        check("vkCreateCommandPool", unsafe { (d.vkCreateCommandPool)(self.dev, &pi, null(), &mut cpool) })?;
+        self.cpool = cpool;
+        let ai = CommandBufferAllocateInfo {
+            s_type: ST_COMMAND_BUFFER_ALLOCATE_INFO,
+            p_next: null(),
+            pool: cpool,
+            level: 0,
+            count: 1,
+        };
+        let mut cmd = null_mut();
+        // SAFETY: ai outlives the call.
+        check("vkAllocateCommandBuffers", unsafe { (d.vkAllocateCommandBuffers)(self.dev, &ai, &mut cmd) })?;
+        self.cmd = cmd;
+        let fi = FenceCreateInfo { s_type: ST_FENCE_CREATE_INFO, p_next: null(), flags: 0 };
+        let mut fence = 0;
+        // SAFETY: fi outlives the call.
+        check("vkCreateFence", unsafe { (d.vkCreateFence)(self.dev, &fi, null(), &mut fence) })?;
+        self.fence = fence;
+        let bi = CommandBufferBeginInfo { s_type: ST_COMMAND_BUFFER_BEGIN_INFO, p_next: null(), flags: 0, inheritance: null() };
+        let mb = MemoryBarrier { s_type: ST_MEMORY_BARRIER, p_next: null(), src: ACCESS_SHADER_WRITE, dst: ACCESS_HOST_READ };
+        // SAFETY: cmd is a fresh primary command buffer; every object it
+        // records is live and every pointer outlives its call.
+        unsafe {
+            check("vkBeginCommandBuffer", (d.vkBeginCommandBuffer)(cmd, &bi))?;
+            (d.vkCmdBindPipeline)(cmd, BIND_POINT_COMPUTE, self.pipeline);
+            if !BUFFERS.is_empty() {
+                (d.vkCmdBindDescriptorSets)(cmd, BIND_POINT_COMPUTE, self.layout, 0, 1, &self.set, 0, null());
+            }
+            if !params.is_empty() {
+                let bytes = 4 * params.len() as u32;
+                (d.vkCmdPushConstants)(cmd, self.layout, STAGE_COMPUTE_BIT, 0, bytes, params.as_ptr() as *const c_void);
+            }
+            (d.vkCmdDispatch)(cmd, grid[0], grid[1], grid[2]);
+            (d.vkCmdPipelineBarrier)(cmd, PIPELINE_STAGE_COMPUTE_SHADER, PIPELINE_STAGE_HOST, 0, 1, &mb, 0, null(), 0, null());
+            check("vkEndCommandBuffer", (d.vkEndCommandBuffer)(cmd))
+        }
+    }
+
+    /// Submit the recorded dispatch and wait for it; its wall time in s.
+    fn submit(&self) -> Result<f64, String> {
+        let d = self.vkd.as_ref().expect(LOADED);
+        let si = SubmitInfo {
+            s_type: ST_SUBMIT_INFO,
+            p_next: null(),
+            wait_count: 0,
+            wait_semaphores: null(),
+            wait_stages: null(),
+            cmd_count: 1,
+            cmds: &self.cmd,
+            signal_count: 0,
+            signal_semaphores: null(),
+        };
+        let t = Instant::now();
+        // SAFETY: si outlives the call; the fence is unsignalled.
+        check("vkQueueSubmit", unsafe { (d.vkQueueSubmit)(self.queue, 1, &si, self.fence) })?;
+        // SAFETY: the fence is live.
+        let r = unsafe { (d.vkWaitForFences)(self.dev, 1, &self.fence, 1, TIMEOUT_NS) };
+        let secs = t.elapsed().as_secs_f64();
+        if r == VK_TIMEOUT {
+            return Err("vulkan: the dispatch did not finish within 60 s (vkWaitForFences returned VK_TIMEOUT)\n\
+                        Fix: use smaller --param values, or check the program's loops with \
+                        `vyrec run --backend reference`"
+                .into());
+        }
+        check("vkWaitForFences", r)?;
+        // SAFETY: the fence is signalled and no longer in use.
+        check("vkResetFences", unsafe { (d.vkResetFences)(self.dev, 1, &self.fence) })?;
+        Ok(secs)
+    }
+
+    /// Upload bufs, dispatch the kernel over grid with params, read the
+    /// writable buffers back into bufs; then time `bench` more dispatches.
+    pub fn run(&mut self, params: &[u32], bufs: &mut [Vec<u32>], grid: [u32; 3], bench: u32) -> Result<Vec<f64>, String> {
+        self.check_limits(grid)?;
+        for (b, data) in BUFFERS.iter().zip(bufs.iter()) {
+            self.make_slot(b.name, data.len() * 4)?;
+            let s = self.slots.last().expect("a slot was just made");
+            let bytes: Vec<u8> = data.iter().flat_map(|w| w.to_le_bytes()).collect();
+            // SAFETY: the mapping holds s.bytes == bytes.len() bytes.
+            unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), s.map, s.bytes) };
+        }
+        self.create_pipeline()?;
+        self.create_set()?;
+        self.record(params, grid)?;
+        self.submit()?;
+        for ((b, data), s) in BUFFERS.iter().zip(bufs.iter_mut()).zip(&self.slots) {
+            if !b.writable() {
+                continue;
+            }
+            // SAFETY: the mapping holds s.bytes bytes, the dispatch is done
+            // and the memory is coherent.
+            let m = unsafe { std::slice::from_raw_parts(s.map, s.bytes) };
+            for (w, c) in data.iter_mut().zip(m.chunks_exact(4)) {
+                *w = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+            }
+        }
+        let mut times = Vec::new();
+        if bench > 0 {
+            self.submit()?; // warm-up
+            for _ in 0..bench {
+                times.push(self.submit()?);
+            }
+        }
+        Ok(times)
+    }
+}
+
+impl Drop for Gpu {
+    fn drop(&mut self) {
+        if let Some(d) = &self.vkd {
+            // SAFETY: every handle below was created on this device, is
+            // destroyed once, and the device is idle first.
+            unsafe {
+                (d.vkDeviceWaitIdle)(self.dev);
+                if self.fence != 0 {
+                    (d.vkDestroyFence)(self.dev, self.fence, null());
+                }
+                if self.cpool != 0 {
+                    (d.vkDestroyCommandPool)(self.dev, self.cpool, null());
+                }
+                if self.pipeline != 0 {
+                    (d.vkDestroyPipeline)(self.dev, self.pipeline, null());
+                }
+                if self.layout != 0 {
+                    (d.vkDestroyPipelineLayout)(self.dev, self.layout, null());
+                }
+                if self.dpool != 0 {
+                    (d.vkDestroyDescriptorPool)(self.dev, self.dpool, null());
+                }
+                if self.dsl != 0 {
+                    (d.vkDestroyDescriptorSetLayout)(self.dev, self.dsl, null());
+                }
+                if self.module != 0 {
+                    (d.vkDestroyShaderModule)(self.dev, self.module, null());
+                }
+                for s in &self.slots {
+                    (d.vkDestroyBuffer)(self.dev, s.buf, null());
+                    if s.mem != 0 {
+                        (d.vkFreeMemory)(self.dev, s.mem, null());
+                    }
+                }
+                (d.vkDestroyDevice)(self.dev, null());
+            }
+        }
+        // SAFETY: the instance is live and its device is gone.
+        unsafe { (self.vki.vkDestroyInstance)(self.inst, null()) };
+    }
+}
