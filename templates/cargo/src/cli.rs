@@ -38,7 +38,8 @@ pub struct Opts {
     /// (buffer index, SOURCE) and (buffer index, FILE).
     pub ins: Vec<(usize, String)>,
     pub outs: Vec<(usize, String)>,
-    pub prints: Vec<usize>,
+    /// --print BUF (the last one given).
+    pub print: Option<usize>,
     pub device: Option<u32>,
     pub bench: Option<u32>,
     pub selftest: bool,
@@ -139,7 +140,7 @@ pub fn parse(args: &[String]) -> Result<Opts, Fail> {
             "--param" => param(&mut o, v)?,
             "--in" => o.ins.push(buffer_value(a, v)?),
             "--out" => o.outs.push(buffer_value(a, v)?),
-            "--print" => o.prints.push(buffer(v)?),
+            "--print" => o.print = Some(buffer(v)?),
             "--device" => o.device = Some(number(a, v, 0)?),
             _ => o.bench = Some(number(a, v, 1)?),
         }

@@ -1,0 +1,221 @@
+#!/bin/sh
+# t_launcher_cargo.sh: the Cargo launcher (SPEC §5) end to end.  For every
+# sample: generate the spv project, `cargo build --offline` it with no
+# warning, run --selftest on lavapipe (PASS, exit 0); generate the ptx
+# project (--name NAME_ptx), build it with no warning, and check that it
+# fails cleanly here (exit 1, a Fix line naming libcuda.so.1) when there is
+# no CUDA driver, or passes its self-test when there is.  Then: a planted
+# wrong expected element gives exit 3 and `selftest: FAIL` (f32 and u32
+# programs), generation is deterministic (generate twice, diff -r), --in
+# and --out .npy/.bin files round-trip against `vyrec run --backend
+# reference`, --print agrees with vyrec's, usage errors exit 2, a missing
+# device exits 1 with a Fix, and --bench reports a median.
+# All projects share one CARGO_TARGET_DIR to keep the builds fast.
+cd "$(dirname "$0")/.." || exit 2
+. tests/lib.sh
+PATH=$PATH:/root/.cargo/bin:${HOME:-/root}/.cargo/bin
+O=tests/out/launcher_cargo
+if ! command -v cargo >/dev/null 2>&1; then
+	skip cargo_launchers "cargo is not installed (not on PATH nor in ~/.cargo/bin)"
+	exit 0
+fi
+rm -rf "$O/p" "$O/d1" "$O/d2" "$O/io"
+mkdir -p "$O/p" "$O/io"
+CARGO_TARGET_DIR=$(pwd)/$O/target
+export CARGO_TARGET_DIR
+BIN=$CARGO_TARGET_DIR/debug
+
+have_vulkan=1
+vulkaninfo --summary >/dev/null 2>&1 || have_vulkan=0
+have_cuda=0
+ldconfig -p 2>/dev/null | grep -q 'libcuda\.so\.1 ' && have_cuda=1
+
+# gen NAME PROG TARGET [ARGS...]: generate $O/p/NAME.
+gen() {
+	n=$1 prog=$2 t=$3
+	shift 3
+	$VYREC launcher "$prog" -t "$t" --lang cargo -o "$O/p/$n" --name "$n" "$@" \
+		> "$O/p/$n.gen" 2>&1
+}
+
+# build NAME: cargo build --offline, no warning (the log is kept).
+build() {
+	(cd "$O/p/$1" && cargo build --offline --quiet) > "$O/p/$1.build" 2>&1 &&
+		! grep -q 'warning' "$O/p/$1.build"
+}
+
+for f in samples/*.yaml; do
+	s=$(basename "$f" .yaml)
+	# spv: build and self-test on lavapipe.
+	if ! gen "$s" "$f" spv; then
+		bad "cargo_spv_$s" "generation failed: $(head -3 "$O/p/$s.gen")"
+	elif ! build "$s"; then
+		bad "cargo_spv_$s" "build failed or warned: $(grep -m3 -E 'error|warning' "$O/p/$s.build")"
+	elif [ $have_vulkan = 0 ]; then
+		ok "cargo_spv_build_$s"
+		skip "cargo_spv_selftest_$s" "no Vulkan device here"
+	else
+		"$BIN/$s" --selftest > "$O/p/$s.out" 2>&1
+		rc=$?
+		if [ $rc = 0 ] && grep -q '^selftest: PASS' "$O/p/$s.out"; then
+			ok "cargo_spv_selftest_$s"
+		else
+			bad "cargo_spv_selftest_$s" "exit $rc: $(head -3 "$O/p/$s.out")"
+		fi
+	fi
+	# ptx: build; run where a CUDA driver exists, else a clean failure.
+	p=${s}_ptx
+	if ! gen "$p" "$f" ptx; then
+		bad "cargo_ptx_$s" "generation failed: $(head -3 "$O/p/$p.gen")"
+	elif ! build "$p"; then
+		bad "cargo_ptx_$s" "build failed or warned: $(grep -m3 -E 'error|warning' "$O/p/$p.build")"
+	else
+		"$BIN/$p" --selftest > "$O/p/$p.out" 2>&1
+		rc=$?
+		if [ $have_cuda = 1 ]; then
+			[ $rc = 0 ] && grep -q '^selftest: PASS' "$O/p/$p.out" &&
+				ok "cargo_ptx_selftest_$s" ||
+				bad "cargo_ptx_selftest_$s" "exit $rc: $(head -3 "$O/p/$p.out")"
+		elif [ $rc = 1 ] && grep -q '^Fix: .*libcuda\.so\.1' "$O/p/$p.out" &&
+			! grep -q 'panicked' "$O/p/$p.out"; then
+			ok "cargo_ptx_no_driver_$s"
+		else
+			bad "cargo_ptx_no_driver_$s" "exit $rc: $(head -3 "$O/p/$p.out")"
+		fi
+	fi
+done
+
+# A planted wrong result: flip bits of one expected element, rebuild.
+# plant NAME BUF: copy project NAME to NAME_bad with the first element of
+# BUF's EXPECTED array changed (0x40400000 flips an f32 far past any
+# tolerance, and changes any integer).
+plant() {
+	rm -rf "$O/p/$1_bad"
+	cp -R "$O/p/$1" "$O/p/$1_bad"
+	rm -f "$O/p/$1_bad/Cargo.lock"
+	sed -i "s/^name = \"$1\"/name = \"$1_bad\"/" "$O/p/$1_bad/Cargo.toml"
+	awk -v buf="$2" '
+		/^\/\/\/ / { cur = $2; sub(/:$/, "", cur) }
+		cur == buf && !done && match($0, /0x[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]/) {
+			w = substr($0, RSTART + 2, 8); v = 0
+			for (i = 1; i <= 8; i++) v = v * 16 + index("0123456789abcdef", substr(w, i, 1)) - 1
+			hi = int(v / 1073741824) % 2; mid = int(v / 4194304) % 2
+			v += (hi ? -1 : 1) * 1073741824 + (mid ? -1 : 1) * 4194304
+			$0 = substr($0, 1, RSTART + 1) sprintf("%08x", v) substr($0, RSTART + 10)
+			done = 1
+		}
+		{ print }' "$O/p/$1/src/program.rs" > "$O/p/$1_bad/src/program.rs"
+	! cmp -s "$O/p/$1/src/program.rs" "$O/p/$1_bad/src/program.rs"
+}
+for pb in saxpy:y histogram:bins; do
+	s=${pb%%:*} b=${pb#*:}
+	if [ $have_vulkan = 0 ]; then
+		skip "cargo_planted_fail_$s" "no Vulkan device here"
+		continue
+	fi
+	if ! plant "$s" "$b"; then
+		bad "cargo_planted_fail_$s" "could not plant a wrong element in $b"
+		continue
+	fi
+	if ! build "${s}_bad"; then
+		bad "cargo_planted_fail_$s" "rebuild failed"
+		continue
+	fi
+	"$BIN/${s}_bad" --selftest > "$O/p/${s}_bad.out" 2>&1
+	rc=$?
+	[ $rc = 3 ] && grep -q "^selftest: FAIL.* $b\[0\]" "$O/p/${s}_bad.out" &&
+		ok "cargo_planted_fail_$s" ||
+		bad "cargo_planted_fail_$s" "exit $rc: $(head -2 "$O/p/${s}_bad.out")"
+done
+
+# Determinism: the same request twice gives the same tree, byte for byte.
+for t in spv ptx; do
+	$VYREC launcher samples/matmul.yaml -t $t --lang cargo -o "$O/d1/$t" > /dev/null 2>&1
+	$VYREC launcher samples/matmul.yaml -t $t --lang cargo -o "$O/d2/$t" > /dev/null 2>&1
+	[ -f "$O/d1/$t/src/main.rs" ] && diff -r "$O/d1/$t" "$O/d2/$t" > /dev/null &&
+		ok "cargo_deterministic_$t" || bad "cargo_deterministic_$t"
+done
+# --name changes only the names: the saxpy tree of the loop above, under
+# another name, differs from a fresh one only in name-bearing files.
+if [ -f "$O/p/saxpy/src/main.rs" ]; then
+	$VYREC launcher samples/saxpy.yaml -t spv --lang cargo -o "$O/d1/saxpy" > /dev/null 2>&1
+	diff -r -x Cargo.lock "$O/p/saxpy" "$O/d1/saxpy" > /dev/null &&
+		ok cargo_deterministic_default_name || bad cargo_deterministic_default_name
+fi
+
+if [ $have_vulkan = 0 ]; then
+	skip cargo_io "no Vulkan device here"
+	exit 0
+fi
+
+# --in/--out round trip against vyrec's reference backend: inputs written
+# by vyrec as .npy, outputs compared byte for byte (.npy and raw .bin).
+# hash (u32) is exact; saxpy's fma is correctly rounded on every target.
+io_case() {
+	s=$1 args=$2 ins=$3 outs=$4
+	# shellcheck disable=SC2086
+	$VYREC run samples/$s.yaml --backend reference $args $ins \
+		$(for b in $outs; do printf ' --out %s=%s/%s.ref.npy --out %s=%s/%s.ref.bin' \
+			$b $O/io $b $b $O/io $b; done) > /dev/null 2>&1 || return 1
+	# The same inputs, as files vyrec wrote.
+	fins=
+	for kv in $ins; do
+		[ "$kv" = --in ] && continue
+		b=${kv%%=*}
+		$VYREC run samples/$s.yaml --backend reference $args --in "$kv" \
+			--out "$b=$O/io/$b.in.npy" > /dev/null 2>&1 || return 1
+		fins="$fins --in $b=$O/io/$b.in.npy"
+	done
+	# shellcheck disable=SC2086
+	"$BIN/$s" $args $fins $(for b in $outs; do printf ' --out %s=%s/%s.got.npy --out %s=%s/%s.got.bin' \
+		$b $O/io $b $b $O/io $b; done) > "$O/io/$s.out" 2>&1 || return 1
+	for b in $outs; do
+		cmp -s "$O/io/$b.ref.npy" "$O/io/$b.got.npy" || return 1
+		cmp -s "$O/io/$b.ref.bin" "$O/io/$b.got.bin" || return 1
+	done
+}
+io_case hash "--param n=1000 --param seed=7" "--in keys=random:5" "pcg murmur" &&
+	ok cargo_io_npy_bin_hash || bad cargo_io_npy_bin_hash "$(head -3 $O/io/hash.out 2>/dev/null)"
+io_case saxpy "--param n=777 --param a=-1.25" "--in x=random:3 --in y=random:4:-100:100" "y" &&
+	ok cargo_io_npy_bin_saxpy || bad cargo_io_npy_bin_saxpy "$(head -3 $O/io/saxpy.out 2>/dev/null)"
+
+# --print and the generators agree with vyrec's (f32 text is %.9g).
+ref=$($VYREC run samples/saxpy.yaml --backend reference --param n=40 --param a=3.5 \
+	--in x=iota --in y=random:9:-1e6:1e6 --print y 2>&1 | sed 's/^y: //')
+got=$("$BIN/saxpy" --param n=40 --param a=3.5 --in x=iota --in y=random:9:-1e6:1e6 --print y 2>&1)
+[ -n "$ref" ] && [ "$ref" = "$got" ] && ok cargo_print_matches_vyrec ||
+	bad cargo_print_matches_vyrec "got '$(echo "$got" | cut -c1-60)'"
+ref=$($VYREC run samples/hash.yaml --backend reference --param n=9 --param seed=1 \
+	--in keys=const:0xdeadbeef --print murmur 2>&1 | sed 's/^murmur: //')
+got=$("$BIN/hash" --param n=9 --param seed=1 --in keys=const:0xdeadbeef --print murmur 2>&1)
+[ -n "$ref" ] && [ "$ref" = "$got" ] && ok cargo_print_u32_const_hex ||
+	bad cargo_print_u32_const_hex "got '$got' expected '$ref'"
+
+# Bad input: usage errors exit 2, runtime errors exit 1, each with a Fix
+# where the user can act; a bad .npy names both dtypes.
+expect() {
+	name=$1 want=$2 pat=$3
+	shift 3
+	"$@" > "$O/io/$name.out" 2>&1
+	rc=$?
+	[ $rc = "$want" ] && grep -q -- "$pat" "$O/io/$name.out" && ! grep -q panicked "$O/io/$name.out" &&
+		ok "$name" || bad "$name" "exit $rc: $(head -2 "$O/io/$name.out")"
+}
+expect cargo_usage_unknown_option 2 "unknown option '--frob'" "$BIN/saxpy" --frob
+expect cargo_usage_unknown_param 2 "'b' is not a param" "$BIN/saxpy" --param b=1
+expect cargo_usage_bad_value 2 "not a valid u32" "$BIN/saxpy" --param n=-3
+expect cargo_usage_unknown_buffer 2 "Fix: use one of x, y" "$BIN/saxpy" --in z=iota
+expect cargo_usage_selftest_param 2 "selftest" "$BIN/saxpy" --selftest --param n=5
+expect cargo_usage_missing_value 2 "needs a value" "$BIN/saxpy" --bench
+expect cargo_usage_bench_zero 2 "positive" "$BIN/saxpy" --bench 0
+expect cargo_no_device 1 "^Fix: pick --device" "$BIN/saxpy" --device 9
+expect cargo_zero_count 1 "^Fix: pass params" "$BIN/saxpy" --param n=0
+expect cargo_bad_source 1 "^Fix: name an existing" "$BIN/saxpy" --in x=ranodm:3
+expect cargo_bad_dtype 1 "dtype '<u4' but the buffer has type f32" \
+	"$BIN/saxpy" --param n=1000 --in x="$O/io/keys.in.npy"
+cp "$O/io/pcg.ref.bin" "$O/io/keys.in.bin" 2>/dev/null
+expect cargo_bad_size 1 "holds 1000 elements but the buffer has 5" \
+	"$BIN/saxpy" --param n=5 --in x="$O/io/keys.in.bin"
+expect cargo_help 0 "usage: ./saxpy" "$BIN/saxpy" --help
+expect cargo_bench 0 "^bench: 3 dispatches, median [0-9.]* ms" "$BIN/saxpy" --bench 3 --param n=100000
+exit 0
