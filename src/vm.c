@@ -214,6 +214,18 @@ static uint32_t int_op(uint32_t op, uint32_t t, uint32_t a, uint32_t b, uint32_t
 	return 0;
 }
 
+/* IEEE minNum/maxNum: a NaN operand (quiet or signalling, which C's
+ * fminf may return as NaN) yields the other operand. */
+static float fminnum(float a, float b)
+{
+	return a != a ? b : b != b ? a : fminf(a, b);
+}
+
+static float fmaxnum(float a, float b)
+{
+	return a != a ? b : b != b ? a : fmaxf(a, b);
+}
+
 static float fsign(float x)
 {
 	return x > 0.0f ? 1.0f : x < 0.0f ? -1.0f : x;
@@ -235,9 +247,9 @@ static uint32_t float_op(uint32_t op, float a, float b, float c)
 	case VYVM_OP_GT: return a > b;
 	case VYVM_OP_GE: return a >= b;
 	case VYVM_OP_FMA: return U(fmaf(a, b, c));
-	case VYVM_OP_MIN: return U(fminf(a, b));
-	case VYVM_OP_MAX: return U(fmaxf(a, b));
-	case VYVM_OP_CLAMP: return U(fminf(fmaxf(a, b), c));
+	case VYVM_OP_MIN: return U(fminnum(a, b));
+	case VYVM_OP_MAX: return U(fmaxnum(a, b));
+	case VYVM_OP_CLAMP: return U(fminnum(fmaxnum(a, b), c));
 	case VYVM_OP_ABS: return U(fabsf(a));
 	case VYVM_OP_SIGN: return U(fsign(a));
 	case VYVM_OP_FLOOR: return UD(floor(x));
