@@ -35,6 +35,10 @@ say "using $VYREC ($($VYREC --version 2>&1 | head -1))"
 for k in saxpy vecadd reduce matmul; do
 	$VYREC build samples/$k.yaml -t ptx --arch $ARCH -o $W/$k.ptx || { say "vyrec build of $k failed"; exit 1; }
 done
+for wg in 256 512; do   # variants of vecadd: does the workgroup size cap it?
+	sed "s/^workgroup_size: \[128\]/workgroup_size: [$wg]/" samples/vecadd.yaml > $W/vecadd$wg.yaml
+	$VYREC build $W/vecadd$wg.yaml -t ptx --arch $ARCH -o $W/vecadd$wg.ptx || exit 1
+done
 nvcc -O3 -arch=$ARCH -std=c++17 -Xptxas -v bench/gpu/harness.cu bench/gpu/kernels.cu \
 	-o $W/harness -lcuda $NVCCFLAGS > $W/nvcc.log 2>&1 || { cat $W/nvcc.log; say "nvcc failed"; exit 1; }
 
@@ -49,9 +53,9 @@ cat "$R/bench.txt"
 		ptxas -O3 -arch=$ARCH -v $W/$k.ptx -o $W/$k.cubin 2>&1 | grep -E 'registers'
 		echo "== vyrec $k (ptxas -O3 -arch=$ARCH)"
 		cuobjdump -sass $W/$k.cubin | grep -E '^\s+/\*[0-9a-f]{4}\*/'
-		echo "== nvcc ${k}_nv"
-		cuobjdump -sass -fun ${k}_nv $W/harness | grep -E '^\s+/\*[0-9a-f]{4}\*/'
 	done
+	echo "== nvcc (all kernels of the harness)"
+	cuobjdump -sass $W/harness | grep -E 'Function|^\s+/\*[0-9a-f]{4}\*/' 
 } > "$R/sass.txt" 2>&1
 say "table in $R/bench.txt, SASS in $R/sass.txt"
 exit $rc
