@@ -143,6 +143,49 @@ if [ -f "$O/p/saxpy/src/main.rs" ]; then
 		ok cargo_deterministic_default_name || bad cargo_deterministic_default_name
 fi
 
+# An unsupported pair is a usage error listing the supported targets.
+$VYREC launcher samples/saxpy.yaml -t reference --lang cargo -o "$O/d1/ref" > "$O/d1/ref.out" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q spv "$O/d1/ref.out" && grep -q ptx "$O/d1/ref.out" && [ ! -e "$O/d1/ref/Cargo.toml" ] &&
+	ok cargo_reference_target_refused || bad cargo_reference_target_refused "exit $rc"
+
+# An odd program: upper-case name, hostile description, bindings out of
+# declaration order, an i32 param in a count expression (select, negate,
+# division), a 2-D dispatch over len(), no read-only buffer.
+cat > "$O/odd.yaml" <<'EOF'
+vyrec: 1
+name: Odd
+description: "hostile \"desc\" with `ticks`, | pipes, */ and {{braces}} \\ back"
+workgroup_size: [4, 2]
+params: {k: i32, s: f32}
+buffers:
+  a: {binding: 3, type: i32, count: "u32(k < 0 ? -k : k) * 3u / 2u + 1u", access: read_write}
+  b: {binding: 0, type: f32, count: 6, access: write_only}
+dispatch: ["len(a)", "2"]
+entry:
+  - let i = gid.x
+  - if: i < len(a) && gid.y == 0u
+    then:
+      - a[i] = a[i] * k + i32(i)
+  - if: i < len(b) && gid.y == 1u
+    then:
+      - b[i] = s * f32(i)
+EOF
+if gen Odd "$O/odd.yaml" spv --selftest-param k=-5 --selftest-param s=0.5 && build Odd; then
+	ok cargo_odd_builds
+	if [ $have_vulkan = 1 ]; then
+		"$BIN/Odd" --selftest > "$O/p/Odd.out" 2>&1 && grep -q '^selftest: PASS' "$O/p/Odd.out" &&
+			ok cargo_odd_selftest || bad cargo_odd_selftest "$(head -2 "$O/p/Odd.out")"
+		ref=$($VYREC run "$O/odd.yaml" --backend reference --param k=-7 --param s=0.25 \
+			--in a=random:3 --print a 2>&1 | sed 's/^a: //')
+		got=$("$BIN/Odd" --param k=-7 --param s=0.25 --in a=random:3 --print a 2>&1)
+		[ -n "$ref" ] && [ "$ref" = "$got" ] && ok cargo_odd_launch_time_count ||
+			bad cargo_odd_launch_time_count "got '$got' expected '$ref'"
+	fi
+else
+	bad cargo_odd_builds "$(head -3 "$O/p/Odd.gen" "$O/p/Odd.build" 2>/dev/null)"
+fi
+
 if [ $have_vulkan = 0 ]; then
 	skip cargo_io "no Vulkan device here"
 	exit 0
