@@ -2,7 +2,7 @@
  * cargo.c: the Cargo launcher emitter (SPEC §5).  It renders
  * templates/cargo/ with the common data tree of src/launcher.c into a
  * Rust project with no dependencies: Cargo.toml, README.md, manifest.json
- * and src/*.rs with raw FFI (dlopen of libvulkan.so.1 or libcuda.so.1, the
+ * and Rust sources under src/ with raw FFI (dlopen of libvulkan.so.1 or libcuda.so.1, the
  * driver's types declared by hand), so `cargo build --offline` needs
  * neither an SDK nor the network.  The driver module is chosen by target
  * (templates/cargo/src/gpu_spv.rs or gpu_ptx.rs become src/gpu.rs) and the
