@@ -2,9 +2,9 @@
  * cargo.c: the Cargo launcher emitter (SPEC §5).  It renders
  * templates/cargo/ with the common data tree of src/launcher.c into a
  * Rust project with no dependencies: Cargo.toml, README.md, manifest.json
- * and Rust sources under src/ with raw FFI (dlopen of libvulkan.so.1 or libcuda.so.1, the
- * driver's types declared by hand), so `cargo build --offline` needs
- * neither an SDK nor the network.  The driver module is chosen by target
+ * and Rust sources under src/ with raw FFI (dlopen of libvulkan.so.1 or
+ * libcuda.so.1, the driver's types declared by hand), so `cargo build
+ * --offline` needs neither an SDK nor the network.  The driver module is chosen by target
  * (templates/cargo/src/gpu_spv.rs or gpu_ptx.rs become src/gpu.rs) and the
  * artifact is written beside it as src/kernel.spv or src/kernel.ptx, which
  * the sources embed with include_bytes!.
