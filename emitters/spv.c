@@ -538,7 +538,11 @@ static uint32_t sign(struct spv *s, enum vy_type t, uint32_t x)
  * th + round_to_odd(tl + ul).  Every step is NoContraction.  Where an
  * intermediate overflows (or an operand is inf/NaN) the emulation gives
  * NaN and the plain a*b + c is used, which then is the right answer;
- * so it is for a zero result (sign of zero). ---- */
+ * so it is for a zero result (sign of zero).  Two scalings keep the
+ * intermediates finite where the result is: |a*b| >= 2^126 (a*b + c may
+ * be finite while a*b overflows) halves a and c and doubles the result;
+ * an operand >= 2^100, whose Veltkamp split would overflow, trades 2^32
+ * with the other.  Both are exact where they matter. ---- */
 
 static uint32_t fadd(struct spv *s, uint32_t a, uint32_t b)
 {
@@ -558,7 +562,7 @@ static uint32_t fmul(struct spv *s, uint32_t a, uint32_t b)
 /* Veltkamp: a = hi + lo with 12-bit halves. */
 static void split(struct spv *s, uint32_t a, uint32_t *hi, uint32_t *lo)
 {
-	uint32_t c = fmul(s, cnst(s, VY_F32, 0x45801000u), a);   /* 4097 */
+	uint32_t c = fmul(s, cnst(s, VY_F32, 0x45800800u), a);   /* 4097 */
 	*hi = fsub(s, c, fsub(s, c, a));
 	*lo = fsub(s, a, *hi);
 }
@@ -607,7 +611,9 @@ static uint32_t two_prod(struct spv *s, uint32_t a, uint32_t b, uint32_t *lo)
 	return hi;
 }
 
-static uint32_t fma_exact(struct spv *s, uint32_t a, uint32_t b, uint32_t c)
+/* The emulation proper, on operands scaled so that nothing overflows
+ * where the result does not. */
+static uint32_t fma_core(struct spv *s, uint32_t a, uint32_t b, uint32_t c)
 {
 	uint32_t tb = ty(s, VY_BOOL), tf = ty(s, VY_F32);
 	uint32_t ul, tl, uh = two_prod(s, a, b, &ul);
@@ -622,6 +628,51 @@ static uint32_t fma_exact(struct spv *s, uint32_t a, uint32_t b, uint32_t c)
 	bad = VAL(s, SpvOpLogicalOr, tb, bad,
 		  VAL(s, SpvOpFOrdEqual, tb, r, fzero));
 	return VAL(s, SpvOpSelect, tf, bad, plain, r);
+}
+
+static uint32_t fselect(struct spv *s, uint32_t cond, uint32_t a, uint32_t b)
+{
+	return VAL(s, SpvOpSelect, ty(s, VY_F32), cond, a, b);
+}
+
+/* |x| >= the f32 of bits (false for NaN). */
+static uint32_t abs_ge(struct spv *s, uint32_t x, uint32_t bits)
+{
+	uint32_t ax = EXT(s, ty(s, VY_F32), GLSLstd450FAbs, x);
+	return VAL(s, SpvOpFOrdGreaterThanEqual, ty(s, VY_BOOL), ax,
+		   cnst(s, VY_F32, bits));
+}
+
+static uint32_t fin_val(struct spv *s, uint32_t x)
+{
+	uint32_t tb = ty(s, VY_BOOL);
+	return VAL(s, SpvOpLogicalNot, tb, VAL(s, SpvOpLogicalOr, tb,
+		   VAL(s, SpvOpIsNan, tb, x), VAL(s, SpvOpIsInf, tb, x)));
+}
+
+static uint32_t fma_exact(struct spv *s, uint32_t a, uint32_t b, uint32_t c)
+{
+	uint32_t tb = ty(s, VY_BOOL);
+	uint32_t one = cnst(s, VY_F32, 0x3F800000u), fzero = cnst(s, VY_F32, 0);
+	uint32_t up = cnst(s, VY_F32, 0x4F800000u);      /* 2^32 */
+	uint32_t down = cnst(s, VY_F32, 0x2F800000u);    /* 2^-32 */
+	/* halve a and c where |a*b| >= 2^126: then |a| >= 1/4, so a/2 is
+	 * exact; c/2 may lose c's last bit only when c is subnormal, where c
+	 * is a mere tie-breaker, so a c that halves to zero stays c */
+	uint32_t fin = VAL(s, SpvOpLogicalAnd, tb, fin_val(s, a), fin_val(s, b));
+	uint32_t big = VAL(s, SpvOpLogicalAnd, tb, VAL(s, SpvOpLogicalAnd, tb,
+			   fin, fin_val(s, c)), abs_ge(s, fmul(s, a, b), 0x7E800000u));
+	uint32_t h = fselect(s, big, cnst(s, VY_F32, 0x3F000000u), one);
+	uint32_t a1 = fmul(s, a, h), ch = fmul(s, c, h);
+	uint32_t lost = VAL(s, SpvOpFOrdEqual, tb, ch, fzero);
+	uint32_t c1 = fselect(s, lost, c, ch);
+	/* an operand >= 2^100 gives 2^32 to the other: exact unless the
+	 * product overflows anyway */
+	uint32_t abig = abs_ge(s, a1, 0x71800000u), bbig = abs_ge(s, b, 0x71800000u);
+	uint32_t ka = fselect(s, abig, down, fselect(s, bbig, up, one));
+	uint32_t kb = fselect(s, abig, up, fselect(s, bbig, down, one));
+	uint32_t r = fma_core(s, fmul(s, a1, ka), fmul(s, b, kb), c1);
+	return fmul(s, r, fselect(s, big, cnst(s, VY_F32, 0x40000000u), one));
 }
 
 /* mix(a, b, t) = a*(1 - t) + b*t = a - a*t + b*t, the products exact and
