@@ -12,7 +12,7 @@
 # Run from anywhere, on the GPU machine (after tests/gpu/run.sh has built
 # ./vyrec there, or with a carried .gpu/vyrec).  Environment: VYREC (the
 # binary; default ./vyrec, else .gpu/vyrec), ARCH (default sm_90), REPS
-# (default 100), RESULTS (directory for bench.txt and sass.txt; default
+# (default 100), NCU=1 (also profile vecadd and saxpy with ncu), RESULTS (directory for bench.txt and sass.txt; default
 # $OUT, else /tmp/vybench).
 cd "$(dirname "$0")/../.." || exit 2
 ARCH=${ARCH:-sm_90}
@@ -57,5 +57,13 @@ cat "$R/bench.txt"
 	echo "== nvcc (all kernels of the harness)"
 	cuobjdump -sass $W/harness | grep -E 'Function|^\s+/\*[0-9a-f]{4}\*/' 
 } > "$R/sass.txt" 2>&1
+# NCU=1: Nsight Compute's view of the first vyrec and nvcc launches of
+# vecadd and saxpy (speed of light, occupancy, launch statistics).
+if [ -n "$NCU" ] && command -v ncu > /dev/null; then
+	for k in vecadd saxpy; do
+		timeout 120 ncu -k regex:"^$k" -c 2 --section SpeedOfLight --section Occupancy \
+			--section LaunchStats $W/harness $W 1 2>&1 | grep -v '^==PROF==' | grep -vE '^(kernel|copy|saxpy|vecadd|reduce|matmul|device|--|vy/nv|RESULT)'
+	done > "$R/ncu.txt"
+fi
 say "table in $R/bench.txt, SASS in $R/sass.txt"
 exit $rc
