@@ -48,8 +48,11 @@ static const char *const helper_text[H_COUNT] = {
 	 * Melquiond, IEEE TC 2008): (uh, ul) = exact a*b by Veltkamp
 	 * splitting with 2^12 + 1, (th, tl) = exact c + uh, result = th +
 	 * round_to_odd(tl + ul); where that is NaN, infinite or zero the
-	 * plain sum is right.  When a*b alone overflows, a and c are halved
-	 * first and the result doubled. */
+	 * plain sum is right.  Where |a*b| >= 2^126 (a*b may overflow while
+	 * a*b + c does not), a and c are halved first and the result doubled
+	 * (a c that halves to zero is a mere tie-breaker and stays); an
+	 * operand >= 2^100, whose split would overflow, trades 2^32 with
+	 * the other. */
 	[H_FMA] =
 	"float vy_fma_core(float a, float b, float c)\n{\n"
 	"\tprecise float uh = a * b;\n"
@@ -73,12 +76,23 @@ static const char *const helper_text[H_COUNT] = {
 	"\tprecise float plain = uh + c;\n"
 	"\treturn isnan(r) || isinf(r) || r == 0.0 ? plain : r;\n}\n"
 	"\n"
+	"float vy_fma_scaled(float a, float b, float c)\n{\n"
+	"\tconst float big = uintBitsToFloat(0x71800000u);   // 2^100\n"
+	"\tconst float up = uintBitsToFloat(0x4F800000u);    // 2^32\n"
+	"\tconst float down = uintBitsToFloat(0x2F800000u);  // 2^-32\n"
+	"\tbool abig = abs(a) >= big, bbig = abs(b) >= big;\n"
+	"\tprecise float as = a * (abig ? down : bbig ? up : 1.0);\n"
+	"\tprecise float bs = b * (abig ? up : bbig ? down : 1.0);\n"
+	"\treturn vy_fma_core(as, bs, c);\n}\n"
+	"\n"
 	"float vy_fma(float a, float b, float c)\n{\n"
 	"\tprecise float p = a * b;\n"
-	"\tif (!isinf(p) || isinf(a) || isinf(b) || isinf(c) || isnan(c))\n"
-	"\t\treturn vy_fma_core(a, b, c);\n"
-	"\t/* a*b overflows but a*b + c may not: halve, which is exact here */\n"
-	"\tprecise float r = vy_fma_core(a * 0.5, b, c * 0.5) * 2.0;\n"
+	"\tif (!(abs(p) >= uintBitsToFloat(0x7E800000u)) || isinf(a) || isinf(b) ||\n"
+	"\t    isinf(c) || isnan(c))\n"
+	"\t\treturn vy_fma_scaled(a, b, c);\n"
+	"\t/* |a*b| >= 2^126: halve, which is exact for a here */\n"
+	"\tprecise float ch = c * 0.5;\n"
+	"\tprecise float r = vy_fma_scaled(a * 0.5, b, ch == 0.0 ? c : ch) * 2.0;\n"
 	"\treturn r;\n}\n",
 	[H_FMIN] =
 	"float vy_fmin(float a, float b)\n{\n"

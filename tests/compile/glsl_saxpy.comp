@@ -43,13 +43,26 @@ float vy_fma_core(float a, float b, float c)
 	return isnan(r) || isinf(r) || r == 0.0 ? plain : r;
 }
 
+float vy_fma_scaled(float a, float b, float c)
+{
+	const float big = uintBitsToFloat(0x71800000u);   // 2^100
+	const float up = uintBitsToFloat(0x4F800000u);    // 2^32
+	const float down = uintBitsToFloat(0x2F800000u);  // 2^-32
+	bool abig = abs(a) >= big, bbig = abs(b) >= big;
+	precise float as = a * (abig ? down : bbig ? up : 1.0);
+	precise float bs = b * (abig ? up : bbig ? down : 1.0);
+	return vy_fma_core(as, bs, c);
+}
+
 float vy_fma(float a, float b, float c)
 {
 	precise float p = a * b;
-	if (!isinf(p) || isinf(a) || isinf(b) || isinf(c) || isnan(c))
-		return vy_fma_core(a, b, c);
-	/* a*b overflows but a*b + c may not: halve, which is exact here */
-	precise float r = vy_fma_core(a * 0.5, b, c * 0.5) * 2.0;
+	if (!(abs(p) >= uintBitsToFloat(0x7E800000u)) || isinf(a) || isinf(b) ||
+	    isinf(c) || isnan(c))
+		return vy_fma_scaled(a, b, c);
+	/* |a*b| >= 2^126: halve, which is exact for a here */
+	precise float ch = c * 0.5;
+	precise float r = vy_fma_scaled(a * 0.5, b, ch == 0.0 ? c : ch) * 2.0;
 	return r;
 }
 
