@@ -6,7 +6,15 @@
 # binary32 exactly (fractions), math functions go through the platform
 # libm in double and are rounded once, as SEMANTICS specifies for the
 # reference.  Results that are NaN are checked as `x != x` (NaN bits differ
-# between targets).  Run from anywhere; rewrites the files beside it.
+# between targets).  Operands of f32 edge cases (a zero, inf or NaN operand
+# or result, and fma) are opaque run-time values, bits + oz where
+# oz = len(out) / 4000000000u is 0 at run time: a Vulkan driver without
+# float controls may constant-fold such expressions as if NaN, inf and -0
+# did not exist, and the corpus checks the target's arithmetic, not a
+# driver's folder.  Results of ops with an error bound (ops_f32_math) go to
+# an f32 buffer, so `vyrec verify` applies the bound; the reference must
+# still match the .expect bits exactly.  Run from anywhere; rewrites the
+# files beside it.
 import math, os, struct
 from fractions import Fraction as Fr
 
@@ -43,18 +51,28 @@ def bits_f(b): return struct.unpack('<f', struct.pack('<I', b))[0]
 def isnan_b(b): return (b & 0x7F800000) == 0x7F800000 and b & 0x7FFFFF
 def F(b): return "bitcast<f32>(0x%08Xu)" % b
 def fr(b): return Fr(bits_f(b))
+def O(b): return "bitcast<f32>(0x%08Xu + oz)" % b     # opaque: see the top
+def edge(b): return (b & 0x7FFFFFFF) == 0 or (b & 0x7F800000) == 0x7F800000
 
 # ---- programs ----
 class Prog:
     def __init__(self, name, desc, out_type='u32'):
         self.name, self.desc, self.out_type = name, desc, out_type
-        self.stmts, self.expect = [], []
+        self.stmts, self.expect, self.pre = [], [], []
+    def opaque(self):
+        """Declare oz, a u32 zero no compiler can fold."""
+        if not self.pre:
+            self.pre.append("let oz = len(out) / 4000000000u")
     def put(self, expr, val):
         self.stmts.append("out[%du] = %s" % (len(self.expect), expr))
         self.expect.append(val & M)
     def putf(self, expr, bits):
-        """An f32 result: its bits, or 1 for `x != x` when NaN."""
-        if isnan_b(bits):
+        """An f32 result: its bits, or 1 for `x != x` when NaN; in an f32
+        buffer, the value itself."""
+        if self.out_type == 'f32':
+            self.stmts.append("out[%du] = %s" % (len(self.expect), expr))
+            self.expect.append(bits)
+        elif isnan_b(bits):
             self.put("u32((%s) != (%s))" % (expr, expr), 1)
         else:
             self.put("bitcast<u32>(%s)" % expr, bits)
@@ -67,7 +85,7 @@ class Prog:
             f.write("buffers:\n  out: {binding: 0, type: %s, count: %d, access: write_only}\n"
                     % (self.out_type, len(self.expect)))
             f.write("dispatch: [1]\nentry:\n")
-            for s in self.stmts:
+            for s in self.pre + self.stmts:
                 f.write("  - '%s'\n" % s)
         with open(os.path.join(HERE, self.name + ".expect"), "w") as f:
             for v in self.expect:
@@ -178,50 +196,89 @@ def zero_pair(a, b): return (a & 0x7FFFFFFF) == 0 and (b & 0x7FFFFFFF) == 0
 
 def float_ops():
     p = Prog("ops_f32", "core and exact math f32 ops on edge values")
+    def opnds(bs, *results):
+        """The operand texts: opaque when an operand or result is an edge."""
+        if any(edge(b) for b in bs + list(results)):
+            p.opaque()
+            return [O(b) for b in bs]
+        return [F(b) for b in bs]
+    def un(fn, a, r):
+        p.putf("%s(%s)" % (fn, opnds([a], r)[0]), r)
     for a in FV:
-        A = F(a)
         x = bits_f(a)
-        p.putf("-%s" % A, a ^ 0x80000000)
-        p.putf("abs(%s)" % A, a & 0x7FFFFFFF)
-        p.putf("sign(%s)" % A, a if (x == 0 or math.isnan(x)) else f32_bits(math.copysign(1.0, x)))
+        p.putf("-%s" % opnds([a], a ^ 0x80000000)[0], a ^ 0x80000000)
+        un("abs", a, a & 0x7FFFFFFF)
+        un("sign", a, a if (x == 0 or math.isnan(x)) else f32_bits(math.copysign(1.0, x)))
         for fn, g in (("floor", math.floor), ("ceil", math.ceil), ("trunc", math.trunc)):
-            p.putf("%s(%s)" % (fn, A), a if (math.isinf(x) or math.isnan(x) or x == 0)
-                   else f32_bits(math.copysign(float(g(x)), x)))
-        p.putf("round(%s)" % A, a if (math.isinf(x) or math.isnan(x) or x == 0)
-               else f32_bits(math.copysign(float(round(x)), x)))
+            un(fn, a, a if (math.isinf(x) or math.isnan(x) or x == 0)
+               else f32_bits(math.copysign(float(g(x)), x)))
+        un("round", a, a if (math.isinf(x) or math.isnan(x) or x == 0)
+           else f32_bits(math.copysign(float(round(x)), x)))
         if not math.isinf(x) and not math.isnan(x) and x != 0:
-            p.putf("fract(%s)" % A, f32_bits(fr(a) - math.floor(x)))
-        p.putf("sqrt(%s)" % A, 0x7FC00000 if x < 0 or math.isnan(x) else
-               f32_bits(math.inf) if math.isinf(x) else a if x == 0 else
-               f32_bits(math.sqrt(x)))
+            un("fract", a, f32_bits(fr(a) - math.floor(x)))
+        un("sqrt", a, 0x7FC00000 if x < 0 or math.isnan(x) else
+           f32_bits(math.inf) if math.isinf(x) else a if x == 0 else
+           f32_bits(math.sqrt(x)))
         for b in FV:
-            B = F(b)
             for op in "+-*/":
-                p.putf("%s %s %s" % (A, op, B), fbin(op, a, b))
+                r = fbin(op, a, b)
+                A, B = opnds([a, b], r)
+                p.putf("%s %s %s" % (A, op, B), r)
             y = bits_f(b)
+            A, B = opnds([a, b])
             for op, fn in (("<", lambda u, v: u < v), ("<=", lambda u, v: u <= v),
                            (">", lambda u, v: u > v), (">=", lambda u, v: u >= v),
                            ("==", lambda u, v: u == v), ("!=", lambda u, v: u != v)):
                 p.put("u32(%s %s %s)" % (A, op, B), int(fn(x, y)))
             if not zero_pair(a, b):
-                p.putf("min(%s, %s)" % (A, B), fmin(a, b))
-                p.putf("max(%s, %s)" % (A, B), fmax(a, b))
-            p.putf("step(%s, %s)" % (A, B), 0 if y < x else 0x3F800000)
-    # fused multiply-add: exact product, one rounding
+                for fn, r in (("min", fmin(a, b)), ("max", fmax(a, b))):
+                    A, B = opnds([a, b], r)
+                    p.putf("%s(%s, %s)" % (fn, A, B), r)
+            r = 0 if y < x else 0x3F800000
+            A, B = opnds([a, b], r)
+            p.putf("step(%s, %s)" % (A, B), r)
+    # fused multiply-add: exact product, one rounding; opaque operands, so
+    # that the target's fma (or its emulation) is what runs
+    p.opaque()
     for a, b, c in ((0x3F800800, 0x3F800800, 0xBF800000), (0x40000000, 0x40400000, 0x3F800000),
-                    (0x7F7FFFFF, 0x40000000, 0xFF7FFFFF), (0x3DCCCCCD, 0x41200000, 0xBF800000)):
+                    (0x7F7FFFFF, 0x40000000, 0xFF7FFFFF), (0x3DCCCCCD, 0x41200000, 0xBF800000),
+                    # a*b overflows; the sum does, does not but needs the
+                    # product's low part; huge operands, whose Veltkamp
+                    # split would overflow
+                    (0xFF7FFFFF, 0x40400000, 0x7F7FFFFF), (0x7F000001, 0x40000002, 0xFF7FFFFF),
+                    (0x7E000001, 0x3F800001, 0xFE000002), (0x3F800001, 0x7F000001, 0xFF000002)):
         prod = fr(a) * fr(b) + fr(c)
-        p.putf("fma(%s, %s, %s)" % (F(a), F(b), F(c)), f32_bits(prod))
+        p.putf("fma(%s, %s, %s)" % (O(a), O(b), O(c)), f32_bits(prod))
     for x, lo, hi in ((0x40500000, 0x00000000, 0x3F800000), (0xBFC00000, 0x00000000, 0x3F800000),
-                      (0x3DCCCCCD, 0x00000000, 0x3F800000)):
-        p.putf("clamp(%s, %s, %s)" % (F(x), F(lo), F(hi)), fmin(fmax(x, lo), hi))
+                      (0x3DCCCCCD, 0x00000000, 0x3F800000), (0x7FC00000, 0xBF800000, 0x3F800000),
+                      (0x3F000000, 0x7FC00000, 0x3F800000), (0x40000000, 0xBF800000, 0x7FC00000),
+                      (0xFF800000, 0xBF800000, 0x3F800000)):
+        r = fmin(fmax(x, lo), hi)
+        X, L, H = opnds([x, lo, hi], r)
+        p.putf("clamp(%s, %s, %s)" % (X, L, H), r)
+    # signalling NaNs too (C's fminf may return NaN for those)
+    for n in (0x7F800001, 0xFFA00000):
+        for fn, f in (("min", fmin), ("max", fmax)):
+            for A, B in ((n, 0x3FC00000), (0xBFC00000, n)):
+                X, Y = opnds([A, B])
+                p.putf("%s(%s, %s)" % (fn, X, Y), f(A, B))
+        for x, lo, hi in ((n, 0xBF800000, 0x3F800000), (0x3F000000, n, 0x3F800000),
+                          (0x40000000, 0xBF800000, n)):
+            X, L, H = opnds([x, lo, hi])
+            p.putf("clamp(%s, %s, %s)" % (X, L, H), fmin(fmax(x, lo), hi))
     for r, half in ((0x40200000, 2.0), (0x40600000, 4.0), (0xC0200000, -2.0), (0x3F000000, 0.0),
                     (0x3FC00000, 2.0)):
-        p.putf("round(%s)" % F(r), f32_bits(half))
+        p.putf("round(%s)" % opnds([r], f32_bits(half))[0], f32_bits(half))
     return p
 
 def transcendental():
-    p = Prog("ops_f32_math", "inexact f32 math ops (double precision, rounded once)")
+    """Ops with an error bound, in f32 buffers on opaque operands (the
+    target's implementation runs, not a driver's folder).  pow, the
+    loosest bound (32 ulp), has its own program so that the others are
+    held to theirs."""
+    p = Prog("ops_f32_math", "inexact f32 math ops (double precision, rounded once)", 'f32')
+    q = Prog("ops_f32_pow", "math.pow (double precision, rounded once)", 'f32')
+    p.opaque(); q.opaque()
     cases = [("exp", math.exp, [0.0, 1.0, -2.5, 10.0]),
              ("exp2", lambda x: 2.0 ** x, [0.0, 3.0, -1.5, 0.1]),
              ("log", math.log, [1.0, 2.0, 10.0, 0.1]),
@@ -234,15 +291,15 @@ def transcendental():
     for name, fn, xs in cases:
         for x in xs:
             b = f32_bits(x)
-            p.putf("%s(%s)" % (name, F(b)), f32_bits(fn(bits_f(b))))
-    for x, y in ((2.0, 10.0), (2.0, 0.5), (10.0, -2.0), (1.5, 3.0)):
-        bx, by = f32_bits(x), f32_bits(y)
-        p.putf("pow(%s, %s)" % (F(bx), F(by)), f32_bits(math.pow(bits_f(bx), bits_f(by))))
+            p.putf("%s(%s)" % (name, O(b)), f32_bits(fn(bits_f(b))))
     for a, b, t in ((1.0, 3.0, 0.25), (0.0, 10.0, 0.1), (-2.0, 2.0, 0.5), (5.0, 5.0, 0.3)):
         ba, bb, bt = f32_bits(a), f32_bits(b), f32_bits(t)
         A, B, T = bits_f(ba), bits_f(bb), bits_f(bt)
-        p.putf("mix(%s, %s, %s)" % (F(ba), F(bb), F(bt)), f32_bits(A * (1.0 - T) + B * T))
-    return p
+        p.putf("mix(%s, %s, %s)" % (O(ba), O(bb), O(bt)), f32_bits(A * (1.0 - T) + B * T))
+    for x, y in ((2.0, 10.0), (2.0, 0.5), (10.0, -2.0), (1.5, 3.0)):
+        bx, by = f32_bits(x), f32_bits(y)
+        q.putf("pow(%s, %s)" % (O(bx), O(by)), f32_bits(math.pow(bits_f(bx), bits_f(by))))
+    return p, q
 
 def casts():
     p = Prog("ops_cast", "conversions and bitcasts")
@@ -286,5 +343,5 @@ def logic():
             p.put("u32(%s ? i32(%uu) : -5i)" % (A, 0x80000000), 0x80000000 if a else -5)
     return p
 
-for prog in (int_ops(), int_math(), float_ops(), transcendental(), casts(), logic()):
+for prog in (int_ops(), int_math(), float_ops(), *transcendental(), casts(), logic()):
     prog.write()
