@@ -1,0 +1,277 @@
+#!/bin/sh
+# t_launcher_c.sh: `vyrec launcher --lang c` end to end.  For every sample:
+# generate the spv, reference and ptx projects, build each with its
+# Makefile under -Werror, run --selftest on lavapipe (spv) and on the VM
+# (reference), and check that the ptx launcher, with no NVIDIA driver
+# here, fails cleanly (exit 1, a Fix naming libcuda.so.1).  Then: a planted
+# wrong expected value gives exit 3 and "selftest: FAIL"; generation is
+# deterministic; a non-empty -o DIR needs --force; unsupported pairs and
+# bad names are usage errors; --in/--out .npy and raw data agree byte for
+# byte with `vyrec run`; the launcher's exit codes; the driver constants
+# declared in the generated sources match vulkan_core.h and cuda.h.
+. tests/lib.sh
+VY=$(cd "$(dirname "$VYREC")" && pwd)/$(basename "$VYREC")
+ROOT=$(pwd)
+W=$ROOT/tests/out/launcher_c
+rm -rf "$W"
+mkdir -p "$W"
+STRICT='-O2 -Wall -Wextra -Werror'
+
+# gen SAMPLE TARGET DIR [ARGS...]: generate a C launcher; 0 on success.
+gen() { s=$1 t=$2 d=$3; shift 3; "$VY" launcher "samples/$s.yaml" -t "$t" --lang c -o "$d" "$@"; }
+# build DIR: make with -Werror; the log in DIR.build.log.
+build() { make -s -C "$1" CFLAGS="$STRICT" >"$1.build.log" 2>&1; }
+
+vulkan_ok=1
+vulkaninfo --summary >/dev/null 2>&1 || vulkan_ok=0
+cuda_here=0
+(ldconfig -p 2>/dev/null | grep -q 'libcuda.so.1 ') && cuda_here=1
+
+for f in samples/*.yaml; do
+	s=$(basename "$f" .yaml)
+	for t in spv reference ptx; do
+		d=$W/$s.$t
+		if ! gen "$s" "$t" "$d" >"$d.gen.log" 2>&1; then
+			bad "$s.$t.generate" "$(tail -1 "$d.gen.log")"; continue
+		fi
+		if ! build "$d"; then
+			bad "$s.$t.build" "$(head -3 "$d.build.log" | tr '\n' ' ')"; continue
+		fi
+		ok "$s.$t.build"
+		out=$(cd "$d" && "./$s" --selftest 2>&1); rc=$?
+		case $t in
+		ptx)
+			if [ $cuda_here = 1 ]; then
+				skip "$s.ptx.nodriver" "libcuda.so.1 is installed here"
+			elif [ $rc = 1 ] && echo "$out" | grep -q '^Fix: .*libcuda.so.1'; then
+				ok "$s.ptx.nodriver"
+			else
+				bad "$s.ptx.nodriver" "rc=$rc: $out"
+			fi;;
+		spv)
+			if [ $vulkan_ok = 0 ]; then
+				skip "$s.spv.selftest" "no Vulkan device"
+			elif [ $rc = 0 ] && [ "${out#selftest: PASS}" != "$out" ]; then
+				ok "$s.spv.selftest"
+			else
+				bad "$s.spv.selftest" "rc=$rc: $out"
+			fi;;
+		reference)
+			if [ $rc = 0 ] && [ "${out#selftest: PASS}" != "$out" ]; then
+				ok "$s.reference.selftest"
+			else
+				bad "$s.reference.selftest" "rc=$rc: $out"
+			fi;;
+		esac
+	done
+done
+
+# The reference launcher compiles vyrec's own VM sources, unchanged.
+if cmp -s "$W/saxpy.reference/src/vm.c" src/vm.c && cmp -s "$W/saxpy.reference/src/vm.h" src/vm.h &&
+   cmp -s "$W/saxpy.reference/src/vyrec_ops.def" include/vyrec_ops.def; then
+	ok vm.same-sources
+else
+	bad vm.same-sources "the embedded VM differs from src/vm.c (rebuild vyrec)"
+fi
+
+# plant DIR BUF: flip bit 30 of the first expected element of BUF (far
+# outside any float tolerance).
+plant() {
+	perl -0pi -e 's/(expected_'"$2"'\[\d+\] = \{\n\t0x)([0-9a-f])/$1.sprintf("%x", hex($2) ^ 4)/e' "$1/src/program.c"
+}
+for c in saxpy.spv:y histogram.reference:bins matmul.reference:C; do
+	d=$W/plant.${c%%:*}; b=${c#*:}; s=${c%%.*}; t=${c#*.}; t=${t%%:*}
+	[ $t = spv ] && [ $vulkan_ok = 0 ] && { skip "planted.$s.$t" "no Vulkan device"; continue; }
+	rm -rf "$d"; cp -R "$W/${c%%:*}" "$d"; make -s -C "$d" clean >/dev/null
+	cp "$d/src/program.c" "$d/program.orig"
+	plant "$d" "$b"
+	if cmp -s "$d/src/program.c" "$d/program.orig"; then
+		bad "planted.$s.$t" "could not plant a wrong value"; continue
+	fi
+	build "$d" || { bad "planted.$s.$t" "build failed"; continue; }
+	out=$(cd "$d" && "./$s" --selftest 2>&1); rc=$?
+	if [ $rc = 3 ] && echo "$out" | grep -q "^selftest: FAIL.* $b\[0\]: got"; then
+		ok "planted.$s.$t"
+	else
+		bad "planted.$s.$t" "rc=$rc: $out"
+	fi
+done
+
+# Determinism: generate twice, compare the trees.
+for t in spv ptx reference; do
+	gen matmul $t "$W/det1.$t" >/dev/null 2>&1 && gen matmul $t "$W/det2.$t" >/dev/null 2>&1
+	if diff -r "$W/det1.$t" "$W/det2.$t" >/dev/null; then ok "deterministic.$t"; else bad "deterministic.$t"; fi
+done
+
+# A non-empty DIR is refused without --force and left untouched.
+mkdir -p "$W/full"; echo keep > "$W/full/notes.txt"
+gen saxpy spv "$W/full" >/dev/null 2>"$W/full.err"; rc=$?
+if [ $rc = 2 ] && [ "$(ls "$W/full")" = notes.txt ] && grep -q -- '--force' "$W/full.err"; then
+	ok nonempty.refused
+else
+	bad nonempty.refused "rc=$rc, $(ls "$W/full" | tr '\n' ' ')"
+fi
+gen saxpy spv "$W/full" --force >/dev/null 2>&1; rc=$?
+if [ $rc = 0 ] && [ -f "$W/full/Makefile" ] && [ "$(cat "$W/full/notes.txt")" = keep ]; then
+	ok nonempty.force
+else
+	bad nonempty.force "rc=$rc"
+fi
+mkdir -p "$W/empty"
+check empty-dir.accepted gen saxpy reference "$W/empty"
+
+# Unsupported pairs and unknown languages are usage errors listing pairs.
+"$VY" launcher samples/saxpy.yaml -t reference --lang cargo -o "$W/cr" >/dev/null 2>"$W/pair.err"; rc=$?
+if [ $rc = 2 ] && grep -q 'c x {spv, ptx, reference}' "$W/pair.err" && grep -q 'cargo x {spv, ptx}' "$W/pair.err" &&
+   [ ! -e "$W/cr" ]; then
+	ok pair.cargo-reference
+else
+	bad pair.cargo-reference "rc=$rc: $(head -1 "$W/pair.err")"
+fi
+"$VY" launcher samples/saxpy.yaml -t glsl --lang c -o "$W/cg" >/dev/null 2>&1; rc=$?
+[ $rc = 2 ] && [ ! -e "$W/cg" ] && ok pair.c-glsl || bad pair.c-glsl "rc=$rc"
+"$VY" launcher samples/saxpy.yaml -t spv --lang fortran -o "$W/cf" >/dev/null 2>&1; rc=$?
+[ $rc = 2 ] && ok pair.unknown-lang || bad pair.unknown-lang "rc=$rc"
+
+# Names.
+for n in 1abc 'a-b' 'x;rm' '../up' ''; do
+	gen saxpy spv "$W/name.bad" --name "$n" >/dev/null 2>&1; rc=$?
+	[ $rc = 2 ] && [ ! -e "$W/name.bad" ] && ok "name.rejected.'$n'" || bad "name.rejected.'$n'" "rc=$rc"
+done
+if gen saxpy reference "$W/named" --name my_saxpy2 >/dev/null 2>&1 && build "$W/named" &&
+   (cd "$W/named" && ./my_saxpy2 --selftest | grep -q '^selftest: PASS'); then
+	ok name.custom
+else
+	bad name.custom
+fi
+gen saxpy spv "$W/noout" >/dev/null 2>&1 </dev/null
+"$VY" launcher samples/saxpy.yaml -t spv --lang c >/dev/null 2>&1; rc=$?
+[ $rc = 2 ] && ok missing-o || bad missing-o "rc=$rc"
+
+# --in/--out: byte-identical to `vyrec run` (.npy and raw), and a round trip.
+R=$W/io; mkdir -p "$R"
+ARGS='--param a=2 --param n=1000 --in x=random:7:-2:2 --in y=iota'
+"$VY" run samples/saxpy.yaml --backend reference $ARGS --out y="$R/ref.npy" --out x="$R/ref.bin" >/dev/null 2>&1
+for t in reference spv; do
+	[ $t = spv ] && [ $vulkan_ok = 0 ] && { skip "io.$t" "no Vulkan device"; continue; }
+	(cd "$W/saxpy.$t" && ./saxpy $ARGS --out y="$R/$t.npy" --out x="$R/$t.bin") >/dev/null 2>&1
+	if cmp -s "$R/ref.npy" "$R/$t.npy" && cmp -s "$R/ref.bin" "$R/$t.bin"; then ok "io.matches-vyrec-run.$t"; else bad "io.matches-vyrec-run.$t"; fi
+	# a = 0: y = 0 * x + y, so y comes back unchanged through .npy and raw
+	(cd "$W/saxpy.$t" && ./saxpy --param a=0 --param n=1000 --in x="$R/ref.bin" --in y="$R/$t.npy" \
+		--out y="$R/$t.rt.npy") >/dev/null 2>&1
+	if cmp -s "$R/$t.npy" "$R/$t.rt.npy"; then ok "io.roundtrip.$t"; else bad "io.roundtrip.$t"; fi
+done
+p=$(cd "$W/saxpy.reference" && ./saxpy --param a=2 --param n=4 --in x=iota --in y=const:0.5 --print y)
+[ "$p" = "0.5 2.5 4.5 6.5" ] && ok io.print || bad io.print "$p"
+h=$(cd "$W/histogram.reference" && ./histogram --param n=512 --in data=iota --print bins | tr ' ' '\n' | sort -u | tr '\n' ' ')
+[ "$h" = "2 " ] && ok io.histogram-iota || bad io.histogram-iota "$h"
+
+# Exit codes and messages of the generated program.
+L=$W/saxpy.reference
+ex() { want=$1 name=$2; shift 2; (cd "$L" && ./saxpy "$@") >"$W/ex.out" 2>&1; rc=$?
+       if [ $rc = "$want" ]; then ok "exit.$name"; else bad "exit.$name" "rc=$rc want $want: $(head -2 "$W/ex.out" | tr '\n' ' ')"; fi; }
+ex 2 unknown-option --frobnicate
+ex 2 bad-param-value --param n=-1
+ex 2 unknown-param --param q=1
+ex 2 unknown-buffer --in z=zeros
+ex 2 missing-value --param
+ex 2 print-unknown --print nope
+ex 2 selftest-with-param --selftest --param n=4
+ex 1 missing-file --in x=/nonexistent.npy
+grep -q '^Fix: ' "$W/ex.out" && ok exit.missing-file.fix || bad exit.missing-file.fix
+ex 1 size-mismatch --param n=10 --in x="$R/ref.npy"
+ex 1 bad-generator --in x=random:-1
+ex 1 zero-count --param n=0
+grep -q '^Fix: ' "$W/ex.out" && ok exit.zero-count.fix || bad exit.zero-count.fix
+ex 0 help --help
+echo "not npy" > "$W/bad.npy"
+ex 1 not-npy --in x="$W/bad.npy"
+"$VY" run samples/saxpy.yaml --backend reference --param n=1000 --in x=iota --out x="$W/i4.npy" >/dev/null 2>&1
+"$VY" run samples/histogram.yaml --backend reference --param n=1000 --in data=iota --out data="$W/u4.npy" >/dev/null 2>&1
+ex 1 npy-dtype --param n=1000 --in x="$W/u4.npy"
+grep -q 'dtype' "$W/ex.out" && ok exit.npy-dtype.message || bad exit.npy-dtype.message
+
+# --bench prints a median and GB/s.
+b=$(cd "$L" && ./saxpy --bench 5 2>&1)
+echo "$b" | grep -q '^bench: 5 dispatches, median [0-9.]* ms, [0-9.]* GB/s' && ok bench.output || bad bench.output "$b"
+
+# --selftest-param overrides a default self-test size, still PASS.
+if gen saxpy reference "$W/stp" --selftest-param n=300 --selftest-param a=-0.25 >/dev/null 2>&1 &&
+   grep -q '| `n` | u32 | 300 |' "$W/stp/README.md" && build "$W/stp" &&
+   (cd "$W/stp" && ./saxpy --selftest | grep -q '^selftest: PASS'); then
+	ok selftest-param
+else
+	bad selftest-param
+fi
+gen saxpy reference "$W/stp2" --selftest-param nope=3 >/dev/null 2>&1; rc=$?
+[ $rc = 2 ] && [ ! -e "$W/stp2" ] && ok selftest-param.unknown || bad selftest-param.unknown "rc=$rc"
+
+# --template-dir replaces the embedded templates.
+cp -R templates "$W/tdir"
+sed -i '1s/.*/# custom {{md:name}}/' "$W/tdir/c/README.md.mustache"
+if gen saxpy spv "$W/tpl" --template-dir "$W/tdir" >/dev/null 2>&1 && [ "$(head -1 "$W/tpl/README.md")" = "# custom saxpy" ] &&
+   cmp -s "$W/tpl/src/main.c" templates/c/src/main.c; then
+	ok template-dir
+else
+	bad template-dir
+fi
+gen saxpy spv "$W/tpl2" --template-dir "$W/nonexistent" >/dev/null 2>&1; rc=$?
+[ $rc != 0 ] && [ ! -e "$W/tpl2" ] && ok template-dir.missing || bad template-dir.missing "rc=$rc"
+
+# A program whose sizes use division, shifts, select and min/max: the
+# launch-time expressions printed into program.c agree with vyrec.
+cat > "$W/sizes.yaml" <<'EOF'
+vyrec: 1
+name: sizes
+workgroup_size: [64]
+params: {n: u32, k: i32}
+buffers:
+  a: {type: u32, count: "max(n / 3u, 1u) + (n >> 2u) % 5u", access: read_only}
+  b: {type: i32, count: "u32(k < 0 ? -k : k) * 2u + min(n, 7u)", access: write_only}
+dispatch: ["len(b) + (n << 1u) / 4u"]
+entry:
+  - let i = gid.x
+  - if: i < len(b)
+    then:
+      - "b[i] = i32(i) * k + (i < len(a) ? i32(a[i]) : 0)"
+EOF
+for t in reference spv; do
+	[ $t = spv ] && [ $vulkan_ok = 0 ] && continue
+	if "$VY" launcher "$W/sizes.yaml" -t $t --lang c -o "$W/sizes.$t" --selftest-param n=1001 --selftest-param k=-37 >/dev/null 2>&1 &&
+	   build "$W/sizes.$t" && (cd "$W/sizes.$t" && ./sizes --selftest | grep -q '^selftest: PASS'); then
+		ok "sizes.selftest.$t"
+	else
+		bad "sizes.selftest.$t"
+	fi
+done
+for nk in 0:5 1:-100000 4096:123 77:-1; do
+	n=${nk%:*}; k=${nk#*:}
+	"$VY" run "$W/sizes.yaml" --backend reference --param n=$n --param k=$k --in a=iota --out b="$W/s.ref.bin" >/dev/null 2>&1; r1=$?
+	(cd "$W/sizes.reference" && ./sizes --param n=$n --param k=$k --in a=iota --out b="$W/s.l.bin") >/dev/null 2>&1; r2=$?
+	if [ $r1 = 0 ] && [ $r2 = 0 ] && cmp -s "$W/s.ref.bin" "$W/s.l.bin"; then ok "sizes.n=$n.k=$k"
+	elif [ $r1 != 0 ] && [ $r2 = 1 ]; then ok "sizes.n=$n.k=$k (both refuse)"
+	else bad "sizes.n=$n.k=$k" "vyrec rc=$r1 launcher rc=$r2"; fi
+done
+
+# The driver constants declared in the generated sources are the SDKs'.
+vk_h=/usr/include/vulkan/vulkan_core.h
+if [ -f "$vk_h" ]; then
+	{ echo '#include <vulkan/vulkan.h>'
+	  sed -n 's/^\t\(VK_[A-Z0-9_]*\) = \([0-9a-fx]*\),$/_Static_assert(\1 == \2, "\1");/p' templates/c/src/drv_spv.c
+	  echo 'int main(void) { return 0; }'; } > "$W/vkconst.c"
+	n=$(grep -c _Static_assert "$W/vkconst.c")
+	if [ "$n" -gt 20 ] && cc -std=c11 -fsyntax-only "$W/vkconst.c" 2>"$W/vkconst.err"; then ok "vulkan-constants ($n)"
+	else bad vulkan-constants "$(head -2 "$W/vkconst.err")"; fi
+else
+	skip vulkan-constants "no vulkan_core.h"
+fi
+cuda_h=$(ls /usr/local/cuda*/include/cuda.h /usr/include/cuda.h 2>/dev/null | head -1)
+if [ -n "$cuda_h" ]; then
+	{ echo '#include <cuda.h>'
+	  sed -n 's/^\t\(CU[A-Z0-9_]*\) = \([0-9a-fx]*\),$/_Static_assert(\1 == \2, "\1");/p' templates/c/src/drv_ptx.c
+	  echo 'int main(void) { return 0; }'; } > "$W/cuconst.c"
+	if cc -std=c11 -fsyntax-only -I"$(dirname "$cuda_h")" "$W/cuconst.c" 2>"$W/cuconst.err"; then ok cuda-constants
+	else bad cuda-constants "$(head -2 "$W/cuconst.err")"; fi
+else
+	skip cuda-constants "no cuda.h"
+fi
