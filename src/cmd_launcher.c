@@ -292,8 +292,12 @@ static int generate(const struct lopts *o, const struct vy_program *p,
 	int r = run_selftest(o, p, &s);
 	if (o->time_report)
 		fprintf(stderr, "vyrec: time: self-test reference run %8.3f ms\n", (now() - t0) * 1e3);
+	t0 = now();
 	if (!r)
 		r = build_artifact(o, p, t, &k);
+	if (o->time_report)
+		fprintf(stderr, "vyrec: time: emit %-9s           %8.3f ms\n", t->id, (now() - t0) * 1e3);
+	t0 = now();
 	memset(&f, 0, sizeof f);
 	if (!r) {
 		vy_manifest_json(p, t->id, !strcmp(t->id, "ptx") ? p->name : "main", k.data, k.len, &m);
@@ -309,8 +313,13 @@ static int generate(const struct lopts *o, const struct vy_program *p,
 			r = vy_fail(VY_EXIT_PROGRAM, "launcher generation failed", err);
 		free(mtext);
 	}
+	if (o->time_report)
+		fprintf(stderr, "vyrec: time: launcher %-9s       %8.3f ms\n", l->lang, (now() - t0) * 1e3);
+	t0 = now();
 	if (!r)
 		r = write_project(o->out, &f);
+	if (o->time_report)
+		fprintf(stderr, "vyrec: time: write                   %8.3f ms\n", (now() - t0) * 1e3);
 	vy_launcher_files_free(&f);
 	vy_buf_free(&k);
 	vy_buf_free(&m);
@@ -342,9 +351,11 @@ int vy_cmd_launcher(int argc, char **argv)
 		vy_compilation_free(&c);
 		return VY_EXIT_PROGRAM;
 	}
+	if (o.time_report)
+		fprintf(stderr, "vyrec: time: front end               %8.3f ms\n", (now() - t0) * 1e3);
 	r = generate(&o, c.prog, t, l);
 	vy_compilation_free(&c);
 	if (o.time_report)
-		fprintf(stderr, "vyrec: time: total %8.3f ms\n", (now() - t0) * 1e3);
+		fprintf(stderr, "vyrec: time: total                   %8.3f ms\n", (now() - t0) * 1e3);
 	return r;
 }

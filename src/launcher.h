@@ -14,12 +14,14 @@
  *   wg_x wg_y wg_z  workgroup size                  with_bench  bool
  *   nparams nbuffers  decimal counts                has_params has_buffers  bools
  *   nparams1 nbuffers1  the same but at least 1 (for array sizes)
- *   params[]        name type index offset c_type rs_type is_u32 is_i32 is_f32
+ *   params[]        name type ("u32") type_upper ("U32") index offset c_type
+ *                   rs_type is_u32 is_i32 is_f32
  *                   selftest_bits ("0x3fc00000u" style without suffix: "0x3fc00000")
  *                   selftest_text (the value as text, e.g. "1.5")
  *                   np_dtype ("<u4")  last (bool)
- *   buffers[]       name binding index type c_type rs_type access
- *                   (read_only|write_only|read_write) is_input is_output
+ *   buffers[]       name binding index type type_upper c_type rs_type access
+ *                   (read_only|write_only|read_write) access_upper
+ *                   (READ_ONLY...) has_expected is_input is_output
  *                   is_u32 is_i32 is_f32 elem_size np_dtype
  *                   count_text (as written)  count_c count_rs (printed
  *                   expressions over p[] and c[])
@@ -50,10 +52,11 @@
  *   vy_shr_i (C only; Rust uses wrapping_shr on i32)
  *   vy_min_u vy_min_i vy_max_u vy_max_i vy_clamp_u vy_clamp_i
  *   vy_f2u vy_f2i (truncate, saturate, NaN -> 0) vy_u2f vy_i2f
- *   vy_fadd vy_fsub vy_fmul vy_fdiv vy_fneg vy_fmin vy_fmax
+ *   vy_fadd vy_fsub vy_fmul vy_fdiv vy_fneg vy_fmin vy_fmax (f32 bits in,
+ *       bits out; min/max return the other operand for one NaN)
  *   vy_feq vy_fne vy_flt vy_fle vy_fgt vy_fge  (return 0/1)
  *
- * templates/c/src/uniform.h.mustache is the C reference implementation.
+ * templates/c/src/uniform.h is the C implementation.
  */
 #ifndef VY_LAUNCHER_H
 #define VY_LAUNCHER_H
