@@ -195,6 +195,15 @@ grep -q 'dtype' "$W/ex.out" && ok exit.npy-dtype.message || bad exit.npy-dtype.m
 b=$(cd "$L" && ./saxpy --bench 5 2>&1)
 echo "$b" | grep -q '^bench: 5 dispatches, median [0-9.]* ms, [0-9.]* GB/s' && ok bench.output || bad bench.output "$b"
 
+# vyrec launcher --bench adds a `make bench` target.
+if gen saxpy reference "$W/wb" --bench >/dev/null 2>&1 && build "$W/wb" &&
+   make -s -C "$W/wb" bench CFLAGS="$STRICT" 2>&1 | grep -q '^bench: 100 dispatches' &&
+   ! grep -q '^bench:' "$W/saxpy.reference/Makefile"; then
+	ok with-bench
+else
+	bad with-bench
+fi
+
 # --selftest-param overrides a default self-test size, still PASS.
 if gen saxpy reference "$W/stp" --selftest-param n=300 --selftest-param a=-0.25 >/dev/null 2>&1 &&
    grep -q '| `n` | u32 | 300 |' "$W/stp/README.md" && build "$W/stp" &&
