@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "vyrec.h"
+#include "launch.h"
 #include "vm.h"
 
 struct ref {
@@ -69,27 +70,6 @@ static int dispatch(struct vy_backend *b, struct vy_run *run, char **err)
 	return 0;
 }
 
-/* Sizes for one chunk: counts from the params, the streamed buffer's
- * count is the chunk's, then the dispatch (which may use len()) again. */
-static int chunk_launch(const struct vy_program *p, struct vy_launch *l, int buf,
-			uint32_t n, char **err)
-{
-	if (vy_launch_eval(p, l, err))
-		return -1;
-	l->counts[buf] = n;
-	for (int k = 0; k < 3; k++) {
-		uint32_t d = k < p->ndispatch ?
-			vy_eval_uniform(p, p->dispatch[k], l->params, l->counts) : 1;
-		l->dispatch[k] = d;
-		l->grid[k] = (uint32_t)(((uint64_t)d + p->wgsize[k] - 1) / p->wgsize[k]);
-		if (!l->grid[k]) {
-			*err = vy_strf("dispatch axis %c is 0 invocations for a chunk of %u "
-				       "elements. Fix: use a larger --chunk", "xyz"[k], n);
-			return -1;
-		}
-	}
-	return 0;
-}
 
 static int stream(struct vy_backend *b, struct vy_stream *s, char **err)
 {
@@ -111,7 +91,7 @@ static int stream(struct vy_backend *b, struct vy_stream *s, char **err)
 		uint32_t n = (uint32_t)(s->total - off < chunk ? s->total - off : chunk);
 		memcpy(tmp, s->data + off * 4, (size_t)n * 4);
 		run->bufs[s->buf] = tmp;
-		rc = chunk_launch(run->prog, &run->launch, s->buf, n, err);
+		rc = vy_launch_chunk(run->prog, &run->launch, s->buf, n, err);
 		if (rc == 0)
 			rc = dispatch(b, run, err);
 		if (rc == 0)

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "backend_gpu.h"
+#include "launch.h"
 #include "vyrec.h"
 
 #define TIMEOUT_NS (60ull * 1000 * 1000 * 1000)
@@ -894,22 +895,6 @@ static int dispatch(struct vy_backend *b, struct vy_run *run, char **err)
 
 /* ---- streaming, shared with backend_cuda.c ---- */
 
-/* Counts from the params, then the streamed buffer's count is the chunk's,
- * and the dispatch (which may use len()) is evaluated again. */
-static int chunk_launch(const struct vy_program *p, struct vy_launch *l, int buf,
-			uint32_t n, char **err)
-{
-	if (vy_launch_eval(p, l, err))
-		return -1;
-	l->counts[buf] = n;
-	for (int i = 0; i < 3; i++) {
-		uint32_t d = i < p->ndispatch ?
-			vy_eval_uniform(p, p->dispatch[i], l->params, l->counts) : 1;
-		l->dispatch[i] = d;
-		l->grid[i] = (uint32_t)(((uint64_t)d + p->wgsize[i] - 1) / p->wgsize[i]);
-	}
-	return 0;
-}
 
 int vy_gpu_stream(struct vy_backend *b, struct vy_stream *s, char **err)
 {
@@ -932,7 +917,7 @@ int vy_gpu_stream(struct vy_backend *b, struct vy_stream *s, char **err)
 		uint32_t n = (uint32_t)(s->total - off < chunk ? s->total - off : chunk);
 		memcpy(tmp, s->data + off * 4, (size_t)n * 4);
 		run->bufs[s->buf] = tmp;
-		rc = chunk_launch(run->prog, &run->launch, s->buf, n, err);
+		rc = vy_launch_chunk(run->prog, &run->launch, s->buf, n, err);
 		if (rc == 0)
 			rc = b->dispatch(b, run, err);
 		if (rc == 0)

@@ -403,3 +403,25 @@ int vy_default_params(const struct vy_program *p, uint32_t *params,
 		       p->name);
 	return -1;
 }
+
+/* Sizes for one chunk: counts from the params, the streamed buffer's
+ * count is the chunk's, then the dispatch (which may use len()) again. */
+int vy_launch_chunk(const struct vy_program *p, struct vy_launch *l, int buf,
+			uint32_t n, char **err)
+{
+	if (vy_launch_eval(p, l, err))
+		return -1;
+	l->counts[buf] = n;
+	for (int k = 0; k < 3; k++) {
+		uint32_t d = k < p->ndispatch ?
+			vy_eval_uniform(p, p->dispatch[k], l->params, l->counts) : 1;
+		l->dispatch[k] = d;
+		l->grid[k] = (uint32_t)(((uint64_t)d + p->wgsize[k] - 1) / p->wgsize[k]);
+		if (!l->grid[k]) {
+			*err = vy_strf("dispatch axis %c is 0 invocations for a chunk of %u "
+				       "elements. Fix: use a larger --chunk", "xyz"[k], n);
+			return -1;
+		}
+	}
+	return 0;
+}

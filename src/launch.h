@@ -20,4 +20,10 @@ int vy_default_params(const struct vy_program *p, uint32_t *params,
  * dispatch the count text of the buffer it was taken from. */
 const char *vy_dispatch_text(const struct vy_program *p, int axis);
 
+/* The launch of one streamed chunk: counts from l->params, buffer buf's
+ * count is n, then the dispatch again (it may use len()). 0 or -1 with
+ * *err. */
+int vy_launch_chunk(const struct vy_program *p, struct vy_launch *l, int buf,
+		    uint32_t n, char **err);
+
 #endif
