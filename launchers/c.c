@@ -37,9 +37,25 @@ static int add_vm(const struct vy_launcher_request *r,
 	return 0;
 }
 
+/* The generated Makefile's own targets cannot name the program. */
+static bool makefile_target(const char *name)
+{
+	static const char *const targets[] = { "all", "clean", "selftest", "bench", "src" };
+	for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++)
+		if (!strcmp(name, targets[i]))
+			return true;
+	return false;
+}
+
 static int emit_c(const struct vy_launcher_request *r,
 		  struct vy_launcher_files *out, char **err)
 {
+	if (makefile_target(r->name)) {
+		*err = vy_strf("the name '%s' is taken by the generated project "
+			       "(a Makefile target or directory). Fix: pass "
+			       "--name with another identifier", r->name);
+		return -1;
+	}
 	struct vy_arena *a = vy_arena_new();
 	int rc = -1;
 	struct vy_tval *data = vy_launcher_data(a, r, err);

@@ -138,6 +138,9 @@ for n in 1abc 'a-b' 'x;rm' '../up' ''; do
 	gen saxpy spv "$W/name.bad" --name "$n" >/dev/null 2>&1; rc=$?
 	[ $rc = 2 ] && [ ! -e "$W/name.bad" ] && ok "name.rejected.'$n'" || bad "name.rejected.'$n'" "rc=$rc"
 done
+gen saxpy spv "$W/name.clean" --name clean >/dev/null 2>"$W/name.clean.err"; rc=$?
+[ $rc = 1 ] && [ ! -e "$W/name.clean" ] && grep -q 'Fix: pass --name' "$W/name.clean.err" && ok name.makefile-target ||
+	bad name.makefile-target "rc=$rc"
 if gen saxpy reference "$W/named" --name my_saxpy2 >/dev/null 2>&1 && build "$W/named" &&
    (cd "$W/named" && ./my_saxpy2 --selftest | grep -q '^selftest: PASS'); then
 	ok name.custom
