@@ -310,6 +310,8 @@ static void next(struct parser *p)
 		lex_name(p, i);
 	} else {
 		for (int k = 0; puncts[k]; k++) {
+			if (puncts[k][0] != c)
+				continue;
 			size_t len = strlen(puncts[k]);
 			if (i + len <= p->n && !memcmp(p->s + i, puncts[k], len)) {
 				p->tok = (struct token){ .kind = TK_PUNCT,
