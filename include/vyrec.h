@@ -36,6 +36,7 @@
 #define VY_MAX_WG          1024
 #define VY_MAX_BINDING     31
 #define VY_MAX_ERRORS      20
+#define VY_MAX_ELEMENTS    (1u << 30) /* per buffer at launch: 4 GiB */
 
 /* ---- arena.c: one arena per compilation ---- */
 

@@ -288,6 +288,17 @@ int vy_launch_eval(const struct vy_program *p, struct vy_launch *l,
 				       p->buffers[i].count_text : "?");
 			return -1;
 		}
+		if (l->counts[i] > VY_MAX_ELEMENTS) {
+			*err = vy_strf("buffer '%s' would hold %u elements (%.1f GiB; "
+				       "count %s), more than the %u-element limit. "
+				       "Fix: pass smaller params, or stream the input "
+				       "with --stream BUF=SOURCE --chunk N",
+				       p->buffers[i].name, l->counts[i],
+				       l->counts[i] * 4.0 / (1u << 30),
+				       p->buffers[i].count_text ?
+				       p->buffers[i].count_text : "?", VY_MAX_ELEMENTS);
+			return -1;
+		}
 	}
 	for (int a = 0; a < 3; a++) {
 		uint32_t wg = p->wgsize[a] ? p->wgsize[a] : 1;

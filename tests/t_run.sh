@@ -299,3 +299,10 @@ if $VYREC backends | grep -q '^reference .* ok:'; then
 else
 	skip verify_all "needs the reference backend"
 fi
+
+# a launch-time size past the per-buffer limit is a clear error, not a 16 GB allocation
+"$VYREC" run samples/saxpy.yaml --backend reference --param a=1 --param n=4000000000 \
+	> tests/out/huge.out 2> tests/out/huge.err
+rc=$?
+if [ $rc -eq 1 ] && grep -q "more than the 1073741824-element limit" tests/out/huge.err &&
+   grep -q "Fix:" tests/out/huge.err; then ok run_huge_count_limit; else bad run_huge_count_limit "rc=$rc $(head -c 200 tests/out/huge.err)"; fi
