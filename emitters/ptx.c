@@ -131,21 +131,6 @@ static void fail(struct ctx *c, const char *msg)
 		c->err = vy_strf("%s", msg);
 }
 
-/* Whether evaluating e touches memory (a load or an atomic), so that it
- * may not be evaluated speculatively. */
-static bool has_mem(const struct vy_expr *e)
-{
-	if (e->kind == VY_E_LOAD)
-		return true;
-	if (e->kind == VY_E_OP && e->op && e->op->code >= VY_OP_ATOMIC_ADD
-	    && e->op->code < VY_OP_COUNT)
-		return true;
-	for (int i = 0; i < e->nargs; i++)
-		if (has_mem(e->args[i]))
-			return true;
-	return false;
-}
-
 static struct vy_pv emit_expr(struct ctx *c, const struct vy_expr *e);
 
 /* ---- memory ---- */
@@ -291,7 +276,7 @@ static struct vy_pv emit_pred(struct ctx *c, const struct vy_expr *e)
 static struct vy_pv emit_logic(struct ctx *c, const struct vy_expr *e, bool and)
 {
 	struct vy_pv a = emit_pred(c, e->args[0]);
-	if (!has_mem(e->args[1]))
+	if (!vy_expr_touches_memory(e->args[1]))
 		return op2(c, VY_BOOL, and ? "and.pred" : "or.pred", a,
 			   emit_pred(c, e->args[1]));
 	struct vy_pv r = reg(c, VY_BOOL);
@@ -307,7 +292,7 @@ static struct vy_pv emit_select(struct ctx *c, const struct vy_expr *e)
 {
 	struct vy_pv p = emit_pred(c, e->args[0]);
 	enum vy_type t = e->type;
-	if (!has_mem(e->args[1]) && !has_mem(e->args[2])) {
+	if (!vy_expr_touches_memory(e->args[1]) && !vy_expr_touches_memory(e->args[2])) {
 		struct vy_pv a = emit_expr(c, e->args[1]);
 		struct vy_pv b = emit_expr(c, e->args[2]);
 		if (t != VY_BOOL)

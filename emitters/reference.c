@@ -150,23 +150,6 @@ static bool is_atomic(enum vy_opcode c)
 	return c >= VY_OP_ATOMIC_ADD && c <= VY_OP_ATOMIC_COMPARE_EXCHANGE;
 }
 
-/* Whether evaluating e in a lane that should skip it could be observed:
- * a load can fault, an atomic writes, an integer division warns. */
-static bool impure(const struct vy_expr *e)
-{
-	if (e->kind == VY_E_LOAD)
-		return true;
-	if (e->kind == VY_E_OP) {
-		enum vy_opcode c = e->op->code;
-		if (is_atomic(c) || ((c == VY_OP_DIV || c == VY_OP_REM) && e->type != VY_F32))
-			return true;
-	}
-	for (int i = 0; i < e->nargs; i++)
-		if (impure(e->args[i]))
-			return true;
-	return false;
-}
-
 static uint32_t optype(const struct vy_expr *e)
 {
 	switch (e->op->code) {
@@ -221,8 +204,8 @@ static uint32_t ex_op(struct em *m, const struct vy_expr *e, uint32_t dst)
 {
 	enum vy_opcode c = e->op->code;
 	uint32_t r[3] = { 0, 0, 0 }, d;
-	if (((c == VY_OP_LAND || c == VY_OP_LOR) && impure(e->args[1])) ||
-	    (c == VY_OP_SELECT && (impure(e->args[1]) || impure(e->args[2]))))
+	if (((c == VY_OP_LAND || c == VY_OP_LOR) && !vy_expr_is_pure(e->args[1])) ||
+	    (c == VY_OP_SELECT && (!vy_expr_is_pure(e->args[1]) || !vy_expr_is_pure(e->args[2]))))
 		return ex_lazy(m, e, dst);
 	if (is_atomic(c)) {
 		const struct vy_expr *ref = e->args[0];

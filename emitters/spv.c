@@ -288,18 +288,6 @@ static bool is_atomic(const struct vy_expr *e)
 	       e->op->code <= VY_OP_ATOMIC_COMPARE_EXCHANGE;
 }
 
-/* Whether evaluating e touches memory, so it may not be evaluated
- * speculatively (doc/SEMANTICS.md, Evaluation). */
-static bool impure(const struct vy_expr *e)
-{
-	if (e->kind == VY_E_LOAD || is_atomic(e))
-		return true;
-	for (int i = 0; i < e->nargs; i++)
-		if (impure(e->args[i]))
-			return true;
-	return false;
-}
-
 static uint32_t builtin_var(struct spv *s, enum vy_builtin b)
 {
 	static const SpvBuiltIn kind[] = {
@@ -888,9 +876,9 @@ static uint32_t op(struct spv *s, const struct vy_expr *e)
 	enum vy_opcode code = e->op->code;
 	if (is_atomic(e))
 		return atomic(s, e);
-	if ((code == VY_OP_LAND || code == VY_OP_LOR) && impure(e->args[1]))
+	if ((code == VY_OP_LAND || code == VY_OP_LOR) && vy_expr_touches_memory(e->args[1]))
 		return lazy_logic(s, e, code == VY_OP_LAND);
-	if (code == VY_OP_SELECT && (impure(e->args[1]) || impure(e->args[2])))
+	if (code == VY_OP_SELECT && (vy_expr_touches_memory(e->args[1]) || vy_expr_touches_memory(e->args[2])))
 		return lazy_select(s, e);
 	return eager_op(s, e);
 }

@@ -349,6 +349,16 @@ struct vy_program {
 	struct vy_loc loc_name, loc_wgsize, loc_entry;
 };
 
+/* ---- ir.c: queries over resolved expressions ---- */
+
+/* Whether e contains a load or an atomic, so it may not be evaluated
+ * speculatively (the lazy && || ?: of doc/SEMANTICS.md). */
+bool vy_expr_touches_memory(const struct vy_expr *e);
+/* Whether e touches no memory and has no integer division or remainder
+ * (which the reference reports under --strict): safe to evaluate in any
+ * lane, to fold and to share. */
+bool vy_expr_is_pure(const struct vy_expr *e);
+
 /* ---- load_yaml.c: YAML -> AST (SPEC §1.1-1.5) ---- */
 
 /* Where a YAML scalar's value lies in its source, so that an offset in the

@@ -27,7 +27,8 @@ struct vy_expr *vy_expr_subst(struct vy_arena *a, const struct vy_expr *e,
 
 static bool is_atomic(const struct vy_expr *e)
 {
-	return e->kind == VY_E_OP && e->op && !strcmp(e->op->dialect, "atomic");
+	return e->kind == VY_E_OP && e->op && e->op->code >= VY_OP_ATOMIC_ADD &&
+	       e->op->code <= VY_OP_ATOMIC_COMPARE_EXCHANGE;
 }
 
 bool vy_expr_has_effect(const struct vy_expr *e)
@@ -48,6 +49,19 @@ bool vy_expr_touches_memory(const struct vy_expr *e)
 		if (vy_expr_touches_memory(e->args[i]))
 			return true;
 	return false;
+}
+
+bool vy_expr_is_pure(const struct vy_expr *e)
+{
+	if (e->kind == VY_E_LOAD || is_atomic(e))
+		return false;
+	if (e->kind == VY_E_OP && e->op && e->type != VY_F32 &&
+	    (e->op->code == VY_OP_DIV || e->op->code == VY_OP_REM))
+		return false;
+	for (int i = 0; i < e->nargs; i++)
+		if (!vy_expr_is_pure(e->args[i]))
+			return false;
+	return true;
 }
 
 bool vy_expr_is_const(const struct vy_expr *e)

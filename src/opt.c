@@ -34,33 +34,21 @@ static bool is_atomic(enum vy_opcode c)
 	return c >= VY_OP_ATOMIC_ADD && c <= VY_OP_ATOMIC_COMPARE_EXCHANGE;
 }
 
-/* No load, atomic or integer division (which warns under --strict). */
-static bool pure(const struct vy_expr *e)
+
+static bool reads_var(const struct vy_program *p, const struct vy_expr *e)
 {
-	if (e->kind == VY_E_LOAD)
-		return false;
-	if (e->kind == VY_E_OP) {
-		enum vy_opcode c = e->op->code;
-		if (is_atomic(c) || ((c == VY_OP_DIV || c == VY_OP_REM) && e->type != VY_F32))
-			return false;
-	}
+	if (e->kind == VY_E_LOCAL && p->locals[e->index].mutable)
+		return true;
 	for (int i = 0; i < e->nargs; i++)
-		if (!pure(e->args[i]))
-			return false;
-	return true;
+		if (reads_var(p, e->args[i]))
+			return true;
+	return false;
 }
 
 /* Pure and reads no var: its value is fixed once its lets are. */
 static bool invariant(const struct vy_program *p, const struct vy_expr *e)
 {
-	if (e->kind == VY_E_LOCAL && p->locals[e->index].mutable)
-		return false;
-	if (e->kind == VY_E_LOAD || (e->kind == VY_E_OP && !pure(e)))
-		return false;
-	for (int i = 0; i < e->nargs; i++)
-		if (!invariant(p, e->args[i]))
-			return false;
-	return true;
+	return vy_expr_is_pure(e) && !reads_var(p, e);
 }
 
 static bool is_const(const struct vy_expr *e, uint32_t bits)
@@ -266,7 +254,7 @@ static void dce_block(struct vy_program *p, struct vy_block *b)
 			for (int k = 0; k < taken->n && !(out.n && ends_flow(out.v[out.n - 1])); k++)
 				push(p->arena, &out, taken->v[k]);
 		} else if (!(s->kind == VY_S_WHILE && is_const(s->value, 0)) &&
-			   !(s->kind == VY_S_EXPR && pure(s->value))) {
+			   !(s->kind == VY_S_EXPR && vy_expr_is_pure(s->value))) {
 			push(p->arena, &out, s);
 		}
 	}
@@ -306,7 +294,7 @@ static bool drop_lets(struct vy_block *b, const int *uses)
 	for (int i = 0; i < b->n; i++) {
 		struct vy_stmt *s = b->v[i];
 		dropped |= drop_lets(&s->body, uses) | drop_lets(&s->els, uses);
-		if (s->kind == VY_S_LET && !uses[s->local] && pure(s->value)) {
+		if (s->kind == VY_S_LET && !uses[s->local] && vy_expr_is_pure(s->value)) {
 			dropped = true;
 			continue;
 		}

@@ -44,8 +44,6 @@ struct vy_expr *vy_expr_subst(struct vy_arena *a, const struct vy_expr *e,
 			      int n, struct vy_loc at);
 /* Whether e contains an atomic op. */
 bool vy_expr_has_effect(const struct vy_expr *e);
-/* Whether e contains a load or an atomic (must not be evaluated eagerly). */
-bool vy_expr_touches_memory(const struct vy_expr *e);
 /* Whether e is made of constants and ops only. */
 bool vy_expr_is_const(const struct vy_expr *e);
 
