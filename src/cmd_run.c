@@ -19,25 +19,16 @@
 #define MAXOPT 64
 
 struct run_opts {
-	const char *prog, *backend, *stream, *chunk;
+	struct vy_cli_compile c;      /* PROG.yaml, --dialect, -O, diagnostics */
+	const char *backend, *stream, *chunk;
 	const char *params[MAXOPT], *ins[MAXOPT], *outs[MAXOPT];
-	const char *prints[MAXOPT], *dialects[MAXOPT];
-	int nparams, nins, nouts, nprints, ndialects;
-	int device, opt;
+	const char *prints[MAXOPT];
+	int nparams, nins, nouts, nprints;
+	int device;
 	bool strict;
 };
 
 /* ---- shared with cmd_verify.c ---- */
-
-bool vy_run_compile(struct vy_compilation *c, const char *path,
-		    const char **dialects, int ndialects, int opt)
-{
-	struct vy_compile_opts o = { dialects, ndialects, opt };
-	bool ok = vy_compile(c, path, &o);
-	if (c->diags.n)
-		vy_cli_print_diags(&c->diags);
-	return ok && c->prog;
-}
 
 int vy_run_find_buffer(const struct vy_program *p, const char *name)
 {
@@ -128,10 +119,14 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	memset(o, 0, sizeof *o);
 	o->backend = "auto";
 	o->device = -1;
-	o->opt = 1;
+	o->c.opt_level = 1;
 	for (int i = 1; i < argc;) {
 		const char *v, *a = argv[i];
-		int r;
+		int r = vy_cli_compile_opt(&o->c, argc, argv, &i);
+		if (r < 0)
+			return -1;
+		if (r)
+			continue;
 #define LISTOPT(name, arr, cnt) \
 		if ((r = vy_opt_value(argc, argv, &i, name, &v))) { \
 			if (r < 0 || push(o->arr, &o->cnt, v, name)) \
@@ -149,7 +144,6 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		LISTOPT("--in", ins, nins)
 		LISTOPT("--out", outs, nouts)
 		LISTOPT("--print", prints, nprints)
-		LISTOPT("--dialect", dialects, ndialects)
 		ONEOPT("--backend", backend)
 		ONEOPT("--stream", stream)
 		ONEOPT("--chunk", chunk)
@@ -158,34 +152,22 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 				return -1;
 			continue;
 		}
-		if ((r = vy_opt_value(argc, argv, &i, "--diagnostics-format", &v))) {
-			if (r < 0)
-				return -1;
-			if (strcmp(v, "json") && strcmp(v, "text")) {
-				vy_usage_error("run", "unknown diagnostics format '%s' (text or json)", v);
-				return -1;
-			}
-			vy_cli_diag_format = strcmp(v, "json") ? VY_DIAG_TEXT : VY_DIAG_JSON;
-			continue;
-		}
 #undef LISTOPT
 #undef ONEOPT
 		if (!strcmp(a, "--strict"))
 			o->strict = true;
-		else if (!strcmp(a, "-O0") || !strcmp(a, "-O1") || !strcmp(a, "-O2"))
-			o->opt = a[2] - '0';
 		else if (a[0] == '-' && a[1]) {
 			vy_usage_error("run", "unknown option '%s'", a);
 			return -1;
-		} else if (o->prog) {
+		} else if (o->c.prog) {
 			vy_usage_error("run", "more than one program ('%s' and '%s')",
-				       o->prog, a);
+				       o->c.prog, a);
 			return -1;
 		} else
-			o->prog = a;
+			o->c.prog = a;
 		i++;
 	}
-	if (!o->prog) {
+	if (!o->c.prog) {
 		vy_usage_error("run", "no program given");
 		return -1;
 	}
@@ -210,21 +192,25 @@ static int read_params(const struct vy_program *p, struct run_opts *o,
 		return -1;
 	}
 	struct vy_buf miss = {0};
+	int first = -1;
 	for (int j = 0; j < p->nparams; j++) {
 		size_t n = strlen(p->params[j].name);
 		bool given = j == auto_param;
 		for (int i = 0; i < o->nparams; i++)
 			given |= !strncmp(o->params[i], p->params[j].name, n) &&
 				 o->params[i][n] == '=';
-		if (!given)
+		if (!given) {
 			vy_buf_printf(&miss, "%s%s", miss.len ? ", " : "",
 				      p->params[j].name);
+			if (first < 0)
+				first = j;
+		}
 	}
 	if (miss.len) {
 		char *m = vy_buf_cstr(&miss);
 		vy_usage_error("run", "missing --param for %s\nFix: give every "
 			       "param of '%s', e.g. --param %s=...", m, p->name,
-			       p->params[0].name);
+			       p->params[first].name);
 		free(m);
 		vy_buf_free(&miss);
 		return -1;
@@ -514,7 +500,7 @@ int vy_cmd_run(int argc, char **argv)
 	if (parse_opts(argc, argv, &o))
 		return VY_EXIT_USAGE;
 	struct vy_compilation c;
-	if (!vy_run_compile(&c, o.prog, o.dialects, o.ndialects, o.opt)) {
+	if (!vy_cli_compile(&o.c, &c)) {
 		vy_compilation_free(&c);
 		return VY_EXIT_PROGRAM;
 	}

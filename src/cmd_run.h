@@ -1,21 +1,18 @@
 /*
  * cmd_run.h: what `vyrec run` and `vyrec verify` share: compiling the
- * program with the common options, reading --param, finding buffers by
+ * reading --param, finding buffers by
  * name and owning the host buffers of a run.
  */
 #ifndef VY_CMD_RUN_H
 #define VY_CMD_RUN_H
 
-#include "cli.h"
+#include "cmd_common.h"
 
 struct vy_host {
 	int n;
 	void **bufs;          /* one calloc'd block per buffer */
 };
 
-/* Compile path; on failure print the diagnostics and return false. */
-bool vy_run_compile(struct vy_compilation *c, const char *path,
-		    const char **dialects, int ndialects, int opt);
 /* The index of buffer name in p, or -1. */
 int vy_run_find_buffer(const struct vy_program *p, const char *name);
 /* A usage error for an unknown buffer name, with did-you-mean. */

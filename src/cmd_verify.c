@@ -28,8 +28,9 @@
 
 struct verify_opts {
 	const char *prog, *backends;
-	const char *params[MAXOPT], *dialects[MAXOPT];
-	int nparams, ndialects, device, opt;
+	struct vy_cli_compile c;      /* PROG.yaml, --dialect, -O, diagnostics */
+	const char *params[MAXOPT];
+	int nparams, device;
 	uint64_t seed;
 };
 
@@ -37,24 +38,23 @@ static int parse_opts(int argc, char **argv, struct verify_opts *o)
 {
 	memset(o, 0, sizeof *o);
 	o->device = -1;
-	o->opt = 1;
+	o->c.opt_level = 1;
 	o->seed = 1;
 	for (int i = 1; i < argc;) {
 		const char *v, *a = argv[i];
-		int r;
-		if ((r = vy_opt_value(argc, argv, &i, "--param", &v)) ||
-		    (r = vy_opt_value(argc, argv, &i, "--dialect", &v))) {
-			bool par = !strncmp(a, "--param", 7);
+		int r = vy_cli_compile_opt(&o->c, argc, argv, &i);
+		if (r < 0)
+			return -1;
+		if (r)
+			continue;
+		if ((r = vy_opt_value(argc, argv, &i, "--param", &v))) {
 			if (r < 0)
 				return -1;
-			if ((par ? o->nparams : o->ndialects) >= MAXOPT) {
-				vy_usage_error("verify", "too many options");
+			if (o->nparams >= MAXOPT) {
+				vy_usage_error("verify", "too many --param options");
 				return -1;
 			}
-			if (par)
-				o->params[o->nparams++] = v;
-			else
-				o->dialects[o->ndialects++] = v;
+			o->params[o->nparams++] = v;
 			continue;
 		}
 		if ((r = vy_opt_value(argc, argv, &i, "--backends", &v))) {
@@ -81,19 +81,17 @@ static int parse_opts(int argc, char **argv, struct verify_opts *o)
 			}
 			continue;
 		}
-		if (!strcmp(a, "-O0") || !strcmp(a, "-O1") || !strcmp(a, "-O2"))
-			o->opt = a[2] - '0';
-		else if (a[0] == '-' && a[1]) {
+		if (a[0] == '-' && a[1]) {
 			vy_usage_error("verify", "unknown option '%s'", a);
 			return -1;
-		} else if (o->prog) {
+		} else if (o->c.prog) {
 			vy_usage_error("verify", "more than one program");
 			return -1;
 		} else
-			o->prog = a;
+			o->c.prog = a;
 		i++;
 	}
-	if (!o->prog) {
+	if (!o->c.prog) {
 		vy_usage_error("verify", "no program given");
 		return -1;
 	}
@@ -375,7 +373,7 @@ int vy_cmd_verify(int argc, char **argv)
 	if (parse_opts(argc, argv, &o))
 		return VY_EXIT_USAGE;
 	struct vy_compilation c;
-	if (!vy_run_compile(&c, o.prog, o.dialects, o.ndialects, o.opt)) {
+	if (!vy_cli_compile(&o.c, &c)) {
 		vy_compilation_free(&c);
 		return VY_EXIT_PROGRAM;
 	}

@@ -36,7 +36,8 @@ const struct vy_cmd vy_commands[] = {
 	  "          [--dialect FILE]... [-O0|-O1|-O2]" },
 	{ "verify", vy_cmd_verify, "compare every backend with the reference",
 	  "vyrec verify PROG.yaml [--backends LIST] [--param k=v]... [--seed N]\n"
-	  "             [--device N] [--dialect FILE]..." },
+	  "             [--device N] [--dialect FILE]... [-O0|-O1|-O2]\n"
+	  "             [--diagnostics-format text|json]" },
 	{ "ops", vy_cmd_ops, "list the registered ops",
 	  "vyrec ops [DIALECT] [--json] [--dialect FILE]..." },
 	{ "targets", vy_cmd_targets, "list the AOT targets", "vyrec targets [--json]" },
