@@ -18,19 +18,7 @@ struct dl {
 	struct vy_diags *d;
 };
 
-static void derr(struct dl *L, const struct vy_ynode *y, const char *fix,
-		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void derr(struct dl *L, const struct vy_ynode *y, const char *fix,
-		 const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	vy_error(L->d, vy_yloc(y, L->src), fix, "%s", buf);
-}
+#define derr(L, y, fix, ...) vy_yerror((L)->d, (L)->src, y, fix, __VA_ARGS__)
 
 static bool scalar(struct dl *L, const struct vy_ynode *y, const char *what,
 		   const char *should)

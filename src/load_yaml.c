@@ -804,19 +804,18 @@ struct ld {
 	const char **kinds;
 };
 
-static void err(struct ld *L, const struct vy_ynode *y, const char *fix,
-		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void err(struct ld *L, const struct vy_ynode *y, const char *fix,
-		const char *fmt, ...)
+void vy_yerror(struct vy_diags *d, const struct vy_source *src,
+	       const struct vy_ynode *y, const char *fix, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	vy_error(L->d, vy_yloc(y, L->src), fix, "%s", buf);
+	vy_error(d, vy_yloc(y, src), fix, "%s", buf);
 }
+
+#define err(L, y, fix, ...) vy_yerror((L)->d, (L)->src, y, fix, __VA_ARGS__)
 
 static const char *show(struct ld *L, const struct vy_ynode *y)
 {

@@ -36,6 +36,10 @@ const struct vy_source *vy_source_read_from(struct vy_arena *a,
 struct vy_ynode *vy_yaml_tree(struct vy_arena *a, const struct vy_source *src,
 			      struct vy_diags *d);
 struct vy_loc vy_yloc(const struct vy_ynode *y, const struct vy_source *src);
+/* An error located at node y. */
+void vy_yerror(struct vy_diags *d, const struct vy_source *src,
+	       const struct vy_ynode *y, const char *fix, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 struct vy_textloc vy_ytextloc(const struct vy_ynode *y,
 			      const struct vy_source *src);
 /* "a mapping", "a list", "a string", "empty". */
