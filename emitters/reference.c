@@ -145,24 +145,6 @@ static uint32_t memaux(const struct vy_expr *ld)
 	       (uint32_t)ld->index;
 }
 
-static bool is_atomic(enum vy_opcode c)
-{
-	return c >= VY_OP_ATOMIC_ADD && c <= VY_OP_ATOMIC_COMPARE_EXCHANGE;
-}
-
-static uint32_t optype(const struct vy_expr *e)
-{
-	switch (e->op->code) {
-	case VY_OP_EQ: case VY_OP_NE: case VY_OP_LT: case VY_OP_LE:
-	case VY_OP_GT: case VY_OP_GE:
-		return e->args[0]->type;
-	case VY_OP_CAST: case VY_OP_BITCAST:
-		return e->cast_to;
-	default:
-		return e->type;
-	}
-}
-
 static uint32_t ex(struct em *m, const struct vy_expr *e, uint32_t dst);
 static void block(struct em *m, const struct vy_block *b);
 
@@ -207,7 +189,7 @@ static uint32_t ex_op(struct em *m, const struct vy_expr *e, uint32_t dst)
 	if (((c == VY_OP_LAND || c == VY_OP_LOR) && !vy_expr_is_pure(e->args[1])) ||
 	    (c == VY_OP_SELECT && (!vy_expr_is_pure(e->args[1]) || !vy_expr_is_pure(e->args[2]))))
 		return ex_lazy(m, e, dst);
-	if (is_atomic(c)) {
+	if (vy_op_is_atomic(c)) {
 		const struct vy_expr *ref = e->args[0];
 		r[0] = ex(m, ref->args[0], NONE);
 		for (int i = 1; i < e->nargs && i < 3; i++)
@@ -219,7 +201,7 @@ static uint32_t ex_op(struct em *m, const struct vy_expr *e, uint32_t dst)
 	for (int i = 0; i < e->nargs && i < 3; i++)
 		r[i] = ex(m, e->args[i], NONE);
 	d = want(m, dst);
-	emit(m, c, optype(e), c == VY_OP_CAST || c == VY_OP_BITCAST ?
+	emit(m, c, vy_expr_optype(e), c == VY_OP_CAST || c == VY_OP_BITCAST ?
 	     e->args[0]->type : 0, d, r[0], r[1], r[2]);
 	return d;
 }
@@ -371,12 +353,12 @@ static bool put_uexpr(struct vy_buf *b, const struct vy_expr *e, char **err)
 	case VY_E_PARAM: vy_buf_u32(b, VYVM_U_PARAM); vy_buf_u32(b, (uint32_t)e->index); return true;
 	case VY_E_LEN: vy_buf_u32(b, VYVM_U_LEN); vy_buf_u32(b, (uint32_t)e->index); return true;
 	case VY_E_OP:
-		if (is_atomic(e->op->code))
+		if (vy_op_is_atomic(e->op->code))
 			break;
 		for (int i = 0; i < e->nargs; i++)
 			if (!put_uexpr(b, e->args[i], err))
 				return false;
-		vy_buf_u32(b, VYVM_U_OP | (uint32_t)e->op->code << 8 | optype(e) << 16 |
+		vy_buf_u32(b, VYVM_U_OP | (uint32_t)e->op->code << 8 | vy_expr_optype(e) << 16 |
 			   (e->op->code == VY_OP_CAST || e->op->code == VY_OP_BITCAST ?
 			    (uint32_t)e->args[0]->type << 24 : 0));
 		return true;

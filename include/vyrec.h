@@ -358,6 +358,11 @@ bool vy_expr_touches_memory(const struct vy_expr *e);
  * (which the reference reports under --strict): safe to evaluate in any
  * lane, to fold and to share. */
 bool vy_expr_is_pure(const struct vy_expr *e);
+/* Whether op code is one of atomic's. */
+bool vy_op_is_atomic(enum vy_opcode code);
+/* The type an op computes in: its operands' for comparisons, the target
+ * for casts, else its result (the reference VM's operation type). */
+enum vy_type vy_expr_optype(const struct vy_expr *e);
 
 /* ---- load_yaml.c: YAML -> AST (SPEC §1.1-1.5) ---- */
 

@@ -25,10 +25,27 @@ struct vy_expr *vy_expr_subst(struct vy_arena *a, const struct vy_expr *e,
 	return c;
 }
 
+bool vy_op_is_atomic(enum vy_opcode code)
+{
+	return code >= VY_OP_ATOMIC_ADD && code <= VY_OP_ATOMIC_COMPARE_EXCHANGE;
+}
+
 static bool is_atomic(const struct vy_expr *e)
 {
-	return e->kind == VY_E_OP && e->op && e->op->code >= VY_OP_ATOMIC_ADD &&
-	       e->op->code <= VY_OP_ATOMIC_COMPARE_EXCHANGE;
+	return e->kind == VY_E_OP && e->op && vy_op_is_atomic(e->op->code);
+}
+
+enum vy_type vy_expr_optype(const struct vy_expr *e)
+{
+	switch (e->op->code) {
+	case VY_OP_EQ: case VY_OP_NE: case VY_OP_LT: case VY_OP_LE:
+	case VY_OP_GT: case VY_OP_GE:
+		return e->args[0]->type;
+	case VY_OP_CAST: case VY_OP_BITCAST:
+		return e->cast_to;
+	default:
+		return e->type;
+	}
 }
 
 bool vy_expr_has_effect(const struct vy_expr *e)

@@ -29,12 +29,6 @@
 
 /* ---- expression properties ---- */
 
-static bool is_atomic(enum vy_opcode c)
-{
-	return c >= VY_OP_ATOMIC_ADD && c <= VY_OP_ATOMIC_COMPARE_EXCHANGE;
-}
-
-
 static bool reads_var(const struct vy_program *p, const struct vy_expr *e)
 {
 	if (e->kind == VY_E_LOCAL && p->locals[e->index].mutable)
@@ -80,26 +74,13 @@ static bool float_foldable(enum vy_opcode c)
 	}
 }
 
-static uint32_t op_type(const struct vy_expr *e)
-{
-	switch (e->op->code) {
-	case VY_OP_EQ: case VY_OP_NE: case VY_OP_LT: case VY_OP_LE:
-	case VY_OP_GT: case VY_OP_GE:
-		return e->args[0]->type;
-	case VY_OP_CAST: case VY_OP_BITCAST:
-		return e->cast_to;
-	default:
-		return e->type;
-	}
-}
-
 /* Whether op over these constant args may be folded (see the top). */
 static bool foldable(const struct vy_expr *e, const uint32_t *v)
 {
 	enum vy_opcode c = e->op->code;
 	bool flt = e->type == VY_F32;
 	int zeros = 0;
-	if (is_atomic(c))
+	if (vy_op_is_atomic(c))
 		return false;
 	if ((c == VY_OP_DIV || c == VY_OP_REM) && !flt &&
 	    (v[1] == 0 || (e->type == VY_I32 && v[0] == 0x80000000u && v[1] == 0xFFFFFFFFu)))
@@ -126,7 +107,7 @@ static struct vy_expr *fold_const(struct vy_expr *e)
 		v[i] = e->args[i]->bits;
 	if (e->nargs > 3 || !foldable(e, v))
 		return e;
-	r = vyvm_eval_op(e->op->code, op_type(e), e->op->code == VY_OP_CAST ||
+	r = vyvm_eval_op(e->op->code, vy_expr_optype(e), e->op->code == VY_OP_CAST ||
 			 e->op->code == VY_OP_BITCAST ? e->args[0]->type : 0, v[0], v[1], v[2]);
 	if (e->type == VY_F32 && !nice_float(r))
 		return e;
@@ -198,7 +179,7 @@ static struct vy_expr *fold(struct vy_expr *e)
 		e->args[i] = fold(e->args[i]);
 		consts &= e->args[i]->kind == VY_E_CONST;
 	}
-	if (consts && !is_atomic(e->op->code))
+	if (consts && !vy_op_is_atomic(e->op->code))
 		e = fold_const(e);
 	return e->kind == VY_E_OP ? identity(e) : e;
 }
