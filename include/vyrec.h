@@ -478,7 +478,14 @@ struct vy_emit_config {
 	int vk_minor;         /* spv/glsl: Vulkan 1.minor, 0..3 */
 	bool validate;        /* false with --no-validate */
 	bool emit_asm;        /* spv: write the disassembly */
-	bool fast_math;
+	bool fast_math;       /* --fast-math: native instructions (SPEC §10.6) */
+	/* spv: how an exact fma is lowered; chosen by whoever knows the device
+	 * (the vulkan backend, a launcher at load time). */
+	enum vy_fma_mode {
+		VY_FMA_EMULATE = 0,   /* f32-only exact emulation: any device */
+		VY_FMA_F64,           /* exact via f64 (round-to-odd): shaderFloat64 */
+		VY_FMA_KHR,           /* OpFmaKHR: VK_KHR_shader_fma */
+	} fma_mode;
 };
 
 enum { VY_EMIT_OK = 0, VY_EMIT_REJECT = 1, VY_EMIT_BUG = 2 };
