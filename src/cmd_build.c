@@ -128,8 +128,6 @@ static int parse(struct build *b, int argc, char **argv)
 				b->time_report = true;
 			else if (!strcmp(a, "--dump-ir"))
 				b->dump_ir = true;
-			else if (!strcmp(a, "--fast-math"))
-				b->cfg.fast_math = true;
 			else if (a[0] == '-' && a[1])
 				return vy_usage_error("build", "unknown option '%s'", a);
 			else if (b->c.prog)
@@ -297,6 +295,7 @@ int vy_cmd_build(int argc, char **argv)
 	if (r >= 0)
 		return r;
 	b.cfg.opt_level = b.c.opt_level;
+	b.cfg.fast_math = b.c.fast_math;
 	double t0 = now();
 	struct vy_compilation c;
 	if (!vy_cli_compile(&b.c, &c)) {

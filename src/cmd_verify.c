@@ -98,43 +98,15 @@ static int parse_opts(int argc, char **argv, struct verify_opts *o)
 	return 0;
 }
 
-/* ---- tolerance: the largest bound of the f32 ops the program uses ---- */
+/* ---- tolerance: vy_program_tolerance (ops.c), fast bounds with
+ * --fast-math ---- */
 
 struct tol { double ulp, abs; };
 
-static void tol_expr(const struct vy_expr *e, struct tol *t)
-{
-	if (!e)
-		return;
-	if (e->kind == VY_E_OP && e->op && (e->type == VY_F32 ||
-	    (e->nargs && e->args[0]->type == VY_F32))) {
-		t->ulp = fmax(t->ulp, e->op->ulp);
-		t->abs = fmax(t->abs, e->op->abs);
-	}
-	for (int i = 0; i < e->nargs; i++)
-		tol_expr(e->args[i], t);
-}
-
-static void tol_block(const struct vy_block *b, struct tol *t)
-{
-	for (int i = 0; i < b->n; i++) {
-		const struct vy_stmt *s = b->v[i];
-		tol_expr(s->index, t);
-		tol_expr(s->value, t);
-		tol_expr(s->lo, t);
-		tol_expr(s->hi, t);
-		tol_expr(s->step, t);
-		tol_block(&s->body, t);
-		tol_block(&s->els, t);
-	}
-}
-
 static struct tol program_tol(const struct vy_program *p)
 {
-	struct tol t = { 0, 0 };
-	if (p->has_tolerance)
-		return (struct tol){ p->tol_ulp, p->tol_abs };
-	tol_block(&p->entry, &t);
+	struct tol t;
+	vy_program_tolerance(p, &t.ulp, &t.abs);
 	return t;
 }
 
