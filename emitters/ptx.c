@@ -871,12 +871,17 @@ static void emit_jump(struct ctx *c, bool brk)
 	I(c, "bra.uni \t$L_%s_%d;\n", brk ? "end" : "cont", brk ? lp->brk : lp->cont);
 }
 
+/* "// saxpy.yaml:12": the base name only, so that the bytes (and the
+ * manifest's kernel_sha256) do not depend on how the program was named
+ * (samples/x.yaml, ./samples/x.yaml, /abs/x.yaml; SPEC §10.9). */
 static void line_comment(struct ctx *c, const struct vy_stmt *s)
 {
 	if (!s->loc.src || !s->loc.src->path || s->loc.line == c->line)
 		return;
 	c->line = s->loc.line;
-	vy_buf_printf(&c->body, "\t// %s:%d\n", s->loc.src->path, s->loc.line);
+	const char *base = strrchr(s->loc.src->path, '/');
+	vy_buf_printf(&c->body, "\t// %s:%d\n", base ? base + 1 : s->loc.src->path,
+		      s->loc.line);
 }
 
 static void emit_stmt(struct ctx *c, const struct vy_stmt *s)
