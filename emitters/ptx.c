@@ -359,6 +359,12 @@ static struct vy_pv emit_bitcast(struct ctx *c, enum vy_type from, enum vy_type 
  * f64 (a*t and b*t are exact there) and rounded once. */
 static struct vy_pv emit_mix(struct ctx *c, struct vy_pv *v)
 {
+	if (c->m.fast) {   /* the same two fma in f32: a - a*t, then + b*t */
+		struct vy_pv a = in_reg(c, v[0], VY_F32);
+		struct vy_pv na = op1(c, VY_F32, "neg.f32", a);
+		struct vy_pv u = op3(c, VY_F32, "fma.rn.f32", na, v[2], a);
+		return op3(c, VY_F32, "fma.rn.f32", v[1], v[2], u);
+	}
 	struct vy_pv d[3];
 	for (int i = 0; i < 3; i++) {
 		d[i] = vy_ptxm_reg(&c->m, VY_PM_F64);

@@ -94,12 +94,12 @@ if grep -q 'ex2\.approx\.f32' $O/fm.ptx && grep -q 'lg2\.approx\.f32' $O/fm.ptx 
     && grep -q 'sin\.approx\.f32' $O/fm.ptx && grep -q 'cos\.approx\.f32' $O/fm.ptx \
     && grep -q 'div\.full\.f32' $O/fm.ptx && grep -q 'sqrt\.approx\.f32' $O/fm.ptx \
     && grep -q 'rsqrt\.approx\.f32' $O/fm.ptx && grep -q 'fma\.rn\.f32' $O/fm.ptx \
-    && ! grep -q 'f64' $O/fm.ptx; then
+    && ! grep -q '\.f64' $O/fm.ptx; then
 	ok fm_ptx_approx
 else
 	bad fm_ptx_approx "missing .approx forms or f64 left in $O/fm.ptx"
 fi
-if grep -q 'f64' $O/fm_exact.ptx && ! grep -q 'approx\|div\.full' $O/fm_exact.ptx; then
+if grep -q '\.f64' $O/fm_exact.ptx && ! grep -q 'approx\|div\.full' $O/fm_exact.ptx; then
 	ok fm_ptx_exact_unchanged
 else
 	bad fm_ptx_exact_unchanged "exact PTX uses an approximation"
