@@ -49,6 +49,7 @@ static int check_list(const char *list)
 		snprintf(ids + strlen(ids), sizeof ids - strlen(ids), "%s%s",
 			 i ? ", " : "", vy_backend_at(i)->id);
 	const char *p = list;
+	bool seen[64] = { false };
 	if (!*p) {
 		vy_usage_error("verify", "--backends is empty; name one or more of %s", ids);
 		return -1;
@@ -64,6 +65,13 @@ static int check_list(const char *list)
 				       "the registered backends are %s", (int)n, p, ids);
 			return -1;
 		}
+		if (i < 64 && seen[i]) {
+			vy_usage_error("verify", "backend '%.*s' is listed twice in --backends",
+				       (int)n, p);
+			return -1;
+		}
+		if (i < 64)
+			seen[i] = true;
 		p += n + (p[n] == ',');
 	}
 	return 0;

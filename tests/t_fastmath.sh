@@ -208,6 +208,8 @@ $VYREC verify samples/saxpy.yaml --backends reference > $O/e3b.out 2>&1; rc=$?
 [ $rc -eq 3 ] && grep -q 'nothing was compared' $O/e3b.out && ok fm_verify_reference_only_exit3 || bad fm_verify_reference_only_exit3 "exit $rc"
 $VYREC verify samples/saxpy.yaml --backends vulkan,nosuch > $O/e2.out 2>&1; rc=$?
 [ $rc -eq 2 ] && grep -q "unknown backend 'nosuch'" $O/e2.out && ok fm_verify_unknown_backend_usage || bad fm_verify_unknown_backend_usage "exit $rc: $(head -1 $O/e2.out)"
+$VYREC verify samples/saxpy.yaml --backends reference,reference > $O/e2b.out 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q "listed twice" $O/e2b.out && ok fm_verify_duplicate_backend_usage || bad fm_verify_duplicate_backend_usage "exit $rc: $(head -1 $O/e2b.out)"
 if [ $HAVE_VK -eq 1 ]; then
 	# the default and the explicit list give the same verdict
 	$VYREC verify samples/vecadd.yaml > $O/d1.out 2>/dev/null; r1=$?
