@@ -28,14 +28,16 @@
  *
  * --fast-math (m->fast): f32 only, around the PTX ISA's .approx
  * instructions (errors as the PTX ISA documents them, for non-.ftz f32):
- *   exp2(x) = ex2.approx(x)                      2^-22.5 relative
+ * (PTX ISA 9.1, "Floating Point Instructions")
+ *   exp2(x) = ex2.approx(x)                      2 ulp, full range
  *   exp(x):  t = x*log2e rounded, e = x*log2e - t from two fma (log2e as
  *            hi + lo), r = ex2.approx(t), then r + r*(e*ln2): the
  *            rounding of t costs nothing (~3 ulp in all)
- *   log2(x) = lg2.approx(x), log(x) = lg2.approx(x) * ln2   2^-22.6 abs
+ *   log2(x) = lg2.approx(x), log(x) = lg2.approx(x) * ln2: 2^-22 absolute
+ *            on (0.5, 2), 2^-22 relative elsewhere
  *   pow(x, y) = ex2.approx(y * lg2.approx|x|), C99's special cases as above
  *   sin cos tan: r = x - k*2pi (k = rni(x/2pi), 2pi as hi + lo by fma),
- *            then sin/cos.approx(r) (2^-20.5 absolute on [-pi, pi]);
+ *            then sin/cos.approx(r) (2^-20.5 absolute on [-2pi, 2pi]);
  *            tan = div.full(sin, cos); sin and tan of |x| < 2^-12 are x
  *   tanh(x) = x - x^3/3 for |x| < 2^-6, else 1 - 2/(ex2.approx(2|x|
  *            log2e) + 1) with the sign of x.
