@@ -158,6 +158,12 @@ if grep -q 'prog_tol_ulp = 1024, prog_tol_abs = 0.00390625' $O/lc/src/program.c;
 else
 	bad fm_selftest_uses_fast_bounds "$(grep prog_tol $O/lc/src/program.c)"
 fi
+$VYREC launcher $O/fm.yaml -t ptx --lang cargo --fast-math -o $O/lr > /dev/null 2>&1
+if grep -q 'TOL_ULP: f64 = 1024_f64' $O/lr/src/program.rs && grep -q '"fast_math": true' $O/lr/manifest.json; then
+	ok fm_cargo_selftest_uses_fast_bounds
+else
+	bad fm_cargo_selftest_uses_fast_bounds "$(grep TOL_ $O/lr/src/program.rs 2>&1 | head -2)"
+fi
 $VYREC launcher $O/fm.yaml -t ptx --lang c -o $O/lce > /dev/null 2>&1
 if grep -q 'prog_tol_ulp = 32, prog_tol_abs = 1e-06' $O/lce/src/program.c; then
 	ok fm_selftest_exact_bounds_kept
