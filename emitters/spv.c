@@ -1141,11 +1141,11 @@ static uint32_t eager_op(struct spv *s, const struct vy_expr *e)
 			return a[0];
 		return EXT(s, tt, f ? GLSLstd450FAbs : GLSLstd450SAbs, a[0]);
 	case VY_OP_SIGN: return sign(s, t, a[0]);
-	case VY_OP_FLOOR: case VY_OP_CEIL: case VY_OP_ROUND: case VY_OP_TRUNC:
 	case VY_OP_SQRT:
 		if (!s->c->fast_math)
 			return fsqrt_exact(s, a[0]);
 		return glsl1(s, code, t, a[0]);
+	case VY_OP_FLOOR: case VY_OP_CEIL: case VY_OP_ROUND: case VY_OP_TRUNC:
 	case VY_OP_FRACT: case VY_OP_RSQRT: case VY_OP_EXP:
 	case VY_OP_EXP2: case VY_OP_LOG: case VY_OP_LOG2: case VY_OP_SIN:
 	case VY_OP_COS: case VY_OP_TAN: case VY_OP_TANH:
