@@ -655,6 +655,8 @@ static uint32_t fin_val(struct spv *s, uint32_t x)
 		   VAL(s, SpvOpIsNan, tb, x), VAL(s, SpvOpIsInf, tb, x)));
 }
 
+static uint32_t fbits(struct spv *s, uint32_t x);
+
 static uint32_t fma_exact(struct spv *s, uint32_t a, uint32_t b, uint32_t c)
 {
 	uint32_t tb = ty(s, VY_BOOL);
@@ -677,7 +679,11 @@ static uint32_t fma_exact(struct spv *s, uint32_t a, uint32_t b, uint32_t c)
 	uint32_t ka = fselect(s, abig, down, fselect(s, bbig, up, one));
 	uint32_t kb = fselect(s, abig, up, fselect(s, bbig, down, one));
 	uint32_t r = fma_core(s, fmul(s, a1, ka), fmul(s, b, kb), c1);
-	return fmul(s, r, fselect(s, big, cnst(s, VY_F32, 0x40000000u), one));
+	r = fmul(s, r, fselect(s, big, cnst(s, VY_F32, 0x40000000u), one));
+	/* finite a*b (even one that overflows f32) plus an infinite c is c */
+	uint32_t cinf = VAL(s, SpvOpIEqual, tb, VAL(s, SpvOpBitwiseAnd, ty(s, VY_U32),
+			    fbits(s, c), u32c(s, 0x7FFFFFFF)), u32c(s, 0x7F800000));
+	return fselect(s, VAL(s, SpvOpLogicalAnd, tb, fin, cinf), c, r);
 }
 
 /* ---- correctly rounded / and sqrt.  Vulkan bounds OpFDiv by 2.5 ulp
