@@ -678,8 +678,26 @@ static uint32_t fma_exact(struct spv *s, uint32_t a, uint32_t b, uint32_t c)
 	uint32_t abig = abs_ge(s, a1, 0x71800000u), bbig = abs_ge(s, b, 0x71800000u);
 	uint32_t ka = fselect(s, abig, down, fselect(s, bbig, up, one));
 	uint32_t kb = fselect(s, abig, up, fselect(s, bbig, down, one));
-	uint32_t r = fma_core(s, fmul(s, a1, ka), fmul(s, b, kb), c1);
+	/* |a*b| < 2^-100 (a, b not 0): the product's low part would
+	 * underflow.  With |c| >= 2^-60 the result is c (|a*b| is below half
+	 * its ulp); else a and b take 2^64 each and c 2^128, and the result
+	 * gives it back (exact for a normal result) */
+	uint32_t tf = ty(s, VY_F32);
+	uint32_t nz = VAL(s, SpvOpLogicalAnd, tb,
+			  VAL(s, SpvOpFOrdNotEqual, tb, a, fzero),
+			  VAL(s, SpvOpFOrdNotEqual, tb, b, fzero));
+	uint32_t tiny = VAL(s, SpvOpLogicalAnd, tb, VAL(s, SpvOpLogicalAnd, tb,
+			    VAL(s, SpvOpLogicalAnd, tb, fin, fin_val(s, c)), nz),
+			    VAL(s, SpvOpLogicalNot, tb, abs_ge(s, fmul(s, a, b), 0x0D800000u)));
+	uint32_t cbig = abs_ge(s, c, 0x21800000u);
+	uint32_t t64 = cnst(s, VY_F32, 0x5F800000u), tm64 = cnst(s, VY_F32, 0x1F800000u);
+	uint32_t ai = fselect(s, tiny, fmul(s, a, t64), fmul(s, a1, ka));
+	uint32_t bi = fselect(s, tiny, fmul(s, b, t64), fmul(s, b, kb));
+	uint32_t ci = fselect(s, tiny, fmul(s, fmul(s, c, t64), t64), c1);
+	uint32_t r = fma_core(s, ai, bi, ci);
+	uint32_t rt = fmul(s, fmul(s, r, tm64), tm64);
 	r = fmul(s, r, fselect(s, big, cnst(s, VY_F32, 0x40000000u), one));
+	r = VAL(s, SpvOpSelect, tf, tiny, fselect(s, cbig, c, rt), r);
 	/* finite a*b (even one that overflows f32) plus an infinite c is c */
 	uint32_t cinf = VAL(s, SpvOpIEqual, tb, VAL(s, SpvOpBitwiseAnd, ty(s, VY_U32),
 			    fbits(s, c), u32c(s, 0x7FFFFFFF)), u32c(s, 0x7F800000));

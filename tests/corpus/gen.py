@@ -487,6 +487,11 @@ def exact_f32():
         b = f32_bits(Fr(rnd.getrandbits(24) | 0x800000, 1 << 23) * Fr(2) ** rnd.randint(-30, 30))
         c = f32_bits(-fr(a) * fr(b) * (1 + Fr(rnd.randint(-3, 3), 1 << 22)))
         p.putf("fma(%s, %s, %s)" % (O(a), O(b), O(c)), f32_bits(fr(a) * fr(b) + fr(c)))
+    # products below 2^-100 (their low part underflows), normal results
+    for a, b, c in ((0x1BC8B40A, 0x1F5C8884, 0x00F13FE5), (0xBEDD2786, 0x8065DF9B, 0x00800000),
+                    (0x43B54AD9, 0x0005AE76, 0x807D88BE), (0x0C000001, 0x0C7FFFFF, 0x00C00000),
+                    (0x0C000001, 0x0C7FFFFF, 0x3F800000), (0x00000003, 0x3F800001, 0x00800001)):
+        p.putf("fma(%s, %s, %s)" % (O(a), O(b), O(c)), f32_bits(fr(a) * fr(b) + fr(c)))
     for a, b, c in ((0x7F800000, 0x00000000, 0x3F800000), (0x7F800000, 0x40000000, 0xFF800000),
                     (0x7F7FFFFF, 0x7F7FFFFF, 0xFF800000), (0x3F800000, 0x3F800000, 0x7FC00000),
                     (0x80000000, 0x3F800000, 0x00000000), (0x80000000, 0x3F800000, 0x80000000)):
