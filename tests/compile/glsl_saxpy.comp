@@ -56,7 +56,24 @@ float vy_fma_scaled(float a, float b, float c)
 
 float vy_fma(float a, float b, float c)
 {
+	/* finite a*b (even one that overflows) plus an infinite c is c */
+	if ((floatBitsToUint(c) & 0x7FFFFFFFu) == 0x7F800000u &&
+	    (floatBitsToUint(a) & 0x7F800000u) != 0x7F800000u &&
+	    (floatBitsToUint(b) & 0x7F800000u) != 0x7F800000u)
+		return c;
 	precise float p = a * b;
+	/* |a*b| < 2^-100: the product's low part would underflow; with
+	 * |c| >= 2^-60 the result is c, else scale by 2^64 twice */
+	if (a != 0.0 && b != 0.0 && !isinf(a) && !isinf(b) && !isnan(a) && !isnan(b) &&
+	    !isinf(c) && !isnan(c) && !(abs(p) >= uintBitsToFloat(0x0D800000u))) {
+		if (abs(c) >= uintBitsToFloat(0x21800000u))
+			return c;
+		const float t64 = uintBitsToFloat(0x5F800000u);
+		const float tm64 = uintBitsToFloat(0x1F800000u);
+		precise float cs = (c * t64) * t64;
+		precise float rt = (vy_fma_core(a * t64, b * t64, cs) * tm64) * tm64;
+		return rt;
+	}
 	if (!(abs(p) >= uintBitsToFloat(0x7E800000u)) || isinf(a) || isinf(b) ||
 	    isinf(c) || isnan(c))
 		return vy_fma_scaled(a, b, c);
