@@ -28,12 +28,37 @@
 
 /* Helpers, in the order they are printed. */
 enum {
-	H_FADD, H_FSUB, H_FMUL, H_FMA, H_RESID, H_NORM, H_FDIV, H_FSQRT, H_FMIN, H_FMAX, H_FSIGN, H_F2U, H_F2I,
+	H_ISNAN, H_FCMP, H_FADD, H_FSUB, H_FMUL, H_FMA, H_RESID, H_NORM, H_FDIV, H_FSQRT, H_FMIN, H_FMAX, H_FSIGN, H_F2U, H_F2I,
 	H_UDIV, H_IDIV, H_UREM, H_IREM, H_CLZ, H_CTZ, H_UMULHI, H_IMULHI,
 	H_COUNT
 };
 
 static const char *const helper_text[H_COUNT] = {
+	/* NaN and infinity tests on the bits: without float controls a
+	 * Vulkan driver may assume no operand is NaN or infinite and fold
+	 * isnan()/isinf() (and NaN comparisons) away; integer compares stay. */
+	[H_ISNAN] =
+	"bool vy_isnan(float x)\n{\n"
+	"\treturn (floatBitsToUint(x) & 0x7FFFFFFFu) > 0x7F800000u;\n}\n"
+	"\n"
+	"bool vy_isinf(float x)\n{\n"
+	"\treturn (floatBitsToUint(x) & 0x7FFFFFFFu) == 0x7F800000u;\n}\n",
+	/* float comparisons with NaN settled on the bits */
+	[H_FCMP] =
+	"bool vy_nan2(float a, float b)\n{\n"
+	"\treturn vy_isnan(a) || vy_isnan(b);\n}\n"
+	"\n"
+	"bool vy_feq(float a, float b)\n{\n\treturn !vy_nan2(a, b) && a == b;\n}\n"
+	"\n"
+	"bool vy_fne(float a, float b)\n{\n\treturn vy_nan2(a, b) || a != b;\n}\n"
+	"\n"
+	"bool vy_flt(float a, float b)\n{\n\treturn !vy_nan2(a, b) && a < b;\n}\n"
+	"\n"
+	"bool vy_fle(float a, float b)\n{\n\treturn !vy_nan2(a, b) && a <= b;\n}\n"
+	"\n"
+	"bool vy_fgt(float a, float b)\n{\n\treturn !vy_nan2(a, b) && a > b;\n}\n"
+	"\n"
+	"bool vy_fge(float a, float b)\n{\n\treturn !vy_nan2(a, b) && a >= b;\n}\n",
 	[H_FADD] =
 	"float vy_fadd(float a, float b)\n{\n\tprecise float r = a + b;\n"
 	"\treturn r;\n}\n",
@@ -74,7 +99,7 @@ static const char *const helper_text[H_COUNT] = {
 	"\t\tbits = (e > 0.0) == (s > 0.0) ? bits + 1u : bits - 1u;\n"
 	"\tprecise float r = th + uintBitsToFloat(bits);\n"
 	"\tprecise float plain = uh + c;\n"
-	"\treturn isnan(r) || isinf(r) || r == 0.0 ? plain : r;\n}\n"
+	"\treturn vy_isnan(r) || vy_isinf(r) || r == 0.0 ? plain : r;\n}\n"
 	"\n"
 	"float vy_fma_scaled(float a, float b, float c)\n{\n"
 	"\tconst float big = uintBitsToFloat(0x71800000u);   // 2^100\n"
@@ -94,8 +119,8 @@ static const char *const helper_text[H_COUNT] = {
 	"\tprecise float p = a * b;\n"
 	"\t/* |a*b| < 2^-100: the product's low part would underflow; with\n"
 	"\t * |c| >= 2^-60 the result is c, else scale by 2^64 twice */\n"
-	"\tif (a != 0.0 && b != 0.0 && !isinf(a) && !isinf(b) && !isnan(a) && !isnan(b) &&\n"
-	"\t    !isinf(c) && !isnan(c) && !(abs(p) >= uintBitsToFloat(0x0D800000u))) {\n"
+	"\tif (a != 0.0 && b != 0.0 && !vy_isinf(a) && !vy_isinf(b) && !vy_isnan(a) && !vy_isnan(b) &&\n"
+	"\t    !vy_isinf(c) && !vy_isnan(c) && !(abs(p) >= uintBitsToFloat(0x0D800000u))) {\n"
 	"\t\tif (abs(c) >= uintBitsToFloat(0x21800000u))\n"
 	"\t\t\treturn c;\n"
 	"\t\tconst float t64 = uintBitsToFloat(0x5F800000u);\n"
@@ -103,8 +128,8 @@ static const char *const helper_text[H_COUNT] = {
 	"\t\tprecise float cs = (c * t64) * t64;\n"
 	"\t\tprecise float rt = (vy_fma_core(a * t64, b * t64, cs) * tm64) * tm64;\n"
 	"\t\treturn rt;\n\t}\n"
-	"\tif (!(abs(p) >= uintBitsToFloat(0x7E800000u)) || isinf(a) || isinf(b) ||\n"
-	"\t    isinf(c) || isnan(c))\n"
+	"\tif (!(abs(p) >= uintBitsToFloat(0x7E800000u)) || vy_isinf(a) || vy_isinf(b) ||\n"
+	"\t    vy_isinf(c) || vy_isnan(c))\n"
 	"\t\treturn vy_fma_scaled(a, b, c);\n"
 	"\t/* |a*b| >= 2^126: halve, which is exact for a here */\n"
 	"\tprecise float ch = c * 0.5;\n"
@@ -217,10 +242,10 @@ static const char *const helper_text[H_COUNT] = {
 	"\treturn uintBitsToFloat(cb + (uint(h) << 23));\n}\n",
 	[H_FMIN] =
 	"float vy_fmin(float a, float b)\n{\n"
-	"\treturn isnan(a) ? b : isnan(b) ? a : min(a, b);\n}\n",
+	"\treturn vy_isnan(a) ? b : vy_isnan(b) ? a : min(a, b);\n}\n",
 	[H_FMAX] =
 	"float vy_fmax(float a, float b)\n{\n"
-	"\treturn isnan(a) ? b : isnan(b) ? a : max(a, b);\n}\n",
+	"\treturn vy_isnan(a) ? b : vy_isnan(b) ? a : max(a, b);\n}\n",
 	/* sign and abs are chosen in bits: lavapipe folds the float forms of
 	 * sign(+0.0) and abs(-0.0) of constants to -0.0. */
 	[H_FSIGN] =
@@ -232,12 +257,12 @@ static const char *const helper_text[H_COUNT] = {
 	 * uint(float(u)) into u. */
 	[H_F2U] =
 	"uint vy_f2u(float x)\n{\n"
-	"\tif (isnan(x))\n\t\treturn 0u;\n"
+	"\tif (vy_isnan(x))\n\t\treturn 0u;\n"
 	"\tif (x >= 4294967296.0)\n\t\treturn 0xFFFFFFFFu;\n"
 	"\treturn uint(clamp(x, 0.0, 4294967040.0));\n}\n",
 	[H_F2I] =
 	"int vy_f2i(float x)\n{\n"
-	"\tif (isnan(x))\n\t\treturn 0;\n"
+	"\tif (vy_isnan(x))\n\t\treturn 0;\n"
 	"\tif (x >= 2147483648.0)\n\t\treturn 0x7FFFFFFF;\n"
 	"\treturn int(clamp(x, -2147483648.0, 2147483520.0));\n}\n",
 	[H_UDIV] =
@@ -625,6 +650,18 @@ static void put_unary(struct gen *g, const char *pre, const struct vy_expr *e,
 	put(g, post);
 }
 
+/* A comparison: float ones through the NaN-safe helpers. */
+static void put_cmp(struct gen *g, const char *op, const char *fn,
+		    const struct vy_expr *e)
+{
+	if (e->args[0]->type == VY_F32) {
+		use(g, H_ISNAN, "");
+		put_call(g, use(g, H_FCMP, fn), e);
+	} else {
+		put_bin(g, op, e);
+	}
+}
+
 static void put_op(struct gen *g, const struct vy_expr *e)
 {
 	enum vy_type t = e->type;
@@ -660,12 +697,12 @@ static void put_op(struct gen *g, const struct vy_expr *e)
 	case VY_OP_NOT: put_unary(g, "(~", e, ")"); break;
 	case VY_OP_SHL: put_shift(g, "<<", e); break;
 	case VY_OP_SHR: put_shift(g, ">>", e); break;
-	case VY_OP_EQ: put_bin(g, "==", e); break;
-	case VY_OP_NE: put_bin(g, "!=", e); break;
-	case VY_OP_LT: put_bin(g, "<", e); break;
-	case VY_OP_LE: put_bin(g, "<=", e); break;
-	case VY_OP_GT: put_bin(g, ">", e); break;
-	case VY_OP_GE: put_bin(g, ">=", e); break;
+	case VY_OP_EQ: put_cmp(g, "==", "vy_feq", e); break;
+	case VY_OP_NE: put_cmp(g, "!=", "vy_fne", e); break;
+	case VY_OP_LT: put_cmp(g, "<", "vy_flt", e); break;
+	case VY_OP_LE: put_cmp(g, "<=", "vy_fle", e); break;
+	case VY_OP_GT: put_cmp(g, ">", "vy_fgt", e); break;
+	case VY_OP_GE: put_cmp(g, ">=", "vy_fge", e); break;
 	case VY_OP_LAND: put_bin(g, "&&", e); break;
 	case VY_OP_LOR: put_bin(g, "||", e); break;
 	case VY_OP_LNOT: put_unary(g, "(!", e, ")"); break;
@@ -732,11 +769,12 @@ static void put_op(struct gen *g, const struct vy_expr *e)
 	case VY_OP_MIX: put_call(g, "mix", e); break;
 	case VY_OP_STEP:
 		/* step(edge, x) = x < edge ? 0 : 1, NaN x included */
-		put(g, "(");
+		use(g, H_ISNAN, "");
+		put(g, use(g, H_FCMP, "(vy_flt("));
 		put_expr(g, e->args[1]);
-		put(g, " < ");
+		put(g, ", ");
 		put_expr(g, e->args[0]);
-		put(g, " ? 0.0 : 1.0)");
+		put(g, ") ? 0.0 : 1.0)");
 		break;
 	case VY_OP_POPCOUNT:
 		put_unary(g, t == VY_U32 ? "uint(bitCount(" : "bitCount(", e,
@@ -1153,6 +1191,9 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 	}
 	put_header(p, out);
 	put_decls(p, out);
+	/* helpers that test NaN or infinity on the bits */
+	g.used[H_ISNAN] |= g.used[H_FMA] || g.used[H_FMIN] || g.used[H_FMAX] ||
+			   g.used[H_F2U] || g.used[H_F2I];
 	for (int h = 0; h < H_COUNT; h++)
 		if (g.used[h]) {
 			if (!helper_text[h])

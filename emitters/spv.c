@@ -291,6 +291,27 @@ static uint32_t precise(struct spv *s, SpvOp op, uint32_t a, uint32_t b)
 	return r;
 }
 
+/* NaN and infinity tests on the bits: without float controls a Vulkan
+ * driver may assume that no operand is NaN or infinite (Vulkan spec,
+ * Precision and Operation of SPIR-V Instructions), and could fold
+ * OpIsNan/OpIsInf to false; integer compares it must keep. */
+static uint32_t isnan_i(struct spv *s, uint32_t x)
+{
+	uint32_t tu = ty(s, VY_U32);
+	uint32_t m = VAL(s, SpvOpBitwiseAnd, tu, VAL(s, SpvOpBitcast, tu, x),
+			 cnst(s, VY_U32, 0x7FFFFFFFu));
+	return VAL(s, SpvOpUGreaterThan, ty(s, VY_BOOL), m,
+		   cnst(s, VY_U32, 0x7F800000u));
+}
+
+static uint32_t isinf_i(struct spv *s, uint32_t x)
+{
+	uint32_t tu = ty(s, VY_U32);
+	uint32_t m = VAL(s, SpvOpBitwiseAnd, tu, VAL(s, SpvOpBitcast, tu, x),
+			 cnst(s, VY_U32, 0x7FFFFFFFu));
+	return VAL(s, SpvOpIEqual, ty(s, VY_BOOL), m, cnst(s, VY_U32, 0x7F800000u));
+}
+
 /* ---- expressions ---- */
 
 static uint32_t expr(struct spv *s, const struct vy_expr *e);
@@ -457,7 +478,7 @@ static uint32_t float_to_int(struct spv *s, enum vy_type to, uint32_t x)
 	uint32_t hi = cnst(s, VY_F32, u ? 0x4F7FFFFFu : 0x4EFFFFFFu);
 	uint32_t lim = cnst(s, VY_F32, u ? 0x4F800000u : 0x4F000000u);
 	uint32_t maxv = cnst(s, to, u ? 0xFFFFFFFFu : 0x7FFFFFFFu);
-	uint32_t nan = VAL(s, SpvOpIsNan, tb, x);
+	uint32_t nan = isnan_i(s, x);
 	uint32_t y = VAL(s, SpvOpSelect, tf, nan, fzero, x);
 	uint32_t cl = EXT(s, tf, GLSLstd450FClamp, y, lo, hi);
 	uint32_t r = VAL(s, u ? SpvOpConvertFToU : SpvOpConvertFToS, ti, cl);
@@ -628,8 +649,8 @@ static uint32_t fma_core(struct spv *s, uint32_t a, uint32_t b, uint32_t c)
 	/* also a zero result: then c == -a*b exactly and the plain sum has
 	 * the IEEE sign of zero, which the emulation loses */
 	uint32_t fzero = cnst(s, VY_F32, 0);
-	uint32_t bad = VAL(s, SpvOpLogicalOr, tb, VAL(s, SpvOpIsNan, tb, r),
-			   VAL(s, SpvOpIsInf, tb, r));
+	uint32_t bad = VAL(s, SpvOpLogicalOr, tb, isnan_i(s, r),
+			   isinf_i(s, r));
 	bad = VAL(s, SpvOpLogicalOr, tb, bad,
 		  VAL(s, SpvOpFOrdEqual, tb, r, fzero));
 	return VAL(s, SpvOpSelect, tf, bad, plain, r);
@@ -652,7 +673,7 @@ static uint32_t fin_val(struct spv *s, uint32_t x)
 {
 	uint32_t tb = ty(s, VY_BOOL);
 	return VAL(s, SpvOpLogicalNot, tb, VAL(s, SpvOpLogicalOr, tb,
-		   VAL(s, SpvOpIsNan, tb, x), VAL(s, SpvOpIsInf, tb, x)));
+		   isnan_i(s, x), isinf_i(s, x)));
 }
 
 static uint32_t fbits(struct spv *s, uint32_t x);
@@ -999,8 +1020,8 @@ static uint32_t mix(struct spv *s, uint32_t a, uint32_t b, uint32_t t)
 	sum = two_sum(s, sum, l2, &e);
 	err = fadd(s, err, e);
 	uint32_t r = fadd(s, sum, err);
-	uint32_t bad = VAL(s, SpvOpLogicalOr, tb, VAL(s, SpvOpIsNan, tb, r),
-			   VAL(s, SpvOpIsInf, tb, r));
+	uint32_t bad = VAL(s, SpvOpLogicalOr, tb, isnan_i(s, r),
+			   isinf_i(s, r));
 	uint32_t plain = EXT(s, tf, GLSLstd450FMix, a, b, t);
 	return VAL(s, SpvOpSelect, tf, bad, plain, r);
 }
@@ -1009,9 +1030,16 @@ static uint32_t minmax(struct spv *s, enum vy_type t, bool max, uint32_t a,
 		       uint32_t b)
 {
 	int inst;
-	if (t == VY_F32)
-		inst = max ? GLSLstd450NMax : GLSLstd450NMin;
-	else if (t == VY_I32)
+	if (t == VY_F32) {
+		/* IEEE minNum/maxNum spelt out: NMin/NMax's NaN rule is not
+		 * kept by a driver that assumes no NaNs; FMin/FMax of two
+		 * numbers is exact */
+		uint32_t tf = ty(s, VY_F32);
+		uint32_t r = EXT(s, tf, max ? GLSLstd450FMax : GLSLstd450FMin, a, b);
+		r = VAL(s, SpvOpSelect, tf, isnan_i(s, b), a, r);
+		return VAL(s, SpvOpSelect, tf, isnan_i(s, a), b, r);
+	}
+	if (t == VY_I32)
 		inst = max ? GLSLstd450SMax : GLSLstd450SMin;
 	else
 		inst = max ? GLSLstd450UMax : GLSLstd450UMin;
@@ -1035,13 +1063,13 @@ static uint32_t compare(struct spv *s, enum vy_opcode code, enum vy_type t,
 	if (t == VY_BOOL)
 		op = code == VY_OP_EQ ? SpvOpLogicalEqual : SpvOpLogicalNotEqual;
 	uint32_t tb = ty(s, VY_BOOL), r = VAL(s, op, tb, a, b);
-	if (t != VY_F32 || code == VY_OP_LT || code == VY_OP_GT)
+	if (t != VY_F32)
 		return r;
 	/* Without float controls a Vulkan driver may assume no NaNs and fold
-	 * x == x to true, x != x to false (Mesa does): settle NaN operands
-	 * with OpIsNan, which drivers keep exact. */
-	uint32_t nan = VAL(s, SpvOpLogicalOr, tb, VAL(s, SpvOpIsNan, tb, a),
-			   VAL(s, SpvOpIsNan, tb, b));
+	 * x == x to true, x != x to false (Mesa does), or a < b to !(a >= b):
+	 * settle NaN operands on the bits (isnan_i). */
+	uint32_t nan = VAL(s, SpvOpLogicalOr, tb, isnan_i(s, a),
+			   isnan_i(s, b));
 	if (code == VY_OP_NE)
 		return VAL(s, SpvOpLogicalOr, tb, nan, r);
 	return VAL(s, SpvOpLogicalAnd, tb, VAL(s, SpvOpLogicalNot, tb, nan), r);
@@ -1179,7 +1207,9 @@ static uint32_t eager_op(struct spv *s, const struct vy_expr *e)
 		if (s->c->fast_math)
 			return EXT(s, tt, GLSLstd450FMix, a[0], a[1], a[2]);
 		return mix(s, a[0], a[1], a[2]);
-	case VY_OP_STEP: return EXT(s, tt, GLSLstd450Step, a[0], a[1]);
+	case VY_OP_STEP:   /* x < edge ? 0 : 1, NaN x included */
+		return VAL(s, SpvOpSelect, tt, compare(s, VY_OP_LT, VY_F32, a[1], a[0]),
+			   cnst(s, VY_F32, 0), cnst(s, VY_F32, 0x3F800000u));
 	case VY_OP_POPCOUNT: return VAL(s, SpvOpBitCount, tt, a[0]);
 	case VY_OP_CLZ: return count_zeros(s, t, a[0], true);
 	case VY_OP_CTZ: return count_zeros(s, t, a[0], false);
