@@ -112,6 +112,18 @@ static int parse(struct build *b, int argc, char **argv)
 			if (r < 0)
 				return VY_EXIT_USAGE;
 			b->header = v;
+		} else if ((r = vy_opt_value(argc, argv, &i, "--fma-mode", &v))) {
+			/* dev/test: the spv fma lowering a backend picks by device */
+			if (r < 0)
+				return VY_EXIT_USAGE;
+			if (!strcmp(v, "emulate"))
+				b->cfg.fma_mode = VY_FMA_EMULATE;
+			else if (!strcmp(v, "f64"))
+				b->cfg.fma_mode = VY_FMA_F64;
+			else if (!strcmp(v, "khr"))
+				b->cfg.fma_mode = VY_FMA_KHR;
+			else
+				return vy_usage_error("build", "unknown --fma-mode '%s' (emulate, f64 or khr)", v);
 		} else if ((r = vy_opt_value(argc, argv, &i, "-MF", &v))) {
 			if (r < 0)
 				return VY_EXIT_USAGE;
