@@ -385,7 +385,23 @@ struct vy_textloc {
 	int style;      /* libyaml yaml_scalar_style_t */
 	size_t base;    /* value offset of the text handed to a parser (a
 			   dialect's "name = expr" let hands over the expr) */
+	const struct vy_textmap *map;  /* NULL, or the answers for the
+					  value from base on (below) */
 };
+
+/* vy_textloc_at's answers for value bytes [base, base + n), built in one
+ * pass, so that a parser's many lookups in a long expression cost O(1)
+ * each instead of a walk from the scalar's start. */
+struct vy_textmap {
+	size_t n;
+	uint32_t *src;       /* source offset of each value byte */
+	size_t nnl;
+	uint32_t *nl;        /* offsets of the '\n's among them, ascending */
+};
+/* Build m for tl's value (false, and m empty, when out of memory). */
+bool vy_textmap_build(struct vy_textmap *m, const struct vy_textloc *tl,
+		      size_t n);
+void vy_textmap_free(struct vy_textmap *m);
 
 /* The file location of bytes [off, off+len) of a scalar's value. */
 struct vy_loc vy_textloc_at(const struct vy_textloc *tl, size_t off, int len);
