@@ -97,8 +97,10 @@ void vy_outputs_free(struct vy_outputs *s);
 /* One output on its own: add, then commit. */
 int vy_write_file(const char *path, const void *p, size_t n, char **err);
 /* Open the directory rel ("a/b", "" for root itself) under root, making
- * missing ones and refusing a symbolic link on the way; a new fd or -1. */
-int vy_dir_at(int root, const char *rel, const char *shown, char **err);
+ * missing ones when create and refusing a symbolic link on the way; shown
+ * names root in messages. A new fd, or -1 with *err. */
+int vy_dir_at(int root, const char *rel, const char *shown, bool create,
+	      char **err);
 /* Flush and close standard output at exit: rc, or 1 with a message when a
  * write to it failed. */
 int vy_stdout_finish(int rc);

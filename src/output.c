@@ -388,7 +388,8 @@ int vy_write_file(const char *path, const void *p, size_t n, char **err)
 
 /* ---- trees: directories under a root fd, never through a link ---- */
 
-int vy_dir_at(int root, const char *rel, const char *shown, char **err)
+int vy_dir_at(int root, const char *rel, const char *shown, bool create,
+	      char **err)
 {
 	int fd = fcntl(root, F_DUPFD_CLOEXEC, 0);
 	if (fd < 0) {
@@ -402,7 +403,7 @@ int vy_dir_at(int root, const char *rel, const char *shown, char **err)
 		char *comp = vy_strf("%.*s", (int)k, s);
 		char *here = vy_strf("%s/%.*s", shown, (int)(s - rel + k), rel);
 		int sub = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sub < 0 && errno == ENOENT) {
+		if (sub < 0 && errno == ENOENT && create) {
 			if (mkdirat(fd, comp, 0777) && errno != EEXIST)
 				msg = werr("create directory", here, errno);
 			else
