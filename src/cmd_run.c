@@ -278,16 +278,25 @@ static int fill_inputs(const struct vy_program *p, struct run_opts *o,
 static int write_outputs(const struct vy_program *p, struct run_opts *o,
 			 void *const *data, const uint32_t *counts)
 {
-	for (int i = 0; i < o->nouts; i++) {
+	struct vy_outputs set = {0};
+	char *err = NULL;
+	int r = 0;
+	for (int i = 0; !r && i < o->nouts; i++) {
 		const char *file;
 		int b = split_buf(p, "--out", o->outs[i], &file);
-		char *err = NULL;
-		if (vy_data_write(file, p->buffers[b].type, data[b], counts[b],
-				  &err)) {
-			fprintf(stderr, "vyrec run: %s\n", err);
-			free(err);
-			return -1;
-		}
+		struct vy_buf bytes = {0};
+		vy_data_encode(file, p->buffers[b].type, data[b], counts[b], &bytes);
+		r = vy_outputs_add(&set, file, bytes.data ? (void *)bytes.data : "", bytes.len, &err);
+		vy_buf_free(&bytes);
+	}
+	if (r)
+		vy_outputs_free(&set);
+	else
+		r = vy_outputs_commit(&set, &err);
+	if (r) {
+		fprintf(stderr, "vyrec run: %s\n", err);
+		free(err);
+		return -1;
 	}
 	for (int i = 0; i < o->nprints; i++) {
 		int b = vy_run_find_buffer(p, o->prints[i]);

@@ -348,16 +348,101 @@ static int load_file(const char *path, int t, uint32_t *w, uint32_t n)
 	return d ? 0 : -1;
 }
 
-/* Write n elements to path (.npy by extension, else raw) through a
- * temporary file and a rename, so a failure leaves no partial file. */
+/* ---- writing outputs, as vyrec does (its SPEC §10.9) ---- */
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char live_tmp[4200];              /* the temporary being written */
+static volatile sig_atomic_t live;       /* whether live_tmp exists */
+
+/* SIGINT, SIGTERM, SIGHUP: remove the temporary, then die of the signal. */
+static void on_signal(int sig)
+{
+	if (live)
+		unlink(live_tmp);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void catch_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	for (int i = 0; i < 3; i++) {
+		struct sigaction sa, old;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+	}
+}
+
+/* Follow symbolic links from path to the file they name (which may not
+ * exist yet) in out; *st is its lstat.  1 it exists, 0 not, -1 errno. */
+static int resolve_links(const char *path, char *out, size_t n, struct stat *st)
+{
+	snprintf(out, n, "%s", path);
+	for (int hops = 0; hops < 40; hops++) {
+		if (lstat(out, st))
+			return errno == ENOENT ? 0 : -1;
+		if (!S_ISLNK(st->st_mode))
+			return 1;
+		char t[4096];
+		ssize_t k = readlink(out, t, sizeof t - 1);
+		if (k < 0)
+			return -1;
+		t[k] = 0;
+		char *slash = strrchr(out, '/');
+		size_t d = t[0] == '/' || !slash ? 0 : (size_t)(slash - out + 1);
+		if (d + (size_t)k + 1 > n)
+			return errno = ENAMETOOLONG, -1;
+		memcpy(out + d, t, (size_t)k + 1);
+	}
+	return errno = ELOOP, -1;
+}
+
+/* Write n elements to path (.npy by extension, else raw).  A device or a
+ * FIFO is written directly; anything else through a temporary made with
+ * mkstemp (O_EXCL, unpredictable name) beside the file a symbolic link
+ * names, then a rename, so a failure leaves no partial file and a link
+ * stays a link. */
 static int write_file(const char *path, int t, const uint32_t *w, uint32_t n)
 {
-	char tmp[4096], hdr[128];
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	FILE *f = fopen(tmp, "wb");
-	if (!f)
+	char real[4096], hdr[128];
+	struct stat st;
+	int exists = resolve_links(path, real, sizeof real, &st), fd;
+	int direct = exists == 1 && !S_ISREG(st.st_mode);
+	if (exists < 0 || (exists == 1 && S_ISDIR(st.st_mode)))
+		return drv_fail("check the path", "cannot write '%s': %s", path,
+				exists < 0 ? strerror(errno) : "it is a directory");
+	if (direct) {
+		fd = open(real, O_WRONLY | O_NOCTTY);
+	} else {
+		const char *slash = strrchr(real, '/');
+		const char *base = slash ? slash + 1 : real;
+		snprintf(live_tmp, sizeof live_tmp, "%.*s.%.64s.XXXXXX",
+			 slash ? (int)(slash - real + 1) : 0, real, base);
+		catch_signals();
+		fd = mkstemp(live_tmp);
+		live = fd >= 0;
+		mode_t mask = umask(0);
+		umask(mask);
+		if (fd >= 0)
+			fchmod(fd, exists == 1 ? st.st_mode & 07777 : 0666 & ~mask);
+	}
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "wb");
+	if (!f) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		if (live)
+			unlink(live_tmp), live = 0;
 		return drv_fail("check that the directory exists and is writable",
-				"cannot create '%s': %s", tmp, strerror(errno));
+				"cannot create '%s': %s", path, strerror(e));
+	}
 	int ok = 1;
 	if (has_ext(path, ".npy")) {
 		int k = snprintf(hdr, sizeof hdr, "{'descr': '%s', 'fortran_order': False, 'shape': (%u,), }",
@@ -374,12 +459,20 @@ static int write_file(const char *path, int t, const uint32_t *w, uint32_t n)
 				       (unsigned char)(w[i] >> 16), (unsigned char)(w[i] >> 24) };
 		ok = fwrite(b, 1, 4, f) == 4;
 	}
-	if (fclose(f) || !ok || rename(tmp, path)) {
-		int e = errno;
-		remove(tmp);
+	int e = ok ? 0 : errno;
+	if (fclose(f) && ok)
+		ok = 0, e = errno;
+	if (ok && !direct) {
+		if (rename(live_tmp, real))
+			ok = 0, e = errno;
+		else
+			live = 0;
+	}
+	if (live)
+		unlink(live_tmp), live = 0;
+	if (!ok)
 		return drv_fail("check the free space and permissions of the directory",
 				"cannot write '%s': %s", path, strerror(e));
-	}
 	return 0;
 }
 
