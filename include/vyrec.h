@@ -302,6 +302,7 @@ struct vy_bufdecl {
 	enum vy_type type;
 	struct vy_expr *count;    /* u32 expression over params and literals */
 	const char *count_text;   /* as written, for manifests */
+	struct vy_loc count_loc;  /* the whole count as written */
 	enum vy_access access;
 	struct vy_loc loc;
 };
@@ -311,6 +312,7 @@ struct vy_shareddecl {
 	enum vy_type type;
 	uint32_t count;           /* constant, set by the loader or resolver */
 	struct vy_expr *count_expr;
+	struct vy_loc count_loc;  /* the whole count as written */
 	struct vy_loc loc;
 };
 
@@ -338,6 +340,7 @@ struct vy_program {
 	int ndispatch;               /* axes; after resolve always >= 1 */
 	struct vy_expr *dispatch[3];
 	const char *dispatch_text[3];
+	struct vy_loc dispatch_loc[3];   /* each axis as written */
 	bool has_tolerance;
 	double tol_ulp, tol_abs;
 	int ndialects;               /* the program's dialects: list */
