@@ -117,6 +117,14 @@ bool vy_use_color(FILE *f);
 /* An internal invariant broke: print file:line and exit 70. */
 _Noreturn void vy_bug_at(const char *file, int line, const char *fmt, ...);
 #define vy_bug(...) vy_bug_at(__FILE__, __LINE__, __VA_ARGS__)
+/* Out of memory: a resource error naming what was being allocated and its
+ * size (0: unknown, inside a library), exit 1 (SPEC §8: never a crash,
+ * never exit 70). */
+_Noreturn void vy_oom(const char *what, size_t bytes);
+/* malloc/calloc/realloc that call vy_oom on failure. */
+void *vy_xmalloc(size_t n, const char *what);
+void *vy_xcalloc(size_t n, size_t size, const char *what);
+void *vy_xrealloc(void *p, size_t n, const char *what);
 
 /* Exit codes of SPEC §6. */
 enum {
