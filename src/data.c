@@ -416,6 +416,8 @@ static int src_open(struct src *s, const char *path, char **err)
 		*err = vy_strf("cannot open '%s': %s", path, strerror(errno));
 		return -1;
 	}
+	/* unbuffered: a pipe or device gives up exactly the bytes read */
+	setvbuf(s->f, NULL, _IONBF, 0);
 	return 0;
 }
 
@@ -456,6 +458,8 @@ static int npy_read_header(struct src *s, enum vy_type t, uint64_t *count,
 	int64_t got = src_read(s, b, 10, err);
 	if (got < 0)
 		return -1;
+	if (got >= 6 && got < 10 && !memcmp(b, "\x93NUMPY", 6))
+		return bad_header(path, "the file ends inside the preamble", err);
 	if (got < 10 || memcmp(b, "\x93NUMPY", 6)) {
 		*err = vy_strf("'%s' is not a .npy file (no \\x93NUMPY magic). "
 			       "Fix: write it with numpy.save, or give it "
