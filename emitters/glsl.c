@@ -25,6 +25,7 @@
 
 #include "vyrec.h"
 #include "glslang_check.h"
+#include "resolve.h"   /* vy_expr_is_const */
 
 /* Helpers, in the order they are printed. */
 enum {
@@ -460,6 +461,22 @@ static void put_builtin(struct gen *g, const struct vy_expr *e)
 	vy_buf_printf(g->b, "%s.%c", names[e->index], "xyz"[e->axis]);
 }
 
+/* An index.  glslang folds a constant index and refuses one that is
+ * negative as an int (>= 2^31) or past a sized (shared) array, while the
+ * other targets accept it (out of bounds is undefined on GPUs, SPEC §1.8):
+ * such an index, and any constant expression, goes through a value glslang
+ * cannot fold. */
+static void put_index(struct gen *g, const struct vy_expr *i, uint32_t bound)
+{
+	if (vy_expr_is_const(i) && (i->kind != VY_E_CONST || i->bits >= 0x80000000u ||
+				    i->bits >= bound)) {
+		put(g, "(gl_LocalInvocationIndex * 0u + uint(");
+		put_top(g, i);
+		put(g, "))");
+	} else
+		put_top(g, i);
+}
+
 /* BUF[i] or SHARED[i]: a load, or the element an atomic op works on. */
 static void put_elem(struct gen *g, const struct vy_expr *e)
 {
@@ -476,7 +493,7 @@ static void put_elem(struct gen *g, const struct vy_expr *e)
 	vy_buf_printf(g->b, "%s%s[", shared ? "s_" : "b_",
 		      shared ? p->shared[e->index].name
 			     : p->buffers[e->index].name);
-	put_top(g, e->args[0]);
+	put_index(g, e->args[0], shared ? p->shared[e->index].count : UINT32_MAX);
 	put(g, "]");
 }
 
@@ -1004,7 +1021,7 @@ static void put_store(struct gen *g, const struct vy_stmt *s)
 	if (hoist)
 		put(g, t);
 	else
-		put_top(g, s->index);
+		put_index(g, s->index, shared ? p->shared[s->mem].count : UINT32_MAX);
 	put(g, "] = ");
 	put_top(g, s->value);
 	put(g, ";\n");

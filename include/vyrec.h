@@ -147,6 +147,14 @@ bool vy_use_color(FILE *f);
 /* An internal invariant broke: print file:line and exit 70. */
 _Noreturn void vy_bug_at(const char *file, int line, const char *fmt, ...);
 #define vy_bug(...) vy_bug_at(__FILE__, __LINE__, __VA_ARGS__)
+/* Out of memory: a resource error naming what was being allocated and its
+ * size (0: unknown, inside a library), exit 1 (SPEC §8: never a crash,
+ * never exit 70). */
+_Noreturn void vy_oom(const char *what, size_t bytes);
+/* malloc/calloc/realloc that call vy_oom on failure. */
+void *vy_xmalloc(size_t n, const char *what);
+void *vy_xcalloc(size_t n, size_t size, const char *what);
+void *vy_xrealloc(void *p, size_t n, const char *what);
 
 /* Exit codes of SPEC §6. */
 enum {
@@ -340,6 +348,7 @@ struct vy_bufdecl {
 	enum vy_type type;
 	struct vy_expr *count;    /* u32 expression over params and literals */
 	const char *count_text;   /* as written, for manifests */
+	struct vy_loc count_loc;  /* the whole count as written */
 	enum vy_access access;
 	struct vy_loc loc;
 };
@@ -349,6 +358,7 @@ struct vy_shareddecl {
 	enum vy_type type;
 	uint32_t count;           /* constant, set by the loader or resolver */
 	struct vy_expr *count_expr;
+	struct vy_loc count_loc;  /* the whole count as written */
 	struct vy_loc loc;
 };
 
@@ -376,6 +386,7 @@ struct vy_program {
 	int ndispatch;               /* axes; after resolve always >= 1 */
 	struct vy_expr *dispatch[3];
 	const char *dispatch_text[3];
+	struct vy_loc dispatch_loc[3];   /* each axis as written */
 	bool has_tolerance;
 	double tol_ulp, tol_abs;
 	bool fast_math;              /* compiled with --fast-math: backends emit

@@ -855,13 +855,10 @@ static int check_grid(struct vk *v, const struct vy_run *run, char **err)
 {
 	static const char axis[] = "xyz";
 
+	if (vy_launch_check_grid(run->prog, &run->launch, err))
+		return -1;
 	for (int i = 0; i < 3; i++) {
 		uint32_t g = run->launch.grid[i];
-		if (!g) {
-			*err = vy_strf("vulkan: grid axis %c has 0 workgroups. Fix: give the "
-				       "dispatch a nonzero size (check the --param values)", axis[i]);
-			return -1;
-		}
 		if (g > v->props.limits.maxComputeWorkGroupCount[i]) {
 			*err = vy_strf("vulkan: grid axis %c needs %u workgroups; device `%s` "
 				       "allows %u. Fix: use a larger workgroup_size or smaller "
@@ -902,7 +899,7 @@ int vy_gpu_stream(struct vy_backend *b, struct vy_stream *s, char **err)
 	struct vy_run *run = s->run;
 	void *saved = run->bufs[s->buf];
 	size_t chunk = s->chunk ? s->chunk : s->total;
-	uint32_t saved_count = run->launch.counts[s->buf];
+	struct vy_launch saved_launch = run->launch;
 	unsigned char *tmp = NULL;
 	int rc = 0;
 
@@ -925,7 +922,7 @@ int vy_gpu_stream(struct vy_backend *b, struct vy_stream *s, char **err)
 			rc = s->yield(s->ctx, run, err);
 	}
 	run->bufs[s->buf] = saved;
-	run->launch.counts[s->buf] = saved_count;
+	run->launch = saved_launch;
 	free(tmp);
 	return rc ? -1 : 0;
 }

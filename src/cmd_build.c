@@ -222,17 +222,44 @@ static void header_text(const struct build *b, const char *name,
 	vy_buf_printf(h, "\n#endif\n");
 }
 
+/* A file name in a make rule, quoted as gcc -MD does: a space or tab gets
+ * a backslash (and the backslashes before it are doubled), '#' becomes
+ * '\#', '$' becomes '$$'. */
+static void dep_name(struct vy_buf *d, const char *s)
+{
+	for (const char *p = s; *p; p++) {
+		if (*p == ' ' || *p == '\t') {
+			for (const char *q = p - 1; q >= s && *q == '\\'; q--)
+				vy_buf_put(d, "\\", 1);
+			vy_buf_put(d, "\\", 1);
+		} else if (*p == '$')
+			vy_buf_put(d, "$", 1);
+		else if (*p == '#')
+			vy_buf_put(d, "\\", 1);
+		vy_buf_put(d, p, 1);
+	}
+}
+
 static void depfile_text(const struct build *b, const struct vy_compilation *c,
 			 struct output *o, int n, struct vy_buf *d)
 {
-	for (int i = 0; i < n; i++)
-		vy_buf_printf(d, "%s%s", i ? " " : "", o[i].path);
-	vy_buf_printf(d, ": %s", b->c.prog);
-	for (int i = 0; i < c->dialects.nfiles; i++)
-		vy_buf_printf(d, " \\\n  %s", c->dialects.files[i]);
+	for (int i = 0; i < n; i++) {
+		if (i)
+			vy_buf_puts(d, " ");
+		dep_name(d, o[i].path);
+	}
+	vy_buf_puts(d, ": ");
+	dep_name(d, b->c.prog);
+	for (int i = 0; i < c->dialects.nfiles; i++) {
+		vy_buf_puts(d, " \\\n  ");
+		dep_name(d, c->dialects.files[i]);
+	}
 	vy_buf_puts(d, "\n");
-	for (int i = 0; i < c->dialects.nfiles; i++)
-		vy_buf_printf(d, "\n%s:\n", c->dialects.files[i]);
+	for (int i = 0; i < c->dialects.nfiles; i++) {
+		vy_buf_puts(d, "\n");
+		dep_name(d, c->dialects.files[i]);
+		vy_buf_puts(d, ":\n");
+	}
 }
 
 /* Emit every target into memory. 0 or an exit code. */

@@ -65,12 +65,16 @@ void vy_host_alloc(struct vy_host *h, const struct vy_program *p,
 		   const struct vy_launch *l)
 {
 	h->n = p->nbuffers;
-	h->bufs = calloc((size_t)h->n + 1, sizeof *h->bufs);
-	for (int i = 0; i < h->n; i++)
-		h->bufs[i] = calloc(l->counts[i] ? l->counts[i] : 1, 4);
-	for (int i = 0; i < h->n; i++)
-		if (!h->bufs[i])
-			vy_bug("out of memory for buffer '%s'", p->buffers[i].name);
+	h->bufs = vy_xcalloc((size_t)h->n + 1, sizeof *h->bufs, "the buffer table");
+	for (int i = 0; i < h->n; i++) {
+		size_t n = l->counts[i] ? l->counts[i] : 1;
+		h->bufs[i] = calloc(n, 4);
+		if (!h->bufs[i]) {
+			char *what = vy_strf("buffer '%s' (%zu elements)",
+					     p->buffers[i].name, n);
+			vy_oom(what, n * 4);
+		}
+	}
 }
 
 void vy_host_copy(struct vy_host *dst, const struct vy_host *src,
@@ -368,7 +372,13 @@ static int stream_source(const char *src, enum vy_type t, void **data,
 		return -1;
 	}
 	char *gen = vy_strf("%.*s", (int)(at - src), src);
-	*data = malloc(n * 4);
+	if (!(*data = malloc(n * 4))) {
+		free(gen);
+		*err = vy_strf("out of memory: cannot allocate %llu bytes for the "
+			       "streamed input '%s'. Fix: use a smaller count",
+			       n * 4, src);
+		return -1;
+	}
 	int rc = vy_data_fill(gen, t, *data, (uint32_t)n, err);
 	free(gen);
 	*total = (uint32_t)n;

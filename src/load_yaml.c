@@ -1196,6 +1196,7 @@ static void load_buffer(struct ld *L, const struct vy_ynode *k,
 	if (v[2]) {
 		b->count = load_expr(L, v[2], "'count'");
 		b->count_text = v[2]->s;
+		b->count_loc = vy_yloc(v[2], L->src);
 		if (b->count && b->count->kind == VY_E_CONST && !b->count->ival)
 			err(L, v[2], "a buffer needs at least one element",
 			    "'count' must be positive");
@@ -1295,6 +1296,7 @@ static void load_shared(struct ld *L, const struct vy_ynode *y)
 			continue;
 		uint32_t c;
 		int r = vy_yuint(v[1], &c);
+		s->count_loc = vy_yloc(v[1], L->src);
 		if (r == 1 && c) {
 			s->count = c;
 			bytes += 4ull * c;
@@ -1323,6 +1325,7 @@ static void load_dispatch(struct ld *L, const struct vy_ynode *y)
 		const struct vy_ynode *v = y->kind == VY_Y_SEQ ? y->kids[i] : y;
 		p->dispatch[i] = load_expr(L, v, "'dispatch'");
 		p->dispatch_text[i] = v->s;
+		p->dispatch_loc[i] = vy_yloc(v, L->src);
 		if (p->dispatch[i] && p->dispatch[i]->kind == VY_E_CONST &&
 		    !p->dispatch[i]->ival)
 			err(L, v, NULL, "'dispatch' must be positive");
