@@ -624,6 +624,11 @@ struct vy_launcher_request {
 	bool with_bench;
 	const void *kernel;          /* the artifact built for target */
 	size_t kernel_len;
+	/* spv: the artifact with exact fma lowered through f64 and through
+	 * OpFmaKHR (the launcher picks one at load time from the device);
+	 * NULL when it is the same as kernel */
+	const void *kernel_f64, *kernel_khr;
+	size_t kernel_f64_len, kernel_khr_len;
 	const char *manifest;        /* manifest.json text */
 	struct vy_launch selftest;   /* self-test params, counts, grid */
 	uint64_t seed;               /* inputs: random:(seed + binding) */
