@@ -53,7 +53,7 @@ enum {
 	VK_STRUCTURE_TYPE_FENCE_CREATE_INFO = 8,
 	VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO = 11,
 	VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2 = 1000059000,
-	VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FMA_FEATURES_KHR = 1000579000,
+	VY_STRUCTURE_TYPE_SHADER_FMA_FEATURES_KHR = 1000579000,  /* newer than some headers */
 	VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO = 12,
 	VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO = 16,
 	VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO = 18,
@@ -417,7 +417,7 @@ static int has_extension(const char *name)
  * memory scheme; VYREC_VK_FMA and VYREC_VK_MEMORY force them. */
 static int choose(void)
 {
-	VkPhysicalDeviceShaderFmaFeaturesKHR ff = { VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FMA_FEATURES_KHR,
+	VkPhysicalDeviceShaderFmaFeaturesKHR ff = { VY_STRUCTURE_TYPE_SHADER_FMA_FEATURES_KHR,
 						    NULL, 0, 0, 0 };
 	VkPhysicalDeviceFeatures2 f2;
 	memset(&f2, 0, sizeof f2);
@@ -464,7 +464,7 @@ static int create_device(void)
 	float prio = 1.0f;
 	const char *exts[] = { "VK_KHR_shader_fma" };
 	int khr = !strcmp(vk.fma, "khr");
-	VkPhysicalDeviceShaderFmaFeaturesKHR ff = { VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FMA_FEATURES_KHR,
+	VkPhysicalDeviceShaderFmaFeaturesKHR ff = { VY_STRUCTURE_TYPE_SHADER_FMA_FEATURES_KHR,
 						    NULL, 0, 1, 0 };
 	VkBool32 features[55];
 	memset(features, 0, sizeof features);
