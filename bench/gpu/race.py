@@ -73,8 +73,14 @@ def ulp_diff(a, b):
 
 
 def compare(got, want):
-    """'bitwise equal', or the worst difference."""
+    """'bitwise equal', or the worst difference (against an f64 reference:
+    the largest absolute error)."""
     got = got.reshape(-1).astype(np.float32)
+    if want.dtype == np.float64:
+        want = want.reshape(-1)
+        if got.shape != want.shape:
+            return "size %d vs %d" % (got.size, want.size)
+        return "max abs err %.1e vs f64" % float(np.max(np.abs(got.astype(np.float64) - want)))
     want = want.reshape(-1).astype(np.float32)
     if got.shape != want.shape:
         return "size %d vs %d" % (got.size, want.size)
@@ -154,7 +160,7 @@ def main():
         ("saxpy", {"a": alpha, "n": n}, {"x": "x.npy", "y": "y.npy"}, {"y": "y"},
          lambda: yy.add_(tx, alpha=alpha), lambda: {"y": saxpy_torch()}, "2^%d" % a.log2n),
         ("reduce", {"n": n}, {"x": "x.npy"}, {"partial": "partial"},
-         lambda: torch.sum(tx), lambda: {"partial": tx.view(-1, 256).sum(1)}, "2^%d" % a.log2n),
+         lambda: torch.sum(tx), lambda: {"partial": tx.double().view(-1, 256).sum(1)}, "2^%d" % a.log2n),
         ("matmul", {"M": M, "N": M, "K": M}, {"A": "A.npy", "B": "B.npy"}, {"C": "C"},
          lambda: torch.mm(tA, tB), lambda: {"C": torch.mm(tA, tB)}, "%d^3" % M),
     ]
@@ -165,7 +171,7 @@ def main():
         row = {"kernel": name, "size": size, "bytes": bm, "wg": m["workgroup_size"]}
         try:
             row["torch_ms"] = cuda_time(tfn, a.reps)
-            ref = {k: v.float().cpu().numpy() for k, v in tref().items()}
+            ref = {k: v.cpu().numpy() for k, v in tref().items()}
         except Exception as e:  # keep the table going
             row["torch_ms"], ref = None, {}
             log("race: torch %s: %s" % (name, e))
@@ -180,6 +186,12 @@ def main():
                 row[t + "_wall_ms"] = j.get("wall_median_ms")
                 row[t + "_timer"] = j.get("timer", "")
                 row[t + "_check"] = "; ".join(compare(np.load(o[k]), ref[k]) for k in outs if k in ref) or "-"
+                if t != "ptx" and row.get("ptx_out"):
+                    same = all(np.array_equal(np.load(o[k]).view(np.uint32), np.load(row["ptx_out"][k]).view(np.uint32))
+                               for k in outs)
+                    row[t + "_check"] += "; %s ptx" % ("bitwise equal to" if same else "differs from")
+                if t == "ptx":
+                    row["ptx_out"] = o
             except Exception as e:
                 row[t + "_ms"] = None
                 row[t + "_check"] = "error: %s" % str(e)[-200:]
