@@ -25,6 +25,11 @@ import numpy as np
 import torch
 
 
+# launcher folders under --dir: C ptx and spv, the spv launcher of an
+# older vyrec, and the Cargo launchers where they were carried
+TARGETS = ("ptx", "spv", "spv_before", "cargo_ptx", "cargo_spv")
+
+
 def log(*a):
     print(*a, file=sys.stderr, flush=True)
 
@@ -99,7 +104,7 @@ def run_launcher(d, name, params, ins, outs, reps):
         cmd += ["--in", "%s=%s" % (k, v)]
     for k, v in outs.items():
         cmd += ["--out", "%s=%s" % (k, v)]
-    old = d.split("/")[-2] == "spv_before"   # the launcher before --json
+    old = d.rstrip("/").split("/")[-2] == "spv_before"   # the launcher before --json
     cmd += ["--bench", str(reps)] + ([] if old else ["--json"])
     p = subprocess.run(cmd, cwd=d, capture_output=True, text=True)
     if p.returncode:
@@ -175,7 +180,7 @@ def main():
         except Exception as e:  # keep the table going
             row["torch_ms"], ref = None, {}
             log("race: torch %s: %s" % (name, e))
-        for t in ("ptx", "spv", "spv_before"):
+        for t in TARGETS:
             d = "%s/%s/%s" % (a.dir, t, name)
             if not os.path.isdir(d):
                 continue
@@ -211,7 +216,7 @@ def main():
         torch.add(xt, yt, out=zt)
     torch.cuda.synchronize()
     loop["torch_us"] = (time.perf_counter() - s) * 1e6 / a.loop
-    for t in ("ptx", "spv", "spv_before"):
+    for t in TARGETS:
         d = "%s/%s/vecadd" % (a.dir, t)
         if not os.path.isdir(d):
             continue
@@ -253,6 +258,18 @@ def main():
         f(loop.get("torch_us"), "%.2f"), f(loop.get("ptx_us"), "%.2f"), f(loop.get("spv_us"), "%.2f")))
     out.append("| dispatch + wait each, us | - | %s | %s |" % (
         f(loop.get("ptx_sync_us"), "%.2f"), f(loop.get("spv_sync_us"), "%.2f")))
+    if any(r.get("cargo_ptx_ms") or r.get("cargo_spv_ms") for r in rows):
+        out.append("")
+        out.append("| Cargo launchers | ptx ms | spv ms | spv/ptx speed | ptx check | spv check |")
+        out.append("|---|---|---|---|---|---|")
+        for r in rows:
+            if r.get("cargo_ptx_ms") or r.get("cargo_spv_ms"):
+                sp = r["cargo_ptx_ms"] / r["cargo_spv_ms"] if r.get("cargo_ptx_ms") and r.get("cargo_spv_ms") else None
+                out.append("| %s | %s | %s | %s | %s | %s |" % (
+                    r["kernel"], f(r.get("cargo_ptx_ms")), f(r.get("cargo_spv_ms")), f(sp, "%.3f"),
+                    r.get("cargo_ptx_check", "-"), r.get("cargo_spv_check", "-")))
+        out.append("| loop, queued us/dispatch | %s | %s | | | |" % (
+            f(loop.get("cargo_ptx_us"), "%.2f"), f(loop.get("cargo_spv_us"), "%.2f")))
     if any(r.get("spv_before_ms") for r in rows):
         out.append("")
         out.append("| before this change: spv launcher (wall clock around submit+wait) | ms | check |")

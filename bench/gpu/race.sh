@@ -38,6 +38,19 @@ prepare() {
 		$VYREC build samples/$k.yaml -t spv -o $R/$k.spv --manifest $R/$k.manifest.json ||
 			{ echo "race.sh: $k: build failed" >&2; exit 1; }
 	done
+	# Cargo launchers (CARGO_KERNELS, default vecadd saxpy): built here,
+	# their binaries carried (the GPU machine has no cargo)
+	if command -v cargo > /dev/null; then
+		for k in ${CARGO_KERNELS-vecadd saxpy}; do
+			for t in ptx spv; do
+				c=/tmp/vyrace-cargo/$t/$k
+				$VYREC launcher samples/$k.yaml -t $t --lang cargo -o $c --force > /dev/null &&
+					(cd $c && cargo build --release --offline -q) > $c.log 2>&1 &&
+					mkdir -p $R/cargo_$t/$k && cp $c/target/release/$k $R/cargo_$t/$k/ ||
+					echo "race.sh: cargo $t $k failed ($c.log)" >&2
+			done
+		done
+	fi
 	cp $VYREC $R/bin/vyrec && strip $R/bin/vyrec
 	cp -L "$(ldconfig -p | sed -n 's/^[[:space:]]*libyaml-0.so.2 .*=> //p' | head -1)" $R/bin/
 	du -sh $R >&2
@@ -48,13 +61,25 @@ prepare() {
 
 [ -d $R ] || { echo "race.sh: no $R: run sh bench/gpu/race.sh --prepare first" >&2; exit 2; }
 out=/tmp/race.txt
-for d in $R/*/*/; do
+for d in $R/ptx/*/ $R/spv/*/ $R/spv_before/*/; do
+	[ -f "$d/Makefile" ] || continue
 	make -s -C "$d" > "$d/build.log" 2>&1 || echo "race.sh: make $d failed: $(tail -2 "$d/build.log")" >&2
 done
 # shellcheck disable=SC2086
 PYTHONUNBUFFERED=1 python3 bench/gpu/race.py --dir $R $RACE_ARGS > $out
 rc=$?
 {
+	# what the fma lowering and the memory scheme cost (spv launchers)
+	echo
+	echo "spv launchers, --bench 50 --json, one choice forced each:"
+	for v in "saxpy VYREC_VK_FMA=emulate" "saxpy VYREC_VK_FMA=f64" "matmul VYREC_VK_FMA=emulate" \
+		 "vecadd VYREC_VK_MEMORY=direct" "saxpy VYREC_VK_MEMORY=direct"; do
+		k=${v%% *}; e=${v#* }
+		case $k in matmul) p="--param M=4096 --param N=4096 --param K=4096 --in A=random:1 --in B=random:2";;
+			   saxpy) p="--param n=134217728 --param a=2.5 --in x=random:1 --in y=random:2";;
+			   *) p="--param n=134217728 --in x=random:1 --in y=random:2";; esac
+		echo "$k $e: $(cd $R/spv/$k && env $e ./$k $p --bench 50 --json 2>&1 | tail -1)"
+	done
 	echo
 	echo "vyrec run --bench 50, vecadd 2^27 (random inputs):"
 	for b in cuda vulkan; do
