@@ -622,6 +622,14 @@ struct vy_backend {
 	int (*dispatch)(struct vy_backend *b, struct vy_run *r, char **err);
 	/* NULL when the backend is not Streamable */
 	int (*stream)(struct vy_backend *b, struct vy_stream *s, char **err);
+	/* `run --bench N` (SPEC §10.9): copy r's buffers in, one warm-up
+	 * dispatch, then n dispatches, each timed on the device (gpu_ms[i]:
+	 * the kernel alone) and on the host (wall_ms[i]: submit to finish).
+	 * r->bufs are left as they were.  *timer names the GPU timer.  NULL
+	 * when the backend has no timer of its own (the caller times it). */
+	int (*bench)(struct vy_backend *b, struct vy_run *r, int n,
+		     double *gpu_ms, double *wall_ms, const char **timer,
+		     char **err);
 	void (*release)(struct vy_backend *b);
 };
 
@@ -687,6 +695,11 @@ struct vy_launcher_request {
 	bool with_bench;
 	const void *kernel;          /* the artifact built for target */
 	size_t kernel_len;
+	/* spv: the artifact with exact fma lowered through f64 and through
+	 * OpFmaKHR (the launcher picks one at load time from the device);
+	 * NULL when it is the same as kernel */
+	const void *kernel_f64, *kernel_khr;
+	size_t kernel_f64_len, kernel_khr_len;
 	const char *manifest;        /* manifest.json text */
 	struct vy_launch selftest;   /* self-test params, counts, grid */
 	uint64_t seed;               /* inputs: random:(seed + binding) */

@@ -363,11 +363,12 @@ static int write_project(const char *dir, const struct vy_launcher_files *f)
 /* ---- the command ---- */
 
 static int build_artifact(const struct lopts *o, const struct vy_program *p,
-			  const struct vy_aot_emitter *t, struct vy_buf *k)
+			  const struct vy_aot_emitter *t, struct vy_buf *k,
+			  enum vy_fma_mode fma)
 {
 	struct vy_emit_config cfg = { .opt_level = o->c.opt_level, .sm = 70,
 				      .vk_minor = 1, .validate = true,
-				      .fast_math = p->fast_math };
+				      .fast_math = p->fast_math, .fma_mode = fma };
 	char *err = NULL;
 	int r = t->emit(p, &cfg, k, &err);
 	if (r == VY_EMIT_BUG) {
@@ -384,6 +385,12 @@ static int build_artifact(const struct lopts *o, const struct vy_program *p,
 	return 0;
 }
 
+/* Whether b holds the same bytes as k (an empty b counts as the same). */
+static bool buf_same(const struct vy_buf *b, const struct vy_buf *k)
+{
+	return !b->len || (b->len == k->len && !memcmp(b->data, k->data, k->len));
+}
+
 static int generate(const struct lopts *o, const struct vy_program *p,
 		    const struct vy_aot_emitter *t,
 		    const struct vy_launcher_emitter *l)
@@ -397,8 +404,13 @@ static int generate(const struct lopts *o, const struct vy_program *p,
 	if (o->time_report)
 		fprintf(stderr, "vyrec: time: self-test reference run %8.3f ms\n", (now() - t0) * 1e3);
 	t0 = now();
+	struct vy_buf kf = { 0 }, kk = { 0 };   /* spv: the f64 and KHR fma variants */
 	if (!r)
-		r = build_artifact(o, p, t, &k);
+		r = build_artifact(o, p, t, &k, VY_FMA_EMULATE);
+	if (!r && !strcmp(t->id, "spv"))
+		r = build_artifact(o, p, t, &kf, VY_FMA_F64);
+	if (!r && !strcmp(t->id, "spv"))
+		r = build_artifact(o, p, t, &kk, VY_FMA_KHR);
 	if (o->time_report)
 		fprintf(stderr, "vyrec: time: emit %-9s           %8.3f ms\n", t->id, (now() - t0) * 1e3);
 	t0 = now();
@@ -410,6 +422,10 @@ static int generate(const struct lopts *o, const struct vy_program *p,
 		struct vy_launcher_request req = {
 			.prog = p, .target = t, .name = o->name ? o->name : p->name,
 			.with_bench = o->bench, .kernel = k.data, .kernel_len = k.len,
+			.kernel_f64 = buf_same(&kf, &k) ? NULL : kf.data,
+			.kernel_f64_len = buf_same(&kf, &k) ? 0 : kf.len,
+			.kernel_khr = buf_same(&kk, &k) ? NULL : kk.data,
+			.kernel_khr_len = buf_same(&kk, &k) ? 0 : kk.len,
 			.manifest = mtext, .selftest = s.l, .seed = 1,
 			.expected = s.bufs, .template_dir = o->template_dir,
 		};
@@ -426,6 +442,8 @@ static int generate(const struct lopts *o, const struct vy_program *p,
 		fprintf(stderr, "vyrec: time: write                   %8.3f ms\n", (now() - t0) * 1e3);
 	vy_launcher_files_free(&f);
 	vy_buf_free(&k);
+	vy_buf_free(&kf);
+	vy_buf_free(&kk);
 	vy_buf_free(&m);
 	selftest_free(&s, p->nbuffers);
 	return r;

@@ -2,7 +2,7 @@
  * main.c: the launcher's command line (the same for every vyrec launcher):
  *
  *   ./NAME [--param k=v]... [--in BUF=SOURCE]... [--out BUF=FILE]...
- *          [--print BUF] [--device N] [--bench N] [--selftest]
+ *          [--print BUF] [--device N] [--bench N [--json]] [--selftest]
  *
  * It evaluates the buffer counts and the dispatch for the params, fills
  * the inputs from .npy or raw little-endian .bin files or a generator
@@ -31,13 +31,14 @@ enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_MISMATCH = 3 };
 
 char drv_error[2048];
 char drv_device_name[256];
+char drv_timer[160];
 
 struct opts {
 	const char *params[MAXOPT], *ins[MAXOPT], *outs[MAXOPT];
 	int nparams, nins, nouts;
 	const char *print;
 	int device, bench;
-	int selftest;
+	int selftest, json;
 };
 
 int drv_fail(const char *fix, const char *fmt, ...)
@@ -60,7 +61,7 @@ static int usage_error(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nusage: ./%s [--param k=v]... [--in BUF=SOURCE]... "
 		"[--out BUF=FILE]... [--print BUF]\n"
-		"       [--device N] [--bench N] [--selftest]\n", prog_name);
+		"       [--device N] [--bench N [--json]] [--selftest]\n", prog_name);
 	return EXIT_USAGE;
 }
 
@@ -714,6 +715,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->selftest = 1;
 			continue;
 		}
+		if (!strcmp(a, "--json")) {
+			o->json = 1;
+			continue;
+		}
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage_error("runs the %s kernel (%s target); see README.md", prog_name, prog_target);
 			exit(0);
@@ -735,6 +740,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		if (r)
 			return r;
 	}
+	if (o->json && !o->bench)
+		return usage_error("--json formats the --bench report; give --bench N too");
 	if (o->selftest && (o->nparams || o->nins))
 		return usage_error("--selftest uses the params and inputs chosen when the launcher was generated; "
 				   "drop --param and --in");
@@ -834,40 +841,55 @@ static int fill_inputs(const struct opts *o, struct run *r)
 	return 0;
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 	return x < y ? -1 : x > y;
 }
 
-/* Time n dispatches after one warm-up; print the median and GB/s. */
-static int bench(struct run *r, int n)
+/* Bytes one dispatch moves: read_only and write_only buffers once,
+ * read_write twice. */
+static double bytes_moved(const uint32_t *counts)
 {
-	double *t = calloc((size_t)n, sizeof *t), bytes = 0;
-	if (!t)
-		return runtime_error("out of memory\nFix: use a smaller --bench count");
-	if (drv_dispatch(r->params, r->counts, r->grid))
-		return free(t), runtime_error(drv_error);
-	for (int i = 0; i < n; i++) {
-		double t0 = now_ms();
-		if (drv_dispatch(r->params, r->counts, r->grid))
-			return free(t), runtime_error(drv_error);
-		t[i] = now_ms() - t0;
-	}
-	qsort(t, (size_t)n, sizeof *t, cmp_double);
-	double med = n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+	double b = 0;
 	for (int i = 0; i < prog_nbuffers; i++)
-		bytes += 4.0 * r->counts[i];
-	printf("bench: %d dispatches, median %.4f ms, %.3f GB/s (%.0f bytes of buffers)\n",
-	       n, med, med > 0 ? bytes / (med * 1e6) : 0.0, bytes);
+		b += 4.0 * counts[i] * (prog_buffers[i].access == READ_WRITE ? 2 : 1);
+	return b;
+}
+
+static double median(double *t, int n)
+{
+	qsort(t, (size_t)n, sizeof *t, cmp_double);
+	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+}
+
+/* Time n dispatches after one warm-up on the device's timer; print the
+ * median kernel time and GB/s moved (JSON with --json). */
+static int bench(const struct opts *o, struct run *r, int n)
+{
+	double *t = calloc((size_t)n, sizeof *t), *w = calloc((size_t)n, sizeof *w);
+	double loop_us = 0;
+	if (!t || !w)
+		return free(t), free(w), runtime_error("out of memory\nFix: use a smaller --bench count");
+	if (drv_bench(r->params, r->counts, r->grid, n, t, w, &loop_us))
+		return free(t), free(w), runtime_error(drv_error);
+	double med = median(t, n), min = t[0], wmed = median(w, n);
+	double bytes = bytes_moved(r->counts), gbs = med > 0 ? bytes / (med * 1e6) : 0.0;
+	if (o->json)
+		printf("{\"name\": \"%s\", \"target\": \"%s\", \"device\": \"%s\", "
+		       "\"timer\": \"%s\", \"dispatches\": %d, \"median_ms\": %.6f, "
+		       "\"min_ms\": %.6f, \"wall_median_ms\": %.6f, "
+		       "\"loop_us_per_dispatch\": %.3f, \"bytes_moved\": %.0f, \"gb_s\": %.3f, "
+		       "\"grid\": [%u, %u, %u], \"workgroup_size\": [%u, %u, %u]}\n",
+		       prog_name, prog_target, drv_device_name, drv_timer, n, med, min, wmed,
+		       loop_us, bytes, gbs, r->grid[0], r->grid[1], r->grid[2],
+		       prog_wgsize[0], prog_wgsize[1], prog_wgsize[2]);
+	else
+		printf("bench: %d dispatches, median %.4f ms (%s), %.3f GB/s (%.0f bytes moved); "
+		       "submit to finish median %.4f ms; %d queued back to back: %.2f us each\n",
+		       n, med, drv_timer, gbs, bytes, wmed, n, loop_us);
 	free(t);
+	free(w);
 	return 0;
 }
 
@@ -989,7 +1011,7 @@ static int run(const struct opts *o, struct run *r)
 	if (rc == 0 || rc == EXIT_MISMATCH) {
 		int rc2 = outputs(o, r);
 		if (!rc2 && o->bench)
-			rc2 = bench(r, o->bench);
+			rc2 = bench(o, r, o->bench);
 		if (rc2)
 			rc = rc2;
 	}
