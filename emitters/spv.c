@@ -885,6 +885,46 @@ static uint32_t fdiv_exact(struct spv *s, uint32_t a, uint32_t b)
 			    u32c(s, 0x80000000u));
 	uint32_t A = VAL(s, SpvOpBitwiseAnd, tu, ubits, abs_mask);
 	uint32_t B = VAL(s, SpvOpBitwiseAnd, tu, vbits, abs_mask);
+	/* the common case, |a| and |b| in [2^-31, 2^32): the quotient is
+	 * normal and every intermediate too, so the correction works on the
+	 * operands themselves (about a third of the general path) */
+	uint32_t lo_b = u32c(s, 0x30000000u), hi_b = u32c(s, 0x4F800000u);
+	uint32_t fast = band(s, band(s, VAL(s, SpvOpUGreaterThanEqual, tb, A, lo_b),
+				     VAL(s, SpvOpULessThan, tb, A, hi_b)),
+			     band(s, VAL(s, SpvOpUGreaterThanEqual, tb, B, lo_b),
+				  VAL(s, SpvOpULessThan, tb, B, hi_b)));
+	uint32_t lfast = fresh(s), lslow = fresh(s), merge = fresh(s);
+	INS(&s->body, SpvOpSelectionMerge, merge, SpvSelectionControlMaskNone);
+	INS(&s->body, SpvOpBranchConditional, fast, lfast, lslow);
+	label(s, lfast);
+	uint32_t fres;
+	{
+		uint32_t x = ffrom(s, A), y = ffrom(s, B);
+		uint32_t q0 = VAL(s, SpvOpFDiv, tf, x, y);
+		uint32_t c = fadd(s, q0, VAL(s, SpvOpFDiv, tf, resid(s, q0, y, x), y));
+		uint32_t cb = fbits(s, c);
+		uint32_t r = resid(s, c, y, x);
+		uint32_t uu = ffrom(s, VAL(s, SpvOpISub, tu, VAL(s, SpvOpBitwiseAnd, tu,
+				    cb, u32c(s, 0x7F800000u)), u32c(s, 23u << 23)));
+		uint32_t pow2 = VAL(s, SpvOpIEqual, tb, VAL(s, SpvOpBitwiseAnd, tu, cb,
+				    u32c(s, 0x7FFFFF)), uzero);
+		uint32_t ud = fselect(s, pow2, fmul(s, uu, f32c(s, 0x3F000000u)), uu);
+		uint32_t r2 = fadd(s, r, r);
+		uint32_t hup = fsub(s, r2, fmul(s, uu, y));
+		uint32_t hdn = fadd(s, r2, fmul(s, ud, y));
+		uint32_t odd = VAL(s, SpvOpINotEqual, tb,
+				   VAL(s, SpvOpBitwiseAnd, tu, cb, u32c(s, 1)), uzero);
+		uint32_t up = bor(s, VAL(s, SpvOpFOrdGreaterThan, tb, hup, fzero),
+			band(s, VAL(s, SpvOpFOrdEqual, tb, hup, fzero), odd));
+		uint32_t dn = bor(s, VAL(s, SpvOpFOrdLessThan, tb, hdn, fzero),
+			band(s, VAL(s, SpvOpFOrdEqual, tb, hdn, fzero), odd));
+		cb = usel(s, up, VAL(s, SpvOpIAdd, tu, cb, u32c(s, 1)),
+			  usel(s, dn, VAL(s, SpvOpISub, tu, cb, u32c(s, 1)), cb));
+		fres = VAL(s, SpvOpBitwiseOr, tu, cb, sign);
+	}
+	uint32_t from_fast = s->cur_label;
+	branch(s, merge);
+	label(s, lslow);
 	uint32_t ma, ea, mb, eb;
 	norm(s, A, &ma, &ea);
 	norm(s, B, &mb, &eb);
@@ -958,7 +998,11 @@ static uint32_t fdiv_exact(struct spv *s, uint32_t a, uint32_t b)
 	mag = usel(s, bor(s, za, ib), uzero, mag);
 	mag = usel(s, bor(s, ia, zb), u32c(s, 0x7F800000), mag);
 	uint32_t res = VAL(s, SpvOpBitwiseOr, tu, mag, sign);
-	return ffrom(s, usel(s, nan, u32c(s, 0x7FC00000), res));
+	uint32_t sres = usel(s, nan, u32c(s, 0x7FC00000), res);
+	uint32_t from_slow = s->cur_label;
+	branch(s, merge);
+	label(s, merge);
+	return ffrom(s, VAL(s, SpvOpPhi, tu, fres, from_fast, sres, from_slow));
 }
 
 static uint32_t fsqrt_exact(struct spv *s, uint32_t x)
