@@ -604,7 +604,8 @@ static uint32_t two_sum(struct spv *s, uint32_t a, uint32_t b, uint32_t *e)
 
 /* x + y rounded to odd: when inexact and the nearest sum is even, step
  * one ulp toward the exact value. */
-static uint32_t add_odd(struct spv *s, uint32_t x, uint32_t y)
+static uint32_t add_odd(struct spv *s, uint32_t x, uint32_t y, uint32_t *e_pos,
+			uint32_t *e_zero)
 {
 	uint32_t tb = ty(s, VY_BOOL), tu = ty(s, VY_U32), tf = ty(s, VY_F32);
 	uint32_t fzero = cnst(s, VY_F32, 0), one = u32c(s, 1), zero = u32c(s, 0);
@@ -621,6 +622,10 @@ static uint32_t add_odd(struct spv *s, uint32_t x, uint32_t y)
 	uint32_t down = VAL(s, SpvOpISub, tu, bits, one);
 	uint32_t moved = VAL(s, SpvOpSelect, tu, same, up, down);
 	uint32_t r = VAL(s, SpvOpSelect, tu, fix, moved, bits);
+	/* the sign of x + y - result: t's, or the opposite where moved */
+	*e_pos = VAL(s, SpvOpSelect, tb, fix, VAL(s, SpvOpFOrdLessThan, tb, t, fzero),
+		     VAL(s, SpvOpFOrdGreaterThan, tb, t, fzero));
+	*e_zero = VAL(s, SpvOpLogicalNot, tb, inexact);
 	return VAL(s, SpvOpBitcast, tf, r);
 }
 
@@ -639,12 +644,22 @@ static uint32_t two_prod(struct spv *s, uint32_t a, uint32_t b, uint32_t *lo)
 
 /* The emulation proper, on operands scaled so that nothing overflows
  * where the result does not. */
-static uint32_t fma_core(struct spv *s, uint32_t a, uint32_t b, uint32_t c)
+/* *above: the exact a*b + c exceeds the result; *exact: equals it (for
+ * rounding the result again, to a denormal). */
+static uint32_t fma_core(struct spv *s, uint32_t a, uint32_t b, uint32_t c,
+			 uint32_t *above, uint32_t *exact)
 {
 	uint32_t tb = ty(s, VY_BOOL), tf = ty(s, VY_F32);
 	uint32_t ul, tl, uh = two_prod(s, a, b, &ul);
 	uint32_t th = two_sum(s, c, uh, &tl);
-	uint32_t r = fadd(s, th, add_odd(s, tl, ul));
+	uint32_t e2p, e2z, e1, v = add_odd(s, tl, ul, &e2p, &e2z);
+	uint32_t r = two_sum(s, th, v, &e1);
+	/* exact - r = e1 + e2, |e2| below e1's unit where e1 != 0 */
+	uint32_t z = cnst(s, VY_F32, 0);
+	uint32_t e1z = VAL(s, SpvOpFOrdEqual, tb, e1, z);
+	*above = VAL(s, SpvOpSelect, tb, e1z, e2p,
+		     VAL(s, SpvOpFOrdGreaterThan, tb, e1, z));
+	*exact = VAL(s, SpvOpLogicalAnd, tb, e1z, e2z);
 	uint32_t plain = fadd(s, uh, c);
 	/* also a zero result: then c == -a*b exactly and the plain sum has
 	 * the IEEE sign of zero, which the emulation loses */
@@ -677,6 +692,11 @@ static uint32_t fin_val(struct spv *s, uint32_t x)
 }
 
 static uint32_t fbits(struct spv *s, uint32_t x);
+static uint32_t ffrom(struct spv *s, uint32_t u);
+static uint32_t i32c(struct spv *s, int32_t v);
+static uint32_t usel(struct spv *s, uint32_t c, uint32_t a, uint32_t b);
+static uint32_t band(struct spv *s, uint32_t a, uint32_t b);
+static uint32_t bor(struct spv *s, uint32_t a, uint32_t b);
 
 static uint32_t fma_exact(struct spv *s, uint32_t a, uint32_t b, uint32_t c)
 {
@@ -715,8 +735,45 @@ static uint32_t fma_exact(struct spv *s, uint32_t a, uint32_t b, uint32_t c)
 	uint32_t ai = fselect(s, tiny, fmul(s, a, t64), fmul(s, a1, ka));
 	uint32_t bi = fselect(s, tiny, fmul(s, b, t64), fmul(s, b, kb));
 	uint32_t ci = fselect(s, tiny, fmul(s, fmul(s, c, t64), t64), c1);
-	uint32_t r = fma_core(s, ai, bi, ci);
+	uint32_t above, exact;
+	uint32_t r = fma_core(s, ai, bi, ci, &above, &exact);
 	uint32_t rt = fmul(s, fmul(s, r, tm64), tm64);
+	/* a denormal result of the scaled sum (|r| < 4) is rounded once, in
+	 * integers, with the sign of the exact remainder breaking ties */
+	{
+		uint32_t tu = ty(s, VY_U32), ti = ty(s, VY_I32);
+		uint32_t rb = fbits(s, r);
+		uint32_t R = VAL(s, SpvOpBitwiseAnd, tu, rb, u32c(s, 0x7FFFFFFF));
+		uint32_t sg = VAL(s, SpvOpBitwiseAnd, tu, rb, u32c(s, 0x80000000u));
+		uint32_t small = VAL(s, SpvOpULessThan, tb, R, u32c(s, 0x40800000u));
+		uint32_t n = VAL(s, SpvOpBitwiseOr, tu, VAL(s, SpvOpBitwiseAnd, tu, R,
+				 u32c(s, 0x7FFFFF)), u32c(s, 0x800000));
+		/* d = 2 - (exponent - 127) = 129 - field */
+		uint32_t d = VAL(s, SpvOpISub, ti, i32c(s, 129), VAL(s, SpvOpBitcast, ti,
+				 VAL(s, SpvOpShiftRightLogical, tu, R, u32c(s, 23))));
+		uint32_t dz = VAL(s, SpvOpSGreaterThan, tb, d, i32c(s, 25));
+		uint32_t dc = VAL(s, SpvOpBitcast, tu, EXT(s, ti, GLSLstd450SClamp, d,
+				  i32c(s, 1), i32c(s, 25)));
+		uint32_t hi = VAL(s, SpvOpShiftRightLogical, tu, n, dc);
+		uint32_t bit = VAL(s, SpvOpShiftLeftLogical, tu, u32c(s, 1), dc);
+		uint32_t rem = VAL(s, SpvOpBitwiseAnd, tu, n,
+				   VAL(s, SpvOpISub, tu, bit, u32c(s, 1)));
+		uint32_t half = VAL(s, SpvOpShiftRightLogical, tu, bit, u32c(s, 1));
+		uint32_t neg = VAL(s, SpvOpINotEqual, tb, sg, u32c(s, 0));
+		/* the remainder's sign on the magnitude */
+		uint32_t mag_above = VAL(s, SpvOpSelect, tb, neg,
+			VAL(s, SpvOpLogicalNot, tb, VAL(s, SpvOpLogicalOr, tb, above, exact)),
+			above);
+		uint32_t hodd = VAL(s, SpvOpINotEqual, tb, VAL(s, SpvOpBitwiseAnd, tu, hi,
+				    u32c(s, 1)), u32c(s, 0));
+		uint32_t up = bor(s, VAL(s, SpvOpUGreaterThan, tb, rem, half),
+			band(s, VAL(s, SpvOpIEqual, tb, rem, half),
+			     bor(s, mag_above, band(s, exact, hodd))));
+		uint32_t mag = usel(s, dz, u32c(s, 0),
+			usel(s, up, VAL(s, SpvOpIAdd, tu, hi, u32c(s, 1)), hi));
+		uint32_t den = ffrom(s, VAL(s, SpvOpBitwiseOr, tu, sg, mag));
+		rt = VAL(s, SpvOpSelect, tf, small, den, rt);
+	}
 	r = fmul(s, r, fselect(s, big, cnst(s, VY_F32, 0x40000000u), one));
 	r = VAL(s, SpvOpSelect, tf, tiny, fselect(s, cbig, c, rt), r);
 	/* finite a*b (even one that overflows f32) plus an infinite c is c */
@@ -828,6 +885,46 @@ static uint32_t fdiv_exact(struct spv *s, uint32_t a, uint32_t b)
 			    u32c(s, 0x80000000u));
 	uint32_t A = VAL(s, SpvOpBitwiseAnd, tu, ubits, abs_mask);
 	uint32_t B = VAL(s, SpvOpBitwiseAnd, tu, vbits, abs_mask);
+	/* the common case, |a| and |b| in [2^-31, 2^32): the quotient is
+	 * normal and every intermediate too, so the correction works on the
+	 * operands themselves (about a third of the general path) */
+	uint32_t lo_b = u32c(s, 0x30000000u), hi_b = u32c(s, 0x4F800000u);
+	uint32_t fast = band(s, band(s, VAL(s, SpvOpUGreaterThanEqual, tb, A, lo_b),
+				     VAL(s, SpvOpULessThan, tb, A, hi_b)),
+			     band(s, VAL(s, SpvOpUGreaterThanEqual, tb, B, lo_b),
+				  VAL(s, SpvOpULessThan, tb, B, hi_b)));
+	uint32_t lfast = fresh(s), lslow = fresh(s), merge = fresh(s);
+	INS(&s->body, SpvOpSelectionMerge, merge, SpvSelectionControlMaskNone);
+	INS(&s->body, SpvOpBranchConditional, fast, lfast, lslow);
+	label(s, lfast);
+	uint32_t fres;
+	{
+		uint32_t x = ffrom(s, A), y = ffrom(s, B);
+		uint32_t q0 = VAL(s, SpvOpFDiv, tf, x, y);
+		uint32_t c = fadd(s, q0, VAL(s, SpvOpFDiv, tf, resid(s, q0, y, x), y));
+		uint32_t cb = fbits(s, c);
+		uint32_t r = resid(s, c, y, x);
+		uint32_t uu = ffrom(s, VAL(s, SpvOpISub, tu, VAL(s, SpvOpBitwiseAnd, tu,
+				    cb, u32c(s, 0x7F800000u)), u32c(s, 23u << 23)));
+		uint32_t pow2 = VAL(s, SpvOpIEqual, tb, VAL(s, SpvOpBitwiseAnd, tu, cb,
+				    u32c(s, 0x7FFFFF)), uzero);
+		uint32_t ud = fselect(s, pow2, fmul(s, uu, f32c(s, 0x3F000000u)), uu);
+		uint32_t r2 = fadd(s, r, r);
+		uint32_t hup = fsub(s, r2, fmul(s, uu, y));
+		uint32_t hdn = fadd(s, r2, fmul(s, ud, y));
+		uint32_t odd = VAL(s, SpvOpINotEqual, tb,
+				   VAL(s, SpvOpBitwiseAnd, tu, cb, u32c(s, 1)), uzero);
+		uint32_t up = bor(s, VAL(s, SpvOpFOrdGreaterThan, tb, hup, fzero),
+			band(s, VAL(s, SpvOpFOrdEqual, tb, hup, fzero), odd));
+		uint32_t dn = bor(s, VAL(s, SpvOpFOrdLessThan, tb, hdn, fzero),
+			band(s, VAL(s, SpvOpFOrdEqual, tb, hdn, fzero), odd));
+		cb = usel(s, up, VAL(s, SpvOpIAdd, tu, cb, u32c(s, 1)),
+			  usel(s, dn, VAL(s, SpvOpISub, tu, cb, u32c(s, 1)), cb));
+		fres = VAL(s, SpvOpBitwiseOr, tu, cb, sign);
+	}
+	uint32_t from_fast = s->cur_label;
+	branch(s, merge);
+	label(s, lslow);
 	uint32_t ma, ea, mb, eb;
 	norm(s, A, &ma, &ea);
 	norm(s, B, &mb, &eb);
@@ -901,7 +998,11 @@ static uint32_t fdiv_exact(struct spv *s, uint32_t a, uint32_t b)
 	mag = usel(s, bor(s, za, ib), uzero, mag);
 	mag = usel(s, bor(s, ia, zb), u32c(s, 0x7F800000), mag);
 	uint32_t res = VAL(s, SpvOpBitwiseOr, tu, mag, sign);
-	return ffrom(s, usel(s, nan, u32c(s, 0x7FC00000), res));
+	uint32_t sres = usel(s, nan, u32c(s, 0x7FC00000), res);
+	uint32_t from_slow = s->cur_label;
+	branch(s, merge);
+	label(s, merge);
+	return ffrom(s, VAL(s, SpvOpPhi, tu, fres, from_fast, sres, from_slow));
 }
 
 static uint32_t fsqrt_exact(struct spv *s, uint32_t x)

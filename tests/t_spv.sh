@@ -147,6 +147,16 @@ if od -An -tx4 -v $O/fma.khr.O0.spv | tr -s ' ' '\n' | grep -qx 0000178e &&
 else
 	bad spv_fma_mode_khr_binary "capability 6030 / OpFmaKHR 4427 / extension not in the module"
 fi
+# exact / and sqrt by default; --fast-math: the native OpFDiv / Sqrt alone
+printf 'vyrec: 1\nname: dq\nworkgroup_size: [1]\nbuffers:\n  x: {binding: 0, type: f32, count: 2, access: read_write}\ndispatch: [1]\nentry:\n  - x[0] = x[0] / x[1] + sqrt(x[1])\n' > $O/dq.yaml
+$VYREC build $O/dq.yaml -t spv --emit-asm -o $O/dq.spvasm > /dev/null 2>&1
+$VYREC build $O/dq.yaml -t spv --fast-math --emit-asm -o $O/dqf.spvasm > /dev/null 2>&1
+if [ "$(grep -c 'FindUMsb' $O/dq.spvasm)" -ge 3 ] && ! grep -q 'FindUMsb' $O/dqf.spvasm &&
+   [ "$(grep -c '= OpFDiv' $O/dqf.spvasm)" = 1 ] && grep -q ' Sqrt ' $O/dqf.spvasm; then
+	ok spv_exact_div_sqrt_unless_fast_math
+else
+	bad spv_exact_div_sqrt_unless_fast_math "exact build without the mantissa lowering, or --fast-math with it"
+fi
 $VYREC build $fp -t spv --fma-mode nope -o $O/x.spv > $O/build.log 2>&1
 check spv_fma_mode_bad_value [ $? -eq 2 ]
 if $VYREC backends 2>/dev/null | grep -q '^vulkan.*llvmpipe\|^vulkan.*yes'; then

@@ -29,7 +29,7 @@ bool vy_isinf(float x)
 	return (floatBitsToUint(x) & 0x7FFFFFFFu) == 0x7F800000u;
 }
 
-float vy_fma_core(float a, float b, float c)
+float vy_fma_core(float a, float b, float c, out bool above, out bool exact)
 {
 	precise float uh = a * b;
 	precise float ca = 4097.0 * a;
@@ -46,9 +46,17 @@ float vy_fma_core(float a, float b, float c)
 	precise float sb = s - tl;
 	precise float e = (tl - (s - sb)) + (ul - sb);
 	uint bits = floatBitsToUint(s);
-	if ((bits & 1u) == 0u && e != 0.0)
+	bool fix = (bits & 1u) == 0u && e != 0.0;
+	if (fix)
 		bits = (e > 0.0) == (s > 0.0) ? bits + 1u : bits - 1u;
-	precise float r = th + uintBitsToFloat(bits);
+	precise float v = uintBitsToFloat(bits);
+	precise float r = th + v;
+	/* the sign of a*b + c - r, for rounding r again (to a denormal) */
+	precise float rb = r - th;
+	precise float e1 = (th - (r - rb)) + (v - rb);
+	bool e2p = fix ? e < 0.0 : e > 0.0;
+	above = e1 == 0.0 ? e2p : e1 > 0.0;
+	exact = e1 == 0.0 && e == 0.0;
 	precise float plain = uh + c;
 	return vy_isnan(r) || vy_isinf(r) || r == 0.0 ? plain : r;
 }
@@ -61,7 +69,8 @@ float vy_fma_scaled(float a, float b, float c)
 	bool abig = abs(a) >= big, bbig = abs(b) >= big;
 	precise float as = a * (abig ? down : bbig ? up : 1.0);
 	precise float bs = b * (abig ? up : bbig ? down : 1.0);
-	return vy_fma_core(as, bs, c);
+	bool above, exact;
+	return vy_fma_core(as, bs, c, above, exact);
 }
 
 float vy_fma(float a, float b, float c)
@@ -81,8 +90,25 @@ float vy_fma(float a, float b, float c)
 		const float t64 = uintBitsToFloat(0x5F800000u);
 		const float tm64 = uintBitsToFloat(0x1F800000u);
 		precise float cs = (c * t64) * t64;
-		precise float rt = (vy_fma_core(a * t64, b * t64, cs) * tm64) * tm64;
-		return rt;
+		bool above, exact;
+		precise float r = vy_fma_core(a * t64, b * t64, cs, above, exact);
+		uint rb = floatBitsToUint(r), R = rb & 0x7FFFFFFFu, sg = rb & 0x80000000u;
+		if (R >= 0x40800000u) {
+			precise float rt = (r * tm64) * tm64;
+			return rt;
+		}
+		/* a denormal result: rounded once, in integers */
+		int d = 129 - int(R >> 23);
+		if (d > 25)
+			return uintBitsToFloat(sg);
+		d = max(d, 1);
+		uint n = (R & 0x7FFFFFu) | 0x800000u;
+		uint hi = n >> uint(d), bit = 1u << uint(d);
+		uint rem = n & (bit - 1u), hb = bit >> 1;
+		bool mag_above = sg != 0u ? !(above || exact) : above;
+		if (rem > hb || (rem == hb && (mag_above || (exact && (hi & 1u) != 0u))))
+			hi += 1u;
+		return uintBitsToFloat(sg | hi);
 	}
 	if (!(abs(p) >= uintBitsToFloat(0x7E800000u)) || vy_isinf(a) || vy_isinf(b) ||
 	    vy_isinf(c) || vy_isnan(c))
