@@ -9,7 +9,7 @@
 //! computed in f64 and rounded once, exactly as vyrec does.
 
 use std::fs;
-use std::io::Read;
+use std::io::{Read, Seek};
 
 /// Element types; a program may not use all three.
 #[allow(dead_code)]
@@ -481,9 +481,19 @@ fn read_file(path: &str, t: Ty, count: u32) -> Result<Vec<u32>, String> {
         }
     }
     let bytes = count as usize * 4;
-    let mut b: Vec<u8> = alloc(bytes, &format!("the contents of '{path}'"))?;
-    let got = read_up_to(&mut f, &mut b).map_err(rerr)?;
-    let more = got == bytes && read_up_to(&mut f, &mut [0u8; 1]).map_err(rerr)? > 0;
+    // a regular file tells its size: a wrong one is refused unread
+    let pos = f.stream_position().ok();
+    let size = f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+    let (mut b, got, more) = match (pos, size) {
+        (Some(p), Some(s)) if s != p + bytes as u64 => (Vec::new(), s.saturating_sub(p) as usize, false),
+        _ => {
+            let mut b: Vec<u8> = alloc(bytes, &format!("the contents of '{path}'"))?;
+            let got = read_up_to(&mut f, &mut b).map_err(rerr)?;
+            let more = got == bytes && read_up_to(&mut f, &mut [0u8; 1]).map_err(rerr)? > 0;
+            (b, got, more)
+        }
+    };
+    b.truncate(got);
     if got == bytes && !more {
         let mut w: Vec<u32> = alloc(count as usize, &format!("the {count} elements of '{path}'"))?;
         for (x, c) in w.iter_mut().zip(b.chunks_exact(4)) {
