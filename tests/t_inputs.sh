@@ -249,6 +249,12 @@ for l in $launchers; do
 	eval "timeout 10 \$cmd_$l x=/dev/zero" > /dev/null 2> "$O/$l.zero.err"; rc=$?
 	[ $rc -eq 1 ] && grep -q "'/dev/zero' holds more than the buffer's 4 elements" "$O/$l.zero.err" &&
 		ok "input_dev_zero_refused_$l" || bad "input_dev_zero_refused_$l" "exit $rc: $(head -2 "$O/$l.zero.err")"
+	# a regular file of the wrong size is refused unread, with its size
+	truncate -s 4G "$O/sparse4g.bin"
+	eval "timeout 10 \$cmd_$l x=$O/sparse4g.bin" > /dev/null 2> "$O/$l.sparse.err"; rc=$?
+	[ $rc -eq 1 ] && grep -q "sparse4g.bin' holds 1073741824 elements but the buffer has 4" "$O/$l.sparse.err" &&
+		ok "input_large_file_refused_unread_$l" || bad "input_large_file_refused_unread_$l" "exit $rc: $(head -2 "$O/$l.sparse.err")"
+	rm -f "$O/sparse4g.bin"
 done
 timeout 10 "$VY" run samples/saxpy.yaml --backend reference --param a=1 --param n=100000000 \
 	--in x=/dev/zero > /dev/null 2> "$O/zbig.err"; rc=$?
