@@ -6,8 +6,12 @@
  * `<u4`, `<i4` or `<f4` matching the buffer) or, for any other extension,
  * raw little-endian 32-bit elements.  Every element is 4 bytes, so a
  * buffer is count words; the host byte order is never assumed: words are
- * assembled from bytes.  Output files are written atomically through
- * vy_write_file.
+ * assembled from bytes.  A .npy header is parsed as the dict literal numpy
+ * writes (npy_header_parse, shared with the C launcher).  An input is read
+ * unbuffered from its stream, at most the buffer's bytes plus one, so a
+ * pipe or device larger than the buffer is refused at once; a regular file
+ * of the wrong size is refused unread.  Output files are written
+ * atomically through vy_write_file.
  */
 #include <errno.h>
 #include <inttypes.h>
