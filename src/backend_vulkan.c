@@ -510,7 +510,8 @@ static void release(struct vy_backend *b)
 static int load_spirv(const struct vy_program *p, struct vy_buf *out, char **err)
 {
 	const char *path = getenv("VYREC_SPV_OVERRIDE");
-	struct vy_emit_config c = { .opt_level = 1, .vk_minor = 1, .validate = true };
+	struct vy_emit_config c = { .opt_level = 1, .vk_minor = 1, .validate = true,
+				    .fast_math = p->fast_math };
 	char *emsg = NULL;
 	size_t n;
 
