@@ -71,9 +71,39 @@ char *vy_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Read a whole file (or "-" for stdin); NULL and *err (malloc'd) on
  * failure or when it is larger than limit bytes. */
 char *vy_read_file(const char *path, size_t *len, size_t limit, char **err);
-/* Write through a temporary file and rename, so a failure leaves no partial
- * file; "-" writes standard output. 0 on success. */
+
+/* ---- output.c: writing outputs (SPEC §6, §10.9) ---- */
+
+/* A set of outputs written all or nothing.  _add stages one: a regular or
+ * new file (symbolic links followed, the link kept) gets its bytes in a
+ * temporary created with O_EXCL beside it, removed on SIGINT, SIGTERM and
+ * SIGHUP; a device, a FIFO or "-" (standard output) is written directly
+ * at commit.  _commit writes the direct ones, then renames every
+ * temporary; _free (done by commit) removes what is left.  Errors
+ * (malloc'd *err) name the user's path. 0 or -1. */
+struct vy_staged;
+struct vy_outputs {
+	struct vy_staged *v;
+	int n, cap;
+};
+int vy_outputs_add(struct vy_outputs *s, const char *path, const void *p,
+		   size_t n, char **err);
+/* Stage name, a plain file name in directory dfd, never through a link (a
+ * symbolic link or non-file there is refused); shown is for messages. */
+int vy_outputs_add_at(struct vy_outputs *s, int dfd, const char *name,
+		      const char *shown, const void *p, size_t n, char **err);
+int vy_outputs_commit(struct vy_outputs *s, char **err);
+void vy_outputs_free(struct vy_outputs *s);
+/* One output on its own: add, then commit. */
 int vy_write_file(const char *path, const void *p, size_t n, char **err);
+/* Open the directory rel ("a/b", "" for root itself) under root, making
+ * missing ones when create and refusing a symbolic link on the way; shown
+ * names root in messages. A new fd, or -1 with *err. */
+int vy_dir_at(int root, const char *rel, const char *shown, bool create,
+	      char **err);
+/* Flush and close standard output at exit: rc, or 1 with a message when a
+ * write to it failed. */
+int vy_stdout_finish(int rc);
 
 /* ---- diag.c: diagnostics are data; one place prints them ---- */
 
@@ -396,7 +426,23 @@ struct vy_textloc {
 	int style;      /* libyaml yaml_scalar_style_t */
 	size_t base;    /* value offset of the text handed to a parser (a
 			   dialect's "name = expr" let hands over the expr) */
+	const struct vy_textmap *map;  /* NULL, or the answers for the
+					  value from base on (below) */
 };
+
+/* vy_textloc_at's answers for value bytes [base, base + n), built in one
+ * pass, so that a parser's many lookups in a long expression cost O(1)
+ * each instead of a walk from the scalar's start. */
+struct vy_textmap {
+	size_t n;
+	uint32_t *src;       /* source offset of each value byte */
+	size_t nnl;
+	uint32_t *nl;        /* offsets of the '\n's among them, ascending */
+};
+/* Build m for tl's value (false, and m empty, when out of memory). */
+bool vy_textmap_build(struct vy_textmap *m, const struct vy_textloc *tl,
+		      size_t n);
+void vy_textmap_free(struct vy_textmap *m);
 
 /* The file location of bytes [off, off+len) of a scalar's value. */
 struct vy_loc vy_textloc_at(const struct vy_textloc *tl, size_t off, int len);
@@ -576,6 +622,14 @@ struct vy_backend {
 	int (*dispatch)(struct vy_backend *b, struct vy_run *r, char **err);
 	/* NULL when the backend is not Streamable */
 	int (*stream)(struct vy_backend *b, struct vy_stream *s, char **err);
+	/* `run --bench N` (SPEC §10.9): copy r's buffers in, one warm-up
+	 * dispatch, then n dispatches, each timed on the device (gpu_ms[i]:
+	 * the kernel alone) and on the host (wall_ms[i]: submit to finish).
+	 * r->bufs are left as they were.  *timer names the GPU timer.  NULL
+	 * when the backend has no timer of its own (the caller times it). */
+	int (*bench)(struct vy_backend *b, struct vy_run *r, int n,
+		     double *gpu_ms, double *wall_ms, const char **timer,
+		     char **err);
 	void (*release)(struct vy_backend *b);
 };
 
@@ -611,6 +665,9 @@ void vy_backend_release(struct vy_backend *b);
  * zeros, iota, const:V, random:SEED[:LO:HI]. 0, or -1 with *err. */
 int vy_data_fill(const char *source, enum vy_type t, void *dst,
 		 uint32_t count, char **err);
+/* The bytes of count elements for path: .npy (by extension) or raw. */
+void vy_data_encode(const char *path, enum vy_type t, const void *src,
+		    uint32_t count, struct vy_buf *b);
 /* Write count elements to path as .npy (by extension) or raw. */
 int vy_data_write(const char *path, enum vy_type t, const void *src,
 		  uint32_t count, char **err);
@@ -638,6 +695,11 @@ struct vy_launcher_request {
 	bool with_bench;
 	const void *kernel;          /* the artifact built for target */
 	size_t kernel_len;
+	/* spv: the artifact with exact fma lowered through f64 and through
+	 * OpFmaKHR (the launcher picks one at load time from the device);
+	 * NULL when it is the same as kernel */
+	const void *kernel_f64, *kernel_khr;
+	size_t kernel_f64_len, kernel_khr_len;
 	const char *manifest;        /* manifest.json text */
 	struct vy_launch selftest;   /* self-test params, counts, grid */
 	uint64_t seed;               /* inputs: random:(seed + binding) */

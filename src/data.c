@@ -719,15 +719,21 @@ static void npy_header(struct vy_buf *b, enum vy_type t, uint32_t count)
 	vy_buf_put(b, "\n", 1);
 }
 
+void vy_data_encode(const char *path, enum vy_type t, const void *src,
+		    uint32_t count, struct vy_buf *b)
+{
+	if (has_ext(path, ".npy"))
+		npy_header(b, t, count);
+	const uint32_t *w = src;
+	for (uint32_t i = 0; i < count; i++)
+		vy_buf_u32(b, w[i]);
+}
+
 int vy_data_write(const char *path, enum vy_type t, const void *src,
 		  uint32_t count, char **err)
 {
 	struct vy_buf b = {0};
-	if (has_ext(path, ".npy"))
-		npy_header(&b, t, count);
-	const uint32_t *w = src;
-	for (uint32_t i = 0; i < count; i++)
-		vy_buf_u32(&b, w[i]);
+	vy_data_encode(path, t, src, count, &b);
 	int rc = vy_write_file(path, b.data ? (void *)b.data : (void *)"", b.len, err);
 	vy_buf_free(&b);
 	return rc;

@@ -542,6 +542,13 @@ static void data_top(struct vy_arena *a, struct vy_tval *root,
 	vy_tset_str(a, root, "kernel_bytes", array_body(a, r->kernel,
 		    r->kernel_len, false, !strcmp(t, "ptx")));
 	set_int(a, root, "kernel_len", r->kernel_len);
+	/* spv: the fma variants, embedded only where they differ */
+	vy_tset_str(a, root, "kernel_f64_bytes", r->kernel_f64 ? array_body(a,
+		    r->kernel_f64, r->kernel_f64_len, false, false) : "\t0x00,\n");
+	set_int(a, root, "kernel_f64_len", r->kernel_f64 ? r->kernel_f64_len : 0);
+	vy_tset_str(a, root, "kernel_khr_bytes", r->kernel_khr ? array_body(a,
+		    r->kernel_khr, r->kernel_khr_len, false, false) : "\t0x00,\n");
+	set_int(a, root, "kernel_khr_len", r->kernel_khr ? r->kernel_khr_len : 0);
 	vy_tset_str(a, root, "manifest", r->manifest ? r->manifest : "");
 	set_int(a, root, "selftest_seed", r->seed);
 	vy_launcher_tolerance(p, &ulp, &abs);

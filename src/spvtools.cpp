@@ -63,7 +63,15 @@ extern "C" int vy_spvtools_validate(const uint32_t *words, size_t n,
 		spv_validator_options opts = spvValidatorOptionsCreate();
 		spv_const_binary_t bin = { words, n };
 		spv_diagnostic diag = nullptr;
-		spv_result_t r = spvValidateWithOptions(ctx, opts, &bin, &diag);
+		/* Friendly names cost a std::string per id and are quadratic
+		 * in repeated names (FriendlyNameMapper::SaveName): validate
+		 * without them, and again with them only to word a failure. */
+		spvValidatorOptionsSetFriendlyNames(opts, false);
+		spv_result_t r = spvValidateWithOptions(ctx, opts, &bin, nullptr);
+		if (r != SPV_SUCCESS) {
+			spvValidatorOptionsSetFriendlyNames(opts, true);
+			r = spvValidateWithOptions(ctx, opts, &bin, &diag);
+		}
 		std::string msg;
 		if (r != SPV_SUCCESS) {
 			if (diag)

@@ -47,7 +47,7 @@ prepare() {
 
 median() { sed -n 's/.*"median_ms": *\([0-9.eE+-]*\).*/\1/p' | tail -1; }
 out=/tmp/exact.txt
-printf '%-8s %-4s %12s %12s %8s\n' KERNEL PATH "EXACT ms" "FAST ms" "EXACT/FAST" > $out
+printf '%-8s %-9s %12s %12s %8s\n' KERNEL PATH "EXACT ms" "FAST ms" "EXACT/FAST" > $out
 for k in $KERNELS; do
 	for t in ptx spv; do
 		e=- f=-
@@ -62,7 +62,17 @@ for k in $KERNELS; do
 			[ $m = exact ] && e=$v || f=$v
 		done
 		r=$(awk -v e="$e" -v f="$f" 'BEGIN { if (e + 0 > 0 && f + 0 > 0) printf "%.2f", e / f; else print "-" }')
-		printf '%-8s %-4s %12s %12s %8s\n' $k $t "$e" "$f" "$r" >> $out
+		printf '%-8s %-9s %12s %12s %8s\n' $k $t "$e" "$f" "$r" >> $out
+		[ $t = spv ] || continue
+		# the same exact launcher with the f32-only fma emulation forced
+		# (the launcher picks f64 where the device has shaderFloat64)
+		d=$R/spv.exact/$k
+		ins=$(sed -n 's/.*"name": *"\([A-Za-z_0-9]*\)".*"access": *"read_\(only\|write\)".*/\1/p' $d/manifest.json |
+			awk '{ printf "--in %s=random:%d ", $1, NR }')
+		# shellcheck disable=SC2046
+		v=$(cd $d && VYREC_VK_FMA=emulate ./$k $(params $k) $ins --bench $REPS --json 2> bench.err | median)
+		r=$(awk -v e="$v" -v f="$f" 'BEGIN { if (e + 0 > 0 && f + 0 > 0) printf "%.2f", e / f; else print "-" }')
+		printf '%-8s %-9s %12s %12s %8s\n' $k spv-f32emu "${v:--}" "$f" "$r" >> $out
 	done
 done
 cat $out

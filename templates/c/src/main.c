@@ -2,7 +2,7 @@
  * main.c: the launcher's command line (the same for every vyrec launcher):
  *
  *   ./NAME [--param k=v]... [--in BUF=SOURCE]... [--out BUF=FILE]...
- *          [--print BUF] [--device N] [--bench N] [--selftest]
+ *          [--print BUF] [--device N] [--bench N [--json]] [--selftest]
  *
  * It evaluates the buffer counts and the dispatch for the params, fills
  * the inputs from .npy or raw little-endian .bin files or a generator
@@ -32,13 +32,14 @@ enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_MISMATCH = 3 };
 
 char drv_error[2048];
 char drv_device_name[256];
+char drv_timer[160];
 
 struct opts {
 	const char *params[MAXOPT], *ins[MAXOPT], *outs[MAXOPT];
 	int nparams, nins, nouts;
 	const char *print;
 	int device, bench;
-	int selftest;
+	int selftest, json;
 };
 
 int drv_fail(const char *fix, const char *fmt, ...)
@@ -61,7 +62,7 @@ static int usage_error(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nusage: ./%s [--param k=v]... [--in BUF=SOURCE]... "
 		"[--out BUF=FILE]... [--print BUF]\n"
-		"       [--device N] [--bench N] [--selftest]\n", prog_name);
+		"       [--device N] [--bench N [--json]] [--selftest]\n", prog_name);
 	return EXIT_USAGE;
 }
 
@@ -569,16 +570,101 @@ out:
 	return rc;
 }
 
-/* Write n elements to path (.npy by extension, else raw) through a
- * temporary file and a rename, so a failure leaves no partial file. */
+/* ---- writing outputs, as vyrec does (its SPEC §10.9) ---- */
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char live_tmp[4200];              /* the temporary being written */
+static volatile sig_atomic_t live;       /* whether live_tmp exists */
+
+/* SIGINT, SIGTERM, SIGHUP: remove the temporary, then die of the signal. */
+static void on_signal(int sig)
+{
+	if (live)
+		unlink(live_tmp);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void catch_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	for (int i = 0; i < 3; i++) {
+		struct sigaction sa, old;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+	}
+}
+
+/* Follow symbolic links from path to the file they name (which may not
+ * exist yet) in out; *st is its lstat.  1 it exists, 0 not, -1 errno. */
+static int resolve_links(const char *path, char *out, size_t n, struct stat *st)
+{
+	snprintf(out, n, "%s", path);
+	for (int hops = 0; hops < 40; hops++) {
+		if (lstat(out, st))
+			return errno == ENOENT ? 0 : -1;
+		if (!S_ISLNK(st->st_mode))
+			return 1;
+		char t[4096];
+		ssize_t k = readlink(out, t, sizeof t - 1);
+		if (k < 0)
+			return -1;
+		t[k] = 0;
+		char *slash = strrchr(out, '/');
+		size_t d = t[0] == '/' || !slash ? 0 : (size_t)(slash - out + 1);
+		if (d + (size_t)k + 1 > n)
+			return errno = ENAMETOOLONG, -1;
+		memcpy(out + d, t, (size_t)k + 1);
+	}
+	return errno = ELOOP, -1;
+}
+
+/* Write n elements to path (.npy by extension, else raw).  A device or a
+ * FIFO is written directly; anything else through a temporary made with
+ * mkstemp (O_EXCL, unpredictable name) beside the file a symbolic link
+ * names, then a rename, so a failure leaves no partial file and a link
+ * stays a link. */
 static int write_file(const char *path, int t, const uint32_t *w, uint32_t n)
 {
-	char tmp[4096], hdr[128];
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	FILE *f = fopen(tmp, "wb");
-	if (!f)
+	char real[4096], hdr[128];
+	struct stat st;
+	int exists = resolve_links(path, real, sizeof real, &st), fd;
+	int direct = exists == 1 && !S_ISREG(st.st_mode);
+	if (exists < 0 || (exists == 1 && S_ISDIR(st.st_mode)))
+		return drv_fail("check the path", "cannot write '%s': %s", path,
+				exists < 0 ? strerror(errno) : "it is a directory");
+	if (direct) {
+		fd = open(real, O_WRONLY | O_NOCTTY);
+	} else {
+		const char *slash = strrchr(real, '/');
+		const char *base = slash ? slash + 1 : real;
+		snprintf(live_tmp, sizeof live_tmp, "%.*s.%.64s.XXXXXX",
+			 slash ? (int)(slash - real + 1) : 0, real, base);
+		catch_signals();
+		fd = mkstemp(live_tmp);
+		live = fd >= 0;
+		mode_t mask = umask(0);
+		umask(mask);
+		if (fd >= 0)
+			fchmod(fd, exists == 1 ? st.st_mode & 07777 : 0666 & ~mask);
+	}
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "wb");
+	if (!f) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		if (live)
+			unlink(live_tmp), live = 0;
 		return drv_fail("check that the directory exists and is writable",
-				"cannot create '%s': %s", tmp, strerror(errno));
+				"cannot create '%s': %s", path, strerror(e));
+	}
 	int ok = 1;
 	if (has_ext(path, ".npy")) {
 		int k = snprintf(hdr, sizeof hdr, "{'descr': '%s', 'fortran_order': False, 'shape': (%u,), }",
@@ -595,12 +681,20 @@ static int write_file(const char *path, int t, const uint32_t *w, uint32_t n)
 				       (unsigned char)(w[i] >> 16), (unsigned char)(w[i] >> 24) };
 		ok = fwrite(b, 1, 4, f) == 4;
 	}
-	if (fclose(f) || !ok || rename(tmp, path)) {
-		int e = errno;
-		remove(tmp);
+	int e = ok ? 0 : errno;
+	if (fclose(f) && ok)
+		ok = 0, e = errno;
+	if (ok && !direct) {
+		if (rename(live_tmp, real))
+			ok = 0, e = errno;
+		else
+			live = 0;
+	}
+	if (live)
+		unlink(live_tmp), live = 0;
+	if (!ok)
 		return drv_fail("check the free space and permissions of the directory",
 				"cannot write '%s': %s", path, strerror(e));
-	}
 	return 0;
 }
 
@@ -635,6 +729,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->selftest = 1;
 			continue;
 		}
+		if (!strcmp(a, "--json")) {
+			o->json = 1;
+			continue;
+		}
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage_error("runs the %s kernel (%s target); see README.md", prog_name, prog_target);
 			exit(0);
@@ -656,6 +754,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		if (r)
 			return r;
 	}
+	if (o->json && !o->bench)
+		return usage_error("--json formats the --bench report; give --bench N too");
 	if (o->selftest && (o->nparams || o->nins))
 		return usage_error("--selftest uses the params and inputs chosen when the launcher was generated; "
 				   "drop --param and --in");
@@ -755,40 +855,55 @@ static int fill_inputs(const struct opts *o, struct run *r)
 	return 0;
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 	return x < y ? -1 : x > y;
 }
 
-/* Time n dispatches after one warm-up; print the median and GB/s. */
-static int bench(struct run *r, int n)
+/* Bytes one dispatch moves: read_only and write_only buffers once,
+ * read_write twice. */
+static double bytes_moved(const uint32_t *counts)
 {
-	double *t = calloc((size_t)n, sizeof *t), bytes = 0;
-	if (!t)
-		return runtime_error("out of memory\nFix: use a smaller --bench count");
-	if (drv_dispatch(r->params, r->counts, r->grid))
-		return free(t), runtime_error(drv_error);
-	for (int i = 0; i < n; i++) {
-		double t0 = now_ms();
-		if (drv_dispatch(r->params, r->counts, r->grid))
-			return free(t), runtime_error(drv_error);
-		t[i] = now_ms() - t0;
-	}
-	qsort(t, (size_t)n, sizeof *t, cmp_double);
-	double med = n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+	double b = 0;
 	for (int i = 0; i < prog_nbuffers; i++)
-		bytes += 4.0 * r->counts[i];
-	printf("bench: %d dispatches, median %.4f ms, %.3f GB/s (%.0f bytes of buffers)\n",
-	       n, med, med > 0 ? bytes / (med * 1e6) : 0.0, bytes);
+		b += 4.0 * counts[i] * (prog_buffers[i].access == READ_WRITE ? 2 : 1);
+	return b;
+}
+
+static double median(double *t, int n)
+{
+	qsort(t, (size_t)n, sizeof *t, cmp_double);
+	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+}
+
+/* Time n dispatches after one warm-up on the device's timer; print the
+ * median kernel time and GB/s moved (JSON with --json). */
+static int bench(const struct opts *o, struct run *r, int n)
+{
+	double *t = calloc((size_t)n, sizeof *t), *w = calloc((size_t)n, sizeof *w);
+	double loop_us = 0;
+	if (!t || !w)
+		return free(t), free(w), runtime_error("out of memory\nFix: use a smaller --bench count");
+	if (drv_bench(r->params, r->counts, r->grid, n, t, w, &loop_us))
+		return free(t), free(w), runtime_error(drv_error);
+	double med = median(t, n), min = t[0], wmed = median(w, n);
+	double bytes = bytes_moved(r->counts), gbs = med > 0 ? bytes / (med * 1e6) : 0.0;
+	if (o->json)
+		printf("{\"name\": \"%s\", \"target\": \"%s\", \"device\": \"%s\", "
+		       "\"timer\": \"%s\", \"dispatches\": %d, \"median_ms\": %.6f, "
+		       "\"min_ms\": %.6f, \"wall_median_ms\": %.6f, "
+		       "\"loop_us_per_dispatch\": %.3f, \"bytes_moved\": %.0f, \"gb_s\": %.3f, "
+		       "\"grid\": [%u, %u, %u], \"workgroup_size\": [%u, %u, %u]}\n",
+		       prog_name, prog_target, drv_device_name, drv_timer, n, med, min, wmed,
+		       loop_us, bytes, gbs, r->grid[0], r->grid[1], r->grid[2],
+		       prog_wgsize[0], prog_wgsize[1], prog_wgsize[2]);
+	else
+		printf("bench: %d dispatches, median %.4f ms (%s), %.3f GB/s (%.0f bytes moved); "
+		       "submit to finish median %.4f ms; %d queued back to back: %.2f us each\n",
+		       n, med, drv_timer, gbs, bytes, wmed, n, loop_us);
 	free(t);
+	free(w);
 	return 0;
 }
 
@@ -910,7 +1025,7 @@ static int run(const struct opts *o, struct run *r)
 	if (rc == 0 || rc == EXIT_MISMATCH) {
 		int rc2 = outputs(o, r);
 		if (!rc2 && o->bench)
-			rc2 = bench(r, o->bench);
+			rc2 = bench(o, r, o->bench);
 		if (rc2)
 			rc = rc2;
 	}

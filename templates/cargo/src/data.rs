@@ -8,8 +8,15 @@
 //! SplitMix64 with state = SEED, one draw per element; f32 values are
 //! computed in f64 and rounded once, exactly as vyrec does.
 
+use std::collections::hash_map::RandomState;
+use std::ffi::CString;
 use std::fs;
-use std::io::{Read, Seek};
+use std::hash::{BuildHasher, Hasher};
+use std::io::{self, Read, Seek, Write};
+use std::os::raw::{c_char, c_int};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicPtr, Ordering};
 
 /// Element types; a program may not use all three.
 #[allow(dead_code)]
@@ -540,20 +547,117 @@ fn npy_header(t: Ty, count: usize) -> Vec<u8> {
     b
 }
 
-/// Write w to path (.npy, else raw), through a temporary file and a
-/// rename, so a failed run leaves no partial file.
+/// Follow symbolic links from path to the file they name (which may not
+/// exist yet).
+fn resolve_links(path: &str) -> io::Result<PathBuf> {
+    let mut p = PathBuf::from(path);
+    for _ in 0..40 {
+        match fs::symlink_metadata(&p) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(p),
+            Err(e) => return Err(e),
+            Ok(m) if !m.file_type().is_symlink() => return Ok(p),
+            Ok(_) => {
+                let t = fs::read_link(&p)?;
+                p = match p.parent() {
+                    Some(d) if t.is_relative() => d.join(t),
+                    _ => t,
+                };
+            }
+        }
+    }
+    Err(io::Error::new(io::ErrorKind::Other, "too many levels of symbolic links"))
+}
+
+/// A new temporary beside real, created exclusively (O_EXCL) under an
+/// unpredictable name.
+fn temp_beside(real: &Path) -> io::Result<(fs::File, PathBuf)> {
+    let dir = real.parent().unwrap_or(Path::new(""));
+    let base: String = real.file_name().map(|s| s.to_string_lossy().chars().take(64).collect()).unwrap_or_default();
+    for i in 0..100u32 {
+        let mut h = RandomState::new().build_hasher();
+        h.write_u32(i);
+        h.write_u32(std::process::id());
+        let tmp = dir.join(format!(".{base}.{:016x}.tmp", h.finish()));
+        match fs::OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            Ok(f) => return Ok((f, tmp)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::new(io::ErrorKind::AlreadyExists, "no free temporary name"))
+}
+
+// The temporary being written, removed by the handler of SIGINT, SIGTERM
+// and SIGHUP (libc declared by hand, like ffi.rs; the numbers are Linux's).
+static LIVE_TMP: AtomicPtr<c_char> = AtomicPtr::new(std::ptr::null_mut());
+extern "C" {
+    fn signal(sig: c_int, handler: usize) -> usize;
+    fn raise(sig: c_int) -> c_int;
+    fn unlink(path: *const c_char) -> c_int;
+}
+const SIGS: [c_int; 3] = [2, 15, 1];
+
+extern "C" fn on_signal(sig: c_int) {
+    let p = LIVE_TMP.load(Ordering::SeqCst);
+    unsafe {
+        if !p.is_null() {
+            unlink(p);
+        }
+        signal(sig, 0);
+        raise(sig);
+    }
+}
+
+fn catch_signals() {
+    for s in SIGS {
+        // SIG_IGN (1) stays ignored, as under nohup.
+        unsafe {
+            if signal(s, on_signal as extern "C" fn(c_int) as usize) == 1 {
+                signal(s, 1);
+            }
+        }
+    }
+}
+
+/// Write w to path (.npy, else raw) as vyrec does: a device or a FIFO is
+/// written directly; anything else through a temporary beside the file a
+/// symbolic link names, then a rename, so a failed run leaves no partial
+/// file and a link stays a link.
 pub fn write_file(path: &str, t: Ty, w: &[u32]) -> Result<(), String> {
     let mut b = if path.ends_with(".npy") { npy_header(t, w.len()) } else { Vec::new() };
     for x in w {
         b.extend_from_slice(&x.to_le_bytes());
     }
-    let tmp = format!("{path}.tmp{}", std::process::id());
-    fs::write(&tmp, &b)
-        .and_then(|_| fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            format!("cannot write '{path}': {e}\nFix: check that its directory exists and is writable")
+    let fail = |e: io::Error| format!("cannot write '{path}': {e}\nFix: check that its directory exists and is writable");
+    let real = resolve_links(path).map_err(fail)?;
+    let old = fs::metadata(&real).ok();
+    match &old {
+        Some(m) if m.is_dir() => return Err(format!("cannot write '{path}': it is a directory\nFix: name a file")),
+        Some(m) if !m.is_file() => {
+            return fs::OpenOptions::new().write(true).open(&real).and_then(|mut f| f.write_all(&b)).map_err(fail)
+        }
+        _ => {}
+    }
+    catch_signals();
+    let (mut f, tmp) = temp_beside(&real).map_err(fail)?;
+    let ctmp = CString::new(tmp.as_os_str().as_bytes()).unwrap_or_default();
+    LIVE_TMP.store(ctmp.as_ptr() as *mut c_char, Ordering::SeqCst);
+    let r = f
+        .write_all(&b)
+        .and_then(|_| match &old {
+            Some(m) => f.set_permissions(m.permissions()),
+            None => Ok(()),
         })
+        .and_then(|_| {
+            drop(f);
+            fs::rename(&tmp, &real)
+        });
+    if r.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    LIVE_TMP.store(std::ptr::null_mut(), Ordering::SeqCst);
+    drop(ctmp);
+    r.map_err(fail)
 }
 
 fn strip_zeros(s: &str) -> &str {
