@@ -120,7 +120,7 @@ static struct vy_backend *factory(int device, char **err)
 	(void)device;
 	*err = NULL;
 	if (!b || !r)
-		vy_bug("out of memory");
+		vy_oom("the reference backend", sizeof *b + sizeof *r);
 	b->id = "reference";
 	snprintf(b->device_name, sizeof b->device_name, "vyrec reference VM");
 	b->impl = r;

@@ -6,14 +6,19 @@
  * `<u4`, `<i4` or `<f4` matching the buffer) or, for any other extension,
  * raw little-endian 32-bit elements.  Every element is 4 bytes, so a
  * buffer is count words; the host byte order is never assumed: words are
- * assembled from bytes.  Output files are written atomically through
- * vy_write_file.
+ * assembled from bytes.  A .npy header is parsed as the dict literal numpy
+ * writes (npy_header_parse, shared with the C launcher).  An input is read
+ * unbuffered from its stream, at most the buffer's bytes plus one, so a
+ * pipe or device larger than the buffer is refused at once; a regular file
+ * of the wrong size is refused unread.  Output files are written
+ * atomically through vy_write_file.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "vyrec.h"
 
@@ -528,17 +533,27 @@ static int npy_read_header(struct src *s, enum vy_type t, uint64_t *count,
 }
 
 /* Read exactly n elements of data into dst (host words), refusing a
- * stream that ends early or has more: at most n * 4 + 1 bytes are read. */
+ * stream that ends early or has more: at most n * 4 + 1 bytes are read,
+ * none from a regular file of the wrong size. */
 static int read_exact(struct src *s, bool npy, uint64_t n, enum vy_type t,
 		      uint32_t *dst, char **err)
 {
-	int64_t got = src_read(s, dst, (size_t)n * 4, err);
-	if (got < 0)
-		return -1;
-	unsigned char extra;
-	int64_t more = (uint64_t)got == n * 4 ? src_read(s, &extra, 1, err) : 0;
-	if (more < 0)
-		return -1;
+	/* a regular file tells its size: a wrong one is refused unread, with
+	 * the size it has */
+	struct stat st;
+	long pos = ftell(s->f);
+	int64_t got, more = 0;
+	if (pos >= 0 && !fstat(fileno(s->f), &st) && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_size != (uint64_t)pos + n * 4) {
+		got = st.st_size > pos ? (int64_t)(st.st_size - pos) : 0;
+	} else {
+		if ((got = src_read(s, dst, (size_t)n * 4, err)) < 0)
+			return -1;
+		unsigned char extra;
+		more = (uint64_t)got == n * 4 ? src_read(s, &extra, 1, err) : 0;
+		if (more < 0)
+			return -1;
+	}
 	if ((uint64_t)got == n * 4 && !more) {
 		words_from_bytes(dst, (const unsigned char *)dst, (size_t)n);
 		return 0;

@@ -579,9 +579,7 @@ static void dup_error(struct tree *T, const struct vy_ynode *first,
 static void check_keys(struct tree *T, struct vy_ynode *m)
 {
 	int np = m->n / 2, ns = 0;
-	struct vy_ynode **keys = malloc(((size_t)np + 1) * sizeof *keys);
-	if (!keys)
-		vy_bug("out of memory");
+	struct vy_ynode **keys = vy_xmalloc(((size_t)np + 1) * sizeof *keys, "a YAML mapping's keys");
 	for (int i = 0; i < np; i++) {
 		struct vy_ynode *k = m->kids[2 * i];
 		if (k->kind == VY_Y_SCALAR)
@@ -619,9 +617,7 @@ static void attach(struct tree *T, struct vy_ynode *y)
 	struct frame *f = &T->st[T->depth - 1];
 	if (f->n == f->cap) {
 		f->cap = f->cap ? f->cap * 2 : 8;
-		f->v = realloc(f->v, (size_t)f->cap * sizeof *f->v);
-		if (!f->v)
-			vy_bug("out of memory");
+		f->v = vy_xrealloc(f->v, (size_t)f->cap * sizeof *f->v, "the YAML tree");
 	}
 	f->v[f->n++] = y;
 }
@@ -629,6 +625,8 @@ static void attach(struct tree *T, struct vy_ynode *y)
 static void syntax_error(struct tree *T, yaml_parser_t *P)
 {
 	size_t off;
+	if (P->error == YAML_MEMORY_ERROR)
+		vy_oom("the YAML parser (libyaml)", 0);
 	if (P->error == YAML_READER_ERROR)
 		off = P->problem_offset;
 	else
@@ -710,15 +708,13 @@ static bool on_event(struct tree *T, yaml_event_t *e, int *docs)
 struct vy_ynode *vy_yaml_tree(struct vy_arena *a, const struct vy_source *src,
 			      struct vy_diags *d)
 {
-	struct tree *T = calloc(1, sizeof *T);
-	if (!T)
-		vy_bug("out of memory");
+	struct tree *T = vy_xcalloc(1, sizeof *T, "the YAML tree");
 	*T = (struct tree){ .a = a, .src = src, .d = d };
 	T->cur.src = src;
 	cur_reset(&T->cur);
 	yaml_parser_t P;
 	if (!yaml_parser_initialize(&P))
-		vy_bug("out of memory");
+		vy_oom("the YAML parser (libyaml)", 0);
 	yaml_parser_set_input_string(&P, (const unsigned char *)src->text, src->len);
 	int docs = 0;
 	bool ok = true;

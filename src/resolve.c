@@ -21,10 +21,8 @@ static void push_name(struct rctx *c, const char *name, int local)
 {
 	if (c->ns == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 32;
-		c->names = realloc(c->names, sizeof *c->names * (size_t)c->cap);
-		c->locals = realloc(c->locals, sizeof *c->locals * (size_t)c->cap);
-		if (!c->names || !c->locals)
-			vy_bug("out of memory");
+		c->names = vy_xrealloc(c->names, sizeof *c->names * (size_t)c->cap, "the resolver's names");
+		c->locals = vy_xrealloc(c->locals, sizeof *c->locals * (size_t)c->cap, "the resolver's locals");
 	}
 	c->names[c->ns] = name;
 	c->locals[c->ns++] = local;

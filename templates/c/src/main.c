@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "launcher.h"
@@ -533,20 +534,33 @@ static int load_file(const char *path, int t, uint32_t *w, uint32_t n)
 			 (unsigned long long)count, n);
 		goto out;
 	}
-	size_t got = read_up_to(f, w, (size_t)n * 4);
+	/* a regular file tells its size: a wrong one is refused unread */
+	struct stat st;
+	long pos = ftell(f);
+	size_t got;
+	int more = 0;
+	if (pos >= 0 && !fstat(fileno(f), &st) && S_ISREG(st.st_mode) &&
+	    (unsigned long long)st.st_size != (unsigned long long)pos + (size_t)n * 4)
+		got = st.st_size > pos ? (size_t)(st.st_size - pos) : 0;
+	else {
+		got = read_up_to(f, w, (size_t)n * 4);
+		more = got == (size_t)n * 4 && read_up_to(f, &extra, 1) > 0;
+	}
 	if (ferror(f))
 		drv_fail("check the file", "cannot read '%s': %s", path, strerror(errno));
-	else if (got == (size_t)n * 4 && read_up_to(f, &extra, 1) == 0)
+	else if (got == (size_t)n * 4 && !more)
 		rc = 0;
 	else if (npy)
 		drv_fail("rewrite the file with numpy.save",
 			 "'%s' is truncated or has trailing bytes: its header says %u elements", path, n);
-	else if (got == (size_t)n * 4)
+	else if (more)
 		drv_fail(fix, "'%s' holds more than the buffer's %u elements (%zu bytes of %s)",
 			 path, n, (size_t)n * 4, type_name(t));
+	else if (got % 4)
+		drv_fail(fix, "'%s' has %zu bytes, not a whole number of 4-byte %s elements",
+			 path, got, type_name(t));
 	else
-		drv_fail(fix, "'%s' holds %zu bytes but the buffer needs %zu (%u elements of %s)",
-			 path, got, (size_t)n * 4, n, type_name(t));
+		drv_fail(fix, "'%s' holds %zu elements but the buffer has %u", path, got / 4, n);
 	for (uint32_t i = 0; !rc && i < n; i++) {
 		const unsigned char *b = (const unsigned char *)w + 4 * (size_t)i;
 		w[i] = b[0] | b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;

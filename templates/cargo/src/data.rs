@@ -12,7 +12,7 @@ use std::collections::hash_map::RandomState;
 use std::ffi::CString;
 use std::fs;
 use std::hash::{BuildHasher, Hasher};
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, Write};
 use std::os::raw::{c_char, c_int};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -488,9 +488,19 @@ fn read_file(path: &str, t: Ty, count: u32) -> Result<Vec<u32>, String> {
         }
     }
     let bytes = count as usize * 4;
-    let mut b: Vec<u8> = alloc(bytes, &format!("the contents of '{path}'"))?;
-    let got = read_up_to(&mut f, &mut b).map_err(rerr)?;
-    let more = got == bytes && read_up_to(&mut f, &mut [0u8; 1]).map_err(rerr)? > 0;
+    // a regular file tells its size: a wrong one is refused unread
+    let pos = f.stream_position().ok();
+    let size = f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+    let (mut b, got, more) = match (pos, size) {
+        (Some(p), Some(s)) if s != p + bytes as u64 => (Vec::new(), s.saturating_sub(p) as usize, false),
+        _ => {
+            let mut b: Vec<u8> = alloc(bytes, &format!("the contents of '{path}'"))?;
+            let got = read_up_to(&mut f, &mut b).map_err(rerr)?;
+            let more = got == bytes && read_up_to(&mut f, &mut [0u8; 1]).map_err(rerr)? > 0;
+            (b, got, more)
+        }
+    };
+    b.truncate(got);
     if got == bytes && !more {
         let mut w: Vec<u32> = alloc(count as usize, &format!("the {count} elements of '{path}'"))?;
         for (x, c) in w.iter_mut().zip(b.chunks_exact(4)) {
