@@ -81,6 +81,15 @@ check-asan:
 vyrec-asan: $(CLI_OBJS) $(B)/libvyrec.a
 	$(CXX) $(LDFLAGS) -o $@ $(CLI_OBJS) $(B)/libvyrec.a $(LDLIBS)
 
+# SPEC §2.2's threaded registry test against a library built wholly with
+# ThreadSanitizer (t_unit.sh in `make check` instruments registry.c only).
+check-tsan:
+	$(MAKE) B=build-tsan OPT="-O1 -fsanitize=thread" build-tsan/libvyrec.a
+	$(CC) $(XCFLAGS) -O1 -g -fsanitize=thread -o build-tsan/test_registry \
+	    tests/unit/test_registry.c build-tsan/libvyrec.a $(LDLIBS)
+	TSAN_OPTIONS=halt_on_error=1 ./build-tsan/test_registry
+
+# The libFuzzer harnesses of tests/fuzz/, FUZZ_SECONDS (default 60) each.
 fuzz:
 	sh tests/fuzz/build.sh
 
@@ -96,6 +105,6 @@ install: all
 	cp -R templates $(DESTDIR)$(PREFIX)/share/vyrec/
 
 clean:
-	rm -rf build build-asan vyrec vyrec-asan tests/out
+	rm -rf build build-asan build-tsan build-fuzz vyrec vyrec-asan tests/out
 
-.PHONY: all deps deps-ok demo check check-asan fuzz install clean
+.PHONY: all deps deps-ok demo check check-asan check-tsan fuzz install clean
