@@ -307,6 +307,36 @@ static void put_builtin(struct gen *g, const struct vy_expr *e)
 	vy_buf_printf(g->b, "%s.%c", names[e->index], "xyz"[e->axis]);
 }
 
+/* Only constants: glslang folds it, as at -O0 where vyrec does not. */
+static bool const_tree(const struct vy_expr *e)
+{
+	if (e->kind == VY_E_CONST)
+		return true;
+	if (e->kind != VY_E_OP)
+		return false;
+	for (int i = 0; i < e->nargs; i++)
+		if (!const_tree(e->args[i]))
+			return false;
+	return true;
+}
+
+/* The index of BUF[i] or SHARED[i].  A constant index past a shared
+ * array's end (undefined on GPUs, SPEC §1.8) goes out as a non-constant
+ * expression: glslang rejects a constant out-of-range index into a sized
+ * array, which made `build -t glsl` exit 70 (found by tests/fuzz/fuzz_build). */
+static void put_index(struct gen *g, bool shared, int mem, const struct vy_expr *i)
+{
+	if (shared && i->kind == VY_E_CONST && i->bits >= g->p->shared[mem].count) {
+		vy_buf_printf(g->b, "%uu + 0u * gl_LocalInvocationIndex", i->bits);
+	} else if (shared && i->kind != VY_E_CONST && const_tree(i)) {
+		put(g, "uint(");
+		put_top(g, i);
+		put(g, ") + 0u * gl_LocalInvocationIndex");
+	} else {
+		put_top(g, i);
+	}
+}
+
 /* BUF[i] or SHARED[i]: a load, or the element an atomic op works on. */
 static void put_elem(struct gen *g, const struct vy_expr *e)
 {
@@ -323,7 +353,7 @@ static void put_elem(struct gen *g, const struct vy_expr *e)
 	vy_buf_printf(g->b, "%s%s[", shared ? "s_" : "b_",
 		      shared ? p->shared[e->index].name
 			     : p->buffers[e->index].name);
-	put_top(g, e->args[0]);
+	put_index(g, shared, e->index, e->args[0]);
 	put(g, "]");
 }
 
@@ -828,7 +858,7 @@ static void put_store(struct gen *g, const struct vy_stmt *s)
 	if (hoist)
 		put(g, t);
 	else
-		put_top(g, s->index);
+		put_index(g, shared, s->mem, s->index);
 	put(g, "] = ");
 	put_top(g, s->value);
 	put(g, ";\n");
