@@ -22,10 +22,11 @@ gen() { s=$1 t=$2 d=$3; shift 3; "$VY" launcher "samples/$s.yaml" -t "$t" --lang
 # build DIR: make with -Werror; the log in DIR.build.log.
 build() { make -s -C "$1" CFLAGS="$STRICT" >"$1.build.log" 2>&1; }
 
+# the Vulkan device as vyrec sees it (lavapipe here), not through vulkaninfo
 vulkan_ok=1
-vulkaninfo --summary >/dev/null 2>&1 || vulkan_ok=0
+have_backend vulkan || vulkan_ok=0
 cuda_here=0
-(ldconfig -p 2>/dev/null | grep -q 'libcuda.so.1 ') && cuda_here=1
+have_libcuda && cuda_here=1
 
 for f in samples/*.yaml; do
 	s=$(basename "$f" .yaml)
@@ -42,7 +43,7 @@ for f in samples/*.yaml; do
 		case $t in
 		ptx)
 			if [ $cuda_here = 1 ]; then
-				skip "$s.ptx.nodriver" "libcuda.so.1 is installed here"
+				skip_nvidia "$s.ptx.nodriver" "libcuda.so.1 is installed here"
 			elif [ $rc = 1 ] && echo "$out" | grep -q '^Fix: .*libcuda.so.1'; then
 				ok "$s.ptx.nodriver"
 			else
@@ -50,7 +51,7 @@ for f in samples/*.yaml; do
 			fi;;
 		spv)
 			if [ $vulkan_ok = 0 ]; then
-				skip "$s.spv.selftest" "no Vulkan device"
+				skip "$s.spv.selftest" "no Vulkan device ($VY backends)"
 			elif [ $rc = 0 ] && [ "${out#selftest: PASS}" != "$out" ]; then
 				ok "$s.spv.selftest"
 			else
@@ -285,5 +286,5 @@ if [ -n "$cuda_h" ]; then
 	if cc -std=c11 -fsyntax-only -I"$(dirname "$cuda_h")" "$W/cuconst.c" 2>"$W/cuconst.err"; then ok cuda-constants
 	else bad cuda-constants "$(head -2 "$W/cuconst.err")"; fi
 else
-	skip cuda-constants "no cuda.h"
+	skip cuda-constants "no cuda.h: install the CUDA toolkit (Debian: nvidia-cuda-dev, non-free; .ci/run does)"
 fi

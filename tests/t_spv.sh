@@ -26,7 +26,7 @@ fi
 
 # ---- part 2: real programs ----
 if ! command -v spirv-val > /dev/null; then
-	skip spv_programs "spirv-val not installed (apt-get install spirv-tools)"
+	skip spv_programs "spirv-val not installed (make deps installs spirv-tools)"
 	exit 0
 fi
 

@@ -115,13 +115,16 @@ pub fn fill_random(arg: &str, t: Ty, count: u32) -> Result<Vec<u32>, String> {
         Ty::U32 => (0.0, 65536.0),
     };
     if parts.len() == 3 {
-        let (Some(lb), Some(hb)) = (parse_value(parts[1], t), parse_value(parts[2], t)) else {
-            return Err(format!(
-                "'random:{arg}': bounds '{}' and '{}' are not both {} values",
-                parts[1],
-                parts[2],
-                t.name()
-            ));
+        let (lb, hb) = match (parse_value(parts[1], t), parse_value(parts[2], t)) {
+            (Some(lb), Some(hb)) => (lb, hb),
+            _ => {
+                return Err(format!(
+                    "'random:{arg}': bounds '{}' and '{}' are not both {} values",
+                    parts[1],
+                    parts[2],
+                    t.name()
+                ));
+            }
         };
         lo = as_f64(t, lb);
         hi = as_f64(t, hb);

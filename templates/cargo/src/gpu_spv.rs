@@ -12,7 +12,8 @@
 
 #![allow(dead_code)] // the C structures' fields are read by the driver
 
-use std::ffi::{c_char, c_void, CStr};
+use std::ffi::{c_void, CStr};
+use std::os::raw::c_char;
 use std::ptr::{null, null_mut};
 use std::time::Instant;
 
@@ -579,7 +580,7 @@ fn open_loader() -> Result<(Lib, GetInstanceProcAddr), String> {
 }
 
 fn proc_addr(gipa: GetInstanceProcAddr, inst: Handle, name: &str) -> *mut c_void {
-    let Ok(c) = std::ffi::CString::new(name) else { return null_mut() };
+    let c = match std::ffi::CString::new(name) { Ok(c) => c, Err(_) => return null_mut() };
     // SAFETY: gipa is the loader's vkGetInstanceProcAddr; c is NUL-terminated.
     match unsafe { gipa(inst, c.as_ptr()) } {
         Some(f) => f as *mut c_void,
@@ -599,9 +600,9 @@ fn create_instance(gipa: GetInstanceProcAddr) -> Result<Handle, String> {
     let app = ApplicationInfo {
         s_type: ST_APPLICATION_INFO,
         p_next: null(),
-        app_name: c"vyrec launcher".as_ptr(),
+        app_name: b"vyrec launcher\0".as_ptr() as *const c_char,
         app_version: 0,
-        engine_name: c"vyrec".as_ptr(),
+        engine_name: b"vyrec\0".as_ptr() as *const c_char,
         engine_version: 0,
         api_version: API_1_1,
     };
@@ -712,16 +713,19 @@ impl Gpu {
         }
         let mut best: Option<(usize, i32)> = None;
         for (i, &pd) in pds.iter().enumerate().take(n as usize) {
-            if device.is_some_and(|d| d as usize != i) || self.compute_family(pd).is_none() {
+            if device.map_or(false, |d| d as usize != i) || self.compute_family(pd).is_none() {
                 continue;
             }
             let score = device_score(self.properties(pd).device_type);
-            if best.is_none_or(|(_, s)| score > s) {
+            if best.map_or(true, |(_, s)| score > s) {
                 best = Some((i, score));
             }
         }
-        let Some((i, _)) = best else {
-            return Err(format!("vulkan: no Vulkan device with a compute queue\nFix: {}", result_fix(-9)));
+        let i = match best {
+            Some((i, _)) => i,
+            _ => {
+                return Err(format!("vulkan: no Vulkan device with a compute queue\nFix: {}", result_fix(-9)));
+            }
         };
         self.phys = pds[i];
         self.family = self.compute_family(self.phys).unwrap_or(0);
@@ -765,7 +769,7 @@ impl Gpu {
         let gdpa = self.vki.vkGetDeviceProcAddr;
         let dev = self.dev;
         let vkd = Device::load(&|n| {
-            let Ok(c) = std::ffi::CString::new(n) else { return null_mut() };
+            let c = match std::ffi::CString::new(n) { Ok(c) => c, Err(_) => return null_mut() };
             // SAFETY: dev is live; c is NUL-terminated.
             match unsafe { gdpa(dev, c.as_ptr()) } {
                 Some(f) => f as *mut c_void,
@@ -861,14 +865,17 @@ impl Gpu {
         let mut req = MemoryRequirements::default();
         // SAFETY: slot.buf is a live buffer of this device.
         unsafe { (d.vkGetBufferMemoryRequirements)(self.dev, slot.buf, &mut req) };
-        let Some(mt) = self.memory_type(req.type_bits) else {
-            // SAFETY: the buffer is unused.
-            unsafe { (d.vkDestroyBuffer)(self.dev, slot.buf, null()) };
-            return Err(format!(
-                "vulkan: device `{}` has no host-visible coherent memory for storage buffers\n\
-                 Fix: pick another --device",
-                self.name
-            ));
+        let mt = match self.memory_type(req.type_bits) {
+            Some(mt) => mt,
+            _ => {
+                // SAFETY: the buffer is unused.
+                unsafe { (d.vkDestroyBuffer)(self.dev, slot.buf, null()) };
+                return Err(format!(
+                    "vulkan: device `{}` has no host-visible coherent memory for storage buffers\n\
+                     Fix: pick another --device",
+                    self.name
+                ));
+            }
         };
         let ai = MemoryAllocateInfo { s_type: ST_MEMORY_ALLOCATE_INFO, p_next: null(), size: req.size, type_index: mt };
         // SAFETY: ai outlives the call.
@@ -954,7 +961,7 @@ impl Gpu {
                 flags: 0,
                 stage: STAGE_COMPUTE_BIT,
                 module: self.module,
-                name: c"main".as_ptr(),
+                name: b"main\0".as_ptr() as *const c_char,
                 specialization: null(),
             },
             layout: self.layout,
