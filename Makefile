@@ -18,6 +18,13 @@ B        = build
 
 DEB_PKGS = libyaml-dev spirv-tools spirv-headers glslang-dev glslang-tools \
            libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers
+# What `make check` and `make fuzz` use besides (installed by `make deps`,
+# not required to build): Debian 12's Rust for the Cargo launchers, numpy
+# for the .npy tests, clang and its sanitizer runtimes for the fuzzers.
+# The CUDA toolkit's ptxas, cuda.h and stub libcuda.so are not Debian main
+# packages: .ci/run fetches them (tools/cuda-toolkit.sh) when absent.
+TEST_PKGS = build-essential python3 python3-numpy cargo rustc clang-14 \
+            libclang-rt-14-dev
 
 CLI_SRCS = src/main.c $(wildcard src/cmd_*.c)
 LIB_SRCS = $(filter-out $(CLI_SRCS),$(wildcard src/*.c)) \
@@ -63,7 +70,7 @@ deps-ok:
 	@sh tools/deps.sh $(DEB_PKGS)
 
 deps:
-	@VYREC_INSTALL=1 sh tools/deps.sh $(DEB_PKGS)
+	@VYREC_INSTALL=1 sh tools/deps.sh $(DEB_PKGS) $(TEST_PKGS)
 
 demo: all
 	./vyrec check samples/saxpy.yaml

@@ -278,7 +278,7 @@ if [ -f "$vk_h" ]; then
 else
 	skip vulkan-constants "no vulkan_core.h"
 fi
-cuda_h=$(ls /usr/local/cuda*/include/cuda.h /usr/include/cuda.h 2>/dev/null | head -1)
+cuda_h=$(ls ${CUDA_HOME:+$CUDA_HOME/include/cuda.h} /usr/local/cuda*/include/cuda.h /usr/include/cuda.h 2>/dev/null | head -1)
 if [ -n "$cuda_h" ]; then
 	{ echo '#include <cuda.h>'
 	  sed -n 's/^\t\(CU[A-Z0-9_]*\) = \([0-9a-fx]*\),$/_Static_assert(\1 == \2, "\1");/p' templates/c/src/drv_ptx.c
