@@ -58,6 +58,15 @@ static int emit_cargo(const struct vy_launcher_request *r,
 	    vy_launcher_add_bytes(out, spv ? "src/kernel.spv" : "src/kernel.ptx",
 				  r->kernel, r->kernel_len, err))
 		goto done;
+	/* spv: the fma variants gpu.rs picks from at load time (the same
+	 * bytes as kernel.spv where a variant does not differ) */
+	if (spv && (vy_launcher_add_bytes(out, "src/kernel_f64.spv",
+			r->kernel_f64 ? r->kernel_f64 : r->kernel,
+			r->kernel_f64 ? r->kernel_f64_len : r->kernel_len, err) ||
+		    vy_launcher_add_bytes(out, "src/kernel_khr.spv",
+			r->kernel_khr ? r->kernel_khr : r->kernel,
+			r->kernel_khr ? r->kernel_khr_len : r->kernel_len, err)))
+		goto done;
 	rc = 0;
 done:
 	vy_arena_free(a);

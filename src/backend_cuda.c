@@ -18,9 +18,11 @@
 #include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "backend_cuda.h"
 #include "backend_gpu.h"
+#include "launch.h"
 #include "vyrec.h"
 
 /* One program's module, cached by program pointer. */
@@ -204,6 +206,7 @@ static int emit_ptx(struct cu *c, const struct vy_program *p, struct vy_buf *out
 	char *emsg = NULL;
 
 	cfg.sm = c->sm < 70 ? 70 : c->sm > 90 ? 90 : c->sm;
+	cfg.fast_math = p->fast_math;
 	if (vy_emitter_ptx.emit(p, &cfg, out, &emsg) != VY_EMIT_OK) {
 		*err = vy_strf("kernel compile failed for target `ptx`: %s",
 			       emsg ? emsg : "(no message)");
@@ -294,6 +297,8 @@ static int upload(struct cu *c, struct vy_run *run, char **err)
 
 static int check_grid(struct cu *c, const struct vy_run *run, char **err)
 {
+	if (vy_launch_check_grid(run->prog, &run->launch, err))
+		return -1;
 	for (int i = 0; i < 3; i++) {
 		uint32_t g = run->launch.grid[i];
 		if (!g || (c->maxgrid[i] > 0 && g > (uint32_t)c->maxgrid[i])) {
@@ -306,7 +311,8 @@ static int check_grid(struct cu *c, const struct vy_run *run, char **err)
 	return 0;
 }
 
-static int launch(struct cu *c, struct cumod *m, struct vy_run *run, char **err)
+static int launch(struct cu *c, struct cumod *m, struct vy_run *run, bool sync,
+		  char **err)
 {
 	const struct vy_program *p = run->prog;
 	const uint32_t *g = run->launch.grid;
@@ -321,7 +327,8 @@ static int launch(struct cu *c, struct cumod *m, struct vy_run *run, char **err)
 		args[k++] = &run->launch.counts[i];
 	CU(cuLaunchKernel, (m->fn, g[0], g[1], g[2], p->wgsize[0], p->wgsize[1],
 			    p->wgsize[2], 0, NULL, args, NULL));
-	CU(cuCtxSynchronize, ());
+	if (sync)
+		CU(cuCtxSynchronize, ());
 	return 0;
 }
 
@@ -340,13 +347,66 @@ static int dispatch(struct vy_backend *b, struct vy_run *run, char **err)
 	CU(cuCtxSetCurrent, (c->ctx));
 	if (check_grid(c, run, err) || !(m = get_module(c, p, err)))
 		return -1;
-	if (upload(c, run, err) || launch(c, m, run, err))
+	if (upload(c, run, err) || launch(c, m, run, true, err))
 		return -1;
 	for (int i = 0; i < p->nbuffers; i++)
 		if (p->buffers[i].access != VY_READ_ONLY && run->launch.counts[i])
 			CU(cuMemcpyDtoH_v2, (run->bufs[i], c->slots[i].p,
 					     (size_t)run->launch.counts[i] * 4));
 	return 0;
+}
+
+/* ---- --bench: CUDA events around the launch alone ---- */
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int bench_events(struct cu *c, struct cumod *m, struct vy_run *run, int n,
+			double *gpu_ms, double *wall_ms, vy_CUevent ev[2], char **err)
+{
+	CU(cuEventCreate, (&ev[0], 0));
+	CU(cuEventCreate, (&ev[1], 0));
+	for (int i = -1; i < n; i++) {
+		float ms = 0;
+		double t0 = now_ms();
+		CU(cuEventRecord, (ev[0], NULL));
+		if (launch(c, m, run, false, err))
+			return -1;
+		CU(cuEventRecord, (ev[1], NULL));
+		CU(cuEventSynchronize, (ev[1]));
+		double t1 = now_ms();
+		if (i < 0)
+			continue;   /* warm-up */
+		CU(cuEventElapsedTime, (&ms, ev[0], ev[1]));
+		gpu_ms[i] = ms;
+		wall_ms[i] = t1 - t0;
+	}
+	return 0;
+}
+
+static int bench(struct vy_backend *b, struct vy_run *run, int n, double *gpu_ms,
+		 double *wall_ms, const char **timer, char **err)
+{
+	struct cu *c = b->impl;
+	struct cumod *m;
+	vy_CUevent ev[2] = { NULL, NULL };
+	int rc;
+
+	*err = NULL;
+	*timer = "cuda events";
+	CU(cuCtxSetCurrent, (c->ctx));
+	if (check_grid(c, run, err) || !(m = get_module(c, run->prog, err)) ||
+	    upload(c, run, err))
+		return -1;
+	rc = bench_events(c, m, run, n, gpu_ms, wall_ms, ev, err);
+	for (int i = 0; i < 2; i++)
+		if (ev[i])
+			c->cuEventDestroy_v2(ev[i]);
+	return rc;
 }
 
 /* ---- registration ---- */
@@ -367,6 +427,7 @@ static struct vy_backend *factory(int device, char **err)
 	b->impl = c;
 	b->dispatch = dispatch;
 	b->stream = vy_gpu_stream;
+	b->bench = bench;
 	b->release = release;
 	if (open_driver(c, err) || open_device(c, device, b, err)) {
 		release(b);

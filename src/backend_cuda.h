@@ -20,6 +20,7 @@ typedef struct vy_CUctx_st *vy_CUcontext;
 typedef struct vy_CUmod_st *vy_CUmodule;
 typedef struct vy_CUfunc_st *vy_CUfunction;
 typedef struct vy_CUstream_st *vy_CUstream;
+typedef struct vy_CUevent_st *vy_CUevent;
 #endif
 
 enum {
@@ -63,6 +64,11 @@ enum {
 	X(cuLaunchKernel, (vy_CUfunction f, unsigned gx, unsigned gy, unsigned gz, \
 			   unsigned bx, unsigned by, unsigned bz, unsigned shmem, \
 			   vy_CUstream s, void **params, void **extra)) \
+	X(cuEventCreate, (vy_CUevent *e, unsigned flags)) \
+	X(cuEventRecord, (vy_CUevent e, vy_CUstream s)) \
+	X(cuEventSynchronize, (vy_CUevent e)) \
+	X(cuEventElapsedTime, (float *ms, vy_CUevent start, vy_CUevent end)) \
+	X(cuEventDestroy_v2, (vy_CUevent e)) \
 	X(cuGetErrorName, (vy_CUresult r, const char **s)) \
 	X(cuGetErrorString, (vy_CUresult r, const char **s))
 

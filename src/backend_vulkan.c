@@ -8,10 +8,30 @@
  * first discrete, integrated, virtual, then CPU device: lavapipe counts) and
  * a logical device with one compute queue.  A dispatch compiles the program
  * with the spv emitter (or loads $VYREC_SPV_OVERRIDE), caches the shader
- * module and pipeline per program, binds one host-visible storage buffer per
- * program buffer with exactly count*4 bytes (OpArrayLength reads the bound
- * range), pushes the params as push constants, dispatches, waits on a fence
- * with a timeout and reads the writable buffers back.
+ * module, pipeline and descriptor set per program, binds one storage buffer
+ * per program buffer with exactly count*4 bytes (OpArrayLength reads the
+ * bound range), pushes the params as push constants, dispatches, waits on
+ * a fence with a timeout and reads the writable buffers back.
+ *
+ * Memory: storage buffers live in device-local memory.  Where that memory
+ * is also host-visible and host-cached (lavapipe, integrated GPUs) it is
+ * mapped and used directly; elsewhere (a discrete GPU, whose host-visible
+ * device memory is uncached BAR memory that reads back at PCIe-uncached
+ * speed) each buffer has a host-visible staging twin and the command
+ * buffer copies in, dispatches and copies out.  VYREC_VK_MEMORY=direct or
+ * staging forces either (tests use it to cover both on lavapipe).
+ *
+ * The exact fma the spv emitter lowers is chosen here, from the device:
+ * OpFmaKHR with VK_KHR_shader_fma, else the f64-based one with
+ * shaderFloat64, else the f32 emulation (VYREC_VK_FMA=khr|f64|emulate
+ * forces one the device supports).
+ *
+ * A grid larger than maxComputeWorkGroupCount is split into several
+ * vkCmdDispatchBase calls (a pipeline created with DISPATCH_BASE), so
+ * GlobalInvocationId and WorkgroupId stay those of the whole grid; a
+ * program that reads nwg cannot be split (NumWorkgroups would be one
+ * part's) and is refused.  --bench brackets the dispatch alone with
+ * timestamp queries (timestampPeriod ns a tick, timestampValidBits).
  *
  * Every VkResult is checked and becomes "vulkan: CALL failed: VK_ERROR_X.
  * Fix: ...".  With VYREC_VK_VALIDATION=1 the Khronos validation layer and a
@@ -24,6 +44,7 @@
 #include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "backend_gpu.h"
 #include "launch.h"
@@ -40,7 +61,8 @@
 	X(vkGetPhysicalDeviceProperties) \
 	X(vkGetPhysicalDeviceQueueFamilyProperties) \
 	X(vkGetPhysicalDeviceMemoryProperties) X(vkCreateDevice) \
-	X(vkGetDeviceProcAddr)
+	X(vkGetDeviceProcAddr) X(vkGetPhysicalDeviceFeatures) \
+	X(vkGetPhysicalDeviceFeatures2) X(vkEnumerateDeviceExtensionProperties)
 #define VK_DEVICE_FNS(X) \
 	X(vkDestroyDevice) X(vkGetDeviceQueue) X(vkDeviceWaitIdle) \
 	X(vkCreateBuffer) X(vkDestroyBuffer) X(vkGetBufferMemoryRequirements) \
@@ -58,7 +80,19 @@
 	X(vkCmdBindPipeline) X(vkCmdBindDescriptorSets) X(vkCmdPushConstants) \
 	X(vkCmdDispatch) X(vkCmdPipelineBarrier) \
 	X(vkCreateFence) X(vkDestroyFence) X(vkResetFences) \
-	X(vkWaitForFences) X(vkQueueSubmit)
+	X(vkWaitForFences) X(vkGetFenceStatus) X(vkQueueSubmit) \
+	X(vkCmdDispatchBase) X(vkCmdCopyBuffer) X(vkCmdWriteTimestamp) \
+	X(vkCmdResetQueryPool) X(vkCreateQueryPool) X(vkDestroyQueryPool) \
+	X(vkGetQueryPoolResults)
+
+/* VK_KHR_shader_fma (newer than some installed headers). */
+#define VY_KHR_SHADER_FMA "VK_KHR_shader_fma"
+#define VY_STRUCTURE_TYPE_SHADER_FMA_FEATURES ((VkStructureType)1000579000)
+struct vy_fma_features {
+	VkStructureType sType;
+	void *pNext;
+	VkBool32 shaderFmaFloat16, shaderFmaFloat32, shaderFmaFloat64;
+};
 
 /* One program's compiled state, cached by program pointer. */
 struct vkpipe {
@@ -67,15 +101,20 @@ struct vkpipe {
 	VkDescriptorSetLayout dsl;
 	VkPipelineLayout layout;
 	VkPipeline pipeline;
+	VkPipeline pipeline_base;   /* DISPATCH_BASE, made when a grid splits */
 	VkDescriptorPool dpool;
 	VkDescriptorSet set;
+	VkBuffer bound[VY_MAX_IO];  /* what the set points at now */
+	VkDeviceSize bound_range[VY_MAX_IO];
 	struct vkpipe *next;
 };
 
-/* A device buffer slot, reused while its capacity suffices. */
+/* A device buffer slot, reused while its capacity suffices: buf in
+ * device-local memory; map is buf's own mapping (direct) or that of its
+ * host-visible staging twin stage (staging). */
 struct vkslot {
-	VkBuffer buf;
-	VkDeviceMemory mem;
+	VkBuffer buf, stage;
+	VkDeviceMemory mem, smem;
 	VkDeviceSize cap;
 	void *map;
 };
@@ -97,8 +136,14 @@ struct vk {
 	VkDevice dev;
 	VkQueue queue;
 	VkCommandPool cpool;
-	VkCommandBuffer cmd;
+	VkCommandBuffer cmd, bcmd;  /* the run's; --bench's (timestamps) */
 	VkFence fence;
+	VkQueryPool qpool;          /* two timestamps, made by the first bench */
+	uint32_t ts_bits;           /* the queue's timestampValidBits */
+	bool staging;               /* device-local buffers + staging twins */
+	bool float64, khr_fma;      /* features enabled on the device */
+	enum vy_fma_mode fma;       /* how the spv emitter lowers exact fma */
+	char timer[128];            /* --bench's description of its timer */
 	struct vkpipe *pipes;
 	struct vkslot slots[VY_MAX_IO];
 	char *vmsg;      /* first validation message since the last check */
@@ -398,9 +443,95 @@ static int pick_physical(struct vk *v, int device, char **err)
 	return rc;
 }
 
+/* Whether the device lists extension name. */
+static bool have_extension(struct vk *v, const char *name)
+{
+	uint32_t n = 0;
+	VkExtensionProperties *e;
+	bool found = false;
+
+	if (v->vkEnumerateDeviceExtensionProperties(v->phys, NULL, &n, NULL) != VK_SUCCESS || !n)
+		return false;
+	e = calloc(n, sizeof *e);
+	if (e && v->vkEnumerateDeviceExtensionProperties(v->phys, NULL, &n, e) == VK_SUCCESS)
+		for (uint32_t i = 0; i < n; i++)
+			if (!strcmp(e[i].extensionName, name))
+				found = true;
+	free(e);
+	return found;
+}
+
+/* The queue family's timestampValidBits (0: no timestamps). */
+static uint32_t timestamp_bits(struct vk *v)
+{
+	uint32_t n = 0, bits = 0;
+	VkQueueFamilyProperties *q;
+
+	v->vkGetPhysicalDeviceQueueFamilyProperties(v->phys, &n, NULL);
+	q = calloc(n ? n : 1, sizeof *q);
+	if (!q)
+		return 0;
+	v->vkGetPhysicalDeviceQueueFamilyProperties(v->phys, &n, q);
+	if (v->qfam < n)
+		bits = q[v->qfam].timestampValidBits;
+	free(q);
+	return v->props.limits.timestampPeriod > 0 ? bits : 0;
+}
+
+/* The exact fma the device runs fastest: KHR, F64, else EMULATE; the
+ * features it needs are enabled by create_device.  VYREC_VK_FMA forces
+ * one (an error when the device lacks it). */
+static int choose_fma(struct vk *v, char **err)
+{
+	const char *force = getenv("VYREC_VK_FMA");
+	struct vy_fma_features ff = { .sType = VY_STRUCTURE_TYPE_SHADER_FMA_FEATURES };
+	VkPhysicalDeviceFeatures2 f2 = {
+		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2,
+	};
+
+	if (have_extension(v, VY_KHR_SHADER_FMA)) {
+		f2.pNext = &ff;
+		v->vkGetPhysicalDeviceFeatures2(v->phys, &f2);
+		v->khr_fma = ff.shaderFmaFloat32 == VK_TRUE;
+	} else {
+		v->vkGetPhysicalDeviceFeatures2(v->phys, &f2);
+	}
+	v->float64 = f2.features.shaderFloat64 == VK_TRUE;
+	v->fma = v->khr_fma ? VY_FMA_KHR : v->float64 ? VY_FMA_F64 : VY_FMA_EMULATE;
+	if (force && *force) {
+		if (!strcmp(force, "emulate"))
+			v->fma = VY_FMA_EMULATE;
+		else if (!strcmp(force, "f64") && v->float64)
+			v->fma = VY_FMA_F64;
+		else if (!strcmp(force, "khr") && v->khr_fma)
+			v->fma = VY_FMA_KHR;
+		else {
+			*err = vy_strf("vulkan: VYREC_VK_FMA=%s: %s. Fix: set it to emulate%s%s, "
+				       "or unset it", force, strcmp(force, "f64") &&
+				       strcmp(force, "khr") ? "not a mode (emulate, f64, khr)" :
+				       "the device does not support it",
+				       v->float64 ? ", f64" : "", v->khr_fma ? ", khr" : "");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* How an fma mode is named in messages and --bench lines. */
+static const char *fma_name(enum vy_fma_mode m)
+{
+	return m == VY_FMA_KHR ? "khr" : m == VY_FMA_F64 ? "f64" : "emulate";
+}
+
 static int create_device(struct vk *v, char **err)
 {
 	float prio = 1.0f;
+	const char *exts[] = { VY_KHR_SHADER_FMA };
+	struct vy_fma_features ff = {
+		.sType = VY_STRUCTURE_TYPE_SHADER_FMA_FEATURES,
+		.shaderFmaFloat32 = VK_TRUE,
+	};
+	VkPhysicalDeviceFeatures feat = { .shaderFloat64 = v->float64 };
 	VkDeviceQueueCreateInfo qi = {
 		.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
 		.queueFamilyIndex = v->qfam, .queueCount = 1,
@@ -408,7 +539,11 @@ static int create_device(struct vk *v, char **err)
 	};
 	VkDeviceCreateInfo di = {
 		.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
+		.pNext = v->khr_fma ? &ff : NULL,
 		.queueCreateInfoCount = 1, .pQueueCreateInfos = &qi,
+		.enabledExtensionCount = v->khr_fma ? 1 : 0,
+		.ppEnabledExtensionNames = exts,
+		.pEnabledFeatures = &feat,
 	};
 	VkResult r;
 
@@ -422,6 +557,7 @@ static int create_device(struct vk *v, char **err)
 	VK_DEVICE_FNS(X)
 #undef X
 	v->vkGetDeviceQueue(v->dev, v->qfam, 0, &v->queue);
+	v->ts_bits = timestamp_bits(v);
 	return 0;
 }
 
@@ -435,8 +571,9 @@ static int create_submit_objects(struct vk *v, char **err)
 	};
 	VkCommandBufferAllocateInfo ai = {
 		.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
-		.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY, .commandBufferCount = 1,
+		.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY, .commandBufferCount = 2,
 	};
+	VkCommandBuffer cbs[2];
 	VkFenceCreateInfo fi = { .sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO };
 	VkResult r;
 
@@ -445,10 +582,12 @@ static int create_submit_objects(struct vk *v, char **err)
 		return -1;
 	}
 	ai.commandPool = v->cpool;
-	if ((r = v->vkAllocateCommandBuffers(v->dev, &ai, &v->cmd)) != VK_SUCCESS) {
+	if ((r = v->vkAllocateCommandBuffers(v->dev, &ai, cbs)) != VK_SUCCESS) {
 		*err = vkfail("vkAllocateCommandBuffers", r);
 		return -1;
 	}
+	v->cmd = cbs[0];
+	v->bcmd = cbs[1];
 	if ((r = v->vkCreateFence(v->dev, &fi, NULL, &v->fence)) != VK_SUCCESS) {
 		*err = vkfail("vkCreateFence", r);
 		return -1;
@@ -459,6 +598,7 @@ static int create_submit_objects(struct vk *v, char **err)
 static void free_pipe(struct vk *v, struct vkpipe *p)
 {
 	if (p->pipeline) v->vkDestroyPipeline(v->dev, p->pipeline, NULL);
+	if (p->pipeline_base) v->vkDestroyPipeline(v->dev, p->pipeline_base, NULL);
 	if (p->layout) v->vkDestroyPipelineLayout(v->dev, p->layout, NULL);
 	if (p->dpool) v->vkDestroyDescriptorPool(v->dev, p->dpool, NULL);
 	if (p->dsl) v->vkDestroyDescriptorSetLayout(v->dev, p->dsl, NULL);
@@ -471,6 +611,8 @@ static void free_slot(struct vk *v, struct vkslot *s)
 	if (s->map) v->vkUnmapMemory(v->dev, s->mem);
 	if (s->buf) v->vkDestroyBuffer(v->dev, s->buf, NULL);
 	if (s->mem) v->vkFreeMemory(v->dev, s->mem, NULL);
+	if (s->stage) v->vkDestroyBuffer(v->dev, s->stage, NULL);
+	if (s->smem) v->vkFreeMemory(v->dev, s->smem, NULL);
 	memset(s, 0, sizeof *s);
 }
 
@@ -490,6 +632,7 @@ static void release(struct vy_backend *b)
 			for (int i = 0; i < VY_MAX_IO; i++)
 				free_slot(v, &v->slots[i]);
 			if (v->fence) v->vkDestroyFence(v->dev, v->fence, NULL);
+			if (v->qpool) v->vkDestroyQueryPool(v->dev, v->qpool, NULL);
 			if (v->cpool) v->vkDestroyCommandPool(v->dev, v->cpool, NULL);
 			v->vkDestroyDevice(v->dev, NULL);
 		}
@@ -507,10 +650,12 @@ static void release(struct vy_backend *b)
 
 /* ---- programs: SPIR-V, shader module, pipeline ---- */
 
-static int load_spirv(const struct vy_program *p, struct vy_buf *out, char **err)
+static int load_spirv(struct vk *v, const struct vy_program *p, struct vy_buf *out,
+		      char **err)
 {
 	const char *path = getenv("VYREC_SPV_OVERRIDE");
-	struct vy_emit_config c = { .opt_level = 1, .vk_minor = 1, .validate = true };
+	struct vy_emit_config c = { .opt_level = 1, .vk_minor = 1, .validate = true,
+				    .fast_math = p->fast_math, .fma_mode = v->fma };
 	char *emsg = NULL;
 	size_t n;
 
@@ -639,6 +784,32 @@ static int create_pipeline(struct vk *v, struct vkpipe *k, struct vy_buf *spv,
 	return take_vmsg(v, "pipeline creation", err);
 }
 
+/* The DISPATCH_BASE twin of k's pipeline, for split grids. */
+static int create_pipeline_base(struct vk *v, struct vkpipe *k, char **err)
+{
+	VkComputePipelineCreateInfo ci = {
+		.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
+		.flags = VK_PIPELINE_CREATE_DISPATCH_BASE_BIT,
+		.stage = {
+			.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
+			.stage = VK_SHADER_STAGE_COMPUTE_BIT, .pName = "main",
+			.module = k->module,
+		},
+		.layout = k->layout,
+	};
+	VkResult r;
+
+	if (k->pipeline_base)
+		return 0;
+	r = v->vkCreateComputePipelines(v->dev, VK_NULL_HANDLE, 1, &ci, NULL,
+					&k->pipeline_base);
+	if (r != VK_SUCCESS) {
+		*err = vkfail("vkCreateComputePipelines (DISPATCH_BASE)", r);
+		return -1;
+	}
+	return take_vmsg(v, "pipeline creation", err);
+}
+
 static int check_limits(struct vk *v, const struct vy_program *p, char **err)
 {
 	const VkPhysicalDeviceLimits *l = &v->props.limits;
@@ -673,7 +844,7 @@ static struct vkpipe *get_pipe(struct vk *v, const struct vy_program *p, char **
 	for (k = v->pipes; k; k = k->next)
 		if (k->prog == p)
 			return k;
-	if (check_limits(v, p, err) || load_spirv(p, &spv, err))
+	if (check_limits(v, p, err) || load_spirv(v, p, &spv, err))
 		goto fail_buf;
 	k = calloc(1, sizeof *k);
 	if (!k) {
@@ -697,64 +868,115 @@ fail_buf:
 
 /* ---- buffers ---- */
 
-/* A host-visible coherent memory type in bits, cached if possible. */
-static int memory_type(struct vk *v, uint32_t bits)
+/* A memory type in bits with every property of want, or -1. */
+static int memory_type(struct vk *v, uint32_t bits, VkMemoryPropertyFlags want)
 {
-	VkMemoryPropertyFlags want[] = {
-		VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT |
-			VK_MEMORY_PROPERTY_HOST_CACHED_BIT,
-		VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
-	};
-
-	for (int w = 0; w < 2; w++)
-		for (uint32_t i = 0; i < v->mprops.memoryTypeCount; i++)
-			if (bits & (1u << i) &&
-			    (v->mprops.memoryTypes[i].propertyFlags & want[w]) == want[w])
-				return (int)i;
+	for (uint32_t i = 0; i < v->mprops.memoryTypeCount; i++)
+		if (bits & (1u << i) &&
+		    (v->mprops.memoryTypes[i].propertyFlags & want) == want)
+			return (int)i;
 	return -1;
 }
 
-static int make_slot(struct vk *v, struct vkslot *s, VkDeviceSize size, char **err)
+#define MEM_HOST (VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT)
+#define MEM_DEV VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT
+#define MEM_CACHED VK_MEMORY_PROPERTY_HOST_CACHED_BIT
+
+/* Direct mapping when device-local memory is host-visible and cached (a
+ * CPU or integrated device); staging twins otherwise.  VYREC_VK_MEMORY
+ * forces direct or staging. */
+static int choose_memory(struct vk *v, char **err)
+{
+	const char *force = getenv("VYREC_VK_MEMORY");
+	bool direct = memory_type(v, ~0u, MEM_DEV | MEM_HOST | MEM_CACHED) >= 0;
+
+	v->staging = !direct;
+	if (force && *force) {
+		if (!strcmp(force, "staging"))
+			v->staging = true;
+		else if (!strcmp(force, "direct") &&
+			 memory_type(v, ~0u, MEM_DEV | MEM_HOST) >= 0)
+			v->staging = false;
+		else {
+			*err = vy_strf("vulkan: VYREC_VK_MEMORY=%s: %s. Fix: set it to "
+				       "staging%s, or unset it", force, strcmp(force, "direct") ?
+				       "not a mode (direct, staging)" :
+				       "the device has no host-visible device-local memory",
+				       memory_type(v, ~0u, MEM_DEV | MEM_HOST) >= 0 ?
+				       " or direct" : "");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A buffer of size bytes with memory of the first type in want[] that it
+ * allows; mapped when map is not NULL. */
+static int make_buffer(struct vk *v, VkDeviceSize size, VkBufferUsageFlags usage,
+		       const VkMemoryPropertyFlags *want, int nwant, VkBuffer *buf,
+		       VkDeviceMemory *mem, void **map, char **err)
 {
 	VkBufferCreateInfo bi = {
 		.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
-		.size = size, .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
+		.size = size, .usage = usage,
 		.sharingMode = VK_SHARING_MODE_EXCLUSIVE,
 	};
 	VkMemoryRequirements req;
 	VkMemoryAllocateInfo ai = { .sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO };
 	VkResult r;
-	int mt;
+	int mt = -1;
 
-	free_slot(v, s);
-	if ((r = v->vkCreateBuffer(v->dev, &bi, NULL, &s->buf)) != VK_SUCCESS)
+	if ((r = v->vkCreateBuffer(v->dev, &bi, NULL, buf)) != VK_SUCCESS)
 		return *err = vkfail("vkCreateBuffer", r), -1;
-	v->vkGetBufferMemoryRequirements(v->dev, s->buf, &req);
-	if ((mt = memory_type(v, req.memoryTypeBits)) < 0) {
-		*err = vy_strf("vulkan: device `%s` has no host-visible coherent memory for "
-			       "storage buffers. Fix: use another --device or --backend",
-			       v->props.deviceName);
+	v->vkGetBufferMemoryRequirements(v->dev, *buf, &req);
+	for (int w = 0; w < nwant && mt < 0; w++)
+		mt = memory_type(v, req.memoryTypeBits, want[w]);
+	if (mt < 0) {
+		*err = vy_strf("vulkan: device `%s` has no %s memory for storage buffers. "
+			       "Fix: use another --device or --backend", v->props.deviceName,
+			       map ? "host-visible coherent" : "device-local");
 		return -1;
 	}
 	ai.allocationSize = req.size;
 	ai.memoryTypeIndex = (uint32_t)mt;
-	if ((r = v->vkAllocateMemory(v->dev, &ai, NULL, &s->mem)) != VK_SUCCESS)
+	if ((r = v->vkAllocateMemory(v->dev, &ai, NULL, mem)) != VK_SUCCESS)
 		return *err = vkfail("vkAllocateMemory", r), -1;
-	if ((r = v->vkBindBufferMemory(v->dev, s->buf, s->mem, 0)) != VK_SUCCESS)
+	if ((r = v->vkBindBufferMemory(v->dev, *buf, *mem, 0)) != VK_SUCCESS)
 		return *err = vkfail("vkBindBufferMemory", r), -1;
-	if ((r = v->vkMapMemory(v->dev, s->mem, 0, VK_WHOLE_SIZE, 0, &s->map)) != VK_SUCCESS)
+	if (map && (r = v->vkMapMemory(v->dev, *mem, 0, VK_WHOLE_SIZE, 0, map)) != VK_SUCCESS)
 		return *err = vkfail("vkMapMemory", r), -1;
+	return 0;
+}
+
+static int make_slot(struct vk *v, struct vkslot *s, VkDeviceSize size, char **err)
+{
+	static const VkMemoryPropertyFlags direct[] = {
+		MEM_DEV | MEM_HOST | MEM_CACHED, MEM_DEV | MEM_HOST,
+	}, dev[] = { MEM_DEV, 0 }, host[] = { MEM_HOST | MEM_CACHED, MEM_HOST };
+	VkBufferUsageFlags xfer = VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
+		VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+
+	free_slot(v, s);
+	if (!v->staging) {
+		if (make_buffer(v, size, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, direct, 2,
+				&s->buf, &s->mem, &s->map, err))
+			return -1;
+	} else if (make_buffer(v, size, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | xfer, dev, 2,
+			       &s->buf, &s->mem, NULL, err) ||
+		   make_buffer(v, size, xfer, host, 2, &s->stage, &s->smem, &s->map, err))
+		return -1;
 	s->cap = size;
 	return 0;
 }
 
 /* Make each buffer's slot big enough, copy the host data in and point the
- * descriptor set at exactly count*4 bytes. */
+ * descriptor set at exactly count*4 bytes (rewriting only what changed). */
 static int bind_buffers(struct vk *v, struct vkpipe *k, struct vy_run *run, char **err)
 {
 	const struct vy_program *p = run->prog;
 	VkDescriptorBufferInfo info[VY_MAX_IO];
 	VkWriteDescriptorSet w[VY_MAX_IO];
+	uint32_t nw = 0;
 
 	for (int i = 0; i < p->nbuffers; i++) {
 		VkDeviceSize size = (VkDeviceSize)run->launch.counts[i] * 4;
@@ -776,67 +998,183 @@ static int bind_buffers(struct vk *v, struct vkpipe *k, struct vy_run *run, char
 		if (s->cap < size && make_slot(v, s, size, err))
 			return -1;
 		memcpy(s->map, run->bufs[i], size);
-		info[i] = (VkDescriptorBufferInfo){ .buffer = s->buf, .range = size };
-		w[i] = (VkWriteDescriptorSet){
+		if (k->bound[i] == s->buf && k->bound_range[i] == size)
+			continue;
+		k->bound[i] = s->buf;
+		k->bound_range[i] = size;
+		info[nw] = (VkDescriptorBufferInfo){ .buffer = s->buf, .range = size };
+		w[nw] = (VkWriteDescriptorSet){
 			.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
 			.dstSet = k->set, .dstBinding = (uint32_t)p->buffers[i].binding,
 			.descriptorCount = 1,
 			.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-			.pBufferInfo = &info[i],
+			.pBufferInfo = &info[nw],
 		};
+		nw++;
 	}
-	if (p->nbuffers)
-		v->vkUpdateDescriptorSets(v->dev, (uint32_t)p->nbuffers, w, 0, NULL);
+	if (nw)
+		v->vkUpdateDescriptorSets(v->dev, nw, w, 0, NULL);
 	return 0;
 }
 
 /* ---- dispatch ---- */
 
-static int record(struct vk *v, struct vkpipe *k, const struct vy_run *run, char **err)
+static void barrier(struct vk *v, VkCommandBuffer cb, VkPipelineStageFlags src,
+		    VkAccessFlags sa, VkPipelineStageFlags dst, VkAccessFlags da)
+{
+	VkMemoryBarrier mb = {
+		.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+		.srcAccessMask = sa, .dstAccessMask = da,
+	};
+	v->vkCmdPipelineBarrier(cb, src, dst, 0, 1, &mb, 0, NULL, 0, NULL);
+}
+
+/* Whether e (or anything under it) reads nwg. */
+static bool expr_reads_nwg(const struct vy_expr *e)
+{
+	if (!e)
+		return false;
+	if (e->kind == VY_E_BUILTIN && e->index == VY_B_NWG)
+		return true;
+	for (int i = 0; i < e->nargs; i++)
+		if (expr_reads_nwg(e->args[i]))
+			return true;
+	return false;
+}
+
+static bool block_reads_nwg(const struct vy_block *b)
+{
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		if (expr_reads_nwg(s->index) || expr_reads_nwg(s->value) ||
+		    expr_reads_nwg(s->lo) || expr_reads_nwg(s->hi) ||
+		    expr_reads_nwg(s->step) || block_reads_nwg(&s->body) ||
+		    block_reads_nwg(&s->els))
+			return true;
+	}
+	return false;
+}
+
+/* Whether the grid exceeds maxComputeWorkGroupCount on some axis. */
+static bool grid_splits(struct vk *v, const uint32_t *g)
+{
+	for (int i = 0; i < 3; i++)
+		if (g[i] > v->props.limits.maxComputeWorkGroupCount[i])
+			return true;
+	return false;
+}
+
+/* Bind, push the params and dispatch the grid: one vkCmdDispatch, or
+ * vkCmdDispatchBase per part of at most maxComputeWorkGroupCount. */
+static void cmd_dispatch(struct vk *v, VkCommandBuffer cb, struct vkpipe *k,
+			 const struct vy_run *run)
 {
 	const struct vy_program *p = run->prog;
-	const uint32_t *g = run->launch.grid;
+	const uint32_t *g = run->launch.grid, *m = v->props.limits.maxComputeWorkGroupCount;
+	bool split = grid_splits(v, g);
+
+	v->vkCmdBindPipeline(cb, VK_PIPELINE_BIND_POINT_COMPUTE,
+			     split ? k->pipeline_base : k->pipeline);
+	if (p->nbuffers)
+		v->vkCmdBindDescriptorSets(cb, VK_PIPELINE_BIND_POINT_COMPUTE,
+					   k->layout, 0, 1, &k->set, 0, NULL);
+	if (p->nparams)
+		v->vkCmdPushConstants(cb, k->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0,
+				      4 * (uint32_t)p->nparams, run->launch.params);
+	if (!split) {
+		v->vkCmdDispatch(cb, g[0], g[1], g[2]);
+		return;
+	}
+	for (uint32_t z = 0; z < g[2]; z += m[2])
+		for (uint32_t y = 0; y < g[1]; y += m[1])
+			for (uint32_t x = 0; x < g[0]; x += m[0])
+				v->vkCmdDispatchBase(cb, x, y, z,
+						     g[0] - x < m[0] ? g[0] - x : m[0],
+						     g[1] - y < m[1] ? g[1] - y : m[1],
+						     g[2] - z < m[2] ? g[2] - z : m[2]);
+}
+
+/* Copy every buffer's staging twin in (from_host) or the writable ones
+ * out. */
+static void cmd_copy(struct vk *v, VkCommandBuffer cb, const struct vy_run *run,
+		     bool from_host)
+{
+	const struct vy_program *p = run->prog;
+
+	for (int i = 0; i < p->nbuffers; i++) {
+		VkBufferCopy c = { .size = (VkDeviceSize)run->launch.counts[i] * 4 };
+		if (from_host)
+			v->vkCmdCopyBuffer(cb, v->slots[i].stage, v->slots[i].buf, 1, &c);
+		else if (p->buffers[i].access != VY_READ_ONLY)
+			v->vkCmdCopyBuffer(cb, v->slots[i].buf, v->slots[i].stage, 1, &c);
+	}
+}
+
+static int record(struct vk *v, struct vkpipe *k, const struct vy_run *run, char **err)
+{
 	VkCommandBufferBeginInfo bi = {
 		.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
 		.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT,
 	};
-	VkMemoryBarrier mb = {
-		.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
-		.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT,
-		.dstAccessMask = VK_ACCESS_HOST_READ_BIT,
-	};
+	const VkPipelineStageFlags CS = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+		TR = VK_PIPELINE_STAGE_TRANSFER_BIT, HOST = VK_PIPELINE_STAGE_HOST_BIT;
+	const VkAccessFlags SRW = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
 	VkResult r;
 
 	if ((r = v->vkResetCommandBuffer(v->cmd, 0)) != VK_SUCCESS)
 		return *err = vkfail("vkResetCommandBuffer", r), -1;
 	if ((r = v->vkBeginCommandBuffer(v->cmd, &bi)) != VK_SUCCESS)
 		return *err = vkfail("vkBeginCommandBuffer", r), -1;
-	v->vkCmdBindPipeline(v->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, k->pipeline);
-	if (p->nbuffers)
-		v->vkCmdBindDescriptorSets(v->cmd, VK_PIPELINE_BIND_POINT_COMPUTE,
-					   k->layout, 0, 1, &k->set, 0, NULL);
-	if (p->nparams)
-		v->vkCmdPushConstants(v->cmd, k->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0,
-				      4 * (uint32_t)p->nparams, run->launch.params);
-	v->vkCmdDispatch(v->cmd, g[0], g[1], g[2]);
-	v->vkCmdPipelineBarrier(v->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
-				VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0, NULL, 0, NULL);
+	if (v->staging) {
+		cmd_copy(v, v->cmd, run, true);
+		barrier(v, v->cmd, TR, VK_ACCESS_TRANSFER_WRITE_BIT, CS, SRW);
+	}
+	cmd_dispatch(v, v->cmd, k, run);
+	if (v->staging) {
+		barrier(v, v->cmd, CS, VK_ACCESS_SHADER_WRITE_BIT, TR, VK_ACCESS_TRANSFER_READ_BIT);
+		cmd_copy(v, v->cmd, run, false);
+		barrier(v, v->cmd, TR, VK_ACCESS_TRANSFER_WRITE_BIT, HOST, VK_ACCESS_HOST_READ_BIT);
+	} else {
+		barrier(v, v->cmd, CS, VK_ACCESS_SHADER_WRITE_BIT, HOST, VK_ACCESS_HOST_READ_BIT);
+	}
 	if ((r = v->vkEndCommandBuffer(v->cmd)) != VK_SUCCESS)
 		return *err = vkfail("vkEndCommandBuffer", r), -1;
 	return 0;
 }
 
-static int submit_and_wait(struct vk *v, char **err)
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Poll the fence for up to SPIN_MS, then block on it: a blocking wait
+ * alone costs a thread wake-up (about 40 us on the H200's driver) on
+ * every dispatch, which short kernels feel. */
+#define SPIN_MS 2.0
+static VkResult wait_fence(struct vk *v)
+{
+	double t0 = now_ms();
+	VkResult r;
+
+	while ((r = v->vkGetFenceStatus(v->dev, v->fence)) == VK_NOT_READY)
+		if (now_ms() - t0 > SPIN_MS)
+			return v->vkWaitForFences(v->dev, 1, &v->fence, VK_TRUE, TIMEOUT_NS);
+	return r;
+}
+
+static int submit_and_wait(struct vk *v, VkCommandBuffer cb, char **err)
 {
 	VkSubmitInfo si = {
 		.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
-		.commandBufferCount = 1, .pCommandBuffers = &v->cmd,
+		.commandBufferCount = 1, .pCommandBuffers = &cb,
 	};
 	VkResult r;
 
 	if ((r = v->vkQueueSubmit(v->queue, 1, &si, v->fence)) != VK_SUCCESS)
 		return *err = vkfail("vkQueueSubmit", r), -1;
-	r = v->vkWaitForFences(v->dev, 1, &v->fence, VK_TRUE, TIMEOUT_NS);
+	r = wait_fence(v);
 	if (r == VK_TIMEOUT) {
 		*err = vy_strf("vulkan: the dispatch did not finish within 60 s "
 			       "(vkWaitForFences returned VK_TIMEOUT). Fix: %s",
@@ -854,22 +1192,41 @@ static int check_grid(struct vk *v, const struct vy_run *run, char **err)
 {
 	static const char axis[] = "xyz";
 
+	if (vy_launch_check_grid(run->prog, &run->launch, err))
+		return -1;
 	for (int i = 0; i < 3; i++) {
 		uint32_t g = run->launch.grid[i];
-		if (!g) {
-			*err = vy_strf("vulkan: grid axis %c has 0 workgroups. Fix: give the "
-				       "dispatch a nonzero size (check the --param values)", axis[i]);
-			return -1;
-		}
-		if (g > v->props.limits.maxComputeWorkGroupCount[i]) {
+		if (g > v->props.limits.maxComputeWorkGroupCount[i] &&
+		    block_reads_nwg(&run->prog->entry)) {
 			*err = vy_strf("vulkan: grid axis %c needs %u workgroups; device `%s` "
-				       "allows %u. Fix: use a larger workgroup_size or smaller "
-				       "--param values", axis[i], g, v->props.deviceName,
+				       "allows %u in one dispatch, and the program reads nwg, "
+				       "which a grid split into several dispatches would change. "
+				       "Fix: use a larger workgroup_size or smaller --param "
+				       "values, or compute the grid size from params instead of nwg",
+				       axis[i], g, v->props.deviceName,
 				       v->props.limits.maxComputeWorkGroupCount[i]);
 			return -1;
 		}
 	}
 	return 0;
+}
+
+/* Checks, the cached pipeline (and its DISPATCH_BASE twin when the grid
+ * splits), and the buffers copied in. */
+static struct vkpipe *prepare(struct vk *v, struct vy_run *run, char **err)
+{
+	struct vkpipe *k;
+
+	*err = NULL;
+	if (take_vmsg(v, "set-up", err) || check_grid(v, run, err))
+		return NULL;
+	if (!(k = get_pipe(v, run->prog, err)))
+		return NULL;
+	if (grid_splits(v, run->launch.grid) && create_pipeline_base(v, k, err))
+		return NULL;
+	if (bind_buffers(v, k, run, err))
+		return NULL;
+	return k;
 }
 
 static int dispatch(struct vy_backend *b, struct vy_run *run, char **err)
@@ -878,19 +1235,96 @@ static int dispatch(struct vy_backend *b, struct vy_run *run, char **err)
 	const struct vy_program *p = run->prog;
 	struct vkpipe *k;
 
-	*err = NULL;
-	if (take_vmsg(v, "set-up", err) || check_grid(v, run, err))
+	if (!(k = prepare(v, run, err)))
 		return -1;
-	if (!(k = get_pipe(v, p, err)))
-		return -1;
-	if (bind_buffers(v, k, run, err) || record(v, k, run, err) ||
-	    submit_and_wait(v, err) || take_vmsg(v, "dispatch", err))
+	if (record(v, k, run, err) || submit_and_wait(v, v->cmd, err) ||
+	    take_vmsg(v, "dispatch", err))
 		return -1;
 	for (int i = 0; i < p->nbuffers; i++)
 		if (p->buffers[i].access != VY_READ_ONLY)
 			memcpy(run->bufs[i], v->slots[i].map,
 			       (size_t)run->launch.counts[i] * 4);
 	return 0;
+}
+
+/* ---- --bench: timestamps around the dispatch alone ---- */
+
+/* bcmd: reset the two queries, a barrier after the last run's writes,
+ * timestamp, the dispatch, timestamp.  Recorded once, submitted n+1 times. */
+static int record_bench(struct vk *v, struct vkpipe *k, const struct vy_run *run,
+			char **err)
+{
+	VkCommandBufferBeginInfo bi = {
+		.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+	};
+	VkQueryPoolCreateInfo qi = {
+		.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO,
+		.queryType = VK_QUERY_TYPE_TIMESTAMP, .queryCount = 2,
+	};
+	const VkAccessFlags SRW = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
+	VkResult r;
+
+	if (v->ts_bits && !v->qpool &&
+	    (r = v->vkCreateQueryPool(v->dev, &qi, NULL, &v->qpool)) != VK_SUCCESS)
+		return *err = vkfail("vkCreateQueryPool", r), -1;
+	if ((r = v->vkResetCommandBuffer(v->bcmd, 0)) != VK_SUCCESS)
+		return *err = vkfail("vkResetCommandBuffer", r), -1;
+	if ((r = v->vkBeginCommandBuffer(v->bcmd, &bi)) != VK_SUCCESS)
+		return *err = vkfail("vkBeginCommandBuffer", r), -1;
+	barrier(v, v->bcmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+		VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, SRW);
+	if (v->ts_bits) {
+		v->vkCmdResetQueryPool(v->bcmd, v->qpool, 0, 2);
+		v->vkCmdWriteTimestamp(v->bcmd, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, v->qpool, 0);
+	}
+	cmd_dispatch(v, v->bcmd, k, run);
+	if (v->ts_bits)
+		v->vkCmdWriteTimestamp(v->bcmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, v->qpool, 1);
+	if ((r = v->vkEndCommandBuffer(v->bcmd)) != VK_SUCCESS)
+		return *err = vkfail("vkEndCommandBuffer", r), -1;
+	return 0;
+}
+
+static int bench(struct vy_backend *b, struct vy_run *run, int n, double *gpu_ms,
+		 double *wall_ms, const char **timer, char **err)
+{
+	struct vk *v = b->impl;
+	struct vkpipe *k;
+	uint64_t ts[2];
+	uint64_t mask = v->ts_bits >= 64 ? ~0ull : (1ull << v->ts_bits) - 1;
+	VkResult r;
+
+	snprintf(v->timer, sizeof v->timer, "%s; memory %s; fma %s", v->ts_bits ?
+		 "vulkan timestamps" : "wall clock, the queue has no timestamps",
+		 v->staging ? "device-local + staging" : "device-local, mapped",
+		 fma_name(v->fma));
+	*timer = v->timer;
+	if (!(k = prepare(v, run, err)))
+		return -1;
+	/* the copy in (staging) as a run does it, then the timed dispatches */
+	if (record(v, k, run, err) || submit_and_wait(v, v->cmd, err) ||
+	    record_bench(v, k, run, err))
+		return -1;
+	for (int i = -1; i < n; i++) {
+		double t0 = now_ms();
+		if (submit_and_wait(v, v->bcmd, err))
+			return -1;
+		double t1 = now_ms();
+		if (i < 0)
+			continue;   /* warm-up */
+		wall_ms[i] = t1 - t0;
+		gpu_ms[i] = wall_ms[i];
+		if (!v->ts_bits)
+			continue;
+		r = v->vkGetQueryPoolResults(v->dev, v->qpool, 0, 2, sizeof ts, ts,
+					     sizeof ts[0], VK_QUERY_RESULT_64_BIT |
+					     VK_QUERY_RESULT_WAIT_BIT);
+		if (r != VK_SUCCESS)
+			return *err = vkfail("vkGetQueryPoolResults", r), -1;
+		gpu_ms[i] = (double)((ts[1] - ts[0]) & mask) *
+			v->props.limits.timestampPeriod / 1e6;
+	}
+	return take_vmsg(v, "bench", err);
 }
 
 /* ---- streaming, shared with backend_cuda.c ---- */
@@ -901,7 +1335,7 @@ int vy_gpu_stream(struct vy_backend *b, struct vy_stream *s, char **err)
 	struct vy_run *run = s->run;
 	void *saved = run->bufs[s->buf];
 	size_t chunk = s->chunk ? s->chunk : s->total;
-	uint32_t saved_count = run->launch.counts[s->buf];
+	struct vy_launch saved_launch = run->launch;
 	unsigned char *tmp = NULL;
 	int rc = 0;
 
@@ -924,7 +1358,7 @@ int vy_gpu_stream(struct vy_backend *b, struct vy_stream *s, char **err)
 			rc = s->yield(s->ctx, run, err);
 	}
 	run->bufs[s->buf] = saved;
-	run->launch.counts[s->buf] = saved_count;
+	run->launch = saved_launch;
 	free(tmp);
 	return rc ? -1 : 0;
 }
@@ -947,9 +1381,11 @@ static struct vy_backend *factory(int device, char **err)
 	b->impl = v;
 	b->dispatch = dispatch;
 	b->stream = vy_gpu_stream;
+	b->bench = bench;
 	b->release = release;
 	if (open_loader(v, err) || create_instance(v, err) ||
-	    pick_physical(v, device, err) || create_device(v, err) ||
+	    pick_physical(v, device, err) || choose_fma(v, err) ||
+	    choose_memory(v, err) || create_device(v, err) ||
 	    create_submit_objects(v, err) || take_vmsg(v, "set-up", err)) {
 		release(b);
 		return NULL;

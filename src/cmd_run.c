@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd_run.h"
 
@@ -20,7 +21,7 @@
 
 struct run_opts {
 	struct vy_cli_compile c;      /* PROG.yaml, --dialect, -O, diagnostics */
-	const char *backend, *stream, *chunk;
+	const char *backend, *stream, *chunk, *bench;
 	const char *params[MAXOPT], *ins[MAXOPT], *outs[MAXOPT];
 	const char *prints[MAXOPT];
 	int nparams, nins, nouts, nprints;
@@ -65,12 +66,16 @@ void vy_host_alloc(struct vy_host *h, const struct vy_program *p,
 		   const struct vy_launch *l)
 {
 	h->n = p->nbuffers;
-	h->bufs = calloc((size_t)h->n + 1, sizeof *h->bufs);
-	for (int i = 0; i < h->n; i++)
-		h->bufs[i] = calloc(l->counts[i] ? l->counts[i] : 1, 4);
-	for (int i = 0; i < h->n; i++)
-		if (!h->bufs[i])
-			vy_bug("out of memory for buffer '%s'", p->buffers[i].name);
+	h->bufs = vy_xcalloc((size_t)h->n + 1, sizeof *h->bufs, "the buffer table");
+	for (int i = 0; i < h->n; i++) {
+		size_t n = l->counts[i] ? l->counts[i] : 1;
+		h->bufs[i] = calloc(n, 4);
+		if (!h->bufs[i]) {
+			char *what = vy_strf("buffer '%s' (%zu elements)",
+					     p->buffers[i].name, n);
+			vy_oom(what, n * 4);
+		}
+	}
 }
 
 void vy_host_copy(struct vy_host *dst, const struct vy_host *src,
@@ -147,6 +152,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		ONEOPT("--backend", backend)
 		ONEOPT("--stream", stream)
 		ONEOPT("--chunk", chunk)
+		ONEOPT("--bench", bench)
 		if ((r = vy_opt_value(argc, argv, &i, "--device", &v))) {
 			if (r < 0 || vy_run_device("run", v, &o->device))
 				return -1;
@@ -173,6 +179,11 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	}
 	if (!o->stream != !o->chunk) {
 		vy_usage_error("run", "--stream and --chunk go together");
+		return -1;
+	}
+	if (o->bench && o->stream) {
+		vy_usage_error("run", "--bench times whole-buffer dispatches\n"
+			       "Fix: drop --stream or --bench");
 		return -1;
 	}
 	return 0;
@@ -278,16 +289,25 @@ static int fill_inputs(const struct vy_program *p, struct run_opts *o,
 static int write_outputs(const struct vy_program *p, struct run_opts *o,
 			 void *const *data, const uint32_t *counts)
 {
-	for (int i = 0; i < o->nouts; i++) {
+	struct vy_outputs set = {0};
+	char *err = NULL;
+	int r = 0;
+	for (int i = 0; !r && i < o->nouts; i++) {
 		const char *file;
 		int b = split_buf(p, "--out", o->outs[i], &file);
-		char *err = NULL;
-		if (vy_data_write(file, p->buffers[b].type, data[b], counts[b],
-				  &err)) {
-			fprintf(stderr, "vyrec run: %s\n", err);
-			free(err);
-			return -1;
-		}
+		struct vy_buf bytes = {0};
+		vy_data_encode(file, p->buffers[b].type, data[b], counts[b], &bytes);
+		r = vy_outputs_add(&set, file, bytes.data ? (void *)bytes.data : "", bytes.len, &err);
+		vy_buf_free(&bytes);
+	}
+	if (r)
+		vy_outputs_free(&set);
+	else
+		r = vy_outputs_commit(&set, &err);
+	if (r) {
+		fprintf(stderr, "vyrec run: %s\n", err);
+		free(err);
+		return -1;
 	}
 	for (int i = 0; i < o->nprints; i++) {
 		int b = vy_run_find_buffer(p, o->prints[i]);
@@ -359,7 +379,13 @@ static int stream_source(const char *src, enum vy_type t, void **data,
 		return -1;
 	}
 	char *gen = vy_strf("%.*s", (int)(at - src), src);
-	*data = malloc(n * 4);
+	if (!(*data = malloc(n * 4))) {
+		free(gen);
+		*err = vy_strf("out of memory: cannot allocate %llu bytes for the "
+			       "streamed input '%s'. Fix: use a smaller count",
+			       n * 4, src);
+		return -1;
+	}
 	int rc = vy_data_fill(gen, t, *data, (uint32_t)n, err);
 	free(gen);
 	*total = (uint32_t)n;
@@ -411,6 +437,90 @@ static int run_stream(struct vy_backend *be, struct vy_run *r,
 	free(c.out);
 	vy_host_free(&c.init);
 	return rc;
+}
+
+/* ---- --bench (SPEC §10.9) ---- */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *t, int n)
+{
+	qsort(t, (size_t)n, sizeof *t, cmp_double);
+	return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+}
+
+static double bench_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Bytes one dispatch moves: read_only and write_only buffers once,
+ * read_write twice. */
+static double bytes_moved(const struct vy_program *p, const uint32_t *counts)
+{
+	double b = 0;
+	for (int i = 0; i < p->nbuffers; i++)
+		b += 4.0 * counts[i] * (p->buffers[i].access == VY_READ_WRITE ? 2 : 1);
+	return b;
+}
+
+/* A backend without a timer of its own: the wall clock around dispatches
+ * of a copy of the buffers (one warm-up first). */
+static int bench_wall(struct vy_backend *be, struct vy_run *r, int n,
+		      double *gpu, double *wall, const char **timer, char **err)
+{
+	struct vy_host c;
+	struct vy_run rc = *r;
+	int rv = 0;
+	vy_host_copy(&c, &(struct vy_host){ r->prog->nbuffers, r->bufs }, r->prog,
+		     &r->launch);
+	rc.bufs = c.bufs;
+	*timer = "wall clock";
+	for (int i = -1; i < n && !rv; i++) {
+		double t0 = bench_now_ms();
+		rv = be->dispatch(be, &rc, err);
+		if (i >= 0)
+			gpu[i] = wall[i] = bench_now_ms() - t0;
+	}
+	vy_host_free(&c);
+	return rv;
+}
+
+static int run_bench(struct vy_backend *be, struct vy_run *r, const char *arg)
+{
+	char *end, *err = NULL;
+	errno = 0;
+	long n = strtol(arg, &end, 10);
+	if (!*arg || *end || errno || n < 1 || n > 1000000)
+		return vy_usage_error("run", "'--bench %s' is not a count from 1 to "
+				      "1000000", arg), VY_EXIT_USAGE;
+	double *gpu = calloc((size_t)n, sizeof *gpu), *wall = calloc((size_t)n, sizeof *wall);
+	const char *timer = "";
+	if (!gpu || !wall)
+		vy_bug("out of memory for --bench %ld", n);
+	int rc = be->bench ? be->bench(be, r, (int)n, gpu, wall, &timer, &err) :
+		 bench_wall(be, r, (int)n, gpu, wall, &timer, &err);
+	if (rc) {
+		fprintf(stderr, "vyrec run: --bench: %s\n", err ? err : "dispatch failed");
+		free(err);
+	} else {
+		double med = median(gpu, (int)n), wmed = median(wall, (int)n);
+		double bytes = bytes_moved(r->prog, r->launch.counts);
+		printf("bench: %ld dispatches on %s (%s): median %.4f ms (%s), "
+		       "%.3f GB/s (%.0f bytes moved); submit to finish median %.4f ms\n",
+		       n, be->id, be->device_name, med, timer,
+		       med > 0 ? bytes / (med * 1e6) : 0.0, bytes, wmed);
+		fflush(stdout);
+	}
+	free(gpu);
+	free(wall);
+	return rc ? VY_EXIT_BACKEND : 0;
 }
 
 /* ---- the command ---- */
@@ -483,6 +593,8 @@ static int execute(struct vy_program *p, struct run_opts *o)
 		free(err);
 	} else {
 		rc = write_outputs(p, o, h.bufs, l.counts) ? VY_EXIT_PROGRAM : 0;
+		if (!rc && o->bench)
+			rc = run_bench(be, &r, o->bench);
 	}
 	if (warn.n)
 		vy_cli_print_diags(&warn);

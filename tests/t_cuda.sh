@@ -32,6 +32,7 @@ if [ -f $CUDA_INC/cuda.h ]; then
 #define vy_CUmodule CUmodule
 #define vy_CUfunction CUfunction
 #define vy_CUstream CUstream
+#define vy_CUevent CUevent
 #include "backend_cuda.h"
 #define SAME(x) _Static_assert((int)VY_##x == (int)x, #x " differs from cuda.h");
 SAME(CUDA_SUCCESS)

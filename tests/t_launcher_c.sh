@@ -197,7 +197,16 @@ grep -q 'dtype' "$W/ex.out" && ok exit.npy-dtype.message || bad exit.npy-dtype.m
 
 # --bench prints a median and GB/s.
 b=$(cd "$L" && ./saxpy --bench 5 2>&1)
-echo "$b" | grep -q '^bench: 5 dispatches, median [0-9.]* ms, [0-9.]* GB/s' && ok bench.output || bad bench.output "$b"
+echo "$b" | grep -q '^bench: 5 dispatches, median [0-9.]* ms ([^)]*), [0-9.]* GB/s ([0-9]* bytes moved)' && ok bench.output || bad bench.output "$b"
+# --bench --json: bytes moved by access (saxpy: x read_only once, y
+# read_write twice: 12 bytes an element), the grid and the timer.
+b=$(cd "$L" && ./saxpy --param n=1000 --bench 5 --json 2>&1)
+if echo "$b" | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(not (d["bytes_moved"] == 12000 and d["dispatches"] == 5 and d["grid"] == [4, 1, 1] and d["median_ms"] > 0 and d["timer"] == "wall clock"))'; then
+	ok bench.json.bytes-moved
+else
+	bad bench.json.bytes-moved "$b"
+fi
+ex 2 json-without-bench --json
 
 # vyrec launcher --bench adds a `make bench` target.
 if gen saxpy reference "$W/wb" --bench >/dev/null 2>&1 && build "$W/wb" &&
@@ -266,12 +275,131 @@ for nk in 0:5 1:-100000 4096:123 77:-1; do
 	else bad "sizes.n=$n.k=$k" "vyrec rc=$r1 launcher rc=$r2"; fi
 done
 
+# The driver API, two dispatches in one process: each run's params reach
+# the kernel (the spv driver re-records its push constants per dispatch),
+# with a fresh upload and without one; on the VM and (where `vyrec
+# backends` finds a Vulkan device) on lavapipe, mapped and staged.
+cat > "$W/twice.c" <<'EOC'
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "launcher.h"
+char drv_error[2048], drv_device_name[256], drv_timer[160];
+int drv_fail(const char *fix, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(drv_error, sizeof drv_error, fmt, ap);
+	va_end(ap);
+	(void)fix;
+	return -1;
+}
+static float x[1000], y[1000];
+static int check(float a, const float *base, const char *what)
+{
+	for (int i = 0; i < 1000; i++)
+		if (y[i] != a * x[i] + base[i]) {
+			printf("FAIL %s: y[%d] = %g, want %g\n", what, i, y[i], a * x[i] + base[i]);
+			return 1;
+		}
+	return 0;
+}
+int main(void)
+{
+	static float one[1000], prev[1000];
+	uint32_t p[2], c[2], g[3] = { 4, 1, 1 };
+	void *b[2] = { x, y };
+	float a = 2.0f;
+	for (int i = 0; i < 1000; i++)
+		x[i] = (float)i, y[i] = one[i] = 1.0f;
+	memcpy(&p[0], &a, 4);
+	p[1] = 1000;
+	prog_counts(p, c);
+	if (drv_open(-1) || drv_upload(b, c) || drv_dispatch(p, c, g) || drv_download(b, c))
+		return printf("FAIL driver: %s\n", drv_error), 1;
+	if (check(2.0f, one, "first run"))
+		return 1;
+	a = 3.0f;
+	memcpy(&p[0], &a, 4);
+	for (int i = 0; i < 1000; i++)
+		y[i] = 1.0f;
+	if (drv_upload(b, c) || drv_dispatch(p, c, g) || drv_download(b, c))
+		return printf("FAIL driver: %s\n", drv_error), 1;
+	if (check(3.0f, one, "second run, new params and data"))
+		return 1;
+	memcpy(prev, y, sizeof y);
+	a = 0.5f;
+	memcpy(&p[0], &a, 4);
+	if (drv_dispatch(p, c, g) || drv_download(b, c))
+		return printf("FAIL driver: %s\n", drv_error), 1;
+	if (check(0.5f, prev, "third run, new params, data left on the device"))
+		return 1;
+	drv_close();
+	printf("PASS %s\n", drv_device_name);
+	return 0;
+}
+EOC
+vk_dev=0
+"$VY" backends 2>/dev/null | grep -q '^vulkan .* ok: ' && vk_dev=1
+for t in reference spv; do
+	if [ $t = spv ] && [ $vk_dev = 0 ]; then skip "twice.$t" "no Vulkan device (vyrec backends)"; continue; fi
+	d=$W/saxpy.$t
+	[ -d "$d" ] || { gen saxpy $t "$d" >/dev/null 2>&1 && build "$d"; }
+	extra=
+	[ $t = reference ] && extra="$d/src/vm.c"
+	if ! cc -std=c11 -O1 -I"$d/src" -o "$W/twice.$t" "$W/twice.c" "$d/src/drv_$t.c" "$d/src/program.c" $extra -ldl -lm > "$W/twice.$t.log" 2>&1; then
+		bad "twice.$t" "build: $(head -2 "$W/twice.$t.log" | tr '\n' ' ')"; continue
+	fi
+	for mem in "" staging; do
+		out=$(VYREC_VK_MEMORY=$mem "$W/twice.$t" 2>&1)
+		case $out in PASS*) ok "twice.$t${mem:+.$mem}";; *) bad "twice.$t${mem:+.$mem}" "$out";; esac
+		[ $t = reference ] && break
+	done
+done
+
+# A grid past maxComputeWorkGroupCount (lavapipe: 65535): 200000
+# workgroups of 1 split into vkCmdDispatchBase parts; gid and wgid stay
+# global, so the output equals the reference's.
+cat > "$W/big.yaml" <<'EOY'
+vyrec: 1
+name: big
+workgroup_size: [1]
+params: {n: u32}
+buffers:
+  y: {binding: 0, type: u32, count: n, access: write_only}
+  w: {binding: 1, type: u32, count: n, access: write_only}
+dispatch: [n]
+entry:
+  - let i = gid.x
+  - if: i < n
+    then:
+      - y[i] = i * 3u + 1u
+      - w[i] = wgid.x
+EOY
+if [ $vk_dev = 0 ]; then
+	skip big-grid.spv "no Vulkan device (vyrec backends)"
+elif "$VY" launcher "$W/big.yaml" -t spv --lang c -o "$W/big.spv" >/dev/null 2>&1 && build "$W/big.spv" &&
+   "$VY" run "$W/big.yaml" --backend reference --param n=200000 --out y="$W/big.ref.y.bin" --out w="$W/big.ref.w.bin" >/dev/null 2>&1 &&
+   (cd "$W/big.spv" && ./big --param n=200000 --out y="$W/big.y.bin" --out w="$W/big.w.bin") >"$W/big.log" 2>&1 &&
+   cmp -s "$W/big.ref.y.bin" "$W/big.y.bin" && cmp -s "$W/big.ref.w.bin" "$W/big.w.bin"; then
+	ok big-grid.spv
+else
+	bad big-grid.spv "$(head -2 "$W/big.log" | tr '\n' ' ')"
+fi
+
 # The driver constants declared in the generated sources are the SDKs'.
 vk_h=/usr/include/vulkan/vulkan_core.h
 if [ -f "$vk_h" ]; then
 	{ echo '#include <vulkan/vulkan.h>'
 	  sed -n 's/^\t\(VK_[A-Z0-9_]*\) = \([0-9a-fx]*\),$/_Static_assert(\1 == \2, "\1");/p' templates/c/src/drv_spv.c
 	  echo 'int main(void) { return 0; }'; } > "$W/vkconst.c"
+	sed -n 's/^\tOFF_\([A-Z0-9_]*\) = \([0-9]*\),$/\1 \2/p' templates/c/src/drv_spv.c | while read -r f off; do
+		c=$(echo "$f" | awk -F_ '{ s = tolower($1); for (i = 2; i <= NF; i++) s = s toupper(substr($i, 1, 1)) tolower(substr($i, 2)); print s }')
+		echo "_Static_assert(offsetof(VkPhysicalDeviceProperties, limits.$c) == $off, \"$f\");"
+	done >> "$W/vkconst.c"
+	echo '_Static_assert(offsetof(VkPhysicalDeviceFeatures, shaderFloat64) == 4 * 39, "shaderFloat64");' >> "$W/vkconst.c"
+	sed -i '1i #include <stddef.h>' "$W/vkconst.c"
+	grep -q 'limits.timestampPeriod) == 720' "$W/vkconst.c" || echo '#error the OFF_ offsets were not found' >> "$W/vkconst.c"
 	n=$(grep -c _Static_assert "$W/vkconst.c")
 	if [ "$n" -gt 20 ] && cc -std=c11 -fsyntax-only "$W/vkconst.c" 2>"$W/vkconst.err"; then ok "vulkan-constants ($n)"
 	else bad vulkan-constants "$(head -2 "$W/vkconst.err")"; fi

@@ -217,6 +217,87 @@ else
 	bad cargo_odd_builds "$(head -3 "$O/p/Odd.gen" "$O/p/Odd.build" 2>/dev/null)"
 fi
 
+# The Vulkan driver from Rust (where `vyrec backends` finds a device):
+# --bench --json, staging and mapped memory, forced fma modes, and
+# several runs in one process.
+vk_dev=0
+$VYREC backends 2>/dev/null | grep -q '^vulkan .* ok: ' && vk_dev=1
+if [ $vk_dev = 0 ]; then
+	skip cargo_vulkan_driver "no Vulkan device (vyrec backends)"
+elif [ ! -x "$BIN/saxpy" ]; then
+	bad cargo_vulkan_driver "the saxpy spv launcher was not built"
+else
+	# --bench --json: bytes moved by access (x read_only once, y read_write
+	# twice: 12 bytes an element for saxpy), the grid, a GPU timer.
+	"$BIN/saxpy" --param n=1000 --bench 5 --json > "$O/io/json.out" 2>&1
+	if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d["bytes_moved"] == 12000 and d["dispatches"] == 5 and d["grid"] == [4, 1, 1] and d["median_ms"] > 0 and d["timer"].startswith("vulkan timestamps")))' "$O/io/json.out"; then
+		ok cargo_bench_json_bytes_moved
+	else
+		bad cargo_bench_json_bytes_moved "$(head -2 "$O/io/json.out")"
+	fi
+	for mem in staging direct; do
+		VYREC_VK_MEMORY=$mem "$BIN/saxpy" --selftest --bench 2 > "$O/io/mem.$mem.out" 2>&1
+		rc=$?
+		want="device-local + staging"; [ $mem = direct ] && want="device-local, mapped"
+		[ $rc = 0 ] && grep -q '^selftest: PASS' "$O/io/mem.$mem.out" && grep -q "memory $want;" "$O/io/mem.$mem.out" &&
+			ok "cargo_memory_$mem" || bad "cargo_memory_$mem" "exit $rc: $(head -2 "$O/io/mem.$mem.out")"
+	done
+	VYREC_VK_FMA=bogus "$BIN/saxpy" --selftest > "$O/io/fma.out" 2>&1
+	rc=$?
+	[ $rc = 1 ] && grep -q 'VYREC_VK_FMA=bogus' "$O/io/fma.out" && grep -q '^Fix: ' "$O/io/fma.out" &&
+		ok cargo_fma_bad_mode || bad cargo_fma_bad_mode "exit $rc: $(head -2 "$O/io/fma.out")"
+
+	# gpu::Gpu::run three times in one process: new params and data, then new
+	# params alone; each run's params reach the kernel (push constants are
+	# re-recorded) and the buffers are reused.
+	rm -rf "$O/p/twice"
+	cp -r "$O/p/saxpy" "$O/p/twice"
+	sed -i 's/^name = "saxpy"/name = "twice"/' "$O/p/twice/Cargo.toml"
+	cat > "$O/p/twice/src/main.rs" <<'EOR'
+#![allow(dead_code)]
+mod cli;
+mod data;
+mod ffi;
+mod gpu;
+mod program;
+mod selftest;
+mod uniform;
+
+fn main() {
+    let x: Vec<u32> = (0..1000).map(|i| (i as f32).to_bits()).collect();
+    let ones = vec![1.0f32.to_bits(); 1000];
+    let mut g = gpu::Gpu::new(None).expect("open");
+    let check = |a: f32, base: &[u32], y: &[u32], what: &str| {
+        for i in 0..1000 {
+            let want = a * i as f32 + f32::from_bits(base[i]);
+            if f32::from_bits(y[i]) != want {
+                println!("FAIL {what}: y[{i}] = {}, want {want}", f32::from_bits(y[i]));
+                std::process::exit(1);
+            }
+        }
+    };
+    let mut bufs = vec![x.clone(), ones.clone()];
+    g.run(&[2.0f32.to_bits(), 1000], &mut bufs, [4, 1, 1], 0).expect("run 1");
+    check(2.0, &ones, &bufs[1], "first run");
+    let mut bufs = vec![x.clone(), ones.clone()];
+    g.run(&[3.0f32.to_bits(), 1000], &mut bufs, [4, 1, 1], 0).expect("run 2");
+    check(3.0, &ones, &bufs[1], "second run, new params and data");
+    let prev = bufs[1].clone();
+    g.run(&[0.5f32.to_bits(), 1000], &mut bufs, [4, 1, 1], 0).expect("run 3");
+    check(0.5, &prev, &bufs[1], "third run, new params");
+    println!("PASS {}", g.name());
+}
+EOR
+	if ! (cd "$O/p/twice" && cargo build --offline --quiet) > "$O/p/twice.build" 2>&1; then
+		bad cargo_twice "build: $(grep -m3 -E 'error' "$O/p/twice.build")"
+	else
+		for mem in "" staging; do
+			out=$(VYREC_VK_MEMORY=$mem "$BIN/twice" 2>&1)
+			case $out in PASS*) ok "cargo_twice${mem:+_$mem}";; *) bad "cargo_twice${mem:+_$mem}" "$out";; esac
+		done
+	fi
+fi
+
 if [ $have_vulkan = 0 ]; then
 	skip cargo_io "no Vulkan device here"
 	exit 0
@@ -291,5 +372,6 @@ cp "$O/io/pcg.ref.bin" "$O/io/keys.in.bin" 2>/dev/null
 expect cargo_bad_size 1 "holds 1000 elements but the buffer has 5" \
 	"$BIN/saxpy" --param n=5 --in x="$O/io/keys.in.bin"
 expect cargo_help 0 "usage: ./saxpy" "$BIN/saxpy" --help
-expect cargo_bench 0 "^bench: 3 dispatches, median [0-9.]* ms" "$BIN/saxpy" --bench 3 --param n=100000
+expect cargo_json_without_bench 2 "give --bench N too" "$BIN/saxpy" --json
+expect cargo_bench 0 "^bench: 3 dispatches, median [0-9.]* ms ([^)]*), [0-9.]* GB/s ([0-9]* bytes moved)" "$BIN/saxpy" --bench 3 --param n=100000
 exit 0

@@ -477,3 +477,89 @@ if [ $rc -eq 3 ] && grep -q 'vulkan' $O/noicd.err && grep -q 'Fix:' $O/noicd.err
 else
 	bad vk_cli_no_driver "rc=$rc: $(head -2 $O/noicd.err)"
 fi
+
+# ---- run --bench: a GPU-timed median and GB/s over the bytes moved ----
+# saxpy n=1000: x read_only (4000 bytes once) + y read_write (4000 bytes
+# twice) = 12000 bytes; the outputs of the run itself are unchanged.
+out=$($VYREC run samples/saxpy.yaml --backend vulkan --param n=1000 --param a=2 --in x=iota \
+	--in y=const:1 --print y --bench 7 2>&1)
+b=$(echo "$out" | grep '^bench:')
+if echo "$b" | grep -q '^bench: 7 dispatches on vulkan (.*): median [0-9.]* ms (vulkan timestamps; memory [^;]*; fma [a-z0-9]*), [0-9.]* GB/s (12000 bytes moved); submit to finish median [0-9.]* ms$' &&
+   echo "$out" | grep -q '^y: 1 3 5 7 ' && ! echo "$b" | grep -q 'median 0.0000 ms'; then
+	ok vk_run_bench
+else
+	bad vk_run_bench "$out"
+fi
+# vecadd: three buffers, each moved once (3 * 4 * 4096)
+b=$($VYREC run samples/vecadd.yaml --backend vulkan --param n=4096 --bench 3 2>&1)
+echo "$b" | grep -q '(49152 bytes moved)' && ok vk_run_bench_bytes || bad vk_run_bench_bytes "$b"
+b=$($VYREC run samples/vecadd.yaml --backend reference --param n=4096 --bench 3 2>&1)
+echo "$b" | grep -q '^bench: 3 dispatches on reference (.*): median [0-9.]* ms (wall clock), [0-9.]* GB/s (49152 bytes moved)' &&
+	ok run_bench_reference_wall_clock || bad run_bench_reference_wall_clock "$b"
+$VYREC run samples/vecadd.yaml --backend vulkan --param n=64 --bench 0 > /dev/null 2>&1
+[ $? -eq 2 ] && ok run_bench_zero_usage || bad run_bench_zero_usage "rc=$?"
+$VYREC run $O/stream.yaml --backend vulkan --param n=300 --stream x=iota@1000 --chunk 300 --bench 3 > /dev/null 2>&1
+[ $? -eq 2 ] && ok run_bench_stream_usage || bad run_bench_stream_usage
+
+# ---- staging buffers (a discrete GPU's path) and forced fma modes ----
+for mem in staging direct; do
+	out=$(VYREC_VK_MEMORY=$mem $VYREC run samples/saxpy.yaml --backend vulkan --param n=1000 --param a=2 \
+		--in x=iota --in y=const:1 --out y=$O/mem.$mem.bin --bench 2 2>&1)
+	$VYREC run samples/saxpy.yaml --backend reference --param n=1000 --param a=2 --in x=iota \
+		--in y=const:1 --out y=$O/mem.ref.bin > /dev/null 2>&1
+	want="device-local + staging"; [ $mem = direct ] && want="device-local, mapped"
+	if echo "$out" | grep -q "memory $want;" && cmp -s $O/mem.$mem.bin $O/mem.ref.bin; then
+		ok vk_memory_$mem
+	else
+		bad vk_memory_$mem "$out"
+	fi
+done
+out=$(VYREC_VK_MEMORY=staging $VYREC verify samples/matmul.yaml 2>&1 | grep '^vulkan')
+echo "$out" | grep -q PASS && ok vk_memory_staging_verify_matmul || bad vk_memory_staging_verify_matmul "$out"
+out=$(VYREC_VK_FMA=emulate $VYREC run samples/saxpy.yaml --backend vulkan --param n=64 --param a=2 --bench 1 2>&1)
+echo "$out" | grep -q 'fma emulate)' && ok vk_fma_forced_emulate || bad vk_fma_forced_emulate "$out"
+VYREC_VK_FMA=bogus $VYREC run samples/saxpy.yaml --backend vulkan --param n=64 --param a=2 > /dev/null 2> $O/fma.err
+rc=$?
+[ $rc -eq 3 ] && grep -q 'VYREC_VK_FMA=bogus.*Fix:' $O/fma.err && ok vk_fma_bad_mode || bad vk_fma_bad_mode "rc=$rc $(cat $O/fma.err)"
+
+# ---- a grid past maxComputeWorkGroupCount (lavapipe: 65535 per axis) ----
+# 200000 workgroups of 1 go out as vkCmdDispatchBase parts; gid and wgid
+# stay those of the whole grid.  A program reading nwg is refused.
+cat > $O/big.yaml <<'EOF'
+vyrec: 1
+name: big
+workgroup_size: [1]
+params: {n: u32}
+buffers:
+  y: {binding: 0, type: u32, count: n, access: write_only}
+  w: {binding: 1, type: u32, count: n, access: write_only}
+dispatch: [n]
+entry:
+  - let i = gid.x
+  - if: i < n
+    then:
+      - y[i] = i * 3u + 1u
+      - w[i] = wgid.x
+EOF
+for mem in "" staging; do
+	rm -f $O/big.vk.*.bin
+	if VYREC_VK_MEMORY=$mem $VYREC run $O/big.yaml --backend vulkan --param n=200000 --out y=$O/big.vk.y.bin \
+		--out w=$O/big.vk.w.bin > $O/big.log 2>&1 &&
+	   $VYREC run $O/big.yaml --backend reference --param n=200000 --out y=$O/big.ref.y.bin \
+		--out w=$O/big.ref.w.bin > /dev/null 2>&1 &&
+	   cmp -s $O/big.vk.y.bin $O/big.ref.y.bin && cmp -s $O/big.vk.w.bin $O/big.ref.w.bin; then
+		ok vk_big_grid${mem:+_$mem}
+	else
+		bad vk_big_grid${mem:+_$mem} "$(head -2 $O/big.log)"
+	fi
+done
+b=$($VYREC run $O/big.yaml --backend vulkan --param n=200000 --bench 2 2>&1)
+echo "$b" | grep -q '^bench: 2 dispatches' && ok vk_big_grid_bench || bad vk_big_grid_bench "$b"
+sed 's/wgid.x$/nwg.x/' $O/big.yaml > $O/bignwg.yaml
+$VYREC run $O/bignwg.yaml --backend vulkan --param n=200000 > /dev/null 2> $O/bignwg.err
+rc=$?
+if [ $rc -eq 3 ] && grep -q 'reads nwg.*Fix:' $O/bignwg.err; then ok vk_big_grid_nwg_refused
+else bad vk_big_grid_nwg_refused "rc=$rc $(cat $O/bignwg.err)"; fi
+$VYREC run $O/bignwg.yaml --backend vulkan --param n=1000 --out w=$O/nwg.vk.bin > /dev/null 2>&1 &&
+$VYREC run $O/bignwg.yaml --backend reference --param n=1000 --out w=$O/nwg.ref.bin > /dev/null 2>&1 &&
+	cmp -s $O/nwg.vk.bin $O/nwg.ref.bin && ok vk_nwg_small_grid || bad vk_nwg_small_grid

@@ -6,13 +6,15 @@
  * text is JIT-compiled with cuModuleLoadDataEx (its error log goes into the
  * message) and launched with vyrec's parameter order: one device pointer
  * per buffer in binding order, the params in declaration order, then one
- * u32 element count per buffer.
+ * u32 element count per buffer.  Device memory is kept between uploads of
+ * the same sizes; --bench times each launch with CUDA events.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "launcher.h"
 
@@ -26,6 +28,7 @@ typedef struct CUctx_st *CUcontext;
 typedef struct CUmod_st *CUmodule;
 typedef struct CUfunc_st *CUfunction;
 typedef struct CUstream_st *CUstream;
+typedef struct CUevent_st *CUevent;
 
 enum {
 	CUDA_SUCCESS = 0,
@@ -51,6 +54,11 @@ enum {
 	X(cuModuleGetFunction, (CUfunction *, CUmodule, const char *)) \
 	X(cuLaunchKernel, (CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, \
 			   unsigned, unsigned, CUstream, void **, void **)) \
+	X(cuEventCreate, (CUevent *, unsigned)) \
+	X(cuEventRecord, (CUevent, CUstream)) \
+	X(cuEventSynchronize, (CUevent)) \
+	X(cuEventElapsedTime, (float *, CUevent, CUevent)) \
+	X(cuEventDestroy_v2, (CUevent)) \
 	X(cuGetErrorName, (CUresult, const char **)) \
 	X(cuGetErrorString, (CUresult, const char **))
 
@@ -63,6 +71,8 @@ static struct {
 	CUmodule mod;
 	CUfunction fn;
 	CUdeviceptr ptr[64];
+	size_t size[64];
+	CUevent ev[2];
 } cu;
 
 /* The Fix for an error, by its name. */
@@ -151,16 +161,28 @@ int drv_open(int device)
 	return load_module();
 }
 
+/* Device buffers of counts[i] elements (kept while big enough), filled. */
 int drv_upload(void **bufs, const uint32_t *counts)
 {
-	for (int i = 0; i < prog_nbuffers; i++)
-		if (cu_check(cu.cuMemAlloc_v2(&cu.ptr[i], 4 * (size_t)counts[i]), "cuMemAlloc") ||
-		    cu_check(cu.cuMemcpyHtoD_v2(cu.ptr[i], bufs[i], 4 * (size_t)counts[i]), "cuMemcpyHtoD"))
+	for (int i = 0; i < prog_nbuffers; i++) {
+		size_t n = 4 * (size_t)counts[i];
+		if (cu.size[i] < n) {
+			if (cu.ptr[i] && cu_check(cu.cuMemFree_v2(cu.ptr[i]), "cuMemFree"))
+				return -1;
+			cu.ptr[i] = 0;
+			cu.size[i] = 0;
+			if (cu_check(cu.cuMemAlloc_v2(&cu.ptr[i], n), "cuMemAlloc"))
+				return -1;
+			cu.size[i] = n;
+		}
+		if (cu_check(cu.cuMemcpyHtoD_v2(cu.ptr[i], bufs[i], n), "cuMemcpyHtoD"))
 			return -1;
+	}
 	return 0;
 }
 
-int drv_dispatch(const uint32_t *params, const uint32_t *counts, const uint32_t grid[3])
+/* Queue one launch on the default stream. */
+static int launch(const uint32_t *params, const uint32_t *counts, const uint32_t grid[3])
 {
 	void *args[192];
 	uint32_t p[64], c[64];
@@ -179,7 +201,52 @@ int drv_dispatch(const uint32_t *params, const uint32_t *counts, const uint32_t 
 				       prog_wgsize[1], prog_wgsize[2], 0, NULL, args, NULL),
 		     "cuLaunchKernel"))
 		return -1;
+	return 0;
+}
+
+int drv_dispatch(const uint32_t *params, const uint32_t *counts, const uint32_t grid[3])
+{
+	if (launch(params, counts, grid))
+		return -1;
 	return cu_check(cu.cuCtxSynchronize(), "cuCtxSynchronize (the kernel)");
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+int drv_bench(const uint32_t *params, const uint32_t *counts, const uint32_t grid[3],
+	      int n, double *gpu_ms, double *wall_ms, double *loop_us)
+{
+	snprintf(drv_timer, sizeof drv_timer, "cuda events");
+	if ((!cu.ev[0] && cu_check(cu.cuEventCreate(&cu.ev[0], 0), "cuEventCreate")) ||
+	    (!cu.ev[1] && cu_check(cu.cuEventCreate(&cu.ev[1], 0), "cuEventCreate")) ||
+	    drv_dispatch(params, counts, grid))
+		return -1;
+	for (int i = 0; i < n; i++) {
+		float ms = 0;
+		double t0 = now_ms();
+		if (cu_check(cu.cuEventRecord(cu.ev[0], NULL), "cuEventRecord") ||
+		    launch(params, counts, grid) ||
+		    cu_check(cu.cuEventRecord(cu.ev[1], NULL), "cuEventRecord") ||
+		    cu_check(cu.cuEventSynchronize(cu.ev[1]), "cuEventSynchronize (the kernel)"))
+			return -1;
+		wall_ms[i] = now_ms() - t0;
+		if (cu_check(cu.cuEventElapsedTime(&ms, cu.ev[0], cu.ev[1]), "cuEventElapsedTime"))
+			return -1;
+		gpu_ms[i] = ms;
+	}
+	double t0 = now_ms();
+	for (int i = 0; i < n; i++)
+		if (launch(params, counts, grid))
+			return -1;
+	if (cu_check(cu.cuCtxSynchronize(), "cuCtxSynchronize (the kernel)"))
+		return -1;
+	*loop_us = (now_ms() - t0) * 1e3 / n;
+	return 0;
 }
 
 int drv_download(void **bufs, const uint32_t *counts)
@@ -194,6 +261,9 @@ int drv_download(void **bufs, const uint32_t *counts)
 void drv_close(void)
 {
 	if (cu.ctx) {
+		for (int i = 0; i < 2; i++)
+			if (cu.ev[i])
+				cu.cuEventDestroy_v2(cu.ev[i]);
 		for (int i = 0; i < prog_nbuffers; i++)
 			if (cu.ptr[i])
 				cu.cuMemFree_v2(cu.ptr[i]);

@@ -3,15 +3,28 @@
  * opened with dlopen at run time, so building needs no Vulkan SDK: the few
  * types, constants and entry points used are declared below (values from
  * vulkan_core.h).  One instance, the first device with a compute queue (or
- * --device N), one host-visible storage buffer per kernel buffer at its
- * binding with its exact size, the params as push constants at offsets 0,
- * 4, 8 ..., one command buffer with the dispatch, re-submitted for --bench.
+ * --device N), one storage buffer per kernel buffer at its binding with its
+ * exact size, the params as push constants at offsets 0, 4, 8 ...
+ *
+ * Storage buffers live in device-local memory: mapped directly where that
+ * memory is host-visible and cached (CPU and integrated devices), else
+ * (a discrete GPU) with a host-visible staging twin per buffer that the
+ * command buffer copies in before and out after the dispatch.  The
+ * pipeline, descriptor set, buffers and command buffer are made once and
+ * reused; each dispatch re-records its command buffer, so every run pushes
+ * its own params.  A grid beyond maxComputeWorkGroupCount is split into
+ * vkCmdDispatchBase calls.  The exact fma variant embedded in program.c
+ * is chosen at load time: OpFmaKHR with VK_KHR_shader_fma, the f64 one with
+ * shaderFloat64, else the f32 emulation (VYREC_VK_FMA=emulate|f64|khr and
+ * VYREC_VK_MEMORY=direct|staging force a choice).  --bench brackets the
+ * dispatch alone with timestamp queries.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "launcher.h"
 
@@ -27,7 +40,7 @@ typedef struct VkQueue_T *VkQueue;
 typedef struct VkCommandBuffer_T *VkCommandBuffer;
 typedef uint64_t VkBuffer, VkDeviceMemory, VkShaderModule, VkPipeline,
 	VkPipelineLayout, VkDescriptorSetLayout, VkDescriptorPool,
-	VkDescriptorSet, VkCommandPool, VkFence, VkPipelineCache;
+	VkDescriptorSet, VkCommandPool, VkFence, VkPipelineCache, VkQueryPool;
 
 enum {
 	VK_SUCCESS = 0,
@@ -38,6 +51,9 @@ enum {
 	VK_STRUCTURE_TYPE_SUBMIT_INFO = 4,
 	VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO = 5,
 	VK_STRUCTURE_TYPE_FENCE_CREATE_INFO = 8,
+	VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO = 11,
+	VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2 = 1000059000,
+	VY_STRUCTURE_TYPE_SHADER_FMA_FEATURES_KHR = 1000579000,  /* newer than some headers */
 	VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO = 12,
 	VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO = 16,
 	VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO = 18,
@@ -52,17 +68,39 @@ enum {
 	VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO = 42,
 	VK_STRUCTURE_TYPE_MEMORY_BARRIER = 46,
 	VK_QUEUE_COMPUTE_BIT = 0x2,
+	VK_BUFFER_USAGE_TRANSFER_SRC_BIT = 0x1,
+	VK_BUFFER_USAGE_TRANSFER_DST_BIT = 0x2,
 	VK_BUFFER_USAGE_STORAGE_BUFFER_BIT = 0x20,
 	VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT = 0x1,
 	VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT = 0x2,
 	VK_MEMORY_PROPERTY_HOST_COHERENT_BIT = 0x4,
+	VK_MEMORY_PROPERTY_HOST_CACHED_BIT = 0x8,
+	VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT = 0x2,
+	VK_PIPELINE_CREATE_DISPATCH_BASE_BIT = 0x10,
+	VK_QUERY_TYPE_TIMESTAMP = 2,
+	VK_QUERY_RESULT_64_BIT = 0x1,
+	VK_QUERY_RESULT_WAIT_BIT = 0x2,
 	VK_DESCRIPTOR_TYPE_STORAGE_BUFFER = 7,
 	VK_SHADER_STAGE_COMPUTE_BIT = 0x20,
 	VK_PIPELINE_BIND_POINT_COMPUTE = 1,
+	VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT = 0x1,
 	VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT = 0x800,
+	VK_PIPELINE_STAGE_TRANSFER_BIT = 0x1000,
+	VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT = 0x2000,
 	VK_PIPELINE_STAGE_HOST_BIT = 0x4000,
+	VK_ACCESS_SHADER_READ_BIT = 0x20,
 	VK_ACCESS_SHADER_WRITE_BIT = 0x40,
+	VK_ACCESS_TRANSFER_READ_BIT = 0x800,
+	VK_ACCESS_TRANSFER_WRITE_BIT = 0x1000,
 	VK_ACCESS_HOST_READ_BIT = 0x2000,
+};
+/* Byte offsets in VkPhysicalDeviceProperties (its limits start at 296);
+ * tests/t_launcher_c.sh checks them against vulkan_core.h. */
+enum {
+	OFF_MAX_STORAGE_BUFFER_RANGE = 324,
+	OFF_MAX_COMPUTE_WORK_GROUP_COUNT = 516,
+	OFF_TIMESTAMP_PERIOD = 720,
+	FEATURE_SHADER_FLOAT64 = 39,   /* VkBool32 index in VkPhysicalDeviceFeatures */
 };
 #define VK_API_VERSION_1_1 ((1u << 22) | (1u << 12))
 
@@ -137,6 +175,13 @@ typedef struct { int32_t sType; const void *pNext; uint32_t waitSemaphoreCount;
 	uint32_t commandBufferCount; const VkCommandBuffer *pCommandBuffers;
 	uint32_t signalSemaphoreCount; const void *pSignalSemaphores; } VkSubmitInfo;
 typedef struct { int32_t sType; const void *pNext; VkFlags flags; } VkFenceCreateInfo;
+typedef struct { VkDeviceSize srcOffset, dstOffset, size; } VkBufferCopy;
+typedef struct { int32_t sType; const void *pNext; VkFlags flags; uint32_t queryType;
+	uint32_t queryCount; VkFlags pipelineStatistics; } VkQueryPoolCreateInfo;
+typedef struct { char extensionName[256]; uint32_t specVersion; } VkExtensionProperties;
+typedef struct { int32_t sType; void *pNext; VkBool32 features[55]; } VkPhysicalDeviceFeatures2;
+typedef struct { int32_t sType; void *pNext; VkBool32 shaderFmaFloat16, shaderFmaFloat32,
+	shaderFmaFloat64; } VkPhysicalDeviceShaderFmaFeaturesKHR;
 
 typedef void (*PFN_vkVoidFunction)(void);
 typedef PFN_vkVoidFunction (*PFN_vkGetInstanceProcAddr)(VkInstance, const char *);
@@ -185,7 +230,18 @@ typedef PFN_vkVoidFunction (*PFN_vkGetInstanceProcAddr)(VkInstance, const char *
 	X(vkResetFences, VkResult, (VkDevice, uint32_t, const VkFence *)) \
 	X(vkWaitForFences, VkResult, (VkDevice, uint32_t, const VkFence *, VkBool32, uint64_t)) \
 	X(vkQueueSubmit, VkResult, (VkQueue, uint32_t, const VkSubmitInfo *, VkFence)) \
-	X(vkDeviceWaitIdle, VkResult, (VkDevice))
+	X(vkDeviceWaitIdle, VkResult, (VkDevice)) \
+	X(vkGetFenceStatus, VkResult, (VkDevice, VkFence)) \
+	X(vkGetPhysicalDeviceFeatures2, void, (VkPhysicalDevice, VkPhysicalDeviceFeatures2 *)) \
+	X(vkEnumerateDeviceExtensionProperties, VkResult, (VkPhysicalDevice, const char *, uint32_t *, VkExtensionProperties *)) \
+	X(vkResetCommandBuffer, VkResult, (VkCommandBuffer, VkFlags)) \
+	X(vkCmdCopyBuffer, void, (VkCommandBuffer, VkBuffer, VkBuffer, uint32_t, const VkBufferCopy *)) \
+	X(vkCmdDispatchBase, void, (VkCommandBuffer, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t, uint32_t)) \
+	X(vkCreateQueryPool, VkResult, (VkDevice, const VkQueryPoolCreateInfo *, const void *, VkQueryPool *)) \
+	X(vkDestroyQueryPool, void, (VkDevice, VkQueryPool, const void *)) \
+	X(vkCmdResetQueryPool, void, (VkCommandBuffer, VkQueryPool, uint32_t, uint32_t)) \
+	X(vkCmdWriteTimestamp, void, (VkCommandBuffer, VkFlags, VkQueryPool, uint32_t)) \
+	X(vkGetQueryPoolResults, VkResult, (VkDevice, VkQueryPool, uint32_t, uint32_t, size_t, void *, VkDeviceSize, VkFlags))
 
 static struct {
 	void *lib;
@@ -199,20 +255,25 @@ static struct {
 	VkQueue queue;
 	uint32_t family;
 	VkPhysicalDeviceMemoryProperties mem;
-	VkBuffer buf[64];
-	VkDeviceMemory bufmem[64];
-	void *map[64];
+	VkPhysicalDeviceProperties props;
+	uint32_t ts_bits;           /* the queue's timestampValidBits */
+	int staging;                /* device-local buffers + staging twins */
+	int float64, khr_fma;       /* device features enabled */
+	const char *fma;            /* the kernel variant: emulate, f64, khr */
+	VkBuffer buf[64], stage[64];
+	VkDeviceMemory bufmem[64], stagemem[64];
+	VkDeviceSize size[64];
+	void *map[64];              /* buf's mapping, or stage's */
 	VkShaderModule shader;
 	VkDescriptorSetLayout dsl;
 	VkPipelineLayout layout;
-	VkPipeline pipe;
+	VkPipeline pipe, pipe_base; /* pipe_base: DISPATCH_BASE, for split grids */
 	VkDescriptorPool pool;
 	VkDescriptorSet set;
 	VkCommandPool cpool;
 	VkCommandBuffer cmd;
 	VkFence fence;
-	uint32_t recorded_grid[3];
-	int recorded;
+	VkQueryPool qpool;
 } vk;
 
 static const char *vk_result_name(VkResult r)
@@ -281,16 +342,32 @@ static int create_instance(void)
 	return 0;
 }
 
-/* A compute queue family of phys, or -1. */
-static int compute_family(VkPhysicalDevice phys)
+/* A compute queue family of phys, or -1; *ts its timestampValidBits. */
+static int compute_family(VkPhysicalDevice phys, uint32_t *ts)
 {
 	VkQueueFamilyProperties q[16];
 	uint32_t n = 16;
 	vk.vkGetPhysicalDeviceQueueFamilyProperties(phys, &n, q);
 	for (uint32_t i = 0; i < n && i < 16; i++)
-		if (q[i].queueFlags & VK_QUEUE_COMPUTE_BIT)
+		if (q[i].queueFlags & VK_QUEUE_COMPUTE_BIT) {
+			*ts = q[i].timestampValidBits;
 			return (int)i;
+		}
 	return -1;
+}
+
+static uint32_t limit_u32(size_t off)
+{
+	uint32_t v;
+	memcpy(&v, (const char *)&vk.props + off, 4);
+	return v;
+}
+
+static float limit_f32(size_t off)
+{
+	float v;
+	memcpy(&v, (const char *)&vk.props + off, 4);
+	return v;
 }
 
 static int pick_device(int device)
@@ -307,13 +384,14 @@ static int pick_device(int device)
 		return drv_fail("pick a device that exists (vulkaninfo --summary lists them)",
 				"vulkan: device %d does not exist (%u devices)", device, n);
 	for (uint32_t i = device < 0 ? 0 : (uint32_t)device; i < n; i++) {
-		int fam = compute_family(devs[i]);
+		int fam = compute_family(devs[i], &vk.ts_bits);
 		if (fam >= 0) {
-			VkPhysicalDeviceProperties props;
 			vk.phys = devs[i];
 			vk.family = (uint32_t)fam;
-			vk.vkGetPhysicalDeviceProperties(devs[i], &props);
-			snprintf(drv_device_name, sizeof drv_device_name, "%.255s", props.deviceName);
+			vk.vkGetPhysicalDeviceProperties(devs[i], &vk.props);
+			snprintf(drv_device_name, sizeof drv_device_name, "%.255s", vk.props.deviceName);
+			if (!(limit_f32(OFF_TIMESTAMP_PERIOD) > 0))
+				vk.ts_bits = 0;
 			return 0;
 		}
 		if (device >= 0)
@@ -323,18 +401,93 @@ static int pick_device(int device)
 			"vulkan: no device with a compute queue");
 }
 
+static int has_extension(const char *name)
+{
+	static VkExtensionProperties e[512];
+	uint32_t n = 512;
+	VkResult r = vk.vkEnumerateDeviceExtensionProperties(vk.phys, NULL, &n, e);
+	if (r < 0)
+		return 0;
+	for (uint32_t i = 0; i < n && i < 512; i++)
+		if (!strcmp(e[i].extensionName, name))
+			return 1;
+	return 0;
+}
+
+/* The fastest exact fma the device has (khr, f64, emulate) and the
+ * memory scheme; VYREC_VK_FMA and VYREC_VK_MEMORY force them. */
+static int choose(void)
+{
+	VkPhysicalDeviceShaderFmaFeaturesKHR ff = { VY_STRUCTURE_TYPE_SHADER_FMA_FEATURES_KHR,
+						    NULL, 0, 0, 0 };
+	VkPhysicalDeviceFeatures2 f2;
+	memset(&f2, 0, sizeof f2);
+	f2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
+	int ext = has_extension("VK_KHR_shader_fma");
+	f2.pNext = ext ? &ff : NULL;
+	vk.vkGetPhysicalDeviceFeatures2(vk.phys, &f2);
+	vk.khr_fma = ext && ff.shaderFmaFloat32;
+	vk.float64 = f2.features[FEATURE_SHADER_FLOAT64] != 0;
+	vk.fma = vk.khr_fma ? "khr" : vk.float64 ? "f64" : "emulate";
+	const char *f = getenv("VYREC_VK_FMA");
+	if (f && *f) {
+		if (strcmp(f, "emulate") && !(vk.float64 && !strcmp(f, "f64")) &&
+		    !(vk.khr_fma && !strcmp(f, "khr")))
+			return drv_fail("set VYREC_VK_FMA to emulate, or to f64 or khr where the device has them, or unset it",
+					"vulkan: VYREC_VK_FMA=%s is not a mode this device supports", f);
+		vk.fma = !strcmp(f, "khr") ? "khr" : !strcmp(f, "f64") ? "f64" : "emulate";
+	}
+	VkFlags want = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT | VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
+		       VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+	vk.vkGetPhysicalDeviceMemoryProperties(vk.phys, &vk.mem);
+	int direct_ok = 0, cached = 0;
+	for (uint32_t i = 0; i < vk.mem.memoryTypeCount; i++) {
+		VkFlags p = vk.mem.memoryTypes[i].propertyFlags;
+		direct_ok |= (p & want) == want;
+		cached |= (p & want) == want && (p & VK_MEMORY_PROPERTY_HOST_CACHED_BIT);
+	}
+	vk.staging = !cached;
+	const char *m = getenv("VYREC_VK_MEMORY");
+	if (m && *m) {
+		if (!strcmp(m, "staging"))
+			vk.staging = 1;
+		else if (!strcmp(m, "direct") && direct_ok)
+			vk.staging = 0;
+		else
+			return drv_fail("set VYREC_VK_MEMORY to staging (or direct where device memory is host-visible), or unset it",
+					"vulkan: VYREC_VK_MEMORY=%s is not a mode this device supports", m);
+	}
+	return 0;
+}
+
 static int create_device(void)
 {
 	float prio = 1.0f;
+	const char *exts[] = { "VK_KHR_shader_fma" };
+	int khr = !strcmp(vk.fma, "khr");
+	VkPhysicalDeviceShaderFmaFeaturesKHR ff = { VY_STRUCTURE_TYPE_SHADER_FMA_FEATURES_KHR,
+						    NULL, 0, 1, 0 };
+	VkBool32 features[55];
+	memset(features, 0, sizeof features);
+	features[FEATURE_SHADER_FLOAT64] = (VkBool32)vk.float64;
 	VkDeviceQueueCreateInfo q = { VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO, NULL, 0,
 				      vk.family, 1, &prio };
-	VkDeviceCreateInfo ci = { VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, NULL, 0, 1, &q,
-				  0, NULL, 0, NULL, NULL };
+	VkDeviceCreateInfo ci = { VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, khr ? &ff : NULL, 0, 1, &q,
+				  0, NULL, khr ? 1u : 0u, exts, features };
 	if (vk_check(vk.vkCreateDevice(vk.phys, &ci, NULL, &vk.dev), "vkCreateDevice"))
 		return -1;
 	vk.vkGetDeviceQueue(vk.dev, vk.family, 0, &vk.queue);
-	vk.vkGetPhysicalDeviceMemoryProperties(vk.phys, &vk.mem);
 	return 0;
+}
+
+/* The kernel variant for vk.fma (prog_kernel where it is the same). */
+static const unsigned char *kernel(size_t *len)
+{
+	if (!strcmp(vk.fma, "khr") && prog_kernel_khr_len)
+		return *len = prog_kernel_khr_len, prog_kernel_khr;
+	if (!strcmp(vk.fma, "f64") && prog_kernel_f64_len)
+		return *len = prog_kernel_f64_len, prog_kernel_f64;
+	return *len = prog_kernel_len, prog_kernel;
 }
 
 /* Descriptor set layout, push constants, shader and pipeline. */
@@ -353,8 +506,10 @@ static int create_pipeline(void)
 					   1, &vk.dsl, prog_nparams ? 1 : 0, &pc };
 	if (vk_check(vk.vkCreatePipelineLayout(vk.dev, &lci, NULL, &vk.layout), "vkCreatePipelineLayout"))
 		return -1;
+	size_t klen;
+	const unsigned char *k = kernel(&klen);
 	VkShaderModuleCreateInfo sci = { VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO, NULL, 0,
-					 prog_kernel_len, (const uint32_t *)(const void *)prog_kernel };
+					 klen, (const uint32_t *)(const void *)k };
 	if (vk_check(vk.vkCreateShaderModule(vk.dev, &sci, NULL, &vk.shader), "vkCreateShaderModule"))
 		return -1;
 	VkComputePipelineCreateInfo pci = { VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO, NULL, 0,
@@ -367,7 +522,8 @@ static int create_pipeline(void)
 
 static int create_commands(void)
 {
-	VkCommandPoolCreateInfo cp = { VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO, NULL, 0, vk.family };
+	VkCommandPoolCreateInfo cp = { VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO, NULL,
+				       VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT, vk.family };
 	if (vk_check(vk.vkCreateCommandPool(vk.dev, &cp, NULL, &vk.cpool), "vkCreateCommandPool"))
 		return -1;
 	VkCommandBufferAllocateInfo ca = { VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO, NULL,
@@ -380,7 +536,7 @@ static int create_commands(void)
 
 int drv_open(int device)
 {
-	if (load_library() || create_instance() || pick_device(device) ||
+	if (load_library() || create_instance() || pick_device(device) || choose() ||
 	    create_device() || create_pipeline() || create_commands())
 		return -1;
 	return 0;
@@ -395,84 +551,291 @@ static int memory_type(uint32_t bits, VkFlags want)
 	return -1;
 }
 
-static int create_buffer(int i, uint32_t count)
+static void free_buffer(int i)
 {
-	VkBufferCreateInfo bi = { VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO, NULL, 0,
-				  4 * (VkDeviceSize)count, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, 0, 0, NULL };
-	VkMemoryRequirements req;
-	if (vk_check(vk.vkCreateBuffer(vk.dev, &bi, NULL, &vk.buf[i]), "vkCreateBuffer"))
-		return -1;
-	vk.vkGetBufferMemoryRequirements(vk.dev, vk.buf[i], &req);
-	VkFlags host = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
-	int t = memory_type(req.memoryTypeBits, host | VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
-	if (t < 0)
-		t = memory_type(req.memoryTypeBits, host);
-	if (t < 0)
-		return drv_fail("use a device with host-visible memory", "vulkan: no host-visible coherent memory type");
-	VkMemoryAllocateInfo ai = { VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO, NULL, req.size, (uint32_t)t };
-	if (vk_check(vk.vkAllocateMemory(vk.dev, &ai, NULL, &vk.bufmem[i]), "vkAllocateMemory") ||
-	    vk_check(vk.vkBindBufferMemory(vk.dev, vk.buf[i], vk.bufmem[i], 0), "vkBindBufferMemory"))
-		return -1;
-	return vk_check(vk.vkMapMemory(vk.dev, vk.bufmem[i], 0, req.size, 0, &vk.map[i]), "vkMapMemory");
+	if (vk.buf[i])
+		vk.vkDestroyBuffer(vk.dev, vk.buf[i], NULL);
+	if (vk.bufmem[i])
+		vk.vkFreeMemory(vk.dev, vk.bufmem[i], NULL);
+	if (vk.stage[i])
+		vk.vkDestroyBuffer(vk.dev, vk.stage[i], NULL);
+	if (vk.stagemem[i])
+		vk.vkFreeMemory(vk.dev, vk.stagemem[i], NULL);
+	vk.buf[i] = vk.stage[i] = 0;
+	vk.bufmem[i] = vk.stagemem[i] = 0;
+	vk.map[i] = NULL;
+	vk.size[i] = 0;
 }
 
+/* One buffer of size bytes in memory of the first of want[0..n) that it
+ * allows, mapped into *map unless map is NULL. */
+static int make_buffer(VkDeviceSize size, VkFlags usage, const VkFlags *want, int n,
+		       VkBuffer *buf, VkDeviceMemory *mem, void **map)
+{
+	VkBufferCreateInfo bi = { VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO, NULL, 0,
+				  size, usage, 0, 0, NULL };
+	VkMemoryRequirements req;
+	if (vk_check(vk.vkCreateBuffer(vk.dev, &bi, NULL, buf), "vkCreateBuffer"))
+		return -1;
+	vk.vkGetBufferMemoryRequirements(vk.dev, *buf, &req);
+	int t = -1;
+	for (int k = 0; k < n && t < 0; k++)
+		t = memory_type(req.memoryTypeBits, want[k]);
+	if (t < 0)
+		return drv_fail("use a device with device-local and host-visible memory",
+				"vulkan: no suitable memory type for a storage buffer");
+	VkMemoryAllocateInfo ai = { VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO, NULL, req.size, (uint32_t)t };
+	if (vk_check(vk.vkAllocateMemory(vk.dev, &ai, NULL, mem), "vkAllocateMemory") ||
+	    vk_check(vk.vkBindBufferMemory(vk.dev, *buf, *mem, 0), "vkBindBufferMemory"))
+		return -1;
+	return map ? vk_check(vk.vkMapMemory(vk.dev, *mem, 0, req.size, 0, map), "vkMapMemory") : 0;
+}
+
+static int create_buffer(int i, uint32_t count)
+{
+	const VkFlags dl = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT,
+		host = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
+		cached = VK_MEMORY_PROPERTY_HOST_CACHED_BIT,
+		xfer = VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+	VkDeviceSize size = 4 * (VkDeviceSize)count;
+	free_buffer(i);
+	if (!vk.staging) {
+		VkFlags want[] = { dl | host | cached, dl | host };
+		if (make_buffer(size, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, want, 2,
+				&vk.buf[i], &vk.bufmem[i], &vk.map[i]))
+			return -1;
+	} else {
+		VkFlags dev[] = { dl, 0 }, stage[] = { host | cached, host };
+		if (make_buffer(size, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | xfer, dev, 2,
+				&vk.buf[i], &vk.bufmem[i], NULL) ||
+		    make_buffer(size, xfer, stage, 2, &vk.stage[i], &vk.stagemem[i], &vk.map[i]))
+			return -1;
+	}
+	vk.size[i] = size;
+	return 0;
+}
+
+/* Buffers are made on the first upload and again only when a size
+ * changes; the data goes into the mapped memory (staging: copied to the
+ * device by the next dispatch's command buffer). */
 int drv_upload(void **bufs, const uint32_t *counts)
 {
 	VkDescriptorBufferInfo info[64];
 	VkWriteDescriptorSet w[64];
-	for (int i = 0; i < prog_nbuffers; i++) {
-		if (create_buffer(i, counts[i]))
+	if (!vk.pool) {
+		VkDescriptorPoolSize ps = { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, prog_nbuffers ? (uint32_t)prog_nbuffers : 1 };
+		VkDescriptorPoolCreateInfo pi = { VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO, NULL, 0, 1, 1, &ps };
+		if (vk_check(vk.vkCreateDescriptorPool(vk.dev, &pi, NULL, &vk.pool), "vkCreateDescriptorPool"))
 			return -1;
-		memcpy(vk.map[i], bufs[i], 4 * (size_t)counts[i]);
-		info[i] = (VkDescriptorBufferInfo){ vk.buf[i], 0, 4 * (VkDeviceSize)counts[i] };
-		w[i] = (VkWriteDescriptorSet){ VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, NULL, 0,
-			prog_buffers[i].binding, 0, 1, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, NULL, &info[i], NULL };
+		VkDescriptorSetAllocateInfo sa = { VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO, NULL, vk.pool, 1, &vk.dsl };
+		if (vk_check(vk.vkAllocateDescriptorSets(vk.dev, &sa, &vk.set), "vkAllocateDescriptorSets"))
+			return -1;
 	}
-	VkDescriptorPoolSize ps = { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, prog_nbuffers ? (uint32_t)prog_nbuffers : 1 };
-	VkDescriptorPoolCreateInfo pi = { VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO, NULL, 0, 1, 1, &ps };
-	if (vk_check(vk.vkCreateDescriptorPool(vk.dev, &pi, NULL, &vk.pool), "vkCreateDescriptorPool"))
-		return -1;
-	VkDescriptorSetAllocateInfo sa = { VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO, NULL, vk.pool, 1, &vk.dsl };
-	if (vk_check(vk.vkAllocateDescriptorSets(vk.dev, &sa, &vk.set), "vkAllocateDescriptorSets"))
-		return -1;
-	for (int i = 0; i < prog_nbuffers; i++)
-		w[i].dstSet = vk.set;
-	vk.vkUpdateDescriptorSets(vk.dev, (uint32_t)prog_nbuffers, w, 0, NULL);
+	uint32_t nw = 0;
+	for (int i = 0; i < prog_nbuffers; i++) {
+		VkDeviceSize size = 4 * (VkDeviceSize)counts[i];
+		if (size > limit_u32(OFF_MAX_STORAGE_BUFFER_RANGE))
+			return drv_fail("use smaller params",
+					"vulkan: buffer '%s' of %llu bytes exceeds the device's maxStorageBufferRange %u",
+					prog_buffers[i].name, (unsigned long long)size,
+					limit_u32(OFF_MAX_STORAGE_BUFFER_RANGE));
+		if (vk.size[i] != size) {
+			if (create_buffer(i, counts[i]))
+				return -1;
+			info[nw] = (VkDescriptorBufferInfo){ vk.buf[i], 0, size };
+			w[nw] = (VkWriteDescriptorSet){ VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, NULL, vk.set,
+				prog_buffers[i].binding, 0, 1, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, NULL, &info[nw], NULL };
+			nw++;
+		}
+		memcpy(vk.map[i], bufs[i], (size_t)size);
+	}
+	if (nw)
+		vk.vkUpdateDescriptorSets(vk.dev, nw, w, 0, NULL);
 	return 0;
 }
 
-/* Record the dispatch once; --bench re-submits the same commands. */
-static int record(const uint32_t *params, const uint32_t grid[3])
+static void barrier(VkFlags src, VkFlags sa, VkFlags dst, VkFlags da)
+{
+	VkMemoryBarrier mb = { VK_STRUCTURE_TYPE_MEMORY_BARRIER, NULL, sa, da };
+	vk.vkCmdPipelineBarrier(vk.cmd, src, dst, 0, 1, &mb, 0, NULL, 0, NULL);
+}
+
+static int grid_splits(const uint32_t grid[3])
+{
+	for (int a = 0; a < 3; a++)
+		if (grid[a] > limit_u32(OFF_MAX_COMPUTE_WORK_GROUP_COUNT + 4 * (size_t)a))
+			return 1;
+	return 0;
+}
+
+/* The DISPATCH_BASE twin of the pipeline, for grids that split. */
+static int create_pipe_base(void)
+{
+	VkComputePipelineCreateInfo pci = { VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO, NULL,
+		VK_PIPELINE_CREATE_DISPATCH_BASE_BIT,
+		{ VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO, NULL, 0,
+		  VK_SHADER_STAGE_COMPUTE_BIT, vk.shader, prog_entry, NULL },
+		vk.layout, 0, -1 };
+	return vk_check(vk.vkCreateComputePipelines(vk.dev, 0, 1, &pci, NULL, &vk.pipe_base),
+			"vkCreateComputePipelines (DISPATCH_BASE)");
+}
+
+/* The dispatch of grid: one vkCmdDispatch, or one vkCmdDispatchBase per
+ * part of at most maxComputeWorkGroupCount (ids stay the whole grid's). */
+static void cmd_grid(const uint32_t grid[3], int split)
+{
+	uint32_t m[3];
+	if (!split) {
+		vk.vkCmdDispatch(vk.cmd, grid[0], grid[1], grid[2]);
+		return;
+	}
+	for (int a = 0; a < 3; a++)
+		m[a] = limit_u32(OFF_MAX_COMPUTE_WORK_GROUP_COUNT + 4 * (size_t)a);
+	for (uint32_t z = 0; z < grid[2]; z += m[2])
+		for (uint32_t y = 0; y < grid[1]; y += m[1])
+			for (uint32_t x = 0; x < grid[0]; x += m[0])
+				vk.vkCmdDispatchBase(vk.cmd, x, y, z,
+					grid[0] - x < m[0] ? grid[0] - x : m[0],
+					grid[1] - y < m[1] ? grid[1] - y : m[1],
+					grid[2] - z < m[2] ? grid[2] - z : m[2]);
+}
+
+/* Record one run: (staging) copies in, the params pushed, the dispatch
+ * (timestamps around it alone when timed), (staging) copies out. */
+static int record(const uint32_t *params, const uint32_t *counts, const uint32_t grid[3],
+		  int timed, int copy)
 {
 	VkCommandBufferBeginInfo bi = { VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO, NULL, 0, NULL };
-	VkMemoryBarrier mb = { VK_STRUCTURE_TYPE_MEMORY_BARRIER, NULL, VK_ACCESS_SHADER_WRITE_BIT,
-			       VK_ACCESS_HOST_READ_BIT };
-	if (vk_check(vk.vkBeginCommandBuffer(vk.cmd, &bi), "vkBeginCommandBuffer"))
+	const VkFlags CS = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, TR = VK_PIPELINE_STAGE_TRANSFER_BIT,
+		SRW = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
+	int split = grid_splits(grid);
+	if (split && !vk.pipe_base && create_pipe_base())
 		return -1;
-	vk.vkCmdBindPipeline(vk.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, vk.pipe);
+	if (vk_check(vk.vkResetCommandBuffer(vk.cmd, 0), "vkResetCommandBuffer") ||
+	    vk_check(vk.vkBeginCommandBuffer(vk.cmd, &bi), "vkBeginCommandBuffer"))
+		return -1;
+	if (copy && vk.staging) {
+		for (int i = 0; i < prog_nbuffers; i++) {
+			VkBufferCopy c = { 0, 0, 4 * (VkDeviceSize)counts[i] };
+			vk.vkCmdCopyBuffer(vk.cmd, vk.stage[i], vk.buf[i], 1, &c);
+		}
+		barrier(TR, VK_ACCESS_TRANSFER_WRITE_BIT, CS, SRW);
+	}
+	barrier(CS, VK_ACCESS_SHADER_WRITE_BIT, CS, SRW);   /* after the last run */
+	if (timed) {
+		vk.vkCmdResetQueryPool(vk.cmd, vk.qpool, 0, 2);
+		vk.vkCmdWriteTimestamp(vk.cmd, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, vk.qpool, 0);
+	}
+	vk.vkCmdBindPipeline(vk.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, split ? vk.pipe_base : vk.pipe);
 	vk.vkCmdBindDescriptorSets(vk.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, vk.layout, 0, 1, &vk.set, 0, NULL);
 	if (prog_nparams)
 		vk.vkCmdPushConstants(vk.cmd, vk.layout, VK_SHADER_STAGE_COMPUTE_BIT, 0,
 				      4u * (uint32_t)prog_nparams, params);
-	vk.vkCmdDispatch(vk.cmd, grid[0], grid[1], grid[2]);
-	vk.vkCmdPipelineBarrier(vk.cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_HOST_BIT,
-				0, 1, &mb, 0, NULL, 0, NULL);
-	if (vk_check(vk.vkEndCommandBuffer(vk.cmd), "vkEndCommandBuffer"))
-		return -1;
-	vk.recorded = 1;
-	return 0;
+	cmd_grid(grid, split);
+	if (timed)
+		vk.vkCmdWriteTimestamp(vk.cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, vk.qpool, 1);
+	if (copy && vk.staging) {
+		barrier(CS, VK_ACCESS_SHADER_WRITE_BIT, TR, VK_ACCESS_TRANSFER_READ_BIT);
+		for (int i = 0; i < prog_nbuffers; i++)
+			if (prog_buffers[i].access != READ_ONLY) {
+				VkBufferCopy c = { 0, 0, 4 * (VkDeviceSize)counts[i] };
+				vk.vkCmdCopyBuffer(vk.cmd, vk.buf[i], vk.stage[i], 1, &c);
+			}
+		barrier(TR, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
+	} else if (copy)
+		barrier(CS, VK_ACCESS_SHADER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
+	return vk_check(vk.vkEndCommandBuffer(vk.cmd), "vkEndCommandBuffer");
 }
 
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Poll the fence for up to 2 ms, then block: a blocking wait alone costs
+ * a thread wake-up on every dispatch, which short kernels feel. */
+static VkResult wait_fence(void)
+{
+	double t0 = now_ms();
+	VkResult r;
+	while ((r = vk.vkGetFenceStatus(vk.dev, vk.fence)) == 1 /* VK_NOT_READY */)
+		if (now_ms() - t0 > 2.0)
+			return vk.vkWaitForFences(vk.dev, 1, &vk.fence, 1, 60000000000ull);
+	return r;
+}
+
+static int submit(void)
+{
+	VkSubmitInfo si = { VK_STRUCTURE_TYPE_SUBMIT_INFO, NULL, 0, NULL, NULL, 1, &vk.cmd, 0, NULL };
+	return vk_check(vk.vkResetFences(vk.dev, 1, &vk.fence), "vkResetFences") ||
+	       vk_check(vk.vkQueueSubmit(vk.queue, 1, &si, vk.fence), "vkQueueSubmit") ||
+	       vk_check(wait_fence(), "vkWaitForFences") ? -1 : 0;
+}
+
+/* One run with these params: re-recorded each time, so the push constants
+ * are always this call's. */
 int drv_dispatch(const uint32_t *params, const uint32_t *counts, const uint32_t grid[3])
 {
-	(void)counts;
-	if (!vk.recorded && record(params, grid))
+	if (record(params, counts, grid, 0, 1))
 		return -1;
-	VkSubmitInfo si = { VK_STRUCTURE_TYPE_SUBMIT_INFO, NULL, 0, NULL, NULL, 1, &vk.cmd, 0, NULL };
-	if (vk_check(vk.vkResetFences(vk.dev, 1, &vk.fence), "vkResetFences") ||
-	    vk_check(vk.vkQueueSubmit(vk.queue, 1, &si, vk.fence), "vkQueueSubmit") ||
-	    vk_check(vk.vkWaitForFences(vk.dev, 1, &vk.fence, 1, 60000000000ull), "vkWaitForFences"))
+	return submit();
+}
+
+int drv_bench(const uint32_t *params, const uint32_t *counts, const uint32_t grid[3],
+	      int n, double *gpu_ms, double *wall_ms, double *loop_us)
+{
+	int timed = vk.ts_bits != 0;
+	uint64_t mask = vk.ts_bits >= 64 ? ~0ull : (1ull << vk.ts_bits) - 1, ts[2];
+	double period = limit_f32(OFF_TIMESTAMP_PERIOD);
+	snprintf(drv_timer, sizeof drv_timer, "%s; memory %s; fma %s",
+		 timed ? "vulkan timestamps" : "wall clock, the queue has no timestamps",
+		 vk.staging ? "device-local + staging" : "device-local, mapped", vk.fma);
+	if (timed && !vk.qpool) {
+		VkQueryPoolCreateInfo qi = { VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO, NULL, 0,
+					     VK_QUERY_TYPE_TIMESTAMP, 2, 0 };
+		if (vk_check(vk.vkCreateQueryPool(vk.dev, &qi, NULL, &vk.qpool), "vkCreateQueryPool"))
+			return -1;
+	}
+	/* the copy in (staging), then the dispatch alone, recorded once */
+	if (drv_dispatch(params, counts, grid) || record(params, counts, grid, timed, 0))
 		return -1;
+	for (int i = -1; i < n; i++) {
+		double t0 = now_ms();
+		if (submit())
+			return -1;
+		if (i < 0)
+			continue;   /* warm-up */
+		gpu_ms[i] = wall_ms[i] = now_ms() - t0;
+		if (timed) {
+			if (vk_check(vk.vkGetQueryPoolResults(vk.dev, vk.qpool, 0, 2, sizeof ts, ts, 8,
+							       VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT),
+				     "vkGetQueryPoolResults"))
+				return -1;
+			gpu_ms[i] = (double)((ts[1] - ts[0]) & mask) * period / 1e6;
+		}
+	}
+	/* n dispatches queued back to back: one submit of n recorded ones */
+	VkCommandBufferBeginInfo bi = { VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO, NULL, 0, NULL };
+	double t0 = now_ms();
+	if (vk_check(vk.vkResetCommandBuffer(vk.cmd, 0), "vkResetCommandBuffer") ||
+	    vk_check(vk.vkBeginCommandBuffer(vk.cmd, &bi), "vkBeginCommandBuffer"))
+		return -1;
+	int split = grid_splits(grid);
+	vk.vkCmdBindPipeline(vk.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, split ? vk.pipe_base : vk.pipe);
+	vk.vkCmdBindDescriptorSets(vk.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, vk.layout, 0, 1, &vk.set, 0, NULL);
+	if (prog_nparams)
+		vk.vkCmdPushConstants(vk.cmd, vk.layout, VK_SHADER_STAGE_COMPUTE_BIT, 0,
+				      4u * (uint32_t)prog_nparams, params);
+	for (int i = 0; i < n; i++) {
+		barrier(VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+			VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
+		cmd_grid(grid, split);
+	}
+	if (vk_check(vk.vkEndCommandBuffer(vk.cmd), "vkEndCommandBuffer") || submit())
+		return -1;
+	*loop_us = (now_ms() - t0) * 1e3 / n;
 	return 0;
 }
 
@@ -502,12 +865,12 @@ void drv_close(void)
 			vk.vkDestroyPipelineLayout(vk.dev, vk.layout, NULL);
 		if (vk.dsl)
 			vk.vkDestroyDescriptorSetLayout(vk.dev, vk.dsl, NULL);
-		for (int i = 0; i < prog_nbuffers; i++) {
-			if (vk.buf[i])
-				vk.vkDestroyBuffer(vk.dev, vk.buf[i], NULL);
-			if (vk.bufmem[i])
-				vk.vkFreeMemory(vk.dev, vk.bufmem[i], NULL);
-		}
+		if (vk.pipe_base)
+			vk.vkDestroyPipeline(vk.dev, vk.pipe_base, NULL);
+		if (vk.qpool)
+			vk.vkDestroyQueryPool(vk.dev, vk.qpool, NULL);
+		for (int i = 0; i < prog_nbuffers; i++)
+			free_buffer(i);
 		vk.vkDestroyDevice(vk.dev, NULL);
 	}
 	if (vk.inst && vk.vkDestroyInstance)

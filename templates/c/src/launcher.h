@@ -41,6 +41,9 @@ extern const uint32_t prog_wgsize[3];
 extern const double prog_tol_ulp, prog_tol_abs;
 extern const unsigned char prog_kernel[];
 extern const size_t prog_kernel_len;
+/* spv: the exact-fma variants (f64, OpFmaKHR); length 0: use prog_kernel */
+extern const unsigned char prog_kernel_f64[], prog_kernel_khr[];
+extern const size_t prog_kernel_f64_len, prog_kernel_khr_len;
 
 /* Element counts of every buffer for params p (bits, declaration order). */
 void prog_counts(const uint32_t *p, uint32_t *c);
@@ -61,6 +64,13 @@ int drv_dispatch(const uint32_t *params, const uint32_t *counts,
 		 const uint32_t grid[3]);
 /* Copy the writable buffers back into bufs. */
 int drv_download(void **bufs, const uint32_t *counts);
+/* --bench: one warm-up, then n dispatches on the buffers uploaded last:
+ * gpu_ms[i] the kernel alone on the device's timer, wall_ms[i] submit to
+ * finish; then n dispatches queued back to back, *loop_us their wall time
+ * per dispatch.  drv_timer names the timer (and the driver's choices). */
+int drv_bench(const uint32_t *params, const uint32_t *counts, const uint32_t grid[3],
+	      int n, double *gpu_ms, double *wall_ms, double *loop_us);
+extern char drv_timer[160];
 void drv_close(void);
 
 /* Record an error (printf-style message, then the Fix text); returns -1. */

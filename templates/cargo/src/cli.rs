@@ -2,7 +2,7 @@
 //! launcher's:
 //!
 //!   ./NAME [--param k=v]... [--in BUF=SOURCE]... [--out BUF=FILE]...
-//!          [--print BUF] [--device N] [--bench N] [--selftest]
+//!          [--print BUF] [--device N] [--bench N [--json]] [--selftest]
 //!
 //! Parsing checks names against the program, so a typo is a usage error
 //! (exit 2) before any driver is opened.
@@ -42,6 +42,8 @@ pub struct Opts {
     pub print: Option<usize>,
     pub device: Option<u32>,
     pub bench: Option<u32>,
+    /// --json: the --bench report as one JSON line.
+    pub json: bool,
     pub selftest: bool,
     pub help: bool,
 }
@@ -49,7 +51,7 @@ pub struct Opts {
 pub fn usage() -> String {
     format!(
         "usage: ./{NAME} [--param k=v]... [--in BUF=SOURCE]... [--out BUF=FILE]...\n\
-         \x20      [--print BUF] [--device N] [--bench N] [--selftest]\n\
+         \x20      [--print BUF] [--device N] [--bench N [--json]] [--selftest]\n\
          SOURCE: a .npy or raw little-endian file, or zeros, iota, const:V, random:SEED[:LO:HI]\n\
          params: {}\n\
          buffers: {}",
@@ -136,6 +138,10 @@ pub fn parse(args: &[String]) -> Result<Opts, Fail> {
             o.help = true;
             continue;
         }
+        if a == "--json" {
+            o.json = true;
+            continue;
+        }
         if !matches!(a, "--param" | "--in" | "--out" | "--print" | "--device" | "--bench") {
             return Err(Fail::usage(format!("unknown option '{a}'\nFix: see ./{NAME} --help")));
         }
@@ -153,6 +159,9 @@ pub fn parse(args: &[String]) -> Result<Opts, Fail> {
             "--device" => o.device = Some(number(a, v, 0)?),
             _ => o.bench = Some(number(a, v, 1)?),
         }
+    }
+    if o.json && o.bench.is_none() {
+        return Err(Fail::usage("--json formats the --bench report\nFix: give --bench N too".into()));
     }
     if o.selftest && (o.params.iter().any(Option::is_some) || !o.ins.is_empty()) {
         return Err(Fail::usage(

@@ -72,6 +72,11 @@ entry_points!(Cuda {
     cuMemcpyDtoH_v2: fn(*mut c_void, DevPtr, usize);
     cuLaunchKernel: fn(Ptr, c_uint, c_uint, c_uint, c_uint, c_uint, c_uint, c_uint, Ptr, *mut Ptr, *mut Ptr);
     cuCtxSynchronize: fn();
+    cuEventCreate: fn(*mut Ptr, c_uint);
+    cuEventRecord: fn(Ptr, Ptr);
+    cuEventSynchronize: fn(Ptr);
+    cuEventElapsedTime: fn(*mut f32, Ptr, Ptr);
+    cuEventDestroy_v2: fn(Ptr);
     cuGetErrorName: fn(CUresult, *mut *const c_char);
 });
 
@@ -104,6 +109,15 @@ struct Buf {
     bytes: usize,
 }
 
+/// What --bench measured: per launch the kernel alone (CUDA events) and
+/// launch to finish on the host, then back-to-back launches.
+pub struct Bench {
+    pub gpu_ms: Vec<f64>,
+    pub wall_ms: Vec<f64>,
+    pub loop_us: f64,
+    pub timer: String,
+}
+
 pub struct Gpu {
     _lib: Lib,
     cu: Cuda,
@@ -111,6 +125,7 @@ pub struct Gpu {
     module: Ptr,
     function: Ptr,
     bufs: Vec<Buf>,
+    events: [Ptr; 2],
     name: String,
 }
 
@@ -140,7 +155,7 @@ impl Gpu {
             )
         })?;
         let cu = Cuda::load(&lib)?;
-        let mut g = Gpu { _lib: lib, cu, ctx: null_mut(), module: null_mut(), function: null_mut(), bufs: Vec::new(), name: String::new() };
+        let mut g = Gpu { _lib: lib, cu, ctx: null_mut(), module: null_mut(), function: null_mut(), bufs: Vec::new(), events: [null_mut(); 2], name: String::new() };
         // SAFETY: the driver API is called as documented; out-pointers are live.
         unsafe {
             g.check("cuInit", (g.cu.cuInit)(0))?;
@@ -208,7 +223,8 @@ impl Gpu {
         Ok(())
     }
 
-    fn launch(&self, args: &mut [Ptr], grid: [u32; 3]) -> Result<f64, String> {
+    /// Queue one launch; with sync, wait for it. The wall time in ms.
+    fn launch(&self, args: &mut [Ptr], grid: [u32; 3], sync: bool) -> Result<f64, String> {
         let t = Instant::now();
         // SAFETY: args point at values that live through the launch, in
         // the kernel's parameter order.
@@ -219,22 +235,77 @@ impl Gpu {
             )
         };
         self.check("cuLaunchKernel", r)?;
+        if sync {
+            // SAFETY: a context is current.
+            self.check("cuCtxSynchronize", unsafe { (self.cu.cuCtxSynchronize)() })?;
+        }
+        Ok(t.elapsed().as_secs_f64() * 1e3)
+    }
+
+    /// n launches, each between two CUDA events.
+    fn bench(&mut self, args: &mut [Ptr], grid: [u32; 3], n: u32) -> Result<Bench, String> {
+        for i in 0..2 {
+            if self.events[i].is_null() {
+                let mut e = null_mut();
+                // SAFETY: e is a live out-pointer; a context is current.
+                self.check("cuEventCreate", unsafe { (self.cu.cuEventCreate)(&mut e, 0) })?;
+                self.events[i] = e;
+            }
+        }
+        let [e0, e1] = self.events;
+        let mut b = Bench { gpu_ms: Vec::new(), wall_ms: Vec::new(), loop_us: 0.0, timer: "cuda events".into() };
+        self.launch(args, grid, true)?; // warm-up
+        for _ in 0..n {
+            let t = Instant::now();
+            // SAFETY: the events are live; the default stream is null.
+            self.check("cuEventRecord", unsafe { (self.cu.cuEventRecord)(e0, null_mut()) })?;
+            self.launch(args, grid, false)?;
+            // SAFETY: as above.
+            unsafe {
+                self.check("cuEventRecord", (self.cu.cuEventRecord)(e1, null_mut()))?;
+                self.check("cuEventSynchronize", (self.cu.cuEventSynchronize)(e1))?;
+            }
+            b.wall_ms.push(t.elapsed().as_secs_f64() * 1e3);
+            let mut ms = 0f32;
+            // SAFETY: both events have completed.
+            self.check("cuEventElapsedTime", unsafe { (self.cu.cuEventElapsedTime)(&mut ms, e0, e1) })?;
+            b.gpu_ms.push(ms as f64);
+        }
+        let t = Instant::now();
+        for _ in 0..n {
+            self.launch(args, grid, false)?;
+        }
         // SAFETY: a context is current.
         self.check("cuCtxSynchronize", unsafe { (self.cu.cuCtxSynchronize)() })?;
-        Ok(t.elapsed().as_secs_f64())
+        b.loop_us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
+        Ok(b)
     }
 
     /// Upload bufs, launch the kernel over grid with params, read the
     /// writable buffers back into bufs; then time `bench` more launches.
-    pub fn run(&mut self, params: &[u32], bufs: &mut [Vec<u32>], grid: [u32; 3], bench: u32) -> Result<Vec<f64>, String> {
-        self.load()?;
-        for data in bufs.iter() {
-            let bytes = data.len() * 4;
-            let mut ptr = 0;
-            // SAFETY: ptr is a live out-pointer.
-            let r = unsafe { (self.cu.cuMemAlloc_v2)(&mut ptr, bytes.max(4)) };
-            self.check("cuMemAlloc_v2", r)?;
-            self.bufs.push(Buf { ptr, bytes });
+    /// The module and device buffers are kept between runs while the
+    /// sizes stay the same.
+    pub fn run(&mut self, params: &[u32], bufs: &mut [Vec<u32>], grid: [u32; 3], bench: u32) -> Result<Bench, String> {
+        if self.function.is_null() {
+            self.load()?;
+        }
+        let same = self.bufs.len() == bufs.len() && self.bufs.iter().zip(bufs.iter()).all(|(b, d)| b.bytes == d.len() * 4);
+        if !same {
+            for b in std::mem::take(&mut self.bufs) {
+                // SAFETY: the buffer is idle and freed once.
+                unsafe { (self.cu.cuMemFree_v2)(b.ptr) };
+            }
+            for data in bufs.iter() {
+                let bytes = data.len() * 4;
+                let mut ptr = 0;
+                // SAFETY: ptr is a live out-pointer.
+                let r = unsafe { (self.cu.cuMemAlloc_v2)(&mut ptr, bytes.max(4)) };
+                self.check("cuMemAlloc_v2", r)?;
+                self.bufs.push(Buf { ptr, bytes });
+            }
+        }
+        for (data, b) in bufs.iter().zip(&self.bufs) {
+            let (ptr, bytes) = (b.ptr, b.bytes);
             // SAFETY: data holds bytes bytes; the allocation at least as many.
             let r = unsafe { (self.cu.cuMemcpyHtoD_v2)(ptr, data.as_ptr() as *const c_void, bytes) };
             self.check("cuMemcpyHtoD_v2", r)?;
@@ -246,7 +317,7 @@ impl Gpu {
         args.extend(ptrs.iter_mut().map(|p| p as *mut DevPtr as Ptr));
         args.extend(vals.iter_mut().map(|p| p as *mut u32 as Ptr));
         args.extend(counts.iter_mut().map(|p| p as *mut u32 as Ptr));
-        self.launch(&mut args, grid)?;
+        self.launch(&mut args, grid, true)?;
         for ((b, data), d) in BUFFERS.iter().zip(bufs.iter_mut()).zip(&self.bufs) {
             if b.writable() {
                 // SAFETY: data holds d.bytes bytes.
@@ -254,14 +325,10 @@ impl Gpu {
                 self.check("cuMemcpyDtoH_v2", r)?;
             }
         }
-        let mut times = Vec::new();
         if bench > 0 {
-            self.launch(&mut args, grid)?; // warm-up
-            for _ in 0..bench {
-                times.push(self.launch(&mut args, grid)?);
-            }
+            return self.bench(&mut args, grid, bench);
         }
-        Ok(times)
+        Ok(Bench { gpu_ms: Vec::new(), wall_ms: Vec::new(), loop_us: 0.0, timer: "cuda events".into() })
     }
 }
 
@@ -269,6 +336,11 @@ impl Drop for Gpu {
     fn drop(&mut self) {
         // SAFETY: each object was created in this context and is freed once.
         unsafe {
+            for e in self.events {
+                if !e.is_null() {
+                    (self.cu.cuEventDestroy_v2)(e);
+                }
+            }
             for b in &self.bufs {
                 (self.cu.cuMemFree_v2)(b.ptr);
             }

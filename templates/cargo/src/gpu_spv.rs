@@ -2,13 +2,24 @@
 //! and entry points this launcher uses are declared here by hand, so no
 //! SDK or crate is needed: an instance, a physical device (--device N, else
 //! the first discrete, integrated, virtual, then CPU device: lavapipe
-//! counts), a device with one compute queue, one host-visible storage
-//! buffer per program buffer at its binding with exactly count * 4 bytes
-//! (the kernel's len() reads the bound range), a descriptor set, the
-//! compute pipeline from the embedded SPIR-V words, the params as push
-//! constants in declaration order, a dispatch, a fence wait with a 60 s
-//! timeout, and the writable buffers read back. Every VkResult is checked
-//! and an error ends in a Fix: line.
+//! counts), a device with one compute queue, one storage buffer per
+//! program buffer at its binding with exactly count * 4 bytes (the
+//! kernel's len() reads the bound range), a descriptor set, the compute
+//! pipeline from the embedded SPIR-V words, the params as push constants in
+//! declaration order, a dispatch, a fence wait with a 60 s timeout, and the
+//! writable buffers read back. Every VkResult is checked and an error ends
+//! in a Fix: line.
+//!
+//! Storage buffers live in device-local memory: mapped where that memory is
+//! host-visible and cached (CPU and integrated devices), else with a
+//! host-visible staging twin that the command buffer copies in and out. The
+//! pipeline, command buffer, fence and buffers are made once and reused;
+//! each run re-records the command buffer, so it pushes its own params.
+//! The exact-fma variant of the kernel is chosen when the device is opened:
+//! OpFmaKHR with VK_KHR_shader_fma, the f64 one with shaderFloat64, else the
+//! f32 emulation (VYREC_VK_FMA=emulate|f64|khr and
+//! VYREC_VK_MEMORY=direct|staging force a choice). --bench brackets the
+//! dispatch alone with timestamp queries.
 
 #![allow(dead_code)] // the C structures' fields are read by the driver
 
@@ -21,6 +32,8 @@ use crate::ffi::{func, Lib};
 use crate::program::{BUFFERS, PARAMS, WORKGROUP};
 
 static KERNEL: &[u8] = include_bytes!("kernel.spv");
+static KERNEL_F64: &[u8] = include_bytes!("kernel_f64.spv");
+static KERNEL_KHR: &[u8] = include_bytes!("kernel_khr.spv");
 
 const LOADED: &str = "device entry points are loaded before use";
 const TIMEOUT_NS: u64 = 60_000_000_000;
@@ -55,19 +68,36 @@ const ST_COMMAND_POOL_CREATE_INFO: u32 = 39;
 const ST_COMMAND_BUFFER_ALLOCATE_INFO: u32 = 40;
 const ST_COMMAND_BUFFER_BEGIN_INFO: u32 = 42;
 const ST_MEMORY_BARRIER: u32 = 46;
+const ST_QUERY_POOL_CREATE_INFO: u32 = 11;
+const ST_PHYSICAL_DEVICE_FEATURES_2: u32 = 1000059000;
+const ST_SHADER_FMA_FEATURES: u32 = 1000579000; // VK_KHR_shader_fma
+const VK_NOT_READY: VkResult = 1;
 
 const QUEUE_COMPUTE_BIT: u32 = 0x2;
 const STAGE_COMPUTE_BIT: u32 = 0x20;
 const DESCRIPTOR_STORAGE_BUFFER: u32 = 7;
 const BUFFER_USAGE_STORAGE_BIT: u32 = 0x20;
+const MEMORY_DEVICE_LOCAL: u32 = 0x1;
 const MEMORY_HOST_VISIBLE: u32 = 0x2;
 const MEMORY_HOST_COHERENT: u32 = 0x4;
 const MEMORY_HOST_CACHED: u32 = 0x8;
 const BIND_POINT_COMPUTE: u32 = 1;
 const PIPELINE_STAGE_COMPUTE_SHADER: u32 = 0x800;
 const PIPELINE_STAGE_HOST: u32 = 0x4000;
+const PIPELINE_STAGE_TOP: u32 = 0x1;
+const PIPELINE_STAGE_TRANSFER: u32 = 0x1000;
+const PIPELINE_STAGE_BOTTOM: u32 = 0x2000;
+const ACCESS_SHADER_READ: u32 = 0x20;
 const ACCESS_SHADER_WRITE: u32 = 0x40;
+const ACCESS_TRANSFER_READ: u32 = 0x800;
+const ACCESS_TRANSFER_WRITE: u32 = 0x1000;
 const ACCESS_HOST_READ: u32 = 0x2000;
+const BUFFER_USAGE_TRANSFER: u32 = 0x1 | 0x2;
+const COMMAND_POOL_RESET_BUFFER: u32 = 0x2;
+const QUERY_TYPE_TIMESTAMP: u32 = 2;
+const QUERY_RESULT_64_WAIT: u32 = 0x1 | 0x2;
+const FEATURE_SHADER_FLOAT64: usize = 39; // VkBool32 index in VkPhysicalDeviceFeatures
+const LIMITS_G_TIMESTAMP_PERIOD: usize = 22; // Limits::g[22] is timestampPeriod
 const WHOLE_SIZE: u64 = !0;
 
 // ---- structures (Vulkan 1.1 core, C layout) ----
@@ -130,6 +160,12 @@ struct PhysicalDeviceProperties {
 }
 
 const _: () = assert!(std::mem::size_of::<Limits>() == 504);
+// The fields of Limits before g, laid out alike: their size is g's offset
+// (std::mem::offset_of! needs Rust 1.77; these crates build with 1.63).
+#[repr(C)]
+#[allow(dead_code)]
+struct LimitsBeforeG([u32; 7], u32, u32, [u32; 2], [u64; 2], [u32; 39], [u32; 3], u32, [u32; 3], [u32; 13], usize, [u64; 3]);
+const _: () = assert!(std::mem::size_of::<LimitsBeforeG>() + 4 * LIMITS_G_TIMESTAMP_PERIOD == 720 - 296);
 const _: () = assert!(std::mem::size_of::<PhysicalDeviceProperties>() == 824);
 
 #[repr(C)]
@@ -387,6 +423,45 @@ struct SubmitInfo {
     signal_semaphores: *const Nd,
 }
 
+#[repr(C)]
+struct BufferCopy {
+    src: u64,
+    dst: u64,
+    size: u64,
+}
+
+#[repr(C)]
+struct QueryPoolCreateInfo {
+    s_type: u32,
+    p_next: *const c_void,
+    flags: u32,
+    kind: u32,
+    count: u32,
+    statistics: u32,
+}
+
+#[repr(C)]
+struct ExtensionProperties {
+    name: [c_char; 256],
+    version: u32,
+}
+
+#[repr(C)]
+struct Features2 {
+    s_type: u32,
+    p_next: *mut c_void,
+    features: [u32; 55],
+}
+
+#[repr(C)]
+struct FmaFeatures {
+    s_type: u32,
+    p_next: *mut c_void,
+    f16: u32,
+    f32: u32,
+    f64: u32,
+}
+
 // ---- entry points ----
 
 type Alloc = *const c_void;
@@ -428,6 +503,8 @@ entry_points!(Instance {
     vkGetPhysicalDeviceMemoryProperties: fn(Handle, *mut MemoryProperties);
     vkCreateDevice: fn(Handle, *const DeviceCreateInfo, Alloc, *mut Handle) -> VkResult;
     vkGetDeviceProcAddr: fn(Handle, *const c_char) -> PFN;
+    vkGetPhysicalDeviceFeatures2: fn(Handle, *mut Features2);
+    vkEnumerateDeviceExtensionProperties: fn(Handle, *const c_char, *mut u32, *mut ExtensionProperties) -> VkResult;
 });
 
 entry_points!(Device {
@@ -468,6 +545,14 @@ entry_points!(Device {
     vkResetFences: fn(Handle, u32, *const Nd) -> VkResult;
     vkWaitForFences: fn(Handle, u32, *const Nd, u32, u64) -> VkResult;
     vkQueueSubmit: fn(Handle, u32, *const SubmitInfo, Nd) -> VkResult;
+    vkGetFenceStatus: fn(Handle, Nd) -> VkResult;
+    vkResetCommandBuffer: fn(Handle, u32) -> VkResult;
+    vkCmdCopyBuffer: fn(Handle, Nd, Nd, u32, *const BufferCopy);
+    vkCreateQueryPool: fn(Handle, *const QueryPoolCreateInfo, Alloc, *mut Nd) -> VkResult;
+    vkDestroyQueryPool: fn(Handle, Nd, Alloc);
+    vkCmdResetQueryPool: fn(Handle, Nd, u32, u32);
+    vkCmdWriteTimestamp: fn(Handle, u32, Nd, u32);
+    vkGetQueryPoolResults: fn(Handle, Nd, u32, u32, usize, *mut c_void, u64, u32) -> VkResult;
 });
 
 type CreateInstance = unsafe extern "C" fn(*const InstanceCreateInfo, Alloc, *mut Handle) -> VkResult;
@@ -532,11 +617,24 @@ fn device_score(kind: u32) -> i32 {
 
 // ---- the device ----
 
+/// A storage buffer in device-local memory; map is its own mapping or
+/// (staging) that of its host-visible twin stage.
 struct Slot {
     buf: Nd,
     mem: Nd,
+    stage: Nd,
+    smem: Nd,
     map: *mut u8,
     bytes: usize,
+}
+
+/// What --bench measured: per dispatch the kernel alone on the device's
+/// timer and submit to finish on the host, then back-to-back dispatches.
+pub struct Bench {
+    pub gpu_ms: Vec<f64>,
+    pub wall_ms: Vec<f64>,
+    pub loop_us: f64,
+    pub timer: String,
 }
 
 pub struct Gpu {
@@ -559,6 +657,11 @@ pub struct Gpu {
     cpool: Nd,
     cmd: Handle,
     fence: Nd,
+    qpool: Nd,
+    ts_bits: u32,
+    staging: bool,
+    float64: bool,
+    fma: &'static str,
     name: String,
 }
 
@@ -653,10 +756,18 @@ impl Gpu {
             cpool: 0,
             cmd: null_mut(),
             fence: 0,
+            qpool: 0,
+            ts_bits: 0,
+            staging: false,
+            float64: false,
+            fma: "emulate",
             name: String::new(),
         };
         g.pick(device)?;
+        g.choose()?;
         g.create_device()?;
+        g.create_pipeline()?;
+        g.create_commands()?;
         Ok(g)
     }
 
@@ -676,6 +787,86 @@ impl Gpu {
             .take(n as usize)
             .position(|f| f.flags & QUEUE_COMPUTE_BIT != 0 && f.count > 0)
             .map(|i| i as u32)
+    }
+
+    /// The timestampValidBits of pd's queue family.
+    fn timestamp_bits(&self, pd: Handle, family: u32) -> u32 {
+        let mut n = 0u32;
+        // SAFETY: as in compute_family.
+        unsafe { (self.vki.vkGetPhysicalDeviceQueueFamilyProperties)(pd, &mut n, null_mut()) };
+        let mut q = vec![QueueFamilyProperties { flags: 0, count: 0, timestamp_bits: 0, granularity: [0; 3] }; n as usize];
+        // SAFETY: as above.
+        unsafe { (self.vki.vkGetPhysicalDeviceQueueFamilyProperties)(pd, &mut n, q.as_mut_ptr()) };
+        q.get(family as usize).map_or(0, |f| f.timestamp_bits)
+    }
+
+    fn has_extension(&self, name: &CStr) -> bool {
+        let mut n = 0u32;
+        // SAFETY: phys is live; the second call fills n entries.
+        if unsafe { (self.vki.vkEnumerateDeviceExtensionProperties)(self.phys, null(), &mut n, null_mut()) } != VK_SUCCESS {
+            return false;
+        }
+        let mut v: Vec<ExtensionProperties> = (0..n).map(|_| ExtensionProperties { name: [0; 256], version: 0 }).collect();
+        // SAFETY: v has room for n entries.
+        let r = unsafe { (self.vki.vkEnumerateDeviceExtensionProperties)(self.phys, null(), &mut n, v.as_mut_ptr()) };
+        // SAFETY: each name is NUL-terminated within its 256 chars.
+        (r == VK_SUCCESS || r == VK_INCOMPLETE)
+            && v.iter().take(n as usize).any(|e| unsafe { CStr::from_ptr(e.name.as_ptr()) } == name)
+    }
+
+    /// The exact fma the device runs fastest (khr, f64, emulate), the
+    /// memory scheme and the timestamps; VYREC_VK_FMA and VYREC_VK_MEMORY
+    /// force the first two.
+    fn choose(&mut self) -> Result<(), String> {
+        let ext = self.has_extension(CStr::from_bytes_with_nul(b"VK_KHR_shader_fma\0").expect("NUL-terminated"));
+        let mut ff = FmaFeatures { s_type: ST_SHADER_FMA_FEATURES, p_next: null_mut(), f16: 0, f32: 0, f64: 0 };
+        let mut f2 = Features2 { s_type: ST_PHYSICAL_DEVICE_FEATURES_2, p_next: null_mut(), features: [0; 55] };
+        if ext {
+            f2.p_next = &mut ff as *mut FmaFeatures as *mut c_void;
+        }
+        // SAFETY: f2 and its chain outlive the call.
+        unsafe { (self.vki.vkGetPhysicalDeviceFeatures2)(self.phys, &mut f2) };
+        let khr = ext && ff.f32 != 0;
+        self.float64 = f2.features[FEATURE_SHADER_FLOAT64] != 0;
+        self.fma = if khr { "khr" } else if self.float64 { "f64" } else { "emulate" };
+        if let Ok(f) = std::env::var("VYREC_VK_FMA") {
+            self.fma = match f.as_str() {
+                "" => self.fma,
+                "emulate" => "emulate",
+                "f64" if self.float64 => "f64",
+                "khr" if khr => "khr",
+                _ => {
+                    return Err(format!(
+                        "vulkan: VYREC_VK_FMA={f} is not a mode this device supports\n\
+                         Fix: set VYREC_VK_FMA to emulate, or to f64 or khr where the device has them, or unset it"
+                    ))
+                }
+            };
+        }
+        // SAFETY: zeroed plain data, filled by the driver.
+        let mut mp: MemoryProperties = unsafe { std::mem::zeroed() };
+        // SAFETY: phys is a physical device of this instance.
+        unsafe { (self.vki.vkGetPhysicalDeviceMemoryProperties)(self.phys, &mut mp) };
+        let want = MEMORY_DEVICE_LOCAL | MEMORY_HOST_VISIBLE | MEMORY_HOST_COHERENT;
+        let types = &mp.types[..mp.type_count.min(32) as usize];
+        let direct_ok = types.iter().any(|t| t.flags & want == want);
+        self.staging = !types.iter().any(|t| t.flags & want == want && t.flags & MEMORY_HOST_CACHED != 0);
+        if let Ok(m) = std::env::var("VYREC_VK_MEMORY") {
+            match m.as_str() {
+                "" => {}
+                "staging" => self.staging = true,
+                "direct" if direct_ok => self.staging = false,
+                _ => {
+                    return Err(format!(
+                        "vulkan: VYREC_VK_MEMORY={m} is not a mode this device supports\n\
+                         Fix: set VYREC_VK_MEMORY to staging (or direct where device memory is host-visible), or unset it"
+                    ))
+                }
+            }
+        }
+        let period = f32::from_bits(self.props.limits.g[LIMITS_G_TIMESTAMP_PERIOD]);
+        self.ts_bits = if period > 0.0 { self.timestamp_bits(self.phys, self.family) } else { 0 };
+        Ok(())
     }
 
     fn properties(&self, pd: Handle) -> PhysicalDeviceProperties {
@@ -744,6 +935,11 @@ impl Gpu {
 
     fn create_device(&mut self) -> Result<(), String> {
         let prio = 1.0f32;
+        let khr = self.fma == "khr";
+        let exts = [b"VK_KHR_shader_fma\0".as_ptr() as *const c_char];
+        let ff = FmaFeatures { s_type: ST_SHADER_FMA_FEATURES, p_next: null_mut(), f16: 0, f32: 1, f64: 0 };
+        let mut features = [0u32; 55];
+        features[FEATURE_SHADER_FLOAT64] = self.float64 as u32;
         let qi = DeviceQueueCreateInfo {
             s_type: ST_DEVICE_QUEUE_CREATE_INFO,
             p_next: null(),
@@ -754,15 +950,15 @@ impl Gpu {
         };
         let di = DeviceCreateInfo {
             s_type: ST_DEVICE_CREATE_INFO,
-            p_next: null(),
+            p_next: if khr { &ff as *const FmaFeatures as *const c_void } else { null() },
             flags: 0,
             queue_info_count: 1,
             queue_infos: &qi,
             layer_count: 0,
             layers: null(),
-            extension_count: 0,
-            extensions: null(),
-            features: null(),
+            extension_count: khr as u32,
+            extensions: exts.as_ptr(),
+            features: features.as_ptr() as *const c_void,
         };
         // SAFETY: di and what it points to outlive the call.
         check("vkCreateDevice", unsafe { (self.vki.vkCreateDevice)(self.phys, &di, null(), &mut self.dev) })?;
@@ -812,17 +1008,14 @@ impl Gpu {
         Ok(())
     }
 
-    /// A host-visible coherent memory type in bits, cached if possible.
-    fn memory_type(&self, bits: u32) -> Option<u32> {
+    /// The first memory type in bits with every property of one of want,
+    /// in order.
+    fn memory_type(&self, bits: u32, want: &[u32]) -> Option<u32> {
         // SAFETY: zeroed plain data, filled by the driver.
         let mut mp: MemoryProperties = unsafe { std::mem::zeroed() };
         // SAFETY: phys is a physical device of this instance.
         unsafe { (self.vki.vkGetPhysicalDeviceMemoryProperties)(self.phys, &mut mp) };
-        let want = [
-            MEMORY_HOST_VISIBLE | MEMORY_HOST_COHERENT | MEMORY_HOST_CACHED,
-            MEMORY_HOST_VISIBLE | MEMORY_HOST_COHERENT,
-        ];
-        for w in want {
+        for &w in want {
             for i in 0..mp.type_count.min(32) {
                 if bits & (1 << i) != 0 && mp.types[i as usize].flags & w == w {
                     return Some(i);
@@ -832,8 +1025,68 @@ impl Gpu {
         None
     }
 
-    /// One storage buffer of exactly bytes bytes, mapped.
-    fn make_slot(&mut self, name: &str, bytes: usize) -> Result<(), String> {
+    /// One buffer of bytes bytes in memory of the first of want it allows;
+    /// (buffer, memory, mapping or null).
+    fn make_buffer(&self, bytes: usize, usage: u32, want: &[u32], map: bool) -> Result<(Nd, Nd, *mut u8), String> {
+        let d = self.vkd.as_ref().expect(LOADED);
+        let bi = BufferCreateInfo {
+            s_type: ST_BUFFER_CREATE_INFO,
+            p_next: null(),
+            flags: 0,
+            size: bytes as u64,
+            usage,
+            sharing: 0,
+            family_count: 0,
+            families: null(),
+        };
+        let mut buf = 0;
+        // SAFETY: bi outlives the call.
+        check("vkCreateBuffer", unsafe { (d.vkCreateBuffer)(self.dev, &bi, null(), &mut buf) })?;
+        let mut req = MemoryRequirements::default();
+        // SAFETY: buf is a live buffer of this device.
+        unsafe { (d.vkGetBufferMemoryRequirements)(self.dev, buf, &mut req) };
+        let fail = |msg: String| {
+            // SAFETY: the buffer is unused.
+            unsafe { (d.vkDestroyBuffer)(self.dev, buf, null()) };
+            Err(msg)
+        };
+        let mt = match self.memory_type(req.type_bits, want) {
+            Some(mt) => mt,
+            _ => {
+                return fail(format!(
+                    "vulkan: device `{}` has no {} memory for storage buffers\nFix: pick another --device",
+                    self.name,
+                    if map { "host-visible coherent" } else { "device-local" }
+                ));
+            }
+        };
+        let ai = MemoryAllocateInfo { s_type: ST_MEMORY_ALLOCATE_INFO, p_next: null(), size: req.size, type_index: mt };
+        let mut mem = 0;
+        // SAFETY: ai outlives the call.
+        if let Err(e) = check("vkAllocateMemory", unsafe { (d.vkAllocateMemory)(self.dev, &ai, null(), &mut mem) }) {
+            return fail(e);
+        }
+        let mut p = null_mut();
+        // SAFETY: buffer and memory are live and unbound; the memory is
+        // host-visible when map is set.
+        let r = check("vkBindBufferMemory", unsafe { (d.vkBindBufferMemory)(self.dev, buf, mem, 0) }).and_then(|_| {
+            if map {
+                check("vkMapMemory", unsafe { (d.vkMapMemory)(self.dev, mem, 0, WHOLE_SIZE, 0, &mut p) })
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(e) = r {
+            // SAFETY: the memory is unused.
+            unsafe { (d.vkFreeMemory)(self.dev, mem, null()) };
+            return fail(e);
+        }
+        Ok((buf, mem, p as *mut u8))
+    }
+
+    /// One storage buffer of exactly bytes bytes in device-local memory,
+    /// mapped directly or through a staging twin.
+    fn make_slot(&mut self, name: &str, bytes: usize) -> Result<Slot, String> {
         if bytes == 0 {
             return Err(format!(
                 "vulkan: buffer `{name}` has 0 elements; Vulkan cannot bind an empty storage buffer\n\
@@ -847,59 +1100,61 @@ impl Gpu {
                 self.name, self.props.limits.max_storage_buffer_range
             ));
         }
-        let d = self.vkd.as_ref().expect(LOADED);
-        let bi = BufferCreateInfo {
-            s_type: ST_BUFFER_CREATE_INFO,
-            p_next: null(),
-            flags: 0,
-            size: bytes as u64,
-            usage: BUFFER_USAGE_STORAGE_BIT,
-            sharing: 0,
-            family_count: 0,
-            families: null(),
-        };
-        let mut slot = Slot { buf: 0, mem: 0, map: null_mut(), bytes };
-        // SAFETY: bi outlives the call.
-        let r = unsafe { (d.vkCreateBuffer)(self.dev, &bi, null(), &mut slot.buf) };
-        check("vkCreateBuffer", r)?;
-        let mut req = MemoryRequirements::default();
-        // SAFETY: slot.buf is a live buffer of this device.
-        unsafe { (d.vkGetBufferMemoryRequirements)(self.dev, slot.buf, &mut req) };
-        let mt = match self.memory_type(req.type_bits) {
-            Some(mt) => mt,
-            _ => {
-                // SAFETY: the buffer is unused.
-                unsafe { (d.vkDestroyBuffer)(self.dev, slot.buf, null()) };
-                return Err(format!(
-                    "vulkan: device `{}` has no host-visible coherent memory for storage buffers\n\
-                     Fix: pick another --device",
-                    self.name
-                ));
+        let host = MEMORY_HOST_VISIBLE | MEMORY_HOST_COHERENT;
+        if !self.staging {
+            let (buf, mem, map) = self.make_buffer(
+                bytes,
+                BUFFER_USAGE_STORAGE_BIT,
+                &[MEMORY_DEVICE_LOCAL | host | MEMORY_HOST_CACHED, MEMORY_DEVICE_LOCAL | host],
+                true,
+            )?;
+            return Ok(Slot { buf, mem, stage: 0, smem: 0, map, bytes });
+        }
+        let (buf, mem, _) =
+            self.make_buffer(bytes, BUFFER_USAGE_STORAGE_BIT | BUFFER_USAGE_TRANSFER, &[MEMORY_DEVICE_LOCAL, 0], false)?;
+        let mut slot = Slot { buf, mem, stage: 0, smem: 0, map: null_mut(), bytes };
+        match self.make_buffer(bytes, BUFFER_USAGE_TRANSFER, &[host | MEMORY_HOST_CACHED, host], true) {
+            Ok((stage, smem, map)) => {
+                slot.stage = stage;
+                slot.smem = smem;
+                slot.map = map;
+                Ok(slot)
             }
-        };
-        let ai = MemoryAllocateInfo { s_type: ST_MEMORY_ALLOCATE_INFO, p_next: null(), size: req.size, type_index: mt };
-        // SAFETY: ai outlives the call.
-        let r = unsafe { (d.vkAllocateMemory)(self.dev, &ai, null(), &mut slot.mem) };
-        let r = if r == VK_SUCCESS {
-            // SAFETY: buffer and memory are live and unbound.
-            let r = unsafe { (d.vkBindBufferMemory)(self.dev, slot.buf, slot.mem, 0) };
-            check("vkBindBufferMemory", r)
-        } else {
-            check("vkAllocateMemory", r)
-        };
-        let r = r.and_then(|_| {
-            let mut p = null_mut();
-            // SAFETY: the memory is host-visible and not mapped yet.
-            check("vkMapMemory", unsafe { (d.vkMapMemory)(self.dev, slot.mem, 0, WHOLE_SIZE, 0, &mut p) })?;
-            slot.map = p as *mut u8;
-            Ok(())
-        });
-        self.slots.push(slot);
-        r
+            Err(e) => {
+                self.free_slot(&slot);
+                Err(e)
+            }
+        }
+    }
+
+    fn free_slot(&self, s: &Slot) {
+        let d = self.vkd.as_ref().expect(LOADED);
+        // SAFETY: the device is idle between runs; each handle is freed once.
+        unsafe {
+            for (b, m) in [(s.buf, s.mem), (s.stage, s.smem)] {
+                if b != 0 {
+                    (d.vkDestroyBuffer)(self.dev, b, null());
+                }
+                if m != 0 {
+                    (d.vkFreeMemory)(self.dev, m, null());
+                }
+            }
+        }
+    }
+
+    /// The kernel variant for the device's fma (kernel.spv where the
+    /// variant is the same program).
+    fn kernel(&self) -> &'static [u8] {
+        match self.fma {
+            "khr" => KERNEL_KHR,
+            "f64" => KERNEL_F64,
+            _ => KERNEL,
+        }
     }
 
     fn create_pipeline(&mut self) -> Result<(), String> {
-        let words: Vec<u32> = KERNEL
+        let words: Vec<u32> = self
+            .kernel()
             .chunks_exact(4)
             .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect();
@@ -976,37 +1231,39 @@ impl Gpu {
         Ok(())
     }
 
-    /// A pool with one set of the program's storage buffers, pointed at
-    /// the slots.
-    fn create_set(&mut self) -> Result<(), String> {
+    /// A pool with one set of the program's storage buffers (made once),
+    /// pointed at the slots.
+    fn update_set(&mut self) -> Result<(), String> {
         if BUFFERS.is_empty() {
             return Ok(());
         }
         let d = self.vkd.as_ref().expect(LOADED);
-        let size = DescriptorPoolSize { kind: DESCRIPTOR_STORAGE_BUFFER, count: BUFFERS.len() as u32 };
-        let pi = DescriptorPoolCreateInfo {
-            s_type: ST_DESCRIPTOR_POOL_CREATE_INFO,
-            p_next: null(),
-            flags: 0,
-            max_sets: 1,
-            size_count: 1,
-            sizes: &size,
-        };
-        let mut pool = 0;
-        // SAFETY: pi outlives the call.
-        check("vkCreateDescriptorPool", unsafe { (d.vkCreateDescriptorPool)(self.dev, &pi, null(), &mut pool) })?;
-        self.dpool = pool;
-        let ai = DescriptorSetAllocateInfo {
-            s_type: ST_DESCRIPTOR_SET_ALLOCATE_INFO,
-            p_next: null(),
-            pool,
-            count: 1,
-            layouts: &self.dsl,
-        };
-        let mut set = 0;
-        // SAFETY: ai outlives the call.
-        check("vkAllocateDescriptorSets", unsafe { (d.vkAllocateDescriptorSets)(self.dev, &ai, &mut set) })?;
-        self.set = set;
+        if self.dpool == 0 {
+            let size = DescriptorPoolSize { kind: DESCRIPTOR_STORAGE_BUFFER, count: BUFFERS.len() as u32 };
+            let pi = DescriptorPoolCreateInfo {
+                s_type: ST_DESCRIPTOR_POOL_CREATE_INFO,
+                p_next: null(),
+                flags: 0,
+                max_sets: 1,
+                size_count: 1,
+                sizes: &size,
+            };
+            let mut pool = 0;
+            // SAFETY: pi outlives the call.
+            check("vkCreateDescriptorPool", unsafe { (d.vkCreateDescriptorPool)(self.dev, &pi, null(), &mut pool) })?;
+            self.dpool = pool;
+            let ai = DescriptorSetAllocateInfo {
+                s_type: ST_DESCRIPTOR_SET_ALLOCATE_INFO,
+                p_next: null(),
+                pool,
+                count: 1,
+                layouts: &self.dsl,
+            };
+            let mut set = 0;
+            // SAFETY: ai outlives the call.
+            check("vkAllocateDescriptorSets", unsafe { (d.vkAllocateDescriptorSets)(self.dev, &ai, &mut set) })?;
+            self.set = set;
+        }
         let infos: Vec<DescriptorBufferInfo> = self
             .slots
             .iter()
@@ -1018,7 +1275,7 @@ impl Gpu {
             .map(|(b, info)| WriteDescriptorSet {
                 s_type: ST_WRITE_DESCRIPTOR_SET,
                 p_next: null(),
-                set,
+                set: self.set,
                 binding: b.binding,
                 array_element: 0,
                 count: 1,
@@ -1028,15 +1285,22 @@ impl Gpu {
                 texel_views: null(),
             })
             .collect();
-        // SAFETY: writes and infos outlive the call.
+        // SAFETY: writes and infos outlive the call; no command buffer
+        // using the set is pending.
         unsafe { (d.vkUpdateDescriptorSets)(self.dev, writes.len() as u32, writes.as_ptr(), 0, null()) };
         Ok(())
     }
 
-    /// Command pool, one command buffer recorded with the dispatch, a fence.
-    fn record(&mut self, params: &[u32], grid: [u32; 3]) -> Result<(), String> {
+    /// Command pool (its buffers re-recordable), one command buffer, a
+    /// fence, and a query pool of two timestamps where the queue has them.
+    fn create_commands(&mut self) -> Result<(), String> {
         let d = self.vkd.as_ref().expect(LOADED);
-        let pi = CommandPoolCreateInfo { s_type: ST_COMMAND_POOL_CREATE_INFO, p_next: null(), flags: 0, family: self.family };
+        let pi = CommandPoolCreateInfo {
+            s_type: ST_COMMAND_POOL_CREATE_INFO,
+            p_next: null(),
+            flags: COMMAND_POOL_RESET_BUFFER,
+            family: self.family,
+        };
         let mut cpool = 0;
         // SAFETY: pi outlives the call.
         check("vkCreateCommandPool", unsafe { (d.vkCreateCommandPool)(self.dev, &pi, null(), &mut cpool) })?;
@@ -1057,12 +1321,57 @@ impl Gpu {
         // SAFETY: fi outlives the call.
         check("vkCreateFence", unsafe { (d.vkCreateFence)(self.dev, &fi, null(), &mut fence) })?;
         self.fence = fence;
+        if self.ts_bits > 0 {
+            let qi = QueryPoolCreateInfo {
+                s_type: ST_QUERY_POOL_CREATE_INFO,
+                p_next: null(),
+                flags: 0,
+                kind: QUERY_TYPE_TIMESTAMP,
+                count: 2,
+                statistics: 0,
+            };
+            let mut qpool = 0;
+            // SAFETY: qi outlives the call.
+            check("vkCreateQueryPool", unsafe { (d.vkCreateQueryPool)(self.dev, &qi, null(), &mut qpool) })?;
+            self.qpool = qpool;
+        }
+        Ok(())
+    }
+
+    fn barrier(&self, src: u32, src_access: u32, dst: u32, dst_access: u32) {
+        let d = self.vkd.as_ref().expect(LOADED);
+        let mb = MemoryBarrier { s_type: ST_MEMORY_BARRIER, p_next: null(), src: src_access, dst: dst_access };
+        // SAFETY: cmd is recording; mb outlives the call.
+        unsafe { (d.vkCmdPipelineBarrier)(self.cmd, src, dst, 0, 1, &mb, 0, null(), 0, null()) };
+    }
+
+    /// Record `times` dispatches with these params: (copy) the staging
+    /// twins in before and the writable ones out after, (timed) timestamps
+    /// around the dispatch alone. Re-recorded for every run, so the push
+    /// constants are always the run's own.
+    fn record(&self, params: &[u32], grid: [u32; 3], copy: bool, timed: bool, times: u32) -> Result<(), String> {
+        let d = self.vkd.as_ref().expect(LOADED);
+        let cmd = self.cmd;
         let bi = CommandBufferBeginInfo { s_type: ST_COMMAND_BUFFER_BEGIN_INFO, p_next: null(), flags: 0, inheritance: null() };
-        let mb = MemoryBarrier { s_type: ST_MEMORY_BARRIER, p_next: null(), src: ACCESS_SHADER_WRITE, dst: ACCESS_HOST_READ };
-        // SAFETY: cmd is a fresh primary command buffer; every object it
-        // records is live and every pointer outlives its call.
+        let cs = PIPELINE_STAGE_COMPUTE_SHADER;
+        let srw = ACCESS_SHADER_READ | ACCESS_SHADER_WRITE;
+        // SAFETY: cmd is not pending (every submit is waited for); every
+        // object it records is live and every pointer outlives its call.
         unsafe {
+            check("vkResetCommandBuffer", (d.vkResetCommandBuffer)(cmd, 0))?;
             check("vkBeginCommandBuffer", (d.vkBeginCommandBuffer)(cmd, &bi))?;
+            if copy && self.staging {
+                for s in &self.slots {
+                    let c = BufferCopy { src: 0, dst: 0, size: s.bytes as u64 };
+                    (d.vkCmdCopyBuffer)(cmd, s.stage, s.buf, 1, &c);
+                }
+                self.barrier(PIPELINE_STAGE_TRANSFER, ACCESS_TRANSFER_WRITE, cs, srw);
+            }
+            self.barrier(cs, ACCESS_SHADER_WRITE, cs, srw); // after the last run
+            if timed {
+                (d.vkCmdResetQueryPool)(cmd, self.qpool, 0, 2);
+                (d.vkCmdWriteTimestamp)(cmd, PIPELINE_STAGE_TOP, self.qpool, 0);
+            }
             (d.vkCmdBindPipeline)(cmd, BIND_POINT_COMPUTE, self.pipeline);
             if !BUFFERS.is_empty() {
                 (d.vkCmdBindDescriptorSets)(cmd, BIND_POINT_COMPUTE, self.layout, 0, 1, &self.set, 0, null());
@@ -1071,13 +1380,33 @@ impl Gpu {
                 let bytes = 4 * params.len() as u32;
                 (d.vkCmdPushConstants)(cmd, self.layout, STAGE_COMPUTE_BIT, 0, bytes, params.as_ptr() as *const c_void);
             }
-            (d.vkCmdDispatch)(cmd, grid[0], grid[1], grid[2]);
-            (d.vkCmdPipelineBarrier)(cmd, PIPELINE_STAGE_COMPUTE_SHADER, PIPELINE_STAGE_HOST, 0, 1, &mb, 0, null(), 0, null());
+            for i in 0..times {
+                if i > 0 {
+                    self.barrier(cs, ACCESS_SHADER_WRITE, cs, srw);
+                }
+                (d.vkCmdDispatch)(cmd, grid[0], grid[1], grid[2]);
+            }
+            if timed {
+                (d.vkCmdWriteTimestamp)(cmd, PIPELINE_STAGE_BOTTOM, self.qpool, 1);
+            }
+            if copy && self.staging {
+                self.barrier(cs, ACCESS_SHADER_WRITE, PIPELINE_STAGE_TRANSFER, ACCESS_TRANSFER_READ);
+                for (b, s) in BUFFERS.iter().zip(&self.slots) {
+                    if b.writable() {
+                        let c = BufferCopy { src: 0, dst: 0, size: s.bytes as u64 };
+                        (d.vkCmdCopyBuffer)(cmd, s.buf, s.stage, 1, &c);
+                    }
+                }
+                self.barrier(PIPELINE_STAGE_TRANSFER, ACCESS_TRANSFER_WRITE, PIPELINE_STAGE_HOST, ACCESS_HOST_READ);
+            } else if copy {
+                self.barrier(cs, ACCESS_SHADER_WRITE, PIPELINE_STAGE_HOST, ACCESS_HOST_READ);
+            }
             check("vkEndCommandBuffer", (d.vkEndCommandBuffer)(cmd))
         }
     }
 
-    /// Submit the recorded dispatch and wait for it; its wall time in s.
+    /// Submit the recorded commands and wait (polling the fence for up to
+    /// 2 ms before blocking); the wall time in ms.
     fn submit(&self) -> Result<f64, String> {
         let d = self.vkd.as_ref().expect(LOADED);
         let si = SubmitInfo {
@@ -1094,9 +1423,18 @@ impl Gpu {
         let t = Instant::now();
         // SAFETY: si outlives the call; the fence is unsignalled.
         check("vkQueueSubmit", unsafe { (d.vkQueueSubmit)(self.queue, 1, &si, self.fence) })?;
-        // SAFETY: the fence is live.
-        let r = unsafe { (d.vkWaitForFences)(self.dev, 1, &self.fence, 1, TIMEOUT_NS) };
-        let secs = t.elapsed().as_secs_f64();
+        let r = loop {
+            // SAFETY: the fence is live.
+            let r = unsafe { (d.vkGetFenceStatus)(self.dev, self.fence) };
+            if r != VK_NOT_READY {
+                break r;
+            }
+            if t.elapsed().as_secs_f64() > 2e-3 {
+                // SAFETY: the fence is live.
+                break unsafe { (d.vkWaitForFences)(self.dev, 1, &self.fence, 1, TIMEOUT_NS) };
+            }
+        };
+        let ms = t.elapsed().as_secs_f64() * 1e3;
         if r == VK_TIMEOUT {
             return Err("vulkan: the dispatch did not finish within 60 s (vkWaitForFences returned VK_TIMEOUT)\n\
                         Fix: use smaller --param values, or check the program's loops with \
@@ -1106,23 +1444,46 @@ impl Gpu {
         check("vkWaitForFences", r)?;
         // SAFETY: the fence is signalled and no longer in use.
         check("vkResetFences", unsafe { (d.vkResetFences)(self.dev, 1, &self.fence) })?;
-        Ok(secs)
+        Ok(ms)
+    }
+
+    /// The timestamps of the last timed submit, in ms.
+    fn timestamps_ms(&self) -> Result<f64, String> {
+        let d = self.vkd.as_ref().expect(LOADED);
+        let mut ts = [0u64; 2];
+        // SAFETY: ts holds two u64 results; the submit is done.
+        let r = unsafe {
+            (d.vkGetQueryPoolResults)(self.dev, self.qpool, 0, 2, 16, ts.as_mut_ptr() as *mut c_void, 8, QUERY_RESULT_64_WAIT)
+        };
+        check("vkGetQueryPoolResults", r)?;
+        let mask = if self.ts_bits >= 64 { !0u64 } else { (1u64 << self.ts_bits) - 1 };
+        let period = f32::from_bits(self.props.limits.g[LIMITS_G_TIMESTAMP_PERIOD]) as f64;
+        Ok((ts[1].wrapping_sub(ts[0]) & mask) as f64 * period / 1e6)
     }
 
     /// Upload bufs, dispatch the kernel over grid with params, read the
     /// writable buffers back into bufs; then time `bench` more dispatches.
-    pub fn run(&mut self, params: &[u32], bufs: &mut [Vec<u32>], grid: [u32; 3], bench: u32) -> Result<Vec<f64>, String> {
+    /// Buffers are kept between runs while their sizes stay the same.
+    pub fn run(&mut self, params: &[u32], bufs: &mut [Vec<u32>], grid: [u32; 3], bench: u32) -> Result<Bench, String> {
         self.check_limits(grid)?;
-        for (b, data) in BUFFERS.iter().zip(bufs.iter()) {
-            self.make_slot(b.name, data.len() * 4)?;
-            let s = self.slots.last().expect("a slot was just made");
+        let same = self.slots.len() == bufs.len() && self.slots.iter().zip(bufs.iter()).all(|(s, d)| s.bytes == d.len() * 4);
+        if !same {
+            let old = std::mem::take(&mut self.slots);
+            for s in &old {
+                self.free_slot(s);
+            }
+            for (b, data) in BUFFERS.iter().zip(bufs.iter()) {
+                let s = self.make_slot(b.name, data.len() * 4)?;
+                self.slots.push(s);
+            }
+            self.update_set()?;
+        }
+        for (s, data) in self.slots.iter().zip(bufs.iter()) {
             let bytes: Vec<u8> = data.iter().flat_map(|w| w.to_le_bytes()).collect();
             // SAFETY: the mapping holds s.bytes == bytes.len() bytes.
             unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), s.map, s.bytes) };
         }
-        self.create_pipeline()?;
-        self.create_set()?;
-        self.record(params, grid)?;
+        self.record(params, grid, true, false, 1)?;
         self.submit()?;
         for ((b, data), s) in BUFFERS.iter().zip(bufs.iter_mut()).zip(&self.slots) {
             if !b.writable() {
@@ -1135,14 +1496,32 @@ impl Gpu {
                 *w = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
             }
         }
-        let mut times = Vec::new();
+        let timed = self.ts_bits > 0;
+        let mut b = Bench {
+            gpu_ms: Vec::new(),
+            wall_ms: Vec::new(),
+            loop_us: 0.0,
+            timer: format!(
+                "{}; memory {}; fma {}",
+                if timed { "vulkan timestamps" } else { "wall clock, the queue has no timestamps" },
+                if self.staging { "device-local + staging" } else { "device-local, mapped" },
+                self.fma
+            ),
+        };
         if bench > 0 {
+            self.record(params, grid, false, timed, 1)?;
             self.submit()?; // warm-up
             for _ in 0..bench {
-                times.push(self.submit()?);
+                let wall = self.submit()?;
+                b.wall_ms.push(wall);
+                b.gpu_ms.push(if timed { self.timestamps_ms()? } else { wall });
             }
+            let t = Instant::now();
+            self.record(params, grid, false, false, bench)?;
+            self.submit()?;
+            b.loop_us = t.elapsed().as_secs_f64() * 1e6 / bench as f64;
         }
-        Ok(times)
+        Ok(b)
     }
 }
 
@@ -1153,6 +1532,12 @@ impl Drop for Gpu {
             // destroyed once, and the device is idle first.
             unsafe {
                 (d.vkDeviceWaitIdle)(self.dev);
+                for s in &self.slots {
+                    self.free_slot(s);
+                }
+                if self.qpool != 0 {
+                    (d.vkDestroyQueryPool)(self.dev, self.qpool, null());
+                }
                 if self.fence != 0 {
                     (d.vkDestroyFence)(self.dev, self.fence, null());
                 }
@@ -1173,12 +1558,6 @@ impl Drop for Gpu {
                 }
                 if self.module != 0 {
                     (d.vkDestroyShaderModule)(self.dev, self.module, null());
-                }
-                for s in &self.slots {
-                    (d.vkDestroyBuffer)(self.dev, s.buf, null());
-                    if s.mem != 0 {
-                        (d.vkFreeMemory)(self.dev, s.mem, null());
-                    }
                 }
                 (d.vkDestroyDevice)(self.dev, null());
             }
