@@ -18,6 +18,13 @@ B        = build
 
 DEB_PKGS = libyaml-dev spirv-tools spirv-headers glslang-dev glslang-tools \
            libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers
+# What `make check` and `make fuzz` use besides (installed by `make deps`,
+# not required to build): Debian 12's Rust for the Cargo launchers, numpy
+# for the .npy tests, clang and its sanitizer runtimes for the fuzzers.
+# The CUDA toolkit's ptxas, cuda.h and stub libcuda.so are not Debian main
+# packages: .ci/run fetches them (tools/cuda-toolkit.sh) when absent.
+TEST_PKGS = build-essential python3 python3-numpy cargo rustc clang-14 \
+            libclang-rt-14-dev
 
 CLI_SRCS = src/main.c $(wildcard src/cmd_*.c)
 LIB_SRCS = $(filter-out $(CLI_SRCS),$(wildcard src/*.c)) \
@@ -63,7 +70,7 @@ deps-ok:
 	@sh tools/deps.sh $(DEB_PKGS)
 
 deps:
-	@VYREC_INSTALL=1 sh tools/deps.sh $(DEB_PKGS)
+	@VYREC_INSTALL=1 sh tools/deps.sh $(DEB_PKGS) $(TEST_PKGS)
 
 demo: all
 	./vyrec check samples/saxpy.yaml
@@ -81,6 +88,15 @@ check-asan:
 vyrec-asan: $(CLI_OBJS) $(B)/libvyrec.a
 	$(CXX) $(LDFLAGS) -o $@ $(CLI_OBJS) $(B)/libvyrec.a $(LDLIBS)
 
+# SPEC §2.2's threaded registry test against a library built wholly with
+# ThreadSanitizer (t_unit.sh in `make check` instruments registry.c only).
+check-tsan:
+	$(MAKE) B=build-tsan OPT="-O1 -fsanitize=thread" build-tsan/libvyrec.a
+	$(CC) $(XCFLAGS) -O1 -g -fsanitize=thread -o build-tsan/test_registry \
+	    tests/unit/test_registry.c build-tsan/libvyrec.a $(LDLIBS)
+	TSAN_OPTIONS=halt_on_error=1 ./build-tsan/test_registry
+
+# The libFuzzer harnesses of tests/fuzz/, FUZZ_SECONDS (default 60) each.
 fuzz:
 	sh tests/fuzz/build.sh
 
@@ -96,6 +112,6 @@ install: all
 	cp -R templates $(DESTDIR)$(PREFIX)/share/vyrec/
 
 clean:
-	rm -rf build build-asan vyrec vyrec-asan tests/out
+	rm -rf build build-asan build-tsan build-fuzz vyrec vyrec-asan tests/out
 
-.PHONY: all deps deps-ok demo check check-asan fuzz install clean
+.PHONY: all deps deps-ok demo check check-asan check-tsan fuzz install clean

@@ -244,6 +244,7 @@ struct vy_registry;
  * fails with SPEC §2.2's message in *err (malloc'd). */
 struct vy_registry *vy_registry_build(const struct vy_opdef *const *defs,
 				      int n, char **err);
+/* Free a snapshot; nothing for an installed one (vyrec owns it). */
 void vy_registry_free(struct vy_registry *r);
 /* The frozen snapshot of core, math and atomic, built on first use. */
 const struct vy_registry *vy_registry_builtin(void);
@@ -256,8 +257,10 @@ const struct vy_opdef *vy_registry_at(const struct vy_registry *r, int i);
  * keep using the pointer they got for as long as they like: installed
  * snapshots are retired, never freed, until vy_registry_shutdown. */
 const struct vy_registry *vy_registry_current(void);
-/* Atomically make r the current snapshot (ownership passes to vyrec). */
-void vy_registry_install(struct vy_registry *r);
+/* Atomically make r the current snapshot (ownership passes to vyrec;
+ * NULL goes back to the built-in one). false, changing nothing, when r was
+ * installed before or is the built-in snapshot. */
+bool vy_registry_install(struct vy_registry *r);
 void vy_registry_shutdown(void);
 /* Closest id to a misspelt one, for did-you-mean; NULL if none is close. */
 const char *vy_registry_suggest(const struct vy_registry *r, const char *id);

@@ -5,7 +5,14 @@
  * readers do an acquire load and keep what they got; install swaps in a
  * complete new snapshot, so nobody ever sees a half-built registry.
  * Retired snapshots are kept until vy_registry_shutdown, so a reader's
- * pointer stays valid however long it holds it.
+ * pointer stays valid however long it holds it.  A snapshot can be
+ * installed once: it carries an installed flag, set by an atomic exchange
+ * in vy_registry_install, so a second install of it (which would put it on
+ * the retired list twice and free it twice) is refused, as is the built-in
+ * snapshot, which lives for the whole process; vy_registry_free leaves an
+ * installed snapshot alone (vyrec owns it until shutdown).
+ * tests/unit/test_registry.c proves this with threads (t_unit.sh, and
+ * under ThreadSanitizer with `make check-tsan`).
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -18,6 +25,7 @@ struct vy_registry {
 	int n;
 	const struct vy_opdef **v;   /* sorted by id */
 	struct vy_registry *retired; /* older snapshots, for shutdown */
+	atomic_bool installed;       /* ever installed (or the built-in) */
 };
 
 struct keyed { const struct vy_opdef *def; int order; };
@@ -47,9 +55,9 @@ struct vy_registry *vy_registry_build(const struct vy_opdef *const *defs,
 			return NULL;
 		}
 	struct vy_registry *r = calloc(1, sizeof *r);
-	r->v = malloc(sizeof *r->v * (size_t)(n > 0 ? n : 1));
-	if (!r || !r->v)
+	if (!r || !(r->v = malloc(sizeof *r->v * (size_t)(n > 0 ? n : 1))))
 		vy_bug("out of memory");
+	atomic_init(&r->installed, false);
 	r->n = n;
 	for (int i = 0; i < n; i++)
 		r->v[i] = k[i].def;
@@ -57,12 +65,16 @@ struct vy_registry *vy_registry_build(const struct vy_opdef *const *defs,
 	return r;
 }
 
-void vy_registry_free(struct vy_registry *r)
+static void free_snapshot(struct vy_registry *r)
 {
-	if (!r)
-		return;
 	free(r->v);
 	free(r);
+}
+
+void vy_registry_free(struct vy_registry *r)
+{
+	if (r && !atomic_load(&r->installed))
+		free_snapshot(r);
 }
 
 static struct vy_registry *builtin;
@@ -77,6 +89,7 @@ static void build_builtin(void)
 	builtin = vy_registry_build(defs, VY_OP_COUNT, &err);
 	if (!builtin)
 		vy_bug("%s", err);
+	atomic_store(&builtin->installed, true);   /* never installed, never freed */
 }
 
 const struct vy_registry *vy_registry_builtin(void)
@@ -118,26 +131,30 @@ const struct vy_registry *vy_registry_current(void)
 	return r ? r : vy_registry_builtin();
 }
 
-void vy_registry_install(struct vy_registry *r)
+bool vy_registry_install(struct vy_registry *r)
 {
+	if (r && atomic_exchange(&r->installed, true))
+		return false;   /* installed before, or the built-in */
 	struct vy_registry *old =
 		atomic_exchange_explicit(&current, r, memory_order_acq_rel);
 	if (!old)
-		return;
+		return true;
 	pthread_mutex_lock(&retire_lock);
 	old->retired = retired;
 	retired = old;
 	pthread_mutex_unlock(&retire_lock);
+	return true;
 }
 
 void vy_registry_shutdown(void)
 {
 	struct vy_registry *r = atomic_exchange(&current, NULL);
-	vy_registry_free(r);
+	if (r)
+		free_snapshot(r);
 	pthread_mutex_lock(&retire_lock);
 	while (retired) {
 		struct vy_registry *next = retired->retired;
-		vy_registry_free(retired);
+		free_snapshot(retired);
 		retired = next;
 	}
 	pthread_mutex_unlock(&retire_lock);

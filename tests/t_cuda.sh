@@ -9,8 +9,12 @@
 . tests/lib.sh
 O=tests/out/cuda
 mkdir -p $O
+# the CUDA toolkit: NVIDIA's (/usr/local/cuda, or $CUDA_HOME) or Debian's
+# nvidia-cuda-toolkit / nvidia-cuda-dev (non-free: cuda.h in /usr/include)
 CUDA_INC=${CUDA_HOME:-/usr/local/cuda}/include
-STUB=${CUDA_HOME:-/usr/local/cuda}/lib64/stubs/libcuda.so
+[ -f $CUDA_INC/cuda.h ] || [ ! -f /usr/include/cuda.h ] || CUDA_INC=/usr/include
+STUB=$(ls ${CUDA_HOME:-/usr/local/cuda}/lib64/stubs/libcuda.so \
+	/usr/lib/x86_64-linux-gnu/stubs/libcuda.so /usr/lib/x86_64-linux-gnu/libcuda_stub.so 2>/dev/null | head -1)
 
 # ---- the driver API values of backend_cuda.h against cuda.h ----
 if [ -f $CUDA_INC/cuda.h ]; then
@@ -60,7 +64,7 @@ EOF
 		bad cuda_abi_matches_cuda_h "$(grep -m1 error $O/abi.log)"
 	fi
 else
-	skip cuda_abi_matches_cuda_h "no cuda.h under $CUDA_INC"
+	skip cuda_abi_matches_cuda_h "no cuda.h under $CUDA_INC: install the CUDA toolkit (Debian: nvidia-cuda-dev, non-free; .ci/run does)"
 fi
 
 # ---- the factory's errors ----
@@ -85,7 +89,7 @@ if ! cc_unit $O/unit $O/unit.c > $O/cc.log 2>&1; then
 	bad cuda_unit_build "$(head -3 $O/cc.log)"
 else
 	if ldconfig -p 2>/dev/null | grep -q 'libcuda.so.1'; then
-		skip cuda_missing_driver "this machine has libcuda.so.1 (tests/gpu/run.sh tests it)"
+		skip_nvidia cuda_missing_driver "this machine has libcuda.so.1 (tests/gpu/run.sh tests it)"
 	else
 		$O/unit > $O/missing.out
 		rc=$?
@@ -96,7 +100,9 @@ else
 			bad cuda_missing_driver "rc=$rc: $(cat $O/missing.out)"
 		fi
 	fi
-	if [ -f $STUB ] && ! ldconfig -p 2>/dev/null | grep -q 'libcuda.so.1'; then
+	if have_libcuda; then
+		skip_nvidia cuda_stub_cuinit_named "this machine has libcuda.so.1, which the stub would stand for"
+	elif [ -n "$STUB" ]; then
 		mkdir -p $O/stub
 		ln -sf $STUB $O/stub/libcuda.so.1
 		LD_LIBRARY_PATH=$O/stub $O/unit > $O/stub.out
@@ -108,16 +114,16 @@ else
 			bad cuda_stub_cuinit_named "rc=$rc: $(cat $O/stub.out)"
 		fi
 	else
-		skip cuda_stub_cuinit_named "no toolkit stub libcuda.so, or a real driver is present"
+		skip cuda_stub_cuinit_named "no CUDA toolkit stub libcuda.so: install the CUDA toolkit (.ci/run does)"
 	fi
 fi
 
 # ---- the command line (once `vyrec run` and a sample exist) ----
 prog=$(ls samples/*.yaml tests/corpus/*.yaml 2>/dev/null | head -1)
 if ldconfig -p 2>/dev/null | grep -q 'libcuda.so.1'; then
-	skip cuda_cli_missing_driver "this machine has libcuda.so.1"
+	skip_nvidia cuda_cli_missing_driver "this machine has libcuda.so.1"
 elif [ -z "$prog" ] || [ ! -x "$VYREC" ]; then
-	skip cuda_cli_missing_driver "no ./vyrec or no sample program yet"
+	bad cuda_cli_missing_driver "no $VYREC or no sample program"
 else
 	cat > $O/tiny.yaml <<'EOF'
 vyrec: 1

@@ -22,10 +22,11 @@ gen() { s=$1 t=$2 d=$3; shift 3; "$VY" launcher "samples/$s.yaml" -t "$t" --lang
 # build DIR: make with -Werror; the log in DIR.build.log.
 build() { make -s -C "$1" CFLAGS="$STRICT" >"$1.build.log" 2>&1; }
 
+# the Vulkan device as vyrec sees it (lavapipe here), not through vulkaninfo
 vulkan_ok=1
-vulkaninfo --summary >/dev/null 2>&1 || vulkan_ok=0
+have_backend vulkan || vulkan_ok=0
 cuda_here=0
-(ldconfig -p 2>/dev/null | grep -q 'libcuda.so.1 ') && cuda_here=1
+have_libcuda && cuda_here=1
 
 for f in samples/*.yaml; do
 	s=$(basename "$f" .yaml)
@@ -42,7 +43,7 @@ for f in samples/*.yaml; do
 		case $t in
 		ptx)
 			if [ $cuda_here = 1 ]; then
-				skip "$s.ptx.nodriver" "libcuda.so.1 is installed here"
+				skip_nvidia "$s.ptx.nodriver" "libcuda.so.1 is installed here"
 			elif [ $rc = 1 ] && echo "$out" | grep -q '^Fix: .*libcuda.so.1'; then
 				ok "$s.ptx.nodriver"
 			else
@@ -50,7 +51,7 @@ for f in samples/*.yaml; do
 			fi;;
 		spv)
 			if [ $vulkan_ok = 0 ]; then
-				skip "$s.spv.selftest" "no Vulkan device"
+				skip "$s.spv.selftest" "no Vulkan device ($VY backends)"
 			elif [ $rc = 0 ] && [ "${out#selftest: PASS}" != "$out" ]; then
 				ok "$s.spv.selftest"
 			else
@@ -257,7 +258,7 @@ entry:
       - "b[i] = i32(i) * k + (i < len(a) ? i32(a[i]) : 0)"
 EOF
 for t in reference spv; do
-	[ $t = spv ] && [ $vulkan_ok = 0 ] && continue
+	[ $t = spv ] && [ $vulkan_ok = 0 ] && { skip "sizes.selftest.$t" "no Vulkan device"; continue; }
 	if "$VY" launcher "$W/sizes.yaml" -t $t --lang c -o "$W/sizes.$t" --selftest-param n=1001 --selftest-param k=-37 >/dev/null 2>&1 &&
 	   build "$W/sizes.$t" && (cd "$W/sizes.$t" && ./sizes --selftest | grep -q '^selftest: PASS'); then
 		ok "sizes.selftest.$t"
@@ -405,7 +406,7 @@ if [ -f "$vk_h" ]; then
 else
 	skip vulkan-constants "no vulkan_core.h"
 fi
-cuda_h=$(ls /usr/local/cuda*/include/cuda.h /usr/include/cuda.h 2>/dev/null | head -1)
+cuda_h=$(ls ${CUDA_HOME:+$CUDA_HOME/include/cuda.h} /usr/local/cuda*/include/cuda.h /usr/include/cuda.h 2>/dev/null | head -1)
 if [ -n "$cuda_h" ]; then
 	{ echo '#include <cuda.h>'
 	  sed -n 's/^\t\(CU[A-Z0-9_]*\) = \([0-9a-fx]*\),$/_Static_assert(\1 == \2, "\1");/p' templates/c/src/drv_ptx.c
@@ -413,5 +414,5 @@ if [ -n "$cuda_h" ]; then
 	if cc -std=c11 -fsyntax-only -I"$(dirname "$cuda_h")" "$W/cuconst.c" 2>"$W/cuconst.err"; then ok cuda-constants
 	else bad cuda-constants "$(head -2 "$W/cuconst.err")"; fi
 else
-	skip cuda-constants "no cuda.h"
+	skip cuda-constants "no cuda.h: install the CUDA toolkit (Debian: nvidia-cuda-dev, non-free; .ci/run does)"
 fi

@@ -137,7 +137,7 @@ if command -v python3 >/dev/null 2>&1; then
 		bad corpus_generated_files_current "tests/corpus/gen.py output differs from the committed files"
 	fi
 else
-	skip corpus_generated_files_current "no python3"
+	skip corpus_generated_files_current "no python3 (make deps installs it)"
 fi
 
 # The decoder and a step-limited run over mutated modules under sanitizers.

@@ -7,7 +7,9 @@
 # build-fuzz/fuzz_NAME, seeded into build-fuzz/corpus-NAME/ by
 # tests/fuzz/seed_NAME.sh when present (else tests/fuzz/corpus-NAME/ when
 # present), and run for FUZZ_SECONDS (default 60) with -max_len=65536 and
-# tests/fuzz/NAME.dict when present.  Crashing inputs land in
+# tests/fuzz/NAME.dict when present, plus the libFuzzer flags in
+# tests/fuzz/NAME.flags when present (e.g. a smaller -max_len for a
+# harness that builds every target).  Crashing inputs land in
 # build-fuzz/crashes-NAME/.  Exits 1 when a harness crashed, 2 when the
 # build failed.  FUZZ_ONLY=NAME runs one harness; FUZZ_JOBS (default 2)
 # sets make's parallelism.
@@ -18,8 +20,11 @@ CXX=${FUZZ_CXX:-clang++-14}
 SECS=${FUZZ_SECONDS:-60}
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 OPTFLAGS="-O1 -g -fsanitize=fuzzer-no-link $SAN"
-LIBS="-lyaml -lSPIRV-Tools-opt -lSPIRV-Tools -lglslang -lMachineIndependent -lOSDependent \
--lGenericCodeGen -lSPIRV -lglslang-default-resource-limits -lstdc++ -lm -ldl -lpthread"
+# the Makefile's LDLIBS; linked by $CXX, whose UBSan runtime has the C++
+# checks the library's .cpp files were built with
+LIBS="-lyaml -lglslang -lSPIRV -lMachineIndependent -lOGLCompiler -lOSDependent \
+-lGenericCodeGen -lglslang-default-resource-limits -lSPIRV-Tools-opt -lSPIRV-Tools \
+-lstdc++ -lm -ldl -lpthread"
 
 mkdir -p $B
 echo "fuzz: building the library into $B/ with $CC"
@@ -36,8 +41,9 @@ for h in tests/fuzz/fuzz_*.c; do
 	name=${name#fuzz_}
 	[ -n "$FUZZ_ONLY" ] && [ "$FUZZ_ONLY" != "$name" ] && continue
 	bin=$B/fuzz_$name
-	if ! $CC -std=c11 -D_GNU_SOURCE -Iinclude -Isrc -O1 -g -fsanitize=fuzzer $SAN \
-		-o "$bin" "$h" $B/libvyrec.a $LIBS; then
+	if ! $CC -std=c11 -D_GNU_SOURCE -Iinclude -Isrc -O1 -g -fsanitize=fuzzer-no-link $SAN \
+		-c -o "$bin.o" "$h" ||
+	   ! $CXX -fsanitize=fuzzer $SAN -o "$bin" "$bin.o" $B/libvyrec.a $LIBS; then
 		echo "fuzz: $name: the harness did not build"
 		status=2
 		continue
@@ -53,18 +59,21 @@ for h in tests/fuzz/fuzz_*.c; do
 	fi
 	dict=
 	[ -f tests/fuzz/$name.dict ] && dict=-dict=$PWD/tests/fuzz/$name.dict
+	flags=
+	[ -f tests/fuzz/$name.flags ] && flags=$(cat tests/fuzz/$name.flags)
 	log=$B/fuzz_$name.log
 	echo "fuzz: $name: $(ls "$corpus" | wc -l) seeds, running ${SECS}s"
 	ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	"$bin" -max_len=65536 -max_total_time="$SECS" -timeout=25 \
-		-print_final_stats=1 -artifact_prefix="$crashes/" $dict \
+		-print_final_stats=1 -artifact_prefix="$crashes/" $dict $flags \
 		"$corpus" > "$log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
+	cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1)
+	corp=$(grep -o 'corp: [0-9]*/[0-9]*[a-zA-Z]*' "$log" | tail -1)
 	if [ $rc -eq 0 ]; then
-		echo "fuzz: $name: ${execs:-?} executions, $cov, no crash"
+		echo "fuzz: $name: ${execs:-?} executions in ${SECS}s, $cov, $corp, no crash"
 	else
 		echo "fuzz: $name: CRASH (exit $rc) after ${execs:-?} executions; log $log"
 		grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error)' "$log" | head -5

@@ -92,14 +92,20 @@ fn buffer_value(opt: &str, kv: &str) -> Result<(usize, String), Fail> {
 }
 
 fn param(o: &mut Opts, kv: &str) -> Result<(), Fail> {
-    let Some((k, v)) = kv.split_once('=') else {
-        return Err(Fail::usage(format!("'--param {kv}' is not of the form NAME=VALUE")));
+    let (k, v) = match kv.split_once('=') {
+        Some((k, v)) => (k, v),
+        _ => {
+            return Err(Fail::usage(format!("'--param {kv}' is not of the form NAME=VALUE")));
+        }
     };
-    let Some(i) = PARAMS.iter().position(|p| p.name == k) else {
-        return Err(Fail::usage(format!(
-            "'{k}' is not a param of '{NAME}'\nFix: use one of {}",
-            names(PARAMS.iter().map(|p| p.name))
-        )));
+    let i = match PARAMS.iter().position(|p| p.name == k) {
+        Some(i) => i,
+        _ => {
+            return Err(Fail::usage(format!(
+                "'{k}' is not a param of '{NAME}'\nFix: use one of {}",
+                names(PARAMS.iter().map(|p| p.name))
+            )));
+        }
     };
     let t = PARAMS[i].ty;
     let bits = data::parse_value(v, t).ok_or_else(|| {
@@ -139,8 +145,11 @@ pub fn parse(args: &[String]) -> Result<Opts, Fail> {
         if !matches!(a, "--param" | "--in" | "--out" | "--print" | "--device" | "--bench") {
             return Err(Fail::usage(format!("unknown option '{a}'\nFix: see ./{NAME} --help")));
         }
-        let Some(v) = it.next() else {
-            return Err(Fail::usage(format!("{a} needs a value\nFix: see ./{NAME} --help")));
+        let v = match it.next() {
+            Some(v) => v,
+            _ => {
+                return Err(Fail::usage(format!("{a} needs a value\nFix: see ./{NAME} --help")));
+            }
         };
         match a {
             "--param" => param(&mut o, v)?,

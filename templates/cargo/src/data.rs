@@ -123,13 +123,16 @@ pub fn fill_random(arg: &str, t: Ty, count: u32) -> Result<Vec<u32>, String> {
         Ty::U32 => (0.0, 65536.0),
     };
     if parts.len() == 3 {
-        let (Some(lb), Some(hb)) = (parse_value(parts[1], t), parse_value(parts[2], t)) else {
-            return Err(format!(
-                "'random:{arg}': bounds '{}' and '{}' are not both {} values",
-                parts[1],
-                parts[2],
-                t.name()
-            ));
+        let (lb, hb) = match (parse_value(parts[1], t), parse_value(parts[2], t)) {
+            (Some(lb), Some(hb)) => (lb, hb),
+            _ => {
+                return Err(format!(
+                    "'random:{arg}': bounds '{}' and '{}' are not both {} values",
+                    parts[1],
+                    parts[2],
+                    t.name()
+                ));
+            }
         };
         lo = as_f64(t, lb);
         hi = as_f64(t, hb);
@@ -226,7 +229,7 @@ impl Cur<'_> {
         self.b.get(self.i).copied()
     }
     fn skip(&mut self) {
-        while self.peek().is_some_and(is_ws) {
+        while self.peek().map_or(false, is_ws) {
             self.i += 1;
         }
     }
@@ -259,7 +262,7 @@ impl Cur<'_> {
             Some(b'0'..=b'9') => {}
             _ => return Err("expected an integer in the shape".into()),
         }
-        if self.peek() == Some(b'0') && self.b.get(self.i + 1).is_some_and(|c| c.is_ascii_digit()) {
+        if self.peek() == Some(b'0') && self.b.get(self.i + 1).map_or(false, |c| c.is_ascii_digit()) {
             return Err("a shape dimension has a leading zero".into());
         }
         let mut v: u64 = 0;
@@ -270,7 +273,7 @@ impl Cur<'_> {
                 .ok_or("a shape dimension is too large")?;
             self.i += 1;
         }
-        if self.peek().is_some_and(is_word) {
+        if self.peek().map_or(false, is_word) {
             return Err("a shape dimension is not a plain integer".into());
         }
         Ok(v)
@@ -282,7 +285,7 @@ impl Cur<'_> {
         self.i += 1;
         self.skip();
         let (mut prod, mut zero, mut ndim, mut commas) = (1u64, false, 0usize, 0usize);
-        while self.peek().is_some_and(|c| c != b')') {
+        while self.peek().map_or(false, |c| c != b')') {
             if ndim == NPY_MAX_DIMS {
                 return Err("the shape has more than 64 dimensions".into());
             }
@@ -318,7 +321,7 @@ impl Cur<'_> {
     }
     fn word(&mut self, w: &[u8]) -> bool {
         let end = self.i + w.len();
-        if self.b.len() >= end && &self.b[self.i..end] == w && !self.b.get(end).copied().is_some_and(is_word) {
+        if self.b.len() >= end && &self.b[self.i..end] == w && !self.b.get(end).copied().map_or(false, is_word) {
             self.i = end;
             return true;
         }

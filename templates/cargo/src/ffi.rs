@@ -2,7 +2,8 @@
 //! later has dlopen in libc itself): the only way this launcher reaches
 //! the GPU driver, so it builds with no SDK and no crate.
 
-use std::ffi::{c_char, c_int, c_void, CStr, CString};
+use std::ffi::{c_void, CStr, CString};
+use std::os::raw::{c_char, c_int};
 
 extern "C" {
     fn dlopen(filename: *const c_char, flag: c_int) -> *mut c_void;

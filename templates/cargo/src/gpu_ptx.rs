@@ -8,7 +8,8 @@
 //! Every CUresult is checked, named with cuGetErrorName, and an error ends
 //! in a Fix: line.
 
-use std::ffi::{c_char, c_int, c_uint, c_void, CStr};
+use std::ffi::{c_void, CStr};
+use std::os::raw::{c_char, c_int, c_uint};
 use std::ptr::{null, null_mut};
 use std::time::Instant;
 

@@ -23,7 +23,8 @@
 
 #![allow(dead_code)] // the C structures' fields are read by the driver
 
-use std::ffi::{c_char, c_void, CStr};
+use std::ffi::{c_void, CStr};
+use std::os::raw::c_char;
 use std::ptr::{null, null_mut};
 use std::time::Instant;
 
@@ -159,7 +160,12 @@ struct PhysicalDeviceProperties {
 }
 
 const _: () = assert!(std::mem::size_of::<Limits>() == 504);
-const _: () = assert!(std::mem::offset_of!(Limits, g) + 4 * LIMITS_G_TIMESTAMP_PERIOD == 720 - 296);
+// The fields of Limits before g, laid out alike: their size is g's offset
+// (std::mem::offset_of! needs Rust 1.77; these crates build with 1.63).
+#[repr(C)]
+#[allow(dead_code)]
+struct LimitsBeforeG([u32; 7], u32, u32, [u32; 2], [u64; 2], [u32; 39], [u32; 3], u32, [u32; 3], [u32; 13], usize, [u64; 3]);
+const _: () = assert!(std::mem::size_of::<LimitsBeforeG>() + 4 * LIMITS_G_TIMESTAMP_PERIOD == 720 - 296);
 const _: () = assert!(std::mem::size_of::<PhysicalDeviceProperties>() == 824);
 
 #[repr(C)]
@@ -677,7 +683,7 @@ fn open_loader() -> Result<(Lib, GetInstanceProcAddr), String> {
 }
 
 fn proc_addr(gipa: GetInstanceProcAddr, inst: Handle, name: &str) -> *mut c_void {
-    let Ok(c) = std::ffi::CString::new(name) else { return null_mut() };
+    let c = match std::ffi::CString::new(name) { Ok(c) => c, Err(_) => return null_mut() };
     // SAFETY: gipa is the loader's vkGetInstanceProcAddr; c is NUL-terminated.
     match unsafe { gipa(inst, c.as_ptr()) } {
         Some(f) => f as *mut c_void,
@@ -697,9 +703,9 @@ fn create_instance(gipa: GetInstanceProcAddr) -> Result<Handle, String> {
     let app = ApplicationInfo {
         s_type: ST_APPLICATION_INFO,
         p_next: null(),
-        app_name: c"vyrec launcher".as_ptr(),
+        app_name: b"vyrec launcher\0".as_ptr() as *const c_char,
         app_version: 0,
-        engine_name: c"vyrec".as_ptr(),
+        engine_name: b"vyrec\0".as_ptr() as *const c_char,
         engine_version: 0,
         api_version: API_1_1,
     };
@@ -812,7 +818,7 @@ impl Gpu {
     /// memory scheme and the timestamps; VYREC_VK_FMA and VYREC_VK_MEMORY
     /// force the first two.
     fn choose(&mut self) -> Result<(), String> {
-        let ext = self.has_extension(c"VK_KHR_shader_fma");
+        let ext = self.has_extension(CStr::from_bytes_with_nul(b"VK_KHR_shader_fma\0").expect("NUL-terminated"));
         let mut ff = FmaFeatures { s_type: ST_SHADER_FMA_FEATURES, p_next: null_mut(), f16: 0, f32: 0, f64: 0 };
         let mut f2 = Features2 { s_type: ST_PHYSICAL_DEVICE_FEATURES_2, p_next: null_mut(), features: [0; 55] };
         if ext {
@@ -898,16 +904,19 @@ impl Gpu {
         }
         let mut best: Option<(usize, i32)> = None;
         for (i, &pd) in pds.iter().enumerate().take(n as usize) {
-            if device.is_some_and(|d| d as usize != i) || self.compute_family(pd).is_none() {
+            if device.map_or(false, |d| d as usize != i) || self.compute_family(pd).is_none() {
                 continue;
             }
             let score = device_score(self.properties(pd).device_type);
-            if best.is_none_or(|(_, s)| score > s) {
+            if best.map_or(true, |(_, s)| score > s) {
                 best = Some((i, score));
             }
         }
-        let Some((i, _)) = best else {
-            return Err(format!("vulkan: no Vulkan device with a compute queue\nFix: {}", result_fix(-9)));
+        let i = match best {
+            Some((i, _)) => i,
+            _ => {
+                return Err(format!("vulkan: no Vulkan device with a compute queue\nFix: {}", result_fix(-9)));
+            }
         };
         self.phys = pds[i];
         self.family = self.compute_family(self.phys).unwrap_or(0);
@@ -927,7 +936,7 @@ impl Gpu {
     fn create_device(&mut self) -> Result<(), String> {
         let prio = 1.0f32;
         let khr = self.fma == "khr";
-        let exts = [c"VK_KHR_shader_fma".as_ptr()];
+        let exts = [b"VK_KHR_shader_fma\0".as_ptr() as *const c_char];
         let ff = FmaFeatures { s_type: ST_SHADER_FMA_FEATURES, p_next: null_mut(), f16: 0, f32: 1, f64: 0 };
         let mut features = [0u32; 55];
         features[FEATURE_SHADER_FLOAT64] = self.float64 as u32;
@@ -956,7 +965,7 @@ impl Gpu {
         let gdpa = self.vki.vkGetDeviceProcAddr;
         let dev = self.dev;
         let vkd = Device::load(&|n| {
-            let Ok(c) = std::ffi::CString::new(n) else { return null_mut() };
+            let c = match std::ffi::CString::new(n) { Ok(c) => c, Err(_) => return null_mut() };
             // SAFETY: dev is live; c is NUL-terminated.
             match unsafe { gdpa(dev, c.as_ptr()) } {
                 Some(f) => f as *mut c_void,
@@ -1041,12 +1050,15 @@ impl Gpu {
             unsafe { (d.vkDestroyBuffer)(self.dev, buf, null()) };
             Err(msg)
         };
-        let Some(mt) = self.memory_type(req.type_bits, want) else {
-            return fail(format!(
-                "vulkan: device `{}` has no {} memory for storage buffers\nFix: pick another --device",
-                self.name,
-                if map { "host-visible coherent" } else { "device-local" }
-            ));
+        let mt = match self.memory_type(req.type_bits, want) {
+            Some(mt) => mt,
+            _ => {
+                return fail(format!(
+                    "vulkan: device `{}` has no {} memory for storage buffers\nFix: pick another --device",
+                    self.name,
+                    if map { "host-visible coherent" } else { "device-local" }
+                ));
+            }
         };
         let ai = MemoryAllocateInfo { s_type: ST_MEMORY_ALLOCATE_INFO, p_next: null(), size: req.size, type_index: mt };
         let mut mem = 0;
@@ -1204,7 +1216,7 @@ impl Gpu {
                 flags: 0,
                 stage: STAGE_COMPUTE_BIT,
                 module: self.module,
-                name: c"main".as_ptr(),
+                name: b"main\0".as_ptr() as *const c_char,
                 specialization: null(),
             },
             layout: self.layout,

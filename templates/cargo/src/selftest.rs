@@ -94,12 +94,15 @@ pub fn check(bufs: &[Vec<u32>], device: &str) -> bool {
             }
         }
     }
-    let Some(w) = worst else {
-        println!(
-            "selftest: PASS on {device}: {nbuf} buffer{}, {total} elements, max error {max_ulp} ulp",
-            if nbuf == 1 { "" } else { "s" }
-        );
-        return true;
+    let w = match worst {
+        Some(w) => w,
+        _ => {
+            println!(
+                "selftest: PASS on {device}: {nbuf} buffer{}, {total} elements, max error {max_ulp} ulp",
+                if nbuf == 1 { "" } else { "s" }
+            );
+            return true;
+        }
     };
     let b = &BUFFERS[w.buf];
     let how = match b.ty {
