@@ -17,6 +17,13 @@ if ! cc_unit $T tests/unit/op_table_test.c 2>tests/out/tables/op_table_test.cc.l
 fi
 $T
 
+# The one JSON writer (src/json.c, tests/unit/json_test.c).
+if cc_unit tests/out/json_test tests/unit/json_test.c 2>tests/out/tables/json_test.cc.log; then
+	tests/out/json_test
+else
+	bad json_build "$(head -5 tests/out/tables/json_test.cc.log | tr '\n' ' ')"
+fi
+
 # ---- one value parser (src/value.c): --param and const: of one text give
 # the same bits on run, and in the C and Cargo launchers' parsers.
 W=tests/out/tables
