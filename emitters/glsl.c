@@ -910,8 +910,7 @@ static void put_expr(struct gen *g, const struct vy_expr *e)
 /* Whether e contains an atomic op (a side effect). */
 static bool has_atomic(const struct vy_expr *e)
 {
-	if (e->kind == VY_E_OP && e->op && e->op->code >= VY_OP_ATOMIC_ADD &&
-	    e->op->code <= VY_OP_ATOMIC_COMPARE_EXCHANGE)
+	if (e->kind == VY_E_OP && e->op && vy_op_is_atomic(e->op->code))
 		return true;
 	for (int i = 0; i < e->nargs; i++)
 		if (has_atomic(e->args[i]))

@@ -186,9 +186,15 @@ static struct vy_pv emit_load(struct ctx *c, const struct vy_expr *e)
 static struct vy_pv emit_atomic(struct ctx *c, const struct vy_expr *e,
 				bool discard)
 {
-	static const char *const name[] = {"add", "add", "min", "max", "and",
-		"or", "xor", "exch", "cas"};
-	int k = e->op->code - VY_OP_ATOMIC_ADD;
+	static const char *const name[VY_OP_COUNT] = {
+		[VY_OP_ATOMIC_ADD] = "add", [VY_OP_ATOMIC_SUB] = "add",
+		[VY_OP_ATOMIC_MIN] = "min", [VY_OP_ATOMIC_MAX] = "max",
+		[VY_OP_ATOMIC_AND] = "and", [VY_OP_ATOMIC_OR] = "or",
+		[VY_OP_ATOMIC_XOR] = "xor", [VY_OP_ATOMIC_EXCHANGE] = "exch",
+		[VY_OP_ATOMIC_COMPARE_EXCHANGE] = "cas"};
+	int k = e->op->code;
+	if (!name[k])
+		vy_bug("ptx: atomic op %s has no lowering", e->op->id);
 	const struct vy_expr *ref = e->args[0];
 	struct vy_pv idx = emit_expr(c, ref->args[0]);
 	struct vy_pv v = emit_expr(c, e->args[1]);
@@ -199,13 +205,17 @@ static struct vy_pv emit_atomic(struct ctx *c, const struct vy_expr *e,
 	struct vy_pv a = emit_addr(c, ref->space, ref->index, ref->args[0], idx);
 	bool sh = ref->space == VY_SPACE_SHARED;
 	const char *sem = sh ? "relaxed.cta.shared" : "relaxed.gpu.global";
-	const char *ty = k >= 4 ? "b32" : k >= 2 ? tn(t) : "u32";
-	if (discard && k < 7) {
+	bool bits = k != VY_OP_ATOMIC_ADD && k != VY_OP_ATOMIC_SUB &&
+		    k != VY_OP_ATOMIC_MIN && k != VY_OP_ATOMIC_MAX;
+	const char *ty = bits ? "b32" : k == VY_OP_ATOMIC_MIN || k == VY_OP_ATOMIC_MAX
+		? tn(t) : "u32";
+	/* red has no exch/cas */
+	if (discard && k != VY_OP_ATOMIC_EXCHANGE && k != VY_OP_ATOMIC_COMPARE_EXCHANGE) {
 		I(c, "red.%s.%s.%s \t[%s], %s;\n", sem, name[k], ty, a.s, v.s);
 		return v;
 	}
 	struct vy_pv r = reg(c, t);
-	if (k == 8)
+	if (k == VY_OP_ATOMIC_COMPARE_EXCHANGE)
 		I(c, "atom.%s.cas.b32 \t%s, [%s], %s, %s;\n", sem, r.s, a.s, v.s, w.s);
 	else
 		I(c, "atom.%s.%s.%s \t%s, [%s], %s;\n", sem, name[k], ty, r.s, a.s, v.s);
@@ -403,7 +413,8 @@ static const char *cmp_name(enum vy_opcode op, enum vy_type t)
 	case VY_OP_LT: return "lt";
 	case VY_OP_LE: return "le";
 	case VY_OP_GT: return "gt";
-	default: return "ge";
+	case VY_OP_GE: return "ge";
+	default: vy_bug("ptx: %d is not a comparison", (int)op);
 	}
 }
 
@@ -449,8 +460,11 @@ static struct vy_pv emit_arith(struct ctx *c, const struct vy_expr *e,
 			: t == VY_I32 ? "shr.s32" : "shr.u32";
 		return op2(c, t, op, in_reg(c, v[0], t), s);
 	}
-	default:
+	case VY_OP_EQ: case VY_OP_NE: case VY_OP_LT: case VY_OP_LE:
+	case VY_OP_GT: case VY_OP_GE:
 		return emit_compare(c, e, v[0], v[1]);
+	default:   /* a new op without a PTX lowering */
+		vy_bug("ptx: op %s has no lowering", e->op->id);
 	}
 }
 
@@ -522,7 +536,7 @@ static struct vy_pv emit_op(struct ctx *c, const struct vy_expr *e)
 		return imm("%u", 0);
 	}
 	enum vy_opcode code = e->op->code;
-	if (code >= VY_OP_ATOMIC_ADD)
+	if (vy_op_is_atomic(code))
 		return emit_atomic(c, e, false);
 	if (code == VY_OP_LAND || code == VY_OP_LOR)
 		return emit_logic(c, e, code == VY_OP_LAND);
@@ -905,8 +919,7 @@ static void emit_stmt(struct ctx *c, const struct vy_stmt *s)
 	case VY_S_BARRIER: I(c, "bar.sync \t0;\n"); break;
 	case VY_S_EXPR:
 		if (s->value->kind == VY_E_OP && s->value->op
-		    && s->value->op->code >= VY_OP_ATOMIC_ADD
-		    && s->value->op->code < VY_OP_COUNT)
+		    && vy_op_is_atomic(s->value->op->code))
 			emit_atomic(c, s->value, true);
 		else
 			emit_expr(c, s->value);

@@ -318,8 +318,7 @@ static uint32_t expr(struct spv *s, const struct vy_expr *e);
 
 static bool is_atomic(const struct vy_expr *e)
 {
-	return e->kind == VY_E_OP && e->op && e->op->code >= VY_OP_ATOMIC_ADD &&
-	       e->op->code <= VY_OP_ATOMIC_COMPARE_EXCHANGE;
+	return e->kind == VY_E_OP && e->op && vy_op_is_atomic(e->op->code);
 }
 
 static uint32_t builtin_var(struct spv *s, enum vy_builtin b)

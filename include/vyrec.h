@@ -178,6 +178,9 @@ const char *vy_type_name(enum vy_type t);
 /* Parse "u32" "i32" "f32" "bool"; reserved names return VY_VOID and set
  * *reserved. */
 enum vy_type vy_type_parse(const char *s, size_t n, bool *reserved);
+/* A user-given value of type t (--param, const:, random: bounds) into its
+ * bits, rounded once to t (value.c). 0, or -1 when s is not one. */
+int vy_parse_value(const char *s, enum vy_type t, uint32_t *bits);
 
 /* ---- ops (vyrec_ops.def) ---- */
 

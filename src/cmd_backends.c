@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "json.h"
 
 struct probe {
 	const char *id;
@@ -34,26 +35,12 @@ static struct probe probe(const struct vy_backend_reg *r)
 	return p;
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-}
-
 static void print_json(const struct probe *v, int n)
 {
 	printf("[");
 	for (int i = 0; i < n; i++) {
 		printf("%s\n  {\"id\": ", i ? "," : "");
-		json_str(stdout, v[i].id);
+		vy_json_fstr(stdout, v[i].id);
 		if (v[i].rank == UINT32_MAX)
 			printf(", \"rank\": null");
 		else
@@ -61,7 +48,7 @@ static void print_json(const struct probe *v, int n)
 		printf(", \"dispatches\": %s, \"available\": %s, \"%s\": ",
 		       v[i].dispatches ? "true" : "false",
 		       v[i].ok ? "true" : "false", v[i].ok ? "device" : "error");
-		json_str(stdout, v[i].what);
+		vy_json_fstr(stdout, v[i].what);
 		printf("}");
 	}
 	printf("%s]\n", n ? "\n" : "");

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd_common.h"
+#include "json.h"
 
 static const char *const catnames[] = { "intrinsic", "composite", "extern" };
 
@@ -36,38 +37,13 @@ static void signature(const struct vy_opdef *op, char *out, size_t n)
 			 op->result : vy_type_name(op->ret));
 }
 
-/* The shortest %g text that reads back as d (2^-11 is 0.00048828125). */
-static const char *num(char *buf, double d)
-{
-	for (int prec = 6; prec <= 17; prec++) {
-		snprintf(buf, 32, "%.*g", prec, d);
-		if (strtod(buf, NULL) == d)
-			break;
-	}
-	return buf;
-}
-
 static void bound(char *out, size_t n, double ulp, double abs)
 {
 	char a[32], b[32];
 	if (abs > 0)
-		snprintf(out, n, "%s ulp + %s abs", num(a, ulp), num(b, abs));
+		snprintf(out, n, "%s ulp + %s abs", vy_json_num(a, ulp), vy_json_num(b, abs));
 	else
-		snprintf(out, n, "%s ulp", num(a, ulp));
-}
-
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			putchar('\\');
-		if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
+		snprintf(out, n, "%s ulp", vy_json_num(a, ulp));
 }
 
 int vy_cmd_ops(int argc, char **argv)
@@ -116,18 +92,18 @@ int vy_cmd_ops(int argc, char **argv)
 		targets(op->targets, tg);
 		if (json) {
 			printf("%s\n {\"id\": ", shown ? "," : "");
-			json_str(op->id);
+			vy_json_fstr(stdout, op->id);
 			printf(", \"dialect\": ");
-			json_str(op->dialect);
+			vy_json_fstr(stdout, op->dialect);
 			printf(", \"signature\": ");
-			json_str(sig);
+			vy_json_fstr(stdout, sig);
 			printf(", \"category\": \"%s\", \"targets\": [", catnames[op->cat]);
 			for (char *t = strtok(tg, ","), *first = t; t; t = strtok(NULL, ","))
 				printf("%s\"%s\"", t == first ? "" : ", ", t);
 			char n1[32], n2[32], n3[32], n4[32];
 			printf("], \"ulp\": %s, \"abs\": %s, \"fast_ulp\": %s, "
-			       "\"fast_abs\": %s}", num(n1, op->ulp), num(n2, op->abs),
-			       num(n3, fu), num(n4, fa));
+			       "\"fast_abs\": %s}", vy_json_num(n1, op->ulp), vy_json_num(n2, op->abs),
+			       vy_json_num(n3, fu), vy_json_num(n4, fa));
 		} else {
 			if (!shown)
 				printf("%-28s %-44s %-10s %-23s %-22s %s\n", "ID", "SIGNATURE",

@@ -71,34 +71,6 @@ void vy_cli_print_diags(const struct vy_diags *d)
 		vy_diags_print(d, stderr, VY_DIAG_TEXT, vy_use_color(stderr));
 }
 
-/* Parse text as a value of type t into its 32 bits. */
-static int parse_value(const char *s, enum vy_type t, uint32_t *bits)
-{
-	char *end;
-	errno = 0;
-	if (t == VY_F32) {
-		float f = strtof(s, &end);
-		if (end == s || *end)
-			return -1;
-		memcpy(bits, &f, 4);
-		return 0;
-	}
-	if (t == VY_I32) {
-		long long v = strtoll(s, &end, 0);
-		if (end == s || *end || errno || v < INT32_MIN || v > INT32_MAX)
-			return -1;
-		*bits = (uint32_t)(int32_t)v;
-		return 0;
-	}
-	if (*s == '-')
-		return -1;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (end == s || *end || errno || v > UINT32_MAX)
-		return -1;
-	*bits = (uint32_t)v;
-	return 0;
-}
-
 int vy_cli_params(const struct vy_program *p, const char **kv, int n,
 		  struct vy_launch *l, char **err)
 {
@@ -118,7 +90,7 @@ int vy_cli_params(const struct vy_program *p, const char **kv, int n,
 				       kv[i], p->name);
 			return -1;
 		}
-		if (parse_value(eq + 1, p->params[j].type, &l->params[j])) {
+		if (vy_parse_value(eq + 1, p->params[j].type, &l->params[j])) {
 			*err = vy_strf("'%s' is not a valid %s for param '%s'",
 				       eq + 1, vy_type_name(p->params[j].type),
 				       p->params[j].name);

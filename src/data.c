@@ -55,40 +55,6 @@ static void words_from_bytes(uint32_t *dst, const unsigned char *p, size_t n)
 		dst[i] = get32(p + 4 * i);
 }
 
-/* ---- parsing values of a type ---- */
-
-/* Parse s as a value of type t into its bits: u32/i32 decimal or 0x hex,
- * f32 anything strtod takes (nan, inf). */
-static int parse_bits(const char *s, enum vy_type t, uint32_t *bits)
-{
-	char *end;
-	errno = 0;
-	if (!*s)
-		return -1;
-	if (t == VY_F32) {
-		double d = strtod(s, &end);
-		if (*end)
-			return -1;
-		float f = (float)d;
-		memcpy(bits, &f, 4);
-		return 0;
-	}
-	if (t == VY_I32) {
-		long long v = strtoll(s, &end, 0);
-		if (*end || errno || v < INT32_MIN || v > INT32_MAX)
-			return -1;
-		*bits = (uint32_t)(int32_t)v;
-		return 0;
-	}
-	if (*s == '-' || *s == '+')
-		return -1;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (*end || errno || v > UINT32_MAX)
-		return -1;
-	*bits = (uint32_t)v;
-	return 0;
-}
-
 /* ---- generators ---- */
 
 static void fill_iota(enum vy_type t, uint32_t *w, uint32_t count)
@@ -128,7 +94,7 @@ static int fill_random(const char *arg, enum vy_type t, uint32_t *w,
 	double hi = t == VY_F32 ? 1 : t == VY_I32 ? 32768 : 65536;
 	if (lo_s) {
 		uint32_t lb, hb;
-		if (parse_bits(lo_s, t, &lb) || parse_bits(hi_s, t, &hb)) {
+		if (vy_parse_value(lo_s, t, &lb) || vy_parse_value(hi_s, t, &hb)) {
 			*err = vy_strf("'random:%s': bounds '%s' and '%s' are "
 				       "not both %s values", arg, lo_s, hi_s,
 				       vy_type_name(t));
@@ -180,7 +146,7 @@ static int fill_generator(const char *source, enum vy_type t, uint32_t *w,
 	}
 	if (!strncmp(source, "const:", 6)) {
 		uint32_t bits;
-		if (parse_bits(source + 6, t, &bits)) {
+		if (vy_parse_value(source + 6, t, &bits)) {
 			*err = vy_strf("'%s': '%s' is not a valid %s value. Fix: "
 				       "write e.g. const:%s", source, source + 6,
 				       vy_type_name(t), t == VY_F32 ? "1.5" :

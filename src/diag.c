@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "vyrec.h"
+#include "json.h"
 
 static void add(struct vy_diags *d, enum vy_severity sev, struct vy_loc loc,
 		const char *fix, const char *fmt, va_list ap)
@@ -122,23 +123,6 @@ static void print_text(FILE *f, const struct vy_diag *g, bool color)
 		fprintf(f, "  Fix: %s\n", g->fix);
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 static void print_json(FILE *f, const struct vy_diags *d)
 {
 	fputs("[", f);
@@ -146,20 +130,20 @@ static void print_json(FILE *f, const struct vy_diags *d)
 		const struct vy_diag *g = &d->v[i];
 		fputs(i ? ",\n {" : "{", f);
 		fputs("\"severity\": ", f);
-		json_str(f, sevname[g->sev]);
+		vy_json_fstr(f, sevname[g->sev]);
 		fputs(", \"file\": ", f);
 		if (g->loc.src)
-			json_str(f, g->loc.src->path);
+			vy_json_fstr(f, g->loc.src->path);
 		else
 			fputs("null", f);
 		fprintf(f, ", \"line\": %d, \"column\": %d, \"length\": %d",
 			g->loc.src ? g->loc.line : 0, g->loc.src ? g->loc.col : 0,
 			g->loc.len);
 		fputs(", \"message\": ", f);
-		json_str(f, g->msg);
+		vy_json_fstr(f, g->msg);
 		fputs(", \"fix\": ", f);
 		if (g->fix)
-			json_str(f, g->fix);
+			vy_json_fstr(f, g->fix);
 		else
 			fputs("null", f);
 		fputs("}", f);

@@ -25,9 +25,16 @@ struct vy_expr *vy_expr_subst(struct vy_arena *a, const struct vy_expr *e,
 	return c;
 }
 
+/* Which ops have a memory effect: VY_ATOMIC of vyrec_ops.def. */
+static const bool atomic_ops[VY_OP_COUNT] = {
+#define VY_ATOMIC(e) [VY_OP_##e] = true,
+#include "vyrec_ops.def"
+#undef VY_ATOMIC
+};
+
 bool vy_op_is_atomic(enum vy_opcode code)
 {
-	return code >= VY_OP_ATOMIC_ADD && code <= VY_OP_ATOMIC_COMPARE_EXCHANGE;
+	return (unsigned)code < VY_OP_COUNT && atomic_ops[code];
 }
 
 static bool is_atomic(const struct vy_expr *e)

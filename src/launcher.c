@@ -15,6 +15,7 @@
 
 #include "launch.h"
 #include "launcher.h"
+#include "json.h"
 
 const struct vy_launcher_emitter *const vy_launchers[] = {
 	&vy_launcher_c, &vy_launcher_cargo, NULL
@@ -499,15 +500,11 @@ static int data_dispatch(struct vy_arena *a, struct vy_tval *root,
 	return 0;
 }
 
-/* The shortest %g text that reads back as d. */
+/* The shortest %g text that reads back as d (json.c). */
 static char *shortest(struct vy_arena *a, double d)
 {
-	for (int prec = 6; prec < 17; prec++) {
-		char *s = vy_fmt(a, "%.*g", prec, d);
-		if (strtod(s, NULL) == d)
-			return s;
-	}
-	return vy_fmt(a, "%.17g", d);
+	char buf[32];
+	return vy_strdup(a, vy_json_num(buf, d));
 }
 
 static void data_top(struct vy_arena *a, struct vy_tval *root,

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "launch.h"
+#include "json.h"
 
 /* ---- SHA-256 ---- */
 
@@ -82,26 +83,6 @@ void vy_sha256(const void *data, size_t n, uint8_t out[32])
 
 /* ---- JSON ---- */
 
-static void json_str(struct vy_buf *b, const char *s)
-{
-	vy_buf_puts(b, "\"");
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		if (*p == '"' || *p == '\\')
-			vy_buf_printf(b, "\\%c", *p);
-		else if (*p == '\n')
-			vy_buf_puts(b, "\\n");
-		else if (*p == '\t')
-			vy_buf_puts(b, "\\t");
-		else if (*p == '\r')
-			vy_buf_puts(b, "\\r");
-		else if (*p < 0x20 || *p == 0x7f)
-			vy_buf_printf(b, "\\u%04x", *p);
-		else
-			vy_buf_put(b, p, 1);
-	}
-	vy_buf_puts(b, "\"");
-}
-
 static const char *access_name(enum vy_access a)
 {
 	return a == VY_READ_ONLY ? "read_only" :
@@ -113,7 +94,7 @@ static void put_params(struct vy_buf *b, const struct vy_program *p)
 	vy_buf_puts(b, "  \"params\": [");
 	for (int i = 0; i < p->nparams; i++) {
 		vy_buf_puts(b, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
-		json_str(b, p->params[i].name);
+		vy_json_str(b, p->params[i].name);
 		vy_buf_printf(b, ", \"type\": \"%s\", \"offset\": %d}",
 			      vy_type_name(p->params[i].type), 4 * i);
 	}
@@ -126,11 +107,11 @@ static void put_buffers(struct vy_buf *b, const struct vy_program *p)
 	for (int i = 0; i < p->nbuffers; i++) {
 		const struct vy_bufdecl *d = &p->buffers[i];
 		vy_buf_puts(b, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
-		json_str(b, d->name);
+		vy_json_str(b, d->name);
 		vy_buf_printf(b, ", \"binding\": %d, \"type\": \"%s\", "
 			      "\"element_size\": 4, \"count\": ", d->binding,
 			      vy_type_name(d->type));
-		json_str(b, d->count_text);
+		vy_json_str(b, d->count_text);
 		vy_buf_printf(b, ", \"access\": \"%s\"}", access_name(d->access));
 	}
 	vy_buf_puts(b, p->nbuffers ? "\n  ],\n" : "],\n");
@@ -142,7 +123,7 @@ static void put_shared(struct vy_buf *b, const struct vy_program *p)
 	for (int i = 0; i < p->nshared; i++) {
 		const struct vy_shareddecl *s = &p->shared[i];
 		vy_buf_puts(b, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
-		json_str(b, s->name);
+		vy_json_str(b, s->name);
 		vy_buf_printf(b, ", \"type\": \"%s\", \"count\": %u}",
 			      vy_type_name(s->type), s->count);
 	}
@@ -154,20 +135,20 @@ void vy_manifest_json(const struct vy_program *p, const char *target,
 		      struct vy_buf *out)
 {
 	vy_buf_puts(out, "{\n  \"schema\": \"vyrec-artifact-1\",\n  \"name\": ");
-	json_str(out, p->name);
+	vy_json_str(out, p->name);
 	vy_buf_puts(out, ",\n  \"description\": ");
-	json_str(out, p->description);
+	vy_json_str(out, p->description);
 	vy_buf_puts(out, ",\n  \"target\": ");
-	json_str(out, target);
+	vy_json_str(out, target);
 	vy_buf_puts(out, ",\n  \"entry_point\": ");
-	json_str(out, entry);
+	vy_json_str(out, entry);
 	vy_buf_printf(out, ",\n  \"workgroup_size\": [%u, %u, %u],\n"
 		      "  \"dispatch\": [", p->wgsize[0], p->wgsize[1],
 		      p->wgsize[2]);
 	for (int a = 0; a < p->ndispatch && a < 3; a++) {
 		if (a)
 			vy_buf_puts(out, ", ");
-		json_str(out, vy_dispatch_text(p, a));
+		vy_json_str(out, vy_dispatch_text(p, a));
 	}
 	vy_buf_puts(out, "],\n");
 	put_params(out, p);

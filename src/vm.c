@@ -318,9 +318,15 @@ static uint32_t atomic_op(uint32_t op, uint32_t t, uint32_t old, uint32_t b,
 	return old;
 }
 
+static const unsigned char atomic_ops[VYVM_NOPS] = {
+#define VY_ATOMIC(e) [VYVM_OP_##e] = 1,
+#include "vyrec_ops.def"
+#undef VY_ATOMIC
+};
+
 static int is_atomic(uint32_t op)
 {
-	return op >= VYVM_OP_ATOMIC_ADD && op <= VYVM_OP_ATOMIC_COMPARE_EXCHANGE;
+	return op < VYVM_NOPS && atomic_ops[op];
 }
 
 /* Arity and class of the first parameter, from the signature text. */

@@ -84,34 +84,40 @@ static const char *npy_descr(int t)
 
 /* ---- values ---- */
 
-/* Parse s as a value of type t into its bits. 0, or -1. */
+/* Parse s as a value of type t into its bits, as vyrec does (src/value.c):
+ * u32 decimal or 0x hex; i32 the same after an optional sign; f32 rounded
+ * once by strtof. No surrounding space, no octal. 0, or -1. */
+static int parse_digits(const char *s, unsigned long long *v)
+{
+	int hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	const char *d = hex ? s + 2 : s;
+	char *end;
+	if (!*d || strspn(d, hex ? "0123456789abcdefABCDEF" : "0123456789") != strlen(d))
+		return -1;
+	errno = 0;
+	*v = strtoull(d, &end, hex ? 16 : 10);
+	return errno || *end ? -1 : 0;
+}
+
 static int parse_bits(const char *s, int t, uint32_t *bits)
 {
-	char *end;
-	errno = 0;
-	if (!*s)
+	unsigned long long v;
+	int neg = t == T_I32 && *s == '-';
+	if (!*s || strchr(" \t\n\v\f\r", *s))
 		return -1;
 	if (t == T_F32) {
-		double d = strtod(s, &end);
-		float f = (float)d;
+		char *end;
+		float f = strtof(s, &end);
 		if (*end)
 			return -1;
 		memcpy(bits, &f, 4);
 		return 0;
 	}
-	if (t == T_I32) {
-		long long v = strtoll(s, &end, 0);
-		if (*end || errno || v < INT32_MIN || v > INT32_MAX)
-			return -1;
-		*bits = (uint32_t)(int32_t)v;
-		return 0;
-	}
-	if (*s == '-' || *s == '+')
+	if (t == T_I32 && (*s == '-' || *s == '+'))
+		s++;
+	if (parse_digits(s, &v) || v > (t != T_I32 ? 0xFFFFFFFFull : neg ? 0x80000000ull : 0x7FFFFFFFull))
 		return -1;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (*end || errno || v > UINT32_MAX)
-		return -1;
-	*bits = (uint32_t)v;
+	*bits = neg ? (uint32_t)(0u - (uint32_t)v) : (uint32_t)v;
 	return 0;
 }
 

@@ -73,10 +73,8 @@ fn parse_unsigned(s: &str) -> Option<u64> {
 /// 0x hex, f32 as a decimal number, `inf` or `nan`.
 pub fn parse_value(s: &str, t: Ty) -> Option<u32> {
     match t {
-        Ty::F32 => {
-            let d: f64 = s.parse().ok()?;
-            Some((d as f32).to_bits())
-        }
+        // rounded once (not through f64), as vyrec's src/value.c strtof
+        Ty::F32 => s.parse::<f32>().ok().map(f32::to_bits),
         Ty::U32 => {
             let v = parse_unsigned(s)?;
             u32::try_from(v).ok()

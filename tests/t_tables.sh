@@ -1,0 +1,140 @@
+#!/bin/sh
+# t_tables.sh: the tables every op, value and document is read from
+# (issue #12).  tests/unit/op_table_test.c: every op of vyrec_ops.def
+# over every type its signature admits, emitted by every target the
+# registry (`vyrec ops` TARGETS) says lowers it.
+cd "$(dirname "$0")/.." || exit 2
+. tests/lib.sh
+mkdir -p tests/out/tables
+T=tests/out/op_table_test
+if [ ! -f build/libvyrec.a ]; then
+	bad tables_build "build/libvyrec.a is missing; run make"
+	exit 0
+fi
+if ! cc_unit $T tests/unit/op_table_test.c 2>tests/out/tables/op_table_test.cc.log; then
+	bad tables_build "$(head -5 tests/out/tables/op_table_test.cc.log | tr '\n' ' ')"
+	exit 0
+fi
+$T
+
+# The one JSON writer (src/json.c, tests/unit/json_test.c).
+if cc_unit tests/out/json_test tests/unit/json_test.c 2>tests/out/tables/json_test.cc.log; then
+	tests/out/json_test
+else
+	bad json_build "$(head -5 tests/out/tables/json_test.cc.log | tr '\n' ' ')"
+fi
+
+# ---- one value parser (src/value.c): --param and const: of one text give
+# the same bits on run, and in the C and Cargo launchers' parsers.
+W=tests/out/tables
+cat > $W/val.yaml <<'YAML'
+vyrec: 1
+name: val
+params: {a: f32, u: u32, s: i32}
+buffers:
+  x: {binding: 0, type: f32, count: 1, access: read_only}
+  xu: {binding: 1, type: u32, count: 1, access: read_only}
+  xs: {binding: 2, type: i32, count: 1, access: read_only}
+  out: {binding: 3, type: u32, count: 6, access: read_write}
+workgroup_size: [1]
+dispatch: [1]
+entry:
+  - out[0] = bitcast<u32>(a)
+  - out[1] = bitcast<u32>(x[0])
+  - out[2] = u
+  - out[3] = xu[0]
+  - out[4] = u32(s)
+  - out[5] = u32(xs[0])
+YAML
+# hexwords FILE: the u32 words of a raw file as 0x%08x, space separated
+hexwords() { od -An -v -tx4 "$1" | tr -s ' \n' '  ' | sed 's/^ //; s/ $//; s/\([0-9a-f]\{8\}\)/0x\1/g'; }
+# The cases: F32 U32 I32 texts, then the six words expected.
+CASES='
+dround|1.0000000596046447753906250001|0x10|-0x80000000|0x3f800001 0x3f800001 0x00000010 0x00000010 0x80000000 0x80000000
+over|1e39|010|-2147483648|0x7f800000 0x7f800000 0x0000000a 0x0000000a 0x80000000 0x80000000
+negover|-1e39|4294967295|+2147483647|0xff800000 0xff800000 0xffffffff 0xffffffff 0x7fffffff 0x7fffffff
+tiny|1e-46|0XFF|-1|0x00000000 0x00000000 0x000000ff 0x000000ff 0xffffffff 0xffffffff
+hexf|0x1p-149|0|-0|0x00000001 0x00000001 0x00000000 0x00000000 0x00000000 0x00000000
+'
+# run_case RUNNER NAME: RUNNER F U I OUTFILE runs the program
+cases() {
+	runner=$1 tag=$2
+	echo "$CASES" | while IFS='|' read -r n f u i exp; do
+		[ -n "$n" ] || continue
+		[ "$tag" != vyrec ] && [ "$n" = hexf ] && [ -n "$NOHEXF" ] && continue
+		o=$W/$tag.$n.bin
+		rm -f "$o"
+		if ! $runner "$f" "$u" "$i" "$o" >$W/$tag.$n.log 2>&1; then
+			bad "value_${tag}_$n" "run failed: $(tail -2 $W/$tag.$n.log | tr '\n' ' ')"
+		elif [ "$(hexwords "$o")" = "$exp" ]; then
+			ok "value_${tag}_$n"
+		else
+			bad "value_${tag}_$n" "got $(hexwords "$o"), want $exp"
+		fi
+	done
+}
+run_vyrec() {
+	$VYREC run $W/val.yaml --backend reference --param a="$1" --param u="$2" \
+		--param s="$3" --in x=const:"$1" --in xu=const:"$2" --in xs=const:"$3" \
+		--out out="$4"
+}
+cases run_vyrec vyrec
+
+# Rejected everywhere: the message names the text.
+for bad_v in 'u=-1' 'u=4294967296' 'u=+1' 'u= 1' 's=2147483648' 's=-2147483649' \
+	's=0x80000000' 'a=1.5x' 'a=' 'u=0x'; do
+	if $VYREC run $W/val.yaml --backend reference --param "$bad_v" >$W/rej.log 2>&1; then
+		bad "value_reject_$bad_v" "accepted"
+	elif grep -q "is not a valid" $W/rej.log; then
+		ok "value_reject_$bad_v"
+	else
+		bad "value_reject_$bad_v" "$(head -2 $W/rej.log | tr '\n' ' ')"
+	fi
+done
+for bad_v in 'xu=const:-1' 'xs=const:2147483648' 'x=const:1.5x' 'xu=random:1:0:010x'; do
+	if $VYREC run $W/val.yaml --backend reference --in "$bad_v" >$W/rej.log 2>&1; then
+		bad "value_reject_in_$bad_v" "accepted"
+	else
+		ok "value_reject_in_$bad_v"
+	fi
+done
+
+# The C launcher (reference target) parses as vyrec does.
+rm -rf $W/lc
+if $VYREC launcher $W/val.yaml -t reference --lang c -o $W/lc >$W/lc.gen.log 2>&1 &&
+	make -s -C $W/lc >$W/lc.build.log 2>&1; then
+	run_c() {
+		$W/lc/val --param a="$1" --param u="$2" --param s="$3" --in x=const:"$1" \
+			--in xu=const:"$2" --in xs=const:"$3" --out out="$4"
+	}
+	cases run_c clauncher
+	if $W/lc/val --param u=-1 >/dev/null 2>&1; then bad value_clauncher_reject "u=-1 accepted"
+	else ok value_clauncher_reject; fi
+else
+	bad value_clauncher_build "$(cat $W/lc.gen.log $W/lc.build.log 2>/dev/null | tail -3 | tr '\n' ' ')"
+fi
+
+# The Cargo launcher: Rust's str::parse::<f32> rounds once too; it reads
+# no C hex floats (NOHEXF).
+PATH=$PATH:$HOME/.cargo/bin
+if ! command -v cargo >/dev/null 2>&1; then
+	skip value_cargo "cargo is not installed"
+else
+	rm -rf $W/lr
+	CARGO_TARGET_DIR=$(pwd)/$W/target
+	export CARGO_TARGET_DIR
+	if $VYREC launcher $W/val.yaml -t spv --lang cargo -o $W/lr >$W/lr.gen.log 2>&1 &&
+		(cd $W/lr && cargo build --offline --quiet) >$W/lr.build.log 2>&1; then
+		run_r() {
+			$CARGO_TARGET_DIR/debug/val --param a="$1" --param u="$2" --param s="$3" \
+				--in x=const:"$1" --in xu=const:"$2" --in xs=const:"$3" --out out="$4"
+		}
+		if ! $VYREC backends 2>/dev/null | grep -q '^vulkan .* ok:'; then
+			skip value_cargo "no Vulkan device for the spv launcher"
+		else
+			NOHEXF=1 cases run_r cargo
+		fi
+	else
+		bad value_cargo_build "$(cat $W/lr.gen.log $W/lr.build.log 2>/dev/null | tail -3 | tr '\n' ' ')"
+	fi
+fi
