@@ -18,6 +18,8 @@ B        = build
 
 DEB_PKGS = libyaml-dev spirv-tools spirv-headers glslang-dev glslang-tools \
            libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers
+# tests/t_scale.sh and bench/scale.sh measure with /usr/bin/time
+DEB_PKGS += time
 
 CLI_SRCS = src/main.c $(wildcard src/cmd_*.c)
 LIB_SRCS = $(filter-out $(CLI_SRCS),$(wildcard src/*.c)) \
