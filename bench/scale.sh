@@ -34,12 +34,12 @@ gen() {
 		print "  - let i = gid.x"
 		if (kind == "stmts") {
 			print "  - var acc = 0.0"
-			for (k = 3; k < n; k++) printf "  - acc += x[(i + %du) %% n] * %d.5\n", k, k % 7
+			for (k = 3; k < n - 1; k++) printf "  - acc += x[(i + %du) %% n] * %d.5\n", k, k % 7
 			r = "acc"
 		} else if (kind == "lets") {
 			print "  - let t2 = 0.0"
-			for (k = 3; k < n; k++) printf "  - let t%d = t%d + x[(i + %du) %% n] * %d.25\n", k, k - 1, k, k % 9
-			r = "t" (n - 1)
+			for (k = 3; k < n - 1; k++) printf "  - let t%d = t%d + x[(i + %du) %% n] * %d.25\n", k, k - 1, k, k % 9
+			r = "t" (n - 2)
 		} else {
 			s = "  - let v = x[i]"; k = 0
 			while (length(s) < n - 40) { s = s sprintf(" + x[(i + %du) %% n] * %d.5", k % 61, k % 7); k++ }
