@@ -25,6 +25,8 @@ DEB_PKGS = libyaml-dev spirv-tools spirv-headers glslang-dev glslang-tools \
 # packages: .ci/run fetches them (tools/cuda-toolkit.sh) when absent.
 TEST_PKGS = build-essential python3 python3-numpy cargo rustc clang-14 \
             libclang-rt-14-dev
+# tests/t_scale.sh and bench/scale.sh measure with /usr/bin/time
+DEB_PKGS += time
 
 CLI_SRCS = src/main.c $(wildcard src/cmd_*.c)
 LIB_SRCS = $(filter-out $(CLI_SRCS),$(wildcard src/*.c)) \

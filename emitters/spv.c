@@ -1654,6 +1654,13 @@ static void assemble(struct spv *s, uint32_t main_id, uint32_t fn_type,
 {
 	const struct vy_program *p = s->p;
 	uint32_t version = spirv_version(s->c->vk_minor);
+	/* the module at once, not by doubling: it stays alive while the
+	 * validator runs */
+	m->cap = 64 + s->iface.n + s->names.n + s->decos.n + s->globals.n +
+		 s->vars.n + s->body.n;
+	m->v = malloc(m->cap * sizeof *m->v);
+	if (!m->v)
+		vy_bug("out of memory");
 	put_all(m, ARR(SpvMagicNumber, version, 0, s->next_id, 0));
 	INS(m, SpvOpCapability, SpvCapabilityShader);
 	if (s->uses_f64)
@@ -1899,16 +1906,15 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 	s.is_var = zalloc(p->nlocals, sizeof *s.is_var);
 	struct words m = { 0 };
 	build(&s, &m);
-	int rc;
-	if (s.bug) {
-		*err = s.bug;
-		s.bug = NULL;
-		rc = VY_EMIT_BUG;
-	} else {
+	int rc = VY_EMIT_BUG;
+	char *bug = s.bug;
+	s.bug = NULL;
+	free_spv(&s);   /* the sections are in m now: free them before validating */
+	if (bug)
+		*err = bug;
+	else
 		rc = finish(c, &m, out, err);
-	}
 	free(m.v);
-	free_spv(&s);
 	return rc;
 }
 

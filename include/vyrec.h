@@ -306,8 +306,8 @@ struct vy_expr {
 	int axis;                 /* BUILTIN */
 	enum vy_space space;      /* LOAD */
 	enum vy_type cast_to;     /* CALL bitcast<T>; OP cast/bitcast target */
+	int nargs;                /* here, not by args: no padding (96 bytes) */
 	const struct vy_opdef *op;
-	int nargs;
 	struct vy_expr **args;
 };
 

@@ -17,23 +17,84 @@
 
 /* ---- scopes ---- */
 
+/* The scope stack is indexed by name (tab: each name's topmost entry,
+ * prev: the entry it hides), so a lookup does not scan every visible
+ * local: 100 000 lets would make that quadratic. */
+static unsigned name_hash(const char *s)
+{
+	unsigned h = 2166136261u;
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+static struct vy_scopeslot *scope_slot(struct rctx *c, const char *name)
+{
+	unsigned m = c->tabcap - 1;
+	for (unsigned i = name_hash(name) & m;; i = (i + 1) & m)
+		if (!c->tab[i].name || !strcmp(c->tab[i].name, name))
+			return &c->tab[i];
+}
+
+static void scope_grow(struct rctx *c)
+{
+	struct vy_scopeslot *old = c->tab;
+	unsigned oldcap = c->tabcap;
+	c->tabcap = oldcap ? oldcap * 2 : 64;
+	c->tab = calloc(c->tabcap, sizeof *c->tab);
+	if (!c->tab)
+		vy_bug("out of memory");
+	for (unsigned i = 0; i < oldcap; i++)
+		if (old[i].name)
+			*scope_slot(c, old[i].name) = old[i];
+	free(old);
+}
+
 static void push_name(struct rctx *c, const char *name, int local)
 {
 	if (c->ns == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 32;
 		c->names = vy_xrealloc(c->names, sizeof *c->names * (size_t)c->cap, "the resolver's names");
 		c->locals = vy_xrealloc(c->locals, sizeof *c->locals * (size_t)c->cap, "the resolver's locals");
+		c->prev = vy_xrealloc(c->prev, sizeof *c->prev * (size_t)c->cap, "the resolver's scopes");
 	}
+	if (2 * (c->tabused + 1) > c->tabcap)
+		scope_grow(c);
+	struct vy_scopeslot *t = scope_slot(c, name);
+	if (!t->name) {
+		t->name = name;
+		t->top = -1;
+		c->tabused++;
+	}
+	c->prev[c->ns] = t->top;
+	t->top = c->ns;
 	c->names[c->ns] = name;
 	c->locals[c->ns++] = local;
 }
 
+/* Leave the scopes above mark. */
+static void pop_names(struct rctx *c, int mark)
+{
+	while (c->ns > mark) {
+		c->ns--;
+		scope_slot(c, c->names[c->ns])->top = c->prev[c->ns];
+	}
+}
+
+static void free_scopes(struct rctx *c)
+{
+	free(c->names);
+	free(c->locals);
+	free(c->prev);
+	free(c->tab);
+}
+
 static int find_local(struct rctx *c, const char *name)
 {
-	for (int i = c->ns - 1; i >= 0; i--)
-		if (!strcmp(c->names[i], name))
-			return c->locals[i];
-	return -1;
+	if (!c->tabcap)
+		return -1;
+	const struct vy_scopeslot *t = scope_slot(c, name);
+	return t->name && t->top >= 0 ? c->locals[t->top] : -1;
 }
 
 static int find_param(struct rctx *c, const char *name)
@@ -886,7 +947,7 @@ static void resolve_for(struct rctx *c, struct vy_stmt *s)
 	c->loops++;
 	resolve_block(c, &s->body);
 	c->loops--;
-	c->ns = mark;
+	pop_names(c, mark);
 }
 
 static struct vy_stmt *resolve_stmt(struct rctx *c, struct vy_stmt *s)
@@ -906,9 +967,9 @@ static struct vy_stmt *resolve_stmt(struct rctx *c, struct vy_stmt *s)
 		vy_resolve_value(c, s->value, VY_BOOL, "the 'if' condition");
 		mark = c->ns;
 		resolve_block(c, &s->body);
-		c->ns = mark;
+		pop_names(c, mark);
 		resolve_block(c, &s->els);
-		c->ns = mark;
+		pop_names(c, mark);
 		break;
 	case VY_S_WHILE:
 		vy_resolve_value(c, s->value, VY_BOOL, "the 'while' condition");
@@ -916,7 +977,7 @@ static struct vy_stmt *resolve_stmt(struct rctx *c, struct vy_stmt *s)
 		c->loops++;
 		resolve_block(c, &s->body);
 		c->loops--;
-		c->ns = mark;
+		pop_names(c, mark);
 		break;
 	case VY_S_FOR:
 		resolve_for(c, s);
@@ -960,7 +1021,7 @@ static void resolve_block(struct rctx *c, struct vy_block *b)
 		b->v = out;
 		b->n = n;
 	}
-	c->ns = mark;
+	pop_names(c, mark);
 }
 
 /* ---- declarations ---- */
@@ -1140,8 +1201,7 @@ bool vy_resolve(struct vy_program *p, const struct vy_registry *r,
 	int before = d->nerrors;
 	resolve_decls(&c);
 	resolve_block(&c, &p->entry);
-	free(c.names);
-	free(c.locals);
+	free_scopes(&c);
 	return d->nerrors == before;
 }
 
@@ -1174,7 +1234,6 @@ bool vy_check_opdef(struct vy_arena *a, const struct vy_registry *r,
 		    vy_expr_has_effect(e))
 			vy_error(d, op->body->loc, NULL, "the body of '%s' may not use atomics", op->id);
 	}
-	free(c.names);
-	free(c.locals);
+	free_scopes(&c);
 	return d->nerrors == before;
 }

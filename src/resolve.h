@@ -15,6 +15,9 @@ struct rctx {
 	const char **names;   /* the scope stack: visible locals */
 	int *locals;
 	int ns, cap;
+	int *prev;            /* per entry: the one it hides, or -1 */
+	struct vy_scopeslot { const char *name; int top; } *tab;
+	unsigned tabcap, tabused;   /* name -> topmost entry, open addressing */
 	int local_cap;
 	int loops;            /* enclosing loops */
 	int inline_depth;
