@@ -14,6 +14,8 @@
  * give the reference VM's values, shift amounts are masked to 5 bits,
  * f32 -> int conversions saturate and map NaN to 0, and the
  * transcendentals come from ptx_math.c (f64 sequences within 1 ulp).
+ * --fast-math: div.full, sqrt/rsqrt.approx and the .approx sequences of
+ * ptx_math.c (bounds: VY_FAST in vyrec_ops.def); fma is fma.rn either way.
  * Index math stays 32-bit until one mul.wide forms the byte offset;
  * read-only buffers load through the non-coherent path (ld.global.nc).
  */
@@ -357,6 +359,12 @@ static struct vy_pv emit_bitcast(struct ctx *c, enum vy_type from, enum vy_type 
  * f64 (a*t and b*t are exact there) and rounded once. */
 static struct vy_pv emit_mix(struct ctx *c, struct vy_pv *v)
 {
+	if (c->m.fast) {   /* the same two fma in f32: a - a*t, then + b*t */
+		struct vy_pv a = in_reg(c, v[0], VY_F32);
+		struct vy_pv na = op1(c, VY_F32, "neg.f32", a);
+		struct vy_pv u = op3(c, VY_F32, "fma.rn.f32", na, v[2], a);
+		return op3(c, VY_F32, "fma.rn.f32", v[1], v[2], u);
+	}
 	struct vy_pv d[3];
 	for (int i = 0; i < 3; i++) {
 		d[i] = vy_ptxm_reg(&c->m, VY_PM_F64);
@@ -423,8 +431,8 @@ static struct vy_pv emit_arith(struct ctx *c, const struct vy_expr *e,
 	case VY_OP_SUB: return op2(c, t, f ? "sub.rn.f32" : OPN(n, "sub.%s", ty), v[0], v[1]);
 	case VY_OP_MUL: return op2(c, t, f ? "mul.rn.f32" : OPN(n, "mul.lo.%s", ty), v[0], v[1]);
 	case VY_OP_DIV:
-		if (f)
-			return op2(c, t, "div.rn.f32", v[0], v[1]);
+		if (f)   /* --fast-math: 2 ulp over the full range */
+			return op2(c, t, c->m.fast ? "div.full.f32" : "div.rn.f32", v[0], v[1]);
 		return emit_idiv(c, t, v[0], v[1], e->args[1], false);
 	case VY_OP_REM: return emit_idiv(c, t, v[0], v[1], e->args[1], true);
 	case VY_OP_NEG: return op1(c, t, f ? "neg.f32" : "neg.s32", in_reg(c, v[0], t));
@@ -455,8 +463,8 @@ static struct vy_pv emit_math(struct ctx *c, const struct vy_expr *e,
 	char n[32];
 	enum vy_opcode code = e->op->code;
 	if (vy_ptxm_handles(code)) {
-		vy_buf_printf(&c->body, "\t// %s: f64 sequence, see emitters/ptx_math.c\n",
-			      e->op->id);
+		vy_buf_printf(&c->body, "\t// %s: %s sequence, see emitters/ptx_math.c\n",
+			      e->op->id, c->m.fast ? ".approx" : "f64");
 		struct vy_pv x = in_reg(c, v[0], VY_F32);
 		struct vy_pv y = code == VY_OP_POW ? in_reg(c, v[1], VY_F32) : x;
 		return vy_ptxm_op(&c->m, code, x, y);
@@ -485,8 +493,11 @@ static struct vy_pv emit_math(struct ctx *c, const struct vy_expr *e,
 		struct vy_pv x = in_reg(c, v[0], t);
 		return op2(c, t, "sub.rn.f32", x, op1(c, t, "cvt.rmi.f32.f32", x));
 	}
-	case VY_OP_SQRT: return op1(c, t, "sqrt.rn.f32", in_reg(c, v[0], t));
+	case VY_OP_SQRT:
+		return op1(c, t, c->m.fast ? "sqrt.approx.f32" : "sqrt.rn.f32", in_reg(c, v[0], t));
 	case VY_OP_RSQRT:   /* two correct roundings: within 1 ulp */
+		if (c->m.fast)
+			return op1(c, t, "rsqrt.approx.f32", in_reg(c, v[0], t));
 		return op1(c, t, "rcp.rn.f32", op1(c, t, "sqrt.rn.f32", in_reg(c, v[0], t)));
 	case VY_OP_MIX: return emit_mix(c, v);
 	case VY_OP_STEP: {
@@ -866,12 +877,17 @@ static void emit_jump(struct ctx *c, bool brk)
 	I(c, "bra.uni \t$L_%s_%d;\n", brk ? "end" : "cont", brk ? lp->brk : lp->cont);
 }
 
+/* "// saxpy.yaml:12": the base name only, so that the bytes (and the
+ * manifest's kernel_sha256) do not depend on how the program was named
+ * (samples/x.yaml, ./samples/x.yaml, /abs/x.yaml; SPEC §10.9). */
 static void line_comment(struct ctx *c, const struct vy_stmt *s)
 {
 	if (!s->loc.src || !s->loc.src->path || s->loc.line == c->line)
 		return;
 	c->line = s->loc.line;
-	vy_buf_printf(&c->body, "\t// %s:%d\n", s->loc.src->path, s->loc.line);
+	const char *base = strrchr(s->loc.src->path, '/');
+	vy_buf_printf(&c->body, "\t// %s:%d\n", base ? base + 1 : s->loc.src->path,
+		      s->loc.line);
 }
 
 static void emit_stmt(struct ctx *c, const struct vy_stmt *s)
@@ -995,6 +1011,7 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *cfg,
 	}
 	struct ctx c = {.p = p};
 	c.m.out = &c.body;
+	c.m.fast = cfg && cfg->fast_math;
 	int nl = p->nlocals > 0 ? p->nlocals : 1;
 	c.local = calloc((size_t)nl, sizeof *c.local);
 	c.have_local = calloc((size_t)nl, sizeof *c.have_local);

@@ -8,7 +8,7 @@
  * 1 ulp everywhere, far inside the bounds of vyrec_ops.def, denormals
  * included (PTX's ex2/lg2/sin.approx are not: .ftz behaviour, ~2 ulp, and
  * 2^-21 absolute error only on [-pi, pi]).  f64 is slow on consumer GPUs;
- * --fast-math may later swap in the .approx forms.
+ * --fast-math swaps in the .approx forms (below).
  *
  *   exp2(t): n = rni(t), r = t - n (exact), 2^r by a degree-12 Taylor
  *            polynomial, times 2^n built from exponent bits; t clamped
@@ -25,6 +25,23 @@
  *            15/16.  Absolute error ~1e-14 for every f32 input.
  *   tanh(x) = u / (u + 2), u = expm1(2|x|) (Taylor below 0.5, else via
  *            exp2), sign restored.
+ *
+ * --fast-math (m->fast): f32 only, around the PTX ISA's .approx
+ * instructions (errors as the PTX ISA documents them, for non-.ftz f32):
+ * (PTX ISA 9.1, "Floating Point Instructions")
+ *   exp2(x) = ex2.approx(x)                      2 ulp, full range
+ *   exp(x):  t = x*log2e rounded, e = x*log2e - t from two fma (log2e as
+ *            hi + lo), r = ex2.approx(t), then r + r*(e*ln2): the
+ *            rounding of t costs nothing (~3 ulp in all)
+ *   log2(x) = lg2.approx(x), log(x) = lg2.approx(x) * ln2: 2^-22 absolute
+ *            on (0.5, 2), 2^-22 relative elsewhere
+ *   pow(x, y) = ex2.approx(y * lg2.approx|x|), C99's special cases as above
+ *   sin cos tan: r = x - k*2pi (k = rni(x/2pi), 2pi as hi + lo by fma),
+ *            then sin/cos.approx(r) (2^-20.5 absolute on [-2pi, 2pi]);
+ *            tan = div.full(sin, cos); sin and tan of |x| < 2^-12 are x
+ *   tanh(x) = x - x^3/3 for |x| < 2^-6, else 1 - 2/(ex2.approx(2|x|
+ *            log2e) + 1) with the sign of x.
+ * The bounds these meet are VY_FAST in vyrec_ops.def.
  *
  * Every step goes through a builder that prints the PTX instruction or,
  * with no output buffer, computes the same IEEE operation on the host;
@@ -122,6 +139,19 @@ OP2(pand, VY_PM_PRED, "and.pred", uval(a.u & b.u))
 OP2(por, VY_PM_PRED, "or.pred", uval(a.u | b.u))
 OP2(pxor, VY_PM_PRED, "xor.pred", uval(a.u ^ b.u))
 OP1(pnot, VY_PM_PRED, "not.pred", uval(!a.u))
+/* f32 steps of the --fast-math sequences; an .approx instruction is
+ * evaluated as the correctly rounded result (its error is the PTX ISA's). */
+static double rf(double d) { return (float)d; }
+OP2(add32, VY_PM_F32, "add.rn.f32", dval(rf(a.d + b.d)))
+OP2(sub32, VY_PM_F32, "sub.rn.f32", dval(rf(a.d - b.d)))
+OP2(mul32, VY_PM_F32, "mul.rn.f32", dval(rf(a.d * b.d)))
+OP3(fma32, VY_PM_F32, "fma.rn.f32", dval(fmaf((float)a.d, (float)b.d, (float)c.d)))
+OP1(rni32f, VY_PM_F32, "cvt.rni.f32.f32", dval(nearbyintf((float)a.d)))
+OP1(ex2a, VY_PM_F32, "ex2.approx.f32", dval(rf(exp2(a.d))))
+OP1(lg2a, VY_PM_F32, "lg2.approx.f32", dval(rf(log2(a.d))))
+OP1(sina, VY_PM_F32, "sin.approx.f32", dval(rf(sin(a.d))))
+OP1(cosa, VY_PM_F32, "cos.approx.f32", dval(rf(cos(a.d))))
+OP2(divfull, VY_PM_F32, "div.full.f32", dval(rf(a.d / b.d)))
 OP3(sel64, VY_PM_F64, "selp.f64", c.u ? a : b)
 OP3(sel32f, VY_PM_F32, "selp.f32", c.u ? a : b)
 OP3(sel32, VY_PM_B32, "selp.b32", c.u ? a : b)
@@ -330,11 +360,11 @@ static struct vy_pv do_log(struct vy_pm *m, struct vy_pv x, bool base2)
 	return sel32f(m, kf(F32_INF), r, setp(m, "eq", "f32", x, kf(F32_INF)));
 }
 
-/* pow with C99's special cases (the reference calls pow()). */
-static struct vy_pv do_pow(struct vy_pm *m, struct vy_pv x, struct vy_pv y)
+/* C99's sign and special cases of pow(x, y) (the reference calls pow())
+ * applied to r = 2^(y log2|x|). */
+static struct vy_pv pow_fix(struct vy_pm *m, struct vy_pv x, struct vy_pv y,
+			    struct vy_pv r)
 {
-	struct vy_pv t = mul64(m, f64_of_f32(m, y), log2_f64(m, abs32f(m, x)));
-	struct vy_pv r = f32_of_f64(m, exp2_core(m, t));
 	struct vy_pv ay = abs32f(m, y);
 	struct vy_pv isint = setp(m, "eq", "f32", trunc32f(m, y), y);
 	struct vy_pv odd = pand(m, pand(m, isint,
@@ -350,6 +380,12 @@ static struct vy_pv do_pow(struct vy_pm *m, struct vy_pv x, struct vy_pv y)
 	one = por(m, one, pand(m, setp(m, "eq", "f32", x, kf(0xbf800000)),
 			      setp(m, "eq", "f32", ay, kf(F32_INF))));
 	return sel32f(m, kf(F32_ONE), r, one);
+}
+
+static struct vy_pv do_pow(struct vy_pm *m, struct vy_pv x, struct vy_pv y)
+{
+	struct vy_pv t = mul64(m, f64_of_f32(m, y), log2_f64(m, abs32f(m, x)));
+	return pow_fix(m, x, y, f32_of_f64(m, exp2_core(m, t)));
 }
 
 /* |x| = (4k + q) * pi/2 + a with |a| <= pi/4: returns a, sets *q (b32). */
@@ -405,6 +441,69 @@ static struct vy_pv do_tanh(struct vy_pm *m, struct vy_pv x)
 	return sel32f(m, x, r, setp(m, "nan", "f32", x, x));
 }
 
+/* ---- --fast-math: f32 around the .approx instructions ---- */
+
+#define F32_LOG2E 0x3fb8aa3bu     /* log2(e) = F32_LOG2E + F32_LOG2E_LO */
+#define F32_LOG2E_LO 0x32a57060u
+#define F32_LN2 0x3f317218u
+#define F32_2PI 0x40c90fdbu       /* 2 pi = F32_2PI + F32_2PI_LO */
+#define F32_2PI_LO 0xb43bbd2eu
+#define F32_INV_2PI 0x3e22f983u
+
+static struct vy_pv is_finite(struct vy_pm *m, struct vy_pv x)
+{
+	return setp(m, "lt", "f32", abs32f(m, x), kf(F32_INF));
+}
+
+static struct vy_pv fast_exp(struct vy_pm *m, struct vy_pv x)
+{
+	struct vy_pv t = mul32(m, x, kf(F32_LOG2E));
+	struct vy_pv e = fma32(m, x, kf(F32_LOG2E_LO),
+			       fma32(m, x, kf(F32_LOG2E), neg32f(m, t)));
+	struct vy_pv c = sel32f(m, mul32(m, e, kf(F32_LN2)), kf(0), is_finite(m, x));
+	struct vy_pv r = ex2a(m, t);
+	return sel32f(m, fma32(m, r, c, r), r, is_finite(m, r));
+}
+
+static struct vy_pv fast_trig(struct vy_pm *m, enum vy_opcode op, struct vy_pv x)
+{
+	struct vy_pv k = neg32f(m, rni32f(m, mul32(m, x, kf(F32_INV_2PI))));
+	struct vy_pv r = fma32(m, k, kf(F32_2PI_LO), fma32(m, k, kf(F32_2PI), x));
+	if (op == VY_OP_COS)
+		return cosa(m, r);
+	struct vy_pv v = sina(m, r);
+	if (op == VY_OP_TAN)
+		v = divfull(m, v, cosa(m, r));
+	return sel32f(m, x, v, setp(m, "lt", "f32", abs32f(m, x), kf(0x39800000)));
+}
+
+static struct vy_pv fast_tanh(struct vy_pm *m, struct vy_pv x)
+{
+	struct vy_pv a = abs32f(m, x);
+	struct vy_pv e = ex2a(m, mul32(m, a, kf(0x4038aa3b)));   /* 2 log2(e) */
+	struct vy_pv v = sub32(m, kf(F32_ONE), divfull(m, kf(0x40000000),
+						      add32(m, e, kf(F32_ONE))));
+	v = sel32f(m, neg32f(m, v), v, setp(m, "lt", "s32", bits32f(m, x), ki(0)));
+	struct vy_pv small = fma32(m, mul32(m, mul32(m, x, x), x), kf(0xbeaaaaab), x);
+	return sel32f(m, small, v, setp(m, "lt", "f32", a, kf(0x3c800000)));
+}
+
+static struct vy_pv fast_op(struct vy_pm *m, enum vy_opcode op, struct vy_pv x,
+			    struct vy_pv y)
+{
+	switch (op) {
+	case VY_OP_EXP2: return ex2a(m, x);
+	case VY_OP_EXP: return fast_exp(m, x);
+	case VY_OP_LOG2: return lg2a(m, x);
+	case VY_OP_LOG: return mul32(m, lg2a(m, x), kf(F32_LN2));
+	case VY_OP_POW:
+		return pow_fix(m, x, y, ex2a(m, mul32(m, y, lg2a(m, abs32f(m, x)))));
+	case VY_OP_SIN: case VY_OP_COS: case VY_OP_TAN: return fast_trig(m, op, x);
+	case VY_OP_TANH: return fast_tanh(m, x);
+	default: vy_bug("vy_ptxm_op: op %d is not a math op", (int)op);
+	}
+}
+
 bool vy_ptxm_handles(enum vy_opcode op)
 {
 	switch (op) {
@@ -420,6 +519,8 @@ bool vy_ptxm_handles(enum vy_opcode op)
 struct vy_pv vy_ptxm_op(struct vy_pm *m, enum vy_opcode op, struct vy_pv x,
 			struct vy_pv y)
 {
+	if (m->fast)
+		return fast_op(m, op, x, y);
 	switch (op) {
 	case VY_OP_EXP2:
 		return f32_of_f64(m, exp2_core(m, f64_of_f32(m, x)));

@@ -176,6 +176,9 @@ struct vy_opdef {
 	const char *result;      /* result rule, see vyrec_ops.def */
 	enum vy_type ret;        /* extern ops: declared result type */
 	double ulp, abs;
+	/* under --fast-math (SPEC §10.6): the bound of the native lowerings
+	 * (vyrec_ops.def VY_FAST); never below ulp/abs; extern ops: 0 = same */
+	double fast_ulp, fast_abs;
 	unsigned targets;
 	/* composite/extern: let bindings then body, over the params */
 	int nlets;
@@ -188,6 +191,11 @@ struct vy_opdef {
 
 /* The built-in opdef of an intrinsic (thread-safe, built on first use). */
 const struct vy_opdef *vy_builtin_op(enum vy_opcode code);
+struct vy_program;
+/* The f32 tolerance verify and self-tests compare p's outputs with: the
+ * program's `tolerance`, else the largest bound of the f32 ops it uses;
+ * with p->fast_math also at least the ops' fast-math bounds (ops.c). */
+void vy_program_tolerance(const struct vy_program *p, double *ulp, double *abs);
 
 /* ---- registry.c: the dialect registry (SPEC §2.2) ---- */
 
@@ -340,6 +348,8 @@ struct vy_program {
 	const char *dispatch_text[3];
 	bool has_tolerance;
 	double tol_ulp, tol_abs;
+	bool fast_math;              /* compiled with --fast-math: backends emit
+					native math, the fast bounds apply */
 	int ndialects;               /* the program's dialects: list */
 	const char **dialects;
 	struct vy_loc *dialect_locs;
@@ -451,6 +461,7 @@ struct vy_compile_opts {
 	const char *const *dialects;   /* --dialect files */
 	int ndialects;
 	int opt_level;                 /* 0, 1, 2 */
+	bool fast_math;                /* --fast-math: recorded in prog->fast_math */
 };
 
 struct vy_compilation {

@@ -205,6 +205,7 @@ static int emit_ptx(struct cu *c, const struct vy_program *p, struct vy_buf *out
 	char *emsg = NULL;
 
 	cfg.sm = c->sm < 70 ? 70 : c->sm > 90 ? 90 : c->sm;
+	cfg.fast_math = p->fast_math;
 	if (vy_emitter_ptx.emit(p, &cfg, out, &emsg) != VY_EMIT_OK) {
 		*err = vy_strf("kernel compile failed for target `ptx`: %s",
 			       emsg ? emsg : "(no message)");

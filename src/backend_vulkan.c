@@ -656,7 +656,7 @@ static int load_spirv(struct vk *v, const struct vy_program *p, struct vy_buf *o
 {
 	const char *path = getenv("VYREC_SPV_OVERRIDE");
 	struct vy_emit_config c = { .opt_level = 1, .vk_minor = 1, .validate = true,
-				    .fma_mode = v->fma };
+				    .fma_mode = v->fma, .fast_math = p->fast_math };
 	char *emsg = NULL;
 	size_t n;
 

@@ -16,6 +16,11 @@ int vy_cli_compile_opt(struct vy_cli_compile *o, int argc, char **argv, int *i)
 		*i += 1;
 		return 1;
 	}
+	if (!strcmp(a, "--fast-math")) {
+		o->fast_math = true;
+		*i += 1;
+		return 1;
+	}
 	if (!strncmp(a, "-O", 2) && a[1] == 'O') {
 		vy_usage_error(argv[0], "unknown optimisation level '%s' (use -O0, -O1 or -O2)", a);
 		return -1;
@@ -48,7 +53,8 @@ int vy_cli_compile_opt(struct vy_cli_compile *o, int argc, char **argv, int *i)
 
 bool vy_cli_compile(struct vy_cli_compile *o, struct vy_compilation *c)
 {
-	struct vy_compile_opts co = { o->dialects, o->ndialects, o->opt_level };
+	struct vy_compile_opts co = { o->dialects, o->ndialects, o->opt_level,
+				     o->fast_math };
 	bool ok = vy_compile(c, o->prog, &co);
 	if (c->diags.n || vy_cli_diag_format == VY_DIAG_JSON)
 		vy_cli_print_diags(&c->diags);

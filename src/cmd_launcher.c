@@ -265,7 +265,7 @@ static int build_artifact(const struct lopts *o, const struct vy_program *p,
 {
 	struct vy_emit_config cfg = { .opt_level = o->c.opt_level, .sm = 70,
 				      .vk_minor = 1, .validate = true,
-				      .fma_mode = fma };
+				      .fma_mode = fma, .fast_math = p->fast_math };
 	char *err = NULL;
 	int r = t->emit(p, &cfg, k, &err);
 	if (r == VY_EMIT_BUG) {

@@ -1,8 +1,10 @@
 /*
  * cmd_ops.c: `vyrec ops [DIALECT]`: every registered op with its
- * signature, category, targets and f32 error bound; extern dialects from
+ * signature, category, targets and f32 error bounds (exact, and under
+ * --fast-math); extern dialects from
  * --dialect files and VYRE_DIALECT_PATH are included.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd_common.h"
@@ -32,6 +34,26 @@ static void signature(const struct vy_opdef *op, char *out, size_t n)
 	if (k < n)
 		snprintf(out + k, n - k, ") -> %s", op->cat == VY_INTRINSIC ?
 			 op->result : vy_type_name(op->ret));
+}
+
+/* The shortest %g text that reads back as d (2^-11 is 0.00048828125). */
+static const char *num(char *buf, double d)
+{
+	for (int prec = 6; prec <= 17; prec++) {
+		snprintf(buf, 32, "%.*g", prec, d);
+		if (strtod(buf, NULL) == d)
+			break;
+	}
+	return buf;
+}
+
+static void bound(char *out, size_t n, double ulp, double abs)
+{
+	char a[32], b[32];
+	if (abs > 0)
+		snprintf(out, n, "%s ulp + %s abs", num(a, ulp), num(b, abs));
+	else
+		snprintf(out, n, "%s ulp", num(a, ulp));
 }
 
 static void json_str(const char *s)
@@ -87,6 +109,9 @@ int vy_cmd_ops(int argc, char **argv)
 		if (dialect && strcmp(op->dialect, dialect))
 			continue;
 		char sig[512], tg[64];
+		/* --fast-math bound; an extern op's (0) is its exact one */
+		double fu = op->fast_ulp > op->ulp ? op->fast_ulp : op->ulp;
+		double fa = op->fast_abs > op->abs ? op->fast_abs : op->abs;
 		signature(op, sig, sizeof sig);
 		targets(op->targets, tg);
 		if (json) {
@@ -99,18 +124,19 @@ int vy_cmd_ops(int argc, char **argv)
 			printf(", \"category\": \"%s\", \"targets\": [", catnames[op->cat]);
 			for (char *t = strtok(tg, ","), *first = t; t; t = strtok(NULL, ","))
 				printf("%s\"%s\"", t == first ? "" : ", ", t);
-			printf("], \"ulp\": %g, \"abs\": %g}", op->ulp, op->abs);
+			char n1[32], n2[32], n3[32], n4[32];
+			printf("], \"ulp\": %s, \"abs\": %s, \"fast_ulp\": %s, "
+			       "\"fast_abs\": %s}", num(n1, op->ulp), num(n2, op->abs),
+			       num(n3, fu), num(n4, fa));
 		} else {
 			if (!shown)
-				printf("%-28s %-44s %-10s %-23s %s\n", "ID", "SIGNATURE",
-				       "CATEGORY", "TARGETS", "F32 BOUND");
-			char bound[64];
-			if (op->abs > 0)
-				snprintf(bound, sizeof bound, "%g ulp + %g abs", op->ulp, op->abs);
-			else
-				snprintf(bound, sizeof bound, "%g ulp", op->ulp);
-			printf("%-28s %-44s %-10s %-23s %s\n", op->id, sig,
-			       catnames[op->cat], tg, bound);
+				printf("%-28s %-44s %-10s %-23s %-22s %s\n", "ID", "SIGNATURE",
+				       "CATEGORY", "TARGETS", "F32 BOUND", "FAST BOUND");
+			char eb[96], fb[96];
+			bound(eb, sizeof eb, op->ulp, op->abs);
+			bound(fb, sizeof fb, fu, fa);
+			printf("%-28s %-44s %-10s %-23s %-22s %s\n", op->id, sig,
+			       catnames[op->cat], tg, eb, fb);
 		}
 		shown++;
 	}

@@ -10,10 +10,14 @@
  * buffers (read_only, read_write) are seeded with random:(SEED + binding).
  * Backends: --backends LIST, or every registered backend but the reference
  * that initialises here (one that does not prints "SKIP id: error").
- * Decisions: when no backend besides the reference ran, verify says so
- * and exits 0 (so CI without a GPU passes, visibly); a listed backend that
- * fails to initialise, or any dispatch failure, exits 3; any mismatch
- * exits 4.
+ * `reference` in LIST runs the oracle again (a determinism check) and
+ * prints its line, but is not a comparison with another backend.
+ * Exit codes (SPEC §10.9): when no backend besides the reference ran,
+ * "nothing was compared" with a Fix on stderr and exit 3, whether the
+ * backends came from LIST or the default; a listed backend that fails
+ * to initialise, or any dispatch failure, exits 3; any mismatch exits 4.
+ * With --fast-math the backends run the native lowerings and floats are
+ * compared within the ops' fast-math bounds (vy_program_tolerance).
  */
 #include <errno.h>
 #include <float.h>
@@ -33,6 +37,45 @@ struct verify_opts {
 	int nparams, device;
 	uint64_t seed;
 };
+
+/* Every id in --backends LIST must be a registered backend, as the
+ * default walks the registered ones: 0, or -1 after a usage error. */
+static int check_list(const char *list)
+{
+	if (!list)
+		return 0;
+	char ids[256] = "";
+	for (int i = 0; i < vy_backend_count(); i++)
+		snprintf(ids + strlen(ids), sizeof ids - strlen(ids), "%s%s",
+			 i ? ", " : "", vy_backend_at(i)->id);
+	const char *p = list;
+	bool seen[64] = { false };
+	if (!*p) {
+		vy_usage_error("verify", "--backends is empty; name one or more of %s", ids);
+		return -1;
+	}
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		int i = 0;
+		while (i < vy_backend_count() && (strlen(vy_backend_at(i)->id) != n ||
+						 strncmp(vy_backend_at(i)->id, p, n)))
+			i++;
+		if (i == vy_backend_count()) {
+			vy_usage_error("verify", "unknown backend '%.*s' in --backends; "
+				       "the registered backends are %s", (int)n, p, ids);
+			return -1;
+		}
+		if (i < 64 && seen[i]) {
+			vy_usage_error("verify", "backend '%.*s' is listed twice in --backends",
+				       (int)n, p);
+			return -1;
+		}
+		if (i < 64)
+			seen[i] = true;
+		p += n + (p[n] == ',');
+	}
+	return 0;
+}
 
 static int parse_opts(int argc, char **argv, struct verify_opts *o)
 {
@@ -95,46 +138,18 @@ static int parse_opts(int argc, char **argv, struct verify_opts *o)
 		vy_usage_error("verify", "no program given");
 		return -1;
 	}
-	return 0;
+	return check_list(o->backends);
 }
 
-/* ---- tolerance: the largest bound of the f32 ops the program uses ---- */
+/* ---- tolerance: vy_program_tolerance (ops.c), fast bounds with
+ * --fast-math ---- */
 
 struct tol { double ulp, abs; };
 
-static void tol_expr(const struct vy_expr *e, struct tol *t)
-{
-	if (!e)
-		return;
-	if (e->kind == VY_E_OP && e->op && (e->type == VY_F32 ||
-	    (e->nargs && e->args[0]->type == VY_F32))) {
-		t->ulp = fmax(t->ulp, e->op->ulp);
-		t->abs = fmax(t->abs, e->op->abs);
-	}
-	for (int i = 0; i < e->nargs; i++)
-		tol_expr(e->args[i], t);
-}
-
-static void tol_block(const struct vy_block *b, struct tol *t)
-{
-	for (int i = 0; i < b->n; i++) {
-		const struct vy_stmt *s = b->v[i];
-		tol_expr(s->index, t);
-		tol_expr(s->value, t);
-		tol_expr(s->lo, t);
-		tol_expr(s->hi, t);
-		tol_expr(s->step, t);
-		tol_block(&s->body, t);
-		tol_block(&s->els, t);
-	}
-}
-
 static struct tol program_tol(const struct vy_program *p)
 {
-	struct tol t = { 0, 0 };
-	if (p->has_tolerance)
-		return (struct tol){ p->tol_ulp, p->tol_abs };
-	tol_block(&p->entry, &t);
+	struct tol t;
+	vy_program_tolerance(p, &t.ulp, &t.abs);
 	return t;
 }
 
@@ -271,9 +286,13 @@ static int verify_one(struct vy_backend *be, struct setup *s)
 		printf("\n");
 		rc = VY_EXIT_MISMATCH;
 	} else {
-		printf("PASS %d buffer%s, %llu elements, max error %g ulp\n",
+		printf("PASS %d buffer%s, %llu elements, max error %g ulp",
 		       v.buffers, v.buffers == 1 ? "" : "s",
 		       (unsigned long long)v.elements, v.max_ulp);
+		if (s->p->fast_math)
+			printf(" (--fast-math bounds: %g ulp, %g abs)", s->tol.ulp,
+			       s->tol.abs);
+		printf("\n");
 		rc = 0;
 	}
 	free(v.first);
@@ -352,7 +371,7 @@ static int run_backends(struct setup *s, const char *list)
 			} else {
 				int r = verify_one(be, s);
 				rc = r > rc ? r : rc;
-				ran++;
+				ran += strcmp(name, "reference") != 0;
 				vy_backend_release(be);
 			}
 		}
@@ -360,10 +379,15 @@ static int run_backends(struct setup *s, const char *list)
 			id = strtok_r(NULL, ",", &save);
 	}
 	free(copy);
-	if (!ran)
-		printf("verify: no backend besides the reference ran here, so "
-		       "nothing was compared\n");
 	fflush(stdout);
+	if (!ran) {
+		fprintf(stderr, "vyrec verify: nothing was compared: no backend "
+			"besides the reference ran here\nFix: `vyrec backends` "
+			"shows why each backend does not initialise; install its "
+			"driver, or name one that initialises with --backends\n");
+		if (rc < VY_EXIT_BACKEND)
+			rc = VY_EXIT_BACKEND;
+	}
 	return rc;
 }
 

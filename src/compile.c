@@ -24,6 +24,7 @@ bool vy_compile(struct vy_compilation *c, const char *path,
 	if (!vy_resolve(p, c->reg, &c->diags) || !vy_verify(p, &c->diags))   /* AST -> typed IR */
 		return false;
 	vy_optimize(p, o->opt_level);                                          /* IR -> IR */
+	p->fast_math = o->fast_math;
 	c->prog = p;
 	return true;
 }

@@ -316,43 +316,10 @@ int vy_launcher_expr(struct vy_buf *out, const struct vy_program *prog,
 
 /* ---- tolerance ---- */
 
-static void tol_expr(const struct vy_expr *e, double *ulp, double *abs)
-{
-	if (!e)
-		return;
-	if (e->kind == VY_E_OP && e->op && (e->type == VY_F32 ||
-	    (e->nargs && e->args[0]->type == VY_F32))) {
-		*ulp = fmax(*ulp, e->op->ulp);
-		*abs = fmax(*abs, e->op->abs);
-	}
-	for (int i = 0; i < e->nargs; i++)
-		tol_expr(e->args[i], ulp, abs);
-}
-
-static void tol_block(const struct vy_block *b, double *ulp, double *abs)
-{
-	for (int i = 0; i < b->n; i++) {
-		const struct vy_stmt *s = b->v[i];
-		tol_expr(s->index, ulp, abs);
-		tol_expr(s->value, ulp, abs);
-		tol_expr(s->lo, ulp, abs);
-		tol_expr(s->hi, ulp, abs);
-		tol_expr(s->step, ulp, abs);
-		tol_block(&s->body, ulp, abs);
-		tol_block(&s->els, ulp, abs);
-	}
-}
-
 void vy_launcher_tolerance(const struct vy_program *p, double *ulp,
 			   double *abs)
 {
-	*ulp = *abs = 0;
-	if (p->has_tolerance) {
-		*ulp = p->tol_ulp;
-		*abs = p->tol_abs;
-		return;
-	}
-	tol_block(&p->entry, ulp, abs);
+	vy_program_tolerance(p, ulp, abs);
 }
 
 /* ---- the data tree ---- */

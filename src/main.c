@@ -21,22 +21,22 @@ const struct vy_cmd vy_commands[] = {
 	  "vyrec build PROG.yaml [-t TARGET]... [-o OUT] [-O0|-O1|-O2] [--arch sm_NN]\n"
 	  "            [--target-env vulkanX.Y] [--manifest FILE] [--emit-asm]\n"
 	  "            [--header FILE] [--dialect FILE]... [-MD] [-MF FILE]\n"
-	  "            [--no-validate] [--time-report] [--dump-ir]\n"
+	  "            [--no-validate] [--time-report] [--dump-ir] [--fast-math]\n"
 	  "            [--diagnostics-format text|json]" },
 	{ "check", vy_cmd_check, "load, resolve and verify a program",
 	  "vyrec check PROG.yaml [--dialect FILE]... [--diagnostics-format text|json]" },
 	{ "launcher", vy_cmd_launcher, "generate a standalone C or Cargo launcher project",
 	  "vyrec launcher PROG.yaml -t|--target spv|ptx|reference --lang c|cargo -o DIR\n"
 	  "               [--name NAME] [--selftest-param k=v]... [--bench] [--force]\n"
-	  "               [--template-dir DIR] [--dialect FILE]..." },
+	  "               [--template-dir DIR] [--dialect FILE]... [-O0|-O1|-O2] [--fast-math]" },
 	{ "run", vy_cmd_run, "execute a program on a backend",
 	  "vyrec run PROG.yaml [--backend auto|vulkan|cuda|reference] [--param k=v]...\n"
 	  "          [--in BUF=SOURCE]... [--out BUF=FILE]... [--print BUF] [--strict]\n"
 	  "          [--device N] [--stream BUF=SOURCE|GEN@COUNT --chunk N] [--bench N]\n"
-	  "          [--dialect FILE]... [-O0|-O1|-O2]" },
+	  "          [--dialect FILE]... [-O0|-O1|-O2] [--fast-math]" },
 	{ "verify", vy_cmd_verify, "compare every backend with the reference",
 	  "vyrec verify PROG.yaml [--backends LIST] [--param k=v]... [--seed N]\n"
-	  "             [--device N] [--dialect FILE]... [-O0|-O1|-O2]\n"
+	  "             [--device N] [--dialect FILE]... [-O0|-O1|-O2] [--fast-math]\n"
 	  "             [--diagnostics-format text|json]" },
 	{ "ops", vy_cmd_ops, "list the registered ops",
 	  "vyrec ops [DIALECT] [--json] [--dialect FILE]..." },
@@ -76,6 +76,12 @@ static int cmd_help(int argc, char **argv)
 	if (!c)
 		return vy_usage_error("help", "unknown command '%s'", argv[1]);
 	printf("usage: %s\n\n%s\n", c->usage, c->summary);
+	if (strstr(c->usage, "--fast-math"))
+		printf("\n--fast-math: native math instructions (native fma, / and sqrt on\n"
+		       "Vulkan; ex2/lg2/sin/cos.approx, div.full and sqrt.approx on PTX)\n"
+		       "instead of the exact lowerings; results are then only within each\n"
+		       "op's fast-math bound (vyrec ops: FAST BOUND), which verify and the\n"
+		       "launcher self-test apply.  See FAST MATH in vyrec(1).\n");
 	return 0;
 }
 

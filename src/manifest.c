@@ -173,6 +173,8 @@ void vy_manifest_json(const struct vy_program *p, const char *target,
 	put_params(out, p);
 	put_buffers(out, p);
 	put_shared(out, p);
+	if (p->fast_math)   /* only when set: 1.0 manifests keep their bytes */
+		vy_buf_puts(out, "  \"fast_math\": true,\n");
 	uint8_t h[32];
 	vy_sha256(kernel ? kernel : "", kernel ? n : 0, h);
 	vy_buf_puts(out, "  \"kernel_sha256\": \"");

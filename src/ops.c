@@ -45,6 +45,13 @@ static const struct spec specs[VY_OP_COUNT] = {
 #undef VY_OP
 };
 
+/* --fast-math bounds; ops not in VY_FAST keep their exact bound */
+static const double fast_bound[VY_OP_COUNT][2] = {
+#define VY_FAST(e, ulp, abs) [VY_OP_##e] = { ulp, abs },
+#include "vyrec_ops.def"
+#undef VY_FAST
+};
+
 #define MAXP 3
 static struct vy_opdef defs[VY_OP_COUNT];
 static struct vy_opparam params[VY_OP_COUNT][MAXP];
@@ -89,6 +96,8 @@ static void build(void)
 			.result = s->result, .ulp = s->ulp, .abs = s->abs,
 			.targets = VY_TGT_ALL, .signature = s->sig,
 		};
+		defs[i].fast_ulp = fast_bound[i][0] > s->ulp ? fast_bound[i][0] : s->ulp;
+		defs[i].fast_abs = fast_bound[i][1] > s->abs ? fast_bound[i][1] : s->abs;
 		defs[i].nparams = parse_sig(i, s->sig);
 	}
 }
@@ -97,4 +106,56 @@ const struct vy_opdef *vy_builtin_op(enum vy_opcode code)
 {
 	pthread_once(&once, build);
 	return (unsigned)code < VY_OP_COUNT ? &defs[code] : NULL;
+}
+
+/* ---- tolerance (verify, launcher self-tests) ---- */
+
+static double dmax(double a, double b) { return a > b ? a : b; }
+
+static void tol_expr(const struct vy_expr *e, bool fast, double *ulp, double *abs)
+{
+	if (!e)
+		return;
+	if (e->kind == VY_E_OP && e->op && (e->type == VY_F32 ||
+	    (e->nargs && e->args[0]->type == VY_F32))) {
+		*ulp = dmax(*ulp, e->op->ulp);
+		*abs = dmax(*abs, e->op->abs);
+		if (fast) {
+			*ulp = dmax(*ulp, e->op->fast_ulp);
+			*abs = dmax(*abs, e->op->fast_abs);
+		}
+	}
+	for (int i = 0; i < e->nargs; i++)
+		tol_expr(e->args[i], fast, ulp, abs);
+}
+
+static void tol_block(const struct vy_block *b, bool fast, double *ulp, double *abs)
+{
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		tol_expr(s->index, fast, ulp, abs);
+		tol_expr(s->value, fast, ulp, abs);
+		tol_expr(s->lo, fast, ulp, abs);
+		tol_expr(s->hi, fast, ulp, abs);
+		tol_expr(s->step, fast, ulp, abs);
+		tol_block(&s->body, fast, ulp, abs);
+		tol_block(&s->els, fast, ulp, abs);
+	}
+}
+
+/* Decision (SPEC is silent): under --fast-math a declared `tolerance`
+ * still applies, widened to the fast bounds of the ops the program uses,
+ * since it was written for the exact lowerings. */
+void vy_program_tolerance(const struct vy_program *p, double *ulp, double *abs)
+{
+	*ulp = *abs = 0;
+	if (!p->has_tolerance || p->fast_math)
+		tol_block(&p->entry, p->fast_math, ulp, abs);
+	if (p->has_tolerance && p->fast_math) {
+		*ulp = dmax(p->tol_ulp, *ulp);
+		*abs = dmax(p->tol_abs, *abs);
+	} else if (p->has_tolerance) {
+		*ulp = p->tol_ulp;
+		*abs = p->tol_abs;
+	}
 }

@@ -4,6 +4,9 @@
  * in evaluate mode) and checks each result against double-precision libm
  * rounded once, within the ulp/abs bound of vyrec_ops.def, over special
  * values, dense ranges and random bit patterns.  One PASS/FAIL line per op.
+ * Then the --fast-math sequences (each .approx instruction modelled as
+ * correctly rounded, so this checks what surrounds it) against the fast
+ * bounds, on the ranges man/vyrec.1 (FAST MATH) states them for.
  */
 #include <math.h>
 #include <stdio.h>
@@ -45,15 +48,20 @@ static double ulp_at(double r)
 static int nfail;
 static double worst;
 static float wx, wy;
+static bool fast;
 
 static void one(enum vy_opcode op, float x, float y)
 {
 	struct vy_pm m = {0};
 	struct vy_pv a = {0}, b = {0};
 	a.d = x, b.d = y;
+	m.fast = fast;
 	float got = (float)vy_ptxm_op(&m, op, a, b).d;
 	double want = ref1(op, x, y);
-	const struct vy_opdef *d = vy_builtin_op(op);
+	const struct vy_opdef *d0 = vy_builtin_op(op);
+	struct { const char *id; double ulp, abs; } dd = { d0->id, d0->ulp, d0->abs }, *d = &dd;
+	if (fast)
+		dd.ulp = d0->fast_ulp, dd.abs = d0->fast_abs;
 	if (isnan(want) || isnan(got)) {
 		if (!(isnan(want) && isnan(got)) && nfail++ < 5)
 			fprintf(stderr, "  %s(%a, %a) = %a, want %a\n", d->id, x, y, got, want);
@@ -114,6 +122,52 @@ static void run(enum vy_opcode op, int nrand)
 		       wx, wy);
 }
 
+/* A uniform f32 in [lo, hi]. */
+static float urand(float lo, float hi)
+{
+	return lo + (hi - lo) * (float)((rnd() >> 8) * 0x1p-24);
+}
+
+static void run_fast(enum vy_opcode op, int nrand)
+{
+	const struct vy_opdef *d = vy_builtin_op(op);
+	static const float sp[] = {0.0f, -0.0f, 1.0f, -1.0f, 0.5f, 2.0f, INFINITY,
+		-INFINITY, NAN, 1e-7f, -1e-7f, 3.0f, -3.0f, 10.0f, 1e-30f};
+	fast = true, nfail = 0, worst = 0;
+	int ns = (int)(sizeof sp / sizeof sp[0]);
+	for (int i = 0; i < ns; i++)
+		for (int j = 0; j < (op == VY_OP_POW ? ns : 1); j++)
+			one(op, sp[i], sp[j]);
+	for (int i = 0; i < nrand; i++) {
+		float x, y = 0;
+		switch (op) {
+		case VY_OP_EXP: x = urand(-87.0f, 88.0f); break;
+		case VY_OP_EXP2: x = urand(-125.0f, 127.0f); break;
+		case VY_OP_LOG: case VY_OP_LOG2:
+			x = i & 1 ? urand(0.0f, 4.0f) : ldexpf(urand(1.0f, 2.0f), (int)(rnd() % 250) - 125);
+			break;
+		case VY_OP_POW:   /* |y| <= 128, results finite and normal */
+			x = urand(0.0f, 8.0f), y = urand(-20.0f, 20.0f);
+			if (i & 1)
+				y = truncf(y), x = -x;
+			break;
+		case VY_OP_TAN: x = urand(-1.0f, 1.0f); break;
+		case VY_OP_TANH: x = urand(-10.0f, 10.0f); break;
+		default: x = i & 1 ? urand(-3.1415926f, 3.1415926f) : urand(-1e4f, 1e4f);
+		}
+		float w = (float)ref1(op, x, y);
+		if (isfinite(w) && (w == 0 || fabsf(w) >= 0x1p-126f))
+			one(op, x, y);
+	}
+	fast = false;
+	if (nfail)
+		printf("FAIL ptx_fast_math_%s: %d inputs outside %g ulp + %g\n", d->name,
+		       nfail, d->fast_ulp, d->fast_abs);
+	else
+		printf("PASS ptx_fast_math_%s (worst %.2f ulp at %a, %a)\n", d->name,
+		       worst, wx, wy);
+}
+
 int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 200000;
@@ -121,5 +175,7 @@ int main(int argc, char **argv)
 		VY_OP_POW, VY_OP_SIN, VY_OP_COS, VY_OP_TAN, VY_OP_TANH};
 	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
 		run(ops[i], n);
+	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+		run_fast(ops[i], n);
 	return 0;
 }

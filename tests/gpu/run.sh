@@ -26,6 +26,9 @@ G=.gpu
 DEPS=/tmp/vydeps
 ARCHLIB=usr/lib/x86_64-linux-gnu
 PKGS="libyaml-dev libyaml-0-2 spirv-tools spirv-headers glslang-dev libvulkan-dev libvulkan1"
+# The Vulkan loader and the GL vendor-neutral libraries the NVIDIA Vulkan
+# driver links against; the GPU machine has none of them (device README).
+GLPKGS="libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2"
 
 say() { echo "gpu/run.sh: $*" >&2; }
 
@@ -36,6 +39,8 @@ prepare() {
 		{ grep -qx '/.gpu/' "$ex" 2>/dev/null || echo '/.gpu/' >> "$ex"; }
 	(cd $G/debs && apt-get download $PKGS >&2) ||
 		say "apt-get download failed: the GPU machine must then build from what it has or use the prebuilt binary"
+	mkdir -p $G/gl && (cd $G/gl && apt-get download $GLPKGS >&2) ||
+		say "apt-get download of the Vulkan loaders failed: vulkan rows will be SKIP on the GPU machine"
 	cp vyrec $G/vyrec && strip $G/vyrec
 	for l in $(readelf -d vyrec | sed -n 's/.*NEEDED.*\[\(.*\)\]/\1/p'); do
 		case $l in libc.so*|libm.so*|libgcc_s.so*|libstdc++.so*|libdl.so*|libpthread.so*) ;;
@@ -44,7 +49,7 @@ prepare() {
 	done
 	du -sh $G >&2
 	cat <<EOF
-Now run on the GPU machine (device tool): carry [".gpu"], command:
+Now run on the GPU machine (device tool): carry [".gpu"] (it holds the Vulkan loaders too), command:
     sh tests/gpu/run.sh
 EOF
 }
@@ -79,7 +84,13 @@ build() {
 }
 
 # The NVIDIA Vulkan driver's manifest, where the loader does not find it.
+# The carried loaders ($G/gl) are unpacked into / as the device README
+# says: the NVIDIA ICD finds libGLX/libEGL only in the system paths.
 find_vulkan() {
+	if ! ldconfig -p 2>/dev/null | grep -q libvulkan.so.1 && ls $G/gl/*.deb > /dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+		for d in $G/gl/*.deb; do dpkg -x "$d" / || say "cannot unpack $d"; done
+		ldconfig
+	fi
 	if ! ldconfig -p 2>/dev/null | grep -q libvulkan.so.1 && [ ! -e $DEPS/$ARCHLIB/libvulkan.so.1 ]; then
 		ls $G/debs/libvulkan1_*.deb > /dev/null 2>&1 && mkdir -p $DEPS &&
 			dpkg-deb -x $G/debs/libvulkan1_*.deb $DEPS &&
@@ -127,7 +138,11 @@ if echo "$backends" | grep -qw vulkan && ! find_vulkan; then
 fi
 $VYREC backends >&2
 
-progs=$(ls samples/*.yaml tests/corpus/*.yaml 2>/dev/null)
+# Every program that verifies on the reference: samples, the corpus, the
+# compile goldens and the glsl edge programs (tests/corpus/ref's out-of-
+# bounds and --strict cases stop the reference by design: left out).
+progs=$(ls samples/*.yaml tests/corpus/*.yaml tests/corpus/ref/*.yaml tests/compile/*.yaml \
+	tests/glsl/*.yaml 2>/dev/null | grep -v -e '/ref/oob_' -e '/ref/strict_')
 [ -n "$progs" ] || { say "no programs in samples/ or tests/corpus/"; exit 2; }
 mkdir -p /tmp/vygpu
 table=/tmp/vygpu/table.txt
