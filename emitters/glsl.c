@@ -25,15 +25,41 @@
 
 #include "vyrec.h"
 #include "glslang_check.h"
+#include "resolve.h"   /* vy_expr_is_const */
 
 /* Helpers, in the order they are printed. */
 enum {
-	H_FADD, H_FSUB, H_FMUL, H_FMA, H_FMIN, H_FMAX, H_FSIGN, H_F2U, H_F2I,
+	H_ISNAN, H_FCMP, H_FADD, H_FSUB, H_FMUL, H_FMA, H_RESID, H_NORM, H_FDIV, H_FSQRT, H_FMIN, H_FMAX, H_FSIGN, H_F2U, H_F2I,
 	H_UDIV, H_IDIV, H_UREM, H_IREM, H_CLZ, H_CTZ, H_UMULHI, H_IMULHI,
 	H_COUNT
 };
 
 static const char *const helper_text[H_COUNT] = {
+	/* NaN and infinity tests on the bits: without float controls a
+	 * Vulkan driver may assume no operand is NaN or infinite and fold
+	 * isnan()/isinf() (and NaN comparisons) away; integer compares stay. */
+	[H_ISNAN] =
+	"bool vy_isnan(float x)\n{\n"
+	"\treturn (floatBitsToUint(x) & 0x7FFFFFFFu) > 0x7F800000u;\n}\n"
+	"\n"
+	"bool vy_isinf(float x)\n{\n"
+	"\treturn (floatBitsToUint(x) & 0x7FFFFFFFu) == 0x7F800000u;\n}\n",
+	/* float comparisons with NaN settled on the bits */
+	[H_FCMP] =
+	"bool vy_nan2(float a, float b)\n{\n"
+	"\treturn vy_isnan(a) || vy_isnan(b);\n}\n"
+	"\n"
+	"bool vy_feq(float a, float b)\n{\n\treturn !vy_nan2(a, b) && a == b;\n}\n"
+	"\n"
+	"bool vy_fne(float a, float b)\n{\n\treturn vy_nan2(a, b) || a != b;\n}\n"
+	"\n"
+	"bool vy_flt(float a, float b)\n{\n\treturn !vy_nan2(a, b) && a < b;\n}\n"
+	"\n"
+	"bool vy_fle(float a, float b)\n{\n\treturn !vy_nan2(a, b) && a <= b;\n}\n"
+	"\n"
+	"bool vy_fgt(float a, float b)\n{\n\treturn !vy_nan2(a, b) && a > b;\n}\n"
+	"\n"
+	"bool vy_fge(float a, float b)\n{\n\treturn !vy_nan2(a, b) && a >= b;\n}\n",
 	[H_FADD] =
 	"float vy_fadd(float a, float b)\n{\n\tprecise float r = a + b;\n"
 	"\treturn r;\n}\n",
@@ -74,7 +100,7 @@ static const char *const helper_text[H_COUNT] = {
 	"\t\tbits = (e > 0.0) == (s > 0.0) ? bits + 1u : bits - 1u;\n"
 	"\tprecise float r = th + uintBitsToFloat(bits);\n"
 	"\tprecise float plain = uh + c;\n"
-	"\treturn isnan(r) || isinf(r) || r == 0.0 ? plain : r;\n}\n"
+	"\treturn vy_isnan(r) || vy_isinf(r) || r == 0.0 ? plain : r;\n}\n"
 	"\n"
 	"float vy_fma_scaled(float a, float b, float c)\n{\n"
 	"\tconst float big = uintBitsToFloat(0x71800000u);   // 2^100\n"
@@ -86,20 +112,141 @@ static const char *const helper_text[H_COUNT] = {
 	"\treturn vy_fma_core(as, bs, c);\n}\n"
 	"\n"
 	"float vy_fma(float a, float b, float c)\n{\n"
+	"\t/* finite a*b (even one that overflows) plus an infinite c is c */\n"
+	"\tif ((floatBitsToUint(c) & 0x7FFFFFFFu) == 0x7F800000u &&\n"
+	"\t    (floatBitsToUint(a) & 0x7F800000u) != 0x7F800000u &&\n"
+	"\t    (floatBitsToUint(b) & 0x7F800000u) != 0x7F800000u)\n"
+	"\t\treturn c;\n"
 	"\tprecise float p = a * b;\n"
-	"\tif (!(abs(p) >= uintBitsToFloat(0x7E800000u)) || isinf(a) || isinf(b) ||\n"
-	"\t    isinf(c) || isnan(c))\n"
+	"\t/* |a*b| < 2^-100: the product's low part would underflow; with\n"
+	"\t * |c| >= 2^-60 the result is c, else scale by 2^64 twice */\n"
+	"\tif (a != 0.0 && b != 0.0 && !vy_isinf(a) && !vy_isinf(b) && !vy_isnan(a) && !vy_isnan(b) &&\n"
+	"\t    !vy_isinf(c) && !vy_isnan(c) && !(abs(p) >= uintBitsToFloat(0x0D800000u))) {\n"
+	"\t\tif (abs(c) >= uintBitsToFloat(0x21800000u))\n"
+	"\t\t\treturn c;\n"
+	"\t\tconst float t64 = uintBitsToFloat(0x5F800000u);\n"
+	"\t\tconst float tm64 = uintBitsToFloat(0x1F800000u);\n"
+	"\t\tprecise float cs = (c * t64) * t64;\n"
+	"\t\tprecise float rt = (vy_fma_core(a * t64, b * t64, cs) * tm64) * tm64;\n"
+	"\t\treturn rt;\n\t}\n"
+	"\tif (!(abs(p) >= uintBitsToFloat(0x7E800000u)) || vy_isinf(a) || vy_isinf(b) ||\n"
+	"\t    vy_isinf(c) || vy_isnan(c))\n"
 	"\t\treturn vy_fma_scaled(a, b, c);\n"
 	"\t/* |a*b| >= 2^126: halve, which is exact for a here */\n"
 	"\tprecise float ch = c * 0.5;\n"
 	"\tprecise float r = vy_fma_scaled(a * 0.5, b, ch == 0.0 ? c : ch) * 2.0;\n"
 	"\treturn r;\n}\n",
+	/* Correctly rounded / and sqrt (Vulkan bounds the native ones by 2.5
+	 * ulp and by inversesqrt's error): on the mantissas, where every
+	 * intermediate is a normal float, the native result, one correction
+	 * step, then the neighbour the exact residual selects (Dekker's
+	 * product: a - c*b is exact for c near a/b); specials classified on
+	 * the bits; the result put together in integers, so a denormal
+	 * result is rounded once.  The same algorithm as the spv target. */
+	[H_RESID] =
+	"float vy_two_prod(float a, float b, out float lo)\n{\n"
+	"\tprecise float hi = a * b;\n"
+	"\tprecise float ca = 4097.0 * a;\n"
+	"\tprecise float ah = ca - (ca - a);\n"
+	"\tprecise float al = a - ah;\n"
+	"\tprecise float cb = 4097.0 * b;\n"
+	"\tprecise float bh = cb - (cb - b);\n"
+	"\tprecise float bl = b - bh;\n"
+	"\tprecise float l = (((ah * bh - hi) + ah * bl) + al * bh) + al * bl;\n"
+	"\tlo = l;\n\treturn hi;\n}\n"
+	"\n"
+	"float vy_resid(float c, float b, float a)\n{\n"
+	"\tfloat lo;\n"
+	"\tprecise float hi = vy_two_prod(c, b, lo);\n"
+	"\tprecise float r = (a - hi) - lo;\n"
+	"\treturn r;\n}\n",
+	/* the magnitude bits A (finite, not zero) as m * 2^e, m in [1, 2) */
+	[H_NORM] =
+	"float vy_norm(uint A, out int e)\n{\n"
+	"\tuint ef = A >> 23;\n"
+	"\tuint sh = ef == 0u ? uint(23 - findMSB(A)) : 0u;\n"
+	"\te = int(ef == 0u ? 1u - sh : ef) - 127;\n"
+	"\treturn uintBitsToFloat(((A << sh) & 0x7FFFFFu) | 0x3F800000u);\n}\n",
+	[H_FDIV] =
+	"float vy_fdiv(float a, float b)\n{\n"
+	"\tuint ua = floatBitsToUint(a), ub = floatBitsToUint(b);\n"
+	"\tuint sgn = (ua ^ ub) & 0x80000000u;\n"
+	"\tuint A = ua & 0x7FFFFFFFu, B = ub & 0x7FFFFFFFu;\n"
+	"\tif (A > 0x7F800000u || B > 0x7F800000u || (A == 0u && B == 0u) ||\n"
+	"\t    (A == 0x7F800000u && B == 0x7F800000u))\n"
+	"\t\treturn uintBitsToFloat(0x7FC00000u);\n"
+	"\tif (A == 0x7F800000u || B == 0u)\n"
+	"\t\treturn uintBitsToFloat(sgn | 0x7F800000u);\n"
+	"\tif (A == 0u || B == 0x7F800000u)\n"
+	"\t\treturn uintBitsToFloat(sgn);\n"
+	"\tint ea, eb;\n"
+	"\tfloat ma = vy_norm(A, ea), mb = vy_norm(B, eb);\n"
+	"\tint E = ea - eb;\n"
+	"\t/* q = ma/mb in (1/2, 2): grid 2^-23 from 1 up, 2^-24 below */\n"
+	"\tbool ge = ma >= mb;\n"
+	"\tint k = ge ? 23 : 24;\n"
+	"\tfloat u = uintBitsToFloat(uint(127 - k) << 23);\n"
+	"\tfloat scale = uintBitsToFloat(uint(127 + k) << 23);\n"
+	"\tprecise float q0 = ma / mb;\n"
+	"\tprecise float q1 = q0 + vy_resid(q0, mb, ma) / mb;\n"
+	"\tprecise float c = ge && q1 < 1.0 ? 1.0 : q1;\n"
+	"\tprecise float cs = c * scale;\n"
+	"\tuint n = uint(cs);\n"
+	"\tprecise float r = vy_resid(c, mb, ma);\n"
+	"\tprecise float hu = u * mb;\n"
+	"\tprecise float hup = (r + r) - hu;\n"
+	"\tprecise float hdn = (r + r) + hu;\n"
+	"\tprecise float rn = r;\n"
+	"\tbool odd = (n & 1u) != 0u;\n"
+	"\tif (r > 0.0 && (hup > 0.0 || (hup == 0.0 && odd))) {\n"
+	"\t\tn += 1u;\n\t\trn = r - hu;\n"
+	"\t} else if (r < 0.0 && (hdn < 0.0 || (hdn == 0.0 && odd))) {\n"
+	"\t\tn -= 1u;\n\t\trn = r + hu;\n\t}\n"
+	"\tif ((ge ? E : E - 1) >= -126) {\n"
+	"\t\tuint nb = floatBitsToUint(float(n));\n"
+	"\t\tint K = E - k;\n"
+	"\t\tif (int(nb >> 23) + K >= 255)\n"
+	"\t\t\treturn uintBitsToFloat(sgn | 0x7F800000u);\n"
+	"\t\treturn uintBitsToFloat(sgn | (nb + (uint(K) << 23)));\n\t}\n"
+	"\t/* a denormal result: n / 2^d to nearest even, rn breaking ties */\n"
+	"\tint d = k - 149 - E;\n"
+	"\tif (d > 25)\n\t\treturn uintBitsToFloat(sgn);\n"
+	"\tuint hi = n >> uint(d), bit = 1u << uint(d);\n"
+	"\tuint rem = n & (bit - 1u), hb = bit >> 1;\n"
+	"\tif (rem > hb || (rem == hb && (rn > 0.0 || (rn == 0.0 && (hi & 1u) != 0u))))\n"
+	"\t\thi += 1u;\n"
+	"\treturn uintBitsToFloat(sgn | hi);\n}\n",
+	[H_FSQRT] =
+	"float vy_fsqrt(float x)\n{\n"
+	"\tuint X = floatBitsToUint(x), A = X & 0x7FFFFFFFu;\n"
+	"\tif (A > 0x7F800000u || X > 0x80000000u)\n"
+	"\t\treturn uintBitsToFloat(0x7FC00000u);\n"
+	"\tif (A == 0u || X == 0x7F800000u)\n\t\treturn x;\n"
+	"\tint e;\n"
+	"\tfloat m = vy_norm(A, e);\n"
+	"\t/* x = m2 * 2^(2h), m2 in [1, 4); sqrt(m2) in [1, 2), grid 2^-23 */\n"
+	"\tprecise float m2 = (e & 1) != 0 ? m + m : m;\n"
+	"\tint h = e >> 1;\n"
+	"\tprecise float s0 = sqrt(m2);\n"
+	"\tprecise float s1 = s0 + vy_resid(s0, s0, m2) / (s0 + s0);\n"
+	"\tprecise float c = roundEven(s1 * 8388608.0) * uintBitsToFloat(0x34000000u);\n"
+	"\t/* m2 - c^2 and c * 2^-23 in integer units of 2^-48 (exact) */\n"
+	"\tfloat lo;\n"
+	"\tprecise float hi = vy_two_prod(c, c, lo);\n"
+	"\tprecise float t1 = (m2 - hi) * 281474976710656.0;\n"
+	"\tprecise float l48 = lo * 281474976710656.0;\n"
+	"\tprecise float c25 = c * 33554432.0;\n"
+	"\tint T = int(t1) - int(l48), CU = int(c25);\n"
+	"\tuint cb = floatBitsToUint(c);\n"
+	"\tif (T > CU + 1)\n\t\tcb += 1u;\n"
+	"\telse if (T < 1 - CU)\n\t\tcb -= 1u;\n"
+	"\treturn uintBitsToFloat(cb + (uint(h) << 23));\n}\n",
 	[H_FMIN] =
 	"float vy_fmin(float a, float b)\n{\n"
-	"\treturn isnan(a) ? b : isnan(b) ? a : min(a, b);\n}\n",
+	"\treturn vy_isnan(a) ? b : vy_isnan(b) ? a : min(a, b);\n}\n",
 	[H_FMAX] =
 	"float vy_fmax(float a, float b)\n{\n"
-	"\treturn isnan(a) ? b : isnan(b) ? a : max(a, b);\n}\n",
+	"\treturn vy_isnan(a) ? b : vy_isnan(b) ? a : max(a, b);\n}\n",
 	/* sign and abs are chosen in bits: lavapipe folds the float forms of
 	 * sign(+0.0) and abs(-0.0) of constants to -0.0. */
 	[H_FSIGN] =
@@ -111,32 +258,39 @@ static const char *const helper_text[H_COUNT] = {
 	 * uint(float(u)) into u. */
 	[H_F2U] =
 	"uint vy_f2u(float x)\n{\n"
-	"\tif (isnan(x))\n\t\treturn 0u;\n"
+	"\tif (vy_isnan(x))\n\t\treturn 0u;\n"
 	"\tif (x >= 4294967296.0)\n\t\treturn 0xFFFFFFFFu;\n"
 	"\treturn uint(clamp(x, 0.0, 4294967040.0));\n}\n",
 	[H_F2I] =
 	"int vy_f2i(float x)\n{\n"
-	"\tif (isnan(x))\n\t\treturn 0;\n"
+	"\tif (vy_isnan(x))\n\t\treturn 0;\n"
 	"\tif (x >= 2147483648.0)\n\t\treturn 0x7FFFFFFF;\n"
 	"\treturn int(clamp(x, -2147483648.0, 2147483520.0));\n}\n",
 	[H_UDIV] =
 	"uint vy_udiv(uint a, uint b)\n{\n"
 	"\treturn b == 0u ? 0xFFFFFFFFu : a / b;\n}\n",
+	/* i32 / and % on the magnitudes, unsigned, then the signs: GLSL's %
+	 * is undefined for negative operands, and Vulkan's OpSRem/OpSMod
+	 * (glslang's % and what / of negatives meets on some drivers) too.
+	 * The quotient is negative when the signs differ, the remainder has
+	 * the dividend's sign (as in C). */
 	[H_IDIV] =
 	"int vy_idiv(int a, int b)\n{\n"
 	"\tif (b == 0)\n\t\treturn -1;\n"
-	"\tif (b == -1)\n\t\treturn -a;\n"
-	"\treturn a / b;\n}\n",
+	"\tuint ua = a < 0 ? 0u - uint(a) : uint(a);\n"
+	"\tuint ub = b < 0 ? 0u - uint(b) : uint(b);\n"
+	"\tint q = int(ua / ub);\n"
+	"\treturn (a < 0) != (b < 0) ? -q : q;\n}\n",
 	[H_UREM] =
 	"uint vy_urem(uint a, uint b)\n{\n"
 	"\treturn b == 0u ? a : a % b;\n}\n",
-	/* GLSL's % on negative ints is undefined (glslang emits OpSMod, whose
-	 * sign follows the divisor); C's remainder follows the dividend. */
 	[H_IREM] =
 	"int vy_irem(int a, int b)\n{\n"
 	"\tif (b == 0)\n\t\treturn a;\n"
-	"\tif (b == -1)\n\t\treturn 0;\n"
-	"\treturn a - (a / b) * b;\n}\n",
+	"\tuint ua = a < 0 ? 0u - uint(a) : uint(a);\n"
+	"\tuint ub = b < 0 ? 0u - uint(b) : uint(b);\n"
+	"\tint r = int(ua % ub);\n"
+	"\treturn a < 0 ? -r : r;\n}\n",
 	[H_CLZ] =
 	"uint vy_clz(uint x)\n{\n"
 	"\treturn x == 0u ? 32u : uint(31 - findMSB(x));\n}\n",
@@ -307,6 +461,22 @@ static void put_builtin(struct gen *g, const struct vy_expr *e)
 	vy_buf_printf(g->b, "%s.%c", names[e->index], "xyz"[e->axis]);
 }
 
+/* An index.  glslang folds a constant index and refuses one that is
+ * negative as an int (>= 2^31) or past a sized (shared) array, while the
+ * other targets accept it (out of bounds is undefined on GPUs, SPEC §1.8):
+ * such an index, and any constant expression, goes through a value glslang
+ * cannot fold. */
+static void put_index(struct gen *g, const struct vy_expr *i, uint32_t bound)
+{
+	if (vy_expr_is_const(i) && (i->kind != VY_E_CONST || i->bits >= 0x80000000u ||
+				    i->bits >= bound)) {
+		put(g, "(gl_LocalInvocationIndex * 0u + uint(");
+		put_top(g, i);
+		put(g, "))");
+	} else
+		put_top(g, i);
+}
+
 /* BUF[i] or SHARED[i]: a load, or the element an atomic op works on. */
 static void put_elem(struct gen *g, const struct vy_expr *e)
 {
@@ -323,7 +493,7 @@ static void put_elem(struct gen *g, const struct vy_expr *e)
 	vy_buf_printf(g->b, "%s%s[", shared ? "s_" : "b_",
 		      shared ? p->shared[e->index].name
 			     : p->buffers[e->index].name);
-	put_top(g, e->args[0]);
+	put_index(g, e->args[0], shared ? p->shared[e->index].count : UINT32_MAX);
 	put(g, "]");
 }
 
@@ -497,6 +667,18 @@ static void put_unary(struct gen *g, const char *pre, const struct vy_expr *e,
 	put(g, post);
 }
 
+/* A comparison: float ones through the NaN-safe helpers. */
+static void put_cmp(struct gen *g, const char *op, const char *fn,
+		    const struct vy_expr *e)
+{
+	if (e->args[0]->type == VY_F32) {
+		use(g, H_ISNAN, "");
+		put_call(g, use(g, H_FCMP, fn), e);
+	} else {
+		put_bin(g, op, e);
+	}
+}
+
 static void put_op(struct gen *g, const struct vy_expr *e)
 {
 	enum vy_type t = e->type;
@@ -506,7 +688,11 @@ static void put_op(struct gen *g, const struct vy_expr *e)
 	case VY_OP_SUB: put_arith(g, H_FSUB, "vy_fsub", "-", e); break;
 	case VY_OP_MUL: put_arith(g, H_FMUL, "vy_fmul", "*", e); break;
 	case VY_OP_DIV:
-		if (t == VY_F32 || plain_divisor(e->args[1]))
+		if (t == VY_F32 && !g->fast_math) {
+			use(g, H_RESID, "");
+			use(g, H_NORM, "");
+			put_call(g, use(g, H_FDIV, "vy_fdiv"), e);
+		} else if (t == VY_F32 || (t == VY_U32 && plain_divisor(e->args[1])))
 			put_bin(g, "/", e);
 		else
 			put_typed(g, e, -1, "", H_IDIV, "vy_idiv", H_UDIV,
@@ -528,12 +714,12 @@ static void put_op(struct gen *g, const struct vy_expr *e)
 	case VY_OP_NOT: put_unary(g, "(~", e, ")"); break;
 	case VY_OP_SHL: put_shift(g, "<<", e); break;
 	case VY_OP_SHR: put_shift(g, ">>", e); break;
-	case VY_OP_EQ: put_bin(g, "==", e); break;
-	case VY_OP_NE: put_bin(g, "!=", e); break;
-	case VY_OP_LT: put_bin(g, "<", e); break;
-	case VY_OP_LE: put_bin(g, "<=", e); break;
-	case VY_OP_GT: put_bin(g, ">", e); break;
-	case VY_OP_GE: put_bin(g, ">=", e); break;
+	case VY_OP_EQ: put_cmp(g, "==", "vy_feq", e); break;
+	case VY_OP_NE: put_cmp(g, "!=", "vy_fne", e); break;
+	case VY_OP_LT: put_cmp(g, "<", "vy_flt", e); break;
+	case VY_OP_LE: put_cmp(g, "<=", "vy_fle", e); break;
+	case VY_OP_GT: put_cmp(g, ">", "vy_fgt", e); break;
+	case VY_OP_GE: put_cmp(g, ">=", "vy_fge", e); break;
 	case VY_OP_LAND: put_bin(g, "&&", e); break;
 	case VY_OP_LOR: put_bin(g, "||", e); break;
 	case VY_OP_LNOT: put_unary(g, "(!", e, ")"); break;
@@ -580,7 +766,13 @@ static void put_op(struct gen *g, const struct vy_expr *e)
 	case VY_OP_ROUND: put_call(g, "roundEven", e); break;
 	case VY_OP_TRUNC: put_call(g, "trunc", e); break;
 	case VY_OP_FRACT: put_call(g, "fract", e); break;
-	case VY_OP_SQRT: put_call(g, "sqrt", e); break;
+	case VY_OP_SQRT:
+		if (!g->fast_math) {
+			use(g, H_RESID, "");
+			use(g, H_NORM, "");
+		}
+		put_call(g, g->fast_math ? "sqrt" : use(g, H_FSQRT, "vy_fsqrt"), e);
+		break;
 	case VY_OP_RSQRT: put_call(g, "inversesqrt", e); break;
 	case VY_OP_EXP: put_call(g, "exp", e); break;
 	case VY_OP_EXP2: put_call(g, "exp2", e); break;
@@ -594,11 +786,12 @@ static void put_op(struct gen *g, const struct vy_expr *e)
 	case VY_OP_MIX: put_call(g, "mix", e); break;
 	case VY_OP_STEP:
 		/* step(edge, x) = x < edge ? 0 : 1, NaN x included */
-		put(g, "(");
+		use(g, H_ISNAN, "");
+		put(g, use(g, H_FCMP, "(vy_flt("));
 		put_expr(g, e->args[1]);
-		put(g, " < ");
+		put(g, ", ");
 		put_expr(g, e->args[0]);
-		put(g, " ? 0.0 : 1.0)");
+		put(g, ") ? 0.0 : 1.0)");
 		break;
 	case VY_OP_POPCOUNT:
 		put_unary(g, t == VY_U32 ? "uint(bitCount(" : "bitCount(", e,
@@ -828,7 +1021,7 @@ static void put_store(struct gen *g, const struct vy_stmt *s)
 	if (hoist)
 		put(g, t);
 	else
-		put_top(g, s->index);
+		put_index(g, s->index, shared ? p->shared[s->mem].count : UINT32_MAX);
 	put(g, "] = ");
 	put_top(g, s->value);
 	put(g, ";\n");
@@ -1015,6 +1208,9 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 	}
 	put_header(p, out);
 	put_decls(p, out);
+	/* helpers that test NaN or infinity on the bits */
+	g.used[H_ISNAN] |= g.used[H_FMA] || g.used[H_FMIN] || g.used[H_FMAX] ||
+			   g.used[H_F2U] || g.used[H_F2I];
 	for (int h = 0; h < H_COUNT; h++)
 		if (g.used[h]) {
 			if (!helper_text[h])

@@ -3,8 +3,13 @@
  * the reference VM (src/vm.h describes the layout and the instructions).
  *
  * Registers: first the preloaded ones (constants, params, builtins, len()),
- * found by a walk over the program before emission, then one per local,
- * then temporaries, reused from one statement to the next.  Expressions
+ * found by a walk over the program before emission, then the locals',
+ * then temporaries, reused from one statement to the next.  A local holds
+ * its register from its declaration to the end of the last statement of
+ * its block that mentions it (a loop that mentions it, the whole loop),
+ * after which later locals reuse it, so registers grow with the locals
+ * alive at once, not with the program.  Past VYREF_PRECONST distinct
+ * constants, the rest are set with VYVM_CONST where they are used.  Expressions
  * evaluate into temporaries; `let`/`var` evaluate straight into their
  * local; assignments go through a masked move.  `&&`, `||` and `?:` whose
  * skipped operand could fault or has side effects (a load, an atomic, an
@@ -18,6 +23,7 @@
 #include "vm.h"
 
 #define NONE UINT32_MAX
+#define VYREF_PRECONST 1024
 
 struct pre {
 	uint32_t kind, a, b;
@@ -32,6 +38,8 @@ struct em {
 	uint32_t *hash;          /* open addressing over pre, 0 = empty */
 	uint32_t hcap;
 	uint32_t local_base, tmp, nregs;
+	uint32_t nconst;         /* constants preloaded */
+	uint32_t *slot, nslots;  /* register of each local, after local_base */
 	bool frozen;             /* the walk found every preload */
 	int depth, maxdepth;
 	char *err;
@@ -80,12 +88,29 @@ static uint32_t pre(struct em *m, uint32_t kind, uint32_t a, uint32_t b)
 	return m->npre - 1;
 }
 
+/* The preloaded register of constant bits, or NONE. */
+static uint32_t pre_const(const struct em *m, uint32_t bits)
+{
+	if (!m->hcap)
+		return NONE;
+	uint32_t i = pre_slot(m, VYVM_PRE_CONST, bits, 0);
+	return m->hash[i] ? m->hash[i] - 1 : NONE;
+}
+
+static void walk_const(struct em *m, uint32_t bits)
+{
+	if (m->nconst < VYREF_PRECONST && pre_const(m, bits) == NONE) {
+		pre(m, VYVM_PRE_CONST, bits, 0);
+		m->nconst++;
+	}
+}
+
 static void walk_expr(struct em *m, const struct vy_expr *e)
 {
 	if (!e)
 		return;
 	switch (e->kind) {
-	case VY_E_CONST: pre(m, VYVM_PRE_CONST, e->bits, 0); break;
+	case VY_E_CONST: walk_const(m, e->bits); break;
 	case VY_E_PARAM: pre(m, VYVM_PRE_PARAM, (uint32_t)e->index, 0); break;
 	case VY_E_BUILTIN: pre(m, VYVM_PRE_BUILTIN, (uint32_t)e->index, (uint32_t)e->axis); break;
 	case VY_E_LEN: pre(m, VYVM_PRE_LEN, (uint32_t)e->index, 0); break;
@@ -105,10 +130,120 @@ static void walk_block(struct em *m, const struct vy_block *b)
 		walk_expr(m, s->hi);
 		walk_expr(m, s->step);
 		if (s->kind == VY_S_FOR && !s->step)
-			pre(m, VYVM_PRE_CONST, 1, 0);
+			walk_const(m, 1);
 		walk_block(m, &s->body);
 		walk_block(m, &s->els);
 	}
+}
+
+/* ---- local registers ---- */
+
+struct live {
+	uint32_t *die;      /* per local: the statement after which it is dead */
+	int *depth;         /* per local: the block depth of its declaration */
+	uint32_t *head, *next;   /* locals by die, linked */
+	uint32_t *freel, nfree;  /* free slots, a stack */
+	uint32_t anc[VY_MAX_DEPTH + 2];  /* statement at each depth */
+	uint32_t n;
+};
+
+static void live_use(struct live *L, int local)
+{
+	if (local < 0)
+		return;
+	uint32_t at = L->anc[L->depth[local]];
+	if (at > L->die[local])
+		L->die[local] = at;
+}
+
+static void live_expr(struct live *L, const struct vy_expr *e)
+{
+	if (!e)
+		return;
+	if (e->kind == VY_E_LOCAL)
+		live_use(L, e->index);
+	for (int i = 0; i < e->nargs; i++)
+		live_expr(L, e->args[i]);
+}
+
+static bool declares(const struct vy_stmt *s)
+{
+	return s->kind == VY_S_LET || s->kind == VY_S_VAR || s->kind == VY_S_FOR;
+}
+
+/* Number the statements in emission order; each local's die is the last
+ * statement of its declaring block that mentions it. */
+static void live_block(struct live *L, const struct vy_block *b, int depth)
+{
+	int d = depth < VY_MAX_DEPTH + 1 ? depth : VY_MAX_DEPTH + 1;
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		uint32_t no = L->n++;
+		L->anc[d] = no;
+		if (declares(s)) {
+			L->depth[s->local] = d;
+			L->die[s->local] = no;
+		}
+		live_expr(L, s->index);
+		live_expr(L, s->value);
+		live_expr(L, s->lo);
+		live_expr(L, s->hi);
+		live_expr(L, s->step);
+		if (s->kind == VY_S_ASSIGN)
+			live_use(L, s->local);
+		live_block(L, &s->body, d + 1);
+		live_block(L, &s->els, d + 1);
+	}
+}
+
+/* Hand out slots in the same order: at a declaration the last freed (or
+ * a new one), freed after the local's die statement. */
+static void slot_block(struct em *m, struct live *L, const struct vy_block *b)
+{
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		uint32_t no = L->n++;
+		if (declares(s))
+			m->slot[s->local] = L->nfree ? L->freel[--L->nfree] : m->nslots++;
+		slot_block(m, L, &s->body);
+		slot_block(m, L, &s->els);
+		for (uint32_t k = L->head[no]; k != NONE; k = L->next[k])
+			L->freel[L->nfree++] = m->slot[k];
+	}
+}
+
+static void assign_slots(struct em *m)
+{
+	uint32_t nl = (uint32_t)m->p->nlocals;
+	struct live L = { 0 };
+	m->slot = calloc(nl + 1, sizeof *m->slot);
+	L.die = calloc(nl + 1, sizeof *L.die);
+	L.depth = calloc(nl + 1, sizeof *L.depth);
+	L.next = calloc(nl + 1, sizeof *L.next);
+	L.freel = calloc(nl + 1, sizeof *L.freel);
+	if (!m->slot || !L.die || !L.depth || !L.next || !L.freel)
+		vy_bug("out of memory");
+	live_block(&L, &m->p->entry, 0);
+	L.head = malloc(((size_t)L.n + 1) * sizeof *L.head);
+	if (!L.head)
+		vy_bug("out of memory");
+	memset(L.head, 0xff, ((size_t)L.n + 1) * sizeof *L.head);
+	for (uint32_t k = nl; k-- > 0;) {
+		L.next[k] = L.head[L.die[k]];
+		L.head[L.die[k]] = k;
+	}
+	L.n = 0;
+	slot_block(m, &L, &m->p->entry);
+	free(L.die);
+	free(L.depth);
+	free(L.head);
+	free(L.next);
+	free(L.freel);
+}
+
+static uint32_t local_reg(const struct em *m, int local)
+{
+	return m->local_base + m->slot[local];
 }
 
 /* ---- instructions ---- */
@@ -211,13 +346,20 @@ static uint32_t ex(struct em *m, const struct vy_expr *e, uint32_t dst)
 {
 	uint32_t r;
 	switch (e->kind) {
-	case VY_E_CONST: r = pre(m, VYVM_PRE_CONST, e->bits, 0); break;
+	case VY_E_CONST:
+		r = pre_const(m, e->bits);
+		if (r == NONE) {
+			r = want(m, dst);
+			emit(m, VYVM_CONST, 0, 0, r, e->bits, 0, 0);
+			return r;
+		}
+		break;
 	case VY_E_PARAM: r = pre(m, VYVM_PRE_PARAM, (uint32_t)e->index, 0); break;
 	case VY_E_BUILTIN:
 		r = pre(m, VYVM_PRE_BUILTIN, (uint32_t)e->index, (uint32_t)e->axis);
 		break;
 	case VY_E_LEN: r = pre(m, VYVM_PRE_LEN, (uint32_t)e->index, 0); break;
-	case VY_E_LOCAL: r = m->local_base + (uint32_t)e->index; break;
+	case VY_E_LOCAL: r = local_reg(m, e->index); break;
 	case VY_E_LOAD: {
 		uint32_t i = ex(m, e->args[0], NONE), d = want(m, dst);
 		emit(m, VYVM_LOAD, e->type, memaux(e), d, i, 0, 0);
@@ -240,7 +382,7 @@ static uint32_t ex(struct em *m, const struct vy_expr *e, uint32_t dst)
 static uint32_t ex_kept(struct em *m, const struct vy_expr *e)
 {
 	uint32_t r = ex(m, e, NONE);
-	if (r >= m->local_base && r < m->local_base + (uint32_t)m->p->nlocals) {
+	if (r >= m->local_base && r < m->local_base + m->nslots) {
 		uint32_t t = newtmp(m);
 		emit(m, VYVM_MOV, 0, 0, t, r, 0, 0);
 		return t;
@@ -250,11 +392,15 @@ static uint32_t ex_kept(struct em *m, const struct vy_expr *e)
 
 static void st_for(struct em *m, const struct vy_stmt *s)
 {
-	uint32_t k = m->local_base + (uint32_t)s->local, lo, hi, step, t, at;
+	uint32_t k = local_reg(m, s->local), lo, hi, step, t, at;
 	uint32_t ty = m->p->locals[s->local].type;
 	lo = ex_kept(m, s->lo);
 	hi = ex_kept(m, s->hi);
-	step = s->step ? ex_kept(m, s->step) : pre(m, VYVM_PRE_CONST, 1, 0);
+	step = s->step ? ex_kept(m, s->step) : pre_const(m, 1);
+	if (step == NONE) {
+		step = newtmp(m);
+		emit(m, VYVM_CONST, 0, 0, step, 1, 0, 0);
+	}
 	emit(m, VYVM_MOV, 0, 0, k, lo, 0, 0);
 	t = newtmp(m);
 	open_nest(m);
@@ -303,11 +449,11 @@ static void stmt(struct em *m, const struct vy_stmt *s)
 	uint32_t save = m->tmp, r, i, aux;
 	switch (s->kind) {
 	case VY_S_LET: case VY_S_VAR:
-		ex(m, s->value, m->local_base + (uint32_t)s->local);
+		ex(m, s->value, local_reg(m, s->local));
 		break;
 	case VY_S_ASSIGN:
 		r = ex(m, s->value, NONE);
-		emit(m, VYVM_MOV, 0, 0, m->local_base + (uint32_t)s->local, r, 0, 0);
+		emit(m, VYVM_MOV, 0, 0, local_reg(m, s->local), r, 0, 0);
 		break;
 	case VY_S_STORE:
 		i = ex(m, s->index, NONE);
@@ -485,6 +631,7 @@ static void em_free(struct em *m)
 	free(m->code);
 	free(m->pre);
 	free(m->hash);
+	free(m->slot);
 	free(m->err);
 }
 
@@ -498,7 +645,8 @@ static int emit_reference(const struct vy_program *p, const struct vy_emit_confi
 	walk_block(&m, &p->entry);
 	m.local_base = m.npre;
 	m.frozen = true;
-	m.tmp = m.nregs = m.npre + (uint32_t)p->nlocals;
+	assign_slots(&m);
+	m.tmp = m.nregs = m.npre + m.nslots;
 	if (m.nregs == 0)
 		m.tmp = m.nregs = 1;   /* the VM wants one register at least */
 	block(&m, &p->entry);

@@ -26,6 +26,18 @@
 #include "vyrec.h"
 #include "spvtools.h"
 
+/* SPV_KHR_fma (VK_KHR_shader_fma), newer than Debian's SPIR-V headers and
+ * SPIRV-Tools: the numbers of the SPIR-V registry (SPIRV-Headers
+ * include/spirv/unified1/spirv.core.grammar.json, extension SPV_KHR_fma):
+ * opcode OpFmaKHR = 4427 (Result Type, Result, Operand 1, 2, 3; a*b + c
+ * with a single rounding), capability FMAKHR = 6030.  The emitter writes
+ * GLSL.std.450 Fma while it works, so that the installed SPIRV-Tools can
+ * validate and optimise the module, and turns every Fma into OpFmaKHR at
+ * the end (khr_fma below). */
+#define VY_SPV_OP_FMA_KHR 4427u
+#define VY_SPV_CAP_FMA_KHR 6030u
+#define VY_SPV_EXT_FMA_KHR "SPV_KHR_fma"
+
 struct words {
 	uint32_t *v;
 	size_t n, cap;
@@ -60,6 +72,7 @@ struct spv {
 	bool *is_var;
 	bool *atomic_buf;        /* buffer used by an atomic: stays readable */
 	uint32_t cur_label;
+	bool uses_f64;           /* the f64 fma mode: Float64 capability */
 	bool dead;               /* the current block has its terminator */
 	struct loop *loops;
 	int nloops, loopcap;
@@ -278,6 +291,27 @@ static uint32_t precise(struct spv *s, SpvOp op, uint32_t a, uint32_t b)
 	return r;
 }
 
+/* NaN and infinity tests on the bits: without float controls a Vulkan
+ * driver may assume that no operand is NaN or infinite (Vulkan spec,
+ * Precision and Operation of SPIR-V Instructions), and could fold
+ * OpIsNan/OpIsInf to false; integer compares it must keep. */
+static uint32_t isnan_i(struct spv *s, uint32_t x)
+{
+	uint32_t tu = ty(s, VY_U32);
+	uint32_t m = VAL(s, SpvOpBitwiseAnd, tu, VAL(s, SpvOpBitcast, tu, x),
+			 cnst(s, VY_U32, 0x7FFFFFFFu));
+	return VAL(s, SpvOpUGreaterThan, ty(s, VY_BOOL), m,
+		   cnst(s, VY_U32, 0x7F800000u));
+}
+
+static uint32_t isinf_i(struct spv *s, uint32_t x)
+{
+	uint32_t tu = ty(s, VY_U32);
+	uint32_t m = VAL(s, SpvOpBitwiseAnd, tu, VAL(s, SpvOpBitcast, tu, x),
+			 cnst(s, VY_U32, 0x7FFFFFFFu));
+	return VAL(s, SpvOpIEqual, ty(s, VY_BOOL), m, cnst(s, VY_U32, 0x7F800000u));
+}
+
 /* ---- expressions ---- */
 
 static uint32_t expr(struct spv *s, const struct vy_expr *e);
@@ -399,34 +433,38 @@ static uint32_t lazy_select(struct spv *s, const struct vy_expr *e)
 
 /* Integer / and % without undefined behaviour: a zero divisor (and i32
  * MIN / -1) divides by 1 instead, then the SEMANTICS result is selected:
- * x/0 = all ones, x%0 = x, MIN/-1 = MIN, MIN%-1 = 0. */
+ * x/0 = all ones, x%0 = x, MIN/-1 = MIN, MIN%-1 = 0.  i32 never reaches
+ * OpSDiv/OpSRem: the Vulkan environment leaves OpSRem and OpSMod undefined
+ * for a negative operand (and NVIDIA's driver computes them wrong), so
+ * the magnitudes are divided unsigned and the signs fixed up (quotient
+ * negative when the signs differ, remainder with the dividend's sign). */
 static uint32_t int_div(struct spv *s, enum vy_type t, uint32_t a, uint32_t b,
 			const struct vy_expr *divisor, bool rem)
 {
 	uint32_t tb = ty(s, VY_BOOL), ti = ty(s, t);
-	if (divisor->kind == VY_E_CONST && divisor->bits != 0 &&
-	    (t == VY_U32 || divisor->bits != 0xFFFFFFFFu)) {
-		SpvOp op = t == VY_I32 ? (rem ? SpvOpSRem : SpvOpSDiv) :
-			   (rem ? SpvOpUMod : SpvOpUDiv);
-		return VAL(s, op, ti, a, b);   /* a safe constant divisor */
-	}
+	if (t == VY_U32 && divisor->kind == VY_E_CONST && divisor->bits != 0)
+		return VAL(s, rem ? SpvOpUMod : SpvOpUDiv, ti, a, b);
 	uint32_t zero = cnst(s, t, 0), one = cnst(s, t, 1);
 	uint32_t ones = cnst(s, t, 0xFFFFFFFFu);
-	uint32_t bz = VAL(s, SpvOpIEqual, tb, b, zero), bad = bz;
-	SpvOp op;
-	if (t == VY_I32) {
-		uint32_t min = cnst(s, t, 0x80000000u);
-		uint32_t amin = VAL(s, SpvOpIEqual, tb, a, min);
-		uint32_t bm1 = VAL(s, SpvOpIEqual, tb, b, ones);
-		uint32_t ovf = VAL(s, SpvOpLogicalAnd, tb, amin, bm1);
-		bad = VAL(s, SpvOpLogicalOr, tb, bz, ovf);
-		op = rem ? SpvOpSRem : SpvOpSDiv;
-	} else {
-		op = rem ? SpvOpUMod : SpvOpUDiv;
+	uint32_t bz = VAL(s, SpvOpIEqual, tb, b, zero);
+	if (t == VY_U32) {
+		uint32_t safe = VAL(s, SpvOpSelect, ti, bz, one, b);
+		uint32_t q = VAL(s, rem ? SpvOpUMod : SpvOpUDiv, ti, a, safe);
+		return VAL(s, SpvOpSelect, ti, bz, rem ? a : ones, q);
 	}
-	uint32_t safe = VAL(s, SpvOpSelect, ti, bad, one, b);
-	uint32_t q = VAL(s, op, ti, a, safe);
-	return VAL(s, SpvOpSelect, ti, bz, rem ? a : ones, q);
+	uint32_t tu = ty(s, VY_U32), uone = u32c(s, 1);
+	uint32_t an = VAL(s, SpvOpSLessThan, tb, a, zero);
+	uint32_t bn = VAL(s, SpvOpSLessThan, tb, b, zero);
+	uint32_t ua = VAL(s, SpvOpBitcast, tu, VAL(s, SpvOpSelect, ti, an,
+			  VAL(s, SpvOpSNegate, ti, a), a));
+	uint32_t ub = VAL(s, SpvOpBitcast, tu, VAL(s, SpvOpSelect, ti, bn,
+			  VAL(s, SpvOpSNegate, ti, b), b));
+	uint32_t safe = VAL(s, SpvOpSelect, tu, bz, uone, ub);
+	uint32_t m = VAL(s, SpvOpBitcast, ti,
+			 VAL(s, rem ? SpvOpUMod : SpvOpUDiv, tu, ua, safe));
+	uint32_t neg = rem ? an : VAL(s, SpvOpLogicalNotEqual, tb, an, bn);
+	uint32_t r = VAL(s, SpvOpSelect, ti, neg, VAL(s, SpvOpSNegate, ti, m), m);
+	return VAL(s, SpvOpSelect, ti, bz, rem ? a : ones, r);
 }
 
 /* f32 -> u32/i32 truncating and saturating, NaN -> 0: clamp in float to
@@ -440,7 +478,7 @@ static uint32_t float_to_int(struct spv *s, enum vy_type to, uint32_t x)
 	uint32_t hi = cnst(s, VY_F32, u ? 0x4F7FFFFFu : 0x4EFFFFFFu);
 	uint32_t lim = cnst(s, VY_F32, u ? 0x4F800000u : 0x4F000000u);
 	uint32_t maxv = cnst(s, to, u ? 0xFFFFFFFFu : 0x7FFFFFFFu);
-	uint32_t nan = VAL(s, SpvOpIsNan, tb, x);
+	uint32_t nan = isnan_i(s, x);
 	uint32_t y = VAL(s, SpvOpSelect, tf, nan, fzero, x);
 	uint32_t cl = EXT(s, tf, GLSLstd450FClamp, y, lo, hi);
 	uint32_t r = VAL(s, u ? SpvOpConvertFToU : SpvOpConvertFToS, ti, cl);
@@ -611,8 +649,8 @@ static uint32_t fma_core(struct spv *s, uint32_t a, uint32_t b, uint32_t c)
 	/* also a zero result: then c == -a*b exactly and the plain sum has
 	 * the IEEE sign of zero, which the emulation loses */
 	uint32_t fzero = cnst(s, VY_F32, 0);
-	uint32_t bad = VAL(s, SpvOpLogicalOr, tb, VAL(s, SpvOpIsNan, tb, r),
-			   VAL(s, SpvOpIsInf, tb, r));
+	uint32_t bad = VAL(s, SpvOpLogicalOr, tb, isnan_i(s, r),
+			   isinf_i(s, r));
 	bad = VAL(s, SpvOpLogicalOr, tb, bad,
 		  VAL(s, SpvOpFOrdEqual, tb, r, fzero));
 	return VAL(s, SpvOpSelect, tf, bad, plain, r);
@@ -635,8 +673,10 @@ static uint32_t fin_val(struct spv *s, uint32_t x)
 {
 	uint32_t tb = ty(s, VY_BOOL);
 	return VAL(s, SpvOpLogicalNot, tb, VAL(s, SpvOpLogicalOr, tb,
-		   VAL(s, SpvOpIsNan, tb, x), VAL(s, SpvOpIsInf, tb, x)));
+		   isnan_i(s, x), isinf_i(s, x)));
 }
+
+static uint32_t fbits(struct spv *s, uint32_t x);
 
 static uint32_t fma_exact(struct spv *s, uint32_t a, uint32_t b, uint32_t c)
 {
@@ -659,8 +699,304 @@ static uint32_t fma_exact(struct spv *s, uint32_t a, uint32_t b, uint32_t c)
 	uint32_t abig = abs_ge(s, a1, 0x71800000u), bbig = abs_ge(s, b, 0x71800000u);
 	uint32_t ka = fselect(s, abig, down, fselect(s, bbig, up, one));
 	uint32_t kb = fselect(s, abig, up, fselect(s, bbig, down, one));
-	uint32_t r = fma_core(s, fmul(s, a1, ka), fmul(s, b, kb), c1);
-	return fmul(s, r, fselect(s, big, cnst(s, VY_F32, 0x40000000u), one));
+	/* |a*b| < 2^-100 (a, b not 0): the product's low part would
+	 * underflow.  With |c| >= 2^-60 the result is c (|a*b| is below half
+	 * its ulp); else a and b take 2^64 each and c 2^128, and the result
+	 * gives it back (exact for a normal result) */
+	uint32_t tf = ty(s, VY_F32);
+	uint32_t nz = VAL(s, SpvOpLogicalAnd, tb,
+			  VAL(s, SpvOpFOrdNotEqual, tb, a, fzero),
+			  VAL(s, SpvOpFOrdNotEqual, tb, b, fzero));
+	uint32_t tiny = VAL(s, SpvOpLogicalAnd, tb, VAL(s, SpvOpLogicalAnd, tb,
+			    VAL(s, SpvOpLogicalAnd, tb, fin, fin_val(s, c)), nz),
+			    VAL(s, SpvOpLogicalNot, tb, abs_ge(s, fmul(s, a, b), 0x0D800000u)));
+	uint32_t cbig = abs_ge(s, c, 0x21800000u);
+	uint32_t t64 = cnst(s, VY_F32, 0x5F800000u), tm64 = cnst(s, VY_F32, 0x1F800000u);
+	uint32_t ai = fselect(s, tiny, fmul(s, a, t64), fmul(s, a1, ka));
+	uint32_t bi = fselect(s, tiny, fmul(s, b, t64), fmul(s, b, kb));
+	uint32_t ci = fselect(s, tiny, fmul(s, fmul(s, c, t64), t64), c1);
+	uint32_t r = fma_core(s, ai, bi, ci);
+	uint32_t rt = fmul(s, fmul(s, r, tm64), tm64);
+	r = fmul(s, r, fselect(s, big, cnst(s, VY_F32, 0x40000000u), one));
+	r = VAL(s, SpvOpSelect, tf, tiny, fselect(s, cbig, c, rt), r);
+	/* finite a*b (even one that overflows f32) plus an infinite c is c */
+	uint32_t cinf = VAL(s, SpvOpIEqual, tb, VAL(s, SpvOpBitwiseAnd, ty(s, VY_U32),
+			    fbits(s, c), u32c(s, 0x7FFFFFFF)), u32c(s, 0x7F800000));
+	return fselect(s, VAL(s, SpvOpLogicalAnd, tb, fin, cinf), c, r);
+}
+
+/* ---- correctly rounded / and sqrt.  Vulkan bounds OpFDiv by 2.5 ulp
+ * (for divisors in [2^-126, 2^126]) and Sqrt by InverseSqrt's error, so
+ * both are computed on the mantissas of the operands (exact powers of
+ * two taken out with integer ops, denormal operands normalised with
+ * FindUMsb), where every intermediate is a normal f32: the native result,
+ * one correction step, then the neighbour that the exact residual (Dekker
+ * product, or the fused multiply-add of the fma mode) selects.  Special
+ * operands (0, inf, NaN, negative sqrt) are classified on the bits, so
+ * no driver assumption about NaN or denormals is involved; results are
+ * put together in integers, so denormal results keep their bits and
+ * round once.  NaN results are the quiet NaN 0x7FC00000. ---- */
+
+static uint32_t fbits(struct spv *s, uint32_t x)
+{
+	return VAL(s, SpvOpBitcast, ty(s, VY_U32), x);
+}
+
+static uint32_t ffrom(struct spv *s, uint32_t u)
+{
+	return VAL(s, SpvOpBitcast, ty(s, VY_F32), u);
+}
+
+static uint32_t i32c(struct spv *s, int32_t v)
+{
+	return cnst(s, VY_I32, (uint32_t)v);
+}
+
+static uint32_t f32c(struct spv *s, uint32_t bits)
+{
+	return cnst(s, VY_F32, bits);
+}
+
+static uint32_t usel(struct spv *s, uint32_t c, uint32_t a, uint32_t b)
+{
+	return VAL(s, SpvOpSelect, ty(s, VY_U32), c, a, b);
+}
+
+static uint32_t isel(struct spv *s, uint32_t c, uint32_t a, uint32_t b)
+{
+	return VAL(s, SpvOpSelect, ty(s, VY_I32), c, a, b);
+}
+
+static uint32_t bor(struct spv *s, uint32_t a, uint32_t b)
+{
+	return VAL(s, SpvOpLogicalOr, ty(s, VY_BOOL), a, b);
+}
+
+static uint32_t band(struct spv *s, uint32_t a, uint32_t b)
+{
+	return VAL(s, SpvOpLogicalAnd, ty(s, VY_BOOL), a, b);
+}
+
+/* The magnitude bits A (finite, not zero) as m * 2^e, m in [1, 2). */
+static void norm(struct spv *s, uint32_t A, uint32_t *m, uint32_t *e)
+{
+	uint32_t tu = ty(s, VY_U32), tb = ty(s, VY_BOOL), ti = ty(s, VY_I32);
+	uint32_t ef = VAL(s, SpvOpShiftRightLogical, tu, A, u32c(s, 23));
+	uint32_t sub = VAL(s, SpvOpIEqual, tb, ef, u32c(s, 0));
+	uint32_t msb = EXT(s, tu, GLSLstd450FindUMsb, A);
+	uint32_t sh = usel(s, sub, VAL(s, SpvOpISub, tu, u32c(s, 23), msb),
+			   u32c(s, 0));
+	uint32_t mant = VAL(s, SpvOpShiftLeftLogical, tu, A, sh);
+	mant = VAL(s, SpvOpBitwiseAnd, tu, mant, u32c(s, 0x7FFFFF));
+	*m = ffrom(s, VAL(s, SpvOpBitwiseOr, tu, mant, u32c(s, 0x3F800000)));
+	uint32_t ex = usel(s, sub, VAL(s, SpvOpISub, tu, u32c(s, 1), sh), ef);
+	*e = VAL(s, SpvOpISub, ti, VAL(s, SpvOpBitcast, ti, ex), i32c(s, 127));
+}
+
+/* a - c*b for a, b in [1, 2) and c near a/b: exact where the result is a
+ * float (Sterbenz for a - hi, then one rounding of an exact value). */
+static uint32_t resid(struct spv *s, uint32_t c, uint32_t b, uint32_t a)
+{
+	if (s->c->fma_mode == VY_FMA_KHR) {   /* OpFmaKHR in the end */
+		uint32_t tf = ty(s, VY_F32);
+		return EXT(s, tf, GLSLstd450Fma, VAL(s, SpvOpFNegate, tf, c), b, a);
+	}
+	uint32_t lo, hi = two_prod(s, c, b, &lo);
+	return fsub(s, fsub(s, a, hi), lo);
+}
+
+/* Special operands: nan, inf or zero magnitudes. */
+static uint32_t is_nan_m(struct spv *s, uint32_t A)
+{
+	return VAL(s, SpvOpUGreaterThan, ty(s, VY_BOOL), A, u32c(s, 0x7F800000));
+}
+
+static uint32_t is_m(struct spv *s, uint32_t A, uint32_t bits)
+{
+	return VAL(s, SpvOpIEqual, ty(s, VY_BOOL), A, u32c(s, bits));
+}
+
+static uint32_t fdiv_exact(struct spv *s, uint32_t a, uint32_t b)
+{
+	uint32_t tu = ty(s, VY_U32), tb = ty(s, VY_BOOL), ti = ty(s, VY_I32);
+	uint32_t tf = ty(s, VY_F32);
+	uint32_t fzero = f32c(s, 0), one = f32c(s, 0x3F800000u);
+	uint32_t abs_mask = u32c(s, 0x7FFFFFFF), uzero = u32c(s, 0);
+	uint32_t ubits = fbits(s, a), vbits = fbits(s, b);
+	uint32_t sign = VAL(s, SpvOpBitwiseAnd, tu,
+			    VAL(s, SpvOpBitwiseXor, tu, ubits, vbits),
+			    u32c(s, 0x80000000u));
+	uint32_t A = VAL(s, SpvOpBitwiseAnd, tu, ubits, abs_mask);
+	uint32_t B = VAL(s, SpvOpBitwiseAnd, tu, vbits, abs_mask);
+	uint32_t ma, ea, mb, eb;
+	norm(s, A, &ma, &ea);
+	norm(s, B, &mb, &eb);
+	uint32_t E = VAL(s, SpvOpISub, ti, ea, eb);
+	/* q = ma/mb in (1/2, 2); its grid is 2^-23 from 1 up, 2^-24 below */
+	uint32_t ge = VAL(s, SpvOpFOrdGreaterThanEqual, tb, ma, mb);
+	uint32_t k = isel(s, ge, i32c(s, 23), i32c(s, 24));
+	uint32_t ku = VAL(s, SpvOpBitcast, tu, k);
+	uint32_t u = ffrom(s, VAL(s, SpvOpShiftLeftLogical, tu,
+			   VAL(s, SpvOpISub, tu, u32c(s, 127), ku), u32c(s, 23)));
+	uint32_t scale = ffrom(s, VAL(s, SpvOpShiftLeftLogical, tu,
+			       VAL(s, SpvOpIAdd, tu, u32c(s, 127), ku), u32c(s, 23)));
+	uint32_t q0 = VAL(s, SpvOpFDiv, tf, ma, mb);
+	uint32_t q1 = fadd(s, q0, VAL(s, SpvOpFDiv, tf, resid(s, q0, mb, ma), mb));
+	uint32_t lt1 = VAL(s, SpvOpFOrdLessThan, tb, q1, one);
+	uint32_t c = fselect(s, band(s, ge, lt1), one, q1);
+	uint32_t n1 = VAL(s, SpvOpConvertFToU, tu, fmul(s, c, scale));
+	uint32_t odd = VAL(s, SpvOpINotEqual, tb,
+			   VAL(s, SpvOpBitwiseAnd, tu, n1, u32c(s, 1)), uzero);
+	uint32_t r = resid(s, c, mb, ma), hu = fmul(s, u, mb);
+	uint32_t r2 = fadd(s, r, r);
+	uint32_t hup = fsub(s, r2, hu), hdn = fadd(s, r2, hu);
+	uint32_t up = band(s, VAL(s, SpvOpFOrdGreaterThan, tb, r, fzero),
+		bor(s, VAL(s, SpvOpFOrdGreaterThan, tb, hup, fzero),
+		    band(s, VAL(s, SpvOpFOrdEqual, tb, hup, fzero), odd)));
+	uint32_t dn = band(s, VAL(s, SpvOpFOrdLessThan, tb, r, fzero),
+		bor(s, VAL(s, SpvOpFOrdLessThan, tb, hdn, fzero),
+		    band(s, VAL(s, SpvOpFOrdEqual, tb, hdn, fzero), odd)));
+	uint32_t n = usel(s, up, VAL(s, SpvOpIAdd, tu, n1, u32c(s, 1)),
+			  usel(s, dn, VAL(s, SpvOpISub, tu, n1, u32c(s, 1)), n1));
+	/* the residual of the chosen n: its sign rounds a denormal result */
+	uint32_t rn = fselect(s, up, fsub(s, r, hu), fselect(s, dn, fadd(s, r, hu), r));
+	uint32_t rpos = VAL(s, SpvOpFOrdGreaterThan, tb, rn, fzero);
+	uint32_t rzero = VAL(s, SpvOpFOrdEqual, tb, rn, fzero);
+	/* normal result: n * 2^(E - k) */
+	uint32_t K = VAL(s, SpvOpISub, ti, E, k);
+	uint32_t nb = fbits(s, VAL(s, SpvOpConvertUToF, tf, n));
+	uint32_t Ku = VAL(s, SpvOpBitcast, tu, K);
+	uint32_t norm_bits = VAL(s, SpvOpIAdd, tu, nb,
+				 VAL(s, SpvOpShiftLeftLogical, tu, Ku, u32c(s, 23)));
+	uint32_t expo = VAL(s, SpvOpIAdd, ti, VAL(s, SpvOpBitcast, ti,
+			    VAL(s, SpvOpShiftRightLogical, tu, nb, u32c(s, 23))), K);
+	uint32_t ovf = VAL(s, SpvOpSGreaterThanEqual, tb, expo, i32c(s, 255));
+	norm_bits = usel(s, ovf, u32c(s, 0x7F800000), norm_bits);
+	/* denormal result (exponent below -126): n / 2^d rounded to nearest
+	 * even in integers, the residual's sign breaking the ties */
+	uint32_t er = isel(s, ge, E, VAL(s, SpvOpISub, ti, E, i32c(s, 1)));
+	uint32_t sub = VAL(s, SpvOpSLessThan, tb, er, i32c(s, -126));
+	uint32_t d = VAL(s, SpvOpISub, ti, VAL(s, SpvOpISub, ti, k, i32c(s, 149)), E);
+	uint32_t dz = VAL(s, SpvOpSGreaterThan, tb, d, i32c(s, 25));
+	uint32_t dc = VAL(s, SpvOpBitcast, tu, EXT(s, ti, GLSLstd450SClamp, d,
+			  i32c(s, 1), i32c(s, 25)));
+	uint32_t hi = VAL(s, SpvOpShiftRightLogical, tu, n, dc);
+	uint32_t bit = VAL(s, SpvOpShiftLeftLogical, tu, u32c(s, 1), dc);
+	uint32_t rem = VAL(s, SpvOpBitwiseAnd, tu, n,
+			   VAL(s, SpvOpISub, tu, bit, u32c(s, 1)));
+	uint32_t half = VAL(s, SpvOpShiftRightLogical, tu, bit, u32c(s, 1));
+	uint32_t hodd = VAL(s, SpvOpINotEqual, tb,
+			    VAL(s, SpvOpBitwiseAnd, tu, hi, u32c(s, 1)), uzero);
+	uint32_t rup = bor(s, VAL(s, SpvOpUGreaterThan, tb, rem, half),
+		band(s, VAL(s, SpvOpIEqual, tb, rem, half),
+		     bor(s, rpos, band(s, rzero, hodd))));
+	uint32_t sub_bits = usel(s, dz, uzero,
+		usel(s, rup, VAL(s, SpvOpIAdd, tu, hi, u32c(s, 1)), hi));
+	uint32_t mag = usel(s, sub, sub_bits, norm_bits);
+	/* special operands */
+	uint32_t za = is_m(s, A, 0), zb = is_m(s, B, 0);
+	uint32_t ia = is_m(s, A, 0x7F800000), ib = is_m(s, B, 0x7F800000);
+	uint32_t nan = bor(s, bor(s, is_nan_m(s, A), is_nan_m(s, B)),
+			   bor(s, band(s, za, zb), band(s, ia, ib)));
+	mag = usel(s, bor(s, za, ib), uzero, mag);
+	mag = usel(s, bor(s, ia, zb), u32c(s, 0x7F800000), mag);
+	uint32_t res = VAL(s, SpvOpBitwiseOr, tu, mag, sign);
+	return ffrom(s, usel(s, nan, u32c(s, 0x7FC00000), res));
+}
+
+static uint32_t fsqrt_exact(struct spv *s, uint32_t x)
+{
+	uint32_t tu = ty(s, VY_U32), tb = ty(s, VY_BOOL), ti = ty(s, VY_I32);
+	uint32_t tf = ty(s, VY_F32);
+	uint32_t X = fbits(s, x);
+	uint32_t A = VAL(s, SpvOpBitwiseAnd, tu, X, u32c(s, 0x7FFFFFFF));
+	uint32_t m, e;
+	norm(s, A, &m, &e);
+	/* x = m2 * 2^(2h), m2 in [1, 4); sqrt(m2) in [1, 2), grid 2^-23 */
+	uint32_t oddx = VAL(s, SpvOpINotEqual, tb,
+			    VAL(s, SpvOpBitwiseAnd, ti, e, i32c(s, 1)), i32c(s, 0));
+	uint32_t m2 = fselect(s, oddx, fadd(s, m, m), m);
+	uint32_t h = VAL(s, SpvOpShiftRightArithmetic, ti, e, i32c(s, 1));
+	uint32_t s0 = EXT(s, tf, GLSLstd450Sqrt, m2);
+	uint32_t s1 = fadd(s, s0, VAL(s, SpvOpFDiv, tf, resid(s, s0, s0, m2),
+				       fadd(s, s0, s0)));
+	uint32_t c = fmul(s, EXT(s, tf, GLSLstd450RoundEven,
+				 fmul(s, s1, f32c(s, 0x4B000000u))), f32c(s, 0x34000000u));
+	/* m2 - c^2 and c * 2^-23 in integer units of 2^-48 (all exact) */
+	uint32_t lo, hi = two_prod(s, c, c, &lo);
+	uint32_t t1 = fsub(s, m2, hi), w = f32c(s, 0x57800000u);   /* 2^48 */
+	uint32_t T = VAL(s, SpvOpISub, ti,
+			 VAL(s, SpvOpConvertFToS, ti, fmul(s, t1, w)),
+			 VAL(s, SpvOpConvertFToS, ti, fmul(s, lo, w)));
+	uint32_t CU = VAL(s, SpvOpConvertFToS, ti, fmul(s, c, f32c(s, 0x4C000000u)));
+	/* above (c + u/2)^2: up; below (c - u/2)^2: down (no ties) */
+	uint32_t up = VAL(s, SpvOpSGreaterThan, tb, T,
+			  VAL(s, SpvOpIAdd, ti, CU, i32c(s, 1)));
+	uint32_t dn = VAL(s, SpvOpSLessThan, tb, T,
+			  VAL(s, SpvOpISub, ti, i32c(s, 1), CU));
+	uint32_t cb = fbits(s, c);
+	cb = usel(s, up, VAL(s, SpvOpIAdd, tu, cb, u32c(s, 1)),
+		  usel(s, dn, VAL(s, SpvOpISub, tu, cb, u32c(s, 1)), cb));
+	uint32_t res = VAL(s, SpvOpIAdd, tu, cb, VAL(s, SpvOpShiftLeftLogical, tu,
+			   VAL(s, SpvOpBitcast, tu, h), u32c(s, 23)));
+	/* +-0 stays, +inf stays, NaN and negatives give NaN */
+	uint32_t neg = VAL(s, SpvOpUGreaterThan, tb, X, u32c(s, 0x80000000u));
+	uint32_t nan = bor(s, is_nan_m(s, A), neg);
+	res = usel(s, bor(s, is_m(s, A, 0), is_m(s, X, 0x7F800000)), X, res);
+	return ffrom(s, usel(s, nan, u32c(s, 0x7FC00000), res));
+}
+
+/* ---- the f64 fma mode: a*b is exact in f64, s = a*b + c is rounded
+ * to odd (TwoSum error e; an inexact s with an even last bit steps one
+ * ulp toward the exact sum), and the f64 -> f32 conversion then rounds
+ * correctly (Boldo & Melquiond's round-to-odd theorem: 53 >= 24 + 2).
+ * Infinite and NaN operands give IEEE's result through the f64
+ * arithmetic itself; the step is taken only where s is finite.  Every
+ * f64 bit test works on the two 32-bit words (no Int64 needed). ---- */
+
+static uint32_t dop(struct spv *s, SpvOp op, uint32_t a, uint32_t b)
+{
+	uint32_t r = VAL(s, op, TYPE(s, SpvOpTypeFloat, 64), a, b);
+	decorate(s, r, SpvDecorationNoContraction);
+	return r;
+}
+
+static uint32_t fma_f64(struct spv *s, uint32_t a, uint32_t b, uint32_t c)
+{
+	uint32_t td = TYPE(s, SpvOpTypeFloat, 64), tb = ty(s, VY_BOOL);
+	uint32_t tu = ty(s, VY_U32), tv = TYPE(s, SpvOpTypeVector, tu, 2);
+	s->uses_f64 = true;
+	uint32_t da = VAL(s, SpvOpFConvert, td, a), db = VAL(s, SpvOpFConvert, td, b);
+	uint32_t dc = VAL(s, SpvOpFConvert, td, c);
+	uint32_t p = dop(s, SpvOpFMul, da, db);
+	uint32_t sum = dop(s, SpvOpFAdd, p, dc);
+	uint32_t bb = dop(s, SpvOpFSub, sum, p);
+	uint32_t e = dop(s, SpvOpFAdd, dop(s, SpvOpFSub, p, dop(s, SpvOpFSub, sum, bb)),
+			 dop(s, SpvOpFSub, dc, bb));
+	uint32_t w = VAL(s, SpvOpBitcast, tv, sum);
+	uint32_t lo = VAL(s, SpvOpCompositeExtract, tu, w, 0);
+	uint32_t hi = VAL(s, SpvOpCompositeExtract, tu, w, 1);
+	uint32_t fin = VAL(s, SpvOpINotEqual, tb, VAL(s, SpvOpBitwiseAnd, tu, hi,
+			   u32c(s, 0x7FF00000)), u32c(s, 0x7FF00000));
+	uint32_t dzero = CONST(s, SpvOpConstant, td, 0, 0);
+	uint32_t inexact = VAL(s, SpvOpFOrdNotEqual, tb, e, dzero);
+	uint32_t even = VAL(s, SpvOpIEqual, tb, VAL(s, SpvOpBitwiseAnd, tu, lo,
+			    u32c(s, 1)), u32c(s, 0));
+	uint32_t fix = band(s, band(s, fin, inexact), even);
+	uint32_t away = VAL(s, SpvOpLogicalEqual, tb,
+			    VAL(s, SpvOpFOrdGreaterThan, tb, e, dzero),
+			    VAL(s, SpvOpFOrdGreaterThan, tb, sum, dzero));
+	/* away from zero: set the low bit; toward zero: subtract one */
+	uint32_t borrow = VAL(s, SpvOpIEqual, tb, lo, u32c(s, 0));
+	uint32_t lo_dn = VAL(s, SpvOpISub, tu, lo, u32c(s, 1));
+	uint32_t hi_dn = usel(s, borrow, VAL(s, SpvOpISub, tu, hi, u32c(s, 1)), hi);
+	uint32_t lo2 = usel(s, fix, usel(s, away, VAL(s, SpvOpBitwiseOr, tu, lo,
+			    u32c(s, 1)), lo_dn), lo);
+	uint32_t hi2 = usel(s, band(s, fix, VAL(s, SpvOpLogicalNot, tb, away)),
+			    hi_dn, hi);
+	uint32_t odd = VAL(s, SpvOpBitcast, td,
+			   VAL(s, SpvOpCompositeConstruct, tv, lo2, hi2));
+	return VAL(s, SpvOpFConvert, ty(s, VY_F32), odd);
 }
 
 /* mix(a, b, t) = a*(1 - t) + b*t = a - a*t + b*t, the products exact and
@@ -684,8 +1020,8 @@ static uint32_t mix(struct spv *s, uint32_t a, uint32_t b, uint32_t t)
 	sum = two_sum(s, sum, l2, &e);
 	err = fadd(s, err, e);
 	uint32_t r = fadd(s, sum, err);
-	uint32_t bad = VAL(s, SpvOpLogicalOr, tb, VAL(s, SpvOpIsNan, tb, r),
-			   VAL(s, SpvOpIsInf, tb, r));
+	uint32_t bad = VAL(s, SpvOpLogicalOr, tb, isnan_i(s, r),
+			   isinf_i(s, r));
 	uint32_t plain = EXT(s, tf, GLSLstd450FMix, a, b, t);
 	return VAL(s, SpvOpSelect, tf, bad, plain, r);
 }
@@ -694,9 +1030,16 @@ static uint32_t minmax(struct spv *s, enum vy_type t, bool max, uint32_t a,
 		       uint32_t b)
 {
 	int inst;
-	if (t == VY_F32)
-		inst = max ? GLSLstd450NMax : GLSLstd450NMin;
-	else if (t == VY_I32)
+	if (t == VY_F32) {
+		/* IEEE minNum/maxNum spelt out: NMin/NMax's NaN rule is not
+		 * kept by a driver that assumes no NaNs; FMin/FMax of two
+		 * numbers is exact */
+		uint32_t tf = ty(s, VY_F32);
+		uint32_t r = EXT(s, tf, max ? GLSLstd450FMax : GLSLstd450FMin, a, b);
+		r = VAL(s, SpvOpSelect, tf, isnan_i(s, b), a, r);
+		return VAL(s, SpvOpSelect, tf, isnan_i(s, a), b, r);
+	}
+	if (t == VY_I32)
 		inst = max ? GLSLstd450SMax : GLSLstd450SMin;
 	else
 		inst = max ? GLSLstd450UMax : GLSLstd450UMin;
@@ -720,13 +1063,13 @@ static uint32_t compare(struct spv *s, enum vy_opcode code, enum vy_type t,
 	if (t == VY_BOOL)
 		op = code == VY_OP_EQ ? SpvOpLogicalEqual : SpvOpLogicalNotEqual;
 	uint32_t tb = ty(s, VY_BOOL), r = VAL(s, op, tb, a, b);
-	if (t != VY_F32 || code == VY_OP_LT || code == VY_OP_GT)
+	if (t != VY_F32)
 		return r;
 	/* Without float controls a Vulkan driver may assume no NaNs and fold
-	 * x == x to true, x != x to false (Mesa does): settle NaN operands
-	 * with OpIsNan, which drivers keep exact. */
-	uint32_t nan = VAL(s, SpvOpLogicalOr, tb, VAL(s, SpvOpIsNan, tb, a),
-			   VAL(s, SpvOpIsNan, tb, b));
+	 * x == x to true, x != x to false (Mesa does), or a < b to !(a >= b):
+	 * settle NaN operands on the bits (isnan_i). */
+	uint32_t nan = VAL(s, SpvOpLogicalOr, tb, isnan_i(s, a),
+			   isnan_i(s, b));
 	if (code == VY_OP_NE)
 		return VAL(s, SpvOpLogicalOr, tb, nan, r);
 	return VAL(s, SpvOpLogicalAnd, tb, VAL(s, SpvOpLogicalNot, tb, nan), r);
@@ -811,8 +1154,10 @@ static uint32_t eager_op(struct spv *s, const struct vy_expr *e)
 	case VY_OP_MUL: return f ? precise(s, SpvOpFMul, a[0], a[1]) :
 				 VAL(s, SpvOpIMul, tt, a[0], a[1]);
 	case VY_OP_DIV:
-		if (f)
+		if (f && s->c->fast_math)
 			return VAL(s, SpvOpFDiv, tt, a[0], a[1]);
+		if (f)
+			return fdiv_exact(s, a[0], a[1]);
 		return int_div(s, t, a[0], a[1], e->args[1], false);
 	case VY_OP_REM: return int_div(s, t, a[0], a[1], e->args[1], true);
 	case VY_OP_NEG: return VAL(s, f ? SpvOpFNegate : SpvOpSNegate, tt, a[0]);
@@ -833,8 +1178,11 @@ static uint32_t eager_op(struct spv *s, const struct vy_expr *e)
 	case VY_OP_BITCAST:
 		return at == t ? a[0] : VAL(s, SpvOpBitcast, tt, a[0]);
 	case VY_OP_FMA:
-		if (s->c->fast_math)
+		/* KHR: GLSL Fma now, OpFmaKHR at the end (khr_fma) */
+		if (s->c->fast_math || s->c->fma_mode == VY_FMA_KHR)
 			return EXT(s, tt, GLSLstd450Fma, a[0], a[1], a[2]);
+		if (s->c->fma_mode == VY_FMA_F64)
+			return fma_f64(s, a[0], a[1], a[2]);
 		return fma_exact(s, a[0], a[1], a[2]);
 	case VY_OP_MIN: return minmax(s, t, false, a[0], a[1]);
 	case VY_OP_MAX: return minmax(s, t, true, a[0], a[1]);
@@ -845,8 +1193,12 @@ static uint32_t eager_op(struct spv *s, const struct vy_expr *e)
 			return a[0];
 		return EXT(s, tt, f ? GLSLstd450FAbs : GLSLstd450SAbs, a[0]);
 	case VY_OP_SIGN: return sign(s, t, a[0]);
+	case VY_OP_SQRT:
+		if (!s->c->fast_math)
+			return fsqrt_exact(s, a[0]);
+		return glsl1(s, code, t, a[0]);
 	case VY_OP_FLOOR: case VY_OP_CEIL: case VY_OP_ROUND: case VY_OP_TRUNC:
-	case VY_OP_FRACT: case VY_OP_SQRT: case VY_OP_RSQRT: case VY_OP_EXP:
+	case VY_OP_FRACT: case VY_OP_RSQRT: case VY_OP_EXP:
 	case VY_OP_EXP2: case VY_OP_LOG: case VY_OP_LOG2: case VY_OP_SIN:
 	case VY_OP_COS: case VY_OP_TAN: case VY_OP_TANH:
 		return glsl1(s, code, t, a[0]);
@@ -855,7 +1207,9 @@ static uint32_t eager_op(struct spv *s, const struct vy_expr *e)
 		if (s->c->fast_math)
 			return EXT(s, tt, GLSLstd450FMix, a[0], a[1], a[2]);
 		return mix(s, a[0], a[1], a[2]);
-	case VY_OP_STEP: return EXT(s, tt, GLSLstd450Step, a[0], a[1]);
+	case VY_OP_STEP:   /* x < edge ? 0 : 1, NaN x included */
+		return VAL(s, SpvOpSelect, tt, compare(s, VY_OP_LT, VY_F32, a[1], a[0]),
+			   cnst(s, VY_F32, 0), cnst(s, VY_F32, 0x3F800000u));
 	case VY_OP_POPCOUNT: return VAL(s, SpvOpBitCount, tt, a[0]);
 	case VY_OP_CLZ: return count_zeros(s, t, a[0], true);
 	case VY_OP_CTZ: return count_zeros(s, t, a[0], false);
@@ -1202,6 +1556,8 @@ static void assemble(struct spv *s, uint32_t main_id, uint32_t fn_type,
 	uint32_t version = spirv_version(s->c->vk_minor);
 	put_all(m, ARR(SpvMagicNumber, version, 0, s->next_id, 0));
 	INS(m, SpvOpCapability, SpvCapabilityShader);
+	if (s->uses_f64)
+		INS(m, SpvOpCapability, SpvCapabilityFloat64);
 	ins_str(m, SpvOpExtInstImport, ARR(s->glsl), "GLSL.std.450");
 	INS(m, SpvOpMemoryModel, SpvAddressingModelLogical, SpvMemoryModelGLSL450);
 	/* Before SPIR-V 1.4 the interface lists only Input/Output variables,
@@ -1285,6 +1641,86 @@ static void *zalloc(size_t n, size_t size)
 	return q;
 }
 
+/* ---- the KHR fma mode: every GLSL.std.450 Fma of the finished module
+ * becomes OpFmaKHR, and the module declares capability FMAKHR and the
+ * extension SPV_KHR_fma (none of it when no Fma is left). ---- */
+
+static bool is_fma(const uint32_t *w, uint32_t glsl)
+{
+	return (w[0] & 0xFFFF) == SpvOpExtInst && w[0] >> 16 == 8 &&
+	       w[3] == glsl && w[4] == GLSLstd450Fma;
+}
+
+static uint32_t glsl_import(const uint32_t *w, size_t n)
+{
+	for (size_t i = 5; i < n && (w[i] >> 16); i += w[i] >> 16)
+		if ((w[i] & 0xFFFF) == SpvOpExtInstImport &&
+		    !strcmp((const char *)&w[i + 2], "GLSL.std.450"))
+			return w[i + 1];
+	return 0;
+}
+
+static void khr_fma(const uint32_t *w, size_t n, struct words *out)
+{
+	uint32_t glsl = glsl_import(w, n);
+	bool any = false, added = false;
+	for (size_t i = 5; i < n && (w[i] >> 16); i += w[i] >> 16)
+		any |= glsl && is_fma(w + i, glsl);
+	put_all(out, w, 5);
+	for (size_t i = 5; i < n && (w[i] >> 16); i += w[i] >> 16) {
+		uint32_t op = w[i] & 0xFFFF, len = w[i] >> 16;
+		if (any && !added && op != SpvOpCapability) {
+			INS(out, SpvOpCapability, VY_SPV_CAP_FMA_KHR);
+			ins_str(out, SpvOpExtension, NULL, 0, VY_SPV_EXT_FMA_KHR);
+			added = true;
+		}
+		if (glsl && is_fma(w + i, glsl)) {
+			put(out, 6u << 16 | VY_SPV_OP_FMA_KHR);
+			put_all(out, ARR(w[i + 1], w[i + 2], w[i + 5], w[i + 6], w[i + 7]));
+		} else {
+			put_all(out, w + i, len);
+		}
+	}
+}
+
+/* The same on the disassembly (SPIRV-Tools here predates SPV_KHR_fma). */
+static char *khr_fma_text(const char *text)
+{
+	struct vy_buf b = { 0 };
+	char imp[32] = "";
+	const char *q = strstr(text, " = OpExtInstImport \"GLSL.std.450\"");
+	if (q) {
+		const char *st = q;
+		while (st > text && st[-1] != ' ')
+			st--;
+		snprintf(imp, sizeof imp, " %.*s Fma ", (int)(q - st), st);
+	}
+	bool any = imp[0] && strstr(text, imp), added = false;
+	for (const char *l = text; *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t len = nl ? (size_t)(nl - l + 1) : strlen(l);
+		char *line = vy_strf("%.*s", (int)len, l);
+		const char *x = strstr(line, " = OpExtInst ");
+		char *f = x ? strstr(line, imp) : NULL;
+		if (any && !added && line[0] != ';' && !strstr(line, "OpCapability ")) {
+			vy_buf_puts(&b, "               OpCapability FMAKHR\n"
+				    "               OpExtension \"" VY_SPV_EXT_FMA_KHR "\"\n");
+			added = true;
+		}
+		if (any && f) {
+			/* "%r = OpExtInst %t %imp Fma %a %b %c" */
+			vy_buf_printf(&b, "%.*s = OpFmaKHR %.*s%s", (int)(x - line), line,
+				      (int)(f - (x + 13)), x + 13, f + strlen(imp) - 1);
+		} else {
+			vy_buf_puts(&b, line);
+		}
+		free(line);
+		l += len;
+	}
+	vy_buf_put(&b, "", 1);
+	return (char *)b.data;
+}
+
 /* Validate (when asked), optimise at -O2, then write binary or text. */
 static int finish(const struct vy_emit_config *c, struct words *m,
 		  struct vy_buf *out, char **err)
@@ -1317,14 +1753,25 @@ static int finish(const struct vy_emit_config *c, struct words *m,
 		if (vy_spvtools_disassemble(w, n, &text, &msg)) {
 			*err = vy_strf("SPIR-V disassembly failed: %s", msg);
 			rc = VY_EMIT_BUG;
+		} else if (c->fma_mode == VY_FMA_KHR) {
+			char *k = khr_fma_text(text);
+			vy_buf_puts(out, k);
+			free(k);
 		} else {
 			vy_buf_puts(out, text);
 		}
 		free(text);
 		free(msg);
 	} else {
+		struct words k = { 0 };
+		if (c->fma_mode == VY_FMA_KHR) {
+			khr_fma(w, n, &k);
+			w = k.v;
+			n = k.n;
+		}
 		for (size_t i = 0; i < n; i++)
 			vy_buf_u32(out, w[i]);
+		free(k.v);
 	}
 	free(opt);
 	return rc;

@@ -71,9 +71,39 @@ char *vy_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Read a whole file (or "-" for stdin); NULL and *err (malloc'd) on
  * failure or when it is larger than limit bytes. */
 char *vy_read_file(const char *path, size_t *len, size_t limit, char **err);
-/* Write through a temporary file and rename, so a failure leaves no partial
- * file; "-" writes standard output. 0 on success. */
+
+/* ---- output.c: writing outputs (SPEC §6, §10.9) ---- */
+
+/* A set of outputs written all or nothing.  _add stages one: a regular or
+ * new file (symbolic links followed, the link kept) gets its bytes in a
+ * temporary created with O_EXCL beside it, removed on SIGINT, SIGTERM and
+ * SIGHUP; a device, a FIFO or "-" (standard output) is written directly
+ * at commit.  _commit writes the direct ones, then renames every
+ * temporary; _free (done by commit) removes what is left.  Errors
+ * (malloc'd *err) name the user's path. 0 or -1. */
+struct vy_staged;
+struct vy_outputs {
+	struct vy_staged *v;
+	int n, cap;
+};
+int vy_outputs_add(struct vy_outputs *s, const char *path, const void *p,
+		   size_t n, char **err);
+/* Stage name, a plain file name in directory dfd, never through a link (a
+ * symbolic link or non-file there is refused); shown is for messages. */
+int vy_outputs_add_at(struct vy_outputs *s, int dfd, const char *name,
+		      const char *shown, const void *p, size_t n, char **err);
+int vy_outputs_commit(struct vy_outputs *s, char **err);
+void vy_outputs_free(struct vy_outputs *s);
+/* One output on its own: add, then commit. */
 int vy_write_file(const char *path, const void *p, size_t n, char **err);
+/* Open the directory rel ("a/b", "" for root itself) under root, making
+ * missing ones when create and refusing a symbolic link on the way; shown
+ * names root in messages. A new fd, or -1 with *err. */
+int vy_dir_at(int root, const char *rel, const char *shown, bool create,
+	      char **err);
+/* Flush and close standard output at exit: rc, or 1 with a message when a
+ * write to it failed. */
+int vy_stdout_finish(int rc);
 
 /* ---- diag.c: diagnostics are data; one place prints them ---- */
 
@@ -117,6 +147,14 @@ bool vy_use_color(FILE *f);
 /* An internal invariant broke: print file:line and exit 70. */
 _Noreturn void vy_bug_at(const char *file, int line, const char *fmt, ...);
 #define vy_bug(...) vy_bug_at(__FILE__, __LINE__, __VA_ARGS__)
+/* Out of memory: a resource error naming what was being allocated and its
+ * size (0: unknown, inside a library), exit 1 (SPEC §8: never a crash,
+ * never exit 70). */
+_Noreturn void vy_oom(const char *what, size_t bytes);
+/* malloc/calloc/realloc that call vy_oom on failure. */
+void *vy_xmalloc(size_t n, const char *what);
+void *vy_xcalloc(size_t n, size_t size, const char *what);
+void *vy_xrealloc(void *p, size_t n, const char *what);
 
 /* Exit codes of SPEC §6. */
 enum {
@@ -310,6 +348,7 @@ struct vy_bufdecl {
 	enum vy_type type;
 	struct vy_expr *count;    /* u32 expression over params and literals */
 	const char *count_text;   /* as written, for manifests */
+	struct vy_loc count_loc;  /* the whole count as written */
 	enum vy_access access;
 	struct vy_loc loc;
 };
@@ -319,6 +358,7 @@ struct vy_shareddecl {
 	enum vy_type type;
 	uint32_t count;           /* constant, set by the loader or resolver */
 	struct vy_expr *count_expr;
+	struct vy_loc count_loc;  /* the whole count as written */
 	struct vy_loc loc;
 };
 
@@ -346,6 +386,7 @@ struct vy_program {
 	int ndispatch;               /* axes; after resolve always >= 1 */
 	struct vy_expr *dispatch[3];
 	const char *dispatch_text[3];
+	struct vy_loc dispatch_loc[3];   /* each axis as written */
 	bool has_tolerance;
 	double tol_ulp, tol_abs;
 	bool fast_math;              /* compiled with --fast-math: backends emit
@@ -385,7 +426,23 @@ struct vy_textloc {
 	int style;      /* libyaml yaml_scalar_style_t */
 	size_t base;    /* value offset of the text handed to a parser (a
 			   dialect's "name = expr" let hands over the expr) */
+	const struct vy_textmap *map;  /* NULL, or the answers for the
+					  value from base on (below) */
 };
+
+/* vy_textloc_at's answers for value bytes [base, base + n), built in one
+ * pass, so that a parser's many lookups in a long expression cost O(1)
+ * each instead of a walk from the scalar's start. */
+struct vy_textmap {
+	size_t n;
+	uint32_t *src;       /* source offset of each value byte */
+	size_t nnl;
+	uint32_t *nl;        /* offsets of the '\n's among them, ascending */
+};
+/* Build m for tl's value (false, and m empty, when out of memory). */
+bool vy_textmap_build(struct vy_textmap *m, const struct vy_textloc *tl,
+		      size_t n);
+void vy_textmap_free(struct vy_textmap *m);
 
 /* The file location of bytes [off, off+len) of a scalar's value. */
 struct vy_loc vy_textloc_at(const struct vy_textloc *tl, size_t off, int len);
@@ -608,6 +665,9 @@ void vy_backend_release(struct vy_backend *b);
  * zeros, iota, const:V, random:SEED[:LO:HI]. 0, or -1 with *err. */
 int vy_data_fill(const char *source, enum vy_type t, void *dst,
 		 uint32_t count, char **err);
+/* The bytes of count elements for path: .npy (by extension) or raw. */
+void vy_data_encode(const char *path, enum vy_type t, const void *src,
+		    uint32_t count, struct vy_buf *b);
 /* Write count elements to path as .npy (by extension) or raw. */
 int vy_data_write(const char *path, enum vy_type t, const void *src,
 		  uint32_t count, char **err);

@@ -20,10 +20,7 @@ struct vy_arena {
 
 struct vy_arena *vy_arena_new(void)
 {
-	struct vy_arena *a = calloc(1, sizeof *a);
-	if (!a)
-		vy_bug("out of memory");
-	return a;
+	return vy_xcalloc(1, sizeof(struct vy_arena), "the compiler's arena");
 }
 
 void vy_arena_free(struct vy_arena *a)
@@ -43,9 +40,7 @@ void *vy_alloc(struct vy_arena *a, size_t n)
 	struct chunk *c = a->head;
 	if (!c || c->size - c->used < n) {
 		size_t size = n > 65536 ? n : 65536;
-		c = malloc(sizeof *c + size);
-		if (!c)
-			vy_bug("out of memory (%zu bytes)", n);
+		c = vy_xmalloc(sizeof *c + size, "the compiler's arena");
 		c->size = size;
 		c->used = 0;
 		c->next = a->head;

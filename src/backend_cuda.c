@@ -22,6 +22,7 @@
 
 #include "backend_cuda.h"
 #include "backend_gpu.h"
+#include "launch.h"
 #include "vyrec.h"
 
 /* One program's module, cached by program pointer. */
@@ -296,6 +297,8 @@ static int upload(struct cu *c, struct vy_run *run, char **err)
 
 static int check_grid(struct cu *c, const struct vy_run *run, char **err)
 {
+	if (vy_launch_check_grid(run->prog, &run->launch, err))
+		return -1;
 	for (int i = 0; i < 3; i++) {
 		uint32_t g = run->launch.grid[i];
 		if (!g || (c->maxgrid[i] > 0 && g > (uint32_t)c->maxgrid[i])) {

@@ -53,7 +53,8 @@ static int dispatch(struct vy_backend *b, struct vy_run *run, char **err)
 	struct vyvm_opts o;
 	char msg[1024];
 	*err = NULL;
-	if (!(m = module_of(r, run->prog, err)))
+	if (vy_launch_check_grid(run->prog, &run->launch, err) ||
+	    !(m = module_of(r, run->prog, err)))
 		return -1;
 	memset(&o, 0, sizeof o);
 	o.flags = run->strict ? VYVM_STRICT : 0;
@@ -75,7 +76,7 @@ static int stream(struct vy_backend *b, struct vy_stream *s, char **err)
 {
 	struct vy_run *run = s->run;
 	void *saved = run->bufs[s->buf];
-	uint32_t saved_count = run->launch.counts[s->buf];
+	struct vy_launch saved_launch = run->launch;
 	size_t chunk = s->chunk ? s->chunk : s->total;
 	unsigned char *tmp = NULL;
 	int rc = 0;
@@ -98,7 +99,7 @@ static int stream(struct vy_backend *b, struct vy_stream *s, char **err)
 			rc = s->yield(s->ctx, run, err);
 	}
 	run->bufs[s->buf] = saved;
-	run->launch.counts[s->buf] = saved_count;
+	run->launch = saved_launch;
 	free(tmp);
 	return rc ? -1 : 0;
 }

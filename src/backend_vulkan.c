@@ -656,7 +656,7 @@ static int load_spirv(struct vk *v, const struct vy_program *p, struct vy_buf *o
 {
 	const char *path = getenv("VYREC_SPV_OVERRIDE");
 	struct vy_emit_config c = { .opt_level = 1, .vk_minor = 1, .validate = true,
-				    .fma_mode = v->fma, .fast_math = p->fast_math };
+				    .fast_math = p->fast_math, .fma_mode = v->fma };
 	char *emsg = NULL;
 	size_t n;
 
@@ -1194,13 +1194,10 @@ static int check_grid(struct vk *v, const struct vy_run *run, char **err)
 {
 	static const char axis[] = "xyz";
 
+	if (vy_launch_check_grid(run->prog, &run->launch, err))
+		return -1;
 	for (int i = 0; i < 3; i++) {
 		uint32_t g = run->launch.grid[i];
-		if (!g) {
-			*err = vy_strf("vulkan: grid axis %c has 0 workgroups. Fix: give the "
-				       "dispatch a nonzero size (check the --param values)", axis[i]);
-			return -1;
-		}
 		if (g > v->props.limits.maxComputeWorkGroupCount[i] &&
 		    block_reads_nwg(&run->prog->entry)) {
 			*err = vy_strf("vulkan: grid axis %c needs %u workgroups; device `%s` "
@@ -1345,7 +1342,7 @@ int vy_gpu_stream(struct vy_backend *b, struct vy_stream *s, char **err)
 	struct vy_run *run = s->run;
 	void *saved = run->bufs[s->buf];
 	size_t chunk = s->chunk ? s->chunk : s->total;
-	uint32_t saved_count = run->launch.counts[s->buf];
+	struct vy_launch saved_launch = run->launch;
 	unsigned char *tmp = NULL;
 	int rc = 0;
 
@@ -1368,7 +1365,7 @@ int vy_gpu_stream(struct vy_backend *b, struct vy_stream *s, char **err)
 			rc = s->yield(s->ctx, run, err);
 	}
 	run->bufs[s->buf] = saved;
-	run->launch.counts[s->buf] = saved_count;
+	run->launch = saved_launch;
 	free(tmp);
 	return rc ? -1 : 0;
 }

@@ -1,6 +1,6 @@
 /*
  * buf.c: growable byte buffers, the one heap object with an owner, and
- * whole-file reads and atomic writes (temporary file, then rename).
+ * whole-file reads (output.c writes).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -124,33 +124,4 @@ fail:
 		fclose(f);
 	vy_buf_free(&b);
 	return NULL;
-}
-
-int vy_write_file(const char *path, const void *p, size_t n, char **err)
-{
-	if (!strcmp(path, "-")) {
-		if (fwrite(p, 1, n, stdout) != n || fflush(stdout)) {
-			*err = vy_strf("cannot write standard output: %s",
-				       strerror(errno));
-			return -1;
-		}
-		return 0;
-	}
-	char *tmp = vy_strf("%s.tmp.%ld", path, (long)getpid());
-	FILE *f = fopen(tmp, "wb");
-	if (!f) {
-		*err = vy_strf("cannot create '%s': %s", path, strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	int ok = fwrite(p, 1, n, f) == n;
-	ok &= fclose(f) == 0;
-	if (!ok || rename(tmp, path) != 0) {
-		*err = vy_strf("cannot write '%s': %s", path, strerror(errno));
-		remove(tmp);
-		free(tmp);
-		return -1;
-	}
-	free(tmp);
-	return 0;
 }

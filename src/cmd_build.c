@@ -1,8 +1,8 @@
 /*
  * cmd_build.c: `vyrec build`: compile a program once, then hand it to the
  * emitter of each -t target.  Every output is produced in memory first and
- * written only when all targets succeeded, each through a temporary file
- * and a rename, so a failed build leaves no partial output.
+ * written only when all targets succeeded, all outputs together through
+ * output.c, so a failed build leaves no partial output.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -112,6 +112,18 @@ static int parse(struct build *b, int argc, char **argv)
 			if (r < 0)
 				return VY_EXIT_USAGE;
 			b->header = v;
+		} else if ((r = vy_opt_value(argc, argv, &i, "--fma-mode", &v))) {
+			/* dev/test: the spv fma lowering a backend picks by device */
+			if (r < 0)
+				return VY_EXIT_USAGE;
+			if (!strcmp(v, "emulate"))
+				b->cfg.fma_mode = VY_FMA_EMULATE;
+			else if (!strcmp(v, "f64"))
+				b->cfg.fma_mode = VY_FMA_F64;
+			else if (!strcmp(v, "khr"))
+				b->cfg.fma_mode = VY_FMA_KHR;
+			else
+				return vy_usage_error("build", "unknown --fma-mode '%s' (emulate, f64 or khr)", v);
 		} else if ((r = vy_opt_value(argc, argv, &i, "-MF", &v))) {
 			if (r < 0)
 				return VY_EXIT_USAGE;
@@ -210,17 +222,44 @@ static void header_text(const struct build *b, const char *name,
 	vy_buf_printf(h, "\n#endif\n");
 }
 
+/* A file name in a make rule, quoted as gcc -MD does: a space or tab gets
+ * a backslash (and the backslashes before it are doubled), '#' becomes
+ * '\#', '$' becomes '$$'. */
+static void dep_name(struct vy_buf *d, const char *s)
+{
+	for (const char *p = s; *p; p++) {
+		if (*p == ' ' || *p == '\t') {
+			for (const char *q = p - 1; q >= s && *q == '\\'; q--)
+				vy_buf_put(d, "\\", 1);
+			vy_buf_put(d, "\\", 1);
+		} else if (*p == '$')
+			vy_buf_put(d, "$", 1);
+		else if (*p == '#')
+			vy_buf_put(d, "\\", 1);
+		vy_buf_put(d, p, 1);
+	}
+}
+
 static void depfile_text(const struct build *b, const struct vy_compilation *c,
 			 struct output *o, int n, struct vy_buf *d)
 {
-	for (int i = 0; i < n; i++)
-		vy_buf_printf(d, "%s%s", i ? " " : "", o[i].path);
-	vy_buf_printf(d, ": %s", b->c.prog);
-	for (int i = 0; i < c->dialects.nfiles; i++)
-		vy_buf_printf(d, " \\\n  %s", c->dialects.files[i]);
+	for (int i = 0; i < n; i++) {
+		if (i)
+			vy_buf_puts(d, " ");
+		dep_name(d, o[i].path);
+	}
+	vy_buf_puts(d, ": ");
+	dep_name(d, b->c.prog);
+	for (int i = 0; i < c->dialects.nfiles; i++) {
+		vy_buf_puts(d, " \\\n  ");
+		dep_name(d, c->dialects.files[i]);
+	}
 	vy_buf_puts(d, "\n");
-	for (int i = 0; i < c->dialects.nfiles; i++)
-		vy_buf_printf(d, "\n%s:\n", c->dialects.files[i]);
+	for (int i = 0; i < c->dialects.nfiles; i++) {
+		vy_buf_puts(d, "\n");
+		dep_name(d, c->dialects.files[i]);
+		vy_buf_puts(d, ":\n");
+	}
 }
 
 /* Emit every target into memory. 0 or an exit code. */
@@ -250,43 +289,43 @@ static int emit_all(struct build *b, const struct vy_program *p, struct output *
 	return 0;
 }
 
+/* Stage every output (artifacts, manifests, header, depfile), then commit
+ * them together: all or nothing (output.c). */
 static int write_all(struct build *b, struct vy_compilation *c, struct output *o)
 {
 	const struct vy_program *p = c->prog;
+	struct vy_outputs set = {0};
+	struct vy_buf h = {0};
 	char *err = NULL;
+	int r = 0;
 	if (b->out && b->nt > 1 && mkdir(b->out, 0777) && errno != EEXIST)
 		return vy_fail(VY_EXIT_PROGRAM, NULL, vy_strf("cannot create directory '%s': %s", b->out, strerror(errno)));
-	for (int i = 0; i < b->nt; i++)
-		if (vy_write_file(o[i].path, o[i].bytes.data ? (void *)o[i].bytes.data : "", o[i].bytes.len, &err))
-			return vy_fail(VY_EXIT_PROGRAM, NULL, err);
-	for (int i = 0; b->manifest && i < b->nt; i++) {
-		struct vy_buf m = {0};
+	for (int i = 0; !r && i < b->nt; i++)
+		r = vy_outputs_add(&set, o[i].path, o[i].bytes.data ? (void *)o[i].bytes.data : "", o[i].bytes.len, &err);
+	for (int i = 0; !r && b->manifest && i < b->nt; i++) {
 		char *path = per_target(b->manifest, o[i].e->id, b->nt);
 		vy_manifest_json(p, o[i].e->id, o[i].e == &vy_emitter_ptx ? p->name : "main",
-				 o[i].bytes.data, o[i].bytes.len, &m);
-		int r = vy_write_file(path, m.data, m.len, &err);
+				 o[i].bytes.data, o[i].bytes.len, &h);
+		r = vy_outputs_add(&set, path, h.data, h.len, &err);
 		free(path);
-		vy_buf_free(&m);
-		if (r)
-			return vy_fail(VY_EXIT_PROGRAM, NULL, err);
-	}
-	struct vy_buf h = {0};
-	if (b->header) {
-		header_text(b, p->name, o, b->nt, &h);
-		if (vy_write_file(b->header, h.data, h.len, &err))
-			return vy_buf_free(&h), vy_fail(VY_EXIT_PROGRAM, NULL, err);
 		vy_buf_free(&h);
 	}
-	if (b->md) {
+	if (!r && b->header) {
+		header_text(b, p->name, o, b->nt, &h);
+		r = vy_outputs_add(&set, b->header, h.data, h.len, &err);
+		vy_buf_free(&h);
+	}
+	if (!r && b->md) {
 		char *path = b->depfile ? strdup(b->depfile) : vy_strf("%s.d", o[0].path);
 		depfile_text(b, c, o, b->nt, &h);
-		int r = vy_write_file(path, h.data, h.len, &err);
+		r = vy_outputs_add(&set, path, h.data, h.len, &err);
 		free(path);
 		vy_buf_free(&h);
-		if (r)
-			return vy_fail(VY_EXIT_PROGRAM, NULL, err);
 	}
-	return 0;
+	if (!r)
+		return vy_outputs_commit(&set, &err) ? vy_fail(VY_EXIT_PROGRAM, NULL, err) : 0;
+	vy_outputs_free(&set);
+	return vy_fail(VY_EXIT_PROGRAM, NULL, err);
 }
 
 int vy_cmd_build(int argc, char **argv)

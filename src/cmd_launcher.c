@@ -4,15 +4,19 @@
  * --selftest-param overrides; inputs are random:(1 + binding)), build the
  * artifact for the target, and hand all of it to the launcher emitter of
  * --lang.  The project is produced in memory, then written under -o DIR
- * file by file, each through a temporary file and a rename.  Nothing is
- * written outside DIR, and a non-empty DIR is refused without --force.
+ * all or nothing (output.c), relative to a DIR fd without following a
+ * link, so nothing is written outside DIR.  A non-empty DIR is refused
+ * without --force; DIR/.vyrec-files lists what was written, and --force
+ * removes the previous generation's files that this one does not write.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd_common.h"
 #include "launch.h"
@@ -233,28 +237,127 @@ static int mkdirs(const char *path, char **err)
 	return 0;
 }
 
+/* The list of the files a generation wrote, kept in DIR so that --force
+ * can remove the previous generation's files and nothing else. */
+#define FILES_LIST ".vyrec-files"
+
+/* Split "src/x.c" into its folder ("src", or "") and name. */
+static char *split_dir(const char *path, const char **base)
+{
+	const char *slash = strrchr(path, '/');
+	*base = slash ? slash + 1 : path;
+	return vy_strf("%.*s", slash ? (int)(slash - path) : 0, path);
+}
+
+static bool in_files(const struct vy_launcher_files *f, const char *path)
+{
+	for (int i = 0; i < f->n; i++)
+		if (!strcmp(f->v[i].path, path))
+			return true;
+	return !strcmp(path, FILES_LIST);
+}
+
+/* The previous generation's list (empty when there is none). */
+static char *old_list(int root)
+{
+	int fd = openat(root, FILES_LIST, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct vy_buf b = {0};
+	char tmp[4096];
+	ssize_t n;
+	while (fd >= 0 && (n = read(fd, tmp, sizeof tmp)) > 0 && b.len < (1u << 20))
+		vy_buf_put(&b, tmp, (size_t)n);
+	if (fd >= 0)
+		close(fd);
+	vy_buf_put(&b, "", 0);
+	return (char *)b.data;
+}
+
+/* Remove the files of the previous generation that this one did not
+ * write, then their folders when they became empty; never through a
+ * link, never anything the list does not name. */
+static void remove_stale(int root, char *list, const struct vy_launcher_files *f)
+{
+	for (char *line = list, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		if (!safe_path(line) || in_files(f, line))
+			continue;
+		const char *base;
+		char *rel = split_dir(line, &base), *err = NULL;
+		int dfd = vy_dir_at(root, rel, ".", false, &err);
+		struct stat st;
+		if (dfd >= 0 && fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)))
+			unlinkat(dfd, base, 0);
+		if (dfd >= 0)
+			close(dfd);
+		free(err);
+		for (char *s; *rel; *s = 0) {
+			const char *last;
+			char *up = split_dir(rel, &last);
+			int pfd = vy_dir_at(root, up, ".", false, &err);
+			if (pfd >= 0) {
+				unlinkat(pfd, last, AT_REMOVEDIR);
+				close(pfd);
+			}
+			free(err);
+			err = NULL;
+			free(up);
+			s = strrchr(rel, '/');
+			if (!s)
+				s = rel;
+		}
+		free(rel);
+	}
+}
+
+/* Write the project under dir: every file staged first, under directory
+ * fds opened without following a link (a symbolic link inside DIR is
+ * refused), then all renamed at once (output.c); then the previous
+ * generation's leftovers are removed. */
 static int write_project(const char *dir, const struct vy_launcher_files *f)
 {
 	char *err = NULL;
 	for (int i = 0; i < f->n; i++)
-		if (!safe_path(f->v[i].path))
+		if (!safe_path(f->v[i].path) || !strcmp(f->v[i].path, FILES_LIST))
 			return vy_fail(VY_EXIT_INTERNAL, NULL, vy_strf("the launcher emitter made an unsafe path '%s' (an internal error)", f->v[i].path));
 	if (mkdirs(dir, &err))
 		return vy_fail(VY_EXIT_PROGRAM, NULL, err);
-	for (int i = 0; i < f->n; i++) {
-		char *path = vy_strf("%s/%s", dir, f->v[i].path);
-		char *slash = strrchr(path, '/');
-		*slash = 0;
-		int r = mkdirs(path, &err);
-		*slash = '/';
-		if (!r)
-			r = vy_write_file(path, f->v[i].data.data ? (void *)f->v[i].data.data : "",
-					  f->v[i].data.len, &err);
-		free(path);
-		if (r)
-			return vy_fail(VY_EXIT_PROGRAM, NULL, err);
+	int root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return vy_fail(VY_EXIT_PROGRAM, NULL, vy_strf("cannot open the output directory '%s': %s", dir, strerror(errno)));
+	struct vy_outputs set = {0};
+	struct vy_buf list = {0};
+	int r = 0;
+	for (int i = 0; !r && i < f->n; i++) {
+		const char *base;
+		char *rel = split_dir(f->v[i].path, &base);
+		char *shown = vy_strf("%s/%s", dir, f->v[i].path);
+		int dfd = vy_dir_at(root, rel, dir, true, &err);
+		r = dfd < 0 ? -1 :
+		    vy_outputs_add_at(&set, dfd, base, shown,
+				      f->v[i].data.data ? (void *)f->v[i].data.data : "",
+				      f->v[i].data.len, &err);
+		if (dfd >= 0)
+			close(dfd);
+		vy_buf_printf(&list, "%s\n", f->v[i].path);
+		free(rel);
+		free(shown);
 	}
-	return 0;
+	char *shown = vy_strf("%s/%s", dir, FILES_LIST);
+	if (!r)
+		r = vy_outputs_add_at(&set, root, FILES_LIST, shown, list.data, list.len, &err);
+	free(shown);
+	vy_buf_free(&list);
+	char *old = r ? NULL : old_list(root);
+	if (r)
+		vy_outputs_free(&set);
+	else if (!(r = vy_outputs_commit(&set, &err)))
+		remove_stale(root, old, f);
+	free(old);
+	close(root);
+	return r ? vy_fail(VY_EXIT_PROGRAM, NULL, err) : 0;
 }
 
 /* ---- the command ---- */
@@ -265,7 +368,7 @@ static int build_artifact(const struct lopts *o, const struct vy_program *p,
 {
 	struct vy_emit_config cfg = { .opt_level = o->c.opt_level, .sm = 70,
 				      .vk_minor = 1, .validate = true,
-				      .fma_mode = fma, .fast_math = p->fast_math };
+				      .fast_math = p->fast_math, .fma_mode = fma };
 	char *err = NULL;
 	int r = t->emit(p, &cfg, k, &err);
 	if (r == VY_EMIT_BUG) {

@@ -66,12 +66,16 @@ void vy_host_alloc(struct vy_host *h, const struct vy_program *p,
 		   const struct vy_launch *l)
 {
 	h->n = p->nbuffers;
-	h->bufs = calloc((size_t)h->n + 1, sizeof *h->bufs);
-	for (int i = 0; i < h->n; i++)
-		h->bufs[i] = calloc(l->counts[i] ? l->counts[i] : 1, 4);
-	for (int i = 0; i < h->n; i++)
-		if (!h->bufs[i])
-			vy_bug("out of memory for buffer '%s'", p->buffers[i].name);
+	h->bufs = vy_xcalloc((size_t)h->n + 1, sizeof *h->bufs, "the buffer table");
+	for (int i = 0; i < h->n; i++) {
+		size_t n = l->counts[i] ? l->counts[i] : 1;
+		h->bufs[i] = calloc(n, 4);
+		if (!h->bufs[i]) {
+			char *what = vy_strf("buffer '%s' (%zu elements)",
+					     p->buffers[i].name, n);
+			vy_oom(what, n * 4);
+		}
+	}
 }
 
 void vy_host_copy(struct vy_host *dst, const struct vy_host *src,
@@ -285,16 +289,25 @@ static int fill_inputs(const struct vy_program *p, struct run_opts *o,
 static int write_outputs(const struct vy_program *p, struct run_opts *o,
 			 void *const *data, const uint32_t *counts)
 {
-	for (int i = 0; i < o->nouts; i++) {
+	struct vy_outputs set = {0};
+	char *err = NULL;
+	int r = 0;
+	for (int i = 0; !r && i < o->nouts; i++) {
 		const char *file;
 		int b = split_buf(p, "--out", o->outs[i], &file);
-		char *err = NULL;
-		if (vy_data_write(file, p->buffers[b].type, data[b], counts[b],
-				  &err)) {
-			fprintf(stderr, "vyrec run: %s\n", err);
-			free(err);
-			return -1;
-		}
+		struct vy_buf bytes = {0};
+		vy_data_encode(file, p->buffers[b].type, data[b], counts[b], &bytes);
+		r = vy_outputs_add(&set, file, bytes.data ? (void *)bytes.data : "", bytes.len, &err);
+		vy_buf_free(&bytes);
+	}
+	if (r)
+		vy_outputs_free(&set);
+	else
+		r = vy_outputs_commit(&set, &err);
+	if (r) {
+		fprintf(stderr, "vyrec run: %s\n", err);
+		free(err);
+		return -1;
 	}
 	for (int i = 0; i < o->nprints; i++) {
 		int b = vy_run_find_buffer(p, o->prints[i]);
@@ -366,7 +379,13 @@ static int stream_source(const char *src, enum vy_type t, void **data,
 		return -1;
 	}
 	char *gen = vy_strf("%.*s", (int)(at - src), src);
-	*data = malloc(n * 4);
+	if (!(*data = malloc(n * 4))) {
+		free(gen);
+		*err = vy_strf("out of memory: cannot allocate %llu bytes for the "
+			       "streamed input '%s'. Fix: use a smaller count",
+			       n * 4, src);
+		return -1;
+	}
 	int rc = vy_data_fill(gen, t, *data, (uint32_t)n, err);
 	free(gen);
 	*total = (uint32_t)n;

@@ -18,8 +18,6 @@
 #include "vyrec.h"
 
 #define GENERATORS "zeros, iota, const:V, random:SEED[:LO:HI]"
-/* A data file holds at most UINT32_MAX elements plus a header. */
-#define DATA_LIMIT ((size_t)UINT32_MAX * 4 + 65536)
 
 uint64_t vy_splitmix64(uint64_t *state)
 {
@@ -206,177 +204,369 @@ static bool looks_like_generator(const char *s)
 	return true;
 }
 
-/* ---- .npy ---- */
+/* ---- reading files ---- */
 
-/* The value text of 'key' in a numpy header dict, or NULL. */
-static const char *npy_key(const char *h, const char *key)
+/* ---- .npy header dict (the same text in src/data.c and
+ * templates/c/src/main.c; tests/t_inputs.sh checks they agree) ----
+ *
+ * The header is a Python dict literal with exactly the keys 'descr' (a
+ * string), 'fortran_order' (True or False) and 'shape' (a tuple of
+ * non-negative integers: (), (5,), (3, 4)), in any order, keys quoted with
+ * ' or ", whitespace between tokens, an optional trailing comma, then only
+ * whitespace (numpy pads with spaces and a newline).  Everything else is
+ * malformed: duplicate or unknown keys, escapes in strings, integers with
+ * leading zeros, signs, suffixes or '_', a shape of (5) (not a tuple), and
+ * a shape whose product exceeds 2^32-1 elements. */
+struct npy_hdr {
+	const char *descr;     /* into the header text, not NUL-terminated */
+	size_t descr_len;
+	int fortran;           /* 0 or 1 */
+	uint64_t count;        /* product of the shape */
+	int ndim;
+};
+
+#define NPY_MAX_HEADER (1u << 20)
+#define NPY_MAX_DIMS 64
+
+static int npy_isws(char c)
 {
-	char pat[32];
-	snprintf(pat, sizeof pat, "'%s'", key);
-	const char *p = strstr(h, pat);
-	if (!p) {
-		snprintf(pat, sizeof pat, "\"%s\"", key);
-		p = strstr(h, pat);
-	}
-	if (!p)
-		return NULL;
-	p += strlen(pat);
-	while (*p == ' ')
-		p++;
-	if (*p++ != ':')
-		return NULL;
-	while (*p == ' ')
-		p++;
-	return p;
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-/* Parse "(3, 4)" / "(5,)" / "()" into the element count. */
-static int npy_shape(const char *p, uint64_t *n)
+static int npy_isword(char c)
 {
-	if (*p++ != '(')
-		return -1;
-	*n = 1;
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	       (c >= 'A' && c <= 'Z') || c == '_' || c == '.';
+}
+
+static void npy_skip(const char **p, const char *e)
+{
+	while (*p < e && npy_isws(**p))
+		(*p)++;
+}
+
+static int npy_fail(char *why, size_t wn, const char *msg, const char *arg)
+{
+	snprintf(why, wn, msg, arg ? arg : "");
+	return -1;
+}
+
+static int npy_string(const char **p, const char *e, const char **s,
+		      size_t *len, char *why, size_t wn)
+{
+	if (*p >= e || (**p != '\'' && **p != '"'))
+		return npy_fail(why, wn, "expected a quoted string%s", NULL);
+	char q = *(*p)++;
+	*s = *p;
+	while (*p < e && **p != q) {
+		if (**p == '\\')
+			return npy_fail(why, wn, "escapes in strings are not supported%s", NULL);
+		if (**p == '\n' || **p == '\0')
+			break;
+		(*p)++;
+	}
+	if (*p >= e || **p != q)
+		return npy_fail(why, wn, "unterminated string%s", NULL);
+	*len = (size_t)(*p - *s);
+	(*p)++;
+	return 0;
+}
+
+static int npy_dim(const char **p, const char *e, uint64_t *v, char *why,
+		   size_t wn)
+{
+	if (*p < e && (**p == '-' || **p == '+'))
+		return npy_fail(why, wn, "a shape dimension has a sign%s", NULL);
+	if (*p >= e || **p < '0' || **p > '9')
+		return npy_fail(why, wn, "expected an integer in the shape%s", NULL);
+	if (**p == '0' && *p + 1 < e && (*p)[1] >= '0' && (*p)[1] <= '9')
+		return npy_fail(why, wn, "a shape dimension has a leading zero%s", NULL);
+	*v = 0;
+	while (*p < e && **p >= '0' && **p <= '9') {
+		if (*v > (UINT64_MAX - 9) / 10)
+			return npy_fail(why, wn, "a shape dimension is too large%s", NULL);
+		*v = *v * 10 + (uint64_t)(**p - '0');
+		(*p)++;
+	}
+	if (*p < e && npy_isword(**p))
+		return npy_fail(why, wn, "a shape dimension is not a plain integer%s", NULL);
+	return 0;
+}
+
+static int npy_shape_tuple(const char **p, const char *e, struct npy_hdr *o,
+			   char *why, size_t wn)
+{
+	uint64_t prod = 1;
+	int zero = 0, commas = 0;
+	o->ndim = 0;
+	if (*p >= e || **p != '(')
+		return npy_fail(why, wn, "the shape is not a tuple%s", NULL);
+	(*p)++;
+	npy_skip(p, e);
+	while (*p < e && **p != ')') {
+		uint64_t d;
+		if (o->ndim == NPY_MAX_DIMS)
+			return npy_fail(why, wn, "the shape has more than 64 dimensions%s", NULL);
+		if (npy_dim(p, e, &d, why, wn))
+			return -1;
+		o->ndim++;
+		if (!d)
+			zero = 1;
+		else if (prod > (UINT64_C(1) << 32) / d)
+			prod = UINT64_C(1) << 32;
+		else
+			prod *= d;
+		npy_skip(p, e);
+		if (*p < e && **p == ',') {
+			commas++;
+			(*p)++;
+			npy_skip(p, e);
+		} else if (*p < e && **p != ')')
+			return npy_fail(why, wn, "expected ',' or ')' in the shape%s", NULL);
+	}
+	if (*p >= e)
+		return npy_fail(why, wn, "the shape has no closing ')'%s", NULL);
+	(*p)++;
+	if (o->ndim == 1 && !commas)
+		return npy_fail(why, wn, "the shape is a parenthesised integer, not a tuple (write (N,))%s", NULL);
+	if (!zero && prod > UINT32_MAX)
+		return npy_fail(why, wn, "the shape holds more than 2^32-1 elements%s", NULL);
+	o->count = zero ? 0 : prod;
+	return 0;
+}
+
+static int npy_header_parse(const char *h, size_t n, struct npy_hdr *o,
+			    char *why, size_t wn)
+{
+	static const char *const keys[] = { "descr", "fortran_order", "shape" };
+	const char *p = h, *e = h + n;
+	int seen[3] = { 0, 0, 0 };
+	memset(o, 0, sizeof *o);
+	if (p >= e || *p != '{')
+		return npy_fail(why, wn, "the header is not a dict%s", NULL);
+	p++;
 	for (;;) {
-		while (*p == ' ' || *p == ',')
+		const char *k;
+		size_t kl;
+		int i;
+		npy_skip(&p, e);
+		if (p < e && *p == '}')
+			break;
+		if (npy_string(&p, e, &k, &kl, why, wn))
+			return -1;
+		for (i = 0; i < 3; i++)
+			if (strlen(keys[i]) == kl && !memcmp(keys[i], k, kl))
+				break;
+		if (i == 3) {
+			char key[40];
+			snprintf(key, sizeof key, "%.*s", (int)(kl < 32 ? kl : 32), k);
+			return npy_fail(why, wn, "unexpected key '%s'", key);
+		}
+		if (seen[i]++)
+			return npy_fail(why, wn, "duplicate key '%s'", keys[i]);
+		npy_skip(&p, e);
+		if (p >= e || *p != ':')
+			return npy_fail(why, wn, "expected ':' after '%s'", keys[i]);
+		p++;
+		npy_skip(&p, e);
+		if (i == 0) {
+			if (p < e && *p == '[')
+				return npy_fail(why, wn, "structured dtypes are not supported%s", NULL);
+			if (npy_string(&p, e, &o->descr, &o->descr_len, why, wn))
+				return -1;
+		} else if (i == 1) {
+			if (e - p >= 4 && !memcmp(p, "True", 4) && (e - p == 4 || !npy_isword(p[4])))
+				o->fortran = 1, p += 4;
+			else if (e - p >= 5 && !memcmp(p, "False", 5) && (e - p == 5 || !npy_isword(p[5])))
+				o->fortran = 0, p += 5;
+			else
+				return npy_fail(why, wn, "'fortran_order' is not True or False%s", NULL);
+		} else if (npy_shape_tuple(&p, e, o, why, wn))
+			return -1;
+		npy_skip(&p, e);
+		if (p < e && *p == ',') {
 			p++;
-		if (*p == ')')
-			return 0;
-		char *end;
-		errno = 0;
-		unsigned long long d = strtoull(p, &end, 10);
-		if (end == p || errno || *p == '-')
-			return -1;
-		*n *= d;
-		if (*n > UINT32_MAX && d)
-			return -2;
-		p = end;
-		if (*p != ',' && *p != ')' && *p != ' ')
-			return -1;
+			continue;
+		}
+		if (p < e && *p == '}')
+			break;
+		return npy_fail(why, wn, "expected ',' or '}' after '%s'", keys[i]);
 	}
+	p++;
+	for (int i = 0; i < 3; i++)
+		if (!seen[i])
+			return npy_fail(why, wn, "missing key '%s'", keys[i]);
+	npy_skip(&p, e);
+	if (p != e)
+		return npy_fail(why, wn, "text after the dict%s", NULL);
+	return 0;
+}
+/* ---- end of the .npy header dict ---- */
+
+struct src {
+	const char *path;
+	FILE *f;
+};
+
+static int src_open(struct src *s, const char *path, char **err)
+{
+	s->path = path;
+	s->f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+	if (!s->f) {
+		*err = vy_strf("cannot open '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	/* unbuffered: a pipe or device gives up exactly the bytes read */
+	setvbuf(s->f, NULL, _IONBF, 0);
+	return 0;
 }
 
-/* Validate a .npy image; on success *data and *count give its elements. */
-static int npy_parse(const char *path, const unsigned char *b, size_t len,
-		     enum vy_type t, const unsigned char **data,
-		     uint64_t *count, char **err)
+static void src_close(struct src *s)
 {
-	if (len < 10 || memcmp(b, "\x93NUMPY", 6)) {
+	if (s->f && s->f != stdin)
+		fclose(s->f);
+	s->f = NULL;
+}
+
+/* Read up to n bytes; how many were read, or -1 with *err on a read error. */
+static int64_t src_read(struct src *s, void *p, size_t n, char **err)
+{
+	size_t got = 0, k;
+	while (got < n && (k = fread((char *)p + got, 1, n - got, s->f)) > 0)
+		got += k;
+	if (got < n && ferror(s->f)) {
+		*err = vy_strf("cannot read '%s': %s", s->path, strerror(errno));
+		return -1;
+	}
+	return (int64_t)got;
+}
+
+static int bad_header(const char *path, const char *why, char **err)
+{
+	*err = vy_strf("'%s' has a malformed .npy header: %s. Fix: write it with "
+		       "numpy.save", path, why);
+	return -1;
+}
+
+/* The .npy preamble and header dict, checked against type t; *count is
+ * the element count of its shape.  The stream is left at the data. */
+static int npy_read_header(struct src *s, enum vy_type t, uint64_t *count,
+			   char **err)
+{
+	const char *path = s->path;
+	unsigned char b[12];
+	int64_t got = src_read(s, b, 10, err);
+	if (got < 0)
+		return -1;
+	if (got >= 6 && got < 10 && !memcmp(b, "\x93NUMPY", 6))
+		return bad_header(path, "the file ends inside the preamble", err);
+	if (got < 10 || memcmp(b, "\x93NUMPY", 6)) {
 		*err = vy_strf("'%s' is not a .npy file (no \\x93NUMPY magic). "
 			       "Fix: write it with numpy.save, or give it "
 			       "another extension to read raw little-endian "
 			       "elements", path);
 		return -1;
 	}
-	int major = b[6];
-	size_t hlen, hstart;
+	int major = b[6], minor = b[7];
+	size_t hlen;
+	if ((major < 1 || major > 3) || minor != 0) {
+		*err = vy_strf("'%s' has .npy format version %d.%d; vyrec reads "
+			       "1.0, 2.0 and 3.0", path, major, minor);
+		return -1;
+	}
 	if (major == 1) {
 		hlen = b[8] | (size_t)b[9] << 8;
-		hstart = 10;
-	} else if (major == 2 || major == 3) {
-		if (len < 12)
-			goto bad_header;
-		hlen = get32(b + 8);
-		hstart = 12;
 	} else {
-		*err = vy_strf("'%s' has .npy format version %d.%d; vyrec reads "
-			       "1.0, 2.0 and 3.0", path, major, b[7]);
+		if ((got = src_read(s, b + 10, 2, err)) < 0)
+			return -1;
+		if (got < 2)
+			return bad_header(path, "the file ends inside the header length", err);
+		hlen = get32(b + 8);
+	}
+	if (hlen > NPY_MAX_HEADER)
+		return bad_header(path, "the header is longer than 1 MiB", err);
+	char *h = malloc(hlen + 1);
+	if (!h)
+		vy_oom("a .npy header", hlen + 1);
+	if ((got = src_read(s, h, hlen, err)) < 0) {
+		free(h);
 		return -1;
 	}
-	if (hstart + hlen > len)
-		goto bad_header;
-	char *h = vy_strf("%.*s", (int)hlen, (const char *)b + hstart);
-	if (strlen(h) != hlen) {
+	if ((size_t)got < hlen) {
 		free(h);
-		goto bad_header;
+		return bad_header(path, "the file ends inside the header", err);
 	}
-	const char *descr = npy_key(h, "descr");
-	const char *fortran = npy_key(h, "fortran_order");
-	const char *shape = npy_key(h, "shape");
-	if (!descr || !fortran || !shape || (*descr != '\'' && *descr != '"')) {
+	struct npy_hdr hd;
+	char why[160];
+	if (npy_header_parse(h, hlen, &hd, why, sizeof why)) {
 		free(h);
-		goto bad_header;
+		return bad_header(path, why, err);
 	}
-	char q = *descr++;
-	const char *dend = strchr(descr, q);
-	if (!dend) {
-		free(h);
-		goto bad_header;
-	}
-	int dn = (int)(dend - descr);
 	const char *want = npy_descr(t);
-	bool same = dn == 3 && !strncmp(descr + 1, want + 1, 2);
-	if (same && (*descr == '>')) {
+	const char *d = hd.descr;
+	int dn = (int)hd.descr_len;
+	bool same = dn == 3 && !strncmp(d + 1, want + 1, 2);
+	int rc = -1;
+	if (same && *d == '>')
 		*err = vy_strf("'%s' is big-endian ('%.*s'); vyrec reads "
 			       "little-endian .npy files. Fix: save "
-			       "a.astype('%s')", path, dn, descr, want);
-		free(h);
-		return -1;
-	}
-	if (!same || (*descr != '<' && *descr != '|' && *descr != '=')) {
+			       "a.astype('%s')", path, dn, d, want);
+	else if (!same || (*d != '<' && *d != '|' && *d != '='))
 		*err = vy_strf("'%s' has dtype '%.*s' but buffer has type %s "
-			       "('%s'). Fix: save a.astype('%s')", path, dn,
-			       descr, vy_type_name(t), want, want);
-		free(h);
-		return -1;
-	}
-	if (!strncmp(fortran, "True", 4)) {
+			       "('%s'). Fix: save a.astype('%s')", path,
+			       dn > 32 ? 32 : dn, d, vy_type_name(t), want, want);
+	else if (hd.fortran)
 		*err = vy_strf("'%s' is in Fortran order; vyrec reads C-order "
 			       ".npy files. Fix: save numpy.ascontiguousarray(a)",
 			       path);
-		free(h);
-		return -1;
+	else {
+		*count = hd.count;
+		rc = 0;
 	}
-	int rc = npy_shape(shape, count);
-	bool c_order = !strncmp(fortran, "False", 5);
 	free(h);
-	if (rc == -2) {
-		*err = vy_strf("'%s' holds more than 2^32-1 elements", path);
-		return -1;
-	}
-	if (rc || !c_order)
-		goto bad_header;
-	size_t off = hstart + hlen;
-	if (len - off != *count * 4) {
-		*err = vy_strf("'%s' is truncated or has trailing bytes: its "
-			       "header says %" PRIu64 " elements (%" PRIu64
-			       " bytes) but %zu bytes follow it", path, *count,
-			       *count * 4, len - off);
-		return -1;
-	}
-	*data = b + off;
-	return 0;
-bad_header:
-	*err = vy_strf("'%s' has a malformed .npy header. Fix: write it with "
-		       "numpy.save", path);
-	return -1;
+	return rc;
 }
 
-/* Read a data file's elements (checked against t). */
-static int read_elems(const char *path, enum vy_type t,
-		      unsigned char **image, const unsigned char **data,
-		      uint64_t *count, char **err)
+/* Read exactly n elements of data into dst (host words), refusing a
+ * stream that ends early or has more: at most n * 4 + 1 bytes are read. */
+static int read_exact(struct src *s, bool npy, uint64_t n, enum vy_type t,
+		      uint32_t *dst, char **err)
 {
-	size_t len;
-	char *b = vy_read_file(path, &len, DATA_LIMIT, err);
-	if (!b)
+	int64_t got = src_read(s, dst, (size_t)n * 4, err);
+	if (got < 0)
 		return -1;
-	*image = (unsigned char *)b;
-	if (has_ext(path, ".npy")) {
-		if (npy_parse(path, *image, len, t, data, count, err))
-			goto fail;
+	unsigned char extra;
+	int64_t more = (uint64_t)got == n * 4 ? src_read(s, &extra, 1, err) : 0;
+	if (more < 0)
+		return -1;
+	if ((uint64_t)got == n * 4 && !more) {
+		words_from_bytes(dst, (const unsigned char *)dst, (size_t)n);
 		return 0;
 	}
-	if (len % 4) {
-		*err = vy_strf("'%s' has %zu bytes, not a whole number of 4-byte "
-			       "%s elements", path, len, vy_type_name(t));
-		goto fail;
-	}
-	*data = *image;
-	*count = len / 4;
-	return 0;
-fail:
-	free(b);
-	*image = NULL;
+	if (npy && more)
+		*err = vy_strf("'%s' is truncated or has trailing bytes: its "
+			       "header says %" PRIu64 " elements (%" PRIu64
+			       " bytes) but more bytes follow it", s->path, n,
+			       n * 4);
+	else if (npy)
+		*err = vy_strf("'%s' is truncated or has trailing bytes: its "
+			       "header says %" PRIu64 " elements (%" PRIu64
+			       " bytes) but %" PRId64 " bytes follow it", s->path,
+			       n, n * 4, got);
+	else if (more)
+		*err = vy_strf("'%s' holds more than the buffer's %" PRIu64
+			       " elements (%" PRIu64 " bytes). Fix: give a file "
+			       "of %" PRIu64 " elements or change the params "
+			       "that size the buffer", s->path, n, n * 4, n);
+	else if (got % 4)
+		*err = vy_strf("'%s' has %" PRId64 " bytes, not a whole number "
+			       "of 4-byte %s elements", s->path, got,
+			       vy_type_name(t));
+	else
+		*err = vy_strf("'%s' holds %" PRId64 " elements but the buffer "
+			       "has %" PRIu64 ". Fix: give a file of %" PRIu64
+			       " elements or change the params that size the "
+			       "buffer", s->path, got / 4, n, n);
 	return -1;
 }
 
@@ -393,42 +583,103 @@ int vy_data_fill(const char *source, enum vy_type t, void *dst,
 			       source);
 		return -1;
 	}
-	unsigned char *image;
-	const unsigned char *data;
-	uint64_t n;
-	if (read_elems(source, t, &image, &data, &n, err))
+	struct src s;
+	if (src_open(&s, source, err))
 		return -1;
-	if (n != count) {
+	bool npy = has_ext(source, ".npy");
+	uint64_t n = count;
+	int rc = npy ? npy_read_header(&s, t, &n, err) : 0;
+	if (!rc && n != count) {
 		*err = vy_strf("'%s' holds %" PRIu64 " elements but the buffer "
 			       "has %u. Fix: give a file of %u elements or "
 			       "change the params that size the buffer",
 			       source, n, count, count);
-		free(image);
+		rc = -1;
+	}
+	if (!rc)
+		rc = read_exact(&s, npy, count, t, dst, err);
+	src_close(&s);
+	return rc;
+}
+
+/* A whole raw stream of unknown length, at most limit bytes. */
+static int read_raw_any(struct src *s, enum vy_type t, uint32_t **dst,
+			uint64_t *count, char **err)
+{
+	const uint64_t limit = (uint64_t)UINT32_MAX * 4;
+	size_t cap = 0, len = 0;
+	unsigned char *b = NULL;
+	for (;;) {
+		if (len == cap) {
+			if (cap >= limit) {
+				*err = vy_strf("'%s' holds more than 2^32-1 "
+					       "elements", s->path);
+				free(b);
+				return -1;
+			}
+			size_t ncap = cap ? 2 * cap : 65536;
+			if (ncap > limit + 1)
+				ncap = (size_t)limit + 1;
+			unsigned char *q = realloc(b, ncap);
+			if (!q) {
+				char *what = vy_strf("reading '%s'", s->path);
+				vy_oom(what, ncap);
+			}
+			b = q;
+			cap = ncap;
+		}
+		int64_t got = src_read(s, b + len, cap - len, err);
+		if (got < 0) {
+			free(b);
+			return -1;
+		}
+		len += (size_t)got;
+		if (len < cap)
+			break;
+	}
+	if (len > limit) {
+		*err = vy_strf("'%s' holds more than 2^32-1 elements", s->path);
+		free(b);
 		return -1;
 	}
-	words_from_bytes(dst, data, count);
-	free(image);
+	if (len % 4) {
+		*err = vy_strf("'%s' has %zu bytes, not a whole number of 4-byte "
+			       "%s elements", s->path, len, vy_type_name(t));
+		free(b);
+		return -1;
+	}
+	words_from_bytes((uint32_t *)b, b, len / 4);
+	*dst = (uint32_t *)b;
+	*count = len / 4;
 	return 0;
 }
 
 int vy_data_read_any(const char *path, enum vy_type t, void **dst,
 		     uint32_t *count, char **err)
 {
-	unsigned char *image;
-	const unsigned char *data;
-	uint64_t n;
-	if (read_elems(path, t, &image, &data, &n, err))
+	struct src s;
+	if (src_open(&s, path, err))
 		return -1;
-	if (n > UINT32_MAX) {
-		*err = vy_strf("'%s' holds more than 2^32-1 elements", path);
-		free(image);
+	uint64_t n = 0;
+	uint32_t *w = NULL;
+	int rc;
+	if (has_ext(path, ".npy")) {
+		rc = npy_read_header(&s, t, &n, err);
+		if (!rc) {
+			w = malloc(n ? (size_t)n * 4 : 4);
+			if (!w) {
+				char *what = vy_strf("the %" PRIu64 " elements of '%s'", n, path);
+				vy_oom(what, (size_t)n * 4);
+			}
+			rc = read_exact(&s, true, n, t, w, err);
+		}
+	} else
+		rc = read_raw_any(&s, t, &w, &n, err);
+	src_close(&s);
+	if (rc) {
+		free(w);
 		return -1;
 	}
-	uint32_t *w = malloc(n ? n * 4 : 4);
-	if (!w)
-		vy_bug("out of memory");
-	words_from_bytes(w, data, n);
-	free(image);
 	*dst = w;
 	*count = (uint32_t)n;
 	return 0;
@@ -453,15 +704,21 @@ static void npy_header(struct vy_buf *b, enum vy_type t, uint32_t count)
 	vy_buf_put(b, "\n", 1);
 }
 
+void vy_data_encode(const char *path, enum vy_type t, const void *src,
+		    uint32_t count, struct vy_buf *b)
+{
+	if (has_ext(path, ".npy"))
+		npy_header(b, t, count);
+	const uint32_t *w = src;
+	for (uint32_t i = 0; i < count; i++)
+		vy_buf_u32(b, w[i]);
+}
+
 int vy_data_write(const char *path, enum vy_type t, const void *src,
 		  uint32_t count, char **err)
 {
 	struct vy_buf b = {0};
-	if (has_ext(path, ".npy"))
-		npy_header(&b, t, count);
-	const uint32_t *w = src;
-	for (uint32_t i = 0; i < count; i++)
-		vy_buf_u32(&b, w[i]);
+	vy_data_encode(path, t, src, count, &b);
 	int rc = vy_write_file(path, b.data ? (void *)b.data : (void *)"", b.len, err);
 	vy_buf_free(&b);
 	return rc;

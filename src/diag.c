@@ -18,17 +18,13 @@ static void add(struct vy_diags *d, enum vy_severity sev, struct vy_loc loc,
 		return;
 	if (d->n == d->cap) {
 		d->cap = d->cap ? d->cap * 2 : 8;
-		d->v = realloc(d->v, (size_t)d->cap * sizeof *d->v);
-		if (!d->v)
-			vy_bug("out of memory");
+		d->v = vy_xrealloc(d->v, (size_t)d->cap * sizeof *d->v, "diagnostics");
 	}
 	va_list aq;
 	va_copy(aq, ap);
 	int n = vsnprintf(NULL, 0, fmt, aq);
 	va_end(aq);
-	char *msg = malloc((size_t)n + 1);
-	if (!msg)
-		vy_bug("out of memory");
+	char *msg = vy_xmalloc((size_t)n + 1, "a diagnostic");
 	vsnprintf(msg, (size_t)n + 1, fmt, ap);
 	if (loc.len < 1)
 		loc.len = 1;
@@ -185,9 +181,56 @@ void vy_diags_print(const struct vy_diags *d, FILE *f, enum vy_diag_format fmt,
 			d->nerrors - VY_MAX_ERRORS);
 }
 
+_Noreturn void vy_oom(const char *what, size_t bytes)
+{
+	if (bytes)
+		fprintf(stderr, "vyrec: out of memory: cannot allocate %zu bytes "
+			"(%.1f MiB) for %s\n", bytes, bytes / 1048576.0, what);
+	else
+		fprintf(stderr, "vyrec: out of memory in %s\n", what);
+	fputs("Fix: free memory or raise the limit (ulimit -v), or use smaller "
+	      "sizes\n", stderr);
+	exit(VY_EXIT_PROGRAM);
+}
+
+void *vy_xmalloc(size_t n, const char *what)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		vy_oom(what, n);
+	return p;
+}
+
+void *vy_xcalloc(size_t n, size_t size, const char *what)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		vy_oom(what, n * size);
+	return p;
+}
+
+void *vy_xrealloc(void *q, size_t n, const char *what)
+{
+	void *p = realloc(q, n ? n : 1);
+	if (!p)
+		vy_oom(what, n);
+	return p;
+}
+
+/* "out of memory" reported through vy_bug by code that predates vy_oom is
+ * a resource error all the same. */
 _Noreturn void vy_bug_at(const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
+	if (!strncmp(fmt, "out of memory", 13)) {
+		fputs("vyrec: ", stderr);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputs("\nFix: free memory or raise the limit (ulimit -v), or use "
+		      "smaller sizes\n", stderr);
+		exit(VY_EXIT_PROGRAM);
+	}
 	fprintf(stderr, "vyrec: internal error at %s:%d: ", file, line);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

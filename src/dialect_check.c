@@ -5,6 +5,7 @@
  * every extern op body, and builds the frozen snapshot.
  */
 #include <dirent.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +16,10 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Every *.yaml in the directories of VYRE_DIALECT_PATH, sorted per dir. */
+/* Every *.yaml in the directories of VYRE_DIALECT_PATH, sorted per dir
+ * (byte order, so every file system loads the same set in the same order).
+ * Only regular files, symlinks to them included: a FIFO or device named
+ * x.yaml would block or never end, a directory cannot be read. */
 static void load_search_path(struct vy_arena *a, struct vy_dialect_set *set,
 			     struct vy_diags *d)
 {
@@ -27,18 +31,32 @@ static void load_search_path(struct vy_arena *a, struct vy_dialect_set *set,
 		DIR *dp = opendir(dir);
 		if (!dp)
 			continue;
-		const char *names[256];
-		int n = 0;
+		const char **names = NULL;
+		size_t n = 0, cap = 0;
 		struct dirent *de;
-		while ((de = readdir(dp)) && n < 256) {
+		while ((de = readdir(dp))) {
 			size_t len = strlen(de->d_name);
-			if (len > 5 && !strcmp(de->d_name + len - 5, ".yaml"))
-				names[n++] = vy_fmt(a, "%s/%s", dir, de->d_name);
+			struct stat st;
+			if (len <= 5 || strcmp(de->d_name + len - 5, ".yaml"))
+				continue;
+			const char *path = vy_fmt(a, "%s/%s", dir, de->d_name);
+			if (stat(path, &st) || !S_ISREG(st.st_mode))
+				continue;
+			if (n == cap) {
+				cap = cap ? 2 * cap : 64;
+				const char **m = realloc(names, cap * sizeof *names);
+				if (!m)
+					vy_oom("the dialect search path", cap * sizeof *names);
+				names = m;
+			}
+			names[n++] = path;
 		}
 		closedir(dp);
-		qsort(names, (size_t)n, sizeof *names, cmp_str);
-		for (int i = 0; i < n; i++)
+		if (n)
+			qsort(names, n, sizeof *names, cmp_str);
+		for (size_t i = 0; i < n; i++)
 			vy_dialect_load(a, set, names[i], (struct vy_loc){0}, d);
+		free(names);
 	}
 }
 

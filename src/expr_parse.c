@@ -33,6 +33,8 @@ struct parser {
 	const char *s;
 	size_t n;
 	const struct vy_textloc *tl;
+	struct vy_textloc tlm;   /* tl with a map, for long text */
+	struct vy_textmap map;
 	struct vy_diags *d;
 	size_t pos;          /* lexer position */
 	struct token tok;    /* current token */
@@ -732,7 +734,19 @@ static bool start(struct parser *p, struct vy_arena *a, const char *text,
 			 "limit");
 		return false;
 	}
+	/* Past a few hundred bytes, map the whole text once rather than
+	 * walk the scalar from its start for every location asked. */
+	if (tl && !tl->map && n > 256 && vy_textmap_build(&p->map, tl, n)) {
+		p->tlm = *tl;
+		p->tlm.map = &p->map;
+		p->tl = &p->tlm;
+	}
 	return true;
+}
+
+static void done(struct parser *p)
+{
+	vy_textmap_free(&p->map);
 }
 
 static void expect_end(struct parser *p)
@@ -741,17 +755,24 @@ static void expect_end(struct parser *p)
 		fail_unexpected(p, "after expression");
 }
 
+static struct vy_expr *parse_expr(struct parser *p)
+{
+	if (setjmp(p->fail))
+		return NULL;
+	seek(p, 0);
+	struct vy_expr *e = expr(p);
+	expect_end(p);
+	return e;
+}
+
 struct vy_expr *vy_parse_expr(struct vy_arena *a, const char *text, size_t n,
 			      const struct vy_textloc *tl, struct vy_diags *d)
 {
 	struct parser p;
 	if (!start(&p, a, text, n, tl, d))
 		return NULL;
-	if (setjmp(p.fail))
-		return NULL;
-	seek(&p, 0);
-	struct vy_expr *e = expr(&p);
-	expect_end(&p);
+	struct vy_expr *e = parse_expr(&p);
+	done(&p);
 	return e;
 }
 
@@ -915,38 +936,68 @@ static bool assign_or_store(struct parser *p, struct vy_stmt *s)
 	return true;
 }
 
+static struct vy_stmt *parse_stmt(struct parser *p)
+{
+	struct vy_arena *a = p->a;
+	if (setjmp(p->fail))
+		return NULL;
+	seek(p, 0);
+	struct vy_stmt *s = vy_alloc(a, sizeof *s);
+	s->loc = s->name_loc = tok_loc(p, &p->tok);
+	if (p->tok.kind == TK_EOF)
+		fail_tok(p, "remove the empty list item", "empty %s",
+			 "statement");
+	if (is(p, "let") || is(p, "var")) {
+		s->kind = is(p, "let") ? VY_S_LET : VY_S_VAR;
+		decl(p, s);
+		return s;
+	}
+	if (keyword_stmt(p, s))
+		return s;
+	if (is(p, "++") || is(p, "--"))
+		fail_tok(p, "write 'i += 1' (or 'i -= 1')",
+			 "'%s' is not an operator in vyrec", tok_text(p, &p->tok));
+	if (p->tok.kind == TK_NAME && assign_or_store(p, s))
+		return s;
+	seek(p, 0);
+	expr_stmt(p, s);
+	return s;
+}
+
 struct vy_stmt *vy_parse_stmt(struct vy_arena *a, const char *text, size_t n,
 			      const struct vy_textloc *tl, struct vy_diags *d)
 {
 	struct parser p;
 	if (!start(&p, a, text, n, tl, d))
 		return NULL;
-	if (setjmp(p.fail))
-		return NULL;
-	seek(&p, 0);
-	struct vy_stmt *s = vy_alloc(a, sizeof *s);
-	s->loc = s->name_loc = tok_loc(&p, &p.tok);
-	if (p.tok.kind == TK_EOF)
-		fail_tok(&p, "remove the empty list item", "empty %s",
-			 "statement");
-	if (is(&p, "let") || is(&p, "var")) {
-		s->kind = is(&p, "let") ? VY_S_LET : VY_S_VAR;
-		decl(&p, s);
-		return s;
-	}
-	if (keyword_stmt(&p, s))
-		return s;
-	if (is(&p, "++") || is(&p, "--"))
-		fail_tok(&p, "write 'i += 1' (or 'i -= 1')",
-			 "'%s' is not an operator in vyrec", tok_text(&p, &p.tok));
-	if (p.tok.kind == TK_NAME && assign_or_store(&p, s))
-		return s;
-	seek(&p, 0);
-	expr_stmt(&p, s);
+	struct vy_stmt *s = parse_stmt(&p);
+	done(&p);
 	return s;
 }
 
 /* for = NAME "in" expr ".." expr */
+static bool parse_for(struct parser *p, struct vy_stmt *s)
+{
+	struct vy_arena *a = p->a;
+	if (setjmp(p->fail))
+		return false;
+	seek(p, 0);
+	if (p->tok.kind == TK_EOF)
+		fail_tok(p, "write 'for: k in 0..n'", "empty %s", "loop header");
+	local_name(p, s, "for");
+	if (!consume(p, "in"))
+		fail_tok(p, vy_fmt(a, "write 'for: %s in LO..HI'", s->name),
+			 "expected 'in' after the loop variable%s", found(p));
+	s->lo = expr(p);
+	if (!consume(p, ".."))
+		fail_tok(p, vy_fmt(a, "write 'for: %s in LO..HI' (HI is "
+			 "excluded)", s->name), "expected '..' after the lower "
+			 "bound%s", found(p));
+	s->hi = expr(p);
+	expect_end(p);
+	return true;
+}
+
 bool vy_parse_for(struct vy_arena *a, const char *text, size_t n,
 		  const struct vy_textloc *tl, struct vy_stmt *s,
 		  struct vy_diags *d)
@@ -954,21 +1005,7 @@ bool vy_parse_for(struct vy_arena *a, const char *text, size_t n,
 	struct parser p;
 	if (!start(&p, a, text, n, tl, d))
 		return false;
-	if (setjmp(p.fail))
-		return false;
-	seek(&p, 0);
-	if (p.tok.kind == TK_EOF)
-		fail_tok(&p, "write 'for: k in 0..n'", "empty %s", "loop header");
-	local_name(&p, s, "for");
-	if (!consume(&p, "in"))
-		fail_tok(&p, vy_fmt(a, "write 'for: %s in LO..HI'", s->name),
-			 "expected 'in' after the loop variable%s", found(&p));
-	s->lo = expr(&p);
-	if (!consume(&p, ".."))
-		fail_tok(&p, vy_fmt(a, "write 'for: %s in LO..HI' (HI is "
-			 "excluded)", s->name), "expected '..' after the lower "
-			 "bound%s", found(&p));
-	s->hi = expr(&p);
-	expect_end(&p);
-	return true;
+	bool ok = parse_for(&p, s);
+	done(&p);
+	return ok;
 }

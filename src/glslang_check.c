@@ -15,6 +15,8 @@
 #include "vyrec.h"
 #include "glslang_check.h"
 
+int vy_cxx_guard(int (*fn)(void *), void *ctx, const char *what, char **err);
+
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int init_ok;
 
@@ -71,7 +73,12 @@ static int generate(glslang_shader_t *sh, const glslang_input_t *in,
 			       glslang_program_get_info_debug_log(prog));
 		goto out;
 	}
-	glslang_program_SPIRV_generate(prog, in->stage);
+	/* glslang_program_SPIRV_generate would also run the SPIRV-Tools
+	 * validator with friendly names, whose name table is quadratic in
+	 * glslang's many temporaries named "param" (7 s for 1 000 helper
+	 * calls), and only logs what it finds: generate without it. */
+	glslang_spv_options_t opts = { .disable_optimizer = true };
+	glslang_program_SPIRV_generate_with_options(prog, in->stage, &opts);
 	const char *msgs = glslang_program_SPIRV_get_messages(prog);
 	size_t n = glslang_program_SPIRV_get_size(prog);
 	if (n == 0) {
@@ -79,9 +86,7 @@ static int generate(glslang_shader_t *sh, const glslang_input_t *in,
 		goto out;
 	}
 	if (words) {
-		*words = malloc(n * sizeof **words);
-		if (!*words)
-			vy_bug("out of memory");
+		*words = vy_xmalloc(n * sizeof **words, "glslang's SPIR-V");
 		glslang_program_SPIRV_get(prog, *words);
 	}
 	if (nwords)
@@ -92,22 +97,25 @@ out:
 	return rc;
 }
 
-int vy_glslang_compile(const char *src, int vk_minor, uint32_t **words,
-		       size_t *nwords, char **err)
+struct compile_args {
+	const char *src;
+	int vk_minor;
+	uint32_t **words;
+	size_t *nwords;
+	char **err;
+};
+
+static int compile(void *vargs)
 {
-	pthread_once(&init_once, initialize);
-	if (!init_ok) {
-		*err = vy_strf("glslang_initialize_process failed");
-		return -1;
-	}
+	struct compile_args *a = vargs;
 	glslang_input_t in = {
 		.language = GLSLANG_SOURCE_GLSL,
 		.stage = GLSLANG_STAGE_COMPUTE,
 		.client = GLSLANG_CLIENT_VULKAN,
-		.client_version = client_version(vk_minor),
+		.client_version = client_version(a->vk_minor),
 		.target_language = GLSLANG_TARGET_SPV,
-		.target_language_version = spirv_version(vk_minor),
-		.code = src,
+		.target_language_version = spirv_version(a->vk_minor),
+		.code = a->src,
 		.default_version = 450,
 		.default_profile = GLSLANG_NO_PROFILE,
 		.messages = GLSLANG_MSG_SPV_RULES_BIT |
@@ -118,17 +126,42 @@ int vy_glslang_compile(const char *src, int vk_minor, uint32_t **words,
 	int rc = -1;
 
 	if (!sh) {
-		*err = vy_strf("glslang_shader_create failed");
+		*a->err = vy_strf("glslang_shader_create failed");
 		return -1;
 	}
 	if (!glslang_shader_preprocess(sh, &in))
-		*err = failure("preprocessing", glslang_shader_get_info_log(sh),
-			       glslang_shader_get_info_debug_log(sh));
+		*a->err = failure("preprocessing", glslang_shader_get_info_log(sh),
+				  glslang_shader_get_info_debug_log(sh));
 	else if (!glslang_shader_parse(sh, &in))
-		*err = failure("parsing", glslang_shader_get_info_log(sh),
-			       glslang_shader_get_info_debug_log(sh));
+		*a->err = failure("parsing", glslang_shader_get_info_log(sh),
+				  glslang_shader_get_info_debug_log(sh));
 	else
-		rc = generate(sh, &in, words, nwords, err);
+		rc = generate(sh, &in, a->words, a->nwords, a->err);
 	glslang_shader_delete(sh);
+	return rc;
+}
+
+static int init_guarded(void *unused)
+{
+	(void)unused;
+	pthread_once(&init_once, initialize);
+	return init_ok ? 0 : -1;
+}
+
+/* glslang is C++ behind its C interface: std::bad_alloc from it is out of
+ * memory (exit 1), not a rejected shader (vy_cxx_guard, cxxguard.cpp). */
+int vy_glslang_compile(const char *src, int vk_minor, uint32_t **words,
+		       size_t *nwords, char **err)
+{
+	*err = NULL;
+	if (vy_cxx_guard(init_guarded, NULL, "glslang", err)) {
+		if (!*err)
+			*err = vy_strf("glslang_initialize_process failed");
+		return -1;
+	}
+	struct compile_args a = { src, vk_minor, words, nwords, err };
+	int rc = vy_cxx_guard(compile, &a, "glslang", err);
+	if (rc && !*err)
+		*err = vy_strf("glslang failed (no message)");
 	return rc;
 }

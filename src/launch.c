@@ -269,9 +269,37 @@ const char *vy_dispatch_text(const struct vy_program *p, int axis)
 	return "?";
 }
 
-/* Largest grid a Vulkan device must accept on y and z, and what CUDA
- * accepts on x. */
-static const uint32_t grid_limit[3] = { 2147483647u, 65535u, 65535u };
+/* The grid every backend runs (SPEC §1.4, §10.9): at least 1 and at most
+ * VY_GRID_MAX_X workgroups on x, VY_GRID_MAX_YZ on y and z.  These are
+ * what CUDA accepts and what every Vulkan device must accept on y and z;
+ * the Vulkan backend splits x beyond its device's maxComputeWorkGroupCount.
+ * Invocations per axis are u32 values, so at most 2^32-1 by construction. */
+static const uint32_t grid_limit[3] = { VY_GRID_MAX_X, VY_GRID_MAX_YZ, VY_GRID_MAX_YZ };
+
+int vy_launch_check_grid(const struct vy_program *p, const struct vy_launch *l,
+			 char **err)
+{
+	for (int a = 0; a < 3; a++) {
+		uint32_t wg = p->wgsize[a] ? p->wgsize[a] : 1, g = l->grid[a];
+		if (g && g <= grid_limit[a])
+			continue;
+		const char *text = vy_dispatch_text(p, a);
+		if (!g)
+			*err = vy_strf("dispatch axis %c is 0 workgroups (%s = 0 "
+				       "invocations). Fix: pass params that make "
+				       "it at least 1", "xyz"[a], text);
+		else
+			*err = vy_strf("dispatch axis %c needs %u workgroups (%s = "
+				       "%u invocations, workgroup size %u), more "
+				       "than the limit of %u on axis %c. Fix: use "
+				       "a larger workgroup_size, move work to "
+				       "another axis or pass smaller params",
+				       "xyz"[a], g, text, l->dispatch[a], wg,
+				       grid_limit[a], "xyz"[a]);
+		return -1;
+	}
+	return 0;
+}
 
 int vy_launch_eval(const struct vy_program *p, struct vy_launch *l,
 		   char **err)
@@ -308,22 +336,6 @@ int vy_launch_eval(const struct vy_program *p, struct vy_launch *l,
 					    l->counts);
 		l->dispatch[a] = d;
 		l->grid[a] = d / wg + (d % wg != 0);
-		const char *text = vy_dispatch_text(p, a);
-		if (!l->grid[a]) {
-			*err = vy_strf("dispatch axis %d evaluates to 0 "
-				       "workgroups (%s = 0). Fix: pass params "
-				       "that make it at least 1", a, text);
-			return -1;
-		}
-		if (l->grid[a] > grid_limit[a]) {
-			*err = vy_strf("dispatch axis %d needs %u workgroups "
-				       "(%s = %u, workgroup size %u), more "
-				       "than the limit of %u on axis %c. Fix: "
-				       "use a larger workgroup_size or move "
-				       "work to another axis", a, l->grid[a],
-				       text, d, wg, grid_limit[a], "xyz"[a]);
-			return -1;
-		}
 	}
 	return 0;
 }
@@ -348,7 +360,7 @@ static uint64_t try_launch(const struct vy_program *p, const uint32_t *params,
 	memset(&l, 0, sizeof l);
 	memcpy(l.params, params, sizeof l.params);
 	char *err = NULL;
-	if (vy_launch_eval(p, &l, &err)) {
+	if (vy_launch_eval(p, &l, &err) || vy_launch_check_grid(p, &l, &err)) {
 		free(err);
 		return 0;
 	}
@@ -415,11 +427,17 @@ int vy_default_params(const struct vy_program *p, uint32_t *params,
 	return -1;
 }
 
-/* Sizes for one chunk: counts from the params, the streamed buffer's
- * count is the chunk's, then the dispatch (which may use len()) again. */
+/* Sizes for one chunk: when a param alone sizes the streamed buffer it
+ * takes the chunk's count (so the last, shorter chunk sees its own count in
+ * the params, len() and every buffer sized by that param); then the counts
+ * from the params, the streamed buffer's count is the chunk's, and the
+ * dispatch (which may use len()) again.  The caller restores l afterwards. */
 int vy_launch_chunk(const struct vy_program *p, struct vy_launch *l, int buf,
 			uint32_t n, char **err)
 {
+	const struct vy_expr *c = p->buffers[buf].count;
+	if (c && c->kind == VY_E_PARAM && c->index >= 0 && c->index < VY_MAX_PARAMS)
+		l->params[c->index] = n;
 	if (vy_launch_eval(p, l, err))
 		return -1;
 	l->counts[buf] = n;
@@ -434,5 +452,5 @@ int vy_launch_chunk(const struct vy_program *p, struct vy_launch *l, int buf,
 			return -1;
 		}
 	}
-	return 0;
+	return vy_launch_check_grid(p, l, err);
 }

@@ -20,9 +20,22 @@ int vy_default_params(const struct vy_program *p, uint32_t *params,
  * dispatch the count text of the buffer it was taken from. */
 const char *vy_dispatch_text(const struct vy_program *p, int axis);
 
+/* The grid limits every backend applies (SPEC §1.4, §10.9), in workgroups
+ * per axis. */
+#define VY_GRID_MAX_X  2147483647u
+#define VY_GRID_MAX_YZ 65535u
+
+/* The one launch-time grid check, called by every backend before it
+ * dispatches: each axis holds 1 to VY_GRID_MAX_X (x) or VY_GRID_MAX_YZ (y,
+ * z) workgroups.  0, or -1 with *err naming the axis and its value (the
+ * callers exit 3). */
+int vy_launch_check_grid(const struct vy_program *p, const struct vy_launch *l,
+			 char **err);
+
 /* The launch of one streamed chunk: counts from l->params, buffer buf's
- * count is n, then the dispatch again (it may use len()). 0 or -1 with
- * *err. */
+ * count is n (and so is the param that alone sizes it), then the dispatch
+ * again (it may use len()). 0 or -1 with *err; l is changed, so the
+ * caller saves and restores it around a stream. */
 int vy_launch_chunk(const struct vy_program *p, struct vy_launch *l, int buf,
 		    uint32_t n, char **err);
 

@@ -201,11 +201,31 @@ static size_t skip_ws(const char *t, size_t n, size_t p)
 	return p;
 }
 
-/* Source offset of value byte want of a plain or quoted scalar: runs of
- * text map one to one, escapes and '' map several bytes to one, and line
- * folding turns a break and the next line's indentation into one space
- * (or n-1 newlines for n breaks). */
-static size_t flow_src(const struct vy_textloc *tl, size_t want)
+/* What a walk over a scalar's value looks for: the source offset of value
+ * byte want (tab NULL), or, in one pass, those of value bytes
+ * [base, base + n) into tab (a vy_textmap). */
+struct walk {
+	size_t want;
+	uint32_t *tab;
+	size_t base, n, next;   /* tab: entries filled so far */
+};
+
+/* Value byte v lies at source offset p; true ends the walk there.  A byte
+ * met twice keeps its first offset, as a lookup stops at the first. */
+static bool at(struct walk *w, size_t v, size_t p)
+{
+	if (!w->tab)
+		return v == w->want;
+	while (w->next < w->n && w->base + w->next <= v)
+		w->tab[w->next++] = (uint32_t)p;
+	return w->next >= w->n;
+}
+
+/* Source offset of the value byte a walk seeks in a plain or quoted
+ * scalar: runs of text map one to one, escapes and '' map several bytes
+ * to one, and line folding turns a break and the next line's indentation
+ * into one space (or n-1 newlines for n breaks). */
+static size_t flow_src(const struct vy_textloc *tl, struct walk *w)
 {
 	const char *t = tl->src->text;
 	size_t n = tl->src->len, p = tl->start, v = 0;
@@ -218,8 +238,9 @@ static size_t flow_src(const struct vy_textloc *tl, size_t want)
 		if (c == ' ' || c == '\t') {
 			size_t q = skip_ws(t, n, p);
 			if (q < n && !is_break(t, n, q)) {
-				if (want < v + (q - p))
-					return p + (want - v);
+				for (size_t i = 0; i < q - p; i++)
+					if (at(w, v + i, p + i))
+						return p + i;
 				v += q - p;
 			}
 			p = q;
@@ -230,11 +251,12 @@ static size_t flow_src(const struct vy_textloc *tl, size_t want)
 				k++;
 			}
 			size_t add = k > 1 ? k - 1 : 1;
-			if (want < v + add)
-				return p;
+			for (size_t i = 0; i < add; i++)
+				if (at(w, v + i, p))
+					return p;
 			v += add;
 		} else if (sq && c == '\'') {
-			if (p + 1 >= n || t[p + 1] != '\'' || want == v)
+			if (p + 1 >= n || t[p + 1] != '\'' || at(w, v, p))
 				return p;
 			v++;
 			p += 2;
@@ -247,12 +269,13 @@ static size_t flow_src(const struct vy_textloc *tl, size_t want)
 			}
 			size_t val, adv;
 			escape_size(t, n, p, &val, &adv);
-			if (want < v + val)
-				return p;
+			for (size_t i = 0; i < val; i++)
+				if (at(w, v + i, p))
+					return p;
 			v += val;
 			p += adv;
 		} else {
-			if (want == v)
+			if (at(w, v, p))
 				return p;
 			v++;
 			p++;
@@ -262,7 +285,7 @@ static size_t flow_src(const struct vy_textloc *tl, size_t want)
 }
 
 /* The same for a literal (|) or folded (>) block scalar. */
-static size_t block_src(const struct vy_textloc *tl, size_t want)
+static size_t block_src(const struct vy_textloc *tl, struct walk *w)
 {
 	const char *t = tl->src->text;
 	size_t n = tl->src->len, p = tl->start, v = 0;
@@ -289,19 +312,19 @@ static size_t block_src(const struct vy_textloc *tl, size_t want)
 		if (p >= n)
 			return p;
 		if (is_break(t, n, p)) {
-			if (want == v)
+			if (at(w, v, p))
 				return p;
 			v++;
 			p = skip_break(t, n, p);
 			continue;
 		}
 		while (p < n && !is_break(t, n, p)) {
-			if (want == v)
+			if (at(w, v, p))
 				return p;
 			v++;
 			p++;
 		}
-		if (want == v || p >= n)
+		if (at(w, v, p) || p >= n)
 			return p;
 		p = skip_break(t, n, p);
 		/* folded: a break before empty lines is dropped, each empty
@@ -315,12 +338,56 @@ static size_t block_src(const struct vy_textloc *tl, size_t want)
 	return p;
 }
 
+/* Run a walk; a table walk that ends early maps the rest to the end. */
+static size_t walk(const struct vy_textloc *tl, struct walk *w)
+{
+	size_t p = tl->style == YAML_LITERAL_SCALAR_STYLE ||
+		   tl->style == YAML_FOLDED_SCALAR_STYLE ? block_src(tl, w) :
+		   flow_src(tl, w);
+	if (w->tab)
+		at(w, SIZE_MAX, p);
+	return p;
+}
+
 static size_t value_src(const struct vy_textloc *tl, size_t want)
 {
-	if (tl->style == YAML_LITERAL_SCALAR_STYLE ||
-	    tl->style == YAML_FOLDED_SCALAR_STYLE)
-		return block_src(tl, want);
-	return flow_src(tl, want);
+	struct walk w = { .want = want };
+	return walk(tl, &w);
+}
+
+bool vy_textmap_build(struct vy_textmap *m, const struct vy_textloc *tl,
+		      size_t n)
+{
+	*m = (struct vy_textmap){ 0 };
+	if (!tl || !tl->src || !n || tl->src->len >= UINT32_MAX)
+		return false;
+	m->src = malloc(n * sizeof *m->src);
+	if (!m->src)
+		return false;
+	struct walk w = { .tab = m->src, .base = tl->base, .n = n };
+	walk(tl, &w);
+	const char *t = tl->src->text;
+	size_t end = m->src[n - 1] < tl->src->len ? m->src[n - 1] : tl->src->len;
+	size_t k = 0;
+	for (size_t i = tl->start; i < end; i++)
+		k += t[i] == '\n';
+	m->nl = malloc((k ? k : 1) * sizeof *m->nl);
+	if (!m->nl) {
+		vy_textmap_free(m);
+		return false;
+	}
+	for (size_t i = tl->start; i < end; i++)
+		if (t[i] == '\n')
+			m->nl[m->nnl++] = (uint32_t)i;
+	m->n = n;
+	return true;
+}
+
+void vy_textmap_free(struct vy_textmap *m)
+{
+	free(m->src);
+	free(m->nl);
+	*m = (struct vy_textmap){ 0 };
 }
 
 struct vy_loc vy_textloc_at(const struct vy_textloc *tl, size_t off, int len)
@@ -328,18 +395,41 @@ struct vy_loc vy_textloc_at(const struct vy_textloc *tl, size_t off, int len)
 	if (!tl || !tl->src)
 		return (struct vy_loc){0};
 	const struct vy_source *src = tl->src;
-	size_t want = tl->base + off;
-	size_t a = value_src(tl, want);
-	size_t b = len > 1 ? value_src(tl, want + (size_t)len - 1) : a;
+	const struct vy_textmap *m = tl->map;
+	size_t last = off + (len > 1 ? (size_t)len - 1 : 0), a, b;
+	if (m && last < m->n) {
+		a = m->src[off];
+		b = m->src[last];
+	} else {
+		m = NULL;
+		size_t want = tl->base + off;
+		a = value_src(tl, want);
+		b = len > 1 ? value_src(tl, want + (size_t)len - 1) : a;
+	}
 	if (a > src->len)
 		a = src->len;
 	int line = tl->line;
 	size_t ls = tl->start - (size_t)(tl->col - 1);
-	for (size_t i = tl->start; i < a; i++)
-		if (src->text[i] == '\n') {
-			line++;
-			ls = i + 1;
+	if (m) {
+		/* the newlines before a, by bisection */
+		size_t lo = 0, hi = m->nnl;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (m->nl[mid] < a)
+				lo = mid + 1;
+			else
+				hi = mid;
 		}
+		line += (int)lo;
+		if (lo)
+			ls = (size_t)m->nl[lo - 1] + 1;
+	} else {
+		for (size_t i = tl->start; i < a; i++)
+			if (src->text[i] == '\n') {
+				line++;
+				ls = i + 1;
+			}
+	}
 	size_t e = a;
 	while (e < src->len && e <= b && src->text[e] != '\n' && src->text[e] != '\r')
 		e++;
@@ -1106,6 +1196,7 @@ static void load_buffer(struct ld *L, const struct vy_ynode *k,
 	if (v[2]) {
 		b->count = load_expr(L, v[2], "'count'");
 		b->count_text = v[2]->s;
+		b->count_loc = vy_yloc(v[2], L->src);
 		if (b->count && b->count->kind == VY_E_CONST && !b->count->ival)
 			err(L, v[2], "a buffer needs at least one element",
 			    "'count' must be positive");
@@ -1205,6 +1296,7 @@ static void load_shared(struct ld *L, const struct vy_ynode *y)
 			continue;
 		uint32_t c;
 		int r = vy_yuint(v[1], &c);
+		s->count_loc = vy_yloc(v[1], L->src);
 		if (r == 1 && c) {
 			s->count = c;
 			bytes += 4ull * c;
@@ -1233,6 +1325,7 @@ static void load_dispatch(struct ld *L, const struct vy_ynode *y)
 		const struct vy_ynode *v = y->kind == VY_Y_SEQ ? y->kids[i] : y;
 		p->dispatch[i] = load_expr(L, v, "'dispatch'");
 		p->dispatch_text[i] = v->s;
+		p->dispatch_loc[i] = vy_yloc(v, L->src);
 		if (p->dispatch[i] && p->dispatch[i]->kind == VY_E_CONST &&
 		    !p->dispatch[i]->ival)
 			err(L, v, NULL, "'dispatch' must be positive");

@@ -102,11 +102,11 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
-		return 0;
+		return vy_stdout_finish(0);
 	}
 	if (!strcmp(argv[1], "--version")) {
 		version();
-		return 0;
+		return vy_stdout_finish(0);
 	}
 	const struct vy_cmd *c = vy_cmd_find(argv[1]);
 	if (!c) {
@@ -116,7 +116,7 @@ int main(int argc, char **argv)
 	for (int i = 2; i < argc; i++)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			printf("usage: %s\n\n%s\n", c->usage, c->summary);
-			return 0;
+			return vy_stdout_finish(0);
 		}
-	return c->fn(argc - 1, argv + 1);
+	return vy_stdout_finish(c->fn(argc - 1, argv + 1));
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "resolve.h"
+#include "launch.h"
 
 #define MAX_INLINE 32
 
@@ -1036,6 +1037,59 @@ static void default_dispatch(struct rctx *c)
 	p->dispatch_text[0] = text;
 }
 
+/* The limits on values (SPEC §1.3, §1.4, §10.9) are applied to the
+ * folded value of a constant count or dispatch, so `8192 * 2` is refused
+ * like `16384`.  Counts over params are checked at launch (launch.c). */
+static void check_buffer_count(struct rctx *c, const struct vy_bufdecl *d)
+{
+	uint32_t v = vy_eval_uniform(c->p, d->count, NULL, NULL);
+	struct vy_loc at = d->count_loc.src ? d->count_loc : d->count->loc;
+	const char *text = d->count_text ? d->count_text : "?";
+	if (!v)
+		vy_error(c->d, at, "write a count of at least 1",
+			 "the count of buffer '%s' is 0 (%s)", d->name, text);
+	else if (v > VY_MAX_ELEMENTS)
+		vy_error(c->d, at, vy_fmt(c->a, "use at most %u elements per buffer, "
+					  "or stream the input with --stream", VY_MAX_ELEMENTS),
+			 "buffer '%s' holds %u elements (%s), more than the "
+			 "%u-element limit", d->name, v, text, VY_MAX_ELEMENTS);
+}
+
+static void check_shared_total(struct rctx *c)
+{
+	uint64_t bytes = 0;
+	for (int s = 0; s < c->p->nshared; s++) {
+		const struct vy_shareddecl *sh = &c->p->shared[s];
+		bytes += 4ull * sh->count;
+		if (bytes > VY_MAX_SHARED && bytes - 4ull * sh->count <= VY_MAX_SHARED)
+			vy_error(c->d, sh->count_loc.src ? sh->count_loc : sh->loc,
+				 "use smaller tiles; shared memory is at most 32768 bytes per workgroup",
+				 "shared arrays take %llu bytes, more than the %d-byte limit",
+				 (unsigned long long)bytes, VY_MAX_SHARED);
+	}
+}
+
+/* A constant dispatch axis against the grid every backend runs (the
+ * limits of launch.h's vy_launch_check_grid). */
+static void check_dispatch(struct rctx *c, int i)
+{
+	static const uint32_t grid_max[3] = { VY_GRID_MAX_X, VY_GRID_MAX_YZ, VY_GRID_MAX_YZ };
+	struct vy_program *p = c->p;
+	const struct vy_expr *e = p->dispatch[i];
+	uint32_t v = vy_eval_uniform(p, e, NULL, NULL);
+	uint32_t wg = p->wgsize[i] ? p->wgsize[i] : 1;
+	uint32_t g = v / wg + (v % wg != 0);
+	struct vy_loc at = p->dispatch_loc[i].src ? p->dispatch_loc[i] : e->loc;
+	if (!v)
+		vy_error(c->d, at, "write a positive number of invocations",
+			 "'dispatch' axis %c is 0 invocations", "xyz"[i]);
+	else if (g > grid_max[i])
+		vy_error(c->d, at, "use a larger workgroup_size or move work to another axis",
+			 "'dispatch' axis %c needs %u workgroups (%u invocations, "
+			 "workgroup size %u), more than the limit of %u",
+			 "xyz"[i], g, v, wg, grid_max[i]);
+}
+
 static void resolve_decls(struct rctx *c)
 {
 	struct vy_program *p = c->p;
@@ -1043,24 +1097,37 @@ static void resolve_decls(struct rctx *c)
 		struct vy_expr *e = p->buffers[b].count;
 		if (!e)
 			continue;
+		int before = c->d->nerrors;
 		resolve_uniform(c, e, vy_fmt(c->a, "the count of buffer '%s'", p->buffers[b].name), false);
 		if (has_len(e))
 			vy_error(c->d, e->loc, "write the count over params and literals",
 				 "the count of buffer '%s' may not use len()", p->buffers[b].name);
+		else if (c->d->nerrors == before && vy_expr_is_const(e))
+			check_buffer_count(c, &p->buffers[b]);
 	}
+	int shared_errors = c->d->nerrors;
 	for (int s = 0; s < p->nshared; s++) {
 		struct vy_expr *e = p->shared[s].count_expr;
 		if (!e)
 			continue;
+		int before = c->d->nerrors;
 		resolve_uniform(c, e, "a shared array count", false);
+		if (c->d->nerrors != before)
+			continue;
 		if (!vy_expr_is_const(e) || vy_eval_uniform(p, e, NULL, NULL) == 0)
-			vy_error(c->d, e->loc, "write a positive integer constant",
+			vy_error(c->d, p->shared[s].count_loc.src ? p->shared[s].count_loc : e->loc,
+				 "write a positive integer constant",
 				 "shared array '%s' needs a constant positive count", p->shared[s].name);
 		else
 			p->shared[s].count = vy_eval_uniform(p, e, NULL, NULL);
 	}
+	if (c->d->nerrors == shared_errors)
+		check_shared_total(c);
 	for (int i = 0; i < p->ndispatch; i++) {
+		int before = c->d->nerrors;
 		resolve_uniform(c, p->dispatch[i], "'dispatch'", true);
+		if (c->d->nerrors == before && vy_expr_is_const(p->dispatch[i]))
+			check_dispatch(c, i);
 	}
 	if (!p->ndispatch)
 		default_dispatch(c);

@@ -14,6 +14,10 @@
 
 #include "spvtools.h"
 
+/* diag.c: a resource error, exit 1.  std::bad_alloc thrown by SPIRV-Tools
+ * is out of memory, not an invalid module. */
+extern "C" [[noreturn]] void vy_oom(const char *what, size_t bytes);
+
 static spv_target_env target_env(int vk_minor)
 {
 	switch (vk_minor) {
@@ -59,7 +63,15 @@ extern "C" int vy_spvtools_validate(const uint32_t *words, size_t n,
 		spv_validator_options opts = spvValidatorOptionsCreate();
 		spv_const_binary_t bin = { words, n };
 		spv_diagnostic diag = nullptr;
-		spv_result_t r = spvValidateWithOptions(ctx, opts, &bin, &diag);
+		/* Friendly names cost a std::string per id and are quadratic
+		 * in repeated names (FriendlyNameMapper::SaveName): validate
+		 * without them, and again with them only to word a failure. */
+		spvValidatorOptionsSetFriendlyNames(opts, false);
+		spv_result_t r = spvValidateWithOptions(ctx, opts, &bin, nullptr);
+		if (r != SPV_SUCCESS) {
+			spvValidatorOptionsSetFriendlyNames(opts, true);
+			r = spvValidateWithOptions(ctx, opts, &bin, &diag);
+		}
 		std::string msg;
 		if (r != SPV_SUCCESS) {
 			if (diag)
@@ -71,6 +83,8 @@ extern "C" int vy_spvtools_validate(const uint32_t *words, size_t n,
 		spvValidatorOptionsDestroy(opts);
 		spvContextDestroy(ctx);
 		return r == SPV_SUCCESS ? 0 : fail(err, msg);
+	} catch (const std::bad_alloc &) {
+		vy_oom("the SPIR-V validator (SPIRV-Tools)", 0);
 	} catch (const std::exception &e) {
 		return fail(err, e.what());
 	} catch (...) {
@@ -103,6 +117,8 @@ extern "C" int vy_spvtools_optimize(const uint32_t *words, size_t n,
 		memcpy(*out, res.data(), res.size() * sizeof(uint32_t));
 		*out_n = res.size();
 		return 0;
+	} catch (const std::bad_alloc &) {
+		vy_oom("the SPIR-V optimiser (SPIRV-Tools)", 0);
 	} catch (const std::exception &e) {
 		return fail(err, e.what());
 	} catch (...) {
@@ -132,6 +148,8 @@ extern "C" int vy_spvtools_disassemble(const uint32_t *words, size_t n,
 		if (!*text)
 			return fail(err, msg.empty() ? "disassembly failed" : msg);
 		return 0;
+	} catch (const std::bad_alloc &) {
+		vy_oom("the SPIR-V disassembler (SPIRV-Tools)", 0);
 	} catch (const std::exception &e) {
 		return fail(err, e.what());
 	} catch (...) {

@@ -626,6 +626,8 @@ static int check_insn(const struct vyvm_module *m,
 	case VYVM_MOV:
 		return !(w[0] >> 8 == 0 && w[1] >= im->npre && w[1] < nr && w[2] < nr &&
 			 !w[3] && !w[4]);
+	case VYVM_CONST:
+		return !(w[0] >> 8 == 0 && w[1] >= im->npre && w[1] < nr && !w[3] && !w[4]);
 	case VYVM_LOAD:
 		return !(w[1] >= im->npre && w[1] < nr && w[2] < nr && !w[3] && !w[4] &&
 			 !check_mem(m, aux, t, 0));
@@ -1194,6 +1196,13 @@ static int exec_block(struct vm *v, uint32_t pc, uint32_t end, uint32_t depth)
 		case VYVM_CONTINUE: leave(v, m, X_CONT); return 0;
 		case VYVM_RETURN: leave(v, m, X_RET); return 0;
 		case VYVM_BARRIER: break;
+		case VYVM_CONST: {
+			union val *d = reg(v, w[1]);
+			for (uint32_t l = 0; l < v->nl; l++)
+				if (m[l])
+					d[l].u = w[2];
+			break;
+		}
 		default:
 			if (exec_op(v, w, m))
 				return -1;

@@ -48,6 +48,7 @@ enum {
 	VYVM_LOOP,             /* body [pc+1, b), increment [b, c) */
 	VYVM_BREAKIFNOT,       /* lanes where !a leave the loop */
 	VYVM_BREAK, VYVM_CONTINUE, VYVM_RETURN, VYVM_BARRIER,
+	VYVM_CONST,            /* dst = the word a in active lanes */
 	VYVM_NOPCODES
 };
 /* Atomic instructions use the atomic op codes: aux = space<<15 | mem,

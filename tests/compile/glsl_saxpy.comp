@@ -19,6 +19,16 @@ layout(push_constant) uniform Params {
 	layout(offset = 4) uint p_n;
 } pc;
 
+bool vy_isnan(float x)
+{
+	return (floatBitsToUint(x) & 0x7FFFFFFFu) > 0x7F800000u;
+}
+
+bool vy_isinf(float x)
+{
+	return (floatBitsToUint(x) & 0x7FFFFFFFu) == 0x7F800000u;
+}
+
 float vy_fma_core(float a, float b, float c)
 {
 	precise float uh = a * b;
@@ -40,7 +50,7 @@ float vy_fma_core(float a, float b, float c)
 		bits = (e > 0.0) == (s > 0.0) ? bits + 1u : bits - 1u;
 	precise float r = th + uintBitsToFloat(bits);
 	precise float plain = uh + c;
-	return isnan(r) || isinf(r) || r == 0.0 ? plain : r;
+	return vy_isnan(r) || vy_isinf(r) || r == 0.0 ? plain : r;
 }
 
 float vy_fma_scaled(float a, float b, float c)
@@ -56,9 +66,26 @@ float vy_fma_scaled(float a, float b, float c)
 
 float vy_fma(float a, float b, float c)
 {
+	/* finite a*b (even one that overflows) plus an infinite c is c */
+	if ((floatBitsToUint(c) & 0x7FFFFFFFu) == 0x7F800000u &&
+	    (floatBitsToUint(a) & 0x7F800000u) != 0x7F800000u &&
+	    (floatBitsToUint(b) & 0x7F800000u) != 0x7F800000u)
+		return c;
 	precise float p = a * b;
-	if (!(abs(p) >= uintBitsToFloat(0x7E800000u)) || isinf(a) || isinf(b) ||
-	    isinf(c) || isnan(c))
+	/* |a*b| < 2^-100: the product's low part would underflow; with
+	 * |c| >= 2^-60 the result is c, else scale by 2^64 twice */
+	if (a != 0.0 && b != 0.0 && !vy_isinf(a) && !vy_isinf(b) && !vy_isnan(a) && !vy_isnan(b) &&
+	    !vy_isinf(c) && !vy_isnan(c) && !(abs(p) >= uintBitsToFloat(0x0D800000u))) {
+		if (abs(c) >= uintBitsToFloat(0x21800000u))
+			return c;
+		const float t64 = uintBitsToFloat(0x5F800000u);
+		const float tm64 = uintBitsToFloat(0x1F800000u);
+		precise float cs = (c * t64) * t64;
+		precise float rt = (vy_fma_core(a * t64, b * t64, cs) * tm64) * tm64;
+		return rt;
+	}
+	if (!(abs(p) >= uintBitsToFloat(0x7E800000u)) || vy_isinf(a) || vy_isinf(b) ||
+	    vy_isinf(c) || vy_isnan(c))
 		return vy_fma_scaled(a, b, c);
 	/* |a*b| >= 2^126: halve, which is exact for a here */
 	precise float ch = c * 0.5;

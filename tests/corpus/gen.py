@@ -345,3 +345,182 @@ def logic():
 
 for prog in (int_ops(), int_math(), float_ops(), *transcendental(), casts(), logic()):
     prog.write()
+
+# ---- edge values with run-time (opaque) operands: the targets' own
+# lowerings run, not a constant folder (SPEC 1.8, 10.6) ----
+
+def OI(a): return "bitcast<i32>(0x%08Xu + oz)" % a       # opaque i32
+def OU(a): return "(0x%08Xu + oz)" % a                   # opaque u32
+
+def idiv_sem(a, b, signed):
+    """doc/SEMANTICS.md: x/0 = all ones (i32: -1), x%0 = x, MIN/-1 = MIN,
+    MIN%-1 = 0."""
+    if b == 0: return M, a
+    if signed and a == 0x80000000 and b == M: return 0x80000000, 0
+    return idiv(a, b, signed)
+
+IV = [0, 1, 2, 3, 7, 0x7FFFFFFF, 0x80000000, 0x80000001, 12345678,
+      M, (-2) & M, (-3) & M, (-7) & M, (-12345678) & M]
+
+def int_edges():
+    p = Prog("edge_int", "i32/u32 / and % of every sign combination, x/0, MIN/-1 and "
+             "shift amounts 0..63 on run-time operands")
+    p.opaque()
+    for signed in (True, False):
+        L = OI if signed else OU
+        cv = (lambda e: "u32(%s)" % e) if signed else (lambda e: e)
+        for a in IV:
+            for b in IV:
+                q, r = idiv_sem(a, b, signed)
+                p.put(cv("%s / %s" % (L(a), L(b))), q)
+                p.put(cv("%s %% %s" % (L(a), L(b))), r)
+        # constant divisors too (a different path in some emitters)
+        for a in IV:
+            for b in (3, (-3) & M, 1, M, 0x80000000):
+                q, r = idiv_sem(a, b, signed)
+                B = ilit(b) if signed else ulit(b)
+                p.put(cv("%s / %s" % (L(a), B)), q)
+                p.put(cv("%s %% %s" % (L(a), B)), r)
+    for signed, a in ((False, 0x80000001), (True, 0x80000001), (True, 0x40000003)):
+        L = OI if signed else OU
+        cv = (lambda e: "u32(%s)" % e) if signed else (lambda e: e)
+        for n in range(64):
+            k = n & 31
+            p.put(cv("%s << %s" % (L(a), OU(n))), a << k)
+            p.put(cv("%s >> %s" % (L(a), OU(n))), (s32(a) >> k) if signed else a >> k)
+        for n in (-1, -31, -32, -33, 63, 64, 0x7FFFFFFF):
+            k = n & 31
+            p.put(cv("%s << %s" % (L(a), OI(n & M))), a << k)
+            p.put(cv("%s >> %s" % (L(a), OI(n & M))), (s32(a) >> k) if signed else a >> k)
+    return p
+
+def sat(x, lo, hi):
+    if math.isnan(x): return 0
+    if math.isinf(x): return hi if x > 0 else lo
+    t = math.trunc(x)
+    return max(lo, min(hi, t))
+
+def cast_edges():
+    p = Prog("edge_cast", "f32 to u32/i32 at the saturation edges, NaN, inf, -0 and denormals, "
+             "u32/i32 to f32 at rounding edges, on run-time operands")
+    p.opaque()
+    for b in (0x4F7FFFFF, 0x4F800000, 0x4F800001, 0x4EFFFFFF, 0x4F000000, 0x4F000001,
+              0xCF000000, 0xCF000001, 0xCEFFFFFF, 0xBF7FFFFF, 0xBF800000, 0xC0000000,
+              0x3F7FFFFF, 0x3FC00000, 0xBFC00000, 0x7F800000, 0xFF800000, 0x7FC00000,
+              0xFFC00000, 0x7F800001, 0xFFFFFFFF, 0x00000000, 0x80000000, 0x00000001,
+              0x807FFFFF, 0x7F7FFFFF, 0xFF7FFFFF, 0x4B800001):
+        x = bits_f(b)
+        p.put("u32(bitcast<f32>(%s))" % OU(b), sat(x, 0, M))
+        p.put("u32(i32(bitcast<f32>(%s)))" % OU(b), sat(x, -2 ** 31, 2 ** 31 - 1))
+    for a in (16777217, 16777219, 16777218, 33554435, 0xFFFFFF80, 0xFFFFFF7F, 0xFFFFFFFF,
+              0x7FFFFFC0, 0x7FFFFFBF, 0x80000001, 0x80000080, 0x80000081, 0xFFFFFF00,
+              0x00FFFFFF, 0x01000001, 0xFF000001):
+        p.putf("f32(%s)" % OU(a), f32_bits(Fr(a)))
+        p.putf("f32(%s)" % OI(a), f32_bits(Fr(s32(a))))
+    return p
+
+def sqrt_bits(b):
+    x = bits_f(b)
+    if math.isnan(x) or (x < 0): return 0x7FC00000
+    if x == 0 or math.isinf(x): return b
+    return f32_bits(math.sqrt(x))        # double sqrt then f32: innocuous
+
+def fdiv_bits(a, b):
+    x, y = bits_f(a), bits_f(b)
+    if math.isnan(x) or math.isnan(y) or (x == 0 and y == 0) or \
+       (math.isinf(x) and math.isinf(y)):
+        return 0x7FC00000
+    sign = (a ^ b) & 0x80000000
+    if math.isinf(x) or y == 0: return sign | 0x7F800000
+    if x == 0 or math.isinf(y): return sign
+    return f32_bits(fr(a) / fr(b))
+
+def hard_cases():
+    """Division and square roots whose exact results lie within a hair of
+    a rounding midpoint (and exact ones), deterministic."""
+    import random
+    rnd = random.Random(20261201)
+    div, sq = [], []
+    for _ in range(40):
+        bm = rnd.getrandbits(23) | 0x800000
+        mid = (rnd.getrandbits(24) | 0x1000000) | 1      # 25 bits, odd: a midpoint
+        e = rnd.randint(-20, 20)
+        b = f32_bits(Fr(bm, 1 << 23) * Fr(2) ** e)
+        a = f32_bits(Fr(mid, 1 << 24) * fr(b))           # a/b within an ulp/2 of mid
+        div.append((a, b))
+        c = rnd.getrandbits(23) | 0x800000
+        m = Fr(2 * c + 1, 1 << 24)                        # sqrt midpoint
+        x = f32_bits(m * m * Fr(2) ** (2 * rnd.randint(-30, 30)))
+        sq.append(x)
+        sq.append(f32_bits(Fr(rnd.getrandbits(12) | 0x800, 1 << 11) ** 2))  # exact squares
+    return div, sq
+
+FE = [0x00000000, 0x80000000, 0x7F800000, 0xFF800000, 0x7FC00000, 0x3F800000, 0xBF800000,
+      0x40400000, 0x00000001, 0x80000003, 0x007FFFFF, 0x00800000, 0x7F7FFFFF, 0xFF7FFFFF,
+      0x3EAAAAAB, 0x4B7FFFFF, 0x0DA24260, 0x72A4C7D3]
+
+def exact_f32():
+    p = Prog("edge_f32_exact", "correctly rounded / and sqrt (0, inf, NaN, negative, "
+             "denormal, huge, tiny and hard-to-round operands) and fma, on run-time operands")
+    p.opaque()
+    for a in FE:
+        for b in FE:
+            p.putf("%s / %s" % (O(a), O(b)), fdiv_bits(a, b))
+        p.putf("sqrt(%s)" % O(a), sqrt_bits(a))
+    div, sq = hard_cases()
+    for a, b in div:
+        p.putf("%s / %s" % (O(a), O(b)), fdiv_bits(a, b))
+    for x in sq + [0x00000002, 0x00000003, 0x00400000, 0x7F7FFFFF, 0x3F800001, 0x3F7FFFFF,
+                   0x40000000, 0xBF800000, 0x80000001, 0xFF800000, 0xFFC00000]:
+        p.putf("sqrt(%s)" % O(x), sqrt_bits(x))
+    # divisions with denormal results and quotients at the top of the range
+    for a, b in ((0x00800000, 0x40000000), (0x00800001, 0x40400000), (0x3F800000, 0x7F7FFFFF),
+                 (0x00000003, 0x40000000), (0x00000001, 0x40000000), (0x00000001, 0x3F000000),
+                 (0x00000003, 0x40400000), (0x7F7FFFFF, 0x3F7FFFFF), (0x7F7FFFFF, 0x00000001),
+                 (0x00FFFFFF, 0x41000000), (0x0C000000, 0x4C000001), (0x01000000, 0x4B000000)):
+        p.putf("%s / %s" % (O(a), O(b)), fdiv_bits(a, b))
+    # fma: exact product, one rounding (normal results; mode by mode in t_vulkan)
+    import random
+    rnd = random.Random(9)
+    for _ in range(30):
+        a = f32_bits(Fr(rnd.getrandbits(24) | 0x800000, 1 << 23) * Fr(2) ** rnd.randint(-30, 30))
+        b = f32_bits(Fr(rnd.getrandbits(24) | 0x800000, 1 << 23) * Fr(2) ** rnd.randint(-30, 30))
+        c = f32_bits(-fr(a) * fr(b) * (1 + Fr(rnd.randint(-3, 3), 1 << 22)))
+        p.putf("fma(%s, %s, %s)" % (O(a), O(b), O(c)), f32_bits(fr(a) * fr(b) + fr(c)))
+    # products below 2^-100 (their low part underflows), normal results
+    for a, b, c in ((0x1BC8B40A, 0x1F5C8884, 0x00F13FE5), (0xBEDD2786, 0x8065DF9B, 0x00800000),
+                    (0x43B54AD9, 0x0005AE76, 0x807D88BE), (0x0C000001, 0x0C7FFFFF, 0x00C00000),
+                    (0x0C000001, 0x0C7FFFFF, 0x3F800000), (0x00000003, 0x3F800001, 0x00800001)):
+        p.putf("fma(%s, %s, %s)" % (O(a), O(b), O(c)), f32_bits(fr(a) * fr(b) + fr(c)))
+    for a, b, c in ((0x7F800000, 0x00000000, 0x3F800000), (0x7F800000, 0x40000000, 0xFF800000),
+                    (0x7F7FFFFF, 0x7F7FFFFF, 0xFF800000), (0x3F800000, 0x3F800000, 0x7FC00000),
+                    (0x80000000, 0x3F800000, 0x00000000), (0x80000000, 0x3F800000, 0x80000000)):
+        x = bits_f(a) * bits_f(b) if not (math.isinf(bits_f(a)) and bits_f(b) == 0) else math.nan
+        if math.isinf(x) or math.isnan(x) or math.isinf(bits_f(c)) or math.isnan(bits_f(c)):
+            r = f32_bits(x + bits_f(c)) if not (math.isinf(x) and math.isinf(bits_f(c)) and
+                                                (x > 0) != (bits_f(c) > 0)) else 0x7FC00000
+            if math.isnan(x) or math.isnan(bits_f(c)): r = 0x7FC00000
+        else:
+            r = f32_bits(x + bits_f(c))
+        p.putf("fma(%s, %s, %s)" % (O(a), O(b), O(c)), r)
+    return p
+
+def denorm_f32():
+    """Denormal operands and results of + - * / sqrt fma in an f32 buffer:
+    spv may flush denormals (SPEC 1.8), and verify lets values below
+    FLT_MIN match each other; the reference keeps them (.expect)."""
+    p = Prog("edge_f32_denorm", "denormal operands and results (spv may flush them)", 'f32')
+    p.opaque()
+    D = [0x00000001, 0x80000001, 0x007FFFFF, 0x00400000, 0x00800000, 0x80800000, 0x3F800000,
+         0x3F000000]
+    for a in D:
+        for b in D:
+            for op in "+-*":
+                p.putf("%s %s %s" % (O(a), op, O(b)), fbin(op, a, b))
+    for a, b, c in ((0x00800000, 0x3F000000, 0x00000001), (0x1F800000, 0x1F800000, 0x00000000),
+                    (0x00FFFFFF, 0x3F000001, 0x80000001), (0x20000001, 0x1FFFFFFF, 0x00000003)):
+        p.putf("fma(%s, %s, %s)" % (O(a), O(b), O(c)), f32_bits(fr(a) * fr(b) + fr(c)))
+    return p
+
+for prog in (int_edges(), cast_edges(), exact_f32(), denorm_f32()):
+    prog.write()

@@ -273,8 +273,9 @@ static void test_eval(void)
 	p.dispatch[0] = op2(a, VY_OP_SUB, VY_U32, len, len);
 	p.dispatch_text[0] = "len(x) - len(x)";
 	l.params[0] = 5;
-	check("launch_zero_grid", vy_launch_eval(&p, &l, &err) && !strncmp(err,
-		"dispatch axis 0 evaluates to 0 workgroups (len(x) - len(x) = 0)", 63) &&
+	check("launch_zero_grid", !vy_launch_eval(&p, &l, &err) &&
+	      vy_launch_check_grid(&p, &l, &err) && !strncmp(err,
+		"dispatch axis x is 0 workgroups (len(x) - len(x) = 0 invocations)", 65) &&
 	      strstr(err, "Fix:"), err);
 	free(err), err = NULL;
 	p.ndispatch = 2;
@@ -283,7 +284,8 @@ static void test_eval(void)
 	p.dispatch_text[0] = p.dispatch_text[1] = "n";
 	l.params[0] = 70000;
 	p.wgsize[0] = 1;
-	check("launch_grid_limit_y", vy_launch_eval(&p, &l, &err) &&
+	check("launch_grid_limit_y", !vy_launch_eval(&p, &l, &err) &&
+	      vy_launch_check_grid(&p, &l, &err) &&
 	      strstr(err, "limit of 65535 on axis y"), err);
 	free(err), err = NULL;
 	p.ndispatch = 1;

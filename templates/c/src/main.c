@@ -258,107 +258,399 @@ static int has_ext(const char *path, const char *ext)
 	return n >= m && !strcmp(path + n - m, ext);
 }
 
-static char *read_all(const char *path, size_t *len)
+/* ---- .npy header dict (the same text in src/data.c and
+ * templates/c/src/main.c; tests/t_inputs.sh checks they agree) ----
+ *
+ * The header is a Python dict literal with exactly the keys 'descr' (a
+ * string), 'fortran_order' (True or False) and 'shape' (a tuple of
+ * non-negative integers: (), (5,), (3, 4)), in any order, keys quoted with
+ * ' or ", whitespace between tokens, an optional trailing comma, then only
+ * whitespace (numpy pads with spaces and a newline).  Everything else is
+ * malformed: duplicate or unknown keys, escapes in strings, integers with
+ * leading zeros, signs, suffixes or '_', a shape of (5) (not a tuple), and
+ * a shape whose product exceeds 2^32-1 elements. */
+struct npy_hdr {
+	const char *descr;     /* into the header text, not NUL-terminated */
+	size_t descr_len;
+	int fortran;           /* 0 or 1 */
+	uint64_t count;        /* product of the shape */
+	int ndim;
+};
+
+#define NPY_MAX_HEADER (1u << 20)
+#define NPY_MAX_DIMS 64
+
+static int npy_isws(char c)
 {
-	FILE *f = fopen(path, "rb");
-	char *p = NULL;
-	size_t cap = 0, n = 0, k;
-	if (!f) {
-		drv_fail("check the path, or use a generator: zeros, iota, const:V, random:SEED[:LO:HI]",
-			 "cannot open '%s': %s", path, strerror(errno));
-		return NULL;
-	}
-	do {
-		if (n == cap) {
-			char *q = realloc(p, cap = cap ? 2 * cap : 65536);
-			if (!q) {
-				free(p);
-				fclose(f);
-				drv_fail("use a smaller file", "out of memory reading '%s'", path);
-				return NULL;
-			}
-			p = q;
-		}
-		k = fread(p + n, 1, cap - n, f);
-		n += k;
-	} while (k);
-	fclose(f);
-	*len = n;
-	return p;
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-/* The element data of a .npy file: checks dtype, order and size. */
-static const char *npy_data(const char *path, const char *p, size_t len,
-			    int t, uint32_t n)
+static int npy_isword(char c)
 {
-	if (len < 10 || memcmp(p, "\x93NUMPY", 6) || (p[6] != 1 && p[6] != 2)) {
-		drv_fail("write it with numpy.save, or use raw little-endian data with another extension",
-			 "'%s' is not a .npy file of format 1.0 or 2.0", path);
-		return NULL;
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	       (c >= 'A' && c <= 'Z') || c == '_' || c == '.';
+}
+
+static void npy_skip(const char **p, const char *e)
+{
+	while (*p < e && npy_isws(**p))
+		(*p)++;
+}
+
+static int npy_fail(char *why, size_t wn, const char *msg, const char *arg)
+{
+	snprintf(why, wn, msg, arg ? arg : "");
+	return -1;
+}
+
+static int npy_string(const char **p, const char *e, const char **s,
+		      size_t *len, char *why, size_t wn)
+{
+	if (*p >= e || (**p != '\'' && **p != '"'))
+		return npy_fail(why, wn, "expected a quoted string%s", NULL);
+	char q = *(*p)++;
+	*s = *p;
+	while (*p < e && **p != q) {
+		if (**p == '\\')
+			return npy_fail(why, wn, "escapes in strings are not supported%s", NULL);
+		if (**p == '\n' || **p == '\0')
+			break;
+		(*p)++;
 	}
-	const unsigned char *u = (const unsigned char *)p;
-	size_t hl = p[6] == 1 ? (size_t)(u[8] | u[9] << 8) :
-		    len < 12 ? len : (size_t)(u[8] | u[9] << 8 | (uint32_t)u[10] << 16 | (uint32_t)u[11] << 24);
-	size_t off = p[6] == 1 ? 10 : 12;
-	if (off + hl > len) {
-		drv_fail("rewrite the file with numpy.save", "'%s': truncated .npy header", path);
-		return NULL;
+	if (*p >= e || **p != q)
+		return npy_fail(why, wn, "unterminated string%s", NULL);
+	*len = (size_t)(*p - *s);
+	(*p)++;
+	return 0;
+}
+
+static int npy_dim(const char **p, const char *e, uint64_t *v, char *why,
+		   size_t wn)
+{
+	if (*p < e && (**p == '-' || **p == '+'))
+		return npy_fail(why, wn, "a shape dimension has a sign%s", NULL);
+	if (*p >= e || **p < '0' || **p > '9')
+		return npy_fail(why, wn, "expected an integer in the shape%s", NULL);
+	if (**p == '0' && *p + 1 < e && (*p)[1] >= '0' && (*p)[1] <= '9')
+		return npy_fail(why, wn, "a shape dimension has a leading zero%s", NULL);
+	*v = 0;
+	while (*p < e && **p >= '0' && **p <= '9') {
+		if (*v > (UINT64_MAX - 9) / 10)
+			return npy_fail(why, wn, "a shape dimension is too large%s", NULL);
+		*v = *v * 10 + (uint64_t)(**p - '0');
+		(*p)++;
 	}
-	char hdr[4096];
-	snprintf(hdr, sizeof hdr, "%.*s", (int)(hl < 4095 ? hl : 4095), p + off);
-	char want[16];
-	snprintf(want, sizeof want, "'%s'", npy_descr(t));
-	if (!strstr(hdr, want)) {
-		drv_fail("save the array with the buffer's dtype (numpy.float32, int32 or uint32)",
-			 "'%s': dtype does not match the buffer's %s (dtype %s); header %s",
-			 path, type_name(t), npy_descr(t), hdr);
-		return NULL;
+	if (*p < e && npy_isword(**p))
+		return npy_fail(why, wn, "a shape dimension is not a plain integer%s", NULL);
+	return 0;
+}
+
+static int npy_shape_tuple(const char **p, const char *e, struct npy_hdr *o,
+			   char *why, size_t wn)
+{
+	uint64_t prod = 1;
+	int zero = 0, commas = 0;
+	o->ndim = 0;
+	if (*p >= e || **p != '(')
+		return npy_fail(why, wn, "the shape is not a tuple%s", NULL);
+	(*p)++;
+	npy_skip(p, e);
+	while (*p < e && **p != ')') {
+		uint64_t d;
+		if (o->ndim == NPY_MAX_DIMS)
+			return npy_fail(why, wn, "the shape has more than 64 dimensions%s", NULL);
+		if (npy_dim(p, e, &d, why, wn))
+			return -1;
+		o->ndim++;
+		if (!d)
+			zero = 1;
+		else if (prod > (UINT64_C(1) << 32) / d)
+			prod = UINT64_C(1) << 32;
+		else
+			prod *= d;
+		npy_skip(p, e);
+		if (*p < e && **p == ',') {
+			commas++;
+			(*p)++;
+			npy_skip(p, e);
+		} else if (*p < e && **p != ')')
+			return npy_fail(why, wn, "expected ',' or ')' in the shape%s", NULL);
 	}
-	if (strstr(hdr, "'fortran_order': True")) {
+	if (*p >= e)
+		return npy_fail(why, wn, "the shape has no closing ')'%s", NULL);
+	(*p)++;
+	if (o->ndim == 1 && !commas)
+		return npy_fail(why, wn, "the shape is a parenthesised integer, not a tuple (write (N,))%s", NULL);
+	if (!zero && prod > UINT32_MAX)
+		return npy_fail(why, wn, "the shape holds more than 2^32-1 elements%s", NULL);
+	o->count = zero ? 0 : prod;
+	return 0;
+}
+
+static int npy_header_parse(const char *h, size_t n, struct npy_hdr *o,
+			    char *why, size_t wn)
+{
+	static const char *const keys[] = { "descr", "fortran_order", "shape" };
+	const char *p = h, *e = h + n;
+	int seen[3] = { 0, 0, 0 };
+	memset(o, 0, sizeof *o);
+	if (p >= e || *p != '{')
+		return npy_fail(why, wn, "the header is not a dict%s", NULL);
+	p++;
+	for (;;) {
+		const char *k;
+		size_t kl;
+		int i;
+		npy_skip(&p, e);
+		if (p < e && *p == '}')
+			break;
+		if (npy_string(&p, e, &k, &kl, why, wn))
+			return -1;
+		for (i = 0; i < 3; i++)
+			if (strlen(keys[i]) == kl && !memcmp(keys[i], k, kl))
+				break;
+		if (i == 3) {
+			char key[40];
+			snprintf(key, sizeof key, "%.*s", (int)(kl < 32 ? kl : 32), k);
+			return npy_fail(why, wn, "unexpected key '%s'", key);
+		}
+		if (seen[i]++)
+			return npy_fail(why, wn, "duplicate key '%s'", keys[i]);
+		npy_skip(&p, e);
+		if (p >= e || *p != ':')
+			return npy_fail(why, wn, "expected ':' after '%s'", keys[i]);
+		p++;
+		npy_skip(&p, e);
+		if (i == 0) {
+			if (p < e && *p == '[')
+				return npy_fail(why, wn, "structured dtypes are not supported%s", NULL);
+			if (npy_string(&p, e, &o->descr, &o->descr_len, why, wn))
+				return -1;
+		} else if (i == 1) {
+			if (e - p >= 4 && !memcmp(p, "True", 4) && (e - p == 4 || !npy_isword(p[4])))
+				o->fortran = 1, p += 4;
+			else if (e - p >= 5 && !memcmp(p, "False", 5) && (e - p == 5 || !npy_isword(p[5])))
+				o->fortran = 0, p += 5;
+			else
+				return npy_fail(why, wn, "'fortran_order' is not True or False%s", NULL);
+		} else if (npy_shape_tuple(&p, e, o, why, wn))
+			return -1;
+		npy_skip(&p, e);
+		if (p < e && *p == ',') {
+			p++;
+			continue;
+		}
+		if (p < e && *p == '}')
+			break;
+		return npy_fail(why, wn, "expected ',' or '}' after '%s'", keys[i]);
+	}
+	p++;
+	for (int i = 0; i < 3; i++)
+		if (!seen[i])
+			return npy_fail(why, wn, "missing key '%s'", keys[i]);
+	npy_skip(&p, e);
+	if (p != e)
+		return npy_fail(why, wn, "text after the dict%s", NULL);
+	return 0;
+}
+/* ---- end of the .npy header dict ---- */
+
+/* Read up to n bytes from f; how many were read. */
+static size_t read_up_to(FILE *f, void *p, size_t n)
+{
+	size_t got = 0, k;
+	while (got < n && (k = fread((char *)p + got, 1, n - got, f)) > 0)
+		got += k;
+	return got;
+}
+
+/* The .npy preamble and header dict, checked against type t; the stream is
+ * left at the data.  0 with *count, or -1 with drv_error. */
+static int npy_read_header(FILE *f, const char *path, int t, uint64_t *count)
+{
+	const char *fix = "write it with numpy.save";
+	unsigned char b[12];
+	size_t got = read_up_to(f, b, 10), hlen;
+	if (got >= 6 && got < 10 && !memcmp(b, "\x93NUMPY", 6))
+		return drv_fail(fix, "'%s' has a malformed .npy header: the file ends inside the preamble", path);
+	if (got < 10 || memcmp(b, "\x93NUMPY", 6))
+		return drv_fail("write it with numpy.save, or give raw little-endian data another extension",
+				"'%s' is not a .npy file (no \\x93NUMPY magic)", path);
+	if (b[6] < 1 || b[6] > 3 || b[7] != 0)
+		return drv_fail(fix, "'%s' has .npy format version %d.%d; this launcher reads 1.0, 2.0 and 3.0",
+				path, b[6], b[7]);
+	if (b[6] == 1)
+		hlen = b[8] | (size_t)b[9] << 8;
+	else if (read_up_to(f, b + 10, 2) < 2)
+		return drv_fail(fix, "'%s' has a malformed .npy header: the file ends inside the header length", path);
+	else
+		hlen = b[8] | (size_t)b[9] << 8 | (size_t)b[10] << 16 | (size_t)b[11] << 24;
+	if (hlen > NPY_MAX_HEADER)
+		return drv_fail(fix, "'%s' has a malformed .npy header: the header is longer than 1 MiB", path);
+	char *h = malloc(hlen + 1), why[160];
+	if (!h)
+		return drv_fail("free memory", "out of memory for the %zu-byte .npy header of '%s'", hlen + 1, path);
+	struct npy_hdr hd;
+	int rc = -1;
+	if (read_up_to(f, h, hlen) < hlen)
+		drv_fail(fix, "'%s' has a malformed .npy header: the file ends inside the header", path);
+	else if (npy_header_parse(h, hlen, &hd, why, sizeof why))
+		drv_fail(fix, "'%s' has a malformed .npy header: %s", path, why);
+	else if (hd.descr_len != 3 || memcmp(hd.descr + 1, npy_descr(t) + 1, 2) ||
+		 (hd.descr[0] != '<' && hd.descr[0] != '|' && hd.descr[0] != '='))
+		drv_fail("save the array with the buffer's dtype (numpy.float32, int32 or uint32), little-endian",
+			 "'%s': dtype '%.*s' does not match the buffer's %s ('%s')", path,
+			 (int)(hd.descr_len > 32 ? 32 : hd.descr_len), hd.descr, type_name(t), npy_descr(t));
+	else if (hd.fortran)
 		drv_fail("save a C-ordered array (numpy.ascontiguousarray)",
 			 "'%s': Fortran-ordered arrays are not supported", path);
-		return NULL;
+	else {
+		*count = hd.count;
+		rc = 0;
 	}
-	size_t bytes = len - off - hl;
-	if (bytes != (size_t)n * 4) {
-		drv_fail("pass params that give the buffer the file's size, or a file of the buffer's size",
-			 "'%s' holds %zu elements but the buffer has %u", path, bytes / 4, n);
-		return NULL;
-	}
-	return p + off + hl;
+	free(h);
+	return rc;
 }
 
+/* Fill w (n elements) from a .npy or raw file: the header is checked, then
+ * at most n * 4 + 1 data bytes are read, so a file larger than the buffer
+ * is refused without reading it all. */
 static int load_file(const char *path, int t, uint32_t *w, uint32_t n)
 {
-	size_t len;
-	char *p = read_all(path, &len);
-	const char *d = p;
-	if (!p)
-		return -1;
-	if (has_ext(path, ".npy"))
-		d = npy_data(path, p, len, t, n);
-	else if (len != (size_t)n * 4)
-		d = NULL, drv_fail("pass params that give the buffer the file's size, or a file of the buffer's size",
-				   "'%s' holds %zu bytes but the buffer needs %zu (%u elements of %s)",
-				   path, len, (size_t)n * 4, n, type_name(t));
-	for (uint32_t i = 0; d && i < n; i++) {
-		const unsigned char *b = (const unsigned char *)d + 4 * (size_t)i;
+	const char *fix = "pass params that give the buffer the file's size, or a file of the buffer's size";
+	FILE *f = fopen(path, "rb");
+	int npy = has_ext(path, ".npy"), rc = -1;
+	uint64_t count = n;
+	unsigned char extra;
+	if (!f)
+		return drv_fail("check the path, or use a generator: zeros, iota, const:V, random:SEED[:LO:HI]",
+				"cannot open '%s': %s", path, strerror(errno));
+	setvbuf(f, NULL, _IONBF, 0);
+	if (npy && npy_read_header(f, path, t, &count))
+		goto out;
+	if (count != n) {
+		drv_fail(fix, "'%s' holds %llu elements but the buffer has %u", path,
+			 (unsigned long long)count, n);
+		goto out;
+	}
+	size_t got = read_up_to(f, w, (size_t)n * 4);
+	if (ferror(f))
+		drv_fail("check the file", "cannot read '%s': %s", path, strerror(errno));
+	else if (got == (size_t)n * 4 && read_up_to(f, &extra, 1) == 0)
+		rc = 0;
+	else if (npy)
+		drv_fail("rewrite the file with numpy.save",
+			 "'%s' is truncated or has trailing bytes: its header says %u elements", path, n);
+	else if (got == (size_t)n * 4)
+		drv_fail(fix, "'%s' holds more than the buffer's %u elements (%zu bytes of %s)",
+			 path, n, (size_t)n * 4, type_name(t));
+	else
+		drv_fail(fix, "'%s' holds %zu bytes but the buffer needs %zu (%u elements of %s)",
+			 path, got, (size_t)n * 4, n, type_name(t));
+	for (uint32_t i = 0; !rc && i < n; i++) {
+		const unsigned char *b = (const unsigned char *)w + 4 * (size_t)i;
 		w[i] = b[0] | b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 	}
-	free(p);
-	return d ? 0 : -1;
+out:
+	fclose(f);
+	return rc;
 }
 
-/* Write n elements to path (.npy by extension, else raw) through a
- * temporary file and a rename, so a failure leaves no partial file. */
+/* ---- writing outputs, as vyrec does (its SPEC §10.9) ---- */
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char live_tmp[4200];              /* the temporary being written */
+static volatile sig_atomic_t live;       /* whether live_tmp exists */
+
+/* SIGINT, SIGTERM, SIGHUP: remove the temporary, then die of the signal. */
+static void on_signal(int sig)
+{
+	if (live)
+		unlink(live_tmp);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void catch_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	for (int i = 0; i < 3; i++) {
+		struct sigaction sa, old;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+	}
+}
+
+/* Follow symbolic links from path to the file they name (which may not
+ * exist yet) in out; *st is its lstat.  1 it exists, 0 not, -1 errno. */
+static int resolve_links(const char *path, char *out, size_t n, struct stat *st)
+{
+	snprintf(out, n, "%s", path);
+	for (int hops = 0; hops < 40; hops++) {
+		if (lstat(out, st))
+			return errno == ENOENT ? 0 : -1;
+		if (!S_ISLNK(st->st_mode))
+			return 1;
+		char t[4096];
+		ssize_t k = readlink(out, t, sizeof t - 1);
+		if (k < 0)
+			return -1;
+		t[k] = 0;
+		char *slash = strrchr(out, '/');
+		size_t d = t[0] == '/' || !slash ? 0 : (size_t)(slash - out + 1);
+		if (d + (size_t)k + 1 > n)
+			return errno = ENAMETOOLONG, -1;
+		memcpy(out + d, t, (size_t)k + 1);
+	}
+	return errno = ELOOP, -1;
+}
+
+/* Write n elements to path (.npy by extension, else raw).  A device or a
+ * FIFO is written directly; anything else through a temporary made with
+ * mkstemp (O_EXCL, unpredictable name) beside the file a symbolic link
+ * names, then a rename, so a failure leaves no partial file and a link
+ * stays a link. */
 static int write_file(const char *path, int t, const uint32_t *w, uint32_t n)
 {
-	char tmp[4096], hdr[128];
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	FILE *f = fopen(tmp, "wb");
-	if (!f)
+	char real[4096], hdr[128];
+	struct stat st;
+	int exists = resolve_links(path, real, sizeof real, &st), fd;
+	int direct = exists == 1 && !S_ISREG(st.st_mode);
+	if (exists < 0 || (exists == 1 && S_ISDIR(st.st_mode)))
+		return drv_fail("check the path", "cannot write '%s': %s", path,
+				exists < 0 ? strerror(errno) : "it is a directory");
+	if (direct) {
+		fd = open(real, O_WRONLY | O_NOCTTY);
+	} else {
+		const char *slash = strrchr(real, '/');
+		const char *base = slash ? slash + 1 : real;
+		snprintf(live_tmp, sizeof live_tmp, "%.*s.%.64s.XXXXXX",
+			 slash ? (int)(slash - real + 1) : 0, real, base);
+		catch_signals();
+		fd = mkstemp(live_tmp);
+		live = fd >= 0;
+		mode_t mask = umask(0);
+		umask(mask);
+		if (fd >= 0)
+			fchmod(fd, exists == 1 ? st.st_mode & 07777 : 0666 & ~mask);
+	}
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "wb");
+	if (!f) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		if (live)
+			unlink(live_tmp), live = 0;
 		return drv_fail("check that the directory exists and is writable",
-				"cannot create '%s': %s", tmp, strerror(errno));
+				"cannot create '%s': %s", path, strerror(e));
+	}
 	int ok = 1;
 	if (has_ext(path, ".npy")) {
 		int k = snprintf(hdr, sizeof hdr, "{'descr': '%s', 'fortran_order': False, 'shape': (%u,), }",
@@ -375,12 +667,20 @@ static int write_file(const char *path, int t, const uint32_t *w, uint32_t n)
 				       (unsigned char)(w[i] >> 16), (unsigned char)(w[i] >> 24) };
 		ok = fwrite(b, 1, 4, f) == 4;
 	}
-	if (fclose(f) || !ok || rename(tmp, path)) {
-		int e = errno;
-		remove(tmp);
+	int e = ok ? 0 : errno;
+	if (fclose(f) && ok)
+		ok = 0, e = errno;
+	if (ok && !direct) {
+		if (rename(live_tmp, real))
+			ok = 0, e = errno;
+		else
+			live = 0;
+	}
+	if (live)
+		unlink(live_tmp), live = 0;
+	if (!ok)
 		return drv_fail("check the free space and permissions of the directory",
 				"cannot write '%s': %s", path, strerror(e));
-	}
 	return 0;
 }
 
@@ -514,8 +814,13 @@ static int fill_inputs(const struct opts *o, struct run *r)
 {
 	for (int i = 0; i < prog_nbuffers; i++) {
 		const struct buffer_info *b = &prog_buffers[i];
-		if (!(r->bufs[i] = calloc(r->counts[i], 4)))
-			return runtime_error("out of memory for the buffers\nFix: use smaller params");
+		if (!(r->bufs[i] = calloc(r->counts[i] ? r->counts[i] : 1, 4))) {
+			char msg[512];
+			snprintf(msg, sizeof msg, "out of memory: cannot allocate %zu bytes for buffer '%s' "
+				 "(%u elements)\nFix: free memory or use smaller params",
+				 (size_t)r->counts[i] * 4, b->name, r->counts[i]);
+			return runtime_error(msg);
+		}
 		if (o->selftest && b->access != WRITE_ONLY) {
 			double lo, hi;
 			default_range(b->type, &lo, &hi);

@@ -8,7 +8,15 @@
 //! SplitMix64 with state = SEED, one draw per element; f32 values are
 //! computed in f64 and rounded once, exactly as vyrec does.
 
+use std::collections::hash_map::RandomState;
+use std::ffi::CString;
 use std::fs;
+use std::hash::{BuildHasher, Hasher};
+use std::io::{self, Read, Write};
+use std::os::raw::{c_char, c_int};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicPtr, Ordering};
 
 /// Element types; a program may not use all three.
 #[allow(dead_code)]
@@ -181,86 +189,324 @@ fn fill_generator(source: &str, t: Ty, count: u32) -> Option<Result<Vec<u32>, St
     source.strip_prefix("random:").map(|arg| fill_random(arg, t, count))
 }
 
-fn npy_key<'a>(h: &'a str, key: &str) -> Option<&'a str> {
-    let at = h.find(&format!("'{key}'")).or_else(|| h.find(&format!("\"{key}\"")))?;
-    let rest = h[at + key.len() + 2..].trim_start();
-    Some(rest.strip_prefix(':')?.trim_start())
+// ---- .npy header dict: the rules of vyrec's src/data.c ----
+//
+// The header is a Python dict literal with exactly the keys 'descr' (a
+// string), 'fortran_order' (True or False) and 'shape' (a tuple of
+// non-negative integers: (), (5,), (3, 4)), in any order, keys quoted with
+// ' or ", whitespace between tokens, an optional trailing comma, then only
+// whitespace. Everything else is malformed: duplicate or unknown keys,
+// escapes in strings, integers with leading zeros, signs, suffixes or '_',
+// a shape of (5) (not a tuple), and a shape of more than 2^32-1 elements.
+
+const NPY_MAX_HEADER: usize = 1 << 20;
+const NPY_MAX_DIMS: usize = 64;
+
+struct NpyHdr {
+    descr: Vec<u8>,
+    fortran: bool,
+    count: u64,
 }
 
-fn npy_shape(s: &str) -> Option<u64> {
-    let inner = &s.strip_prefix('(')?[..s[1..].find(')')?];
-    let mut n: u64 = 1;
-    for d in inner.split(',').map(str::trim).filter(|d| !d.is_empty()) {
-        n = n.checked_mul(d.parse::<u64>().ok()?)?;
+struct Cur<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+fn is_ws(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0c | 0x0b)
+}
+
+fn is_word(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c == b'.'
+}
+
+impl Cur<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
     }
-    Some(n)
+    fn skip(&mut self) {
+        while self.peek().is_some_and(is_ws) {
+            self.i += 1;
+        }
+    }
+    fn string(&mut self) -> Result<Vec<u8>, String> {
+        let q = match self.peek() {
+            Some(c @ (b'\'' | b'"')) => c,
+            _ => return Err("expected a quoted string".into()),
+        };
+        self.i += 1;
+        let start = self.i;
+        while let Some(c) = self.peek() {
+            if c == q {
+                let s = self.b[start..self.i].to_vec();
+                self.i += 1;
+                return Ok(s);
+            }
+            if c == b'\\' {
+                return Err("escapes in strings are not supported".into());
+            }
+            if c == b'\n' || c == 0 {
+                break;
+            }
+            self.i += 1;
+        }
+        Err("unterminated string".into())
+    }
+    fn dim(&mut self) -> Result<u64, String> {
+        match self.peek() {
+            Some(b'-' | b'+') => return Err("a shape dimension has a sign".into()),
+            Some(b'0'..=b'9') => {}
+            _ => return Err("expected an integer in the shape".into()),
+        }
+        if self.peek() == Some(b'0') && self.b.get(self.i + 1).is_some_and(|c| c.is_ascii_digit()) {
+            return Err("a shape dimension has a leading zero".into());
+        }
+        let mut v: u64 = 0;
+        while let Some(c @ b'0'..=b'9') = self.peek() {
+            v = v
+                .checked_mul(10)
+                .and_then(|v| v.checked_add((c - b'0') as u64))
+                .ok_or("a shape dimension is too large")?;
+            self.i += 1;
+        }
+        if self.peek().is_some_and(is_word) {
+            return Err("a shape dimension is not a plain integer".into());
+        }
+        Ok(v)
+    }
+    fn shape(&mut self) -> Result<u64, String> {
+        if self.peek() != Some(b'(') {
+            return Err("the shape is not a tuple".into());
+        }
+        self.i += 1;
+        self.skip();
+        let (mut prod, mut zero, mut ndim, mut commas) = (1u64, false, 0usize, 0usize);
+        while self.peek().is_some_and(|c| c != b')') {
+            if ndim == NPY_MAX_DIMS {
+                return Err("the shape has more than 64 dimensions".into());
+            }
+            let d = self.dim()?;
+            ndim += 1;
+            if d == 0 {
+                zero = true;
+            } else {
+                prod = prod.saturating_mul(d).min(1 << 32);
+            }
+            self.skip();
+            match self.peek() {
+                Some(b',') => {
+                    commas += 1;
+                    self.i += 1;
+                    self.skip();
+                }
+                Some(b')') => {}
+                _ => return Err("expected ',' or ')' in the shape".into()),
+            }
+        }
+        if self.peek().is_none() {
+            return Err("the shape has no closing ')'".into());
+        }
+        self.i += 1;
+        if ndim == 1 && commas == 0 {
+            return Err("the shape is a parenthesised integer, not a tuple (write (N,))".into());
+        }
+        if !zero && prod > u32::MAX as u64 {
+            return Err("the shape holds more than 2^32-1 elements".into());
+        }
+        Ok(if zero { 0 } else { prod })
+    }
+    fn word(&mut self, w: &[u8]) -> bool {
+        let end = self.i + w.len();
+        if self.b.len() >= end && &self.b[self.i..end] == w && !self.b.get(end).copied().is_some_and(is_word) {
+            self.i = end;
+            return true;
+        }
+        false
+    }
 }
 
-/// The elements of a .npy image.
-fn npy_parse(path: &str, b: &[u8], t: Ty) -> Result<Vec<u32>, String> {
-    let bad = || format!("'{path}' has a malformed .npy header\nFix: write it with numpy.save");
-    if b.len() < 10 || &b[..6] != b"\x93NUMPY" {
+fn npy_header_parse(h: &[u8]) -> Result<NpyHdr, String> {
+    const KEYS: [&str; 3] = ["descr", "fortran_order", "shape"];
+    let mut c = Cur { b: h, i: 0 };
+    let mut seen = [false; 3];
+    let mut hd = NpyHdr { descr: Vec::new(), fortran: false, count: 0 };
+    if c.peek() != Some(b'{') {
+        return Err("the header is not a dict".into());
+    }
+    c.i += 1;
+    loop {
+        c.skip();
+        if c.peek() == Some(b'}') {
+            break;
+        }
+        let k = c.string()?;
+        let i = match KEYS.iter().position(|key| key.as_bytes() == k.as_slice()) {
+            Some(i) => i,
+            None => {
+                let shown = String::from_utf8_lossy(&k[..k.len().min(32)]).into_owned();
+                return Err(format!("unexpected key '{shown}'"));
+            }
+        };
+        if seen[i] {
+            return Err(format!("duplicate key '{}'", KEYS[i]));
+        }
+        seen[i] = true;
+        c.skip();
+        if c.peek() != Some(b':') {
+            return Err(format!("expected ':' after '{}'", KEYS[i]));
+        }
+        c.i += 1;
+        c.skip();
+        match i {
+            0 => {
+                if c.peek() == Some(b'[') {
+                    return Err("structured dtypes are not supported".into());
+                }
+                hd.descr = c.string()?;
+            }
+            1 => {
+                hd.fortran = if c.word(b"True") {
+                    true
+                } else if c.word(b"False") {
+                    false
+                } else {
+                    return Err("'fortran_order' is not True or False".into());
+                }
+            }
+            _ => hd.count = c.shape()?,
+        }
+        c.skip();
+        match c.peek() {
+            Some(b',') => c.i += 1,
+            Some(b'}') => break,
+            _ => return Err(format!("expected ',' or '}}' after '{}'", KEYS[i])),
+        }
+    }
+    c.i += 1;
+    if let Some(i) = seen.iter().position(|s| !s) {
+        return Err(format!("missing key '{}'", KEYS[i]));
+    }
+    c.skip();
+    if c.i != h.len() {
+        return Err("text after the dict".into());
+    }
+    Ok(hd)
+}
+
+// ---- end of the .npy header dict ----
+
+/// Read until buf is full or the end; how many bytes were read.
+fn read_up_to(f: &mut impl Read, buf: &mut [u8]) -> Result<usize, std::io::Error> {
+    let mut got = 0;
+    while got < buf.len() {
+        match f.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(k) => got += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
+/// The .npy preamble and header, checked against t; the element count.
+fn npy_read_header(f: &mut impl Read, path: &str, t: Ty) -> Result<u64, String> {
+    let rerr = |e: std::io::Error| format!("cannot read '{path}': {e}\nFix: check the path");
+    let bad = |why: &str| format!("'{path}' has a malformed .npy header: {why}\nFix: write it with numpy.save");
+    let mut b = [0u8; 12];
+    let got = read_up_to(f, &mut b[..10]).map_err(rerr)?;
+    if (6..10).contains(&got) && &b[..6] == b"\x93NUMPY" {
+        return Err(bad("the file ends inside the preamble"));
+    }
+    if got < 10 || &b[..6] != b"\x93NUMPY" {
         return Err(format!(
             "'{path}' is not a .npy file (no \\x93NUMPY magic)\nFix: write it with \
              numpy.save, or give it another extension to read raw little-endian elements"
         ));
     }
-    let (hlen, hstart) = match b[6] {
-        1 => (u16::from_le_bytes([b[8], b[9]]) as usize, 10),
-        2 | 3 if b.len() >= 12 => (u32::from_le_bytes([b[8], b[9], b[10], b[11]]) as usize, 12),
-        v => return Err(format!("'{path}' has .npy format version {v}.{}; this launcher reads 1.0, 2.0 and 3.0", b[7])),
+    if !(1..=3).contains(&b[6]) || b[7] != 0 {
+        return Err(format!("'{path}' has .npy format version {}.{}; this launcher reads 1.0, 2.0 and 3.0", b[6], b[7]));
+    }
+    let hlen = if b[6] == 1 {
+        u16::from_le_bytes([b[8], b[9]]) as usize
+    } else {
+        if read_up_to(f, &mut b[10..12]).map_err(rerr)? < 2 {
+            return Err(bad("the file ends inside the header length"));
+        }
+        u32::from_le_bytes([b[8], b[9], b[10], b[11]]) as usize
     };
-    let h = b.get(hstart..hstart + hlen).ok_or_else(bad)?;
-    let h = std::str::from_utf8(h).map_err(|_| bad())?;
-    let (descr, fortran, shape) = match (npy_key(h, "descr"), npy_key(h, "fortran_order"), npy_key(h, "shape")) {
-        (Some(d), Some(f), Some(s)) => (d, f, s),
-        _ => return Err(bad()),
-    };
-    let q = descr.as_bytes().first().copied().ok_or_else(bad)?;
-    let rest = &descr.as_bytes()[1..];
-    let end = rest.iter().position(|&c| c == q).ok_or_else(bad)?;
-    let d = &rest[..end];
-    let shown = String::from_utf8_lossy(d);
+    if hlen > NPY_MAX_HEADER {
+        return Err(bad("the header is longer than 1 MiB"));
+    }
+    let mut h = vec![0u8; hlen];
+    if read_up_to(f, &mut h).map_err(rerr)? < hlen {
+        return Err(bad("the file ends inside the header"));
+    }
+    let hd = npy_header_parse(&h).map_err(|why| bad(&why))?;
+    let d = &hd.descr;
+    let shown = String::from_utf8_lossy(&d[..d.len().min(32)]).into_owned();
     let want = t.descr().as_bytes();
     let same = d.len() == 3 && d[1..] == want[1..];
     if same && d[0] == b'>' {
         return Err(format!("'{path}' is big-endian ('{shown}'); this launcher reads little-endian .npy files\nFix: save a.astype('{}')", t.descr()));
     }
-    if (q != b'\'' && q != b'"') || !same || !matches!(d[0], b'<' | b'|' | b'=') {
+    if !same || !matches!(d[0], b'<' | b'|' | b'=') {
         return Err(format!("'{path}' has dtype '{shown}' but the buffer has type {} ('{}')\nFix: save a.astype('{}')", t.name(), t.descr(), t.descr()));
     }
-    if fortran.starts_with("True") {
+    if hd.fortran {
         return Err(format!("'{path}' is in Fortran order; this launcher reads C-order .npy files\nFix: save numpy.ascontiguousarray(a)"));
     }
-    if !fortran.starts_with("False") {
-        return Err(bad());
-    }
-    let n = npy_shape(shape).ok_or_else(bad)?;
-    let body = &b[hstart + hlen..];
-    if body.len() as u64 != n.saturating_mul(4) {
-        return Err(format!(
-            "'{path}' is truncated or has trailing bytes: its header says {n} elements ({} bytes) but {} bytes follow it",
-            n.saturating_mul(4),
-            body.len()
-        ));
-    }
-    Ok(words(body))
+    Ok(hd.count)
 }
 
-fn words(b: &[u8]) -> Vec<u32> {
-    b.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+/// A zeroed vector of n elements, or an out-of-memory error naming what.
+fn alloc<T: Clone + Default>(n: usize, what: &str) -> Result<Vec<T>, String> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| {
+        format!(
+            "out of memory: cannot allocate {} bytes for {what}\nFix: free memory or use smaller params",
+            n.saturating_mul(std::mem::size_of::<T>())
+        )
+    })?;
+    v.resize(n, T::default());
+    Ok(v)
 }
 
-/// Read a data file's elements (checked against t).
-pub fn read_file(path: &str, t: Ty) -> Result<Vec<u32>, String> {
-    let b = fs::read(path).map_err(|e| format!("cannot read '{path}': {e}\nFix: check the path"))?;
-    if path.ends_with(".npy") {
-        return npy_parse(path, &b, t);
+/// The count elements of a .npy or raw file: the header is checked, then
+/// at most count * 4 + 1 data bytes are read, so a file larger than the
+/// buffer is refused without reading it all.
+fn read_file(path: &str, t: Ty, count: u32) -> Result<Vec<u32>, String> {
+    let rerr = |e: std::io::Error| format!("cannot read '{path}': {e}\nFix: check the path");
+    let mut f = fs::File::open(path).map_err(rerr)?;
+    let npy = path.ends_with(".npy");
+    let fix = "Fix: give a file of the buffer's size or change the params that size the buffer";
+    if npy {
+        let n = npy_read_header(&mut f, path, t)?;
+        if n != count as u64 {
+            return Err(format!("'{path}' holds {n} elements but the buffer has {count}\n{fix}"));
+        }
     }
-    if b.len() % 4 != 0 {
-        return Err(format!("'{path}' has {} bytes, not a whole number of 4-byte {} elements", b.len(), t.name()));
+    let bytes = count as usize * 4;
+    let mut b: Vec<u8> = alloc(bytes, &format!("the contents of '{path}'"))?;
+    let got = read_up_to(&mut f, &mut b).map_err(rerr)?;
+    let more = got == bytes && read_up_to(&mut f, &mut [0u8; 1]).map_err(rerr)? > 0;
+    if got == bytes && !more {
+        let mut w: Vec<u32> = alloc(count as usize, &format!("the {count} elements of '{path}'"))?;
+        for (x, c) in w.iter_mut().zip(b.chunks_exact(4)) {
+            *x = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+        }
+        return Ok(w);
     }
-    Ok(words(&b))
+    Err(if npy {
+        format!("'{path}' is truncated or has trailing bytes: its header says {count} elements ({bytes} bytes)\nFix: write it with numpy.save")
+    } else if more {
+        format!("'{path}' holds more than the buffer's {count} elements ({bytes} bytes)\n{fix}")
+    } else if got % 4 != 0 {
+        format!("'{path}' has {got} bytes, not a whole number of 4-byte {} elements", t.name())
+    } else {
+        format!("'{path}' holds {} elements but the buffer has {count}\n{fix}", got / 4)
+    })
 }
 
 /// The contents of a buffer of count elements of type t from source.
@@ -274,15 +520,7 @@ pub fn fill(source: &str, t: Ty, count: u32) -> Result<Vec<u32>, String> {
              Fix: name an existing .npy or raw file, or one of the generators {GENERATORS}"
         ));
     }
-    let w = read_file(source, t)?;
-    if w.len() as u64 != count as u64 {
-        return Err(format!(
-            "'{source}' holds {} elements but the buffer has {count}\n\
-             Fix: give a file of {count} elements or change the params that size the buffer",
-            w.len()
-        ));
-    }
-    Ok(w)
+    read_file(source, t, count)
 }
 
 /// The .npy 1.0 header for count elements, padded to a multiple of 64.
@@ -299,20 +537,117 @@ fn npy_header(t: Ty, count: usize) -> Vec<u8> {
     b
 }
 
-/// Write w to path (.npy, else raw), through a temporary file and a
-/// rename, so a failed run leaves no partial file.
+/// Follow symbolic links from path to the file they name (which may not
+/// exist yet).
+fn resolve_links(path: &str) -> io::Result<PathBuf> {
+    let mut p = PathBuf::from(path);
+    for _ in 0..40 {
+        match fs::symlink_metadata(&p) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(p),
+            Err(e) => return Err(e),
+            Ok(m) if !m.file_type().is_symlink() => return Ok(p),
+            Ok(_) => {
+                let t = fs::read_link(&p)?;
+                p = match p.parent() {
+                    Some(d) if t.is_relative() => d.join(t),
+                    _ => t,
+                };
+            }
+        }
+    }
+    Err(io::Error::new(io::ErrorKind::Other, "too many levels of symbolic links"))
+}
+
+/// A new temporary beside real, created exclusively (O_EXCL) under an
+/// unpredictable name.
+fn temp_beside(real: &Path) -> io::Result<(fs::File, PathBuf)> {
+    let dir = real.parent().unwrap_or(Path::new(""));
+    let base: String = real.file_name().map(|s| s.to_string_lossy().chars().take(64).collect()).unwrap_or_default();
+    for i in 0..100u32 {
+        let mut h = RandomState::new().build_hasher();
+        h.write_u32(i);
+        h.write_u32(std::process::id());
+        let tmp = dir.join(format!(".{base}.{:016x}.tmp", h.finish()));
+        match fs::OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            Ok(f) => return Ok((f, tmp)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::new(io::ErrorKind::AlreadyExists, "no free temporary name"))
+}
+
+// The temporary being written, removed by the handler of SIGINT, SIGTERM
+// and SIGHUP (libc declared by hand, like ffi.rs; the numbers are Linux's).
+static LIVE_TMP: AtomicPtr<c_char> = AtomicPtr::new(std::ptr::null_mut());
+extern "C" {
+    fn signal(sig: c_int, handler: usize) -> usize;
+    fn raise(sig: c_int) -> c_int;
+    fn unlink(path: *const c_char) -> c_int;
+}
+const SIGS: [c_int; 3] = [2, 15, 1];
+
+extern "C" fn on_signal(sig: c_int) {
+    let p = LIVE_TMP.load(Ordering::SeqCst);
+    unsafe {
+        if !p.is_null() {
+            unlink(p);
+        }
+        signal(sig, 0);
+        raise(sig);
+    }
+}
+
+fn catch_signals() {
+    for s in SIGS {
+        // SIG_IGN (1) stays ignored, as under nohup.
+        unsafe {
+            if signal(s, on_signal as extern "C" fn(c_int) as usize) == 1 {
+                signal(s, 1);
+            }
+        }
+    }
+}
+
+/// Write w to path (.npy, else raw) as vyrec does: a device or a FIFO is
+/// written directly; anything else through a temporary beside the file a
+/// symbolic link names, then a rename, so a failed run leaves no partial
+/// file and a link stays a link.
 pub fn write_file(path: &str, t: Ty, w: &[u32]) -> Result<(), String> {
     let mut b = if path.ends_with(".npy") { npy_header(t, w.len()) } else { Vec::new() };
     for x in w {
         b.extend_from_slice(&x.to_le_bytes());
     }
-    let tmp = format!("{path}.tmp{}", std::process::id());
-    fs::write(&tmp, &b)
-        .and_then(|_| fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = fs::remove_file(&tmp);
-            format!("cannot write '{path}': {e}\nFix: check that its directory exists and is writable")
+    let fail = |e: io::Error| format!("cannot write '{path}': {e}\nFix: check that its directory exists and is writable");
+    let real = resolve_links(path).map_err(fail)?;
+    let old = fs::metadata(&real).ok();
+    match &old {
+        Some(m) if m.is_dir() => return Err(format!("cannot write '{path}': it is a directory\nFix: name a file")),
+        Some(m) if !m.is_file() => {
+            return fs::OpenOptions::new().write(true).open(&real).and_then(|mut f| f.write_all(&b)).map_err(fail)
+        }
+        _ => {}
+    }
+    catch_signals();
+    let (mut f, tmp) = temp_beside(&real).map_err(fail)?;
+    let ctmp = CString::new(tmp.as_os_str().as_bytes()).unwrap_or_default();
+    LIVE_TMP.store(ctmp.as_ptr() as *mut c_char, Ordering::SeqCst);
+    let r = f
+        .write_all(&b)
+        .and_then(|_| match &old {
+            Some(m) => f.set_permissions(m.permissions()),
+            None => Ok(()),
         })
+        .and_then(|_| {
+            drop(f);
+            fs::rename(&tmp, &real)
+        });
+    if r.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    LIVE_TMP.store(std::ptr::null_mut(), Ordering::SeqCst);
+    drop(ctmp);
+    r.map_err(fail)
 }
 
 fn strip_zeros(s: &str) -> &str {
