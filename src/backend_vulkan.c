@@ -143,7 +143,8 @@ struct vk {
 	bool staging;               /* device-local buffers + staging twins */
 	bool float64, khr_fma;      /* features enabled on the device */
 	enum vy_fma_mode fma;       /* how the spv emitter lowers exact fma */
-	char timer[128];            /* --bench's description of its timer */
+	char timer[160];            /* --bench's description of its timer */
+	int mt_buf, mt_stage;       /* memory types of the last buffers made */
 	struct vkpipe *pipes;
 	struct vkslot slots[VY_MAX_IO];
 	char *vmsg;      /* first validation message since the last check */
@@ -939,6 +940,7 @@ static int make_buffer(struct vk *v, VkDeviceSize size, VkBufferUsageFlags usage
 	}
 	ai.allocationSize = req.size;
 	ai.memoryTypeIndex = (uint32_t)mt;
+	*(map ? &v->mt_stage : &v->mt_buf) = mt;
 	if ((r = v->vkAllocateMemory(v->dev, &ai, NULL, mem)) != VK_SUCCESS)
 		return *err = vkfail("vkAllocateMemory", r), -1;
 	if ((r = v->vkBindBufferMemory(v->dev, *buf, *mem, 0)) != VK_SUCCESS)
@@ -1294,10 +1296,15 @@ static int bench(struct vy_backend *b, struct vy_run *run, int n, double *gpu_ms
 	uint64_t mask = v->ts_bits >= 64 ? ~0ull : (1ull << v->ts_bits) - 1;
 	VkResult r;
 
-	snprintf(v->timer, sizeof v->timer, "%s; memory %s; fma %s", v->ts_bits ?
-		 "vulkan timestamps" : "wall clock, the queue has no timestamps",
-		 v->staging ? "device-local + staging" : "device-local, mapped",
-		 fma_name(v->fma));
+	char mem[64];
+	if (v->staging)
+		snprintf(mem, sizeof mem, "device-local + staging (types %d, %d)",
+			 v->mt_buf, v->mt_stage);
+	else
+		snprintf(mem, sizeof mem, "device-local, mapped (type %d)", v->mt_stage);
+	snprintf(v->timer, sizeof v->timer, "%s; memory %s; fma %s",
+		 v->ts_bits ? "vulkan timestamps" : "wall clock, the queue has no timestamps",
+		 mem, fma_name(v->fma));
 	*timer = v->timer;
 	if (!(k = prepare(v, run, err)))
 		return -1;

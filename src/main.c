@@ -32,7 +32,7 @@ const struct vy_cmd vy_commands[] = {
 	{ "run", vy_cmd_run, "execute a program on a backend",
 	  "vyrec run PROG.yaml [--backend auto|vulkan|cuda|reference] [--param k=v]...\n"
 	  "          [--in BUF=SOURCE]... [--out BUF=FILE]... [--print BUF] [--strict]\n"
-	  "          [--device N] [--stream BUF=SOURCE|GEN@COUNT --chunk N]\n"
+	  "          [--device N] [--stream BUF=SOURCE|GEN@COUNT --chunk N] [--bench N]\n"
 	  "          [--dialect FILE]... [-O0|-O1|-O2] [--fast-math]" },
 	{ "verify", vy_cmd_verify, "compare every backend with the reference",
 	  "vyrec verify PROG.yaml [--backends LIST] [--param k=v]... [--seed N]\n"

@@ -274,6 +274,7 @@ static struct {
 	VkCommandBuffer cmd;
 	VkFence fence;
 	VkQueryPool qpool;
+	int mt_buf, mt_stage;       /* memory types of the buffers (last made) */
 } vk;
 
 static const char *vk_result_name(VkResult r)
@@ -585,6 +586,7 @@ static int make_buffer(VkDeviceSize size, VkFlags usage, const VkFlags *want, in
 		return drv_fail("use a device with device-local and host-visible memory",
 				"vulkan: no suitable memory type for a storage buffer");
 	VkMemoryAllocateInfo ai = { VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO, NULL, req.size, (uint32_t)t };
+	*(map && vk.staging ? &vk.mt_stage : &vk.mt_buf) = t;
 	if (vk_check(vk.vkAllocateMemory(vk.dev, &ai, NULL, mem), "vkAllocateMemory") ||
 	    vk_check(vk.vkBindBufferMemory(vk.dev, *buf, *mem, 0), "vkBindBufferMemory"))
 		return -1;
@@ -789,9 +791,13 @@ int drv_bench(const uint32_t *params, const uint32_t *counts, const uint32_t gri
 	int timed = vk.ts_bits != 0;
 	uint64_t mask = vk.ts_bits >= 64 ? ~0ull : (1ull << vk.ts_bits) - 1, ts[2];
 	double period = limit_f32(OFF_TIMESTAMP_PERIOD);
+	char mem[64];
+	if (vk.staging)
+		snprintf(mem, sizeof mem, "device-local + staging (types %d, %d)", vk.mt_buf, vk.mt_stage);
+	else
+		snprintf(mem, sizeof mem, "device-local, mapped (type %d)", vk.mt_buf);
 	snprintf(drv_timer, sizeof drv_timer, "%s; memory %s; fma %s",
-		 timed ? "vulkan timestamps" : "wall clock, the queue has no timestamps",
-		 vk.staging ? "device-local + staging" : "device-local, mapped", vk.fma);
+		 timed ? "vulkan timestamps" : "wall clock, the queue has no timestamps", mem, vk.fma);
 	if (timed && !vk.qpool) {
 		VkQueryPoolCreateInfo qi = { VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO, NULL, 0,
 					     VK_QUERY_TYPE_TIMESTAMP, 2, 0 };

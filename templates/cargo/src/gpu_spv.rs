@@ -97,7 +97,8 @@ const COMMAND_POOL_RESET_BUFFER: u32 = 0x2;
 const QUERY_TYPE_TIMESTAMP: u32 = 2;
 const QUERY_RESULT_64_WAIT: u32 = 0x1 | 0x2;
 const FEATURE_SHADER_FLOAT64: usize = 39; // VkBool32 index in VkPhysicalDeviceFeatures
-const LIMITS_G_TIMESTAMP_PERIOD: usize = 22; // Limits::g[22] is timestampPeriod
+const LIMITS_G_TIMESTAMP_PERIOD: usize = 22; // Limits::g[22] is timestampPeriod (offset 720)
+const KHR_SHADER_FMA: &[u8] = b"VK_KHR_shader_fma\0";
 const WHOLE_SIZE: u64 = !0;
 
 // ---- structures (Vulkan 1.1 core, C layout) ----
@@ -818,7 +819,7 @@ impl Gpu {
     /// memory scheme and the timestamps; VYREC_VK_FMA and VYREC_VK_MEMORY
     /// force the first two.
     fn choose(&mut self) -> Result<(), String> {
-        let ext = self.has_extension(CStr::from_bytes_with_nul(b"VK_KHR_shader_fma\0").expect("NUL-terminated"));
+        let ext = CStr::from_bytes_with_nul(KHR_SHADER_FMA).map_or(false, |n| self.has_extension(n));
         let mut ff = FmaFeatures { s_type: ST_SHADER_FMA_FEATURES, p_next: null_mut(), f16: 0, f32: 0, f64: 0 };
         let mut f2 = Features2 { s_type: ST_PHYSICAL_DEVICE_FEATURES_2, p_next: null_mut(), features: [0; 55] };
         if ext {
@@ -936,7 +937,7 @@ impl Gpu {
     fn create_device(&mut self) -> Result<(), String> {
         let prio = 1.0f32;
         let khr = self.fma == "khr";
-        let exts = [b"VK_KHR_shader_fma\0".as_ptr() as *const c_char];
+        let exts = [KHR_SHADER_FMA.as_ptr() as *const c_char];
         let ff = FmaFeatures { s_type: ST_SHADER_FMA_FEATURES, p_next: null_mut(), f16: 0, f32: 1, f64: 0 };
         let mut features = [0u32; 55];
         features[FEATURE_SHADER_FLOAT64] = self.float64 as u32;
@@ -1052,12 +1053,12 @@ impl Gpu {
         };
         let mt = match self.memory_type(req.type_bits, want) {
             Some(mt) => mt,
-            _ => {
+            None => {
                 return fail(format!(
                     "vulkan: device `{}` has no {} memory for storage buffers\nFix: pick another --device",
                     self.name,
                     if map { "host-visible coherent" } else { "device-local" }
-                ));
+                ))
             }
         };
         let ai = MemoryAllocateInfo { s_type: ST_MEMORY_ALLOCATE_INFO, p_next: null(), size: req.size, type_index: mt };
