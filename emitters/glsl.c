@@ -291,8 +291,8 @@ static const char *const helper_text[H_COUNT] = {
 	 * sign(+0.0) and abs(-0.0) of constants to -0.0. */
 	[H_FSIGN] =
 	"float vy_fsign(float x)\n{\n"
-	"\treturn uintBitsToFloat(x > 0.0 ? 0x3F800000u : x < 0.0 ? "
-	"0xBF800000u : floatBitsToUint(x));\n}\n",
+	"\treturn uintBitsToFloat(vy_isnan(x) ? floatBitsToUint(x) : x > 0.0 ? 0x3F800000u :\n"
+	"\t\tx < 0.0 ? 0xBF800000u : floatBitsToUint(x));\n}\n",
 	/* Clamped in float before the conversion, which GLSL leaves undefined
 	 * out of range; the clamp also keeps a driver from folding
 	 * uint(float(u)) into u. */
@@ -1249,7 +1249,7 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 	put_decls(p, out);
 	/* helpers that test NaN or infinity on the bits */
 	g.used[H_ISNAN] |= g.used[H_FMA] || g.used[H_FMIN] || g.used[H_FMAX] ||
-			   g.used[H_F2U] || g.used[H_F2I];
+			   g.used[H_F2U] || g.used[H_F2I] || g.used[H_FSIGN];
 	for (int h = 0; h < H_COUNT; h++)
 		if (g.used[h]) {
 			if (!helper_text[h])

@@ -550,9 +550,12 @@ static uint32_t sign(struct spv *s, enum vy_type t, uint32_t x)
 	}
 	uint32_t zero = cnst(s, t, 0);
 	uint32_t one = cnst(s, t, 0x3F800000u), mone = cnst(s, t, 0xBF800000u);
-	uint32_t neg = VAL(s, SpvOpFOrdLessThan, tb, x, zero);
+	uint32_t nan = isnan_i(s, x), notnan = VAL(s, SpvOpLogicalNot, tb, nan);
+	uint32_t neg = VAL(s, SpvOpLogicalAnd, tb, notnan,
+			   VAL(s, SpvOpFOrdLessThan, tb, x, zero));
 	uint32_t r = VAL(s, SpvOpSelect, tt, neg, mone, x);
-	uint32_t pos = VAL(s, SpvOpFOrdGreaterThan, tb, x, zero);
+	uint32_t pos = VAL(s, SpvOpLogicalAnd, tb, notnan,
+			   VAL(s, SpvOpFOrdGreaterThan, tb, x, zero));
 	return VAL(s, SpvOpSelect, tt, pos, one, r);
 }
 
