@@ -73,6 +73,7 @@ struct spv {
 	bool *atomic_buf;        /* buffer used by an atomic: stays readable */
 	uint32_t cur_label;
 	bool uses_f64;           /* the f64 fma mode: Float64 capability */
+	const struct vy_stmt *prev;  /* the statement before the current one in its block */
 	bool dead;               /* the current block has its terminator */
 	struct loop *loops;
 	int nloops, loopcap;
@@ -1409,6 +1410,40 @@ static void push_loop(struct spv *s, uint32_t merge, uint32_t cont)
 	s->loops[s->nloops++] = (struct loop){ merge, cont };
 }
 
+/* LoopControl Unroll for loops of a small constant trip count: a for loop
+ * with constant bounds and step of at most 16 trips, or a while over a
+ * local set to a constant right before it (reduce's `var s = 128u; while
+ * s > 0u ... s = s >> 1u`). The ptx target unrolls the same loops itself;
+ * without the hint the NVIDIA Vulkan compiler keeps the counter, compare
+ * and branch of each (bench/gpu/results). A hint only: the bits are the
+ * same either way. */
+static uint32_t loop_control(const struct vy_stmt *st, const struct vy_stmt *prev)
+{
+	if (st->kind == VY_S_FOR) {
+		if (st->lo->kind != VY_E_CONST || st->hi->kind != VY_E_CONST
+		    || (st->step && st->step->kind != VY_E_CONST))
+			return SpvLoopControlMaskNone;
+		uint32_t lo = st->lo->bits, hi = st->hi->bits;
+		uint32_t step = st->step ? st->step->bits : 1, span;
+		bool sg = st->lo->type == VY_I32;
+		if (st->step_negative)
+			span = sg ? ((int32_t)lo > (int32_t)hi ? lo - hi : 0) : (lo > hi ? lo - hi : 0);
+		else
+			span = sg ? ((int32_t)lo < (int32_t)hi ? hi - lo : 0) : (lo < hi ? hi - lo : 0);
+		step = st->step_negative ? 0u - step : step;
+		return step && span / step <= 16 ? SpvLoopControlUnrollMask
+						 : SpvLoopControlMaskNone;
+	}
+	if (prev && (prev->kind == VY_S_VAR || prev->kind == VY_S_ASSIGN)
+	    && prev->value && prev->value->kind == VY_E_CONST && st->value
+	    && st->value->kind == VY_E_OP)
+		for (int i = 0; i < st->value->nargs; i++)
+			if (st->value->args[i]->kind == VY_E_LOCAL
+			    && st->value->args[i]->index == prev->local)
+				return SpvLoopControlUnrollMask;
+	return SpvLoopControlMaskNone;
+}
+
 /* header: OpLoopMerge, then the condition block, the body, the continue
  * block (cont_fn's increment) and the merge block. */
 static void loop(struct spv *s, const struct vy_stmt *st,
@@ -1419,10 +1454,10 @@ static void loop(struct spv *s, const struct vy_stmt *st,
 		 const uint32_t *env)
 {
 	uint32_t header = fresh(s), cblock = fresh(s), body = fresh(s);
-	uint32_t cont = fresh(s), merge = fresh(s);
+	uint32_t cont = fresh(s), merge = fresh(s), ctl = loop_control(st, s->prev);
 	branch(s, header);
 	label(s, header);
-	INS(&s->body, SpvOpLoopMerge, merge, cont, SpvLoopControlMaskNone);
+	INS(&s->body, SpvOpLoopMerge, merge, cont, ctl);
 	branch(s, cblock);
 	label(s, cblock);
 	uint32_t c = cond(s, st, env);
@@ -1525,8 +1560,10 @@ static void stmt(struct spv *s, const struct vy_stmt *st)
 /* Statements after a terminator are dead code and are not emitted. */
 static void block(struct spv *s, const struct vy_block *b)
 {
-	for (int i = 0; i < b->n && !s->dead && !s->bug; i++)
+	for (int i = 0; i < b->n && !s->dead && !s->bug; i++) {
+		s->prev = i ? b->v[i - 1] : NULL;
 		stmt(s, b->v[i]);
+	}
 }
 
 /* ---- globals: buffers, params, shared arrays ---- */

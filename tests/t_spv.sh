@@ -178,5 +178,29 @@ if $VYREC backends 2>/dev/null | grep -q '^vulkan.*llvmpipe\|^vulkan.*yes'; then
 else
 	skip spv_fma_mode_verify "no vulkan device ($VYREC backends)"
 fi
+
+# ---- LoopControl Unroll on loops of a small constant trip count ----
+$VYREC build samples/matmul.yaml -t spv -O0 --emit-asm -o $O/mm.spvasm > /dev/null 2>&1
+check spv_unroll_const_for [ "$(grep -c 'OpLoopMerge.*Unroll' $O/mm.spvasm)" -eq 1 ]
+check spv_unroll_not_runtime_for [ "$(grep -c 'OpLoopMerge.*None' $O/mm.spvasm)" -eq 1 ]
+$VYREC build samples/reduce.yaml -t spv -O0 --emit-asm -o $O/red.spvasm > /dev/null 2>&1
+check spv_unroll_counted_while [ "$(grep -c 'OpLoopMerge.*Unroll' $O/red.spvasm)" -eq 1 ]
+cat > $O/big.yaml <<'EOF2'
+vyrec: 1
+name: big
+workgroup_size: [1]
+buffers:
+  o: {type: u32, count: 1, access: write_only}
+entry:
+  - var s = 0u
+  - for: k in 0u..17u
+    do: [s += k]
+  - for: k in 0u..16u
+    step: 2u
+    do: [s += k]
+  - o[0] = s
+EOF2
+$VYREC build $O/big.yaml -t spv -O0 --emit-asm -o $O/big.spvasm > /dev/null 2>&1
+check spv_unroll_trip_limit [ "$(grep 'OpLoopMerge' $O/big.spvasm | sed 's/.* //' | tr '\n' ' ')" = "None Unroll " ]
 rm -f $O/vyrec.$$
 exit 0
