@@ -646,6 +646,19 @@ int vy_data_read_any(const char *path, enum vy_type t, void **dst,
 	int rc;
 	if (has_ext(path, ".npy")) {
 		rc = npy_read_header(&s, t, &n, err);
+		/* a regular file must hold what its header says: refuse before
+		 * allocating (a 128-byte file claiming 2^31 elements made this
+		 * allocate 8 GiB; found by tests/fuzz/fuzz_npy) */
+		struct stat st;
+		long pos = rc ? -1 : ftell(s.f);
+		if (pos >= 0 && !fstat(fileno(s.f), &st) && S_ISREG(st.st_mode) &&
+		    (uint64_t)(st.st_size - pos) != n * 4) {
+			*err = vy_strf("'%s' is truncated or has trailing bytes: its "
+				       "header says %" PRIu64 " elements (%" PRIu64
+				       " bytes) but %" PRId64 " bytes follow it", path,
+				       n, n * 4, (int64_t)(st.st_size - pos));
+			rc = -1;
+		}
 		if (!rc) {
 			w = malloc(n ? (size_t)n * 4 : 4);
 			if (!w) {

@@ -60,4 +60,14 @@ for f in tests/fuzz/regress-build/*; do
 		ok "fuzz_cli_${r}_$t"
 	done
 done
+# fuzz_npy's finding: a .npy header claiming 2^31 elements in a 128-byte
+# file is refused as truncated before anything is allocated (it allocated
+# 8 GiB first: under a 1 GiB address-space limit that was "out of memory")
+f=tests/fuzz/regress-npy/header_claims_2g_elements
+cp $f $O/claims.npy
+(ulimit -v 1000000; $VYREC run samples/saxpy.yaml --backend reference --param a=1 \
+	--stream x=$O/claims.npy --chunk 4 --print y) > $O/claims.out 2>&1; rc=$?
+[ $rc -eq 1 ] && grep -q "is truncated or has trailing bytes: its header says 2147483648 elements" $O/claims.out &&
+	ok fuzz_npy_cli_header_claims_2g_elements ||
+	bad fuzz_npy_cli_header_claims_2g_elements "exit $rc: $(head -2 $O/claims.out | tr '\n' ' ')"
 exit 0
