@@ -276,7 +276,7 @@ awk 'BEGIN { print "vyrec: 1\nname: big\nworkgroup_size: [64]\nparams: {n: u32}\
 	for (i = 0; i < 1500; i++) printf "  - a = a * 1.0001 + %d.5\n", i; print "  - y[gid.x] = a" }' > "$O/big.yaml"
 for t in glsl spv; do
 	codes= seen=0
-	for lim in 15000 20000 25000 30000 35000 40000 45000 50000 60000; do
+	for lim in 15000 16000 18000 20000 25000 30000 35000 40000 45000 50000 60000; do
 		(ulimit -v $lim; "$VY" build "$O/big.yaml" -t $t -o "$O/big.$t") > /dev/null 2> "$O/big.$t.err"; rc=$?
 		codes="$codes $rc"
 		case $t in glsl) lib='out of memory in glslang' ;; spv) lib='out of memory in the SPIR-V' ;; esac
