@@ -386,6 +386,24 @@ elif "$VY" launcher "$W/big.yaml" -t spv --lang c -o "$W/big.spv" >/dev/null 2>&
 else
 	bad big-grid.spv "$(head -2 "$W/big.log" | tr '\n' ' ')"
 fi
+# a kernel that reads nwg is not split (NumWorkgroups would be one part's)
+sed 's/wgid.x$/nwg.x/' "$W/big.yaml" | sed 's/^name: big$/name: bignwg/' > "$W/bignwg.yaml"
+if [ $vk_dev = 0 ]; then
+	skip big-grid-nwg.spv "no Vulkan device (vyrec backends)"
+elif "$VY" launcher "$W/bignwg.yaml" -t spv --lang c -o "$W/bignwg.spv" >/dev/null 2>&1 && build "$W/bignwg.spv"; then
+	(cd "$W/bignwg.spv" && ./bignwg --param n=200000) > "$W/bignwg.log" 2>&1
+	rc=$?
+	if [ $rc = 1 ] && grep -q 'reads nwg' "$W/bignwg.log" && grep -q '^Fix: ' "$W/bignwg.log" &&
+	   "$VY" run "$W/bignwg.yaml" --backend reference --param n=1000 --out w="$W/bignwg.ref.bin" >/dev/null 2>&1 &&
+	   (cd "$W/bignwg.spv" && ./bignwg --param n=1000 --out w="$W/bignwg.l.bin") >/dev/null 2>&1 &&
+	   cmp -s "$W/bignwg.ref.bin" "$W/bignwg.l.bin"; then
+		ok big-grid-nwg.spv
+	else
+		bad big-grid-nwg.spv "rc=$rc $(head -2 "$W/bignwg.log" | tr '\n' ' ')"
+	fi
+else
+	bad big-grid-nwg.spv "generation or build failed"
+fi
 
 # The driver constants declared in the generated sources are the SDKs'.
 vk_h=/usr/include/vulkan/vulkan_core.h

@@ -288,6 +288,32 @@ fn main() {
     println!("PASS {}", g.name());
 }
 EOR
+	# a grid past lavapipe's 65535 workgroups is split (vkCmdDispatchBase);
+	# gid and wgid stay global, so the outputs equal the reference's
+	cat > "$O/p/big.yaml" <<'EOY'
+vyrec: 1
+name: big
+workgroup_size: [1]
+params: {n: u32}
+buffers:
+  y: {binding: 0, type: u32, count: n, access: write_only}
+  w: {binding: 1, type: u32, count: n, access: write_only}
+dispatch: [n]
+entry:
+  - let i = gid.x
+  - if: i < n
+    then:
+      - y[i] = i * 3u + 1u
+      - w[i] = wgid.x
+EOY
+	if gen big "$O/p/big.yaml" spv && build big &&
+	   $VYREC run "$O/p/big.yaml" --backend reference --param n=200000 --out y="$O/io/big.ref.y.bin" --out w="$O/io/big.ref.w.bin" >/dev/null 2>&1 &&
+	   "$BIN/big" --param n=200000 --out y="$O/io/big.y.bin" --out w="$O/io/big.w.bin" > "$O/io/big.out" 2>&1 &&
+	   cmp -s "$O/io/big.ref.y.bin" "$O/io/big.y.bin" && cmp -s "$O/io/big.ref.w.bin" "$O/io/big.w.bin"; then
+		ok cargo_big_grid
+	else
+		bad cargo_big_grid "$(head -2 "$O/io/big.out" "$O/p/big.build" 2>/dev/null | tr '\n' ' ')"
+	fi
 	if ! (cd "$O/p/twice" && cargo build --offline --quiet) > "$O/p/twice.build" 2>&1; then
 		bad cargo_twice "build: $(grep -m3 -E 'error' "$O/p/twice.build")"
 	else

@@ -711,6 +711,11 @@ static int record(const uint32_t *params, const uint32_t *counts, const uint32_t
 	const VkFlags CS = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, TR = VK_PIPELINE_STAGE_TRANSFER_BIT,
 		SRW = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
 	int split = grid_splits(grid);
+	if (split && prog_reads_nwg)
+		return drv_fail("use smaller params (or a larger workgroup_size), or compute the grid size from params instead of nwg",
+				"vulkan: the grid (%u x %u x %u workgroups) exceeds the device's maxComputeWorkGroupCount, "
+				"and the kernel reads nwg, which splitting it into several dispatches would change",
+				grid[0], grid[1], grid[2]);
 	if (split && !vk.pipe_base && create_pipe_base())
 		return -1;
 	if (vk_check(vk.vkResetCommandBuffer(vk.cmd, 0), "vkResetCommandBuffer") ||

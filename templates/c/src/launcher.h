@@ -38,6 +38,7 @@ extern const int prog_nparams, prog_nbuffers;
 extern const struct param_info prog_params[];
 extern const struct buffer_info prog_buffers[];
 extern const uint32_t prog_wgsize[3];
+extern const int prog_reads_nwg;     /* the kernel reads nwg: never split its grid */
 extern const double prog_tol_ulp, prog_tol_abs;
 extern const unsigned char prog_kernel[];
 extern const size_t prog_kernel_len;

@@ -29,7 +29,7 @@ use std::ptr::{null, null_mut};
 use std::time::Instant;
 
 use crate::ffi::{func, Lib};
-use crate::program::{BUFFERS, PARAMS, WORKGROUP};
+use crate::program::{BUFFERS, PARAMS, READS_NWG, WORKGROUP};
 
 static KERNEL: &[u8] = include_bytes!("kernel.spv");
 static KERNEL_F64: &[u8] = include_bytes!("kernel_f64.spv");
@@ -94,6 +94,7 @@ const ACCESS_TRANSFER_WRITE: u32 = 0x1000;
 const ACCESS_HOST_READ: u32 = 0x2000;
 const BUFFER_USAGE_TRANSFER: u32 = 0x1 | 0x2;
 const COMMAND_POOL_RESET_BUFFER: u32 = 0x2;
+const PIPELINE_CREATE_DISPATCH_BASE: u32 = 0x10;
 const QUERY_TYPE_TIMESTAMP: u32 = 2;
 const QUERY_RESULT_64_WAIT: u32 = 0x1 | 0x2;
 const FEATURE_SHADER_FLOAT64: usize = 39; // VkBool32 index in VkPhysicalDeviceFeatures
@@ -547,6 +548,7 @@ entry_points!(Device {
     vkWaitForFences: fn(Handle, u32, *const Nd, u32, u64) -> VkResult;
     vkQueueSubmit: fn(Handle, u32, *const SubmitInfo, Nd) -> VkResult;
     vkGetFenceStatus: fn(Handle, Nd) -> VkResult;
+    vkCmdDispatchBase: fn(Handle, u32, u32, u32, u32, u32, u32);
     vkResetCommandBuffer: fn(Handle, u32) -> VkResult;
     vkCmdCopyBuffer: fn(Handle, Nd, Nd, u32, *const BufferCopy);
     vkCreateQueryPool: fn(Handle, *const QueryPoolCreateInfo, Alloc, *mut Nd) -> VkResult;
@@ -653,6 +655,7 @@ pub struct Gpu {
     dsl: Nd,
     layout: Nd,
     pipeline: Nd,
+    pipeline_base: Nd, // DISPATCH_BASE, made when a grid splits
     dpool: Nd,
     set: Nd,
     cpool: Nd,
@@ -752,6 +755,7 @@ impl Gpu {
             dsl: 0,
             layout: 0,
             pipeline: 0,
+            pipeline_base: 0,
             dpool: 0,
             set: 0,
             cpool: 0,
@@ -991,10 +995,11 @@ impl Gpu {
                     l.max_work_group_invocations, l.max_work_group_size[ax]
                 ));
             }
-            if grid[ax] > l.max_work_group_count[ax] {
+            if grid[ax] > l.max_work_group_count[ax] && READS_NWG {
                 return Err(format!(
-                    "vulkan: grid axis {ax} needs {} workgroups; device `{}` allows {}\n\
-                     Fix: use smaller --param values",
+                    "vulkan: grid axis {ax} needs {} workgroups; device `{}` allows {} in one dispatch, \
+                     and the kernel reads nwg, which splitting the grid would change\n\
+                     Fix: use smaller --param values, or compute the grid size from params instead of nwg",
                     grid[ax], self.name, l.max_work_group_count[ax]
                 ));
             }
@@ -1232,6 +1237,68 @@ impl Gpu {
         Ok(())
     }
 
+    /// The DISPATCH_BASE twin of the pipeline, for grids past
+    /// maxComputeWorkGroupCount.
+    fn create_pipeline_base(&mut self) -> Result<(), String> {
+        let d = self.vkd.as_ref().expect(LOADED);
+        let ci = ComputePipelineCreateInfo {
+            s_type: ST_COMPUTE_PIPELINE_CREATE_INFO,
+            p_next: null(),
+            flags: PIPELINE_CREATE_DISPATCH_BASE,
+            stage: PipelineShaderStageCreateInfo {
+                s_type: ST_PIPELINE_SHADER_STAGE_CREATE_INFO,
+                p_next: null(),
+                flags: 0,
+                stage: STAGE_COMPUTE_BIT,
+                module: self.module,
+                name: b"main\0".as_ptr() as *const c_char,
+                specialization: null(),
+            },
+            layout: self.layout,
+            base: 0,
+            base_index: -1,
+        };
+        let mut pipeline = 0;
+        // SAFETY: ci outlives the call.
+        let r = unsafe { (d.vkCreateComputePipelines)(self.dev, 0, 1, &ci, null(), &mut pipeline) };
+        check("vkCreateComputePipelines (DISPATCH_BASE)", r)?;
+        self.pipeline_base = pipeline;
+        Ok(())
+    }
+
+    fn splits(&self, grid: [u32; 3]) -> bool {
+        (0..3).any(|a| grid[a] > self.props.limits.max_work_group_count[a])
+    }
+
+    /// The dispatch of grid: one vkCmdDispatch, or one vkCmdDispatchBase
+    /// per part of at most maxComputeWorkGroupCount (ids stay global).
+    fn cmd_grid(&self, grid: [u32; 3]) {
+        let d = self.vkd.as_ref().expect(LOADED);
+        let m = self.props.limits.max_work_group_count;
+        // SAFETY: cmd is recording with the right pipeline bound.
+        unsafe {
+            if !self.splits(grid) {
+                (d.vkCmdDispatch)(self.cmd, grid[0], grid[1], grid[2]);
+                return;
+            }
+            for z in (0..grid[2]).step_by(m[2] as usize) {
+                for y in (0..grid[1]).step_by(m[1] as usize) {
+                    for x in (0..grid[0]).step_by(m[0] as usize) {
+                        (d.vkCmdDispatchBase)(
+                            self.cmd,
+                            x,
+                            y,
+                            z,
+                            (grid[0] - x).min(m[0]),
+                            (grid[1] - y).min(m[1]),
+                            (grid[2] - z).min(m[2]),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     /// A pool with one set of the program's storage buffers (made once),
     /// pointed at the slots.
     fn update_set(&mut self) -> Result<(), String> {
@@ -1373,7 +1440,8 @@ impl Gpu {
                 (d.vkCmdResetQueryPool)(cmd, self.qpool, 0, 2);
                 (d.vkCmdWriteTimestamp)(cmd, PIPELINE_STAGE_TOP, self.qpool, 0);
             }
-            (d.vkCmdBindPipeline)(cmd, BIND_POINT_COMPUTE, self.pipeline);
+            let pipe = if self.splits(grid) { self.pipeline_base } else { self.pipeline };
+            (d.vkCmdBindPipeline)(cmd, BIND_POINT_COMPUTE, pipe);
             if !BUFFERS.is_empty() {
                 (d.vkCmdBindDescriptorSets)(cmd, BIND_POINT_COMPUTE, self.layout, 0, 1, &self.set, 0, null());
             }
@@ -1385,7 +1453,7 @@ impl Gpu {
                 if i > 0 {
                     self.barrier(cs, ACCESS_SHADER_WRITE, cs, srw);
                 }
-                (d.vkCmdDispatch)(cmd, grid[0], grid[1], grid[2]);
+                self.cmd_grid(grid);
             }
             if timed {
                 (d.vkCmdWriteTimestamp)(cmd, PIPELINE_STAGE_BOTTOM, self.qpool, 1);
@@ -1467,6 +1535,9 @@ impl Gpu {
     /// Buffers are kept between runs while their sizes stay the same.
     pub fn run(&mut self, params: &[u32], bufs: &mut [Vec<u32>], grid: [u32; 3], bench: u32) -> Result<Bench, String> {
         self.check_limits(grid)?;
+        if self.splits(grid) && self.pipeline_base == 0 {
+            self.create_pipeline_base()?;
+        }
         let same = self.slots.len() == bufs.len() && self.slots.iter().zip(bufs.iter()).all(|(s, d)| s.bytes == d.len() * 4);
         if !same {
             let old = std::mem::take(&mut self.slots);
@@ -1545,8 +1616,10 @@ impl Drop for Gpu {
                 if self.cpool != 0 {
                     (d.vkDestroyCommandPool)(self.dev, self.cpool, null());
                 }
-                if self.pipeline != 0 {
-                    (d.vkDestroyPipeline)(self.dev, self.pipeline, null());
+                for p in [self.pipeline, self.pipeline_base] {
+                    if p != 0 {
+                        (d.vkDestroyPipeline)(self.dev, p, null());
+                    }
                 }
                 if self.layout != 0 {
                     (d.vkDestroyPipelineLayout)(self.dev, self.layout, null());
