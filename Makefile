@@ -85,7 +85,18 @@ check: all
 check-asan:
 	$(MAKE) B=build-asan OPT="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer" \
 	    LDFLAGS="-fsanitize=address,undefined" vyrec-asan
-	VYREC=./vyrec-asan ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 sh tests/run.sh
+	VYREC=./vyrec-asan LD_PRELOAD="$(LVP_PRELOAD)" \
+	    ASAN_OPTIONS=detect_leaks=1:verify_asan_link_order=0 \
+	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 sh tests/run.sh
+
+# lavapipe, kept loaded under check-asan: the Vulkan loader unloads it at
+# vkDestroyInstance, and what its libraries' statics still point to then
+# reads to LeakSanitizer as a 128-byte leak of an "<unknown module>" (a
+# ten-line program that only creates and destroys an instance shows it);
+# with the driver mapped to the end, those pointers are seen and nothing
+# leaks.
+LVP_PRELOAD = $(shell sed -n 's/.*"library_path": *"\([^"]*\)".*/\1/p' \
+	/usr/share/vulkan/icd.d/lvp_icd.*.json 2>/dev/null | head -1)
 
 vyrec-asan: $(CLI_OBJS) $(B)/libvyrec.a
 	$(CXX) $(LDFLAGS) -o $@ $(CLI_OBJS) $(B)/libvyrec.a $(LDLIBS)
