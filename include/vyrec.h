@@ -417,6 +417,9 @@ bool vy_expr_touches_memory(const struct vy_expr *e);
 bool vy_expr_is_pure(const struct vy_expr *e);
 /* Whether op code is one of atomic's. */
 bool vy_op_is_atomic(enum vy_opcode code);
+/* Whether a statement of b (nested ones too) reads builtin bi: a program
+ * that reads nwg may not have its grid split into several dispatches. */
+bool vy_block_reads_builtin(enum vy_builtin bi, const struct vy_block *b);
 /* The type an op computes in: its operands' for comparisons, the target
  * for casts, else its result (the reference VM's operation type). */
 enum vy_type vy_expr_optype(const struct vy_expr *e);

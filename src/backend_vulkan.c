@@ -1031,32 +1031,6 @@ static void barrier(struct vk *v, VkCommandBuffer cb, VkPipelineStageFlags src,
 	v->vkCmdPipelineBarrier(cb, src, dst, 0, 1, &mb, 0, NULL, 0, NULL);
 }
 
-/* Whether e (or anything under it) reads nwg. */
-static bool expr_reads_nwg(const struct vy_expr *e)
-{
-	if (!e)
-		return false;
-	if (e->kind == VY_E_BUILTIN && e->index == VY_B_NWG)
-		return true;
-	for (int i = 0; i < e->nargs; i++)
-		if (expr_reads_nwg(e->args[i]))
-			return true;
-	return false;
-}
-
-static bool block_reads_nwg(const struct vy_block *b)
-{
-	for (int i = 0; i < b->n; i++) {
-		const struct vy_stmt *s = b->v[i];
-		if (expr_reads_nwg(s->index) || expr_reads_nwg(s->value) ||
-		    expr_reads_nwg(s->lo) || expr_reads_nwg(s->hi) ||
-		    expr_reads_nwg(s->step) || block_reads_nwg(&s->body) ||
-		    block_reads_nwg(&s->els))
-			return true;
-	}
-	return false;
-}
-
 /* Whether the grid exceeds maxComputeWorkGroupCount on some axis. */
 static bool grid_splits(struct vk *v, const uint32_t *g)
 {
@@ -1199,7 +1173,7 @@ static int check_grid(struct vk *v, const struct vy_run *run, char **err)
 	for (int i = 0; i < 3; i++) {
 		uint32_t g = run->launch.grid[i];
 		if (g > v->props.limits.maxComputeWorkGroupCount[i] &&
-		    block_reads_nwg(&run->prog->entry)) {
+		    vy_block_reads_builtin(VY_B_NWG, &run->prog->entry)) {
 			*err = vy_strf("vulkan: grid axis %c needs %u workgroups; device `%s` "
 				       "allows %u in one dispatch, and the program reads nwg, "
 				       "which a grid split into several dispatches would change. "

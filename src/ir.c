@@ -88,6 +88,31 @@ bool vy_expr_is_pure(const struct vy_expr *e)
 	return true;
 }
 
+static bool expr_reads_builtin(enum vy_builtin bi, const struct vy_expr *e)
+{
+	if (!e)
+		return false;
+	if (e->kind == VY_E_BUILTIN && e->index == (int)bi)
+		return true;
+	for (int i = 0; i < e->nargs; i++)
+		if (expr_reads_builtin(bi, e->args[i]))
+			return true;
+	return false;
+}
+
+bool vy_block_reads_builtin(enum vy_builtin bi, const struct vy_block *b)
+{
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		if (expr_reads_builtin(bi, s->index) || expr_reads_builtin(bi, s->value) ||
+		    expr_reads_builtin(bi, s->lo) || expr_reads_builtin(bi, s->hi) ||
+		    expr_reads_builtin(bi, s->step) || vy_block_reads_builtin(bi, &s->body) ||
+		    vy_block_reads_builtin(bi, &s->els))
+			return true;
+	}
+	return false;
+}
+
 bool vy_expr_is_const(const struct vy_expr *e)
 {
 	if (e->kind != VY_E_CONST && e->kind != VY_E_OP)

@@ -507,33 +507,6 @@ static char *shortest(struct vy_arena *a, double d)
 	return vy_strdup(a, vy_json_num(buf, d));
 }
 
-/* Whether e or a statement of b reads nwg (a launcher must not split
- * such a program's grid into several dispatches). */
-static bool expr_reads_nwg(const struct vy_expr *e)
-{
-	if (!e)
-		return false;
-	if (e->kind == VY_E_BUILTIN && e->index == VY_B_NWG)
-		return true;
-	for (int i = 0; i < e->nargs; i++)
-		if (expr_reads_nwg(e->args[i]))
-			return true;
-	return false;
-}
-
-static bool block_reads_nwg(const struct vy_block *b)
-{
-	for (int i = 0; i < b->n; i++) {
-		const struct vy_stmt *s = b->v[i];
-		if (expr_reads_nwg(s->index) || expr_reads_nwg(s->value) ||
-		    expr_reads_nwg(s->lo) || expr_reads_nwg(s->hi) ||
-		    expr_reads_nwg(s->step) || block_reads_nwg(&s->body) ||
-		    block_reads_nwg(&s->els))
-			return true;
-	}
-	return false;
-}
-
 static void data_top(struct vy_arena *a, struct vy_tval *root,
 		     const struct vy_launcher_request *r)
 {
@@ -566,7 +539,7 @@ static void data_top(struct vy_arena *a, struct vy_tval *root,
 	vy_tset_str(a, root, "kernel_bytes", array_body(a, r->kernel,
 		    r->kernel_len, false, !strcmp(t, "ptx")));
 	set_int(a, root, "kernel_len", r->kernel_len);
-	vy_tset_bool(a, root, "reads_nwg", block_reads_nwg(&p->entry));
+	vy_tset_bool(a, root, "reads_nwg", vy_block_reads_builtin(VY_B_NWG, &p->entry));
 	/* spv: the fma variants, embedded only where they differ */
 	vy_tset_str(a, root, "kernel_f64_bytes", r->kernel_f64 ? array_body(a,
 		    r->kernel_f64, r->kernel_f64_len, false, false) : "\t0x00,\n");
