@@ -33,11 +33,11 @@ fi
 say "using $VYREC ($($VYREC --version 2>&1 | head -1))"
 
 for k in saxpy vecadd reduce matmul; do
-	$VYREC build samples/$k.yaml -t ptx --arch $ARCH -o $W/$k.ptx || { say "vyrec build of $k failed"; exit 1; }
+	$VYREC build samples/$k.yaml -t ptx --arch $ARCH -o $W/$k.ptx --manifest $W/$k.json || { say "vyrec build of $k failed"; exit 1; }
 done
-for wg in 256 512; do   # variants of vecadd: does the workgroup size cap it?
-	sed "s/^workgroup_size: \[128\]/workgroup_size: [$wg]/" samples/vecadd.yaml > $W/vecadd$wg.yaml
-	$VYREC build $W/vecadd$wg.yaml -t ptx --arch $ARCH -o $W/vecadd$wg.ptx || exit 1
+for wg in 128 512; do   # variants of vecadd: does the workgroup size cap it?
+	sed "s/^workgroup_size: \[[0-9]*\]/workgroup_size: [$wg]/" samples/vecadd.yaml > $W/vecadd$wg.yaml
+	$VYREC build $W/vecadd$wg.yaml -t ptx --arch $ARCH -o $W/vecadd$wg.ptx --manifest $W/vecadd$wg.json || exit 1
 done
 nvcc -O3 -arch=$ARCH -std=c++17 -Xptxas -v bench/gpu/harness.cu bench/gpu/kernels.cu \
 	-o $W/harness -lcuda $NVCCFLAGS > $W/nvcc.log 2>&1 || { cat $W/nvcc.log; say "nvcc failed"; exit 1; }
