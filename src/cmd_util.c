@@ -1,6 +1,6 @@
 /*
- * cmd_util.c: option matching and error reporting shared by the command
- * files.
+ * cmd_util.c: error reporting and params shared by the command files (the
+ * option tables and their parser are options.c).
  */
 #include <errno.h>
 #include <math.h>
@@ -10,50 +10,6 @@
 #include "cli.h"
 
 enum vy_diag_format vy_cli_diag_format = VY_DIAG_TEXT;
-
-int vy_opt_value(int argc, char **argv, int *i, const char *name,
-		 const char **val)
-{
-	const char *a = argv[*i];
-	size_t n = strlen(name);
-	if (strncmp(a, name, n))
-		return 0;
-	if (a[n] == '=') {
-		*val = a + n + 1;
-		*i += 1;
-		return 1;
-	}
-	if (a[n] == 0) {
-		if (*i + 1 >= argc) {
-			fprintf(stderr, "vyrec %s: option '%s' needs a value\n",
-				argv[0], name);
-			return -1;
-		}
-		*val = argv[*i + 1];
-		*i += 2;
-		return 1;
-	}
-	if (name[1] != '-' && n == 2) {   /* -tVALUE */
-		*val = a + n;
-		*i += 1;
-		return 1;
-	}
-	return 0;
-}
-
-int vy_usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "vyrec %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	const struct vy_cmd *c = vy_cmd_find(cmd);
-	if (c)
-		fprintf(stderr, "usage: %s\n", c->usage);
-	return VY_EXIT_USAGE;
-}
 
 int vy_fail(int code, const char *what, char *err)
 {
