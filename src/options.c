@@ -81,7 +81,7 @@ VAL(TEMPLATE_DIR, "--template-dir", NULL, "DIR", 0,
 
 /* ---- run ---- */
 static const struct vy_opt BACKEND = { VY_O_BACKEND, "--backend", "-b", "ID", 0,
-    "auto (default: the first GPU), vulkan, cuda, reference",
+    "auto (first GPU backend), vulkan, cuda or reference",
 	"[--backend auto|vulkan|cuda|reference]" };
 VAL(IN, "--in", NULL, "BUF=SOURCE", VY_OPT_REPEAT,
     "fill BUF from a file, zeros, iota, const:V, random:S");
@@ -345,7 +345,7 @@ void vy_cmd_help(FILE *f, const struct vy_cmd *c)
 		opt_names(names, sizeof names, *o);
 		if ((*o)->flags & VY_OPT_REPEAT)
 			strcat(names, "...");
-		fprintf(f, "  %-24s %s%s\n", names, (*o)->summary,
+		fprintf(f, "  %-23s  %s%s\n", names, (*o)->summary,
 			(*o)->flags & VY_OPT_REQUIRED ? " (required)" : "");
 	}
 }
