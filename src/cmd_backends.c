@@ -79,6 +79,8 @@ int vy_cmd_backends(int argc, char **argv)
 			return VY_EXIT_USAGE;
 		if (id == VY_O_ARG)
 			return vy_usage_error("backends", "unknown argument '%s'", v);
+		if (id != VY_O_JSON)
+			vy_bug("option %d of the table is not handled", id);
 		json = true;
 	}
 	int n = vy_backend_count();

@@ -123,6 +123,8 @@ static int take(struct build *b, int id, const char *v)
 	case VY_O_TIME_REPORT: b->time_report = true; return 0;
 	case VY_O_DUMP_IR: b->dump_ir = true; return 0;
 	}
+	if (id != VY_O_ARG)   /* a row of the table without its case */
+		vy_bug("option %d of the table is not handled", id);
 	if (b->c.prog)
 		return vy_usage_error("build", "more than one program given ('%s' and '%s')", b->c.prog, v);
 	b->c.prog = v;

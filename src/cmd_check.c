@@ -60,6 +60,8 @@ int vy_cmd_check(int argc, char **argv)
 			return VY_EXIT_USAGE;
 		if (r)
 			continue;
+		if (id != VY_O_ARG)
+			vy_bug("option %d of the table is not handled", id);
 		if (o.prog)
 			return vy_usage_error("check", "more than one program given ('%s' and '%s')", o.prog, v);
 		o.prog = v;

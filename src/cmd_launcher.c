@@ -65,6 +65,8 @@ static int parse_one(struct lopts *o, int argc, char **argv, int *i)
 		o->kv[o->nkv++] = v;
 		return 0;
 	}
+	if (id != VY_O_ARG)   /* a row of the table without its case */
+		vy_bug("option %d of the table is not handled", id);
 	if (o->c.prog) {
 		vy_usage_error("launcher", "more than one program given ('%s' and '%s')", o->c.prog, v);
 		return -1;

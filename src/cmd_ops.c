@@ -61,6 +61,8 @@ int vy_cmd_ops(int argc, char **argv)
 			json = true;
 		else if (r)
 			continue;
+		else if (id != VY_O_ARG)
+			vy_bug("option %d of the table is not handled", id);
 		else if (dialect)
 			return vy_usage_error("ops", "more than one dialect given");
 		else

@@ -135,6 +135,8 @@ static int take(struct run_opts *o, int id, const char *v)
 	case VY_O_DEVICE: return vy_run_device("run", v, &o->device) ? -1 : 0;
 	case VY_O_STRICT: o->strict = true; return 0;
 	}
+	if (id != VY_O_ARG)   /* a row of the table without its case */
+		vy_bug("option %d of the table is not handled", id);
 	if (o->c.prog) {
 		vy_usage_error("run", "more than one program ('%s' and '%s')", o->c.prog, v);
 		return -1;

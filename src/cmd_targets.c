@@ -16,6 +16,8 @@ int vy_cmd_targets(int argc, char **argv)
 			return VY_EXIT_USAGE;
 		if (id == VY_O_ARG)
 			return vy_usage_error("targets", "unknown argument '%s'", v);
+		if (id != VY_O_JSON)
+			vy_bug("option %d of the table is not handled", id);
 		json = true;
 	}
 	if (json)

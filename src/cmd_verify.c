@@ -112,6 +112,8 @@ static int take(struct verify_opts *o, int id, const char *v)
 	case VY_O_DEVICE: return vy_run_device("verify", v, &o->device) ? -1 : 0;
 	case VY_O_SEED: return parse_seed(o, v);
 	}
+	if (id != VY_O_ARG)   /* a row of the table without its case */
+		vy_bug("option %d of the table is not handled", id);
 	if (o->c.prog) {
 		vy_usage_error("verify", "more than one program");
 		return -1;
