@@ -27,6 +27,29 @@ void vy_cli_print_diags(const struct vy_diags *d)
 		vy_diags_print(d, stderr, VY_DIAG_TEXT, vy_use_color(stderr));
 }
 
+/* "'x' is not a param of 'saxpy'" with the nearest param or the list. */
+static char *unknown_param(const struct vy_program *p, const char *kv, size_t len)
+{
+	const char *names[VY_MAX_PARAMS];
+	struct vy_buf b = {0};
+	char word[64];
+	int n = 0;
+	for (int j = 0; j < p->nparams && n < VY_MAX_PARAMS; j++) {
+		names[n++] = p->params[j].name;
+		vy_buf_printf(&b, "%s%s", j ? ", " : "", p->params[j].name);
+	}
+	snprintf(word, sizeof word, "%.*s", (int)len, kv);
+	const char *near = vy_closest(word, names, n);
+	char *list = vy_buf_cstr(&b), *msg;
+	if (near)
+		msg = vy_strf("'%.*s' is not a param of '%s'\nFix: did you mean '%s'?", (int)len, kv, p->name, near);
+	else
+		msg = vy_strf("'%.*s' is not a param of '%s'\nFix: its params are %s", (int)len, kv, p->name, n ? list : "(none)");
+	free(list);
+	vy_buf_free(&b);
+	return msg;
+}
+
 int vy_cli_params(const struct vy_program *p, const char **kv, int n,
 		  struct vy_launch *l, char **err)
 {
@@ -42,8 +65,7 @@ int vy_cli_params(const struct vy_program *p, const char **kv, int n,
 					  strncmp(p->params[j].name, kv[i], len)))
 			j++;
 		if (j == p->nparams) {
-			*err = vy_strf("'%.*s' is not a param of '%s'", (int)len,
-				       kv[i], p->name);
+			*err = unknown_param(p, kv[i], len);
 			return -1;
 		}
 		if (vy_parse_value(eq + 1, p->params[j].type, &l->params[j])) {

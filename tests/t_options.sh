@@ -170,3 +170,6 @@ if grep '^Fix:' $O/all.err | grep -q 'vy_\|registry\|emitter'; then
 else
 	ok fix_lines_for_users
 fi
+# a param that the program lacks: the nearest param, or the list
+expect param_typo 2 "Fix: did you mean 'a'?" run $P --backend reference --param aa=1 --param n=4
+expect param_unknown_list 2 "Fix: its params are a, n" verify $P --param zzz=1
