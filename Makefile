@@ -82,6 +82,12 @@ demo: all
 check: all
 	sh tests/run.sh
 
+# vyrec(1)'s SYNOPSIS and OPTIONS come from the option tables
+# (src/options.c) through `vyrec help CMD`; tests/t_options.sh checks them.
+.PHONY: man
+man: $(BIN)
+	sh tools/man-options.sh ./$(BIN) man/vyrec.1
+
 check-asan:
 	$(MAKE) B=build-asan OPT="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer" \
 	    LDFLAGS="-fsanitize=address,undefined" vyrec-asan

@@ -72,12 +72,16 @@ static void print_text(const struct probe *v, int n)
 int vy_cmd_backends(int argc, char **argv)
 {
 	bool json = false;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else
-			return vy_usage_error("backends", "unknown argument '%s'",
-					      argv[i]);
+	for (int i = 1; i < argc;) {
+		const char *v;
+		int id = vy_opt_next("backends", argc, argv, &i, &v);
+		if (id == VY_O_BAD)
+			return VY_EXIT_USAGE;
+		if (id == VY_O_ARG)
+			return vy_usage_error("backends", "unknown argument '%s'", v);
+		if (id != VY_O_JSON)
+			vy_bug("option %d of the table is not handled", id);
+		json = true;
 	}
 	int n = vy_backend_count();
 	struct probe *v = calloc((size_t)n + 1, sizeof *v);

@@ -39,11 +39,18 @@ static double now(void)
 static int bad_target(const char *name)
 {
 	char list[256] = "";
+	const char *ids[64];
+	int n = 0;
 	for (int i = 0; vy_emitters[i]; i++) {
 		strcat(list, i ? ", " : "");
 		strcat(list, vy_emitters[i]->id);
+		for (int j = 0; vy_emitters[i]->aliases && vy_emitters[i]->aliases[j] && n < 63; j++)
+			ids[n++] = vy_emitters[i]->aliases[j];
+		if (n < 64)
+			ids[n++] = vy_emitters[i]->id;
 	}
-	return vy_usage_error("build", "unknown target '%s'; the registered targets are %s", name, list);
+	return vy_usage_error("build", "unknown target '%s'; the registered targets are %s%s",
+			      name, list, vy_did_you_mean(name, ids, n));
 }
 
 static const int sms[] = { 70, 72, 75, 80, 86, 87, 89, 90 };
@@ -70,84 +77,70 @@ static int parse_env(struct build *b, const char *v)
 	return vy_usage_error("build", "unsupported --target-env '%s'; use vulkan1.0, vulkan1.1, vulkan1.2 or vulkan1.3", v);
 }
 
+static int add_target(struct build *b, const char *v)
+{
+	const struct vy_aot_emitter *e = vy_emitter_find(v);
+	if (!e)
+		return bad_target(v);
+	if (b->nt == MAXT)
+		return vy_usage_error("build", "too many -t options");
+	for (int j = 0; j < b->nt; j++)
+		if (b->t[j] == e)
+			return vy_usage_error("build", "target '%s' given twice", e->id);
+	b->t[b->nt++] = e;
+	return 0;
+}
+
+static int parse_fma(struct build *b, const char *v)
+{
+	/* dev/test: the spv fma lowering a backend picks by device */
+	if (!strcmp(v, "emulate"))
+		b->cfg.fma_mode = VY_FMA_EMULATE;
+	else if (!strcmp(v, "f64"))
+		b->cfg.fma_mode = VY_FMA_F64;
+	else if (!strcmp(v, "khr"))
+		b->cfg.fma_mode = VY_FMA_KHR;
+	else
+		return vy_usage_error("build", "unknown --fma-mode '%s' (emulate, f64 or khr)", v);
+	return 0;
+}
+
+/* One option (id, value v) of the table (options.c); 0 or an exit code. */
+static int take(struct build *b, int id, const char *v)
+{
+	switch (id) {
+	case VY_O_TARGET: return add_target(b, v);
+	case VY_O_OUTPUT: b->out = v; return 0;
+	case VY_O_ARCH: return parse_arch(b, v);
+	case VY_O_TARGET_ENV: return parse_env(b, v);
+	case VY_O_MANIFEST: b->manifest = v; return 0;
+	case VY_O_HEADER: b->header = v; return 0;
+	case VY_O_FMA_MODE: return parse_fma(b, v);
+	case VY_O_MF: b->depfile = v; b->md = true; return 0;
+	case VY_O_MD: b->md = true; return 0;
+	case VY_O_EMIT_ASM: b->cfg.emit_asm = true; return 0;
+	case VY_O_NO_VALIDATE: b->cfg.validate = false; return 0;
+	case VY_O_TIME_REPORT: b->time_report = true; return 0;
+	case VY_O_DUMP_IR: b->dump_ir = true; return 0;
+	}
+	if (id != VY_O_ARG)   /* a row of the table without its case */
+		vy_bug("option %d of the table is not handled", id);
+	if (b->c.prog)
+		return vy_usage_error("build", "more than one program given ('%s' and '%s')", b->c.prog, v);
+	b->c.prog = v;
+	return 0;
+}
+
 /* Parse the command line into b; returns -1 when it is fine, else an exit
  * code. */
 static int parse(struct build *b, int argc, char **argv)
 {
 	for (int i = 1; i < argc;) {
-		const char *a = argv[i], *v;
-		int r = vy_cli_compile_opt(&b->c, argc, argv, &i);
-		if (r < 0)
+		const char *v;
+		int id = vy_opt_next("build", argc, argv, &i, &v);
+		int r = id == VY_O_BAD ? -1 : vy_cli_compile_opt(&b->c, "build", id, v);
+		if (r < 0 || (!r && take(b, id, v)))
 			return VY_EXIT_USAGE;
-		if (r)
-			continue;
-		if ((r = vy_opt_value(argc, argv, &i, "-t", &v)) ||
-		    (r = vy_opt_value(argc, argv, &i, "--target", &v))) {
-			if (r < 0)
-				return VY_EXIT_USAGE;
-			const struct vy_aot_emitter *e = vy_emitter_find(v);
-			if (!e)
-				return bad_target(v);
-			if (b->nt == MAXT)
-				return vy_usage_error("build", "too many -t options");
-			for (int j = 0; j < b->nt; j++)
-				if (b->t[j] == e)
-					return vy_usage_error("build", "target '%s' given twice", e->id);
-			b->t[b->nt++] = e;
-		} else if ((r = vy_opt_value(argc, argv, &i, "-o", &v))) {
-			if (r < 0)
-				return VY_EXIT_USAGE;
-			b->out = v;
-		} else if ((r = vy_opt_value(argc, argv, &i, "--arch", &v))) {
-			if (r < 0 || parse_arch(b, v))
-				return VY_EXIT_USAGE;
-		} else if ((r = vy_opt_value(argc, argv, &i, "--target-env", &v))) {
-			if (r < 0 || parse_env(b, v))
-				return VY_EXIT_USAGE;
-		} else if ((r = vy_opt_value(argc, argv, &i, "--manifest", &v))) {
-			if (r < 0)
-				return VY_EXIT_USAGE;
-			b->manifest = v;
-		} else if ((r = vy_opt_value(argc, argv, &i, "--header", &v))) {
-			if (r < 0)
-				return VY_EXIT_USAGE;
-			b->header = v;
-		} else if ((r = vy_opt_value(argc, argv, &i, "--fma-mode", &v))) {
-			/* dev/test: the spv fma lowering a backend picks by device */
-			if (r < 0)
-				return VY_EXIT_USAGE;
-			if (!strcmp(v, "emulate"))
-				b->cfg.fma_mode = VY_FMA_EMULATE;
-			else if (!strcmp(v, "f64"))
-				b->cfg.fma_mode = VY_FMA_F64;
-			else if (!strcmp(v, "khr"))
-				b->cfg.fma_mode = VY_FMA_KHR;
-			else
-				return vy_usage_error("build", "unknown --fma-mode '%s' (emulate, f64 or khr)", v);
-		} else if ((r = vy_opt_value(argc, argv, &i, "-MF", &v))) {
-			if (r < 0)
-				return VY_EXIT_USAGE;
-			b->depfile = v;
-			b->md = true;
-		} else {
-			if (!strcmp(a, "-MD"))
-				b->md = true;
-			else if (!strcmp(a, "--emit-asm"))
-				b->cfg.emit_asm = true;
-			else if (!strcmp(a, "--no-validate"))
-				b->cfg.validate = false;
-			else if (!strcmp(a, "--time-report"))
-				b->time_report = true;
-			else if (!strcmp(a, "--dump-ir"))
-				b->dump_ir = true;
-			else if (a[0] == '-' && a[1])
-				return vy_usage_error("build", "unknown option '%s'", a);
-			else if (b->c.prog)
-				return vy_usage_error("build", "more than one program given ('%s' and '%s')", b->c.prog, a);
-			else
-				b->c.prog = a;
-			i++;
-		}
 	}
 	if (!b->c.prog)
 		return vy_usage_error("build", "no program given");

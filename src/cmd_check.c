@@ -7,44 +7,32 @@
 
 #include "cmd_common.h"
 
-int vy_cli_compile_opt(struct vy_cli_compile *o, int argc, char **argv, int *i)
+int vy_cli_compile_opt(struct vy_cli_compile *o, const char *cmd, int id,
+		       const char *v)
 {
-	const char *a = argv[*i], *v;
-	int r;
-	if (!strcmp(a, "-O0") || !strcmp(a, "-O1") || !strcmp(a, "-O2")) {
-		o->opt_level = a[2] - '0';
-		*i += 1;
+	switch (id) {
+	case VY_O_OLEVEL:
+		if ((*v != '0' && *v != '1' && *v != '2') || v[1])
+			return vy_usage_error(cmd, "unknown optimisation level '-O%s' (use -O0, -O1 or -O2)", v), -1;
+		o->opt_level = *v - '0';
 		return 1;
-	}
-	if (!strcmp(a, "--fast-math")) {
+	case VY_O_FAST_MATH:
 		o->fast_math = true;
-		*i += 1;
 		return 1;
-	}
-	if (!strncmp(a, "-O", 2) && a[1] == 'O') {
-		vy_usage_error(argv[0], "unknown optimisation level '%s' (use -O0, -O1 or -O2)", a);
-		return -1;
-	}
-	if ((r = vy_opt_value(argc, argv, i, "--dialect", &v)) != 0) {
-		if (r < 0)
-			return -1;
-		if (o->ndialects == 64) {
-			vy_usage_error(argv[0], "too many --dialect options (at most 64)");
-			return -1;
-		}
+	case VY_O_DIALECT:
+		if (o->ndialects == 64)
+			return vy_usage_error(cmd, "too many --dialect options (at most 64)"), -1;
 		o->dialects[o->ndialects++] = v;
 		return 1;
-	}
-	if ((r = vy_opt_value(argc, argv, i, "--diagnostics-format", &v)) != 0) {
-		if (r < 0)
-			return -1;
+	case VY_O_DIAG_FORMAT:
 		if (!strcmp(v, "json"))
 			vy_cli_diag_format = VY_DIAG_JSON;
 		else if (!strcmp(v, "text"))
 			vy_cli_diag_format = VY_DIAG_TEXT;
 		else {
-			vy_usage_error(argv[0], "unknown diagnostics format '%s' (use text or json)", v);
-			return -1;
+			const char *fmts[] = { "text", "json" };
+			return vy_usage_error(cmd, "unknown diagnostics format '%s' (use text or json)%s",
+					      v, vy_did_you_mean(v, fmts, 2)), -1;
 		}
 		return 1;
 	}
@@ -65,16 +53,18 @@ int vy_cmd_check(int argc, char **argv)
 {
 	struct vy_cli_compile o = { .opt_level = 0 };
 	for (int i = 1; i < argc;) {
-		int r = vy_cli_compile_opt(&o, argc, argv, &i);
+		const char *v;
+		int id = vy_opt_next("check", argc, argv, &i, &v);
+		int r = id == VY_O_BAD ? -1 : vy_cli_compile_opt(&o, "check", id, v);
 		if (r < 0)
 			return VY_EXIT_USAGE;
 		if (r)
 			continue;
-		if (argv[i][0] == '-' && argv[i][1])
-			return vy_usage_error("check", "unknown option '%s'", argv[i]);
+		if (id != VY_O_ARG)
+			vy_bug("option %d of the table is not handled", id);
 		if (o.prog)
-			return vy_usage_error("check", "more than one program given ('%s' and '%s')", o.prog, argv[i]);
-		o.prog = argv[i++];
+			return vy_usage_error("check", "more than one program given ('%s' and '%s')", o.prog, v);
+		o.prog = v;
 	}
 	if (!o.prog)
 		return vy_usage_error("check", "no program given");

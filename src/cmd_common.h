@@ -12,9 +12,11 @@ struct vy_cli_compile {
 	bool fast_math;              /* --fast-math (SPEC §10.6) */
 };
 
-/* Consume a compile option at argv[*i] (--dialect, -O0/1/2, --fast-math,
- * --diagnostics-format). 1 consumed, 0 not ours, -1 usage error. */
-int vy_cli_compile_opt(struct vy_cli_compile *o, int argc, char **argv, int *i);
+/* Take the compile option id (--dialect, -O0/1/2, --fast-math,
+ * --diagnostics-format) with its value v, as vy_opt_next of command cmd
+ * gave them. 1 taken, 0 not a compile option, -1 usage error. */
+int vy_cli_compile_opt(struct vy_cli_compile *o, const char *cmd, int id,
+		       const char *v);
 /* Compile o->prog, printing diagnostics; false on errors. */
 bool vy_cli_compile(struct vy_cli_compile *o, struct vy_compilation *c);
 

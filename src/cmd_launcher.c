@@ -39,33 +39,25 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Match a string-valued option; 1 matched, 0 not, -1 usage error. */
-static int str_opt(int argc, char **argv, int *i, const char *name,
-		   const char *alias, const char **dst)
-{
-	const char *v;
-	int r = vy_opt_value(argc, argv, i, name, &v);
-	if (!r && alias)
-		r = vy_opt_value(argc, argv, i, alias, &v);
-	if (r > 0)
-		*dst = v;
-	return r;
-}
-
+/* One argument at argv[*i] (the table is options.c); 0, or -1 after a
+ * usage error. */
 static int parse_one(struct lopts *o, int argc, char **argv, int *i)
 {
-	const char *a = argv[*i], *v;
-	int r;
-	if ((r = vy_cli_compile_opt(&o->c, argc, argv, i)) ||
-	    (r = str_opt(argc, argv, i, "--target", "-t", &o->target)) ||
-	    (r = str_opt(argc, argv, i, "--lang", NULL, &o->lang)) ||
-	    (r = str_opt(argc, argv, i, "--name", NULL, &o->name)) ||
-	    (r = str_opt(argc, argv, i, "--template-dir", NULL, &o->template_dir)) ||
-	    (r = str_opt(argc, argv, i, "-o", NULL, &o->out)))
+	const char *v;
+	int id = vy_opt_next("launcher", argc, argv, i, &v);
+	int r = id == VY_O_BAD ? -1 : vy_cli_compile_opt(&o->c, "launcher", id, v);
+	if (r)
 		return r < 0 ? -1 : 0;
-	if ((r = vy_opt_value(argc, argv, i, "--selftest-param", &v))) {
-		if (r < 0)
-			return -1;
+	switch (id) {
+	case VY_O_TARGET: o->target = v; return 0;
+	case VY_O_LANG: o->lang = v; return 0;
+	case VY_O_NAME: o->name = v; return 0;
+	case VY_O_TEMPLATE_DIR: o->template_dir = v; return 0;
+	case VY_O_OUTPUT: o->out = v; return 0;
+	case VY_O_SELFTEST_BENCH: o->bench = true; return 0;
+	case VY_O_FORCE: o->force = true; return 0;
+	case VY_O_TIME_REPORT: o->time_report = true; return 0;
+	case VY_O_SELFTEST_PARAM:
 		if (o->nkv == MAXKV) {
 			vy_usage_error("launcher", "too many --selftest-param options (at most %d)", MAXKV);
 			return -1;
@@ -73,23 +65,13 @@ static int parse_one(struct lopts *o, int argc, char **argv, int *i)
 		o->kv[o->nkv++] = v;
 		return 0;
 	}
-	if (!strcmp(a, "--bench") || !strcmp(a, "--force") ||
-	    !strcmp(a, "--time-report")) {
-		*(a[2] == 'b' ? &o->bench : a[2] == 'f' ? &o->force :
-		  &o->time_report) = true;
-		*i += 1;
-		return 0;
-	}
-	if (a[0] == '-' && a[1]) {
-		vy_usage_error("launcher", "unknown option '%s'", a);
-		return -1;
-	}
+	if (id != VY_O_ARG)   /* a row of the table without its case */
+		vy_bug("option %d of the table is not handled", id);
 	if (o->c.prog) {
-		vy_usage_error("launcher", "more than one program given ('%s' and '%s')", o->c.prog, a);
+		vy_usage_error("launcher", "more than one program given ('%s' and '%s')", o->c.prog, v);
 		return -1;
 	}
-	o->c.prog = a;
-	*i += 1;
+	o->c.prog = v;
 	return 0;
 }
 
@@ -138,8 +120,17 @@ static int check_opts(struct lopts *o, const struct vy_aot_emitter **t,
 	for (int j = 0; ok && (*l)->targets[j]; j++)
 		if (!strcmp((*l)->targets[j], (*t)->id))
 			return 0;
-	return vy_usage_error("launcher", "no launcher for --lang %s with target '%s'; the supported pairs are %s",
-			      o->lang, o->target, list);
+	const char *names[64];
+	int n = 0;
+	if (!*l)
+		for (int i = 0; vy_launchers[i] && n < 64; i++)
+			names[n++] = vy_launchers[i]->lang;
+	else if (!*t)
+		for (int i = 0; (*l)->targets[i] && n < 64; i++)
+			names[n++] = (*l)->targets[i];
+	return vy_usage_error("launcher", "no launcher for --lang %s with target '%s'; the supported pairs are %s%s",
+			      o->lang, o->target, list,
+			      vy_did_you_mean(!*l ? o->lang : o->target, names, n));
 }
 
 /* ---- self-test ---- */

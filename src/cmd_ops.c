@@ -52,20 +52,21 @@ int vy_cmd_ops(int argc, char **argv)
 	const char *dialect = NULL;
 	bool json = false;
 	for (int i = 1; i < argc;) {
-		int r = vy_cli_compile_opt(&o, argc, argv, &i);
+		const char *v;
+		int id = vy_opt_next("ops", argc, argv, &i, &v);
+		int r = id == VY_O_BAD ? -1 : vy_cli_compile_opt(&o, "ops", id, v);
 		if (r < 0)
 			return VY_EXIT_USAGE;
-		if (r)
-			continue;
-		if (!strcmp(argv[i], "--json"))
+		if (id == VY_O_JSON)
 			json = true;
-		else if (argv[i][0] == '-')
-			return vy_usage_error("ops", "unknown option '%s'", argv[i]);
+		else if (r)
+			continue;
+		else if (id != VY_O_ARG)
+			vy_bug("option %d of the table is not handled", id);
 		else if (dialect)
 			return vy_usage_error("ops", "more than one dialect given");
 		else
-			dialect = argv[i];
-		i++;
+			dialect = v;
 	}
 	struct vy_arena *a = vy_arena_new();
 	struct vy_dialect_set set = {0};

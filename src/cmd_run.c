@@ -119,6 +119,32 @@ static int push(const char **v, int *n, const char *val, const char *opt)
 	return 0;
 }
 
+/* One option (id, value v) of the table (options.c); 0, or -1 after a
+ * usage error. */
+static int take(struct run_opts *o, int id, const char *v)
+{
+	switch (id) {
+	case VY_O_PARAM: return push(o->params, &o->nparams, v, "--param") ? -1 : 0;
+	case VY_O_IN: return push(o->ins, &o->nins, v, "--in") ? -1 : 0;
+	case VY_O_OUT: return push(o->outs, &o->nouts, v, "--out") ? -1 : 0;
+	case VY_O_PRINT: return push(o->prints, &o->nprints, v, "--print") ? -1 : 0;
+	case VY_O_BACKEND: o->backend = v; return 0;
+	case VY_O_STREAM: o->stream = v; return 0;
+	case VY_O_CHUNK: o->chunk = v; return 0;
+	case VY_O_BENCH: o->bench = v; return 0;
+	case VY_O_DEVICE: return vy_run_device("run", v, &o->device) ? -1 : 0;
+	case VY_O_STRICT: o->strict = true; return 0;
+	}
+	if (id != VY_O_ARG)   /* a row of the table without its case */
+		vy_bug("option %d of the table is not handled", id);
+	if (o->c.prog) {
+		vy_usage_error("run", "more than one program ('%s' and '%s')", o->c.prog, v);
+		return -1;
+	}
+	o->c.prog = v;
+	return 0;
+}
+
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
 	memset(o, 0, sizeof *o);
@@ -126,52 +152,11 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	o->device = -1;
 	o->c.opt_level = 1;
 	for (int i = 1; i < argc;) {
-		const char *v, *a = argv[i];
-		int r = vy_cli_compile_opt(&o->c, argc, argv, &i);
-		if (r < 0)
+		const char *v;
+		int id = vy_opt_next("run", argc, argv, &i, &v);
+		int r = id == VY_O_BAD ? -1 : vy_cli_compile_opt(&o->c, "run", id, v);
+		if (r < 0 || (!r && take(o, id, v)))
 			return -1;
-		if (r)
-			continue;
-#define LISTOPT(name, arr, cnt) \
-		if ((r = vy_opt_value(argc, argv, &i, name, &v))) { \
-			if (r < 0 || push(o->arr, &o->cnt, v, name)) \
-				return -1; \
-			continue; \
-		}
-#define ONEOPT(name, field) \
-		if ((r = vy_opt_value(argc, argv, &i, name, &v))) { \
-			if (r < 0) \
-				return -1; \
-			o->field = v; \
-			continue; \
-		}
-		LISTOPT("--param", params, nparams)
-		LISTOPT("--in", ins, nins)
-		LISTOPT("--out", outs, nouts)
-		LISTOPT("--print", prints, nprints)
-		ONEOPT("--backend", backend)
-		ONEOPT("--stream", stream)
-		ONEOPT("--chunk", chunk)
-		ONEOPT("--bench", bench)
-		if ((r = vy_opt_value(argc, argv, &i, "--device", &v))) {
-			if (r < 0 || vy_run_device("run", v, &o->device))
-				return -1;
-			continue;
-		}
-#undef LISTOPT
-#undef ONEOPT
-		if (!strcmp(a, "--strict"))
-			o->strict = true;
-		else if (a[0] == '-' && a[1]) {
-			vy_usage_error("run", "unknown option '%s'", a);
-			return -1;
-		} else if (o->c.prog) {
-			vy_usage_error("run", "more than one program ('%s' and '%s')",
-				       o->c.prog, a);
-			return -1;
-		} else
-			o->c.prog = a;
-		i++;
 	}
 	if (!o->c.prog) {
 		vy_usage_error("run", "no program given");
@@ -318,9 +303,27 @@ static int write_outputs(const struct vy_program *p, struct run_opts *o,
 	return 0;
 }
 
+/* A backend name that is a typo of a registered one: the suggestion, else
+ * NULL (then the registry's own message names the registered ids). */
+static const char *backend_typo(const char *id)
+{
+	const char *ids[64];
+	int n = 0;
+	for (int i = 0; i < vy_backend_count() && n < 63; i++)
+		if (!strcmp(ids[n++] = vy_backend_at(i)->id, id))
+			return NULL;
+	ids[n++] = "auto";
+	return strcmp(id, "auto") ? vy_closest(id, ids, n) : NULL;
+}
+
 static struct vy_backend *get_backend(const char *id, int device)
 {
 	char *err = NULL;
+	const char *near = backend_typo(id);
+	if (near) {
+		fprintf(stderr, "vyrec run: unknown backend '%s'\nFix: did you mean '--backend %s'? ('vyrec backends' lists them)\n", id, near);
+		return NULL;
+	}
 	struct vy_backend *b = !strcmp(id, "auto") ?
 		vy_backend_preferred(device, &err) :
 		vy_backend_acquire(id, device, &err);

@@ -9,11 +9,16 @@
 int vy_cmd_targets(int argc, char **argv)
 {
 	bool json = false;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else
-			return vy_usage_error("targets", "unknown argument '%s'", argv[i]);
+	for (int i = 1; i < argc;) {
+		const char *v;
+		int id = vy_opt_next("targets", argc, argv, &i, &v);
+		if (id == VY_O_BAD)
+			return VY_EXIT_USAGE;
+		if (id == VY_O_ARG)
+			return vy_usage_error("targets", "unknown argument '%s'", v);
+		if (id != VY_O_JSON)
+			vy_bug("option %d of the table is not handled", id);
+		json = true;
 	}
 	if (json)
 		fputs("[", stdout);

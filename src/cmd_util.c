@@ -1,6 +1,6 @@
 /*
- * cmd_util.c: option matching and error reporting shared by the command
- * files.
+ * cmd_util.c: error reporting and params shared by the command files (the
+ * option tables and their parser are options.c).
  */
 #include <errno.h>
 #include <math.h>
@@ -10,50 +10,6 @@
 #include "cli.h"
 
 enum vy_diag_format vy_cli_diag_format = VY_DIAG_TEXT;
-
-int vy_opt_value(int argc, char **argv, int *i, const char *name,
-		 const char **val)
-{
-	const char *a = argv[*i];
-	size_t n = strlen(name);
-	if (strncmp(a, name, n))
-		return 0;
-	if (a[n] == '=') {
-		*val = a + n + 1;
-		*i += 1;
-		return 1;
-	}
-	if (a[n] == 0) {
-		if (*i + 1 >= argc) {
-			fprintf(stderr, "vyrec %s: option '%s' needs a value\n",
-				argv[0], name);
-			return -1;
-		}
-		*val = argv[*i + 1];
-		*i += 2;
-		return 1;
-	}
-	if (name[1] != '-' && n == 2) {   /* -tVALUE */
-		*val = a + n;
-		*i += 1;
-		return 1;
-	}
-	return 0;
-}
-
-int vy_usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "vyrec %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	const struct vy_cmd *c = vy_cmd_find(cmd);
-	if (c)
-		fprintf(stderr, "usage: %s\n", c->usage);
-	return VY_EXIT_USAGE;
-}
 
 int vy_fail(int code, const char *what, char *err)
 {
@@ -71,6 +27,29 @@ void vy_cli_print_diags(const struct vy_diags *d)
 		vy_diags_print(d, stderr, VY_DIAG_TEXT, vy_use_color(stderr));
 }
 
+/* "'x' is not a param of 'saxpy'" with the nearest param or the list. */
+static char *unknown_param(const struct vy_program *p, const char *kv, size_t len)
+{
+	const char *names[VY_MAX_PARAMS];
+	struct vy_buf b = {0};
+	char word[64];
+	int n = 0;
+	for (int j = 0; j < p->nparams && n < VY_MAX_PARAMS; j++) {
+		names[n++] = p->params[j].name;
+		vy_buf_printf(&b, "%s%s", j ? ", " : "", p->params[j].name);
+	}
+	snprintf(word, sizeof word, "%.*s", (int)len, kv);
+	const char *near = vy_closest(word, names, n);
+	char *list = vy_buf_cstr(&b), *msg;
+	if (near)
+		msg = vy_strf("'%.*s' is not a param of '%s'\nFix: did you mean '%s'?", (int)len, kv, p->name, near);
+	else
+		msg = vy_strf("'%.*s' is not a param of '%s'\nFix: its params are %s", (int)len, kv, p->name, n ? list : "(none)");
+	free(list);
+	vy_buf_free(&b);
+	return msg;
+}
+
 int vy_cli_params(const struct vy_program *p, const char **kv, int n,
 		  struct vy_launch *l, char **err)
 {
@@ -86,8 +65,7 @@ int vy_cli_params(const struct vy_program *p, const char **kv, int n,
 					  strncmp(p->params[j].name, kv[i], len)))
 			j++;
 		if (j == p->nparams) {
-			*err = vy_strf("'%.*s' is not a param of '%s'", (int)len,
-				       kv[i], p->name);
+			*err = unknown_param(p, kv[i], len);
 			return -1;
 		}
 		if (vy_parse_value(eq + 1, p->params[j].type, &l->params[j])) {

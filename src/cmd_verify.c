@@ -61,8 +61,15 @@ static int check_list(const char *list)
 						 strncmp(vy_backend_at(i)->id, p, n)))
 			i++;
 		if (i == vy_backend_count()) {
+			const char *all[64];
+			char word[64];
+			int k = 0;
+			for (; k < vy_backend_count() && k < 64; k++)
+				all[k] = vy_backend_at(k)->id;
+			snprintf(word, sizeof word, "%.*s", (int)n, p);
 			vy_usage_error("verify", "unknown backend '%.*s' in --backends; "
-				       "the registered backends are %s", (int)n, p, ids);
+				       "the registered backends are %s%s", (int)n, p, ids,
+				       vy_did_you_mean(word, all, k));
 			return -1;
 		}
 		if (i < 64 && seen[i]) {
@@ -77,6 +84,44 @@ static int check_list(const char *list)
 	return 0;
 }
 
+static int parse_seed(struct verify_opts *o, const char *v)
+{
+	char *end;
+	errno = 0;
+	o->seed = strtoull(v, &end, 0);
+	if (!*v || *v == '-' || *end || errno) {
+		vy_usage_error("verify", "'--seed %s' is not a non-negative integer", v);
+		return -1;
+	}
+	return 0;
+}
+
+/* One option (id, value v) of the table (options.c); 0, or -1 after a
+ * usage error. */
+static int take(struct verify_opts *o, int id, const char *v)
+{
+	switch (id) {
+	case VY_O_PARAM:
+		if (o->nparams >= MAXOPT) {
+			vy_usage_error("verify", "too many --param options");
+			return -1;
+		}
+		o->params[o->nparams++] = v;
+		return 0;
+	case VY_O_BACKENDS: o->backends = v; return 0;
+	case VY_O_DEVICE: return vy_run_device("verify", v, &o->device) ? -1 : 0;
+	case VY_O_SEED: return parse_seed(o, v);
+	}
+	if (id != VY_O_ARG)   /* a row of the table without its case */
+		vy_bug("option %d of the table is not handled", id);
+	if (o->c.prog) {
+		vy_usage_error("verify", "more than one program");
+		return -1;
+	}
+	o->c.prog = v;
+	return 0;
+}
+
 static int parse_opts(int argc, char **argv, struct verify_opts *o)
 {
 	memset(o, 0, sizeof *o);
@@ -84,55 +129,11 @@ static int parse_opts(int argc, char **argv, struct verify_opts *o)
 	o->c.opt_level = 1;
 	o->seed = 1;
 	for (int i = 1; i < argc;) {
-		const char *v, *a = argv[i];
-		int r = vy_cli_compile_opt(&o->c, argc, argv, &i);
-		if (r < 0)
+		const char *v;
+		int id = vy_opt_next("verify", argc, argv, &i, &v);
+		int r = id == VY_O_BAD ? -1 : vy_cli_compile_opt(&o->c, "verify", id, v);
+		if (r < 0 || (!r && take(o, id, v)))
 			return -1;
-		if (r)
-			continue;
-		if ((r = vy_opt_value(argc, argv, &i, "--param", &v))) {
-			if (r < 0)
-				return -1;
-			if (o->nparams >= MAXOPT) {
-				vy_usage_error("verify", "too many --param options");
-				return -1;
-			}
-			o->params[o->nparams++] = v;
-			continue;
-		}
-		if ((r = vy_opt_value(argc, argv, &i, "--backends", &v))) {
-			if (r < 0)
-				return -1;
-			o->backends = v;
-			continue;
-		}
-		if ((r = vy_opt_value(argc, argv, &i, "--device", &v))) {
-			if (r < 0 || vy_run_device("verify", v, &o->device))
-				return -1;
-			continue;
-		}
-		if ((r = vy_opt_value(argc, argv, &i, "--seed", &v))) {
-			char *end;
-			errno = 0;
-			if (r < 0)
-				return -1;
-			o->seed = strtoull(v, &end, 0);
-			if (!*v || *v == '-' || *end || errno) {
-				vy_usage_error("verify", "'--seed %s' is not a "
-					       "non-negative integer", v);
-				return -1;
-			}
-			continue;
-		}
-		if (a[0] == '-' && a[1]) {
-			vy_usage_error("verify", "unknown option '%s'", a);
-			return -1;
-		} else if (o->c.prog) {
-			vy_usage_error("verify", "more than one program");
-			return -1;
-		} else
-			o->c.prog = a;
-		i++;
 	}
 	if (!o->c.prog) {
 		vy_usage_error("verify", "no program given");

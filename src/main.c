@@ -1,7 +1,7 @@
 /*
- * main.c: the vyrec command line.  A table of commands, one file each
- * (cmd_*.c); this file finds the command and handles --help and
- * --version.
+ * main.c: the vyrec command line.  The commands and their options are
+ * tables (options.c), one file each (cmd_*.c); this file finds the
+ * command and handles --help and --version.
  */
 #include <string.h>
 #include <sys/resource.h>
@@ -17,72 +17,42 @@ int vy_cmd_build(int, char **), vy_cmd_check(int, char **),
     vy_cmd_targets(int, char **), vy_cmd_backends(int, char **);
 static int cmd_help(int, char **);
 
-const struct vy_cmd vy_commands[] = {
-	{ "build", vy_cmd_build, "compile a program for one or more targets",
-	  "vyrec build PROG.yaml [-t TARGET]... [-o OUT] [-O0|-O1|-O2] [--arch sm_NN]\n"
-	  "            [--target-env vulkanX.Y] [--manifest FILE] [--emit-asm]\n"
-	  "            [--header FILE] [--dialect FILE]... [-MD] [-MF FILE]\n"
-	  "            [--no-validate] [--time-report] [--dump-ir] [--fast-math]\n"
-	  "            [--diagnostics-format text|json]" },
-	{ "check", vy_cmd_check, "load, resolve and verify a program",
-	  "vyrec check PROG.yaml [--dialect FILE]... [--diagnostics-format text|json]" },
-	{ "launcher", vy_cmd_launcher, "generate a standalone C or Cargo launcher project",
-	  "vyrec launcher PROG.yaml -t|--target spv|ptx|reference --lang c|cargo -o DIR\n"
-	  "               [--name NAME] [--selftest-param k=v]... [--bench] [--force]\n"
-	  "               [--template-dir DIR] [--dialect FILE]... [-O0|-O1|-O2] [--fast-math]" },
-	{ "run", vy_cmd_run, "execute a program on a backend",
-	  "vyrec run PROG.yaml [--backend auto|vulkan|cuda|reference] [--param k=v]...\n"
-	  "          [--in BUF=SOURCE]... [--out BUF=FILE]... [--print BUF] [--strict]\n"
-	  "          [--device N] [--stream BUF=SOURCE|GEN@COUNT --chunk N] [--bench N]\n"
-	  "          [--dialect FILE]... [-O0|-O1|-O2] [--fast-math]" },
-	{ "verify", vy_cmd_verify, "compare every backend with the reference",
-	  "vyrec verify PROG.yaml [--backends LIST] [--param k=v]... [--seed N]\n"
-	  "             [--device N] [--dialect FILE]... [-O0|-O1|-O2] [--fast-math]\n"
-	  "             [--diagnostics-format text|json]" },
-	{ "ops", vy_cmd_ops, "list the registered ops",
-	  "vyrec ops [DIALECT] [--json] [--dialect FILE]..." },
-	{ "targets", vy_cmd_targets, "list the AOT targets", "vyrec targets [--json]" },
-	{ "backends", vy_cmd_backends, "list the dispatch backends and whether they initialise here",
-	  "vyrec backends [--json]" },
-	{ "help", cmd_help, "show help for a command", "vyrec help [COMMAND]" },
-	{ 0 }
+/* The function of each command of vy_commands (options.c). */
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);   /* argv[0] is the command name */
+} fns[] = {
+	{ "build", vy_cmd_build }, { "check", vy_cmd_check },
+	{ "launcher", vy_cmd_launcher }, { "run", vy_cmd_run },
+	{ "verify", vy_cmd_verify }, { "ops", vy_cmd_ops },
+	{ "targets", vy_cmd_targets }, { "backends", vy_cmd_backends },
+	{ "help", cmd_help },
 };
 
-const struct vy_cmd *vy_cmd_find(const char *name)
+/* "unknown command 'buld'" with the nearest command; exit 2. */
+static int unknown_command(const char *cmd, const char *name)
 {
-	for (const struct vy_cmd *c = vy_commands; c->name; c++)
-		if (!strcmp(c->name, name))
-			return c;
-	return NULL;
-}
-
-static void usage(FILE *f)
-{
-	fputs("usage: vyrec COMMAND [ARGS]\n\n"
-	      "vyrec is an ahead-of-time compiler for GPU compute programs.\n\n"
-	      "commands:\n", f);
-	for (const struct vy_cmd *c = vy_commands; c->name; c++)
-		fprintf(f, "  %-9s %s\n", c->name, c->summary);
-	fputs("\nvyrec help COMMAND shows a command's options; vyrec --version its build.\n"
-	      "See vyrec(1), vyrec-program(5) and vyrec-dialect(5).\n", f);
+	const char *near = vy_cmd_suggest(name);
+	fprintf(stderr, "vyrec%s%s: unknown command '%s'\n", cmd ? " " : "", cmd ? cmd : "", name);
+	if (near)
+		fprintf(stderr, "Fix: did you mean 'vyrec %s'? ('vyrec --help' lists the commands)\n", near);
+	else
+		fprintf(stderr, "Fix: run 'vyrec --help' to list the commands\n");
+	return VY_EXIT_USAGE;
 }
 
 static int cmd_help(int argc, char **argv)
 {
+	if (argc > 2)
+		return vy_usage_error("help", "more than one command given ('%s' and '%s')", argv[1], argv[2]);
 	if (argc < 2) {
-		usage(stdout);
+		vy_cmds_help(stdout);
 		return 0;
 	}
 	const struct vy_cmd *c = vy_cmd_find(argv[1]);
 	if (!c)
-		return vy_usage_error("help", "unknown command '%s'", argv[1]);
-	printf("usage: %s\n\n%s\n", c->usage, c->summary);
-	if (strstr(c->usage, "--fast-math"))
-		printf("\n--fast-math: native math instructions (native fma, / and sqrt on\n"
-		       "Vulkan; ex2/lg2/sin/cos.approx, div.full and sqrt.approx on PTX)\n"
-		       "instead of the exact lowerings; results are then only within each\n"
-		       "op's fast-math bound (vyrec ops: FAST BOUND), which verify and the\n"
-		       "launcher self-test apply.  See FAST MATH in vyrec(1).\n");
+		return unknown_command("help", argv[1]);
+	vy_cmd_help(stdout, c);
 	return 0;
 }
 
@@ -114,26 +84,33 @@ int main(int argc, char **argv)
 {
 	grow_stack();
 	if (argc < 2) {
-		usage(stderr);
+		vy_cmds_help(stderr);
 		return VY_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		usage(stdout);
+		vy_cmds_help(stdout);
 		return vy_stdout_finish(0);
 	}
 	if (!strcmp(argv[1], "--version")) {
 		version();
 		return vy_stdout_finish(0);
 	}
-	const struct vy_cmd *c = vy_cmd_find(argv[1]);
-	if (!c) {
-		fprintf(stderr, "vyrec: unknown command '%s'\nFix: run 'vyrec --help' to list the commands\n", argv[1]);
+	if (argv[1][0] == '-' && argv[1][1]) {
+		const char *opts[] = { "--help", "--version" };
+		fprintf(stderr, "vyrec: unknown option '%s'%s\nusage: vyrec COMMAND [ARGS], vyrec --help or vyrec --version\n",
+			argv[1], vy_did_you_mean(argv[1], opts, 2));
 		return VY_EXIT_USAGE;
 	}
+	const struct vy_cmd *c = vy_cmd_find(argv[1]);
+	if (!c)
+		return unknown_command(NULL, argv[1]);
 	for (int i = 2; i < argc; i++)
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: %s\n\n%s\n", c->usage, c->summary);
+			vy_cmd_help(stdout, c);
 			return vy_stdout_finish(0);
 		}
-	return vy_stdout_finish(c->fn(argc - 1, argv + 1));
+	size_t k = 0;
+	while (strcmp(fns[k].name, c->name))
+		k++;
+	return vy_stdout_finish(fns[k].fn(argc - 1, argv + 1));
 }
