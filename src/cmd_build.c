@@ -19,7 +19,8 @@ struct build {
 	const struct vy_aot_emitter *t[MAXT];
 	int nt;
 	const char *out, *manifest, *header, *depfile;
-	bool md, time_report, dump_ir;
+	bool md, time_report;
+	int dump_ir;               /* 1 --dump-ir, 2 --dump-ir=unroll */
 	struct vy_emit_config cfg;
 };
 
@@ -139,7 +140,11 @@ static int parse(struct build *b, int argc, char **argv)
 			else if (!strcmp(a, "--time-report"))
 				b->time_report = true;
 			else if (!strcmp(a, "--dump-ir"))
-				b->dump_ir = true;
+				b->dump_ir = 1;
+			else if (!strcmp(a, "--dump-ir=unroll"))
+				b->dump_ir = 2;
+			else if (!strncmp(a, "--dump-ir=", 10))
+				return vy_usage_error("build", "unknown IR dump '%s'; use --dump-ir or --dump-ir=unroll", a + 10);
 			else if (a[0] == '-' && a[1])
 				return vy_usage_error("build", "unknown option '%s'", a);
 			else if (b->c.prog)
@@ -270,7 +275,7 @@ static int emit_all(struct build *b, const struct vy_program *p, struct output *
 		char *err = NULL;
 		o[i].e = b->t[i];
 		o[i].path = output_path(b, b->t[i], p->name);
-		int r = b->t[i]->emit(p, &b->cfg, &o[i].bytes, &err);
+		int r = vy_emit(b->t[i], p, &b->cfg, &o[i].bytes, &err);
 		if (b->time_report)
 			fprintf(stderr, "vyrec: time: emit %-9s %8.3f ms\n", b->t[i]->id, (now() - t0) * 1e3);
 		if (r == VY_EMIT_BUG) {
@@ -344,8 +349,8 @@ int vy_cmd_build(int argc, char **argv)
 	}
 	if (b.time_report)
 		fprintf(stderr, "vyrec: time: front end     %8.3f ms\n", (now() - t0) * 1e3);
-	if (b.dump_ir)
-		vy_dump_ir(c.prog, stderr);
+	if (b.dump_ir)   /* =unroll: as a target that requests it sees it */
+		vy_dump_ir(b.dump_ir == 2 && b.c.opt_level >= 1 ? vy_unroll(c.prog) : c.prog, stderr);
 	struct output o[MAXT] = {0};
 	r = emit_all(&b, c.prog, o);
 	if (!r) {
