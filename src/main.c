@@ -22,7 +22,7 @@ const struct vy_cmd vy_commands[] = {
 	  "vyrec build PROG.yaml [-t TARGET]... [-o OUT] [-O0|-O1|-O2] [--arch sm_NN]\n"
 	  "            [--target-env vulkanX.Y] [--manifest FILE] [--emit-asm]\n"
 	  "            [--header FILE] [--dialect FILE]... [-MD] [-MF FILE]\n"
-	  "            [--no-validate] [--time-report] [--dump-ir] [--fast-math]\n"
+	  "            [--no-validate] [--time-report] [--dump-ir[=unroll]] [--fast-math]\n"
 	  "            [--diagnostics-format text|json]" },
 	{ "check", vy_cmd_check, "load, resolve and verify a program",
 	  "vyrec check PROG.yaml [--dialect FILE]... [--diagnostics-format text|json]" },
