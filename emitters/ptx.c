@@ -679,69 +679,6 @@ static struct vy_pv once(struct ctx *c, const struct vy_expr *e)
 	return r;
 }
 
-/* Loops with constant bounds of at most UNROLL_TRIPS trips whose body
- * weighs (trips x statements) at most UNROLL_BUDGET are unrolled, so that
- * ptxas folds the counter into shared-memory offsets as nvcc's own
- * unroller would (matmul's inner product: 2 LDS + FFMA a step instead of
- * a counter, address arithmetic and a branch). */
-enum { UNROLL_TRIPS = 16, UNROLL_BUDGET = 64 };
-
-/* The statements of b, counting nested ones; *jumps is set where b
- * breaks or continues the loop it is the body of (depth 0). */
-static int weigh(const struct vy_block *b, int depth, bool *jumps)
-{
-	int n = 0;
-	for (int i = 0; i < b->n; i++) {
-		const struct vy_stmt *s = b->v[i];
-		bool loop = s->kind == VY_S_FOR || s->kind == VY_S_WHILE;
-		if ((s->kind == VY_S_BREAK || s->kind == VY_S_CONTINUE) && !depth)
-			*jumps = true;
-		n += 1 + weigh(&s->body, depth + loop, jumps)
-		       + weigh(&s->els, depth, jumps);
-	}
-	return n;
-}
-
-/* The trip count of a for loop with constant bounds, stepping exactly as
- * the emitted loop would (32-bit wrap, signed or unsigned compare); -1
- * where it is not constant or too large to unroll. */
-static int const_trips(const struct vy_stmt *s, enum vy_type t)
-{
-	if (s->lo->kind != VY_E_CONST || s->hi->kind != VY_E_CONST
-	    || (s->step && s->step->kind != VY_E_CONST))
-		return -1;
-	uint32_t k = s->lo->bits, hi = s->hi->bits;
-	uint32_t st = s->step ? s->step->bits : 1;
-	for (int n = 0; n <= UNROLL_TRIPS; n++, k += st) {
-		bool go = t == VY_I32
-			? (s->step_negative ? (int32_t)k > (int32_t)hi : (int32_t)k < (int32_t)hi)
-			: (s->step_negative ? k > hi : k < hi);
-		if (!go)
-			return n;
-	}
-	return -1;
-}
-
-/* Unrolls s if it qualifies; whether it did. The counter is a register
- * set to each constant in turn (ptxas propagates it). */
-static bool emit_unrolled(struct ctx *c, const struct vy_stmt *s, enum vy_type t)
-{
-	bool jumps = false;
-	int n = const_trips(s, t);
-	if (n < 0 || c->p->locals[s->local].mutable)
-		return false;
-	int w = weigh(&s->body, 0, &jumps);
-	if (jumps || (long)n * w > UNROLL_BUDGET)
-		return false;
-	uint32_t k = s->lo->bits, st = s->step ? s->step->bits : 1;
-	for (int i = 0; i < n && !c->err; i++, k += st) {
-		c->local[s->local] = in_reg(c, cnst(t, k), t);
-		c->have_local[s->local] = true;
-		emit_block(c, &s->body);
-	}
-	return true;
-}
-
 static void emit_for(struct ctx *c, const struct vy_stmt *s)
 {
 	if (s->local < 0 || s->local >= c->p->nlocals) {
@@ -749,8 +686,6 @@ static void emit_for(struct ctx *c, const struct vy_stmt *s)
 		return;
 	}
 	enum vy_type t = c->p->locals[s->local].type;
-	if (emit_unrolled(c, s, t))
-		return;
 	struct vy_pv lo = emit_expr(c, s->lo);
 	struct vy_pv k = reg(c, t);
 	I(c, "mov.%s \t%s, %s;\n", mvt(t), k.s, lo.s);
@@ -769,105 +704,6 @@ static void emit_for(struct ctx *c, const struct vy_stmt *s)
 	I(c, "add.%s \t%s, %s, %s;\n", tn(t), k.s, k.s, st.s);
 	I(c, "bra.uni \t$L_loop_%d;\n", l);
 	put_label(c, "end", l);
-}
-
-/* Evaluates the integer or bool expression e where local v holds k;
- * false for anything else (floats, memory, other locals, division). */
-static bool eval_int(const struct vy_expr *e, int v, uint32_t k, uint32_t *out)
-{
-	uint32_t a[2] = {0, 0};
-	if (e->kind == VY_E_CONST || (e->kind == VY_E_LOCAL && e->index == v)) {
-		*out = e->kind == VY_E_CONST ? e->bits : k;
-		return true;
-	}
-	if (e->kind != VY_E_OP || !e->op || e->nargs > 2 || e->type == VY_F32)
-		return false;
-	for (int i = 0; i < e->nargs; i++)
-		if (e->args[i]->type == VY_F32 || !eval_int(e->args[i], v, k, &a[i]))
-			return false;
-	bool sg = e->nargs && e->args[0]->type == VY_I32;
-	int32_t x = (int32_t)a[0], y = (int32_t)a[1];
-	switch (e->op->code) {
-	case VY_OP_ADD: *out = a[0] + a[1]; break;
-	case VY_OP_SUB: *out = a[0] - a[1]; break;
-	case VY_OP_MUL: *out = a[0] * a[1]; break;
-	case VY_OP_NEG: *out = 0u - a[0]; break;
-	case VY_OP_AND: *out = a[0] & a[1]; break;
-	case VY_OP_OR: *out = a[0] | a[1]; break;
-	case VY_OP_XOR: *out = a[0] ^ a[1]; break;
-	case VY_OP_NOT: *out = ~a[0]; break;
-	case VY_OP_SHL: *out = a[0] << (a[1] & 31); break;
-	case VY_OP_SHR: *out = sg ? (uint32_t)(x >> (a[1] & 31)) : a[0] >> (a[1] & 31); break;
-	case VY_OP_EQ: *out = a[0] == a[1]; break;
-	case VY_OP_NE: *out = a[0] != a[1]; break;
-	case VY_OP_LT: *out = sg ? x < y : a[0] < a[1]; break;
-	case VY_OP_LE: *out = sg ? x <= y : a[0] <= a[1]; break;
-	case VY_OP_GT: *out = sg ? x > y : a[0] > a[1]; break;
-	case VY_OP_GE: *out = sg ? x >= y : a[0] >= a[1]; break;
-	case VY_OP_LAND: *out = a[0] && a[1]; break;
-	case VY_OP_LOR: *out = a[0] || a[1]; break;
-	case VY_OP_LNOT: *out = !a[0]; break;
-	default: return false;
-	}
-	return true;
-}
-
-/* Whether a statement of b (nested ones too) defines or assigns local v. */
-static bool writes(const struct vy_block *b, int v)
-{
-	for (int i = 0; i < b->n; i++) {
-		const struct vy_stmt *s = b->v[i];
-		if ((s->kind == VY_S_LET || s->kind == VY_S_VAR || s->kind == VY_S_ASSIGN
-		     || s->kind == VY_S_FOR) && s->local == v)
-			return true;
-		if (writes(&s->body, v) || writes(&s->els, v))
-			return true;
-	}
-	return false;
-}
-
-/* A counted while: `var v = K` (or `v = K`) right before `while: C(v)`
- * whose body ends in `v = F(v)` and writes v nowhere else, with C and F
- * integer expressions over v and constants (reduce's `s = 128u; while
- * s > 0u ... s = s >> 1u`).  Its trips are known here, so it is unrolled
- * like a constant for loop, v set to each value in turn; false where it
- * does not qualify. */
-static bool emit_counted_while(struct ctx *c, const struct vy_stmt *init,
-			       const struct vy_stmt *w)
-{
-	const struct vy_block *b = &w->body;
-	if ((init->kind != VY_S_VAR && init->kind != VY_S_ASSIGN) || b->n < 1
-	    || init->local < 0 || init->local >= c->p->nlocals
-	    || !c->have_local[init->local] || init->value->kind != VY_E_CONST)
-		return false;
-	int v = init->local;
-	enum vy_type t = c->p->locals[v].type;
-	const struct vy_stmt *up = b->v[b->n - 1];
-	if (t == VY_F32 || t == VY_BOOL || up->kind != VY_S_ASSIGN || up->local != v)
-		return false;
-	struct vy_block head = { b->n - 1, b->v };
-	bool jumps = false;
-	int wt = weigh(b, 0, &jumps);
-	if (jumps || writes(&head, v))
-		return false;
-	uint32_t k = init->value->bits, go, trips[UNROLL_TRIPS];
-	int n = 0;
-	for (;;) {
-		if (!eval_int(w->value, v, k, &go))
-			return false;
-		if (!go)
-			break;
-		if (n == UNROLL_TRIPS || (long)(n + 1) * wt > UNROLL_BUDGET)
-			return false;
-		trips[n++] = k;
-		if (!eval_int(up->value, v, k, &k))
-			return false;
-	}
-	for (int i = 0; i < n && !c->err; i++) {
-		I(c, "mov.b32 \t%s, %s;\n", c->local[v].s, cnst(t, trips[i]).s);
-		emit_block(c, b);
-	}
-	return true;
 }
 
 static void emit_while(struct ctx *c, const struct vy_stmt *s)
@@ -929,12 +765,8 @@ static void emit_stmt(struct ctx *c, const struct vy_stmt *s)
 
 static void emit_block(struct ctx *c, const struct vy_block *b)
 {
-	for (int i = 0; i < b->n && !c->err; i++) {
-		const struct vy_stmt *s = b->v[i];
-		if (s->kind == VY_S_WHILE && i > 0 && emit_counted_while(c, b->v[i - 1], s))
-			continue;
-		emit_stmt(c, s);
-	}
+	for (int i = 0; i < b->n && !c->err; i++)
+		emit_stmt(c, b->v[i]);
 }
 
 /* ---- the module ---- */
@@ -1054,5 +886,6 @@ const struct vy_aot_emitter vy_emitter_ptx = {
 	.aliases = (const char *const[]){ "secondary_text", NULL },
 	.summary = "NVIDIA PTX assembly text",
 	.ext = ".ptx",
+	.passes = VY_PASS_UNROLL,   /* ptxas folds each trip's constant */
 	.emit = emit,
 };

@@ -223,12 +223,17 @@ static void assign_slots(struct em *m)
 	L.freel = calloc(nl + 1, sizeof *L.freel);
 	if (!m->slot || !L.die || !L.depth || !L.next || !L.freel)
 		vy_bug("out of memory");
+	memset(L.die, 0xff, (nl + 1) * sizeof *L.die);   /* NONE: not declared */
 	live_block(&L, &m->p->entry, 0);
 	L.head = malloc(((size_t)L.n + 1) * sizeof *L.head);
 	if (!L.head)
 		vy_bug("out of memory");
 	memset(L.head, 0xff, ((size_t)L.n + 1) * sizeof *L.head);
 	for (uint32_t k = nl; k-- > 0;) {
+		/* a local no statement declares (a let dce dropped, the counter
+		 * of an unrolled loop) has no slot to free */
+		if (L.die[k] == NONE)
+			continue;
 		L.next[k] = L.head[L.die[k]];
 		L.head[L.die[k]] = k;
 	}

@@ -1413,10 +1413,11 @@ static void push_loop(struct spv *s, uint32_t merge, uint32_t cont)
 /* LoopControl Unroll for loops of a small constant trip count: a for loop
  * with constant bounds and step of at most 16 trips, or a while over a
  * local set to a constant right before it (reduce's `var s = 128u; while
- * s > 0u ... s = s >> 1u`). The ptx target unrolls the same loops itself;
- * without the hint the NVIDIA Vulkan compiler keeps the counter, compare
- * and branch of each (bench/gpu/results). A hint only: the bits are the
- * same either way. */
+ * s > 0u ... s = s >> 1u`). At -O1 and above vy_unroll (src/opt.c) has
+ * unrolled most of these already (the NVIDIA Vulkan compiler keeps a loop
+ * even with the hint: bench/gpu/results/RACE.md); the hint is for -O0 and
+ * for the loops past its budget. A hint only: the bits are the same
+ * either way. */
 static uint32_t loop_control(const struct vy_stmt *st, const struct vy_stmt *prev)
 {
 	if (st->kind == VY_S_FOR) {
@@ -1963,5 +1964,6 @@ const struct vy_aot_emitter vy_emitter_spv = {
 	.aliases = (const char *const[]){ "spirv", "primary_binary", NULL },
 	.summary = "SPIR-V binary for Vulkan (validated with SPIRV-Tools)",
 	.ext = ".spv",
+	.passes = VY_PASS_UNROLL,   /* NVIDIA's SPIR-V compiler keeps loops */
 	.emit = emit,
 };

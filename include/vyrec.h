@@ -520,6 +520,10 @@ bool vy_verify(struct vy_program *p, struct vy_diags *d);
 /* ---- opt.c: IR -> IR ---- */
 
 void vy_optimize(struct vy_program *p, int level);
+/* p with its loops of a small, provable trip count unrolled (opt.c says
+ * which): p itself when none qualifies, else a copy in p's arena sharing
+ * p's other statements; p is left unchanged. */
+const struct vy_program *vy_unroll(const struct vy_program *p);
 
 /* ---- compile.c: the pipeline ---- */
 
@@ -572,6 +576,7 @@ struct vy_aot_emitter {
 	const char *const *aliases;
 	const char *summary;
 	const char *ext;        /* ".spv" */
+	unsigned passes;        /* VY_PASS_*: IR passes vy_emit runs first */
 	/* Emit p into out. VY_EMIT_REJECT: the program cannot be lowered
 	 * (*err says why); VY_EMIT_BUG: the emitter produced invalid output
 	 * (an internal error, exit 70). */
@@ -579,10 +584,17 @@ struct vy_aot_emitter {
 		    struct vy_buf *out, char **err);
 };
 
+/* IR passes a target may request, run at -O1 and above on a copy. */
+enum { VY_PASS_UNROLL = 1 };   /* vy_unroll */
+
 extern const struct vy_aot_emitter vy_emitter_spv, vy_emitter_ptx,
 	vy_emitter_glsl, vy_emitter_reference;
 extern const struct vy_aot_emitter *const vy_emitters[];  /* NULL-ended */
 const struct vy_aot_emitter *vy_emitter_find(const char *id_or_alias);
+/* t->emit of p after the IR passes t requests (at c->opt_level >= 1):
+ * every caller emits through this. */
+int vy_emit(const struct vy_aot_emitter *t, const struct vy_program *p,
+	    const struct vy_emit_config *c, struct vy_buf *out, char **err);
 
 /* ---- launch.c: launch-time sizes (SPEC §1.3-1.4) ---- */
 

@@ -207,7 +207,7 @@ static int emit_ptx(struct cu *c, const struct vy_program *p, struct vy_buf *out
 
 	cfg.sm = c->sm < 70 ? 70 : c->sm > 90 ? 90 : c->sm;
 	cfg.fast_math = p->fast_math;
-	if (vy_emitter_ptx.emit(p, &cfg, out, &emsg) != VY_EMIT_OK) {
+	if (vy_emit(&vy_emitter_ptx, p, &cfg, out, &emsg) != VY_EMIT_OK) {
 		*err = vy_strf("kernel compile failed for target `ptx`: %s",
 			       emsg ? emsg : "(no message)");
 		free(emsg);

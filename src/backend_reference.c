@@ -31,7 +31,7 @@ static struct vyvm_module *module_of(struct ref *r, const struct vy_program *p,
 		return r->mod;
 	vyvm_free(r->mod);
 	r->mod = NULL;
-	if (vy_emitter_reference.emit(p, &cfg, &out, err) != VY_EMIT_OK) {
+	if (vy_emit(&vy_emitter_reference, p, &cfg, &out, err) != VY_EMIT_OK) {
 		vy_buf_free(&out);
 		return NULL;
 	}

@@ -670,7 +670,7 @@ static int load_spirv(struct vk *v, const struct vy_program *p, struct vy_buf *o
 		}
 		vy_buf_put(out, data, n);
 		free(data);
-	} else if (vy_emitter_spv.emit(p, &c, out, &emsg) != VY_EMIT_OK) {
+	} else if (vy_emit(&vy_emitter_spv, p, &c, out, &emsg) != VY_EMIT_OK) {
 		*err = vy_strf("kernel compile failed for target `spv`: %s",
 			       emsg ? emsg : "(no message)");
 		free(emsg);

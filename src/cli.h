@@ -33,6 +33,7 @@ enum {
 	VY_OPT_REQUIRED = 2,    /* the command refuses to run without it */
 	VY_OPT_JOINED = 4,      /* the value is joined to the name: -O2 */
 	VY_OPT_NOSYN = 8,       /* not on the usage line (listed below it) */
+	VY_OPT_OPTVAL = 16,     /* the value is optional, joined by '=': --dump-ir=unroll */
 };
 
 struct vy_opt {

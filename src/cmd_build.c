@@ -19,7 +19,8 @@ struct build {
 	const struct vy_aot_emitter *t[MAXT];
 	int nt;
 	const char *out, *manifest, *header, *depfile;
-	bool md, time_report, dump_ir;
+	bool md, time_report;
+	int dump_ir;               /* 1 --dump-ir, 2 --dump-ir=unroll */
 	struct vy_emit_config cfg;
 };
 
@@ -121,7 +122,11 @@ static int take(struct build *b, int id, const char *v)
 	case VY_O_EMIT_ASM: b->cfg.emit_asm = true; return 0;
 	case VY_O_NO_VALIDATE: b->cfg.validate = false; return 0;
 	case VY_O_TIME_REPORT: b->time_report = true; return 0;
-	case VY_O_DUMP_IR: b->dump_ir = true; return 0;
+	case VY_O_DUMP_IR:
+		if (v && strcmp(v, "unroll"))
+			return vy_usage_error("build", "unknown IR dump '%s'; use --dump-ir or --dump-ir=unroll", v);
+		b->dump_ir = v ? 2 : 1;
+		return 0;
 	}
 	if (id != VY_O_ARG)   /* a row of the table without its case */
 		vy_bug("option %d of the table is not handled", id);
@@ -263,7 +268,7 @@ static int emit_all(struct build *b, const struct vy_program *p, struct output *
 		char *err = NULL;
 		o[i].e = b->t[i];
 		o[i].path = output_path(b, b->t[i], p->name);
-		int r = b->t[i]->emit(p, &b->cfg, &o[i].bytes, &err);
+		int r = vy_emit(b->t[i], p, &b->cfg, &o[i].bytes, &err);
 		if (b->time_report)
 			fprintf(stderr, "vyrec: time: emit %-9s %8.3f ms\n", b->t[i]->id, (now() - t0) * 1e3);
 		if (r == VY_EMIT_BUG) {
@@ -337,8 +342,8 @@ int vy_cmd_build(int argc, char **argv)
 	}
 	if (b.time_report)
 		fprintf(stderr, "vyrec: time: front end     %8.3f ms\n", (now() - t0) * 1e3);
-	if (b.dump_ir)
-		vy_dump_ir(c.prog, stderr);
+	if (b.dump_ir)   /* =unroll: as a target that requests it sees it */
+		vy_dump_ir(b.dump_ir == 2 && b.c.opt_level >= 1 ? vy_unroll(c.prog) : c.prog, stderr);
 	struct output o[MAXT] = {0};
 	r = emit_all(&b, c.prog, o);
 	if (!r) {

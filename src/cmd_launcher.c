@@ -361,7 +361,7 @@ static int build_artifact(const struct lopts *o, const struct vy_program *p,
 				      .vk_minor = 1, .validate = true,
 				      .fast_math = p->fast_math, .fma_mode = fma };
 	char *err = NULL;
-	int r = t->emit(p, &cfg, k, &err);
+	int r = vy_emit(t, p, &cfg, k, &err);
 	if (r == VY_EMIT_BUG) {
 		fprintf(stderr, "vyrec: internal error: the %s emitter produced invalid output: %s\nFix: this is a bug in vyrec; please report it with the program\n",
 			t->id, err ? err : "");

@@ -21,6 +21,18 @@
  *          so no store, barrier or assignment invalidates them, and
  *          evaluating one early cannot fault.
  * Loads are never moved, removed or merged.
+ *
+ * vy_unroll is the pass a target requests (vy_aot_emitter.passes,
+ * applied by vy_emit at -O1 and above on a copy, so the reference and
+ * other targets see the program unchanged):
+ *   unroll a for loop with constant bounds and step, or a counted while
+ *          (`var v = K` right before `while: C(v)` whose body ends in
+ *          `v = F(v)` and writes v nowhere else), when its trip count,
+ *          computed the way the loop runs (32-bit wrap), is at most 16
+ *          and trips x statements at most 64: one copy of the body per
+ *          trip with the counter read as that trip's constant, folded and
+ *          cleaned as above.  A loop whose body breaks or continues it is
+ *          kept; a copy that returns is the last one.
  */
 #include <string.h>
 
@@ -486,6 +498,343 @@ static void cse_block(struct cse *c, struct vy_block *b)
 			c->v[c->n++] = (struct avail){ s->value, s->local };
 	}
 	c->n = saved;
+}
+
+/* ---- unrolling (vy_unroll) ---- */
+
+/* Per loop: at most UNROLL_TRIPS trips and trips x statements (nested ones
+ * counted) at most UNROLL_BUDGET, as the ptx emitter's own unroller had,
+ * so that the GPU's compiler folds the counter into addresses as nvcc's
+ * unroller would (matmul's inner product: 2 shared loads + FFMA a step
+ * instead of a counter, address arithmetic and a branch).  NVIDIA's SPIR-V
+ * compiler keeps a loop it is given, LoopControl Unroll or not.  Per
+ * program: at most UNROLL_STMTS statements and UNROLL_NODES expression
+ * nodes added, so that a 100 000-statement program stays linear. */
+enum { UNROLL_TRIPS = 16, UNROLL_BUDGET = 64, UNROLL_STMTS = 16384,
+       UNROLL_NODES = 1 << 18 };
+
+struct unroll {
+	struct vy_program *p;   /* the copy being built */
+	long stmts, nodes;      /* what may still be added */
+	int cap;                /* of p->locals and map; 0: still the input's */
+	int *map;               /* local -> its copy in this trip + 1; 0: kept */
+};
+
+/* One trip: local v reads as the constant k; the locals the body defines
+ * are renamed through map (NULL: none), so every copy defines its own. */
+struct trip {
+	int v;
+	uint32_t k;
+	const int *map;
+};
+
+/* The VM's evaluation of one op (as fold_const's): the pass's only call. */
+static uint32_t eval_op(enum vy_opcode op, enum vy_type t, uint32_t a, uint32_t b)
+{
+	return vyvm_eval_op(op, t, 0, a, b, 0);
+}
+
+/* Whether e is made of constants, local v and non-atomic ops only, so a
+ * copy of it may fold to a constant (checked before copying anything). */
+static bool over_const(const struct vy_expr *e, int v)
+{
+	if (e->kind == VY_E_CONST || (e->kind == VY_E_LOCAL && e->index == v))
+		return true;
+	if (e->kind != VY_E_OP || !e->op || vy_op_is_atomic(e->op->code))
+		return false;
+	for (int i = 0; i < e->nargs; i++)
+		if (!over_const(e->args[i], v))
+			return false;
+	return true;
+}
+
+static int renamed(const struct trip *t, int local)
+{
+	return t->map && t->map[local] ? t->map[local] - 1 : local;
+}
+
+/* A copy of e for trip t, every node new (fold works in place). */
+static struct vy_expr *subst(struct vy_arena *a, const struct vy_expr *e,
+			     const struct trip *t)
+{
+	if (!e)
+		return NULL;
+	struct vy_expr *c = vy_alloc(a, sizeof *c);
+	*c = *e;
+	if (e->kind == VY_E_LOCAL && e->index == t->v) {
+		c->kind = VY_E_CONST;
+		c->bits = t->k;
+		c->index = 0;
+		return c;
+	}
+	if (e->kind == VY_E_LOCAL)
+		c->index = renamed(t, e->index);
+	if (e->nargs) {
+		c->args = vy_alloc(a, sizeof *c->args * (size_t)e->nargs);
+		for (int i = 0; i < e->nargs; i++)
+			c->args[i] = subst(a, e->args[i], t);
+	}
+	return c;
+}
+
+/* e's value where local v holds k (v < 0: no local), through fold and so
+ * through the VM's evaluator; false where that is no constant (a division
+ * by zero, a NaN, anything but constants and v). */
+static bool eval_at(struct unroll *u, const struct vy_expr *e, int v, uint32_t k,
+		    uint32_t *out)
+{
+	struct trip t = { v, k, NULL };
+	if (!over_const(e, v))
+		return false;
+	struct vy_expr *c = fold(subst(u->p->arena, e, &t));
+	*out = c->bits;
+	return c->kind == VY_E_CONST;
+}
+
+static int nodes(const struct vy_expr *e)
+{
+	return e ? size(e) : 0;
+}
+
+/* Statements (nested ones counted) and expression nodes of b; *jumps is
+ * set where b breaks or continues the loop it is the body of (depth 0). */
+static long weigh(const struct vy_block *b, int depth, bool *jumps, long *nn)
+{
+	long n = 0;
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		bool loop = s->kind == VY_S_FOR || s->kind == VY_S_WHILE;
+		if ((s->kind == VY_S_BREAK || s->kind == VY_S_CONTINUE) && !depth)
+			*jumps = true;
+		*nn += nodes(s->index) + nodes(s->value) + nodes(s->lo) + nodes(s->hi)
+		       + nodes(s->step);
+		n += 1 + weigh(&s->body, depth + loop, jumps, nn)
+		       + weigh(&s->els, depth, jumps, nn);
+	}
+	return n;
+}
+
+/* Whether n copies of body fit the per-loop and per-program limits; if so
+ * they are charged to the program. */
+static bool affordable(struct unroll *u, const struct vy_block *body, int n)
+{
+	bool jumps = false;
+	long nn = 0, w = weigh(body, 0, &jumps, &nn);
+	if (jumps || n * w > UNROLL_BUDGET || n * w > u->stmts || n * nn > u->nodes)
+		return false;
+	u->stmts -= n * w;
+	u->nodes -= n * nn;
+	return true;
+}
+
+static bool defines(const struct vy_stmt *s)
+{
+	return s->kind == VY_S_LET || s->kind == VY_S_VAR || s->kind == VY_S_FOR;
+}
+
+/* A new local like local `from` (the copy's locals array grows by
+ * doubling, so renaming stays linear). */
+static int add_local(struct unroll *u, int from)
+{
+	struct vy_program *q = u->p;
+	if (q->nlocals >= u->cap) {
+		int cap = 2 * q->nlocals + 16;
+		struct vy_local *v = vy_alloc(q->arena, sizeof *v * (size_t)cap);
+		int *m = vy_alloc(q->arena, sizeof *m * (size_t)cap);
+		memcpy(v, q->locals, sizeof *v * (size_t)q->nlocals);
+		if (u->map)
+			memcpy(m, u->map, sizeof *m * (size_t)q->nlocals);
+		q->locals = v, u->map = m, u->cap = cap;
+	}
+	q->locals[q->nlocals] = q->locals[from];
+	return q->nlocals++;
+}
+
+/* Give every local that b defines a new one in map (fresh: true), or
+ * forget them again (false). */
+static void rename_defs(struct unroll *u, const struct vy_block *b, bool fresh)
+{
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		if (defines(s) && fresh && !(u->map && u->map[s->local])) {
+			int n = add_local(u, s->local);
+			u->map[s->local] = n + 1;
+		} else if (defines(s) && !fresh) {
+			u->map[s->local] = 0;
+		}
+		rename_defs(u, &s->body, fresh);
+		rename_defs(u, &s->els, fresh);
+	}
+}
+
+static struct vy_block copy_block(struct unroll *u, const struct vy_block *b,
+				  const struct trip *t);
+
+static struct vy_stmt *copy_stmt(struct unroll *u, const struct vy_stmt *s,
+				 const struct trip *t)
+{
+	struct vy_arena *a = u->p->arena;
+	struct vy_stmt *c = vy_alloc(a, sizeof *c);
+	*c = *s;
+	if (defines(s) || s->kind == VY_S_ASSIGN)
+		c->local = renamed(t, s->local);
+	c->index = fold(subst(a, s->index, t));
+	c->value = fold(subst(a, s->value, t));
+	c->lo = fold(subst(a, s->lo, t));
+	c->hi = fold(subst(a, s->hi, t));
+	c->step = fold(subst(a, s->step, t));
+	c->body = copy_block(u, &s->body, t);
+	c->els = copy_block(u, &s->els, t);
+	return c;
+}
+
+static struct vy_block copy_block(struct unroll *u, const struct vy_block *b,
+				  const struct trip *t)
+{
+	struct vy_block c = { b->n, NULL };
+	if (!b->n)
+		return c;
+	c.v = vy_alloc(u->p->arena, sizeof *c.v * (size_t)b->n);
+	for (int i = 0; i < b->n; i++)
+		c.v[i] = copy_stmt(u, b->v[i], t);
+	return c;
+}
+
+static struct vy_block unroll_block(struct unroll *u, const struct vy_block *b);
+
+/* Append trip number i of body, where local v is k, to out: folded, dead
+ * code gone, its own loops unrolled where they now qualify; whether it
+ * returns (so no later trip runs).  drop_last: leave out its final
+ * assignment of v. */
+static bool put_trip(struct unroll *u, struct list *out, const struct vy_block *body,
+		     int i, int v, uint32_t k, bool drop_last)
+{
+	if (i)
+		rename_defs(u, body, true);
+	struct trip t = { v, k, i ? u->map : NULL };
+	struct vy_block c = copy_block(u, body, &t);
+	if (i)
+		rename_defs(u, body, false);
+	dce_block(u->p, &c);
+	c = unroll_block(u, &c);
+	bool ret = c.n && c.v[c.n - 1]->kind == VY_S_RETURN;
+	int n = c.n;
+	if (drop_last && n && c.v[n - 1]->kind == VY_S_ASSIGN && c.v[n - 1]->local == v)
+		n--;
+	for (int j = 0; j < n; j++)
+		push(u->p->arena, out, c.v[j]);
+	return ret;
+}
+
+/* A for loop with constant lo, hi and step, unrolled into out when it
+ * qualifies; whether it did. */
+static bool unroll_for(struct unroll *u, const struct vy_stmt *s, struct list *out)
+{
+	const struct vy_local lv = u->p->locals[s->local];
+	uint32_t k, hi, st = 1, at;
+	int n = 0;
+	if (lv.mutable || !eval_at(u, s->lo, -1, 0, &k) || !eval_at(u, s->hi, -1, 0, &hi)
+	    || (s->step && !eval_at(u, s->step, -1, 0, &st)))
+		return false;
+	for (at = k; n <= UNROLL_TRIPS; n++, at = eval_op(VY_OP_ADD, lv.type, at, st))
+		if (!eval_op(s->step_negative ? VY_OP_GT : VY_OP_LT, lv.type, at, hi))
+			break;
+	if (n > UNROLL_TRIPS || !affordable(u, &s->body, n))
+		return false;
+	for (int i = 0; i < n; i++, k = eval_op(VY_OP_ADD, lv.type, k, st))
+		if (put_trip(u, out, &s->body, i, s->local, k, false))
+			break;
+	return true;
+}
+
+/* Whether a statement of b (nested ones too) defines or assigns local v. */
+static bool writes(const struct vy_block *b, int v)
+{
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		if ((defines(s) || s->kind == VY_S_ASSIGN) && s->local == v)
+			return true;
+		if (writes(&s->body, v) || writes(&s->els, v))
+			return true;
+	}
+	return false;
+}
+
+/* A counted while (reduce's `var s = 128u; while s > 0u ... s = s >> 1u`)
+ * right after init, unrolled into out when it qualifies; whether it did.
+ * Each trip reads v as that trip's value; only the last keeps the update,
+ * so v ends with the value the loop leaves. */
+static bool unroll_while(struct unroll *u, const struct vy_stmt *init,
+			 const struct vy_stmt *w, struct list *out)
+{
+	const struct vy_block *b = &w->body;
+	if ((init->kind != VY_S_VAR && init->kind != VY_S_ASSIGN) || !b->n)
+		return false;
+	int v = init->local, n = 0;
+	enum vy_type t = u->p->locals[v].type;
+	const struct vy_stmt *up = b->v[b->n - 1];
+	struct vy_block head = { b->n - 1, b->v };
+	uint32_t k, go, trips[UNROLL_TRIPS];
+	if ((t != VY_U32 && t != VY_I32) || up->kind != VY_S_ASSIGN || up->local != v
+	    || writes(&head, v) || !eval_at(u, init->value, -1, 0, &k))
+		return false;
+	for (;;) {
+		if (!eval_at(u, w->value, v, k, &go))
+			return false;
+		if (!go)
+			break;
+		if (n == UNROLL_TRIPS)
+			return false;
+		trips[n++] = k;
+		if (!eval_at(u, up->value, v, k, &k))
+			return false;
+	}
+	if (!affordable(u, b, n))
+		return false;
+	for (int i = 0; i < n; i++)
+		if (put_trip(u, out, b, i, v, trips[i], i + 1 < n))
+			break;
+	return true;
+}
+
+/* s with the loops inside it unrolled: s itself when none was. */
+static struct vy_stmt *unroll_inner(struct unroll *u, struct vy_stmt *s)
+{
+	struct vy_block body = unroll_block(u, &s->body), els = unroll_block(u, &s->els);
+	if (body.v == s->body.v && els.v == s->els.v)
+		return s;
+	struct vy_stmt *c = vy_alloc(u->p->arena, sizeof *c);
+	*c = *s;
+	c->body = body;
+	c->els = els;
+	return c;
+}
+
+/* b with its loops unrolled, innermost first: b itself when none was, else
+ * a new block sharing b's other statements. */
+static struct vy_block unroll_block(struct unroll *u, const struct vy_block *b)
+{
+	struct list out = { 0 };
+	bool changed = false;
+	for (int i = 0; i < b->n; i++) {
+		struct vy_stmt *s = unroll_inner(u, b->v[i]);
+		bool done = (s->kind == VY_S_FOR && unroll_for(u, s, &out)) ||
+			    (s->kind == VY_S_WHILE && out.n &&
+			     unroll_while(u, out.v[out.n - 1], s, &out));
+		if (!done)
+			push(u->p->arena, &out, s);
+		changed |= done || s != b->v[i];
+	}
+	return changed ? (struct vy_block){ out.n, out.v } : *b;
+}
+
+const struct vy_program *vy_unroll(const struct vy_program *p)
+{
+	struct vy_program *q = vy_alloc(p->arena, sizeof *q);
+	*q = *p;
+	struct unroll u = { .p = q, .stmts = UNROLL_STMTS, .nodes = UNROLL_NODES };
+	q->entry = unroll_block(&u, &p->entry);
+	return q->entry.v == p->entry.v ? p : q;
 }
 
 void vy_optimize(struct vy_program *p, int level)

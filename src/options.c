@@ -56,8 +56,9 @@ FLAG(MD, NULL, "-MD", 0,
 VAL(MF, NULL, "-MF", "FILE", 0, "write the make depfile to FILE (implies -MD)");
 FLAG(NO_VALIDATE, "--no-validate", NULL, 0,
      "skip validating spv and glsl output in-process");
-FLAG(DUMP_IR, "--dump-ir", NULL, 0,
-     "print the optimised typed IR to standard error");
+static const struct vy_opt DUMP_IR = { VY_O_DUMP_IR, "--dump-ir", NULL, "unroll",
+	VY_OPT_OPTVAL, "print the typed IR (=unroll: as unrolled) to stderr",
+	"[--dump-ir [=unroll]]" };
 VAL(FMA_MODE, "--fma-mode", NULL, "emulate|f64|khr", VY_OPT_NOSYN,
     "(tests) pin the spv lowering of the exact fma");
 
@@ -177,6 +178,13 @@ static int match_name(const char *cmd, const struct vy_opt *o, const char *name,
 		return 0;
 	if (o->flags & VY_OPT_JOINED) {
 		*val = a + n;
+		*i += 1;
+		return 1;
+	}
+	if (o->flags & VY_OPT_OPTVAL) {   /* --dump-ir, --dump-ir=unroll */
+		if (a[n] && a[n] != '=')
+			return 0;
+		*val = a[n] ? a + n + 1 : NULL;
 		*i += 1;
 		return 1;
 	}
@@ -328,9 +336,10 @@ static void opt_names(char *buf, size_t n, const struct vy_opt *o)
 		memmove(buf, buf + 1, strlen(buf));
 		return;
 	}
-	snprintf(buf, n, "%s%s%s%s%s", o->shrt ? o->shrt : "",
+	bool opt = o->flags & VY_OPT_OPTVAL;
+	snprintf(buf, n, "%s%s%s%s%s%s", o->shrt ? o->shrt : "",
 		 o->shrt && o->lng ? ", " : "", o->lng ? o->lng : "",
-		 o->arg ? " " : "", o->arg ? o->arg : "");
+		 !o->arg ? "" : opt ? " [=" : " ", o->arg ? o->arg : "", opt ? "]" : "");
 }
 
 void vy_cmd_help(FILE *f, const struct vy_cmd *c)

@@ -23,3 +23,11 @@ const struct vy_aot_emitter *vy_emitter_find(const char *name)
 	}
 	return NULL;
 }
+
+int vy_emit(const struct vy_aot_emitter *t, const struct vy_program *p,
+	    const struct vy_emit_config *c, struct vy_buf *out, char **err)
+{
+	if ((t->passes & VY_PASS_UNROLL) && c && c->opt_level >= 1)
+		p = vy_unroll(p);
+	return t->emit(p, c, out, err);
+}

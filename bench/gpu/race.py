@@ -104,9 +104,13 @@ def run_launcher(d, name, params, ins, outs, reps):
         cmd += ["--in", "%s=%s" % (k, v)]
     for k, v in outs.items():
         cmd += ["--out", "%s=%s" % (k, v)]
-    old = d.rstrip("/").split("/")[-2] == "spv_before"   # the launcher before --json
-    cmd += ["--bench", str(reps)] + ([] if old else ["--json"])
+    # OLD_VYREC's launcher (spv_before/): one from before --json prints text
+    before = d.rstrip("/").split("/")[-2] == "spv_before"
+    cmd += ["--bench", str(reps), "--json"]
     p = subprocess.run(cmd, cwd=d, capture_output=True, text=True)
+    old = before and (p.returncode or not any(l.startswith("{") for l in p.stdout.splitlines()))
+    if old:
+        p = subprocess.run(cmd[:-1], cwd=d, capture_output=True, text=True)
     if p.returncode:
         raise RuntimeError("%s: rc=%d %s" % (" ".join(cmd), p.returncode, (p.stderr or p.stdout)[-300:]))
     if old:
@@ -272,7 +276,7 @@ def main():
             f(loop.get("cargo_ptx_us"), "%.2f"), f(loop.get("cargo_spv_us"), "%.2f")))
     if any(r.get("spv_before_ms") for r in rows):
         out.append("")
-        out.append("| before this change: spv launcher (wall clock around submit+wait) | ms | check |")
+        out.append("| before: OLD_VYREC's spv launcher (%s) | ms | check |" % rows[0].get("spv_before_timer", "-"))
         out.append("|---|---|---|")
         for r in rows:
             out.append("| %s | %s | %s |" % (r["kernel"], f(r.get("spv_before_ms")), r.get("spv_before_check", "-")))

@@ -37,6 +37,9 @@ prepare() {
 			-o $R/spv_before/$k > /dev/null
 		$VYREC build samples/$k.yaml -t spv -o $R/$k.spv --manifest $R/$k.manifest.json ||
 			{ echo "race.sh: $k: build failed" >&2; exit 1; }
+		# which build: since vy_unroll, reduce's spv has 0 loops, matmul's 1
+		echo "race.sh: $k.spv: $(spirv-dis $R/$k.spv 2>/dev/null | grep -c OpLoopMerge) OpLoopMerge" |
+			tee -a $R/loops.txt >&2
 	done
 	# Cargo launchers (CARGO_KERNELS, default vecadd saxpy): built here,
 	# their binaries carried (the GPU machine has no cargo)

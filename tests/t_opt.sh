@@ -1,0 +1,167 @@
+#!/bin/sh
+# t_opt.sh: the unroll pass (vy_unroll in src/opt.c) that ptx, spv and glsl
+# request through their descriptors' .passes (vy_emit runs it at -O1 and
+# above; the reference keeps its loops).
+#  * tests/unit/test_unroll.c: on IR, the reference VM computes the same
+#    buffers bit for bit for every program and its unrolled copy, the input
+#    is left unchanged, the result is deterministic;
+#  * goldens: `--dump-ir=unroll` of tests/opt/NAME.yaml beside NAME.ir
+#    (UPDATE=1 rewrites them), cases unrolled and kept;
+#  * emitted code: reduce's while and matmul's inner for are gone from the
+#    SPIR-V (spirv-dis, OpLoopMerge), the GLSL and the PTX at -O1, kept at
+#    -O0; `vyrec verify` of the cases on lavapipe;
+#  * growth: a 100 000-statement program of small loops builds in linear
+#    time and the pass adds at most 16 384 statements.
+. tests/lib.sh
+O=tests/out/opt
+rm -rf $O; mkdir -p $O
+
+# ---- on IR ----
+if cc_unit $O/test_unroll tests/unit/test_unroll.c > $O/cc.log 2>&1; then
+	$O/test_unroll unit 2> $O/unit.err || grep -q '^FAIL' $O/unit.err ||
+		bad unroll_unit "exit $?: $(head -3 $O/unit.err | tr '\n' ' ')"
+	for f in samples/*.yaml tests/corpus/*.yaml tests/compile/*.yaml tests/opt/*.yaml; do
+		n=$(basename $f .yaml)
+		$O/test_unroll same $f 2> $O/same.$n.err
+		rc=$?
+		[ $rc -le 1 ] || bad unroll_same_$n "exit $rc: $(head -2 $O/same.$n.err | tr '\n' ' ')"
+	done
+else
+	bad unroll_unit_build "$(head -3 $O/cc.log | tr '\n' ' ')"
+fi
+
+# ---- goldens: the IR after the pass ----
+for f in tests/opt/*.yaml; do
+	n=$(basename $f .yaml)
+	g=tests/opt/$n.ir
+	$VYREC build $f -t spv --dump-ir=unroll -o $O/$n.spv 2> $O/$n.ir ||
+		{ bad unroll_golden_$n "build failed: $(head -2 $O/$n.ir | tr '\n' ' ')"; continue; }
+	if [ -n "$UPDATE" ]; then
+		cp $O/$n.ir $g; ok "unroll_golden_$n (updated)"
+	elif diff -u $g $O/$n.ir > $O/$n.diff; then
+		ok unroll_golden_$n
+	else
+		bad unroll_golden_$n "differs from $g: $(sed -n 4,12p $O/$n.diff | tr '\n' ' ')"
+	fi
+done
+
+# -O0: the pass does not run, so --dump-ir=unroll is --dump-ir
+$VYREC build samples/reduce.yaml -O0 -t spv --dump-ir -o $O/r0.spv 2> $O/r0.ir
+$VYREC build samples/reduce.yaml -O0 -t spv --dump-ir=unroll -o $O/r0u.spv 2> $O/r0u.ir
+check unroll_dump_O0_unchanged cmp $O/r0.ir $O/r0u.ir
+check unroll_dump_O0_keeps_while grep -q '^while' $O/r0u.ir
+$VYREC build samples/reduce.yaml -t spv --dump-ir=bogus -o $O/x.spv > $O/bogus.log 2>&1
+rc=$?
+if [ $rc -eq 2 ] && grep -q "unknown IR dump 'bogus'" $O/bogus.log && grep -q 'dump-ir=unroll' $O/bogus.log; then
+	ok unroll_dump_unknown_usage
+else
+	bad unroll_dump_unknown_usage "exit $rc: $(head -2 $O/bogus.log | tr '\n' ' ')"
+fi
+
+# ---- emitted code ----
+# loops NAME TARGET LEVEL: the loops left in samples/NAME.yaml's output
+loops() {
+	case $2 in
+	spv) $VYREC build samples/$1.yaml -t spv -O$3 -o $O/$1.O$3.spv > /dev/null 2>&1 &&
+	     spirv-dis $O/$1.O$3.spv -o $O/$1.O$3.spvasm && grep -c 'OpLoopMerge' $O/$1.O$3.spvasm ;;
+	glsl) $VYREC build samples/$1.yaml -t glsl -O$3 -o $O/$1.O$3.comp > /dev/null 2>&1 &&
+	      grep -cE '^[[:space:]]*(for|while) ?\(' $O/$1.O$3.comp ;;
+	ptx) $VYREC build samples/$1.yaml -t ptx -O$3 -o $O/$1.O$3.ptx > /dev/null 2>&1 &&
+	     grep -cE 'bra.uni[[:space:]]+\$L_(loop|cont)_' $O/$1.O$3.ptx ;;
+	esac
+}
+# want NAME TARGET LEVEL N
+want() {
+	got=$(loops $1 $2 $3)
+	if [ "$got" = "$4" ]; then ok unroll_loops_$1_$2_O$3
+	else bad unroll_loops_$1_$2_O$3 "want $4 loops, got '${got:-build failed}'"; fi
+}
+for t in spv glsl ptx; do
+	want reduce $t 1 0    # the counted while, 8 trips
+	want reduce $t 0 1
+	want matmul $t 1 1    # the tile loop has a runtime bound; for k in 0u..16u goes
+	want matmul $t 0 2
+done
+# each trip reads its own constant: matmul's inner product indexes tb at
+# k * 16 + tx for k = 0..15, so 16u*15 = 240u appears in the SPIR-V
+$VYREC build samples/matmul.yaml -t spv --emit-asm -o $O/mm.spvasm > /dev/null 2>&1
+check unroll_matmul_spv_constants grep -q 'OpConstant %uint 240$' $O/mm.spvasm
+# the reference keeps its loops: its module does not change with the pass
+$VYREC build samples/reduce.yaml -t reference -o $O/r1.vyref > /dev/null 2>&1
+$VYREC build samples/reduce.yaml -t reference -O0 -o $O/r0.vyref > /dev/null 2>&1
+check unroll_reference_keeps_loops test -s $O/r1.vyref
+
+# ---- results: the unrolled GPU code against the reference (lavapipe) ----
+# dead_let: a let nobody reads (dce drops it at -O1, and an unrolled
+# loop's counter is likewise declared nowhere) made the reference emitter
+# hand a live local's register to the next declaration
+cat > $O/dead_let.yaml <<'EOF'
+vyrec: 1
+name: dead_let
+workgroup_size: [4]
+buffers:
+  x: {type: u32, count: 64, access: read_only}
+  out: {type: u32, count: 4, access: write_only}
+dispatch: [4]
+entry:
+  - let i = gid.x
+  - let unused = i * 7u
+  - var a = x[i]
+  - a = a * 3u + 1u
+  - out[i] = a
+EOF
+for lvl in 0 1; do
+	$VYREC run $O/dead_let.yaml -O$lvl --backend reference --in x=const:5 --print out > $O/dead$lvl.log 2>&1
+	check reference_dead_let_O$lvl grep -qx 'out: 16 16 16 16' $O/dead$lvl.log
+done
+if have_backend vulkan; then
+	for f in tests/opt/*.yaml $O/dead_let.yaml; do
+		n=$(basename $f .yaml)
+		$VYREC verify $f --backends reference,vulkan > $O/verify.$n.log 2>&1
+		rc=$?
+		if [ $rc -eq 0 ] && grep -q '^vulkan.*PASS' $O/verify.$n.log; then
+			ok unroll_verify_$n
+		else
+			bad unroll_verify_$n "exit $rc: $(grep -m1 -iE 'fail|error' $O/verify.$n.log | cut -c1-200)"
+		fi
+	done
+else
+	bad unroll_verify "no vulkan device ($VYREC backends; make deps installs lavapipe)"
+fi
+
+# ---- growth: linear, at most 16 384 statements added ----
+# gen N FILE: N statements, half of them 4-trip loops of one statement
+gen() {
+	awk -v n=$1 'BEGIN {
+		print "vyrec: 1\nname: loops\nworkgroup_size: [64]\nparams: {n: u32}"
+		print "buffers:\n  x: {type: u32, count: n, access: read_only}"
+		print "  y: {type: u32, count: n, access: read_write}\nentry:"
+		print "  - let i = gid.x\n  - var acc = 0u"
+		for (k = 0; k < (n - 6) / 2; k++)
+			printf "  - for: k in 0u..4u\n    do: [\"acc += x[(i + k + %du) %% n]\"]\n", k % 61
+		print "  - if: i < n\n    then:\n      - y[i] = acc" }' > $2
+}
+gen 10000 $O/l10k.yaml
+gen 100000 $O/l100k.yaml
+# cpu NAME CMD...: the CPU seconds CMD took (also checks it succeeded)
+cpu() {
+	n=$1; shift
+	if /usr/bin/time -f '%U %S' -o $O/$n.time "$@" > $O/$n.log 2>&1; then
+		awk '{ printf "%.2f", $1 + $2 }' $O/$n.time
+	else
+		bad $n "exit $?: $(head -c 200 $O/$n.log | head -1)"; echo 0
+	fi
+}
+a=$(cpu unroll_scale_ptx_10k $VYREC build $O/l10k.yaml -t ptx -o $O/l10k.ptx)
+b=$(cpu unroll_scale_ptx_100k $VYREC build $O/l100k.yaml -t ptx -o $O/l100k.ptx)
+if awk -v a=$a -v b=$b 'BEGIN { exit !(b <= 25 * a + 0.5 && b < 20) }'; then ok unroll_scale_linear
+else bad unroll_scale_linear "${a}s at 10 000, ${b}s at 100 000 statements"; fi
+$VYREC build $O/l100k.yaml -t ptx --dump-ir -o $O/l.ptx 2> $O/l100k.ir
+$VYREC build $O/l100k.yaml -t ptx --dump-ir=unroll -o $O/l.ptx 2> $O/l100k.u.ir
+before=$(grep -c '' $O/l100k.ir) after=$(grep -c '' $O/l100k.u.ir)
+if [ "$after" -gt "$before" ] && [ "$after" -le $((before + 16384)) ]; then
+	ok unroll_scale_growth_capped
+else
+	bad unroll_scale_growth_capped "IR lines $before before, $after after the pass"
+fi
+exit 0
