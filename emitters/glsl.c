@@ -347,6 +347,7 @@ static const char *const helper_text[H_COUNT] = {
 
 struct gen {
 	const struct vy_program *p;
+	int buffer_barrier;      /* vy_barrier_orders_buffers: 0 unknown, 1 no, 2 yes */
 	struct vy_buf *b;        /* where text goes now */
 	bool used[H_COUNT];
 	char **lname;            /* GLSL name of each local */
@@ -1106,8 +1107,11 @@ static void put_stmt(struct gen *g, const struct vy_stmt *s)
 	case VY_S_CONTINUE: put_simple(g, "continue;"); break;
 	case VY_S_RETURN: put_simple(g, "return;"); break;
 	case VY_S_BARRIER:
+		if (!g->buffer_barrier)
+			g->buffer_barrier = vy_barrier_orders_buffers(g->p) ? 2 : 1;
 		put_simple(g, "memoryBarrierShared();");
-		put_simple(g, "memoryBarrierBuffer();");
+		if (g->buffer_barrier == 2)
+			put_simple(g, "memoryBarrierBuffer();");
 		put_simple(g, "barrier();");
 		break;
 	case VY_S_EXPR:

@@ -53,9 +53,13 @@ struct loop {
 	uint32_t merge, cont;
 };
 
+struct spv;
+static bool buffer_barrier(struct spv *s);
+
 struct spv {
 	const struct vy_program *p;
 	const struct vy_emit_config *c;
+	int buffer_barrier;      /* vy_barrier_orders_buffers: 0 unknown, 1 no, 2 yes */
 	uint32_t next_id;
 	struct words names, decos, globals, vars, body, iface;
 	struct words keys;
@@ -79,6 +83,14 @@ struct spv {
 	int nloops, loopcap;
 	char *bug;               /* first internal error */
 };
+
+/* Barriers order buffer memory only where an invocation can tell (ir.c). */
+static bool buffer_barrier(struct spv *s)
+{
+	if (!s->buffer_barrier)
+		s->buffer_barrier = vy_barrier_orders_buffers(s->p) ? 2 : 1;
+	return s->buffer_barrier == 2;
+}
 
 #define N_OF(...) (sizeof((const uint32_t[]){ __VA_ARGS__ }) / sizeof(uint32_t))
 #define ARR(...) (const uint32_t[]){ __VA_ARGS__ }, N_OF(__VA_ARGS__)
@@ -1550,7 +1562,7 @@ static void stmt(struct spv *s, const struct vy_stmt *st)
 		uint32_t wg = u32c(s, SpvScopeWorkgroup);
 		uint32_t sem = u32c(s, SpvMemorySemanticsAcquireReleaseMask |
 				    SpvMemorySemanticsWorkgroupMemoryMask |
-				    SpvMemorySemanticsUniformMemoryMask);
+				    (buffer_barrier(s) ? SpvMemorySemanticsUniformMemoryMask : 0));
 		INS(&s->body, SpvOpControlBarrier, wg, wg, sem);
 		break;
 	}

@@ -113,6 +113,56 @@ bool vy_block_reads_builtin(enum vy_builtin bi, const struct vy_block *b)
 	return false;
 }
 
+/* ---- barriers and buffer memory ---- */
+
+static bool stmt_writes_memory(const struct vy_stmt *s)
+{
+	return (s->kind == VY_S_STORE && s->space == VY_SPACE_BUFFER) ||
+	       (s->index && vy_expr_has_effect(s->index)) ||
+	       (s->value && vy_expr_has_effect(s->value)) ||
+	       (s->lo && vy_expr_has_effect(s->lo)) || (s->hi && vy_expr_has_effect(s->hi));
+}
+
+static bool block_has(const struct vy_block *b, bool barrier)
+{
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		if (barrier ? s->kind == VY_S_BARRIER : stmt_writes_memory(s))
+			return true;
+		if (block_has(&s->body, barrier) || block_has(&s->els, barrier))
+			return true;
+	}
+	return false;
+}
+
+/* Walk b in program order: a barrier after a buffer store (or an atomic,
+ * shared ones included) sets *need; so does a loop that holds both. */
+static void barrier_walk(const struct vy_block *b, bool *stored, bool *need)
+{
+	for (int i = 0; i < b->n && !*need; i++) {
+		const struct vy_stmt *s = b->v[i];
+		if (stmt_writes_memory(s))
+			*stored = true;
+		if (s->kind == VY_S_BARRIER && *stored)
+			*need = true;
+		if ((s->kind == VY_S_FOR || s->kind == VY_S_WHILE) &&
+		    block_has(&s->body, true) && block_has(&s->body, false))
+			*need = true;
+		barrier_walk(&s->body, stored, need);
+		barrier_walk(&s->els, stored, need);
+	}
+}
+
+bool vy_barrier_orders_buffers(const struct vy_program *p)
+{
+	for (int i = 0; i < p->nbuffers; i++)
+		if (p->buffers[i].access == VY_READ_WRITE)
+			return true;
+	bool stored = false, need = false;
+	barrier_walk(&p->entry, &stored, &need);
+	return need;
+}
+
 bool vy_expr_is_const(const struct vy_expr *e)
 {
 	if (e->kind != VY_E_CONST && e->kind != VY_E_OP)

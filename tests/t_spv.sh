@@ -202,5 +202,35 @@ entry:
 EOF2
 $VYREC build $O/big.yaml -t spv -O0 --emit-asm -o $O/big.spvasm > /dev/null 2>&1
 check spv_unroll_trip_limit [ "$(grep 'OpLoopMerge' $O/big.spvasm | sed 's/.* //' | tr '\n' ' ')" = "None Unroll " ]
+# ---- barrier semantics: buffer memory only where an invocation can tell ----
+# (vy_barrier_orders_buffers, src/ir.c).  264 = AcquireRelease|WorkgroupMemory,
+# 328 adds UniformMemory.
+barrier_prog() {   # barrier_prog NAME ACCESS BODY...: a 64-wide program
+	n=$1 acc=$2; shift 2
+	{ printf 'vyrec: 1\nname: %s\nworkgroup_size: [64]\nbuffers:\n' "$n"
+	  printf '  a: {type: u32, count: 64, access: %s}\n' "$acc"
+	  printf '  o: {type: u32, count: 64, access: write_only}\n'
+	  printf 'shared:\n  t: {type: u32, count: 64}\ndispatch: [64]\nentry:\n'
+	  for l in "$@"; do printf '  - "%s"\n' "$l"; done; } > $O/$n.yaml
+}
+barrier_sem() { $VYREC build $O/$1.yaml -t spv --emit-asm -o - 2>/dev/null | grep -o 'OpControlBarrier %uint_2 %uint_2 %uint_[0-9]*' | sed 's/.*_//' | sort -u | tr '\n' ' '; }
+barrier_prog bar_ro read_only 't[lid.x] = a[lid.x]' barrier 'o[lid.x] = t[63u - lid.x]'
+check spv_barrier_workgroup_only [ "$(barrier_sem bar_ro)" = "264 " ]
+barrier_prog bar_rw read_write 'a[lid.x] = lid.x' barrier 'o[lid.x] = a[63u - lid.x]'
+check spv_barrier_read_write_orders_buffers [ "$(barrier_sem bar_rw)" = "328 " ]
+barrier_prog bar_store read_only 'o[lid.x] = 1u' barrier 'o[63u - lid.x] = 2u'
+check spv_barrier_store_before_orders_buffers [ "$(barrier_sem bar_store)" = "328 " ]
+barrier_prog bar_loop read_only 'for: k in 0u..n' "do: ['o[(lid.x + k) % 64u] = k', barrier]"
+sed -i 's/^  - "for: k in 0u..n"$/  - for: k in 0u..nk/; s/^  - "do: \[\(.*\)\]"$/    do: [\1]/; s/^buffers:/params: {nk: u32}\nbuffers:/' $O/bar_loop.yaml
+check spv_barrier_loop_store_orders_buffers [ "$(barrier_sem bar_loop)" = "328 " ]
+check glsl_barrier_workgroup_only sh -c "! $VYREC build $O/bar_ro.yaml -t glsl -o - | grep -q memoryBarrierBuffer"
+check glsl_barrier_read_write_orders_buffers sh -c "$VYREC build $O/bar_rw.yaml -t glsl -o - | grep -q memoryBarrierBuffer"
+if have_backend vulkan; then
+	for n in bar_ro bar_rw bar_store; do
+		check spv_barrier_verify_$n $VYREC verify $O/$n.yaml
+	done
+	check spv_barrier_verify_bar_loop $VYREC verify $O/bar_loop.yaml --param nk=5
+fi
+
 rm -f $O/vyrec.$$
 exit 0
