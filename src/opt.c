@@ -58,21 +58,18 @@ static bool nice_float(uint32_t b)
 	return ex != 0xFF && (ex != 0 || (b & 0x7FFFFF) == 0);
 }
 
-static bool float_foldable(enum vy_opcode c)
-{
-	switch (c) {
-	case VY_OP_ADD: case VY_OP_SUB: case VY_OP_MUL: case VY_OP_DIV:
-	case VY_OP_NEG: case VY_OP_EQ: case VY_OP_NE: case VY_OP_LT:
-	case VY_OP_LE: case VY_OP_GT: case VY_OP_GE: case VY_OP_FMA:
-	case VY_OP_MIN: case VY_OP_MAX: case VY_OP_CLAMP: case VY_OP_ABS:
-	case VY_OP_SIGN: case VY_OP_FLOOR: case VY_OP_CEIL: case VY_OP_ROUND:
-	case VY_OP_TRUNC: case VY_OP_SQRT: case VY_OP_STEP: case VY_OP_SELECT:
-	case VY_OP_CAST: case VY_OP_BITCAST:
-		return true;
-	default:
-		return false;
-	}
-}
+/* The ops every target computes exactly on f32 (see the top). */
+static const bool float_foldable[VY_OP_COUNT] = {
+	[VY_OP_ADD] = true, [VY_OP_SUB] = true, [VY_OP_MUL] = true,
+	[VY_OP_DIV] = true, [VY_OP_NEG] = true, [VY_OP_EQ] = true,
+	[VY_OP_NE] = true, [VY_OP_LT] = true, [VY_OP_LE] = true,
+	[VY_OP_GT] = true, [VY_OP_GE] = true, [VY_OP_FMA] = true,
+	[VY_OP_MIN] = true, [VY_OP_MAX] = true, [VY_OP_CLAMP] = true,
+	[VY_OP_ABS] = true, [VY_OP_SIGN] = true, [VY_OP_FLOOR] = true,
+	[VY_OP_CEIL] = true, [VY_OP_ROUND] = true, [VY_OP_TRUNC] = true,
+	[VY_OP_SQRT] = true, [VY_OP_STEP] = true, [VY_OP_SELECT] = true,
+	[VY_OP_CAST] = true, [VY_OP_BITCAST] = true,
+};
 
 /* Whether op over these constant args may be folded (see the top). */
 static bool foldable(const struct vy_expr *e, const uint32_t *v)
@@ -97,7 +94,7 @@ static bool foldable(const struct vy_expr *e, const uint32_t *v)
 		return true;
 	if ((c == VY_OP_MIN || c == VY_OP_MAX || c == VY_OP_CLAMP) && zeros >= 2)
 		return false;
-	return float_foldable(c);
+	return float_foldable[c];
 }
 
 static struct vy_expr *fold_const(struct vy_expr *e)
