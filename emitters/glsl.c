@@ -720,154 +720,231 @@ static void put_cmp(struct gen *g, const char *op, const char *fn,
 	}
 }
 
-static void put_op(struct gen *g, const struct vy_expr *e)
+/* ---- the lowering table: special rows ---- */
+
+static void put_div(struct gen *g, const struct vy_expr *e)
 {
 	enum vy_type t = e->type;
+	if (t == VY_F32 && !g->fast_math) {
+		use(g, H_RESID, "");
+		use(g, H_NORM, "");
+		put_call(g, use(g, H_FDIV, "vy_fdiv"), e);
+	} else if (t == VY_F32 || (t == VY_U32 && plain_divisor(e->args[1])))
+		put_bin(g, "/", e);
+	else
+		put_typed(g, e, -1, "", H_IDIV, "vy_idiv", H_UDIV, "vy_udiv");
+}
 
-	switch (e->op->code) {
-	case VY_OP_ADD: put_arith(g, H_FADD, "vy_fadd", "+", e); break;
-	case VY_OP_SUB: put_arith(g, H_FSUB, "vy_fsub", "-", e); break;
-	case VY_OP_MUL: put_arith(g, H_FMUL, "vy_fmul", "*", e); break;
-	case VY_OP_DIV:
-		if (t == VY_F32 && !g->fast_math) {
-			use(g, H_RESID, "");
-			use(g, H_NORM, "");
-			put_call(g, use(g, H_FDIV, "vy_fdiv"), e);
-		} else if (t == VY_F32 || (t == VY_U32 && plain_divisor(e->args[1])))
-			put_bin(g, "/", e);
-		else
-			put_typed(g, e, -1, "", H_IDIV, "vy_idiv", H_UDIV,
-				  "vy_udiv");
-		break;
-	case VY_OP_REM:
-		if (t == VY_U32 && plain_divisor(e->args[1]))
-			put_bin(g, "%", e);
-		else
-			put_typed(g, e, -1, "", H_IREM, "vy_irem", H_UREM,
-				  "vy_urem");
-		break;
-	case VY_OP_NEG:
-		put_unary(g, t == VY_U32 ? "(0u - " : "(-", e, ")");
-		break;
-	case VY_OP_AND: put_bin(g, "&", e); break;
-	case VY_OP_OR: put_bin(g, "|", e); break;
-	case VY_OP_XOR: put_bin(g, "^", e); break;
-	case VY_OP_NOT: put_unary(g, "(~", e, ")"); break;
-	case VY_OP_SHL: put_shift(g, "<<", e); break;
-	case VY_OP_SHR: put_shift(g, ">>", e); break;
-	case VY_OP_EQ: put_cmp(g, "==", "vy_feq", e); break;
-	case VY_OP_NE: put_cmp(g, "!=", "vy_fne", e); break;
-	case VY_OP_LT: put_cmp(g, "<", "vy_flt", e); break;
-	case VY_OP_LE: put_cmp(g, "<=", "vy_fle", e); break;
-	case VY_OP_GT: put_cmp(g, ">", "vy_fgt", e); break;
-	case VY_OP_GE: put_cmp(g, ">=", "vy_fge", e); break;
-	case VY_OP_LAND: put_bin(g, "&&", e); break;
-	case VY_OP_LOR: put_bin(g, "||", e); break;
-	case VY_OP_LNOT: put_unary(g, "(!", e, ")"); break;
-	case VY_OP_SELECT:
-		put(g, "(");
+static void put_rem(struct gen *g, const struct vy_expr *e)
+{
+	if (e->type == VY_U32 && plain_divisor(e->args[1]))
+		put_bin(g, "%", e);
+	else
+		put_typed(g, e, -1, "", H_IREM, "vy_irem", H_UREM, "vy_urem");
+}
+
+static void put_neg(struct gen *g, const struct vy_expr *e)
+{
+	put_unary(g, e->type == VY_U32 ? "(0u - " : "(-", e, ")");
+}
+
+static void put_select(struct gen *g, const struct vy_expr *e)
+{
+	put(g, "(");
+	put_expr(g, e->args[0]);
+	put(g, " ? ");
+	put_expr(g, e->args[1]);
+	put(g, " : ");
+	put_expr(g, e->args[2]);
+	put(g, ")");
+}
+
+static void put_fma(struct gen *g, const struct vy_expr *e)
+{
+	put_call(g, g->fast_math ? "fma" : use(g, H_FMA, "vy_fma"), e);
+}
+
+static void put_min(struct gen *g, const struct vy_expr *e)
+{
+	put_typed(g, e, H_FMIN, "vy_fmin", -1, "min", -1, "min");
+}
+
+static void put_max(struct gen *g, const struct vy_expr *e)
+{
+	put_typed(g, e, H_FMAX, "vy_fmax", -1, "max", -1, "max");
+}
+
+static void put_abs(struct gen *g, const struct vy_expr *e)
+{
+	if (e->type == VY_U32)
 		put_expr(g, e->args[0]);
-		put(g, " ? ");
-		put_expr(g, e->args[1]);
-		put(g, " : ");
-		put_expr(g, e->args[2]);
-		put(g, ")");
-		break;
-	case VY_OP_CAST: put_cast(g, e); break;
-	case VY_OP_BITCAST: put_bitcast(g, e); break;
-	case VY_OP_FMA:
-		put_call(g, g->fast_math ? "fma" : use(g, H_FMA, "vy_fma"), e);
-		break;
-	case VY_OP_MIN:
-		put_typed(g, e, H_FMIN, "vy_fmin", -1, "min", -1, "min");
-		break;
-	case VY_OP_MAX:
-		put_typed(g, e, H_FMAX, "vy_fmax", -1, "max", -1, "max");
-		break;
-	case VY_OP_CLAMP: put_clamp(g, e); break;
-	case VY_OP_ABS:
-		if (t == VY_U32)
-			put_expr(g, e->args[0]);
-		else if (t == VY_I32)
-			put_call(g, "abs", e);
-		else
-			put_unary(g, "uintBitsToFloat(floatBitsToUint(", e,
-				  ") & 0x7FFFFFFFu)");
-		break;
-	case VY_OP_SIGN:
-		if (t == VY_U32)
-			put_unary(g, "uint(", e, " != 0u)");
-		else if (t == VY_I32)
-			put_call(g, "sign", e);
-		else
-			put_call(g, use(g, H_FSIGN, "vy_fsign"), e);
-		break;
-	case VY_OP_FLOOR: put_call(g, "floor", e); break;
-	case VY_OP_CEIL: put_call(g, "ceil", e); break;
-	case VY_OP_ROUND: put_call(g, "roundEven", e); break;
-	case VY_OP_TRUNC: put_call(g, "trunc", e); break;
-	case VY_OP_FRACT: put_call(g, "fract", e); break;
-	case VY_OP_SQRT:
-		if (!g->fast_math) {
-			use(g, H_RESID, "");
-			use(g, H_NORM, "");
-		}
-		put_call(g, g->fast_math ? "sqrt" : use(g, H_FSQRT, "vy_fsqrt"), e);
-		break;
-	case VY_OP_RSQRT: put_call(g, "inversesqrt", e); break;
-	case VY_OP_EXP: put_call(g, "exp", e); break;
-	case VY_OP_EXP2: put_call(g, "exp2", e); break;
-	case VY_OP_LOG: put_call(g, "log", e); break;
-	case VY_OP_LOG2: put_call(g, "log2", e); break;
-	case VY_OP_POW: put_call(g, "pow", e); break;
-	case VY_OP_SIN: put_call(g, "sin", e); break;
-	case VY_OP_COS: put_call(g, "cos", e); break;
-	case VY_OP_TAN: put_call(g, "tan", e); break;
-	case VY_OP_TANH: put_call(g, "tanh", e); break;
-	case VY_OP_MIX: put_call(g, "mix", e); break;
-	case VY_OP_STEP:
-		/* step(edge, x) = x < edge ? 0 : 1, NaN x included */
-		use(g, H_ISNAN, "");
-		put(g, use(g, H_FCMP, "(vy_flt("));
-		put_expr(g, e->args[1]);
-		put(g, ", ");
-		put_expr(g, e->args[0]);
-		put(g, ") ? 0.0 : 1.0)");
-		break;
-	case VY_OP_POPCOUNT:
-		put_unary(g, t == VY_U32 ? "uint(bitCount(" : "bitCount(", e,
-			  t == VY_U32 ? "))" : ")");
-		break;
-	case VY_OP_CLZ: put_bits(g, H_CLZ, "vy_clz", e); break;
-	case VY_OP_CTZ: put_bits(g, H_CTZ, "vy_ctz", e); break;
-	case VY_OP_REVERSE_BITS: put_call(g, "bitfieldReverse", e); break;
-	case VY_OP_MULHI:
-		put_typed(g, e, -1, "", H_IMULHI, "vy_imulhi", H_UMULHI,
-			  "vy_umulhi");
-		break;
-	case VY_OP_ATOMIC_ADD: put_atomic(g, "atomicAdd", e); break;
-	case VY_OP_ATOMIC_SUB:
-		put(g, "atomicAdd(");
-		put_elem(g, e->args[0]);
-		put(g, t == VY_U32 ? ", 0u - (" : ", -(");
-		put_expr(g, e->args[1]);
-		put(g, "))");
-		break;
-	case VY_OP_ATOMIC_MIN: put_atomic(g, "atomicMin", e); break;
-	case VY_OP_ATOMIC_MAX: put_atomic(g, "atomicMax", e); break;
-	case VY_OP_ATOMIC_AND: put_atomic(g, "atomicAnd", e); break;
-	case VY_OP_ATOMIC_OR: put_atomic(g, "atomicOr", e); break;
-	case VY_OP_ATOMIC_XOR: put_atomic(g, "atomicXor", e); break;
-	case VY_OP_ATOMIC_EXCHANGE: put_atomic(g, "atomicExchange", e); break;
-	case VY_OP_ATOMIC_COMPARE_EXCHANGE:
-		put_atomic(g, "atomicCompSwap", e);
-		break;
-	default:
-		if (!g->err)
-			g->err = vy_strf("op `%s` has no glsl lowering",
-					 e->op->id);
-		put(g, "0");
+	else if (e->type == VY_I32)
+		put_call(g, "abs", e);
+	else
+		put_unary(g, "uintBitsToFloat(floatBitsToUint(", e,
+			  ") & 0x7FFFFFFFu)");
+}
+
+static void put_sign(struct gen *g, const struct vy_expr *e)
+{
+	if (e->type == VY_U32)
+		put_unary(g, "uint(", e, " != 0u)");
+	else if (e->type == VY_I32)
+		put_call(g, "sign", e);
+	else
+		put_call(g, use(g, H_FSIGN, "vy_fsign"), e);
+}
+
+static void put_sqrt(struct gen *g, const struct vy_expr *e)
+{
+	if (!g->fast_math) {
+		use(g, H_RESID, "");
+		use(g, H_NORM, "");
 	}
+	put_call(g, g->fast_math ? "sqrt" : use(g, H_FSQRT, "vy_fsqrt"), e);
+}
+
+/* step(edge, x) = x < edge ? 0 : 1, NaN x included */
+static void put_step(struct gen *g, const struct vy_expr *e)
+{
+	use(g, H_ISNAN, "");
+	put(g, use(g, H_FCMP, "(vy_flt("));
+	put_expr(g, e->args[1]);
+	put(g, ", ");
+	put_expr(g, e->args[0]);
+	put(g, ") ? 0.0 : 1.0)");
+}
+
+static void put_popcount(struct gen *g, const struct vy_expr *e)
+{
+	bool u = e->type == VY_U32;
+	put_unary(g, u ? "uint(bitCount(" : "bitCount(", e, u ? "))" : ")");
+}
+
+static void put_mulhi(struct gen *g, const struct vy_expr *e)
+{
+	put_typed(g, e, -1, "", H_IMULHI, "vy_imulhi", H_UMULHI, "vy_umulhi");
+}
+
+static void put_atomic_sub(struct gen *g, const struct vy_expr *e)
+{
+	put(g, "atomicAdd(");
+	put_elem(g, e->args[0]);
+	put(g, e->type == VY_U32 ? ", 0u - (" : ", -(");
+	put_expr(g, e->args[1]);
+	put(g, "))");
+}
+
+/* ---- the lowering table ---- */
+
+/* How put_op lowers an op; the form says which fields the row uses:
+ * G_CALL fn(args) with fn = text; G_BIN (a text b); G_UNARY text a post;
+ * G_ARITH and G_CMP text on integers, the helper (h, fn) on f32 (G_CMP:
+ * the NaN-safe compare helpers); G_SHIFT (a text (b & 31)); G_BITS the
+ * helper (h, fn) on the bits; G_ATOMIC text(elem, args); G_FN put(). */
+enum glsl_form {
+	G_NONE, G_CALL, G_BIN, G_UNARY, G_ARITH, G_CMP, G_SHIFT, G_BITS,
+	G_ATOMIC, G_FN
+};
+
+struct glsl_row {
+	enum glsl_form form;
+	const char *text, *fn;
+	int h;
+	void (*put)(struct gen *g, const struct vy_expr *e);
+};
+
+#define CALL_(f) { G_CALL, f, NULL, 0, NULL }
+#define FN_(f) { G_FN, NULL, NULL, 0, f }
+
+static const struct glsl_row glsl_ops[VY_OP_COUNT] = {
+	[VY_OP_ADD] = { G_ARITH, "+", "vy_fadd", H_FADD, NULL },
+	[VY_OP_SUB] = { G_ARITH, "-", "vy_fsub", H_FSUB, NULL },
+	[VY_OP_MUL] = { G_ARITH, "*", "vy_fmul", H_FMUL, NULL },
+	[VY_OP_DIV] = FN_(put_div),
+	[VY_OP_REM] = FN_(put_rem),
+	[VY_OP_NEG] = FN_(put_neg),
+	[VY_OP_AND] = { G_BIN, "&", NULL, 0, NULL },
+	[VY_OP_OR] = { G_BIN, "|", NULL, 0, NULL },
+	[VY_OP_XOR] = { G_BIN, "^", NULL, 0, NULL },
+	[VY_OP_NOT] = { G_UNARY, "(~", ")", 0, NULL },
+	[VY_OP_SHL] = { G_SHIFT, "<<", NULL, 0, NULL },
+	[VY_OP_SHR] = { G_SHIFT, ">>", NULL, 0, NULL },
+	[VY_OP_EQ] = { G_CMP, "==", "vy_feq", H_FCMP, NULL },
+	[VY_OP_NE] = { G_CMP, "!=", "vy_fne", H_FCMP, NULL },
+	[VY_OP_LT] = { G_CMP, "<", "vy_flt", H_FCMP, NULL },
+	[VY_OP_LE] = { G_CMP, "<=", "vy_fle", H_FCMP, NULL },
+	[VY_OP_GT] = { G_CMP, ">", "vy_fgt", H_FCMP, NULL },
+	[VY_OP_GE] = { G_CMP, ">=", "vy_fge", H_FCMP, NULL },
+	[VY_OP_LAND] = { G_BIN, "&&", NULL, 0, NULL },
+	[VY_OP_LOR] = { G_BIN, "||", NULL, 0, NULL },
+	[VY_OP_LNOT] = { G_UNARY, "(!", ")", 0, NULL },
+	[VY_OP_SELECT] = FN_(put_select),
+	[VY_OP_CAST] = FN_(put_cast),
+	[VY_OP_BITCAST] = FN_(put_bitcast),
+	[VY_OP_FMA] = FN_(put_fma),
+	[VY_OP_MIN] = FN_(put_min),
+	[VY_OP_MAX] = FN_(put_max),
+	[VY_OP_CLAMP] = FN_(put_clamp),
+	[VY_OP_ABS] = FN_(put_abs),
+	[VY_OP_SIGN] = FN_(put_sign),
+	[VY_OP_FLOOR] = CALL_("floor"),
+	[VY_OP_CEIL] = CALL_("ceil"),
+	[VY_OP_ROUND] = CALL_("roundEven"),
+	[VY_OP_TRUNC] = CALL_("trunc"),
+	[VY_OP_FRACT] = CALL_("fract"),
+	[VY_OP_SQRT] = FN_(put_sqrt),
+	[VY_OP_RSQRT] = CALL_("inversesqrt"),
+	[VY_OP_EXP] = CALL_("exp"),
+	[VY_OP_EXP2] = CALL_("exp2"),
+	[VY_OP_LOG] = CALL_("log"),
+	[VY_OP_LOG2] = CALL_("log2"),
+	[VY_OP_POW] = CALL_("pow"),
+	[VY_OP_SIN] = CALL_("sin"),
+	[VY_OP_COS] = CALL_("cos"),
+	[VY_OP_TAN] = CALL_("tan"),
+	[VY_OP_TANH] = CALL_("tanh"),
+	[VY_OP_MIX] = CALL_("mix"),
+	[VY_OP_STEP] = FN_(put_step),
+	[VY_OP_POPCOUNT] = FN_(put_popcount),
+	[VY_OP_CLZ] = { G_BITS, NULL, "vy_clz", H_CLZ, NULL },
+	[VY_OP_CTZ] = { G_BITS, NULL, "vy_ctz", H_CTZ, NULL },
+	[VY_OP_REVERSE_BITS] = CALL_("bitfieldReverse"),
+	[VY_OP_MULHI] = FN_(put_mulhi),
+	[VY_OP_ATOMIC_ADD] = { G_ATOMIC, "atomicAdd", NULL, 0, NULL },
+	[VY_OP_ATOMIC_SUB] = FN_(put_atomic_sub),
+	[VY_OP_ATOMIC_MIN] = { G_ATOMIC, "atomicMin", NULL, 0, NULL },
+	[VY_OP_ATOMIC_MAX] = { G_ATOMIC, "atomicMax", NULL, 0, NULL },
+	[VY_OP_ATOMIC_AND] = { G_ATOMIC, "atomicAnd", NULL, 0, NULL },
+	[VY_OP_ATOMIC_OR] = { G_ATOMIC, "atomicOr", NULL, 0, NULL },
+	[VY_OP_ATOMIC_XOR] = { G_ATOMIC, "atomicXor", NULL, 0, NULL },
+	[VY_OP_ATOMIC_EXCHANGE] = { G_ATOMIC, "atomicExchange", NULL, 0, NULL },
+	[VY_OP_ATOMIC_COMPARE_EXCHANGE] = { G_ATOMIC, "atomicCompSwap", NULL, 0, NULL },
+};
+
+bool vy_glsl_lowers(enum vy_opcode code)
+{
+	return code < VY_OP_COUNT && glsl_ops[code].form != G_NONE;
+}
+
+static void put_op(struct gen *g, const struct vy_expr *e)
+{
+	const struct glsl_row *r = &glsl_ops[e->op->code];
+	switch (r->form) {
+	case G_CALL: put_call(g, r->text, e); return;
+	case G_BIN: put_bin(g, r->text, e); return;
+	case G_UNARY: put_unary(g, r->text, e, r->fn); return;
+	case G_ARITH: put_arith(g, r->h, r->fn, r->text, e); return;
+	case G_CMP: put_cmp(g, r->text, r->fn, e); return;
+	case G_SHIFT: put_shift(g, r->text, e); return;
+	case G_BITS: put_bits(g, r->h, r->fn, e); return;
+	case G_ATOMIC: put_atomic(g, r->text, e); return;
+	case G_FN: r->put(g, e); return;
+	case G_NONE: break;
+	}
+	if (!g->err)
+		g->err = vy_strf("op `%s` has no glsl lowering", e->op->id);
+	put(g, "0");
 }
 
 static void put_expr(struct gen *g, const struct vy_expr *e)

@@ -405,128 +405,237 @@ static struct vy_pv emit_sign(struct ctx *c, enum vy_type t, struct vy_pv x)
 	return op3(c, t, "selp.b32", imm("%d", 0xffffffffu), s, lt);
 }
 
-static const char *cmp_name(enum vy_opcode op, enum vy_type t)
+/* ---- the lowering table ---- */
+
+/* How emit_op lowers an op.  P_EXPR rows get the unevaluated expression
+ * (lazy operands, atomics); the rest get the operands' values v:
+ * P_OP1 ins[t] on v0 in a register, P_OP2 ins[t] on v0 v1 (P_OP2R: v0 in
+ * a register), P_OP3 ins[t] on v0 v1 v2, P_MATH the sequences of
+ * emitters/ptx_math.c, P_FN fn.  ins is by type: pred, u32, s32, f32
+ * (t the result type; compare rows: the operands'). */
+enum ptx_form { P_NONE, P_EXPR, P_OP1, P_OP2, P_OP2R, P_OP3, P_MATH, P_FN };
+
+struct ptx_row {
+	enum ptx_form form;
+	const char *ins[4];
+	struct vy_pv (*fn)(struct ctx *c, const struct vy_expr *e, struct vy_pv *v);
+	struct vy_pv (*ex)(struct ctx *c, const struct vy_expr *e);
+};
+
+static const struct ptx_row ptx_ops[VY_OP_COUNT];
+
+static const char *row_ins(const struct vy_expr *e, enum vy_type t)
 {
-	switch (op) {
-	case VY_OP_EQ: return "eq";
-	case VY_OP_NE: return t == VY_F32 ? "neu" : "ne";  /* NaN != x is true */
-	case VY_OP_LT: return "lt";
-	case VY_OP_LE: return "le";
-	case VY_OP_GT: return "gt";
-	case VY_OP_GE: return "ge";
-	default: vy_bug("ptx: %d is not a comparison", (int)op);
-	}
+	return ptx_ops[e->op->code].ins[t - VY_BOOL];
 }
 
 static struct vy_pv emit_compare(struct ctx *c, const struct vy_expr *e,
-				 struct vy_pv a, struct vy_pv b)
+				 struct vy_pv *v)
 {
 	enum vy_type t = e->args[0]->type;
-	char n[32];
 	if (t == VY_BOOL) {
-		struct vy_pv x = op2(c, VY_BOOL, "xor.pred", in_reg(c, a, t), in_reg(c, b, t));
+		struct vy_pv x = op2(c, VY_BOOL, "xor.pred", in_reg(c, v[0], t), in_reg(c, v[1], t));
 		return e->op->code == VY_OP_NE ? x : op1(c, VY_BOOL, "not.pred", x);
 	}
-	return op2(c, VY_BOOL, OPN(n, "setp.%s.%s", cmp_name(e->op->code, t), tn(t)), a, b);
+	return op2(c, VY_BOOL, row_ins(e, t), v[0], v[1]);
 }
 
-static struct vy_pv emit_arith(struct ctx *c, const struct vy_expr *e,
-			       struct vy_pv *v)
+static struct vy_pv emit_div(struct ctx *c, const struct vy_expr *e, struct vy_pv *v)
 {
-	enum vy_type t = e->type;
-	bool f = t == VY_F32;
-	const char *ty = tn(t);
-	char n[32];
-	switch (e->op->code) {
-	case VY_OP_ADD: return op2(c, t, f ? "add.rn.f32" : OPN(n, "add.%s", ty), v[0], v[1]);
-	case VY_OP_SUB: return op2(c, t, f ? "sub.rn.f32" : OPN(n, "sub.%s", ty), v[0], v[1]);
-	case VY_OP_MUL: return op2(c, t, f ? "mul.rn.f32" : OPN(n, "mul.lo.%s", ty), v[0], v[1]);
-	case VY_OP_DIV:
-		if (f)   /* --fast-math: 2 ulp over the full range */
-			return op2(c, t, c->m.fast ? "div.full.f32" : "div.rn.f32", v[0], v[1]);
-		return emit_idiv(c, t, v[0], v[1], e->args[1], false);
-	case VY_OP_REM: return emit_idiv(c, t, v[0], v[1], e->args[1], true);
-	case VY_OP_NEG: return op1(c, t, f ? "neg.f32" : "neg.s32", in_reg(c, v[0], t));
-	case VY_OP_AND: return op2(c, t, "and.b32", v[0], v[1]);
-	case VY_OP_OR: return op2(c, t, "or.b32", v[0], v[1]);
-	case VY_OP_XOR: return op2(c, t, "xor.b32", v[0], v[1]);
-	case VY_OP_NOT: return op1(c, t, "not.b32", in_reg(c, v[0], t));
-	case VY_OP_SHL: case VY_OP_SHR: {
-		/* PTX clamps amounts above 31; vyrec takes them mod 32 */
-		const struct vy_expr *be = e->args[1];
-		struct vy_pv s = be->kind == VY_E_CONST ? imm("%u", be->bits & 31)
-			: op2(c, be->type, "and.b32", v[1], imm("%u", 31));
-		const char *op = e->op->code == VY_OP_SHL ? "shl.b32"
-			: t == VY_I32 ? "shr.s32" : "shr.u32";
-		return op2(c, t, op, in_reg(c, v[0], t), s);
-	}
-	case VY_OP_EQ: case VY_OP_NE: case VY_OP_LT: case VY_OP_LE:
-	case VY_OP_GT: case VY_OP_GE:
-		return emit_compare(c, e, v[0], v[1]);
-	default:   /* a new op without a PTX lowering */
-		vy_bug("ptx: op %s has no lowering", e->op->id);
-	}
+	if (e->type == VY_F32)   /* --fast-math: 2 ulp over the full range */
+		return op2(c, e->type, c->m.fast ? "div.full.f32" : "div.rn.f32", v[0], v[1]);
+	return emit_idiv(c, e->type, v[0], v[1], e->args[1], false);
 }
 
-static struct vy_pv emit_math(struct ctx *c, const struct vy_expr *e,
-			      struct vy_pv *v)
+static struct vy_pv emit_rem(struct ctx *c, const struct vy_expr *e, struct vy_pv *v)
+{
+	return emit_idiv(c, e->type, v[0], v[1], e->args[1], true);
+}
+
+/* PTX clamps amounts above 31; vyrec takes them mod 32 */
+static struct vy_pv emit_shift(struct ctx *c, const struct vy_expr *e, struct vy_pv *v)
+{
+	const struct vy_expr *be = e->args[1];
+	struct vy_pv s = be->kind == VY_E_CONST ? imm("%u", be->bits & 31)
+		: op2(c, be->type, "and.b32", v[1], imm("%u", 31));
+	return op2(c, e->type, row_ins(e, e->type), in_reg(c, v[0], e->type), s);
+}
+
+static struct vy_pv emit_cast_op(struct ctx *c, const struct vy_expr *e, struct vy_pv *v)
+{
+	return emit_cast(c, e->args[0]->type, e->type, v[0]);
+}
+
+static struct vy_pv emit_bitcast_op(struct ctx *c, const struct vy_expr *e, struct vy_pv *v)
+{
+	return emit_bitcast(c, e->args[0]->type, e->type, v[0]);
+}
+
+static struct vy_pv emit_clamp(struct ctx *c, const struct vy_expr *e, struct vy_pv *v)
 {
 	enum vy_type t = e->type;
-	bool f = t == VY_F32;
-	const char *ty = tn(t);
 	char n[32];
+	struct vy_pv lo = op2(c, t, OPN(n, "max.%s", tn(t)), in_reg(c, v[0], t), v[1]);
+	return op2(c, t, OPN(n, "min.%s", tn(t)), lo, v[2]);
+}
+
+static struct vy_pv emit_abs(struct ctx *c, const struct vy_expr *e, struct vy_pv *v)
+{
+	enum vy_type t = e->type;
+	if (t == VY_U32)
+		return v[0];
+	if (t == VY_F32)
+		return op1(c, t, "abs.f32", in_reg(c, v[0], t));
+	/* max(x, -x): abs(MIN) = MIN whatever abs.s32 does there */
+	return op2(c, t, "max.s32", v[0], op1(c, t, "neg.s32", in_reg(c, v[0], t)));
+}
+
+static struct vy_pv emit_sign_op(struct ctx *c, const struct vy_expr *e, struct vy_pv *v)
+{
+	return emit_sign(c, e->type, in_reg(c, v[0], e->type));
+}
+
+static struct vy_pv emit_fract(struct ctx *c, const struct vy_expr *e, struct vy_pv *v)
+{
+	struct vy_pv x = in_reg(c, v[0], e->type);
+	return op2(c, e->type, "sub.rn.f32", x, op1(c, e->type, "cvt.rmi.f32.f32", x));
+}
+
+static struct vy_pv emit_sqrt(struct ctx *c, const struct vy_expr *e, struct vy_pv *v)
+{
+	return op1(c, e->type, c->m.fast ? "sqrt.approx.f32" : "sqrt.rn.f32",
+		   in_reg(c, v[0], e->type));
+}
+
+/* two correct roundings: within 1 ulp */
+static struct vy_pv emit_rsqrt(struct ctx *c, const struct vy_expr *e, struct vy_pv *v)
+{
+	enum vy_type t = e->type;
+	if (c->m.fast)
+		return op1(c, t, "rsqrt.approx.f32", in_reg(c, v[0], t));
+	return op1(c, t, "rcp.rn.f32", op1(c, t, "sqrt.rn.f32", in_reg(c, v[0], t)));
+}
+
+static struct vy_pv emit_mix_op(struct ctx *c, const struct vy_expr *e, struct vy_pv *v)
+{
+	(void)e;
+	return emit_mix(c, v);
+}
+
+static struct vy_pv emit_step(struct ctx *c, const struct vy_expr *e, struct vy_pv *v)
+{
+	enum vy_type t = e->type;
+	struct vy_pv lt = op2(c, VY_BOOL, "setp.lt.f32", in_reg(c, v[1], t), v[0]);
+	return op3(c, t, "selp.f32", imm("0f%08X", 0), imm("0f%08X", 0x3f800000), lt);
+}
+
+static struct vy_pv emit_ctz(struct ctx *c, const struct vy_expr *e, struct vy_pv *v)
+{
+	enum vy_type t = e->type;
+	return op1(c, t, "clz.b32", op1(c, t, "brev.b32", in_reg(c, v[0], t)));
+}
+
+static struct vy_pv emit_land(struct ctx *c, const struct vy_expr *e)
+{
+	return emit_logic(c, e, true);
+}
+
+static struct vy_pv emit_lor(struct ctx *c, const struct vy_expr *e)
+{
+	return emit_logic(c, e, false);
+}
+
+static struct vy_pv emit_atomic_op(struct ctx *c, const struct vy_expr *e)
+{
+	return emit_atomic(c, e, false);
+}
+
+static struct vy_pv emit_math_op(struct ctx *c, const struct vy_expr *e, struct vy_pv *v)
+{
 	enum vy_opcode code = e->op->code;
-	if (vy_ptxm_handles(code)) {
-		vy_buf_printf(&c->body, "\t// %s: %s sequence, see emitters/ptx_math.c\n",
-			      e->op->id, c->m.fast ? ".approx" : "f64");
-		struct vy_pv x = in_reg(c, v[0], VY_F32);
-		struct vy_pv y = code == VY_OP_POW ? in_reg(c, v[1], VY_F32) : x;
-		return vy_ptxm_op(&c->m, code, x, y);
-	}
-	switch (code) {
-	case VY_OP_FMA: return op3(c, t, "fma.rn.f32", v[0], v[1], v[2]);
-	case VY_OP_MIN: return op2(c, t, OPN(n, "min.%s", ty), in_reg(c, v[0], t), v[1]);
-	case VY_OP_MAX: return op2(c, t, OPN(n, "max.%s", ty), in_reg(c, v[0], t), v[1]);
-	case VY_OP_CLAMP: {
-		struct vy_pv lo = op2(c, t, OPN(n, "max.%s", ty), in_reg(c, v[0], t), v[1]);
-		return op2(c, t, OPN(n, "min.%s", ty), lo, v[2]);
-	}
-	case VY_OP_ABS:
-		if (t == VY_U32)
-			return v[0];
-		if (f)
-			return op1(c, t, "abs.f32", in_reg(c, v[0], t));
-		/* max(x, -x): abs(MIN) = MIN whatever abs.s32 does there */
-		return op2(c, t, "max.s32", v[0], op1(c, t, "neg.s32", in_reg(c, v[0], t)));
-	case VY_OP_SIGN: return emit_sign(c, t, in_reg(c, v[0], t));
-	case VY_OP_FLOOR: return op1(c, t, "cvt.rmi.f32.f32", in_reg(c, v[0], t));
-	case VY_OP_CEIL: return op1(c, t, "cvt.rpi.f32.f32", in_reg(c, v[0], t));
-	case VY_OP_ROUND: return op1(c, t, "cvt.rni.f32.f32", in_reg(c, v[0], t));
-	case VY_OP_TRUNC: return op1(c, t, "cvt.rzi.f32.f32", in_reg(c, v[0], t));
-	case VY_OP_FRACT: {
-		struct vy_pv x = in_reg(c, v[0], t);
-		return op2(c, t, "sub.rn.f32", x, op1(c, t, "cvt.rmi.f32.f32", x));
-	}
-	case VY_OP_SQRT:
-		return op1(c, t, c->m.fast ? "sqrt.approx.f32" : "sqrt.rn.f32", in_reg(c, v[0], t));
-	case VY_OP_RSQRT:   /* two correct roundings: within 1 ulp */
-		if (c->m.fast)
-			return op1(c, t, "rsqrt.approx.f32", in_reg(c, v[0], t));
-		return op1(c, t, "rcp.rn.f32", op1(c, t, "sqrt.rn.f32", in_reg(c, v[0], t)));
-	case VY_OP_MIX: return emit_mix(c, v);
-	case VY_OP_STEP: {
-		struct vy_pv lt = op2(c, VY_BOOL, "setp.lt.f32", in_reg(c, v[1], t), v[0]);
-		return op3(c, t, "selp.f32", imm("0f%08X", 0), imm("0f%08X", 0x3f800000), lt);
-	}
-	case VY_OP_POPCOUNT: return op1(c, t, "popc.b32", in_reg(c, v[0], t));
-	case VY_OP_CLZ: return op1(c, t, "clz.b32", in_reg(c, v[0], t));
-	case VY_OP_CTZ:
-		return op1(c, t, "clz.b32", op1(c, t, "brev.b32", in_reg(c, v[0], t)));
-	case VY_OP_REVERSE_BITS: return op1(c, t, "brev.b32", in_reg(c, v[0], t));
-	case VY_OP_MULHI: return op2(c, t, OPN(n, "mul.hi.%s", ty), in_reg(c, v[0], t), v[1]);
-	default:
-		return emit_arith(c, e, v);
-	}
+	vy_buf_printf(&c->body, "\t// %s: %s sequence, see emitters/ptx_math.c\n",
+		      e->op->id, c->m.fast ? ".approx" : "f64");
+	struct vy_pv x = in_reg(c, v[0], VY_F32);
+	struct vy_pv y = e->nargs > 1 ? in_reg(c, v[1], VY_F32) : x;
+	return vy_ptxm_op(&c->m, code, x, y);
+}
+
+#define INT_(u, s) { NULL, u, s, NULL }
+#define NUM_(u, s, f) { NULL, u, s, f }
+#define F32_(f) { NULL, NULL, NULL, f }
+#define FN_(f) { P_FN, { NULL }, f, NULL }
+#define EX_(f) { P_EXPR, { NULL }, NULL, f }
+#define MATH_ { P_MATH, { NULL }, NULL, NULL }
+#define CMP_(x, nu) { P_FN, { NULL, "setp." x ".u32", "setp." x ".s32", "setp." nu ".f32" }, emit_compare, NULL }
+
+static const struct ptx_row ptx_ops[VY_OP_COUNT] = {
+	[VY_OP_ADD] = { P_OP2, NUM_("add.u32", "add.s32", "add.rn.f32") },
+	[VY_OP_SUB] = { P_OP2, NUM_("sub.u32", "sub.s32", "sub.rn.f32") },
+	[VY_OP_MUL] = { P_OP2, NUM_("mul.lo.u32", "mul.lo.s32", "mul.rn.f32") },
+	[VY_OP_DIV] = FN_(emit_div),
+	[VY_OP_REM] = FN_(emit_rem),
+	[VY_OP_NEG] = { P_OP1, NUM_("neg.s32", "neg.s32", "neg.f32") },
+	[VY_OP_AND] = { P_OP2, INT_("and.b32", "and.b32") },
+	[VY_OP_OR] = { P_OP2, INT_("or.b32", "or.b32") },
+	[VY_OP_XOR] = { P_OP2, INT_("xor.b32", "xor.b32") },
+	[VY_OP_NOT] = { P_OP1, INT_("not.b32", "not.b32") },
+	[VY_OP_SHL] = { P_FN, INT_("shl.b32", "shl.b32"), emit_shift, NULL },
+	[VY_OP_SHR] = { P_FN, INT_("shr.u32", "shr.s32"), emit_shift, NULL },
+	[VY_OP_EQ] = CMP_("eq", "eq"),
+	[VY_OP_NE] = CMP_("ne", "neu"),   /* NaN != x is true */
+	[VY_OP_LT] = CMP_("lt", "lt"),
+	[VY_OP_LE] = CMP_("le", "le"),
+	[VY_OP_GT] = CMP_("gt", "gt"),
+	[VY_OP_GE] = CMP_("ge", "ge"),
+	[VY_OP_LAND] = EX_(emit_land),
+	[VY_OP_LOR] = EX_(emit_lor),
+	[VY_OP_LNOT] = { P_OP1, { "not.pred", NULL, NULL, NULL } },
+	[VY_OP_SELECT] = EX_(emit_select),
+	[VY_OP_CAST] = FN_(emit_cast_op),
+	[VY_OP_BITCAST] = FN_(emit_bitcast_op),
+	[VY_OP_FMA] = { P_OP3, F32_("fma.rn.f32") },
+	[VY_OP_MIN] = { P_OP2R, NUM_("min.u32", "min.s32", "min.f32") },
+	[VY_OP_MAX] = { P_OP2R, NUM_("max.u32", "max.s32", "max.f32") },
+	[VY_OP_CLAMP] = FN_(emit_clamp),
+	[VY_OP_ABS] = FN_(emit_abs),
+	[VY_OP_SIGN] = FN_(emit_sign_op),
+	[VY_OP_FLOOR] = { P_OP1, F32_("cvt.rmi.f32.f32") },
+	[VY_OP_CEIL] = { P_OP1, F32_("cvt.rpi.f32.f32") },
+	[VY_OP_ROUND] = { P_OP1, F32_("cvt.rni.f32.f32") },
+	[VY_OP_TRUNC] = { P_OP1, F32_("cvt.rzi.f32.f32") },
+	[VY_OP_FRACT] = FN_(emit_fract),
+	[VY_OP_SQRT] = FN_(emit_sqrt),
+	[VY_OP_RSQRT] = FN_(emit_rsqrt),
+	[VY_OP_EXP] = MATH_,
+	[VY_OP_EXP2] = MATH_,
+	[VY_OP_LOG] = MATH_,
+	[VY_OP_LOG2] = MATH_,
+	[VY_OP_POW] = MATH_,
+	[VY_OP_SIN] = MATH_,
+	[VY_OP_COS] = MATH_,
+	[VY_OP_TAN] = MATH_,
+	[VY_OP_TANH] = MATH_,
+	[VY_OP_MIX] = FN_(emit_mix_op),
+	[VY_OP_STEP] = FN_(emit_step),
+	[VY_OP_POPCOUNT] = { P_OP1, INT_("popc.b32", "popc.b32") },
+	[VY_OP_CLZ] = { P_OP1, INT_("clz.b32", "clz.b32") },
+	[VY_OP_CTZ] = FN_(emit_ctz),
+	[VY_OP_REVERSE_BITS] = { P_OP1, INT_("brev.b32", "brev.b32") },
+	[VY_OP_MULHI] = { P_OP2R, INT_("mul.hi.u32", "mul.hi.s32") },
+	[VY_OP_ATOMIC_ADD] = EX_(emit_atomic_op),
+	[VY_OP_ATOMIC_SUB] = EX_(emit_atomic_op),
+	[VY_OP_ATOMIC_MIN] = EX_(emit_atomic_op),
+	[VY_OP_ATOMIC_MAX] = EX_(emit_atomic_op),
+	[VY_OP_ATOMIC_AND] = EX_(emit_atomic_op),
+	[VY_OP_ATOMIC_OR] = EX_(emit_atomic_op),
+	[VY_OP_ATOMIC_XOR] = EX_(emit_atomic_op),
+	[VY_OP_ATOMIC_EXCHANGE] = EX_(emit_atomic_op),
+	[VY_OP_ATOMIC_COMPARE_EXCHANGE] = EX_(emit_atomic_op),
+};
+
+bool vy_ptx_lowers(enum vy_opcode code)
+{
+	return code < VY_OP_COUNT && ptx_ops[code].form != P_NONE;
 }
 
 static struct vy_pv emit_op(struct ctx *c, const struct vy_expr *e)
@@ -535,13 +644,10 @@ static struct vy_pv emit_op(struct ctx *c, const struct vy_expr *e)
 		fail(c, "the program still has a non-intrinsic op; composite ops must be inlined before emission");
 		return imm("%u", 0);
 	}
-	enum vy_opcode code = e->op->code;
-	if (vy_op_is_atomic(code))
-		return emit_atomic(c, e, false);
-	if (code == VY_OP_LAND || code == VY_OP_LOR)
-		return emit_logic(c, e, code == VY_OP_LAND);
-	if (code == VY_OP_SELECT)
-		return emit_select(c, e);
+	const struct ptx_row *r = &ptx_ops[e->op->code];
+	enum vy_type t = e->type;
+	if (r->form == P_EXPR)
+		return r->ex(c, e);
 	if (e->nargs > 3) {
 		fail(c, "an op has too many operands");
 		return imm("%u", 0);
@@ -549,12 +655,19 @@ static struct vy_pv emit_op(struct ctx *c, const struct vy_expr *e)
 	struct vy_pv v[3];
 	for (int i = 0; i < e->nargs; i++)
 		v[i] = emit_expr(c, e->args[i]);
-	switch (code) {
-	case VY_OP_LNOT: return op1(c, VY_BOOL, "not.pred", in_reg(c, v[0], VY_BOOL));
-	case VY_OP_CAST: return emit_cast(c, e->args[0]->type, e->type, v[0]);
-	case VY_OP_BITCAST: return emit_bitcast(c, e->args[0]->type, e->type, v[0]);
-	default: return emit_math(c, e, v);
+	const char *ins = r->ins[t - VY_BOOL];
+	switch (r->form) {
+	case P_OP1: return op1(c, t, ins, in_reg(c, v[0], t));
+	case P_OP2: return op2(c, t, ins, v[0], v[1]);
+	case P_OP2R: return op2(c, t, ins, in_reg(c, v[0], t), v[1]);
+	case P_OP3: return op3(c, t, ins, v[0], v[1], v[2]);
+	case P_MATH: return emit_math_op(c, e, v);
+	case P_FN: return r->fn(c, e, v);
+	case P_NONE:
+	case P_EXPR:
+		break;
 	}
+	vy_bug("ptx: op %s has no lowering", e->op->id);
 }
 
 static struct vy_pv emit_expr(struct ctx *c, const struct vy_expr *e)

@@ -488,49 +488,54 @@ static struct vy_pv fast_tanh(struct vy_pm *m, struct vy_pv x)
 	return sel32f(m, small, v, setp(m, "lt", "f32", a, kf(0x3c800000)));
 }
 
-static struct vy_pv fast_op(struct vy_pm *m, enum vy_opcode op, struct vy_pv x,
-			    struct vy_pv y)
-{
-	switch (op) {
-	case VY_OP_EXP2: return ex2a(m, x);
-	case VY_OP_EXP: return fast_exp(m, x);
-	case VY_OP_LOG2: return lg2a(m, x);
-	case VY_OP_LOG: return mul32(m, lg2a(m, x), kf(F32_LN2));
-	case VY_OP_POW:
-		return pow_fix(m, x, y, ex2a(m, mul32(m, y, lg2a(m, abs32f(m, x)))));
-	case VY_OP_SIN: case VY_OP_COS: case VY_OP_TAN: return fast_trig(m, op, x);
-	case VY_OP_TANH: return fast_tanh(m, x);
-	default: vy_bug("vy_ptxm_op: op %d is not a math op", (int)op);
-	}
-}
+/* ---- the table: one row per op, its --fast-math and exact sequences ---- */
+
+typedef struct vy_pv (*pm_fn)(struct vy_pm *m, enum vy_opcode op,
+			      struct vy_pv x, struct vy_pv y);
+
+#define PM(name, expr) \
+	static struct vy_pv name(struct vy_pm *m, enum vy_opcode op, \
+				 struct vy_pv x, struct vy_pv y) \
+	{ (void)op; (void)y; return expr; }
+
+PM(fast_exp2_op, ex2a(m, x))
+PM(fast_exp_op, fast_exp(m, x))
+PM(fast_log2_op, lg2a(m, x))
+PM(fast_log_op, mul32(m, lg2a(m, x), kf(F32_LN2)))
+PM(fast_pow_op, pow_fix(m, x, y, ex2a(m, mul32(m, y, lg2a(m, abs32f(m, x))))))
+PM(fast_trig_op, fast_trig(m, op, x))
+PM(fast_tanh_op, fast_tanh(m, x))
+PM(exp2_op, f32_of_f64(m, exp2_core(m, f64_of_f32(m, x))))
+PM(exp_op, f32_of_f64(m, exp2_core(m, mul64(m, f64_of_f32(m, x), k64(LOG2E)))))
+PM(log_op, do_log(m, x, false))
+PM(log2_op, do_log(m, x, true))
+PM(pow_op, do_pow(m, x, y))
+PM(trig_op, do_trig(m, op, x))
+PM(tanh_op, do_tanh(m, x))
+
+static const struct pm_row {
+	pm_fn fast, exact;
+} pm_ops[VY_OP_COUNT] = {
+	[VY_OP_EXP2] = { fast_exp2_op, exp2_op },
+	[VY_OP_EXP] = { fast_exp_op, exp_op },
+	[VY_OP_LOG2] = { fast_log2_op, log2_op },
+	[VY_OP_LOG] = { fast_log_op, log_op },
+	[VY_OP_POW] = { fast_pow_op, pow_op },
+	[VY_OP_SIN] = { fast_trig_op, trig_op },
+	[VY_OP_COS] = { fast_trig_op, trig_op },
+	[VY_OP_TAN] = { fast_trig_op, trig_op },
+	[VY_OP_TANH] = { fast_tanh_op, tanh_op },
+};
 
 bool vy_ptxm_handles(enum vy_opcode op)
 {
-	switch (op) {
-	case VY_OP_EXP: case VY_OP_EXP2: case VY_OP_LOG: case VY_OP_LOG2:
-	case VY_OP_POW: case VY_OP_SIN: case VY_OP_COS: case VY_OP_TAN:
-	case VY_OP_TANH:
-		return true;
-	default:
-		return false;
-	}
+	return (unsigned)op < VY_OP_COUNT && pm_ops[op].exact;
 }
 
 struct vy_pv vy_ptxm_op(struct vy_pm *m, enum vy_opcode op, struct vy_pv x,
 			struct vy_pv y)
 {
-	if (m->fast)
-		return fast_op(m, op, x, y);
-	switch (op) {
-	case VY_OP_EXP2:
-		return f32_of_f64(m, exp2_core(m, f64_of_f32(m, x)));
-	case VY_OP_EXP:
-		return f32_of_f64(m, exp2_core(m, mul64(m, f64_of_f32(m, x), k64(LOG2E))));
-	case VY_OP_LOG: return do_log(m, x, false);
-	case VY_OP_LOG2: return do_log(m, x, true);
-	case VY_OP_POW: return do_pow(m, x, y);
-	case VY_OP_SIN: case VY_OP_COS: case VY_OP_TAN: return do_trig(m, op, x);
-	case VY_OP_TANH: return do_tanh(m, x);
-	default: vy_bug("vy_ptxm_op: op %d is not a math op", (int)op);
-	}
+	if (!vy_ptxm_handles(op))
+		vy_bug("vy_ptxm_op: op %d is not a math op", (int)op);
+	return (m->fast ? pm_ops[op].fast : pm_ops[op].exact)(m, op, x, y);
 }

@@ -329,6 +329,22 @@ static uint32_t isinf_i(struct spv *s, uint32_t x)
 
 static uint32_t expr(struct spv *s, const struct vy_expr *e);
 
+/* One row per op (spv_ops, below the lowerings): S_VAL and S_PRECISE
+ * (f32 never contracted) emit op[type] over the operands, S_EXT the
+ * GLSL.std.450 instruction op[type], S_FN calls fn; S_ATOMIC rows are
+ * read by atomic(); S_NONE (a missing row): no lowering. */
+enum spv_form { S_NONE, S_VAL, S_PRECISE, S_EXT, S_FN, S_ATOMIC };
+
+struct spv;
+typedef uint32_t (*spv_fn)(struct spv *s, const struct vy_expr *e,
+			   uint32_t tt, const uint32_t *a);
+
+struct spv_row {
+	enum spv_form form;
+	int op[4];   /* by type: bool, u32, i32, f32 */
+	spv_fn fn;
+};
+
 static bool is_atomic(const struct vy_expr *e)
 {
 	return e->kind == VY_E_OP && e->op && vy_op_is_atomic(e->op->code);
@@ -1162,22 +1178,18 @@ static uint32_t minmax(struct spv *s, enum vy_type t, bool max, uint32_t a,
 	return EXT(s, ty(s, t), inst, a, b);
 }
 
+static const struct spv_row spv_ops[VY_OP_COUNT];
+
+/* The row's opcode for operands of type t. */
+static SpvOp row_op(enum vy_opcode code, enum vy_type t)
+{
+	return (SpvOp)spv_ops[code].op[t - VY_BOOL];
+}
+
 static uint32_t compare(struct spv *s, enum vy_opcode code, enum vy_type t,
 			uint32_t a, uint32_t b)
 {
-	static const SpvOp fop[] = { SpvOpFOrdEqual, SpvOpFUnordNotEqual,
-		SpvOpFOrdLessThan, SpvOpFOrdLessThanEqual,
-		SpvOpFOrdGreaterThan, SpvOpFOrdGreaterThanEqual };
-	static const SpvOp sop[] = { SpvOpIEqual, SpvOpINotEqual,
-		SpvOpSLessThan, SpvOpSLessThanEqual,
-		SpvOpSGreaterThan, SpvOpSGreaterThanEqual };
-	static const SpvOp uop[] = { SpvOpIEqual, SpvOpINotEqual,
-		SpvOpULessThan, SpvOpULessThanEqual,
-		SpvOpUGreaterThan, SpvOpUGreaterThanEqual };
-	int i = code - VY_OP_EQ;
-	SpvOp op = t == VY_F32 ? fop[i] : t == VY_I32 ? sop[i] : uop[i];
-	if (t == VY_BOOL)
-		op = code == VY_OP_EQ ? SpvOpLogicalEqual : SpvOpLogicalNotEqual;
+	SpvOp op = row_op(code, t);
 	uint32_t tb = ty(s, VY_BOOL), r = VAL(s, op, tb, a, b);
 	if (t != VY_F32)
 		return r;
@@ -1201,140 +1213,279 @@ static uint32_t shift(struct spv *s, enum vy_opcode code, enum vy_type t,
 		uint32_t mask = cnst(s, amount->type, 31);
 		m = VAL(s, SpvOpBitwiseAnd, ty(s, amount->type), b, mask);
 	}
-	SpvOp op = code == VY_OP_SHL ? SpvOpShiftLeftLogical :
-		   t == VY_I32 ? SpvOpShiftRightArithmetic :
-		   SpvOpShiftRightLogical;
-	return VAL(s, op, ty(s, t), a, m);
+	return VAL(s, row_op(code, t), ty(s, t), a, m);
 }
 
 static uint32_t atomic(struct spv *s, const struct vy_expr *e)
 {
 	const struct vy_expr *ref = e->args[0];
 	enum vy_type t = ref->type;
-	bool sg = t == VY_I32;
 	uint32_t ptr = elem_ptr(s, ref);
 	uint32_t scope = u32c(s, ref->space == VY_SPACE_BUFFER ?
 			      SpvScopeDevice : SpvScopeWorkgroup);
 	uint32_t sem = u32c(s, SpvMemorySemanticsMaskNone);
 	uint32_t v = expr(s, e->args[1]), tt = ty(s, t);
-	SpvOp op;
-	switch (e->op->code) {
-	case VY_OP_ATOMIC_ADD: op = SpvOpAtomicIAdd; break;
-	case VY_OP_ATOMIC_SUB: op = SpvOpAtomicISub; break;
-	case VY_OP_ATOMIC_MIN: op = sg ? SpvOpAtomicSMin : SpvOpAtomicUMin; break;
-	case VY_OP_ATOMIC_MAX: op = sg ? SpvOpAtomicSMax : SpvOpAtomicUMax; break;
-	case VY_OP_ATOMIC_AND: op = SpvOpAtomicAnd; break;
-	case VY_OP_ATOMIC_OR: op = SpvOpAtomicOr; break;
-	case VY_OP_ATOMIC_XOR: op = SpvOpAtomicXor; break;
-	case VY_OP_ATOMIC_EXCHANGE: op = SpvOpAtomicExchange; break;
-	default: {
+	if (e->nargs > 2) {   /* compare_exchange(p, cmp, v) */
 		uint32_t nv = expr(s, e->args[2]);
-		return VAL(s, SpvOpAtomicCompareExchange, tt, ptr, scope, sem,
+		return VAL(s, row_op(e->op->code, t), tt, ptr, scope, sem,
 			   sem, nv, v);
 	}
-	}
-	return VAL(s, op, tt, ptr, scope, sem, v);
+	return VAL(s, row_op(e->op->code, t), tt, ptr, scope, sem, v);
 }
 
-static uint32_t glsl1(struct spv *s, enum vy_opcode code, enum vy_type t,
-		      uint32_t a)
+/* ---- the lowering table ---- */
+
+/* The special rows: a, the operands' ids; tt, the result type's id. */
+static uint32_t div_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
+		       const uint32_t *a)
 {
-	static const int inst[VY_OP_COUNT] = {
-		[VY_OP_FLOOR] = GLSLstd450Floor, [VY_OP_CEIL] = GLSLstd450Ceil,
-		[VY_OP_ROUND] = GLSLstd450RoundEven,
-		[VY_OP_TRUNC] = GLSLstd450Trunc, [VY_OP_FRACT] = GLSLstd450Fract,
-		[VY_OP_SQRT] = GLSLstd450Sqrt,
-		[VY_OP_RSQRT] = GLSLstd450InverseSqrt,
-		[VY_OP_EXP] = GLSLstd450Exp, [VY_OP_EXP2] = GLSLstd450Exp2,
-		[VY_OP_LOG] = GLSLstd450Log, [VY_OP_LOG2] = GLSLstd450Log2,
-		[VY_OP_SIN] = GLSLstd450Sin, [VY_OP_COS] = GLSLstd450Cos,
-		[VY_OP_TAN] = GLSLstd450Tan, [VY_OP_TANH] = GLSLstd450Tanh,
-	};
-	return EXT(s, ty(s, t), inst[code], a);
+	if (e->type == VY_F32 && s->c->fast_math)
+		return VAL(s, SpvOpFDiv, tt, a[0], a[1]);
+	if (e->type == VY_F32)
+		return fdiv_exact(s, a[0], a[1]);
+	return int_div(s, e->type, a[0], a[1], e->args[1], false);
+}
+
+static uint32_t rem_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
+		       const uint32_t *a)
+{
+	(void)tt;
+	return int_div(s, e->type, a[0], a[1], e->args[1], true);
+}
+
+static uint32_t shift_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
+			 const uint32_t *a)
+{
+	(void)tt;
+	return shift(s, e->op->code, e->type, e->args[1], a[0], a[1]);
+}
+
+static uint32_t compare_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
+			   const uint32_t *a)
+{
+	(void)tt;
+	return compare(s, e->op->code, e->args[0]->type, a[0], a[1]);
+}
+
+static uint32_t cast_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
+			const uint32_t *a)
+{
+	(void)tt;
+	return cast(s, e->args[0]->type, e->type, a[0]);
+}
+
+static uint32_t bitcast_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
+			   const uint32_t *a)
+{
+	return e->args[0]->type == e->type ? a[0] : VAL(s, SpvOpBitcast, tt, a[0]);
+}
+
+static uint32_t fma_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
+		       const uint32_t *a)
+{
+	(void)e;
+	/* KHR: GLSL Fma now, OpFmaKHR at the end (khr_fma) */
+	if (s->c->fast_math || s->c->fma_mode == VY_FMA_KHR)
+		return EXT(s, tt, GLSLstd450Fma, a[0], a[1], a[2]);
+	if (s->c->fma_mode == VY_FMA_F64)
+		return fma_f64(s, a[0], a[1], a[2]);
+	return fma_exact(s, a[0], a[1], a[2]);
+}
+
+static uint32_t min_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
+		       const uint32_t *a)
+{
+	(void)tt;
+	return minmax(s, e->type, false, a[0], a[1]);
+}
+
+static uint32_t max_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
+		       const uint32_t *a)
+{
+	(void)tt;
+	return minmax(s, e->type, true, a[0], a[1]);
+}
+
+static uint32_t clamp_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
+			 const uint32_t *a)
+{
+	enum vy_type t = e->type;
+	(void)tt;
+	return minmax(s, t, false, minmax(s, t, true, a[0], a[1]), a[2]);
+}
+
+static uint32_t abs_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
+		       const uint32_t *a)
+{
+	if (e->type == VY_U32)
+		return a[0];
+	return EXT(s, tt, e->type == VY_F32 ? GLSLstd450FAbs : GLSLstd450SAbs, a[0]);
+}
+
+static uint32_t sign_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
+			const uint32_t *a)
+{
+	(void)tt;
+	return sign(s, e->type, a[0]);
+}
+
+static uint32_t sqrt_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
+			const uint32_t *a)
+{
+	(void)e;
+	if (!s->c->fast_math)
+		return fsqrt_exact(s, a[0]);
+	return EXT(s, tt, GLSLstd450Sqrt, a[0]);
+}
+
+static uint32_t mix_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
+		       const uint32_t *a)
+{
+	(void)e;
+	if (s->c->fast_math)
+		return EXT(s, tt, GLSLstd450FMix, a[0], a[1], a[2]);
+	return mix(s, a[0], a[1], a[2]);
+}
+
+/* x < edge ? 0 : 1, NaN x included */
+static uint32_t step_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
+			const uint32_t *a)
+{
+	(void)e;
+	return VAL(s, SpvOpSelect, tt, compare(s, VY_OP_LT, VY_F32, a[1], a[0]),
+		   cnst(s, VY_F32, 0), cnst(s, VY_F32, 0x3F800000u));
+}
+
+static uint32_t clz_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
+		       const uint32_t *a)
+{
+	(void)tt;
+	return count_zeros(s, e->type, a[0], true);
+}
+
+static uint32_t ctz_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
+		       const uint32_t *a)
+{
+	(void)tt;
+	return count_zeros(s, e->type, a[0], false);
+}
+
+static uint32_t mulhi_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
+			 const uint32_t *a)
+{
+	(void)tt;
+	return mulhi(s, e->type, a[0], a[1]);
+}
+
+/* Columns bool, u32, i32, f32 (the operands' type): an opcode, a
+ * GLSL.std.450 instruction for S_EXT, 0 where the op has no such type. */
+#define B_(x) { x, 0, 0, 0 }
+#define I_(u, i) { 0, u, i, 0 }
+#define F_(f) { 0, 0, 0, f }
+#define N_(u, i, f) { 0, u, i, f }
+#define A_(x) { x, x, x, x }
+#define EQ_(b, i, f) { b, i, i, f }
+#define FN_(f) .form = S_FN, .fn = f
+
+static const struct spv_row spv_ops[VY_OP_COUNT] = {
+	[VY_OP_ADD] = { S_PRECISE, N_(SpvOpIAdd, SpvOpIAdd, SpvOpFAdd) },
+	[VY_OP_SUB] = { S_PRECISE, N_(SpvOpISub, SpvOpISub, SpvOpFSub) },
+	[VY_OP_MUL] = { S_PRECISE, N_(SpvOpIMul, SpvOpIMul, SpvOpFMul) },
+	[VY_OP_DIV] = { FN_(div_op) },
+	[VY_OP_REM] = { FN_(rem_op) },
+	[VY_OP_NEG] = { S_VAL, N_(SpvOpSNegate, SpvOpSNegate, SpvOpFNegate) },
+	[VY_OP_AND] = { S_VAL, I_(SpvOpBitwiseAnd, SpvOpBitwiseAnd) },
+	[VY_OP_OR] = { S_VAL, I_(SpvOpBitwiseOr, SpvOpBitwiseOr) },
+	[VY_OP_XOR] = { S_VAL, I_(SpvOpBitwiseXor, SpvOpBitwiseXor) },
+	[VY_OP_NOT] = { S_VAL, I_(SpvOpNot, SpvOpNot) },
+	[VY_OP_SHL] = { S_FN, I_(SpvOpShiftLeftLogical, SpvOpShiftLeftLogical), shift_op },
+	[VY_OP_SHR] = { S_FN, I_(SpvOpShiftRightLogical, SpvOpShiftRightArithmetic), shift_op },
+	[VY_OP_EQ] = { S_FN, EQ_(SpvOpLogicalEqual, SpvOpIEqual, SpvOpFOrdEqual), compare_op },
+	[VY_OP_NE] = { S_FN, EQ_(SpvOpLogicalNotEqual, SpvOpINotEqual, SpvOpFUnordNotEqual), compare_op },
+	[VY_OP_LT] = { S_FN, N_(SpvOpULessThan, SpvOpSLessThan, SpvOpFOrdLessThan), compare_op },
+	[VY_OP_LE] = { S_FN, N_(SpvOpULessThanEqual, SpvOpSLessThanEqual, SpvOpFOrdLessThanEqual), compare_op },
+	[VY_OP_GT] = { S_FN, N_(SpvOpUGreaterThan, SpvOpSGreaterThan, SpvOpFOrdGreaterThan), compare_op },
+	[VY_OP_GE] = { S_FN, N_(SpvOpUGreaterThanEqual, SpvOpSGreaterThanEqual, SpvOpFOrdGreaterThanEqual), compare_op },
+	[VY_OP_LAND] = { S_VAL, B_(SpvOpLogicalAnd) },
+	[VY_OP_LOR] = { S_VAL, B_(SpvOpLogicalOr) },
+	[VY_OP_LNOT] = { S_VAL, B_(SpvOpLogicalNot) },
+	[VY_OP_SELECT] = { S_VAL, A_(SpvOpSelect) },
+	[VY_OP_CAST] = { FN_(cast_op) },
+	[VY_OP_BITCAST] = { FN_(bitcast_op) },
+	[VY_OP_FMA] = { FN_(fma_op) },
+	[VY_OP_MIN] = { FN_(min_op) },
+	[VY_OP_MAX] = { FN_(max_op) },
+	[VY_OP_CLAMP] = { FN_(clamp_op) },
+	[VY_OP_ABS] = { FN_(abs_op) },
+	[VY_OP_SIGN] = { FN_(sign_op) },
+	[VY_OP_FLOOR] = { S_EXT, F_(GLSLstd450Floor) },
+	[VY_OP_CEIL] = { S_EXT, F_(GLSLstd450Ceil) },
+	[VY_OP_ROUND] = { S_EXT, F_(GLSLstd450RoundEven) },
+	[VY_OP_TRUNC] = { S_EXT, F_(GLSLstd450Trunc) },
+	[VY_OP_FRACT] = { S_EXT, F_(GLSLstd450Fract) },
+	[VY_OP_SQRT] = { FN_(sqrt_op) },
+	[VY_OP_RSQRT] = { S_EXT, F_(GLSLstd450InverseSqrt) },
+	[VY_OP_EXP] = { S_EXT, F_(GLSLstd450Exp) },
+	[VY_OP_EXP2] = { S_EXT, F_(GLSLstd450Exp2) },
+	[VY_OP_LOG] = { S_EXT, F_(GLSLstd450Log) },
+	[VY_OP_LOG2] = { S_EXT, F_(GLSLstd450Log2) },
+	[VY_OP_POW] = { S_EXT, F_(GLSLstd450Pow) },
+	[VY_OP_SIN] = { S_EXT, F_(GLSLstd450Sin) },
+	[VY_OP_COS] = { S_EXT, F_(GLSLstd450Cos) },
+	[VY_OP_TAN] = { S_EXT, F_(GLSLstd450Tan) },
+	[VY_OP_TANH] = { S_EXT, F_(GLSLstd450Tanh) },
+	[VY_OP_MIX] = { FN_(mix_op) },
+	[VY_OP_STEP] = { FN_(step_op) },
+	[VY_OP_POPCOUNT] = { S_VAL, I_(SpvOpBitCount, SpvOpBitCount) },
+	[VY_OP_CLZ] = { FN_(clz_op) },
+	[VY_OP_CTZ] = { FN_(ctz_op) },
+	[VY_OP_REVERSE_BITS] = { S_VAL, I_(SpvOpBitReverse, SpvOpBitReverse) },
+	[VY_OP_MULHI] = { FN_(mulhi_op) },
+	[VY_OP_ATOMIC_ADD] = { S_ATOMIC, I_(SpvOpAtomicIAdd, SpvOpAtomicIAdd) },
+	[VY_OP_ATOMIC_SUB] = { S_ATOMIC, I_(SpvOpAtomicISub, SpvOpAtomicISub) },
+	[VY_OP_ATOMIC_MIN] = { S_ATOMIC, I_(SpvOpAtomicUMin, SpvOpAtomicSMin) },
+	[VY_OP_ATOMIC_MAX] = { S_ATOMIC, I_(SpvOpAtomicUMax, SpvOpAtomicSMax) },
+	[VY_OP_ATOMIC_AND] = { S_ATOMIC, I_(SpvOpAtomicAnd, SpvOpAtomicAnd) },
+	[VY_OP_ATOMIC_OR] = { S_ATOMIC, I_(SpvOpAtomicOr, SpvOpAtomicOr) },
+	[VY_OP_ATOMIC_XOR] = { S_ATOMIC, I_(SpvOpAtomicXor, SpvOpAtomicXor) },
+	[VY_OP_ATOMIC_EXCHANGE] = { S_ATOMIC, I_(SpvOpAtomicExchange, SpvOpAtomicExchange) },
+	[VY_OP_ATOMIC_COMPARE_EXCHANGE] = { S_ATOMIC, I_(SpvOpAtomicCompareExchange, SpvOpAtomicCompareExchange) },
+};
+
+bool vy_spv_lowers(enum vy_opcode code)
+{
+	return code < VY_OP_COUNT && spv_ops[code].form != S_NONE;
 }
 
 /* Ops whose operands are all evaluated, left to right. */
 static uint32_t eager_op(struct spv *s, const struct vy_expr *e)
 {
-	enum vy_opcode code = e->op->code;
+	const struct spv_row *r = &spv_ops[e->op->code];
 	enum vy_type t = e->type, at = e->nargs ? e->args[0]->type : t;
-	uint32_t a[3] = { 0, 0, 0 }, tt = ty(s, t);
-	bool f = at == VY_F32;
+	uint32_t a[3] = { 0, 0, 0 }, tt = ty(s, t), x[5];
+	SpvOp op = (SpvOp)r->op[at - VY_BOOL];
 	for (int i = 0; i < e->nargs && i < 3; i++)
 		a[i] = expr(s, e->args[i]);
-	switch (code) {
-	case VY_OP_ADD: return f ? precise(s, SpvOpFAdd, a[0], a[1]) :
-				 VAL(s, SpvOpIAdd, tt, a[0], a[1]);
-	case VY_OP_SUB: return f ? precise(s, SpvOpFSub, a[0], a[1]) :
-				 VAL(s, SpvOpISub, tt, a[0], a[1]);
-	case VY_OP_MUL: return f ? precise(s, SpvOpFMul, a[0], a[1]) :
-				 VAL(s, SpvOpIMul, tt, a[0], a[1]);
-	case VY_OP_DIV:
-		if (f && s->c->fast_math)
-			return VAL(s, SpvOpFDiv, tt, a[0], a[1]);
-		if (f)
-			return fdiv_exact(s, a[0], a[1]);
-		return int_div(s, t, a[0], a[1], e->args[1], false);
-	case VY_OP_REM: return int_div(s, t, a[0], a[1], e->args[1], true);
-	case VY_OP_NEG: return VAL(s, f ? SpvOpFNegate : SpvOpSNegate, tt, a[0]);
-	case VY_OP_AND: return VAL(s, SpvOpBitwiseAnd, tt, a[0], a[1]);
-	case VY_OP_OR: return VAL(s, SpvOpBitwiseOr, tt, a[0], a[1]);
-	case VY_OP_XOR: return VAL(s, SpvOpBitwiseXor, tt, a[0], a[1]);
-	case VY_OP_NOT: return VAL(s, SpvOpNot, tt, a[0]);
-	case VY_OP_SHL: case VY_OP_SHR:
-		return shift(s, code, t, e->args[1], a[0], a[1]);
-	case VY_OP_EQ: case VY_OP_NE: case VY_OP_LT: case VY_OP_LE:
-	case VY_OP_GT: case VY_OP_GE:
-		return compare(s, code, at, a[0], a[1]);
-	case VY_OP_LAND: return VAL(s, SpvOpLogicalAnd, tt, a[0], a[1]);
-	case VY_OP_LOR: return VAL(s, SpvOpLogicalOr, tt, a[0], a[1]);
-	case VY_OP_LNOT: return VAL(s, SpvOpLogicalNot, tt, a[0]);
-	case VY_OP_SELECT: return VAL(s, SpvOpSelect, tt, a[0], a[1], a[2]);
-	case VY_OP_CAST: return cast(s, at, t, a[0]);
-	case VY_OP_BITCAST:
-		return at == t ? a[0] : VAL(s, SpvOpBitcast, tt, a[0]);
-	case VY_OP_FMA:
-		/* KHR: GLSL Fma now, OpFmaKHR at the end (khr_fma) */
-		if (s->c->fast_math || s->c->fma_mode == VY_FMA_KHR)
-			return EXT(s, tt, GLSLstd450Fma, a[0], a[1], a[2]);
-		if (s->c->fma_mode == VY_FMA_F64)
-			return fma_f64(s, a[0], a[1], a[2]);
-		return fma_exact(s, a[0], a[1], a[2]);
-	case VY_OP_MIN: return minmax(s, t, false, a[0], a[1]);
-	case VY_OP_MAX: return minmax(s, t, true, a[0], a[1]);
-	case VY_OP_CLAMP:
-		return minmax(s, t, false, minmax(s, t, true, a[0], a[1]), a[2]);
-	case VY_OP_ABS:
-		if (t == VY_U32)
-			return a[0];
-		return EXT(s, tt, f ? GLSLstd450FAbs : GLSLstd450SAbs, a[0]);
-	case VY_OP_SIGN: return sign(s, t, a[0]);
-	case VY_OP_SQRT:
-		if (!s->c->fast_math)
-			return fsqrt_exact(s, a[0]);
-		return glsl1(s, code, t, a[0]);
-	case VY_OP_FLOOR: case VY_OP_CEIL: case VY_OP_ROUND: case VY_OP_TRUNC:
-	case VY_OP_FRACT: case VY_OP_RSQRT: case VY_OP_EXP:
-	case VY_OP_EXP2: case VY_OP_LOG: case VY_OP_LOG2: case VY_OP_SIN:
-	case VY_OP_COS: case VY_OP_TAN: case VY_OP_TANH:
-		return glsl1(s, code, t, a[0]);
-	case VY_OP_POW: return EXT(s, tt, GLSLstd450Pow, a[0], a[1]);
-	case VY_OP_MIX:
-		if (s->c->fast_math)
-			return EXT(s, tt, GLSLstd450FMix, a[0], a[1], a[2]);
-		return mix(s, a[0], a[1], a[2]);
-	case VY_OP_STEP:   /* x < edge ? 0 : 1, NaN x included */
-		return VAL(s, SpvOpSelect, tt, compare(s, VY_OP_LT, VY_F32, a[1], a[0]),
-			   cnst(s, VY_F32, 0), cnst(s, VY_F32, 0x3F800000u));
-	case VY_OP_POPCOUNT: return VAL(s, SpvOpBitCount, tt, a[0]);
-	case VY_OP_CLZ: return count_zeros(s, t, a[0], true);
-	case VY_OP_CTZ: return count_zeros(s, t, a[0], false);
-	case VY_OP_REVERSE_BITS: return VAL(s, SpvOpBitReverse, tt, a[0]);
-	case VY_OP_MULHI: return mulhi(s, t, a[0], a[1]);
-	default:
-		bug(s, "op without a SPIR-V lowering");
-		return cnst(s, t, 0);
+	switch (r->form) {
+	case S_PRECISE:
+		if (at == VY_F32)
+			return precise(s, op, a[0], a[1]);
+		return val(s, op, tt, a, (size_t)e->nargs);
+	case S_VAL:
+		return val(s, op, tt, a, (size_t)e->nargs);
+	case S_EXT:
+		x[0] = s->glsl;
+		x[1] = (uint32_t)op;
+		memcpy(x + 2, a, sizeof a);
+		return val(s, SpvOpExtInst, tt, x, (size_t)e->nargs + 2);
+	case S_FN:
+		return r->fn(s, e, tt, a);
+	case S_NONE:
+	case S_ATOMIC:
+		break;
 	}
+	bug(s, "op without a SPIR-V lowering");
+	return cnst(s, t, 0);
 }
 
 static uint32_t op(struct spv *s, const struct vy_expr *e)

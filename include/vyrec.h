@@ -417,6 +417,13 @@ bool vy_expr_touches_memory(const struct vy_expr *e);
 bool vy_expr_is_pure(const struct vy_expr *e);
 /* Whether op code is one of atomic's. */
 bool vy_op_is_atomic(enum vy_opcode code);
+/* Whether a target's lowering table has a row for the op (the op's
+ * vy_opdef.targets, `vyrec ops` TARGETS, are derived from these). */
+bool vy_spv_lowers(enum vy_opcode code);
+bool vy_ptx_lowers(enum vy_opcode code);
+bool vy_glsl_lowers(enum vy_opcode code);
+/* The VY_TGT_* bits of the targets with a row for the op (src/op_targets.c). */
+unsigned vy_op_lowered_by(enum vy_opcode code);
 /* Whether a statement of b (nested ones too) reads builtin bi: a program
  * that reads nwg may not have its grid split into several dispatches. */
 bool vy_block_reads_builtin(enum vy_builtin bi, const struct vy_block *b);

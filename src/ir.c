@@ -44,15 +44,14 @@ static bool is_atomic(const struct vy_expr *e)
 
 enum vy_type vy_expr_optype(const struct vy_expr *e)
 {
-	switch (e->op->code) {
-	case VY_OP_EQ: case VY_OP_NE: case VY_OP_LT: case VY_OP_LE:
-	case VY_OP_GT: case VY_OP_GE:
-		return e->args[0]->type;
-	case VY_OP_CAST: case VY_OP_BITCAST:
+	/* the op table's result rule: a cast's type is its target, a
+	 * comparison's (result "bool") its operands' */
+	const char *r = e->op->code < VY_OP_COUNT ? e->op->result : "";
+	if (!strcmp(r, "cast"))
 		return e->cast_to;
-	default:
-		return e->type;
-	}
+	if (!strcmp(r, "bool") && e->nargs)
+		return e->args[0]->type;
+	return e->type;
 }
 
 bool vy_expr_has_effect(const struct vy_expr *e)

@@ -8,225 +8,28 @@
  * Decision: a buffer of 0 elements is an error (Vulkan cannot bind an empty
  * storage buffer, and a 0-element run is almost always a missing param).
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "launch.h"
+#include "vm.h"
 
-static float f_of(uint32_t w)
-{
-	float f;
-	memcpy(&f, &w, 4);
-	return f;
-}
-
-static uint32_t w_of(float f)
-{
-	uint32_t w;
-	memcpy(&w, &f, 4);
-	return w;
-}
-
-/* f32 -> u32/i32: truncate toward zero, saturate, NaN -> 0. */
-static uint32_t f_to_int(float f, enum vy_type t)
-{
-	if (isnan(f))
-		return 0;
-	if (t == VY_I32) {
-		if (f <= -2147483648.0f)
-			return (uint32_t)INT32_MIN;
-		if (f >= 2147483648.0f)
-			return (uint32_t)INT32_MAX;
-		return (uint32_t)(int32_t)f;
-	}
-	if (f <= 0)
-		return 0;
-	if (f >= 4294967296.0f)
-		return UINT32_MAX;
-	return (uint32_t)f;
-}
-
-static uint32_t convert(uint32_t v, enum vy_type from, enum vy_type to)
-{
-	if (to == VY_BOOL)
-		return from == VY_F32 ? f_of(v) != 0 : v != 0;
-	if (from == VY_F32)
-		return to == VY_F32 ? v : f_to_int(f_of(v), to);
-	if (to != VY_F32)
-		return v;
-	if (from == VY_I32)
-		return w_of((float)(int32_t)v);
-	return w_of((float)v);
-}
-
-static uint32_t int_div(uint32_t a, uint32_t b, bool sgn, bool rem)
-{
-	if (!sgn) {
-		if (b == 0)
-			return rem ? a : UINT32_MAX;
-		return rem ? a % b : a / b;
-	}
-	int32_t x = (int32_t)a, y = (int32_t)b;
-	if (y == 0)
-		return rem ? a : UINT32_MAX;
-	if (x == INT32_MIN && y == -1)
-		return rem ? 0 : a;
-	return (uint32_t)(rem ? x % y : x / y);
-}
-
-static int int_cmp(uint32_t a, uint32_t b, bool sgn)
-{
-	if (sgn)
-		return (int32_t)a < (int32_t)b ? -1 : (int32_t)a > (int32_t)b;
-	return a < b ? -1 : a > b;
-}
-
-static uint32_t rev_bits(uint32_t x)
-{
-	uint32_t r = 0;
-	for (int i = 0; i < 32; i++, x >>= 1)
-		r = r << 1 | (x & 1);
-	return r;
-}
-
-/* An integer op on u32/i32 operands (sgn: i32). */
-static uint32_t int_op(enum vy_opcode op, const uint32_t *a, bool sgn)
-{
-	switch (op) {
-	case VY_OP_ADD: return a[0] + a[1];
-	case VY_OP_SUB: return a[0] - a[1];
-	case VY_OP_MUL: return a[0] * a[1];
-	case VY_OP_DIV: return int_div(a[0], a[1], sgn, false);
-	case VY_OP_REM: return int_div(a[0], a[1], sgn, true);
-	case VY_OP_NEG: return 0u - a[0];
-	case VY_OP_AND: return a[0] & a[1];
-	case VY_OP_OR: return a[0] | a[1];
-	case VY_OP_XOR: return a[0] ^ a[1];
-	case VY_OP_NOT: return ~a[0];
-	case VY_OP_SHL: return a[0] << (a[1] & 31);
-	case VY_OP_SHR:
-		if (sgn) {
-			int32_t x = (int32_t)a[0];
-			int s = a[1] & 31;
-			return (uint32_t)(x < 0 ? ~(~x >> s) : x >> s);
-		}
-		return a[0] >> (a[1] & 31);
-	case VY_OP_LT: return int_cmp(a[0], a[1], sgn) < 0;
-	case VY_OP_LE: return int_cmp(a[0], a[1], sgn) <= 0;
-	case VY_OP_GT: return int_cmp(a[0], a[1], sgn) > 0;
-	case VY_OP_GE: return int_cmp(a[0], a[1], sgn) >= 0;
-	case VY_OP_MIN: return int_cmp(a[0], a[1], sgn) <= 0 ? a[0] : a[1];
-	case VY_OP_MAX: return int_cmp(a[0], a[1], sgn) >= 0 ? a[0] : a[1];
-	case VY_OP_CLAMP: {
-		uint32_t m = int_cmp(a[0], a[1], sgn) >= 0 ? a[0] : a[1];
-		return int_cmp(m, a[2], sgn) <= 0 ? m : a[2];
-	}
-	case VY_OP_ABS:
-		return sgn && (int32_t)a[0] < 0 ? 0u - a[0] : a[0];
-	case VY_OP_SIGN:
-		if (!sgn)
-			return a[0] != 0;
-		return (uint32_t)((int32_t)a[0] > 0) - ((int32_t)a[0] < 0);
-	case VY_OP_POPCOUNT: return (uint32_t)__builtin_popcount(a[0]);
-	case VY_OP_CLZ: return a[0] ? (uint32_t)__builtin_clz(a[0]) : 32;
-	case VY_OP_CTZ: return a[0] ? (uint32_t)__builtin_ctz(a[0]) : 32;
-	case VY_OP_REVERSE_BITS: return rev_bits(a[0]);
-	case VY_OP_MULHI:
-		if (sgn)
-			return (uint32_t)(((int64_t)(int32_t)a[0] *
-					   (int32_t)a[1]) >> 32);
-		return (uint32_t)(((uint64_t)a[0] * a[1]) >> 32);
-	default:
-		vy_bug("op %d cannot be evaluated on integers at launch", op);
-	}
-}
-
-static float fsign(float x)
-{
-	return x > 0 ? 1.0f : x < 0 ? -1.0f : x;
-}
-
-/* An f32 op; transcendental ones are computed in double, rounded once. */
-static uint32_t float_op(enum vy_opcode op, const uint32_t *w)
-{
-	float a = f_of(w[0]), b = f_of(w[1]), c = f_of(w[2]);
-	double x = a;
-	switch (op) {
-	case VY_OP_ADD: return w_of(a + b);
-	case VY_OP_SUB: return w_of(a - b);
-	case VY_OP_MUL: return w_of(a * b);
-	case VY_OP_DIV: return w_of(a / b);
-	case VY_OP_NEG: return w[0] ^ 0x80000000u;
-	case VY_OP_LT: return a < b;
-	case VY_OP_LE: return a <= b;
-	case VY_OP_GT: return a > b;
-	case VY_OP_GE: return a >= b;
-	case VY_OP_FMA: return w_of(fmaf(a, b, c));
-	case VY_OP_MIN: return w_of(fminf(a, b));
-	case VY_OP_MAX: return w_of(fmaxf(a, b));
-	case VY_OP_CLAMP: return w_of(fminf(fmaxf(a, b), c));
-	case VY_OP_ABS: return w[0] & 0x7FFFFFFFu;
-	case VY_OP_SIGN: return w_of(fsign(a));
-	case VY_OP_FLOOR: return w_of(floorf(a));
-	case VY_OP_CEIL: return w_of(ceilf(a));
-	case VY_OP_ROUND: return w_of(rintf(a));
-	case VY_OP_TRUNC: return w_of(truncf(a));
-	case VY_OP_FRACT: return w_of((float)(x - floor(x)));
-	case VY_OP_SQRT: return w_of((float)sqrt(x));
-	case VY_OP_RSQRT: return w_of((float)(1 / sqrt(x)));
-	case VY_OP_EXP: return w_of((float)exp(x));
-	case VY_OP_EXP2: return w_of((float)exp2(x));
-	case VY_OP_LOG: return w_of((float)log(x));
-	case VY_OP_LOG2: return w_of((float)log2(x));
-	case VY_OP_POW: return w_of((float)pow(x, b));
-	case VY_OP_SIN: return w_of((float)sin(x));
-	case VY_OP_COS: return w_of((float)cos(x));
-	case VY_OP_TAN: return w_of((float)tan(x));
-	case VY_OP_TANH: return w_of((float)tanh(x));
-	case VY_OP_MIX: return w_of((float)(x * (1 - (double)c) + (double)b * c));
-	case VY_OP_STEP: return w_of(b < a ? 0.0f : 1.0f);
-	default:
-		vy_bug("op %d cannot be evaluated on f32 at launch", op);
-	}
-}
-
+/* An op over launch-time values: through the reference VM's scalar
+ * evaluator (vyvm_eval_op), the one definition of the op semantics that
+ * the VM, constant folding (src/opt.c) and this file share.  Launch-time
+ * expressions have no effects, so && || ?: may evaluate both sides. */
 static uint32_t eval_op(const struct vy_program *p, const struct vy_expr *e,
 			const uint32_t *params, const uint32_t *counts)
 {
+	uint32_t a[3] = { 0, 0, 0 };
 	enum vy_opcode op = e->op->code;
-	switch (op) {
-	case VY_OP_LAND:
-		return vy_eval_uniform(p, e->args[0], params, counts) &&
-		       vy_eval_uniform(p, e->args[1], params, counts);
-	case VY_OP_LOR:
-		return vy_eval_uniform(p, e->args[0], params, counts) ||
-		       vy_eval_uniform(p, e->args[1], params, counts);
-	case VY_OP_SELECT:
-		return vy_eval_uniform(p, e->args[0], params, counts) ?
-		       vy_eval_uniform(p, e->args[1], params, counts) :
-		       vy_eval_uniform(p, e->args[2], params, counts);
-	default:
-		break;
-	}
-	uint32_t a[3] = {0};
-	for (int i = 0; i < e->nargs && i < 3; i++)
+	if (e->nargs > 3 || vy_op_is_atomic(op))
+		vy_bug("op %s cannot be evaluated at launch", e->op->id);
+	for (int i = 0; i < e->nargs; i++)
 		a[i] = vy_eval_uniform(p, e->args[i], params, counts);
-	enum vy_type t = e->nargs ? e->args[0]->type : e->type;
-	switch (op) {
-	case VY_OP_LNOT: return !a[0];
-	case VY_OP_EQ:
-		return t == VY_F32 ? f_of(a[0]) == f_of(a[1]) : a[0] == a[1];
-	case VY_OP_NE:
-		return t == VY_F32 ? f_of(a[0]) != f_of(a[1]) : a[0] != a[1];
-	case VY_OP_CAST: return convert(a[0], t, e->cast_to);
-	case VY_OP_BITCAST: return a[0];
-	default:
-		break;
-	}
-	if (t == VY_F32)
-		return float_op(op, a);
-	return int_op(op, a, t == VY_I32);
+	return vyvm_eval_op(op, vy_expr_optype(e), op == VY_OP_CAST ||
+			    op == VY_OP_BITCAST ? e->args[0]->type : 0,
+			    a[0], a[1], a[2]);
 }
 
 uint32_t vy_eval_uniform(const struct vy_program *p, const struct vy_expr *e,
@@ -387,7 +190,7 @@ int vy_default_params(const struct vy_program *p, uint32_t *params,
 	bool any = false;
 	for (int i = 0; i < p->nparams && i < VY_MAX_PARAMS; i++) {
 		enum vy_type t = p->params[i].type;
-		params[i] = t == VY_F32 ? w_of(1.5f) : 3;
+		params[i] = t == VY_F32 ? 0x3FC00000u : 3;   /* 1.5f */
 		used[i] = used[i] && t == VY_U32;
 		any |= used[i];
 	}

@@ -94,7 +94,8 @@ static void build(void)
 			.registrant = "builtin", .cat = VY_INTRINSIC,
 			.code = (enum vy_opcode)i, .params = params[i],
 			.result = s->result, .ulp = s->ulp, .abs = s->abs,
-			.targets = VY_TGT_ALL, .signature = s->sig,
+			.targets = vy_op_lowered_by((enum vy_opcode)i),
+			.signature = s->sig,
 		};
 		defs[i].fast_ulp = fast_bound[i][0] > s->ulp ? fast_bound[i][0] : s->ulp;
 		defs[i].fast_abs = fast_bound[i][1] > s->abs ? fast_bound[i][1] : s->abs;

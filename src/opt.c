@@ -70,21 +70,18 @@ static bool nice_float(uint32_t b)
 	return ex != 0xFF && (ex != 0 || (b & 0x7FFFFF) == 0);
 }
 
-static bool float_foldable(enum vy_opcode c)
-{
-	switch (c) {
-	case VY_OP_ADD: case VY_OP_SUB: case VY_OP_MUL: case VY_OP_DIV:
-	case VY_OP_NEG: case VY_OP_EQ: case VY_OP_NE: case VY_OP_LT:
-	case VY_OP_LE: case VY_OP_GT: case VY_OP_GE: case VY_OP_FMA:
-	case VY_OP_MIN: case VY_OP_MAX: case VY_OP_CLAMP: case VY_OP_ABS:
-	case VY_OP_SIGN: case VY_OP_FLOOR: case VY_OP_CEIL: case VY_OP_ROUND:
-	case VY_OP_TRUNC: case VY_OP_SQRT: case VY_OP_STEP: case VY_OP_SELECT:
-	case VY_OP_CAST: case VY_OP_BITCAST:
-		return true;
-	default:
-		return false;
-	}
-}
+/* The ops every target computes exactly on f32 (see the top). */
+static const bool float_foldable[VY_OP_COUNT] = {
+	[VY_OP_ADD] = true, [VY_OP_SUB] = true, [VY_OP_MUL] = true,
+	[VY_OP_DIV] = true, [VY_OP_NEG] = true, [VY_OP_EQ] = true,
+	[VY_OP_NE] = true, [VY_OP_LT] = true, [VY_OP_LE] = true,
+	[VY_OP_GT] = true, [VY_OP_GE] = true, [VY_OP_FMA] = true,
+	[VY_OP_MIN] = true, [VY_OP_MAX] = true, [VY_OP_CLAMP] = true,
+	[VY_OP_ABS] = true, [VY_OP_SIGN] = true, [VY_OP_FLOOR] = true,
+	[VY_OP_CEIL] = true, [VY_OP_ROUND] = true, [VY_OP_TRUNC] = true,
+	[VY_OP_SQRT] = true, [VY_OP_STEP] = true, [VY_OP_SELECT] = true,
+	[VY_OP_CAST] = true, [VY_OP_BITCAST] = true,
+};
 
 /* Whether op over these constant args may be folded (see the top). */
 static bool foldable(const struct vy_expr *e, const uint32_t *v)
@@ -109,7 +106,7 @@ static bool foldable(const struct vy_expr *e, const uint32_t *v)
 		return true;
 	if ((c == VY_OP_MIN || c == VY_OP_MAX || c == VY_OP_CLAMP) && zeros >= 2)
 		return false;
-	return float_foldable(c);
+	return float_foldable[c];
 }
 
 static struct vy_expr *fold_const(struct vy_expr *e)
@@ -131,48 +128,75 @@ static struct vy_expr *fold_const(struct vy_expr *e)
 }
 
 /* Exact identities; a replacement keeps every evaluation that had an
- * effect. */
+ * effect.  The logic rows: */
+static struct vy_expr *id_land(struct vy_expr *e)
+{
+	struct vy_expr *a = e->args[0], *b = e->args[1];
+	if (is_const(a, 1)) return b;
+	if (is_const(a, 0)) return a;             /* b is skipped */
+	if (is_const(b, 1)) return a;
+	return e;
+}
+
+static struct vy_expr *id_lor(struct vy_expr *e)
+{
+	struct vy_expr *a = e->args[0], *b = e->args[1];
+	if (is_const(a, 0)) return b;
+	if (is_const(a, 1)) return a;
+	if (is_const(b, 0)) return a;
+	return e;
+}
+
+static struct vy_expr *id_select(struct vy_expr *e)
+{
+	struct vy_expr *a = e->args[0];
+	if (a->kind == VY_E_CONST)
+		return a->bits ? e->args[1] : e->args[2];  /* the other is skipped */
+	return e;
+}
+
+static struct vy_expr *id_lnot(struct vy_expr *e)
+{
+	struct vy_expr *a = e->args[0];
+	if (a->kind == VY_E_OP && a->op->code == VY_OP_LNOT)
+		return a->args[0];
+	return e;
+}
+
+/* Integer rows: x OP unit is x (and unit OP x, where OP commutes). */
+static const struct identity_row {
+	bool unit_ok, commutes;
+	uint32_t unit;
+	struct vy_expr *(*fn)(struct vy_expr *e);
+} identities[VY_OP_COUNT] = {
+	[VY_OP_ADD] = { true, true, 0, NULL },
+	[VY_OP_OR] = { true, true, 0, NULL },
+	[VY_OP_XOR] = { true, true, 0, NULL },
+	[VY_OP_SUB] = { true, false, 0, NULL },
+	[VY_OP_SHL] = { true, false, 0, NULL },
+	[VY_OP_SHR] = { true, false, 0, NULL },
+	[VY_OP_MUL] = { true, true, 1, NULL },
+	[VY_OP_DIV] = { true, false, 1, NULL },
+	[VY_OP_LAND] = { .fn = id_land },
+	[VY_OP_LOR] = { .fn = id_lor },
+	[VY_OP_SELECT] = { .fn = id_select },
+	[VY_OP_LNOT] = { .fn = id_lnot },
+};
+
 static struct vy_expr *identity(struct vy_expr *e)
 {
-	enum vy_opcode c = e->op->code;
-	struct vy_expr *a = e->args[0], *b = e->nargs > 1 ? e->args[1] : NULL;
+	if ((unsigned)e->op->code >= VY_OP_COUNT)
+		return e;
+	const struct identity_row *r = &identities[e->op->code];
 	bool in = e->type == VY_U32 || e->type == VY_I32;
-	switch (c) {
-	case VY_OP_ADD: case VY_OP_OR: case VY_OP_XOR:
-		if (in && is_const(b, 0)) return a;
-		if (in && is_const(a, 0)) return b;
-		break;
-	case VY_OP_SUB: case VY_OP_SHL: case VY_OP_SHR:
-		if (in && is_const(b, 0)) return a;
-		break;
-	case VY_OP_MUL:
-		if (in && is_const(b, 1)) return a;
-		if (in && is_const(a, 1)) return b;
-		break;
-	case VY_OP_DIV:
-		if (in && is_const(b, 1)) return a;
-		break;
-	case VY_OP_LAND:
-		if (is_const(a, 1)) return b;
-		if (is_const(a, 0)) return a;             /* b is skipped */
-		if (is_const(b, 1)) return a;
-		break;
-	case VY_OP_LOR:
-		if (is_const(a, 0)) return b;
-		if (is_const(a, 1)) return a;
-		if (is_const(b, 0)) return a;
-		break;
-	case VY_OP_SELECT:
-		if (a->kind == VY_E_CONST)
-			return a->bits ? b : e->args[2];  /* the other is skipped */
-		break;
-	case VY_OP_LNOT:
-		if (a->kind == VY_E_OP && a->op->code == VY_OP_LNOT)
-			return a->args[0];
-		break;
-	default:
-		break;
-	}
+	if (r->fn)
+		return r->fn(e);
+	if (!r->unit_ok || !in)
+		return e;
+	if (is_const(e->args[1], r->unit))
+		return e->args[0];
+	if (r->commutes && is_const(e->args[0], r->unit))
+		return e->args[1];
 	return e;
 }
 

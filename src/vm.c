@@ -173,47 +173,6 @@ static uint32_t mulhi(uint32_t t, uint32_t a, uint32_t b)
 	return (uint32_t)(((uint64_t)a * b) >> 32);
 }
 
-/* Integer ops of core and math. */
-static uint32_t int_op(uint32_t op, uint32_t t, uint32_t a, uint32_t b, uint32_t c)
-{
-	switch (op) {
-	case VYVM_OP_ADD: return a + b;
-	case VYVM_OP_SUB: return a - b;
-	case VYVM_OP_MUL: return a * b;
-	case VYVM_OP_DIV: return idiv(t, a, b);
-	case VYVM_OP_REM: return irem(t, a, b);
-	case VYVM_OP_NEG: return 0u - a;
-	case VYVM_OP_AND: return a & b;
-	case VYVM_OP_OR: return a | b;
-	case VYVM_OP_XOR: return a ^ b;
-	case VYVM_OP_NOT: return ~a;
-	case VYVM_OP_SHL: return a << (b & 31);
-	case VYVM_OP_SHR:
-		if (t == VYVM_I32)
-			return (uint32_t)((int32_t)a >> (b & 31));
-		return a >> (b & 31);
-	case VYVM_OP_LT: return ilt(t, a, b);
-	case VYVM_OP_LE: return !ilt(t, b, a);
-	case VYVM_OP_GT: return ilt(t, b, a);
-	case VYVM_OP_GE: return !ilt(t, a, b);
-	case VYVM_OP_MIN: return imin(t, a, b);
-	case VYVM_OP_MAX: return imax(t, a, b);
-	case VYVM_OP_CLAMP: return imin(t, imax(t, a, b), c);
-	case VYVM_OP_ABS:
-		return t == VYVM_I32 && (int32_t)a < 0 ? 0u - a : a;
-	case VYVM_OP_SIGN:
-		if (t == VYVM_I32)
-			return (int32_t)a > 0 ? 1 : (int32_t)a < 0 ? 0xFFFFFFFFu : 0;
-		return a != 0;
-	case VYVM_OP_POPCOUNT: return (uint32_t)__builtin_popcount(a);
-	case VYVM_OP_CLZ: return a ? (uint32_t)__builtin_clz(a) : 32;
-	case VYVM_OP_CTZ: return a ? (uint32_t)__builtin_ctz(a) : 32;
-	case VYVM_OP_REVERSE_BITS: return rev32(a);
-	case VYVM_OP_MULHI: return mulhi(t, a, b);
-	}
-	return 0;
-}
-
 /* IEEE minNum/maxNum: a NaN operand (quiet or signalling, which C's
  * fminf may return as NaN) yields the other operand. */
 static float fminnum(float a, float b)
@@ -231,91 +190,199 @@ static float fsign(float x)
 	return x > 0.0f ? 1.0f : x < 0.0f ? -1.0f : x;
 }
 
-/* f32 ops of core and math: exact ops in f32, the rest in double,
- * rounded once. */
-static uint32_t float_op(uint32_t op, float a, float b, float c)
+/* ---- the scalar semantics: one row per op ---- */
+
+/* How the VM computes an op on 32-bit values: t is the operation type
+ * (the operands' for comparisons, the target for casts, whose source type
+ * is aux); a b c are the operands (an atomic's a is the old value). */
+typedef uint32_t (*vm_fn)(uint32_t t, uint32_t aux, uint32_t a, uint32_t b,
+			  uint32_t c);
+
+#define IFN(name, expr) \
+	static uint32_t name(uint32_t t, uint32_t aux, uint32_t a, uint32_t b, \
+			     uint32_t c) \
+	{ (void)t; (void)aux; (void)a; (void)b; (void)c; return expr; }
+/* f32: exact ops in f32, the rest in double (d), rounded once */
+#define FFN(name, expr) \
+	static uint32_t name(uint32_t t, uint32_t aux, uint32_t a, uint32_t b, \
+			     uint32_t c) \
+	{ float x = F(a), y = F(b), z = F(c); double d = x; \
+	  (void)t; (void)aux; (void)x; (void)y; (void)z; (void)d; return expr; }
+
+IFN(i_add, a + b)
+IFN(i_sub, a - b)
+IFN(i_mul, a * b)
+IFN(i_div, idiv(t, a, b))
+IFN(i_rem, irem(t, a, b))
+IFN(i_neg, 0u - a)
+IFN(i_and, a & b)
+IFN(i_or, a | b)
+IFN(i_xor, a ^ b)
+IFN(i_not, ~a)
+IFN(i_shl, a << (b & 31))
+IFN(i_shr, t == VYVM_I32 ? (uint32_t)((int32_t)a >> (b & 31)) : a >> (b & 31))
+IFN(i_lt, (uint32_t)ilt(t, a, b))
+IFN(i_le, (uint32_t)!ilt(t, b, a))
+IFN(i_gt, (uint32_t)ilt(t, b, a))
+IFN(i_ge, (uint32_t)!ilt(t, a, b))
+IFN(i_min, imin(t, a, b))
+IFN(i_max, imax(t, a, b))
+IFN(i_clamp, imin(t, imax(t, a, b), c))
+IFN(i_abs, t == VYVM_I32 && (int32_t)a < 0 ? 0u - a : a)
+IFN(i_sign, t != VYVM_I32 ? (uint32_t)(a != 0) :
+	    (int32_t)a > 0 ? 1u : (int32_t)a < 0 ? 0xFFFFFFFFu : 0u)
+IFN(i_popcount, (uint32_t)__builtin_popcount(a))
+IFN(i_clz, a ? (uint32_t)__builtin_clz(a) : 32u)
+IFN(i_ctz, a ? (uint32_t)__builtin_ctz(a) : 32u)
+IFN(i_reverse_bits, rev32(a))
+IFN(i_mulhi, mulhi(t, a, b))
+IFN(i_exchange, b)
+IFN(i_compare_exchange, a == b ? c : a)
+
+FFN(f_add, U(x + y))
+FFN(f_sub, U(x - y))
+FFN(f_mul, U(x * y))
+FFN(f_div, U(x / y))
+FFN(f_neg, U(-x))
+FFN(f_lt, (uint32_t)(x < y))
+FFN(f_le, (uint32_t)(x <= y))
+FFN(f_gt, (uint32_t)(x > y))
+FFN(f_ge, (uint32_t)(x >= y))
+FFN(f_fma, U(fmaf(x, y, z)))
+FFN(f_min, U(fminnum(x, y)))
+FFN(f_max, U(fmaxnum(x, y)))
+FFN(f_clamp, U(fminnum(fmaxnum(x, y), z)))
+FFN(f_abs, U(fabsf(x)))
+FFN(f_sign, U(fsign(x)))
+FFN(f_floor, UD(floor(d)))
+FFN(f_ceil, UD(ceil(d)))
+FFN(f_round, UD(nearbyint(d)))
+FFN(f_trunc, UD(trunc(d)))
+FFN(f_fract, UD(d - floor(d)))
+FFN(f_sqrt, U(sqrtf(x)))
+FFN(f_rsqrt, UD(1.0 / sqrt(d)))
+FFN(f_exp, UD(exp(d)))
+FFN(f_exp2, UD(exp2(d)))
+FFN(f_log, UD(log(d)))
+FFN(f_log2, UD(log2(d)))
+FFN(f_pow, UD(pow(d, (double)y)))
+FFN(f_sin, UD(sin(d)))
+FFN(f_cos, UD(cos(d)))
+FFN(f_tan, UD(tan(d)))
+FFN(f_tanh, UD(tanh(d)))
+FFN(f_mix, UD(d * (1.0 - (double)z) + (double)y * (double)z))
+FFN(f_step, U(y < x ? 0.0f : 1.0f))
+
+/* any type (t tells f32 from the rest where it matters) */
+IFN(a_eq, t == VYVM_F32 ? (uint32_t)(F(a) == F(b)) : (uint32_t)(a == b))
+IFN(a_ne, t == VYVM_F32 ? (uint32_t)(F(a) != F(b)) : (uint32_t)(a != b))
+IFN(a_land, (uint32_t)((a != 0) & (b != 0)))
+IFN(a_lor, (uint32_t)((a != 0) | (b != 0)))
+IFN(a_lnot, (uint32_t)(a == 0))
+IFN(a_select, a ? b : c)
+IFN(a_cast, cast(t, aux, a))
+IFN(a_bitcast, a)
+
+/* any: every type; i: bool, u32 and i32; f: f32.  A NULL column is a type
+ * the op has no meaning for: decoding rejects such an instruction
+ * (op_type_ok), vyvm_eval_op stops, and tests/unit/op_table_test.c checks
+ * a row for every op and type its signature admits. */
+struct vm_row {
+	vm_fn any, i, f;
+};
+
+static const struct vm_row vm_ops[VYVM_NOPS] = {
+	[VYVM_OP_ADD] = { NULL, i_add, f_add },
+	[VYVM_OP_SUB] = { NULL, i_sub, f_sub },
+	[VYVM_OP_MUL] = { NULL, i_mul, f_mul },
+	[VYVM_OP_DIV] = { NULL, i_div, f_div },
+	[VYVM_OP_REM] = { NULL, i_rem, NULL },
+	[VYVM_OP_NEG] = { NULL, i_neg, f_neg },
+	[VYVM_OP_AND] = { NULL, i_and, NULL },
+	[VYVM_OP_OR] = { NULL, i_or, NULL },
+	[VYVM_OP_XOR] = { NULL, i_xor, NULL },
+	[VYVM_OP_NOT] = { NULL, i_not, NULL },
+	[VYVM_OP_SHL] = { NULL, i_shl, NULL },
+	[VYVM_OP_SHR] = { NULL, i_shr, NULL },
+	[VYVM_OP_EQ] = { a_eq, NULL, NULL },
+	[VYVM_OP_NE] = { a_ne, NULL, NULL },
+	[VYVM_OP_LT] = { NULL, i_lt, f_lt },
+	[VYVM_OP_LE] = { NULL, i_le, f_le },
+	[VYVM_OP_GT] = { NULL, i_gt, f_gt },
+	[VYVM_OP_GE] = { NULL, i_ge, f_ge },
+	[VYVM_OP_LAND] = { a_land, NULL, NULL },
+	[VYVM_OP_LOR] = { a_lor, NULL, NULL },
+	[VYVM_OP_LNOT] = { a_lnot, NULL, NULL },
+	[VYVM_OP_SELECT] = { a_select, NULL, NULL },
+	[VYVM_OP_CAST] = { a_cast, NULL, NULL },
+	[VYVM_OP_BITCAST] = { a_bitcast, NULL, NULL },
+	[VYVM_OP_FMA] = { NULL, NULL, f_fma },
+	[VYVM_OP_MIN] = { NULL, i_min, f_min },
+	[VYVM_OP_MAX] = { NULL, i_max, f_max },
+	[VYVM_OP_CLAMP] = { NULL, i_clamp, f_clamp },
+	[VYVM_OP_ABS] = { NULL, i_abs, f_abs },
+	[VYVM_OP_SIGN] = { NULL, i_sign, f_sign },
+	[VYVM_OP_FLOOR] = { NULL, NULL, f_floor },
+	[VYVM_OP_CEIL] = { NULL, NULL, f_ceil },
+	[VYVM_OP_ROUND] = { NULL, NULL, f_round },
+	[VYVM_OP_TRUNC] = { NULL, NULL, f_trunc },
+	[VYVM_OP_FRACT] = { NULL, NULL, f_fract },
+	[VYVM_OP_SQRT] = { NULL, NULL, f_sqrt },
+	[VYVM_OP_RSQRT] = { NULL, NULL, f_rsqrt },
+	[VYVM_OP_EXP] = { NULL, NULL, f_exp },
+	[VYVM_OP_EXP2] = { NULL, NULL, f_exp2 },
+	[VYVM_OP_LOG] = { NULL, NULL, f_log },
+	[VYVM_OP_LOG2] = { NULL, NULL, f_log2 },
+	[VYVM_OP_POW] = { NULL, NULL, f_pow },
+	[VYVM_OP_SIN] = { NULL, NULL, f_sin },
+	[VYVM_OP_COS] = { NULL, NULL, f_cos },
+	[VYVM_OP_TAN] = { NULL, NULL, f_tan },
+	[VYVM_OP_TANH] = { NULL, NULL, f_tanh },
+	[VYVM_OP_MIX] = { NULL, NULL, f_mix },
+	[VYVM_OP_STEP] = { NULL, NULL, f_step },
+	[VYVM_OP_POPCOUNT] = { NULL, i_popcount, NULL },
+	[VYVM_OP_CLZ] = { NULL, i_clz, NULL },
+	[VYVM_OP_CTZ] = { NULL, i_ctz, NULL },
+	[VYVM_OP_REVERSE_BITS] = { NULL, i_reverse_bits, NULL },
+	[VYVM_OP_MULHI] = { NULL, i_mulhi, NULL },
+	[VYVM_OP_ATOMIC_ADD] = { NULL, i_add, NULL },
+	[VYVM_OP_ATOMIC_SUB] = { NULL, i_sub, NULL },
+	[VYVM_OP_ATOMIC_MIN] = { NULL, i_min, NULL },
+	[VYVM_OP_ATOMIC_MAX] = { NULL, i_max, NULL },
+	[VYVM_OP_ATOMIC_AND] = { NULL, i_and, NULL },
+	[VYVM_OP_ATOMIC_OR] = { NULL, i_or, NULL },
+	[VYVM_OP_ATOMIC_XOR] = { NULL, i_xor, NULL },
+	[VYVM_OP_ATOMIC_EXCHANGE] = { NULL, i_exchange, NULL },
+	[VYVM_OP_ATOMIC_COMPARE_EXCHANGE] = { NULL, i_compare_exchange, NULL },
+};
+
+/* The row's function for op on type t, or NULL. */
+static vm_fn vm_fn_of(uint32_t op, uint32_t t)
 {
-	double x = a;
-	switch (op) {
-	case VYVM_OP_ADD: return U(a + b);
-	case VYVM_OP_SUB: return U(a - b);
-	case VYVM_OP_MUL: return U(a * b);
-	case VYVM_OP_DIV: return U(a / b);
-	case VYVM_OP_NEG: return U(-a);
-	case VYVM_OP_LT: return a < b;
-	case VYVM_OP_LE: return a <= b;
-	case VYVM_OP_GT: return a > b;
-	case VYVM_OP_GE: return a >= b;
-	case VYVM_OP_FMA: return U(fmaf(a, b, c));
-	case VYVM_OP_MIN: return U(fminnum(a, b));
-	case VYVM_OP_MAX: return U(fmaxnum(a, b));
-	case VYVM_OP_CLAMP: return U(fminnum(fmaxnum(a, b), c));
-	case VYVM_OP_ABS: return U(fabsf(a));
-	case VYVM_OP_SIGN: return U(fsign(a));
-	case VYVM_OP_FLOOR: return UD(floor(x));
-	case VYVM_OP_CEIL: return UD(ceil(x));
-	case VYVM_OP_ROUND: return UD(nearbyint(x));
-	case VYVM_OP_TRUNC: return UD(trunc(x));
-	case VYVM_OP_FRACT: return UD(x - floor(x));
-	case VYVM_OP_SQRT: return U(sqrtf(a));
-	case VYVM_OP_RSQRT: return UD(1.0 / sqrt(x));
-	case VYVM_OP_EXP: return UD(exp(x));
-	case VYVM_OP_EXP2: return UD(exp2(x));
-	case VYVM_OP_LOG: return UD(log(x));
-	case VYVM_OP_LOG2: return UD(log2(x));
-	case VYVM_OP_POW: return UD(pow(x, (double)b));
-	case VYVM_OP_SIN: return UD(sin(x));
-	case VYVM_OP_COS: return UD(cos(x));
-	case VYVM_OP_TAN: return UD(tan(x));
-	case VYVM_OP_TANH: return UD(tanh(x));
-	case VYVM_OP_MIX: return UD(x * (1.0 - (double)c) + (double)b * (double)c);
-	case VYVM_OP_STEP: return U(b < a ? 0.0f : 1.0f);
-	}
-	return 0;
+	if (op >= VYVM_NOPS || t < VYVM_BOOL || t > VYVM_F32)
+		return NULL;
+	if (vm_ops[op].any)
+		return vm_ops[op].any;
+	return t == VYVM_F32 ? vm_ops[op].f : vm_ops[op].i;
 }
 
-/* Any non-memory op of vyrec_ops.def on bits; t is the operation type
- * (the operands' for comparisons, the target for casts, whose source
- * type is aux). */
-static uint32_t scalar_op(uint32_t op, uint32_t t, uint32_t aux, uint32_t a,
-			  uint32_t b, uint32_t c)
+int vyvm_has_op(uint32_t op, uint32_t t)
 {
-	switch (op) {
-	case VYVM_OP_EQ: return t == VYVM_F32 ? F(a) == F(b) : a == b;
-	case VYVM_OP_NE: return t == VYVM_F32 ? F(a) != F(b) : a != b;
-	case VYVM_OP_LAND: return (a != 0) & (b != 0);
-	case VYVM_OP_LOR: return (a != 0) | (b != 0);
-	case VYVM_OP_LNOT: return a == 0;
-	case VYVM_OP_SELECT: return a ? b : c;
-	case VYVM_OP_CAST: return cast(t, aux, a);
-	case VYVM_OP_BITCAST: return a;
-	}
-	if (t == VYVM_F32)
-		return float_op(op, F(a), F(b), F(c));
-	return int_op(op, t, a, b, c);
+	return vm_fn_of(op, t) != NULL;
 }
 
+/* Decoding has checked the row (op_type_ok); a caller outside the VM
+ * (folding, launch sizes) with an op the VM cannot compute is a bug. */
 uint32_t vyvm_eval_op(uint32_t op, uint32_t t, uint32_t aux, uint32_t a,
 		      uint32_t b, uint32_t c)
 {
-	return op < VYVM_NOPS ? scalar_op(op, t, aux, a, b, c) : 0;
-}
-
-static uint32_t atomic_op(uint32_t op, uint32_t t, uint32_t old, uint32_t b,
-			  uint32_t c)
-{
-	switch (op) {
-	case VYVM_OP_ATOMIC_ADD: return old + b;
-	case VYVM_OP_ATOMIC_SUB: return old - b;
-	case VYVM_OP_ATOMIC_MIN: return imin(t, old, b);
-	case VYVM_OP_ATOMIC_MAX: return imax(t, old, b);
-	case VYVM_OP_ATOMIC_AND: return old & b;
-	case VYVM_OP_ATOMIC_OR: return old | b;
-	case VYVM_OP_ATOMIC_XOR: return old ^ b;
-	case VYVM_OP_ATOMIC_EXCHANGE: return b;
-	case VYVM_OP_ATOMIC_COMPARE_EXCHANGE: return old == b ? c : old;
+	vm_fn fn = vm_fn_of(op, t);
+	if (!fn) {
+		fprintf(stderr, "vyrec: internal error: the reference VM has no "
+			"row for op %u on type %u\n", op, t);
+		abort();
 	}
-	return old;
+	return fn(t, aux, a, b, c);
 }
 
 static const unsigned char atomic_ops[VYVM_NOPS] = {
@@ -369,6 +436,8 @@ static int op_type_ok(uint32_t op, uint32_t t, uint32_t aux)
 	op_arity(op, cls);
 	if (op == VYVM_OP_SELECT || op == VYVM_OP_CAST)
 		strcpy(cls, "any");
+	if (!vm_fn_of(op, t))
+		return 0;
 	if (op == VYVM_OP_CAST)
 		return type_in(cls, t) && type_in(cls, aux);
 	if (op == VYVM_OP_BITCAST)
@@ -608,7 +677,7 @@ static int check_op(const struct vyvm_module *m, const uint32_t *w)
 	if (w[1] < im->npre || w[1] >= im->nregs)
 		return -1;
 	if (is_atomic(op)) {
-		if (!type_in("int", t) || check_mem(m, aux, t, 1))
+		if (!type_in("int", t) || !vm_fn_of(op, t) || check_mem(m, aux, t, 1))
 			return -1;
 	} else if (!op_type_ok(op, t, aux)) {
 		return -1;
@@ -823,7 +892,7 @@ static uint32_t ueval(const struct ucode *u, const uint32_t *params,
 		else {
 			uint32_t op = w >> 8 & 0xff, ar = op_arity(op, cls);
 			sp -= ar;
-			st[sp] = scalar_op(op, w >> 16 & 0xff, w >> 24, st[sp],
+			st[sp] = vyvm_eval_op(op, w >> 16 & 0xff, w >> 24, st[sp],
 					   ar > 1 ? st[sp + 1] : 0, ar > 2 ? st[sp + 2] : 0);
 			sp++;
 		}
@@ -1013,7 +1082,7 @@ static int exec_atomic(struct vm *v, const uint32_t *w, const uint8_t *m)
 		if (wr && !wr[i])
 			return uninit(v, aux, i, l);
 		uint32_t old = base[i];
-		base[i] = atomic_op(op, t, old, b[l].u, c[l].u);
+		base[i] = vyvm_eval_op(op, t, 0, old, b[l].u, c[l].u);
 		d[l].u = old;
 	}
 	return 0;
@@ -1100,7 +1169,8 @@ static int exec_op(struct vm *v, const uint32_t *w, const uint8_t *m)
 	if ((op == VYVM_OP_DIV || op == VYVM_OP_REM) && t != VYVM_F32 &&
 	    (v->o->flags & VYVM_STRICT))
 		check_div(v, w, m);
-	LANES d[l].u = scalar_op(op, t, aux, a[l].u, b[l].u, c[l].u);
+	vm_fn fn = vm_fn_of(op, t);
+	LANES d[l].u = fn(t, aux, a[l].u, b[l].u, c[l].u);
 	return 0;
 }
 

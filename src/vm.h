@@ -109,6 +109,9 @@ struct vyvm_opts {
  * comparisons, the target type for casts, whose source type is aux). */
 uint32_t vyvm_eval_op(uint32_t op, uint32_t t, uint32_t aux, uint32_t a,
 		      uint32_t b, uint32_t c);
+/* Whether the VM's op table has a row computing op on type t (atomics
+ * included); vyvm_eval_op on an op and type without one stops. */
+int vyvm_has_op(uint32_t op, uint32_t t);
 
 /* FNV-1a 64 of n bytes (the module's content hash). */
 uint64_t vyvm_hash(const void *p, size_t n);

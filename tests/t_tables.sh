@@ -138,3 +138,38 @@ else
 		bad value_cargo_build "$(cat $W/lr.gen.log $W/lr.build.log 2>/dev/null | tail -3 | tr '\n' ' ')"
 	fi
 fi
+
+# ---- one evaluator (issue #12 item 3, tests/unit/op_conform_test.c): every
+# non-atomic op over edge values; the VM's evaluator gives the expected
+# bits; the reference VM at -O0 and at -O1 (literal operands, folded by
+# src/opt.c through the same evaluator) must match bit for bit; each GPU
+# backend that runs here (Vulkan: lavapipe) within SEMANTICS.md's rules.
+C=tests/out/conform
+rm -rf $C
+mkdir -p $C
+if ! cc_unit tests/out/op_conform_test tests/unit/op_conform_test.c 2>$C/cc.log; then
+	bad conform_build "$(head -5 $C/cc.log | tr '\n' ' ')"
+elif ! tests/out/op_conform_test gen $C; then
+	bad conform_gen "op_conform_test gen failed"
+else
+	ok conform_gen
+	vk=no
+	$VYREC backends 2>/dev/null | grep -q '^vulkan .* ok: ' && vk=yes
+	while read -r name count; do
+		for o in O0 O1; do
+			if $VYREC run $C/$name.yaml --backend reference -$o --out out=$C/$name.$o.bin >$C/$name.$o.log 2>&1; then
+				tests/out/op_conform_test cmp $C/$name.expect $C/$name.$o.bin exact conform_${name}_reference_$o
+			else
+				bad conform_${name}_reference_$o "$(head -3 $C/$name.$o.log | tr '\n' ' ')"
+			fi
+		done
+		if [ $vk = yes ]; then
+			if $VYREC run $C/${name}_rt.yaml --backend vulkan --in v=$C/$name.v --out out=$C/$name.vk.bin >$C/$name.vk.log 2>&1; then
+				tests/out/op_conform_test cmp $C/$name.expect $C/$name.vk.bin bounded conform_${name}_vulkan
+			else
+				bad conform_${name}_vulkan "$(head -3 $C/$name.vk.log | tr '\n' ' ')"
+			fi
+		fi
+	done < $C/list
+	[ $vk = yes ] || bad conform_vulkan "no Vulkan device initialises here (vyrec backends); make deps installs lavapipe"
+fi

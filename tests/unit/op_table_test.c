@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "vyrec.h"
+#include "vm.h"
 
 static int fails;
 
@@ -212,6 +213,48 @@ static void check(const struct vy_opdef *op, int tg)
 	}
 }
 
+/* The reference VM's op table (src/vm.c vm_ops) has a row for every op it
+ * executes as an instruction (opcodes below VYVM_NOPS) and every type its
+ * first parameter admits (casts: every type), and a
+ * target claims an op (vy_opdef.targets) exactly when its lowering table
+ * has a row for it. */
+static void check_rows(void)
+{
+	static const uint32_t vmt[] = { 2, 3, 4, 1 };   /* tnames -> VYVM_* */
+	static bool (*const lowers[])(enum vy_opcode) = {
+		vy_spv_lowers, vy_ptx_lowers, vy_glsl_lowers, NULL,
+	};
+	int missing = 0, disagree = 0;
+	char first[128] = "";
+	for (int code = 0; code < VY_OP_COUNT; code++) {
+		const struct vy_opdef *op = vy_builtin_op((enum vy_opcode)code);
+		const char *cls = op->code == VY_OP_CAST ? "any" : op->params[0].cls;
+		unsigned set = class_types(cls);
+		for (int t = 0; t < 4 && code < VYVM_NOPS; t++)
+			if (set >> t & 1 && !vyvm_has_op((uint32_t)code, vmt[t])) {
+				if (!missing++)
+					snprintf(first, sizeof first, "%s on %s", op->id, tnames[t]);
+			}
+		for (int tg = 0; tg < 3; tg++)
+			disagree += !(op->targets & tgts[tg].bit) != !lowers[tg](op->code);
+		bool ref = false;
+		for (uint32_t t = 1; t <= 4; t++)
+			ref |= vyvm_has_op((uint32_t)code, t) != 0;
+		disagree += !(op->targets & VY_TGT_REF) != !ref;
+	}
+	if (missing)
+		printf("FAIL op_table_vm_rows: %d op x type pairs without a VM row, first %s\n",
+		       missing, first);
+	else
+		printf("PASS op_table_vm_rows\n");
+	if (disagree)
+		printf("FAIL op_table_claims_are_rows: %d op x target claims differ from the tables\n",
+		       disagree);
+	else
+		printf("PASS op_table_claims_are_rows\n");
+	fails += missing != 0 || disagree != 0;
+}
+
 int main(void)
 {
 	for (int code = 0; code < VY_OP_COUNT; code++) {
@@ -228,5 +271,6 @@ int main(void)
 	printf(mism ? "FAIL op_table_atomic_column: %d ops disagree with their signature\n"
 		    : "PASS op_table_atomic_column\n", mism);
 	fails += mism != 0;
+	check_rows();
 	return fails != 0;
 }

@@ -1,0 +1,23 @@
+/*
+ * op_targets.c: which targets lower an op, read from the targets' own
+ * lowering tables (emitters/spv.c, ptx.c, glsl.c; the reference VM's op
+ * table in src/vm.c), never written by hand: vy_opdef.targets and the
+ * TARGETS column of `vyrec ops` come from here.
+ */
+#include "vyrec.h"
+#include "vm.h"
+
+unsigned vy_op_lowered_by(enum vy_opcode code)
+{
+	unsigned t = 0;
+	if (vy_spv_lowers(code))
+		t |= VY_TGT_SPV;
+	if (vy_ptx_lowers(code))
+		t |= VY_TGT_PTX;
+	if (vy_glsl_lowers(code))
+		t |= VY_TGT_GLSL;
+	for (uint32_t ty = VYVM_BOOL; ty <= VYVM_F32; ty++)
+		if (vyvm_has_op((uint32_t)code, ty))
+			t |= VY_TGT_REF;
+	return t;
+}
