@@ -981,7 +981,7 @@ static int bind_buffers(struct vk *v, struct vkpipe *k, struct vy_run *run, char
 	uint32_t nw = 0;
 
 	for (int i = 0; i < p->nbuffers; i++) {
-		VkDeviceSize size = (VkDeviceSize)run->launch.counts[i] * 4;
+		VkDeviceSize size = (VkDeviceSize)run->launch.counts[i] * vy_buffer_elem_size(p, i);
 		struct vkslot *s = &v->slots[i];
 		if (!size) {
 			*err = vy_strf("vulkan: buffer `%s` has 0 elements; Vulkan cannot bind "
@@ -1078,7 +1078,7 @@ static void cmd_copy(struct vk *v, VkCommandBuffer cb, const struct vy_run *run,
 	const struct vy_program *p = run->prog;
 
 	for (int i = 0; i < p->nbuffers; i++) {
-		VkBufferCopy c = { .size = (VkDeviceSize)run->launch.counts[i] * 4 };
+		VkBufferCopy c = { .size = (VkDeviceSize)run->launch.counts[i] * vy_buffer_elem_size(p, i) };
 		if (from_host)
 			v->vkCmdCopyBuffer(cb, v->slots[i].stage, v->slots[i].buf, 1, &c);
 		else if (p->buffers[i].access != VY_READ_ONLY)
@@ -1219,7 +1219,7 @@ static int dispatch(struct vy_backend *b, struct vy_run *run, char **err)
 	for (int i = 0; i < p->nbuffers; i++)
 		if (p->buffers[i].access != VY_READ_ONLY)
 			memcpy(run->bufs[i], v->slots[i].map,
-			       (size_t)run->launch.counts[i] * 4);
+			       (size_t)run->launch.counts[i] * vy_buffer_elem_size(p, i));
 	return 0;
 }
 

@@ -950,16 +950,25 @@ static enum vy_type load_type(struct ld *L, const struct vy_ynode *y,
 		return VY_VOID;
 	}
 	if (t == VY_VOID) {
-		static const char *const types[] = { "u32", "i32", "f32" };
-		const char *near = vy_closest(show(L, y), types, 3);
+		static const char *const types[] = {
+			"u32", "i32", "f32", "u8", "i8", "u16", "i16", "bf16" };
+		const char *near = vy_closest(show(L, y), types, 8);
 		err(L, y, near ? vy_fmt(L->a, "did you mean '%s'?", near) :
-			"the types are u32, i32 and f32",
+			"the types are u32, i32 and f32 (and the storage types "
+			"u8, i8, u16, i16, bf16 for buffers and shared arrays)",
 		    "unknown type '%s'", show(L, y));
 		return VY_VOID;
 	}
 	if (t == VY_BOOL) {
 		err(L, y, "use u32 and store 0 or 1", "%s cannot be bool: only "
 		    "u32, i32 and f32 are storable", what);
+		return VY_VOID;
+	}
+	if (vy_type_info(t)->cls == VY_TC_STORAGE && !strncmp(what, "param", 5)) {
+		err(L, y, vy_fmt(L->a, "declare it %s and narrow it when you store it",
+				 vy_type_name(vy_type_value(t))),
+		    "%s cannot be %s: storage types are only buffer and shared "
+		    "element types", what, show(L, y));
 		return VY_VOID;
 	}
 	return t;
@@ -1295,8 +1304,8 @@ static void load_shared(struct ld *L, const struct vy_ynode *y)
 		s->count_loc = vy_yloc(v[1], L->src);
 		if (r == 1 && c) {
 			s->count = c;
-			bytes += 4ull * c;
-			if (bytes > VY_MAX_SHARED && bytes - 4ull * c <= VY_MAX_SHARED)
+			bytes += (uint64_t)vy_type_size(s->type) * c;
+			if (bytes > VY_MAX_SHARED && bytes - (uint64_t)vy_type_size(s->type) * c <= VY_MAX_SHARED)
 				err(L, v[1], "use smaller tiles; shared memory is at most 32768 bytes per workgroup",
 				    "shared arrays take %llu bytes, more than the %d-byte limit",
 				    (unsigned long long)bytes, VY_MAX_SHARED);
