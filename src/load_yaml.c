@@ -1304,8 +1304,8 @@ static void load_shared(struct ld *L, const struct vy_ynode *y)
 		s->count_loc = vy_yloc(v[1], L->src);
 		if (r == 1 && c) {
 			s->count = c;
-			bytes += (uint64_t)vy_type_size(s->type) * c;
-			if (bytes > VY_MAX_SHARED && bytes - (uint64_t)vy_type_size(s->type) * c <= VY_MAX_SHARED)
+			bytes += 4ull * c;
+			if (bytes > VY_MAX_SHARED && bytes - 4ull * c <= VY_MAX_SHARED)
 				err(L, v[1], "use smaller tiles; shared memory is at most 32768 bytes per workgroup",
 				    "shared arrays take %llu bytes, more than the %d-byte limit",
 				    (unsigned long long)bytes, VY_MAX_SHARED);

@@ -1135,9 +1135,8 @@ static void check_shared_total(struct rctx *c)
 	uint64_t bytes = 0;
 	for (int s = 0; s < c->p->nshared; s++) {
 		const struct vy_shareddecl *sh = &c->p->shared[s];
-		uint64_t n = (uint64_t)vy_type_size(sh->type) * sh->count;
-		bytes += n;
-		if (bytes > VY_MAX_SHARED && bytes - n <= VY_MAX_SHARED)
+		bytes += 4ull * sh->count;
+		if (bytes > VY_MAX_SHARED && bytes - 4ull * sh->count <= VY_MAX_SHARED)
 			vy_error(c->d, sh->count_loc.src ? sh->count_loc : sh->loc,
 				 "use smaller tiles; shared memory is at most 32768 bytes per workgroup",
 				 "shared arrays take %llu bytes, more than the %d-byte limit",

@@ -43,7 +43,7 @@ struct vyvm_impl {
 	struct vyvm_param params[VYVM_MAX_PARAMS];
 	struct vyvm_buffer buffers[VYVM_MAX_BUFFERS];
 	struct vyvm_shared shared[VYVM_MAX_BUFFERS];
-	uint32_t shared_off[VYVM_MAX_BUFFERS], shared_words, shared_bytes;
+	uint32_t shared_off[VYVM_MAX_BUFFERS], shared_words;
 	struct ucode counts[VYVM_MAX_BUFFERS], dispatch[3];
 	uint32_t nregs, npre, ninstr, nest, nlanes;
 	struct pre *pre;
@@ -561,12 +561,12 @@ static int rd_buffers(struct rd *r, struct vyvm_module *m)
 		if (r->bad)
 			break;
 		if (!valid_mem_type(s->type) || s->count == 0 ||
-		    s->count > (VYVM_MAX_SHARED - im->shared_bytes) / type_size[s->type])
+		    s->count > VYVM_MAX_SHARED / 4 - im->shared_words)
 			return rfail(r, "shared array %u: type %u count %u", i, s->type, s->count);
-		/* one word per element, whatever the type: a store narrows */
+		/* one word per element, whatever the type (so on every
+		 * target): a store narrows, a load widens */
 		im->shared_off[i] = im->shared_words;
 		im->shared_words += s->count;
-		im->shared_bytes += s->count * type_size[s->type];
 	}
 	m->ndispatch = rd_u32(r);
 	if (!r->bad && (m->ndispatch < 1 || m->ndispatch > 3))
