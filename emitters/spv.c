@@ -1671,6 +1671,14 @@ static void scan_block(struct spv *s, const struct vy_block *b)
 
 static uint32_t runtime_array(struct spv *s, enum vy_type t)
 {
+	/* one runtime array per SPIR-V element type: bf16 shares u16's */
+	const struct vy_typeinfo *ti = vy_type_info(t);
+	for (int k = VY_U8; ti->cls == VY_TC_STORAGE && k < (int)t; k++)
+		if (vy_type_info((enum vy_type)k)->spv_width == ti->spv_width &&
+		    vy_type_info((enum vy_type)k)->spv_signed == ti->spv_signed) {
+			t = (enum vy_type)k;
+			break;
+		}
 	if (!s->rta[t]) {
 		s->rta[t] = TYPE(s, SpvOpTypeRuntimeArray, ty_mem(s, t));
 		INS(&s->decos, SpvOpDecorate, s->rta[t], SpvDecorationArrayStride,
