@@ -950,9 +950,13 @@ static enum vy_type load_type(struct ld *L, const struct vy_ynode *y,
 		return VY_VOID;
 	}
 	if (t == VY_VOID) {
-		static const char *const types[] = {
-			"u32", "i32", "f32", "u8", "i8", "u16", "i16", "bf16" };
-		const char *near = vy_closest(show(L, y), types, 8);
+		const char *types[VY_TYPE_COUNT];
+		int n = 0;
+		for (int k = 0; k < VY_TYPE_COUNT; k++)
+			if (vy_type_info((enum vy_type)k)->cls == VY_TC_SCALAR ||
+			    vy_type_info((enum vy_type)k)->cls == VY_TC_STORAGE)
+				types[n++] = vy_type_name((enum vy_type)k);
+		const char *near = vy_closest(show(L, y), types, n);
 		err(L, y, near ? vy_fmt(L->a, "did you mean '%s'?", near) :
 			"the types are u32, i32 and f32 (and the storage types "
 			"u8, i8, u16, i16, bf16 for buffers and shared arrays)",

@@ -648,7 +648,7 @@ static enum vy_type resolve_call(struct rctx *c, struct vy_expr *e)
 {
 	bool reserved;
 	enum vy_type ct = vy_type_parse(e->name, strlen(e->name), &reserved);
-	if (ct == VY_U32 || ct == VY_I32 || ct == VY_F32)
+	if (vy_type_info(ct)->cls == VY_TC_SCALAR)
 		return resolve_cast(c, e, ct, false);
 	if (vy_type_info(ct)->cls == VY_TC_STORAGE) {
 		vy_error(c->d, e->loc, vy_fmt(c->a, "cast to %s; a store to a %s "
