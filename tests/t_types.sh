@@ -449,6 +449,13 @@ for lang in c cargo; do
 		bad "launcher_${lang}_refused" "$(head -2 "$O/l_$lang.log")"
 done
 
+# the reference launcher embeds the VM with the type table it numbers types by
+"$VYREC" launcher samples/saxpy.yaml -t reference --lang c -o "$O/lref" > "$O/lref.log" 2>&1 &&
+	cmp -s "$O/lref/src/vyrec_types.def" include/vyrec_types.def &&
+	make -s -C "$O/lref" > "$O/lref.make" 2>&1 &&
+	(cd "$O/lref" && ./saxpy --selftest) | grep -q '^selftest: PASS' &&
+	ok launcher_reference_vm_types || bad launcher_reference_vm_types "$(tail -3 "$O/lref.make" "$O/lref.log" | tr '\n' ' ')"
+
 # ---- the corpus is current with its generator ----
 mkdir -p "$O/gen"
 cp tests/corpus/gen_storage.py "$O/gen/"
