@@ -949,17 +949,19 @@ static enum vy_type load_type(struct ld *L, const struct vy_ynode *y,
 		err(L, y, "use u32, i32 or f32", "type '%s' is not supported yet", show(L, y));
 		return VY_VOID;
 	}
-	if (t == VY_VOID) {
+	bool param = !strncmp(what, "param", 5);
+	if (t == VY_VOID) {   /* params take scalars, memory storage types too */
 		const char *types[VY_TYPE_COUNT];
 		int n = 0;
 		for (int k = 0; k < VY_TYPE_COUNT; k++)
 			if (vy_type_info((enum vy_type)k)->cls == VY_TC_SCALAR ||
-			    vy_type_info((enum vy_type)k)->cls == VY_TC_STORAGE)
+			    (!param && vy_type_info((enum vy_type)k)->cls == VY_TC_STORAGE))
 				types[n++] = vy_type_name((enum vy_type)k);
 		const char *near = vy_closest(show(L, y), types, n);
-		err(L, y, near ? vy_fmt(L->a, "did you mean '%s'?", near) :
-			"the types are u32, i32 and f32 (and the storage types "
-			"u8, i8, u16, i16, bf16 for buffers and shared arrays)",
+		err(L, y, near ? vy_fmt(L->a, "did you mean '%s'?", near) : param ?
+			"the types are u32, i32 and f32" :
+			"the types are u32, i32 and f32, and the storage types "
+			"u8, i8, u16, i16 and bf16",
 		    "unknown type '%s'", show(L, y));
 		return VY_VOID;
 	}
@@ -968,7 +970,7 @@ static enum vy_type load_type(struct ld *L, const struct vy_ynode *y,
 		    "u32, i32 and f32 are storable", what);
 		return VY_VOID;
 	}
-	if (vy_type_info(t)->cls == VY_TC_STORAGE && !strncmp(what, "param", 5)) {
+	if (vy_type_info(t)->cls == VY_TC_STORAGE && param) {
 		err(L, y, vy_fmt(L->a, "declare it %s and narrow it when you store it",
 				 vy_type_name(vy_type_value(t))),
 		    "%s cannot be %s: storage types are only buffer and shared "
