@@ -47,7 +47,7 @@ $(B)/libvyrec.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/%.o: %.c include/vyrec.h include/vyrec_ops.def $(wildcard src/*.h)
+$(B)/%.o: %.c include/vyrec.h include/vyrec_ops.def include/vyrec_types.def $(wildcard src/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(XCFLAGS) $(CFLAGS) -c -o $@ $<
 
@@ -57,7 +57,7 @@ $(B)/%.o: %.cpp
 
 # Templates are embedded so vyrec works from any directory, together with
 # the reference VM sources (as vm/...) that reference launchers compile.
-VM_EMBED = src/vm.c src/vm.h include/vyrec_ops.def
+VM_EMBED = src/vm.c src/vm.h include/vyrec_ops.def include/vyrec_types.def
 $(B)/templates.c: tools/embed.sh $(TEMPLATES) $(VM_EMBED)
 	@rm -rf $(B)/embed && mkdir -p $(B)/embed/vm
 	cp -R templates/. $(B)/embed/
@@ -125,7 +125,7 @@ install: all
 	    $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/vyrec
 	install -m 755 vyrec $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 $(B)/libvyrec.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 include/vyrec.h include/vyrec_ops.def $(DESTDIR)$(PREFIX)/include/
+	install -m 644 include/vyrec.h include/vyrec_ops.def include/vyrec_types.def $(DESTDIR)$(PREFIX)/include/
 	install -m 644 man/vyrec.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 man/vyrec-program.5 man/vyrec-dialect.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	cp -R templates $(DESTDIR)$(PREFIX)/share/vyrec/

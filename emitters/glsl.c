@@ -359,13 +359,7 @@ struct gen {
 
 static const char *glsl_type(enum vy_type t)
 {
-	switch (t) {
-	case VY_BOOL: return "bool";
-	case VY_U32: return "uint";
-	case VY_I32: return "int";
-	case VY_F32: return "float";
-	default: return "void";
-	}
+	return vy_type_info(t)->glsl;
 }
 
 static void put(struct gen *g, const char *s)
@@ -536,6 +530,21 @@ static void put_elem(struct gen *g, const struct vy_expr *e)
 			     : p->buffers[e->index].name);
 	put_index(g, e->args[0], shared ? p->shared[e->index].count : UINT32_MAX);
 	put(g, "]");
+}
+
+/* A load: a storage-type buffer element widens (SPEC §10.1); shared
+ * arrays of storage types hold words that stores already narrowed. */
+static void put_load(struct gen *g, const struct vy_expr *e)
+{
+	enum vy_type mt = vy_mem_type(g->p, e->space, e->index);
+	if (vy_type_info(mt)->cls != VY_TC_STORAGE || e->space == VY_SPACE_SHARED) {
+		put_elem(g, e);
+		return;
+	}
+	put(g, mt == VY_BF16 ? "uintBitsToFloat(uint(" :
+	    vy_type_value(mt) == VY_I32 ? "int(" : "uint(");
+	put_elem(g, e);
+	put(g, mt == VY_BF16 ? ") << 16)" : ")");
 }
 
 /* name(a, b, ...) */
@@ -969,7 +978,7 @@ static void put_expr(struct gen *g, const struct vy_expr *e)
 			      p->buffers[e->index].name);
 		break;
 	case VY_E_LOAD:
-		put_elem(g, e);
+		put_load(g, e);
 		break;
 	case VY_E_OP:
 		if (e->op && e->op->code < VY_OP_COUNT) {
@@ -1140,7 +1149,25 @@ static void put_store(struct gen *g, const struct vy_stmt *s)
 	else
 		put_index(g, s->index, shared ? p->shared[s->mem].count : UINT32_MAX);
 	put(g, "] = ");
+	enum vy_type mt = vy_mem_type(p, s->space, s->mem);
+	const struct vy_typeinfo *ti = vy_type_info(mt);
+	bool st = ti->cls == VY_TC_STORAGE;
+	/* narrowed for a buffer; for a shared word narrowed and widened again */
+	if (st && mt == VY_BF16)
+		put(g, shared ? "uintBitsToFloat(vy_bf16(" : "uint16_t(vy_bf16(");
+	else if (st && shared)
+		put(g, ti->spv_signed ? "((" : "((");
+	else if (st)
+		vy_buf_printf(g->b, "%s(", ti->glsl);
 	put_top(g, s->value);
+	if (st && mt == VY_BF16)
+		put(g, shared ? ") << 16)" : "))");
+	else if (st && shared && ti->spv_signed)
+		vy_buf_printf(g->b, ") << %u) >> %u", 32 - 8 * ti->size, 32 - 8 * ti->size);
+	else if (st && shared)
+		put(g, ti->size == 1 ? ") & 0xFFu)" : ") & 0xFFFFu)");
+	else if (st)
+		put(g, ")");
 	put(g, ";\n");
 }
 
@@ -1252,6 +1279,16 @@ static void put_header(const struct vy_program *p, struct vy_buf *b)
 	/* IEEE signed zeros, infinities and NaNs in f32 arithmetic (SPEC
 	 * §1.8): without this execution mode a driver may fold x * 0.0 to
 	 * +0.0 (lavapipe does). */
+	bool st8 = false, st16 = false;
+	for (int i = 0; i < p->nbuffers; i++) {
+		const struct vy_typeinfo *ti = vy_type_info(p->buffers[i].type);
+		st8 |= ti->cls == VY_TC_STORAGE && ti->size == 1;
+		st16 |= ti->cls == VY_TC_STORAGE && ti->size == 2;
+	}
+	if (st8)
+		vy_buf_puts(b, "#extension GL_EXT_shader_8bit_storage : require\n");
+	if (st16)
+		vy_buf_puts(b, "#extension GL_EXT_shader_16bit_storage : require\n");
 	vy_buf_printf(b, "#extension GL_EXT_spirv_intrinsics : require\n"
 		      "spirv_execution_mode(extensions = "
 		      "[\"SPV_KHR_float_controls\"], capabilities = [%d], "
@@ -1285,12 +1322,24 @@ static void put_decls(const struct vy_program *p, struct vy_buf *b)
 				      p->params[i].name);
 		vy_buf_puts(b, "} pc;\n\n");
 	}
-	for (int i = 0; i < p->nshared; i++)
+	bool bf = false;
+	for (int i = 0; i < p->nshared; i++) {
 		vy_buf_printf(b, "shared %s s_%s[%u];\n",
-			      glsl_type(p->shared[i].type), p->shared[i].name,
-			      p->shared[i].count);
+			      glsl_type(vy_type_value(p->shared[i].type)),
+			      p->shared[i].name, p->shared[i].count);
+		bf |= p->shared[i].type == VY_BF16;
+	}
 	if (p->nshared)
 		vy_buf_puts(b, "\n");
+	for (int i = 0; i < p->nbuffers; i++)
+		bf |= p->buffers[i].type == VY_BF16;
+	/* f32 to bf16 bits, nearest even, a NaN made quiet (SPEC §10.1) */
+	if (bf)
+		vy_buf_puts(b, "uint vy_bf16(float v)\n{\n"
+			    "\tuint x = floatBitsToUint(v);\n"
+			    "\tif ((x & 0x7FFFFFFFu) > 0x7F800000u)\n"
+			    "\t\treturn (x >> 16) | 0x40u;\n"
+			    "\treturn (x + 0x7FFFu + ((x >> 16) & 1u)) >> 16;\n}\n\n");
 }
 
 static int validate(const struct vy_buf *out, const struct vy_emit_config *c,

@@ -51,7 +51,7 @@ static int cls_of(enum vy_type t)
 
 static const char *tn(enum vy_type t)
 {
-	return t == VY_U32 ? "u32" : t == VY_I32 ? "s32" : t == VY_F32 ? "f32" : "pred";
+	return vy_type_info(t)->ptx_reg;
 }
 
 /* The type suffix of a plain move or select. */
@@ -144,8 +144,10 @@ static struct vy_pv emit_addr(struct ctx *c, enum vy_space sp, int mem,
 	struct vy_pv a = {0};
 	bool sh = sp == VY_SPACE_SHARED;
 	const char *name = sh ? c->p->shared[mem].name : c->base[mem].s;
+	/* buffers hold elements of their type's size; shared arrays words */
+	unsigned es = sh ? 4 : vy_buffer_elem_size(c->p, mem);
 	if (!is_reg(idx)) {   /* constant index: fold into the address */
-		long long off = strtoll(idx.s, NULL, 10) * 4;
+		long long off = strtoll(idx.s, NULL, 10) * es;
 		snprintf(a.s, sizeof a.s, sh ? "vy_sh_%s%+lld" : "%s%+lld",
 			 name, off);
 		return a;
@@ -156,8 +158,8 @@ static struct vy_pv emit_addr(struct ctx *c, enum vy_space sp, int mem,
 		return op3(c, VY_U32, "mad.lo.s32", idx, imm("%u", 4), b);
 	}
 	struct vy_pv off = vy_ptxm_reg(&c->m, VY_PM_B64);
-	I(c, "mul.wide.%s \t%s, %s, 4;\n", ie->type == VY_I32 ? "s32" : "u32",
-	  off.s, idx.s);
+	I(c, "mul.wide.%s \t%s, %s, %u;\n", ie->type == VY_I32 ? "s32" : "u32",
+	  off.s, idx.s, es);
 	a = vy_ptxm_reg(&c->m, VY_PM_B64);
 	I(c, "add.s64 \t%s, %s, %s;\n", a.s, c->base[mem].s, off.s);
 	return a;
@@ -176,10 +178,66 @@ static struct vy_pv emit_load(struct ctx *c, const struct vy_expr *e)
 {
 	struct vy_pv idx = emit_expr(c, e->args[0]);
 	struct vy_pv a = emit_addr(c, e->space, e->index, e->args[0], idx);
+	enum vy_type mt = vy_mem_type(c->p, e->space, e->index);
+	if (vy_type_info(mt)->cls == VY_TC_STORAGE && e->space == VY_SPACE_BUFFER) {
+		/* ld.u8/s8/u16/s16 widen into the 32-bit register (SPEC §10.1) */
+		struct vy_pv w = reg(c, mt == VY_BF16 ? VY_U32 : e->type);
+		I(c, "ld.%s.%s \t%s, [%s];\n", space_of(c, e->space, e->index, true),
+		  vy_type_info(mt)->ptx_mem, w.s, a.s);
+		if (mt != VY_BF16)
+			return w;
+		struct vy_pv hi = op2(c, VY_U32, "shl.b32", w, imm("%u", 16));
+		return op1(c, VY_F32, "mov.b32", hi);
+	}
 	struct vy_pv r = reg(c, e->type);
 	I(c, "ld.%s.%s \t%s, [%s];\n", space_of(c, e->space, e->index, true),
 	  tn(e->type), r.s, a.s);
 	return r;
+}
+
+/* f32 v to bf16 bits in a b32 register: nearest even, a NaN made quiet. */
+static struct vy_pv bf16_bits(struct ctx *c, struct vy_pv v)
+{
+	struct vy_pv x = op1(c, VY_U32, "mov.b32", in_reg(c, v, VY_F32));
+	struct vy_pv hi = op2(c, VY_U32, "shr.u32", x, imm("%u", 16));
+	struct vy_pv odd = op2(c, VY_U32, "and.b32", hi, imm("%u", 1));
+	struct vy_pv t = op2(c, VY_U32, "add.u32", x, imm("%u", 0x7fff));
+	struct vy_pv rne = op2(c, VY_U32, "shr.u32", op2(c, VY_U32, "add.u32", t, odd),
+			       imm("%u", 16));
+	struct vy_pv q = op2(c, VY_U32, "or.b32", hi, imm("%u", 0x40));
+	struct vy_pv mag = op2(c, VY_U32, "and.b32", x, imm("%u", 0x7fffffff));
+	struct vy_pv nan = op2(c, VY_BOOL, "setp.gt.u32", mag, imm("%u", 0x7f800000));
+	return op3(c, VY_U32, "selp.b32", q, rne, nan);
+}
+
+/* A value stored to a storage-type element: buffers take the low bits
+ * (st.u8 …), so only bf16 needs work; a shared word gets the value a
+ * narrow element would give back. Returns the operand and its st type. */
+static struct vy_pv store_value(struct ctx *c, const struct vy_stmt *s,
+				struct vy_pv v, const char **st)
+{
+	enum vy_type mt = vy_mem_type(c->p, s->space, s->mem);
+	const struct vy_typeinfo *ti = vy_type_info(mt);
+	enum vy_type vt = s->value->type;
+	*st = tn(vt);
+	if (ti->cls != VY_TC_STORAGE)
+		return v;
+	bool sh = s->space == VY_SPACE_SHARED;
+	if (mt == VY_BF16) {
+		struct vy_pv b = bf16_bits(c, v);
+		*st = sh ? "b32" : ti->ptx_mem;
+		return sh ? op2(c, VY_U32, "shl.b32", b, imm("%u", 16)) : b;
+	}
+	v = in_reg(c, v, vt);
+	if (!sh) {
+		*st = ti->ptx_mem;
+		return v;
+	}
+	unsigned k = 32 - 8 * ti->size;
+	if (ti->spv_signed)
+		return op2(c, vt, "shr.s32", op2(c, vt, "shl.b32", v, imm("%u", k)),
+			   imm("%u", k));
+	return op2(c, vt, "and.b32", v, imm("%u", ti->size == 1 ? 0xffu : 0xffffu));
 }
 
 /* An atomic op; discard: the result is unused, so a `red` will do. */
@@ -750,8 +808,10 @@ static void emit_store(struct ctx *c, const struct vy_stmt *s)
 	struct vy_pv idx = emit_expr(c, s->index);
 	struct vy_pv v = emit_expr(c, s->value);
 	struct vy_pv a = emit_addr(c, s->space, s->mem, s->index, idx);
+	const char *st;
+	v = store_value(c, s, v, &st);
 	I(c, "st.%s.%s \t[%s], %s;\n", space_of(c, s->space, s->mem, false),
-	  tn(s->value->type), a.s, v.s);
+	  st, a.s, v.s);
 }
 
 static void emit_if(struct ctx *c, const struct vy_stmt *s)

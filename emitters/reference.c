@@ -367,7 +367,7 @@ static uint32_t ex(struct em *m, const struct vy_expr *e, uint32_t dst)
 	case VY_E_LOCAL: r = local_reg(m, e->index); break;
 	case VY_E_LOAD: {
 		uint32_t i = ex(m, e->args[0], NONE), d = want(m, dst);
-		emit(m, VYVM_LOAD, e->type, memaux(e), d, i, 0, 0);
+		emit(m, VYVM_LOAD, vy_mem_type(m->p, e->space, e->index), memaux(e), d, i, 0, 0);
 		return d;
 	}
 	case VY_E_OP:

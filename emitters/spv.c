@@ -71,12 +71,13 @@ struct spv {
 	SpvStorageClass bufsc;   /* StorageBuffer, or Uniform on vulkan1.0 */
 	uint32_t *buf_var, *shared_var, push_var;
 	uint32_t builtin_var[5];
-	uint32_t rta[VY_F32 + 1];   /* runtime array per element type */
+	uint32_t rta[VY_TYPE_COUNT];   /* runtime array per element type */
 	uint32_t *local;         /* Function variable, or SSA value of a let */
 	bool *is_var;
 	bool *atomic_buf;        /* buffer used by an atomic: stays readable */
 	uint32_t cur_label;
 	bool uses_f64;           /* the f64 fma mode: Float64 capability */
+	bool uses_8bit, uses_16bit;  /* storage-type buffers: 8/16-bit storage */
 	const struct vy_stmt *prev;  /* the statement before the current one in its block */
 	bool dead;               /* the current block has its terminator */
 	struct loop *loops;
@@ -241,6 +242,16 @@ static uint32_t ty_ptr(struct spv *s, SpvStorageClass sc, uint32_t pointee)
 	return TYPE(s, SpvOpTypePointer, sc, pointee);
 }
 
+/* The type of an element of a buffer of type t: a storage type is an
+ * 8- or 16-bit integer (bf16 its bits), from the type table. */
+static uint32_t ty_mem(struct spv *s, enum vy_type t)
+{
+	const struct vy_typeinfo *ti = vy_type_info(t);
+	if (ti->cls != VY_TC_STORAGE)
+		return ty(s, t);
+	return TYPE(s, SpvOpTypeInt, (uint32_t)ti->spv_width, (uint32_t)ti->spv_signed);
+}
+
 static uint32_t ty_uvec3(struct spv *s)
 {
 	return TYPE(s, SpvOpTypeVector, ty(s, VY_U32), 3);
@@ -394,12 +405,12 @@ static uint32_t elem_ptr(struct spv *s, const struct vy_expr *e)
 	uint32_t idx = expr(s, e->args[0]);
 	if (e->space == VY_SPACE_BUFFER) {
 		const struct vy_bufdecl *b = &s->p->buffers[e->index];
-		uint32_t pt = ty_ptr(s, s->bufsc, ty(s, b->type));
+		uint32_t pt = ty_ptr(s, s->bufsc, ty_mem(s, b->type));
 		uint32_t zero = u32c(s, 0);
 		return VAL(s, SpvOpAccessChain, pt, s->buf_var[e->index], zero, idx);
 	}
 	const struct vy_shareddecl *sh = &s->p->shared[e->index];
-	uint32_t pt = ty_ptr(s, SpvStorageClassWorkgroup, ty(s, sh->type));
+	uint32_t pt = ty_ptr(s, SpvStorageClassWorkgroup, ty(s, vy_type_value(sh->type)));
 	return VAL(s, SpvOpAccessChain, pt, s->shared_var[e->index], idx);
 }
 
@@ -1504,6 +1515,70 @@ static uint32_t op(struct spv *s, const struct vy_expr *e)
 	return eager_op(s, e);
 }
 
+/* A loaded element widened to its value type (SPEC §10.1); shared
+ * arrays hold words that stores already narrowed. */
+static uint32_t load_elem(struct spv *s, const struct vy_expr *e)
+{
+	enum vy_type mt = vy_mem_type(s->p, e->space, e->index);
+	if (vy_type_info(mt)->cls != VY_TC_STORAGE || e->space == VY_SPACE_SHARED)
+		return VAL(s, SpvOpLoad, ty(s, e->type), elem_ptr(s, e));
+	uint32_t raw = VAL(s, SpvOpLoad, ty_mem(s, mt), elem_ptr(s, e));
+	uint32_t tu = ty(s, VY_U32);
+	switch (mt) {
+	case VY_I8: case VY_I16:
+		return VAL(s, SpvOpSConvert, ty(s, VY_I32), raw);
+	case VY_BF16: {
+		uint32_t w = VAL(s, SpvOpUConvert, tu, raw);
+		uint32_t hi = VAL(s, SpvOpShiftLeftLogical, tu, w, u32c(s, 16));
+		return VAL(s, SpvOpBitcast, ty(s, VY_F32), hi);
+	}
+	default:
+		return VAL(s, SpvOpUConvert, tu, raw);
+	}
+}
+
+/* f32 v to bf16 bits in a u32, nearest even, a NaN made quiet. */
+static uint32_t bf16_bits(struct spv *s, uint32_t v)
+{
+	uint32_t tu = ty(s, VY_U32);
+	uint32_t x = VAL(s, SpvOpBitcast, tu, v);
+	uint32_t hi = VAL(s, SpvOpShiftRightLogical, tu, x, u32c(s, 16));
+	uint32_t odd = VAL(s, SpvOpBitwiseAnd, tu, hi, u32c(s, 1));
+	uint32_t b = VAL(s, SpvOpIAdd, tu, x, VAL(s, SpvOpIAdd, tu, odd, u32c(s, 0x7fff)));
+	uint32_t rne = VAL(s, SpvOpShiftRightLogical, tu, b, u32c(s, 16));
+	uint32_t quiet = VAL(s, SpvOpBitwiseOr, tu, hi, u32c(s, 0x40));
+	uint32_t mag = VAL(s, SpvOpBitwiseAnd, tu, x, u32c(s, 0x7fffffff));
+	uint32_t nan = VAL(s, SpvOpUGreaterThan, ty(s, VY_BOOL), mag, u32c(s, 0x7f800000));
+	uint32_t r = VAL(s, SpvOpSelect, tu, nan, quiet, rne);
+	return VAL(s, SpvOpBitwiseAnd, tu, r, u32c(s, 0xffff));
+}
+
+/* A value of type mt's value type made ready to store in an element of
+ * mt: narrowed for a buffer; for a shared word, narrowed and widened
+ * again (what a load of the narrow element would give). */
+static uint32_t store_value(struct spv *s, enum vy_type mt, bool shared, uint32_t v)
+{
+	const struct vy_typeinfo *ti = vy_type_info(mt);
+	if (ti->cls != VY_TC_STORAGE)
+		return v;
+	uint32_t tu = ty(s, VY_U32), ti32 = ty(s, VY_I32);
+	if (mt == VY_BF16) {
+		uint32_t b = bf16_bits(s, v);
+		if (!shared)
+			return VAL(s, SpvOpUConvert, ty_mem(s, mt), b);
+		return VAL(s, SpvOpBitcast, ty(s, VY_F32),
+			   VAL(s, SpvOpShiftLeftLogical, tu, b, u32c(s, 16)));
+	}
+	if (!shared)
+		return VAL(s, ti->spv_signed ? SpvOpSConvert : SpvOpUConvert,
+			   ty_mem(s, mt), v);
+	uint32_t sh = u32c(s, 32 - 8 * ti->size);
+	if (!ti->spv_signed)
+		return VAL(s, SpvOpBitwiseAnd, tu, v, u32c(s, ti->size == 1 ? 0xffu : 0xffffu));
+	uint32_t up = VAL(s, SpvOpShiftLeftLogical, ti32, v, sh);
+	return VAL(s, SpvOpShiftRightArithmetic, ti32, up, sh);
+}
+
 static uint32_t expr(struct spv *s, const struct vy_expr *e)
 {
 	switch (e->kind) {
@@ -1515,7 +1590,7 @@ static uint32_t expr(struct spv *s, const struct vy_expr *e)
 		return VAL(s, SpvOpArrayLength, ty(s, VY_U32),
 			   s->buf_var[e->index], 0);
 	case VY_E_LOAD:
-		return VAL(s, SpvOpLoad, ty(s, e->type), elem_ptr(s, e));
+		return load_elem(s, e);
 	case VY_E_OP: return op(s, e);
 	default:
 		bug(s, "unresolved expression reached the emitter");
@@ -1683,6 +1758,8 @@ static void store(struct spv *s, const struct vy_stmt *st)
 			       .args = (struct vy_expr **)&st->index };
 	uint32_t ptr = elem_ptr(s, &ref);
 	uint32_t v = expr(s, st->value);
+	v = store_value(s, vy_mem_type(s->p, st->space, st->mem),
+			st->space == VY_SPACE_SHARED, v);
 	INS(&s->body, SpvOpStore, ptr, v);
 }
 
@@ -1758,9 +1835,20 @@ static void scan_block(struct spv *s, const struct vy_block *b)
 
 static uint32_t runtime_array(struct spv *s, enum vy_type t)
 {
+	/* one runtime array per SPIR-V element type: bf16 shares u16's */
+	const struct vy_typeinfo *ti = vy_type_info(t);
+	for (int k = VY_U8; ti->cls == VY_TC_STORAGE && k < (int)t; k++)
+		if (vy_type_info((enum vy_type)k)->spv_width == ti->spv_width &&
+		    vy_type_info((enum vy_type)k)->spv_signed == ti->spv_signed) {
+			t = (enum vy_type)k;
+			break;
+		}
 	if (!s->rta[t]) {
-		s->rta[t] = TYPE(s, SpvOpTypeRuntimeArray, ty(s, t));
-		INS(&s->decos, SpvOpDecorate, s->rta[t], SpvDecorationArrayStride, 4);
+		s->rta[t] = TYPE(s, SpvOpTypeRuntimeArray, ty_mem(s, t));
+		INS(&s->decos, SpvOpDecorate, s->rta[t], SpvDecorationArrayStride,
+		    vy_type_size(t));
+		if (vy_type_info(t)->cls == VY_TC_STORAGE)
+			*(vy_type_size(t) == 1 ? &s->uses_8bit : &s->uses_16bit) = true;
 	}
 	return s->rta[t];
 }
@@ -1820,7 +1908,8 @@ static void declare_params(struct spv *s)
 static void declare_shared(struct spv *s, int i)
 {
 	const struct vy_shareddecl *sh = &s->p->shared[i];
-	uint32_t at = TYPE(s, SpvOpTypeArray, ty(s, sh->type), u32c(s, sh->count));
+	uint32_t at = TYPE(s, SpvOpTypeArray, ty(s, vy_type_value(sh->type)),
+			   u32c(s, sh->count));
 	uint32_t pt = ty_ptr(s, SpvStorageClassWorkgroup, at), var = fresh(s);
 	INS(&s->globals, SpvOpVariable, pt, var, SpvStorageClassWorkgroup);
 	name(s, var, sh->name);
@@ -1869,6 +1958,14 @@ static void assemble(struct spv *s, uint32_t main_id, uint32_t fn_type,
 	INS(m, SpvOpCapability, SpvCapabilityShader);
 	if (s->uses_f64)
 		INS(m, SpvOpCapability, SpvCapabilityFloat64);
+	if (s->uses_8bit)
+		INS(m, SpvOpCapability, SpvCapabilityStorageBuffer8BitAccess);
+	if (s->uses_16bit)
+		INS(m, SpvOpCapability, SpvCapabilityStorageBuffer16BitAccess);
+	if (s->uses_8bit)
+		ins_str(m, SpvOpExtension, NULL, 0, "SPV_KHR_8bit_storage");
+	if (s->uses_16bit)
+		ins_str(m, SpvOpExtension, NULL, 0, "SPV_KHR_16bit_storage");
 	ins_str(m, SpvOpExtInstImport, ARR(s->glsl), "GLSL.std.450");
 	INS(m, SpvOpMemoryModel, SpvAddressingModelLogical, SpvMemoryModelGLSL450);
 	/* Before SPIR-V 1.4 the interface lists only Input/Output variables,

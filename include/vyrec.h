@@ -169,14 +169,38 @@ const char *vy_closest(const char *word, const char *const *cands, int n);
 
 /* ---- types ---- */
 
+/* One enumerator per row of vyrec_types.def (VY_ABSINT, VY_ABSFLOAT:
+ * abstract literals, before resolution). */
 enum vy_type {
-	VY_VOID, VY_BOOL, VY_U32, VY_I32, VY_F32,
-	VY_ABSINT, VY_ABSFLOAT   /* abstract literals, before resolution */
+#define VY_TYPE(e, n, sz, cl, v, c, r, np, w, s, pm, pr, g, f) VY_##e,
+#include "vyrec_types.def"
+#undef VY_TYPE
+	VY_TYPE_COUNT
 };
 
+enum vy_tclass { VY_TC_NONE, VY_TC_BOOL, VY_TC_SCALAR, VY_TC_STORAGE,
+		 VY_TC_ABSTRACT };
+
+/* A row of vyrec_types.def (its header explains the columns). */
+struct vy_typeinfo {
+	const char *name;
+	unsigned size;
+	enum vy_tclass cls;
+	enum vy_type value;
+	const char *c, *rust, *npy;
+	int spv_width, spv_signed;
+	const char *ptx_mem, *ptx_reg, *glsl, *feature;
+};
+
+/* The row of t (a VOID row for an out-of-range t). */
+const struct vy_typeinfo *vy_type_info(enum vy_type t);
 const char *vy_type_name(enum vy_type t);
-/* Parse "u32" "i32" "f32" "bool"; reserved names return VY_VOID and set
- * *reserved. */
+/* Element size in bytes of t in memory and data files. */
+unsigned vy_type_size(enum vy_type t);
+/* The type a load of an element of t gives (u8 -> u32, bf16 -> f32). */
+enum vy_type vy_type_value(enum vy_type t);
+/* Parse a type name of the table (storage types included); reserved
+ * names (types of a later version) return VY_VOID and set *reserved. */
 enum vy_type vy_type_parse(const char *s, size_t n, bool *reserved);
 /* A user-given value of type t (--param, const:, random: bounds) into its
  * bits, rounded once to t (value.c). 0, or -1 when s is not one. */
@@ -437,6 +461,11 @@ bool vy_barrier_orders_buffers(const struct vy_program *p);
 /* The type an op computes in: its operands' for comparisons, the target
  * for casts, else its result (the reference VM's operation type). */
 enum vy_type vy_expr_optype(const struct vy_expr *e);
+/* The element type of a buffer or shared array (a load's e->type is its
+ * value type: u32 for a u8 array). */
+enum vy_type vy_mem_type(const struct vy_program *p, enum vy_space sp, int mem);
+/* Element size in bytes of buffer i (binding order). */
+unsigned vy_buffer_elem_size(const struct vy_program *p, int i);
 
 /* ---- load_yaml.c: YAML -> AST (SPEC §1.1-1.5) ---- */
 

@@ -30,8 +30,9 @@ static int add_vm(const struct vy_launcher_request *r,
 		{ "vm/vm.c", "src/vm.c" },
 		{ "vm/vm.h", "src/vm.h" },
 		{ "vm/vyrec_ops.def", "src/vyrec_ops.def" },
+		{ "vm/vyrec_types.def", "src/vyrec_types.def" },
 	};
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < (int)(sizeof files / sizeof files[0]); i++)
 		if (vy_launcher_add(r, NULL, files[i][0], files[i][1], out, err))
 			return -1;
 	return 0;

@@ -279,7 +279,7 @@ static int upload(struct cu *c, struct vy_run *run, char **err)
 	const struct vy_program *p = run->prog;
 
 	for (int i = 0; i < p->nbuffers; i++) {
-		size_t size = (size_t)run->launch.counts[i] * 4;
+		size_t size = (size_t)run->launch.counts[i] * vy_buffer_elem_size(p, i);
 		struct cuslot *s = &c->slots[i];
 		if (s->cap < size || !s->p) {
 			if (s->p)
@@ -352,7 +352,7 @@ static int dispatch(struct vy_backend *b, struct vy_run *run, char **err)
 	for (int i = 0; i < p->nbuffers; i++)
 		if (p->buffers[i].access != VY_READ_ONLY && run->launch.counts[i])
 			CU(cuMemcpyDtoH_v2, (run->bufs[i], c->slots[i].p,
-					     (size_t)run->launch.counts[i] * 4));
+					     (size_t)run->launch.counts[i] * vy_buffer_elem_size(p, i)));
 	return 0;
 }
 

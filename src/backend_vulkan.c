@@ -142,6 +142,7 @@ struct vk {
 	uint32_t ts_bits;           /* the queue's timestampValidBits */
 	bool staging;               /* device-local buffers + staging twins */
 	bool float64, khr_fma;      /* features enabled on the device */
+	bool st8, st16, khr_8bit;   /* 8/16-bit storage buffers (storage types) */
 	enum vy_fma_mode fma;       /* how the spv emitter lowers exact fma */
 	char timer[160];            /* --bench's description of its timer */
 	int mt_buf, mt_stage;       /* memory types of the last buffers made */
@@ -518,6 +519,50 @@ static int choose_fma(struct vk *v, char **err)
 	return 0;
 }
 
+/* The 8- and 16-bit storage features the storage types need (SPEC §10.1);
+ * VYREC_VK_DISABLE=FEATURE[,FEATURE] pretends the device lacks one. */
+static void query_storage(struct vk *v)
+{
+	VkPhysicalDevice8BitStorageFeatures f8 = {
+		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES,
+	};
+	VkPhysicalDevice16BitStorageFeatures f16 = {
+		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES,
+	};
+	VkPhysicalDeviceFeatures2 f2 = {
+		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = &f16,
+	};
+	v->khr_8bit = have_extension(v, VK_KHR_8BIT_STORAGE_EXTENSION_NAME);
+	if (v->khr_8bit)
+		f16.pNext = &f8;
+	v->vkGetPhysicalDeviceFeatures2(v->phys, &f2);
+	const char *off = getenv("VYREC_VK_DISABLE");
+	v->st8 = f8.storageBuffer8BitAccess == VK_TRUE &&
+		 !(off && strstr(off, "storageBuffer8BitAccess"));
+	v->st16 = f16.storageBuffer16BitAccess == VK_TRUE &&
+		  !(off && strstr(off, "storageBuffer16BitAccess"));
+	v->khr_8bit = v->khr_8bit && v->st8;
+}
+
+/* The device features program p needs (the feature column of
+ * vyrec_types.def), checked when it is loaded. */
+static int check_features(struct vk *v, const struct vy_program *p, char **err)
+{
+	for (int i = 0; i < p->nbuffers; i++) {
+		const char *f = vy_type_info(p->buffers[i].type)->feature;
+		bool ok = !*f || (!strcmp(f, "storageBuffer8BitAccess") ? v->st8 : v->st16);
+		if (ok)
+			continue;
+		*err = vy_strf("vulkan: device `%s` lacks %s, which buffer `%s` (%s "
+			       "elements) needs. Fix: run on a device that has it "
+			       "(see vyrec backends), use --backend reference, or "
+			       "declare the buffer u32/i32/f32", v->props.deviceName,
+			       f, p->buffers[i].name, vy_type_name(p->buffers[i].type));
+		return -1;
+	}
+	return 0;
+}
+
 /* How an fma mode is named in messages and --bench lines. */
 static const char *fma_name(enum vy_fma_mode m)
 {
@@ -527,11 +572,26 @@ static const char *fma_name(enum vy_fma_mode m)
 static int create_device(struct vk *v, char **err)
 {
 	float prio = 1.0f;
-	const char *exts[] = { VY_KHR_SHADER_FMA };
+	const char *exts[2];
+	uint32_t next = 0;
+	VkPhysicalDevice8BitStorageFeatures f8 = {
+		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES,
+		.storageBuffer8BitAccess = VK_TRUE,
+	};
+	VkPhysicalDevice16BitStorageFeatures f16 = {
+		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES,
+		.pNext = v->khr_8bit ? &f8 : NULL,
+		.storageBuffer16BitAccess = v->st16,
+	};
 	struct vy_fma_features ff = {
 		.sType = VY_STRUCTURE_TYPE_SHADER_FMA_FEATURES,
+		.pNext = &f16,
 		.shaderFmaFloat32 = VK_TRUE,
 	};
+	if (v->khr_fma)
+		exts[next++] = VY_KHR_SHADER_FMA;
+	if (v->khr_8bit)
+		exts[next++] = VK_KHR_8BIT_STORAGE_EXTENSION_NAME;
 	VkPhysicalDeviceFeatures feat = { .shaderFloat64 = v->float64 };
 	VkDeviceQueueCreateInfo qi = {
 		.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
@@ -540,9 +600,9 @@ static int create_device(struct vk *v, char **err)
 	};
 	VkDeviceCreateInfo di = {
 		.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
-		.pNext = v->khr_fma ? &ff : NULL,
+		.pNext = v->khr_fma ? (void *)&ff : (void *)&f16,
 		.queueCreateInfoCount = 1, .pQueueCreateInfos = &qi,
-		.enabledExtensionCount = v->khr_fma ? 1 : 0,
+		.enabledExtensionCount = next,
 		.ppEnabledExtensionNames = exts,
 		.pEnabledFeatures = &feat,
 	};
@@ -845,7 +905,8 @@ static struct vkpipe *get_pipe(struct vk *v, const struct vy_program *p, char **
 	for (k = v->pipes; k; k = k->next)
 		if (k->prog == p)
 			return k;
-	if (check_limits(v, p, err) || load_spirv(v, p, &spv, err))
+	if (check_limits(v, p, err) || check_features(v, p, err) ||
+	    load_spirv(v, p, &spv, err))
 		goto fail_buf;
 	k = calloc(1, sizeof *k);
 	if (!k) {
@@ -981,7 +1042,7 @@ static int bind_buffers(struct vk *v, struct vkpipe *k, struct vy_run *run, char
 	uint32_t nw = 0;
 
 	for (int i = 0; i < p->nbuffers; i++) {
-		VkDeviceSize size = (VkDeviceSize)run->launch.counts[i] * 4;
+		VkDeviceSize size = (VkDeviceSize)run->launch.counts[i] * vy_buffer_elem_size(p, i);
 		struct vkslot *s = &v->slots[i];
 		if (!size) {
 			*err = vy_strf("vulkan: buffer `%s` has 0 elements; Vulkan cannot bind "
@@ -1078,7 +1139,7 @@ static void cmd_copy(struct vk *v, VkCommandBuffer cb, const struct vy_run *run,
 	const struct vy_program *p = run->prog;
 
 	for (int i = 0; i < p->nbuffers; i++) {
-		VkBufferCopy c = { .size = (VkDeviceSize)run->launch.counts[i] * 4 };
+		VkBufferCopy c = { .size = (VkDeviceSize)run->launch.counts[i] * vy_buffer_elem_size(p, i) };
 		if (from_host)
 			v->vkCmdCopyBuffer(cb, v->slots[i].stage, v->slots[i].buf, 1, &c);
 		else if (p->buffers[i].access != VY_READ_ONLY)
@@ -1219,7 +1280,7 @@ static int dispatch(struct vy_backend *b, struct vy_run *run, char **err)
 	for (int i = 0; i < p->nbuffers; i++)
 		if (p->buffers[i].access != VY_READ_ONLY)
 			memcpy(run->bufs[i], v->slots[i].map,
-			       (size_t)run->launch.counts[i] * 4);
+			       (size_t)run->launch.counts[i] * vy_buffer_elem_size(p, i));
 	return 0;
 }
 
@@ -1366,6 +1427,7 @@ static struct vy_backend *factory(int device, char **err)
 	b->release = release;
 	if (open_loader(v, err) || create_instance(v, err) ||
 	    pick_physical(v, device, err) || choose_fma(v, err) ||
+	    (query_storage(v), 0) ||
 	    choose_memory(v, err) || create_device(v, err) ||
 	    create_submit_objects(v, err) || take_vmsg(v, "set-up", err)) {
 		release(b);

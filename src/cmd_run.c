@@ -69,11 +69,13 @@ void vy_host_alloc(struct vy_host *h, const struct vy_program *p,
 	h->bufs = vy_xcalloc((size_t)h->n + 1, sizeof *h->bufs, "the buffer table");
 	for (int i = 0; i < h->n; i++) {
 		size_t n = l->counts[i] ? l->counts[i] : 1;
-		h->bufs[i] = calloc(n, 4);
+		size_t es = vy_buffer_elem_size(p, i);
+		/* whole words: the VM and the drivers see 4-byte aligned memory */
+		h->bufs[i] = calloc((n * es + 3) / 4, 4);
 		if (!h->bufs[i]) {
 			char *what = vy_strf("buffer '%s' (%zu elements)",
 					     p->buffers[i].name, n);
-			vy_oom(what, n * 4);
+			vy_oom(what, n * es);
 		}
 	}
 }
@@ -83,7 +85,8 @@ void vy_host_copy(struct vy_host *dst, const struct vy_host *src,
 {
 	vy_host_alloc(dst, p, l);
 	for (int i = 0; i < src->n; i++)
-		memcpy(dst->bufs[i], src->bufs[i], (size_t)l->counts[i] * 4);
+		memcpy(dst->bufs[i], src->bufs[i],
+		       (size_t)l->counts[i] * vy_buffer_elem_size(p, i));
 }
 
 void vy_host_free(struct vy_host *h)
@@ -358,10 +361,11 @@ static int take_chunk(void *vctx, const struct vy_run *r, char **err)
 			continue;
 		uint32_t k = i == c->sbuf ? n : c->counts[i] == c->scount &&
 			     n < r->launch.counts[i] ? n : r->launch.counts[i];
-		vy_buf_put(&c->out[i], r->bufs[i], (size_t)k * 4);
+		size_t es = vy_buffer_elem_size(c->p, i);
+		vy_buf_put(&c->out[i], r->bufs[i], (size_t)k * es);
 		if (i != c->sbuf)
 			memcpy(r->bufs[i], c->init.bufs[i],
-			       (size_t)c->counts[i] * 4);
+			       (size_t)c->counts[i] * es);
 	}
 	return 0;
 }
@@ -386,7 +390,7 @@ static int stream_source(const char *src, enum vy_type t, void **data,
 		free(gen);
 		*err = vy_strf("out of memory: cannot allocate %llu bytes for the "
 			       "streamed input '%s'. Fix: use a smaller count",
-			       n * 4, src);
+			       n * vy_type_size(t), src);
 		return -1;
 	}
 	int rc = vy_data_fill(gen, t, *data, (uint32_t)n, err);
@@ -427,7 +431,8 @@ static int run_stream(struct vy_backend *be, struct vy_run *r,
 			bool w = p->buffers[i].access != VY_READ_ONLY;
 			data[i] = w ? (void *)c.out[i].data : i == sbuf ? sdata :
 				  h->bufs[i];
-			counts[i] = w ? (uint32_t)(c.out[i].len / 4) :
+			counts[i] = w ? (uint32_t)(c.out[i].len /
+					     vy_buffer_elem_size(p, i)) :
 				    i == sbuf ? total : r->launch.counts[i];
 			if (!data[i])
 				data[i] = h->bufs[i];
@@ -559,6 +564,13 @@ static int execute(struct vy_program *p, struct run_opts *o)
 		if ((sbuf = split_buf(p, "--stream", o->stream, &src)) < 0 ||
 		    parse_chunk(o->chunk, &chunk))
 			return VY_EXIT_USAGE;
+		if (vy_buffer_elem_size(p, sbuf) != 4) {
+			fprintf(stderr, "vyrec run: --stream: buffer '%s' has %s "
+				"elements; streaming takes 4-byte elements only. Fix: "
+				"run it whole with --in\n", p->buffers[sbuf].name,
+				vy_type_name(p->buffers[sbuf].type));
+			return VY_EXIT_USAGE;
+		}
 		auto_param = stream_param(p, sbuf);
 		if (auto_param >= 0)
 			l.params[auto_param] = chunk;

@@ -220,6 +220,29 @@ static void compare_f32(struct verdict *v, const struct vy_bufdecl *d,
 	}
 }
 
+/* Storage-type elements (1 or 2 bytes): exact; bf16 NaNs match any NaN,
+ * and where the program's f32 tolerance is not 0 a bf16 may be 1 bf16 ulp
+ * off (a value within its f32 bound can round either way). */
+static void compare_narrow(struct verdict *v, const struct vy_bufdecl *d,
+			   const void *g, const void *e, uint32_t n, struct tol t)
+{
+	unsigned es = vy_type_size(d->type);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t a = es == 1 ? ((const uint8_t *)g)[i] : ((const uint16_t *)g)[i];
+		uint32_t b = es == 1 ? ((const uint8_t *)e)[i] : ((const uint16_t *)e)[i];
+		if (a == b)
+			continue;
+		if (d->type == VY_BF16) {
+			int64_t oa = a & 0x8000 ? -(int64_t)(a & 0x7fff) : a;
+			int64_t ob = b & 0x8000 ? -(int64_t)(b & 0x7fff) : b;
+			bool na = (a & 0x7fff) > 0x7f80, nb = (b & 0x7fff) > 0x7f80;
+			if ((na && nb) || (!na && !nb && t.ulp > 0 && llabs(oa - ob) <= 1))
+				continue;
+		}
+		note_mismatch(v, d, i, a, b, 0, t);
+	}
+}
+
 static struct verdict compare(const struct vy_program *p,
 			      const struct vy_launch *l, void **got,
 			      void **exp, struct tol t)
@@ -232,6 +255,10 @@ static struct verdict compare(const struct vy_program *p,
 		v.buffers++;
 		v.elements += l->counts[b];
 		const uint32_t *g = got[b], *e = exp[b];
+		if (vy_type_size(d->type) != 4) {
+			compare_narrow(&v, d, g, e, l->counts[b], t);
+			continue;
+		}
 		if (d->type == VY_F32) {
 			compare_f32(&v, d, g, e, l->counts[b], t);
 			continue;

@@ -3,10 +3,13 @@
  *
  * A SOURCE is a generator (zeros, iota, const:V, random:SEED[:LO:HI]) or a
  * file: `.npy` (format 1.0, 2.0 or 3.0, little-endian, C order, dtype
- * `<u4`, `<i4` or `<f4` matching the buffer) or, for any other extension,
- * raw little-endian 32-bit elements.  Every element is 4 bytes, so a
- * buffer is count words; the host byte order is never assumed: words are
- * assembled from bytes.  A .npy header is parsed as the dict literal numpy
+ * matching the buffer: the npy column of vyrec_types.def, `<u4 <i4 <f4
+ * |u1 |i1 <u2 <i2`, bf16 as `<u2` bits) or, for any other extension, raw
+ * little-endian elements.  In memory a buffer is count elements of the
+ * type's size in host order (u32 words, u16 halves, bytes); the host byte
+ * order is never assumed: elements are assembled from bytes.  Storage
+ * types (SPEC §10.10) are generated in their value type (u32, i32, f32)
+ * and narrowed once: the low bits, bf16 rounded to nearest even.  A .npy header is parsed as the dict literal numpy
  * writes (npy_header_parse, shared with the C launcher).  An input is read
  * unbuffered from its stream, at most the buffer's bytes plus one, so a
  * pipe or device larger than the buffer is refused at once; a regular file
@@ -34,7 +37,103 @@ uint64_t vy_splitmix64(uint64_t *state)
 
 static const char *npy_descr(enum vy_type t)
 {
-	return t == VY_F32 ? "<f4" : t == VY_I32 ? "<i4" : "<u4";
+	return vy_type_info(t)->npy;
+}
+
+/* Element i of count elements of type t in host order. */
+static void put_elem(void *dst, enum vy_type t, size_t i, uint32_t bits)
+{
+	switch (vy_type_size(t)) {
+	case 1: ((uint8_t *)dst)[i] = (uint8_t)bits; break;
+	case 2: ((uint16_t *)dst)[i] = (uint16_t)bits; break;
+	default: ((uint32_t *)dst)[i] = bits; break;
+	}
+}
+
+static uint32_t get_elem(const void *src, enum vy_type t, size_t i)
+{
+	switch (vy_type_size(t)) {
+	case 1: return ((const uint8_t *)src)[i];
+	case 2: return ((const uint16_t *)src)[i];
+	default: return ((const uint32_t *)src)[i];
+	}
+}
+
+/* f32 bits to bf16 bits, nearest even; a NaN stays a NaN, made quiet (the
+ * rule of the VM's store, SPEC §10.1). */
+static uint32_t bf16_of_f32(uint32_t x)
+{
+	if ((x & 0x7fffffffu) > 0x7f800000u)
+		return (x >> 16 | 0x40u) & 0xffffu;
+	return (x + 0x7fffu + (x >> 16 & 1u)) >> 16;
+}
+
+/* A value of t's value type (u32/i32/f32 bits) as an element of t. */
+static uint32_t narrow(enum vy_type t, uint32_t bits)
+{
+	return t == VY_BF16 ? bf16_of_f32(bits) :
+	       vy_type_size(t) == 1 ? bits & 0xffu :
+	       vy_type_size(t) == 2 ? bits & 0xffffu : bits;
+}
+
+/* An element of t widened to its value type's bits. */
+static uint32_t widen(enum vy_type t, uint32_t e)
+{
+	switch (t) {
+	case VY_I8: return (uint32_t)(int32_t)(int8_t)e;
+	case VY_I16: return (uint32_t)(int32_t)(int16_t)e;
+	case VY_BF16: return e << 16;
+	default: return e;
+	}
+}
+
+/* A double rounded once to bf16 (round to odd into f32, then nearest
+ * even: f32 has more than 16 + 1 bits, so no double rounding). */
+static uint32_t bf16_of_double(double d)
+{
+	float f = (float)d;
+	if (isfinite(d) && (double)f != d) {
+		if (fabs((double)f) > fabs(d))
+			f = nextafterf(f, 0.0f);
+		uint32_t u;
+		memcpy(&u, &f, 4);
+		u |= 1;   /* inexact: sticky bit */
+		memcpy(&f, &u, 4);
+	}
+	uint32_t u;
+	memcpy(&u, &f, 4);
+	return bf16_of_f32(u);
+}
+
+/* The range of values an element of t holds, for const: and random:. */
+static void value_range(enum vy_type t, double *lo, double *hi)
+{
+	switch (t) {
+	case VY_U8: *lo = 0; *hi = 255; break;
+	case VY_I8: *lo = -128; *hi = 127; break;
+	case VY_U16: *lo = 0; *hi = 65535; break;
+	case VY_I16: *lo = -32768; *hi = 32767; break;
+	default: *lo = -INFINITY; *hi = INFINITY; break;
+	}
+}
+
+/* A user-given value for an element of t: parsed in its value type, then
+ * rounded once (bf16) or range-checked (u8 ... i16). */
+static int parse_elem(const char *text, enum vy_type t, uint32_t *bits)
+{
+	enum vy_type vt = vy_type_value(t);
+	if (vy_parse_value(text, vt, bits))
+		return -1;
+	if (t == VY_BF16) {
+		*bits = bf16_of_double(strtod(text, NULL));
+		return 0;
+	}
+	double lo, hi, v = vt == VY_I32 ? (double)(int32_t)*bits : (double)*bits;
+	value_range(t, &lo, &hi);
+	if (vt != VY_F32 && (v < lo || v > hi))
+		return -1;
+	*bits = narrow(t, *bits);
+	return 0;
 }
 
 static bool has_ext(const char *path, const char *ext)
@@ -49,30 +148,39 @@ static uint32_t get32(const unsigned char *p)
 	       (uint32_t)p[3] << 24;
 }
 
-static void words_from_bytes(uint32_t *dst, const unsigned char *p, size_t n)
+/* n little-endian elements of type t at p into host order, in place. */
+static void elems_from_bytes(void *dst, enum vy_type t, const unsigned char *p,
+			     size_t n)
 {
+	unsigned es = vy_type_size(t);
 	for (size_t i = 0; i < n; i++)
-		dst[i] = get32(p + 4 * i);
+		put_elem(dst, t, i, es == 4 ? get32(p + 4 * i) : es == 2 ?
+			 (uint32_t)(p[2 * i] | p[2 * i + 1] << 8) : p[i]);
 }
 
 /* ---- generators ---- */
 
-static void fill_iota(enum vy_type t, uint32_t *w, uint32_t count)
+static void fill_iota(enum vy_type t, void *w, uint32_t count)
 {
 	for (uint32_t i = 0; i < count; i++) {
 		if (t == VY_F32) {
 			float f = (float)i;
-			memcpy(&w[i], &f, 4);
+			uint32_t u;
+			memcpy(&u, &f, 4);
+			put_elem(w, t, i, u);
+		} else if (t == VY_BF16) {
+			put_elem(w, t, i, bf16_of_double((double)i));
 		} else {
-			w[i] = i;
+			put_elem(w, t, i, narrow(t, i));
 		}
 	}
 }
 
 /* random:SEED[:LO:HI]; arg points after "random:". */
-static int fill_random(const char *arg, enum vy_type t, uint32_t *w,
+static int fill_random(const char *arg, enum vy_type st, void *w,
 		       uint32_t count, char **err)
 {
+	enum vy_type t = vy_type_value(st);
 	char *copy = vy_strf("%s", arg);
 	char *lo_s = strchr(copy, ':'), *hi_s = NULL, *end;
 	if (lo_s) {
@@ -92,6 +200,8 @@ static int fill_random(const char *arg, enum vy_type t, uint32_t *w,
 	}
 	double lo = t == VY_F32 ? -1 : t == VY_I32 ? -32768 : 0;
 	double hi = t == VY_F32 ? 1 : t == VY_I32 ? 32768 : 65536;
+	if (st == VY_U8 || st == VY_I8)
+		lo = st == VY_U8 ? 0 : -128, hi = st == VY_U8 ? 256 : 128;
 	if (lo_s) {
 		uint32_t lb, hb;
 		if (vy_parse_value(lo_s, t, &lb) || vy_parse_value(hi_s, t, &hb)) {
@@ -118,26 +228,28 @@ static int fill_random(const char *arg, enum vy_type t, uint32_t *w,
 	uint64_t state = seed;
 	for (uint32_t i = 0; i < count; i++) {
 		uint64_t z = vy_splitmix64(&state);
+		uint32_t bits;
 		if (t == VY_F32) {
 			double u = (double)(z >> 40) * 0x1p-24;
 			float f = (float)(lo + (hi - lo) * u);
-			memcpy(&w[i], &f, 4);
+			memcpy(&bits, &f, 4);
 		} else {
 			uint64_t span = (uint64_t)((int64_t)hi - (int64_t)lo);
 			int64_t v = (int64_t)lo + (int64_t)((z >> 32) % span);
-			w[i] = (uint32_t)v;
+			bits = (uint32_t)v;
 		}
+		put_elem(w, st, i, narrow(st, bits));
 	}
 	return 0;
 }
 
 /* 1 if source is a generator (and w was filled), 0 if it is not one, -1
  * on error. */
-static int fill_generator(const char *source, enum vy_type t, uint32_t *w,
+static int fill_generator(const char *source, enum vy_type t, void *w,
 			  uint32_t count, char **err)
 {
 	if (!strcmp(source, "zeros")) {
-		memset(w, 0, (size_t)count * 4);
+		memset(w, 0, (size_t)count * vy_type_size(t));
 		return 1;
 	}
 	if (!strcmp(source, "iota")) {
@@ -146,15 +258,16 @@ static int fill_generator(const char *source, enum vy_type t, uint32_t *w,
 	}
 	if (!strncmp(source, "const:", 6)) {
 		uint32_t bits;
-		if (vy_parse_value(source + 6, t, &bits)) {
+		if (parse_elem(source + 6, t, &bits)) {
+			enum vy_type vt = vy_type_value(t);
 			*err = vy_strf("'%s': '%s' is not a valid %s value. Fix: "
 				       "write e.g. const:%s", source, source + 6,
-				       vy_type_name(t), t == VY_F32 ? "1.5" :
-				       t == VY_I32 ? "-3" : "7");
+				       vy_type_name(t), vt == VY_F32 ? "1.5" :
+				       vt == VY_I32 ? "-3" : "7");
 			return -1;
 		}
 		for (uint32_t i = 0; i < count; i++)
-			w[i] = bits;
+			put_elem(w, t, i, bits);
 		return 1;
 	}
 	if (!strncmp(source, "random:", 7))
@@ -502,52 +615,53 @@ static int npy_read_header(struct src *s, enum vy_type t, uint64_t *count,
  * stream that ends early or has more: at most n * 4 + 1 bytes are read,
  * none from a regular file of the wrong size. */
 static int read_exact(struct src *s, bool npy, uint64_t n, enum vy_type t,
-		      uint32_t *dst, char **err)
+		      void *dst, char **err)
 {
 	/* a regular file tells its size: a wrong one is refused unread, with
 	 * the size it has */
+	const uint64_t es = vy_type_size(t);
 	struct stat st;
 	long pos = ftell(s->f);
 	int64_t got, more = 0;
 	if (pos >= 0 && !fstat(fileno(s->f), &st) && S_ISREG(st.st_mode) &&
-	    (uint64_t)st.st_size != (uint64_t)pos + n * 4) {
+	    (uint64_t)st.st_size != (uint64_t)pos + n * es) {
 		got = st.st_size > pos ? (int64_t)(st.st_size - pos) : 0;
 	} else {
-		if ((got = src_read(s, dst, (size_t)n * 4, err)) < 0)
+		if ((got = src_read(s, dst, (size_t)n * es, err)) < 0)
 			return -1;
 		unsigned char extra;
-		more = (uint64_t)got == n * 4 ? src_read(s, &extra, 1, err) : 0;
+		more = (uint64_t)got == n * es ? src_read(s, &extra, 1, err) : 0;
 		if (more < 0)
 			return -1;
 	}
-	if ((uint64_t)got == n * 4 && !more) {
-		words_from_bytes(dst, (const unsigned char *)dst, (size_t)n);
+	if ((uint64_t)got == n * es && !more) {
+		elems_from_bytes(dst, t, (const unsigned char *)dst, (size_t)n);
 		return 0;
 	}
 	if (npy && more)
 		*err = vy_strf("'%s' is truncated or has trailing bytes: its "
 			       "header says %" PRIu64 " elements (%" PRIu64
 			       " bytes) but more bytes follow it", s->path, n,
-			       n * 4);
+			       n * es);
 	else if (npy)
 		*err = vy_strf("'%s' is truncated or has trailing bytes: its "
 			       "header says %" PRIu64 " elements (%" PRIu64
 			       " bytes) but %" PRId64 " bytes follow it", s->path,
-			       n, n * 4, got);
+			       n, n * es, got);
 	else if (more)
 		*err = vy_strf("'%s' holds more than the buffer's %" PRIu64
 			       " elements (%" PRIu64 " bytes). Fix: give a file "
 			       "of %" PRIu64 " elements or change the params "
-			       "that size the buffer", s->path, n, n * 4, n);
-	else if (got % 4)
+			       "that size the buffer", s->path, n, n * es, n);
+	else if (got % (int64_t)es)
 		*err = vy_strf("'%s' has %" PRId64 " bytes, not a whole number "
-			       "of 4-byte %s elements", s->path, got,
-			       vy_type_name(t));
+			       "of %u-byte %s elements", s->path, got,
+			       (unsigned)es, vy_type_name(t));
 	else
 		*err = vy_strf("'%s' holds %" PRId64 " elements but the buffer "
 			       "has %" PRIu64 ". Fix: give a file of %" PRIu64
 			       " elements or change the params that size the "
-			       "buffer", s->path, got / 4, n, n);
+			       "buffer", s->path, got / (int64_t)es, n, n);
 	return -1;
 }
 
@@ -584,10 +698,11 @@ int vy_data_fill(const char *source, enum vy_type t, void *dst,
 }
 
 /* A whole raw stream of unknown length, at most limit bytes. */
-static int read_raw_any(struct src *s, enum vy_type t, uint32_t **dst,
+static int read_raw_any(struct src *s, enum vy_type t, void **dst,
 			uint64_t *count, char **err)
 {
-	const uint64_t limit = (uint64_t)UINT32_MAX * 4;
+	const unsigned es = vy_type_size(t);
+	const uint64_t limit = (uint64_t)UINT32_MAX * es;
 	size_t cap = 0, len = 0;
 	unsigned char *b = NULL;
 	for (;;) {
@@ -623,15 +738,17 @@ static int read_raw_any(struct src *s, enum vy_type t, uint32_t **dst,
 		free(b);
 		return -1;
 	}
-	if (len % 4) {
-		*err = vy_strf("'%s' has %zu bytes, not a whole number of 4-byte "
-			       "%s elements", s->path, len, vy_type_name(t));
+	if (len % es) {
+		*err = vy_strf("'%s' has %zu bytes, not a whole number of %u-byte "
+			       "%s elements", s->path, len, es, vy_type_name(t));
 		free(b);
 		return -1;
 	}
-	words_from_bytes((uint32_t *)b, b, len / 4);
-	*dst = (uint32_t *)b;
-	*count = len / 4;
+	if (!b && !(b = malloc(4)))
+		vy_oom("an empty input", 4);
+	elems_from_bytes(b, t, b, len / es);
+	*dst = b;
+	*count = len / es;
 	return 0;
 }
 
@@ -642,7 +759,8 @@ int vy_data_read_any(const char *path, enum vy_type t, void **dst,
 	if (src_open(&s, path, err))
 		return -1;
 	uint64_t n = 0;
-	uint32_t *w = NULL;
+	void *w = NULL;
+	const uint64_t es = vy_type_size(t);
 	int rc;
 	if (has_ext(path, ".npy")) {
 		rc = npy_read_header(&s, t, &n, err);
@@ -652,18 +770,18 @@ int vy_data_read_any(const char *path, enum vy_type t, void **dst,
 		struct stat st;
 		long pos = rc ? -1 : ftell(s.f);
 		if (pos >= 0 && !fstat(fileno(s.f), &st) && S_ISREG(st.st_mode) &&
-		    (uint64_t)(st.st_size - pos) != n * 4) {
+		    (uint64_t)(st.st_size - pos) != n * es) {
 			*err = vy_strf("'%s' is truncated or has trailing bytes: its "
 				       "header says %" PRIu64 " elements (%" PRIu64
 				       " bytes) but %" PRId64 " bytes follow it", path,
-				       n, n * 4, (int64_t)(st.st_size - pos));
+				       n, n * es, (int64_t)(st.st_size - pos));
 			rc = -1;
 		}
 		if (!rc) {
-			w = malloc(n ? (size_t)n * 4 : 4);
+			w = malloc(n ? (size_t)n * es : 4);
 			if (!w) {
 				char *what = vy_strf("the %" PRIu64 " elements of '%s'", n, path);
-				vy_oom(what, (size_t)n * 4);
+				vy_oom(what, (size_t)n * es);
 			}
 			rc = read_exact(&s, true, n, t, w, err);
 		}
@@ -703,9 +821,13 @@ void vy_data_encode(const char *path, enum vy_type t, const void *src,
 {
 	if (has_ext(path, ".npy"))
 		npy_header(b, t, count);
-	const uint32_t *w = src;
-	for (uint32_t i = 0; i < count; i++)
-		vy_buf_u32(b, w[i]);
+	unsigned es = vy_type_size(t);
+	for (uint32_t i = 0; i < count; i++) {
+		uint32_t e = get_elem(src, t, i);
+		unsigned char le[4] = { (unsigned char)e, (unsigned char)(e >> 8),
+					(unsigned char)(e >> 16), (unsigned char)(e >> 24) };
+		vy_buf_put(b, le, es);
+	}
 }
 
 int vy_data_write(const char *path, enum vy_type t, const void *src,
@@ -720,8 +842,10 @@ int vy_data_write(const char *path, enum vy_type t, const void *src,
 
 /* One element as text; f32 with 9 significant digits so it round-trips,
  * every NaN as "nan". */
-static void print_elem(FILE *f, enum vy_type t, uint32_t w)
+static void print_elem(FILE *f, enum vy_type st, uint32_t e)
 {
+	enum vy_type t = vy_type_value(st);
+	uint32_t w = widen(st, e);
 	if (t == VY_F32) {
 		float x;
 		memcpy(&x, &w, 4);
@@ -740,11 +864,10 @@ static void print_elem(FILE *f, enum vy_type t, uint32_t w)
 
 void vy_data_print(FILE *f, enum vy_type t, const void *src, uint32_t count)
 {
-	const uint32_t *w = src;
 	for (uint32_t i = 0; i < count; i++) {
 		if (i)
 			fputc(' ', f);
-		print_elem(f, t, w[i]);
+		print_elem(f, t, get_elem(src, t, i));
 	}
 	fputc('\n', f);
 }

@@ -69,7 +69,7 @@ static enum vy_type op_type(struct dl *L, const struct vy_ynode *y,
 		return VY_VOID;
 	bool reserved;
 	enum vy_type t = vy_type_parse(y->s, y->len, &reserved);
-	if (reserved)
+	if (reserved || vy_type_info(t)->cls == VY_TC_STORAGE)
 		derr(L, y, "use u32, i32, f32 or bool", "type '%s' is not supported yet",
 		     vy_yshow(L->a, y));
 	else if (t == VY_VOID)

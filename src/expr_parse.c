@@ -473,9 +473,14 @@ static enum vy_type type_name(struct parser *p, const struct token *t)
 	bool res;
 	enum vy_type ty = t->kind == TK_NAME ?
 		vy_type_parse(p->s + t->off, t->len, &res) : VY_VOID;
+	struct vy_loc loc = tok_loc(p, t);
+	if (vy_type_info(ty)->cls == VY_TC_STORAGE)
+		fail_at(p, loc, vy_fmt(p->a, "use %s; a %s buffer element widens "
+			"to it when loaded", vy_type_name(vy_type_value(ty)),
+			tok_text(p, t)), vy_fmt(p->a, "'%s' is a storage type: only "
+			"buffer and shared element types", tok_text(p, t)));
 	if (ty != VY_VOID)
 		return ty;
-	struct vy_loc loc = tok_loc(p, t);
 	if (t->kind == TK_NAME && res)
 		fail_at(p, loc, "use u32, i32 or f32", vy_fmt(p->a,
 			"type '%s' is not supported yet", tok_text(p, t)));

@@ -54,6 +54,16 @@ enum vy_type vy_expr_optype(const struct vy_expr *e)
 	return e->type;
 }
 
+enum vy_type vy_mem_type(const struct vy_program *p, enum vy_space sp, int mem)
+{
+	return sp == VY_SPACE_BUFFER ? p->buffers[mem].type : p->shared[mem].type;
+}
+
+unsigned vy_buffer_elem_size(const struct vy_program *p, int i)
+{
+	return vy_type_size(p->buffers[i].type);
+}
+
 bool vy_expr_has_effect(const struct vy_expr *e)
 {
 	if (is_atomic(e) || (e->kind == VY_E_CALL && !strncmp(e->name, "atomic.", 7)))

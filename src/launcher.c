@@ -325,43 +325,34 @@ void vy_launcher_tolerance(const struct vy_program *p, double *ulp,
 
 /* ---- the data tree ---- */
 
-static const char *c_type(enum vy_type t)
-{
-	return t == VY_F32 ? "float" : t == VY_I32 ? "int32_t" : "uint32_t";
-}
-
-static const char *rs_type(enum vy_type t)
-{
-	return t == VY_F32 ? "f32" : t == VY_I32 ? "i32" : "u32";
-}
-
-static const char *np_dtype(enum vy_type t)
-{
-	return t == VY_F32 ? "<f4" : t == VY_I32 ? "<i4" : "<u4";
-}
-
 static const char *access_name(enum vy_access a)
 {
 	return a == VY_READ_ONLY ? "read_only" :
 	       a == VY_WRITE_ONLY ? "write_only" : "read_write";
 }
 
-static void set_type(struct vy_arena *a, struct vy_tval *m, enum vy_type t)
-{
-	vy_tset_str(a, m, "type", vy_type_name(t));
-	vy_tset_str(a, m, "type_upper", t == VY_F32 ? "F32" : t == VY_I32 ? "I32" : "U32");
-	vy_tset_str(a, m, "c_type", c_type(t));
-	vy_tset_str(a, m, "rs_type", rs_type(t));
-	vy_tset_str(a, m, "np_dtype", np_dtype(t));
-	vy_tset_bool(a, m, "is_u32", t == VY_U32);
-	vy_tset_bool(a, m, "is_i32", t == VY_I32);
-	vy_tset_bool(a, m, "is_f32", t == VY_F32);
-}
-
 static void set_int(struct vy_arena *a, struct vy_tval *m, const char *key,
 		    unsigned long long v)
 {
 	vy_tset_str(a, m, key, vy_fmt(a, "%llu", v));
+}
+
+static void set_type(struct vy_arena *a, struct vy_tval *m, enum vy_type t)
+{
+	/* the spellings are the type table's (vyrec_types.def) */
+	const struct vy_typeinfo *ti = vy_type_info(t);
+	char up[16];
+	size_t k = 0;
+	for (; ti->name[k] && k + 1 < sizeof up; k++)
+		up[k] = (char)(ti->name[k] >= 'a' && ti->name[k] <= 'z' ?
+			       ti->name[k] - 'a' + 'A' : ti->name[k]);
+	up[k] = 0;
+	vy_tset_str(a, m, "type", ti->name);
+	vy_tset_str(a, m, "type_upper", vy_strndup(a, up, k));
+	vy_tset_str(a, m, "c_type", ti->c);
+	vy_tset_str(a, m, "rs_type", ti->rust);
+	vy_tset_str(a, m, "np_dtype", ti->npy);
+	set_int(a, m, "elem_size", ti->size);
 }
 
 /* A C/Rust array body of n bytes (bytes) or n/4 words. */
@@ -443,6 +434,13 @@ static int data_buffers(struct vy_arena *a, struct vy_tval *root,
 	struct vy_tval *list = vy_tset_list(a, root, "buffers");
 	for (int i = 0; i < p->nbuffers; i++) {
 		const struct vy_bufdecl *d = &p->buffers[i];
+		if (vy_type_info(d->type)->cls == VY_TC_STORAGE) {
+			*err = vy_strf("buffer '%s' has %s elements; the launchers do "
+				       "not support storage types yet. Fix: run it with "
+				       "vyrec run, or declare the buffer u32/i32/f32",
+				       d->name, vy_type_name(d->type));
+			return -1;
+		}
 		struct vy_tval *m = vy_tlist_add(a, list);
 		uint32_t n = r->selftest.counts[i];
 		bool exp = r->expected && r->expected[i] &&
@@ -455,7 +453,6 @@ static int data_buffers(struct vy_arena *a, struct vy_tval *root,
 		set_type(a, m, d->type);
 		set_int(a, m, "binding", (unsigned)d->binding);
 		set_int(a, m, "index", (unsigned)i);
-		set_int(a, m, "elem_size", 4);
 		vy_tset_str(a, m, "access", access_name(d->access));
 		vy_tset_str(a, m, "access_upper", d->access == VY_READ_ONLY ? "READ_ONLY" :
 			    d->access == VY_WRITE_ONLY ? "WRITE_ONLY" : "READ_WRITE");

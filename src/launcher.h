@@ -15,14 +15,14 @@
  *   nparams nbuffers  decimal counts                has_params has_buffers  bools
  *   nparams1 nbuffers1  the same but at least 1 (for array sizes)
  *   params[]        name type ("u32") type_upper ("U32") index offset c_type
- *                   rs_type is_u32 is_i32 is_f32
+ *                   rs_type elem_size (the type spellings: vyrec_types.def)
  *                   selftest_bits ("0x3fc00000u" style without suffix: "0x3fc00000")
  *                   selftest_text (the value as text, e.g. "1.5")
  *                   np_dtype ("<u4")  last (bool)
  *   buffers[]       name binding index type type_upper c_type rs_type access
  *                   (read_only|write_only|read_write) access_upper
  *                   (READ_ONLY...) has_expected is_input is_output
- *                   is_u32 is_i32 is_f32 elem_size np_dtype
+ *                   elem_size np_dtype
  *                   count_text (as written)  count_c count_rs (printed
  *                   expressions over p[] and c[])
  *                   selftest_count  seed (decimal: selftest seed + binding)

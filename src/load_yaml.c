@@ -949,17 +949,32 @@ static enum vy_type load_type(struct ld *L, const struct vy_ynode *y,
 		err(L, y, "use u32, i32 or f32", "type '%s' is not supported yet", show(L, y));
 		return VY_VOID;
 	}
-	if (t == VY_VOID) {
-		static const char *const types[] = { "u32", "i32", "f32" };
-		const char *near = vy_closest(show(L, y), types, 3);
-		err(L, y, near ? vy_fmt(L->a, "did you mean '%s'?", near) :
-			"the types are u32, i32 and f32",
+	bool param = !strncmp(what, "param", 5);
+	if (t == VY_VOID) {   /* params take scalars, memory storage types too */
+		const char *types[VY_TYPE_COUNT];
+		int n = 0;
+		for (int k = 0; k < VY_TYPE_COUNT; k++)
+			if (vy_type_info((enum vy_type)k)->cls == VY_TC_SCALAR ||
+			    (!param && vy_type_info((enum vy_type)k)->cls == VY_TC_STORAGE))
+				types[n++] = vy_type_name((enum vy_type)k);
+		const char *near = vy_closest(show(L, y), types, n);
+		err(L, y, near ? vy_fmt(L->a, "did you mean '%s'?", near) : param ?
+			"the types are u32, i32 and f32" :
+			"the types are u32, i32 and f32, and the storage types "
+			"u8, i8, u16, i16 and bf16",
 		    "unknown type '%s'", show(L, y));
 		return VY_VOID;
 	}
 	if (t == VY_BOOL) {
 		err(L, y, "use u32 and store 0 or 1", "%s cannot be bool: only "
 		    "u32, i32 and f32 are storable", what);
+		return VY_VOID;
+	}
+	if (vy_type_info(t)->cls == VY_TC_STORAGE && param) {
+		err(L, y, vy_fmt(L->a, "declare it %s and narrow it when you store it",
+				 vy_type_name(vy_type_value(t))),
+		    "%s cannot be %s: storage types are only buffer and shared "
+		    "element types", what, show(L, y));
 		return VY_VOID;
 	}
 	return t;

@@ -109,8 +109,8 @@ static void put_buffers(struct vy_buf *b, const struct vy_program *p)
 		vy_buf_puts(b, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
 		vy_json_str(b, d->name);
 		vy_buf_printf(b, ", \"binding\": %d, \"type\": \"%s\", "
-			      "\"element_size\": 4, \"count\": ", d->binding,
-			      vy_type_name(d->type));
+			      "\"element_size\": %u, \"count\": ", d->binding,
+			      vy_type_name(d->type), vy_type_size(d->type));
 		vy_json_str(b, d->count_text);
 		vy_buf_printf(b, ", \"access\": \"%s\"}", access_name(d->access));
 	}
@@ -128,6 +128,29 @@ static void put_shared(struct vy_buf *b, const struct vy_program *p)
 			      vy_type_name(s->type), s->count);
 	}
 	vy_buf_puts(b, p->nshared ? "\n  ],\n" : "],\n");
+}
+
+/* The device features the program's types need (the feature column of
+ * vyrec_types.def), each once, in table order; only when there are some,
+ * so 1.0 manifests keep their bytes. */
+static void put_features(struct vy_buf *b, const struct vy_program *p)
+{
+	const char *seen[VY_TYPE_COUNT];
+	int n = 0;
+	for (int t = 0; t < VY_TYPE_COUNT; t++) {
+		const char *f = vy_type_info((enum vy_type)t)->feature;
+		bool used = false, dup = false;
+		for (int i = 0; i < p->nbuffers; i++)
+			used |= p->buffers[i].type == (enum vy_type)t;
+		for (int k = 0; k < n; k++)
+			dup |= !strcmp(seen[k], f);
+		if (!*f || !used || dup)
+			continue;
+		vy_buf_printf(b, n ? ", \"%s\"" : "  \"features\": [\"%s\"", f);
+		seen[n++] = f;
+	}
+	if (n)
+		vy_buf_puts(b, "],\n");
 }
 
 void vy_manifest_json(const struct vy_program *p, const char *target,
@@ -156,6 +179,7 @@ void vy_manifest_json(const struct vy_program *p, const char *target,
 	put_shared(out, p);
 	if (p->fast_math)   /* only when set: 1.0 manifests keep their bytes */
 		vy_buf_puts(out, "  \"fast_math\": true,\n");
+	put_features(out, p);
 	uint8_t h[32];
 	vy_sha256(kernel ? kernel : "", kernel ? n : 0, h);
 	vy_buf_puts(out, "  \"kernel_sha256\": \"");

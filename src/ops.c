@@ -1,32 +1,50 @@
 /*
  * ops.c: the built-in op definitions of core, math and atomic, made from
- * vyrec_ops.def, and the type names.
+ * vyrec_ops.def, and the type table of vyrec_types.def.
  */
 #include <pthread.h>
 #include <string.h>
 
 #include "vyrec.h"
 
-static const char *const type_names[] = {
-	"void", "bool", "u32", "i32", "f32", "abstract int", "abstract float"
+static const struct vy_typeinfo types[VY_TYPE_COUNT] = {
+#define VY_TYPE(e, n, sz, cl, v, c, r, np, w, s, pm, pr, g, f) \
+	{ n, sz, VY_TC_##cl, VY_##v, c, r, np, w, s, pm, pr, g, f },
+#include "vyrec_types.def"
+#undef VY_TYPE
 };
+
+const struct vy_typeinfo *vy_type_info(enum vy_type t)
+{
+	return &types[(unsigned)t < VY_TYPE_COUNT ? t : VY_VOID];
+}
 
 const char *vy_type_name(enum vy_type t)
 {
-	return (unsigned)t < sizeof type_names / sizeof *type_names ?
-	       type_names[t] : "?";
+	return (unsigned)t < VY_TYPE_COUNT ? types[t].name : "?";
+}
+
+unsigned vy_type_size(enum vy_type t)
+{
+	return vy_type_info(t)->size;
+}
+
+enum vy_type vy_type_value(enum vy_type t)
+{
+	return vy_type_info(t)->value;
 }
 
 enum vy_type vy_type_parse(const char *s, size_t n, bool *reserved)
 {
 	static const char *const reserved_names[] = {
-		"f16", "f64", "u64", "i64", "u8", "i8", "u16", "i16",
+		"f16", "f64", "u64", "i64",
 		"vec2", "vec3", "vec4", "ivec2", "ivec3", "ivec4", "uvec2",
 		"uvec3", "uvec4", "f32x2", "f32x4", NULL
 	};
 	*reserved = false;
-	for (int t = VY_BOOL; t <= VY_F32; t++)
-		if (strlen(type_names[t]) == n && !strncmp(type_names[t], s, n))
+	for (int t = VY_BOOL; t < VY_TYPE_COUNT; t++)
+		if (types[t].cls != VY_TC_ABSTRACT && strlen(types[t].name) == n &&
+		    !strncmp(types[t].name, s, n))
 			return (enum vy_type)t;
 	for (int i = 0; reserved_names[i]; i++)
 		if (strlen(reserved_names[i]) == n && !strncmp(reserved_names[i], s, n))

@@ -494,7 +494,14 @@ static enum vy_type resolve_index(struct rctx *c, struct vy_expr *e, bool ref)
 	e->kind = VY_E_LOAD;
 	e->space = b >= 0 ? VY_SPACE_BUFFER : VY_SPACE_SHARED;
 	e->index = b >= 0 ? b : s;
-	e->type = b >= 0 ? c->p->buffers[b].type : c->p->shared[s].type;
+	enum vy_type mt = b >= 0 ? c->p->buffers[b].type : c->p->shared[s].type;
+	if (ref && vy_type_info(mt)->cls == VY_TC_STORAGE) {
+		vy_error(c->d, e->loc, "declare the array u32 or i32 for atomics",
+			 "atomics need u32 or i32 elements; '%s' has %s elements",
+			 e->name, vy_type_name(mt));
+		return VY_VOID;
+	}
+	e->type = vy_type_value(mt);   /* a storage element widens */
 	if (b >= 0) {
 		enum vy_access acc = c->p->buffers[b].access;
 		if (acc == VY_WRITE_ONLY && !ref) {
@@ -641,8 +648,16 @@ static enum vy_type resolve_call(struct rctx *c, struct vy_expr *e)
 {
 	bool reserved;
 	enum vy_type ct = vy_type_parse(e->name, strlen(e->name), &reserved);
-	if (ct == VY_U32 || ct == VY_I32 || ct == VY_F32)
+	if (vy_type_info(ct)->cls == VY_TC_SCALAR)
 		return resolve_cast(c, e, ct, false);
+	if (vy_type_info(ct)->cls == VY_TC_STORAGE) {
+		vy_error(c->d, e->loc, vy_fmt(c->a, "cast to %s; a store to a %s "
+					  "element keeps the low bits (bf16: rounds)",
+					  vy_type_name(vy_type_value(ct)), e->name),
+			 "'%s' is a storage type: there are no %s values, only "
+			 "buffer and shared elements", e->name, e->name);
+		return VY_VOID;
+	}
 	if (reserved) {
 		vy_error(c->d, e->loc, "use u32, i32 or f32", "type '%s' is not supported yet", e->name);
 		return VY_VOID;
@@ -866,7 +881,8 @@ static struct vy_stmt *resolve_store(struct rctx *c, struct vy_stmt *s)
 	}
 	s->space = b >= 0 ? VY_SPACE_BUFFER : VY_SPACE_SHARED;
 	s->mem = b >= 0 ? b : sh;
-	enum vy_type et = b >= 0 ? c->p->buffers[b].type : c->p->shared[sh].type;
+	enum vy_type et = vy_type_value(b >= 0 ? c->p->buffers[b].type :
+					 c->p->shared[sh].type);
 	if (b >= 0 && c->p->buffers[b].access == VY_READ_ONLY) {
 		vy_error(c->d, s->name_loc, "declare it with access: read_write",
 			 "cannot store to read-only buffer '%s'", s->name);

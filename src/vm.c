@@ -512,6 +512,23 @@ static const char *rd_str(struct rd *r, uint32_t max)
 
 static int valid_type(uint32_t t) { return t >= VYVM_U32 && t <= VYVM_F32; }
 
+static const uint8_t type_size[VYVM_NTYPES] = {
+#define VY_TYPE(e, n, sz, ...) sz,
+#include "vyrec_types.def"
+#undef VY_TYPE
+};
+
+uint32_t vyvm_type_size(uint32_t t)
+{
+	return t < VYVM_NTYPES ? type_size[t] : 0;
+}
+
+/* Buffer and shared element types: the scalars and the storage types. */
+static int valid_mem_type(uint32_t t)
+{
+	return valid_type(t) || (t >= VYVM_U8 && t <= VYVM_BF16);
+}
+
 /* A uniform expression: postfix items checked for stack discipline. */
 static int rd_ucode(struct rd *r, struct ucode *u, uint32_t nparams,
 		    int allow_len, uint32_t nbuf)
@@ -596,7 +613,7 @@ static int rd_buffers(struct rd *r, struct vyvm_module *m)
 		b->access = rd_u32(r);
 		if (r->bad)
 			break;
-		if (b->binding > 31 || !valid_type(b->type) || b->access > VYVM_READ_WRITE ||
+		if (b->binding > 31 || !valid_mem_type(b->type) || b->access > VYVM_READ_WRITE ||
 		    (i && b->binding <= im->buffers[i - 1].binding))
 			return rfail(r, "buffer %u: binding %u type %u access %u", i,
 				     b->binding, b->type, b->access);
@@ -612,9 +629,11 @@ static int rd_buffers(struct rd *r, struct vyvm_module *m)
 		s->count = rd_u32(r);
 		if (r->bad)
 			break;
-		if (!valid_type(s->type) || s->count == 0 ||
+		if (!valid_mem_type(s->type) || s->count == 0 ||
 		    s->count > VYVM_MAX_SHARED / 4 - im->shared_words)
 			return rfail(r, "shared array %u: type %u count %u", i, s->type, s->count);
+		/* one word per element, whatever the type (so on every
+		 * target): a store narrows, a load widens */
 		im->shared_off[i] = im->shared_words;
 		im->shared_words += s->count;
 	}
@@ -1026,9 +1045,61 @@ static int uninit(struct vm *v, uint32_t aux, uint32_t i, uint32_t lane)
 	return -1;
 }
 
+/* An element of storage type t widened to its value (SPEC §10.1). */
+static uint32_t widen(uint32_t t, uint32_t x)
+{
+	switch (t) {
+	case VYVM_U8: return x & 0xffu;
+	case VYVM_I8: return (uint32_t)(int32_t)(int8_t)(x & 0xffu);
+	case VYVM_U16: return x & 0xffffu;
+	case VYVM_I16: return (uint32_t)(int32_t)(int16_t)(x & 0xffffu);
+	case VYVM_BF16: return x << 16;
+	}
+	return x;
+}
+
+/* f32 bits to bf16 bits, round to nearest even; a NaN stays a NaN,
+ * made quiet. */
+static uint32_t f32_to_bf16(uint32_t x)
+{
+	if ((x & 0x7fffffffu) > 0x7f800000u)
+		return (x >> 16 | 0x40u) & 0xffffu;
+	return (x + 0x7fffu + (x >> 16 & 1u)) >> 16;
+}
+
+/* A value narrowed to an element of type t: the low bits, bf16 rounded. */
+static uint32_t narrow(uint32_t t, uint32_t x)
+{
+	switch (t) {
+	case VYVM_U8: case VYVM_I8: return x & 0xffu;
+	case VYVM_U16: case VYVM_I16: return x & 0xffffu;
+	case VYVM_BF16: return f32_to_bf16(x);
+	}
+	return x;
+}
+
+/* Element i of a buffer of type t (its elements t's size, host order). */
+static uint32_t buf_get(const void *base, uint32_t t, uint32_t i)
+{
+	uint32_t s = type_size[t];
+	return s == 4 ? ((const uint32_t *)base)[i] : s == 2 ?
+	       ((const uint16_t *)base)[i] : ((const uint8_t *)base)[i];
+}
+
+static void buf_set(void *base, uint32_t t, uint32_t i, uint32_t x)
+{
+	uint32_t s = type_size[t];
+	if (s == 4)
+		((uint32_t *)base)[i] = x;
+	else if (s == 2)
+		((uint16_t *)base)[i] = (uint16_t)x;
+	else
+		((uint8_t *)base)[i] = (uint8_t)x;
+}
+
 static int exec_load(struct vm *v, const uint32_t *w, const uint8_t *m)
 {
-	uint32_t aux = w[0] >> 16, count;
+	uint32_t aux = w[0] >> 16, t = w[0] >> 8 & 0xff, count;
 	uint8_t *wr;
 	const uint32_t *base = mem_of(v, aux, &count, &wr);
 	union val *d = reg(v, w[1]);
@@ -1041,14 +1112,14 @@ static int exec_load(struct vm *v, const uint32_t *w, const uint8_t *m)
 			return oob(v, "load from", aux, i, count, l);
 		if (wr && !wr[i])
 			return uninit(v, aux, i, l);
-		d[l].u = base[i];
+		d[l].u = widen(t, aux >> 15 == VYVM_BUFFER ? buf_get(base, t, i) : base[i]);
 	}
 	return 0;
 }
 
 static int exec_store(struct vm *v, const uint32_t *w, const uint8_t *m)
 {
-	uint32_t aux = w[0] >> 16, count;
+	uint32_t aux = w[0] >> 16, t = w[0] >> 8 & 0xff, count;
 	uint8_t *wr;
 	uint32_t *base = mem_of(v, aux, &count, &wr);
 	const union val *a = reg(v, w[2]), *b = reg(v, w[3]);
@@ -1058,7 +1129,10 @@ static int exec_store(struct vm *v, const uint32_t *w, const uint8_t *m)
 		uint32_t i = a[l].u;
 		if (!in_bounds(aux, i, count))
 			return oob(v, "store to", aux, i, count, l);
-		base[i] = b[l].u;
+		if (aux >> 15 == VYVM_BUFFER)
+			buf_set(base, t, i, narrow(t, b[l].u));
+		else
+			base[i] = narrow(t, b[l].u);
 		if (wr)
 			wr[i] = 1;
 	}

@@ -6,7 +6,8 @@
  * invocation, under an active mask that structured control flow narrows.
  *
  * This header and vm.c depend on nothing of vyrec but vyrec_ops.def (for
- * the opcode numbering), so generated launchers embed them verbatim.
+ * the opcode numbering) and vyrec_types.def (type numbers and sizes), so
+ * generated launchers embed them verbatim.
  *
  * Module layout (all words little-endian u32):
  *   "VYREF\0\0\1"  format  body_length  fnv1a64(body) (2 words, low first)
@@ -27,8 +28,14 @@
 
 #define VYVM_FORMAT 1
 
-/* Value types; the same numbers as enum vy_type. */
-enum { VYVM_VOID, VYVM_BOOL, VYVM_U32, VYVM_I32, VYVM_F32 };
+/* Types: the rows of vyrec_types.def, so the same numbers as enum
+ * vy_type (VYVM_U32, VYVM_U8, VYVM_BF16 ...). */
+enum {
+#define VY_TYPE(e, ...) VYVM_##e,
+#include "vyrec_types.def"
+#undef VY_TYPE
+	VYVM_NTYPES
+};
 enum { VYVM_READ_ONLY, VYVM_WRITE_ONLY, VYVM_READ_WRITE };
 enum { VYVM_BUFFER, VYVM_SHARED };
 /* Builtins; the same numbers as enum vy_builtin. */
@@ -113,6 +120,9 @@ uint32_t vyvm_eval_op(uint32_t op, uint32_t t, uint32_t aux, uint32_t a,
  * included); vyvm_eval_op on an op and type without one stops. */
 int vyvm_has_op(uint32_t op, uint32_t t);
 
+/* Bytes of one element of type t in a buffer (0 for an unknown t). */
+uint32_t vyvm_type_size(uint32_t t);
+
 /* FNV-1a 64 of n bytes (the module's content hash). */
 uint64_t vyvm_hash(const void *p, size_t n);
 
@@ -131,9 +141,9 @@ int vyvm_eval_dispatch(const struct vyvm_module *m, const uint32_t *params,
 		       const uint32_t *counts, uint32_t dispatch[3],
 		       uint32_t grid[3], char *err, size_t errlen);
 
-/* Run the module over grid workgroups. bufs[i] holds counts[i] 4-byte
- * elements (4-byte aligned) of buffer i (binding order); writable ones
- * are updated in place. 0, or -1 with err (out-of-bounds access, strict
+/* Run the module over grid workgroups. bufs[i] holds counts[i] elements
+ * (4-byte aligned; host order; vyvm_type_size bytes each: u8 1, bf16 2,
+ * u32 4) of buffer i (binding order); writable ones are updated in place. 0, or -1 with err (out-of-bounds access, strict
  * mode read of unwritten shared memory, step limit). */
 int vyvm_run(const struct vyvm_module *m, const uint32_t *params,
 	     void **bufs, const uint32_t *counts, const uint32_t grid[3],
