@@ -673,6 +673,15 @@ int vy_launcher_add_all(const struct vy_launcher_request *r,
 		char *path = vy_strf("%s", v[i] + strlen(prefix));
 		if (ends_with(path, ".mustache"))
 			path[strlen(path) - strlen(".mustache")] = 0;
+		/* a file named NAME.* is named for the project: src/NAME.h */
+		char *base = strrchr(path, '/');
+		base = base ? base + 1 : path;
+		if (!strncmp(base, "NAME.", 5)) {
+			char *named = vy_strf("%.*s%s%s", (int)(base - path), path,
+					      r->name, base + 4);
+			free(path);
+			path = named;
+		}
 		int rc = vy_launcher_add(r, data, v[i], path, out, err);
 		free(path);
 		if (rc)

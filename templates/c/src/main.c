@@ -7,7 +7,8 @@
  * It evaluates the buffer counts and the dispatch for the params, fills
  * the inputs from .npy or raw little-endian .bin files or a generator
  * (zeros, iota, const:V, random:SEED[:LO:HI]), runs the kernel once
- * through the driver, and writes or prints the outputs.  --selftest runs
+ * through the library (NAME_open and a run on words, NAME.c), and writes
+ * or prints the outputs.  --selftest runs
  * with the params and seeded inputs chosen when the project was generated
  * and compares every writable buffer with the reference output embedded in
  * program.c.  Exit codes: 0 ok, 1 runtime error, 2 usage, 3 self-test
@@ -30,10 +31,6 @@
 
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_MISMATCH = 3 };
 
-char drv_error[2048];
-char drv_device_name[256];
-char drv_timer[160];
-
 struct opts {
 	const char *params[MAXOPT], *ins[MAXOPT], *outs[MAXOPT];
 	int nparams, nins, nouts;
@@ -41,17 +38,6 @@ struct opts {
 	int device, bench;
 	int selftest, json;
 };
-
-int drv_fail(const char *fix, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(drv_error, sizeof drv_error, fmt, ap);
-	va_end(ap);
-	size_t n = strlen(drv_error);
-	snprintf(drv_error + n, sizeof drv_error - n, "\nFix: %s", fix);
-	return -1;
-}
 
 static int usage_error(const char *fmt, ...)
 {
@@ -805,6 +791,7 @@ static int set_params(const struct opts *o, uint32_t *params)
 struct run {
 	uint32_t params[64], counts[64], dispatch[3], grid[3];
 	void *bufs[64];
+	struct lib_ctx *k;
 };
 
 static int sizes(struct run *r)
@@ -891,8 +878,8 @@ static int bench(const struct opts *o, struct run *r, int n)
 	double loop_us = 0;
 	if (!t || !w)
 		return free(t), free(w), runtime_error("out of memory\nFix: use a smaller --bench count");
-	if (drv_bench(r->params, r->counts, r->grid, n, t, w, &loop_us))
-		return free(t), free(w), runtime_error(drv_error);
+	if (lib_bench(r->k, r->params, r->counts, n, t, w, &loop_us))
+		return free(t), free(w), runtime_error(lib_error(r->k));
 	double med = median(t, n), min = t[0], wmed = median(w, n);
 	double bytes = bytes_moved(r->counts), gbs = med > 0 ? bytes / (med * 1e6) : 0.0;
 	if (o->json)
@@ -1023,10 +1010,10 @@ static int run(const struct opts *o, struct run *r)
 	if ((rc = set_params(o, r->params)) || (rc = check_names(o)) ||
 	    (rc = sizes(r)) || (rc = fill_inputs(o, r)))
 		return rc;
-	if (drv_open(o->device) || drv_upload(r->bufs, r->counts) ||
-	    drv_dispatch(r->params, r->counts, r->grid) ||
-	    drv_download(r->bufs, r->counts))
-		return runtime_error(drv_error);
+	if (!(r->k = lib_open(o->device)))
+		return runtime_error(lib_error(NULL));
+	if (lib_run_words(r->k, r->params, r->counts, r->bufs, r->bufs))
+		return runtime_error(lib_error(r->k));
 	rc = o->selftest ? selftest(r) : 0;
 	if (rc == 0 || rc == EXIT_MISMATCH) {
 		int rc2 = outputs(o, r);
@@ -1046,7 +1033,7 @@ int main(int argc, char **argv)
 	int rc = parse_opts(argc, argv, &o);
 	if (!rc)
 		rc = run(&o, &r);
-	drv_close();
+	lib_close(r.k);
 	for (int i = 0; i < prog_nbuffers; i++)
 		free(r.bufs[i]);
 	return rc;
