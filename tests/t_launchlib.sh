@@ -1,0 +1,287 @@
+#!/bin/sh
+# t_launchlib.sh: generated C projects as libraries (SPEC §10.7).  Four
+# projects (saxpy and vecadd for spv, saxpy for reference as `saxref`, saxpy
+# for ptx as `saxptx`) are generated and their libNAME.a built under
+# -Werror; nm finds no global symbol without its NAME_ prefix; NAME.h
+# compiles as C11 -pedantic and as C++17 (extern "C").  A program written
+# here links all four libraries, runs each kernel several times with new
+# params, counts and data (two saxpy contexts interleaved with vecadd), and
+# writes every input and output; each output must equal, byte for byte,
+# `vyrec run --backend reference` on the same inputs.  Bad calls (a wrong
+# count, a NULL buffer, NULL params) fail with a Fix and leave the context
+# usable; saxptx_open fails without libcuda.so.1 and saxptx_error(NULL)
+# says why.
+. tests/lib.sh
+VY=$(cd "$(dirname "$VYREC")" && pwd)/$(basename "$VYREC")
+ROOT=$(pwd)
+W=$ROOT/tests/out/launchlib
+rm -rf "$W"
+mkdir -p "$W"
+STRICT='-O2 -Wall -Wextra -Werror'
+
+vk_dev=0
+have_backend vulkan && vk_dev=1
+cuda_here=0
+have_libcuda && cuda_here=1
+
+# gen SAMPLE TARGET NAME: generate and build libNAME.a in $W/NAME.
+libs_ok=1
+gen() {
+	d=$W/$3
+	if ! "$VY" launcher "samples/$1.yaml" -t "$2" --lang c --name "$3" -o "$d" >"$d.gen.log" 2>&1; then
+		bad "$3.generate" "$(tail -1 "$d.gen.log")"; libs_ok=0; return 1
+	fi
+	if ! make -s -C "$d" CFLAGS="$STRICT" "lib$3.a" >"$d.build.log" 2>&1; then
+		bad "$3.lib" "$(head -3 "$d.build.log" | tr '\n' ' ')"; libs_ok=0; return 1
+	fi
+	ok "$3.lib"
+	# every global symbol the library defines carries the prefix
+	extra=$(nm -g --defined-only "$d/lib$3.a" | awk 'NF == 3 { print $3 }' | grep -v "^$3_")
+	if [ -z "$extra" ] && nm -g --defined-only "$d/lib$3.a" | grep -q " T $3_run\$"; then
+		ok "$3.nm-prefixed"
+	else
+		bad "$3.nm-prefixed" "unprefixed: $(echo $extra | head -c 300)"
+	fi
+	# the header alone: C11 pedantic and C++17, warnings as errors
+	printf '#include "%s.h"\nint main(void) { return 0; }\n' "$3" > "$W/$3.hc.c"
+	if cc -std=c11 -pedantic -Wall -Wextra -Werror -I"$d/src" -fsyntax-only "$W/$3.hc.c" 2>"$W/$3.hc.log"; then
+		ok "$3.header-c11"
+	else
+		bad "$3.header-c11" "$(head -2 "$W/$3.hc.log" | tr '\n' ' ')"
+	fi
+	if ! command -v g++ >/dev/null 2>&1; then
+		bad "$3.header-c++17" "g++ is not installed (make deps)"
+	elif g++ -std=c++17 -Wall -Wextra -Werror -fsyntax-only -x c++ -I"$d/src" "$W/$3.hc.c" 2>"$W/$3.hcc.log" &&
+	     grep -q 'extern "C"' "$d/src/$3.h"; then
+		ok "$3.header-c++17"
+	else
+		bad "$3.header-c++17" "$(head -2 "$W/$3.hcc.log" | tr '\n' ' ')"
+	fi
+}
+gen saxpy spv saxpy
+gen vecadd spv vecadd
+gen saxpy reference saxref
+gen saxpy ptx saxptx
+
+cat > "$W/app.c" <<'EOC'
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "saxpy.h"
+#include "vecadd.h"
+#include "saxref.h"
+#include "saxptx.h"
+
+static int dump(const char *tag, const char *buf, const float *v, size_t n)
+{
+	char path[256];
+	snprintf(path, sizeof path, "%s.%s.bin", tag, buf);
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(v, 4, n, f) != n || fclose(f))
+		return printf("FAIL cannot write %s\n", path), 1;
+	return 0;
+}
+
+/* Deterministic inputs, different for every seed. */
+static void fill(float *v, size_t n, unsigned seed)
+{
+	unsigned s = seed * 2654435761u + 1;
+	for (size_t i = 0; i < n; i++) {
+		s = s * 1103515245u + 12345u;
+		v[i] = (float)((int)(s >> 8 & 0xFFFF) - 32768) / 1024.0f;
+	}
+}
+
+static float x[8192], y[8192], z[8192];
+static int failed;
+
+/* One saxpy-shaped run through any of the saxpy libraries: the inputs
+ * written as TAG.x.bin TAG.y.bin, the output as TAG.out.bin. */
+#define SAXPY_RUN(lib, k, tag, a_, n_, seed) do { \
+	struct lib##_params p = { a_, n_ }; \
+	struct lib##_buffers b = { x, n_, y, n_ }; \
+	fill(x, n_, seed); \
+	fill(y, n_, seed + 100); \
+	failed |= dump(tag, "x", x, n_) | dump(tag, "y", y, n_); \
+	if (lib##_run(k, &p, &b)) { \
+		printf("FAIL %s: %s\n", tag, lib##_error(k)); \
+		failed = 1; \
+	} else { \
+		failed |= dump(tag, "out", y, n_); \
+		printf("RAN %s saxpy %g %u\n", tag, (double)(a_), (unsigned)(n_)); \
+	} \
+} while (0)
+
+static void vadd(struct vecadd *k, const char *tag, uint32_t n, unsigned seed)
+{
+	struct vecadd_params p = { n };
+	struct vecadd_buffers b = { x, n, y, n, z, n };
+	fill(x, n, seed);
+	fill(y, n, seed + 100);
+	memset(z, 0x7f, sizeof z);   /* write_only: what is here must not matter */
+	failed |= dump(tag, "x", x, n) | dump(tag, "y", y, n);
+	if (vecadd_run(k, &p, &b)) {
+		printf("FAIL %s: %s\n", tag, vecadd_error(k));
+		failed = 1;
+		return;
+	}
+	failed |= dump(tag, "out", z, n);
+	printf("RAN %s vecadd %u\n", tag, (unsigned)n);
+}
+
+/* A call that must fail with a Fix naming what: the context stays usable. */
+static void must_fail(int rc, const char *err, const char *tag, const char *what)
+{
+	if (rc != -1 || !strstr(err, what) || !strstr(err, "\nFix: "))
+		printf("FAIL %s: rc %d, error '%s'\n", tag, rc, err), failed = 1;
+	else
+		printf("OK %s\n", tag);
+}
+
+int main(int argc, char **argv)
+{
+	int spv = argc > 1 && !strcmp(argv[1], "spv");
+	struct saxref *r = saxref_open(-1);
+	if (!r)
+		return printf("FAIL saxref_open: %s\n", saxref_error(NULL)), 1;
+	if (saxref_open(3) || !strstr(saxref_error(NULL), "device 3 does not exist") ||
+	    !strstr(saxref_error(NULL), "\nFix: "))
+		printf("FAIL saxref_open(3): '%s'\n", saxref_error(NULL)), failed = 1;
+	else
+		printf("OK ref.open-bad-device\n");
+	SAXPY_RUN(saxref, r, "ref1", 1.0f, 1000, 1);
+	SAXPY_RUN(saxref, r, "ref2", 2.0f, 1000, 1);
+	SAXPY_RUN(saxref, r, "ref3", -0.75f, 4000, 3);
+	SAXPY_RUN(saxref, r, "ref4", 3.0f, 10, 4);
+
+	/* bad calls */
+	{
+		struct saxref_params p = { 1.0f, 100 };
+		struct saxref_buffers b = { x, 99, y, 100 };
+		must_fail(saxref_run(r, &p, &b), saxref_error(r), "bad.count", "'x' has 99 elements");
+		b.x_count = 100;
+		b.y = NULL;
+		must_fail(saxref_run(r, &p, &b), saxref_error(r), "bad.null-buffer", "'y' is NULL");
+		must_fail(saxref_run(r, NULL, &b), saxref_error(r), "bad.null-params", "params pointer is NULL");
+		p.n = 0;
+		b.x_count = b.y_count = 0;
+		b.y = y;
+		must_fail(saxref_run(r, &p, &b), saxref_error(r), "bad.zero-count", "0 elements");
+		SAXPY_RUN(saxref, r, "ref5", 0.5f, 100, 5);
+		if (*saxref_error(r))
+			printf("FAIL error after a good run: '%s'\n", saxref_error(r)), failed = 1;
+	}
+
+	struct saxptx *c = saxptx_open(-1);
+	if (!c)
+		printf("PTXOPEN %s\n", strstr(saxptx_error(NULL), "\nFix: ") ? saxptx_error(NULL) : "no Fix");
+	else {
+		SAXPY_RUN(saxptx, c, "ptx1", 1.0f, 1000, 1);
+		SAXPY_RUN(saxptx, c, "ptx2", 2.0f, 5000, 2);
+		saxptx_close(c);
+	}
+	saxptx_close(NULL);
+
+	if (spv) {
+		struct saxpy *s1 = saxpy_open(-1), *s2 = saxpy_open(-1);
+		struct vecadd *v = vecadd_open(-1);
+		if (!s1 || !s2 || !v)
+			return printf("FAIL spv open: %s %s\n", saxpy_error(NULL), vecadd_error(NULL)), 1;
+		SAXPY_RUN(saxpy, s1, "spv1", 1.0f, 1000, 1);
+		vadd(v, "vadd1", 777, 6);
+		SAXPY_RUN(saxpy, s2, "spv2", 2.0f, 1000, 1);
+		SAXPY_RUN(saxpy, s1, "spv3", 2.0f, 1000, 1);
+		vadd(v, "vadd2", 5000, 7);
+		SAXPY_RUN(saxpy, s1, "spv4", -3.5f, 8192, 8);
+		vadd(v, "vadd3", 100, 9);
+		SAXPY_RUN(saxpy, s2, "spv5", 0.25f, 300, 10);
+		saxpy_close(s2);
+		SAXPY_RUN(saxpy, s1, "spv6", 1.5f, 2000, 11);
+		saxpy_close(s1);
+		vecadd_close(v);
+	}
+	saxref_close(r);
+	return failed;
+}
+EOC
+
+if [ $libs_ok = 0 ]; then
+	bad app "a library did not build"
+	exit 0
+fi
+L="$W/saxpy/libsaxpy.a $W/vecadd/libvecadd.a $W/saxref/libsaxref.a $W/saxptx/libsaxptx.a"
+if cc -std=c11 $STRICT -I"$W/saxpy/src" -I"$W/vecadd/src" -I"$W/saxref/src" -I"$W/saxptx/src" \
+      -o "$W/app" "$W/app.c" $L -ldl -lm >"$W/app.build.log" 2>&1; then
+	ok app.link-four
+else
+	bad app.link-four "$(head -3 "$W/app.build.log" | tr '\n' ' ')"
+	exit 0
+fi
+mode=ref
+[ $vk_dev = 1 ] && mode=spv
+(cd "$W" && ./app $mode) >"$W/app.out" 2>&1
+rc=$?
+[ $rc = 0 ] && ok app.exit || bad app.exit "rc=$rc: $(grep FAIL "$W/app.out" | head -3 | tr '\n' ' ')"
+grep '^FAIL' "$W/app.out" | sed 's/^FAIL /FAIL app./' | head -20
+for t in bad.count bad.null-buffer bad.null-params bad.zero-count ref.open-bad-device; do
+	grep -q "^OK $t\$" "$W/app.out" && ok "app.$t" || bad "app.$t" "not reached"
+done
+if [ $cuda_here = 1 ]; then
+	grep -q '^RAN ptx2 ' "$W/app.out" && ok app.ptx-runs || bad app.ptx-runs "$(grep PTXOPEN "$W/app.out")"
+elif grep -q '^PTXOPEN cannot load libcuda.so.1' "$W/app.out"; then
+	ok app.ptx-open-error
+else
+	bad app.ptx-open-error "$(grep -A1 PTXOPEN "$W/app.out" | head -2 | tr '\n' ' ')"
+fi
+[ $vk_dev = 1 ] || skip app.spv "no Vulkan device ($VY backends)"
+
+# Every run's output against `vyrec run --backend reference` on its inputs.
+nran=0
+while read -r _ tag kind a n; do
+	case $kind in
+	saxpy)
+		"$VY" run samples/saxpy.yaml --backend reference --param a="$a" --param n="$n" \
+			--in x="$W/$tag.x.bin" --in y="$W/$tag.y.bin" --out y="$W/$tag.ref.bin" >/dev/null 2>"$W/$tag.ref.log";;
+	vecadd)
+		n=$a
+		"$VY" run samples/vecadd.yaml --backend reference --param n="$n" \
+			--in x="$W/$tag.x.bin" --in y="$W/$tag.y.bin" --out z="$W/$tag.ref.bin" >/dev/null 2>"$W/$tag.ref.log";;
+	esac
+	nran=$((nran + 1))
+	if cmp -s "$W/$tag.out.bin" "$W/$tag.ref.bin"; then
+		ok "app.$tag.same-as-vyrec-run"
+	else
+		bad "app.$tag.same-as-vyrec-run" "$kind $a $n: $(cat "$W/$tag.ref.log" | head -2 | tr '\n' ' ')"
+	fi
+done <<EOF
+$(grep '^RAN ' "$W/app.out")
+EOF
+want=5
+[ $vk_dev = 1 ] && want=$((want + 9))
+[ $cuda_here = 1 ] && want=$((want + 2))
+[ $nran = $want ] && ok "app.runs-compared.$nran" || bad app.runs-compared "$nran runs, want $want"
+
+# The a=1 then a=2 case of issue #16: the second run's output differs
+# from the first's on the same inputs (its push constants are its own).
+for p in ref spv; do
+	[ -f "$W/${p}2.out.bin" ] || continue
+	if cmp -s "$W/${p}1.x.bin" "$W/${p}2.x.bin" && ! cmp -s "$W/${p}1.out.bin" "$W/${p}2.out.bin"; then
+		ok "app.$p.a1-then-a2"
+	else
+		bad "app.$p.a1-then-a2" "the a=2 run gave the a=1 output"
+	fi
+done
+
+# The same program with the spv driver's staging buffers (device-local
+# memory and host-visible twins): the same outputs.
+if [ $vk_dev = 1 ]; then
+	mkdir -p "$W/staging"
+	(cd "$W/staging" && VYREC_VK_MEMORY=staging ../app spv) >"$W/staging.out" 2>&1
+	rc=$?
+	same=1
+	for f in "$W"/spv*.out.bin "$W"/vadd*.out.bin; do
+		cmp -s "$f" "$W/staging/$(basename "$f")" || same=0
+	done
+	[ $rc = 0 ] && [ $same = 1 ] && ok app.spv.staging ||
+		bad app.spv.staging "rc=$rc same=$same: $(grep FAIL "$W/staging.out" | head -2 | tr '\n' ' ')"
+fi
