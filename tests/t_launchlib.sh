@@ -285,3 +285,49 @@ if [ $vk_dev = 1 ]; then
 	[ $rc = 0 ] && [ $same = 1 ] && ok app.spv.staging ||
 		bad app.spv.staging "rc=$rc same=$same: $(grep FAIL "$W/staging.out" | head -2 | tr '\n' ' ')"
 fi
+
+# --describe [--json] of the command-line programs: the interface as the
+# manifest has it (names, types, access, bindings, count expressions), the
+# self-test sizes, and nothing run (no device opened: the ptx one works
+# without libcuda.so.1).
+for s in saxpy matmul histogram; do
+	for t in reference ptx; do
+		d=$W/desc.$s.$t
+		if ! "$VY" launcher "samples/$s.yaml" -t $t --lang c -o "$d" >/dev/null 2>&1 ||
+		   ! make -s -C "$d" CFLAGS="$STRICT" >"$d.build.log" 2>&1; then
+			bad "describe.$s.$t" "generate/build: $(head -2 "$d.build.log" | tr '\n' ' ')"; continue
+		fi
+		(cd "$d" && "./$s" --describe) >"$d.txt" 2>&1; r1=$?
+		(cd "$d" && "./$s" --describe --json) >"$d.json" 2>&1; r2=$?
+		why=$(python3 - "$d/manifest.json" "$d.json" "$d.txt" <<'EOP'
+import json, sys
+m = json.load(open(sys.argv[1]))
+try:
+    j = json.load(open(sys.argv[2]))
+except Exception as e:
+    print("not JSON: %s" % e); sys.exit()
+txt = open(sys.argv[3]).read()
+for k in ("name", "target", "entry_point", "workgroup_size"):
+    if j[k] != m[k]: print("%s %r != %r" % (k, j[k], m[k]))
+if [(p["name"], p["type"]) for p in j["params"]] != [(p["name"], p["type"]) for p in m["params"]]:
+    print("params differ")
+keys = ("name", "type", "access", "binding", "count")
+if [tuple(b[k] for k in keys) for b in j["buffers"]] != [tuple(b[k] for k in keys) for b in m["buffers"]]:
+    print("buffers differ")
+if any(not isinstance(b["selftest_count"], int) or b["selftest_count"] < 1 for b in j["buffers"]):
+    print("bad selftest_count")
+for b in m["buffers"]:
+    line = "  %s: %s, %s, binding %d, count %s (self-test " % (b["name"], b["type"], b["access"], b["binding"], b["count"])
+    if line not in txt: print("text lacks %r" % line)
+for p in m["params"]:
+    if "  %s: %s (self-test " % (p["name"], p["type"]) not in txt: print("text lacks param %s" % p["name"])
+EOP
+)
+		if [ $r1 = 0 ] && [ $r2 = 0 ] && [ -z "$why" ]; then ok "describe.$s.$t"; else bad "describe.$s.$t" "rc=$r1,$r2 $why"; fi
+	done
+done
+d=$W/desc.saxpy.reference
+(cd "$d" && ./saxpy --describe --param a=1) >/dev/null 2>"$W/desc.err"; rc=$?
+[ $rc = 2 ] && grep -q 'runs nothing' "$W/desc.err" && ok describe.alone || bad describe.alone "rc=$rc $(head -1 "$W/desc.err")"
+(cd "$d" && ./saxpy --json) >/dev/null 2>"$W/desc.err"; rc=$?
+[ $rc = 2 ] && grep -q -- '--bench N or --describe' "$W/desc.err" && ok describe.json-alone || bad describe.json-alone "rc=$rc"

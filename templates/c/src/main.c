@@ -3,6 +3,7 @@
  *
  *   ./NAME [--param k=v]... [--in BUF=SOURCE]... [--out BUF=FILE]...
  *          [--print BUF] [--device N] [--bench N [--json]] [--selftest]
+ *   ./NAME --describe [--json]
  *
  * It evaluates the buffer counts and the dispatch for the params, fills
  * the inputs from .npy or raw little-endian .bin files or a generator
@@ -36,7 +37,7 @@ struct opts {
 	int nparams, nins, nouts;
 	const char *print;
 	int device, bench;
-	int selftest, json;
+	int selftest, json, describe;
 };
 
 static int usage_error(const char *fmt, ...)
@@ -48,7 +49,8 @@ static int usage_error(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nusage: ./%s [--param k=v]... [--in BUF=SOURCE]... "
 		"[--out BUF=FILE]... [--print BUF]\n"
-		"       [--device N] [--bench N [--json]] [--selftest]\n", prog_name);
+		"       [--device N] [--bench N [--json]] [--selftest]\n"
+		"       ./%s --describe [--json]\n", prog_name, prog_name);
 	return EXIT_USAGE;
 }
 
@@ -725,6 +727,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->json = 1;
 			continue;
 		}
+		if (!strcmp(a, "--describe")) {
+			o->describe = 1;
+			continue;
+		}
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage_error("runs the %s kernel (%s target); see README.md", prog_name, prog_target);
 			exit(0);
@@ -746,8 +752,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		if (r)
 			return r;
 	}
-	if (o->json && !o->bench)
-		return usage_error("--json formats the --bench report; give --bench N too");
+	if (o->describe && (o->nparams || o->nins || o->nouts || o->print || o->bench ||
+			    o->selftest || o->device >= 0))
+		return usage_error("--describe prints the kernel's interface and runs nothing; "
+				   "give it alone (or with --json)");
+	if (o->json && !o->bench && !o->describe)
+		return usage_error("--json formats the --bench or --describe report; give --bench N or --describe too");
 	if (o->selftest && (o->nparams || o->nins))
 		return usage_error("--selftest uses the params and inputs chosen when the launcher was generated; "
 				   "drop --param and --in");
@@ -1025,12 +1035,96 @@ static int run(const struct opts *o, struct run *r)
 	return rc;
 }
 
+/* ---- --describe ---- */
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++)
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", (unsigned char)*s);
+		else
+			putchar(*s);
+	putchar('"');
+}
+
+/* A value as JSON: a number, or a string where JSON has none (nan, inf). */
+static void json_value(int t, uint32_t w)
+{
+	float f;
+	memcpy(&f, &w, 4);
+	if (t == T_F32 && !isfinite(f))
+		printf("\"%s\"", isnan(f) ? "nan" : f > 0 ? "inf" : "-inf");
+	else
+		print_value(stdout, t, w);
+}
+
+static const char *access_text(int a)
+{
+	return a == READ_ONLY ? "read_only" : a == WRITE_ONLY ? "write_only" : "read_write";
+}
+
+/* The kernel's interface: params, buffers, their types and counts (the
+ * same text as the Cargo launcher's). */
+static int describe(int json)
+{
+	uint32_t p[64], c[64];
+	for (int i = 0; i < prog_nparams; i++)
+		p[i] = prog_params[i].selftest;
+	prog_counts(p, c);
+	if (!json) {
+		printf("%s: %s target, entry point %s, workgroup_size [%u, %u, %u]\n", prog_name, prog_target,
+		       prog_entry, prog_wgsize[0], prog_wgsize[1], prog_wgsize[2]);
+		printf("params (%d, in declaration order; --param NAME=VALUE):\n", prog_nparams);
+		for (int i = 0; i < prog_nparams; i++) {
+			printf("  %s: %s (self-test ", prog_params[i].name, type_name(prog_params[i].type));
+			print_value(stdout, prog_params[i].type, prog_params[i].selftest);
+			printf(")\n");
+		}
+		printf("buffers (%d; --in/--out/--print NAME):\n", prog_nbuffers);
+		for (int i = 0; i < prog_nbuffers; i++)
+			printf("  %s: %s, %s, binding %u, count %s (self-test %u)\n", prog_buffers[i].name,
+			       type_name(prog_buffers[i].type), access_text(prog_buffers[i].access),
+			       prog_buffers[i].binding, prog_buffers[i].count, c[i]);
+		return 0;
+	}
+	printf("{\"name\": ");
+	json_str(prog_name);
+	printf(", \"target\": \"%s\", \"entry_point\": ", prog_target);
+	json_str(prog_entry);
+	printf(", \"workgroup_size\": [%u, %u, %u], \"params\": [", prog_wgsize[0], prog_wgsize[1],
+	       prog_wgsize[2]);
+	for (int i = 0; i < prog_nparams; i++) {
+		printf("%s{\"name\": ", i ? ", " : "");
+		json_str(prog_params[i].name);
+		printf(", \"type\": \"%s\", \"index\": %d, \"selftest\": ", type_name(prog_params[i].type), i);
+		json_value(prog_params[i].type, prog_params[i].selftest);
+		printf("}");
+	}
+	printf("], \"buffers\": [");
+	for (int i = 0; i < prog_nbuffers; i++) {
+		printf("%s{\"name\": ", i ? ", " : "");
+		json_str(prog_buffers[i].name);
+		printf(", \"type\": \"%s\", \"access\": \"%s\", \"binding\": %u, \"count\": ",
+		       type_name(prog_buffers[i].type), access_text(prog_buffers[i].access),
+		       prog_buffers[i].binding);
+		json_str(prog_buffers[i].count);
+		printf(", \"selftest_count\": %u}", c[i]);
+	}
+	printf("]}\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
 	struct run r;
 	memset(&r, 0, sizeof r);
 	int rc = parse_opts(argc, argv, &o);
+	if (!rc && o.describe)
+		return describe(o.json);
 	if (!rc)
 		rc = run(&o, &r);
 	lib_close(r.k);
