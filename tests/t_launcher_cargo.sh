@@ -218,6 +218,28 @@ else
 	bad cargo_odd_builds "$(head -3 "$O/p/Odd.gen" "$O/p/Odd.build" 2>/dev/null)"
 fi
 
+# Params and buffers named as Rust keywords are raw identifiers in the
+# library's Params and Buffers (r#type, r#fn): the crate builds warning-free.
+cat > "$O/kw.yaml" <<'EOY'
+vyrec: 1
+name: kw
+workgroup_size: [64]
+params: {int: u32, type: f32}
+buffers:
+  class: {type: f32, count: int, access: read_only}
+  fn: {type: f32, count: int, access: write_only}
+entry:
+  - let i = gid.x
+  - if: i < int
+    then:
+      - fn[i] = class[i] * type
+EOY
+if gen kw "$O/kw.yaml" spv && build kw && grep -q 'pub r#type: f32' "$O/p/kw/src/lib.rs"; then
+	ok cargo_keyword_fields
+else
+	bad cargo_keyword_fields "$(grep -m3 -E -A3 '^(error|warning)' "$O/p/kw.build" 2>/dev/null | tr '\n' ' ')"
+fi
+
 # --describe [--json]: the same bytes as the C launcher's for the same
 # program and target (the ptx ones too, which open no device for it), and
 # --describe with run options is a usage error (exit 2).

@@ -331,3 +331,45 @@ d=$W/desc.saxpy.reference
 [ $rc = 2 ] && grep -q 'runs nothing' "$W/desc.err" && ok describe.alone || bad describe.alone "rc=$rc $(head -1 "$W/desc.err")"
 (cd "$d" && ./saxpy --json) >/dev/null 2>"$W/desc.err"; rc=$?
 [ $rc = 2 ] && grep -q -- '--bench N or --describe' "$W/desc.err" && ok describe.json-alone || bad describe.json-alone "rc=$rc"
+
+# Names that are C, C++ or Rust keywords: NAME.h gets int_ and class_ (C
+# and C++ compile it), the run works through them.
+cat > "$W/kw.yaml" <<'EOY'
+vyrec: 1
+name: kw
+workgroup_size: [64]
+params: {int: u32, type: f32}
+buffers:
+  class: {type: f32, count: int, access: read_only}
+  fn: {type: f32, count: int, access: write_only}
+entry:
+  - let i = gid.x
+  - if: i < int
+    then:
+      - fn[i] = class[i] * type
+EOY
+cat > "$W/kwapp.c" <<'EOC'
+#include <stdio.h>
+#include "kw.h"
+int main(void)
+{
+	float c[4] = { 1, 2, 3, 4 }, f[4];
+	struct kw *k = kw_open(-1);
+	struct kw_params p = { .int_ = 4, .type = 2.5f };
+	struct kw_buffers b = { .class_ = c, .class_count = 4, .fn = f, .fn_count = 4 };
+	if (!k || kw_run(k, &p, &b))
+		return printf("FAIL %s\n", kw_error(k)), 1;
+	printf("%g %g %g %g\n", f[0], f[1], f[2], f[3]);
+	kw_close(k);
+	return 0;
+}
+EOC
+if "$VY" launcher "$W/kw.yaml" -t reference --lang c -o "$W/kw" >/dev/null 2>&1 &&
+   make -s -C "$W/kw" CFLAGS="$STRICT" >"$W/kw.build.log" 2>&1 &&
+   cc -std=c11 $STRICT -I"$W/kw/src" -o "$W/kwapp" "$W/kwapp.c" "$W/kw/libkw.a" -ldl -lm >>"$W/kw.build.log" 2>&1 &&
+   g++ -std=c++17 -Wall -Werror -fsyntax-only -x c++ "$W/kw/src/kw.h" >>"$W/kw.build.log" 2>&1 &&
+   [ "$("$W/kwapp")" = "2.5 5 7.5 10" ]; then
+	ok keyword-fields
+else
+	bad keyword-fields "$(head -3 "$W/kw.build.log" | tr '\n' ' ') $("$W/kwapp" 2>&1 | head -1)"
+fi
