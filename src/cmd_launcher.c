@@ -161,8 +161,20 @@ static int run_selftest(const struct lopts *o, const struct vy_program *p,
 {
 	char *err = NULL;
 	memset(s, 0, sizeof *s);
-	if (vy_default_params(p, s->l.params, &err) ||
-	    vy_cli_params(p, (const char **)o->kv, o->nkv, &s->l, &err) ||
+	/* no default size (a fixed grid, say): the --selftest-param values
+	 * alone, as verify does with --param */
+	if (vy_default_params(p, s->l.params, &err)) {
+		if (!o->nkv) {
+			char *fix = strstr(err, " Fix: ");
+			char *e = vy_strf("%.*s Fix: give every param with --selftest-param NAME=VALUE",
+					  fix ? (int)(fix - err) : (int)strlen(err), err);
+			free(err);
+			return vy_fail(VY_EXIT_USAGE, "self-test params", e);
+		}
+		free(err);
+		err = NULL;
+	}
+	if (vy_cli_params(p, (const char **)o->kv, o->nkv, &s->l, &err) ||
 	    vy_launch_eval(p, &s->l, &err))
 		return vy_fail(VY_EXIT_USAGE, "self-test params", err);
 	for (int i = 0; i < p->nbuffers; i++) {

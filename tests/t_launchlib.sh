@@ -373,3 +373,38 @@ if "$VY" launcher "$W/kw.yaml" -t reference --lang c -o "$W/kw" >/dev/null 2>&1 
 else
 	bad keyword-fields "$(head -3 "$W/kw.build.log" | tr '\n' ' ') $("$W/kwapp" 2>&1 | head -1)"
 fi
+
+# A fixed-grid program (dispatch: [64], one workgroup: no default size
+# gives it 4) gets a launcher when --selftest-param gives its params; without
+# them the error's Fix names --selftest-param (issue #16).
+cat > "$W/fixed.yaml" <<'EOY'
+vyrec: 1
+name: fixed
+workgroup_size: [64]
+params: {n: u32}
+buffers:
+  y: {type: u32, count: n, access: write_only}
+dispatch: [64]
+entry:
+  - let i = gid.x
+  - if: i < n
+    then:
+      - y[i] = i * 2u + 1u
+EOY
+"$VY" launcher "$W/fixed.yaml" -t reference --lang c -o "$W/fixed0" >/dev/null 2>"$W/fixed0.err"; rc=$?
+[ $rc = 2 ] && grep -q 'Fix: give every param with --selftest-param' "$W/fixed0.err" && [ ! -e "$W/fixed0/Makefile" ] &&
+	ok fixed-grid.needs-params || bad fixed-grid.needs-params "rc=$rc $(head -1 "$W/fixed0.err")"
+for t in reference spv; do
+	[ $t = spv ] && [ $vk_dev = 0 ] && { skip fixed-grid.spv "no Vulkan device ($VY backends)"; continue; }
+	d=$W/fixed.$t
+	if "$VY" launcher "$W/fixed.yaml" -t $t --lang c -o "$d" --selftest-param n=50 >"$d.gen.log" 2>&1 &&
+	   make -s -C "$d" CFLAGS="$STRICT" >"$d.build.log" 2>&1 &&
+	   (cd "$d" && ./fixed --selftest) >"$d.out" 2>&1 && grep -q '^selftest: PASS' "$d.out" &&
+	   (cd "$d" && ./fixed --param n=64 --out y="$d.y.bin") >/dev/null 2>&1 &&
+	   "$VY" run "$W/fixed.yaml" --backend reference --param n=64 --out y="$d.ref.bin" >/dev/null 2>&1 &&
+	   cmp -s "$d.y.bin" "$d.ref.bin"; then
+		ok "fixed-grid.$t"
+	else
+		bad "fixed-grid.$t" "$(cat "$d.gen.log" "$d.build.log" "$d.out" 2>/dev/null | head -3 | tr '\n' ' ')"
+	fi
+done
