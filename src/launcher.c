@@ -524,6 +524,12 @@ static int data_buffers(struct vy_arena *a, struct vy_tval *root,
 				       false) : "");
 		vy_tset_bool(a, m, "has_expected", exp);
 		set_int(a, m, "nexpected", exp ? n : 0);
+		/* --selftest-in: the input itself, else random:seed */
+		bool in = r->inputs && r->inputs[i];
+		vy_tset_str(a, m, "input", in ? array_body(a, r->inputs[i],
+			    4 * (size_t)n, true, false) : "");
+		vy_tset_bool(a, m, "has_input", in);
+		set_int(a, m, "ninput", in ? n : 0);
 		vy_tset_bool(a, m, "last", i + 1 == p->nbuffers);
 	}
 	return 0;

@@ -28,7 +28,8 @@ const struct vy_cmd vy_commands[] = {
 	  "vyrec check PROG.yaml [--dialect FILE]... [--diagnostics-format text|json]" },
 	{ "launcher", vy_cmd_launcher, "generate a standalone C or Cargo launcher project",
 	  "vyrec launcher PROG.yaml -t|--target spv|ptx|reference --lang c|cargo -o DIR\n"
-	  "               [--name NAME] [--selftest-param k=v]... [--bench] [--force]\n"
+	  "               [--name NAME] [--selftest-param k=v]... [--selftest-in BUF=SOURCE]...\n"
+	  "               [--bench] [--force]\n"
 	  "               [--template-dir DIR] [--dialect FILE]... [-O0|-O1|-O2] [--fast-math]" },
 	{ "run", vy_cmd_run, "execute a program on a backend",
 	  "vyrec run PROG.yaml [--backend auto|vulkan|cuda|reference] [--param k=v]...\n"

@@ -240,6 +240,35 @@ else
 	bad cargo_keyword_fields "$(grep -m3 -E -A3 '^(error|warning)' "$O/p/kw.build" 2>/dev/null | tr '\n' ' ')"
 fi
 
+# --selftest-in: a gather's indices from a bounded generator, embedded in
+# program.rs; --selftest uses them (on lavapipe where there is one).
+cat > "$O/gather.yaml" <<'EOY'
+vyrec: 1
+name: gather
+workgroup_size: [64]
+params: {n: u32, m: u32}
+buffers:
+  idx: {type: u32, count: n, access: read_only}
+  x: {type: f32, count: m, access: read_only}
+  y: {type: f32, count: n, access: write_only}
+entry:
+  - let i = gid.x
+  - if: i < n
+    then:
+      - y[i] = x[idx[i]]
+EOY
+if gen gather "$O/gather.yaml" spv --selftest-param n=100 --selftest-param m=50 --selftest-in idx=random:7:0:50 &&
+   build gather && grep -q 'const INPUT_0: \[u32; 100\]' "$O/p/gather/src/program.rs"; then
+	if [ $have_vulkan = 1 ]; then
+		"$BIN/gather" --selftest > "$O/p/gather.out" 2>&1 && grep -q '^selftest: PASS' "$O/p/gather.out" &&
+			ok cargo_selftest_in || bad cargo_selftest_in "$(head -2 "$O/p/gather.out")"
+	else
+		ok cargo_selftest_in_builds
+	fi
+else
+	bad cargo_selftest_in "$(head -3 "$O/p/gather.gen" "$O/p/gather.build" 2>/dev/null | tr '\n' ' ')"
+fi
+
 # --describe [--json]: the same bytes as the C launcher's for the same
 # program and target (the ptx ones too, which open no device for it), and
 # --describe with run options is a usage error (exit 2).

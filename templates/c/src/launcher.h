@@ -34,6 +34,7 @@ struct buffer_info {
 	uint32_t selftest_count;
 	uint64_t seed;             /* self-test input: random:SEED */
 	const uint32_t *expected;  /* self-test output, or NULL */
+	const uint32_t *input;     /* self-test input (--selftest-in), or NULL: the seed */
 };
 
 /* ---- program.c ---- */

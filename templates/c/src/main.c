@@ -838,7 +838,9 @@ static int fill_inputs(const struct opts *o, struct run *r)
 				 (size_t)r->counts[i] * 4, b->name, r->counts[i]);
 			return runtime_error(msg);
 		}
-		if (o->selftest && b->access != WRITE_ONLY) {
+		if (o->selftest && b->input)
+			memcpy(r->bufs[i], b->input, (size_t)r->counts[i] * 4);
+		else if (o->selftest && b->access != WRITE_ONLY) {
 			double lo, hi;
 			default_range(b->type, &lo, &hi);
 			fill_random(b->seed, lo, hi, b->type, r->bufs[i], r->counts[i]);
