@@ -769,6 +769,9 @@ struct vy_launcher_request {
 	uint64_t seed;               /* inputs: random:(seed + binding) */
 	void **expected;             /* per buffer: reference outputs of the
 					self-test (writable buffers), or NULL */
+	void **inputs;               /* per buffer: the self-test input given
+					with --selftest-in (embedded), or
+					NULL: random:(seed + binding) */
 	const char *template_dir;    /* --template-dir, or NULL: embedded */
 };
 

@@ -1,8 +1,9 @@
 /*
- * c.c: the C launcher emitter (SPEC §5).  It renders templates/c/ with the
- * common data tree of src/launcher.c into a project that builds with make
- * and a C11 compiler alone: the Makefile, the README, manifest.json and
- * the sources.  Files for a driver the target does not use are skipped; the
+ * c.c: the C launcher emitter (SPEC §5, §10.7).  It renders templates/c/
+ * with the common data tree of src/launcher.c into a project that builds
+ * with make and a C11 compiler alone: the Makefile, the README,
+ * manifest.json and the sources, which make libNAME.a (src/NAME.h,
+ * src/NAME.c, every symbol prefixed NAME_) and the command line on it.  Files for a driver the target does not use are skipped; the
  * reference target also gets the VM sources vyrec itself is built from
  * (embedded under vm/), so a reference launcher runs exactly vyrec's VM.
  */
@@ -12,10 +13,13 @@
 
 static const char *const c_targets[] = { "spv", "ptx", "reference", NULL };
 
-/* Driver files are named for their target: src/drv_spv.c.mustache. */
+/* Driver files are named for their target: src/drv_spv.c.mustache; the
+ * VM's prefixed build (src/vm_lib.c) is the reference target's. */
 static bool skip_other_driver(const char *rel, void *ctx)
 {
 	const char *target = ctx;
+	if (strstr(rel, "/vm_lib.c"))
+		return strcmp(target, "reference") != 0;
 	const char *d = strstr(rel, "/drv_");
 	if (!d)
 		return false;
@@ -41,7 +45,9 @@ static int add_vm(const struct vy_launcher_request *r,
 /* The generated Makefile's own targets cannot name the program. */
 static bool makefile_target(const char *name)
 {
-	static const char *const targets[] = { "all", "clean", "selftest", "bench", "src" };
+	static const char *const targets[] = { "all", "clean", "selftest", "bench", "src",
+						"launcher", "program", "prefix", "uniform", "main",
+						"vm", "vm_lib", "drv_spv", "drv_ptx", "drv_reference" };
 	for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++)
 		if (!strcmp(name, targets[i]))
 			return true;
@@ -53,7 +59,7 @@ static int emit_c(const struct vy_launcher_request *r,
 {
 	if (makefile_target(r->name)) {
 		*err = vy_strf("the name '%s' is taken by the generated project "
-			       "(a Makefile target or directory). Fix: pass "
+			       "(a Makefile target or one of its files). Fix: pass "
 			       "--name with another identifier", r->name);
 		return -1;
 	}

@@ -29,6 +29,8 @@ struct lopts {
 	const char *target, *lang, *out, *name, *template_dir;
 	const char *kv[MAXKV];
 	int nkv;
+	const char *ins[MAXKV];      /* --selftest-in BUF=SOURCE */
+	int nins;
 	bool bench, force, time_report;
 };
 
@@ -57,6 +59,13 @@ static int parse_one(struct lopts *o, int argc, char **argv, int *i)
 	case VY_O_SELFTEST_BENCH: o->bench = true; return 0;
 	case VY_O_FORCE: o->force = true; return 0;
 	case VY_O_TIME_REPORT: o->time_report = true; return 0;
+	case VY_O_SELFTEST_IN:
+		if (o->nins == MAXKV) {
+			vy_usage_error("launcher", "too many --selftest-in options (at most %d)", MAXKV);
+			return -1;
+		}
+		o->ins[o->nins++] = v;
+		return 0;
 	case VY_O_SELFTEST_PARAM:
 		if (o->nkv == MAXKV) {
 			vy_usage_error("launcher", "too many --selftest-param options (at most %d)", MAXKV);
@@ -138,12 +147,45 @@ static int check_opts(struct lopts *o, const struct vy_aot_emitter **t,
 struct selftest {
 	struct vy_launch l;
 	void *bufs[VY_MAX_IO];
+	void *given[VY_MAX_IO];      /* --selftest-in inputs, as given */
 };
 
 static void selftest_free(struct selftest *s, int n)
 {
 	for (int i = 0; i < n; i++)
-		free(s->bufs[i]);
+		free(s->bufs[i]), free(s->given[i]);
+}
+
+/* --selftest-in BUF=SOURCE: BUF's self-test input from SOURCE (a file or a
+ * generator), kept to be embedded.  0 or an exit code. */
+static int selftest_in(const struct lopts *o, const struct vy_program *p,
+		       struct selftest *s)
+{
+	char *err = NULL;
+	for (int k = 0; k < o->nins; k++) {
+		const char *kv = o->ins[k], *eq = strchr(kv, '=');
+		int i = -1;
+		for (int j = 0; eq && j < p->nbuffers; j++)
+			if (strlen(p->buffers[j].name) == (size_t)(eq - kv) &&
+			    !strncmp(p->buffers[j].name, kv, (size_t)(eq - kv)))
+				i = j;
+		if (!eq || i < 0 || p->buffers[i].access == VY_WRITE_ONLY) {
+			vy_usage_error("launcher", "'--selftest-in %s': %s", kv,
+				       !eq ? "not of the form BUF=SOURCE" :
+				       i < 0 ? "no such buffer" :
+				       "the buffer is write_only, so the kernel never reads it");
+			return VY_EXIT_USAGE;
+		}
+		if (vy_data_fill(eq + 1, p->buffers[i].type, s->bufs[i], s->l.counts[i], &err))
+			return vy_fail(VY_EXIT_PROGRAM, "self-test input", err);
+		size_t n = 4 * (size_t)s->l.counts[i];
+		free(s->given[i]);
+		if (!(s->given[i] = malloc(n ? n : 1)))
+			return vy_fail(VY_EXIT_PROGRAM, NULL, vy_strf("out of memory for the self-test input '%s'",
+								      p->buffers[i].name));
+		memcpy(s->given[i], s->bufs[i], n);
+	}
+	return 0;
 }
 
 /* Params, seeded inputs, then one reference run. 0 or an exit code. */
@@ -152,8 +194,20 @@ static int run_selftest(const struct lopts *o, const struct vy_program *p,
 {
 	char *err = NULL;
 	memset(s, 0, sizeof *s);
-	if (vy_default_params(p, s->l.params, &err) ||
-	    vy_cli_params(p, (const char **)o->kv, o->nkv, &s->l, &err) ||
+	/* no default size (a fixed grid, say): the --selftest-param values
+	 * alone, as verify does with --param */
+	if (vy_default_params(p, s->l.params, &err)) {
+		if (!o->nkv) {
+			char *fix = strstr(err, " Fix: ");
+			char *e = vy_strf("%.*s Fix: give every param with --selftest-param NAME=VALUE",
+					  fix ? (int)(fix - err) : (int)strlen(err), err);
+			free(err);
+			return vy_fail(VY_EXIT_USAGE, "self-test params", e);
+		}
+		free(err);
+		err = NULL;
+	}
+	if (vy_cli_params(p, (const char **)o->kv, o->nkv, &s->l, &err) ||
 	    vy_launch_eval(p, &s->l, &err))
 		return vy_fail(VY_EXIT_USAGE, "self-test params", err);
 	for (int i = 0; i < p->nbuffers; i++) {
@@ -168,12 +222,21 @@ static int run_selftest(const struct lopts *o, const struct vy_program *p,
 		if (vy_data_fill(src, d->type, s->bufs[i], s->l.counts[i], &err))
 			return vy_fail(VY_EXIT_PROGRAM, "self-test input", err);
 	}
+	int rc = selftest_in(o, p, s);
+	if (rc)
+		return rc;
 	struct vy_backend *b = vy_backend_acquire("reference", -1, &err);
 	if (!b)
 		return vy_fail(VY_EXIT_BACKEND, NULL, err);
 	struct vy_run run = { .prog = p, .launch = s->l, .bufs = s->bufs, .device = -1 };
 	int r = b->dispatch(b, &run, &err);
 	vy_backend_release(b);
+	if (r && !strstr(err, "Fix:")) {
+		char *e = vy_strf("%s. Fix: give the inputs that must be valid (indices) with "
+				  "--selftest-in BUF=SOURCE, or other --selftest-param values", err);
+		free(err);
+		err = e;
+	}
 	if (r)
 		return vy_fail(VY_EXIT_PROGRAM, "the self-test run on the reference backend failed", err);
 	return 0;
@@ -418,7 +481,7 @@ static int generate(const struct lopts *o, const struct vy_program *p,
 			.kernel_khr = buf_same(&kk, &k) ? NULL : kk.data,
 			.kernel_khr_len = buf_same(&kk, &k) ? 0 : kk.len,
 			.manifest = mtext, .selftest = s.l, .seed = 1,
-			.expected = s.bufs, .template_dir = o->template_dir,
+			.expected = s.bufs, .inputs = s.given, .template_dir = o->template_dir,
 		};
 		if (l->emit(&req, &f, &err))
 			r = vy_fail(VY_EXIT_PROGRAM, "launcher generation failed", err);

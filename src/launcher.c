@@ -393,6 +393,57 @@ static char *value_text(struct vy_arena *a, enum vy_type t, uint32_t w)
 	return vy_fmt(a, "%u", w);
 }
 
+/* The struct field a param or buffer becomes in the libraries' API:
+ * c_field (NAME.h) is the name, with a trailing '_' where it is a C or C++
+ * keyword or one of the launcher's internal prefixes (prefix.h's macros);
+ * rs_field (lib.rs) is r#name for a Rust keyword, name_ for the four that
+ * cannot be raw. */
+static bool in_list(const char *name, const char *const *v)
+{
+	for (; *v; v++)
+		if (!strcmp(name, *v))
+			return true;
+	return false;
+}
+
+static void set_fields(struct vy_arena *a, struct vy_tval *m, const char *name)
+{
+	static const char *const c_kw[] = {
+		"auto", "break", "case", "char", "const", "continue", "default", "do",
+		"double", "else", "enum", "extern", "float", "for", "goto", "if",
+		"inline", "int", "long", "register", "restrict", "return", "short",
+		"signed", "sizeof", "static", "struct", "switch", "typedef", "union",
+		"unsigned", "void", "volatile", "while", "_Alignas", "_Alignof",
+		"_Atomic", "_Bool", "_Complex", "_Generic", "_Imaginary", "_Noreturn",
+		"_Static_assert", "_Thread_local", "alignas", "alignof", "and",
+		"and_eq", "asm", "bitand", "bitor", "bool", "catch", "char8_t",
+		"char16_t", "char32_t", "class", "compl", "concept", "consteval",
+		"constexpr", "constinit", "const_cast", "co_await", "co_return",
+		"co_yield", "decltype", "delete", "dynamic_cast", "explicit", "export",
+		"false", "friend", "mutable", "namespace", "new", "noexcept", "not",
+		"not_eq", "nullptr", "operator", "or", "or_eq", "private", "protected",
+		"public", "reinterpret_cast", "requires", "static_assert",
+		"static_cast", "template", "this", "thread_local", "throw", "true",
+		"try", "typeid", "typename", "using", "virtual", "wchar_t", "xor",
+		"xor_eq", "lib_ctx", NULL
+	};
+	static const char *const rs_kw[] = {
+		"as", "async", "await", "break", "const", "continue", "dyn", "else",
+		"enum", "extern", "false", "fn", "for", "gen", "if", "impl", "in",
+		"let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
+		"static", "struct", "trait", "true", "try", "type", "unsafe", "use",
+		"where", "while", "abstract", "become", "box", "do", "final", "macro",
+		"override", "priv", "typeof", "unsized", "virtual", "yield", NULL
+	};
+	static const char *const rs_not_raw[] = { "crate", "self", "Self", "super", NULL };
+	bool c_bad = in_list(name, c_kw) || !strncmp(name, "prog_", 5) ||
+		     !strncmp(name, "drv_", 4) || !strncmp(name, "lib_", 4) ||
+		     !strncmp(name, "vyvm_", 5);
+	vy_tset_str(a, m, "c_field", c_bad ? vy_fmt(a, "%s_", name) : name);
+	vy_tset_str(a, m, "rs_field", in_list(name, rs_not_raw) ? vy_fmt(a, "%s_", name) :
+		    in_list(name, rs_kw) ? vy_fmt(a, "r#%s", name) : name);
+}
+
 static void data_params(struct vy_arena *a, struct vy_tval *root,
 			const struct vy_launcher_request *r)
 {
@@ -402,6 +453,7 @@ static void data_params(struct vy_arena *a, struct vy_tval *root,
 		struct vy_tval *m = vy_tlist_add(a, list);
 		uint32_t w = r->selftest.params[i];
 		vy_tset_str(a, m, "name", p->params[i].name);
+		set_fields(a, m, p->params[i].name);
 		set_type(a, m, p->params[i].type);
 		set_int(a, m, "index", (unsigned)i);
 		set_int(a, m, "offset", 4u * (unsigned)i);
@@ -450,6 +502,7 @@ static int data_buffers(struct vy_arena *a, struct vy_tval *root,
 		if (!cr)
 			return -1;
 		vy_tset_str(a, m, "name", d->name);
+		set_fields(a, m, d->name);
 		set_type(a, m, d->type);
 		set_int(a, m, "binding", (unsigned)d->binding);
 		set_int(a, m, "index", (unsigned)i);
@@ -468,6 +521,12 @@ static int data_buffers(struct vy_arena *a, struct vy_tval *root,
 				       false) : "");
 		vy_tset_bool(a, m, "has_expected", exp);
 		set_int(a, m, "nexpected", exp ? n : 0);
+		/* --selftest-in: the input itself, else random:seed */
+		bool in = r->inputs && r->inputs[i];
+		vy_tset_str(a, m, "input", in ? array_body(a, r->inputs[i],
+			    4 * (size_t)n, true, false) : "");
+		vy_tset_bool(a, m, "has_input", in);
+		set_int(a, m, "ninput", in ? n : 0);
 		vy_tset_bool(a, m, "last", i + 1 == p->nbuffers);
 	}
 	return 0;
@@ -670,6 +729,15 @@ int vy_launcher_add_all(const struct vy_launcher_request *r,
 		char *path = vy_strf("%s", v[i] + strlen(prefix));
 		if (ends_with(path, ".mustache"))
 			path[strlen(path) - strlen(".mustache")] = 0;
+		/* a file named NAME.* is named for the project: src/NAME.h */
+		char *base = strrchr(path, '/');
+		base = base ? base + 1 : path;
+		if (!strncmp(base, "NAME.", 5)) {
+			char *named = vy_strf("%.*s%s%s", (int)(base - path), path,
+					      r->name, base + 4);
+			free(path);
+			path = named;
+		}
 		int rc = vy_launcher_add(r, data, v[i], path, out, err);
 		free(path);
 		if (rc)

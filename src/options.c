@@ -71,6 +71,8 @@ static const struct vy_opt LOUTPUT = { VY_O_OUTPUT, NULL, "-o", "DIR",
 	VY_OPT_REQUIRED, "the project's directory (new or empty)", NULL };
 VAL(NAME, "--name", NULL, "NAME", 0,
     "the project's name (default: the program's)");
+VAL(SELFTEST_IN, "--selftest-in", NULL, "BUF=SOURCE", VY_OPT_REPEAT,
+    "a fixed self-test input (e.g. indices)");
 VAL(SELFTEST_PARAM, "--selftest-param", NULL, "k=v", VY_OPT_REPEAT,
     "set param k of the self-test to v");
 FLAG(SELFTEST_BENCH, "--bench", NULL, 0,
@@ -114,7 +116,7 @@ static const struct vy_opt *const build_opts[] = {
 	&FAST_MATH, &DIAG_FORMAT, &FMA_MODE, NULL };
 static const struct vy_opt *const check_opts[] = { COMPILE, NULL };
 static const struct vy_opt *const launcher_opts[] = {
-	&LTARGET, &LANG, &LOUTPUT, &NAME, &SELFTEST_PARAM, &SELFTEST_BENCH,
+	&LTARGET, &LANG, &LOUTPUT, &NAME, &SELFTEST_PARAM, &SELFTEST_IN, &SELFTEST_BENCH,
 	&FORCE, &TEMPLATE_DIR, COMPILE, &TIME_REPORT, NULL };
 static const struct vy_opt *const run_opts[] = {
 	&BACKEND, &PARAM, &IN, &OUT, &PRINT, &STRICT, &DEVICE, &STREAM,

@@ -277,67 +277,47 @@ for nk in 0:5 1:-100000 4096:123 77:-1; do
 	else bad "sizes.n=$n.k=$k" "vyrec rc=$r1 launcher rc=$r2"; fi
 done
 
-# The driver API, two dispatches in one process: each run's params reach
-# the kernel (the spv driver re-records its push constants per dispatch),
-# with a fresh upload and without one; on the VM and (where `vyrec
+# The library API (saxpy.h, libsaxpy.a), three runs in one process: each
+# run's params reach the kernel (the spv driver re-records its push
+# constants per dispatch), with new data, and with a smaller then a larger
+# count (device memory kept, then grown); on the VM and (where `vyrec
 # backends` finds a Vulkan device) on lavapipe, mapped and staged.
 cat > "$W/twice.c" <<'EOC'
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include "launcher.h"
-char drv_error[2048], drv_device_name[256], drv_timer[160];
-int drv_fail(const char *fix, const char *fmt, ...)
+#include "saxpy.h"
+static float x[3000], y[3000], base[3000];
+static int check(float a, size_t n, const char *what)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(drv_error, sizeof drv_error, fmt, ap);
-	va_end(ap);
-	(void)fix;
-	return -1;
-}
-static float x[1000], y[1000];
-static int check(float a, const float *base, const char *what)
-{
-	for (int i = 0; i < 1000; i++)
+	for (size_t i = 0; i < n; i++)
 		if (y[i] != a * x[i] + base[i]) {
-			printf("FAIL %s: y[%d] = %g, want %g\n", what, i, y[i], a * x[i] + base[i]);
+			printf("FAIL %s: y[%zu] = %g, want %g\n", what, i, y[i], a * x[i] + base[i]);
 			return 1;
 		}
 	return 0;
 }
+static int run(struct saxpy *k, float a, uint32_t n, float y0, const char *what)
+{
+	struct saxpy_params p = { a, n };
+	struct saxpy_buffers b = { x, n, y, n };
+	for (uint32_t i = 0; i < n; i++)
+		x[i] = (float)i + y0, y[i] = base[i] = y0;
+	if (saxpy_run(k, &p, &b))
+		return printf("FAIL %s: %s\n", what, saxpy_error(k)), 1;
+	return check(a, n, what);
+}
 int main(void)
 {
-	static float one[1000], prev[1000];
-	uint32_t p[2], c[2], g[3] = { 4, 1, 1 };
-	void *b[2] = { x, y };
-	float a = 2.0f;
-	for (int i = 0; i < 1000; i++)
-		x[i] = (float)i, y[i] = one[i] = 1.0f;
-	memcpy(&p[0], &a, 4);
-	p[1] = 1000;
-	prog_counts(p, c);
-	if (drv_open(-1) || drv_upload(b, c) || drv_dispatch(p, c, g) || drv_download(b, c))
-		return printf("FAIL driver: %s\n", drv_error), 1;
-	if (check(2.0f, one, "first run"))
+	struct saxpy *k = saxpy_open(-1);
+	if (!k)
+		return printf("FAIL open: %s\n", saxpy_error(NULL)), 1;
+	if (run(k, 2.0f, 1000, 1.0f, "first run") ||
+	    run(k, 3.0f, 1000, 0.5f, "second run, new params and data") ||
+	    run(k, 0.5f, 300, 2.0f, "third run, a smaller count") ||
+	    run(k, -1.0f, 3000, 4.0f, "fourth run, a larger count"))
 		return 1;
-	a = 3.0f;
-	memcpy(&p[0], &a, 4);
-	for (int i = 0; i < 1000; i++)
-		y[i] = 1.0f;
-	if (drv_upload(b, c) || drv_dispatch(p, c, g) || drv_download(b, c))
-		return printf("FAIL driver: %s\n", drv_error), 1;
-	if (check(3.0f, one, "second run, new params and data"))
-		return 1;
-	memcpy(prev, y, sizeof y);
-	a = 0.5f;
-	memcpy(&p[0], &a, 4);
-	if (drv_dispatch(p, c, g) || drv_download(b, c))
-		return printf("FAIL driver: %s\n", drv_error), 1;
-	if (check(0.5f, prev, "third run, new params, data left on the device"))
-		return 1;
-	drv_close();
-	printf("PASS %s\n", drv_device_name);
+	saxpy_close(k);
+	printf("PASS\n");
 	return 0;
 }
 EOC
@@ -347,9 +327,7 @@ for t in reference spv; do
 	if [ $t = spv ] && [ $vk_dev = 0 ]; then skip "twice.$t" "no Vulkan device (vyrec backends)"; continue; fi
 	d=$W/saxpy.$t
 	[ -d "$d" ] || { gen saxpy $t "$d" >/dev/null 2>&1 && build "$d"; }
-	extra=
-	[ $t = reference ] && extra="$d/src/vm.c"
-	if ! cc -std=c11 -O1 -I"$d/src" -o "$W/twice.$t" "$W/twice.c" "$d/src/drv_$t.c" "$d/src/program.c" $extra -ldl -lm > "$W/twice.$t.log" 2>&1; then
+	if ! cc -std=c11 -O1 -Wall -Wextra -Werror -I"$d/src" -o "$W/twice.$t" "$W/twice.c" "$d/libsaxpy.a" -ldl -lm > "$W/twice.$t.log" 2>&1; then
 		bad "twice.$t" "build: $(head -2 "$W/twice.$t.log" | tr '\n' ' ')"; continue
 	fi
 	for mem in "" staging; do

@@ -100,7 +100,8 @@ plant() {
 	rm -rf "$O/p/$1_bad"
 	cp -R "$O/p/$1" "$O/p/$1_bad"
 	rm -f "$O/p/$1_bad/Cargo.lock"
-	sed -i "s/^name = \"$1\"/name = \"$1_bad\"/" "$O/p/$1_bad/Cargo.toml"
+	# the package alone is renamed: its library keeps the name src/main.rs uses
+	sed -i "0,/^name = \"$1\"/s//name = \"$1_bad\"/" "$O/p/$1_bad/Cargo.toml"
 	awk -v buf="$2" '
 		/^\/\/\/ / { cur = $2; sub(/:$/, "", cur) }
 		cur == buf && !done && match($0, /0x[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]/) {
@@ -219,6 +220,82 @@ else
 	bad cargo_odd_builds "$(head -3 "$O/p/Odd.gen" "$O/p/Odd.build" 2>/dev/null)"
 fi
 
+# Params and buffers named as Rust keywords are raw identifiers in the
+# library's Params and Buffers (r#type, r#fn): the crate builds warning-free.
+cat > "$O/kw.yaml" <<'EOY'
+vyrec: 1
+name: kw
+workgroup_size: [64]
+params: {int: u32, type: f32}
+buffers:
+  class: {type: f32, count: int, access: read_only}
+  fn: {type: f32, count: int, access: write_only}
+entry:
+  - let i = gid.x
+  - if: i < int
+    then:
+      - fn[i] = class[i] * type
+EOY
+if gen kw "$O/kw.yaml" spv && build kw && grep -q 'pub r#type: f32' "$O/p/kw/src/lib.rs"; then
+	ok cargo_keyword_fields
+else
+	bad cargo_keyword_fields "$(grep -m3 -E -A3 '^(error|warning)' "$O/p/kw.build" 2>/dev/null | tr '\n' ' ')"
+fi
+
+# --selftest-in: a gather's indices from a bounded generator, embedded in
+# program.rs; --selftest uses them (on lavapipe where there is one).
+cat > "$O/gather.yaml" <<'EOY'
+vyrec: 1
+name: gather
+workgroup_size: [64]
+params: {n: u32, m: u32}
+buffers:
+  idx: {type: u32, count: n, access: read_only}
+  x: {type: f32, count: m, access: read_only}
+  y: {type: f32, count: n, access: write_only}
+entry:
+  - let i = gid.x
+  - if: i < n
+    then:
+      - y[i] = x[idx[i]]
+EOY
+if gen gather "$O/gather.yaml" spv --selftest-param n=100 --selftest-param m=50 --selftest-in idx=random:7:0:50 &&
+   build gather && grep -q 'const INPUT_0: \[u32; 100\]' "$O/p/gather/src/program.rs"; then
+	if [ $have_vulkan = 1 ]; then
+		"$BIN/gather" --selftest > "$O/p/gather.out" 2>&1 && grep -q '^selftest: PASS' "$O/p/gather.out" &&
+			ok cargo_selftest_in || bad cargo_selftest_in "$(head -2 "$O/p/gather.out")"
+	else
+		ok cargo_selftest_in_builds
+	fi
+else
+	bad cargo_selftest_in "$(head -3 "$O/p/gather.gen" "$O/p/gather.build" 2>/dev/null | tr '\n' ' ')"
+fi
+
+# --describe [--json]: the same bytes as the C launcher's for the same
+# program and target (the ptx ones too, which open no device for it), and
+# --describe with run options is a usage error (exit 2).
+for s in saxpy matmul; do
+	for t in spv ptx; do
+		n=$s; [ $t = ptx ] && n=${s}_ptx
+		[ -x "$BIN/$n" ] || { bad "cargo_describe_${s}_$t" "$BIN/$n was not built"; continue; }
+		cd_=$O/p/c_desc_$n
+		if ! $VYREC launcher "samples/$s.yaml" -t $t --lang c --name "$n" -o "$cd_" --force >/dev/null 2>&1 ||
+		   ! make -s -C "$cd_" >/dev/null 2>&1; then
+			bad "cargo_describe_${s}_$t" "the C launcher did not build"; continue
+		fi
+		same=1
+		for j in "" --json; do
+			"$BIN/$n" --describe $j > "$O/io/desc.rs" 2>&1 || same=0
+			"$cd_/$n" --describe $j > "$O/io/desc.c" 2>&1 || same=0
+			cmp -s "$O/io/desc.rs" "$O/io/desc.c" || same=0
+		done
+		python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$O/io/desc.rs" 2>/dev/null || same=0
+		[ $same = 1 ] && ok "cargo_describe_${s}_$t" || bad "cargo_describe_${s}_$t" "$(diff "$O/io/desc.rs" "$O/io/desc.c" | head -3 | tr '\n' ' ')"
+	done
+done
+"$BIN/saxpy" --describe --bench 3 > /dev/null 2> "$O/io/desc.err"; rc=$?
+[ $rc = 2 ] && grep -q 'runs nothing' "$O/io/desc.err" && ok cargo_describe_alone || bad cargo_describe_alone "rc=$rc"
+
 # The Vulkan driver from Rust (where `vyrec backends` finds a device):
 # --bench --json, staging and mapped memory, forced fma modes, and
 # several runs in one process.
@@ -249,47 +326,135 @@ else
 	[ $rc = 1 ] && grep -q 'VYREC_VK_FMA=bogus' "$O/io/fma.out" && grep -q '^Fix: ' "$O/io/fma.out" &&
 		ok cargo_fma_bad_mode || bad cargo_fma_bad_mode "exit $rc: $(head -2 "$O/io/fma.out")"
 
-	# gpu::Gpu::run three times in one process: new params and data, then new
-	# params alone; each run's params reach the kernel (push constants are
-	# re-recorded) and the buffers are reused.
-	rm -rf "$O/p/twice"
-	cp -r "$O/p/saxpy" "$O/p/twice"
-	sed -i 's/^name = "saxpy"/name = "twice"/' "$O/p/twice/Cargo.toml"
-	cat > "$O/p/twice/src/main.rs" <<'EOR'
-#![allow(dead_code)]
-mod cli;
-mod data;
-mod ffi;
-mod gpu;
-mod program;
-mod selftest;
-mod uniform;
+	# The library crates (Kernel::new / run) as path dependencies of a user
+	# crate (edition 2021; and 2024 where this cargo knows it): saxpy run
+	# with a=1 then a=2 on the same data, then new counts (larger, smaller),
+	# vecadd between them; every output equal, byte for byte, to `vyrec run
+	# --backend reference` on the same inputs; a wrong slice length is an
+	# Error (std::error::Error) with a Fix, and the kernel stays usable.
+	mkuser() {
+		u=$O/p/$1
+		rm -rf "$u"
+		mkdir -p "$u/src"
+		cat > "$u/Cargo.toml" <<EOT
+[package]
+name = "$1"
+version = "0.1.0"
+edition = "$2"
+publish = false
+
+[dependencies]
+saxpy = { path = "../saxpy" }
+vecadd = { path = "../vecadd" }
+EOT
+		cat > "$u/src/main.rs" <<'EOR'
+use std::error::Error as _;
+
+fn fill(n: u32, seed: u32) -> Vec<f32> {
+    let mut s = seed.wrapping_mul(2654435761).wrapping_add(1);
+    (0..n)
+        .map(|_| {
+            s = s.wrapping_mul(1103515245).wrapping_add(12345);
+            ((s >> 8 & 0xFFFF) as i32 - 32768) as f32 / 1024.0
+        })
+        .collect()
+}
+
+fn dump(tag: &str, buf: &str, v: &[f32]) {
+    let b: Vec<u8> = v.iter().flat_map(|f| f.to_le_bytes()).collect();
+    std::fs::write(format!("{tag}.{buf}.bin"), b).expect("write");
+}
 
 fn main() {
-    let x: Vec<u32> = (0..1000).map(|i| (i as f32).to_bits()).collect();
-    let ones = vec![1.0f32.to_bits(); 1000];
-    let mut g = gpu::Gpu::new(None).expect("open");
-    let check = |a: f32, base: &[u32], y: &[u32], what: &str| {
-        for i in 0..1000 {
-            let want = a * i as f32 + f32::from_bits(base[i]);
-            if f32::from_bits(y[i]) != want {
-                println!("FAIL {what}: y[{i}] = {}, want {want}", f32::from_bits(y[i]));
-                std::process::exit(1);
-            }
-        }
-    };
-    let mut bufs = vec![x.clone(), ones.clone()];
-    g.run(&[2.0f32.to_bits(), 1000], &mut bufs, [4, 1, 1], 0).expect("run 1");
-    check(2.0, &ones, &bufs[1], "first run");
-    let mut bufs = vec![x.clone(), ones.clone()];
-    g.run(&[3.0f32.to_bits(), 1000], &mut bufs, [4, 1, 1], 0).expect("run 2");
-    check(3.0, &ones, &bufs[1], "second run, new params and data");
-    let prev = bufs[1].clone();
-    g.run(&[0.5f32.to_bits(), 1000], &mut bufs, [4, 1, 1], 0).expect("run 3");
-    check(0.5, &prev, &bufs[1], "third run, new params");
-    println!("PASS {}", g.name());
+    let mut s = saxpy::Kernel::new(0).unwrap_or_else(|e| panic!("open: {e}"));
+    let mut v = vecadd::Kernel::new(0).unwrap_or_else(|e| panic!("open: {e}"));
+    let runs: [(f32, u32, u32); 5] = [(1.0, 1000, 1), (2.0, 1000, 1), (-0.75, 4000, 3), (3.0, 10, 4), (0.5, 2000, 5)];
+    for (r, &(a, n, seed)) in runs.iter().enumerate() {
+        let tag = format!("s{r}");
+        let x = fill(n, seed);
+        let mut y = fill(n, seed + 100);
+        dump(&tag, "x", &x);
+        dump(&tag, "y", &y);
+        s.run(&saxpy::Params { a, n }, &mut saxpy::Buffers { x: &x, y: &mut y })
+            .unwrap_or_else(|e| panic!("{tag}: {e}"));
+        dump(&tag, "out", &y);
+        println!("RAN {tag} saxpy {a} {n}");
+        let tag = format!("v{r}");
+        let m = n / 2 + 3;
+        let (x, y) = (fill(m, seed + 7), fill(m, seed + 8));
+        let mut z = vec![f32::NAN; m as usize];
+        dump(&tag, "x", &x);
+        dump(&tag, "y", &y);
+        v.run(&vecadd::Params { n: m }, &mut vecadd::Buffers { x: &x, y: &y, z: &mut z })
+            .unwrap_or_else(|e| panic!("{tag}: {e}"));
+        dump(&tag, "out", &z);
+        println!("RAN {tag} vecadd {m} -");
+    }
+    let mut y = vec![0.0f32; 5];
+    let e = s
+        .run(&saxpy::Params { a: 1.0, n: 5 }, &mut saxpy::Buffers { x: &[0.0; 4], y: &mut y })
+        .expect_err("a short x");
+    let msg = e.to_string();
+    if msg.contains("'x' has 4 elements") && msg.contains("\nFix: ") && e.source().is_none() {
+        println!("OK badlen");
+    } else {
+        println!("FAIL badlen: {msg}");
+    }
+    let x = [1.0f32; 5];
+    s.run(&saxpy::Params { a: 2.0, n: 5 }, &mut saxpy::Buffers { x: &x, y: &mut y }).expect("after an error");
+    println!("{} {}", if y == [2.0; 5] { "OK" } else { "FAIL" }, s.device_name());
 }
 EOR
+	}
+	check_user() {
+		u=$O/p/$1
+		if ! (cd "$u" && cargo build --offline --quiet) > "$u.build" 2>&1 || grep -q warning "$u.build"; then
+			bad "cargo_lib_$1" "build: $(grep -m3 -E -A3 '^(error|warning)' "$u.build" | tr '\n' ' ')"; return
+		fi
+		for mem in "" staging; do
+			rm -rf "$u/run"; mkdir -p "$u/run"
+			(cd "$u/run" && VYREC_VK_MEMORY=$mem "$BIN/$1") > "$u.out" 2>&1
+			rc=$?
+			why=
+			[ $rc = 0 ] || why="rc=$rc $(tail -2 "$u.out" | tr '\n' ' ')"
+			grep -q '^OK badlen$' "$u.out" && grep -q '^OK ' "$u.out" || why="$why $(grep FAIL "$u.out" | head -2 | tr '\n' ' ')"
+			nran=0
+			while read -r _ tag kind a n; do
+				if [ "$kind" = saxpy ]; then
+					$VYREC run samples/saxpy.yaml --backend reference --param a="$a" --param n="$n" \
+						--in x="$u/run/$tag.x.bin" --in y="$u/run/$tag.y.bin" --out y="$u/run/$tag.ref.bin" >/dev/null 2>&1
+				else
+					$VYREC run samples/vecadd.yaml --backend reference --param n="$a" \
+						--in x="$u/run/$tag.x.bin" --in y="$u/run/$tag.y.bin" --out z="$u/run/$tag.ref.bin" >/dev/null 2>&1
+				fi
+				cmp -s "$u/run/$tag.out.bin" "$u/run/$tag.ref.bin" || why="$why $tag differs from vyrec run;"
+				nran=$((nran + 1))
+			done <<EOF
+$(grep '^RAN ' "$u.out")
+EOF
+			[ $nran = 10 ] || why="$why $nran runs, want 10"
+			cmp -s "$u/run/s0.x.bin" "$u/run/s1.x.bin" && cmp -s "$u/run/s0.out.bin" "$u/run/s1.out.bin" &&
+				why="$why the a=2 run gave the a=1 output"
+			[ -z "$why" ] && ok "cargo_lib_$1${mem:+_$mem}" || bad "cargo_lib_$1${mem:+_$mem}" "$why"
+		done
+	}
+	mkuser user2021 2021
+	check_user user2021
+	rv=$(rustc --version 2>/dev/null | sed -n 's/^rustc 1\.\([0-9]*\).*/\1/p')
+	if [ "${rv:-0}" -ge 85 ]; then
+		mkuser user2024 2024
+		check_user user2024
+	fi
+	if [ -x /usr/bin/cargo ] && [ "$(command -v cargo)" != /usr/bin/cargo ]; then
+		rm -f "$O/p/user2021/Cargo.lock"   # a newer cargo's lock file format
+		if (cd "$O/p/user2021" && CARGO_TARGET_DIR=$CARGO_TARGET_DIR/msrv PATH=/usr/bin:$PATH \
+		    cargo build --offline --quiet) > "$O/p/user2021.msrv" 2>&1 && ! grep -q warning "$O/p/user2021.msrv"; then
+			ok "cargo_msrv_lib_dependency ($(/usr/bin/rustc --version 2>/dev/null))"
+		else
+			bad cargo_msrv_lib_dependency "$(grep -m3 -E -A3 '^(error|warning)' "$O/p/user2021.msrv" | tr '\n' ' ')"
+		fi
+	fi
+
 	# a grid past lavapipe's 65535 workgroups is split (vkCmdDispatchBase);
 	# gid and wgid stay global, so the outputs equal the reference's
 	cat > "$O/p/big.yaml" <<'EOY'
@@ -315,14 +480,6 @@ EOY
 		ok cargo_big_grid
 	else
 		bad cargo_big_grid "$(head -2 "$O/io/big.out" "$O/p/big.build" 2>/dev/null | tr '\n' ' ')"
-	fi
-	if ! (cd "$O/p/twice" && cargo build --offline --quiet) > "$O/p/twice.build" 2>&1; then
-		bad cargo_twice "build: $(grep -m3 -E 'error' "$O/p/twice.build")"
-	else
-		for mem in "" staging; do
-			out=$(VYREC_VK_MEMORY=$mem "$BIN/twice" 2>&1)
-			case $out in PASS*) ok "cargo_twice${mem:+_$mem}";; *) bad "cargo_twice${mem:+_$mem}" "$out";; esac
-		done
 	fi
 fi
 
@@ -400,6 +557,6 @@ cp "$O/io/pcg.ref.bin" "$O/io/keys.in.bin" 2>/dev/null
 expect cargo_bad_size 1 "holds more than the buffer's 5 elements\\|holds 1000 elements but the buffer has 5" \
 	"$BIN/saxpy" --param n=5 --in x="$O/io/keys.in.bin"
 expect cargo_help 0 "usage: ./saxpy" "$BIN/saxpy" --help
-expect cargo_json_without_bench 2 "give --bench N too" "$BIN/saxpy" --json
+expect cargo_json_without_bench 2 "give --bench N or --describe too" "$BIN/saxpy" --json
 expect cargo_bench 0 "^bench: 3 dispatches, median [0-9.]* ms ([^)]*), [0-9.]* GB/s ([0-9]* bytes moved)" "$BIN/saxpy" --bench 3 --param n=100000
 exit 0

@@ -45,10 +45,12 @@ enum {
 	X(cuCtxCreate_v2, (CUcontext *, unsigned, CUdevice)) \
 	X(cuCtxDestroy_v2, (CUcontext)) \
 	X(cuCtxSynchronize, (void)) \
+	X(cuCtxSetCurrent, (CUcontext)) \
 	X(cuMemAlloc_v2, (CUdeviceptr *, size_t)) \
 	X(cuMemFree_v2, (CUdeviceptr)) \
 	X(cuMemcpyHtoD_v2, (CUdeviceptr, const void *, size_t)) \
 	X(cuMemcpyDtoH_v2, (void *, CUdeviceptr, size_t)) \
+	X(cuMemsetD8_v2, (CUdeviceptr, unsigned char, size_t)) \
 	X(cuModuleLoadDataEx, (CUmodule *, const void *, unsigned, CUjit_option *, void **)) \
 	X(cuModuleUnload, (CUmodule)) \
 	X(cuModuleGetFunction, (CUfunction *, CUmodule, const char *)) \
@@ -62,7 +64,10 @@ enum {
 	X(cuGetErrorName, (CUresult, const char **)) \
 	X(cuGetErrorString, (CUresult, const char **))
 
-static struct {
+/* One open device; the library keeps one per NAME_open and makes it
+ * current (drv_state_set, which also makes its CUDA context current on
+ * the calling thread) before each call. */
+struct cu_state {
 	void *lib;
 #define X(name, args) CUresult (*name) args;
 	CU_FNS(X)
@@ -73,7 +78,21 @@ static struct {
 	CUdeviceptr ptr[64];
 	size_t size[64];
 	CUevent ev[2];
-} cu;
+};
+static struct cu_state *cup;
+#define cu (*cup)
+
+void *drv_state(void)
+{
+	return cup;
+}
+
+void drv_state_set(void *state)
+{
+	cup = state;
+	if (cup && cup->ctx)
+		cu.cuCtxSetCurrent(cu.ctx);
+}
 
 /* The Fix for an error, by its name. */
 static const char *cu_fix(const char *name)
@@ -148,6 +167,8 @@ int drv_open(int device)
 {
 	CUdevice dev;
 	int n = 0;
+	if (!(cup = calloc(1, sizeof *cup)))
+		return drv_fail("free memory", "out of memory for the cuda driver's state");
 	if (load_library() || cu_check(cu.cuInit(0), "cuInit") ||
 	    cu_check(cu.cuDeviceGetCount(&n), "cuDeviceGetCount"))
 		return -1;
@@ -161,7 +182,8 @@ int drv_open(int device)
 	return load_module();
 }
 
-/* Device buffers of counts[i] elements (kept while big enough), filled. */
+/* Device buffers of counts[i] elements (kept while big enough), filled
+ * from bufs[i], or with zeros where bufs[i] is NULL. */
 int drv_upload(void **bufs, const uint32_t *counts)
 {
 	for (int i = 0; i < prog_nbuffers; i++) {
@@ -175,7 +197,9 @@ int drv_upload(void **bufs, const uint32_t *counts)
 				return -1;
 			cu.size[i] = n;
 		}
-		if (cu_check(cu.cuMemcpyHtoD_v2(cu.ptr[i], bufs[i], n), "cuMemcpyHtoD"))
+		if (bufs[i] && cu_check(cu.cuMemcpyHtoD_v2(cu.ptr[i], bufs[i], n), "cuMemcpyHtoD"))
+			return -1;
+		if (!bufs[i] && cu_check(cu.cuMemsetD8_v2(cu.ptr[i], 0, n), "cuMemsetD8"))
 			return -1;
 	}
 	return 0;
@@ -260,7 +284,10 @@ int drv_download(void **bufs, const uint32_t *counts)
 
 void drv_close(void)
 {
+	if (!cup)
+		return;
 	if (cu.ctx) {
+		cu.cuCtxSetCurrent(cu.ctx);
 		for (int i = 0; i < 2; i++)
 			if (cu.ev[i])
 				cu.cuEventDestroy_v2(cu.ev[i]);
@@ -273,5 +300,6 @@ void drv_close(void)
 	}
 	if (cu.lib)
 		dlclose(cu.lib);
-	memset(&cu, 0, sizeof cu);
+	free(cup);
+	cup = NULL;
 }

@@ -14,12 +14,31 @@
 #include "launcher.h"
 #include "vm.h"
 
-static struct vyvm_module *mod;
-static void **dev_bufs;
+/* One open VM: the decoded module and the "device" buffers, host memory
+ * the library keeps between runs (grown, never shrunk). */
+struct vm_state {
+	struct vyvm_module *mod;
+	void *buf[64];
+	size_t size[64];
+};
+static struct vm_state *vmp;
+#define mod (vmp->mod)
+
+void *drv_state(void)
+{
+	return vmp;
+}
+
+void drv_state_set(void *state)
+{
+	vmp = state;
+}
 
 int drv_open(int device)
 {
 	char err[512];
+	if (!(vmp = calloc(1, sizeof *vmp)))
+		return drv_fail("free memory", "out of memory for the VM's state");
 	if (device > 0)
 		return drv_fail("the reference VM is device 0; drop --device or use --device 0",
 				"device %d does not exist", device);
@@ -30,11 +49,26 @@ int drv_open(int device)
 	return 0;
 }
 
-/* The VM works in place on the host buffers. */
+/* The VM runs on the state's own copies of the buffers, as a device
+ * would: filled from bufs[i], or zeros where bufs[i] is NULL. */
 int drv_upload(void **bufs, const uint32_t *counts)
 {
-	(void)counts;
-	dev_bufs = bufs;
+	for (int i = 0; i < prog_nbuffers; i++) {
+		size_t n = 4 * (size_t)counts[i];
+		if (vmp->size[i] < n) {
+			void *p = realloc(vmp->buf[i], n ? n : 1);
+			if (!p)
+				return drv_fail("free memory or use smaller params",
+						"out of memory: cannot allocate %zu bytes for buffer '%s'",
+						n, prog_buffers[i].name);
+			vmp->buf[i] = p;
+			vmp->size[i] = n;
+		}
+		if (bufs[i])
+			memcpy(vmp->buf[i], bufs[i], n);
+		else
+			memset(vmp->buf[i], 0, n);
+	}
 	return 0;
 }
 
@@ -42,7 +76,7 @@ int drv_dispatch(const uint32_t *params, const uint32_t *counts,
 		 const uint32_t grid[3])
 {
 	char err[1024];
-	if (vyvm_run(mod, params, dev_bufs, counts, grid, 0, err, sizeof err))
+	if (vyvm_run(mod, params, vmp->buf, counts, grid, 0, err, sizeof err))
 		return drv_fail("check the params and inputs; the program indexed a buffer out of bounds or ran too long",
 				"the reference VM stopped: %s", err);
 	return 0;
@@ -50,8 +84,9 @@ int drv_dispatch(const uint32_t *params, const uint32_t *counts,
 
 int drv_download(void **bufs, const uint32_t *counts)
 {
-	(void)bufs;
-	(void)counts;
+	for (int i = 0; i < prog_nbuffers; i++)
+		if (prog_buffers[i].access != READ_ONLY)
+			memcpy(bufs[i], vmp->buf[i], 4 * (size_t)counts[i]);
 	return 0;
 }
 
@@ -82,7 +117,12 @@ int drv_bench(const uint32_t *params, const uint32_t *counts, const uint32_t gri
 
 void drv_close(void)
 {
+	if (!vmp)
+		return;
 	if (mod)
 		vyvm_free(mod);
-	mod = NULL;
+	for (int i = 0; i < 64; i++)
+		free(vmp->buf[i]);
+	free(vmp);
+	vmp = NULL;
 }

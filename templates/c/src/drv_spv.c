@@ -243,7 +243,9 @@ typedef PFN_vkVoidFunction (*PFN_vkGetInstanceProcAddr)(VkInstance, const char *
 	X(vkCmdWriteTimestamp, void, (VkCommandBuffer, VkFlags, VkQueryPool, uint32_t)) \
 	X(vkGetQueryPoolResults, VkResult, (VkDevice, VkQueryPool, uint32_t, uint32_t, size_t, void *, VkDeviceSize, VkFlags))
 
-static struct {
+/* One open device; the library keeps one per NAME_open and makes it
+ * current (drv_state_set) before each call. */
+struct vk_state {
 	void *lib;
 	PFN_vkGetInstanceProcAddr getproc;
 #define X(name, ret, args) ret (*name) args;
@@ -262,7 +264,8 @@ static struct {
 	const char *fma;            /* the kernel variant: emulate, f64, khr */
 	VkBuffer buf[64], stage[64];
 	VkDeviceMemory bufmem[64], stagemem[64];
-	VkDeviceSize size[64];
+	VkDeviceSize size[64];      /* the buffer's size (kept while big enough) */
+	VkDeviceSize range[64];     /* the descriptor's range: this run's size */
 	void *map[64];              /* buf's mapping, or stage's */
 	VkShaderModule shader;
 	VkDescriptorSetLayout dsl;
@@ -275,7 +278,19 @@ static struct {
 	VkFence fence;
 	VkQueryPool qpool;
 	int mt_buf, mt_stage;       /* memory types of the buffers (last made) */
-} vk;
+};
+static struct vk_state *vkp;
+#define vk (*vkp)
+
+void *drv_state(void)
+{
+	return vkp;
+}
+
+void drv_state_set(void *state)
+{
+	vkp = state;
+}
 
 static const char *vk_result_name(VkResult r)
 {
@@ -537,6 +552,8 @@ static int create_commands(void)
 
 int drv_open(int device)
 {
+	if (!(vkp = calloc(1, sizeof *vkp)))
+		return drv_fail("free memory", "out of memory for the vulkan driver's state");
 	if (load_library() || create_instance() || pick_device(device) || choose() ||
 	    create_device() || create_pipeline() || create_commands())
 		return -1;
@@ -565,7 +582,7 @@ static void free_buffer(int i)
 	vk.buf[i] = vk.stage[i] = 0;
 	vk.bufmem[i] = vk.stagemem[i] = 0;
 	vk.map[i] = NULL;
-	vk.size[i] = 0;
+	vk.size[i] = vk.range[i] = 0;
 }
 
 /* One buffer of size bytes in memory of the first of want[0..n) that it
@@ -617,9 +634,11 @@ static int create_buffer(int i, uint32_t count)
 	return 0;
 }
 
-/* Buffers are made on the first upload and again only when a size
- * changes; the data goes into the mapped memory (staging: copied to the
- * device by the next dispatch's command buffer). */
+/* Buffers are made on the first upload and again only when a count
+ * grows (the descriptor's range follows the count, so the kernel's len()
+ * is this run's); the data goes into the mapped memory, zeros for a NULL
+ * bufs[i] (staging: copied to the device by the next dispatch's command
+ * buffer). */
 int drv_upload(void **bufs, const uint32_t *counts)
 {
 	VkDescriptorBufferInfo info[64];
@@ -641,15 +660,19 @@ int drv_upload(void **bufs, const uint32_t *counts)
 					"vulkan: buffer '%s' of %llu bytes exceeds the device's maxStorageBufferRange %u",
 					prog_buffers[i].name, (unsigned long long)size,
 					limit_u32(OFF_MAX_STORAGE_BUFFER_RANGE));
-		if (vk.size[i] != size) {
-			if (create_buffer(i, counts[i]))
-				return -1;
+		if (vk.size[i] < size && create_buffer(i, counts[i]))
+			return -1;
+		if (vk.range[i] != size) {
+			vk.range[i] = size;
 			info[nw] = (VkDescriptorBufferInfo){ vk.buf[i], 0, size };
 			w[nw] = (VkWriteDescriptorSet){ VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, NULL, vk.set,
 				prog_buffers[i].binding, 0, 1, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, NULL, &info[nw], NULL };
 			nw++;
 		}
-		memcpy(vk.map[i], bufs[i], (size_t)size);
+		if (bufs[i])
+			memcpy(vk.map[i], bufs[i], (size_t)size);
+		else
+			memset(vk.map[i], 0, (size_t)size);
 	}
 	if (nw)
 		vk.vkUpdateDescriptorSets(vk.dev, nw, w, 0, NULL);
@@ -860,6 +883,8 @@ int drv_download(void **bufs, const uint32_t *counts)
 
 void drv_close(void)
 {
+	if (!vkp)
+		return;
 	if (vk.dev) {
 		vk.vkDeviceWaitIdle(vk.dev);
 		if (vk.fence)
@@ -888,5 +913,6 @@ void drv_close(void)
 		vk.vkDestroyInstance(vk.inst, NULL);
 	if (vk.lib)
 		dlclose(vk.lib);
-	memset(&vk, 0, sizeof vk);
+	free(vkp);
+	vkp = NULL;
 }

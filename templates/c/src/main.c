@@ -3,11 +3,13 @@
  *
  *   ./NAME [--param k=v]... [--in BUF=SOURCE]... [--out BUF=FILE]...
  *          [--print BUF] [--device N] [--bench N [--json]] [--selftest]
+ *   ./NAME --describe [--json]
  *
  * It evaluates the buffer counts and the dispatch for the params, fills
  * the inputs from .npy or raw little-endian .bin files or a generator
  * (zeros, iota, const:V, random:SEED[:LO:HI]), runs the kernel once
- * through the driver, and writes or prints the outputs.  --selftest runs
+ * through the library (NAME_open and a run on words, NAME.c), and writes
+ * or prints the outputs.  --selftest runs
  * with the params and seeded inputs chosen when the project was generated
  * and compares every writable buffer with the reference output embedded in
  * program.c.  Exit codes: 0 ok, 1 runtime error, 2 usage, 3 self-test
@@ -30,28 +32,13 @@
 
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_MISMATCH = 3 };
 
-char drv_error[2048];
-char drv_device_name[256];
-char drv_timer[160];
-
 struct opts {
 	const char *params[MAXOPT], *ins[MAXOPT], *outs[MAXOPT];
 	int nparams, nins, nouts;
 	const char *print;
 	int device, bench;
-	int selftest, json;
+	int selftest, json, describe;
 };
-
-int drv_fail(const char *fix, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(drv_error, sizeof drv_error, fmt, ap);
-	va_end(ap);
-	size_t n = strlen(drv_error);
-	snprintf(drv_error + n, sizeof drv_error - n, "\nFix: %s", fix);
-	return -1;
-}
 
 static int usage_error(const char *fmt, ...)
 {
@@ -62,7 +49,8 @@ static int usage_error(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nusage: ./%s [--param k=v]... [--in BUF=SOURCE]... "
 		"[--out BUF=FILE]... [--print BUF]\n"
-		"       [--device N] [--bench N [--json]] [--selftest]\n", prog_name);
+		"       [--device N] [--bench N [--json]] [--selftest]\n"
+		"       ./%s --describe [--json]\n", prog_name, prog_name);
 	return EXIT_USAGE;
 }
 
@@ -739,6 +727,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->json = 1;
 			continue;
 		}
+		if (!strcmp(a, "--describe")) {
+			o->describe = 1;
+			continue;
+		}
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage_error("runs the %s kernel (%s target); see README.md", prog_name, prog_target);
 			exit(0);
@@ -760,8 +752,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		if (r)
 			return r;
 	}
-	if (o->json && !o->bench)
-		return usage_error("--json formats the --bench report; give --bench N too");
+	if (o->describe && (o->nparams || o->nins || o->nouts || o->print || o->bench ||
+			    o->selftest || o->device >= 0))
+		return usage_error("--describe prints the kernel's interface and runs nothing; "
+				   "give it alone (or with --json)");
+	if (o->json && !o->bench && !o->describe)
+		return usage_error("--json formats the --bench or --describe report; give --bench N or --describe too");
 	if (o->selftest && (o->nparams || o->nins))
 		return usage_error("--selftest uses the params and inputs chosen when the launcher was generated; "
 				   "drop --param and --in");
@@ -805,6 +801,7 @@ static int set_params(const struct opts *o, uint32_t *params)
 struct run {
 	uint32_t params[64], counts[64], dispatch[3], grid[3];
 	void *bufs[64];
+	struct lib_ctx *k;
 };
 
 static int sizes(struct run *r)
@@ -841,7 +838,9 @@ static int fill_inputs(const struct opts *o, struct run *r)
 				 (size_t)r->counts[i] * 4, b->name, r->counts[i]);
 			return runtime_error(msg);
 		}
-		if (o->selftest && b->access != WRITE_ONLY) {
+		if (o->selftest && b->input)
+			memcpy(r->bufs[i], b->input, (size_t)r->counts[i] * 4);
+		else if (o->selftest && b->access != WRITE_ONLY) {
 			double lo, hi;
 			default_range(b->type, &lo, &hi);
 			fill_random(b->seed, lo, hi, b->type, r->bufs[i], r->counts[i]);
@@ -891,8 +890,8 @@ static int bench(const struct opts *o, struct run *r, int n)
 	double loop_us = 0;
 	if (!t || !w)
 		return free(t), free(w), runtime_error("out of memory\nFix: use a smaller --bench count");
-	if (drv_bench(r->params, r->counts, r->grid, n, t, w, &loop_us))
-		return free(t), free(w), runtime_error(drv_error);
+	if (lib_bench(r->k, r->params, r->counts, n, t, w, &loop_us))
+		return free(t), free(w), runtime_error(lib_error(r->k));
 	double med = median(t, n), min = t[0], wmed = median(w, n);
 	double bytes = bytes_moved(r->counts), gbs = med > 0 ? bytes / (med * 1e6) : 0.0;
 	if (o->json)
@@ -1023,10 +1022,10 @@ static int run(const struct opts *o, struct run *r)
 	if ((rc = set_params(o, r->params)) || (rc = check_names(o)) ||
 	    (rc = sizes(r)) || (rc = fill_inputs(o, r)))
 		return rc;
-	if (drv_open(o->device) || drv_upload(r->bufs, r->counts) ||
-	    drv_dispatch(r->params, r->counts, r->grid) ||
-	    drv_download(r->bufs, r->counts))
-		return runtime_error(drv_error);
+	if (!(r->k = lib_open(o->device)))
+		return runtime_error(lib_error(NULL));
+	if (lib_run_words(r->k, r->params, r->counts, r->bufs, r->bufs))
+		return runtime_error(lib_error(r->k));
 	rc = o->selftest ? selftest(r) : 0;
 	if (rc == 0 || rc == EXIT_MISMATCH) {
 		int rc2 = outputs(o, r);
@@ -1038,15 +1037,99 @@ static int run(const struct opts *o, struct run *r)
 	return rc;
 }
 
+/* ---- --describe ---- */
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++)
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", (unsigned char)*s);
+		else
+			putchar(*s);
+	putchar('"');
+}
+
+/* A value as JSON: a number, or a string where JSON has none (nan, inf). */
+static void json_value(int t, uint32_t w)
+{
+	float f;
+	memcpy(&f, &w, 4);
+	if (t == T_F32 && !isfinite(f))
+		printf("\"%s\"", isnan(f) ? "nan" : f > 0 ? "inf" : "-inf");
+	else
+		print_value(stdout, t, w);
+}
+
+static const char *access_text(int a)
+{
+	return a == READ_ONLY ? "read_only" : a == WRITE_ONLY ? "write_only" : "read_write";
+}
+
+/* The kernel's interface: params, buffers, their types and counts (the
+ * same text as the Cargo launcher's). */
+static int describe(int json)
+{
+	uint32_t p[64], c[64];
+	for (int i = 0; i < prog_nparams; i++)
+		p[i] = prog_params[i].selftest;
+	prog_counts(p, c);
+	if (!json) {
+		printf("%s: %s target, entry point %s, workgroup_size [%u, %u, %u]\n", prog_name, prog_target,
+		       prog_entry, prog_wgsize[0], prog_wgsize[1], prog_wgsize[2]);
+		printf("params (%d, in declaration order; --param NAME=VALUE):\n", prog_nparams);
+		for (int i = 0; i < prog_nparams; i++) {
+			printf("  %s: %s (self-test ", prog_params[i].name, type_name(prog_params[i].type));
+			print_value(stdout, prog_params[i].type, prog_params[i].selftest);
+			printf(")\n");
+		}
+		printf("buffers (%d; --in/--out/--print NAME):\n", prog_nbuffers);
+		for (int i = 0; i < prog_nbuffers; i++)
+			printf("  %s: %s, %s, binding %u, count %s (self-test %u)\n", prog_buffers[i].name,
+			       type_name(prog_buffers[i].type), access_text(prog_buffers[i].access),
+			       prog_buffers[i].binding, prog_buffers[i].count, c[i]);
+		return 0;
+	}
+	printf("{\"name\": ");
+	json_str(prog_name);
+	printf(", \"target\": \"%s\", \"entry_point\": ", prog_target);
+	json_str(prog_entry);
+	printf(", \"workgroup_size\": [%u, %u, %u], \"params\": [", prog_wgsize[0], prog_wgsize[1],
+	       prog_wgsize[2]);
+	for (int i = 0; i < prog_nparams; i++) {
+		printf("%s{\"name\": ", i ? ", " : "");
+		json_str(prog_params[i].name);
+		printf(", \"type\": \"%s\", \"index\": %d, \"selftest\": ", type_name(prog_params[i].type), i);
+		json_value(prog_params[i].type, prog_params[i].selftest);
+		printf("}");
+	}
+	printf("], \"buffers\": [");
+	for (int i = 0; i < prog_nbuffers; i++) {
+		printf("%s{\"name\": ", i ? ", " : "");
+		json_str(prog_buffers[i].name);
+		printf(", \"type\": \"%s\", \"access\": \"%s\", \"binding\": %u, \"count\": ",
+		       type_name(prog_buffers[i].type), access_text(prog_buffers[i].access),
+		       prog_buffers[i].binding);
+		json_str(prog_buffers[i].count);
+		printf(", \"selftest_count\": %u}", c[i]);
+	}
+	printf("]}\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
 	struct run r;
 	memset(&r, 0, sizeof r);
 	int rc = parse_opts(argc, argv, &o);
+	if (!rc && o.describe)
+		return describe(o.json);
 	if (!rc)
 		rc = run(&o, &r);
-	drv_close();
+	lib_close(r.k);
 	for (int i = 0; i < prog_nbuffers; i++)
 		free(r.bufs[i]);
 	return rc;

@@ -3,6 +3,7 @@
 //!
 //!   ./NAME [--param k=v]... [--in BUF=SOURCE]... [--out BUF=FILE]...
 //!          [--print BUF] [--device N] [--bench N [--json]] [--selftest]
+//!   ./NAME --describe [--json]
 //!
 //! Parsing checks names against the program, so a typo is a usage error
 //! (exit 2) before any driver is opened.
@@ -46,12 +47,15 @@ pub struct Opts {
     pub json: bool,
     pub selftest: bool,
     pub help: bool,
+    /// --describe: print the interface, run nothing.
+    pub describe: bool,
 }
 
 pub fn usage() -> String {
     format!(
         "usage: ./{NAME} [--param k=v]... [--in BUF=SOURCE]... [--out BUF=FILE]...\n\
          \x20      [--print BUF] [--device N] [--bench N [--json]] [--selftest]\n\
+         \x20      ./{NAME} --describe [--json]\n\
          SOURCE: a .npy or raw little-endian file, or zeros, iota, const:V, random:SEED[:LO:HI]\n\
          params: {}\n\
          buffers: {}",
@@ -142,6 +146,10 @@ pub fn parse(args: &[String]) -> Result<Opts, Fail> {
             o.json = true;
             continue;
         }
+        if a == "--describe" {
+            o.describe = true;
+            continue;
+        }
         if !matches!(a, "--param" | "--in" | "--out" | "--print" | "--device" | "--bench") {
             return Err(Fail::usage(format!("unknown option '{a}'\nFix: see ./{NAME} --help")));
         }
@@ -160,8 +168,23 @@ pub fn parse(args: &[String]) -> Result<Opts, Fail> {
             _ => o.bench = Some(number(a, v, 1)?),
         }
     }
-    if o.json && o.bench.is_none() {
-        return Err(Fail::usage("--json formats the --bench report\nFix: give --bench N too".into()));
+    if o.describe
+        && (o.params.iter().any(Option::is_some)
+            || !o.ins.is_empty()
+            || !o.outs.is_empty()
+            || o.print.is_some()
+            || o.bench.is_some()
+            || o.selftest
+            || o.device.is_some())
+    {
+        return Err(Fail::usage(
+            "--describe prints the kernel's interface and runs nothing; give it alone (or with --json)".into(),
+        ));
+    }
+    if o.json && o.bench.is_none() && !o.describe {
+        return Err(Fail::usage(
+            "--json formats the --bench or --describe report\nFix: give --bench N or --describe too".into(),
+        ));
     }
     if o.selftest && (o.params.iter().any(Option::is_some) || !o.ins.is_empty()) {
         return Err(Fail::usage(

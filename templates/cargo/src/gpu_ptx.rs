@@ -106,7 +106,9 @@ fn fix_for(name: &str) -> &'static str {
 
 struct Buf {
     ptr: DevPtr,
+    /// This run's size; cap: the allocation's.
     bytes: usize,
+    cap: usize,
 }
 
 /// What --bench measured: per launch the kernel alone (CUDA events) and
@@ -283,14 +285,18 @@ impl Gpu {
 
     /// Upload bufs, launch the kernel over grid with params, read the
     /// writable buffers back into bufs; then time `bench` more launches.
-    /// The module and device buffers are kept between runs while the
-    /// sizes stay the same.
+    /// The module and device buffers are kept between runs while they are
+    /// big enough.
     pub fn run(&mut self, params: &[u32], bufs: &mut [Vec<u32>], grid: [u32; 3], bench: u32) -> Result<Bench, String> {
         if self.function.is_null() {
             self.load()?;
         }
-        let same = self.bufs.len() == bufs.len() && self.bufs.iter().zip(bufs.iter()).all(|(b, d)| b.bytes == d.len() * 4);
-        if !same {
+        let fits = self.bufs.len() == bufs.len() && self.bufs.iter().zip(bufs.iter()).all(|(b, d)| b.cap >= d.len() * 4);
+        if fits {
+            for (b, d) in self.bufs.iter_mut().zip(bufs.iter()) {
+                b.bytes = d.len() * 4;
+            }
+        } else {
             for b in std::mem::take(&mut self.bufs) {
                 // SAFETY: the buffer is idle and freed once.
                 unsafe { (self.cu.cuMemFree_v2)(b.ptr) };
@@ -301,7 +307,7 @@ impl Gpu {
                 // SAFETY: ptr is a live out-pointer.
                 let r = unsafe { (self.cu.cuMemAlloc_v2)(&mut ptr, bytes.max(4)) };
                 self.check("cuMemAlloc_v2", r)?;
-                self.bufs.push(Buf { ptr, bytes });
+                self.bufs.push(Buf { ptr, bytes, cap: bytes.max(4) });
             }
         }
         for (data, b) in bufs.iter().zip(&self.bufs) {

@@ -628,7 +628,9 @@ struct Slot {
     stage: Nd,
     smem: Nd,
     map: *mut u8,
+    /// This run's size (the descriptor's range); cap: the allocation's.
     bytes: usize,
+    cap: usize,
 }
 
 /// What --bench measured: per dispatch the kernel alone on the device's
@@ -1114,11 +1116,11 @@ impl Gpu {
                 &[MEMORY_DEVICE_LOCAL | host | MEMORY_HOST_CACHED, MEMORY_DEVICE_LOCAL | host],
                 true,
             )?;
-            return Ok(Slot { buf, mem, stage: 0, smem: 0, map, bytes });
+            return Ok(Slot { buf, mem, stage: 0, smem: 0, map, bytes, cap: bytes });
         }
         let (buf, mem, _) =
             self.make_buffer(bytes, BUFFER_USAGE_STORAGE_BIT | BUFFER_USAGE_TRANSFER, &[MEMORY_DEVICE_LOCAL, 0], false)?;
-        let mut slot = Slot { buf, mem, stage: 0, smem: 0, map: null_mut(), bytes };
+        let mut slot = Slot { buf, mem, stage: 0, smem: 0, map: null_mut(), bytes, cap: bytes };
         match self.make_buffer(bytes, BUFFER_USAGE_TRANSFER, &[host | MEMORY_HOST_CACHED, host], true) {
             Ok((stage, smem, map)) => {
                 slot.stage = stage;
@@ -1538,8 +1540,17 @@ impl Gpu {
         if self.splits(grid) && self.pipeline_base == 0 {
             self.create_pipeline_base()?;
         }
-        let same = self.slots.len() == bufs.len() && self.slots.iter().zip(bufs.iter()).all(|(s, d)| s.bytes == d.len() * 4);
-        if !same {
+        // buffers are kept while big enough (the descriptors' ranges follow
+        // this run's counts, so len() is right); made again when one grows
+        let fits = self.slots.len() == bufs.len()
+            && self.slots.iter().zip(bufs.iter()).all(|(s, d)| s.cap >= d.len() * 4 && !d.is_empty());
+        if fits && self.slots.iter().zip(bufs.iter()).any(|(s, d)| s.bytes != d.len() * 4) {
+            for (s, d) in self.slots.iter_mut().zip(bufs.iter()) {
+                s.bytes = d.len() * 4;
+            }
+            self.update_set()?;
+        }
+        if !fits {
             let old = std::mem::take(&mut self.slots);
             for s in &old {
                 self.free_slot(s);

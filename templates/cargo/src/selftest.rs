@@ -14,7 +14,9 @@ pub fn inputs(c: &[u32]) -> Vec<Vec<u32>> {
         .iter()
         .zip(c)
         .map(|(b, &n)| {
-            if b.readable() {
+            if !b.input.is_empty() {
+                b.input.to_vec()
+            } else if b.readable() {
                 data::seeded(b.seed, b.ty, n)
             } else {
                 vec![0; n as usize]
