@@ -424,7 +424,13 @@ bool vy_block_reads_builtin(enum vy_builtin bi, const struct vy_block *b);
  * for casts, else its result (the reference VM's operation type). */
 enum vy_type vy_expr_optype(const struct vy_expr *e);
 
-/* ---- load_yaml.c: YAML -> AST (SPEC §1.1-1.5) ---- */
+/* ---- textloc.c: value offsets back to the file ---- */
+
+/* How a YAML scalar is written (yaml_tree.c sets it from the parser's). */
+enum vy_scalar_style {
+	VY_STYLE_ANY, VY_STYLE_PLAIN, VY_STYLE_SINGLE, VY_STYLE_DOUBLE,
+	VY_STYLE_LITERAL, VY_STYLE_FOLDED
+};
 
 /* Where a YAML scalar's value lies in its source, so that an offset in the
  * value (after unquoting) maps back to a file line and column. */
@@ -432,7 +438,7 @@ struct vy_textloc {
 	const struct vy_source *src;
 	size_t start;   /* byte offset in src->text of the scalar's token */
 	int line, col;  /* of that token, 1-based */
-	int style;      /* libyaml yaml_scalar_style_t */
+	int style;      /* enum vy_scalar_style */
 	size_t base;    /* value offset of the text handed to a parser (a
 			   dialect's "name = expr" let hands over the expr) */
 	const struct vy_textmap *map;  /* NULL, or the answers for the
@@ -455,6 +461,8 @@ void vy_textmap_free(struct vy_textmap *m);
 
 /* The file location of bytes [off, off+len) of a scalar's value. */
 struct vy_loc vy_textloc_at(const struct vy_textloc *tl, size_t off, int len);
+
+/* ---- source.c, yaml_tree.c, ast_build.c, decls.c: YAML -> AST (SPEC §1.1-1.5) ---- */
 
 /* Load a program. NULL (with errors in d) when it cannot be loaded; a
  * program with errors recorded in d otherwise never reaches emission. */

@@ -8,9 +8,10 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
-#include "load_yaml.h"
+#include "decls.h"
+#include "source.h"
+#include "yaml_tree.h"
 
 struct dl {
 	struct vy_arena *a;

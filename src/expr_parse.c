@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vyrec.h"
+#include "decls.h"
 
 enum tok_kind { TK_EOF, TK_NUM, TK_NAME, TK_PUNCT };
 
@@ -41,11 +41,6 @@ struct parser {
 	struct token prev;   /* last consumed token (kind TK_EOF: none) */
 	int depth;
 	jmp_buf fail;
-};
-
-static const char *const reserved_words[] = {
-	"let", "var", "if", "for", "while", "true", "false", "barrier",
-	"return", "break", "continue", NULL
 };
 
 /* ---- locations and errors ---- */
@@ -352,11 +347,7 @@ static bool consume(struct parser *p, const char *s)
 
 static bool reserved(const char *s, size_t n)
 {
-	for (int i = 0; reserved_words[i]; i++)
-		if (strlen(reserved_words[i]) == n &&
-		    !memcmp(reserved_words[i], s, n))
-			return true;
-	return false;
+	return vy_name_reserved_word(s, n);
 }
 
 /* ", found 'TOKEN'" for a message, or "" at the end of the text. */

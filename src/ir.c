@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "decls.h"
 #include "resolve.h"
 
 struct vy_expr *vy_expr_subst(struct vy_arena *a, const struct vy_expr *e,
@@ -125,8 +126,6 @@ bool vy_expr_is_const(const struct vy_expr *e)
 
 /* ---- --dump-ir ---- */
 
-static const char *const bnames[] = { "gid", "lid", "wgid", "wgsize", "nwg" };
-
 static void dump_expr(const struct vy_program *p, const struct vy_expr *e, FILE *f)
 {
 	switch (e->kind) {
@@ -149,7 +148,7 @@ static void dump_expr(const struct vy_program *p, const struct vy_expr *e, FILE 
 		fprintf(f, "%s.%d", p->locals[e->index].name, e->index);
 		return;
 	case VY_E_BUILTIN:
-		fprintf(f, "%s.%c", bnames[e->index], 'x' + e->axis);
+		fprintf(f, "%s.%c", vy_builtin_name((enum vy_builtin)e->index), 'x' + e->axis);
 		return;
 	case VY_E_LEN:
 		fprintf(f, "len(%s)", p->buffers[e->index].name);
