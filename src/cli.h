@@ -16,6 +16,10 @@ struct vy_cmd {
 
 extern const struct vy_cmd vy_commands[];
 const struct vy_cmd *vy_cmd_find(const char *name);
+/* The command running now, set by main before it runs: vy_usage_error
+ * prints its usage.  (The command files and cmd_util.c do not look into
+ * main.c's table, so main.c -> cmd_*.c -> cmd_util.c is not a circle.) */
+extern const struct vy_cmd *vy_cli_command;
 
 /* Match option `name` at argv[*i]: "--name VALUE" or "--name=VALUE" (or,
  * for a short option "-t", "-tVALUE"). On a match *val is the value and

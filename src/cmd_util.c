@@ -10,6 +10,7 @@
 #include "cli.h"
 
 enum vy_diag_format vy_cli_diag_format = VY_DIAG_TEXT;
+const struct vy_cmd *vy_cli_command;
 
 int vy_opt_value(int argc, char **argv, int *i, const char *name,
 		 const char **val)
@@ -49,8 +50,8 @@ int vy_usage_error(const char *cmd, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	const struct vy_cmd *c = vy_cmd_find(cmd);
-	if (c)
+	const struct vy_cmd *c = vy_cli_command;
+	if (c && !strcmp(c->name, cmd))
 		fprintf(stderr, "usage: %s\n", c->usage);
 	return VY_EXIT_USAGE;
 }

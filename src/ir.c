@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "decls.h"
-#include "resolve.h"
+#include "ir.h"
 
 struct vy_expr *vy_expr_subst(struct vy_arena *a, const struct vy_expr *e,
 			      const char *const *names, struct vy_expr *const *vals,

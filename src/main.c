@@ -135,5 +135,6 @@ int main(int argc, char **argv)
 			printf("usage: %s\n\n%s\n", c->usage, c->summary);
 			return vy_stdout_finish(0);
 		}
+	vy_cli_command = c;
 	return vy_stdout_finish(c->fn(argc - 1, argv + 1));
 }
