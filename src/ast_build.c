@@ -26,6 +26,7 @@ struct ld {
 	int nstmts;
 	bool too_many_stmts;
 	struct vy_decls D;             /* the one namespace of declarations */
+	struct vy_textloc tl;          /* textloc()'s slot */
 };
 
 #define err(L, y, fix, ...) vy_yerror((L)->d, (L)->src, y, fix, __VA_ARGS__)
@@ -35,11 +36,19 @@ static const char *show(struct ld *L, const struct vy_ynode *y)
 	return vy_yshow(L->a, y);
 }
 
+/* Where scalar y's value lies, for the parser that reads it now (the
+ * parser keeps no pointer to it, so one slot serves every statement). */
 static const struct vy_textloc *textloc(struct ld *L, const struct vy_ynode *y)
 {
-	struct vy_textloc *tl = vy_alloc(L->a, sizeof *tl);
-	*tl = vy_ytextloc(y, L->src);
-	return tl;
+	L->tl = vy_ytextloc(y, L->src);
+	return &L->tl;
+}
+
+/* A scalar's text that the program keeps: the tree is freed after
+ * loading, the AST's arena lives on. */
+static const char *keep(struct ld *L, const struct vy_ynode *y)
+{
+	return vy_strndup(L->a, y->s ? y->s : "", y->len);
 }
 
 /* A non-empty scalar, else an error naming what it should be. */
@@ -143,7 +152,7 @@ static void load_name(struct ld *L, const struct vy_ynode *y)
 		    "'name' must be an identifier, not '%s'", show(L, y));
 	else if (y->len > 64)
 		err(L, y, "shorten the name", "'name' is longer than 64 characters");
-	L->p->name = y->s;
+	L->p->name = keep(L, y);
 	L->p->loc_name = vy_yloc(y, L->src);
 }
 
@@ -161,7 +170,7 @@ static void load_dialects(struct ld *L, const struct vy_ynode *y)
 		p->dialect_locs[p->ndialects] = vy_yloc(f, L->src);
 		/* as written: vy_dialects_registry resolves it against the
 		 * program's directory */
-		p->dialects[p->ndialects++] = f->s;
+		p->dialects[p->ndialects++] = keep(L, f);
 	}
 }
 
@@ -210,7 +219,7 @@ static void load_params(struct ld *L, const struct vy_ynode *y)
 			continue;
 		enum vy_type t = load_type(L, y->kids[i + 1],
 					   vy_fmt(L->a, "param '%s'", k->s));
-		p->params[p->nparams++] = (struct vy_param){ k->s, t, vy_yloc(k, L->src) };
+		p->params[p->nparams++] = (struct vy_param){ keep(L, k), t, vy_yloc(k, L->src) };
 		vy_decls_count(&L->D, p, k, true);
 	}
 }
@@ -235,7 +244,7 @@ static void load_buffer(struct ld *L, const struct vy_ynode *k,
 {
 	static const char *const keys[] = { "binding", "type", "count", "access", NULL };
 	const struct vy_ynode *v[4];
-	b->name = k->s;
+	b->name = keep(L, k);
 	b->loc = vy_yloc(k, L->src);
 	b->binding = -1;
 	if (!want_kind(L, y, VY_Y_MAP, vy_fmt(L->a, "buffer '%s'", k->s)))
@@ -259,7 +268,7 @@ static void load_buffer(struct ld *L, const struct vy_ynode *k,
 		b->type = load_type(L, v[1], vy_fmt(L->a, "buffer '%s'", k->s));
 	if (v[2]) {
 		b->count = load_expr(L, v[2], "'count'");
-		b->count_text = v[2]->s;
+		b->count_text = keep(L, v[2]);
 		b->count_loc = vy_yloc(v[2], L->src);
 		if (b->count && b->count->kind == VY_E_CONST && !b->count->ival)
 			err(L, v[2], "a buffer needs at least one element",
@@ -298,7 +307,7 @@ static void load_shared(struct ld *L, const struct vy_ynode *y)
 		if (!vy_declare(&L->D, k, "shared array"))
 			continue;
 		struct vy_shareddecl *s = &p->shared[p->nshared++];
-		*s = (struct vy_shareddecl){ .name = k->s, .loc = vy_yloc(k, L->src) };
+		*s = (struct vy_shareddecl){ .name = keep(L, k), .loc = vy_yloc(k, L->src) };
 		char *what = vy_fmt(L->a, "shared array '%s'", k->s);
 		if (!want_kind(L, m, VY_Y_MAP, what))
 			continue;
@@ -337,7 +346,7 @@ static void load_dispatch(struct ld *L, const struct vy_ynode *y)
 	for (int i = 0; i < n; i++) {
 		const struct vy_ynode *v = y->kind == VY_Y_SEQ ? y->kids[i] : y;
 		p->dispatch[i] = load_expr(L, v, "'dispatch'");
-		p->dispatch_text[i] = v->s;
+		p->dispatch_text[i] = keep(L, v);
 		p->dispatch_loc[i] = vy_yloc(v, L->src);
 		if (p->dispatch[i] && p->dispatch[i]->kind == VY_E_CONST &&
 		    !p->dispatch[i]->ival)
@@ -633,7 +642,7 @@ static void load_top(struct ld *L, const struct vy_ynode *root)
 	else
 		missing(L, root, "name", "add 'name: my_kernel'");
 	if (v[K_DESC] && want_scalar(L, v[K_DESC], "'description'", "text"))
-		L->p->description = v[K_DESC]->s;
+		L->p->description = keep(L, v[K_DESC]);
 	if (v[K_DIALECTS])
 		load_dialects(L, v[K_DIALECTS]);
 	if (v[K_WGSIZE])
@@ -670,15 +679,12 @@ static void load_decls(struct ld *L, const struct vy_ynode *root)
 		missing(L, root, "entry", "add 'entry:' followed by the list of statements");
 }
 
-struct vy_program *vy_load(struct vy_arena *a, const struct vy_source *src,
-			   struct vy_diags *d)
+/* The tree lives in its own arena, freed once the AST is built: only the
+ * AST stays for the later stages (a 100 000-statement program's tree is
+ * some 12 MiB). */
+static struct vy_program *load_tree(struct vy_arena *a, const struct vy_source *src,
+				    const struct vy_ynode *root, struct vy_diags *d)
 {
-	if (!vy_source_check(src, d))
-		return NULL;
-	int first = d->n;
-	struct vy_ynode *root = vy_yaml_tree(a, src, d);
-	if (!root && d->nerrors)
-		return NULL;
 	if (!root || vy_yempty(root)) {
 		vy_error(d, (struct vy_loc){ src, 1, 1, 1 },
 			 "start from a sample such as samples/saxpy.yaml", "empty program");
@@ -697,6 +703,22 @@ struct vy_program *vy_load(struct vy_arena *a, const struct vy_source *src,
 	struct ld L = { .a = a, .src = src, .d = d, .p = p };
 	load_top(&L, root);
 	load_decls(&L, root);
-	vy_ysort_diags(d, first);
+	return p;
+}
+
+struct vy_program *vy_load(struct vy_arena *a, const struct vy_source *src,
+			   struct vy_diags *d)
+{
+	if (!vy_source_check(src, d))
+		return NULL;
+	int first = d->n;
+	struct vy_arena *ta = vy_arena_new();
+	struct vy_ynode *root = vy_yaml_tree(ta, src, d);
+	struct vy_program *p = NULL;
+	if (root || !d->nerrors)
+		p = load_tree(a, src, root, d);
+	vy_arena_free(ta);
+	if (p)
+		vy_ysort_diags(d, first);
 	return p;
 }
