@@ -48,6 +48,9 @@ void vy_arena_free(struct vy_arena *a);
 void *vy_alloc(struct vy_arena *a, size_t n);
 char *vy_strndup(struct vy_arena *a, const char *s, size_t n);
 char *vy_strdup(struct vy_arena *a, const char *s);
+/* s[0..n) kept once per arena however often it is asked for (the names of
+ * a program: a 100 000-statement program names a few dozen); read only. */
+const char *vy_intern(struct vy_arena *a, const char *s, size_t n);
 char *vy_fmt(struct vy_arena *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -498,7 +498,7 @@ static struct vy_expr *bitcast(struct parser *p, struct vy_expr *call)
 static struct vy_expr *call(struct parser *p, const struct token *name)
 {
 	struct vy_expr *e = new_node(p, VY_E_CALL, name);
-	e->name = vy_strndup(p->a, p->s + name->off, name->len);
+	e->name = vy_intern(p->a, p->s + name->off, name->len);
 	bool res;
 	if (vy_type_parse(e->name, name->len, &res) == VY_VOID && res)
 		fail_at(p, e->loc, "use u32, i32 or f32", vy_fmt(p->a,
@@ -517,7 +517,7 @@ static struct vy_expr *index_expr(struct parser *p, const struct token *name)
 	struct token open = p->tok;
 	next(p);
 	struct vy_expr *e = new_node(p, VY_E_INDEX, name);
-	e->name = vy_strndup(p->a, p->s + name->off, name->len);
+	e->name = vy_intern(p->a, p->s + name->off, name->len);
 	e->nargs = 1;
 	e->args = vy_alloc(p->a, sizeof *e->args);
 	e->args[0] = expr(p);
@@ -551,7 +551,7 @@ static struct vy_expr *name(struct parser *p)
 	if (is(p, "["))
 		return index_expr(p, &t);
 	struct vy_expr *e = new_node(p, VY_E_NAME, &t);
-	e->name = vy_strndup(p->a, s, t.len);
+	e->name = vy_intern(p->a, s, t.len);
 	return e;
 }
 
@@ -805,7 +805,7 @@ static void local_name(struct parser *p, struct vy_stmt *s, const char *after)
 		fail_at(p, tok_loc(p, &t), "use '_' instead of '.'",
 			vy_fmt(p->a, "a local name cannot contain '.': '%s'",
 			       tok_text(p, &t)));
-	s->name = vy_strndup(p->a, p->s + t.off, t.len);
+	s->name = vy_intern(p->a, p->s + t.off, t.len);
 	s->name_loc = tok_loc(p, &t);
 	next(p);
 }
@@ -905,7 +905,7 @@ static bool assign_or_store(struct parser *p, struct vy_stmt *s)
 		fail_tok(p, vy_fmt(p->a, "use '%.*s %c= 1'", (int)t.len,
 			 p->s + t.off, p->s[p->tok.off]),
 			 "'%s' is not an operator in vyrec", tok_text(p, &p->tok));
-	s->name = vy_strndup(p->a, p->s + t.off, t.len);
+	s->name = vy_intern(p->a, p->s + t.off, t.len);
 	s->name_loc = tok_loc(p, &t);
 	if (assign_op(p, &s->compound)) {
 		s->kind = VY_S_ASSIGN;
