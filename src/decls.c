@@ -247,14 +247,26 @@ void vy_decls_bindings(struct vy_program *p, struct vy_diags *d)
 
 /* ---- limits on values ---- */
 
+/* Add count 4-byte elements to the shared total: whether this array is
+ * the one that takes it past the limit (reported there, once). */
+static bool shared_passes(uint64_t *bytes, uint32_t count)
+{
+	*bytes += 4ull * count;
+	return *bytes > VY_MAX_SHARED && *bytes - 4ull * count <= VY_MAX_SHARED;
+}
+
+static void shared_error(struct vy_diags *d, struct vy_loc at, uint64_t bytes)
+{
+	vy_error(d, at, "use smaller tiles; shared memory is at most 32768 bytes per workgroup",
+		 "shared arrays take %llu bytes, more than the %d-byte limit",
+		 (unsigned long long)bytes, VY_MAX_SHARED);
+}
+
 void vy_decls_shared_add(struct vy_decls *D, uint64_t *bytes, uint32_t count,
 			 const struct vy_ynode *y)
 {
-	*bytes += 4ull * count;
-	if (*bytes > VY_MAX_SHARED && *bytes - 4ull * count <= VY_MAX_SHARED)
-		err(D, y, "use smaller tiles; shared memory is at most 32768 bytes per workgroup",
-		    "shared arrays take %llu bytes, more than the %d-byte limit",
-		    (unsigned long long)*bytes, VY_MAX_SHARED);
+	if (shared_passes(bytes, count))
+		shared_error(D->d, vy_yloc(y, D->src), *bytes);
 }
 
 /* The limits on values (SPEC §1.3, §1.4, §10.9) are applied to the
@@ -281,12 +293,8 @@ void vy_decls_check_shared(const struct vy_program *p, struct vy_diags *d)
 	uint64_t bytes = 0;
 	for (int s = 0; s < p->nshared; s++) {
 		const struct vy_shareddecl *sh = &p->shared[s];
-		bytes += 4ull * sh->count;
-		if (bytes > VY_MAX_SHARED && bytes - 4ull * sh->count <= VY_MAX_SHARED)
-			vy_error(d, sh->count_loc.src ? sh->count_loc : sh->loc,
-				 "use smaller tiles; shared memory is at most 32768 bytes per workgroup",
-				 "shared arrays take %llu bytes, more than the %d-byte limit",
-				 (unsigned long long)bytes, VY_MAX_SHARED);
+		if (shared_passes(&bytes, sh->count))
+			shared_error(d, sh->count_loc.src ? sh->count_loc : sh->loc, bytes);
 	}
 }
 
