@@ -48,6 +48,9 @@ void vy_arena_free(struct vy_arena *a);
 void *vy_alloc(struct vy_arena *a, size_t n);
 char *vy_strndup(struct vy_arena *a, const char *s, size_t n);
 char *vy_strdup(struct vy_arena *a, const char *s);
+/* s[0..n) kept once per arena however often it is asked for (the names of
+ * a program: a 100 000-statement program names a few dozen); read only. */
+const char *vy_intern(struct vy_arena *a, const char *s, size_t n);
 char *vy_fmt(struct vy_arena *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -244,7 +247,8 @@ struct vy_opdef {
 	/* under --fast-math (SPEC §10.6): the bound of the native lowerings
 	 * (vyrec_ops.def VY_FAST); never below ulp/abs; extern ops: 0 = same */
 	double fast_ulp, fast_abs;
-	unsigned targets;
+	unsigned targets;        /* extern ops: VY_TGT_ALL; builtin ops: 0, the
+				    targets' tables say (vy_op_targets) */
 	/* composite/extern: let bindings then body, over the params */
 	int nlets;
 	const char **let_names;
@@ -316,21 +320,25 @@ enum vy_expr_kind {
 };
 
 struct vy_expr {
-	enum vy_expr_kind kind;
-	enum vy_type type;        /* after resolve: VY_BOOL/U32/I32/F32 */
+	/* small fields first, packed: 72 bytes a node (a 100 000-statement
+	 * program has about a million), see issue #10 item 5 */
+	enum vy_expr_kind kind : 8;
+	enum vy_type type : 8;    /* after resolve: VY_BOOL/U32/I32/F32 */
+	enum vy_space space : 8;  /* LOAD */
+	enum vy_type cast_to : 8; /* CALL bitcast<T>; OP cast/bitcast target */
+	uint32_t bits;            /* CONST after resolve, see below */
 	struct vy_loc loc;
 	const char *name;         /* NAME/CALL/INDEX; OP id as written */
 	/* CONST: before resolve, ABSINT uses ival (magnitude up to 2^64-1,
 	 * sign folded in), ABSFLOAT uses fval; after resolve bits holds the
 	 * 32-bit value (f32 as IEEE bits, bool as 0/1). */
-	int64_t ival;
-	double fval;
-	uint32_t bits;
+	union {
+		int64_t ival;
+		double fval;
+	};
 	int index;                /* PARAM/LOCAL/BUILTIN/LEN/LOAD */
-	int axis;                 /* BUILTIN */
-	enum vy_space space;      /* LOAD */
-	enum vy_type cast_to;     /* CALL bitcast<T>; OP cast/bitcast target */
-	int nargs;                /* here, not by args: no padding (96 bytes) */
+	int nargs : 24;
+	int axis : 8;             /* BUILTIN */
 	const struct vy_opdef *op;
 	struct vy_expr **args;
 };
@@ -448,6 +456,9 @@ bool vy_ptx_lowers(enum vy_opcode code);
 bool vy_glsl_lowers(enum vy_opcode code);
 /* The VY_TGT_* bits of the targets with a row for the op (src/op_targets.c). */
 unsigned vy_op_lowered_by(enum vy_opcode code);
+/* The targets of op: vy_op_lowered_by for a builtin, op->targets else.
+ * Kept out of ops.c, so the registry does not depend on the emitters. */
+unsigned vy_op_targets(const struct vy_opdef *op);
 /* Whether a statement of b (nested ones too) reads builtin bi: a program
  * that reads nwg may not have its grid split into several dispatches. */
 bool vy_block_reads_builtin(enum vy_builtin bi, const struct vy_block *b);
@@ -467,7 +478,13 @@ enum vy_type vy_mem_type(const struct vy_program *p, enum vy_space sp, int mem);
 /* Element size in bytes of buffer i (binding order). */
 unsigned vy_buffer_elem_size(const struct vy_program *p, int i);
 
-/* ---- load_yaml.c: YAML -> AST (SPEC §1.1-1.5) ---- */
+/* ---- textloc.c: value offsets back to the file ---- */
+
+/* How a YAML scalar is written (yaml_tree.c sets it from the parser's). */
+enum vy_scalar_style {
+	VY_STYLE_ANY, VY_STYLE_PLAIN, VY_STYLE_SINGLE, VY_STYLE_DOUBLE,
+	VY_STYLE_LITERAL, VY_STYLE_FOLDED
+};
 
 /* Where a YAML scalar's value lies in its source, so that an offset in the
  * value (after unquoting) maps back to a file line and column. */
@@ -475,7 +492,7 @@ struct vy_textloc {
 	const struct vy_source *src;
 	size_t start;   /* byte offset in src->text of the scalar's token */
 	int line, col;  /* of that token, 1-based */
-	int style;      /* libyaml yaml_scalar_style_t */
+	int style;      /* enum vy_scalar_style */
 	size_t base;    /* value offset of the text handed to a parser (a
 			   dialect's "name = expr" let hands over the expr) */
 	const struct vy_textmap *map;  /* NULL, or the answers for the
@@ -498,6 +515,8 @@ void vy_textmap_free(struct vy_textmap *m);
 
 /* The file location of bytes [off, off+len) of a scalar's value. */
 struct vy_loc vy_textloc_at(const struct vy_textloc *tl, size_t off, int len);
+
+/* ---- source.c, yaml_tree.c, ast_build.c, decls.c: YAML -> AST (SPEC §1.1-1.5) ---- */
 
 /* Load a program. NULL (with errors in d) when it cannot be loaded; a
  * program with errors recorded in d otherwise never reaches emission. */

@@ -16,6 +16,8 @@ struct chunk {
 
 struct vy_arena {
 	struct chunk *head;
+	const char **names;      /* vy_intern's table, open addressing */
+	size_t ncap, nused;
 };
 
 struct vy_arena *vy_arena_new(void)
@@ -31,12 +33,13 @@ void vy_arena_free(struct vy_arena *a)
 		next = c->next;
 		free(c);
 	}
+	free(a->names);
 	free(a);
 }
 
 void *vy_alloc(struct vy_arena *a, size_t n)
 {
-	n = (n + 15) & ~(size_t)15;
+	n = (n + 7) & ~(size_t)7;   /* 8: nothing in the arena needs more */
 	struct chunk *c = a->head;
 	if (!c || c->size - c->used < n) {
 		size_t size = n > 65536 ? n : 65536;
@@ -75,4 +78,42 @@ char *vy_fmt(struct vy_arena *a, const char *fmt, ...)
 	vsnprintf(p, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	return p;
+}
+
+static size_t name_hash(const char *s, size_t n)
+{
+	size_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+static void names_grow(struct vy_arena *a)
+{
+	size_t cap = a->ncap ? a->ncap * 2 : 256;
+	const char **t = vy_xcalloc(cap, sizeof *t, "the compiler's name table");
+	for (size_t i = 0; i < a->ncap; i++)
+		if (a->names[i]) {
+			size_t j = name_hash(a->names[i], strlen(a->names[i])) & (cap - 1);
+			while (t[j])
+				j = (j + 1) & (cap - 1);
+			t[j] = a->names[i];
+		}
+	free(a->names);
+	a->names = t;
+	a->ncap = cap;
+}
+
+const char *vy_intern(struct vy_arena *a, const char *s, size_t n)
+{
+	if (n > 64)
+		return vy_strndup(a, s, n);
+	if (2 * (a->nused + 1) > a->ncap)
+		names_grow(a);
+	size_t j = name_hash(s, n) & (a->ncap - 1);
+	for (; a->names[j]; j = (j + 1) & (a->ncap - 1))
+		if (!strncmp(a->names[j], s, n) && !a->names[j][n])
+			return a->names[j];
+	a->nused++;
+	return a->names[j] = vy_strndup(a, s, n);
 }

@@ -90,7 +90,7 @@ int vy_cmd_ops(int argc, char **argv)
 		double fu = op->fast_ulp > op->ulp ? op->fast_ulp : op->ulp;
 		double fa = op->fast_abs > op->abs ? op->fast_abs : op->abs;
 		signature(op, sig, sizeof sig);
-		targets(op->targets, tg);
+		targets(vy_op_targets(op), tg);
 		if (json) {
 			printf("%s\n {\"id\": ", shown ? "," : "");
 			vy_json_fstr(stdout, op->id);

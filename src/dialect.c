@@ -1,6 +1,6 @@
 /*
  * dialect.c: extern dialect files (SPEC §2.3).  A file is read into the
- * YAML tree of load_yaml.c and turned into a struct vy_dialect whose ops
+ * YAML tree of yaml_tree.c and turned into a struct vy_dialect whose ops
  * are VY_EXTERN opdefs with parsed let bindings and body; the set keeps
  * one dialect per name under the version rules (the higher version wins,
  * the same version must have the same bytes) and every file read, for
@@ -8,9 +8,10 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
-#include "load_yaml.h"
+#include "decls.h"
+#include "source.h"
+#include "yaml_tree.h"
 
 struct dl {
 	struct vy_arena *a;

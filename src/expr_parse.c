@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vyrec.h"
+#include "decls.h"
 
 enum tok_kind { TK_EOF, TK_NUM, TK_NAME, TK_PUNCT };
 
@@ -41,11 +41,6 @@ struct parser {
 	struct token prev;   /* last consumed token (kind TK_EOF: none) */
 	int depth;
 	jmp_buf fail;
-};
-
-static const char *const reserved_words[] = {
-	"let", "var", "if", "for", "while", "true", "false", "barrier",
-	"return", "break", "continue", NULL
 };
 
 /* ---- locations and errors ---- */
@@ -352,11 +347,7 @@ static bool consume(struct parser *p, const char *s)
 
 static bool reserved(const char *s, size_t n)
 {
-	for (int i = 0; reserved_words[i]; i++)
-		if (strlen(reserved_words[i]) == n &&
-		    !memcmp(reserved_words[i], s, n))
-			return true;
-	return false;
+	return vy_name_reserved_word(s, n);
 }
 
 /* ", found 'TOKEN'" for a message, or "" at the end of the text. */
@@ -512,7 +503,7 @@ static struct vy_expr *bitcast(struct parser *p, struct vy_expr *call)
 static struct vy_expr *call(struct parser *p, const struct token *name)
 {
 	struct vy_expr *e = new_node(p, VY_E_CALL, name);
-	e->name = vy_strndup(p->a, p->s + name->off, name->len);
+	e->name = vy_intern(p->a, p->s + name->off, name->len);
 	bool res;
 	if (vy_type_parse(e->name, name->len, &res) == VY_VOID && res)
 		fail_at(p, e->loc, "use u32, i32 or f32", vy_fmt(p->a,
@@ -531,7 +522,7 @@ static struct vy_expr *index_expr(struct parser *p, const struct token *name)
 	struct token open = p->tok;
 	next(p);
 	struct vy_expr *e = new_node(p, VY_E_INDEX, name);
-	e->name = vy_strndup(p->a, p->s + name->off, name->len);
+	e->name = vy_intern(p->a, p->s + name->off, name->len);
 	e->nargs = 1;
 	e->args = vy_alloc(p->a, sizeof *e->args);
 	e->args[0] = expr(p);
@@ -565,7 +556,7 @@ static struct vy_expr *name(struct parser *p)
 	if (is(p, "["))
 		return index_expr(p, &t);
 	struct vy_expr *e = new_node(p, VY_E_NAME, &t);
-	e->name = vy_strndup(p->a, s, t.len);
+	e->name = vy_intern(p->a, s, t.len);
 	return e;
 }
 
@@ -819,7 +810,7 @@ static void local_name(struct parser *p, struct vy_stmt *s, const char *after)
 		fail_at(p, tok_loc(p, &t), "use '_' instead of '.'",
 			vy_fmt(p->a, "a local name cannot contain '.': '%s'",
 			       tok_text(p, &t)));
-	s->name = vy_strndup(p->a, p->s + t.off, t.len);
+	s->name = vy_intern(p->a, p->s + t.off, t.len);
 	s->name_loc = tok_loc(p, &t);
 	next(p);
 }
@@ -919,7 +910,7 @@ static bool assign_or_store(struct parser *p, struct vy_stmt *s)
 		fail_tok(p, vy_fmt(p->a, "use '%.*s %c= 1'", (int)t.len,
 			 p->s + t.off, p->s[p->tok.off]),
 			 "'%s' is not an operator in vyrec", tok_text(p, &p->tok));
-	s->name = vy_strndup(p->a, p->s + t.off, t.len);
+	s->name = vy_intern(p->a, p->s + t.off, t.len);
 	s->name_loc = tok_loc(p, &t);
 	if (assign_op(p, &s->compound)) {
 		s->kind = VY_S_ASSIGN;

@@ -1,10 +1,11 @@
 /*
  * ir.c: small utilities over the expression IR: substitution copies (for
- * inlining and desugaring), effect queries, and the --dump-ir printer.
+ * inlining and desugaring) and queries over expressions and blocks; the
+ * --dump-ir printer is ir_dump.c.
  */
 #include <string.h>
 
-#include "resolve.h"
+#include "ir.h"
 
 struct vy_expr *vy_expr_subst(struct vy_arena *a, const struct vy_expr *e,
 			      const char *const *names, struct vy_expr *const *vals,
@@ -180,151 +181,4 @@ bool vy_expr_is_const(const struct vy_expr *e)
 		if (!vy_expr_is_const(e->args[i]))
 			return false;
 	return true;
-}
-
-/* ---- --dump-ir ---- */
-
-static const char *const bnames[] = { "gid", "lid", "wgid", "wgsize", "nwg" };
-
-static void dump_expr(const struct vy_program *p, const struct vy_expr *e, FILE *f)
-{
-	switch (e->kind) {
-	case VY_E_CONST:
-		if (e->type == VY_F32) {
-			float v;
-			memcpy(&v, &e->bits, 4);
-			fprintf(f, "%.9g", v);
-		} else if (e->type == VY_I32)
-			fprintf(f, "%di", (int32_t)e->bits);
-		else if (e->type == VY_BOOL)
-			fputs(e->bits ? "true" : "false", f);
-		else
-			fprintf(f, "%uu", e->bits);
-		return;
-	case VY_E_PARAM:
-		fprintf(f, "%s", p->params[e->index].name);
-		return;
-	case VY_E_LOCAL:
-		fprintf(f, "%s.%d", p->locals[e->index].name, e->index);
-		return;
-	case VY_E_BUILTIN:
-		fprintf(f, "%s.%c", bnames[e->index], 'x' + e->axis);
-		return;
-	case VY_E_LEN:
-		fprintf(f, "len(%s)", p->buffers[e->index].name);
-		return;
-	case VY_E_LOAD:
-		fprintf(f, "%s[", e->space == VY_SPACE_BUFFER ?
-			p->buffers[e->index].name : p->shared[e->index].name);
-		dump_expr(p, e->args[0], f);
-		fputc(']', f);
-		return;
-	case VY_E_OP:
-		fprintf(f, "(%s", e->op ? e->op->id : e->name);
-		if (e->op && (e->op->code == VY_OP_CAST || e->op->code == VY_OP_BITCAST))
-			fprintf(f, "<%s>", vy_type_name(e->cast_to));
-		fprintf(f, ":%s", vy_type_name(e->type));
-		for (int i = 0; i < e->nargs; i++) {
-			fputc(' ', f);
-			dump_expr(p, e->args[i], f);
-		}
-		fputc(')', f);
-		return;
-	default:
-		fprintf(f, "<unresolved %s>", e->name ? e->name : "?");
-	}
-}
-
-static void dump_block(const struct vy_program *p, const struct vy_block *b,
-		       int depth, FILE *f);
-
-static void dump_stmt(const struct vy_program *p, const struct vy_stmt *s,
-		      int depth, FILE *f)
-{
-	fprintf(f, "%*s", depth * 2, "");
-	switch (s->kind) {
-	case VY_S_LET:
-	case VY_S_VAR:
-	case VY_S_ASSIGN:
-		fprintf(f, "%s%s.%d: %s = ", s->kind == VY_S_LET ? "let " :
-			s->kind == VY_S_VAR ? "var " : "", p->locals[s->local].name,
-			s->local, vy_type_name(p->locals[s->local].type));
-		dump_expr(p, s->value, f);
-		break;
-	case VY_S_STORE:
-		fprintf(f, "%s[", s->space == VY_SPACE_BUFFER ?
-			p->buffers[s->mem].name : p->shared[s->mem].name);
-		dump_expr(p, s->index, f);
-		fputs("] = ", f);
-		dump_expr(p, s->value, f);
-		break;
-	case VY_S_IF:
-		fputs("if ", f);
-		dump_expr(p, s->value, f);
-		fputc('\n', f);
-		dump_block(p, &s->body, depth + 1, f);
-		if (s->els.n) {
-			fprintf(f, "%*selse\n", depth * 2, "");
-			dump_block(p, &s->els, depth + 1, f);
-		}
-		return;
-	case VY_S_FOR:
-		fprintf(f, "for %s.%d in ", p->locals[s->local].name, s->local);
-		dump_expr(p, s->lo, f);
-		fputs(s->step_negative ? " down to " : "..", f);
-		dump_expr(p, s->hi, f);
-		if (s->step) {
-			fputs(" step ", f);
-			dump_expr(p, s->step, f);
-		}
-		fputc('\n', f);
-		dump_block(p, &s->body, depth + 1, f);
-		return;
-	case VY_S_WHILE:
-		fputs("while ", f);
-		dump_expr(p, s->value, f);
-		fputc('\n', f);
-		dump_block(p, &s->body, depth + 1, f);
-		return;
-	case VY_S_BREAK: fputs("break", f); break;
-	case VY_S_CONTINUE: fputs("continue", f); break;
-	case VY_S_RETURN: fputs("return", f); break;
-	case VY_S_BARRIER: fputs("barrier", f); break;
-	case VY_S_EXPR:
-		dump_expr(p, s->value, f);
-		break;
-	}
-	fputc('\n', f);
-}
-
-static void dump_block(const struct vy_program *p, const struct vy_block *b,
-		       int depth, FILE *f)
-{
-	for (int i = 0; i < b->n; i++)
-		dump_stmt(p, b->v[i], depth, f);
-}
-
-void vy_dump_ir(const struct vy_program *p, FILE *f)
-{
-	fprintf(f, "program %s wgsize %u %u %u\n", p->name, p->wgsize[0],
-		p->wgsize[1], p->wgsize[2]);
-	for (int i = 0; i < p->nparams; i++)
-		fprintf(f, "param %s: %s\n", p->params[i].name,
-			vy_type_name(p->params[i].type));
-	for (int i = 0; i < p->nbuffers; i++) {
-		fprintf(f, "buffer %s: %s binding %d count ", p->buffers[i].name,
-			vy_type_name(p->buffers[i].type), p->buffers[i].binding);
-		if (p->buffers[i].count)
-			dump_expr(p, p->buffers[i].count, f);
-		fputc('\n', f);
-	}
-	for (int i = 0; i < p->nshared; i++)
-		fprintf(f, "shared %s: %s[%u]\n", p->shared[i].name,
-			vy_type_name(p->shared[i].type), p->shared[i].count);
-	for (int i = 0; i < p->ndispatch; i++) {
-		fprintf(f, "dispatch[%d] = ", i);
-		dump_expr(p, p->dispatch[i], f);
-		fputc('\n', f);
-	}
-	dump_block(p, &p->entry, 0, f);
 }

@@ -5,11 +5,11 @@
  */
 #include <string.h>
 #include <sys/resource.h>
-#include <yaml.h>
 #include <spirv-tools/libspirv.h>
 #include <glslang/build_info.h>
 
 #include "cli.h"
+#include "yaml_tree.h"
 
 int vy_cmd_build(int, char **), vy_cmd_check(int, char **),
     vy_cmd_launcher(int, char **), vy_cmd_run(int, char **),
@@ -60,7 +60,7 @@ static void version(void)
 {
 	printf("vyrec %s\n", VY_VERSION);
 	printf("built with libyaml %s, SPIRV-Tools %s, glslang %d.%d.%d\n",
-	       yaml_get_version_string(), spvSoftwareVersionString(),
+	       vy_yaml_version(), spvSoftwareVersionString(),
 	       GLSLANG_VERSION_MAJOR, GLSLANG_VERSION_MINOR,
 	       GLSLANG_VERSION_PATCH);
 }

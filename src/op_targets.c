@@ -1,11 +1,16 @@
 /*
  * op_targets.c: which targets lower an op, read from the targets' own
  * lowering tables (emitters/spv.c, ptx.c, glsl.c; the reference VM's op
- * table in src/vm.c), never written by hand: vy_opdef.targets and the
+ * table in src/vm.c), never written by hand: vy_op_targets and the
  * TARGETS column of `vyrec ops` come from here.
  */
 #include "vyrec.h"
 #include "vm.h"
+
+unsigned vy_op_targets(const struct vy_opdef *op)
+{
+	return op->code < VY_OP_COUNT ? vy_op_lowered_by(op->code) : op->targets;
+}
 
 unsigned vy_op_lowered_by(enum vy_opcode code)
 {

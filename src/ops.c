@@ -112,7 +112,6 @@ static void build(void)
 			.registrant = "builtin", .cat = VY_INTRINSIC,
 			.code = (enum vy_opcode)i, .params = params[i],
 			.result = s->result, .ulp = s->ulp, .abs = s->abs,
-			.targets = vy_op_lowered_by((enum vy_opcode)i),
 			.signature = s->sig,
 		};
 		defs[i].fast_ulp = fast_bound[i][0] > s->ulp ? fast_bound[i][0] : s->ulp;

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decls.h"
 #include "resolve.h"
-#include "launch.h"
 
 #define MAX_INLINE 32
 
@@ -121,32 +121,6 @@ static int find_shared(struct rctx *c, const char *name)
 	return -1;
 }
 
-static const char *const builtin_names[] = { "gid", "lid", "wgid", "wgsize", "nwg" };
-
-/* gid.x -> VY_B_GID, axis 0; -1 if name is not a builtin. */
-static int find_builtin(const char *name, int *axis)
-{
-	for (int b = 0; b < 5; b++) {
-		size_t n = strlen(builtin_names[b]);
-		if (!strncmp(name, builtin_names[b], n) && name[n] == '.' &&
-		    name[n + 1] >= 'x' && name[n + 1] <= 'z' && !name[n + 2]) {
-			*axis = name[n + 1] - 'x';
-			return b;
-		}
-	}
-	return -1;
-}
-
-static bool is_builtin_prefix(const char *name)
-{
-	for (int b = 0; b < 5; b++)
-		if (!strcmp(name, builtin_names[b]) ||
-		    (!strncmp(name, builtin_names[b], strlen(builtin_names[b])) &&
-		     name[strlen(builtin_names[b])] == '.'))
-			return true;
-	return !strcmp(name, "len");
-}
-
 int vy_new_local(struct rctx *c, const char *name, enum vy_type t,
 		 bool mutable, struct vy_loc loc)
 {
@@ -174,7 +148,7 @@ static bool check_fresh(struct rctx *c, const char *name, struct vy_loc loc)
 		what = "a buffer";
 	else if (find_shared(c, name) >= 0)
 		what = "a shared array";
-	else if (is_builtin_prefix(name))
+	else if (vy_builtin_prefix(name))
 		what = "a builtin";
 	if (!what)
 		return true;
@@ -348,8 +322,8 @@ static const char *operand_text(struct rctx *c, const struct vy_expr *e)
 		return ix ? vy_fmt(c->a, "%s[%s]", arr, ix) : NULL;
 	}
 	if (e->kind == VY_E_BUILTIN) {
-		static const char *const b[] = { "gid", "lid", "wgid", "wgsize", "nwg" };
-		return vy_fmt(c->a, "%s.%c", b[e->index], 'x' + e->axis);
+		return vy_fmt(c->a, "%s.%c", vy_builtin_name((enum vy_builtin)e->index),
+			      'x' + e->axis);
 	}
 	return NULL;
 }
@@ -531,13 +505,12 @@ static void undefined(struct rctx *c, struct vy_expr *e)
 		cands[n++] = c->names[i];
 	for (int i = 0; c->allow_params && i < c->p->nparams && n < 56; i++)
 		cands[n++] = c->p->params[i].name;
-	static const char *const ids[] = { "gid.x", "gid.y", "gid.z", "lid.x",
-					   "lid.y", "wgid.x", "wgid.y", "nwg.x" };
-	for (int i = 0; c->allow_ids && i < 8; i++)
-		cands[n++] = ids[i];
+	char ids[8][16];
+	if (c->allow_ids)
+		n += vy_builtin_candidates(ids, cands + n, 8);
 	const char *best = vy_closest(e->name, cands, n);
-	if (strchr(e->name, '.') && find_builtin(e->name, &axis) < 0 &&
-	    is_builtin_prefix(e->name))
+	if (strchr(e->name, '.') && vy_builtin_find(e->name, &axis) < 0 &&
+	    vy_builtin_prefix(e->name))
 		vy_error(c->d, e->loc, "builtins have the axes .x, .y and .z",
 			 "unknown builtin '%s'", e->name);
 	else
@@ -555,7 +528,7 @@ static enum vy_type resolve_name(struct rctx *c, struct vy_expr *e)
 		e->index = l;
 		return e->type = c->p->locals[l].type;
 	}
-	if ((b = find_builtin(e->name, &axis)) >= 0) {
+	if ((b = vy_builtin_find(e->name, &axis)) >= 0) {
 		if (!c->allow_ids) {
 			vy_error(c->d, e->loc, c->p->nparams ? "use params, literals and len(BUF) only" : NULL,
 				 "'%s' cannot be used in %s", e->name, c->what);
@@ -1112,59 +1085,6 @@ static void default_dispatch(struct rctx *c)
 	p->dispatch_text[0] = text;
 }
 
-/* The limits on values (SPEC §1.3, §1.4, §10.9) are applied to the
- * folded value of a constant count or dispatch, so `8192 * 2` is refused
- * like `16384`.  Counts over params are checked at launch (launch.c). */
-static void check_buffer_count(struct rctx *c, const struct vy_bufdecl *d)
-{
-	uint32_t v = vy_eval_uniform(c->p, d->count, NULL, NULL);
-	struct vy_loc at = d->count_loc.src ? d->count_loc : d->count->loc;
-	const char *text = d->count_text ? d->count_text : "?";
-	if (!v)
-		vy_error(c->d, at, "write a count of at least 1",
-			 "the count of buffer '%s' is 0 (%s)", d->name, text);
-	else if (v > VY_MAX_ELEMENTS)
-		vy_error(c->d, at, vy_fmt(c->a, "use at most %u elements per buffer, "
-					  "or stream the input with --stream", VY_MAX_ELEMENTS),
-			 "buffer '%s' holds %u elements (%s), more than the "
-			 "%u-element limit", d->name, v, text, VY_MAX_ELEMENTS);
-}
-
-static void check_shared_total(struct rctx *c)
-{
-	uint64_t bytes = 0;
-	for (int s = 0; s < c->p->nshared; s++) {
-		const struct vy_shareddecl *sh = &c->p->shared[s];
-		bytes += 4ull * sh->count;
-		if (bytes > VY_MAX_SHARED && bytes - 4ull * sh->count <= VY_MAX_SHARED)
-			vy_error(c->d, sh->count_loc.src ? sh->count_loc : sh->loc,
-				 "use smaller tiles; shared memory is at most 32768 bytes per workgroup",
-				 "shared arrays take %llu bytes, more than the %d-byte limit",
-				 (unsigned long long)bytes, VY_MAX_SHARED);
-	}
-}
-
-/* A constant dispatch axis against the grid every backend runs (the
- * limits of launch.h's vy_launch_check_grid). */
-static void check_dispatch(struct rctx *c, int i)
-{
-	static const uint32_t grid_max[3] = { VY_GRID_MAX_X, VY_GRID_MAX_YZ, VY_GRID_MAX_YZ };
-	struct vy_program *p = c->p;
-	const struct vy_expr *e = p->dispatch[i];
-	uint32_t v = vy_eval_uniform(p, e, NULL, NULL);
-	uint32_t wg = p->wgsize[i] ? p->wgsize[i] : 1;
-	uint32_t g = v / wg + (v % wg != 0);
-	struct vy_loc at = p->dispatch_loc[i].src ? p->dispatch_loc[i] : e->loc;
-	if (!v)
-		vy_error(c->d, at, "write a positive number of invocations",
-			 "'dispatch' axis %c is 0 invocations", "xyz"[i]);
-	else if (g > grid_max[i])
-		vy_error(c->d, at, "use a larger workgroup_size or move work to another axis",
-			 "'dispatch' axis %c needs %u workgroups (%u invocations, "
-			 "workgroup size %u), more than the limit of %u",
-			 "xyz"[i], g, v, wg, grid_max[i]);
-}
-
 static void resolve_decls(struct rctx *c)
 {
 	struct vy_program *p = c->p;
@@ -1178,7 +1098,7 @@ static void resolve_decls(struct rctx *c)
 			vy_error(c->d, e->loc, "write the count over params and literals",
 				 "the count of buffer '%s' may not use len()", p->buffers[b].name);
 		else if (c->d->nerrors == before && vy_expr_is_const(e))
-			check_buffer_count(c, &p->buffers[b]);
+			vy_decls_check_count(p, c->a, c->d, &p->buffers[b]);
 	}
 	int shared_errors = c->d->nerrors;
 	for (int s = 0; s < p->nshared; s++) {
@@ -1197,12 +1117,12 @@ static void resolve_decls(struct rctx *c)
 			p->shared[s].count = vy_eval_uniform(p, e, NULL, NULL);
 	}
 	if (c->d->nerrors == shared_errors)
-		check_shared_total(c);
+		vy_decls_check_shared(p, c->d);
 	for (int i = 0; i < p->ndispatch; i++) {
 		int before = c->d->nerrors;
 		resolve_uniform(c, p->dispatch[i], "'dispatch'", true);
 		if (c->d->nerrors == before && vy_expr_is_const(p->dispatch[i]))
-			check_dispatch(c, i);
+			vy_decls_check_dispatch(p, c->d, i);
 	}
 	if (!p->ndispatch)
 		default_dispatch(c);

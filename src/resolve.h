@@ -1,6 +1,6 @@
 /*
  * resolve.h: the resolver's context, shared by resolve.c and the dialect
- * checker, and the IR utilities of ir.c.
+ * checker (the IR utilities of ir.c are in ir.h).
  */
 #ifndef VY_RESOLVE_H
 #define VY_RESOLVE_H
@@ -39,15 +39,6 @@ bool vy_coerce_default(struct rctx *c, struct vy_expr *e);
 bool vy_check_opdef(struct vy_arena *a, const struct vy_registry *r,
 		    struct vy_opdef *op, struct vy_diags *d);
 
-/* ir.c */
-/* Deep copy of e in which each VY_E_NAME equal to names[i] becomes a deep
- * copy of vals[i]; copies get location at (for inlined bodies). */
-struct vy_expr *vy_expr_subst(struct vy_arena *a, const struct vy_expr *e,
-			      const char *const *names, struct vy_expr *const *vals,
-			      int n, struct vy_loc at);
-/* Whether e contains an atomic op. */
-bool vy_expr_has_effect(const struct vy_expr *e);
-/* Whether e is made of constants and ops only. */
-bool vy_expr_is_const(const struct vy_expr *e);
+#include "ir.h"   /* the IR utilities */
 
 #endif

@@ -111,7 +111,7 @@ done
 
 # textloc: offsets in scalar values back to file columns, every style
 if [ -f build/libvyrec.a ] && cc -std=c11 -D_GNU_SOURCE -g -Iinclude -Isrc -DSTUB_PARSER -o tests/out/test_load \
-	tests/unit/test_load.c src/load_yaml.c src/dialect.c src/arena.c src/buf.c src/diag.c src/json.c src/suggest.c src/ops.c \
+	tests/unit/test_load.c src/source.c src/textloc.c src/yaml_tree.c src/ast_build.c src/decls.c src/dialect.c src/arena.c src/buf.c src/diag.c src/json.c src/suggest.c src/ops.c \
 	-lyaml -lpthread -lm 2> tests/out/test_load.log; then
 	tests/out/test_load tests/unit/load_textloc.yaml > /dev/null 2> "$out/textloc.stderr"
 	if cmp -s "$out/textloc.stderr" tests/unit/load_textloc.err; then ok load_textloc

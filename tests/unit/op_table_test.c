@@ -174,7 +174,7 @@ static int emit_in_child(const char *path, const struct vy_aot_emitter *em,
 static void check(const struct vy_opdef *op, int tg)
 {
 	const struct vy_aot_emitter *em = vy_emitter_find(tgts[tg].id);
-	bool claims = op->targets & tgts[tg].bit;
+	bool claims = vy_op_targets(op) & tgts[tg].bit;
 	int tried = 0;
 	char path[64], why[1024], bad_t[64] = "";
 	snprintf(path, sizeof path, "tests/out/op_table_%d.yaml", (int)getpid());
@@ -236,11 +236,11 @@ static void check_rows(void)
 					snprintf(first, sizeof first, "%s on %s", op->id, tnames[t]);
 			}
 		for (int tg = 0; tg < 3; tg++)
-			disagree += !(op->targets & tgts[tg].bit) != !lowers[tg](op->code);
+			disagree += !(vy_op_targets(op) & tgts[tg].bit) != !lowers[tg](op->code);
 		bool ref = false;
 		for (uint32_t t = 1; t <= 4; t++)
 			ref |= vyvm_has_op((uint32_t)code, t) != 0;
-		disagree += !(op->targets & VY_TGT_REF) != !ref;
+		disagree += !(vy_op_targets(op) & VY_TGT_REF) != !ref;
 	}
 	if (missing)
 		printf("FAIL op_table_vm_rows: %d op x type pairs without a VM row, first %s\n",

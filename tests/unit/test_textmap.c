@@ -9,7 +9,8 @@
 #include <stdlib.h>
 
 #include "vyrec.h"
-#include "load_yaml.h"
+#include "source.h"
+#include "yaml_tree.h"
 
 static long compared;
 

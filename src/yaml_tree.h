@@ -1,12 +1,13 @@
 /*
- * load_yaml.h: the YAML tree shared by load_yaml.c (programs) and
- * dialect.c (dialect files).  libyaml's events are read once into this
- * small tree, with byte offsets for every node, after the checks every
- * vyrec YAML file gets: UTF-8 only, no anchors, aliases or tags, no
- * duplicate keys, nesting at most VY_MAX_DEPTH.
+ * yaml_tree.h: the YAML tree shared by the program loader (ast_build.c)
+ * and the dialect loader (dialect.c).  yaml_tree.c reads libyaml's events
+ * once into this small tree, with byte offsets for every node, after the
+ * checks every vyrec YAML file gets: UTF-8 only, no anchors, aliases or
+ * tags, no duplicate keys, nesting at most VY_MAX_DEPTH.  No libyaml type
+ * appears here: yaml_tree.c is the only file that includes <yaml.h>.
  */
-#ifndef VY_LOAD_YAML_H
-#define VY_LOAD_YAML_H
+#ifndef VY_YAML_TREE_H
+#define VY_YAML_TREE_H
 
 #include "vyrec.h"
 
@@ -14,7 +15,7 @@ enum { VY_Y_SCALAR, VY_Y_SEQ, VY_Y_MAP, VY_Y_ALIAS };
 
 struct vy_ynode {
 	unsigned char kind;
-	unsigned char style;      /* scalars: yaml_scalar_style_t */
+	unsigned char style;      /* scalars: enum vy_scalar_style */
 	unsigned char flow;       /* collections written [..] or {..} */
 	unsigned char bad;        /* has an anchor or tag (reported) */
 	int n;                    /* items; a mapping holds n/2 key, value */
@@ -25,16 +26,13 @@ struct vy_ynode {
 	int line, col;            /* of off, 1-based, col in bytes */
 };
 
-/* The source's bytes are UTF-8 without NUL; errors are located. */
-bool vy_source_check(const struct vy_source *src, struct vy_diags *d);
-/* Read path, reporting at `from` when it cannot be read (what: "program",
- * "dialect file"). */
-const struct vy_source *vy_source_read_from(struct vy_arena *a,
-					    const char *path, struct vy_loc from,
-					    const char *what, struct vy_diags *d);
-/* Parse src into a tree; NULL (reported) when it cannot be read. */
+/* Parse a checked src into a tree in arena a; NULL (reported) when it
+ * cannot be read. */
 struct vy_ynode *vy_yaml_tree(struct vy_arena *a, const struct vy_source *src,
 			      struct vy_diags *d);
+/* libyaml's version, for vyrec --version. */
+const char *vy_yaml_version(void);
+
 struct vy_loc vy_yloc(const struct vy_ynode *y, const struct vy_source *src);
 /* An error located at node y. */
 void vy_yerror(struct vy_diags *d, const struct vy_source *src,
@@ -57,8 +55,5 @@ void vy_ykeys(struct vy_arena *a, const struct vy_ynode *map,
 /* An unsigned integer scalar (decimal or 0x): 1, 0 when it is not written
  * as one, -1 when it overflows 32 bits. */
 int vy_yuint(const struct vy_ynode *y, uint32_t *v);
-bool vy_is_ident(const char *s, size_t n);
-/* Put d->v[first..] in file order (stable). */
-void vy_ysort_diags(struct vy_diags *d, int first);
 
 #endif
