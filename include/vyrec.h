@@ -121,11 +121,23 @@ struct vy_loc {
 
 enum vy_severity { VY_ERROR, VY_WARNING, VY_NOTE };
 
+/* How text mode joins an origin diagnostic's message and fix, as each
+ * was spelled before diagnostics were data: "MSG. Fix: FIX" on one line,
+ * or "MSG\nFix: FIX". */
+enum vy_fix_sep { VY_FIX_INLINE, VY_FIX_NEWLINE };
+
 struct vy_diag {
 	enum vy_severity sev;
 	struct vy_loc loc;
 	char *msg;     /* lowercase, no final full stop */
 	char *fix;     /* NULL or the text after "Fix: " */
+	/* Errors after the front end (emitters, launchers, backends, data,
+	 * launch sizes, outputs) have no source location: origin is the
+	 * prefix text mode prints instead ("vyrec run"), sep how it joins
+	 * the fix.  NULL for the front end's located diagnostics. */
+	char *origin;
+	enum vy_fix_sep sep;
+	struct vy_source *owned;  /* loc.src when copied by vy_diags_append */
 };
 
 struct vy_diags {
@@ -142,6 +154,15 @@ enum vy_diag_format { VY_DIAG_TEXT, VY_DIAG_JSON };
 void vy_diags_print(const struct vy_diags *d, FILE *f, enum vy_diag_format fmt,
 		    bool color);
 void vy_diags_free(struct vy_diags *d);
+/* Record an error a library call reported as text (the char **err of the
+ * back half): "MESSAGE", "MESSAGE. Fix: FIX" or "MESSAGE\nFix: FIX".  The
+ * one place that splits such text: the message and the fix become their
+ * own fields, so JSON carries them apart and text mode prints
+ * "ORIGIN: TEXT" exactly as written. */
+void vy_error_text(struct vy_diags *d, const char *origin, const char *text);
+/* Append copies of src's diagnostics to dst; they outlive src and the
+ * sources it points to (a copied location keeps the path, not the text). */
+void vy_diags_append(struct vy_diags *dst, const struct vy_diags *src);
 /* Whether colour should be used on stream f (a terminal, no NO_COLOR). */
 bool vy_use_color(FILE *f);
 /* An internal invariant broke: print file:line and exit 70. */

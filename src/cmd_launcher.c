@@ -372,13 +372,13 @@ static int build_artifact(const struct lopts *o, const struct vy_program *p,
 	char *err = NULL;
 	int r = t->emit(p, &cfg, k, &err);
 	if (r == VY_EMIT_BUG) {
-		fprintf(stderr, "vyrec: internal error: the %s emitter produced invalid output: %s\nFix: this is a bug in vyrec; please report it with the program\n",
-			t->id, err ? err : "");
+		vy_cli_errorf("vyrec", "internal error: the %s emitter produced invalid output: %s\nFix: this is a bug in vyrec; please report it with the program",
+			      t->id, err ? err : "");
 		free(err);
 		return VY_EXIT_INTERNAL;
 	}
 	if (r != VY_EMIT_OK) {
-		fprintf(stderr, "vyrec: kernel compile failed for target `%s`: %s\n", t->id, err ? err : "rejected");
+		vy_cli_errorf("vyrec", "kernel compile failed for target `%s`: %s", t->id, err ? err : "rejected");
 		free(err);
 		return VY_EXIT_PROGRAM;
 	}

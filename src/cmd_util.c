@@ -11,6 +11,12 @@
 
 enum vy_diag_format vy_cli_diag_format = VY_DIAG_TEXT;
 
+/* Under --diagnostics-format json every diagnostic of the command, the
+ * front end's and the back half's, is kept here and printed as one array
+ * when the command ends (vy_cli_finish). */
+static struct vy_diags collected;
+static bool json_used;
+
 int vy_opt_value(int argc, char **argv, int *i, const char *name,
 		 const char **val)
 {
@@ -44,6 +50,17 @@ int vy_opt_value(int argc, char **argv, int *i, const char *name,
 int vy_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
+	if (vy_cli_diag_format == VY_DIAG_JSON) {
+		va_start(ap, fmt);
+		char *m = NULL;
+		if (vasprintf(&m, fmt, ap) < 0)
+			vy_oom("a usage error", 0);
+		va_end(ap);
+		char *origin = vy_strf("vyrec %s", cmd);
+		vy_cli_error(origin, m);
+		free(origin);
+		return VY_EXIT_USAGE;
+	}
 	fprintf(stderr, "vyrec %s: ", cmd);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -57,18 +74,51 @@ int vy_usage_error(const char *cmd, const char *fmt, ...)
 
 int vy_fail(int code, const char *what, char *err)
 {
-	fprintf(stderr, "vyrec: %s%s%s\n", what ? what : "", what ? ": " : "",
-		err ? err : "failed");
-	free(err);
+	if (what) {
+		char *m = vy_strf("%s: %s", what, err ? err : "failed");
+		free(err);
+		err = m;
+	}
+	vy_cli_error("vyrec", err);
 	return code;
+}
+
+void vy_cli_error(const char *origin, char *err)
+{
+	struct vy_diags one = {0};
+	vy_error_text(&one, origin, err);
+	vy_cli_print_diags(&one);
+	vy_diags_free(&one);
+	free(err);
+}
+
+void vy_cli_errorf(const char *origin, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *m = NULL;
+	if (vasprintf(&m, fmt, ap) < 0)
+		vy_oom("an error message", 0);
+	va_end(ap);
+	vy_cli_error(origin, m);
 }
 
 void vy_cli_print_diags(const struct vy_diags *d)
 {
-	if (vy_cli_diag_format == VY_DIAG_JSON)
-		vy_diags_print(d, stderr, VY_DIAG_JSON, false);
-	else
+	if (vy_cli_diag_format == VY_DIAG_JSON) {
+		vy_diags_append(&collected, d);
+		json_used = true;
+	} else
 		vy_diags_print(d, stderr, VY_DIAG_TEXT, vy_use_color(stderr));
+}
+
+int vy_cli_finish(int rc)
+{
+	if (json_used || collected.n)
+		vy_diags_print(&collected, stderr, VY_DIAG_JSON, false);
+	vy_diags_free(&collected);
+	json_used = false;
+	return rc;
 }
 
 int vy_cli_params(const struct vy_program *p, const char **kv, int n,

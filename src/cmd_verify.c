@@ -381,10 +381,10 @@ static int run_backends(struct setup *s, const char *list)
 	free(copy);
 	fflush(stdout);
 	if (!ran) {
-		fprintf(stderr, "vyrec verify: nothing was compared: no backend "
-			"besides the reference ran here\nFix: `vyrec backends` "
-			"shows why each backend does not initialise; install its "
-			"driver, or name one that initialises with --backends\n");
+		vy_cli_errorf("vyrec verify", "nothing was compared: no backend "
+			      "besides the reference ran here\nFix: `vyrec backends` "
+			      "shows why each backend does not initialise; install its "
+			      "driver, or name one that initialises with --backends");
 		if (rc < VY_EXIT_BACKEND)
 			rc = VY_EXIT_BACKEND;
 	}

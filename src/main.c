@@ -135,5 +135,5 @@ int main(int argc, char **argv)
 			printf("usage: %s\n\n%s\n", c->usage, c->summary);
 			return vy_stdout_finish(0);
 		}
-	return vy_stdout_finish(c->fn(argc - 1, argv + 1));
+	return vy_stdout_finish(vy_cli_finish(c->fn(argc - 1, argv + 1)));
 }
