@@ -20,6 +20,7 @@
 
 #include "cmd_common.h"
 #include "launch.h"
+#include "check.h"
 #include "launcher.h"
 
 #define MAXKV 64
@@ -170,20 +171,13 @@ static int run_selftest(const struct lopts *o, const struct vy_program *p,
 		s->bufs[i] = calloc(s->l.counts[i], 4);
 		if (!s->bufs[i])
 			return vy_fail(VY_EXIT_PROGRAM, NULL, vy_strf("out of memory for the self-test buffer '%s'", d->name));
-		if (d->access == VY_WRITE_ONLY)
-			continue;
-		char src[32];
-		snprintf(src, sizeof src, "random:%d", 1 + d->binding);
-		if (vy_data_fill(src, d->type, s->bufs[i], s->l.counts[i], &err))
-			return vy_fail(VY_EXIT_PROGRAM, "self-test input", err);
 	}
-	struct vy_backend *b = vy_backend_acquire("reference", -1, &err);
-	if (!b)
+	if (vy_check_seed(p, &s->l, VY_CHECK_SEED, s->bufs, &err))
+		return vy_fail(VY_EXIT_PROGRAM, "self-test input", err);
+	int r = vy_check_reference(p, &s->l, s->bufs, -1, &err);
+	if (r == VY_CHECK_NO_REFERENCE)
 		return vy_fail(VY_EXIT_BACKEND, NULL, err);
-	struct vy_run run = { .prog = p, .launch = s->l, .bufs = s->bufs, .device = -1 };
-	int r = b->dispatch(b, &run, &err);
-	vy_backend_release(b);
-	if (r)
+	if (r == VY_CHECK_DISPATCH)
 		return vy_fail(VY_EXIT_PROGRAM, "the self-test run on the reference backend failed", err);
 	return 0;
 }
@@ -426,7 +420,7 @@ static int generate(const struct lopts *o, const struct vy_program *p,
 			.kernel_f64_len = buf_same(&kf, &k) ? 0 : kf.len,
 			.kernel_khr = buf_same(&kk, &k) ? NULL : kk.data,
 			.kernel_khr_len = buf_same(&kk, &k) ? 0 : kk.len,
-			.manifest = mtext, .selftest = s.l, .seed = 1,
+			.manifest = mtext, .selftest = s.l, .seed = VY_CHECK_SEED,
 			.expected = s.bufs, .template_dir = o->template_dir,
 		};
 		if (l->emit(&req, &f, &err))

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "launch.h"
 #include "launcher.h"
 #include "json.h"
@@ -315,12 +316,14 @@ int vy_launcher_expr(struct vy_buf *out, const struct vy_program *prog,
 	return 0;
 }
 
-/* ---- tolerance ---- */
+/* ---- tolerance: the one verify applies (check.c) ---- */
 
 void vy_launcher_tolerance(const struct vy_program *p, double *ulp,
 			   double *abs)
 {
-	vy_program_tolerance(p, ulp, abs);
+	struct vy_tol t = vy_check_tolerance(p);
+	*ulp = t.ulp;
+	*abs = t.abs;
 }
 
 /* ---- the data tree ---- */

@@ -111,3 +111,10 @@ json_has json_front_end $? 1 "undefined name 'nosuch'" "declare it first with 'l
 rc=$?
 if [ $rc -eq 0 ] && [ "$(cat "$O/json_run_ok.err")" = "[]" ]; then ok json_run_ok
 else bad json_run_ok "exit $rc: $(head -c 200 "$O/json_run_ok.err")"; fi
+
+# ---- check.c: what verify and the self-tests share (tests/unit/test_check.c) ----
+if cc_unit "$O/test_check" tests/unit/test_check.c 2> "$O/test_check.log"; then
+	"$O/test_check" 2>&1 || bad check_unit "test_check exited $?"
+else
+	bad check_unit "test_check does not build: $(head -3 "$O/test_check.log")"
+fi
