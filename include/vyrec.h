@@ -621,7 +621,7 @@ int vy_launch_eval(const struct vy_program *p, struct vy_launch *l,
 uint32_t vy_eval_uniform(const struct vy_program *p, const struct vy_expr *e,
 			 const uint32_t *params, const uint32_t *counts);
 
-/* ---- dispatch backends (SPEC §4), src/backend*.c ---- */
+/* ---- dispatch backends (SPEC §4), one file each in backends/, listed in src/backends.c ---- */
 
 struct vy_run {
 	const struct vy_program *prog;
