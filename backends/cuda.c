@@ -443,6 +443,7 @@ static bool supports(enum vy_opcode op)
 
 const struct vy_backend_reg vy_backend_cuda = {
 	.id = "cuda",
+	.summary = "NVIDIA GPUs through the CUDA driver API (loads PTX)",
 	.version = VY_VERSION,
 	.factory = factory,
 	.supports = supports,

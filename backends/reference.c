@@ -106,6 +106,7 @@ static bool supports(enum vy_opcode op)
 
 const struct vy_backend_reg vy_backend_reference = {
 	.id = "reference",
+	.summary = "the vyrec reference VM on the CPU (the oracle of verify)",
 	.version = VY_VERSION,
 	.factory = factory,
 	.supports = supports,

@@ -1346,6 +1346,7 @@ static bool supports(enum vy_opcode op)
 
 const struct vy_backend_reg vy_backend_vulkan = {
 	.id = "vulkan",
+	.summary = "Vulkan compute devices, lavapipe included (loads SPIR-V)",
 	.version = VY_VERSION,
 	.factory = factory,
 	.supports = supports,

@@ -188,6 +188,24 @@ enum {
 /* The candidate closest to word when it is a likely typo, else NULL. */
 const char *vy_closest(const char *word, const char *const *cands, int n);
 
+/* The head every registered component begins with: AOT emitters
+ * (targets.c), launcher emitters (launcher.c) and dispatch backends
+ * (backends.c).  VY_REG_HEAD(name) declares it as `head` and, through an
+ * anonymous struct of the same layout, as the fields themselves (the id
+ * under `name`: a launcher's id is its `lang`). */
+struct vy_reg_head {
+	const char *id;
+	const char *const *aliases;   /* NULL-ended, or NULL */
+	const char *summary;          /* one line */
+};
+#define VY_REG_HEAD(idname) union { struct vy_reg_head head; struct { \
+	const char *idname; const char *const *aliases; const char *summary; }; }
+/* The one lookup of every registry: the index in heads[0, n) whose id or
+ * alias is name; else -1, and *near (when near is not NULL) the id or
+ * alias closest to name for did-you-mean, or NULL. */
+int vy_reg_find(const struct vy_reg_head *const *heads, int n,
+		const char *name, const char **near);
+
 /* ---- types ---- */
 
 enum vy_type {
@@ -589,9 +607,7 @@ struct vy_emit_config {
 enum { VY_EMIT_OK = 0, VY_EMIT_REJECT = 1, VY_EMIT_BUG = 2 };
 
 struct vy_aot_emitter {
-	const char *id;
-	const char *const *aliases;
-	const char *summary;
+	VY_REG_HEAD(id);        /* "spv", aliases, summary */
 	const char *ext;        /* ".spv" */
 	/* Emit p into out. VY_EMIT_REJECT: the program cannot be lowered
 	 * (*err says why); VY_EMIT_BUG: the emitter produced invalid output
@@ -604,6 +620,8 @@ extern const struct vy_aot_emitter vy_emitter_spv, vy_emitter_ptx,
 	vy_emitter_glsl, vy_emitter_reference;
 extern const struct vy_aot_emitter *const vy_emitters[];  /* NULL-ended */
 const struct vy_aot_emitter *vy_emitter_find(const char *id_or_alias);
+/* The target id or alias closest to a misspelt name, or NULL. */
+const char *vy_emitter_suggest(const char *name);
 
 /* ---- launch.c: launch-time sizes (SPEC §1.3-1.4) ---- */
 
@@ -664,7 +682,7 @@ struct vy_backend {
 };
 
 struct vy_backend_reg {
-	const char *id;
+	VY_REG_HEAD(id);        /* "vulkan", aliases, summary */
 	const char *version;
 	/* The backend, or NULL with *err ending in a "Fix: ..." section. */
 	struct vy_backend *(*factory)(int device, char **err);
@@ -751,9 +769,8 @@ struct vy_launcher_files {
 };
 
 struct vy_launcher_emitter {
-	const char *lang;                    /* "c", "cargo" */
+	VY_REG_HEAD(lang);                   /* "c", "cargo"; aliases, summary */
 	const char *const *targets;          /* NULL-ended target ids */
-	const char *summary;
 	int (*emit)(const struct vy_launcher_request *r,
 		    struct vy_launcher_files *out, char **err);
 };
@@ -761,5 +778,7 @@ struct vy_launcher_emitter {
 extern const struct vy_launcher_emitter vy_launcher_c, vy_launcher_cargo;
 extern const struct vy_launcher_emitter *const vy_launchers[];  /* NULL-ended */
 const struct vy_launcher_emitter *vy_launcher_find(const char *lang);
+/* The language closest to a misspelt one, or NULL. */
+const char *vy_launcher_suggest(const char *lang);
 
 #endif

@@ -43,6 +43,9 @@ static int bad_target(const char *name)
 		strcat(list, i ? ", " : "");
 		strcat(list, vy_emitters[i]->id);
 	}
+	const char *near = vy_emitter_suggest(name);
+	if (near)
+		return vy_usage_error("build", "unknown target '%s'; the registered targets are %s\nFix: did you mean '%s'?", name, list, near);
 	return vy_usage_error("build", "unknown target '%s'; the registered targets are %s", name, list);
 }
 

@@ -139,6 +139,10 @@ static int check_opts(struct lopts *o, const struct vy_aot_emitter **t,
 	for (int j = 0; ok && (*l)->targets[j]; j++)
 		if (!strcmp((*l)->targets[j], (*t)->id))
 			return 0;
+	const char *near = !*t ? vy_emitter_suggest(o->target) : !*l ? vy_launcher_suggest(o->lang) : NULL;
+	if (near)
+		return vy_usage_error("launcher", "no launcher for --lang %s with target '%s'; the supported pairs are %s\nFix: did you mean %s %s?",
+				      o->lang, o->target, list, !*t ? "-t" : "--lang", near);
 	return vy_usage_error("launcher", "no launcher for --lang %s with target '%s'; the supported pairs are %s",
 			      o->lang, o->target, list);
 }

@@ -118,3 +118,17 @@ if cc_unit "$O/test_check" tests/unit/test_check.c 2> "$O/test_check.log"; then
 else
 	bad check_unit "test_check does not build: $(head -3 "$O/test_check.log")"
 fi
+
+# ---- one registry lookup (vy_reg_find) for emitters, launchers and
+# backends, with did-you-mean from the same names it matches ----
+"$VYREC" build --diagnostics-format json $S -t spvv -o "$O/x.spv" 2> "$O/json_target_typo.err"
+json_has json_target_typo $? 2 "unknown target 'spvv'; the registered targets are spv, ptx, glsl, reference" "did you mean 'spv'?"
+"$VYREC" build --diagnostics-format json $S -t primary_binry -o "$O/x.spv" 2> "$O/json_alias_typo.err"
+json_has json_alias_typo $? 2 "unknown target 'primary_binry'" "did you mean 'primary_binary'?"
+"$VYREC" build $S -t spirv -o "$O/alias.spv" 2> "$O/alias.err" && [ -s "$O/alias.spv" ] && ok target_alias_found || bad target_alias_found "$(head -c 200 "$O/alias.err")"
+"$VYREC" launcher --diagnostics-format json $S -t spv --lang carg -o "$O/l" 2> "$O/json_lang_typo.err"
+json_has json_lang_typo $? 2 "no launcher for --lang carg with target 'spv'" "did you mean --lang cargo?"
+"$VYREC" launcher --diagnostics-format json $S -t ptxx --lang c -o "$O/l" 2> "$O/json_launch_target_typo.err"
+json_has json_launch_target_typo $? 2 "no launcher for --lang c with target 'ptxx'" "did you mean -t ptx?"
+"$VYREC" $RUN --backend vulkn 2> "$O/text_backend_typo.err"
+text_is text_backend_typo $? 3 "vyrec run: backend \`vulkn\` is not linked into this binary. Fix: did you mean \`vulkan\`? The registered backend ids are: cuda, vulkan, reference."
