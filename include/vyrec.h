@@ -155,7 +155,8 @@ void vy_diags_print(const struct vy_diags *d, FILE *f, enum vy_diag_format fmt,
 		    bool color);
 void vy_diags_free(struct vy_diags *d);
 /* Record an error a library call reported as text (the char **err of the
- * back half): "MESSAGE", "MESSAGE. Fix: FIX" or "MESSAGE\nFix: FIX".  The
+ * back half): "MESSAGE", "MESSAGE. Fix: FIX" or "MESSAGE\nFix: FIX" (the
+ * last such separator: MESSAGE may quote other errors with theirs).  The
  * one place that splits such text: the message and the fix become their
  * own fields, so JSON carries them apart and text mode prints
  * "ORIGIN: TEXT" exactly as written. */

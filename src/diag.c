@@ -58,14 +58,16 @@ void vy_error_text(struct vy_diags *d, const char *origin, const char *text)
 	if (!room(d, VY_ERROR))
 		return;
 	struct vy_diag g = { .sev = VY_ERROR, .origin = xstrdup(origin) };
+	/* the last separator: a message may quote other errors whole, each
+	 * with its own Fix (the joined factory errors of --backend auto) */
 	const char *at = NULL;
-	for (int k = VY_FIX_INLINE; k <= VY_FIX_NEWLINE; k++) {
-		const char *f = strstr(text, fixsep[k]);
-		if (f && (!at || f < at)) {
-			at = f;
-			g.sep = (enum vy_fix_sep)k;
-		}
-	}
+	for (int k = VY_FIX_INLINE; k <= VY_FIX_NEWLINE; k++)
+		for (const char *f = strstr(text, fixsep[k]); f;
+		     f = strstr(f + 1, fixsep[k]))
+			if (!at || f > at) {
+				at = f;
+				g.sep = (enum vy_fix_sep)k;
+			}
 	size_t n = at ? (size_t)(at - text) : strlen(text);
 	g.msg = memcpy(vy_xmalloc(n + 1, "a diagnostic"), text, n);
 	g.msg[n] = 0;

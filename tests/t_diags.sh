@@ -37,7 +37,7 @@ for d in v:
     if d.get("severity") == "error" and d.get("message", "").startswith(sys.argv[2]):
         if d.get("fix") != want_fix:
             fail("fix is %r, want %r" % (d.get("fix"), want_fix))
-        if d["message"].endswith(".") or "Fix:" in d["message"]:
+        if d["message"].endswith(".") or d["message"].endswith("Fix:"):
             fail("message keeps a full stop or a Fix: %r" % d["message"])
         sys.exit(0)
 fail("no error starting %r in %r" % (sys.argv[2], text[:300]))
@@ -132,3 +132,14 @@ json_has json_lang_typo $? 2 "no launcher for --lang carg with target 'spv'" "di
 json_has json_launch_target_typo $? 2 "no launcher for --lang c with target 'ptxx'" "did you mean -t ptx?"
 "$VYREC" $RUN --backend vulkn 2> "$O/text_backend_typo.err"
 text_is text_backend_typo $? 3 "vyrec run: backend \`vulkn\` is not linked into this binary. Fix: did you mean \`vulkan\`? The registered backend ids are: cuda, vulkan, reference."
+
+# --backend auto with no GPU driver: the message quotes each factory's
+# error with its own Fix; the diagnostic's fix is the last, the command's
+if have_libcuda; then
+	skip_nvidia json_backend_auto_joined "this machine has libcuda.so.1"
+else
+	VK_ICD_FILENAMES=/nonexistent.json VK_DRIVER_FILES=/nonexistent.json \
+		"$VYREC" $RUN --diagnostics-format json 2> "$O/json_backend_auto_joined.err"
+	json_has json_backend_auto_joined $? 3 "no usable GPU dispatch backend is available (cuda: " \
+		"install or repair a GPU driver (libcuda.so.1, or libvulkan.so.1 with an ICD such as lavapipe) so a GPU backend initialises, or choose the CPU reference oracle explicitly with --backend reference; it is never selected implicitly"
+fi
