@@ -143,3 +143,10 @@ else
 	json_has json_backend_auto_joined $? 3 "no usable GPU dispatch backend is available (cuda: " \
 		"install or repair a GPU driver (libcuda.so.1, or libvulkan.so.1 with an ICD such as lavapipe) so a GPU backend initialises, or choose the CPU reference oracle explicitly with --backend reference; it is never selected implicitly"
 fi
+
+# ---- diag.c: splitting, exact text, copies (tests/unit/test_diag.c) ----
+if cc_unit "$O/test_diag" tests/unit/test_diag.c 2> "$O/test_diag.log"; then
+	"$O/test_diag" 2>&1 || bad diag_unit "test_diag exited $?"
+else
+	bad diag_unit "test_diag does not build: $(head -3 "$O/test_diag.log")"
+fi
