@@ -30,7 +30,8 @@ DEB_PKGS += time
 
 CLI_SRCS = src/main.c $(wildcard src/cmd_*.c)
 LIB_SRCS = $(filter-out $(CLI_SRCS),$(wildcard src/*.c)) \
-           $(wildcard emitters/*.c) $(wildcard launchers/*.c)
+           $(wildcard emitters/*.c) $(wildcard launchers/*.c) \
+           $(wildcard backends/*.c)
 LIB_CXX  = $(wildcard src/*.cpp emitters/*.cpp)
 LIB_OBJS = $(LIB_SRCS:%.c=$(B)/%.o) $(LIB_CXX:%.cpp=$(B)/%.o) $(B)/templates.o
 CLI_OBJS = $(CLI_SRCS:%.c=$(B)/%.o)
@@ -47,7 +48,7 @@ $(B)/libvyrec.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/%.o: %.c include/vyrec.h include/vyrec_ops.def include/vyrec_types.def $(wildcard src/*.h)
+$(B)/%.o: %.c include/vyrec.h include/vyrec_ops.def include/vyrec_types.def $(wildcard src/*.h backends/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(XCFLAGS) $(CFLAGS) -c -o $@ $<
 

@@ -124,11 +124,23 @@ struct vy_loc {
 
 enum vy_severity { VY_ERROR, VY_WARNING, VY_NOTE };
 
+/* How text mode joins an origin diagnostic's message and fix, as each
+ * was spelled before diagnostics were data: "MSG. Fix: FIX" on one line,
+ * or "MSG\nFix: FIX". */
+enum vy_fix_sep { VY_FIX_INLINE, VY_FIX_NEWLINE };
+
 struct vy_diag {
 	enum vy_severity sev;
 	struct vy_loc loc;
 	char *msg;     /* lowercase, no final full stop */
 	char *fix;     /* NULL or the text after "Fix: " */
+	/* Errors after the front end (emitters, launchers, backends, data,
+	 * launch sizes, outputs) have no source location: origin is the
+	 * prefix text mode prints instead ("vyrec run"), sep how it joins
+	 * the fix.  NULL for the front end's located diagnostics. */
+	char *origin;
+	enum vy_fix_sep sep;
+	struct vy_source *owned;  /* loc.src when copied by vy_diags_append */
 };
 
 struct vy_diags {
@@ -145,6 +157,16 @@ enum vy_diag_format { VY_DIAG_TEXT, VY_DIAG_JSON };
 void vy_diags_print(const struct vy_diags *d, FILE *f, enum vy_diag_format fmt,
 		    bool color);
 void vy_diags_free(struct vy_diags *d);
+/* Record an error a library call reported as text (the char **err of the
+ * back half): "MESSAGE", "MESSAGE. Fix: FIX" or "MESSAGE\nFix: FIX" (the
+ * last such separator: MESSAGE may quote other errors with theirs).  The
+ * one place that splits such text: the message and the fix become their
+ * own fields, so JSON carries them apart and text mode prints
+ * "ORIGIN: TEXT" exactly as written. */
+void vy_error_text(struct vy_diags *d, const char *origin, const char *text);
+/* Append copies of src's diagnostics to dst; they outlive src and the
+ * sources it points to (a copied location keeps the path, not the text). */
+void vy_diags_append(struct vy_diags *dst, const struct vy_diags *src);
 /* Whether colour should be used on stream f (a terminal, no NO_COLOR). */
 bool vy_use_color(FILE *f);
 /* An internal invariant broke: print file:line and exit 70. */
@@ -169,6 +191,24 @@ enum {
 
 /* The candidate closest to word when it is a likely typo, else NULL. */
 const char *vy_closest(const char *word, const char *const *cands, int n);
+
+/* The head every registered component begins with: AOT emitters
+ * (targets.c), launcher emitters (launcher.c) and dispatch backends
+ * (backends.c).  VY_REG_HEAD(name) declares it as `head` and, through an
+ * anonymous struct of the same layout, as the fields themselves (the id
+ * under `name`: a launcher's id is its `lang`). */
+struct vy_reg_head {
+	const char *id;
+	const char *const *aliases;   /* NULL-ended, or NULL */
+	const char *summary;          /* one line */
+};
+#define VY_REG_HEAD(idname) union { struct vy_reg_head head; struct { \
+	const char *idname; const char *const *aliases; const char *summary; }; }
+/* The one lookup of every registry: the index in heads[0, n) whose id or
+ * alias is name; else -1, and *near (when near is not NULL) the id or
+ * alias closest to name for did-you-mean, or NULL. */
+int vy_reg_find(const struct vy_reg_head *const *heads, int n,
+		const char *name, const char **near);
 
 /* ---- types ---- */
 
@@ -634,9 +674,7 @@ struct vy_emit_config {
 enum { VY_EMIT_OK = 0, VY_EMIT_REJECT = 1, VY_EMIT_BUG = 2 };
 
 struct vy_aot_emitter {
-	const char *id;
-	const char *const *aliases;
-	const char *summary;
+	VY_REG_HEAD(id);        /* "spv", aliases, summary */
 	const char *ext;        /* ".spv" */
 	unsigned passes;        /* VY_PASS_*: IR passes vy_emit runs first */
 	/* Emit p into out. VY_EMIT_REJECT: the program cannot be lowered
@@ -657,6 +695,8 @@ const struct vy_aot_emitter *vy_emitter_find(const char *id_or_alias);
  * every caller emits through this. */
 int vy_emit(const struct vy_aot_emitter *t, const struct vy_program *p,
 	    const struct vy_emit_config *c, struct vy_buf *out, char **err);
+/* The target id or alias closest to a misspelt name, or NULL. */
+const char *vy_emitter_suggest(const char *name);
 
 /* ---- launch.c: launch-time sizes (SPEC §1.3-1.4) ---- */
 
@@ -674,7 +714,7 @@ int vy_launch_eval(const struct vy_program *p, struct vy_launch *l,
 uint32_t vy_eval_uniform(const struct vy_program *p, const struct vy_expr *e,
 			 const uint32_t *params, const uint32_t *counts);
 
-/* ---- dispatch backends (SPEC §4), src/backend*.c ---- */
+/* ---- dispatch backends (SPEC §4), one file each in backends/, listed in src/backends.c ---- */
 
 struct vy_run {
 	const struct vy_program *prog;
@@ -717,7 +757,7 @@ struct vy_backend {
 };
 
 struct vy_backend_reg {
-	const char *id;
+	VY_REG_HEAD(id);        /* "vulkan", aliases, summary */
 	const char *version;
 	/* The backend, or NULL with *err ending in a "Fix: ..." section. */
 	struct vy_backend *(*factory)(int device, char **err);
@@ -807,9 +847,8 @@ struct vy_launcher_files {
 };
 
 struct vy_launcher_emitter {
-	const char *lang;                    /* "c", "cargo" */
+	VY_REG_HEAD(lang);                   /* "c", "cargo"; aliases, summary */
 	const char *const *targets;          /* NULL-ended target ids */
-	const char *summary;
 	int (*emit)(const struct vy_launcher_request *r,
 		    struct vy_launcher_files *out, char **err);
 };
@@ -817,5 +856,7 @@ struct vy_launcher_emitter {
 extern const struct vy_launcher_emitter vy_launcher_c, vy_launcher_cargo;
 extern const struct vy_launcher_emitter *const vy_launchers[];  /* NULL-ended */
 const struct vy_launcher_emitter *vy_launcher_find(const char *lang);
+/* The language closest to a misspelt one, or NULL. */
+const char *vy_launcher_suggest(const char *lang);
 
 #endif

@@ -93,13 +93,22 @@ int vy_backend_table_sort(const struct vy_backend_table *t,
 	return n;
 }
 
+/* The registries' one lookup (vy_reg_find, suggest.c). */
+static int find(const struct vy_backend_table *t, const char *id,
+		const char **near)
+{
+	const struct vy_reg_head *heads[VY_MAX_BACKENDS];
+	int n = t->nregs < VY_MAX_BACKENDS ? t->nregs : VY_MAX_BACKENDS;
+	for (int i = 0; i < n; i++)
+		heads[i] = &t->regs[i]->head;
+	return vy_reg_find(heads, n, id, near);
+}
+
 const struct vy_backend_reg *vy_backend_table_find(
 	const struct vy_backend_table *t, const char *id)
 {
-	for (int i = 0; i < t->nregs; i++)
-		if (!strcmp(t->regs[i]->id, id))
-			return t->regs[i];
-	return NULL;
+	int i = find(t, id, NULL);
+	return i < 0 ? NULL : t->regs[i];
 }
 
 /* Run a factory; a factory that fails without a message still gets one. */
@@ -123,9 +132,10 @@ struct vy_backend *vy_backend_select_id(const struct vy_backend_table *t,
 					const char *id, int device,
 					char **err)
 {
-	const struct vy_backend_reg *r = vy_backend_table_find(t, id);
-	if (r)
-		return make(r, device, err);
+	const char *near = NULL;
+	int k = find(t, id, &near);
+	if (k >= 0)
+		return make(t->regs[k], device, err);
 	const struct vy_backend_reg *sorted[VY_MAX_BACKENDS];
 	int n = vy_backend_table_sort(t, sorted);
 	struct vy_buf b = {0};
@@ -133,10 +143,15 @@ struct vy_backend *vy_backend_select_id(const struct vy_backend_table *t,
 		vy_buf_printf(&b, "%s%s", i ? ", " : "", sorted[i]->id);
 	char *ids = vy_buf_cstr(&b);
 	vy_buf_free(&b);
-	*err = vy_strf("backend `%s` is not linked into this binary. Fix: "
-		       "link the driver that registers this backend or choose "
-		       "one of the registered backend ids: %s.", id,
-		       n ? ids : "(none)");
+	if (near)
+		*err = vy_strf("backend `%s` is not linked into this binary. Fix: "
+			       "did you mean `%s`? The registered backend ids "
+			       "are: %s.", id, near, ids);
+	else
+		*err = vy_strf("backend `%s` is not linked into this binary. Fix: "
+			       "link the driver that registers this backend or choose "
+			       "one of the registered backend ids: %s.", id,
+			       n ? ids : "(none)");
 	free(ids);
 	return NULL;
 }

@@ -81,12 +81,23 @@ int vy_usage_error(const char *cmd, const char *fmt, ...)
 /* "\nFix: did you mean 'X'?" when one of cands (n of them, NULLs
  * skipped) is near word, else "" (a static buffer: use it at once). */
 const char *vy_did_you_mean(const char *word, const char *const *cands, int n);
-/* Print the error message of a failed library call; returns code. */
+/* Report the error of a failed library call (err: its malloc'd text,
+ * freed here; "vyrec: WHAT: ERR" in text mode); returns code. */
 int vy_fail(int code, const char *what, char *err);
+/* Report an error as a diagnostic with origin ("vyrec run"): err is the
+ * library's malloc'd text (freed here), or formatted from fmt.  Text mode
+ * prints "ORIGIN: TEXT" now; JSON mode keeps it for vy_cli_finish. */
+void vy_cli_error(const char *origin, char *err);
+void vy_cli_errorf(const char *origin, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* At the end of a command: under --diagnostics-format json print every
+ * diagnostic it reported as one JSON array on stderr.  Returns rc. */
+int vy_cli_finish(int rc);
 
 /* Common diagnostics options: --diagnostics-format json|text. */
 extern enum vy_diag_format vy_cli_diag_format;
-/* Print c's diagnostics to stderr in the chosen format. */
+/* Report d's diagnostics: text to stderr now, or kept for the JSON array
+ * vy_cli_finish prints. */
 void vy_cli_print_diags(const struct vy_diags *d);
 /* Parse "k=v" params of p into l->params ("--param a=2"). */
 int vy_cli_params(const struct vy_program *p, const char **kv, int n,

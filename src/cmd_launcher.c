@@ -20,6 +20,7 @@
 
 #include "cmd_common.h"
 #include "launch.h"
+#include "check.h"
 #include "launcher.h"
 
 #define MAXKV 64
@@ -215,23 +216,16 @@ static int run_selftest(const struct lopts *o, const struct vy_program *p,
 		s->bufs[i] = calloc(s->l.counts[i], 4);
 		if (!s->bufs[i])
 			return vy_fail(VY_EXIT_PROGRAM, NULL, vy_strf("out of memory for the self-test buffer '%s'", d->name));
-		if (d->access == VY_WRITE_ONLY)
-			continue;
-		char src[32];
-		snprintf(src, sizeof src, "random:%d", 1 + d->binding);
-		if (vy_data_fill(src, d->type, s->bufs[i], s->l.counts[i], &err))
-			return vy_fail(VY_EXIT_PROGRAM, "self-test input", err);
 	}
+	if (vy_check_seed(p, &s->l, VY_CHECK_SEED, s->bufs, &err))
+		return vy_fail(VY_EXIT_PROGRAM, "self-test input", err);
 	int rc = selftest_in(o, p, s);
 	if (rc)
 		return rc;
-	struct vy_backend *b = vy_backend_acquire("reference", -1, &err);
-	if (!b)
+	int r = vy_check_reference(p, &s->l, s->bufs, -1, &err);
+	if (r == VY_CHECK_NO_REFERENCE)
 		return vy_fail(VY_EXIT_BACKEND, NULL, err);
-	struct vy_run run = { .prog = p, .launch = s->l, .bufs = s->bufs, .device = -1 };
-	int r = b->dispatch(b, &run, &err);
-	vy_backend_release(b);
-	if (r && !strstr(err, "Fix:")) {
+	if (r == VY_CHECK_DISPATCH && !strstr(err, "Fix:")) {
 		char *e = vy_strf("%s. Fix: give the inputs that must be valid (indices) with "
 				  "--selftest-in BUF=SOURCE, or other --selftest-param values", err);
 		free(err);
@@ -426,13 +420,13 @@ static int build_artifact(const struct lopts *o, const struct vy_program *p,
 	char *err = NULL;
 	int r = vy_emit(t, p, &cfg, k, &err);
 	if (r == VY_EMIT_BUG) {
-		fprintf(stderr, "vyrec: internal error: the %s emitter produced invalid output: %s\nFix: this is a bug in vyrec; please report it with the program\n",
-			t->id, err ? err : "");
+		vy_cli_errorf("vyrec", "internal error: the %s emitter produced invalid output: %s\nFix: this is a bug in vyrec; please report it with the program",
+			      t->id, err ? err : "");
 		free(err);
 		return VY_EXIT_INTERNAL;
 	}
 	if (r != VY_EMIT_OK) {
-		fprintf(stderr, "vyrec: kernel compile failed for target `%s`: %s\n", t->id, err ? err : "rejected");
+		vy_cli_errorf("vyrec", "kernel compile failed for target `%s`: %s", t->id, err ? err : "rejected");
 		free(err);
 		return VY_EXIT_PROGRAM;
 	}
@@ -480,7 +474,7 @@ static int generate(const struct lopts *o, const struct vy_program *p,
 			.kernel_f64_len = buf_same(&kf, &k) ? 0 : kf.len,
 			.kernel_khr = buf_same(&kk, &k) ? NULL : kk.data,
 			.kernel_khr_len = buf_same(&kk, &k) ? 0 : kk.len,
-			.manifest = mtext, .selftest = s.l, .seed = 1,
+			.manifest = mtext, .selftest = s.l, .seed = VY_CHECK_SEED,
 			.expected = s.bufs, .inputs = s.given, .template_dir = o->template_dir,
 		};
 		if (l->emit(&req, &f, &err))

@@ -264,8 +264,8 @@ static int fill_inputs(const struct vy_program *p, struct run_opts *o,
 		char *err = NULL;
 		if (vy_data_fill(src, p->buffers[b].type, h->bufs[b],
 				 l->counts[b], &err)) {
-			fprintf(stderr, "vyrec run: buffer '%s': %s\n",
-				p->buffers[b].name, err);
+			vy_cli_error("vyrec run", vy_strf("buffer '%s': %s",
+				     p->buffers[b].name, err));
 			free(err);
 			return -1;
 		}
@@ -293,8 +293,7 @@ static int write_outputs(const struct vy_program *p, struct run_opts *o,
 	else
 		r = vy_outputs_commit(&set, &err);
 	if (r) {
-		fprintf(stderr, "vyrec run: %s\n", err);
-		free(err);
+		vy_cli_error("vyrec run", err);
 		return -1;
 	}
 	for (int i = 0; i < o->nprints; i++) {
@@ -330,10 +329,8 @@ static struct vy_backend *get_backend(const char *id, int device)
 	struct vy_backend *b = !strcmp(id, "auto") ?
 		vy_backend_preferred(device, &err) :
 		vy_backend_acquire(id, device, &err);
-	if (!b) {
-		fprintf(stderr, "vyrec run: %s\n", err);
-		free(err);
-	}
+	if (!b)
+		vy_cli_error("vyrec run", err);
 	return b;
 }
 
@@ -409,9 +406,9 @@ static int run_stream(struct vy_backend *be, struct vy_run *r,
 {
 	const struct vy_program *p = r->prog;
 	if (!be->stream) {
-		fprintf(stderr, "vyrec run: backend `%s` cannot stream. Fix: "
-			"choose a backend that can (vyrec backends), or run "
-			"without --stream\n", be->id);
+		vy_cli_errorf("vyrec run", "backend `%s` cannot stream. Fix: "
+			      "choose a backend that can (vyrec backends), or run "
+			      "without --stream", be->id);
 		return VY_EXIT_BACKEND;
 	}
 	struct stream_ctx c = { p, sbuf, r->launch.counts[sbuf],
@@ -422,8 +419,9 @@ static int run_stream(struct vy_backend *be, struct vy_run *r,
 	char *err = NULL;
 	int rc = be->stream(be, &s, &err);
 	if (rc)
-		fprintf(stderr, "vyrec run: %s\n", err ? err : "stream failed");
-	free(err);
+		vy_cli_error("vyrec run", err ? err : vy_strf("stream failed"));
+	else
+		free(err);
 	if (!rc) {
 		void *data[VY_MAX_IO];
 		uint32_t counts[VY_MAX_IO];
@@ -515,7 +513,7 @@ static int run_bench(struct vy_backend *be, struct vy_run *r, const char *arg)
 	int rc = be->bench ? be->bench(be, r, (int)n, gpu, wall, &timer, &err) :
 		 bench_wall(be, r, (int)n, gpu, wall, &timer, &err);
 	if (rc) {
-		fprintf(stderr, "vyrec run: --bench: %s\n", err ? err : "dispatch failed");
+		vy_cli_error("vyrec run", vy_strf("--bench: %s", err ? err : "dispatch failed"));
 		free(err);
 	} else {
 		double med = median(gpu, (int)n), wmed = median(wall, (int)n);
@@ -584,8 +582,8 @@ static int execute(struct vy_program *p, struct run_opts *o)
 		const char *src;
 		split_buf(p, "--stream", o->stream, &src);
 		if (stream_source(src, p->buffers[sbuf].type, &sdata, &total, &err)) {
-			fprintf(stderr, "vyrec run: buffer '%s': %s\n",
-				p->buffers[sbuf].name, err);
+			vy_cli_error("vyrec run", vy_strf("buffer '%s': %s",
+				     p->buffers[sbuf].name, err));
 			free(err);
 			return VY_EXIT_PROGRAM;
 		}
@@ -604,8 +602,7 @@ static int execute(struct vy_program *p, struct run_opts *o)
 	if (o->stream) {
 		rc = run_stream(be, &r, &h, o, sbuf, sdata, total, chunk);
 	} else if (be->dispatch(be, &r, &err)) {
-		fprintf(stderr, "vyrec run: %s\n", err ? err : "dispatch failed");
-		free(err);
+		vy_cli_error("vyrec run", err ? err : vy_strf("dispatch failed"));
 	} else {
 		rc = write_outputs(p, o, h.bufs, l.counts) ? VY_EXIT_PROGRAM : 0;
 		if (!rc && o->bench)

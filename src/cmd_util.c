@@ -11,19 +11,49 @@
 
 enum vy_diag_format vy_cli_diag_format = VY_DIAG_TEXT;
 
+/* Under --diagnostics-format json every diagnostic of the command, the
+ * front end's and the back half's, is kept here and printed as one array
+ * when the command ends (vy_cli_finish). */
+static struct vy_diags collected;
+static bool json_used;
+
 int vy_fail(int code, const char *what, char *err)
 {
-	fprintf(stderr, "vyrec: %s%s%s\n", what ? what : "", what ? ": " : "",
-		err ? err : "failed");
-	free(err);
+	if (what) {
+		char *m = vy_strf("%s: %s", what, err ? err : "failed");
+		free(err);
+		err = m;
+	}
+	vy_cli_error("vyrec", err);
 	return code;
+}
+
+void vy_cli_error(const char *origin, char *err)
+{
+	struct vy_diags one = {0};
+	vy_error_text(&one, origin, err);
+	vy_cli_print_diags(&one);
+	vy_diags_free(&one);
+	free(err);
+}
+
+void vy_cli_errorf(const char *origin, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *m = NULL;
+	if (vasprintf(&m, fmt, ap) < 0)
+		vy_oom("an error message", 0);
+	va_end(ap);
+	vy_cli_error(origin, m);
 }
 
 void vy_cli_print_diags(const struct vy_diags *d)
 {
-	if (vy_cli_diag_format == VY_DIAG_JSON)
-		vy_diags_print(d, stderr, VY_DIAG_JSON, false);
-	else
+	if (vy_cli_diag_format == VY_DIAG_JSON) {
+		vy_diags_append(&collected, d);
+		json_used = true;
+	} else
 		vy_diags_print(d, stderr, VY_DIAG_TEXT, vy_use_color(stderr));
 }
 
@@ -48,6 +78,15 @@ static char *unknown_param(const struct vy_program *p, const char *kv, size_t le
 	free(list);
 	vy_buf_free(&b);
 	return msg;
+}
+
+int vy_cli_finish(int rc)
+{
+	if (json_used || collected.n)
+		vy_diags_print(&collected, stderr, VY_DIAG_JSON, false);
+	vy_diags_free(&collected);
+	json_used = false;
+	return rc;
 }
 
 int vy_cli_params(const struct vy_program *p, const char **kv, int n,

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "cmd_run.h"
+#include "check.h"
 #include "launch.h"
 
 #define MAXOPT 64
@@ -127,7 +128,7 @@ static int parse_opts(int argc, char **argv, struct verify_opts *o)
 	memset(o, 0, sizeof *o);
 	o->device = -1;
 	o->c.opt_level = 1;
-	o->seed = 1;
+	o->seed = VY_CHECK_SEED;
 	for (int i = 1; i < argc;) {
 		const char *v;
 		int id = vy_opt_next("verify", argc, argv, &i, &v);
@@ -142,133 +143,8 @@ static int parse_opts(int argc, char **argv, struct verify_opts *o)
 	return check_list(o->backends);
 }
 
-/* ---- tolerance: vy_program_tolerance (ops.c), fast bounds with
- * --fast-math ---- */
-
-struct tol { double ulp, abs; };
-
-static struct tol program_tol(const struct vy_program *p)
-{
-	struct tol t;
-	vy_program_tolerance(p, &t.ulp, &t.abs);
-	return t;
-}
-
-/* ---- comparison ---- */
-
-static int64_t ordered(float f)
-{
-	uint32_t w;
-	memcpy(&w, &f, 4);
-	int64_t mag = w & 0x7FFFFFFF;
-	return w >> 31 ? -mag : mag;
-}
-
-struct verdict {
-	int buffers;
-	uint64_t elements, mismatches;
-	double max_ulp;
-	char *first;      /* the first mismatch, described */
-};
-
-static void put_val(struct vy_buf *b, enum vy_type t, uint32_t w)
-{
-	char *s;
-	size_t n;
-	FILE *f = open_memstream(&s, &n);
-	vy_data_print(f, t, &w, 1);
-	fclose(f);
-	vy_buf_put(b, s, n - 1);
-	free(s);
-}
-
-static void note_mismatch(struct verdict *v, const struct vy_bufdecl *d,
-			  uint32_t i, uint32_t got, uint32_t exp, int64_t ulp,
-			  struct tol t)
-{
-	if (v->mismatches++)
-		return;
-	struct vy_buf b = {0};
-	vy_buf_printf(&b, "buffer %s[%u]: got ", d->name, i);
-	put_val(&b, d->type, got);
-	vy_buf_puts(&b, " expected ");
-	put_val(&b, d->type, exp);
-	if (d->type == VY_F32)
-		vy_buf_printf(&b, " (%lld ulp > %g)", (long long)ulp, t.ulp);
-	v->first = vy_buf_cstr(&b);
-	vy_buf_free(&b);
-}
-
-static void compare_f32(struct verdict *v, const struct vy_bufdecl *d,
-			const uint32_t *g, const uint32_t *e, uint32_t n,
-			struct tol t)
-{
-	for (uint32_t i = 0; i < n; i++) {
-		float fg, fe;
-		memcpy(&fg, &g[i], 4);
-		memcpy(&fe, &e[i], 4);
-		if (g[i] == e[i] || (isnan(fg) && isnan(fe)) ||
-		    (fabsf(fg) < FLT_MIN && fabsf(fe) < FLT_MIN))
-			continue;
-		int64_t ulp = llabs(ordered(fg) - ordered(fe));
-		bool ok = !isnan(fg) && !isnan(fe) &&
-			  (ulp <= t.ulp || fabs((double)fg - fe) <= t.abs);
-		if (ok && ulp > v->max_ulp && !isinf(fg) && !isinf(fe))
-			v->max_ulp = (double)ulp;
-		if (!ok)
-			note_mismatch(v, d, i, g[i], e[i], ulp, t);
-	}
-}
-
-/* Storage-type elements (1 or 2 bytes): exact; bf16 NaNs match any NaN,
- * and where the program's f32 tolerance is not 0 a bf16 may be 1 bf16 ulp
- * off (a value within its f32 bound can round either way). */
-static void compare_narrow(struct verdict *v, const struct vy_bufdecl *d,
-			   const void *g, const void *e, uint32_t n, struct tol t)
-{
-	unsigned es = vy_type_size(d->type);
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t a = es == 1 ? ((const uint8_t *)g)[i] : ((const uint16_t *)g)[i];
-		uint32_t b = es == 1 ? ((const uint8_t *)e)[i] : ((const uint16_t *)e)[i];
-		if (a == b)
-			continue;
-		if (d->type == VY_BF16) {
-			int64_t oa = a & 0x8000 ? -(int64_t)(a & 0x7fff) : a;
-			int64_t ob = b & 0x8000 ? -(int64_t)(b & 0x7fff) : b;
-			bool na = (a & 0x7fff) > 0x7f80, nb = (b & 0x7fff) > 0x7f80;
-			if ((na && nb) || (!na && !nb && t.ulp > 0 && llabs(oa - ob) <= 1))
-				continue;
-		}
-		note_mismatch(v, d, i, a, b, 0, t);
-	}
-}
-
-static struct verdict compare(const struct vy_program *p,
-			      const struct vy_launch *l, void **got,
-			      void **exp, struct tol t)
-{
-	struct verdict v = {0};
-	for (int b = 0; b < p->nbuffers; b++) {
-		const struct vy_bufdecl *d = &p->buffers[b];
-		if (d->access == VY_READ_ONLY)
-			continue;
-		v.buffers++;
-		v.elements += l->counts[b];
-		const uint32_t *g = got[b], *e = exp[b];
-		if (vy_type_size(d->type) != 4) {
-			compare_narrow(&v, d, g, e, l->counts[b], t);
-			continue;
-		}
-		if (d->type == VY_F32) {
-			compare_f32(&v, d, g, e, l->counts[b], t);
-			continue;
-		}
-		for (uint32_t i = 0; i < l->counts[b]; i++)
-			if (g[i] != e[i])
-				note_mismatch(&v, d, i, g[i], e[i], 0, t);
-	}
-	return v;
-}
+/* ---- tolerance, comparison, seeding and the reference run: check.c,
+ * shared with the launchers' self-tests ---- */
 
 /* ---- running ---- */
 
@@ -276,7 +152,7 @@ struct setup {
 	struct vy_program *p;
 	struct vy_launch l;
 	struct vy_host inputs, expected;
-	struct tol tol;
+	struct vy_tol tol;
 	int device;
 };
 
@@ -302,8 +178,8 @@ static int verify_one(struct vy_backend *be, struct setup *s)
 	int rc = VY_EXIT_BACKEND;
 	if (dispatch(be, s, &out))
 		goto done;
-	struct verdict v = compare(s->p, &s->l, out.bufs, s->expected.bufs,
-				   s->tol);
+	struct vy_verdict v = vy_check_compare(s->p, &s->l, out.bufs,
+					       s->expected.bufs, s->tol);
 	printf("%s%s%s%s: ", be->id, be->device_name[0] ? " (" : "",
 	       be->device_name, be->device_name[0] ? ")" : "");
 	if (v.mismatches) {
@@ -323,7 +199,7 @@ static int verify_one(struct vy_backend *be, struct setup *s)
 		printf("\n");
 		rc = 0;
 	}
-	free(v.first);
+	vy_verdict_free(&v);
 done:
 	vy_host_free(&out);
 	return rc;
@@ -347,17 +223,9 @@ static int prepare(struct setup *s, struct verify_opts *o)
 	if (vy_launch_eval(p, &s->l, &err))
 		return vy_fail(VY_EXIT_PROGRAM, "verify", err);
 	vy_host_alloc(&s->inputs, p, &s->l);
-	for (int b = 0; b < p->nbuffers; b++) {
-		if (p->buffers[b].access == VY_WRITE_ONLY)
-			continue;
-		char *src = vy_strf("random:%llu", (unsigned long long)
-				    (o->seed + (uint64_t)p->buffers[b].binding));
-		if (vy_data_fill(src, p->buffers[b].type, s->inputs.bufs[b],
-				 s->l.counts[b], &err))
-			vy_bug("seeding failed: %s", err);
-		free(src);
-	}
-	s->tol = program_tol(p);
+	if (vy_check_seed(p, &s->l, o->seed, s->inputs.bufs, &err))
+		vy_bug("seeding failed: %s", err);
+	s->tol = vy_check_tolerance(p);
 	s->device = o->device;
 	return 0;
 }
@@ -365,13 +233,17 @@ static int prepare(struct setup *s, struct verify_opts *o)
 static int run_reference(struct setup *s)
 {
 	char *err = NULL;
-	struct vy_backend *ref = vy_backend_acquire("reference", s->device, &err);
-	if (!ref)
+	vy_host_copy(&s->expected, &s->inputs, s->p, &s->l);
+	int r = vy_check_reference(s->p, &s->l, s->expected.bufs, s->device, &err);
+	if (r == VY_CHECK_NO_REFERENCE)
 		return vy_fail(VY_EXIT_BACKEND, "verify: the reference backend "
 			       "is needed as the oracle", err);
-	int rc = dispatch(ref, s, &s->expected) ? VY_EXIT_BACKEND : 0;
-	vy_backend_release(ref);
-	return rc;
+	if (r == VY_CHECK_DISPATCH) {
+		printf("reference: FAIL dispatch: %s\n", err ? err : "dispatch failed");
+		free(err);
+		return VY_EXIT_BACKEND;
+	}
+	return 0;
 }
 
 /* Each backend in list (comma-separated), or by default every registered
@@ -409,10 +281,10 @@ static int run_backends(struct setup *s, const char *list)
 	free(copy);
 	fflush(stdout);
 	if (!ran) {
-		fprintf(stderr, "vyrec verify: nothing was compared: no backend "
-			"besides the reference ran here\nFix: `vyrec backends` "
-			"shows why each backend does not initialise; install its "
-			"driver, or name one that initialises with --backends\n");
+		vy_cli_errorf("vyrec verify", "nothing was compared: no backend "
+			      "besides the reference ran here\nFix: `vyrec backends` "
+			      "shows why each backend does not initialise; install its "
+			      "driver, or name one that initialises with --backends");
 		if (rc < VY_EXIT_BACKEND)
 			rc = VY_EXIT_BACKEND;
 	}

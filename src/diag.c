@@ -10,17 +10,32 @@
 #include "vyrec.h"
 #include "json.h"
 
-static void add(struct vy_diags *d, enum vy_severity sev, struct vy_loc loc,
-		const char *fix, const char *fmt, va_list ap)
+/* Room for one more diagnostic of severity sev: false when it is an error
+ * past VY_MAX_ERRORS (counted, not kept). */
+static bool room(struct vy_diags *d, enum vy_severity sev)
 {
 	if (sev == VY_ERROR)
 		d->nerrors++;
 	if (sev == VY_ERROR && d->nerrors > VY_MAX_ERRORS)
-		return;
+		return false;
 	if (d->n == d->cap) {
 		d->cap = d->cap ? d->cap * 2 : 8;
 		d->v = vy_xrealloc(d->v, (size_t)d->cap * sizeof *d->v, "diagnostics");
 	}
+	return true;
+}
+
+static char *xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	return memcpy(vy_xmalloc(n, "a diagnostic"), s, n);
+}
+
+static void add(struct vy_diags *d, enum vy_severity sev, struct vy_loc loc,
+		const char *fix, const char *fmt, va_list ap)
+{
+	if (!room(d, sev))
+		return;
 	va_list aq;
 	va_copy(aq, ap);
 	int n = vsnprintf(NULL, 0, fmt, aq);
@@ -29,7 +44,62 @@ static void add(struct vy_diags *d, enum vy_severity sev, struct vy_loc loc,
 	vsnprintf(msg, (size_t)n + 1, fmt, ap);
 	if (loc.len < 1)
 		loc.len = 1;
-	d->v[d->n++] = (struct vy_diag){ sev, loc, msg, fix ? strdup(fix) : NULL };
+	d->v[d->n++] = (struct vy_diag){ sev, loc, msg, fix ? xstrdup(fix) : NULL };
+}
+
+/* The two spellings of a fix in the back half's error text. */
+static const char *const fixsep[] = { [VY_FIX_INLINE] = ". Fix: ",
+				      [VY_FIX_NEWLINE] = "\nFix: " };
+
+void vy_error_text(struct vy_diags *d, const char *origin, const char *text)
+{
+	if (!text || !*text)
+		text = "failed";
+	if (!room(d, VY_ERROR))
+		return;
+	struct vy_diag g = { .sev = VY_ERROR, .origin = xstrdup(origin) };
+	/* the last separator: a message may quote other errors whole, each
+	 * with its own Fix (the joined factory errors of --backend auto) */
+	const char *at = NULL;
+	for (int k = VY_FIX_INLINE; k <= VY_FIX_NEWLINE; k++)
+		for (const char *f = strstr(text, fixsep[k]); f;
+		     f = strstr(f + 1, fixsep[k]))
+			if (!at || f > at) {
+				at = f;
+				g.sep = (enum vy_fix_sep)k;
+			}
+	size_t n = at ? (size_t)(at - text) : strlen(text);
+	g.msg = memcpy(vy_xmalloc(n + 1, "a diagnostic"), text, n);
+	g.msg[n] = 0;
+	g.fix = at ? xstrdup(at + strlen(fixsep[g.sep])) : NULL;
+	d->v[d->n++] = g;
+}
+
+void vy_diags_append(struct vy_diags *dst, const struct vy_diags *src)
+{
+	for (int i = 0; i < src->n; i++) {
+		const struct vy_diag *s = &src->v[i];
+		if (!room(dst, s->sev))
+			continue;
+		struct vy_diag g = *s;
+		g.msg = xstrdup(s->msg);
+		g.fix = s->fix ? xstrdup(s->fix) : NULL;
+		g.origin = s->origin ? xstrdup(s->origin) : NULL;
+		g.owned = NULL;
+		if (s->loc.src) {
+			size_t n = strlen(s->loc.src->path) + 1;
+			g.owned = vy_xmalloc(sizeof *g.owned + n, "a diagnostic");
+			char *path = memcpy((char *)(g.owned + 1), s->loc.src->path, n);
+			*g.owned = (struct vy_source){ path, "", 0 };
+			g.loc.src = g.owned;
+		}
+		dst->v[dst->n++] = g;
+	}
+	/* errors src counted but did not keep */
+	int dropped = src->nerrors;
+	for (int i = 0; i < src->n; i++)
+		dropped -= src->v[i].sev == VY_ERROR;
+	dst->nerrors += dropped;
 }
 
 void vy_error(struct vy_diags *d, struct vy_loc loc, const char *fix,
@@ -55,6 +125,8 @@ void vy_diags_free(struct vy_diags *d)
 	for (int i = 0; i < d->n; i++) {
 		free(d->v[i].msg);
 		free(d->v[i].fix);
+		free(d->v[i].origin);
+		free(d->v[i].owned);
 	}
 	free(d->v);
 	memset(d, 0, sizeof *d);
@@ -112,6 +184,11 @@ static void print_caret(FILE *f, const struct vy_diag *g, bool color)
 static void print_text(FILE *f, const struct vy_diag *g, bool color)
 {
 	const char *bold = color ? "\033[1m" : "", *off = color ? "\033[0m" : "";
+	if (g->origin) {   /* as the back half has always spelt it */
+		fprintf(f, "%s: %s%s%s\n", g->origin, g->msg,
+			g->fix ? fixsep[g->sep] : "", g->fix ? g->fix : "");
+		return;
+	}
 	if (g->loc.src)
 		fprintf(f, "%s%s:%d:%d:%s ", bold, g->loc.src->path, g->loc.line,
 			g->loc.col, off);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "launch.h"
 #include "launcher.h"
 #include "json.h"
@@ -21,12 +22,27 @@ const struct vy_launcher_emitter *const vy_launchers[] = {
 	&vy_launcher_c, &vy_launcher_cargo, NULL
 };
 
+#define NLAUNCH (sizeof vy_launchers / sizeof *vy_launchers - 1)
+
+/* The registries' one lookup (vy_reg_find, suggest.c). */
+static int find_lang(const char *lang, const char **near)
+{
+	const struct vy_reg_head *heads[NLAUNCH];
+	for (size_t i = 0; i < NLAUNCH; i++)
+		heads[i] = &vy_launchers[i]->head;
+	return vy_reg_find(heads, (int)NLAUNCH, lang, near);
+}
+
 const struct vy_launcher_emitter *vy_launcher_find(const char *lang)
 {
-	for (int i = 0; vy_launchers[i]; i++)
-		if (!strcmp(vy_launchers[i]->lang, lang))
-			return vy_launchers[i];
-	return NULL;
+	int i = find_lang(lang, NULL);
+	return i < 0 ? NULL : vy_launchers[i];
+}
+
+const char *vy_launcher_suggest(const char *lang)
+{
+	const char *near = NULL;
+	return find_lang(lang, &near) < 0 ? near : NULL;
 }
 
 /* ---- expressions ---- */
@@ -315,12 +331,14 @@ int vy_launcher_expr(struct vy_buf *out, const struct vy_program *prog,
 	return 0;
 }
 
-/* ---- tolerance ---- */
+/* ---- tolerance: the one verify applies (check.c) ---- */
 
 void vy_launcher_tolerance(const struct vy_program *p, double *ulp,
 			   double *abs)
 {
-	vy_program_tolerance(p, ulp, abs);
+	struct vy_tol t = vy_check_tolerance(p);
+	*ulp = t.ulp;
+	*abs = t.abs;
 }
 
 /* ---- the data tree ---- */

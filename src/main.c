@@ -112,5 +112,5 @@ int main(int argc, char **argv)
 	size_t k = 0;
 	while (strcmp(fns[k].name, c->name))
 		k++;
-	return vy_stdout_finish(fns[k].fn(argc - 1, argv + 1));
+	return vy_stdout_finish(vy_cli_finish(fns[k].fn(argc - 1, argv + 1)));
 }

@@ -10,6 +10,8 @@
  * OPTIONS of vyrec(1) and tests/t_options.sh checks that they agree.
  */
 #include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -378,6 +380,17 @@ void vy_cmds_help(FILE *f)
 int vy_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
+	if (vy_cli_diag_format == VY_DIAG_JSON) {   /* one more diagnostic */
+		va_start(ap, fmt);
+		char *m = NULL;
+		if (vasprintf(&m, fmt, ap) < 0)
+			vy_oom("a usage error", 0);
+		va_end(ap);
+		char *origin = vy_strf("vyrec %s", cmd);
+		vy_cli_error(origin, m);
+		free(origin);
+		return VY_EXIT_USAGE;
+	}
 	fprintf(stderr, "vyrec %s: ", cmd);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

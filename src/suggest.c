@@ -1,6 +1,8 @@
 /*
  * suggest.c: did-you-mean.  The closest candidate by edit distance, when it
- * is close enough to be a likely typo.
+ * is close enough to be a likely typo; and the one lookup of the component
+ * registries (emitters, launcher emitters, backends), which suggests from
+ * the same names it matches.
  */
 #include <string.h>
 
@@ -45,4 +47,26 @@ const char *vy_closest(const char *word, const char *const *cands, int n)
 		}
 	}
 	return bestd <= limit && bestd > 0 ? best : NULL;
+}
+
+int vy_reg_find(const struct vy_reg_head *const *heads, int n,
+		const char *name, const char **near)
+{
+	const char *names[64];
+	int nn = 0;
+	for (int i = 0; i < n; i++) {
+		if (!strcmp(heads[i]->id, name))
+			return i;
+		if (nn < 64)
+			names[nn++] = heads[i]->id;
+		for (int j = 0; heads[i]->aliases && heads[i]->aliases[j]; j++) {
+			if (!strcmp(heads[i]->aliases[j], name))
+				return i;
+			if (nn < 64)
+				names[nn++] = heads[i]->aliases[j];
+		}
+	}
+	if (near)
+		*near = vy_closest(name, names, nn);
+	return -1;
 }

@@ -1,6 +1,7 @@
 /*
  * targets.c: the AOT emitter registry.  Every emitter is listed here and
  * only here; the same table drives lookup, --help and `vyrec targets`.
+ * Lookup is the registries' one (vy_reg_find, suggest.c).
  */
 #include <string.h>
 
@@ -11,17 +12,26 @@ const struct vy_aot_emitter *const vy_emitters[] = {
 	&vy_emitter_reference, NULL
 };
 
+#define NEMIT (sizeof vy_emitters / sizeof *vy_emitters - 1)
+
+static int find(const char *name, const char **near)
+{
+	const struct vy_reg_head *heads[NEMIT];
+	for (size_t i = 0; i < NEMIT; i++)
+		heads[i] = &vy_emitters[i]->head;
+	return vy_reg_find(heads, (int)NEMIT, name, near);
+}
+
 const struct vy_aot_emitter *vy_emitter_find(const char *name)
 {
-	for (int i = 0; vy_emitters[i]; i++) {
-		const struct vy_aot_emitter *e = vy_emitters[i];
-		if (!strcmp(e->id, name))
-			return e;
-		for (int j = 0; e->aliases && e->aliases[j]; j++)
-			if (!strcmp(e->aliases[j], name))
-				return e;
-	}
-	return NULL;
+	int i = find(name, NULL);
+	return i < 0 ? NULL : vy_emitters[i];
+}
+
+const char *vy_emitter_suggest(const char *name)
+{
+	const char *near = NULL;
+	return find(name, &near) < 0 ? near : NULL;
 }
 
 int vy_emit(const struct vy_aot_emitter *t, const struct vy_program *p,

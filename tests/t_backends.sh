@@ -103,3 +103,22 @@ if [ $has_cuda -eq 0 ]; then
 else
 	skip_nvidia run_auto_joined_error_never_reference "this machine has libcuda.so.1"
 fi
+# Each backend in backends/ links on its own: no backend's object needs a
+# symbol another backend's object defines (cuda streamed through
+# backend_vulkan.c's loop before backends/stream.c).
+if [ -f build/backends/cuda.o ] && [ -f build/backends/vulkan.o ] && [ -f build/backends/reference.o ]; then
+	indep=1
+	for a in cuda vulkan reference; do
+		for b in cuda vulkan reference; do
+			[ $a = $b ] && continue
+			nm -u build/backends/$a.o | awk '{print $2}' | sort > $O/undef_$a
+			nm --defined-only -g build/backends/$b.o | awk '{print $3}' | sort > $O/def_$b
+			both=$(comm -12 $O/undef_$a $O/def_$b | tr '\n' ' ')
+			[ -z "$both" ] || { bad backends_independent "backends/$a.c uses $both from backends/$b.c"; indep=0; }
+		done
+	done
+	nm -u build/backends/cuda.o | grep -q ' vy_backend_stream$' || { bad backends_independent "cuda does not stream through backends/stream.c"; indep=0; }
+	[ $indep -eq 1 ] && ok backends_independent
+else
+	bad backends_independent "build/backends/*.o missing (make builds them)"
+fi

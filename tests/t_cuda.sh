@@ -16,11 +16,11 @@ CUDA_INC=${CUDA_HOME:-/usr/local/cuda}/include
 STUB=$(ls ${CUDA_HOME:-/usr/local/cuda}/lib64/stubs/libcuda.so \
 	/usr/lib/x86_64-linux-gnu/stubs/libcuda.so /usr/lib/x86_64-linux-gnu/libcuda_stub.so 2>/dev/null | head -1)
 
-# ---- the driver API values of backend_cuda.h against cuda.h ----
+# ---- the driver API values of backends/cuda_api.h against cuda.h ----
 if [ -f $CUDA_INC/cuda.h ]; then
 	cat > $O/abi.c <<'EOF'
 #include <cuda.h>
-/* read backend_cuda.h with cuda.h's types, so each declared entry point
+/* read cuda_api.h with cuda.h's types, so each declared entry point
  * must match cuda.h's prototype exactly */
 #define VY_CUDA_TYPES_FROM_CUDA_H
 #define vy_CUresult CUresult
@@ -33,7 +33,7 @@ if [ -f $CUDA_INC/cuda.h ]; then
 #define vy_CUfunction CUfunction
 #define vy_CUstream CUstream
 #define vy_CUevent CUevent
-#include "backend_cuda.h"
+#include "cuda_api.h"
 #define SAME(x) _Static_assert((int)VY_##x == (int)x, #x " differs from cuda.h");
 SAME(CUDA_SUCCESS)
 SAME(CUDA_ERROR_NOT_INITIALIZED)
@@ -58,7 +58,7 @@ _Static_assert(sizeof(vy_CUdevice) == sizeof(CUdevice), "CUdevice size");
 VY_CUDA_FNS(X)
 int main(void) { return 0; }
 EOF
-	if cc -std=c11 -Wall -Wno-unused-variable -Werror=incompatible-pointer-types -D__CUDA_API_VERSION_INTERNAL -I$CUDA_INC -Isrc -c -o $O/abi.o $O/abi.c > $O/abi.log 2>&1; then
+	if cc -std=c11 -Wall -Wno-unused-variable -Werror=incompatible-pointer-types -D__CUDA_API_VERSION_INTERNAL -I$CUDA_INC -Isrc -Ibackends -c -o $O/abi.o $O/abi.c > $O/abi.log 2>&1; then
 		ok cuda_abi_matches_cuda_h
 	else
 		bad cuda_abi_matches_cuda_h "$(grep -m1 error $O/abi.log)"

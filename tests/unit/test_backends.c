@@ -53,12 +53,12 @@ static struct vy_backend *f_silent(int d, char **err) { made[5]++; return NULL; 
 
 static bool all(enum vy_opcode op) { return true; }
 
-static const struct vy_backend_reg r_a = { "gpu_a", "1", f_gpu_a, all };
-static const struct vy_backend_reg r_b = { "gpu_b", "1", f_gpu_b, all };
-static const struct vy_backend_reg r_bad = { "bad", "1", f_bad, all };
-static const struct vy_backend_reg r_bad2 = { "bad2", "1", f_bad2, all };
-static const struct vy_backend_reg r_ref = { "reference", "1", f_ref, all };
-static const struct vy_backend_reg r_silent = { "silent", "1", f_silent, all };
+static const struct vy_backend_reg r_a = { .id = "gpu_a", .version = "1", .factory = f_gpu_a, .supports = all };
+static const struct vy_backend_reg r_b = { .id = "gpu_b", .version = "1", .factory = f_gpu_b, .supports = all };
+static const struct vy_backend_reg r_bad = { .id = "bad", .version = "1", .factory = f_bad, .supports = all };
+static const struct vy_backend_reg r_bad2 = { .id = "bad2", .version = "1", .factory = f_bad2, .supports = all };
+static const struct vy_backend_reg r_ref = { .id = "reference", .version = "1", .factory = f_ref, .supports = all };
+static const struct vy_backend_reg r_silent = { .id = "silent", .version = "1", .factory = f_silent, .supports = all };
 
 static bool contains(const char *s, const char *sub)
 {

@@ -1,16 +1,17 @@
 /*
- * backend_reference.c: the `reference` dispatch backend.  It compiles the
+ * backends/reference.c: the `reference` dispatch backend.  It compiles the
  * program with the reference emitter (cached per program), decodes the
  * module with the VM's own decoder, exactly as a reference launcher does,
  * and runs it over the caller's host buffers.  Streaming runs the program
- * once per chunk of the streamed buffer.  Strict-mode reports become
- * warnings in run->warnings.
+ * once per chunk of the streamed buffer (stream.c).  Strict-mode reports
+ * become warnings in run->warnings.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "vyrec.h"
 #include "launch.h"
+#include "stream.h"
 #include "vm.h"
 
 struct ref {
@@ -72,38 +73,6 @@ static int dispatch(struct vy_backend *b, struct vy_run *run, char **err)
 }
 
 
-static int stream(struct vy_backend *b, struct vy_stream *s, char **err)
-{
-	struct vy_run *run = s->run;
-	void *saved = run->bufs[s->buf];
-	struct vy_launch saved_launch = run->launch;
-	size_t chunk = s->chunk ? s->chunk : s->total;
-	unsigned char *tmp = NULL;
-	int rc = 0;
-	*err = NULL;
-	if (chunk > UINT32_MAX / 4)
-		chunk = UINT32_MAX / 4;
-	if (s->total && !(tmp = malloc((s->total < chunk ? s->total : chunk) * 4))) {
-		*err = vy_strf("reference: out of memory for a stream chunk. Fix: use a "
-			       "smaller --chunk");
-		return -1;
-	}
-	for (size_t off = 0; off < s->total && rc == 0; off += chunk) {
-		uint32_t n = (uint32_t)(s->total - off < chunk ? s->total - off : chunk);
-		memcpy(tmp, s->data + off * 4, (size_t)n * 4);
-		run->bufs[s->buf] = tmp;
-		rc = vy_launch_chunk(run->prog, &run->launch, s->buf, n, err);
-		if (rc == 0)
-			rc = dispatch(b, run, err);
-		if (rc == 0)
-			rc = s->yield(s->ctx, run, err);
-	}
-	run->bufs[s->buf] = saved;
-	run->launch = saved_launch;
-	free(tmp);
-	return rc ? -1 : 0;
-}
-
 static void release(struct vy_backend *b)
 {
 	struct ref *r = b->impl;
@@ -125,7 +94,7 @@ static struct vy_backend *factory(int device, char **err)
 	snprintf(b->device_name, sizeof b->device_name, "vyrec reference VM");
 	b->impl = r;
 	b->dispatch = dispatch;
-	b->stream = stream;
+	b->stream = vy_backend_stream;
 	b->release = release;
 	return b;
 }
@@ -137,6 +106,7 @@ static bool supports(enum vy_opcode op)
 
 const struct vy_backend_reg vy_backend_reference = {
 	.id = "reference",
+	.summary = "the vyrec reference VM on the CPU (the oracle of verify)",
 	.version = VY_VERSION,
 	.factory = factory,
 	.supports = supports,

@@ -1,5 +1,5 @@
 /*
- * backend_vulkan.c: the `vulkan` dispatch backend (SPEC §4).
+ * backends/vulkan.c: the `vulkan` dispatch backend (SPEC §4).
  *
  * The factory opens libvulkan.so.1 with dlopen (never at start-up, so a
  * machine without a Vulkan loader runs every other command untouched),
@@ -46,7 +46,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "backend_gpu.h"
+#include "stream.h"
 #include "launch.h"
 #include "vyrec.h"
 
@@ -1369,42 +1369,6 @@ static int bench(struct vy_backend *b, struct vy_run *run, int n, double *gpu_ms
 	return take_vmsg(v, "bench", err);
 }
 
-/* ---- streaming, shared with backend_cuda.c ---- */
-
-
-int vy_gpu_stream(struct vy_backend *b, struct vy_stream *s, char **err)
-{
-	struct vy_run *run = s->run;
-	void *saved = run->bufs[s->buf];
-	size_t chunk = s->chunk ? s->chunk : s->total;
-	struct vy_launch saved_launch = run->launch;
-	unsigned char *tmp = NULL;
-	int rc = 0;
-
-	*err = NULL;
-	if (chunk > UINT32_MAX / 4)
-		chunk = UINT32_MAX / 4;
-	if (s->total && !(tmp = malloc((s->total < chunk ? s->total : chunk) * 4))) {
-		*err = vy_strf("%s: out of memory for a stream chunk. Fix: use a smaller "
-			       "--chunk", b->id);
-		return -1;
-	}
-	for (size_t off = 0; off < s->total && rc == 0; off += chunk) {
-		uint32_t n = (uint32_t)(s->total - off < chunk ? s->total - off : chunk);
-		memcpy(tmp, s->data + off * 4, (size_t)n * 4);
-		run->bufs[s->buf] = tmp;
-		rc = vy_launch_chunk(run->prog, &run->launch, s->buf, n, err);
-		if (rc == 0)
-			rc = b->dispatch(b, run, err);
-		if (rc == 0)
-			rc = s->yield(s->ctx, run, err);
-	}
-	run->bufs[s->buf] = saved;
-	run->launch = saved_launch;
-	free(tmp);
-	return rc ? -1 : 0;
-}
-
 /* ---- registration ---- */
 
 static struct vy_backend *factory(int device, char **err)
@@ -1422,7 +1386,7 @@ static struct vy_backend *factory(int device, char **err)
 	b->id = "vulkan";
 	b->impl = v;
 	b->dispatch = dispatch;
-	b->stream = vy_gpu_stream;
+	b->stream = vy_backend_stream;
 	b->bench = bench;
 	b->release = release;
 	if (open_loader(v, err) || create_instance(v, err) ||
@@ -1444,6 +1408,7 @@ static bool supports(enum vy_opcode op)
 
 const struct vy_backend_reg vy_backend_vulkan = {
 	.id = "vulkan",
+	.summary = "Vulkan compute devices, lavapipe included (loads SPIR-V)",
 	.version = VY_VERSION,
 	.factory = factory,
 	.supports = supports,

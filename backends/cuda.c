@@ -1,9 +1,9 @@
 /*
- * backend_cuda.c: the `cuda` dispatch backend (SPEC §4).
+ * backends/cuda.c: the `cuda` dispatch backend (SPEC §4).
  *
  * The factory opens libcuda.so.1 with dlopen (so vyrec builds and runs
  * without the NVIDIA driver or toolkit), resolves the driver API entry
- * points it needs (backend_cuda.h declares them), calls cuInit, takes
+ * points it needs (cuda_api.h declares them), calls cuInit, takes
  * device N (default 0) and creates a context.  A dispatch compiles the
  * program with the ptx emitter for the device's compute capability clamped
  * to sm_70..sm_90, JIT-loads it with cuModuleLoadDataEx (its error log goes
@@ -20,8 +20,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "backend_cuda.h"
-#include "backend_gpu.h"
+#include "cuda_api.h"
+#include "stream.h"
 #include "launch.h"
 #include "vyrec.h"
 
@@ -426,7 +426,7 @@ static struct vy_backend *factory(int device, char **err)
 	b->id = "cuda";
 	b->impl = c;
 	b->dispatch = dispatch;
-	b->stream = vy_gpu_stream;
+	b->stream = vy_backend_stream;
 	b->bench = bench;
 	b->release = release;
 	if (open_driver(c, err) || open_device(c, device, b, err)) {
@@ -443,6 +443,7 @@ static bool supports(enum vy_opcode op)
 
 const struct vy_backend_reg vy_backend_cuda = {
 	.id = "cuda",
+	.summary = "NVIDIA GPUs through the CUDA driver API (loads PTX)",
 	.version = VY_VERSION,
 	.factory = factory,
 	.supports = supports,

@@ -1,6 +1,6 @@
 /*
- * backend_cuda.h: the few CUDA driver API types, constants and entry
- * points backend_cuda.c uses, declared here so that vyrec builds without
+ * backends/cuda_api.h: the few CUDA driver API types, constants and entry
+ * points backends/cuda.c uses, declared here so that vyrec builds without
  * the CUDA toolkit (libcuda.so.1 is opened with dlopen at run time).  The
  * values are cuda.h's; tests/t_cuda.sh checks them against cuda.h with
  * static assertions wherever the toolkit is installed.
