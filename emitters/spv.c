@@ -25,6 +25,7 @@
 
 #include "vyrec.h"
 #include "spvtools.h"
+#include "mathlib_ir.h"
 
 /* SPV_KHR_fma (VK_KHR_shader_fma), newer than Debian's SPIR-V headers and
  * SPIRV-Tools: the numbers of the SPIR-V registry (SPIRV-Headers
@@ -78,6 +79,7 @@ struct spv {
 	struct loop *loops;
 	int nloops, loopcap;
 	char *bug;               /* first internal error */
+	uint32_t *slot;          /* values of the math-library program being lowered */
 };
 
 #define N_OF(...) (sizeof((const uint32_t[]){ __VA_ARGS__ }) / sizeof(uint32_t))
@@ -1325,6 +1327,33 @@ static uint32_t eager_op(struct spv *s, const struct vy_expr *e)
 	}
 }
 
+/* A library op: its program inline (src/mathlib_ir.h), each core op by
+ * its own lowering here, the exact ones even under --fast-math. */
+static uint32_t mathlib(struct spv *s, const struct vy_expr *e)
+{
+	struct vy_arena *a = vy_arena_new();
+	struct vy_mprog mp;
+	vy_mathlib_prog(a, e->op->code, &mp);
+	uint32_t *v = calloc((size_t)mp.n, sizeof *v), *saved = s->slot;
+	if (!v)
+		vy_bug("out of memory");
+	for (int i = 0; i < mp.nparams; i++)
+		v[i] = expr(s, e->args[i]);
+	struct vy_emit_config exact = *s->c;
+	const struct vy_emit_config *c = s->c;
+	exact.fast_math = false;
+	s->c = &exact;
+	s->slot = v;
+	for (int i = mp.nparams; i < mp.n; i++)
+		v[i] = expr(s, mp.v[i]);
+	s->slot = saved;
+	s->c = c;
+	uint32_t r = v[mp.n - 1];
+	free(v);
+	vy_arena_free(a);
+	return r;
+}
+
 static uint32_t op(struct spv *s, const struct vy_expr *e)
 {
 	if (!e->op || e->op->code >= VY_OP_COUNT) {
@@ -1334,6 +1363,8 @@ static uint32_t op(struct spv *s, const struct vy_expr *e)
 	enum vy_opcode code = e->op->code;
 	if (is_atomic(e))
 		return atomic(s, e);
+	if (vy_op_is_library(code))
+		return mathlib(s, e);
 	if ((code == VY_OP_LAND || code == VY_OP_LOR) && vy_expr_touches_memory(e->args[1]))
 		return lazy_logic(s, e, code == VY_OP_LAND);
 	if (code == VY_OP_SELECT && (vy_expr_touches_memory(e->args[1]) || vy_expr_touches_memory(e->args[2])))
@@ -1354,6 +1385,7 @@ static uint32_t expr(struct spv *s, const struct vy_expr *e)
 	case VY_E_LOAD:
 		return VAL(s, SpvOpLoad, ty(s, e->type), elem_ptr(s, e));
 	case VY_E_OP: return op(s, e);
+	case VY_E_SLOT: return s->slot[e->index];
 	default:
 		bug(s, "unresolved expression reached the emitter");
 		return cnst(s, VY_U32, 0);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "launch.h"
+#include "mathlib_ir.h"
 
 static float f_of(uint32_t w)
 {
@@ -213,6 +214,8 @@ static uint32_t eval_op(const struct vy_program *p, const struct vy_expr *e,
 	for (int i = 0; i < e->nargs && i < 3; i++)
 		a[i] = vy_eval_uniform(p, e->args[i], params, counts);
 	enum vy_type t = e->nargs ? e->args[0]->type : e->type;
+	if (vy_op_is_library(op))
+		return vy_mathlib_eval(op, a[0], a[1]);
 	switch (op) {
 	case VY_OP_LNOT: return !a[0];
 	case VY_OP_EQ:
