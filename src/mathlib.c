@@ -12,7 +12,9 @@
  *   asin     fdlibm asinf: rational R(t), t = x*x below 0.5, else
  *   acos     t = (1-|x|)/2 with s = sqrt(t) split hi/lo.
  *   expm1    musl expm1f (k = round(x/ln2), hi/lo reduction, the rational
- *            correction), 2^k applied as two exact power-of-two factors.
+ *            correction), 2^k applied as two exact power-of-two factors;
+ *            inf above ln(FLT_MAX) (musl's o_threshold, 88.7216797, is
+ *            low: it overflows 127 finite results up to 88.7228317).
  *   sinh     musl sinhf from expm1 below log(FLT_MAX), else exp(|x|)/2.
  *   cosh     musl coshf: expm1 below ln2, (e + 1/e)/2, then exp(|x|)/2;
  *            exp is fdlibm's expf with the two-factor scaling.
@@ -290,8 +292,8 @@ static V expm1_(struct vym_slp *s, V x)
 {
 	V hx = BITS(fabs_(s, x)), neg = ULT(UK(0x7fffffffu), BITS(x));
 	V special = ULT(UK(0x4195b843u), hx);         /* |x| >= 27 ln2 */
-	V xg = SEL(AND(special, NOT(AND(NOT(neg), ULT(hx, UK(0x42b17181u))))),
-		   FK(0.0f), x);                      /* keep x <= o_threshold */
+	V xg = SEL(AND(special, NOT(AND(NOT(neg), ULT(hx, UK(0x42b17218u))))),
+		   FK(0.0f), x);                      /* keep x <= ln(FLT_MAX) */
 	V reduce = ULT(UK(0x3eb17218u), BITS(fabs_(s, xg)));
 	V kf = TRUNC(ADD(MUL(FB(0x3fb8aa3bu), xg), SEL(neg, FK(-0.5f), FK(0.5f))));
 	kf = SEL(reduce, kf, FK(0.0f));
@@ -321,9 +323,9 @@ static V expm1_(struct vym_slp *s, V x)
 	V r = SEL(IEQ(k, IK(0)), r_k0, SEL(IEQ(k, IK(-1)), r_km1,
 		SEL(IEQ(k, IK(1)), r_k1,
 		SEL(OR(ILT(k, IK(0)), ILT(IK(56), k)), r_big, r_mid))));
-	/* -1 below -27 ln2, inf above o_threshold, NaN as is */
+	/* -1 below -27 ln2, inf above ln(FLT_MAX), NaN as is */
 	r = SEL(AND(special, neg), FK(-1.0f), r);
-	r = SEL(AND(NOT(neg), ULT(UK(0x42b17180u), hx)), FB(0x7f800000u), r);
+	r = SEL(AND(NOT(neg), ULT(UK(0x42b17217u), hx)), FB(0x7f800000u), r);
 	return SEL(isnan_(s, x), x, r);
 }
 
