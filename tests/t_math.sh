@@ -255,3 +255,18 @@ if ! $VYREC check $O/badtype.yaml > $O/badtype.log 2>&1 &&
 else
 	bad math_bad_operand_type "$(head -3 $O/badtype.log | tr '\n' ' ')"
 fi
+
+# ---- C launchers: the reference VM (library ops arrive as core ops) and spv ----
+for t in reference spv; do
+	p=tests/corpus/math_exact.yaml
+	[ $t = spv ] && p=$SW
+	d=$O/launcher_$t
+	if $VYREC launcher $p -t $t --lang c -o $d > $d.log 2>&1 &&
+	   make -s -C $d >> $d.log 2>&1 &&
+	   (cd $d && ./$(basename $p .yaml) --selftest) >> $d.log 2>&1 &&
+	   grep -q '^selftest: PASS' $d.log; then
+		ok math_launcher_c_$t
+	else
+		bad math_launcher_c_$t "$(tail -2 $d.log | tr '\n' ' ')"
+	fi
+done
