@@ -270,3 +270,28 @@ for t in reference spv; do
 		bad math_launcher_c_$t "$(tail -2 $d.log | tr '\n' ' ')"
 	fi
 done
+
+# ---- spv: one function per op used, so size grows by a call per call ----
+calls() {   # N: a program of N fmod calls
+	printf 'vyrec: 1\nname: math_calls\nworkgroup_size: [64]\nbuffers:\n'
+	printf '  x: {binding: 0, type: f32, count: 64, access: read_only}\n'
+	printf '  out: {binding: 1, type: f32, count: 64, access: read_write}\ndispatch: [64]\nentry:\n'
+	printf '  - let i = gid.x\n  - var s = x[i]\n'
+	k=0
+	while [ $k -lt "$1" ]; do printf '  - s = math.fmod(s, x[i] + %d.5)\n' $k; k=$((k + 1)); done
+	printf '  - out[i] = s\n'
+}
+calls 1 > $O/calls1.yaml
+calls 101 > $O/calls101.yaml
+if $VYREC build $O/calls1.yaml --target spv -o $O/calls1.spv > /dev/null 2>&1 &&
+   $VYREC build $O/calls101.yaml --target spv -o $O/calls101.spv > /dev/null 2>&1; then
+	s1=$(wc -c < $O/calls1.spv) s101=$(wc -c < $O/calls101.spv)
+	# a call (load, add, OpFunctionCall) is ~140 bytes; fmod inline ~10 KiB
+	if [ $((s101 - s1)) -lt 30000 ]; then
+		ok math_spv_one_function_per_op
+	else
+		bad math_spv_one_function_per_op "1 call: $s1 bytes, 101 calls: $s101 bytes"
+	fi
+else
+	bad math_spv_one_function_per_op "build failed"
+fi
