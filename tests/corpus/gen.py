@@ -573,10 +573,9 @@ def math_exact():
             # copysign works on the bits: NaN payloads kept
             p.put("bitcast<u32>(math.copysign(%s, %s))" % (O(a), O(b)),
                   (a & 0x7FFFFFFF) | (b & 0x80000000))
-    fx = [Z, NZ, 0x3F800000, 0xBF800000, 0x40B00000, 0xC0B00000, 0x7149F2CA, 0x8DA24260,
-          0x4B7FFFFF, INF, NINF, NAN, 0x7F7FFFFF, 0x00800000, 0x3E99999A]
-    fy = [Z, NZ, 0x3F800000, 0xBF800000, 0x3E99999A, 0xC0200000, 0x00800000, 0x00FFFFFF,
-          INF, NINF, NAN, 0x7F7FFFFF, 0x3F000001, 0x4CBEBC20]
+    # (few: ptx inlines fmod's program, about 650 instructions a call)
+    fx = [NZ, 0x40B00000, 0xC0B00000, 0x7149F2CA, 0x8DA24260, INF, NAN, 0x7F7FFFFF]
+    fy = [Z, 0xBF800000, 0x3E99999A, 0x00FFFFFF, NINF, NAN, 0x3F000001]
     for a in fx:
         for b in fy:
             p.putf("math.fmod(%s, %s)" % (O(a), O(b)), c_math('fmod', bits_f(a), bits_f(b)))
