@@ -26,6 +26,7 @@
 #include "vyrec.h"
 #include "glslang_check.h"
 #include "resolve.h"   /* vy_expr_is_const */
+#include "mathlib_ir.h"
 
 /* Helpers, in the order they are printed. */
 enum {
@@ -355,6 +356,9 @@ struct gen {
 	int ntemp;
 	bool fast_math;          /* --fast-math: the native fma() */
 	char *err;               /* first unsupported construct */
+	struct vy_buf mfun;      /* the math-library functions used */
+	bool mdone[VY_OP_COUNT];
+	char (*mslot)[16];       /* names of the program's values */
 };
 
 static const char *glsl_type(enum vy_type t)
@@ -933,12 +937,59 @@ static const struct glsl_row glsl_ops[VY_OP_COUNT] = {
 
 bool vy_glsl_lowers(enum vy_opcode code)
 {
-	return code < VY_OP_COUNT && glsl_ops[code].form != G_NONE;
+	return code < VY_OP_COUNT && (glsl_ops[code].form != G_NONE || vy_op_is_library(code));
+}
+
+/* The GLSL function of a library op, generated on first use: its
+ * program (src/mathlib_ir.h) one local per value, each core op by its own
+ * lowering here, the exact ones even under --fast-math. */
+static const char *mathlib_fn(struct gen *g, const struct vy_opdef *op,
+			      char name[32])
+{
+	snprintf(name, 32, "vy_m_%s", op->name);
+	if (g->mdone[op->code])
+		return name;
+	g->mdone[op->code] = true;
+	struct vy_arena *a = vy_arena_new();
+	struct vy_mprog mp;
+	vy_mathlib_prog(a, op->code, &mp);
+	char (*names)[16] = vy_alloc(a, sizeof *names * (size_t)mp.n), (*saved)[16] = g->mslot;
+	struct vy_buf *b = g->b;
+	bool fast = g->fast_math;
+	struct vy_buf fn = {0};
+	g->b = &fn;
+	g->fast_math = false;
+	g->mslot = names;
+	vy_buf_printf(&fn, "%s %s(", glsl_type(mp.v[mp.n - 1]->type), name);
+	for (int i = 0; i < mp.nparams; i++) {
+		snprintf(names[i], sizeof names[i], "x%d", i);
+		vy_buf_printf(&fn, "%sfloat %s", i ? ", " : "", names[i]);
+	}
+	put(g, ")\n{\n");
+	for (int i = mp.nparams; i < mp.n; i++) {
+		snprintf(names[i], sizeof names[i], "m%d", i);
+		vy_buf_printf(&fn, "\t%s %s = ", glsl_type(mp.v[i]->type), names[i]);
+		put_expr(g, mp.v[i]);
+		put(g, ";\n");
+	}
+	vy_buf_printf(&fn, "\treturn %s;\n}\n\n", names[mp.n - 1]);
+	vy_buf_put(&g->mfun, fn.data, fn.len);
+	vy_buf_free(&fn);
+	g->b = b;
+	g->fast_math = fast;
+	g->mslot = saved;
+	vy_arena_free(a);
+	return name;
 }
 
 static void put_op(struct gen *g, const struct vy_expr *e)
 {
 	const struct glsl_row *r = &glsl_ops[e->op->code];
+	if (vy_op_is_library(e->op->code)) {   /* src/mathlib.c's ops */
+		char name[32];
+		put_call(g, mathlib_fn(g, e->op, name), e);
+		return;
+	}
 	switch (r->form) {
 	case G_CALL: put_call(g, r->text, e); return;
 	case G_BIN: put_bin(g, r->text, e); return;
@@ -979,6 +1030,9 @@ static void put_expr(struct gen *g, const struct vy_expr *e)
 		break;
 	case VY_E_LOAD:
 		put_load(g, e);
+		break;
+	case VY_E_SLOT:
+		put(g, g->mslot[e->index]);
 		break;
 	case VY_E_OP:
 		if (e->op && e->op->code < VY_OP_COUNT) {
@@ -1372,6 +1426,7 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 	if (g.err) {
 		*err = g.err;
 		vy_buf_free(&body);
+		vy_buf_free(&g.mfun);
 		vy_arena_free(a);
 		return VY_EMIT_REJECT;
 	}
@@ -1387,6 +1442,8 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 			vy_buf_puts(out, helper_text[h]);
 			vy_buf_puts(out, "\n");
 		}
+	vy_buf_put(out, g.mfun.data, g.mfun.len);
+	vy_buf_free(&g.mfun);
 	vy_buf_puts(out, "void main()\n{\n");
 	vy_buf_put(out, body.data, body.len);
 	vy_buf_puts(out, "}\n");

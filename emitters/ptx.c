@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mathlib_ir.h"
 #include "ptx_math.h"
 #include "vyrec.h"
 
@@ -38,6 +39,7 @@ struct ctx {
 	struct loop loops[VY_MAX_DEPTH];
 	int nloops, nlabels, line;
 	char *err;
+	struct vy_pv *slot;             /* values of the math-library program */
 };
 
 #define I(c, ...) vy_buf_printf(&(c)->body, "\t" __VA_ARGS__)
@@ -693,7 +695,33 @@ static const struct ptx_row ptx_ops[VY_OP_COUNT] = {
 
 bool vy_ptx_lowers(enum vy_opcode code)
 {
-	return code < VY_OP_COUNT && ptx_ops[code].form != P_NONE;
+	return code < VY_OP_COUNT && (ptx_ops[code].form != P_NONE || vy_op_is_library(code));
+}
+
+/* A library op: its program inline (src/mathlib_ir.h), each core op by
+ * its own lowering here, the exact ones even under --fast-math. */
+static struct vy_pv emit_mathlib(struct ctx *c, const struct vy_expr *e)
+{
+	struct vy_arena *a = vy_arena_new();
+	struct vy_mprog mp;
+	vy_mathlib_prog(a, e->op->code, &mp);
+	struct vy_pv *v = calloc((size_t)mp.n, sizeof *v), *saved = c->slot;
+	if (!v)
+		vy_bug("out of memory");
+	for (int i = 0; i < mp.nparams; i++)
+		v[i] = in_reg(c, emit_expr(c, e->args[i]), VY_F32);
+	bool fast = c->m.fast;
+	vy_buf_printf(&c->body, "\t// %s: the program of src/mathlib.c\n", e->op->id);
+	c->m.fast = false;
+	c->slot = v;
+	for (int i = mp.nparams; i < mp.n; i++)
+		v[i] = emit_expr(c, mp.v[i]);
+	c->slot = saved;
+	c->m.fast = fast;
+	struct vy_pv r = v[mp.n - 1];
+	free(v);
+	vy_arena_free(a);
+	return r;
 }
 
 static struct vy_pv emit_op(struct ctx *c, const struct vy_expr *e)
@@ -702,6 +730,8 @@ static struct vy_pv emit_op(struct ctx *c, const struct vy_expr *e)
 		fail(c, "the program still has a non-intrinsic op; composite ops must be inlined before emission");
 		return imm("%u", 0);
 	}
+	if (vy_op_is_library(e->op->code))   /* src/mathlib.c's ops */
+		return emit_mathlib(c, e);
 	const struct ptx_row *r = &ptx_ops[e->op->code];
 	enum vy_type t = e->type;
 	if (r->form == P_EXPR)
@@ -746,6 +776,7 @@ static struct vy_pv emit_expr(struct ctx *c, const struct vy_expr *e)
 	case VY_E_LEN: return c->count[e->index];
 	case VY_E_LOAD: return emit_load(c, e);
 	case VY_E_OP: return emit_op(c, e);
+	case VY_E_SLOT: return c->slot[e->index];
 	default:
 		fail(c, "the program is not resolved (unexpected name or call node)");
 		return cnst(e->type, 0);

@@ -21,6 +21,7 @@
 
 #include "vyrec.h"
 #include "vm.h"
+#include "mathlib_ir.h"
 
 #define NONE UINT32_MAX
 #define VYREF_PRECONST 1024
@@ -322,6 +323,38 @@ static uint32_t ex_lazy(struct em *m, const struct vy_expr *e, uint32_t dst)
 	return dst != NONE ? dst : r;
 }
 
+/* A library op (src/mathlib.c): its program's core ops, one register per
+ * value; constants through ex() (preloaded like the program's own). */
+static uint32_t ex_mathlib(struct em *m, const struct vy_expr *e, uint32_t dst)
+{
+	struct vy_arena *a = vy_arena_new();
+	struct vy_mprog mp;
+	vy_mathlib_prog(a, e->op->code, &mp);
+	uint32_t *reg = calloc((size_t)mp.n, sizeof *reg);
+	if (!reg)
+		vy_bug("out of memory");
+	for (int i = 0; i < mp.nparams; i++)
+		reg[i] = ex(m, e->args[i], NONE);
+	for (int i = mp.nparams; i < mp.n; i++) {
+		const struct vy_expr *v = mp.v[i];
+		uint32_t d = i == mp.n - 1 ? dst : NONE, r[3] = { 0, 0, 0 };
+		if (v->kind == VY_E_CONST) {
+			reg[i] = ex(m, v, d);
+			continue;
+		}
+		for (int k = 0; k < v->nargs; k++)
+			r[k] = reg[v->args[k]->index];
+		enum vy_opcode c = v->op->code;
+		reg[i] = want(m, d);
+		emit(m, c, vy_expr_optype(v), c == VY_OP_CAST || c == VY_OP_BITCAST ?
+		     v->args[0]->type : 0, reg[i], r[0], r[1], r[2]);
+	}
+	uint32_t res = reg[mp.n - 1];
+	free(reg);
+	vy_arena_free(a);
+	return res;
+}
+
 static uint32_t ex_op(struct em *m, const struct vy_expr *e, uint32_t dst)
 {
 	enum vy_opcode c = e->op->code;
@@ -338,6 +371,8 @@ static uint32_t ex_op(struct em *m, const struct vy_expr *e, uint32_t dst)
 		emit(m, c, ref->type, memaux(ref), d, r[0], r[1], r[2]);
 		return d;
 	}
+	if (vy_op_is_library(c))
+		return ex_mathlib(m, e, dst);
 	for (int i = 0; i < e->nargs && i < 3; i++)
 		r[i] = ex(m, e->args[i], NONE);
 	d = want(m, dst);
@@ -504,7 +539,7 @@ static bool put_uexpr(struct vy_buf *b, const struct vy_expr *e, char **err)
 	case VY_E_PARAM: vy_buf_u32(b, VYVM_U_PARAM); vy_buf_u32(b, (uint32_t)e->index); return true;
 	case VY_E_LEN: vy_buf_u32(b, VYVM_U_LEN); vy_buf_u32(b, (uint32_t)e->index); return true;
 	case VY_E_OP:
-		if (vy_op_is_atomic(e->op->code))
+		if (vy_op_is_atomic(e->op->code) || vy_op_is_library(e->op->code))
 			break;
 		for (int i = 0; i < e->nargs; i++)
 			if (!put_uexpr(b, e->args[i], err))
@@ -516,6 +551,10 @@ static bool put_uexpr(struct vy_buf *b, const struct vy_expr *e, char **err)
 	default:
 		break;
 	}
+	if (!*err && e->kind == VY_E_OP && vy_op_is_library(e->op->code))
+		*err = vy_strf("`%s` in a buffer count or dispatch expression: the reference "
+			       "module evaluates those without the math library; compute the "
+			       "size with operators and the 1.0 math ops", e->op->id);
 	if (!*err)
 		*err = vy_strf("a buffer count or dispatch expression may use only params, "
 			       "literals, len() and operators");

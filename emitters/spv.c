@@ -25,6 +25,7 @@
 
 #include "vyrec.h"
 #include "spvtools.h"
+#include "mathlib_ir.h"
 
 /* SPV_KHR_fma (VK_KHR_shader_fma), newer than Debian's SPIR-V headers and
  * SPIRV-Tools: the numbers of the SPIR-V registry (SPIRV-Headers
@@ -83,6 +84,9 @@ struct spv {
 	struct loop *loops;
 	int nloops, loopcap;
 	char *bug;               /* first internal error */
+	uint32_t *slot;          /* values of the math-library program being lowered */
+	struct words funcs;      /* the math-library functions used, after main */
+	uint32_t mfn[VY_OP_COUNT];   /* their ids */
 };
 
 /* Barriers order buffer memory only where an invocation can tell (ir.c). */
@@ -1465,7 +1469,7 @@ static const struct spv_row spv_ops[VY_OP_COUNT] = {
 
 bool vy_spv_lowers(enum vy_opcode code)
 {
-	return code < VY_OP_COUNT && spv_ops[code].form != S_NONE;
+	return code < VY_OP_COUNT && (spv_ops[code].form != S_NONE || vy_op_is_library(code));
 }
 
 /* Ops whose operands are all evaluated, left to right. */
@@ -1499,6 +1503,69 @@ static uint32_t eager_op(struct spv *s, const struct vy_expr *e)
 	return cnst(s, t, 0);
 }
 
+/* The function of a library op, made on first use: its program
+ * (src/mathlib_ir.h), each core op by its own lowering here, the exact
+ * ones even under --fast-math; one function per op used keeps the module
+ * linear in the number of calls. */
+static uint32_t mathlib_fn(struct spv *s, enum vy_opcode code, uint32_t *rt)
+{
+	struct vy_arena *a = vy_arena_new();
+	struct vy_mprog mp;
+	vy_mathlib_prog(a, code, &mp);
+	uint32_t tf = ty(s, VY_F32);
+	*rt = ty(s, mp.v[mp.n - 1]->type);
+	if (s->mfn[code]) {
+		vy_arena_free(a);
+		return s->mfn[code];
+	}
+	uint32_t fnty = mp.nparams == 1 ? TYPE(s, SpvOpTypeFunction, *rt, tf) :
+		TYPE(s, SpvOpTypeFunction, *rt, tf, tf);
+	uint32_t id = s->mfn[code] = fresh(s);
+	name(s, id, vy_builtin_op(code)->id);
+	uint32_t *v = calloc((size_t)mp.n, sizeof *v), *slot = s->slot;
+	if (!v)
+		vy_bug("out of memory");
+	struct words body = s->body;
+	uint32_t cur = s->cur_label;
+	bool dead = s->dead;
+	const struct vy_emit_config *c = s->c;
+	struct vy_emit_config exact = *c;
+	exact.fast_math = false;
+	s->c = &exact;
+	s->body = (struct words){ 0 };
+	s->slot = v;
+	INS(&s->body, SpvOpFunction, *rt, id, SpvFunctionControlMaskNone, fnty);
+	for (int i = 0; i < mp.nparams; i++) {
+		v[i] = fresh(s);
+		INS(&s->body, SpvOpFunctionParameter, tf, v[i]);
+	}
+	label(s, fresh(s));
+	for (int i = mp.nparams; i < mp.n; i++)
+		v[i] = expr(s, mp.v[i]);
+	INS(&s->body, SpvOpReturnValue, v[mp.n - 1]);
+	ins(&s->body, SpvOpFunctionEnd, NULL, 0);
+	put_all(&s->funcs, s->body.v, s->body.n);
+	free(s->body.v);
+	s->body = body;
+	s->cur_label = cur;
+	s->dead = dead;
+	s->c = c;
+	s->slot = slot;
+	free(v);
+	vy_arena_free(a);
+	return id;
+}
+
+static uint32_t mathlib(struct spv *s, const struct vy_expr *e)
+{
+	uint32_t x = expr(s, e->args[0]), rt;
+	uint32_t y = e->nargs > 1 ? expr(s, e->args[1]) : 0;
+	uint32_t fn = mathlib_fn(s, e->op->code, &rt);
+	if (e->nargs > 1)
+		return VAL(s, SpvOpFunctionCall, rt, fn, x, y);
+	return VAL(s, SpvOpFunctionCall, rt, fn, x);
+}
+
 static uint32_t op(struct spv *s, const struct vy_expr *e)
 {
 	if (!e->op || e->op->code >= VY_OP_COUNT) {
@@ -1508,6 +1575,8 @@ static uint32_t op(struct spv *s, const struct vy_expr *e)
 	enum vy_opcode code = e->op->code;
 	if (is_atomic(e))
 		return atomic(s, e);
+	if (vy_op_is_library(code))
+		return mathlib(s, e);
 	if ((code == VY_OP_LAND || code == VY_OP_LOR) && vy_expr_touches_memory(e->args[1]))
 		return lazy_logic(s, e, code == VY_OP_LAND);
 	if (code == VY_OP_SELECT && (vy_expr_touches_memory(e->args[1]) || vy_expr_touches_memory(e->args[2])))
@@ -1592,6 +1661,7 @@ static uint32_t expr(struct spv *s, const struct vy_expr *e)
 	case VY_E_LOAD:
 		return load_elem(s, e);
 	case VY_E_OP: return op(s, e);
+	case VY_E_SLOT: return s->slot[e->index];
 	default:
 		bug(s, "unresolved expression reached the emitter");
 		return cnst(s, VY_U32, 0);
@@ -1950,7 +2020,7 @@ static void assemble(struct spv *s, uint32_t main_id, uint32_t fn_type,
 	/* the module at once, not by doubling: it stays alive while the
 	 * validator runs */
 	m->cap = 64 + s->iface.n + s->names.n + s->decos.n + s->globals.n +
-		 s->vars.n + s->body.n;
+		 s->vars.n + s->body.n + s->funcs.n;
 	m->v = malloc(m->cap * sizeof *m->v);
 	if (!m->v)
 		vy_bug("out of memory");
@@ -1998,6 +2068,7 @@ static void assemble(struct spv *s, uint32_t main_id, uint32_t fn_type,
 	put_all(m, s->vars.v, s->vars.n);
 	put_all(m, s->body.v, s->body.n);
 	ins(m, SpvOpFunctionEnd, NULL, 0);
+	put_all(m, s->funcs.v, s->funcs.n);
 }
 
 static void build(struct spv *s, struct words *m)
@@ -2027,7 +2098,7 @@ static void build(struct spv *s, struct words *m)
 static void free_spv(struct spv *s)
 {
 	struct words *w[] = { &s->names, &s->decos, &s->globals, &s->vars,
-			      &s->body, &s->iface, &s->keys };
+			      &s->body, &s->iface, &s->keys, &s->funcs };
 	for (size_t i = 0; i < sizeof w / sizeof *w; i++)
 		free(w[i]->v);
 	free(s->uv);

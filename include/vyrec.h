@@ -357,6 +357,8 @@ enum vy_expr_kind {
 	VY_E_LOAD,     /* space/index memory, element args[0]; as args[0] of
 			  an atomic op it is the element reference */
 	VY_E_OP,       /* op applied to args; parser sets name="core.add" */
+	VY_E_SLOT,     /* emitters only: value index of the math-library
+			  program being lowered (src/mathlib_ir.h) */
 };
 
 struct vy_expr {

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "launch.h"
+#include "mathlib_ir.h"
 #include "vm.h"
 
 /* An op over launch-time values: through the reference VM's scalar
@@ -27,6 +28,8 @@ static uint32_t eval_op(const struct vy_program *p, const struct vy_expr *e,
 		vy_bug("op %s cannot be evaluated at launch", e->op->id);
 	for (int i = 0; i < e->nargs; i++)
 		a[i] = vy_eval_uniform(p, e->args[i], params, counts);
+	if (vy_op_is_library(op))   /* src/mathlib.c's ops: their one program */
+		return vy_mathlib_eval(op, a[0], a[1]);
 	return vyvm_eval_op(op, vy_expr_optype(e), op == VY_OP_CAST ||
 			    op == VY_OP_BITCAST ? e->args[0]->type : 0,
 			    a[0], a[1], a[2]);

@@ -5,6 +5,7 @@
  * TARGETS column of `vyrec ops` come from here.
  */
 #include "vyrec.h"
+#include "mathlib_ir.h"
 #include "vm.h"
 
 unsigned vy_op_targets(const struct vy_opdef *op)
@@ -14,6 +15,8 @@ unsigned vy_op_targets(const struct vy_opdef *op)
 
 unsigned vy_op_lowered_by(enum vy_opcode code)
 {
+	if (vy_op_is_library(code))   /* src/mathlib.c: every target walks it */
+		return VY_TGT_ALL;
 	unsigned t = 0;
 	if (vy_spv_lowers(code))
 		t |= VY_TGT_SPV;

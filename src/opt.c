@@ -38,6 +38,7 @@
 
 #include "vyrec.h"
 #include "vm.h"
+#include "mathlib_ir.h"
 
 /* ---- expression properties ---- */
 
@@ -106,7 +107,7 @@ static bool foldable(const struct vy_expr *e, const uint32_t *v)
 		return true;
 	if ((c == VY_OP_MIN || c == VY_OP_MAX || c == VY_OP_CLAMP) && zeros >= 2)
 		return false;
-	return float_foldable[c];
+	return float_foldable[c] || vy_op_is_library(c);
 }
 
 static struct vy_expr *fold_const(struct vy_expr *e)
@@ -116,8 +117,11 @@ static struct vy_expr *fold_const(struct vy_expr *e)
 		v[i] = e->args[i]->bits;
 	if (e->nargs > 3 || !foldable(e, v))
 		return e;
-	r = vyvm_eval_op(e->op->code, vy_expr_optype(e), e->op->code == VY_OP_CAST ||
-			 e->op->code == VY_OP_BITCAST ? e->args[0]->type : 0, v[0], v[1], v[2]);
+	if (vy_op_is_library(e->op->code))   /* the program every target runs */
+		r = vy_mathlib_eval(e->op->code, v[0], v[1]);
+	else
+		r = vyvm_eval_op(e->op->code, vy_expr_optype(e), e->op->code == VY_OP_CAST ||
+				 e->op->code == VY_OP_BITCAST ? e->args[0]->type : 0, v[0], v[1], v[2]);
 	if (e->type == VY_F32 && !nice_float(r))
 		return e;
 	e->kind = VY_E_CONST;
@@ -555,6 +559,8 @@ struct trip {
 /* The VM's evaluation of one op (as fold_const's): the pass's only call. */
 static uint32_t eval_op(enum vy_opcode op, enum vy_type t, uint32_t a, uint32_t b)
 {
+	if (vy_op_is_library(op))
+		return vy_mathlib_eval(op, a, b);
 	return vyvm_eval_op(op, t, 0, a, b, 0);
 }
 

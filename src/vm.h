@@ -42,12 +42,19 @@ enum { VYVM_BUFFER, VYVM_SHARED };
 enum { VYVM_GID, VYVM_LID, VYVM_WGID, VYVM_WGSIZE, VYVM_NWG };
 
 /* Opcodes: the ops of vyrec_ops.def first (as enum vy_opcode), then the
- * VM's own memory and control instructions. */
+ * VM's own memory and control instructions.  The VM executes the ops
+ * before math.atan (those of vyrec 1.0); the SPEC §10.2 math ops after
+ * them reach it as straight-line programs of those (src/mathlib.c), so
+ * the VM's own instructions keep their numbers and 1.0 modules their
+ * bytes. */
 enum {
 #define VY_OP(e, d, n, sig, res, ulp, abs) VYVM_OP_##e,
 #include "vyrec_ops.def"
 #undef VY_OP
-	VYVM_NOPS,
+	VYVM_NDEFOPS
+};
+enum {
+	VYVM_NOPS = VYVM_OP_ATAN,
 	VYVM_MOV = VYVM_NOPS,  /* dst = a in active lanes */
 	VYVM_LOAD,             /* dst = mem[a]; aux = space<<15 | mem, type = index type */
 	VYVM_STORE,            /* mem[a] = b */

@@ -533,3 +533,74 @@ def denorm_f32():
 
 for prog in (int_edges(), cast_edges(), exact_f32(), denorm_f32()):
     prog.write()
+
+# ---- SPEC 10.2 math ops: exact ones and the C special cases ----
+def c_math(name, *args):
+    """C's value (as Python double math gives it, with C's answers where
+    Python raises), rounded to binary32 bits."""
+    fn = {'isnan': math.isnan, 'isinf': math.isinf, 'isfinite': math.isfinite}.get(name)
+    if fn: return int(fn(*args))
+    try:
+        v = getattr(math, name)(*args)
+    except ValueError:
+        x = args[0]
+        if name == 'log1p' and x == -1: v = -math.inf
+        elif name == 'log10' and x == 0: v = -math.inf
+        else: v = math.nan
+    except OverflowError:
+        x = args[0]
+        v = math.copysign(math.inf, x) if name == 'sinh' else math.inf
+    return f32_bits(v)
+
+def math_exact():
+    """The math ops of SPEC 10.2 where C's result is exact: fmod,
+    copysign, isnan/isinf/isfinite, and the zero, infinite and NaN cases
+    of the others (atan2's quadrants and signed zeros as C).  Normal
+    operands only (Vulkan drivers may flush denormals; t_math.sh covers
+    those on the reference and lavapipe).  Bits, NaN as x != x."""
+    p = Prog("math_exact", "SPEC 10.2 math ops (fmod, copysign, the classification "
+             "tests) and the C special cases of atan2 and the others")
+    p.opaque()
+    Z, NZ, INF, NINF, NAN = 0x00000000, 0x80000000, 0x7F800000, 0xFF800000, 0x7FC00000
+    cls = [Z, NZ, 0x3F800000, 0xBF800000, INF, NINF, NAN, 0xFFC00001, 0x7F800001, 0x7F7FFFFF,
+           0x00800000]
+    for a in cls:
+        for n in ('isnan', 'isinf', 'isfinite'):
+            p.put("u32(math.%s(%s))" % (n, O(a)), c_math(n, bits_f(a)))
+    signs = [Z, NZ, 0x3FC00000, 0xC0000000, INF, NINF, NAN, 0xFFC00000]
+    for a in signs:
+        for b in signs:
+            # copysign works on the bits: NaN payloads kept
+            p.put("bitcast<u32>(math.copysign(%s, %s))" % (O(a), O(b)),
+                  (a & 0x7FFFFFFF) | (b & 0x80000000))
+    # (few: ptx inlines fmod's program, about 650 instructions a call)
+    fx = [NZ, 0x40B00000, 0xC0B00000, 0x7149F2CA, 0x8DA24260, INF, NAN, 0x7F7FFFFF]
+    fy = [Z, 0xBF800000, 0x3E99999A, 0x00FFFFFF, NINF, NAN, 0x3F000001]
+    for a in fx:
+        for b in fy:
+            p.putf("math.fmod(%s, %s)" % (O(a), O(b)), c_math('fmod', bits_f(a), bits_f(b)))
+    at = [Z, NZ, 0x3F800000, 0xBF800000, INF, NINF, NAN]
+    for y in at:
+        for x in at:
+            p.putf("math.atan2(%s, %s)" % (O(y), O(x)), c_math('atan2', bits_f(y), bits_f(x)))
+    hy = [Z, NZ, 0x40400000, 0xC0800000, INF, NINF, NAN, 0x7F000000]
+    for a in hy:
+        for b in hy:
+            p.putf("math.hypot(%s, %s)" % (O(a), O(b)), c_math('hypot', bits_f(a), bits_f(b)))
+    special = {
+        'atan': [Z, NZ, INF, NINF, NAN],
+        'asin': [Z, NZ, 0x3F800000, 0xBF800000, 0x40000000, 0xC0000000, INF, NAN],
+        'acos': [0x3F800000, 0xBF800000, Z, NZ, 0x40000000, NINF, NAN],
+        'sinh': [Z, NZ, INF, NINF, NAN, 0x42C80000, 0xC2C80000],
+        'cosh': [Z, NZ, INF, NINF, NAN, 0x42C80000, 0xC2C80000],
+        'expm1': [Z, NZ, INF, NINF, NAN, 0x42C80000, 0xC2C80000],
+        'log1p': [Z, NZ, INF, 0xBF800000, 0xC0000000, NINF, NAN],
+        'log10': [0x3F800000, Z, NZ, INF, 0xBF800000, NINF, NAN],
+        'erf': [Z, NZ, INF, NINF, NAN, 0x40A00000, 0xC0A00000],
+    }
+    for n, xs in special.items():
+        for a in xs:
+            p.putf("math.%s(%s)" % (n, O(a)), c_math(n, bits_f(a)))
+    return p
+
+math_exact().write()
