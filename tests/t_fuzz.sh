@@ -20,7 +20,8 @@ for h in tests/fuzz/fuzz_*.c; do
 	name=${name#fuzz_}
 	[ "$name" = module ] && continue
 	bin=$O/replay_$name
-	if ! cc_unit "$bin" "$h" tests/fuzz/replay.c > $O/$name.cc.log 2>&1; then
+	# -Itests/fuzz: the prefix.h a generated C project has (fuzz_launcher_npy)
+	if ! cc_unit "$bin" "$h" tests/fuzz/replay.c -Itests/fuzz > $O/$name.cc.log 2>&1; then
 		bad "fuzz_${name}_builds" "$(grep -m3 -E 'error|undefined' $O/$name.cc.log | tr '\n' ' ')"
 		continue
 	fi

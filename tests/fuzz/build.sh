@@ -41,7 +41,7 @@ for h in tests/fuzz/fuzz_*.c; do
 	name=${name#fuzz_}
 	[ -n "$FUZZ_ONLY" ] && [ "$FUZZ_ONLY" != "$name" ] && continue
 	bin=$B/fuzz_$name
-	if ! $CC -std=c11 -D_GNU_SOURCE -Iinclude -Isrc -O1 -g -fsanitize=fuzzer-no-link $SAN \
+	if ! $CC -std=c11 -D_GNU_SOURCE -Iinclude -Isrc -Itests/fuzz -O1 -g -fsanitize=fuzzer-no-link $SAN \
 		-c -o "$bin.o" "$h" ||
 	   ! $CXX -fsanitize=fuzzer $SAN -o "$bin" "$bin.o" $B/libvyrec.a $LIBS; then
 		echo "fuzz: $name: the harness did not build"

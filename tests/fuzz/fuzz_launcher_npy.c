@@ -36,15 +36,34 @@ void prog_dispatch(const uint32_t *p, const uint32_t *c, uint32_t *d)
 	(void)p;
 	d[0] = c[0], d[1] = d[2] = 1;
 }
-int drv_open(int device) { (void)device; return drv_fail("none", "no driver in the fuzz harness"); }
-int drv_upload(void **bufs, const uint32_t *counts) { (void)bufs, (void)counts; return -1; }
-int drv_dispatch(const uint32_t *params, const uint32_t *counts, const uint32_t grid[3])
+/* the library and driver parts main.c calls (launcher.h): none opens */
+char drv_error[2048], drv_device_name[256], drv_timer[160];
+int drv_fail(const char *fix, const char *fmt, ...)
 {
-	(void)params, (void)counts, (void)grid;
+	(void)fmt;
+	snprintf(drv_error, sizeof drv_error, "no driver in the fuzz harness\nFix: %s", fix);
 	return -1;
 }
-int drv_download(void **bufs, const uint32_t *counts) { (void)bufs, (void)counts; return -1; }
-void drv_close(void) {}
+struct lib_ctx *lib_open(int device)
+{
+	(void)device;
+	drv_fail("none", "no driver");
+	return NULL;
+}
+const char *lib_error(const struct lib_ctx *k) { (void)k; return drv_error; }
+void lib_close(struct lib_ctx *k) { (void)k; }
+int lib_run_words(struct lib_ctx *k, const uint32_t *params, const uint32_t *counts,
+		  void *const *in, void *const *out)
+{
+	(void)k, (void)params, (void)counts, (void)in, (void)out;
+	return -1;
+}
+int lib_bench(struct lib_ctx *k, const uint32_t *params, const uint32_t *counts,
+	      int n, double *gpu_ms, double *wall_ms, double *loop_us)
+{
+	(void)k, (void)params, (void)counts, (void)n, (void)gpu_ms, (void)wall_ms, (void)loop_us;
+	return -1;
+}
 
 static char dir[64], npy[96];
 
