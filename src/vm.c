@@ -174,15 +174,23 @@ static uint32_t mulhi(uint32_t t, uint32_t a, uint32_t b)
 }
 
 /* IEEE minNum/maxNum: a NaN operand (quiet or signalling, which C's
- * fminf may return as NaN) yields the other operand. */
+ * fminf may return as NaN) yields the other operand.  Of +0 and -0, min
+ * gives -0 and max +0, written out rather than left to fminf, whose
+ * choice differs between builds (glibc's call, a compiler's inline
+ * minss): an ASan build of the VM gave clamp(0, 0, -0) = -0 where the
+ * normal build gave +0.  SPEC allows either zero on GPU targets. */
 static float fminnum(float a, float b)
 {
-	return a != a ? b : b != b ? a : fminf(a, b);
+	if (a != a || b != b)
+		return a != a ? b : a;
+	return a < b ? a : b < a ? b : signbit(a) ? a : b;
 }
 
 static float fmaxnum(float a, float b)
 {
-	return a != a ? b : b != b ? a : fmaxf(a, b);
+	if (a != a || b != b)
+		return a != a ? b : a;
+	return a > b ? a : b > a ? b : signbit(a) ? b : a;
 }
 
 static float fsign(float x)
