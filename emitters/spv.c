@@ -740,6 +740,27 @@ static uint32_t fin_val(struct spv *s, uint32_t x)
 static uint32_t fbits(struct spv *s, uint32_t x);
 static uint32_t ffrom(struct spv *s, uint32_t u);
 static uint32_t i32c(struct spv *s, int32_t v);
+
+/* A denormal result's mantissa n (u32) shifted right by d (i32) for
+ * rounding in integers, as the exact fma and the exact divide both need:
+ * dz when d > 25 (nothing of n is kept), then, with d clamped to [1, 25],
+ * the kept bits hi, the dropped bits rem and half of the last kept bit. */
+struct rsplit { uint32_t dz, hi, rem, half; };
+
+static struct rsplit shift_split(struct spv *s, uint32_t n, uint32_t d)
+{
+	uint32_t tb = ty(s, VY_BOOL), tu = ty(s, VY_U32), ti = ty(s, VY_I32);
+	struct rsplit q;
+	q.dz = VAL(s, SpvOpSGreaterThan, tb, d, i32c(s, 25));
+	uint32_t dc = VAL(s, SpvOpBitcast, tu, EXT(s, ti, GLSLstd450SClamp, d,
+			  i32c(s, 1), i32c(s, 25)));
+	q.hi = VAL(s, SpvOpShiftRightLogical, tu, n, dc);
+	uint32_t bit = VAL(s, SpvOpShiftLeftLogical, tu, u32c(s, 1), dc);
+	q.rem = VAL(s, SpvOpBitwiseAnd, tu, n,
+		    VAL(s, SpvOpISub, tu, bit, u32c(s, 1)));
+	q.half = VAL(s, SpvOpShiftRightLogical, tu, bit, u32c(s, 1));
+	return q;
+}
 static uint32_t usel(struct spv *s, uint32_t c, uint32_t a, uint32_t b);
 static uint32_t band(struct spv *s, uint32_t a, uint32_t b);
 static uint32_t bor(struct spv *s, uint32_t a, uint32_t b);
@@ -797,14 +818,8 @@ static uint32_t fma_exact(struct spv *s, uint32_t a, uint32_t b, uint32_t c)
 		/* d = 2 - (exponent - 127) = 129 - field */
 		uint32_t d = VAL(s, SpvOpISub, ti, i32c(s, 129), VAL(s, SpvOpBitcast, ti,
 				 VAL(s, SpvOpShiftRightLogical, tu, R, u32c(s, 23))));
-		uint32_t dz = VAL(s, SpvOpSGreaterThan, tb, d, i32c(s, 25));
-		uint32_t dc = VAL(s, SpvOpBitcast, tu, EXT(s, ti, GLSLstd450SClamp, d,
-				  i32c(s, 1), i32c(s, 25)));
-		uint32_t hi = VAL(s, SpvOpShiftRightLogical, tu, n, dc);
-		uint32_t bit = VAL(s, SpvOpShiftLeftLogical, tu, u32c(s, 1), dc);
-		uint32_t rem = VAL(s, SpvOpBitwiseAnd, tu, n,
-				   VAL(s, SpvOpISub, tu, bit, u32c(s, 1)));
-		uint32_t half = VAL(s, SpvOpShiftRightLogical, tu, bit, u32c(s, 1));
+		struct rsplit q = shift_split(s, n, d);
+		uint32_t dz = q.dz, hi = q.hi, rem = q.rem, half = q.half;
 		uint32_t neg = VAL(s, SpvOpINotEqual, tb, sg, u32c(s, 0));
 		/* the remainder's sign on the magnitude */
 		uint32_t mag_above = VAL(s, SpvOpSelect, tb, neg,
@@ -1020,14 +1035,8 @@ static uint32_t fdiv_exact(struct spv *s, uint32_t a, uint32_t b)
 	uint32_t er = isel(s, ge, E, VAL(s, SpvOpISub, ti, E, i32c(s, 1)));
 	uint32_t sub = VAL(s, SpvOpSLessThan, tb, er, i32c(s, -126));
 	uint32_t d = VAL(s, SpvOpISub, ti, VAL(s, SpvOpISub, ti, k, i32c(s, 149)), E);
-	uint32_t dz = VAL(s, SpvOpSGreaterThan, tb, d, i32c(s, 25));
-	uint32_t dc = VAL(s, SpvOpBitcast, tu, EXT(s, ti, GLSLstd450SClamp, d,
-			  i32c(s, 1), i32c(s, 25)));
-	uint32_t hi = VAL(s, SpvOpShiftRightLogical, tu, n, dc);
-	uint32_t bit = VAL(s, SpvOpShiftLeftLogical, tu, u32c(s, 1), dc);
-	uint32_t rem = VAL(s, SpvOpBitwiseAnd, tu, n,
-			   VAL(s, SpvOpISub, tu, bit, u32c(s, 1)));
-	uint32_t half = VAL(s, SpvOpShiftRightLogical, tu, bit, u32c(s, 1));
+	struct rsplit q = shift_split(s, n, d);
+	uint32_t dz = q.dz, hi = q.hi, rem = q.rem, half = q.half;
 	uint32_t hodd = VAL(s, SpvOpINotEqual, tb,
 			    VAL(s, SpvOpBitwiseAnd, tu, hi, u32c(s, 1)), uzero);
 	uint32_t rup = bor(s, VAL(s, SpvOpUGreaterThan, tb, rem, half),
