@@ -650,6 +650,10 @@ struct vy_compilation {
  * are in c->diags. Free with vy_compilation_free. */
 bool vy_compile(struct vy_compilation *c, const char *path,
 		const struct vy_compile_opts *o);
+/* The same from src on, a source already in c->arena (libvyrec's
+ * compile from memory; NULL: reading it failed, errors in c->diags). */
+bool vy_compile_source(struct vy_compilation *c, const struct vy_source *src,
+		       const struct vy_compile_opts *o);
 void vy_compilation_free(struct vy_compilation *c);
 
 /* Dump the IR in a readable form (--dump-ir). */
