@@ -109,6 +109,10 @@ VAL(BACKENDS, "--backends", NULL, "LIST", 0,
     "compare these (a,b,...; default: all but reference)");
 VAL(SEED, "--seed", NULL, "N", 0,
     "inputs get random:(N + binding) (default 1)");
+static const struct vy_opt VIN = { VY_O_IN, "--in", NULL, "BUF=SOURCE",
+	VY_OPT_REPEAT, "fix input BUF (file or generator), not seeded", NULL };
+static const struct vy_opt VJSON = { VY_O_JSON, "--json", NULL, NULL, 0,
+	"print params, inputs and results as JSON", NULL };
 
 #define COMPILE &DIALECT, &OLEVEL, &FAST_MATH, &DIAG_FORMAT
 
@@ -124,7 +128,7 @@ static const struct vy_opt *const run_opts[] = {
 	&BACKEND, &PARAM, &IN, &OUT, &PRINT, &STRICT, &DEVICE, &STREAM,
 	&CHUNK, &BENCH, COMPILE, NULL };
 static const struct vy_opt *const verify_opts[] = {
-	&BACKENDS, &PARAM, &SEED, &DEVICE, COMPILE, NULL };
+	&BACKENDS, &PARAM, &VIN, &SEED, &DEVICE, &VJSON, COMPILE, NULL };
 static const struct vy_opt *const ops_opts[] = { &JSON, COMPILE, NULL };
 static const struct vy_opt *const json_opts[] = { &JSON, NULL };
 static const struct vy_opt *const no_opts[] = { NULL };
