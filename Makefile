@@ -21,11 +21,15 @@ DEB_PKGS = libyaml-dev spirv-tools spirv-headers glslang-dev glslang-tools \
            libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers
 # What `make check` and `make fuzz` use besides (installed by `make deps`,
 # not required to build): Debian 12's Rust for the Cargo launchers, numpy
-# for the .npy tests, clang and its sanitizer runtimes for the fuzzers.
+# for the .npy tests, clang and its sanitizer runtimes for the fuzzers,
+# pkg-config for examples/ (t_libvyrec), jsonschema for doc/schema/
+# (t_schema), debhelper for dpkg-buildpackage of debian/ (t_debian),
+# clippy for the generated crates (t_launcher_cargo).
 # The CUDA toolkit's ptxas, cuda.h and stub libcuda.so are not Debian main
 # packages: .ci/run fetches them (tools/cuda-toolkit.sh) when absent.
 TEST_PKGS = build-essential python3 python3-numpy cargo rustc clang-14 \
-            libclang-rt-14-dev pkg-config
+            libclang-rt-14-dev pkg-config python3-jsonschema debhelper \
+            rust-clippy
 # tests/t_scale.sh and bench/scale.sh measure with /usr/bin/time
 DEB_PKGS += time
 
@@ -89,8 +93,9 @@ $(B)/templates.o: $(B)/templates.c
 	$(CC) $(XCFLAGS) $(CFLAGS) -c -o $@ $<
 
 # deps-ok is a stamp: the headers we need exist, else install or say how.
+# (VYREC_NO_DEPS_CHECK=1: a package build, whose Build-Depends were checked)
 deps-ok:
-	@sh tools/deps.sh $(DEB_PKGS)
+	@[ -n "$(VYREC_NO_DEPS_CHECK)" ] || sh tools/deps.sh $(DEB_PKGS)
 
 deps:
 	@VYREC_INSTALL=1 sh tools/deps.sh $(DEB_PKGS) $(TEST_PKGS)
