@@ -171,10 +171,11 @@ for n in saxpy matmul_ptx; do
 		bad "cargo_clippy_$n" "$(grep -m3 -E -A3 '^(error|warning)' "$O/p/$n.clippy" | tr '\n' ' ')"
 	fi
 	if [ -x /usr/bin/cargo ] && [ "$(command -v cargo)" != /usr/bin/cargo ]; then
-		mkdir -p "$O/cargo-home-debian"
-		if (cd "$O/p/$n" && CARGO_HOME="$O/cargo-home-debian" CARGO_TARGET_DIR=$CARGO_TARGET_DIR/msrv \
+		ch=$(pwd)/$O/cargo-home-debian
+		mkdir -p "$ch"
+		if (cd "$O/p/$n" && CARGO_HOME="$ch" CARGO_TARGET_DIR=$CARGO_TARGET_DIR/msrv \
 		    PATH=/usr/bin:/bin /usr/bin/cargo clippy --offline --quiet -- -D warnings) > "$O/p/$n.clippy163" 2>&1; then
-			ok "cargo_clippy_msrv_$n ($(CARGO_HOME="$O/cargo-home-debian" PATH=/usr/bin:/bin /usr/bin/cargo clippy --version 2>/dev/null))"
+			ok "cargo_clippy_msrv_$n ($(CARGO_HOME="$ch" PATH=/usr/bin:/bin /usr/bin/cargo clippy --version 2>/dev/null))"
 		else
 			bad "cargo_clippy_msrv_$n" "$(grep -m3 -E -A3 '^(error|warning)' "$O/p/$n.clippy163" | tr '\n' ' ')"
 		fi
