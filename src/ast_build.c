@@ -106,6 +106,13 @@ static enum vy_type load_type(struct ld *L, const struct vy_ynode *y,
 		    "u32, i32 and f32 are storable", what);
 		return VY_VOID;
 	}
+	if (vy_type_info(t)->cls == VY_TC_VECTOR && param) {
+		err(L, y, vy_fmt(L->a, "pass %u %s params and build it in the "
+				 "program: %s(a, b, ...)", vy_type_lanes(t),
+				 vy_type_name(vy_type_elem(t)), show(L, y)),
+		    "%s cannot be %s: params are scalars", what, show(L, y));
+		return VY_VOID;
+	}
 	if (vy_type_info(t)->cls == VY_TC_STORAGE && param) {
 		err(L, y, vy_fmt(L->a, "declare it %s and narrow it when you store it",
 				 vy_type_name(vy_type_value(t))),
