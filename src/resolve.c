@@ -1595,7 +1595,8 @@ static bool vec_decl(struct rctx *c, struct vy_stmt *s)
 			 vy_type_name(s->value->type));
 		ok = false;
 	}
-	check_fresh(c, s->name, s->name_loc);
+	const char *vname = s->name;
+	check_fresh(c, vname, s->name_loc);
 	int first = c->p->nlocals;
 	unsigned n = vy_type_lanes(want);
 	for (unsigned j = 0; j < n; j++)
@@ -1619,7 +1620,7 @@ static bool vec_decl(struct rctx *c, struct vy_stmt *s)
 		s->kind = VY_S_LET;
 		s->decl_type = VY_VOID;
 	}
-	push_name(c, s->name, first);
+	push_name(c, vname, first);
 	return true;
 }
 

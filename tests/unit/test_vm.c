@@ -73,7 +73,7 @@ static int run_zeroed(const struct vyvm_module *m, const uint32_t *params,
 	    vyvm_eval_dispatch(m, params, counts, d, g, err, errlen))
 		return -1;
 	for (uint32_t i = 0; i < m->nbuffers; i++)
-		bufs[i] = calloc(counts[i] + 1, 4);
+		bufs[i] = calloc(counts[i] + 1, 16);   /* 16: a vector element's most */
 	memset(o, 0, sizeof *o);
 	o->flags = flags;
 	return vyvm_run_opts(m, params, (void **)bufs, counts, g, o, err, errlen);
