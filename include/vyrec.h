@@ -534,6 +534,14 @@ enum vy_type vy_mem_type(const struct vy_program *p, enum vy_space sp, int mem);
  * builtin), as the resolver makes them; 0 when b->v[i] starts none.  The
  * emitters lower a group as one vector access (SPEC §10.1). */
 int vy_vec_group(const struct vy_program *p, const struct vy_block *b, int i);
+/* Device buffers: count elements of buffer i take vy_buffer_dev_bytes
+ * (an x3 vector element 16 bytes, 12 in host data); to_dev and from_dev
+ * copy count elements between host data and that layout. */
+size_t vy_buffer_dev_bytes(const struct vy_program *p, int i, uint32_t count);
+void vy_buffer_to_dev(const struct vy_program *p, int i, void *dst, const void *src,
+		      uint32_t count);
+void vy_buffer_from_dev(const struct vy_program *p, int i, void *dst, const void *src,
+			uint32_t count);
 /* Element size in bytes of buffer i (binding order). */
 unsigned vy_buffer_elem_size(const struct vy_program *p, int i);
 

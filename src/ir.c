@@ -237,3 +237,41 @@ int vy_vec_group(const struct vy_program *p, const struct vy_block *b, int i)
 	}
 	return n;
 }
+
+/* ---- x3 vector buffers on devices (SPEC §10.1) ---- */
+
+size_t vy_buffer_dev_bytes(const struct vy_program *p, int i, uint32_t count)
+{
+	return (size_t)count * vy_type_stride(p->buffers[i].type);
+}
+
+/* Host data (x3: 12 bytes an element) to device layout (16), or back. */
+static void repack(const struct vy_program *p, int i, void *dst, const void *src,
+		   uint32_t count, bool to_dev)
+{
+	enum vy_type t = p->buffers[i].type;
+	size_t hs = vy_type_size(t), ds = vy_type_stride(t);
+	if (hs == ds) {
+		memcpy(dst, src, (size_t)count * hs);
+		return;
+	}
+	for (uint32_t k = 0; k < count; k++) {
+		unsigned char *d = (unsigned char *)dst + k * (to_dev ? ds : hs);
+		const unsigned char *s = (const unsigned char *)src + k * (to_dev ? hs : ds);
+		memcpy(d, s, hs);
+		if (to_dev)
+			memset(d + hs, 0, ds - hs);
+	}
+}
+
+void vy_buffer_to_dev(const struct vy_program *p, int i, void *dst, const void *src,
+		      uint32_t count)
+{
+	repack(p, i, dst, src, count, true);
+}
+
+void vy_buffer_from_dev(const struct vy_program *p, int i, void *dst, const void *src,
+			uint32_t count)
+{
+	repack(p, i, dst, src, count, false);
+}
