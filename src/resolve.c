@@ -1589,6 +1589,8 @@ static bool vec_decl(struct rctx *c, struct vy_stmt *s)
 	}
 	enum vy_type want = s->decl_type ? s->decl_type : s->value->type;
 	bool ok = resolve_expr(c, s->value) != VY_VOID;
+	if (ok && !is_vec(s->value->type))
+		vy_coerce_default(c, s->value);
 	if (ok && s->value->type != want) {
 		vy_error(c->d, s->value->loc, cast_fix(s->value->type, want),
 			 "the initial value must be %s, not %s", vy_type_name(want),
@@ -1663,6 +1665,8 @@ static bool vec_assign(struct rctx *c, struct vy_stmt *s)
 		s->value = desugar(c, s, vec_of_local(c, l, s->name_loc));
 	if (resolve_expr(c, s->value) == VY_VOID)
 		return true;
+	if (!is_vec(s->value->type))
+		vy_coerce_default(c, s->value);
 	if (s->value->type != t) {
 		vy_error(c->d, s->value->loc, cast_fix(s->value->type, t),
 			 "the assigned value must be %s, not %s", vy_type_name(t),
@@ -1725,6 +1729,8 @@ static bool vec_store(struct rctx *c, struct vy_stmt *s)
 	}
 	if (resolve_expr(c, s->value) == VY_VOID)
 		return true;
+	if (!is_vec(s->value->type))
+		vy_coerce_default(c, s->value);
 	if (s->value->type != t) {
 		vy_error(c->d, s->value->loc, cast_fix(s->value->type, t),
 			 "the stored value must be %s, not %s", vy_type_name(t),
