@@ -347,7 +347,10 @@ static void load_shared(struct ld *L, const struct vy_ynode *y)
 		s->count_loc = vy_yloc(v[1], L->src);
 		if (r == 1 && c) {
 			s->count = c;
-			vy_decls_shared_add(&L->D, &bytes, c, v[1]);
+			/* a vector element takes its stride in words (x3: 4) */
+			uint64_t w = (uint64_t)c * (vy_type_lanes(s->type) > 1 ?
+						    vy_type_stride(s->type) / 4 : 1);
+			vy_decls_shared_add(&L->D, &bytes, w > UINT32_MAX ? UINT32_MAX : (uint32_t)w, v[1]);
 		} else if (r != 0)
 			err(L, v[1], NULL, "shared 'count' must be a positive integer that fits in 32 bits");
 		else
