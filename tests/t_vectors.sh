@@ -254,3 +254,34 @@ VYREC_SPV_OVERRIDE="$O/right.spv" "$VYREC" verify "$O/wrong.yaml" --backends vul
 rc=$?
 [ $rc -ne 0 ] && [ $rc -lt 128 ] && grep -q "the launchers do not support vector types yet. Fix:" "$O/launch.log" &&
 	ok launcher_refuses_vectors || bad launcher_refuses_vectors "rc=$rc $(head -2 "$O/launch.log")"
+
+# ---- extern dialects: scalar ops only ----
+cat > "$O/d.yaml" <<'EOF2'
+vyrec_dialect: 1
+dialect: vv
+version: 1.0.0
+ops:
+  f:
+    params: {x: f32x4}
+    returns: f32
+    body: x.x
+EOF2
+"$VYREC" ops --dialect "$O/d.yaml" > "$O/d.log" 2>&1
+[ $? -ne 0 ] && grep -q "d.yaml:6:17: error: extern ops take scalars, not f32x4" "$O/d.log" &&
+	grep -q 'Fix:' "$O/d.log" && ok dialect_refuses_vector_param ||
+	bad dialect_refuses_vector_param "$(head -2 "$O/d.log" | tr '\n' ' ')"
+cat > "$O/ext.yaml" <<'EOF2'
+vyrec: 1
+name: ext
+dialects: [../../../samples/dialects/nn.yaml]
+workgroup_size: [1]
+buffers:
+  y: {type: f32x4, count: 1, access: read_write}
+dispatch: [1]
+entry:
+  - y[0u] = nn.relu(y[0u])
+EOF2
+"$VYREC" check "$O/ext.yaml" > "$O/ext.log" 2>&1
+[ $? -ne 0 ] && grep -q "'nn.relu' does not take vectors (f32x4)" "$O/ext.log" &&
+	grep -q 'Fix: apply it to each component' "$O/ext.log" && ok extern_op_refuses_vector ||
+	bad extern_op_refuses_vector "$(head -3 "$O/ext.log" | tr '\n' ' ')"
