@@ -91,7 +91,8 @@ static enum vy_type load_type(struct ld *L, const struct vy_ynode *y,
 		int n = 0;
 		for (int k = 0; k < VY_TYPE_COUNT; k++)
 			if (vy_type_info((enum vy_type)k)->cls == VY_TC_SCALAR ||
-			    (!param && vy_type_info((enum vy_type)k)->cls == VY_TC_STORAGE))
+			    (!param && (vy_type_info((enum vy_type)k)->cls == VY_TC_STORAGE ||
+					vy_type_info((enum vy_type)k)->cls == VY_TC_VECTOR)))
 				types[n++] = vy_type_name((enum vy_type)k);
 		const char *near = vy_closest(show(L, y), types, n);
 		err(L, y, near ? vy_fmt(L->a, "did you mean '%s'?", near) : param ?
