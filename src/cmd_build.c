@@ -279,6 +279,11 @@ static int emit_glsl_parts(struct build *b, const struct vy_program *p,
 	o->parts = vy_xcalloc((size_t)p->nparts, sizeof *o->parts, "glsl parts");
 	o->part_paths = vy_xcalloc((size_t)p->nparts, sizeof *o->part_paths, "glsl parts");
 	const char *dir = b->out ? b->out : ".";
+	if (!strcmp(dir, "-")) {
+		*err = vy_strf("'%s' has %d kernel parts and glsl writes a file for "
+			       "each. Fix: name a directory with -o DIR", p->name, p->nparts);
+		return VY_EMIT_REJECT;
+	}
 	for (int i = 0; i < p->nparts; i++) {
 		int r = vy_emit(&vy_emitter_glsl,
 				p->parts[i], &b->cfg, &o->parts[i], err);
