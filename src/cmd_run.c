@@ -519,9 +519,9 @@ static int run_bench(struct vy_backend *be, struct vy_run *r, const char *arg)
 	} else {
 		double med = median(gpu, (int)n), wmed = median(wall, (int)n);
 		double bytes = bytes_moved(r->prog, r->launch.counts);
-		printf("bench: %ld dispatches on %s (%s): median %.4f ms (%s), "
+		printf("bench: %ld %s on %s (%s): median %.4f ms (%s), "
 		       "%.3f GB/s (%.0f bytes moved); submit to finish median %.4f ms\n",
-		       n, be->id, be->device_name, med, timer,
+		       n, one ? "dispatches" : "runs of the pipeline", be->id, be->device_name, med, timer,
 		       med > 0 ? bytes / (med * 1e6) : 0.0, bytes, wmed);
 		fflush(stdout);
 	}

@@ -172,7 +172,7 @@ rc=$?
 [ $rc -ne 0 ] && grep -q "buffer 'x' changes its count inside the pipeline" $O/resize.log &&
 	ok run_count_changes || bad run_count_changes "exit $rc: $(head -2 $O/resize.log)"
 out=$("$VYREC" run samples/jacobi1d.yaml --backend reference --param n=64 --param tsteps=3 --bench 3 2>&1)
-echo "$out" | grep -q '^bench: 3 dispatches on reference' && ok run_bench_pipeline || bad run_bench_pipeline "$out"
+echo "$out" | grep -q '^bench: 3 runs of the pipeline on reference' && ok run_bench_pipeline || bad run_bench_pipeline "$out"
 
 # ---- refusals ----
 "$VYREC" launcher samples/softmax.yaml -t spv --lang c -o $O/launch > $O/launch.log 2>&1
