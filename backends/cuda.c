@@ -384,6 +384,65 @@ static int dispatch(struct vy_backend *b, struct vy_run *run, char **err)
 	return 0;
 }
 
+/* ---- pipelines (SPEC §10.5): every launch on one stream ---- */
+
+/* The buffers copied in once, the launches queued in order on the one
+ * (default) stream, which orders them, one synchronisation, the writable
+ * buffers copied out once. */
+static int pipeline(struct vy_backend *b, struct vy_run *run,
+		    const struct vy_pipe_dispatch *d, size_t n, char **err)
+{
+	struct cu *c = b->impl;
+	const struct vy_program *p = run->prog;
+	struct cumod **mods = calloc((size_t)p->nparts, sizeof *mods);
+	int rc = -1;
+
+	*err = NULL;
+	if (!mods) {
+		*err = vy_strf("cuda: out of host memory. Fix: free memory");
+		return -1;
+	}
+	if (p->nbuffers > VY_MAX_IO || p->nparams > VY_MAX_PARAMS) {
+		*err = vy_strf("cuda: program has too many buffers or params. Fix: "
+			       "use at most %d params", VY_MAX_PARAMS);
+		goto done;
+	}
+	if (c->cuCtxSetCurrent(c->ctx) != VY_CUDA_SUCCESS) {
+		*err = vy_strf("cuda: cuCtxSetCurrent failed. Fix: check the driver");
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct vy_run pr = *run;
+		pr.prog = p->parts[d[i].part];
+		pr.launch = d[i].launch;
+		if (check_grid(c, &pr, err) ||
+		    (!mods[d[i].part] && !(mods[d[i].part] = get_module(c, pr.prog, err))))
+			goto done;
+	}
+	if (upload(c, run, err))
+		goto done;
+	for (size_t i = 0; i < n; i++) {
+		struct vy_run pr = *run;
+		pr.prog = p->parts[d[i].part];
+		pr.launch = d[i].launch;
+		if (launch(c, mods[d[i].part], &pr, i + 1 == n, err))
+			goto done;
+	}
+	rc = 0;
+	for (int i = 0; i < p->nbuffers && !rc; i++)
+		if (p->buffers[i].access != VY_READ_ONLY && run->launch.counts[i]) {
+			vy_CUresult r = c->cuMemcpyDtoH_v2(run->bufs[i], c->slots[i].p,
+				(size_t)run->launch.counts[i] * vy_buffer_elem_size(p, i));
+			if (r != VY_CUDA_SUCCESS) {
+				*err = cufail(c, "cuMemcpyDtoH_v2", r);
+				rc = -1;
+			}
+		}
+done:
+	free(mods);
+	return rc;
+}
+
 /* ---- --bench: CUDA events around the launch alone ---- */
 
 static double now_ms(void)
@@ -454,6 +513,7 @@ static struct vy_backend *factory(int device, char **err)
 	b->id = "cuda";
 	b->impl = c;
 	b->dispatch = dispatch;
+	b->pipeline = pipeline;
 	b->stream = vy_backend_stream;
 	b->bench = bench;
 	b->release = release;

@@ -30,6 +30,7 @@ struct loop { int cont, brk; };
 
 struct ctx {
 	const struct vy_program *p;
+	const char *entry;              /* the entry point's name, NULL: p->name */
 	struct vy_buf body;
 	struct vy_pm m;                 /* register counters; m.out = &body */
 	int pro[VY_PM_NCLS];            /* registers of the prologue */
@@ -1093,7 +1094,7 @@ static void emit_header(struct ctx *c, const struct arch *a, struct vy_buf *out)
 			      vy_type_lanes(p->shared[i].type));
 	if (p->nshared)
 		vy_buf_puts(out, "\n");
-	vy_buf_printf(out, ".visible .entry %s(", p->name);
+	vy_buf_printf(out, ".visible .entry %s(", c->entry ? c->entry : p->name);
 	const char *sep = "\n\t";
 	for (int i = 0; i < p->nbuffers; i++, sep = ",\n\t")
 		vy_buf_printf(out, "%s.param .u64 p_%s", sep, p->buffers[i].name);
@@ -1126,7 +1127,7 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *cfg,
 		*err = vy_strf("too many buffers or params");
 		return VY_EMIT_REJECT;
 	}
-	struct ctx c = {.p = p};
+	struct ctx c = {.p = p, .entry = cfg ? cfg->entry_point : NULL};
 	c.m.out = &c.body;
 	c.m.fast = cfg && cfg->fast_math;
 	int nl = p->nlocals > 0 ? p->nlocals : 1;

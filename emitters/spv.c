@@ -2119,9 +2119,18 @@ static void assemble(struct spv *s, uint32_t main_id, uint32_t fn_type,
 		if (input || version >= 0x10400)
 			ifv[nif++] = v;
 	}
-	put(m, (uint32_t)(3 + 2 + nif) << 16 | SpvOpEntryPoint);
-	put_all(m, ARR(SpvExecutionModelGLCompute, main_id));
-	put_all(m, ARR(0x6e69616d, 0));   /* "main" */
+	if (s->c->entry_point) {   /* a kernel part (SPEC §10.5) */
+		struct words ep = {0};
+		ins_str(&ep, SpvOpEntryPoint, ARR(SpvExecutionModelGLCompute, main_id),
+			s->c->entry_point);
+		ep.v[0] += (uint32_t)nif << 16;
+		put_all(m, ep.v, ep.n);
+		free(ep.v);
+	} else {
+		put(m, (uint32_t)(3 + 2 + nif) << 16 | SpvOpEntryPoint);
+		put_all(m, ARR(SpvExecutionModelGLCompute, main_id));
+		put_all(m, ARR(0x6e69616d, 0));   /* "main" */
+	}
 	put_all(m, ifv, nif);
 	free(ifv);
 	INS(m, SpvOpExecutionMode, main_id, SpvExecutionModeLocalSize,
@@ -2152,7 +2161,7 @@ static void build(struct spv *s, struct words *m)
 		declare_shared(s, i);
 	uint32_t main_id = fresh(s);
 	uint32_t fn_type = TYPE(s, SpvOpTypeFunction, ty_void(s));
-	name(s, main_id, "main");
+	name(s, main_id, s->c->entry_point ? s->c->entry_point : "main");
 	uint32_t entry = fresh(s);
 	s->cur_label = entry;
 	declare_locals(s);

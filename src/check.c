@@ -177,7 +177,7 @@ int vy_check_reference(const struct vy_program *p, const struct vy_launch *l,
 		return VY_CHECK_NO_REFERENCE;
 	struct vy_run r = { .prog = p, .launch = *l, .bufs = bufs,
 			    .device = device };
-	int rc = ref->dispatch(ref, &r, err) ? VY_CHECK_DISPATCH : VY_CHECK_OK;
+	int rc = vy_dispatch_pipeline(ref, &r, err) ? VY_CHECK_DISPATCH : VY_CHECK_OK;
 	vy_backend_release(ref);
 	return rc;
 }

@@ -501,6 +501,13 @@ static int data_buffers(struct vy_arena *a, struct vy_tval *root,
 			const struct vy_launcher_request *r, char **err)
 {
 	const struct vy_program *p = r->prog;
+	if (p->nparts > 1 || p->npipe) {   /* SPEC §10.5, not yet in launchers */
+		*err = vy_strf("program '%s' has a pipeline (%d kernel part%s); the "
+			       "launchers do not run pipelines yet. Fix: run it with "
+			       "vyrec run or vyrec verify", p->name, p->nparts,
+			       p->nparts == 1 ? "" : "s");
+		return -1;
+	}
 	struct vy_tval *list = vy_tset_list(a, root, "buffers");
 	for (int i = 0; i < p->nbuffers; i++) {
 		const struct vy_bufdecl *d = &p->buffers[i];

@@ -205,7 +205,8 @@ void vy_program_tolerance(const struct vy_program *p, double *ulp, double *abs)
 {
 	*ulp = *abs = 0;
 	if (!p->has_tolerance || p->fast_math)
-		tol_block(&p->entry, p->fast_math, ulp, abs);
+		for (int i = 0; i < (p->nparts > 1 ? p->nparts : 1); i++)   /* SPEC §10.5 */
+			tol_block(&(p->nparts > 1 ? p->parts[i] : p)->entry, p->fast_math, ulp, abs);
 	if (p->has_tolerance && p->fast_math) {
 		*ulp = dmax(p->tol_ulp, *ulp);
 		*abs = dmax(p->tol_abs, *abs);

@@ -1833,7 +1833,7 @@ static void resolve_decls(struct rctx *c)
 	struct vy_program *p = c->p;
 	for (int b = 0; b < p->nbuffers; b++) {
 		struct vy_expr *e = p->buffers[b].count;
-		if (!e)
+		if (!e || p->part)   /* parts share the buffers: parts[0] resolves them */
 			continue;
 		int before = c->d->nerrors;
 		resolve_uniform(c, e, vy_fmt(c->a, "the count of buffer '%s'", p->buffers[b].name), false);
@@ -1880,6 +1880,33 @@ bool vy_resolve(struct vy_program *p, const struct vy_registry *r,
 	int before = d->nerrors;
 	resolve_decls(&c);
 	resolve_block(&c, &p->entry);
+	free_scopes(&c);
+	return d->nerrors == before;
+}
+
+/* The pipeline's repeat counts and host for bounds (SPEC §10.5): u32
+ * expressions over params, as a dispatch is. */
+static void resolve_pipe(struct rctx *c, struct vy_pipe *v, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (v[i].count)
+			resolve_uniform(c, v[i].count, "a 'repeat' count", false);
+		if (v[i].lo)
+			resolve_uniform(c, v[i].lo, "a host 'for' bound", false);
+		if (v[i].hi)
+			resolve_uniform(c, v[i].hi, "a host 'for' bound", false);
+		resolve_pipe(c, v[i].body, v[i].n);
+	}
+}
+
+bool vy_resolve_pipeline(struct vy_program *p, const struct vy_registry *r,
+			 struct vy_diags *d)
+{
+	struct rctx c = { .p = p, .r = r, .d = d, .a = p->arena,
+			  .allow_ids = true, .allow_params = true,
+			  .inline_ops = true, .local_cap = p->nlocals };
+	int before = d->nerrors;
+	resolve_pipe(&c, p->pipe, p->npipe);
 	free_scopes(&c);
 	return d->nerrors == before;
 }
