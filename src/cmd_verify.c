@@ -213,7 +213,7 @@ static int dispatch(struct vy_backend *be, struct setup *s,
 	vy_host_copy(out, &s->inputs, s->p, &s->l);
 	struct vy_run r = { s->p, s->l, out->bufs, s->device, false, NULL };
 	char *err = NULL;
-	if (be->dispatch(be, &r, &err)) {
+	if (vy_dispatch_pipeline(be, &r, &err)) {
 		if (s->json)
 			result_json(s, be->id, be->device_name, "error", NULL,
 				    err ? err : "dispatch failed");
