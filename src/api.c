@@ -429,7 +429,17 @@ static int do_emit(struct vyrec_program *p, void *ctx)
 		}
 	struct target t = { .e = e };
 	char *err = NULL;
-	int r = vy_emit(e, p->c.prog, &p->cfg, &t.bytes, &err);
+	const struct vy_program *g = p->c.prog;
+	int r = VY_EMIT_OK;
+	if (e == &vy_emitter_glsl && g->entry_point)   /* kernel parts: one  */
+		for (int i = 0; r == VY_EMIT_OK && i < g->nparts; i++) {   /* shader each, */
+			struct vy_buf one = {0};         /* one after the other, */
+			r = vy_emit(e, g->parts[i], &p->cfg, &one, &err);  /* as build */
+			vy_buf_put(&t.bytes, one.data ? (void *)one.data : "", one.len);
+			vy_buf_free(&one);
+		}
+	else
+		r = vy_emit_program(e, g, &p->cfg, &t.bytes, &err);
 	if (r != VY_EMIT_OK) {
 		failf(p, "libvyrec emit", r == VY_EMIT_BUG ? "internal error: the "
 		      "%s emitter produced invalid output: %s\nFix: this is a bug "
@@ -441,8 +451,10 @@ static int do_emit(struct vyrec_program *p, void *ctx)
 		return -1;
 	}
 	struct vy_buf m = {0};
-	vy_manifest_json(p->c.prog, e->id, e == &vy_emitter_ptx ?
-			 p->c.prog->name : "main", t.bytes.data, t.bytes.len, &m);
+	/* the entry point as build's manifest names it */
+	vy_manifest_json(g, e->id, g->entry_point && e != &vy_emitter_glsl ?
+			 g->entry_point : e == &vy_emitter_ptx ? g->name : "main",
+			 t.bytes.data, t.bytes.len, &m);
 	t.manifest = vy_buf_cstr(&m);
 	vy_buf_free(&m);
 	p->t[p->nt] = t;

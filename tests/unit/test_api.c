@@ -200,8 +200,28 @@ static void traps(void)
 	       has(t.msg, "internal error at") && has(t.msg, "broken invariant 42"), t.msg);
 }
 
+/* --emit PROG TARGET OUT MANIFEST: the bytes and manifest of one target. */
+static int emit_one(char **a)
+{
+	struct vyrec_program *p = vyrec_compile_file(a[0], NULL);
+	const void *d;
+	size_t n;
+	const char *m;
+	if (vyrec_error_count(p) || vyrec_emit(p, a[1], &d, &n) || !(m = vyrec_manifest(p, a[1]))) {
+		fprintf(stderr, "%s\n", vyrec_last_error(p));
+		vyrec_free(p);
+		return 1;
+	}
+	write_out(".", a[2], d, n);
+	write_out(".", a[3], m, strlen(m));
+	vyrec_free(p);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 6 && !strcmp(argv[1], "--emit"))
+		return emit_one(argv + 2);
 	expect("api_version", !strcmp(vyrec_version(), VY_VERSION), vyrec_version());
 	struct vyrec_program *p = vyrec_compile_file("samples/saxpy.yaml", NULL);
 	expect("api_compile_file", p && !vyrec_error_count(p), p ? vyrec_diags_text(p) : "NULL");
