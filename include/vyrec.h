@@ -153,6 +153,12 @@ void vy_error(struct vy_diags *d, struct vy_loc loc, const char *fix,
 	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void vy_warn(struct vy_diags *d, struct vy_loc loc, const char *fix,
 	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* A note after an error (or warning): where an earlier declaration is,
+ * printed with its own FILE:LINE:COL and caret; in JSON its own entry with
+ * "severity": "note" right after the diagnostic it explains.  Dropped with
+ * its error past VY_MAX_ERRORS. */
+void vy_note(struct vy_diags *d, struct vy_loc loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 enum vy_diag_format { VY_DIAG_TEXT, VY_DIAG_JSON };
 void vy_diags_print(const struct vy_diags *d, FILE *f, enum vy_diag_format fmt,
 		    bool color);

@@ -16,8 +16,8 @@ static bool room(struct vy_diags *d, enum vy_severity sev)
 {
 	if (sev == VY_ERROR)
 		d->nerrors++;
-	if (sev == VY_ERROR && d->nerrors > VY_MAX_ERRORS)
-		return false;
+	if (sev != VY_WARNING && d->nerrors > VY_MAX_ERRORS)
+		return false;   /* a note goes with the error it follows */
 	if (d->n == d->cap) {
 		d->cap = d->cap ? d->cap * 2 : 8;
 		d->v = vy_xrealloc(d->v, (size_t)d->cap * sizeof *d->v, "diagnostics");
@@ -117,6 +117,14 @@ void vy_warn(struct vy_diags *d, struct vy_loc loc, const char *fix,
 	va_list ap;
 	va_start(ap, fmt);
 	add(d, VY_WARNING, loc, fix, fmt, ap);
+	va_end(ap);
+}
+
+void vy_note(struct vy_diags *d, struct vy_loc loc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add(d, VY_NOTE, loc, NULL, fmt, ap);
 	va_end(ap);
 }
 

@@ -136,24 +136,33 @@ int vy_new_local(struct rctx *c, const char *name, enum vy_type t,
 	return p->nlocals++;
 }
 
-/* Names may not shadow a param, buffer, shared array, local or builtin. */
+/* Names may not shadow a param, buffer, shared array, local or builtin;
+ * a note points at the earlier declaration. */
 static bool check_fresh(struct rctx *c, const char *name, struct vy_loc loc)
 {
 	const char *what = NULL;
-	if (find_local(c, name) >= 0)
+	struct vy_loc first = { 0 };
+	int i;
+	if ((i = find_local(c, name)) >= 0) {
 		what = "a local";
-	else if (find_param(c, name) >= 0)
+		first = c->p->locals[i].loc;
+	} else if ((i = find_param(c, name)) >= 0) {
 		what = "a param";
-	else if (find_buffer(c, name) >= 0)
+		first = c->p->params[i].loc;
+	} else if ((i = find_buffer(c, name)) >= 0) {
 		what = "a buffer";
-	else if (find_shared(c, name) >= 0)
+		first = c->p->buffers[i].loc;
+	} else if ((i = find_shared(c, name)) >= 0) {
 		what = "a shared array";
-	else if (vy_builtin_prefix(name))
+		first = c->p->shared[i].loc;
+	} else if (vy_builtin_prefix(name))
 		what = "a builtin";
 	if (!what)
 		return true;
 	vy_error(c->d, loc, "choose another name; names share one namespace and may not shadow each other",
 		 "'%s' shadows %s of the same name", name, what);
+	if (first.src)
+		vy_note(c->d, first, "the %s '%s' is declared here", what + 2, name);
 	return false;
 }
 
@@ -456,6 +465,9 @@ static bool index_type(struct rctx *c, struct vy_expr *ix)
 static enum vy_type resolve_index(struct rctx *c, struct vy_expr *e, bool ref)
 {
 	int b = find_buffer(c, e->name), s = find_shared(c, e->name);
+	int l = find_local(c, e->name);
+	if (b < 0 && s < 0 && l >= 0 && c->p->locals[l].type == VY_VOID)
+		return VY_VOID;   /* a local whose value failed: reported */
 	if (b < 0 && s < 0) {
 		const char *why = find_local(c, e->name) >= 0 || find_param(c, e->name) >= 0 ?
 			"'%s' is a scalar, not a buffer or shared array" :
@@ -795,9 +807,10 @@ static struct vy_expr *desugar(struct rctx *c, struct vy_stmt *s,
 static void resolve_decl(struct rctx *c, struct vy_stmt *s)
 {
 	bool ok = vy_resolve_value(c, s->value, s->decl_type, "the initial value");
-	if (!check_fresh(c, s->name, s->name_loc) || !ok)
-		ok = false;
-	enum vy_type t = ok ? s->value->type : (s->decl_type ? s->decl_type : VY_I32);
+	check_fresh(c, s->name, s->name_loc);
+	/* a value that failed (reported) gives the error type VY_VOID, unless
+	 * the type was declared: every later use is then silent */
+	enum vy_type t = ok ? s->value->type : s->decl_type;
 	s->local = vy_new_local(c, s->name, t, s->kind == VY_S_VAR, s->name_loc);
 	push_name(c, s->name, s->local);
 }
@@ -917,8 +930,8 @@ static void resolve_for(struct rctx *c, struct vy_stmt *s)
 		} else
 			t = parts[i]->type;
 	}
-	if (t == VY_VOID)
-		t = VY_I32;
+	if (t == VY_VOID && ok)
+		t = VY_I32;   /* else the error type: the body's uses are silent */
 	for (int i = 0; ok && i < 3; i++)
 		if (parts[i])
 			ok &= coerce(c, parts[i], t);
