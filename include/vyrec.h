@@ -341,6 +341,11 @@ bool vy_registry_install(struct vy_registry *r);
 void vy_registry_shutdown(void);
 /* Closest id to a misspelt one, for did-you-mean; NULL if none is close. */
 const char *vy_registry_suggest(const struct vy_registry *r, const char *id);
+/* Did-you-mean for an unknown call NAME(...), in the spelling the user
+ * would write ("max", "atomic.add"; atomics only when elemref, the first
+ * argument being BUF[i]); NULL if nothing is close (suggest.c). */
+const char *vy_suggest_call(const struct vy_registry *r, const char *name,
+			    bool elemref);
 
 /* ---- IR ---- */
 
