@@ -675,6 +675,7 @@ struct vy_emit_config {
 	bool validate;        /* false with --no-validate */
 	bool emit_asm;        /* spv: write the disassembly */
 	bool fast_math;       /* --fast-math: native instructions (SPEC §10.6) */
+	bool debug_info;      /* -g: each statement's YAML line and column (SPEC §10.9) */
 	/* spv: how an exact fma is lowered; chosen by whoever knows the device
 	 * (the vulkan backend, a launcher at load time). */
 	enum vy_fma_mode {

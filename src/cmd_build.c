@@ -19,7 +19,7 @@ struct build {
 	const struct vy_aot_emitter *t[MAXT];
 	int nt;
 	const char *out, *manifest, *header, *depfile;
-	bool md, time_report;
+	bool md, time_report, watch;
 	int dump_ir;               /* 1 --dump-ir, 2 --dump-ir=unroll */
 	struct vy_emit_config cfg;
 };
@@ -120,6 +120,8 @@ static int take(struct build *b, int id, const char *v)
 	case VY_O_MF: b->depfile = v; b->md = true; return 0;
 	case VY_O_MD: b->md = true; return 0;
 	case VY_O_EMIT_ASM: b->cfg.emit_asm = true; return 0;
+	case VY_O_DEBUG_INFO: b->cfg.debug_info = true; return 0;
+	case VY_O_WATCH: b->watch = true; return 0;
 	case VY_O_NO_VALIDATE: b->cfg.validate = false; return 0;
 	case VY_O_TIME_REPORT: b->time_report = true; return 0;
 	case VY_O_DUMP_IR:
@@ -326,6 +328,35 @@ static int write_all(struct build *b, struct vy_compilation *c, struct output *o
 	return vy_fail(VY_EXIT_PROGRAM, NULL, err);
 }
 
+/* Emit and write a compiled program: 0 or an exit code. */
+static int build_step(struct build *b, struct vy_compilation *c, double t0)
+{
+	int r;
+	if (b->time_report)
+		fprintf(stderr, "vyrec: time: front end     %8.3f ms\n", (now() - t0) * 1e3);
+	if (b->dump_ir)   /* =unroll: as a target that requests it sees it */
+		vy_dump_ir(b->dump_ir == 2 && b->c.opt_level >= 1 ? vy_unroll(c->prog) : c->prog, stderr);
+	struct output o[MAXT] = {0};
+	r = emit_all(b, c->prog, o);
+	if (!r) {
+		double t1 = now();
+		r = write_all(b, c, o);
+		if (b->time_report)
+			fprintf(stderr, "vyrec: time: write         %8.3f ms\nvyrec: time: total         %8.3f ms\n",
+				(now() - t1) * 1e3, (now() - t0) * 1e3);
+	}
+	for (int i = 0; i < b->nt; i++) {
+		free(o[i].path);
+		vy_buf_free(&o[i].bytes);
+	}
+	return r;
+}
+
+static int watch_step(void *arg, struct vy_compilation *c)
+{
+	return build_step(arg, c, now());
+}
+
 int vy_cmd_build(int argc, char **argv)
 {
 	struct build b = { .c.opt_level = 1, .cfg = { .sm = 70, .vk_minor = 1, .validate = true } };
@@ -334,29 +365,15 @@ int vy_cmd_build(int argc, char **argv)
 		return r;
 	b.cfg.opt_level = b.c.opt_level;
 	b.cfg.fast_math = b.c.fast_math;
+	if (b.watch)
+		return vy_watch("vyrec build", &b.c, watch_step, &b);
 	double t0 = now();
 	struct vy_compilation c;
 	if (!vy_cli_compile(&b.c, &c)) {
 		vy_compilation_free(&c);
 		return VY_EXIT_PROGRAM;
 	}
-	if (b.time_report)
-		fprintf(stderr, "vyrec: time: front end     %8.3f ms\n", (now() - t0) * 1e3);
-	if (b.dump_ir)   /* =unroll: as a target that requests it sees it */
-		vy_dump_ir(b.dump_ir == 2 && b.c.opt_level >= 1 ? vy_unroll(c.prog) : c.prog, stderr);
-	struct output o[MAXT] = {0};
-	r = emit_all(&b, c.prog, o);
-	if (!r) {
-		double t1 = now();
-		r = write_all(&b, &c, o);
-		if (b.time_report)
-			fprintf(stderr, "vyrec: time: write         %8.3f ms\nvyrec: time: total         %8.3f ms\n",
-				(now() - t1) * 1e3, (now() - t0) * 1e3);
-	}
-	for (int i = 0; i < b.nt; i++) {
-		free(o[i].path);
-		vy_buf_free(&o[i].bytes);
-	}
+	r = build_step(&b, &c, t0);
 	vy_compilation_free(&c);
 	return r;
 }

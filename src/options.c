@@ -61,6 +61,10 @@ FLAG(NO_VALIDATE, "--no-validate", NULL, 0,
 static const struct vy_opt DUMP_IR = { VY_O_DUMP_IR, "--dump-ir", NULL, "unroll",
 	VY_OPT_OPTVAL, "print the typed IR (=unroll: as unrolled) to stderr",
 	"[--dump-ir [=unroll]]" };
+FLAG(DEBUG_INFO, NULL, "-g", 0,
+     "line info: SPIR-V OpLine, PTX .loc, GLSL #line");
+FLAG(WATCH, "--watch", NULL, 0,
+     "again on each change of the program or its dialects");
 VAL(FMA_MODE, "--fma-mode", NULL, "emulate|f64|khr", VY_OPT_NOSYN,
     "(tests) pin the spv lowering of the exact fma");
 
@@ -115,8 +119,8 @@ VAL(SEED, "--seed", NULL, "N", 0,
 static const struct vy_opt *const build_opts[] = {
 	&TARGET, &OUTPUT, &OLEVEL, &ARCH, &TARGET_ENV, &MANIFEST, &EMIT_ASM,
 	&HEADER, &DIALECT, &MD, &MF, &NO_VALIDATE, &TIME_REPORT, &DUMP_IR,
-	&FAST_MATH, &DIAG_FORMAT, &FMA_MODE, NULL };
-static const struct vy_opt *const check_opts[] = { COMPILE, NULL };
+	&FAST_MATH, &DIAG_FORMAT, &DEBUG_INFO, &WATCH, &FMA_MODE, NULL };
+static const struct vy_opt *const check_opts[] = { COMPILE, &WATCH, NULL };
 static const struct vy_opt *const launcher_opts[] = {
 	&LTARGET, &LANG, &LOUTPUT, &NAME, &SELFTEST_PARAM, &SELFTEST_IN, &SELFTEST_BENCH,
 	&FORCE, &TEMPLATE_DIR, COMPILE, &TIME_REPORT, NULL };
