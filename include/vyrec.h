@@ -175,6 +175,8 @@ void vy_error_text(struct vy_diags *d, const char *origin, const char *text);
 void vy_diags_append(struct vy_diags *dst, const struct vy_diags *src);
 /* Whether colour should be used on stream f (a terminal, no NO_COLOR). */
 bool vy_use_color(FILE *f);
+/* --color: 0 auto (a terminal, no NO_COLOR), 1 always, 2 never. */
+void vy_set_color(int mode);
 /* An internal invariant broke: print file:line and exit 70. */
 _Noreturn void vy_bug_at(const char *file, int line, const char *fmt, ...);
 #define vy_bug(...) vy_bug_at(__FILE__, __LINE__, __VA_ARGS__)

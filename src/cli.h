@@ -66,6 +66,7 @@ const char *vy_cmd_suggest(const char *name);
  * joined one).  Not an option: VY_O_ARG with *val the argument.  An
  * unknown option (with a suggestion), a missing value or a flag given a
  * value: reported as a usage error, VY_O_BAD. */
+int vy_opt_color(const char *cmd, int *argc, char **argv);
 int vy_opt_next(const char *cmd, int argc, char **argv, int *i,
 		const char **val);
 /* The usage line(s) of cmd, "vyrec build PROG.yaml [-t TARGET]...",

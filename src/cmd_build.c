@@ -173,17 +173,6 @@ static char *output_path(const struct build *b, const struct vy_aot_emitter *e,
 	return vy_strf("%s%s", name, ext_of(b, e));
 }
 
-/* "/path/x.json" + "ptx" -> "/path/x.ptx.json" */
-static char *per_target(const char *path, const char *id, int nt)
-{
-	if (nt == 1)
-		return strdup(path);
-	const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
-	if (!dot || (slash && dot < slash))
-		return vy_strf("%s.%s", path, id);
-	return vy_strf("%.*s.%s%s", (int)(dot - path), path, id, dot);
-}
-
 static void c_ident(char *dst, const char *name, const char *suffix)
 {
 	snprintf(dst, 160, "%s_%s", name, suffix);
@@ -302,12 +291,28 @@ static int write_all(struct build *b, struct vy_compilation *c, struct output *o
 		return vy_fail(VY_EXIT_PROGRAM, NULL, vy_strf("cannot create directory '%s': %s", b->out, strerror(errno)));
 	for (int i = 0; !r && i < b->nt; i++)
 		r = vy_outputs_add(&set, o[i].path, o[i].bytes.data ? (void *)o[i].bytes.data : "", o[i].bytes.len, &err);
-	for (int i = 0; !r && b->manifest && i < b->nt; i++) {
-		char *path = per_target(b->manifest, o[i].e->id, b->nt);
-		vy_manifest_json(p, o[i].e->id, o[i].e == &vy_emitter_ptx ? p->name : "main",
-				 o[i].bytes.data, o[i].bytes.len, &h);
-		r = vy_outputs_add(&set, path, h.data, h.len, &err);
-		free(path);
+	if (!r && b->manifest) {
+		/* what the user named: one target's manifest, or with several
+		 * one document holding each target's, in -t order */
+		if (b->nt > 1)
+			vy_buf_puts(&h, "{\n  \"schema\": \"vyrec-artifacts-1\",\n  \"artifacts\": [\n");
+		for (int i = 0; i < b->nt; i++) {
+			struct vy_buf one = {0};
+			vy_manifest_json(p, o[i].e->id, o[i].e == &vy_emitter_ptx ? p->name : "main",
+					 o[i].bytes.data, o[i].bytes.len, &one);
+			if (b->nt == 1) {
+				vy_buf_put(&h, one.data, one.len);
+			} else {   /* indented 4, without its final newline */
+				for (size_t k = 0; k + 1 < one.len; k++) {
+					if (k == 0 || one.data[k - 1] == '\n')
+						vy_buf_puts(&h, "    ");
+					vy_buf_put(&h, one.data + k, 1);
+				}
+				vy_buf_puts(&h, i + 1 < b->nt ? ",\n" : "\n  ]\n}\n");
+			}
+			vy_buf_free(&one);
+		}
+		r = vy_outputs_add(&set, b->manifest, h.data, h.len, &err);
 		vy_buf_free(&h);
 	}
 	if (!r && b->header) {

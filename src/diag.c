@@ -140,8 +140,17 @@ void vy_diags_free(struct vy_diags *d)
 	memset(d, 0, sizeof *d);
 }
 
+static int color_mode;   /* 0 auto, 1 always, 2 never (--color) */
+
+void vy_set_color(int mode)
+{
+	color_mode = mode;
+}
+
 bool vy_use_color(FILE *f)
 {
+	if (color_mode)
+		return color_mode == 1;
 	const char *nc = getenv("NO_COLOR");
 	if (nc && *nc)
 		return false;
@@ -200,6 +209,8 @@ static void print_text(FILE *f, const struct vy_diag *g, bool color)
 	if (g->loc.src)
 		fprintf(f, "%s%s:%d:%d:%s ", bold, g->loc.src->path, g->loc.line,
 			g->loc.col, off);
+	else   /* no file to name (it cannot be read): the command's prefix */
+		fprintf(f, "%svyrec:%s ", bold, off);
 	fprintf(f, "%s%s:%s %s\n", color ? sevcolor[g->sev] : "",
 		sevname[g->sev], off, g->msg);
 	if (g->loc.src)
