@@ -25,6 +25,7 @@ bool vy_compile(struct vy_compilation *c, const char *path,
 		return false;
 	vy_optimize(p, o->opt_level);                                          /* IR -> IR */
 	p->fast_math = o->fast_math;
+	p->opt_level = o->opt_level;
 	c->prog = p;
 	return true;
 }
