@@ -72,7 +72,7 @@ static uint32_t **run(const struct vy_program *p, uint32_t *counts)
 	for (int i = 0; i < p->nbuffers; i++) {
 		char src[32];
 		counts[i] = l.counts[i];
-		b[i] = calloc(counts[i] + 1, 4);
+		b[i] = calloc(counts[i] + 1, 16);   /* 16: a vector element's most */
 		snprintf(src, sizeof src, "random:%d", 1 + p->buffers[i].binding);
 		if (vy_data_fill(src, p->buffers[i].type, b[i], counts[i], &err))
 			goto fail;
@@ -120,7 +120,7 @@ static int cmd_same(const char *path)
 		uint32_t **b = run(u, cb);
 		bool same = a && b;
 		for (int i = 0; same && i < p->nbuffers; i++)
-			for (uint32_t e = 0; same && e < ca[i]; e++)
+			for (uint32_t e = 0; same && e < 4 * ca[i]; e++)   /* 16-byte steps */
 				if (a[i][e] != b[i][e]) {
 					fprintf(stderr, "%s: buffer %s element %u: 0x%08X before, 0x%08X after\n",
 						passes[k].name, p->buffers[i].name, e, a[i][e], b[i][e]);
