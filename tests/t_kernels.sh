@@ -112,6 +112,14 @@ rc=$?
 	ok glsl_stdout_refused || bad glsl_stdout_refused "exit $rc"
 (cd $O && "$OLDPWD/$VYREC" build "$OLDPWD/samples/normalize.yaml" -t glsl > glsl_cwd.log 2>&1) &&
 	[ -f $O/normalize.normalize_2.comp ] && ok glsl_default_dir || bad glsl_default_dir "$(head -2 $O/glsl_cwd.log)"
+# with another target into one directory; the depfile names every file
+rm -rf $O/md
+if "$VYREC" build samples/normalize.yaml -t glsl -t spv -o $O/md -MD > $O/md.log 2>&1 &&
+	[ "$(cat $O/md/normalize.comp.d)" = "$O/md/normalize.normalize.comp $O/md/normalize.normalize_1.comp $O/md/normalize.normalize_2.comp $O/md/normalize.spv: samples/normalize.yaml" ]; then
+	ok glsl_parts_depfile
+else
+	bad glsl_parts_depfile "$(head -2 $O/md.log) $(cat $O/md/normalize.comp.d 2>&1)"
+fi
 # a 1.0 program: one file where -o says
 "$VYREC" build samples/saxpy.yaml -t glsl -o $O/saxpy.comp > /dev/null 2>&1 && [ -f $O/saxpy.comp ] &&
 	ok glsl_single_file || bad glsl_single_file
