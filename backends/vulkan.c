@@ -1048,7 +1048,7 @@ static int bind_buffers(struct vk *v, struct vkpipe *k, struct vy_run *run, char
 	uint32_t nw = 0;
 
 	for (int i = 0; i < p->nbuffers; i++) {
-		VkDeviceSize size = (VkDeviceSize)run->launch.counts[i] * vy_buffer_elem_size(p, i);
+		VkDeviceSize size = vy_buffer_dev_bytes(p, i, run->launch.counts[i]);
 		struct vkslot *s = &v->slots[i];
 		if (!size) {
 			*err = vy_strf("vulkan: buffer `%s` has 0 elements; Vulkan cannot bind "
@@ -1066,7 +1066,7 @@ static int bind_buffers(struct vk *v, struct vkpipe *k, struct vy_run *run, char
 		}
 		if (s->cap < size && make_slot(v, s, size, err))
 			return -1;
-		memcpy(s->map, run->bufs[i], size);
+		vy_buffer_to_dev(p, i, s->map, run->bufs[i], run->launch.counts[i]);
 		if (k->bound[i] == s->buf && k->bound_range[i] == size)
 			continue;
 		k->bound[i] = s->buf;
@@ -1145,7 +1145,7 @@ static void cmd_copy(struct vk *v, VkCommandBuffer cb, const struct vy_run *run,
 	const struct vy_program *p = run->prog;
 
 	for (int i = 0; i < p->nbuffers; i++) {
-		VkBufferCopy c = { .size = (VkDeviceSize)run->launch.counts[i] * vy_buffer_elem_size(p, i) };
+		VkBufferCopy c = { .size = vy_buffer_dev_bytes(p, i, run->launch.counts[i]) };
 		if (from_host)
 			v->vkCmdCopyBuffer(cb, v->slots[i].stage, v->slots[i].buf, 1, &c);
 		else if (p->buffers[i].access != VY_READ_ONLY)
@@ -1285,8 +1285,8 @@ static int dispatch(struct vy_backend *b, struct vy_run *run, char **err)
 		return -1;
 	for (int i = 0; i < p->nbuffers; i++)
 		if (p->buffers[i].access != VY_READ_ONLY)
-			memcpy(run->bufs[i], v->slots[i].map,
-			       (size_t)run->launch.counts[i] * vy_buffer_elem_size(p, i));
+			vy_buffer_from_dev(p, i, run->bufs[i], v->slots[i].map,
+					   run->launch.counts[i]);
 	return 0;
 }
 

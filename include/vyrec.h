@@ -222,7 +222,7 @@ enum vy_type {
 };
 
 enum vy_tclass { VY_TC_NONE, VY_TC_BOOL, VY_TC_SCALAR, VY_TC_STORAGE,
-		 VY_TC_ABSTRACT };
+		 VY_TC_ABSTRACT, VY_TC_VECTOR };
 
 /* A row of vyrec_types.def (its header explains the columns). */
 struct vy_typeinfo {
@@ -242,6 +242,14 @@ const char *vy_type_name(enum vy_type t);
 unsigned vy_type_size(enum vy_type t);
 /* The type a load of an element of t gives (u8 -> u32, bf16 -> f32). */
 enum vy_type vy_type_value(enum vy_type t);
+/* Vectors (VY_VEC rows of vyrec_types.def): the lanes of t (1 for a
+ * scalar), its element type (t itself for a scalar), the vector of elem
+ * with n lanes (VY_VOID if none; elem for n == 1), and the element stride
+ * in device buffers (x3: 16 bytes, SPEC §10.1; else the size). */
+unsigned vy_type_lanes(enum vy_type t);
+enum vy_type vy_type_elem(enum vy_type t);
+enum vy_type vy_type_vec(enum vy_type elem, unsigned n);
+unsigned vy_type_stride(enum vy_type t);
 /* Parse a type name of the table (storage types included); reserved
  * names (types of a later version) return VY_VOID and set *reserved. */
 enum vy_type vy_type_parse(const char *s, size_t n, bool *reserved);
@@ -380,7 +388,7 @@ struct vy_expr {
 	};
 	int index;                /* PARAM/LOCAL/BUILTIN/LEN/LOAD */
 	int nargs : 24;
-	int axis : 8;             /* BUILTIN */
+	int axis : 8;             /* BUILTIN; LOAD of a vector array: component */
 	const struct vy_opdef *op;
 	struct vy_expr **args;
 };
@@ -413,6 +421,8 @@ struct vy_stmt {
 	bool step_negative;       /* FOR: constant negative step, so k > hi */
 	struct vy_block body;     /* IF then, FOR/WHILE body */
 	struct vy_block els;      /* IF else */
+	int comp;                 /* STORE to a vector array: the component
+				     (a VY_E_LOAD of one keeps it in axis) */
 };
 
 struct vy_param {
@@ -543,6 +553,21 @@ enum vy_type vy_expr_optype(const struct vy_expr *e);
 /* The element type of a buffer or shared array (a load's e->type is its
  * value type: u32 for a u8 array). */
 enum vy_type vy_mem_type(const struct vy_program *p, enum vy_space sp, int mem);
+/* The length N of the vector access group that starts at b->v[i]: the
+ * lets of components 0..N-1 of one load from a vector array, or the
+ * stores of components 0..N-1 of one element (values that touch no
+ * memory), all with one simple index (a local, param, constant or
+ * builtin), as the resolver makes them; 0 when b->v[i] starts none.  The
+ * emitters lower a group as one vector access (SPEC §10.1). */
+int vy_vec_group(const struct vy_program *p, const struct vy_block *b, int i);
+/* Device buffers: count elements of buffer i take vy_buffer_dev_bytes
+ * (an x3 vector element 16 bytes, 12 in host data); to_dev and from_dev
+ * copy count elements between host data and that layout. */
+size_t vy_buffer_dev_bytes(const struct vy_program *p, int i, uint32_t count);
+void vy_buffer_to_dev(const struct vy_program *p, int i, void *dst, const void *src,
+		      uint32_t count);
+void vy_buffer_from_dev(const struct vy_program *p, int i, void *dst, const void *src,
+			uint32_t count);
 /* Element size in bytes of buffer i (binding order). */
 unsigned vy_buffer_elem_size(const struct vy_program *p, int i);
 

@@ -92,7 +92,8 @@ static enum vy_type load_type(struct ld *L, const struct vy_ynode *y,
 		int n = 0;
 		for (int k = 0; k < VY_TYPE_COUNT; k++)
 			if (vy_type_info((enum vy_type)k)->cls == VY_TC_SCALAR ||
-			    (!param && vy_type_info((enum vy_type)k)->cls == VY_TC_STORAGE))
+			    (!param && (vy_type_info((enum vy_type)k)->cls == VY_TC_STORAGE ||
+					vy_type_info((enum vy_type)k)->cls == VY_TC_VECTOR)))
 				types[n++] = vy_type_name((enum vy_type)k);
 		const char *near = vy_closest(show(L, y), types, n);
 		err(L, y, near ? vy_fmt(L->a, "did you mean '%s'?", near) : param ?
@@ -105,6 +106,13 @@ static enum vy_type load_type(struct ld *L, const struct vy_ynode *y,
 	if (t == VY_BOOL) {
 		err(L, y, "use u32 and store 0 or 1", "%s cannot be bool: only "
 		    "u32, i32 and f32 are storable", what);
+		return VY_VOID;
+	}
+	if (vy_type_info(t)->cls == VY_TC_VECTOR && param) {
+		err(L, y, vy_fmt(L->a, "pass %u %s params and build it in the "
+				 "program: %s(a, b, ...)", vy_type_lanes(t),
+				 vy_type_name(vy_type_elem(t)), show(L, y)),
+		    "%s cannot be %s: params are scalars", what, show(L, y));
 		return VY_VOID;
 	}
 	if (vy_type_info(t)->cls == VY_TC_STORAGE && param) {
@@ -341,7 +349,10 @@ static void load_shared(struct ld *L, const struct vy_ynode *y)
 		s->count_loc = vy_yloc(v[1], L->src);
 		if (r == 1 && c) {
 			s->count = c;
-			vy_decls_shared_add(&L->D, &bytes, c, v[1]);
+			/* a vector element takes its stride in words (x3: 4) */
+			uint64_t w = (uint64_t)c * (vy_type_lanes(s->type) > 1 ?
+						    vy_type_stride(s->type) / 4 : 1);
+			vy_decls_shared_add(&L->D, &bytes, w > UINT32_MAX ? UINT32_MAX : (uint32_t)w, v[1]);
 		} else if (r != 0)
 			err(L, v[1], NULL, "shared 'count' must be a positive integer that fits in 32 bits");
 		else

@@ -518,6 +518,15 @@ static int data_buffers(struct vy_arena *a, struct vy_tval *root,
 				       d->name, vy_type_name(d->type));
 			return -1;
 		}
+		if (vy_type_info(d->type)->cls == VY_TC_VECTOR) {
+			*err = vy_strf("buffer '%s' has %s elements; the launchers do "
+				       "not support vector types yet. Fix: run it with "
+				       "vyrec run, or declare the buffer %s with %u times "
+				       "the count", d->name, vy_type_name(d->type),
+				       vy_type_name(vy_type_elem(d->type)),
+				       vy_type_lanes(d->type));
+			return -1;
+		}
 		struct vy_tval *m = vy_tlist_add(a, list);
 		uint32_t n = r->selftest.counts[i];
 		bool exp = r->expected && r->expected[i] &&

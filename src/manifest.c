@@ -112,7 +112,12 @@ static void put_buffers(struct vy_buf *b, const struct vy_program *p)
 			      "\"element_size\": %u, \"count\": ", d->binding,
 			      vy_type_name(d->type), vy_type_size(d->type));
 		vy_json_str(b, d->count_text);
-		vy_buf_printf(b, ", \"access\": \"%s\"}", access_name(d->access));
+		vy_buf_printf(b, ", \"access\": \"%s\"", access_name(d->access));
+		if (vy_type_lanes(d->type) > 1)   /* a vector: count vectors of lanes */
+			vy_buf_printf(b, ", \"element_type\": \"%s\", \"lanes\": %u, "
+				      "\"device_stride\": %u", vy_type_name(vy_type_elem(d->type)),
+				      vy_type_lanes(d->type), vy_type_stride(d->type));
+		vy_buf_puts(b, "}");
 	}
 	vy_buf_puts(b, p->nbuffers ? "\n  ],\n" : "],\n");
 }
