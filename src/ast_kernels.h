@@ -400,6 +400,11 @@ static void load_pipeline(struct ld *L, const struct vy_ynode *y,
 			  const struct kinfo *K)
 {
 	struct vy_program *p = L->p;
+	if (y && y->kind == VY_Y_SEQ && !y->n) {
+		err(L, y, "list the kernels to run, or leave 'pipeline' out to run each once",
+		    "'pipeline' is empty");
+		return;
+	}
 	if (y) {
 		int depth = L->depth;
 		L->depth = 0;
