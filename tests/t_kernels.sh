@@ -14,7 +14,7 @@ export NO_COLOR=1
 O=tests/out/kernels
 rm -rf $O
 mkdir -p $O
-PROGS="samples/softmax.yaml samples/sum2pass.yaml samples/jacobi1d.yaml samples/lu.yaml
+PROGS="samples/softmax.yaml samples/sum2pass.yaml samples/prefixsum.yaml samples/jacobi1d.yaml samples/lu.yaml
 samples/normalize.yaml tests/corpus/kernels_pipeline.yaml tests/corpus/kernels_grid.yaml"
 
 # ---- errors ----
@@ -156,6 +156,15 @@ out=$("$VYREC" run samples/sum2pass.yaml --backend reference --param n=1000 --in
 [ "$out" = "total: 500" ] && ok run_sum2pass || bad run_sum2pass "$out"
 out=$("$VYREC" run samples/normalize.yaml --backend reference --param n=300 --in x=const:2 --print norm 2>&1)
 [ "$out" = "norm: 34.6410179" ] && ok run_normalize_grid || bad run_normalize_grid "$out"
+# prefixsum past 256 workgroups (the totals kernel's carry loop): y[i] = i + 1
+"$VYREC" run samples/prefixsum.yaml --backend reference --param n=70000 --in x=const:1 \
+	--out y=$O/ps.bin > $O/ps.log 2>&1
+if LC_ALL=C awk 'BEGIN { for (i = 1; i <= 70000; i++) printf "%c%c%c%c", i % 256, int(i / 256) % 256, int(i / 65536), 0 }' > $O/ps.want &&
+	cmp -s $O/ps.bin $O/ps.want; then
+	ok run_prefixsum_carry
+else
+	bad run_prefixsum_carry "$(head -2 $O/ps.log) $(cmp $O/ps.bin $O/ps.want 2>&1)"
+fi
 # a host for variable need not be given (lu's k)
 out=$("$VYREC" run samples/lu.yaml --backend reference --param n=2 --in a=const:1 --print a 2>&1)
 [ "$out" = "a: 4 0.25 1 3.75" ] && ok run_lu_host_for || bad run_lu_host_for "$out"
@@ -232,3 +241,4 @@ vcase verify_sum2pass_odd samples/sum2pass.yaml --param n=100003
 vcase verify_jacobi_long samples/jacobi1d.yaml --param n=3000 --param tsteps=50
 vcase verify_lu_64 samples/lu.yaml --param n=40
 vcase verify_normalize_odd samples/normalize.yaml --param n=70001
+vcase verify_prefixsum_long samples/prefixsum.yaml --param n=200001
