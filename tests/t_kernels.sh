@@ -15,7 +15,8 @@ O=tests/out/kernels
 rm -rf $O
 mkdir -p $O
 PROGS="samples/softmax.yaml samples/sum2pass.yaml samples/prefixsum.yaml samples/jacobi1d.yaml samples/lu.yaml
-samples/normalize.yaml tests/corpus/kernels_pipeline.yaml tests/corpus/kernels_grid.yaml"
+samples/normalize.yaml tests/corpus/kernels_pipeline.yaml tests/corpus/kernels_grid.yaml
+tests/kernels/vec_recompute.yaml"
 
 # ---- errors ----
 for f in tests/kernels/err_*.yaml; do
@@ -110,7 +111,9 @@ fi
 rc=$?
 [ $rc -eq 1 ] && grep -q 'glsl writes a file for each' $O/glsl.stderr && [ ! -s $O/glsl.stdout ] &&
 	ok glsl_stdout_refused || bad glsl_stdout_refused "exit $rc"
-(cd $O && "$OLDPWD/$VYREC" build "$OLDPWD/samples/normalize.yaml" -t glsl > glsl_cwd.log 2>&1) &&
+VY=$VYREC
+case $VY in /*) ;; *) VY=$(pwd)/$VY ;; esac
+(cd $O && "$VY" build "$OLDPWD/samples/normalize.yaml" -t glsl > glsl_cwd.log 2>&1) &&
 	[ -f $O/normalize.normalize_2.comp ] && ok glsl_default_dir || bad glsl_default_dir "$(head -2 $O/glsl_cwd.log)"
 # with another target into one directory; the depfile names every file
 rm -rf $O/md
