@@ -60,9 +60,9 @@ FLAG(MD, NULL, "-MD", 0,
 VAL(MF, NULL, "-MF", "FILE", 0, "write the make depfile to FILE (implies -MD)");
 FLAG(NO_VALIDATE, "--no-validate", NULL, 0,
      "skip validating spv and glsl output in-process");
-static const struct vy_opt DUMP_IR = { VY_O_DUMP_IR, "--dump-ir", NULL, "unroll",
-	VY_OPT_OPTVAL, "print the typed IR (=unroll: as unrolled) to stderr",
-	"[--dump-ir [=unroll]]" };
+static const struct vy_opt DUMP_IR = { VY_O_DUMP_IR, "--dump-ir", NULL, "PASS",
+	VY_OPT_OPTVAL, "print the typed IR (=PASS: after unroll, loadcse, forward, promote, licm, sr or all) to stderr",
+	"[--dump-ir [=PASS]]" };
 FLAG(DEBUG_INFO, NULL, "-g", 0,
      "line info: SPIR-V OpLine, PTX .loc, GLSL #line");
 FLAG(WATCH, "--watch", NULL, 0,
@@ -117,6 +117,10 @@ VAL(BACKENDS, "--backends", NULL, "LIST", 0,
     "compare these (a,b,...; default: all but reference)");
 VAL(SEED, "--seed", NULL, "N", 0,
     "inputs get random:(N + binding) (default 1)");
+static const struct vy_opt VIN = { VY_O_IN, "--in", NULL, "BUF=SOURCE",
+	VY_OPT_REPEAT, "fix input BUF (file or generator), not seeded", NULL };
+static const struct vy_opt VJSON = { VY_O_JSON, "--json", NULL, NULL, 0,
+	"print params, inputs and results as JSON", NULL };
 
 #define COMPILE &DIALECT, &OLEVEL, &FAST_MATH, &DIAG_FORMAT, &COLOR
 
@@ -132,7 +136,7 @@ static const struct vy_opt *const run_opts[] = {
 	&BACKEND, &PARAM, &IN, &OUT, &PRINT, &PRINT_FORMAT, &STRICT, &DEVICE, &STREAM,
 	&CHUNK, &BENCH, COMPILE, NULL };
 static const struct vy_opt *const verify_opts[] = {
-	&BACKENDS, &PARAM, &SEED, &DEVICE, COMPILE, NULL };
+	&BACKENDS, &PARAM, &VIN, &SEED, &DEVICE, &VJSON, COMPILE, NULL };
 static const struct vy_opt *const ops_opts[] = { &JSON, COMPILE, NULL };
 static const struct vy_opt *const json_opts[] = { &JSON, &COLOR, NULL };
 static const struct vy_opt *const no_opts[] = { &COLOR, NULL };
