@@ -58,6 +58,8 @@ static void ptx_append(struct vy_buf *out, const struct vy_buf *part, int i)
 	char *t = vy_buf_cstr(part);
 	const char *head = "\n.address_size 64\n", *s = strstr(t, head);
 	s = s ? s + strlen(head) : t;
+	if (!strncmp(s, "\n.file 1 ", 9) && strchr(s + 1, '\n'))
+		s = strchr(s + 1, '\n');   /* -g: the first part's .file names the YAML */
 	char tag[32];
 	snprintf(tag, sizeof tag, "vy_sh%d_", i);
 	while (*s) {   /* line by line; module-wide .file lines (-g) once */
