@@ -534,7 +534,7 @@ static struct vy_expr *index_expr(struct parser *p, const struct token *name)
 	return e;
 }
 
-/* name = NAME | call | index | "true" | "false" */
+/* name = NAME | call | index | "true" | "false" | "inf" | "nan" */
 static struct vy_expr *name(struct parser *p)
 {
 	struct token t = p->tok;
@@ -545,6 +545,14 @@ static struct vy_expr *name(struct parser *p)
 		e->type = VY_BOOL;
 		e->bits = *s == 't';
 		e->ival = e->bits;
+		return e;
+	}
+	if (is(p, "inf") || is(p, "nan")) {
+		/* abstract float literals (SPEC §10.1); -inf is core.neg */
+		next(p);
+		struct vy_expr *e = new_node(p, VY_E_CONST, &t);
+		e->type = VY_ABSFLOAT;
+		e->fval = *s == 'i' ? (double)INFINITY : (double)NAN;
 		return e;
 	}
 	if (reserved(s, t.len))

@@ -180,6 +180,8 @@ static void const_set(struct rctx *c, struct vy_expr *e, enum vy_type t)
 				 "float literal out of range for f32");
 		e->fval = f;
 		memcpy(&e->bits, &f, 4);
+		if (isnan(v))
+			e->bits = 0x7fc00000u;  /* `nan`: the quiet NaN, SPEC §10.1 */
 	} else if (t == VY_BOOL) {
 		e->bits = (uint32_t)e->ival;
 	} else {
