@@ -143,6 +143,7 @@ struct vk {
 	bool staging;               /* device-local buffers + staging twins */
 	bool float64, khr_fma;      /* features enabled on the device */
 	bool st8, st16, khr_8bit;   /* 8/16-bit storage buffers (storage types) */
+	bool fa_buf, fa_shared, ext_fa;  /* f32 atomic add (SPEC §10.2) */
 	enum vy_fma_mode fma;       /* how the spv emitter lowers exact fma */
 	char timer[160];            /* --bench's description of its timer */
 	int mt_buf, mt_stage;       /* memory types of the last buffers made */
@@ -544,6 +545,28 @@ static void query_storage(struct vk *v)
 	v->khr_8bit = v->khr_8bit && v->st8;
 }
 
+/* The f32 atomic-add features of VK_EXT_shader_atomic_float (SPEC §10.2);
+ * VYREC_VK_DISABLE names them too. */
+static void query_fatomic(struct vk *v)
+{
+	VkPhysicalDeviceShaderAtomicFloatFeaturesEXT fa = {
+		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT_FEATURES_EXT,
+	};
+	VkPhysicalDeviceFeatures2 f2 = {
+		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = &fa,
+	};
+	v->ext_fa = have_extension(v, VK_EXT_SHADER_ATOMIC_FLOAT_EXTENSION_NAME);
+	if (!v->ext_fa)
+		return;
+	v->vkGetPhysicalDeviceFeatures2(v->phys, &f2);
+	const char *off = getenv("VYREC_VK_DISABLE");
+	v->fa_buf = fa.shaderBufferFloat32AtomicAdd == VK_TRUE &&
+		    !(off && strstr(off, "shaderBufferFloat32AtomicAdd"));
+	v->fa_shared = fa.shaderSharedFloat32AtomicAdd == VK_TRUE &&
+		       !(off && strstr(off, "shaderSharedFloat32AtomicAdd"));
+	v->ext_fa = v->fa_buf || v->fa_shared;
+}
+
 /* The device features program p needs (the feature column of
  * vyrec_types.def), checked when it is loaded. */
 static int check_features(struct vk *v, const struct vy_program *p, char **err)
@@ -560,6 +583,18 @@ static int check_features(struct vk *v, const struct vy_program *p, char **err)
 			       f, p->buffers[i].name, vy_type_name(p->buffers[i].type));
 		return -1;
 	}
+	unsigned fa = vy_program_fatomics(p);
+	const char *miss = (fa & VY_FATOMIC_BUFFER) && !v->fa_buf ?
+		"shaderBufferFloat32AtomicAdd" : (fa & VY_FATOMIC_SHARED) &&
+		!v->fa_shared ? "shaderSharedFloat32AtomicAdd" : NULL;
+	if (miss) {
+		*err = vy_strf("vulkan: device `%s` lacks %s (VK_EXT_shader_atomic_float), "
+			       "which the program's f32 atomic.add needs. Fix: run on a "
+			       "device that has it (see vyrec backends), use --backend "
+			       "reference or cuda, or accumulate in a u32/i32 buffer",
+			       v->props.deviceName, miss);
+		return -1;
+	}
 	return 0;
 }
 
@@ -572,7 +607,7 @@ static const char *fma_name(enum vy_fma_mode m)
 static int create_device(struct vk *v, char **err)
 {
 	float prio = 1.0f;
-	const char *exts[2];
+	const char *exts[3];
 	uint32_t next = 0;
 	VkPhysicalDevice8BitStorageFeatures f8 = {
 		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES,
@@ -592,6 +627,13 @@ static int create_device(struct vk *v, char **err)
 		exts[next++] = VY_KHR_SHADER_FMA;
 	if (v->khr_8bit)
 		exts[next++] = VK_KHR_8BIT_STORAGE_EXTENSION_NAME;
+	VkPhysicalDeviceShaderAtomicFloatFeaturesEXT fa = {
+		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT_FEATURES_EXT,
+		.shaderBufferFloat32AtomicAdd = v->fa_buf,
+		.shaderSharedFloat32AtomicAdd = v->fa_shared,
+	};
+	if (v->ext_fa)
+		exts[next++] = VK_EXT_SHADER_ATOMIC_FLOAT_EXTENSION_NAME;
 	VkPhysicalDeviceFeatures feat = { .shaderFloat64 = v->float64 };
 	VkDeviceQueueCreateInfo qi = {
 		.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
@@ -607,6 +649,10 @@ static int create_device(struct vk *v, char **err)
 		.pEnabledFeatures = &feat,
 	};
 	VkResult r;
+	if (v->ext_fa) {
+		fa.pNext = (void *)di.pNext;
+		di.pNext = &fa;
+	}
 
 	if ((r = v->vkCreateDevice(v->phys, &di, NULL, &v->dev)) != VK_SUCCESS) {
 		*err = vkfail("vkCreateDevice", r);
@@ -1391,7 +1437,7 @@ static struct vy_backend *factory(int device, char **err)
 	b->release = release;
 	if (open_loader(v, err) || create_instance(v, err) ||
 	    pick_physical(v, device, err) || choose_fma(v, err) ||
-	    (query_storage(v), 0) ||
+	    (query_storage(v), 0) || (query_fatomic(v), 0) ||
 	    choose_memory(v, err) || create_device(v, err) ||
 	    create_submit_objects(v, err) || take_vmsg(v, "set-up", err)) {
 		release(b);

@@ -1343,6 +1343,8 @@ static void put_header(const struct vy_program *p, struct vy_buf *b)
 		vy_buf_puts(b, "#extension GL_EXT_shader_8bit_storage : require\n");
 	if (st16)
 		vy_buf_puts(b, "#extension GL_EXT_shader_16bit_storage : require\n");
+	if (vy_program_fatomics(p))   /* f32 atomicAdd, SPEC §10.2 */
+		vy_buf_puts(b, "#extension GL_EXT_shader_atomic_float : require\n");
 	vy_buf_printf(b, "#extension GL_EXT_spirv_intrinsics : require\n"
 		      "spirv_execution_mode(extensions = "
 		      "[\"SPV_KHR_float_controls\"], capabilities = [%d], "

@@ -269,6 +269,10 @@ static struct vy_pv emit_atomic(struct ctx *c, const struct vy_expr *e,
 		    k != VY_OP_ATOMIC_MIN && k != VY_OP_ATOMIC_MAX;
 	const char *ty = bits ? "b32" : k == VY_OP_ATOMIC_MIN || k == VY_OP_ATOMIC_MAX
 		? tn(t) : "u32";
+	if (t == VY_F32) {   /* f32 atomic.add (SPEC §10.2): red/atom .add.f32 */
+		ty = "f32";
+		v = in_reg(c, v, t);
+	}
 	/* red has no exch/cas */
 	if (discard && k != VY_OP_ATOMIC_EXCHANGE && k != VY_OP_ATOMIC_COMPARE_EXCHANGE) {
 		I(c, "red.%s.%s.%s \t[%s], %s;\n", sem, name[k], ty, a.s, v.s);

@@ -78,6 +78,7 @@ struct spv {
 	bool *atomic_buf;        /* buffer used by an atomic: stays readable */
 	uint32_t cur_label;
 	bool uses_f64;           /* the f64 fma mode: Float64 capability */
+	bool uses_fatomic;       /* f32 atomic.add: AtomicFloat32AddEXT */
 	bool uses_8bit, uses_16bit;  /* storage-type buffers: 8/16-bit storage */
 	const struct vy_stmt *prev;  /* the statement before the current one in its block */
 	bool dead;               /* the current block has its terminator */
@@ -1249,6 +1250,7 @@ static uint32_t atomic(struct spv *s, const struct vy_expr *e)
 			      SpvScopeDevice : SpvScopeWorkgroup);
 	uint32_t sem = u32c(s, SpvMemorySemanticsMaskNone);
 	uint32_t v = expr(s, e->args[1]), tt = ty(s, t);
+	s->uses_fatomic |= t == VY_F32;   /* OpAtomicFAddEXT, SPEC §10.2 */
 	if (e->nargs > 2) {   /* compare_exchange(p, cmp, v) */
 		uint32_t nv = expr(s, e->args[2]);
 		return VAL(s, row_op(e->op->code, t), tt, ptr, scope, sem,
@@ -1465,7 +1467,7 @@ static const struct spv_row spv_ops[VY_OP_COUNT] = {
 	[VY_OP_CTZ] = { FN_(ctz_op) },
 	[VY_OP_REVERSE_BITS] = { S_VAL, I_(SpvOpBitReverse, SpvOpBitReverse) },
 	[VY_OP_MULHI] = { FN_(mulhi_op) },
-	[VY_OP_ATOMIC_ADD] = { S_ATOMIC, I_(SpvOpAtomicIAdd, SpvOpAtomicIAdd) },
+	[VY_OP_ATOMIC_ADD] = { S_ATOMIC, N_(SpvOpAtomicIAdd, SpvOpAtomicIAdd, SpvOpAtomicFAddEXT) },
 	[VY_OP_ATOMIC_SUB] = { S_ATOMIC, I_(SpvOpAtomicISub, SpvOpAtomicISub) },
 	[VY_OP_ATOMIC_MIN] = { S_ATOMIC, I_(SpvOpAtomicUMin, SpvOpAtomicSMin) },
 	[VY_OP_ATOMIC_MAX] = { S_ATOMIC, I_(SpvOpAtomicUMax, SpvOpAtomicSMax) },
@@ -2041,10 +2043,14 @@ static void assemble(struct spv *s, uint32_t main_id, uint32_t fn_type,
 		INS(m, SpvOpCapability, SpvCapabilityStorageBuffer8BitAccess);
 	if (s->uses_16bit)
 		INS(m, SpvOpCapability, SpvCapabilityStorageBuffer16BitAccess);
+	if (s->uses_fatomic)
+		INS(m, SpvOpCapability, SpvCapabilityAtomicFloat32AddEXT);
 	if (s->uses_8bit)
 		ins_str(m, SpvOpExtension, NULL, 0, "SPV_KHR_8bit_storage");
 	if (s->uses_16bit)
 		ins_str(m, SpvOpExtension, NULL, 0, "SPV_KHR_16bit_storage");
+	if (s->uses_fatomic)
+		ins_str(m, SpvOpExtension, NULL, 0, "SPV_EXT_shader_atomic_float_add");
 	ins_str(m, SpvOpExtInstImport, ARR(s->glsl), "GLSL.std.450");
 	INS(m, SpvOpMemoryModel, SpvAddressingModelLogical, SpvMemoryModelGLSL450);
 	/* Before SPIR-V 1.4 the interface lists only Input/Output variables,

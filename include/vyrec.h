@@ -511,6 +511,10 @@ bool vy_block_reads_builtin(enum vy_builtin bi, const struct vy_block *b);
  * their barriers workgroup-memory semantics only, which the NVIDIA Vulkan
  * driver runs 35% faster on samples/reduce.yaml. */
 bool vy_barrier_orders_buffers(const struct vy_program *p);
+/* Where the program has f32 atomics (atomic.add, SPEC §10.2): a mask of
+ * VY_FATOMIC_BUFFER and VY_FATOMIC_SHARED (src/ir.c). */
+enum { VY_FATOMIC_BUFFER = 1, VY_FATOMIC_SHARED = 2 };
+unsigned vy_program_fatomics(const struct vy_program *p);
 /* The type an op computes in: its operands' for comparisons, the target
  * for casts, else its result (the reference VM's operation type). */
 enum vy_type vy_expr_optype(const struct vy_expr *e);

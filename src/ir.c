@@ -182,3 +182,37 @@ bool vy_expr_is_const(const struct vy_expr *e)
 			return false;
 	return true;
 }
+
+/* ---- f32 atomics (SPEC §10.2) ---- */
+
+static unsigned expr_fatomics(const struct vy_expr *e)
+{
+	if (!e)
+		return 0;
+	unsigned m = 0;
+	if (e->kind == VY_E_OP && e->op && vy_op_is_atomic(e->op->code) &&
+	    e->nargs && e->args[0]->type == VY_F32)
+		m |= e->args[0]->space == VY_SPACE_SHARED ? VY_FATOMIC_SHARED :
+							    VY_FATOMIC_BUFFER;
+	for (int i = 0; i < e->nargs; i++)
+		m |= expr_fatomics(e->args[i]);
+	return m;
+}
+
+static unsigned block_fatomics(const struct vy_block *b)
+{
+	unsigned m = 0;
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		m |= expr_fatomics(s->index) | expr_fatomics(s->value) |
+		     expr_fatomics(s->lo) | expr_fatomics(s->hi) |
+		     expr_fatomics(s->step) | block_fatomics(&s->body) |
+		     block_fatomics(&s->els);
+	}
+	return m;
+}
+
+unsigned vy_program_fatomics(const struct vy_program *p)
+{
+	return block_fatomics(&p->entry);
+}

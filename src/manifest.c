@@ -149,6 +149,14 @@ static void put_features(struct vy_buf *b, const struct vy_program *p)
 		vy_buf_printf(b, n ? ", \"%s\"" : "  \"features\": [\"%s\"", f);
 		seen[n++] = f;
 	}
+	/* f32 atomic.add (SPEC §10.2): VK_EXT_shader_atomic_float */
+	unsigned fa = vy_program_fatomics(p);
+	if (fa & VY_FATOMIC_BUFFER)
+		vy_buf_printf(b, n++ ? ", \"%s\"" : "  \"features\": [\"%s\"",
+			      "shaderBufferFloat32AtomicAdd");
+	if (fa & VY_FATOMIC_SHARED)
+		vy_buf_printf(b, n++ ? ", \"%s\"" : "  \"features\": [\"%s\"",
+			      "shaderSharedFloat32AtomicAdd");
 	if (n)
 		vy_buf_puts(b, "],\n");
 }

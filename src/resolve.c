@@ -491,11 +491,6 @@ static enum vy_type resolve_index(struct rctx *c, struct vy_expr *e, bool ref)
 			return VY_VOID;
 		}
 	}
-	if (ref && e->type == VY_F32) {
-		vy_error(c->d, e->loc, "use a u32 or i32 buffer for atomics",
-			 "atomics need u32 or i32 elements, but '%s' holds f32", e->name);
-		return VY_VOID;
-	}
 	return e->type;
 }
 
@@ -690,6 +685,14 @@ enum vy_type vy_resolve_op(struct rctx *c, struct vy_expr *e,
 			}
 			if (resolve_index(c, a, true) == VY_VOID)
 				return VY_VOID;
+			/* f32 elements: atomic.add only (SPEC §10.2) */
+			if (a->type == VY_F32 && op->code != VY_OP_ATOMIC_ADD) {
+				vy_error(c->d, a->loc, vy_fmt(c->a, "use a u32 or i32 "
+					 "buffer for %s; on f32 only atomic.add", op->id),
+					 "%s needs u32 or i32 elements, but '%s' holds f32",
+					 op->id, a->name);
+				return VY_VOID;
+			}
 			continue;
 		}
 		if (resolve_expr(c, a) == VY_VOID)

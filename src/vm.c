@@ -353,7 +353,7 @@ static const struct vm_row vm_ops[VYVM_NOPS] = {
 	[VYVM_OP_CTZ] = { NULL, i_ctz, NULL },
 	[VYVM_OP_REVERSE_BITS] = { NULL, i_reverse_bits, NULL },
 	[VYVM_OP_MULHI] = { NULL, i_mulhi, NULL },
-	[VYVM_OP_ATOMIC_ADD] = { NULL, i_add, NULL },
+	[VYVM_OP_ATOMIC_ADD] = { NULL, i_add, f_add },
 	[VYVM_OP_ATOMIC_SUB] = { NULL, i_sub, NULL },
 	[VYVM_OP_ATOMIC_MIN] = { NULL, i_min, NULL },
 	[VYVM_OP_ATOMIC_MAX] = { NULL, i_max, NULL },
@@ -422,7 +422,7 @@ static int type_in(const char *cls, uint32_t t)
 {
 	if (!strcmp(cls, "any"))
 		return t >= VYVM_BOOL && t <= VYVM_F32;
-	if (!strcmp(cls, "num"))
+	if (!strcmp(cls, "num") || !strcmp(cls, "&num"))
 		return t >= VYVM_U32 && t <= VYVM_F32;
 	if (!strcmp(cls, "int") || !strcmp(cls, "&int"))
 		return t == VYVM_U32 || t == VYVM_I32;
@@ -704,7 +704,7 @@ static int check_op(const struct vyvm_module *m, const uint32_t *w)
 	if (w[1] < im->npre || w[1] >= im->nregs)
 		return -1;
 	if (is_atomic(op)) {
-		if (!type_in("int", t) || !vm_fn_of(op, t) || check_mem(m, aux, t, 1))
+		if (!type_in(cls, t) || !vm_fn_of(op, t) || check_mem(m, aux, t, 1))
 			return -1;
 	} else if (!op_type_ok(op, t, aux)) {
 		return -1;
