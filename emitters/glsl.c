@@ -1418,6 +1418,8 @@ static int validate(const struct vy_buf *out, const struct vy_emit_config *c,
 static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 		struct vy_buf *out, char **err)
 {
+	if ((*err = (char *)vy_program_refuse64(p, "glsl")))   /* SPEC §10.1 */
+		return VY_EMIT_REJECT;
 	struct vy_arena *a = vy_arena_new();
 	struct vy_buf body = {0};
 	struct gen g = { .p = p, .b = &body, .depth = 1,

@@ -1058,6 +1058,8 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *cfg,
 			       "sm_75, sm_80, sm_86, sm_87, sm_89 or sm_90", cfg->sm);
 		return VY_EMIT_REJECT;
 	}
+	if ((*err = (char *)vy_program_refuse64(p, "ptx")))   /* SPEC §10.1 */
+		return VY_EMIT_REJECT;
 	if (p->nbuffers > VY_MAX_IO || p->nparams > VY_MAX_IO) {
 		*err = vy_strf("too many buffers or params");
 		return VY_EMIT_REJECT;

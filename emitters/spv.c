@@ -2280,6 +2280,8 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 			       "or vulkan1.3", c->vk_minor);
 		return VY_EMIT_REJECT;
 	}
+	if ((*err = (char *)vy_program_refuse64(p, "spv")))   /* SPEC §10.1 */
+		return VY_EMIT_REJECT;
 	if (p->nparams > VY_MAX_PARAMS) {
 		*err = vy_strf("%d params do not fit the %d-word push-constant "
 			       "block", p->nparams, VY_MAX_PARAMS);

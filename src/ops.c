@@ -37,7 +37,7 @@ enum vy_type vy_type_value(enum vy_type t)
 enum vy_type vy_type_parse(const char *s, size_t n, bool *reserved)
 {
 	static const char *const reserved_names[] = {
-		"f16", "f64", "u64", "i64",
+		"f16",
 		"vec2", "vec3", "vec4", "ivec2", "ivec3", "ivec4", "uvec2",
 		"uvec3", "uvec4", "f32x2", "f32x4", NULL
 	};

@@ -12,6 +12,7 @@
 
 #include "decls.h"
 #include "resolve.h"
+#include "vm.h"
 
 #define MAX_INLINE 32
 
@@ -164,6 +165,7 @@ static bool fits(enum vy_type t, int64_t v)
 	switch (t) {
 	case VY_U32: return v >= 0 && v <= (int64_t)UINT32_MAX;
 	case VY_I32: return v >= INT32_MIN && v <= INT32_MAX;
+	case VY_U64: return v >= 0;   /* ul literals above 2^63 skip this */
 	default: return true;
 	}
 }
@@ -171,7 +173,24 @@ static bool fits(enum vy_type t, int64_t v)
 /* Give literal e the concrete type t, checking its range. */
 static void const_set(struct rctx *c, struct vy_expr *e, enum vy_type t)
 {
-	bool was_float = e->type == VY_ABSFLOAT || e->type == VY_F32;
+	bool was_float = e->type == VY_ABSFLOAT || e->type == VY_F32 ||
+			 e->type == VY_F64;
+	if (t == VY_F64) {   /* 64-bit constants: ival holds the bits */
+		double v = was_float ? e->fval : (double)e->ival;
+		memcpy(&e->ival, &v, 8);
+		e->bits = (uint32_t)e->ival;
+		e->type = t;
+		return;
+	}
+	if ((t == VY_U64 || t == VY_I64) && !was_float) {
+		if (!(e->type == VY_U64 || fits(t, e->ival)))
+			vy_error(c->d, e->loc, "u64 literals are 0 to 18446744073709551615",
+				 "integer literal %lld out of range for u64",
+				 (long long)e->ival);
+		e->bits = (uint32_t)e->ival;
+		e->type = t;
+		return;
+	}
 	if (t == VY_F32) {
 		double v = was_float ? e->fval : (double)e->ival;
 		float f = (float)v;
@@ -216,7 +235,7 @@ static bool coerce(struct rctx *c, struct vy_expr *e, enum vy_type t)
 {
 	if (!abstract(e->type))
 		return true;
-	if (e->type == VY_ABSFLOAT && t != VY_F32) {
+	if (e->type == VY_ABSFLOAT && t != VY_F32 && t != VY_F64) {
 		vy_error(c->d, e->loc, "write an integer, or convert the other side with f32(...)",
 			 "float literal where %s is expected", vy_type_name(t));
 		return false;
@@ -253,9 +272,10 @@ static bool class_allows(const char *cls, enum vy_type t)
 	if (*cls == '&')
 		cls++;
 	if (!strncmp(cls, "int", 3))
-		return t == VY_U32 || t == VY_I32 || t == VY_ABSINT;
+		return t == VY_U32 || t == VY_I32 || t == VY_U64 || t == VY_I64 ||
+		       t == VY_ABSINT;
 	if (!strncmp(cls, "float", 5))
-		return t == VY_F32 || t == VY_ABSFLOAT || t == VY_ABSINT;
+		return t == VY_F32 || t == VY_F64 || t == VY_ABSFLOAT || t == VY_ABSINT;
 	if (!strncmp(cls, "num", 3))
 		return t != VY_BOOL && t != VY_VOID;
 	if (!strncmp(cls, "any", 3))
@@ -304,6 +324,9 @@ static bool same_group(const char *a, const char *b)
 static const char *cast_fix(enum vy_type from, enum vy_type to)
 {
 	(void)from;
+	if (to == VY_F64 || to == VY_U64 || to == VY_I64)
+		return to == VY_F64 ? "convert explicitly: f64(x)" : to == VY_U64 ?
+		       "convert explicitly: u64(x)" : "convert explicitly: i64(x)";
 	return to == VY_F32 ? "convert explicitly: f32(x)" :
 	       to == VY_U32 ? "convert explicitly: u32(x)" :
 	       to == VY_I32 ? "convert explicitly: i32(x)" :
@@ -447,7 +470,8 @@ static bool index_type(struct rctx *c, struct vy_expr *ix)
 	if (ix->type == VY_ABSINT)
 		return coerce(c, ix, VY_U32);
 	if (ix->type != VY_U32 && ix->type != VY_I32) {
-		vy_error(c->d, ix->loc, ix->type == VY_F32 ? "convert it: u32(x)" : NULL,
+		vy_error(c->d, ix->loc, ix->type == VY_F32 || vy_type_size(ix->type) == 8 ?
+			 "convert it: u32(x)" : NULL,
 			 "index must be u32 or i32, not %s", vy_type_name(ix->type));
 		return false;
 	}
@@ -472,6 +496,12 @@ static enum vy_type resolve_index(struct rctx *c, struct vy_expr *e, bool ref)
 	e->index = b >= 0 ? b : s;
 	enum vy_type mt = b >= 0 ? c->p->buffers[b].type : c->p->shared[s].type;
 	if (ref && vy_type_info(mt)->cls == VY_TC_STORAGE) {
+		vy_error(c->d, e->loc, "declare the array u32 or i32 for atomics",
+			 "atomics need u32 or i32 elements; '%s' has %s elements",
+			 e->name, vy_type_name(mt));
+		return VY_VOID;
+	}
+	if (ref && vy_type_size(mt) == 8) {
 		vy_error(c->d, e->loc, "declare the array u32 or i32 for atomics",
 			 "atomics need u32 or i32 elements; '%s' has %s elements",
 			 e->name, vy_type_name(mt));
@@ -566,9 +596,21 @@ static enum vy_type resolve_cast(struct rctx *c, struct vy_expr *e,
 		return VY_VOID;
 	}
 	if (a->type == VY_ABSINT && !bit)
-		coerce(c, a, to == VY_F32 ? VY_I32 : to);
+		coerce(c, a, to == VY_F32 ? VY_I32 : to == VY_F64 ? VY_I64 : to);
+	else if (a->type == VY_ABSFLOAT && to == VY_F64)
+		coerce(c, a, VY_F64);   /* f64(0.1) is 0.1d, not f32's 0.1 */
+	else if (bit && abstract(a->type) && vy_type_size(to) == 8)
+		coerce(c, a, a->type == VY_ABSFLOAT ? VY_F64 : VY_I64);
 	else
 		vy_coerce_default(c, a);
+	if (bit && vy_type_size(a->type) != vy_type_size(to)) {
+		vy_error(c->d, a->loc, vy_fmt(c->a, "bitcast between types of one size "
+			 "(u32 i32 f32, or u64 i64 f64); to change the width, cast: %s(x)",
+			 vy_type_name(to)), "cannot bitcast %s (%u bytes) to %s (%u bytes)",
+			 vy_type_name(a->type), vy_type_size(a->type), vy_type_name(to),
+			 vy_type_size(to));
+		return VY_VOID;
+	}
 	e->kind = VY_E_OP;
 	e->op = vy_builtin_op(bit ? VY_OP_BITCAST : VY_OP_CAST);
 	e->cast_to = to;
@@ -671,6 +713,27 @@ static enum vy_type resolve_call(struct rctx *c, struct vy_expr *e)
 	return vy_resolve_op(c, e, op);
 }
 
+/* The 64-bit types (SPEC §10.1) have the ops of the VM's 64-bit rows:
+ * core, fma min max clamp abs sign, and for f64 floor ceil round trunc
+ * sqrt; any other op on them is an error naming op and type. */
+static bool wide_op_ok(struct rctx *c, struct vy_expr *e,
+		       const struct vy_opdef *op, enum vy_type t)
+{
+	enum vy_type w = vy_type_size(t) == 8 ? t : VY_VOID;
+	for (int i = 0; i < e->nargs && w == VY_VOID; i++)
+		if (vy_type_size(e->args[i]->type) == 8)
+			w = e->args[i]->type;
+	if (w == VY_VOID || op->cat != VY_INTRINSIC || vy_op_is_atomic(op->code) ||
+	    vyvm_has_op64((uint32_t)op->code, (uint32_t)w, 0))
+		return true;
+	vy_error(c->d, e->loc, w == VY_F64 ?
+		 vy_fmt(c->a, "compute it in f32: f64(%s(f32(x))), or write it with "
+			"the f64 ops (+ - * / fma sqrt floor ...)", op->name) :
+		 vy_fmt(c->a, "convert to u32 or i32 first: %s(u32(x))", op->name),
+		 "'%s' is not defined on %s", op->id, vy_type_name(w));
+	return false;
+}
+
 enum vy_type vy_resolve_op(struct rctx *c, struct vy_expr *e,
 			   const struct vy_opdef *op)
 {
@@ -704,7 +767,7 @@ enum vy_type vy_resolve_op(struct rctx *c, struct vy_expr *e,
 		return VY_VOID;
 	}
 	enum vy_type t = check_sig(c, e, op);
-	if (t == VY_VOID)
+	if (t == VY_VOID || !wide_op_ok(c, e, op, t))
 		return VY_VOID;
 	e->kind = VY_E_OP;
 	e->op = op;
@@ -1020,6 +1083,19 @@ static void resolve_block(struct rctx *c, struct vy_block *b)
 
 /* ---- declarations ---- */
 
+/* The first node of a 64-bit type in e, or NULL. */
+static const struct vy_expr *wide_node(const struct vy_expr *e)
+{
+	if (vy_type_size(e->type) == 8)
+		return e;
+	for (int i = 0; i < e->nargs; i++) {
+		const struct vy_expr *w = wide_node(e->args[i]);
+		if (w)
+			return w;
+	}
+	return NULL;
+}
+
 /* Resolve a launch-time u32 expression over params and literals. */
 static void resolve_uniform(struct rctx *c, struct vy_expr *e, const char *what,
 			    bool allow_len)
@@ -1027,7 +1103,13 @@ static void resolve_uniform(struct rctx *c, struct vy_expr *e, const char *what,
 	c->allow_ids = false;
 	c->what = what;
 	(void)allow_len;
-	vy_resolve_value(c, e, VY_U32, what);
+	if (vy_resolve_value(c, e, VY_U32, what)) {
+		const struct vy_expr *w = wide_node(e);
+		if (w)
+			vy_error(c->d, w->loc, "declare the param u32 (counts and the "
+				 "dispatch are u32 expressions over u32, i32 and f32 values)",
+				 "%s value in %s", vy_type_name(w->type), what);
+	}
 	c->allow_ids = true;
 	c->what = NULL;
 }

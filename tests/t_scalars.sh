@@ -175,3 +175,182 @@ print('%08x' % struct.unpack('<I',struct.pack('<f',s))[0])")
 else
 	bad fatomic_vk "no vulkan device (lavapipe comes with make deps)"
 fi
+
+# ---- f64, u64, i64 (SPEC §10.1, §10.10) ----
+# edge values on the reference at -O0 and -O1 against Python's integers
+# and fractions (tests/scalars/edge64_expect.py)
+python3 tests/scalars/edge64_expect.py > "$O/edge64.exp"
+cat > "$O/cmp64.py" <<'EOF'
+import struct, sys
+a = b''.join(open(f, 'rb').read() for f in sys.argv[2:])
+got = struct.unpack('<%dQ' % (len(a) // 8), a)
+exp = [int(x) for x in open(sys.argv[1]).read().split()]
+bad = [(i, g, e) for i, (g, e) in enumerate(zip(got, exp)) if g != e]
+if bad or len(got) != len(exp):
+    print('elements', len(got), 'expected', len(exp), 'first mismatches', bad[:4])
+    sys.exit(1)
+EOF
+for o in O0 O1; do
+	if $VYREC run tests/scalars/edge64.yaml --backend reference -$o --out out="$O/e_out.bin" \
+		--out f="$O/e_f.bin" > "$O/edge64_$o.log" 2>&1 &&
+		python3 "$O/cmp64.py" "$O/edge64.exp" "$O/e_out.bin" "$O/e_f.bin" >> "$O/edge64_$o.log" 2>&1; then
+		ok "edge64_reference_$o"
+	else
+		bad "edge64_reference_$o" "$(tail -2 "$O/edge64_$o.log" | tr '\n' ' ')"
+	fi
+done
+# typing: both types named, the cast suggested
+err w64_mix "mismatched types f64 and f32 for 'core.add'" 'let x = 1.0d + f[0u]'
+err w64_mix_fix "convert one side explicitly" 'let x = 1.0d + f[0u]'
+err w64_mix_int "mismatched types u64 and u32 for 'core.add'" 'let x = 1ul + n'
+err w64_bitcast "cannot bitcast u32 (4 bytes) to f64 (8 bytes)" 'let x = bitcast<f64>(n)'
+err w64_bitcast_fix "to change the width, cast: f64(x)" 'let x = bitcast<f64>(n)'
+err w64_math "'math.exp' is not defined on f64" 'let x = exp(2.0d)'
+err w64_math_fix "compute it in f32: f64(exp(f32(x)))" 'let x = exp(2.0d)'
+err w64_popcount "'math.popcount' is not defined on u64" 'let x = popcount(3ul)'
+err w64_index "index must be u32 or i32, not u64" 'out[1ul] = 1u'
+err w64_float_lit "float literal takes no 'l' or 'ul' suffix" 'let x = 1.5l'
+err w64_lit_range "integer literal -1 out of range for u64" 'var x: u64 = -1'
+good w64_literals 'let a = 18446744073709551615ul' 'let b = -9223372036854775807l - 1l' 'let c = 0.1d' 'let d = 1d' 'var e: u64 = 5' 'var g: f64 = 0.5' 'let h = f64(0.1)' 'let k = bitcast<f64>(a)' 'let m = u64(n) << 40u'
+# abstract float into f64 keeps the f64 value (f64(0.1) is 0.1d, not f32's)
+prog w64_abs 'let z = u64(n) - u64(n)' 'out[0u] = u32(bitcast<u64>(f64(0.1) + f64(z)) >> 32u)' 'out[1u] = u32(bitcast<u64>(f64(0.1) + f64(z)))'
+if $VYREC run "$O/w64_abs.yaml" --backend reference --param n=1 --print out 2>&1 | grep -q "^out: 1069128089 2576980378 "; then
+	ok w64_abstract_to_f64
+else
+	bad w64_abstract_to_f64 "$($VYREC run "$O/w64_abs.yaml" --backend reference --param n=1 --print out 2>&1 | head -2)"
+fi
+# atomics and launch sizes stay 32-bit
+cat > "$O/w64_mem.yaml" <<'EOF'
+vyrec: 1
+name: w64_mem
+workgroup_size: [4]
+params: {n: u64, a: f64, k: i64}
+buffers:
+  q: {type: u64, count: 4, access: read_write}
+  x: {type: f64, count: 8, access: read_only}
+  y: {type: f64, count: 8, access: read_write}
+shared:
+  t: {type: f64, count: 4}
+dispatch: [8]
+entry:
+  - let i = gid.x
+  - t[lid.x] = x[i] * a
+  - barrier
+  - y[i] = t[3u - lid.x] + f64(k)
+  - if: i < 4u
+    then:
+      - q[i] = q[i] + n
+EOF
+if $VYREC check "$O/w64_mem.yaml" > "$O/w64_mem.log" 2>&1; then ok w64_memory_check; else
+	bad w64_memory_check "$(head -3 "$O/w64_mem.log" | tr '\n' ' ')"; fi
+sed "s/  - if: i < 4u/  - atomic.add(q[0u], 1ul)\n&/" "$O/w64_mem.yaml" > "$O/w64_atomic.yaml"
+$VYREC check "$O/w64_atomic.yaml" > "$O/w64_atomic.log" 2>&1
+if grep -q "atomics need u32 or i32 elements; 'q' has u64 elements" "$O/w64_atomic.log"; then
+	ok w64_atomic_refused; else bad w64_atomic_refused "$(head -2 "$O/w64_atomic.log" | tr '\n' ' ')"; fi
+sed 's/dispatch: \[8\]/dispatch: [u32(n)]/' "$O/w64_mem.yaml" > "$O/w64_disp.yaml"
+$VYREC check "$O/w64_disp.yaml" > "$O/w64_disp.log" 2>&1
+if grep -q "u64 value in" "$O/w64_disp.log" && grep -q "Fix: declare the param u32" "$O/w64_disp.log"; then
+	ok w64_dispatch_refused; else bad w64_dispatch_refused "$(head -2 "$O/w64_disp.log" | tr '\n' ' ')"; fi
+# params parsed once to their type, shared arrays and buffers of 8 bytes
+$VYREC run "$O/w64_mem.yaml" --backend reference --param n=18446744073709551615 --param a=0.1 \
+	--param k=-9223372036854775808 --in x=iota --in q=const:2 --out y="$O/y.npy" --out q="$O/q.bin" > "$O/w64_run.log" 2>&1
+if python3 - "$O/y.npy" "$O/q.bin" <<'EOF'
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+assert d[:6] == b'\x93NUMPY', 'magic'
+hl = d[8] | d[9] << 8
+hdr = d[10:10 + hl].decode()
+assert "'descr': '<f8'" in hdr and "'shape': (8,)" in hdr, hdr
+y = struct.unpack('<8d', d[10 + hl:])
+k = float(-(1 << 63))
+want = [float(3 - (i % 4) + 4 * (i // 4)) * 0.1 + k for i in range(8)]
+assert list(y) == want, (y, want)
+q = struct.unpack('<4Q', open(sys.argv[2], 'rb').read())
+assert q == (1, 1, 1, 1), q
+EOF
+then ok w64_run_params_shared_npy; else bad w64_run_params_shared_npy "$(tail -3 "$O/w64_run.log" | tr '\n' ' ')"; fi
+# reading .npy <f8 / <u8 / <i8 back, and a dtype mismatch named
+$VYREC run "$O/w64_mem.yaml" --backend reference --param n=1 --param a=2 --param k=0 \
+	--in x="$O/y.npy" --out y="$O/y2.bin" > "$O/w64_rd.log" 2>&1
+if [ "$(wc -c < "$O/y2.bin" 2>/dev/null)" = 64 ]; then ok w64_npy_read; else
+	bad w64_npy_read "$(head -2 "$O/w64_rd.log" | tr '\n' ' ')"; fi
+$VYREC run "$O/w64_mem.yaml" --backend reference --param n=1 --param a=2 --param k=0 \
+	--in q="$O/y.npy" > "$O/w64_dt.log" 2>&1
+if grep -q "<f8" "$O/w64_dt.log" && grep -q "<u8" "$O/w64_dt.log"; then ok w64_npy_dtype_mismatch; else
+	bad w64_npy_dtype_mismatch "$(head -2 "$O/w64_dt.log" | tr '\n' ' ')"; fi
+for bad_v in "n=-1" "k=9223372036854775808" "a=1.5x" "n=18446744073709551616"; do
+	if $VYREC run "$O/w64_mem.yaml" --backend reference --param n=1 --param a=1 --param k=1 \
+		--param "$bad_v" > "$O/w64_pv.log" 2>&1; then
+		bad "w64_param_invalid_$bad_v" "accepted"
+	elif grep -q "is not a valid" "$O/w64_pv.log"; then ok "w64_param_invalid_$bad_v"; else
+		bad "w64_param_invalid_$bad_v" "$(head -1 "$O/w64_pv.log")"; fi
+done
+# the generators of §10.10 against a Python SplitMix64
+cat > "$O/gen.yaml" <<'EOF'
+vyrec: 1
+name: gen
+workgroup_size: [1]
+buffers:
+  a: {type: u64, count: 6, access: read_write}
+  b: {type: i64, count: 6, access: read_write}
+  c: {type: f64, count: 6, access: read_write}
+dispatch: [1]
+entry:
+  - a[0u] = a[0u]
+EOF
+$VYREC run "$O/gen.yaml" --backend reference --in a=random:7 --in b=random:8:-5:1000000000000 \
+	--in c=random:9 --out a="$O/ga.bin" --out b="$O/gb.bin" --out c="$O/gc.bin" > "$O/gen.log" 2>&1
+if python3 - "$O" <<'EOF'
+import struct, sys
+o = sys.argv[1]
+M = (1 << 64) - 1
+def sm(seed, n):
+    s = seed; r = []
+    for _ in range(n):
+        s = (s + 0x9E3779B97F4A7C15) & M; z = s
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M
+        r.append(z ^ (z >> 31))
+    return r
+a = struct.unpack('<6Q', open(o + '/ga.bin', 'rb').read())
+b = struct.unpack('<6q', open(o + '/gb.bin', 'rb').read())
+c = struct.unpack('<6d', open(o + '/gc.bin', 'rb').read())
+assert list(a) == [z % 65536 for z in sm(7, 6)], a
+assert list(b) == [-5 + z % (1000000000005) for z in sm(8, 6)], b
+assert list(c) == [-1.0 + 2.0 * ((z >> 11) * 2.0 ** -53) for z in sm(9, 6)], c
+EOF
+then ok w64_generators_random; else bad w64_generators_random "$(tail -3 "$O/gen.log" | tr '\n' ' ')"; fi
+$VYREC run "$O/gen.yaml" --backend reference --in a=iota --in b=const:-9223372036854775808 \
+	--in c=const:0.1 --out a="$O/ga.bin" --out b="$O/gb.bin" --out c="$O/gc.bin" > "$O/gen2.log" 2>&1
+if python3 - "$O" <<'EOF'
+import struct, sys
+o = sys.argv[1]
+assert struct.unpack('<6Q', open(o + '/ga.bin', 'rb').read()) == (0, 1, 2, 3, 4, 5)
+assert struct.unpack('<6q', open(o + '/gb.bin', 'rb').read()) == (-(1 << 63),) * 6
+assert struct.unpack('<6d', open(o + '/gc.bin', 'rb').read()) == (0.1,) * 6   # parsed once, not through f32
+EOF
+then ok w64_generators_iota_const; else bad w64_generators_iota_const "$(tail -3 "$O/gen2.log" | tr '\n' ' ')"; fi
+# verify compares f64 within the tolerance, integers exactly (reference only here)
+if $VYREC verify "$O/w64_mem.yaml" --backends reference > "$O/w64_verify.log" 2>&1 ||
+	grep -q '^reference.*PASS' "$O/w64_verify.log"; then ok w64_verify_reference; else
+	bad w64_verify_reference "$(head -2 "$O/w64_verify.log" | tr '\n' ' ')"; fi
+# the manifest: 8-byte params aligned to 8, the features named
+$VYREC build "$O/w64_mem.yaml" -t reference -o "$O/w64.vyref" --manifest "$O/w64.json" > /dev/null 2>&1
+if grep -q '"name": "n", "type": "u64", "offset": 0' "$O/w64.json" &&
+	grep -q '"name": "a", "type": "f64", "offset": 8' "$O/w64.json" &&
+	grep -q '"name": "k", "type": "i64", "offset": 16' "$O/w64.json" &&
+	grep -q '"features": \["shaderFloat64", "shaderInt64"\]' "$O/w64.json"; then
+	ok w64_manifest; else bad w64_manifest "$(grep -A4 params "$O/w64.json" | tr '\n' ' ')"; fi
+prog w64_feat 'out[0u] = u32(f64(n) * 0.5d)'
+$VYREC build "$O/w64_feat.yaml" -t reference -o "$O/w64f.vyref" --manifest "$O/w64f.json" > /dev/null 2>&1
+if grep -q '"features": \["shaderFloat64"\]' "$O/w64f.json"; then ok w64_manifest_expr_feature; else
+	bad w64_manifest_expr_feature "$(grep features "$O/w64f.json")"; fi
+# the launchers refuse 64-bit programs with a Fix (no crash, nothing written)
+for lang in c cargo; do
+	rm -rf "$O/l_$lang"
+	$VYREC launcher "$O/w64_mem.yaml" -t spv --lang $lang -o "$O/l_$lang" > "$O/l_$lang.log" 2>&1
+	rc=$?
+	if [ $rc -eq 2 ] && grep -q "launchers do not support them yet" "$O/l_$lang.log" &&
+		grep -q "Fix:" "$O/l_$lang.log" && [ ! -e "$O/l_$lang" ]; then
+		ok "w64_launcher_refused_$lang"; else bad "w64_launcher_refused_$lang" "rc=$rc $(head -1 "$O/l_$lang.log")"; fi
+done
