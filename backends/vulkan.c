@@ -144,6 +144,7 @@ struct vk {
 	bool float64, khr_fma;      /* features enabled on the device */
 	bool st8, st16, khr_8bit;   /* 8/16-bit storage buffers (storage types) */
 	bool fa_buf, fa_shared, ext_fa;  /* f32 atomic add (SPEC §10.2) */
+	bool int64, f64_ok, i64_ok;  /* shaderInt64; the 64-bit types usable */
 	enum vy_fma_mode fma;       /* how the spv emitter lowers exact fma */
 	char timer[160];            /* --bench's description of its timer */
 	int mt_buf, mt_stage;       /* memory types of the last buffers made */
@@ -500,6 +501,10 @@ static int choose_fma(struct vk *v, char **err)
 		v->vkGetPhysicalDeviceFeatures2(v->phys, &f2);
 	}
 	v->float64 = f2.features.shaderFloat64 == VK_TRUE;
+	v->int64 = f2.features.shaderInt64 == VK_TRUE;
+	const char *off = getenv("VYREC_VK_DISABLE");   /* SPEC §10.1 types */
+	v->f64_ok = v->float64 && !(off && strstr(off, "shaderFloat64"));
+	v->i64_ok = v->int64 && !(off && strstr(off, "shaderInt64"));
 	v->fma = v->khr_fma ? VY_FMA_KHR : v->float64 ? VY_FMA_F64 : VY_FMA_EMULATE;
 	if (force && *force) {
 		if (!strcmp(force, "emulate"))
@@ -583,6 +588,17 @@ static int check_features(struct vk *v, const struct vy_program *p, char **err)
 			       f, p->buffers[i].name, vy_type_name(p->buffers[i].type));
 		return -1;
 	}
+	unsigned w64 = vy_program_types64(p);
+	const char *f64miss = (w64 & 1) && !v->f64_ok ? "shaderFloat64" :
+			      (w64 & 6) && !v->i64_ok ? "shaderInt64" : NULL;
+	if (f64miss) {
+		*err = vy_strf("vulkan: device `%s` lacks %s, which the program's %s "
+			       "values need. Fix: run on a device that has it (see "
+			       "vyrec backends), use --backend reference or cuda, or "
+			       "compute in 32-bit types", v->props.deviceName, f64miss,
+			       w64 & 1 ? "f64" : "64-bit integer");
+		return -1;
+	}
 	unsigned fa = vy_program_fatomics(p);
 	const char *miss = (fa & VY_FATOMIC_BUFFER) && !v->fa_buf ?
 		"shaderBufferFloat32AtomicAdd" : (fa & VY_FATOMIC_SHARED) &&
@@ -634,7 +650,8 @@ static int create_device(struct vk *v, char **err)
 	};
 	if (v->ext_fa)
 		exts[next++] = VK_EXT_SHADER_ATOMIC_FLOAT_EXTENSION_NAME;
-	VkPhysicalDeviceFeatures feat = { .shaderFloat64 = v->float64 };
+	VkPhysicalDeviceFeatures feat = { .shaderFloat64 = v->float64,
+					  .shaderInt64 = v->int64 };
 	VkDeviceQueueCreateInfo qi = {
 		.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
 		.queueFamilyIndex = v->qfam, .queueCount = 1,
@@ -797,7 +814,7 @@ static int create_layouts(struct vk *v, struct vkpipe *k, const struct vy_progra
 	VkDescriptorSetLayoutBinding lb[VY_MAX_IO];
 	VkPushConstantRange pc = {
 		.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
-		.size = 4 * (uint32_t)p->nparams,
+		.size = vy_param_block_size(p),   /* 4 a param; 8-byte ones 8, aligned */
 	};
 	VkDescriptorSetLayoutCreateInfo li = {
 		.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
@@ -933,10 +950,10 @@ static int check_limits(struct vk *v, const struct vy_program *p, char **err)
 				       l->maxComputeWorkGroupSize[i]);
 			return -1;
 		}
-	if ((uint32_t)p->nparams * 4 > l->maxPushConstantsSize) {
-		*err = vy_strf("vulkan: %d params need %d bytes of push constants; device "
+	if (vy_param_block_size(p) > l->maxPushConstantsSize) {
+		*err = vy_strf("vulkan: %d params need %u bytes of push constants; device "
 			       "`%s` has %u. Fix: pass fewer params", p->nparams,
-			       p->nparams * 4, v->props.deviceName, l->maxPushConstantsSize);
+			       vy_param_block_size(p), v->props.deviceName, l->maxPushConstantsSize);
 		return -1;
 	}
 	return 0;
@@ -1161,9 +1178,12 @@ static void cmd_dispatch(struct vk *v, VkCommandBuffer cb, struct vkpipe *k,
 	if (p->nbuffers)
 		v->vkCmdBindDescriptorSets(cb, VK_PIPELINE_BIND_POINT_COMPUTE,
 					   k->layout, 0, 1, &k->set, 0, NULL);
-	if (p->nparams)
+	if (p->nparams) {
+		uint64_t block[VY_MAX_PARAMS + 1];   /* the ABI's layout (SPEC §10.10) */
+		vy_param_pack(p, run->launch.params, block);
 		v->vkCmdPushConstants(cb, k->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0,
-				      4 * (uint32_t)p->nparams, run->launch.params);
+				      vy_param_block_size(p), block);
+	}
 	if (!split) {
 		v->vkCmdDispatch(cb, g[0], g[1], g[2]);
 		return;

@@ -719,6 +719,13 @@ static enum vy_type resolve_call(struct rctx *c, struct vy_expr *e)
 static bool wide_op_ok(struct rctx *c, struct vy_expr *e,
 		       const struct vy_opdef *op, enum vy_type t)
 {
+	if ((op->code == VY_OP_SHL || op->code == VY_OP_SHR) && op->cat == VY_INTRINSIC &&
+	    e->nargs == 2 && vy_type_size(e->args[1]->type) == 8) {
+		vy_error(c->d, e->args[1]->loc, "convert it: u32(x)",
+			 "the shift amount must be u32 or i32, not %s",
+			 vy_type_name(e->args[1]->type));
+		return false;
+	}
 	enum vy_type w = vy_type_size(t) == 8 ? t : VY_VOID;
 	for (int i = 0; i < e->nargs && w == VY_VOID; i++)
 		if (vy_type_size(e->args[i]->type) == 8)

@@ -354,3 +354,66 @@ for lang in c cargo; do
 		grep -q "Fix:" "$O/l_$lang.log" && [ ! -e "$O/l_$lang" ]; then
 		ok "w64_launcher_refused_$lang"; else bad "w64_launcher_refused_$lang" "rc=$rc $(head -1 "$O/l_$lang.log")"; fi
 done
+# the same edge values on lavapipe through spv, bit for bit with Python
+if have_backend vulkan; then
+	for o in O1 O2; do
+		if $VYREC run tests/scalars/edge64.yaml --backend vulkan -$o --out out="$O/v_out.bin" \
+			--out f="$O/v_f.bin" > "$O/edge64_vk_$o.log" 2>&1 &&
+			python3 "$O/cmp64.py" "$O/edge64.exp" "$O/v_out.bin" "$O/v_f.bin" >> "$O/edge64_vk_$o.log" 2>&1; then
+			ok "edge64_vulkan_$o"
+		else
+			bad "edge64_vulkan_$o" "$(tail -2 "$O/edge64_vk_$o.log" | tr '\n' ' ')"
+		fi
+	done
+	for f in shaderFloat64 shaderInt64; do
+		VYREC_VK_DISABLE=$f $VYREC run "$O/w64_mem.yaml" --backend vulkan --param n=1 --param a=1 \
+			--param k=1 --out y="$O/vd.bin" > "$O/vd.log" 2>&1
+		rc=$?
+		if [ $rc -eq 3 ] && grep -q "lacks $f" "$O/vd.log" && grep -q "Fix:" "$O/vd.log"; then
+			ok "w64_vk_missing_$f"; else bad "w64_vk_missing_$f" "rc=$rc $(head -1 "$O/vd.log")"; fi
+	done
+	if $VYREC verify "$O/w64_mem.yaml" --backends vulkan > "$O/w64_vkv.log" 2>&1 &&
+		grep -q '^vulkan.*PASS' "$O/w64_vkv.log"; then ok w64_verify_vulkan; else
+		bad w64_verify_vulkan "$(grep -v '^ ' "$O/w64_vkv.log" | head -2 | tr '\n' ' ')"; fi
+else
+	bad edge64_vulkan "no vulkan device (lavapipe comes with make deps)"
+fi
+# spv: capabilities only when used, 8-byte push constants at offsets 0 8 16
+$VYREC build "$O/w64_mem.yaml" -t spv --emit-asm -o "$O/w64.spvasm" > /dev/null 2>&1
+if grep -q "OpCapability Float64" "$O/w64.spvasm" && grep -q "OpCapability Int64" "$O/w64.spvasm" &&
+	grep -q "OpMemberDecorate %Params 1 Offset 8" "$O/w64.spvasm" &&
+	grep -q "OpMemberDecorate %Params 2 Offset 16" "$O/w64.spvasm"; then
+	ok w64_spv_caps_offsets; else bad w64_spv_caps_offsets "$(grep -c Capability "$O/w64.spvasm")"; fi
+prog w64_f64only 'out[0u] = u32(f64(n) * 0.5d)'
+$VYREC build "$O/w64_f64only.yaml" -t spv --emit-asm -o "$O/w64f.spvasm" > /dev/null 2>&1
+if grep -q "OpCapability Float64" "$O/w64f.spvasm" && ! grep -q "OpCapability Int64" "$O/w64f.spvasm"; then
+	ok w64_spv_int64_only_when_used; else bad w64_spv_int64_only_when_used "$(grep Capability "$O/w64f.spvasm" | tr '\n' ' ')"; fi
+# f64 fma: exact on the reference (and ptx), refused on spv (a Vulkan Fma
+# may round the product first; lavapipe's does)
+prog w64_fma 'let z = f64(n) - f64(n)' 'out[0u] = u32(bitcast<u64>(fma(0.1d + z, 0.1d, -0.01d)))' 'out[1u] = u32(bitcast<u64>(fma(0.1d + z, 0.1d, -0.01d)) >> 32u)'
+want=$(python3 -c "
+import struct
+from fractions import Fraction as F
+u = struct.unpack('<Q', struct.pack('<d', float(F(0.1) * F(0.1) + F(-0.01))))[0]
+print(u & 0xffffffff, u >> 32)")
+got=$($VYREC run "$O/w64_fma.yaml" --backend reference --param n=1 --print out 2>&1 | sed -n 's/^out: \([0-9]*\) \([0-9]*\).*/\1 \2/p')
+if [ "$got" = "$want" ]; then ok w64_fma_reference_exact; else bad w64_fma_reference_exact "got '$got' want '$want'"; fi
+$VYREC build "$O/w64_fma.yaml" -t spv -o "$O/w64_fma.spv" > "$O/w64_fma.log" 2>&1
+if grep -q "math.fma. on f64 is not exact on spv" "$O/w64_fma.log" && grep -q "Fix:" "$O/w64_fma.log"; then
+	ok w64_fma_spv_refused; else bad w64_fma_spv_refused "$(head -1 "$O/w64_fma.log")"; fi
+# ptx: .u64/.f64/.s64 params and registers, assembled by ptxas
+$VYREC build "$O/w64_mem.yaml" -t ptx -o "$O/w64.ptx" > /dev/null 2>&1
+if grep -q '.param .u64 p_n' "$O/w64.ptx" && grep -q '.param .f64 p_a' "$O/w64.ptx" &&
+	grep -q '.param .s64 p_k' "$O/w64.ptx" && grep -q '.shared .align 8 .b64 vy_sh_t' "$O/w64.ptx"; then
+	ok w64_ptx_params; else bad w64_ptx_params "$(grep '.param' "$O/w64.ptx" | tr '\n' ' ')"; fi
+if [ -x "$(cuda_tool ptxas)" ]; then
+	for f in tests/scalars/edge64.yaml "$O/w64_mem.yaml" "$O/w64_fma.yaml"; do
+		n=$(basename "$f" .yaml)
+		$VYREC build "$f" -t ptx -o "$O/$n.ptx" > /dev/null 2>&1
+		for a in sm_80 sm_90; do
+			if "$(cuda_tool ptxas)" -arch=$a "$O/$n.ptx" -o "$O/$n.cubin" > "$O/ptxas.log" 2>&1; then
+				ok "w64_ptxas_${n}_$a"; else bad "w64_ptxas_${n}_$a" "$(head -2 "$O/ptxas.log" | tr '\n' ' ')"; fi
+		done
+	done
+fi
+err w64_shift_amount "the shift amount must be u32 or i32, not u64" 'let x = 1ul << 3ul'
