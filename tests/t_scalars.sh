@@ -417,3 +417,34 @@ if [ -x "$(cuda_tool ptxas)" ]; then
 	done
 fi
 err w64_shift_amount "the shift amount must be u32 or i32, not u64" 'let x = 1ul << 3ul'
+# glsl: glslang's SPIR-V on lavapipe gives the same bits (int64 extension
+# only for the integer types)
+if have_backend vulkan && command -v glslangValidator > /dev/null; then
+	$VYREC build tests/scalars/edge64.yaml -t glsl -o "$O/edge64.comp" > "$O/gl.log" 2>&1 &&
+		glslangValidator -V --target-env vulkan1.1 -o "$O/edge64.gl.spv" "$O/edge64.comp" >> "$O/gl.log" 2>&1
+	if VYREC_SPV_OVERRIDE="$O/edge64.gl.spv" $VYREC run tests/scalars/edge64.yaml --backend vulkan \
+		--out out="$O/g_out.bin" --out f="$O/g_f.bin" >> "$O/gl.log" 2>&1 &&
+		python3 "$O/cmp64.py" "$O/edge64.exp" "$O/g_out.bin" "$O/g_f.bin" >> "$O/gl.log" 2>&1; then
+		ok edge64_glsl_vulkan; else bad edge64_glsl_vulkan "$(tail -2 "$O/gl.log" | tr '\n' ' ')"; fi
+	if grep -q "GL_ARB_gpu_shader_int64" "$O/edge64.comp"; then ok w64_glsl_int64_ext; else bad w64_glsl_int64_ext; fi
+	$VYREC build "$O/w64_f64only.yaml" -t glsl -o "$O/f64only.comp" > /dev/null 2>&1
+	if ! grep -q "int64" "$O/f64only.comp" && grep -q "double" "$O/f64only.comp"; then
+		ok w64_glsl_f64_without_int64; else bad w64_glsl_f64_without_int64; fi
+	$VYREC build "$O/w64_fma.yaml" -t glsl -o "$O/fma.comp" > "$O/glfma.log" 2>&1
+	if grep -q "math.fma. on f64 is not exact on glsl" "$O/glfma.log"; then ok w64_fma_glsl_refused; else
+		bad w64_fma_glsl_refused "$(head -1 "$O/glfma.log")"; fi
+else
+	bad edge64_glsl_vulkan "no vulkan device or glslangValidator (make deps installs them)"
+fi
+# the corpus program is current with its generator
+mkdir -p "$O/gen64/tests/corpus" "$O/gen64/tests/scalars"
+cp tests/scalars/edge64.yaml tests/scalars/edge64_expect.py tests/scalars/gen_corpus64.py "$O/gen64/tests/scalars/"
+if (cd "$O/gen64" && python3 tests/scalars/gen_corpus64.py) &&
+	cmp -s "$O/gen64/tests/corpus/i64_edge.yaml" tests/corpus/i64_edge.yaml &&
+	cmp -s "$O/gen64/tests/corpus/i64_edge.expect" tests/corpus/i64_edge.expect; then
+	ok corpus64_current; else bad corpus64_current "tests/scalars/gen_corpus64.py output differs from tests/corpus/i64_edge.*"; fi
+# samples/dot_f64.yaml: the partial sums of iota . 0.5 (exact in f64)
+$VYREC run samples/dot_f64.yaml --backend reference --param n=1000 --in x=iota --in y=const:0.5 \
+	--print partial > "$O/dot.log" 2>&1
+if grep -q "^partial: 16320 49088 81856 102486$" "$O/dot.log"; then ok sample_dot_f64; else
+	bad sample_dot_f64 "$(head -2 "$O/dot.log" | tr '\n' ' ')"; fi
