@@ -115,7 +115,7 @@ int vy_cli_params(const struct vy_program *p, const char **kv, int n,
 			return -1;
 		}
 		l->params[j] = (uint32_t)v64;
-		if (vy_type_size(p->params[j].type) == 8)
+		if (vy_type_is64(p->params[j].type))
 			l->params[VY_MAX_PARAMS + j] = (uint32_t)(v64 >> 32);
 	}
 	return 0;

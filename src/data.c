@@ -153,7 +153,7 @@ static void elems_from_bytes(void *dst, enum vy_type t, const unsigned char *p,
 			     size_t n)
 {
 	unsigned es = vy_type_size(t);
-	if (es == 8) {   /* f64 u64 i64: little-endian is host order */
+	if (vy_type_is64(t)) {   /* f64 u64 i64: little-endian is host order */
 		memmove(dst, p, n * 8);
 		return;
 	}
@@ -337,7 +337,7 @@ static int fill_generator64(const char *source, enum vy_type t, uint64_t *w,
 static int fill_generator(const char *source, enum vy_type t, void *w,
 			  uint32_t count, char **err)
 {
-	if (vy_type_size(t) == 8 && strcmp(source, "zeros"))
+	if (vy_type_is64(t) && strcmp(source, "zeros"))
 		return fill_generator64(source, t, w, count, err);
 	if (!strcmp(source, "zeros")) {
 		memset(w, 0, (size_t)count * vy_type_size(t));
@@ -756,9 +756,19 @@ static int read_exact(struct src *s, bool npy, uint64_t n, enum vy_type t,
 	return -1;
 }
 
+/* A vector buffer is read, written, generated and printed as its
+ * components, flat (SPEC §10.10): count vectors of N are count * N
+ * elements of the element type, component j of vector i at i * N + j. */
+static enum vy_type flat(enum vy_type t, uint32_t *count)
+{
+	*count *= vy_type_lanes(t);
+	return vy_type_elem(t);
+}
+
 int vy_data_fill(const char *source, enum vy_type t, void *dst,
 		 uint32_t count, char **err)
 {
+	t = flat(t, &count);
 	int g = fill_generator(source, t, dst, count, err);
 	if (g)
 		return g < 0 ? -1 : 0;
@@ -846,6 +856,23 @@ static int read_raw_any(struct src *s, enum vy_type t, void **dst,
 int vy_data_read_any(const char *path, enum vy_type t, void **dst,
 		     uint32_t *count, char **err)
 {
+	if (vy_type_lanes(t) > 1) {
+		unsigned nv = vy_type_lanes(t);
+		if (vy_data_read_any(path, vy_type_elem(t), dst, count, err))
+			return -1;
+		if (*count % nv) {
+			*err = vy_strf("'%s' holds %u %s elements, not a whole number "
+				       "of %s vectors. Fix: give %u components per "
+				       "vector, shape (n, %u) or n * %u flat", path,
+				       *count, vy_type_name(vy_type_elem(t)),
+				       vy_type_name(t), nv, nv, nv);
+			free(*dst);
+			*dst = NULL;
+			return -1;
+		}
+		*count /= nv;
+		return 0;
+	}
 	struct src s;
 	if (src_open(&s, path, err))
 		return -1;
@@ -892,7 +919,11 @@ int vy_data_read_any(const char *path, enum vy_type t, void **dst,
 static void npy_header(struct vy_buf *b, enum vy_type t, uint32_t count)
 {
 	char dict[128];
-	int n = snprintf(dict, sizeof dict,
+	unsigned nv = vy_type_lanes(t);
+	int n = nv > 1 ?   /* a vector buffer: shape (n, N) */
+		snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, "
+			 "'shape': (%u, %u), }", npy_descr(vy_type_elem(t)), count, nv) :
+		snprintf(dict, sizeof dict,
 			 "{'descr': '%s', 'fortran_order': False, "
 			 "'shape': (%u,), }", npy_descr(t), count);
 	size_t total = 10 + (size_t)n + 1;
@@ -912,8 +943,9 @@ void vy_data_encode(const char *path, enum vy_type t, const void *src,
 {
 	if (has_ext(path, ".npy"))
 		npy_header(b, t, count);
+	t = flat(t, &count);
 	unsigned es = vy_type_size(t);
-	if (es == 8) {   /* little-endian is host order */
+	if (vy_type_is64(t)) {   /* little-endian is host order */
 		vy_buf_put(b, src, (size_t)count * 8);
 		return;
 	}
@@ -976,7 +1008,8 @@ static void print_elem64(FILE *f, enum vy_type t, uint64_t e)
 
 void vy_data_print(FILE *f, enum vy_type t, const void *src, uint32_t count)
 {
-	if (vy_type_size(t) == 8) {
+	t = flat(t, &count);
+	if (vy_type_is64(t)) {
 		for (uint32_t i = 0; i < count; i++) {
 			uint64_t e;
 			memcpy(&e, (const char *)src + (size_t)i * 8, 8);

@@ -188,13 +188,17 @@ int vy_default_params(const struct vy_program *p, uint32_t *params,
 	bool used[VY_MAX_PARAMS] = {0};
 	for (int i = 0; i < p->nbuffers; i++)
 		mark_params(p->buffers[i].count, used);
-	for (int a = 0; a < p->ndispatch && a < 3; a++)
-		mark_params(p->dispatch[a], used);
+	for (int q = 0; q < p->nparts; q++)   /* SPEC §10.5: every part's */
+		for (int a = 0; a < p->parts[q]->ndispatch && a < 3; a++)
+			mark_params(p->parts[q]->dispatch[a], used);
+	if (!p->nparts)
+		for (int a = 0; a < p->ndispatch && a < 3; a++)
+			mark_params(p->dispatch[a], used);
 	bool any = false;
 	for (int i = 0; i < p->nparams && i < VY_MAX_PARAMS; i++) {
 		enum vy_type t = p->params[i].type;
 		params[i] = t == VY_F32 ? 0x3FC00000u : 3;   /* 1.5f */
-		if (vy_type_size(t) == 8)   /* 1.5d, 3 */
+		if (vy_type_is64(t))   /* 1.5d, 3 */
 			params[VY_MAX_PARAMS + i] = t == VY_F64 ? 0x3FF80000u : 0;
 		if (t == VY_F64)
 			params[i] = 0;

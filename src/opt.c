@@ -90,10 +90,10 @@ static bool foldable(const struct vy_expr *e, const uint32_t *v)
 	enum vy_opcode c = e->op->code;
 	bool flt = e->type == VY_F32;
 	int zeros = 0;
-	if (vy_op_is_atomic(c) || vy_type_size(e->type) == 8)
+	if (vy_op_is_atomic(c) || vy_type_is64(e->type))
 		return false;
 	for (int i = 0; i < e->nargs; i++)   /* 64-bit values are not folded */
-		if (vy_type_size(e->args[i]->type) == 8)
+		if (vy_type_is64(e->args[i]->type))
 			return false;
 	if ((c == VY_OP_DIV || c == VY_OP_REM) && !flt &&
 	    (v[1] == 0 || (e->type == VY_I32 && v[0] == 0x80000000u && v[1] == 0xFFFFFFFFu)))

@@ -67,7 +67,7 @@ int vy_parse_value(const char *s, enum vy_type t, uint32_t *bits)
  * the 32-bit types through vy_parse_value. */
 int vy_parse_value64(const char *s, enum vy_type t, uint64_t *bits)
 {
-	if (vy_type_size(t) != 8) {
+	if (!vy_type_is64(t)) {
 		uint32_t b;
 		if (vy_parse_value(s, t, &b))
 			return -1;
