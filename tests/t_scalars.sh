@@ -427,6 +427,13 @@ if have_backend vulkan && command -v glslangValidator > /dev/null; then
 		python3 "$O/cmp64.py" "$O/edge64.exp" "$O/g_out.bin" "$O/g_f.bin" >> "$O/gl.log" 2>&1; then
 		ok edge64_glsl_vulkan; else bad edge64_glsl_vulkan "$(tail -2 "$O/gl.log" | tr '\n' ' ')"; fi
 	if grep -q "GL_ARB_gpu_shader_int64" "$O/edge64.comp"; then ok w64_glsl_int64_ext; else bad w64_glsl_int64_ext; fi
+	# 8-byte params at offsets 0 8 16 through glslang's SPIR-V
+	$VYREC build "$O/w64_mem.yaml" -t glsl -o "$O/wm.comp" > "$O/glp.log" 2>&1 &&
+		glslangValidator -V --target-env vulkan1.1 -o "$O/wm.gl.spv" "$O/wm.comp" >> "$O/glp.log" 2>&1
+	if grep -q "layout(offset = 8) double p_a" "$O/wm.comp" &&
+		VYREC_SPV_OVERRIDE="$O/wm.gl.spv" $VYREC verify "$O/w64_mem.yaml" --backends vulkan \
+		--param n=18446744073709551615 --param a=0.1 --param k=-3 >> "$O/glp.log" 2>&1; then
+		ok w64_glsl_params_vulkan; else bad w64_glsl_params_vulkan "$(tail -2 "$O/glp.log" | tr '\n' ' ')"; fi
 	$VYREC build "$O/w64_f64only.yaml" -t glsl -o "$O/f64only.comp" > /dev/null 2>&1
 	if ! grep -q "int64" "$O/f64only.comp" && grep -q "double" "$O/f64only.comp"; then
 		ok w64_glsl_f64_without_int64; else bad w64_glsl_f64_without_int64; fi
