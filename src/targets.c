@@ -41,8 +41,11 @@ const char *vy_emitter_suggest(const char *name)
 int vy_emit(const struct vy_aot_emitter *t, const struct vy_program *p,
 	    const struct vy_emit_config *c, struct vy_buf *out, char **err)
 {
-	if ((t->passes & VY_PASS_UNROLL) && c && c->opt_level >= 1)
-		p = vy_unroll(p);
+	int lvl = c ? c->opt_level : 0;
+	if (p->opt_level < lvl)   /* `vyrec run -O0`: the backends' -O1 too */
+		lvl = p->opt_level;
+	if (lvl >= 1)
+		p = vy_passes(p, t->passes);
 	return t->emit(p, c, out, err);
 }
 
@@ -57,11 +60,21 @@ static void ptx_append(struct vy_buf *out, const struct vy_buf *part, int i)
 	s = s ? s + strlen(head) : t;
 	char tag[32];
 	snprintf(tag, sizeof tag, "vy_sh%d_", i);
-	for (const char *q; (q = strstr(s, "vy_sh_")); s = q + 6) {
-		vy_buf_put(out, s, (size_t)(q - s));
-		vy_buf_puts(out, tag);
+	while (*s) {   /* line by line; module-wide .file lines (-g) once */
+		const char *nl = strchr(s, '\n'), *e = nl ? nl + 1 : s + strlen(s);
+		if (strncmp(s, ".file", 5))
+			for (const char *q = s; q < e;) {
+				const char *h = strstr(q, "vy_sh_");
+				if (!h || h >= e) {
+					vy_buf_put(out, q, (size_t)(e - q));
+					break;
+				}
+				vy_buf_put(out, q, (size_t)(h - q));
+				vy_buf_puts(out, tag);
+				q = h + 6;
+			}
+		s = e;
 	}
-	vy_buf_puts(out, s);
 	free(t);
 }
 
