@@ -333,8 +333,13 @@ static int launch(struct cu *c, struct cumod *m, struct vy_run *run, bool sync,
 
 	for (int i = 0; i < p->nbuffers; i++)
 		args[k++] = &c->slots[i].p;
-	for (int i = 0; i < p->nparams; i++)
-		args[k++] = &run->launch.params[i];
+	uint64_t pv[VY_MAX_PARAMS];   /* each param's bits, 8 bytes for f64 u64 i64 */
+	for (int i = 0; i < p->nparams && i < VY_MAX_PARAMS; i++) {
+		pv[i] = run->launch.params[i];
+		if (vy_type_is64(p->params[i].type))
+			pv[i] |= (uint64_t)run->launch.params[VY_MAX_PARAMS + i] << 32;
+		args[k++] = &pv[i];
+	}
 	for (int i = 0; i < p->nbuffers; i++)
 		args[k++] = &run->launch.counts[i];
 	CU(cuLaunchKernel, (m->fn, g[0], g[1], g[2], p->wgsize[0], p->wgsize[1],

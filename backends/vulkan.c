@@ -143,6 +143,8 @@ struct vk {
 	bool staging;               /* device-local buffers + staging twins */
 	bool float64, khr_fma;      /* features enabled on the device */
 	bool st8, st16, khr_8bit;   /* 8/16-bit storage buffers (storage types) */
+	bool fa_buf, fa_shared, ext_fa;  /* f32 atomic add (SPEC §10.2) */
+	bool int64, f64_ok, i64_ok;  /* shaderInt64; the 64-bit types usable */
 	enum vy_fma_mode fma;       /* how the spv emitter lowers exact fma */
 	char timer[160];            /* --bench's description of its timer */
 	int mt_buf, mt_stage;       /* memory types of the last buffers made */
@@ -499,6 +501,10 @@ static int choose_fma(struct vk *v, char **err)
 		v->vkGetPhysicalDeviceFeatures2(v->phys, &f2);
 	}
 	v->float64 = f2.features.shaderFloat64 == VK_TRUE;
+	v->int64 = f2.features.shaderInt64 == VK_TRUE;
+	const char *off = getenv("VYREC_VK_DISABLE");   /* SPEC §10.1 types */
+	v->f64_ok = v->float64 && !(off && strstr(off, "shaderFloat64"));
+	v->i64_ok = v->int64 && !(off && strstr(off, "shaderInt64"));
 	v->fma = v->khr_fma ? VY_FMA_KHR : v->float64 ? VY_FMA_F64 : VY_FMA_EMULATE;
 	if (force && *force) {
 		if (!strcmp(force, "emulate"))
@@ -544,6 +550,28 @@ static void query_storage(struct vk *v)
 	v->khr_8bit = v->khr_8bit && v->st8;
 }
 
+/* The f32 atomic-add features of VK_EXT_shader_atomic_float (SPEC §10.2);
+ * VYREC_VK_DISABLE names them too. */
+static void query_fatomic(struct vk *v)
+{
+	VkPhysicalDeviceShaderAtomicFloatFeaturesEXT fa = {
+		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT_FEATURES_EXT,
+	};
+	VkPhysicalDeviceFeatures2 f2 = {
+		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = &fa,
+	};
+	v->ext_fa = have_extension(v, VK_EXT_SHADER_ATOMIC_FLOAT_EXTENSION_NAME);
+	if (!v->ext_fa)
+		return;
+	v->vkGetPhysicalDeviceFeatures2(v->phys, &f2);
+	const char *off = getenv("VYREC_VK_DISABLE");
+	v->fa_buf = fa.shaderBufferFloat32AtomicAdd == VK_TRUE &&
+		    !(off && strstr(off, "shaderBufferFloat32AtomicAdd"));
+	v->fa_shared = fa.shaderSharedFloat32AtomicAdd == VK_TRUE &&
+		       !(off && strstr(off, "shaderSharedFloat32AtomicAdd"));
+	v->ext_fa = v->fa_buf || v->fa_shared;
+}
+
 /* The device features program p needs (the feature column of
  * vyrec_types.def), checked when it is loaded. */
 static int check_features(struct vk *v, const struct vy_program *p, char **err)
@@ -560,6 +588,29 @@ static int check_features(struct vk *v, const struct vy_program *p, char **err)
 			       f, p->buffers[i].name, vy_type_name(p->buffers[i].type));
 		return -1;
 	}
+	unsigned w64 = vy_program_types64(p);
+	const char *f64miss = (w64 & 1) && !v->f64_ok ? "shaderFloat64" :
+			      (w64 & 6) && !v->i64_ok ? "shaderInt64" : NULL;
+	if (f64miss) {
+		*err = vy_strf("vulkan: device `%s` lacks %s, which the program's %s "
+			       "values need. Fix: run on a device that has it (see "
+			       "vyrec backends), use --backend reference or cuda, or "
+			       "compute in 32-bit types", v->props.deviceName, f64miss,
+			       w64 & 1 ? "f64" : "64-bit integer");
+		return -1;
+	}
+	unsigned fa = vy_program_fatomics(p);
+	const char *miss = (fa & VY_FATOMIC_BUFFER) && !v->fa_buf ?
+		"shaderBufferFloat32AtomicAdd" : (fa & VY_FATOMIC_SHARED) &&
+		!v->fa_shared ? "shaderSharedFloat32AtomicAdd" : NULL;
+	if (miss) {
+		*err = vy_strf("vulkan: device `%s` lacks %s (VK_EXT_shader_atomic_float), "
+			       "which the program's f32 atomic.add needs. Fix: run on a "
+			       "device that has it (see vyrec backends), use --backend "
+			       "reference or cuda, or accumulate in a u32/i32 buffer",
+			       v->props.deviceName, miss);
+		return -1;
+	}
 	return 0;
 }
 
@@ -572,7 +623,7 @@ static const char *fma_name(enum vy_fma_mode m)
 static int create_device(struct vk *v, char **err)
 {
 	float prio = 1.0f;
-	const char *exts[2];
+	const char *exts[3];
 	uint32_t next = 0;
 	VkPhysicalDevice8BitStorageFeatures f8 = {
 		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES,
@@ -592,7 +643,15 @@ static int create_device(struct vk *v, char **err)
 		exts[next++] = VY_KHR_SHADER_FMA;
 	if (v->khr_8bit)
 		exts[next++] = VK_KHR_8BIT_STORAGE_EXTENSION_NAME;
-	VkPhysicalDeviceFeatures feat = { .shaderFloat64 = v->float64 };
+	VkPhysicalDeviceShaderAtomicFloatFeaturesEXT fa = {
+		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT_FEATURES_EXT,
+		.shaderBufferFloat32AtomicAdd = v->fa_buf,
+		.shaderSharedFloat32AtomicAdd = v->fa_shared,
+	};
+	if (v->ext_fa)
+		exts[next++] = VK_EXT_SHADER_ATOMIC_FLOAT_EXTENSION_NAME;
+	VkPhysicalDeviceFeatures feat = { .shaderFloat64 = v->float64,
+					  .shaderInt64 = v->int64 };
 	VkDeviceQueueCreateInfo qi = {
 		.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
 		.queueFamilyIndex = v->qfam, .queueCount = 1,
@@ -607,6 +666,10 @@ static int create_device(struct vk *v, char **err)
 		.pEnabledFeatures = &feat,
 	};
 	VkResult r;
+	if (v->ext_fa) {
+		fa.pNext = (void *)di.pNext;
+		di.pNext = &fa;
+	}
 
 	if ((r = v->vkCreateDevice(v->phys, &di, NULL, &v->dev)) != VK_SUCCESS) {
 		*err = vkfail("vkCreateDevice", r);
@@ -757,7 +820,7 @@ static int create_layouts(struct vk *v, struct vkpipe *k, const struct vy_progra
 	VkDescriptorSetLayoutBinding lb[VY_MAX_IO];
 	VkPushConstantRange pc = {
 		.stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
-		.size = 4 * (uint32_t)p->nparams,
+		.size = vy_param_block_size(p),   /* 4 a param; 8-byte ones 8, aligned */
 	};
 	VkDescriptorSetLayoutCreateInfo li = {
 		.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO,
@@ -893,10 +956,10 @@ static int check_limits(struct vk *v, const struct vy_program *p, char **err)
 				       l->maxComputeWorkGroupSize[i]);
 			return -1;
 		}
-	if ((uint32_t)p->nparams * 4 > l->maxPushConstantsSize) {
-		*err = vy_strf("vulkan: %d params need %d bytes of push constants; device "
+	if (vy_param_block_size(p) > l->maxPushConstantsSize) {
+		*err = vy_strf("vulkan: %d params need %u bytes of push constants; device "
 			       "`%s` has %u. Fix: pass fewer params", p->nparams,
-			       p->nparams * 4, v->props.deviceName, l->maxPushConstantsSize);
+			       vy_param_block_size(p), v->props.deviceName, l->maxPushConstantsSize);
 		return -1;
 	}
 	return 0;
@@ -1121,9 +1184,12 @@ static void cmd_dispatch(struct vk *v, VkCommandBuffer cb, struct vkpipe *k,
 	if (p->nbuffers)
 		v->vkCmdBindDescriptorSets(cb, VK_PIPELINE_BIND_POINT_COMPUTE,
 					   k->layout, 0, 1, &k->set, 0, NULL);
-	if (p->nparams)
+	if (p->nparams) {
+		uint64_t block[VY_MAX_PARAMS + 1];   /* the ABI's layout (SPEC §10.10) */
+		vy_param_pack(p, run->launch.params, block);
 		v->vkCmdPushConstants(cb, k->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0,
-				      4 * (uint32_t)p->nparams, run->launch.params);
+				      vy_param_block_size(p), block);
+	}
 	if (!split) {
 		v->vkCmdDispatch(cb, g[0], g[1], g[2]);
 		return;
@@ -1480,7 +1546,7 @@ static struct vy_backend *factory(int device, char **err)
 	b->release = release;
 	if (open_loader(v, err) || create_instance(v, err) ||
 	    pick_physical(v, device, err) || choose_fma(v, err) ||
-	    (query_storage(v), 0) ||
+	    (query_storage(v), 0) || (query_fatomic(v), 0) ||
 	    choose_memory(v, err) || create_device(v, err) ||
 	    create_submit_objects(v, err) || take_vmsg(v, "set-up", err)) {
 		release(b);

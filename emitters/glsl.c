@@ -443,6 +443,10 @@ static void put_const(struct gen *g, enum vy_type t, uint32_t bits)
 	case VY_F32:
 		put_float(g, bits);
 		break;
+	case VY_F64: case VY_U64: case VY_I64:
+		fail(g, "a 64-bit constant without its high word");
+		put(g, "0");
+		break;
 	default:
 		fail(g, "constant of no storable type");
 		put(g, "0");
@@ -985,9 +989,235 @@ static const char *mathlib_fn(struct gen *g, const struct vy_opdef *op,
 	return name;
 }
 
+/* ---- the 64-bit types f64 u64 i64 (SPEC §10.1) ----
+ * Their own path: f64 + - * precise (helpers), NaN settled on the two
+ * 32-bit halves (no int64 needed for an f64-only program), saturating
+ * casts and the VM's integer division values in helpers. */
+
+static bool is64(enum vy_type t)
+{
+	return t == VY_F64 || t == VY_U64 || t == VY_I64;
+}
+
+static void put_const64(struct gen *g, enum vy_type t, uint64_t b)
+{
+	if (t == VY_F64)
+		vy_buf_printf(g->b, "packDouble2x32(uvec2(0x%08Xu, 0x%08Xu))",
+			      (uint32_t)b, (uint32_t)(b >> 32));
+	else if (t == VY_U64)
+		vy_buf_printf(g->b, "0x%016llXUL", (unsigned long long)b);
+	else
+		vy_buf_printf(g->b, "int64_t(0x%016llXUL)", (unsigned long long)b);
+}
+
+static const char *const helpers64_f =
+	"bool vy_disnan(double x)\n{\n\tuvec2 w = unpackDouble2x32(x);\n"
+	"\tuint m = w.y & 0x7FFFFFFFu;\n"
+	"\treturn m > 0x7FF00000u || (m == 0x7FF00000u && w.x != 0u);\n}\n\n"
+	"double vy_dadd(double a, double b)\n{\n\tprecise double r = a + b;\n\treturn r;\n}\n\n"
+	"double vy_dsub(double a, double b)\n{\n\tprecise double r = a - b;\n\treturn r;\n}\n\n"
+	"double vy_dmul(double a, double b)\n{\n\tprecise double r = a * b;\n\treturn r;\n}\n\n"
+	"bool vy_dnan2(double a, double b)\n{\n\treturn vy_disnan(a) || vy_disnan(b);\n}\n\n"
+	"bool vy_deq(double a, double b)\n{\n\treturn !vy_dnan2(a, b) && a == b;\n}\n\n"
+	"bool vy_dne(double a, double b)\n{\n\treturn vy_dnan2(a, b) || a != b;\n}\n\n"
+	"bool vy_dlt(double a, double b)\n{\n\treturn !vy_dnan2(a, b) && a < b;\n}\n\n"
+	"bool vy_dle(double a, double b)\n{\n\treturn !vy_dnan2(a, b) && a <= b;\n}\n\n"
+	"bool vy_dgt(double a, double b)\n{\n\treturn !vy_dnan2(a, b) && a > b;\n}\n\n"
+	"bool vy_dge(double a, double b)\n{\n\treturn !vy_dnan2(a, b) && a >= b;\n}\n\n"
+	"double vy_dmin(double a, double b)\n{\n\treturn vy_disnan(a) ? b : vy_disnan(b) ? a : min(a, b);\n}\n\n"
+	"double vy_dmax(double a, double b)\n{\n\treturn vy_disnan(a) ? b : vy_disnan(b) ? a : max(a, b);\n}\n\n"
+	"double vy_dsign(double x)\n{\n\treturn vy_disnan(x) ? x : x > 0.0LF ? 1.0LF : x < 0.0LF ? -1.0LF : x;\n}\n\n"
+	"uint vy_d2u(double x)\n{\n\tif (vy_disnan(x) || x <= 0.0LF)\n\t\treturn 0u;\n"
+	"\tif (x >= 4294967296.0LF)\n\t\treturn 0xFFFFFFFFu;\n\treturn uint(x);\n}\n\n"
+	"int vy_d2i(double x)\n{\n\tif (vy_disnan(x))\n\t\treturn 0;\n"
+	"\tif (x >= 2147483648.0LF)\n\t\treturn 0x7FFFFFFF;\n"
+	"\tif (x <= -2147483648.0LF)\n\t\treturn int(0x80000000u);\n\treturn int(x);\n}\n\n";
+
+/* f64 to u64/i64: with both kinds of types only */
+static const char *const helpers64_fi =
+	"uint64_t vy_d2ul(double x)\n{\n\tif (vy_disnan(x) || x <= 0.0LF)\n\t\treturn 0UL;\n"
+	"\tif (x >= 18446744073709551616.0LF)\n\t\treturn 0xFFFFFFFFFFFFFFFFUL;\n"
+	"\treturn uint64_t(x);\n}\n\n"
+	"int64_t vy_d2l(double x)\n{\n\tif (vy_disnan(x))\n\t\treturn 0L;\n"
+	"\tif (x >= 9223372036854775808.0LF)\n\t\treturn int64_t(0x7FFFFFFFFFFFFFFFUL);\n"
+	"\tif (x <= -9223372036854775808.0LF)\n\t\treturn int64_t(0x8000000000000000UL);\n"
+	"\treturn int64_t(x);\n}\n\n";
+
+/* u64 i64 without doubles: f32 to u64/i64, division */
+static const char *const helpers64_i =
+	"uint64_t vy_f2ul(float x)\n{\n"
+	"\tif ((floatBitsToUint(x) & 0x7FFFFFFFu) > 0x7F800000u || x <= 0.0)\n\t\treturn 0UL;\n"
+	"\tif (x >= 18446744073709551616.0)\n\t\treturn 0xFFFFFFFFFFFFFFFFUL;\n"
+	"\treturn uint64_t(x);\n}\n\n"
+	"int64_t vy_f2l(float x)\n{\n"
+	"\tif ((floatBitsToUint(x) & 0x7FFFFFFFu) > 0x7F800000u)\n\t\treturn 0L;\n"
+	"\tif (x >= 9223372036854775808.0)\n\t\treturn int64_t(0x7FFFFFFFFFFFFFFFUL);\n"
+	"\tif (x <= -9223372036854775808.0)\n\t\treturn int64_t(0x8000000000000000UL);\n"
+	"\treturn int64_t(x);\n}\n\n"
+	"uint64_t vy_udiv64(uint64_t a, uint64_t b)\n{\n\treturn b == 0UL ? 0xFFFFFFFFFFFFFFFFUL : a / b;\n}\n\n"
+	"uint64_t vy_urem64(uint64_t a, uint64_t b)\n{\n\treturn b == 0UL ? a : a % b;\n}\n\n"
+	"int64_t vy_idiv64(int64_t a, int64_t b)\n{\n"
+	"\tif (b == 0L)\n\t\treturn int64_t(-1);\n"
+	"\tif (a == int64_t(0x8000000000000000UL) && b == int64_t(-1))\n\t\treturn a;\n"
+	"\tuint64_t ua = a < 0L ? uint64_t(-a) : uint64_t(a);\n"
+	"\tuint64_t ub = b < 0L ? uint64_t(-b) : uint64_t(b);\n"
+	"\tint64_t q = int64_t(ua / ub);\n"
+	"\treturn (a < 0L) != (b < 0L) ? -q : q;\n}\n\n"
+	"int64_t vy_irem64(int64_t a, int64_t b)\n{\n"
+	"\tif (b == 0L)\n\t\treturn a;\n"
+	"\tif (a == int64_t(0x8000000000000000UL) && b == int64_t(-1))\n\t\treturn 0L;\n"
+	"\tuint64_t ua = a < 0L ? uint64_t(-a) : uint64_t(a);\n"
+	"\tuint64_t ub = b < 0L ? uint64_t(-b) : uint64_t(b);\n"
+	"\tint64_t r = int64_t(ua % ub);\n"
+	"\treturn a < 0L ? -r : r;\n}\n\n";
+
+static void put_cast64(struct gen *g, enum vy_type from, enum vy_type to,
+		       const struct vy_expr *x)
+{
+	bool ffl = from == VY_F32 || from == VY_F64, tfl = to == VY_F32 || to == VY_F64;
+	if (from == to) {
+		put_expr(g, x);
+		return;
+	}
+	if (from == VY_BOOL) {
+		put(g, "(");
+		put_expr(g, x);
+		put(g, " ? ");
+		put_const64(g, to, to == VY_F64 ? 0x3FF0000000000000ull : 1);
+		put(g, " : ");
+		put_const64(g, to, 0);
+		put(g, ")");
+		return;
+	}
+	if (to == VY_BOOL) {
+		put(g, from == VY_F64 ? "(!vy_deq(" : "(");
+		put_expr(g, x);
+		put(g, from == VY_F64 ? ", 0.0LF))" : from == VY_U64 ? " != 0UL)" : " != 0L)");
+		return;
+	}
+	if (ffl && !tfl) {
+		static const char *const fn[] = { "vy_d2u(", "vy_d2i(", "vy_d2ul(", "vy_d2l(",
+						  "", "", "vy_f2ul(", "vy_f2l(" };
+		put(g, fn[(to == VY_I32 || to == VY_I64) + 2 * is64(to) + 4 * (from == VY_F32)]);
+		put_expr(g, x);
+		put(g, ")");
+		return;
+	}
+	/* float <-> float, int -> float (one rounding), int <-> int (C's rules) */
+	put(g, glsl_type(to));
+	put(g, "(");
+	put_expr(g, x);
+	put(g, ")");
+}
+
+static void put_op64(struct gen *g, const struct vy_expr *e)
+{
+	enum vy_opcode k = e->op->code;
+	enum vy_type t = e->type, at = e->nargs ? e->args[0]->type : t;
+	bool f = t == VY_F64 || at == VY_F64;
+	static const char *const cmpop[] = { "==", "!=", "<", "<=", ">", ">=" };
+	static const char *const cmpfn[] = { "vy_deq", "vy_dne", "vy_dlt", "vy_dle", "vy_dgt", "vy_dge" };
+	switch (k) {
+	case VY_OP_CAST: put_cast64(g, at, t, e->args[0]); return;
+	case VY_OP_BITCAST: {
+		const char *fn = at == VY_F64 ? (t == VY_U64 ? "doubleBitsToUint64" : "doubleBitsToInt64") :
+				 t == VY_F64 ? (at == VY_U64 ? "uint64BitsToDouble" : "int64BitsToDouble") :
+				 glsl_type(t);
+		put_call(g, fn, e);
+		return;
+	}
+	case VY_OP_ADD: case VY_OP_SUB: case VY_OP_MUL:
+		if (f)
+			put_call(g, k == VY_OP_ADD ? "vy_dadd" : k == VY_OP_SUB ? "vy_dsub" : "vy_dmul", e);
+		else
+			put_bin(g, k == VY_OP_ADD ? "+" : k == VY_OP_SUB ? "-" : "*", e);
+		return;
+	case VY_OP_DIV:
+		if (f)
+			put_bin(g, "/", e);   /* the driver's division */
+		else
+			put_call(g, t == VY_U64 ? "vy_udiv64" : "vy_idiv64", e);
+		return;
+	case VY_OP_REM: put_call(g, t == VY_U64 ? "vy_urem64" : "vy_irem64", e); return;
+	case VY_OP_NEG: put_unary(g, t == VY_U64 ? "(0UL - " : "(-", e, ")"); return;
+	case VY_OP_AND: put_bin(g, "&", e); return;
+	case VY_OP_OR: put_bin(g, "|", e); return;
+	case VY_OP_XOR: put_bin(g, "^", e); return;
+	case VY_OP_NOT: put_unary(g, "(~", e, ")"); return;
+	case VY_OP_SHL: case VY_OP_SHR: {   /* amounts mod 64 */
+		const struct vy_expr *b = e->args[1];
+		bool u = b->type == VY_U32;
+		put(g, "(");
+		put_expr(g, e->args[0]);
+		if (b->kind == VY_E_CONST) {
+			vy_buf_printf(g->b, " %s %u%s)", k == VY_OP_SHL ? "<<" : ">>",
+				      b->bits & 63, u ? "u" : "");
+			return;
+		}
+		vy_buf_printf(g->b, " %s (", k == VY_OP_SHL ? "<<" : ">>");
+		put_expr(g, b);
+		put(g, u ? " & 63u))" : " & 63))");
+		return;
+	}
+	case VY_OP_EQ: case VY_OP_NE: case VY_OP_LT: case VY_OP_LE: case VY_OP_GT:
+	case VY_OP_GE:
+		if (at == VY_F64)
+			put_call(g, cmpfn[k - VY_OP_EQ], e);
+		else
+			put_bin(g, cmpop[k - VY_OP_EQ], e);
+		return;
+	case VY_OP_SELECT: put_select(g, e); return;
+	case VY_OP_MIN: put_call(g, f ? "vy_dmin" : "min", e); return;
+	case VY_OP_MAX: put_call(g, f ? "vy_dmax" : "max", e); return;
+	case VY_OP_CLAMP:
+		put(g, f ? "vy_dmin(vy_dmax(" : "min(max(");
+		put_expr(g, e->args[0]);
+		put(g, ", ");
+		put_expr(g, e->args[1]);
+		put(g, "), ");
+		put_expr(g, e->args[2]);
+		put(g, ")");
+		return;
+	case VY_OP_ABS:
+		if (t == VY_U64)
+			put_expr(g, e->args[0]);
+		else
+			put_call(g, "abs", e);
+		return;
+	case VY_OP_SIGN:
+		if (t == VY_U64)
+			put_unary(g, "uint64_t(", e, " != 0UL)");
+		else
+			put_call(g, f ? "vy_dsign" : "sign", e);
+		return;
+	case VY_OP_FLOOR: put_call(g, "floor", e); return;
+	case VY_OP_CEIL: put_call(g, "ceil", e); return;
+	case VY_OP_ROUND: put_call(g, "roundEven", e); return;
+	case VY_OP_TRUNC: put_call(g, "trunc", e); return;
+	case VY_OP_SQRT: put_call(g, "sqrt", e); return;   /* the driver's */
+	case VY_OP_FMA:
+		fail(g, "`math.fma` on f64 is not exact on glsl (a Vulkan driver may "
+		     "round the product first). Fix: write a * b + c, or use -t ptx "
+		     "or the reference");
+		put(g, "0.0LF");
+		return;
+	default:
+		break;
+	}
+	if (!g->err)
+		g->err = vy_strf("op `%s` has no glsl lowering on %s", e->op->id,
+				 vy_type_name(f ? VY_F64 : t));
+	put(g, "0");
+}
+
 static void put_op(struct gen *g, const struct vy_expr *e)
 {
 	const struct glsl_row *r = &glsl_ops[e->op->code];
+	if (!vy_op_is_atomic(e->op->code) && (is64(e->type) ||
+	    (e->nargs && is64(e->args[0]->type)))) {
+		put_op64(g, e);
+		return;
+	}
 	if (vy_op_is_library(e->op->code)) {   /* src/mathlib.c's ops */
 		char name[32];
 		put_call(g, mathlib_fn(g, e->op, name), e);
@@ -1016,7 +1246,10 @@ static void put_expr(struct gen *g, const struct vy_expr *e)
 
 	switch (e->kind) {
 	case VY_E_CONST:
-		put_const(g, e->type, e->bits);
+		if (is64(e->type))
+			put_const64(g, e->type, vy_const_bits(e));
+		else
+			put_const(g, e->type, e->bits);
 		break;
 	case VY_E_PARAM:
 		vy_buf_printf(g->b, "pc.p_%s", p->params[e->index].name);
@@ -1399,6 +1632,10 @@ static void put_header(const struct vy_program *p, struct vy_buf *b)
 		vy_buf_puts(b, "#extension GL_EXT_shader_8bit_storage : require\n");
 	if (st16)
 		vy_buf_puts(b, "#extension GL_EXT_shader_16bit_storage : require\n");
+	if (vy_program_types64(p) & 6)   /* u64 i64, SPEC §10.1 */
+		vy_buf_puts(b, "#extension GL_ARB_gpu_shader_int64 : require\n");
+	if (vy_program_fatomics(p))   /* f32 atomicAdd, SPEC §10.2 */
+		vy_buf_puts(b, "#extension GL_EXT_shader_atomic_float : require\n");
 	vy_buf_printf(b, "#extension GL_EXT_spirv_intrinsics : require\n"
 		      "spirv_execution_mode(extensions = "
 		      "[\"SPV_KHR_float_controls\"], capabilities = [%d], "
@@ -1427,8 +1664,8 @@ static void put_decls(const struct vy_program *p, struct vy_buf *b)
 	if (p->nparams) {
 		vy_buf_puts(b, "layout(push_constant) uniform Params {\n");
 		for (int i = 0; i < p->nparams; i++)
-			vy_buf_printf(b, "\tlayout(offset = %d) %s p_%s;\n",
-				      4 * i, glsl_type(p->params[i].type),
+			vy_buf_printf(b, "\tlayout(offset = %u) %s p_%s;\n",
+				      vy_param_offset(p, i), glsl_type(p->params[i].type),
 				      p->params[i].name);
 		vy_buf_puts(b, "} pc;\n\n");
 	}
@@ -1443,6 +1680,13 @@ static void put_decls(const struct vy_program *p, struct vy_buf *b)
 		vy_buf_puts(b, "\n");
 	for (int i = 0; i < p->nbuffers; i++)
 		bf |= p->buffers[i].type == VY_BF16;
+	unsigned w64 = vy_program_types64(p);   /* SPEC §10.1 */
+	if (w64 & 1)
+		vy_buf_puts(b, helpers64_f);
+	if (w64 & 6)
+		vy_buf_puts(b, helpers64_i);
+	if ((w64 & 1) && (w64 & 6))
+		vy_buf_puts(b, helpers64_fi);
 	/* f32 to bf16 bits, nearest even, a NaN made quiet (SPEC §10.1) */
 	if (bf)
 		vy_buf_puts(b, "uint vy_bf16(float v)\n{\n"

@@ -50,7 +50,14 @@ struct ctx {
 
 static int cls_of(enum vy_type t)
 {
+	if (t == VY_F64 || t == VY_U64 || t == VY_I64)   /* SPEC §10.1 */
+		return t == VY_F64 ? VY_PM_F64 : VY_PM_B64;
 	return t == VY_BOOL ? VY_PM_PRED : t == VY_F32 ? VY_PM_F32 : VY_PM_B32;
+}
+
+static bool is64(enum vy_type t)
+{
+	return t == VY_F64 || t == VY_U64 || t == VY_I64;
 }
 
 static const char *tn(enum vy_type t)
@@ -61,6 +68,8 @@ static const char *tn(enum vy_type t)
 /* The type suffix of a plain move or select. */
 static const char *mvt(enum vy_type t)
 {
+	if (is64(t))
+		return t == VY_F64 ? "f64" : "b64";
 	return t == VY_BOOL ? "pred" : t == VY_F32 ? "f32" : "b32";
 }
 
@@ -83,6 +92,21 @@ static struct vy_pv cnst(enum vy_type t, uint32_t bits)
 	if (t == VY_I32)
 		return imm("%d", bits);
 	return imm("%u", bits);
+}
+
+/* An immediate of any type from its bits (all 64 for f64 u64 i64). */
+static struct vy_pv cnst64(enum vy_type t, uint64_t bits)
+{
+	struct vy_pv v = {0};
+	if (!is64(t))
+		return cnst(t, (uint32_t)bits);
+	if (t == VY_F64)
+		snprintf(v.s, sizeof v.s, "0d%016llX", (unsigned long long)bits);
+	else if (t == VY_I64)
+		snprintf(v.s, sizeof v.s, "%lld", (long long)bits);
+	else
+		snprintf(v.s, sizeof v.s, "%lluU", (unsigned long long)bits);
+	return v;
 }
 
 static bool is_reg(struct vy_pv v) { return v.s[0] == '%'; }
@@ -149,9 +173,10 @@ static struct vy_pv emit_addr(struct ctx *c, enum vy_space sp, int mem,
 	bool sh = sp == VY_SPACE_SHARED;
 	const char *name = sh ? c->p->shared[mem].name : c->base[mem].s;
 	/* buffers hold elements of their type's size (x3 vectors 16 bytes);
-	 * shared arrays words (a vector one word per component) */
+	 * shared arrays words (a vector one word per component, the 64-bit
+	 * types 8 bytes) */
 	enum vy_type mt = vy_mem_type(c->p, sp, mem);
-	unsigned es = sh ? 4 * vy_type_lanes(mt) : vy_type_stride(mt);
+	unsigned es = sh ? (vy_type_is64(mt) ? 8 : 4 * vy_type_lanes(mt)) : vy_type_stride(mt);
 	if (!is_reg(idx)) {   /* constant index: fold into the address */
 		long long off = strtoll(idx.s, NULL, 10) * es;
 		snprintf(a.s, sizeof a.s, sh ? "vy_sh_%s%+lld" : "%s%+lld",
@@ -161,7 +186,7 @@ static struct vy_pv emit_addr(struct ctx *c, enum vy_space sp, int mem,
 	if (sh) {
 		struct vy_pv b = reg(c, VY_U32);
 		I(c, "mov.u32 \t%s, vy_sh_%s;\n", b.s, name);
-		return op3(c, VY_U32, "mad.lo.s32", idx, imm("%u", 4), b);
+		return op3(c, VY_U32, "mad.lo.s32", idx, imm("%u", es), b);
 	}
 	struct vy_pv off = vy_ptxm_reg(&c->m, VY_PM_B64);
 	I(c, "mul.wide.%s \t%s, %s, %u;\n", ie->type == VY_I32 ? "s32" : "u32",
@@ -291,6 +316,10 @@ static struct vy_pv emit_atomic(struct ctx *c, const struct vy_expr *e,
 		    k != VY_OP_ATOMIC_MIN && k != VY_OP_ATOMIC_MAX;
 	const char *ty = bits ? "b32" : k == VY_OP_ATOMIC_MIN || k == VY_OP_ATOMIC_MAX
 		? tn(t) : "u32";
+	if (t == VY_F32) {   /* f32 atomic.add (SPEC §10.2): red/atom .add.f32 */
+		ty = "f32";
+		v = in_reg(c, v, t);
+	}
 	/* red has no exch/cas */
 	if (discard && k != VY_OP_ATOMIC_EXCHANGE && k != VY_OP_ATOMIC_COMPARE_EXCHANGE) {
 		I(c, "red.%s.%s.%s \t[%s], %s;\n", sem, name[k], ty, a.s, v.s);
@@ -390,7 +419,8 @@ static struct vy_pv emit_select(struct ctx *c, const struct vy_expr *e)
 		struct vy_pv a = emit_expr(c, e->args[1]);
 		struct vy_pv b = emit_expr(c, e->args[2]);
 		if (t != VY_BOOL)
-			return op3(c, t, t == VY_F32 ? "selp.f32" : "selp.b32", a, b, p);
+			return op3(c, t, is64(t) ? (t == VY_F64 ? "selp.f64" : "selp.b64") :
+				   t == VY_F32 ? "selp.f32" : "selp.b32", a, b, p);
 		struct vy_pv r = reg(c, t);
 		I(c, "@%s mov.pred \t%s, %s;\n", p.s, r.s, a.s);
 		I(c, "@!%s mov.pred \t%s, %s;\n", p.s, r.s, b.s);
@@ -746,6 +776,159 @@ static struct vy_pv emit_mathlib(struct ctx *c, const struct vy_expr *e)
 	return r;
 }
 
+/* ---- the 64-bit types f64 u64 i64 (SPEC §10.1) ----
+ * One path for every op whose operand or result type is 64-bit: PTX's
+ * .u64/.s64/.f64 instructions, with the rules of the 32-bit path (mod-64
+ * shifts, the VM's division values, saturating casts with NaN to 0). */
+
+/* The PTX type of a cast's or an op's side: u32 s32 f32 u64 s64 f64. */
+static const char *pt(enum vy_type t)
+{
+	return vy_type_info(t)->ptx_reg;
+}
+
+static struct vy_pv cast64(struct ctx *c, enum vy_type from, enum vy_type to,
+			   struct vy_pv v)
+{
+	char n[48];
+	bool ffl = from == VY_F32 || from == VY_F64, tfl = to == VY_F32 || to == VY_F64;
+	if (from == to)
+		return v;
+	if (from == VY_BOOL) {
+		v = in_reg(c, v, VY_BOOL);
+		return op3(c, to, OPN(n, "selp.%s", mvt(to)), tfl ? (to == VY_F64 ?
+			   cnst64(to, 0x3FF0000000000000ull) : imm("0f%08X", 0x3f800000)) :
+			   cnst64(to, 1), cnst64(to, 0), v);
+	}
+	v = in_reg(c, v, from);
+	if (to == VY_BOOL)
+		return op2(c, to, OPN(n, "setp.%s.%s", ffl ? "neu" : "ne", ffl ? pt(from) :
+			   (is64(from) ? "b64" : "b32")), v, cnst64(from, 0));
+	if (ffl && tfl)
+		return op1(c, to, OPN(n, "cvt%s.%s.%s", to == VY_F32 ? ".rn" : "", pt(to),
+				      pt(from)), v);
+	if (tfl)
+		return op1(c, to, OPN(n, "cvt.rn.%s.%s", pt(to), pt(from)), v);
+	if (ffl) {   /* cvt.rzi saturates; NaN to 0 explicitly */
+		struct vy_pv r = op1(c, to, OPN(n, "cvt.rzi.%s.%s", pt(to), pt(from)), v);
+		struct vy_pv nan = op2(c, VY_BOOL, OPN(n, "setp.nan.%s", pt(from)), v, v);
+		return op3(c, to, OPN(n, "selp.%s", mvt(to)), cnst64(to, 0), r, nan);
+	}
+	if (vy_type_size(from) == vy_type_size(to))
+		return v;   /* the bits kept */
+	/* widen by the source's signedness (cvt.s64.s32 sign-extends),
+	 * narrow to the low bits */
+	return op1(c, to, OPN(n, "cvt.%s.%s", pt(to), pt(from)), v);
+}
+
+static struct vy_pv idiv64(struct ctx *c, enum vy_type t, struct vy_pv a,
+			   struct vy_pv b, bool rem)
+{
+	char n[32];
+	a = in_reg(c, a, t);
+	b = in_reg(c, b, t);
+	struct vy_pv z = op2(c, VY_BOOL, "setp.eq.s64", b, cnst64(VY_I64, 0));
+	struct vy_pv bad = z;
+	if (t == VY_I64) {
+		struct vy_pv pa = op2(c, VY_BOOL, "setp.eq.s64", a, cnst64(VY_I64, 0x8000000000000000ull));
+		struct vy_pv pb = op2(c, VY_BOOL, "setp.eq.s64", b, cnst64(VY_I64, ~0ull));
+		bad = op2(c, VY_BOOL, "or.pred", z, op2(c, VY_BOOL, "and.pred", pa, pb));
+	}
+	struct vy_pv bs = op3(c, t, "selp.b64", cnst64(t, 1), b, bad);
+	struct vy_pv q = op2(c, t, OPN(n, "%s.%s", rem ? "rem" : "div", pt(t)), a, bs);
+	if (t == VY_I64)   /* MIN / -1 = MIN, MIN % -1 = 0 */
+		q = op3(c, t, "selp.b64", rem ? cnst64(t, 0) : a, q,
+			op2(c, VY_BOOL, "and.pred", op1(c, VY_BOOL, "not.pred", z), bad));
+	return op3(c, t, "selp.b64", rem ? a : cnst64(t, ~0ull), q, z);
+}
+
+static struct vy_pv emit_op64(struct ctx *c, const struct vy_expr *e)
+{
+	enum vy_opcode k = e->op->code;
+	enum vy_type t = e->type, at = e->nargs ? e->args[0]->type : t;
+	bool f = t == VY_F64, sg = t == VY_I64;
+	char n[48];
+	struct vy_pv v[3];
+	for (int i = 0; i < e->nargs && i < 3; i++)
+		v[i] = emit_expr(c, e->args[i]);
+	switch (k) {
+	case VY_OP_CAST: return cast64(c, at, t, v[0]);
+	case VY_OP_BITCAST:
+		if ((at == VY_F64) == (t == VY_F64))
+			return v[0];
+		if (!is_reg(v[0]))
+			v[0] = in_reg(c, v[0], at);
+		return op1(c, t, "mov.b64", v[0]);
+	case VY_OP_ADD: case VY_OP_SUB: case VY_OP_MUL:
+		return op2(c, t, OPN(n, "%s%s.%s", k == VY_OP_ADD ? "add" : k == VY_OP_SUB ?
+				     "sub" : "mul", f ? ".rn" : k == VY_OP_MUL ? ".lo" : "",
+				     pt(t)), in_reg(c, v[0], t), v[1]);
+	case VY_OP_DIV:
+		if (f)
+			return op2(c, t, "div.rn.f64", in_reg(c, v[0], t), v[1]);
+		return idiv64(c, t, v[0], v[1], false);
+	case VY_OP_REM: return idiv64(c, t, v[0], v[1], true);
+	case VY_OP_NEG: return op1(c, t, f ? "neg.f64" : "neg.s64", in_reg(c, v[0], t));
+	case VY_OP_AND: return op2(c, t, "and.b64", in_reg(c, v[0], t), v[1]);
+	case VY_OP_OR: return op2(c, t, "or.b64", in_reg(c, v[0], t), v[1]);
+	case VY_OP_XOR: return op2(c, t, "xor.b64", in_reg(c, v[0], t), v[1]);
+	case VY_OP_NOT: return op1(c, t, "not.b64", in_reg(c, v[0], t));
+	case VY_OP_SHL: case VY_OP_SHR: {   /* amounts mod 64 */
+		const struct vy_expr *be = e->args[1];
+		struct vy_pv s = be->kind == VY_E_CONST ? imm("%u", be->bits & 63)
+			: op2(c, be->type, "and.b32", v[1], imm("%u", 63));
+		return op2(c, t, k == VY_OP_SHL ? "shl.b64" : sg ? "shr.s64" : "shr.u64",
+			   in_reg(c, v[0], t), s);
+	}
+	case VY_OP_EQ: case VY_OP_NE: case VY_OP_LT: case VY_OP_LE: case VY_OP_GT:
+	case VY_OP_GE: {
+		static const char *const cmp[] = { "eq", "ne", "lt", "le", "gt", "ge" };
+		const char *o = cmp[k - VY_OP_EQ];
+		if (k == VY_OP_NE && at == VY_F64)
+			o = "neu";   /* NaN != x is true */
+		return op2(c, VY_BOOL, OPN(n, "setp.%s.%s", o, pt(at)),
+			   in_reg(c, v[0], at), v[1]);
+	}
+	case VY_OP_FMA:
+		return op3(c, t, "fma.rn.f64", in_reg(c, v[0], t), v[1], v[2]);
+	case VY_OP_MIN: case VY_OP_MAX:
+		return op2(c, t, OPN(n, "%s.%s", k == VY_OP_MIN ? "min" : "max", pt(t)),
+			   in_reg(c, v[0], t), v[1]);
+	case VY_OP_CLAMP: {
+		struct vy_pv lo = op2(c, t, OPN(n, "max.%s", pt(t)), in_reg(c, v[0], t), v[1]);
+		return op2(c, t, OPN(n, "min.%s", pt(t)), lo, v[2]);
+	}
+	case VY_OP_ABS:
+		if (t == VY_U64)
+			return v[0];
+		if (f)
+			return op1(c, t, "abs.f64", in_reg(c, v[0], t));
+		return op2(c, t, "max.s64", in_reg(c, v[0], t),
+			   op1(c, t, "neg.s64", in_reg(c, v[0], t)));
+	case VY_OP_SIGN: {
+		struct vy_pv x = in_reg(c, v[0], t), z = cnst64(t, 0);
+		if (t == VY_U64)
+			return op3(c, t, "selp.b64", cnst64(t, 1), z,
+				   op2(c, VY_BOOL, "setp.ne.u64", x, z));
+		struct vy_pv gt = op2(c, VY_BOOL, OPN(n, "setp.gt.%s", pt(t)), x, z);
+		struct vy_pv lt = op2(c, VY_BOOL, OPN(n, "setp.lt.%s", pt(t)), x, z);
+		struct vy_pv one = f ? cnst64(t, 0x3FF0000000000000ull) : cnst64(t, 1);
+		struct vy_pv mone = f ? cnst64(t, 0xBFF0000000000000ull) : cnst64(t, ~0ull);
+		struct vy_pv r = op3(c, t, OPN(n, "selp.%s", mvt(t)), one, f ? x : z, gt);
+		return op3(c, t, OPN(n, "selp.%s", mvt(t)), mone, r, lt);
+	}
+	case VY_OP_FLOOR: return op1(c, t, "cvt.rmi.f64.f64", in_reg(c, v[0], t));
+	case VY_OP_CEIL: return op1(c, t, "cvt.rpi.f64.f64", in_reg(c, v[0], t));
+	case VY_OP_ROUND: return op1(c, t, "cvt.rni.f64.f64", in_reg(c, v[0], t));
+	case VY_OP_TRUNC: return op1(c, t, "cvt.rzi.f64.f64", in_reg(c, v[0], t));
+	case VY_OP_SQRT: return op1(c, t, "sqrt.rn.f64", in_reg(c, v[0], t));
+	default:
+		break;
+	}
+	fail(c, "an op on a 64-bit type has no ptx lowering");
+	return cnst64(t, 0);
+}
+
 static struct vy_pv emit_op(struct ctx *c, const struct vy_expr *e)
 {
 	if (!e->op || e->op->code >= VY_OP_COUNT) {
@@ -756,6 +939,8 @@ static struct vy_pv emit_op(struct ctx *c, const struct vy_expr *e)
 		return emit_mathlib(c, e);
 	const struct ptx_row *r = &ptx_ops[e->op->code];
 	enum vy_type t = e->type;
+	if (r->form != P_EXPR && (is64(t) || (e->nargs && is64(e->args[0]->type))))
+		return emit_op64(c, e);
 	if (r->form == P_EXPR)
 		return r->ex(c, e);
 	if (e->nargs > 3) {
@@ -786,7 +971,7 @@ static struct vy_pv emit_expr(struct ctx *c, const struct vy_expr *e)
 	case VY_E_CONST:
 		if (e->type == VY_BOOL)
 			return in_reg(c, imm("%u", e->bits != 0), VY_BOOL);
-		return cnst(e->type, e->bits);
+		return cnst64(e->type, vy_const_bits(e));
 	case VY_E_PARAM: return c->param[e->index];
 	case VY_E_LOCAL:
 		if (e->index < 0 || e->index >= c->p->nlocals || !c->have_local[e->index]) {
@@ -1099,11 +1284,13 @@ static void emit_header(struct ctx *c, const struct arch *a, struct vy_buf *out)
 			vy_buf_printf(out, *q == '"' || *q == '\\' ? "\\%c" : "%c", *q);
 		vy_buf_puts(out, "\"\n\n");
 	}
-	for (int i = 0; i < p->nshared; i++)
-		vy_buf_printf(out, ".shared .align %u .b32 vy_sh_%s[%u];\n",
-			      vy_type_lanes(p->shared[i].type) > 1 ? 16 : 4, p->shared[i].name,
-			      (p->shared[i].count ? p->shared[i].count : 1) *
+	for (int i = 0; i < p->nshared; i++) {
+		bool w = vy_type_is64(p->shared[i].type);
+		vy_buf_printf(out, ".shared .align %u .b%d vy_sh_%s[%u];\n",
+			      w ? 8 : vy_type_lanes(p->shared[i].type) > 1 ? 16 : 4, w ? 64 : 32,
+			      p->shared[i].name, (p->shared[i].count ? p->shared[i].count : 1) *
 			      vy_type_lanes(p->shared[i].type));
+	}
 	if (p->nshared)
 		vy_buf_puts(out, "\n");
 	vy_buf_printf(out, ".visible .entry %s(", c->entry ? c->entry : p->name);

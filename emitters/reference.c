@@ -89,21 +89,27 @@ static uint32_t pre(struct em *m, uint32_t kind, uint32_t a, uint32_t b)
 	return m->npre - 1;
 }
 
-/* The preloaded register of constant bits, or NONE. */
-static uint32_t pre_const(const struct em *m, uint32_t bits)
+/* The preloaded register of constant bits, or NONE; hi is the high
+ * word of a 64-bit constant (0 for the 32-bit types). */
+static uint32_t pre_const(const struct em *m, uint32_t bits, uint32_t hi)
 {
 	if (!m->hcap)
 		return NONE;
-	uint32_t i = pre_slot(m, VYVM_PRE_CONST, bits, 0);
+	uint32_t i = pre_slot(m, VYVM_PRE_CONST, bits, hi);
 	return m->hash[i] ? m->hash[i] - 1 : NONE;
 }
 
-static void walk_const(struct em *m, uint32_t bits)
+static void walk_const(struct em *m, uint32_t bits, uint32_t hi)
 {
-	if (m->nconst < VYREF_PRECONST && pre_const(m, bits) == NONE) {
-		pre(m, VYVM_PRE_CONST, bits, 0);
+	if (m->nconst < VYREF_PRECONST && pre_const(m, bits, hi) == NONE) {
+		pre(m, VYVM_PRE_CONST, bits, hi);
 		m->nconst++;
 	}
+}
+
+static uint32_t const_hi(const struct vy_expr *e)
+{
+	return (uint32_t)(vy_const_bits(e) >> 32);
 }
 
 static void walk_expr(struct em *m, const struct vy_expr *e)
@@ -111,7 +117,7 @@ static void walk_expr(struct em *m, const struct vy_expr *e)
 	if (!e)
 		return;
 	switch (e->kind) {
-	case VY_E_CONST: walk_const(m, e->bits); break;
+	case VY_E_CONST: walk_const(m, e->bits, const_hi(e)); break;
 	case VY_E_PARAM: pre(m, VYVM_PRE_PARAM, (uint32_t)e->index, 0); break;
 	case VY_E_BUILTIN: pre(m, VYVM_PRE_BUILTIN, (uint32_t)e->index, (uint32_t)e->axis); break;
 	case VY_E_LEN: pre(m, VYVM_PRE_LEN, (uint32_t)e->index, 0); break;
@@ -131,7 +137,7 @@ static void walk_block(struct em *m, const struct vy_block *b)
 		walk_expr(m, s->hi);
 		walk_expr(m, s->step);
 		if (s->kind == VY_S_FOR && !s->step)
-			walk_const(m, 1);
+			walk_const(m, 1, 0);
 		walk_block(m, &s->body);
 		walk_block(m, &s->els);
 	}
@@ -387,10 +393,10 @@ static uint32_t ex(struct em *m, const struct vy_expr *e, uint32_t dst)
 	uint32_t r;
 	switch (e->kind) {
 	case VY_E_CONST:
-		r = pre_const(m, e->bits);
+		r = pre_const(m, e->bits, const_hi(e));
 		if (r == NONE) {
 			r = want(m, dst);
-			emit(m, VYVM_CONST, 0, 0, r, e->bits, 0, 0);
+			emit(m, VYVM_CONST, 0, 0, r, e->bits, const_hi(e), 0);
 			return r;
 		}
 		break;
@@ -437,7 +443,7 @@ static void st_for(struct em *m, const struct vy_stmt *s)
 	uint32_t ty = m->p->locals[s->local].type;
 	lo = ex_kept(m, s->lo);
 	hi = ex_kept(m, s->hi);
-	step = s->step ? ex_kept(m, s->step) : pre_const(m, 1);
+	step = s->step ? ex_kept(m, s->step) : pre_const(m, 1, 0);
 	if (step == NONE) {
 		step = newtmp(m);
 		emit(m, VYVM_CONST, 0, 0, step, 1, 0, 0);

@@ -78,6 +78,8 @@ struct spv {
 	bool *atomic_buf;        /* buffer used by an atomic: stays readable */
 	uint32_t cur_label;
 	bool uses_f64;           /* the f64 fma mode: Float64 capability */
+	bool uses_fatomic;       /* f32 atomic.add: AtomicFloat32AddEXT */
+	bool uses_int64;         /* u64 i64 values: Int64 */
 	bool uses_8bit, uses_16bit;  /* storage-type buffers: 8/16-bit storage */
 	const struct vy_stmt *prev;  /* the statement before the current one in its block */
 	bool dead;               /* the current block has its terminator */
@@ -238,6 +240,12 @@ static uint32_t ty(struct spv *s, enum vy_type t)
 	case VY_U32: return TYPE(s, SpvOpTypeInt, 32, 0);
 	case VY_I32: return TYPE(s, SpvOpTypeInt, 32, 1);
 	case VY_F32: return TYPE(s, SpvOpTypeFloat, 32);
+	case VY_F64:   /* SPEC §10.1: Float64, Int64 only when used */
+		s->uses_f64 = true;
+		return TYPE(s, SpvOpTypeFloat, 64);
+	case VY_U64: case VY_I64:
+		s->uses_int64 = true;
+		return TYPE(s, SpvOpTypeInt, 64, t == VY_I64);
 	default:
 		bug(s, "expression of an unresolved type");
 		return TYPE(s, SpvOpTypeInt, 32, 0);
@@ -275,6 +283,33 @@ static uint32_t cnst(struct spv *s, enum vy_type t, uint32_t bits)
 static uint32_t u32c(struct spv *s, uint32_t v)
 {
 	return cnst(s, VY_U32, v);
+}
+
+static bool is64(enum vy_type t)
+{
+	return t == VY_F64 || t == VY_U64 || t == VY_I64;
+}
+
+/* A constant of any scalar type from its bits (all 64 for f64 u64 i64). */
+static uint32_t cnst64(struct spv *s, enum vy_type t, uint64_t bits)
+{
+	if (!is64(t))
+		return cnst(s, t, (uint32_t)bits);
+	return CONST(s, SpvOpConstant, ty(s, t), (uint32_t)bits, (uint32_t)(bits >> 32));
+}
+
+/* The integer constant v of integer type t (all ones for -1). */
+static uint32_t icst(struct spv *s, enum vy_type t, int64_t v)
+{
+	return cnst64(s, t, is64(t) ? (uint64_t)v : (uint32_t)v);
+}
+
+/* 1.0, -1.0 and 0.0 of float type t. */
+static uint32_t fone(struct spv *s, enum vy_type t, bool neg)
+{
+	if (t == VY_F64)
+		return cnst64(s, t, neg ? 0xBFF0000000000000ull : 0x3FF0000000000000ull);
+	return cnst(s, t, neg ? 0xBF800000u : 0x3F800000u);
 }
 
 /* ---- the function body ---- */
@@ -333,6 +368,23 @@ static uint32_t isnan_i(struct spv *s, uint32_t x)
 			 cnst(s, VY_U32, 0x7FFFFFFFu));
 	return VAL(s, SpvOpUGreaterThan, ty(s, VY_BOOL), m,
 		   cnst(s, VY_U32, 0x7F800000u));
+}
+
+/* isnan_i of a value of float type t (f32 or f64). */
+static uint32_t isnan_t(struct spv *s, enum vy_type t, uint32_t x)
+{
+	if (t != VY_F64)
+		return isnan_i(s, x);
+	/* on the two 32-bit halves, so an f64 program needs no Int64 */
+	uint32_t tu = ty(s, VY_U32), tb = ty(s, VY_BOOL);
+	uint32_t w = VAL(s, SpvOpBitcast, TYPE(s, SpvOpTypeVector, tu, 2), x);
+	uint32_t lo = VAL(s, SpvOpCompositeExtract, tu, w, 0);
+	uint32_t hi = VAL(s, SpvOpCompositeExtract, tu, w, 1);
+	uint32_t m = VAL(s, SpvOpBitwiseAnd, tu, hi, u32c(s, 0x7FFFFFFFu));
+	uint32_t big = VAL(s, SpvOpUGreaterThan, tb, m, u32c(s, 0x7FF00000u));
+	uint32_t inf = VAL(s, SpvOpIEqual, tb, m, u32c(s, 0x7FF00000u));
+	uint32_t frac = VAL(s, SpvOpINotEqual, tb, lo, u32c(s, 0));
+	return VAL(s, SpvOpLogicalOr, tb, big, VAL(s, SpvOpLogicalAnd, tb, inf, frac));
 }
 
 static uint32_t isinf_i(struct spv *s, uint32_t x)
@@ -509,17 +561,19 @@ static uint32_t int_div(struct spv *s, enum vy_type t, uint32_t a, uint32_t b,
 			const struct vy_expr *divisor, bool rem)
 {
 	uint32_t tb = ty(s, VY_BOOL), ti = ty(s, t);
-	if (t == VY_U32 && divisor->kind == VY_E_CONST && divisor->bits != 0)
+	bool uns = t == VY_U32 || t == VY_U64;
+	if (uns && divisor->kind == VY_E_CONST && vy_const_bits(divisor) != 0)
 		return VAL(s, rem ? SpvOpUMod : SpvOpUDiv, ti, a, b);
-	uint32_t zero = cnst(s, t, 0), one = cnst(s, t, 1);
-	uint32_t ones = cnst(s, t, 0xFFFFFFFFu);
+	uint32_t zero = icst(s, t, 0), one = icst(s, t, 1);
+	uint32_t ones = icst(s, t, -1);
 	uint32_t bz = VAL(s, SpvOpIEqual, tb, b, zero);
-	if (t == VY_U32) {
+	if (uns) {
 		uint32_t safe = VAL(s, SpvOpSelect, ti, bz, one, b);
 		uint32_t q = VAL(s, rem ? SpvOpUMod : SpvOpUDiv, ti, a, safe);
 		return VAL(s, SpvOpSelect, ti, bz, rem ? a : ones, q);
 	}
-	uint32_t tu = ty(s, VY_U32), uone = u32c(s, 1);
+	enum vy_type ut = t == VY_I64 ? VY_U64 : VY_U32;
+	uint32_t tu = ty(s, ut), uone = icst(s, ut, 1);
 	uint32_t an = VAL(s, SpvOpSLessThan, tb, a, zero);
 	uint32_t bn = VAL(s, SpvOpSLessThan, tb, b, zero);
 	uint32_t ua = VAL(s, SpvOpBitcast, tu, VAL(s, SpvOpSelect, ti, an,
@@ -536,6 +590,36 @@ static uint32_t int_div(struct spv *s, enum vy_type t, uint32_t a, uint32_t b,
 
 /* f32 -> u32/i32 truncating and saturating, NaN -> 0: clamp in float to
  * the largest floats below the limits, convert, then fix the top end. */
+/* The same from f32 or f64 to any integer type: the clamp bounds are the
+ * largest floats below the limits. */
+static uint32_t float_to_int64(struct spv *s, enum vy_type from, enum vy_type to,
+			       uint32_t x)
+{
+	bool u = to == VY_U32 || to == VY_U64, w = is64(to), d = from == VY_F64;
+	static const uint64_t lim[2][2][3] = {   /* [f64][64-bit]: lo, hi, limit */
+		{ { 0xCF000000u, 0x4EFFFFFFu, 0x4F000000u },
+		  { 0xDF000000u, 0x5EFFFFFFu, 0x5F000000u } },
+		{ { 0xC1E0000000000000ull, 0x41DFFFFFFFC00000ull, 0x41E0000000000000ull },
+		  { 0xC3E0000000000000ull, 0x43DFFFFFFFFFFFFFull, 0x43E0000000000000ull } },
+	};
+	static const uint64_t ulim[2][2][2] = {   /* unsigned: hi, limit */
+		{ { 0x4F7FFFFFu, 0x4F800000u }, { 0x5F7FFFFFu, 0x5F800000u } },
+		{ { 0x41EFFFFFFFE00000ull, 0x41F0000000000000ull },
+		  { 0x43EFFFFFFFFFFFFFull, 0x43F0000000000000ull } },
+	};
+	uint32_t tf = ty(s, from), tb = ty(s, VY_BOOL), ti = ty(s, to);
+	uint32_t fzero = cnst64(s, from, 0);
+	uint32_t lo = u ? fzero : cnst64(s, from, lim[d][w][0]);
+	uint32_t hi = cnst64(s, from, u ? ulim[d][w][0] : lim[d][w][1]);
+	uint32_t top = cnst64(s, from, u ? ulim[d][w][1] : lim[d][w][2]);
+	uint32_t maxv = u ? icst(s, to, -1) : cnst64(s, to, w ? 0x7FFFFFFFFFFFFFFFull : 0x7FFFFFFFu);
+	uint32_t y = VAL(s, SpvOpSelect, tf, isnan_t(s, from, x), fzero, x);
+	uint32_t cl = EXT(s, tf, GLSLstd450FClamp, y, lo, hi);
+	uint32_t r = VAL(s, u ? SpvOpConvertFToU : SpvOpConvertFToS, ti, cl);
+	uint32_t big = VAL(s, SpvOpFOrdGreaterThanEqual, tb, y, top);
+	return VAL(s, SpvOpSelect, ti, big, maxv, r);
+}
+
 static uint32_t float_to_int(struct spv *s, enum vy_type to, uint32_t x)
 {
 	bool u = to == VY_U32;
@@ -553,11 +637,42 @@ static uint32_t float_to_int(struct spv *s, enum vy_type to, uint32_t x)
 	return VAL(s, SpvOpSelect, ti, big, maxv, r);
 }
 
+/* A cast with a 64-bit side (SPEC §10.1): C's integer rules, saturating
+ * float to integer, one rounding otherwise. */
+static uint32_t cast64(struct spv *s, enum vy_type from, enum vy_type to,
+		       uint32_t v)
+{
+	uint32_t tt = ty(s, to);
+	bool ffl = from == VY_F32 || from == VY_F64, tfl = to == VY_F32 || to == VY_F64;
+	if (from == VY_BOOL)
+		return VAL(s, SpvOpSelect, tt, v, tfl ? fone(s, to, false) : icst(s, to, 1),
+			   cnst64(s, to, 0));
+	if (to == VY_BOOL)
+		return VAL(s, ffl ? SpvOpFUnordNotEqual : SpvOpINotEqual, tt, v,
+			   cnst64(s, from, 0));
+	if (ffl && tfl)
+		return VAL(s, SpvOpFConvert, tt, v);
+	if (ffl)
+		return float_to_int64(s, from, to, v);
+	bool sgn = from == VY_I32 || from == VY_I64;
+	if (tfl)
+		return VAL(s, sgn ? SpvOpConvertSToF : SpvOpConvertUToF, tt, v);
+	if (vy_type_size(from) == vy_type_size(to))
+		return VAL(s, SpvOpBitcast, tt, v);
+	/* widen by the source's signedness, narrow keeping the low bits */
+	enum vy_type mid = vy_type_is64(to) ? (sgn ? VY_I64 : VY_U64) : VY_U32;
+	uint32_t r = VAL(s, sgn && mid == VY_I64 ? SpvOpSConvert : SpvOpUConvert,
+			 ty(s, mid), v);
+	return mid == to ? r : VAL(s, SpvOpBitcast, tt, r);
+}
+
 static uint32_t cast(struct spv *s, enum vy_type from, enum vy_type to,
 		     uint32_t v)
 {
 	if (from == to)
 		return v;
+	if (is64(from) || is64(to))
+		return cast64(s, from, to, v);
 	uint32_t tt = ty(s, to);
 	if (from == VY_BOOL) {
 		uint32_t one = cnst(s, to, to == VY_F32 ? 0x3F800000u : 1);
@@ -609,10 +724,20 @@ static uint32_t mulhi(struct spv *s, enum vy_type t, uint32_t a, uint32_t b)
 static uint32_t sign(struct spv *s, enum vy_type t, uint32_t x)
 {
 	uint32_t tt = ty(s, t), tb = ty(s, VY_BOOL);
-	if (t == VY_I32)
+	if (t == VY_I32 || t == VY_I64)
 		return EXT(s, tt, GLSLstd450SSign, x);
-	if (t == VY_U32) {
-		uint32_t zero = u32c(s, 0), one = u32c(s, 1);
+	if (t == VY_F64) {
+		uint32_t zero = cnst64(s, t, 0);
+		uint32_t nan = isnan_t(s, t, x), notnan = VAL(s, SpvOpLogicalNot, tb, nan);
+		uint32_t neg = VAL(s, SpvOpLogicalAnd, tb, notnan,
+				   VAL(s, SpvOpFOrdLessThan, tb, x, zero));
+		uint32_t r = VAL(s, SpvOpSelect, tt, neg, fone(s, t, true), x);
+		uint32_t pos = VAL(s, SpvOpLogicalAnd, tb, notnan,
+				   VAL(s, SpvOpFOrdGreaterThan, tb, x, zero));
+		return VAL(s, SpvOpSelect, tt, pos, fone(s, t, false), r);
+	}
+	if (t == VY_U32 || t == VY_U64) {
+		uint32_t zero = icst(s, t, 0), one = icst(s, t, 1);
 		uint32_t nz = VAL(s, SpvOpINotEqual, tb, x, zero);
 		return VAL(s, SpvOpSelect, tt, nz, one, zero);
 	}
@@ -1210,16 +1335,16 @@ static uint32_t minmax(struct spv *s, enum vy_type t, bool max, uint32_t a,
 		       uint32_t b)
 {
 	int inst;
-	if (t == VY_F32) {
+	if (t == VY_F32 || t == VY_F64) {
 		/* IEEE minNum/maxNum spelt out: NMin/NMax's NaN rule is not
 		 * kept by a driver that assumes no NaNs; FMin/FMax of two
 		 * numbers is exact */
-		uint32_t tf = ty(s, VY_F32);
+		uint32_t tf = ty(s, t);
 		uint32_t r = EXT(s, tf, max ? GLSLstd450FMax : GLSLstd450FMin, a, b);
-		r = VAL(s, SpvOpSelect, tf, isnan_i(s, b), a, r);
-		return VAL(s, SpvOpSelect, tf, isnan_i(s, a), b, r);
+		r = VAL(s, SpvOpSelect, tf, isnan_t(s, t, b), a, r);
+		return VAL(s, SpvOpSelect, tf, isnan_t(s, t, a), b, r);
 	}
-	if (t == VY_I32)
+	if (t == VY_I32 || t == VY_I64)
 		inst = max ? GLSLstd450SMax : GLSLstd450SMin;
 	else
 		inst = max ? GLSLstd450UMax : GLSLstd450UMin;
@@ -1229,9 +1354,16 @@ static uint32_t minmax(struct spv *s, enum vy_type t, bool max, uint32_t a,
 static const struct spv_row spv_ops[VY_OP_COUNT];
 
 /* The row's opcode for operands of type t. */
+/* The table's column of type t: the 64-bit types share the 32-bit
+ * types' opcodes (SPIR-V's are width-generic). */
+static int col(enum vy_type t)
+{
+	return (t == VY_F64 ? VY_F32 : t == VY_U64 ? VY_U32 : t == VY_I64 ? VY_I32 : t) - VY_BOOL;
+}
+
 static SpvOp row_op(enum vy_opcode code, enum vy_type t)
 {
-	return (SpvOp)spv_ops[code].op[t - VY_BOOL];
+	return (SpvOp)spv_ops[code].op[col(t)];
 }
 
 static uint32_t compare(struct spv *s, enum vy_opcode code, enum vy_type t,
@@ -1239,13 +1371,13 @@ static uint32_t compare(struct spv *s, enum vy_opcode code, enum vy_type t,
 {
 	SpvOp op = row_op(code, t);
 	uint32_t tb = ty(s, VY_BOOL), r = VAL(s, op, tb, a, b);
-	if (t != VY_F32)
+	if (t != VY_F32 && t != VY_F64)
 		return r;
 	/* Without float controls a Vulkan driver may assume no NaNs and fold
 	 * x == x to true, x != x to false (Mesa does), or a < b to !(a >= b):
 	 * settle NaN operands on the bits (isnan_i). */
-	uint32_t nan = VAL(s, SpvOpLogicalOr, tb, isnan_i(s, a),
-			   isnan_i(s, b));
+	uint32_t nan = VAL(s, SpvOpLogicalOr, tb, isnan_t(s, t, a),
+			   isnan_t(s, t, b));
 	if (code == VY_OP_NE)
 		return VAL(s, SpvOpLogicalOr, tb, nan, r);
 	return VAL(s, SpvOpLogicalAnd, tb, VAL(s, SpvOpLogicalNot, tb, nan), r);
@@ -1254,11 +1386,11 @@ static uint32_t compare(struct spv *s, enum vy_opcode code, enum vy_type t,
 static uint32_t shift(struct spv *s, enum vy_opcode code, enum vy_type t,
 		      const struct vy_expr *amount, uint32_t a, uint32_t b)
 {
-	uint32_t m;
+	uint32_t m, w = is64(t) ? 63 : 31;   /* modulo the width */
 	if (amount->kind == VY_E_CONST) {
-		m = cnst(s, amount->type, amount->bits & 31);
+		m = cnst(s, amount->type, amount->bits & w);
 	} else {
-		uint32_t mask = cnst(s, amount->type, 31);
+		uint32_t mask = cnst(s, amount->type, w);
 		m = VAL(s, SpvOpBitwiseAnd, ty(s, amount->type), b, mask);
 	}
 	return VAL(s, row_op(code, t), ty(s, t), a, m);
@@ -1273,6 +1405,7 @@ static uint32_t atomic(struct spv *s, const struct vy_expr *e)
 			      SpvScopeDevice : SpvScopeWorkgroup);
 	uint32_t sem = u32c(s, SpvMemorySemanticsMaskNone);
 	uint32_t v = expr(s, e->args[1]), tt = ty(s, t);
+	s->uses_fatomic |= t == VY_F32;   /* OpAtomicFAddEXT, SPEC §10.2 */
 	if (e->nargs > 2) {   /* compare_exchange(p, cmp, v) */
 		uint32_t nv = expr(s, e->args[2]);
 		return VAL(s, row_op(e->op->code, t), tt, ptr, scope, sem,
@@ -1291,6 +1424,8 @@ static uint32_t div_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
 		return VAL(s, SpvOpFDiv, tt, a[0], a[1]);
 	if (e->type == VY_F32)
 		return fdiv_exact(s, a[0], a[1]);
+	if (e->type == VY_F64)   /* the driver's f64 division */
+		return VAL(s, SpvOpFDiv, tt, a[0], a[1]);
 	return int_div(s, e->type, a[0], a[1], e->args[1], false);
 }
 
@@ -1331,8 +1466,10 @@ static uint32_t bitcast_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
 static uint32_t fma_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
 		       const uint32_t *a)
 {
-	(void)e;
-	/* KHR: GLSL Fma now, OpFmaKHR at the end (khr_fma) */
+	/* KHR: GLSL Fma now, OpFmaKHR at the end (khr_fma); f64: the
+	 * driver's Fma */
+	if (e->type == VY_F64)
+		return EXT(s, tt, GLSLstd450Fma, a[0], a[1], a[2]);
 	if (s->c->fast_math || s->c->fma_mode == VY_FMA_KHR)
 		return EXT(s, tt, GLSLstd450Fma, a[0], a[1], a[2]);
 	if (s->c->fma_mode == VY_FMA_F64)
@@ -1365,9 +1502,10 @@ static uint32_t clamp_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
 static uint32_t abs_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
 		       const uint32_t *a)
 {
-	if (e->type == VY_U32)
+	if (e->type == VY_U32 || e->type == VY_U64)
 		return a[0];
-	return EXT(s, tt, e->type == VY_F32 ? GLSLstd450FAbs : GLSLstd450SAbs, a[0]);
+	return EXT(s, tt, e->type == VY_F32 || e->type == VY_F64 ? GLSLstd450FAbs :
+		   GLSLstd450SAbs, a[0]);
 }
 
 static uint32_t sign_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
@@ -1380,8 +1518,7 @@ static uint32_t sign_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
 static uint32_t sqrt_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
 			const uint32_t *a)
 {
-	(void)e;
-	if (!s->c->fast_math)
+	if (!s->c->fast_math && e->type != VY_F64)   /* f64: the driver's */
 		return fsqrt_exact(s, a[0]);
 	return EXT(s, tt, GLSLstd450Sqrt, a[0]);
 }
@@ -1489,7 +1626,7 @@ static const struct spv_row spv_ops[VY_OP_COUNT] = {
 	[VY_OP_CTZ] = { FN_(ctz_op) },
 	[VY_OP_REVERSE_BITS] = { S_VAL, I_(SpvOpBitReverse, SpvOpBitReverse) },
 	[VY_OP_MULHI] = { FN_(mulhi_op) },
-	[VY_OP_ATOMIC_ADD] = { S_ATOMIC, I_(SpvOpAtomicIAdd, SpvOpAtomicIAdd) },
+	[VY_OP_ATOMIC_ADD] = { S_ATOMIC, N_(SpvOpAtomicIAdd, SpvOpAtomicIAdd, SpvOpAtomicFAddEXT) },
 	[VY_OP_ATOMIC_SUB] = { S_ATOMIC, I_(SpvOpAtomicISub, SpvOpAtomicISub) },
 	[VY_OP_ATOMIC_MIN] = { S_ATOMIC, I_(SpvOpAtomicUMin, SpvOpAtomicSMin) },
 	[VY_OP_ATOMIC_MAX] = { S_ATOMIC, I_(SpvOpAtomicUMax, SpvOpAtomicSMax) },
@@ -1511,13 +1648,18 @@ static uint32_t eager_op(struct spv *s, const struct vy_expr *e)
 	const struct spv_row *r = &spv_ops[e->op->code];
 	enum vy_type t = e->type, at = e->nargs ? e->args[0]->type : t;
 	uint32_t a[3] = { 0, 0, 0 }, tt = ty(s, t), x[5];
-	SpvOp op = (SpvOp)r->op[at - VY_BOOL];
+	SpvOp op = (SpvOp)r->op[col(at)];
 	for (int i = 0; i < e->nargs && i < 3; i++)
 		a[i] = expr(s, e->args[i]);
 	switch (r->form) {
 	case S_PRECISE:
 		if (at == VY_F32)
 			return precise(s, op, a[0], a[1]);
+		if (at == VY_F64) {
+			uint32_t r64 = VAL(s, op, tt, a[0], a[1]);
+			decorate(s, r64, SpvDecorationNoContraction);
+			return r64;
+		}
 		return val(s, op, tt, a, (size_t)e->nargs);
 	case S_VAL:
 		return val(s, op, tt, a, (size_t)e->nargs);
@@ -1684,7 +1826,7 @@ static uint32_t store_value(struct spv *s, enum vy_type mt, bool shared, uint32_
 static uint32_t expr(struct spv *s, const struct vy_expr *e)
 {
 	switch (e->kind) {
-	case VY_E_CONST: return cnst(s, e->type, e->bits);
+	case VY_E_CONST: return cnst64(s, e->type, vy_const_bits(e));
 	case VY_E_PARAM: return load_param(s, e);
 	case VY_E_LOCAL: return load_local(s, e);
 	case VY_E_BUILTIN: return builtin(s, e);
@@ -2045,7 +2187,7 @@ static void declare_params(struct spv *s)
 	name(s, st, "Params");
 	for (int i = 0; i < p->nparams; i++) {
 		INS(&s->decos, SpvOpMemberDecorate, st, i, SpvDecorationOffset,
-		    4 * i);
+		    vy_param_offset(p, i));   /* 8-byte params aligned to 8 */
 		ins_str(&s->names, SpvOpMemberName, ARR(st, i), p->params[i].name);
 	}
 	uint32_t pt = ty_ptr(s, SpvStorageClassPushConstant, st);
@@ -2108,14 +2250,20 @@ static void assemble(struct spv *s, uint32_t main_id, uint32_t fn_type,
 	INS(m, SpvOpCapability, SpvCapabilityShader);
 	if (s->uses_f64)
 		INS(m, SpvOpCapability, SpvCapabilityFloat64);
+	if (s->uses_int64)
+		INS(m, SpvOpCapability, SpvCapabilityInt64);
 	if (s->uses_8bit)
 		INS(m, SpvOpCapability, SpvCapabilityStorageBuffer8BitAccess);
 	if (s->uses_16bit)
 		INS(m, SpvOpCapability, SpvCapabilityStorageBuffer16BitAccess);
+	if (s->uses_fatomic)
+		INS(m, SpvOpCapability, SpvCapabilityAtomicFloat32AddEXT);
 	if (s->uses_8bit)
 		ins_str(m, SpvOpExtension, NULL, 0, "SPV_KHR_8bit_storage");
 	if (s->uses_16bit)
 		ins_str(m, SpvOpExtension, NULL, 0, "SPV_KHR_16bit_storage");
+	if (s->uses_fatomic)
+		ins_str(m, SpvOpExtension, NULL, 0, "SPV_EXT_shader_atomic_float_add");
 	ins_str(m, SpvOpExtInstImport, ARR(s->glsl), "GLSL.std.450");
 	INS(m, SpvOpMemoryModel, SpvAddressingModelLogical, SpvMemoryModelGLSL450);
 	/* Before SPIR-V 1.4 the interface lists only Input/Output variables,
@@ -2349,6 +2497,33 @@ static int finish(const struct vy_emit_config *c, struct words *m,
 	return rc;
 }
 
+/* Whether e or a block holds an f64 fma: Vulkan's Fma may be a rounded
+ * multiply then add (lavapipe's is), so spv refuses it rather than give
+ * another answer than the other targets. */
+static bool expr_fma64(const struct vy_expr *e)
+{
+	if (!e)
+		return false;
+	if (e->kind == VY_E_OP && e->op && e->op->code == VY_OP_FMA && e->type == VY_F64)
+		return true;
+	for (int i = 0; i < e->nargs; i++)
+		if (expr_fma64(e->args[i]))
+			return true;
+	return false;
+}
+
+static bool block_fma64(const struct vy_block *b)
+{
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *st = b->v[i];
+		if (expr_fma64(st->index) || expr_fma64(st->value) || expr_fma64(st->lo) ||
+		    expr_fma64(st->hi) || expr_fma64(st->step) || block_fma64(&st->body) ||
+		    block_fma64(&st->els))
+			return true;
+	}
+	return false;
+}
+
 static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 		struct vy_buf *out, char **err)
 {
@@ -2356,6 +2531,12 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 		*err = vy_strf("unsupported target environment vulkan1.%d. Fix: "
 			       "use --target-env vulkan1.0, vulkan1.1, vulkan1.2 "
 			       "or vulkan1.3", c->vk_minor);
+		return VY_EMIT_REJECT;
+	}
+	if (block_fma64(&p->entry)) {
+		*err = vy_strf("`math.fma` on f64 is not exact on spv (a Vulkan "
+			       "driver may round the product first). Fix: write "
+			       "a * b + c, or use -t ptx or the reference");
 		return VY_EMIT_REJECT;
 	}
 	if (p->nparams > VY_MAX_PARAMS) {

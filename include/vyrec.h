@@ -264,6 +264,9 @@ enum vy_type vy_type_parse(const char *s, size_t n, bool *reserved);
 /* A user-given value of type t (--param, const:, random: bounds) into its
  * bits, rounded once to t (value.c). 0, or -1 when s is not one. */
 int vy_parse_value(const char *s, enum vy_type t, uint32_t *bits);
+/* The same into 64 bits, for every type (f64 u64 i64 whole, the others
+ * zero-extended). */
+int vy_parse_value64(const char *s, enum vy_type t, uint64_t *bits);
 
 /* ---- ops (vyrec_ops.def) ---- */
 
@@ -405,6 +408,19 @@ struct vy_expr {
 	const struct vy_opdef *op;
 	struct vy_expr **args;
 };
+
+/* The 64-bit scalar types f64 u64 i64 (SPEC §10.1; not the 8-byte vectors). */
+static inline bool vy_type_is64(enum vy_type t)
+{
+	return t == VY_F64 || t == VY_U64 || t == VY_I64;
+}
+
+/* The bits of a resolved constant: e->bits, or for the 8-byte types f64
+ * u64 i64 (SPEC §10.1) the whole of e->ival (e->bits its low half). */
+static inline uint64_t vy_const_bits(const struct vy_expr *e)
+{
+	return vy_type_is64(e->type) ? (uint64_t)e->ival : e->bits;
+}
 
 enum vy_stmt_kind {
 	VY_S_LET, VY_S_VAR, VY_S_ASSIGN, VY_S_STORE, VY_S_IF, VY_S_FOR,
@@ -562,6 +578,23 @@ bool vy_block_reads_builtin(enum vy_builtin bi, const struct vy_block *b);
  * their barriers workgroup-memory semantics only, which the NVIDIA Vulkan
  * driver runs 35% faster on samples/reduce.yaml. */
 bool vy_barrier_orders_buffers(const struct vy_program *p);
+/* Where the program has f32 atomics (atomic.add, SPEC §10.2): a mask of
+ * VY_FATOMIC_BUFFER and VY_FATOMIC_SHARED (src/ir.c). */
+enum { VY_FATOMIC_BUFFER = 1, VY_FATOMIC_SHARED = 2 };
+unsigned vy_program_fatomics(const struct vy_program *p);
+/* Which of the 64-bit types f64 u64 i64 (SPEC §10.1) p uses anywhere
+ * (params, memory, locals, expressions, cast targets): bit t - VY_F64. */
+unsigned vy_program_types64(const struct vy_program *p);
+/* NULL, or the message (vy_strf) of a target that lowers no 64-bit types
+ * yet refusing p. */
+const char *vy_program_refuse64(const struct vy_program *p, const char *target);
+/* The byte offset of param i in the launch ABI's param block (SPIR-V push
+ * constants): declaration order, each 4 bytes, an 8-byte param (f64 u64
+ * i64) aligned to 8 (SPEC §10.10); the block's size; and the block packed
+ * from vy_launch params (the high words at VY_MAX_PARAMS + i). */
+unsigned vy_param_offset(const struct vy_program *p, int i);
+unsigned vy_param_block_size(const struct vy_program *p);
+void vy_param_pack(const struct vy_program *p, const uint32_t *params, void *block);
 /* The type an op computes in: its operands' for comparisons, the target
  * for casts, else its result (the reference VM's operation type). */
 enum vy_type vy_expr_optype(const struct vy_expr *e);
@@ -802,7 +835,9 @@ int vy_emit_program(const struct vy_aot_emitter *t, const struct vy_program *p,
 /* ---- launch.c: launch-time sizes (SPEC §1.3-1.4) ---- */
 
 struct vy_launch {
-	uint32_t params[VY_MAX_PARAMS];   /* bits, declaration order */
+	/* bits, declaration order; a 64-bit param (f64 u64 i64) has its high
+	 * word at params[VY_MAX_PARAMS + i] (as the VM, src/vm.h) */
+	uint32_t params[2 * VY_MAX_PARAMS];
 	uint32_t counts[VY_MAX_IO];       /* elements per buffer */
 	uint32_t dispatch[3];             /* invocations per axis */
 	uint32_t grid[3];                 /* workgroups per axis */

@@ -108,6 +108,59 @@ static void compare_narrow(struct vy_verdict *v, const struct vy_bufdecl *d,
 	}
 }
 
+/* f64 u64 i64 (SPEC §10.1): integers exact; f64 within the program
+ * tolerance in f64 ulp (or abs), NaN matching any NaN, subnormals zero. */
+static void compare_wide(struct vy_verdict *v, const struct vy_bufdecl *d,
+			 const void *g, const void *e, uint32_t n, struct vy_tol t)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t a, b;
+		memcpy(&a, (const char *)g + (size_t)i * 8, 8);
+		memcpy(&b, (const char *)e + (size_t)i * 8, 8);
+		if (a == b)
+			continue;
+		int64_t ulp = 0;
+		if (d->type == VY_F64) {
+			double x, y;
+			memcpy(&x, &a, 8);
+			memcpy(&y, &b, 8);
+			if ((isnan(x) && isnan(y)) || (fabs(x) < DBL_MIN && fabs(y) < DBL_MIN))
+				continue;
+			int64_t ox = a >> 63 ? -(int64_t)(a & ~(1ull << 63)) : (int64_t)a;
+			int64_t oy = b >> 63 ? -(int64_t)(b & ~(1ull << 63)) : (int64_t)b;
+			ulp = (ox > oy ? ox - oy : oy - ox);
+			if (ulp < 0)
+				ulp = INT64_MAX;
+			bool ok = !isnan(x) && !isnan(y) && (ulp <= t.ulp || fabs(x - y) <= t.abs);
+			if (ok && ulp > v->max_ulp && !isinf(x) && !isinf(y))
+				v->max_ulp = (double)ulp;
+			if (ok)
+				continue;
+		}
+		if (v->mismatches++)
+			continue;
+		struct vy_buf m = {0};
+		char *s;
+		size_t len;
+		FILE *f = open_memstream(&s, &len);
+		if (!f)
+			vy_oom("a mismatch report", 0);
+		vy_data_print(f, d->type, &a, 1);
+		fputs(" expected ", f);
+		vy_data_print(f, d->type, &b, 1);
+		fclose(f);
+		for (size_t k = 0; k < len; k++)
+			if (s[k] == '\n')
+				s[k] = ' ';
+		vy_buf_printf(&m, "buffer %s[%u]: got %.*s", d->name, i, (int)len - 1, s);
+		if (d->type == VY_F64)
+			vy_buf_printf(&m, " (%lld ulp > %g)", (long long)ulp, t.ulp);
+		free(s);
+		v->first = vy_buf_cstr(&m);
+		vy_buf_free(&m);
+	}
+}
+
 struct vy_verdict vy_check_compare(const struct vy_program *p,
 				   const struct vy_launch *l, void *const *got,
 				   void *const *exp, struct vy_tol t)
@@ -120,6 +173,10 @@ struct vy_verdict vy_check_compare(const struct vy_program *p,
 		v.buffers++;
 		v.elements += l->counts[b];
 		const uint32_t *g = got[b], *e = exp[b];
+		if (vy_type_is64(d->type)) {
+			compare_wide(&v, d, g, e, l->counts[b], t);
+			continue;
+		}
 		if (vy_type_lanes(d->type) > 1) {   /* per component */
 			uint32_t n = l->counts[b] * vy_type_lanes(d->type);
 			if (vy_type_elem(d->type) == VY_F32)

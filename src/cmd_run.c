@@ -409,7 +409,7 @@ static int stream_source(const char *src, enum vy_type t, void **data,
 		return -1;
 	}
 	char *gen = vy_strf("%.*s", (int)(at - src), src);
-	if (!(*data = malloc(n * 4))) {
+	if (!(*data = malloc(n * (vy_type_size(t) > 4 ? 8 : 4)))) {
 		free(gen);
 		*err = vy_strf("out of memory: cannot allocate %llu bytes for the "
 			       "streamed input '%s'. Fix: use a smaller count",

@@ -107,12 +107,16 @@ int vy_cli_params(const struct vy_program *p, const char **kv, int n,
 			*err = unknown_param(p, kv[i], len);
 			return -1;
 		}
-		if (vy_parse_value(eq + 1, p->params[j].type, &l->params[j])) {
+		uint64_t v64 = 0;   /* a 64-bit param's high word after the others */
+		if (vy_parse_value64(eq + 1, p->params[j].type, &v64)) {
 			*err = vy_strf("'%s' is not a valid %s for param '%s'",
 				       eq + 1, vy_type_name(p->params[j].type),
 				       p->params[j].name);
 			return -1;
 		}
+		l->params[j] = (uint32_t)v64;
+		if (vy_type_is64(p->params[j].type))
+			l->params[VY_MAX_PARAMS + j] = (uint32_t)(v64 >> 32);
 	}
 	return 0;
 }

@@ -153,6 +153,10 @@ static void elems_from_bytes(void *dst, enum vy_type t, const unsigned char *p,
 			     size_t n)
 {
 	unsigned es = vy_type_size(t);
+	if (vy_type_is64(t)) {   /* f64 u64 i64: little-endian is host order */
+		memmove(dst, p, n * 8);
+		return;
+	}
 	for (size_t i = 0; i < n; i++)
 		put_elem(dst, t, i, es == 4 ? get32(p + 4 * i) : es == 2 ?
 			 (uint32_t)(p[2 * i] | p[2 * i + 1] << 8) : p[i]);
@@ -243,11 +247,98 @@ static int fill_random(const char *arg, enum vy_type st, void *w,
 	return 0;
 }
 
+/* The generators for f64 u64 i64 (SPEC §10.10): iota, const:V parsed
+ * once to the type, random with LO + z % (HI - LO) on the whole draw for
+ * the integers and LO + (HI - LO) * ((z >> 11) * 2^-53) for f64. */
+static int fill_generator64(const char *source, enum vy_type t, uint64_t *w,
+			    uint32_t count, char **err)
+{
+	if (!strcmp(source, "iota")) {
+		for (uint32_t i = 0; i < count; i++) {
+			double d = (double)i;
+			if (t == VY_F64)
+				memcpy(&w[i], &d, 8);
+			else
+				w[i] = i;
+		}
+		return 1;
+	}
+	if (!strncmp(source, "const:", 6)) {
+		uint64_t v;
+		if (vy_parse_value64(source + 6, t, &v)) {
+			*err = vy_strf("'%s': '%s' is not a valid %s value. Fix: "
+				       "write e.g. const:%s", source, source + 6,
+				       vy_type_name(t), t == VY_F64 ? "1.5" :
+				       t == VY_I64 ? "-3" : "7");
+			return -1;
+		}
+		for (uint32_t i = 0; i < count; i++)
+			w[i] = v;
+		return 1;
+	}
+	if (strncmp(source, "random:", 7))
+		return 0;
+	const char *arg = source + 7;
+	char *copy = vy_strf("%s", arg);
+	char *lo_s = strchr(copy, ':'), *hi_s = NULL, *end;
+	if (lo_s) {
+		*lo_s++ = 0;
+		hi_s = strchr(lo_s, ':');
+		if (hi_s)
+			*hi_s++ = 0;
+	}
+	errno = 0;
+	uint64_t seed = strtoull(copy, &end, 0);
+	if (!*copy || *end || errno || *copy == '-' || (lo_s && (!hi_s || strchr(hi_s, ':')))) {
+		*err = vy_strf("'random:%s' is not of the form random:SEED or "
+			       "random:SEED:LO:HI. Fix: give a non-negative "
+			       "integer seed, e.g. random:42 or random:42:0:100", arg);
+		free(copy);
+		return -1;
+	}
+	double dlo = -1, dhi = 1;
+	uint64_t lo = t == VY_I64 ? (uint64_t)-32768 : 0, hi = t == VY_I64 ? 32768 : 65536;
+	if (lo_s) {
+		uint64_t lb, hb;
+		bool ok = !vy_parse_value64(lo_s, t, &lb) && !vy_parse_value64(hi_s, t, &hb);
+		if (ok && t == VY_F64) {
+			memcpy(&dlo, &lb, 8);
+			memcpy(&dhi, &hb, 8);
+			ok = dlo < dhi && isfinite(dlo) && isfinite(dhi);
+		} else if (ok) {
+			ok = t == VY_I64 ? (int64_t)lb < (int64_t)hb : lb < hb;
+			lo = lb, hi = hb;
+		}
+		if (!ok) {
+			*err = vy_strf("'random:%s': bounds '%s' and '%s' are not both "
+				       "%s values with LO less than HI (the range is "
+				       "[LO, HI)). Fix: write e.g. random:%s:0:100",
+				       arg, lo_s, hi_s, vy_type_name(t), copy);
+			free(copy);
+			return -1;
+		}
+	}
+	free(copy);
+	uint64_t state = seed;
+	for (uint32_t i = 0; i < count; i++) {
+		uint64_t z = vy_splitmix64(&state);
+		if (t == VY_F64) {
+			double d = dlo + (dhi - dlo) * ((double)(z >> 11) * 0x1p-53);
+			memcpy(&w[i], &d, 8);
+		} else {
+			w[i] = lo + z % (hi - lo);
+		}
+	}
+	return 1;
+}
+
 /* 1 if source is a generator (and w was filled), 0 if it is not one, -1
  * on error. */
 static int fill_generator(const char *source, enum vy_type t, void *w,
 			  uint32_t count, char **err)
 {
+	if (vy_type_is64(t) && strcmp(source, "zeros"))
+		return fill_generator64(source, t, w, count, err);
 	if (!strcmp(source, "zeros")) {
 		memset(w, 0, (size_t)count * vy_type_size(t));
 		return 1;
@@ -854,6 +945,10 @@ void vy_data_encode(const char *path, enum vy_type t, const void *src,
 		npy_header(b, t, count);
 	t = flat(t, &count);
 	unsigned es = vy_type_size(t);
+	if (vy_type_is64(t)) {   /* little-endian is host order */
+		vy_buf_put(b, src, (size_t)count * 8);
+		return;
+	}
 	for (uint32_t i = 0; i < count; i++) {
 		uint32_t e = get_elem(src, t, i);
 		unsigned char le[4] = { (unsigned char)e, (unsigned char)(e >> 8),
@@ -894,9 +989,37 @@ static void print_elem(FILE *f, enum vy_type st, uint32_t e)
 	}
 }
 
+/* f64 with 17 significant digits (round-trips), u64 and i64 in decimal. */
+static void print_elem64(FILE *f, enum vy_type t, uint64_t e)
+{
+	double x;
+	memcpy(&x, &e, 8);
+	if (t == VY_F64 && isnan(x))
+		fputs("nan", f);
+	else if (t == VY_F64 && isinf(x))
+		fputs(x < 0 ? "-inf" : "inf", f);
+	else if (t == VY_F64)
+		fprintf(f, "%.17g", x);
+	else if (t == VY_I64)
+		fprintf(f, "%" PRId64, (int64_t)e);
+	else
+		fprintf(f, "%" PRIu64, e);
+}
+
 void vy_data_print(FILE *f, enum vy_type t, const void *src, uint32_t count)
 {
 	t = flat(t, &count);
+	if (vy_type_is64(t)) {
+		for (uint32_t i = 0; i < count; i++) {
+			uint64_t e;
+			memcpy(&e, (const char *)src + (size_t)i * 8, 8);
+			if (i)
+				fputc(' ', f);
+			print_elem64(f, t, e);
+		}
+		fputc('\n', f);
+		return;
+	}
 	for (uint32_t i = 0; i < count; i++) {
 		if (i)
 			fputc(' ', f);

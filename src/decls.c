@@ -42,6 +42,8 @@ static const struct vy_name names[] = {
 	{ "while", VY_NAME_KEYWORD, -1, NULL, true },
 	{ "true", VY_NAME_KEYWORD, -1, NULL, true },
 	{ "false", VY_NAME_KEYWORD, -1, NULL, true },
+	{ "inf", VY_NAME_KEYWORD, -1, NULL, true },   /* float literals, SPEC §10.1 */
+	{ "nan", VY_NAME_KEYWORD, -1, NULL, true },
 	{ "barrier", VY_NAME_KEYWORD, -1, NULL, true },
 	{ "return", VY_NAME_KEYWORD, -1, NULL, true },
 	{ "break", VY_NAME_KEYWORD, -1, NULL, true },

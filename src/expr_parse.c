@@ -22,7 +22,7 @@ enum tok_kind { TK_EOF, TK_NUM, TK_NAME, TK_PUNCT };
 struct token {
 	enum tok_kind kind;
 	size_t off, len;
-	enum vy_type type;   /* TK_NUM: ABSINT ABSFLOAT U32 I32 F32 */
+	enum vy_type type;   /* TK_NUM: ABSINT ABSFLOAT U32 I32 F32 U64 I64 F64 */
 	uint64_t mag;        /* TK_NUM integers: the magnitude */
 	bool overflow;       /* the magnitude does not fit 64 bits */
 	double fval;
@@ -159,12 +159,23 @@ static size_t scan_digits(struct parser *p, size_t i, size_t end, int base,
 	return i;
 }
 
-/* The suffix at [i, end): none, u, i or f (f only where allowed). */
+/* The suffix at [i, end): none, u, i or f (f only where allowed); l, ul
+ * and d (decimal only) for i64, u64 and f64 (SPEC §10.1). */
 static enum vy_type number_suffix(struct parser *p, size_t start, size_t i,
 				  size_t end, bool isfloat, bool allow_f)
 {
 	if (i == end)
 		return isfloat ? VY_ABSFLOAT : VY_ABSINT;
+	if (i + 1 == end && at(p, i) == 'd' && allow_f)
+		return VY_F64;
+	bool l64 = (i + 1 == end && at(p, i) == 'l') ||
+		   (i + 2 == end && at(p, i) == 'u' && at(p, i + 1) == 'l');
+	if (l64 && !isfloat)
+		return i + 1 == end ? VY_I64 : VY_U64;
+	if (l64)
+		fail_number(p, start, end, "a float literal takes no 'l' or 'ul' "
+			    "suffix; use 'd' for f64 or convert with i64(...) or "
+			    "u64(...)");
 	if (i + 1 == end) {
 		int c = at(p, i);
 		if (c == 'f' && allow_f)
@@ -235,7 +246,7 @@ static void lex_decimal(struct parser *p, size_t start, size_t end)
 		i = k;
 	}
 	t->type = number_suffix(p, start, i, end, isfloat, true);
-	if (t->type == VY_ABSFLOAT || t->type == VY_F32)
+	if (t->type == VY_ABSFLOAT || t->type == VY_F32 || t->type == VY_F64)
 		lex_float_value(p, start, i);
 }
 
@@ -421,9 +432,15 @@ static struct vy_expr *literal_int(struct parser *p, const struct token *t,
 {
 	struct vy_expr *e = new_node(p, VY_E_CONST, t);
 	e->type = t->type;
+	if (t->type == VY_U64 && !t->overflow && !(neg && t->mag)) {
+		e->ival = (int64_t)t->mag;   /* the bits: up to 2^64-1 */
+		return e;
+	}
 	if (t->overflow || t->mag > (uint64_t)INT64_MAX + neg)
-		fail_at(p, e->loc, "integers are 32-bit; a literal must fit "
-			"u32 or i32", "integer literal out of range");
+		fail_at(p, e->loc, t->type == VY_ABSINT && !t->overflow && !neg ?
+			"above 2^63-1 write it as a u64 literal, as in "
+			"18446744073709551615ul" : "integers are 32-bit; a literal "
+			"must fit u32 or i32", "integer literal out of range");
 	e->ival = neg ? (int64_t)(0 - t->mag) : (int64_t)t->mag;
 	return e;
 }
@@ -432,7 +449,7 @@ static struct vy_expr *literal_int(struct parser *p, const struct token *t,
 static struct vy_expr *literal(struct parser *p, const struct token *t,
 			       bool neg)
 {
-	if (t->type != VY_ABSFLOAT && t->type != VY_F32)
+	if (t->type != VY_ABSFLOAT && t->type != VY_F32 && t->type != VY_F64)
 		return literal_int(p, t, neg);
 	struct vy_expr *e = new_node(p, VY_E_CONST, t);
 	e->type = t->type;
@@ -539,7 +556,7 @@ static struct vy_expr *index_expr(struct parser *p, const struct token *name)
 	return e;
 }
 
-/* name = NAME | call | index | "true" | "false" */
+/* name = NAME | call | index | "true" | "false" | "inf" | "nan" */
 static struct vy_expr *name(struct parser *p)
 {
 	struct token t = p->tok;
@@ -550,6 +567,14 @@ static struct vy_expr *name(struct parser *p)
 		e->type = VY_BOOL;
 		e->bits = *s == 't';
 		e->ival = e->bits;
+		return e;
+	}
+	if (is(p, "inf") || is(p, "nan")) {
+		/* abstract float literals (SPEC §10.1); -inf is core.neg */
+		next(p);
+		struct vy_expr *e = new_node(p, VY_E_CONST, &t);
+		e->type = VY_ABSFLOAT;
+		e->fval = *s == 'i' ? (double)INFINITY : (double)NAN;
 		return e;
 	}
 	if (reserved(s, t.len))

@@ -183,6 +183,128 @@ bool vy_expr_is_const(const struct vy_expr *e)
 	return true;
 }
 
+/* ---- f32 atomics (SPEC §10.2) ---- */
+
+static unsigned expr_fatomics(const struct vy_expr *e)
+{
+	if (!e)
+		return 0;
+	unsigned m = 0;
+	if (e->kind == VY_E_OP && e->op && vy_op_is_atomic(e->op->code) &&
+	    e->nargs && e->args[0]->type == VY_F32)
+		m |= e->args[0]->space == VY_SPACE_SHARED ? VY_FATOMIC_SHARED :
+							    VY_FATOMIC_BUFFER;
+	for (int i = 0; i < e->nargs; i++)
+		m |= expr_fatomics(e->args[i]);
+	return m;
+}
+
+static unsigned block_fatomics(const struct vy_block *b)
+{
+	unsigned m = 0;
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		m |= expr_fatomics(s->index) | expr_fatomics(s->value) |
+		     expr_fatomics(s->lo) | expr_fatomics(s->hi) |
+		     expr_fatomics(s->step) | block_fatomics(&s->body) |
+		     block_fatomics(&s->els);
+	}
+	return m;
+}
+
+unsigned vy_program_fatomics(const struct vy_program *p)
+{
+	return block_fatomics(&p->entry);
+}
+
+/* ---- the 64-bit types (SPEC §10.1) ---- */
+
+static unsigned type_bit(enum vy_type t)
+{
+	return vy_type_is64(t) ? 1u << (t - VY_F64) : 0;
+}
+
+static unsigned expr_types64(const struct vy_expr *e)
+{
+	if (!e)
+		return 0;
+	unsigned m = type_bit(e->type);
+	if (e->kind == VY_E_OP && e->cast_to)
+		m |= type_bit(e->cast_to);
+	for (int i = 0; i < e->nargs; i++)
+		m |= expr_types64(e->args[i]);
+	return m;
+}
+
+static unsigned block_types64(const struct vy_block *b)
+{
+	unsigned m = 0;
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		m |= expr_types64(s->index) | expr_types64(s->value) |
+		     expr_types64(s->lo) | expr_types64(s->hi) |
+		     expr_types64(s->step) | block_types64(&s->body) |
+		     block_types64(&s->els);
+	}
+	return m;
+}
+
+unsigned vy_program_types64(const struct vy_program *p)
+{
+	unsigned m = block_types64(&p->entry);
+	for (int i = 0; i < p->nparams; i++)
+		m |= type_bit(p->params[i].type);
+	for (int i = 0; i < p->nbuffers; i++)
+		m |= type_bit(p->buffers[i].type);
+	for (int i = 0; i < p->nshared; i++)
+		m |= type_bit(p->shared[i].type);
+	for (int i = 0; i < p->nlocals; i++)
+		m |= type_bit(p->locals[i].type);
+	return m;
+}
+
+const char *vy_program_refuse64(const struct vy_program *p, const char *target)
+{
+	unsigned m = vy_program_types64(p);
+	if (!m)
+		return NULL;
+	enum vy_type t = m & 1 ? VY_F64 : m & 2 ? VY_U64 : VY_I64;
+	return vy_strf("%s values are not supported on the %s target yet. Fix: "
+		       "use -t reference (vyrec run --backend reference), or "
+		       "compute in 32-bit types", vy_type_name(t), target);
+}
+
+unsigned vy_param_offset(const struct vy_program *p, int i)
+{
+	unsigned off = 0;
+	for (int k = 0; k <= i && k < p->nparams; k++) {
+		unsigned sz = vy_type_is64(p->params[k].type) ? 8 : 4;
+		off = (off + sz - 1) / sz * sz;
+		if (k < i)
+			off += sz;
+	}
+	return off;
+}
+
+unsigned vy_param_block_size(const struct vy_program *p)
+{
+	if (!p->nparams)
+		return 0;
+	int last = p->nparams - 1;
+	return vy_param_offset(p, last) +
+	       (vy_type_is64(p->params[last].type) ? 8 : 4);
+}
+
+void vy_param_pack(const struct vy_program *p, const uint32_t *params, void *block)
+{
+	for (int i = 0; i < p->nparams; i++) {
+		unsigned off = vy_param_offset(p, i);
+		memcpy((char *)block + off, &params[i], 4);
+		if (vy_type_is64(p->params[i].type))
+			memcpy((char *)block + off + 4, &params[VY_MAX_PARAMS + i], 4);
+	}
+}
+
 /* ---- vector access groups (SPEC §10.1, resolve.c's scalarisation) ---- */
 
 static bool same_simple(const struct vy_expr *a, const struct vy_expr *b)

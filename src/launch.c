@@ -198,6 +198,10 @@ int vy_default_params(const struct vy_program *p, uint32_t *params,
 	for (int i = 0; i < p->nparams && i < VY_MAX_PARAMS; i++) {
 		enum vy_type t = p->params[i].type;
 		params[i] = t == VY_F32 ? 0x3FC00000u : 3;   /* 1.5f */
+		if (vy_type_is64(t))   /* 1.5d, 3 */
+			params[VY_MAX_PARAMS + i] = t == VY_F64 ? 0x3FF80000u : 0;
+		if (t == VY_F64)
+			params[i] = 0;
 		used[i] = used[i] && t == VY_U32;
 		any |= used[i];
 	}

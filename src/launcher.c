@@ -509,6 +509,14 @@ static int data_buffers(struct vy_arena *a, struct vy_tval *root,
 		return -1;
 	}
 	struct vy_tval *list = vy_tset_list(a, root, "buffers");
+	unsigned w64 = vy_program_types64(p);
+	if (w64) {   /* SPEC §10.1: not in the launcher runtimes yet */
+		enum vy_type t = w64 & 1 ? VY_F64 : w64 & 2 ? VY_U64 : VY_I64;
+		*err = vy_strf("the program uses %s values; the launchers do not "
+			       "support the 64-bit types yet. Fix: run it with vyrec "
+			       "run or vyrec verify, or use u32/i32/f32", vy_type_name(t));
+		return -1;
+	}
 	for (int i = 0; i < p->nbuffers; i++) {
 		const struct vy_bufdecl *d = &p->buffers[i];
 		if (vy_type_info(d->type)->cls == VY_TC_STORAGE) {

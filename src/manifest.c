@@ -96,7 +96,7 @@ static void put_params(struct vy_buf *b, const struct vy_program *p)
 		vy_buf_puts(b, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
 		vy_json_str(b, p->params[i].name);
 		vy_buf_printf(b, ", \"type\": \"%s\", \"offset\": %d}",
-			      vy_type_name(p->params[i].type), 4 * i);
+			      vy_type_name(p->params[i].type), (int)vy_param_offset(p, i));
 	}
 	vy_buf_puts(b, p->nparams ? "\n  ],\n" : "],\n");
 }
@@ -147,6 +147,8 @@ static void put_features(struct vy_buf *b, const struct vy_program *p)
 		bool used = false, dup = false;
 		for (int i = 0; i < p->nbuffers; i++)
 			used |= p->buffers[i].type == (enum vy_type)t;
+		if (vy_type_is64((enum vy_type)t))   /* wherever used */
+			used |= vy_program_types64(p) >> (t - VY_F64) & 1;
 		for (int k = 0; k < n; k++)
 			dup |= !strcmp(seen[k], f);
 		if (!*f || !used || dup)
@@ -154,6 +156,14 @@ static void put_features(struct vy_buf *b, const struct vy_program *p)
 		vy_buf_printf(b, n ? ", \"%s\"" : "  \"features\": [\"%s\"", f);
 		seen[n++] = f;
 	}
+	/* f32 atomic.add (SPEC §10.2): VK_EXT_shader_atomic_float */
+	unsigned fa = vy_program_fatomics(p);
+	if (fa & VY_FATOMIC_BUFFER)
+		vy_buf_printf(b, n++ ? ", \"%s\"" : "  \"features\": [\"%s\"",
+			      "shaderBufferFloat32AtomicAdd");
+	if (fa & VY_FATOMIC_SHARED)
+		vy_buf_printf(b, n++ ? ", \"%s\"" : "  \"features\": [\"%s\"",
+			      "shaderSharedFloat32AtomicAdd");
 	if (n)
 		vy_buf_puts(b, "],\n");
 }

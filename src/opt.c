@@ -62,7 +62,7 @@ static bool invariant(const struct vy_program *p, const struct vy_expr *e)
 
 static bool is_const(const struct vy_expr *e, uint32_t bits)
 {
-	return e->kind == VY_E_CONST && e->bits == bits;
+	return e->kind == VY_E_CONST && vy_const_bits(e) == bits;
 }
 
 /* ---- folding ---- */
@@ -92,8 +92,11 @@ static bool foldable(const struct vy_expr *e, const uint32_t *v)
 	enum vy_opcode c = e->op->code;
 	bool flt = e->type == VY_F32;
 	int zeros = 0;
-	if (vy_op_is_atomic(c))
+	if (vy_op_is_atomic(c) || vy_type_is64(e->type))
 		return false;
+	for (int i = 0; i < e->nargs; i++)   /* 64-bit values are not folded */
+		if (vy_type_is64(e->args[i]->type))
+			return false;
 	if ((c == VY_OP_DIV || c == VY_OP_REM) && !flt &&
 	    (v[1] == 0 || (e->type == VY_I32 && v[0] == 0x80000000u && v[1] == 0xFFFFFFFFu)))
 		return false;
@@ -347,7 +350,7 @@ static bool same(const struct vy_expr *a, const struct vy_expr *b)
 	if (a->kind != b->kind || a->type != b->type || a->nargs != b->nargs)
 		return false;
 	switch (a->kind) {
-	case VY_E_CONST: return a->bits == b->bits;
+	case VY_E_CONST: return vy_const_bits(a) == vy_const_bits(b);
 	case VY_E_PARAM: case VY_E_LOCAL: case VY_E_LEN: return a->index == b->index;
 	case VY_E_BUILTIN: return a->index == b->index && a->axis == b->axis;
 	case VY_E_OP:

@@ -12,6 +12,7 @@
 
 #include "decls.h"
 #include "resolve.h"
+#include "vm.h"
 
 #define MAX_INLINE 32
 
@@ -173,6 +174,7 @@ static bool fits(enum vy_type t, int64_t v)
 	switch (t) {
 	case VY_U32: return v >= 0 && v <= (int64_t)UINT32_MAX;
 	case VY_I32: return v >= INT32_MIN && v <= INT32_MAX;
+	case VY_U64: return v >= 0;   /* ul literals above 2^63 skip this */
 	default: return true;
 	}
 }
@@ -180,7 +182,24 @@ static bool fits(enum vy_type t, int64_t v)
 /* Give literal e the concrete type t, checking its range. */
 static void const_set(struct rctx *c, struct vy_expr *e, enum vy_type t)
 {
-	bool was_float = e->type == VY_ABSFLOAT || e->type == VY_F32;
+	bool was_float = e->type == VY_ABSFLOAT || e->type == VY_F32 ||
+			 e->type == VY_F64;
+	if (t == VY_F64) {   /* 64-bit constants: ival holds the bits */
+		double v = was_float ? e->fval : (double)e->ival;
+		memcpy(&e->ival, &v, 8);
+		e->bits = (uint32_t)e->ival;
+		e->type = t;
+		return;
+	}
+	if ((t == VY_U64 || t == VY_I64) && !was_float) {
+		if (!(e->type == VY_U64 || fits(t, e->ival)))
+			vy_error(c->d, e->loc, "u64 literals are 0 to 18446744073709551615",
+				 "integer literal %lld out of range for u64",
+				 (long long)e->ival);
+		e->bits = (uint32_t)e->ival;
+		e->type = t;
+		return;
+	}
 	if (t == VY_F32) {
 		double v = was_float ? e->fval : (double)e->ival;
 		float f = (float)v;
@@ -189,6 +208,8 @@ static void const_set(struct rctx *c, struct vy_expr *e, enum vy_type t)
 				 "float literal out of range for f32");
 		e->fval = f;
 		memcpy(&e->bits, &f, 4);
+		if (isnan(v))
+			e->bits = 0x7fc00000u;  /* `nan`: the quiet NaN, SPEC §10.1 */
 	} else if (t == VY_BOOL) {
 		e->bits = (uint32_t)e->ival;
 	} else {
@@ -223,7 +244,7 @@ static bool coerce(struct rctx *c, struct vy_expr *e, enum vy_type t)
 {
 	if (!abstract(e->type))
 		return true;
-	if (e->type == VY_ABSFLOAT && t != VY_F32) {
+	if (e->type == VY_ABSFLOAT && t != VY_F32 && t != VY_F64) {
 		vy_error(c->d, e->loc, "write an integer, or convert the other side with f32(...)",
 			 "float literal where %s is expected", vy_type_name(t));
 		return false;
@@ -260,9 +281,10 @@ static bool class_allows(const char *cls, enum vy_type t)
 	if (*cls == '&')
 		cls++;
 	if (!strncmp(cls, "int", 3))
-		return t == VY_U32 || t == VY_I32 || t == VY_ABSINT;
+		return t == VY_U32 || t == VY_I32 || t == VY_U64 || t == VY_I64 ||
+		       t == VY_ABSINT;
 	if (!strncmp(cls, "float", 5))
-		return t == VY_F32 || t == VY_ABSFLOAT || t == VY_ABSINT;
+		return t == VY_F32 || t == VY_F64 || t == VY_ABSFLOAT || t == VY_ABSINT;
 	if (!strncmp(cls, "num", 3))
 		return t != VY_BOOL && t != VY_VOID;
 	if (!strncmp(cls, "any", 3))
@@ -310,6 +332,10 @@ static bool same_group(const char *a, const char *b)
 
 static const char *cast_fix(enum vy_type from, enum vy_type to)
 {
+	(void)from;
+	if (to == VY_F64 || to == VY_U64 || to == VY_I64)
+		return to == VY_F64 ? "convert explicitly: f64(x)" : to == VY_U64 ?
+		       "convert explicitly: u64(x)" : "convert explicitly: i64(x)";
 	if (vy_type_info(from)->cls == VY_TC_VECTOR)
 		return "take a component (v.x) or reduce it (math.sum(v))";
 	if (vy_type_info(to)->cls == VY_TC_VECTOR)
@@ -466,7 +492,8 @@ static bool index_type(struct rctx *c, struct vy_expr *ix)
 	if (ix->type == VY_ABSINT)
 		return coerce(c, ix, VY_U32);
 	if (ix->type != VY_U32 && ix->type != VY_I32) {
-		vy_error(c->d, ix->loc, ix->type == VY_F32 ? "convert it: u32(x)" : NULL,
+		vy_error(c->d, ix->loc, ix->type == VY_F32 || vy_type_is64(ix->type) ?
+			 "convert it: u32(x)" : NULL,
 			 "index must be u32 or i32, not %s", vy_type_name(ix->type));
 		return false;
 	}
@@ -515,6 +542,12 @@ static enum vy_type resolve_index(struct rctx *c, struct vy_expr *e, bool ref)
 			 e->name, vy_type_name(mt));
 		return VY_VOID;
 	}
+	if (ref && vy_type_is64(mt)) {
+		vy_error(c->d, e->loc, "declare the array u32 or i32 for atomics",
+			 "atomics need u32 or i32 elements; '%s' has %s elements",
+			 e->name, vy_type_name(mt));
+		return VY_VOID;
+	}
 	e->type = vy_type_value(mt);   /* a storage element widens */
 	if (ref && vy_type_info(mt)->cls == VY_TC_VECTOR) {
 		vy_error(c->d, e->loc, "declare the array u32 or i32 for atomics",
@@ -534,11 +567,6 @@ static enum vy_type resolve_index(struct rctx *c, struct vy_expr *e, bool ref)
 				 "atomic operation on read-only buffer '%s'", e->name);
 			return VY_VOID;
 		}
-	}
-	if (ref && e->type == VY_F32) {
-		vy_error(c->d, e->loc, "use a u32 or i32 buffer for atomics",
-			 "atomics need u32 or i32 elements, but '%s' holds f32", e->name);
-		return VY_VOID;
 	}
 	if (vy_type_info(mt)->cls == VY_TC_VECTOR)
 		return vec_load(c, e);
@@ -626,9 +654,21 @@ static enum vy_type resolve_cast(struct rctx *c, struct vy_expr *e,
 		return VY_VOID;
 	}
 	if (a->type == VY_ABSINT && !bit)
-		coerce(c, a, to == VY_F32 ? VY_I32 : to);
+		coerce(c, a, to == VY_F32 ? VY_I32 : to == VY_F64 ? VY_I64 : to);
+	else if (a->type == VY_ABSFLOAT && to == VY_F64)
+		coerce(c, a, VY_F64);   /* f64(0.1) is 0.1d, not f32's 0.1 */
+	else if (bit && abstract(a->type) && vy_type_is64(to))
+		coerce(c, a, a->type == VY_ABSFLOAT ? VY_F64 : VY_I64);
 	else
 		vy_coerce_default(c, a);
+	if (bit && vy_type_size(a->type) != vy_type_size(to)) {
+		vy_error(c->d, a->loc, vy_fmt(c->a, "bitcast between types of one size "
+			 "(u32 i32 f32, or u64 i64 f64); to change the width, cast: %s(x)",
+			 vy_type_name(to)), "cannot bitcast %s (%u bytes) to %s (%u bytes)",
+			 vy_type_name(a->type), vy_type_size(a->type), vy_type_name(to),
+			 vy_type_size(to));
+		return VY_VOID;
+	}
 	e->kind = VY_E_OP;
 	e->op = vy_builtin_op(bit ? VY_OP_BITCAST : VY_OP_CAST);
 	e->cast_to = to;
@@ -750,6 +790,34 @@ static enum vy_type resolve_call(struct rctx *c, struct vy_expr *e)
 	return vy_resolve_op(c, e, op);
 }
 
+/* The 64-bit types (SPEC §10.1) have the ops of the VM's 64-bit rows:
+ * core, fma min max clamp abs sign, and for f64 floor ceil round trunc
+ * sqrt; any other op on them is an error naming op and type. */
+static bool wide_op_ok(struct rctx *c, struct vy_expr *e,
+		       const struct vy_opdef *op, enum vy_type t)
+{
+	if ((op->code == VY_OP_SHL || op->code == VY_OP_SHR) && op->cat == VY_INTRINSIC &&
+	    e->nargs == 2 && vy_type_is64(e->args[1]->type)) {
+		vy_error(c->d, e->args[1]->loc, "convert it: u32(x)",
+			 "the shift amount must be u32 or i32, not %s",
+			 vy_type_name(e->args[1]->type));
+		return false;
+	}
+	enum vy_type w = vy_type_is64(t) ? t : VY_VOID;
+	for (int i = 0; i < e->nargs && w == VY_VOID; i++)
+		if (vy_type_is64(e->args[i]->type))
+			w = e->args[i]->type;
+	if (w == VY_VOID || op->cat != VY_INTRINSIC || vy_op_is_atomic(op->code) ||
+	    vyvm_has_op64((uint32_t)op->code, (uint32_t)w, 0))
+		return true;
+	vy_error(c->d, e->loc, w == VY_F64 ?
+		 vy_fmt(c->a, "compute it in f32: f64(%s(f32(x))), or write it with "
+			"the f64 ops (+ - * / fma sqrt floor ...)", op->name) :
+		 vy_fmt(c->a, "convert to u32 or i32 first: %s(u32(x))", op->name),
+		 "'%s' is not defined on %s", op->id, vy_type_name(w));
+	return false;
+}
+
 enum vy_type vy_resolve_op(struct rctx *c, struct vy_expr *e,
 			   const struct vy_opdef *op)
 {
@@ -764,6 +832,20 @@ enum vy_type vy_resolve_op(struct rctx *c, struct vy_expr *e,
 			}
 			if (resolve_index(c, a, true) == VY_VOID)
 				return VY_VOID;
+			if (vy_type_info(a->type)->cls == VY_TC_VECTOR) {
+				vy_error(c->d, a->loc, "declare the array u32 or i32 for atomics",
+					 "atomics need u32 or i32 elements; '%s' has %s elements",
+					 a->name, vy_type_name(a->type));
+				return VY_VOID;
+			}
+			/* f32 elements: atomic.add only (SPEC §10.2) */
+			if (a->type == VY_F32 && op->code != VY_OP_ATOMIC_ADD) {
+				vy_error(c->d, a->loc, vy_fmt(c->a, "use a u32 or i32 "
+					 "buffer for %s; on f32 only atomic.add", op->id),
+					 "%s needs u32 or i32 elements, but '%s' holds f32",
+					 op->id, a->name);
+				return VY_VOID;
+			}
 			continue;
 		}
 		/* the lazy operands of ?: && || are not hoisted out */
@@ -783,7 +865,7 @@ enum vy_type vy_resolve_op(struct rctx *c, struct vy_expr *e,
 		return VY_VOID;
 	}
 	enum vy_type t = check_sig(c, e, op);
-	if (t == VY_VOID)
+	if (t == VY_VOID || !wide_op_ok(c, e, op, t))
 		return VY_VOID;
 	e->kind = VY_E_OP;
 	e->op = op;
@@ -1802,6 +1884,19 @@ static bool vec_store(struct rctx *c, struct vy_stmt *s)
 
 /* ---- declarations ---- */
 
+/* The first node of a 64-bit type in e, or NULL. */
+static const struct vy_expr *wide_node(const struct vy_expr *e)
+{
+	if (vy_type_is64(e->type))
+		return e;
+	for (int i = 0; i < e->nargs; i++) {
+		const struct vy_expr *w = wide_node(e->args[i]);
+		if (w)
+			return w;
+	}
+	return NULL;
+}
+
 /* Resolve a launch-time u32 expression over params and literals. */
 static void resolve_uniform(struct rctx *c, struct vy_expr *e, const char *what,
 			    bool allow_len)
@@ -1809,7 +1904,13 @@ static void resolve_uniform(struct rctx *c, struct vy_expr *e, const char *what,
 	c->allow_ids = false;
 	c->what = what;
 	(void)allow_len;
-	vy_resolve_value(c, e, VY_U32, what);
+	if (vy_resolve_value(c, e, VY_U32, what)) {
+		const struct vy_expr *w = wide_node(e);
+		if (w)
+			vy_error(c->d, w->loc, "declare the param u32 (counts and the "
+				 "dispatch are u32 expressions over u32, i32 and f32 values)",
+				 "%s value in %s", vy_type_name(w->type), what);
+	}
 	c->allow_ids = true;
 	c->what = NULL;
 }

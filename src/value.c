@@ -61,3 +61,37 @@ int vy_parse_value(const char *s, enum vy_type t, uint32_t *bits)
 	*bits = (uint32_t)v;
 	return 0;
 }
+
+/* The 64-bit types (SPEC §10.1, §10.10), by the same rules: u64 up to
+ * 2^64-1, i64 in [-2^63, 2^63-1], f64 what strtod reads, rounded once;
+ * the 32-bit types through vy_parse_value. */
+int vy_parse_value64(const char *s, enum vy_type t, uint64_t *bits)
+{
+	if (!vy_type_is64(t)) {
+		uint32_t b;
+		if (vy_parse_value(s, t, &b))
+			return -1;
+		*bits = b;
+		return 0;
+	}
+	if (!*s || strchr(" \t\n\v\f\r", *s))
+		return -1;
+	if (t == VY_F64) {
+		char *end;
+		double d = strtod(s, &end);
+		if (*end)
+			return -1;
+		memcpy(bits, &d, 8);
+		return 0;
+	}
+	bool neg = t == VY_I64 && *s == '-';
+	if (t == VY_I64 && (*s == '-' || *s == '+'))
+		s++;
+	unsigned long long v;
+	if (!parse_unsigned(s, &v))
+		return -1;
+	if (t == VY_I64 && v > (neg ? 0x8000000000000000ull : 0x7FFFFFFFFFFFFFFFull))
+		return -1;
+	*bits = neg ? 0 - (uint64_t)v : (uint64_t)v;
+	return 0;
+}

@@ -30,6 +30,7 @@ union val {
 	uint32_t u;
 	int32_t i;
 	float f;
+	uint64_t u64;   /* f64 u64 i64 (SPEC §10.1): the whole register */
 };
 
 enum { X_RUN, X_BRK, X_CONT, X_RET };
@@ -357,7 +358,7 @@ static const struct vm_row vm_ops[VYVM_NOPS] = {
 	[VYVM_OP_CTZ] = { NULL, i_ctz, NULL },
 	[VYVM_OP_REVERSE_BITS] = { NULL, i_reverse_bits, NULL },
 	[VYVM_OP_MULHI] = { NULL, i_mulhi, NULL },
-	[VYVM_OP_ATOMIC_ADD] = { NULL, i_add, NULL },
+	[VYVM_OP_ATOMIC_ADD] = { NULL, i_add, f_add },
 	[VYVM_OP_ATOMIC_SUB] = { NULL, i_sub, NULL },
 	[VYVM_OP_ATOMIC_MIN] = { NULL, i_min, NULL },
 	[VYVM_OP_ATOMIC_MAX] = { NULL, i_max, NULL },
@@ -381,6 +382,246 @@ static vm_fn vm_fn_of(uint32_t op, uint32_t t)
 int vyvm_has_op(uint32_t op, uint32_t t)
 {
 	return vm_fn_of(op, t) != NULL;
+}
+
+
+/* ---- the 64-bit scalars f64 u64 i64 (SPEC §10.1) ----
+ * Their own rows on 64-bit values; an operand of a 32-bit type (a shift
+ * amount, a select condition, a cast's source) arrives zero-extended, a
+ * 32-bit result (bool, a cast to u32/i32/f32) in the low half. */
+static int is64(uint32_t t) { return t == VYVM_F64 || t == VYVM_U64 || t == VYVM_I64; }
+static double D(uint64_t u) { double d; memcpy(&d, &u, 8); return d; }
+static uint64_t UQ(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
+
+typedef uint64_t (*vm_fn64)(uint32_t t, uint32_t aux, uint64_t a, uint64_t b,
+			    uint64_t c);
+#define QFN(name, expr) \
+	static uint64_t name(uint32_t t, uint32_t aux, uint64_t a, uint64_t b, \
+			     uint64_t c) \
+	{ (void)t; (void)aux; (void)a; (void)b; (void)c; return expr; }
+#define DFN(name, expr) \
+	static uint64_t name(uint32_t t, uint32_t aux, uint64_t a, uint64_t b, \
+			     uint64_t c) \
+	{ double x = D(a), y = D(b), z = D(c); \
+	  (void)t; (void)aux; (void)x; (void)y; (void)z; return expr; }
+
+static int qlt(uint32_t t, uint64_t a, uint64_t b)
+{
+	return t == VYVM_I64 ? (int64_t)a < (int64_t)b : a < b;
+}
+
+/* As the 32-bit types: x / 0 all ones (u64) or -1 (i64), x % 0 = x,
+ * MIN / -1 = MIN, MIN % -1 = 0; no trap. */
+static uint64_t qdiv(uint32_t t, uint64_t a, uint64_t b)
+{
+	if (b == 0)
+		return ~(uint64_t)0;
+	if (t != VYVM_I64)
+		return a / b;
+	if (a == 0x8000000000000000ull && b == ~(uint64_t)0)
+		return a;
+	return (uint64_t)((int64_t)a / (int64_t)b);
+}
+
+static uint64_t qrem(uint32_t t, uint64_t a, uint64_t b)
+{
+	if (b == 0)
+		return a;
+	if (t != VYVM_I64)
+		return a % b;
+	if (a == 0x8000000000000000ull && b == ~(uint64_t)0)
+		return 0;
+	return (uint64_t)((int64_t)a % (int64_t)b);
+}
+
+static double dminnum(double a, double b)
+{
+	if (a != a) return b;
+	if (b != b) return a;
+	if (a == 0.0 && b == 0.0) return signbit(a) ? a : b;
+	return a < b ? a : b;
+}
+
+static double dmaxnum(double a, double b)
+{
+	if (a != a) return b;
+	if (b != b) return a;
+	if (a == 0.0 && b == 0.0) return signbit(a) ? b : a;
+	return a > b ? a : b;
+}
+
+static double dsign(double x)
+{
+	return x > 0.0 ? 1.0 : x < 0.0 ? -1.0 : x;
+}
+
+/* A float value of type f (f32 or f64) to integer type to: truncate
+ * toward zero, saturate, NaN gives 0 (SPEC §1.8, §10.1). */
+static uint64_t float_to_int(uint32_t to, double x)
+{
+	switch (to) {
+	case VYVM_U32:
+		return !(x > 0.0) ? 0 : x >= 4294967296.0 ? 0xFFFFFFFFu : (uint32_t)x;
+	case VYVM_I32:
+		return x != x ? 0 : x >= 2147483648.0 ? 0x7FFFFFFFu :
+		       x <= -2147483648.0 ? 0x80000000u : (uint32_t)(int32_t)x;
+	case VYVM_U64:
+		return !(x > 0.0) ? 0 : x >= 18446744073709551616.0 ? ~(uint64_t)0 :
+		       (uint64_t)x;
+	default:   /* I64 */
+		return x != x ? 0 : x >= 9223372036854775808.0 ? 0x7FFFFFFFFFFFFFFFull :
+		       x <= -9223372036854775808.0 ? 0x8000000000000000ull :
+		       (uint64_t)(int64_t)x;
+	}
+}
+
+/* core.cast where either side is 64-bit: a of type from to type to. */
+static uint64_t cast64(uint32_t to, uint32_t from, uint64_t a)
+{
+	if (to == from)
+		return a;
+	if (from == VYVM_BOOL) {
+		a = a != 0;
+		from = VYVM_U32;
+	}
+	int ffl = from == VYVM_F32 || from == VYVM_F64;
+	double x = from == VYVM_F32 ? (double)F((uint32_t)a) : from == VYVM_F64 ? D(a) : 0.0;
+	if (to == VYVM_BOOL)
+		return ffl ? x != 0.0 : a != 0;
+	if (ffl) {
+		if (to == VYVM_F32)
+			return U((float)x);
+		if (to == VYVM_F64)
+			return UQ(x);
+		return float_to_int(to, x);
+	}
+	int sgn = from == VYVM_I32 || from == VYVM_I64;
+	int64_t sv = from == VYVM_I32 ? (int32_t)(uint32_t)a : (int64_t)a;
+	uint64_t uv = from == VYVM_U32 ? (uint32_t)a : a;
+	if (to == VYVM_F32)   /* one rounding, to nearest even */
+		return U(sgn ? (float)sv : (float)uv);
+	if (to == VYVM_F64)
+		return UQ(sgn ? (double)sv : (double)uv);
+	uint64_t v = sgn ? (uint64_t)sv : uv;   /* C: sign- or zero-extend */
+	return to == VYVM_U32 || to == VYVM_I32 ? (uint32_t)v : v;
+}
+
+QFN(q_add, a + b)
+QFN(q_sub, a - b)
+QFN(q_mul, a * b)
+QFN(q_div, qdiv(t, a, b))
+QFN(q_rem, qrem(t, a, b))
+QFN(q_neg, 0 - a)
+QFN(q_and, a & b)
+QFN(q_or, a | b)
+QFN(q_xor, a ^ b)
+QFN(q_not, ~a)
+QFN(q_shl, a << (b & 63))
+QFN(q_shr, t == VYVM_I64 ? (uint64_t)((int64_t)a >> (b & 63)) : a >> (b & 63))
+QFN(q_lt, (uint64_t)qlt(t, a, b))
+QFN(q_le, (uint64_t)!qlt(t, b, a))
+QFN(q_gt, (uint64_t)qlt(t, b, a))
+QFN(q_ge, (uint64_t)!qlt(t, a, b))
+QFN(q_min, qlt(t, b, a) ? b : a)
+QFN(q_max, qlt(t, a, b) ? b : a)
+QFN(q_clamp, qlt(t, c, (qlt(t, a, b) ? b : a)) ? c : (qlt(t, a, b) ? b : a))
+QFN(q_abs, t == VYVM_I64 && (int64_t)a < 0 ? 0 - a : a)
+QFN(q_sign, t != VYVM_I64 ? (uint64_t)(a != 0) :
+	    (int64_t)a > 0 ? 1u : (int64_t)a < 0 ? ~(uint64_t)0 : 0u)
+DFN(d_add, UQ(x + y))
+DFN(d_sub, UQ(x - y))
+DFN(d_mul, UQ(x * y))
+DFN(d_div, UQ(x / y))
+DFN(d_neg, a ^ 0x8000000000000000ull)
+DFN(d_lt, (uint64_t)(x < y))
+DFN(d_le, (uint64_t)(x <= y))
+DFN(d_gt, (uint64_t)(x > y))
+DFN(d_ge, (uint64_t)(x >= y))
+DFN(d_fma, UQ(fma(x, y, z)))
+DFN(d_min, UQ(dminnum(x, y)))
+DFN(d_max, UQ(dmaxnum(x, y)))
+DFN(d_clamp, UQ(dminnum(dmaxnum(x, y), z)))
+DFN(d_abs, a & 0x7FFFFFFFFFFFFFFFull)
+DFN(d_sign, UQ(dsign(x)))
+DFN(d_floor, UQ(floor(x)))
+DFN(d_ceil, UQ(ceil(x)))
+DFN(d_round, UQ(nearbyint(x)))
+DFN(d_trunc, UQ(trunc(x)))
+DFN(d_sqrt, UQ(sqrt(x)))
+QFN(w_eq, t == VYVM_F64 ? (uint64_t)(D(a) == D(b)) : (uint64_t)(a == b))
+QFN(w_ne, t == VYVM_F64 ? (uint64_t)(D(a) != D(b)) : (uint64_t)(a != b))
+QFN(w_select, (uint32_t)a ? b : c)
+QFN(w_cast, cast64(t, aux, a))
+QFN(w_bitcast, a)
+
+/* The ops the 64-bit types have (the resolver refuses the rest, naming op
+ * and type): any, i (u64 i64), f (f64). */
+struct vm_row64 {
+	vm_fn64 any, i, f;
+};
+
+static const struct vm_row64 vm_ops64[VYVM_NOPS] = {
+	[VYVM_OP_ADD] = { NULL, q_add, d_add },
+	[VYVM_OP_SUB] = { NULL, q_sub, d_sub },
+	[VYVM_OP_MUL] = { NULL, q_mul, d_mul },
+	[VYVM_OP_DIV] = { NULL, q_div, d_div },
+	[VYVM_OP_REM] = { NULL, q_rem, NULL },
+	[VYVM_OP_NEG] = { NULL, q_neg, d_neg },
+	[VYVM_OP_AND] = { NULL, q_and, NULL },
+	[VYVM_OP_OR] = { NULL, q_or, NULL },
+	[VYVM_OP_XOR] = { NULL, q_xor, NULL },
+	[VYVM_OP_NOT] = { NULL, q_not, NULL },
+	[VYVM_OP_SHL] = { NULL, q_shl, NULL },
+	[VYVM_OP_SHR] = { NULL, q_shr, NULL },
+	[VYVM_OP_EQ] = { w_eq, NULL, NULL },
+	[VYVM_OP_NE] = { w_ne, NULL, NULL },
+	[VYVM_OP_LT] = { NULL, q_lt, d_lt },
+	[VYVM_OP_LE] = { NULL, q_le, d_le },
+	[VYVM_OP_GT] = { NULL, q_gt, d_gt },
+	[VYVM_OP_GE] = { NULL, q_ge, d_ge },
+	[VYVM_OP_SELECT] = { w_select, NULL, NULL },
+	[VYVM_OP_CAST] = { w_cast, NULL, NULL },
+	[VYVM_OP_BITCAST] = { w_bitcast, NULL, NULL },
+	[VYVM_OP_FMA] = { NULL, NULL, d_fma },
+	[VYVM_OP_MIN] = { NULL, q_min, d_min },
+	[VYVM_OP_MAX] = { NULL, q_max, d_max },
+	[VYVM_OP_CLAMP] = { NULL, q_clamp, d_clamp },
+	[VYVM_OP_ABS] = { NULL, q_abs, d_abs },
+	[VYVM_OP_SIGN] = { NULL, q_sign, d_sign },
+	[VYVM_OP_FLOOR] = { NULL, NULL, d_floor },
+	[VYVM_OP_CEIL] = { NULL, NULL, d_ceil },
+	[VYVM_OP_ROUND] = { NULL, NULL, d_round },
+	[VYVM_OP_TRUNC] = { NULL, NULL, d_trunc },
+	[VYVM_OP_SQRT] = { NULL, NULL, d_sqrt },
+};
+
+/* The 64-bit row for op whose operation type is t (a cast's or bitcast's
+ * source aux), or NULL. */
+static vm_fn64 vm_fn64_of(uint32_t op, uint32_t t, uint32_t aux)
+{
+	if (op >= VYVM_NOPS)
+		return NULL;
+	if (op == VYVM_OP_CAST || op == VYVM_OP_BITCAST)
+		return is64(t) || is64(aux) ? vm_ops64[op].any : NULL;
+	if (!is64(t))
+		return NULL;
+	if (vm_ops64[op].any)
+		return vm_ops64[op].any;
+	return t == VYVM_F64 ? vm_ops64[op].f : vm_ops64[op].i;
+}
+
+int vyvm_has_op64(uint32_t op, uint32_t t, uint32_t aux)
+{
+	return vm_fn64_of(op, t, aux) != NULL;
+}
+
+uint64_t vyvm_eval_op64(uint32_t op, uint32_t t, uint32_t aux, uint64_t a,
+			uint64_t b, uint64_t c)
+{
+	vm_fn64 fn = vm_fn64_of(op, t, aux);
+	if (!fn)
+		return vyvm_eval_op(op, t, aux, (uint32_t)a, (uint32_t)b, (uint32_t)c);
+	return fn(t, aux, a, b, c);
 }
 
 /* Decoding has checked the row (op_type_ok); a caller outside the VM
@@ -430,12 +671,14 @@ static uint32_t op_arity(uint32_t op, char cls[8])
 static int type_in(const char *cls, uint32_t t)
 {
 	if (!strcmp(cls, "any"))
-		return t >= VYVM_BOOL && t <= VYVM_F32;
-	if (!strcmp(cls, "num"))
-		return t >= VYVM_U32 && t <= VYVM_F32;
+		return (t >= VYVM_BOOL && t <= VYVM_F32) || is64(t);
+	if (!strcmp(cls, "num") || !strcmp(cls, "&num"))
+		return (t >= VYVM_U32 && t <= VYVM_F32) || is64(t);
 	if (!strcmp(cls, "int") || !strcmp(cls, "&int"))
-		return t == VYVM_U32 || t == VYVM_I32;
-	if (!strcmp(cls, "float") || !strcmp(cls, "f32"))
+		return t == VYVM_U32 || t == VYVM_I32 || t == VYVM_U64 || t == VYVM_I64;
+	if (!strcmp(cls, "float"))
+		return t == VYVM_F32 || t == VYVM_F64;
+	if (!strcmp(cls, "f32"))
 		return t == VYVM_F32;
 	if (!strcmp(cls, "bool"))
 		return t == VYVM_BOOL;
@@ -446,6 +689,8 @@ static int type_in(const char *cls, uint32_t t)
 	return 0;
 }
 
+static const uint8_t type_size[VYVM_NTYPES];
+
 /* Whether t is a valid operation type for op (select: its value type). */
 static int op_type_ok(uint32_t op, uint32_t t, uint32_t aux)
 {
@@ -453,6 +698,16 @@ static int op_type_ok(uint32_t op, uint32_t t, uint32_t aux)
 	op_arity(op, cls);
 	if (op == VYVM_OP_SELECT || op == VYVM_OP_CAST)
 		strcpy(cls, "any");
+	if (is64(t) || is64(aux)) {   /* the 64-bit rows */
+		if (!vm_fn64_of(op, t, aux))
+			return 0;
+		if (op == VYVM_OP_CAST)
+			return type_in(cls, t) && type_in(cls, aux);
+		if (op == VYVM_OP_BITCAST)
+			return type_size[t] == type_size[aux] && type_in("num", t) &&
+			       type_in("num", aux);
+		return type_in(cls, t) && aux == 0;
+	}
 	if (!vm_fn_of(op, t))
 		return 0;
 	if (op == VYVM_OP_CAST)
@@ -527,7 +782,7 @@ static const char *rd_str(struct rd *r, uint32_t max)
 	return s;
 }
 
-static int valid_type(uint32_t t) { return t >= VYVM_U32 && t <= VYVM_F32; }
+static int valid_type(uint32_t t) { return (t >= VYVM_U32 && t <= VYVM_F32) || is64(t); }
 
 static const uint8_t type_size[VYVM_NTYPES] = {
 #define VY_TYPE(e, n, sz, ...) sz,
@@ -671,14 +926,15 @@ static int rd_buffers(struct rd *r, struct vyvm_module *m)
 		s->count = rd_u32(r);
 		if (r->bad)
 			break;
+		uint32_t per = valid_mem_type(s->type) && is64(s->type) ? 2 : lanes_of(s->type);
 		if (!valid_mem_type(s->type) || s->count == 0 ||
-		    s->count > (VYVM_MAX_SHARED / 4 - im->shared_words) / lanes_of(s->type))
+		    s->count > (VYVM_MAX_SHARED / 4 - im->shared_words) / per)
 			return rfail(r, "shared array %u: type %u count %u", i, s->type, s->count);
 		/* one word per element, whatever the type (so on every
 		 * target): a store narrows, a load widens; a vector has one
-		 * word per component */
+		 * word per component, the 64-bit types two */
 		im->shared_off[i] = im->shared_words;
-		im->shared_words += s->count * lanes_of(s->type);
+		im->shared_words += s->count * per;
 	}
 	m->ndispatch = rd_u32(r);
 	if (!r->bad && (m->ndispatch < 1 || m->ndispatch > 3))
@@ -707,7 +963,7 @@ static int rd_preloads(struct rd *r, struct vyvm_module *m)
 		p->kind = rd_u32(r);
 		p->a = rd_u32(r);
 		p->b = rd_u32(r);
-		int ok = (p->kind == VYVM_PRE_CONST && p->b == 0) ||
+		int ok = p->kind == VYVM_PRE_CONST ||   /* b: a 64-bit constant's high word */
 			 (p->kind == VYVM_PRE_PARAM && p->a < m->nparams && p->b == 0) ||
 			 (p->kind == VYVM_PRE_LEN && p->a < m->nbuffers && p->b == 0) ||
 			 (p->kind == VYVM_PRE_BUILTIN && p->a <= VYVM_NWG && p->b < 3);
@@ -739,7 +995,7 @@ static int check_op(const struct vyvm_module *m, const uint32_t *w)
 	if (w[1] < im->npre || w[1] >= im->nregs)
 		return -1;
 	if (is_atomic(op)) {
-		if (!type_in("int", t) || !vm_fn_of(op, t) || check_mem(m, aux, t, 1))
+		if (!type_in(cls, t) || is64(t) || !vm_fn_of(op, t) || check_mem(m, aux, t, 1))
 			return -1;
 	} else if (!op_type_ok(op, t, aux)) {
 		return -1;
@@ -763,8 +1019,8 @@ static int check_insn(const struct vyvm_module *m,
 	case VYVM_MOV:
 		return !(w[0] >> 8 == 0 && w[1] >= im->npre && w[1] < nr && w[2] < nr &&
 			 !w[3] && !w[4]);
-	case VYVM_CONST:
-		return !(w[0] >> 8 == 0 && w[1] >= im->npre && w[1] < nr && !w[3] && !w[4]);
+	case VYVM_CONST:   /* w[3]: a 64-bit constant's high word */
+		return !(w[0] >> 8 == 0 && w[1] >= im->npre && w[1] < nr && !w[4]);
 	case VYVM_LOAD:   /* w[3]: the component of a vector element */
 		return !(w[1] >= im->npre && w[1] < nr && w[2] < nr && w[3] < lanes_of(t) &&
 			 !w[4] && !check_mem(m, aux, t, 0));
@@ -1158,7 +1414,10 @@ static int exec_load(struct vm *v, const uint32_t *w, const uint8_t *m)
 		uint32_t k = i * nv + j;
 		if (wr && !wr[k])
 			return uninit(v, aux, i, l);
-		d[l].u = widen(t, aux >> 15 == VYVM_BUFFER ? buf_get(base, t, k) : base[k]);
+		if (is64(t))   /* buffers and shared: 8 bytes apart */
+			memcpy(&d[l].u64, (const char *)base + (size_t)i * 8, 8);
+		else
+			d[l].u = widen(t, aux >> 15 == VYVM_BUFFER ? buf_get(base, t, k) : base[k]);
 	}
 	return 0;
 }
@@ -1178,7 +1437,9 @@ static int exec_store(struct vm *v, const uint32_t *w, const uint8_t *m)
 		if (!in_bounds(aux, i, count))
 			return oob(v, "store to", aux, i, count, l);
 		uint32_t k = i * nv + j;
-		if (aux >> 15 == VYVM_BUFFER)
+		if (is64(t))
+			memcpy((char *)base + (size_t)i * 8, &b[l].u64, 8);
+		else if (aux >> 15 == VYVM_BUFFER)
 			buf_set(base, t, k, narrow(t, b[l].u));
 		else
 			base[k] = narrow(t, b[l].u);
@@ -1272,6 +1533,23 @@ static int exec_fast(uint32_t op, uint32_t t, uint32_t nl, union val *d,
 	return 1;
 }
 
+/* An op on a 64-bit type (or a cast from or to one): operands read by
+ * their types' widths. */
+static int exec_wide(struct vm *v, const uint32_t *w)
+{
+	uint32_t op = w[0] & 0xff, t = w[0] >> 8 & 0xff, aux = w[0] >> 16, nl = v->nl;
+	union val *d = reg(v, w[1]);
+	const union val *a = reg(v, w[2]), *b = reg(v, w[3]), *c = reg(v, w[4]);
+	uint32_t ta = op == VYVM_OP_CAST || op == VYVM_OP_BITCAST ? aux :
+		      op == VYVM_OP_SELECT ? VYVM_BOOL : t;
+	uint32_t tb = op == VYVM_OP_SHL || op == VYVM_OP_SHR ? VYVM_U32 : t;
+	int wa = is64(ta), wb = is64(tb), wc = is64(t);
+	vm_fn64 fn = vm_fn64_of(op, t, aux);
+	LANES d[l].u64 = fn(t, aux, wa ? a[l].u64 : a[l].u, wb ? b[l].u64 : b[l].u,
+			    wc ? c[l].u64 : c[l].u);
+	return 0;
+}
+
 static int exec_op(struct vm *v, const uint32_t *w, const uint8_t *m)
 {
 	uint32_t op = w[0] & 0xff, t = w[0] >> 8 & 0xff, aux = w[0] >> 16, nl = v->nl;
@@ -1287,6 +1565,8 @@ static int exec_op(struct vm *v, const uint32_t *w, const uint8_t *m)
 		return exec_store(v, w, m);
 	if (is_atomic(op))
 		return exec_atomic(v, w, m);
+	if (is64(t) || is64(aux))
+		return exec_wide(v, w);
 	if (!exec_fast(op, t, nl, d, a, b, c))
 		return 0;
 	if ((op == VYVM_OP_DIV || op == VYVM_OP_REM) && t != VYVM_F32 &&
@@ -1399,7 +1679,7 @@ static int exec_block(struct vm *v, uint32_t pc, uint32_t end, uint32_t depth)
 			union val *d = reg(v, w[1]);
 			for (uint32_t l = 0; l < v->nl; l++)
 				if (m[l])
-					d[l].u = w[2];
+					d[l].u64 = w[2] | (uint64_t)w[3] << 32;
 			break;
 		}
 		default:
@@ -1425,8 +1705,16 @@ static void preload(struct vm *v, const uint32_t *params, int per_wg)
 		for (uint32_t l = 0; l < v->nl; l++) {
 			uint32_t x = 0, lid = p->b == 0 ? l % ws[0] : p->b == 1 ?
 				     l / ws[0] % ws[1] : l / (ws[0] * ws[1]);
+			if (p->kind == VYVM_PRE_CONST) {   /* b: the high word */
+				d[l].u64 = p->a | (uint64_t)p->b << 32;
+				continue;
+			}
+			if (p->kind == VYVM_PRE_PARAM && is64(v->im->params[p->a].type)) {
+				d[l].u64 = params[p->a] |
+					   (uint64_t)params[VYVM_MAX_PARAMS + p->a] << 32;
+				continue;
+			}
 			switch (p->kind) {
-			case VYVM_PRE_CONST: x = p->a; break;
 			case VYVM_PRE_PARAM: x = params[p->a]; break;
 			case VYVM_PRE_LEN: x = v->counts[p->a]; break;
 			default:

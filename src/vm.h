@@ -126,6 +126,13 @@ uint32_t vyvm_eval_op(uint32_t op, uint32_t t, uint32_t aux, uint32_t a,
 /* Whether the VM's op table has a row computing op on type t (atomics
  * included); vyvm_eval_op on an op and type without one stops. */
 int vyvm_has_op(uint32_t op, uint32_t t);
+/* The same for the 64-bit types f64 u64 i64 (SPEC §10.1), on 64-bit
+ * values (32-bit operands zero-extended, 32-bit results in the low half):
+ * ops whose t (or, for casts and bitcasts, aux) is one of them; others
+ * go to vyvm_eval_op. */
+uint64_t vyvm_eval_op64(uint32_t op, uint32_t t, uint32_t aux, uint64_t a,
+			uint64_t b, uint64_t c);
+int vyvm_has_op64(uint32_t op, uint32_t t, uint32_t aux);
 
 /* Bytes of one element of type t in a buffer (0 for an unknown t). */
 uint32_t vyvm_type_size(uint32_t t);
@@ -151,7 +158,10 @@ int vyvm_eval_dispatch(const struct vyvm_module *m, const uint32_t *params,
 /* Run the module over grid workgroups. bufs[i] holds counts[i] elements
  * (4-byte aligned; host order; vyvm_type_size bytes each: u8 1, bf16 2,
  * u32 4) of buffer i (binding order); writable ones are updated in place. 0, or -1 with err (out-of-bounds access, strict
- * mode read of unwritten shared memory, step limit). */
+ * mode read of unwritten shared memory, step limit).  params holds each
+ * param's bits in declaration order; a 64-bit param (f64 u64 i64) has its
+ * low word there and its high word at params[VYVM_MAX_PARAMS + i], so a
+ * program with one needs 2 * VYVM_MAX_PARAMS words. */
 int vyvm_run(const struct vyvm_module *m, const uint32_t *params,
 	     void **bufs, const uint32_t *counts, const uint32_t grid[3],
 	     unsigned flags, char *err, size_t errlen);

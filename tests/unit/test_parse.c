@@ -425,8 +425,8 @@ static void errors(void)
 	errq("err_empty", EXPR, "  ", 2,
 	    "empty expression | write a value, for example 0");
 	err("err_int_range", EXPR, "x + 9223372036854775808", 4,
-	    "integer literal out of range | integers are 32-bit; a literal "
-	    "must fit u32 or i32");
+	    "integer literal out of range | above 2^63-1 write it as a u64 "
+	    "literal, as in 18446744073709551615ul");
 	err("err_int_range_u64", EXPR, "99999999999999999999", 0,
 	    "integer literal out of range | integers are 32-bit; a literal "
 	    "must fit u32 or i32");
@@ -444,10 +444,10 @@ static void errors(void)
 	    "suffix; use 'f' or convert with u32(...) or i32(...)");
 	err("err_num_exp", EXPR, "2e+", 0,
 	    "malformed number '2e' | an exponent needs digits, as in 1e-3");
-	err("err_f64", EXPR, "bitcast<f64>(x)", 8,
-	    "type 'f64' is not supported yet | use u32, i32 or f32");
-	err("err_f64_cast", EXPR, "f64(x)", 0,
-	    "type 'f64' is not supported yet | use u32, i32 or f32");
+	err("err_f16", EXPR, "bitcast<f16>(x)", 8,
+	    "type 'f16' is not supported yet | use u32, i32 or f32");
+	err("err_f16_cast", EXPR, "f16(x)", 0,
+	    "type 'f16' is not supported yet | use u32, i32 or f32");
 	err("err_bitcast_no_type", EXPR, "bitcast(x)", 0,
 	    "bitcast needs a target type | write the target type: bitcast<f32>(x)");
 	err("err_bitcast_unknown", EXPR, "bitcast<float>(x)", 8,
@@ -495,8 +495,8 @@ static void errors(void)
 	    "'for' is a reserved word and cannot be a name | choose another name");
 	err("err_let_dotted", STMT, "let a.b = 1", 4,
 	    "a local name cannot contain '.': 'a.b' | use '_' instead of '.'");
-	err("err_var_f64", STMT, "var x: f64 = 0", 7,
-	    "type 'f64' is not supported yet | use u32, i32 or f32");
+	err("err_var_f16", STMT, "var x: f16 = 0", 7,
+	    "type 'f16' is not supported yet | use u32, i32 or f32");
 	err("err_unused", STMT, "x + 1", 0,
 	    "this expression's value is unused | store it: 'let v = ...', or "
 	    "assign it to a var or a buffer element");
