@@ -1419,7 +1419,7 @@ static void promote_loop(struct mp *m, struct vy_stmt *L, struct list *out)
 		for (int b = 0; b < nb; b++) {
 			enum vy_type mt = p->buffers[b].type;
 			if (c.st[b] == 1 && p->buffers[b].access != VY_WRITE_ONLY &&
-			    vy_type_value(mt) == mt && loop_inv(m, c.idx[b]) &&
+			    vy_type_value(mt) == mt && vy_type_lanes(mt) == 1 && loop_inv(m, c.idx[b]) &&
 			    first_trip_touches(L, b))
 				cand[nc++] = b;
 		}

@@ -1385,6 +1385,10 @@ static int vec_name(struct rctx *c, struct vy_expr *e)
 	if (local_vtype(c, l) == VY_VOID) {
 		if (!dot)
 			return -1;
+		if (c->p->locals[l].type == VY_VOID) {   /* its error was reported */
+			e->type = VY_VOID;
+			return 0;
+		}
 		vy_error(c->d, e->loc, "components belong to vectors (f32x4 ...); a scalar has none",
 			 "'%s' is %s, not a vector: it has no component '%s'", base,
 			 vy_type_name(c->p->locals[l].type), dot);
@@ -1705,9 +1709,9 @@ static bool vec_decl(struct rctx *c, struct vy_stmt *s)
 		enum vy_type t = resolve_expr(c, s->value);
 		if (t != VY_VOID && !is_vec(t))
 			return false;   /* a scalar: resolve_decl goes on */
-		if (t == VY_VOID) {
+		if (t == VY_VOID) {   /* reported: the error type, as resolve_decl */
 			check_fresh(c, s->name, s->name_loc);
-			s->local = vy_new_local(c, s->name, s->decl_type,   /* VY_VOID: the error type */
+			s->local = vy_new_local(c, s->name, s->decl_type,
 						s->kind == VY_S_VAR, s->name_loc);
 			push_name(c, s->name, s->local);
 			return true;

@@ -73,6 +73,7 @@ static uint32_t **run(const struct vy_program *p, uint32_t *counts)
 		snprintf(src, sizeof src, "random:%d", 1 + p->buffers[i].binding);
 		if (vy_data_fill(src, p->buffers[i].type, b[i], counts[i], &err))
 			goto fail;
+		counts[i] *= vy_type_lanes(p->buffers[i].type);   /* words compared */
 	}
 	if (vyvm_run(m, l.params, (void **)b, l.counts, l.grid, 0, msg, sizeof msg))
 		goto fail;
