@@ -322,8 +322,8 @@ static const char *operand_text(struct rctx *c, const struct vy_expr *e)
 		return ix ? vy_fmt(c->a, "%s[%s]", arr, ix) : NULL;
 	}
 	if (e->kind == VY_E_BUILTIN) {
-		return vy_fmt(c->a, "%s.%c", vy_builtin_name((enum vy_builtin)e->index),
-			      'x' + e->axis);
+		return vy_fmt(c->a, "%s.%s", vy_builtin_name((enum vy_builtin)e->index),
+			      vy_builtin_member(e->index, e->axis));
 	}
 	return NULL;
 }
@@ -511,7 +511,9 @@ static void undefined(struct rctx *c, struct vy_expr *e)
 	const char *best = vy_closest(e->name, cands, n);
 	if (strchr(e->name, '.') && vy_builtin_find(e->name, &axis) < 0 &&
 	    vy_builtin_prefix(e->name))
-		vy_error(c->d, e->loc, "builtins have the axes .x, .y and .z",
+		vy_error(c->d, e->loc, !strncmp(e->name, "sg.", 3) ?
+			 "the subgroup builtins are sg.size, sg.lane, sg.id and sg.count" :
+			 "builtins have the axes .x, .y and .z",
 			 "unknown builtin '%s'", e->name);
 	else
 		vy_error(c->d, e->loc,
@@ -661,6 +663,11 @@ static enum vy_type resolve_call(struct rctx *c, struct vy_expr *e)
 		if (!op)
 			op = vy_registry_lookup(c->r, buf);
 	}
+	if (!op && !strcmp(e->name, "subgroup.ballot")) {
+		vy_error(c->d, e->loc, "count the lanes with subgroup.add(c ? 1u : 0u), or test them with subgroup.any(c) or subgroup.all(c)",
+			 "subgroup.ballot returns u32x4, and vector types are not supported yet");
+		return VY_VOID;
+	}
 	if (!op) {
 		const char *best = vy_registry_suggest(c->r, e->name);
 		const char *dot = strchr(e->name, '.');
@@ -695,6 +702,11 @@ enum vy_type vy_resolve_op(struct rctx *c, struct vy_expr *e,
 	}
 	if (atomic && !c->allow_ids) {
 		vy_error(c->d, e->loc, NULL, "atomic operations cannot be used in %s",
+			 c->what ? c->what : "this context");
+		return VY_VOID;
+	}
+	if (op->code < VY_OP_COUNT && vy_op_is_subgroup(op->code) && !c->allow_ids) {
+		vy_error(c->d, e->loc, NULL, "subgroup operations cannot be used in %s",
 			 c->what ? c->what : "this context");
 		return VY_VOID;
 	}

@@ -126,7 +126,7 @@ static void all_ops(struct vy_block *b)
 			enum vy_type t = ti < 3 ? num[ti] : VY_BOOL;
 			struct vy_expr *a[3];
 			bool ok = true;
-			int atomic = d->params[0].cls[0] == '&';
+			int atomic = d->nparams && d->params[0].cls[0] == '&';
 			for (int i = 0; i < d->nparams; i++) {
 				const char *cls = d->params[i].cls;
 				enum vy_type at = t;
