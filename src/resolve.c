@@ -706,7 +706,8 @@ enum vy_type vy_resolve_op(struct rctx *c, struct vy_expr *e,
 		return VY_VOID;
 	}
 	if (op->code < VY_OP_COUNT && vy_op_is_subgroup(op->code) && !c->allow_ids) {
-		vy_error(c->d, e->loc, NULL, "subgroup operations cannot be used in %s",
+		vy_error(c->d, e->loc, "use params, literals and len(BUF) only",
+			 "subgroup operations cannot be used in %s",
 			 c->what ? c->what : "this context");
 		return VY_VOID;
 	}

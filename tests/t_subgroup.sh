@@ -107,6 +107,22 @@ fi
 sed 's/      - acc = acc \/ 2u + subgroup.min(acc) \/ 2u/      - acc = acc \/ 2u + subgroup.shuffle_xor(acc, 1u) \/ 2u/' $O/uniform.yaml > $O/div.yaml
 expect_exit divergent_loop_after_shuffle 1 "(divergent subgroup op)" $VYREC check $O/div.yaml
 
+# not in launch-time expressions
+cat > $O/cnt.yaml <<'EOF2'
+vyrec: 1
+name: cnt
+workgroup_size: [64]
+params: {n: u32}
+buffers:
+  out: {binding: 0, type: u32, count: subgroup.add(n), access: write_only}
+entry:
+  - out[gid.x] = sg.size
+EOF2
+expect_exit subgroup_op_in_count 1 "subgroup operations cannot be used in the count of buffer 'out'" \
+	$VYREC check $O/cnt.yaml
+grep -q '^  Fix: use params, literals and len(BUF) only$' $O/subgroup_op_in_count.log &&
+	ok subgroup_op_in_count_fix || bad subgroup_op_in_count_fix "no Fix line"
+
 # ---- backends ----
 $VYREC backends --json > $O/backends.json 2>&1
 if /usr/bin/python3 - $O/backends.json <<'PY' 2>$O/backends.err
