@@ -410,7 +410,8 @@ static uint32_t ex(struct em *m, const struct vy_expr *e, uint32_t dst)
 	case VY_E_LOCAL: r = local_reg(m, e->index); break;
 	case VY_E_LOAD: {
 		uint32_t i = ex(m, e->args[0], NONE), d = want(m, dst);
-		emit(m, VYVM_LOAD, vy_mem_type(m->p, e->space, e->index), memaux(e), d, i, 0, 0);
+		emit(m, VYVM_LOAD, vy_mem_type(m->p, e->space, e->index), memaux(e), d, i,
+		     (uint32_t)e->axis, 0);
 		return d;
 	}
 	case VY_E_OP:
@@ -508,7 +509,7 @@ static void stmt(struct em *m, const struct vy_stmt *s)
 		r = ex(m, s->value, NONE);
 		aux = (uint32_t)s->space << 15 | (uint32_t)(s->index->type == VY_I32) << 14 |
 		      (uint32_t)s->mem;
-		emit(m, VYVM_STORE, store_type(m, s), aux, 0, i, r, 0);
+		emit(m, VYVM_STORE, store_type(m, s), aux, 0, i, r, (uint32_t)s->comp);
 		break;
 	case VY_S_IF: st_if(m, s); break;
 	case VY_S_FOR: st_for(m, s); break;

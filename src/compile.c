@@ -13,7 +13,12 @@ bool vy_compile(struct vy_compilation *c, const char *path,
 {
 	memset(c, 0, sizeof *c);
 	c->arena = vy_arena_new();
-	const struct vy_source *src = vy_source_read(c->arena, path, &c->diags);
+	return vy_compile_source(c, vy_source_read(c->arena, path, &c->diags), o);
+}
+
+bool vy_compile_source(struct vy_compilation *c, const struct vy_source *src,
+		       const struct vy_compile_opts *o)
+{
 	struct vy_program *p = src ? vy_load(c->arena, src, &c->diags) : NULL;   /* YAML -> AST */
 	if (!p || c->diags.nerrors)
 		return false;
@@ -21,10 +26,16 @@ bool vy_compile(struct vy_compilation *c, const char *path,
 				      &c->dialects, &c->diags);
 	if (!c->reg)
 		return false;
-	if (!vy_resolve(p, c->reg, &c->diags) || !vy_verify(p, &c->diags))   /* AST -> typed IR */
+	bool ok = true;
+	for (int i = 0; i < p->nparts; i++)   /* a 1.0 program: one part, p */
+		ok = vy_resolve(p->parts[i], c->reg, &c->diags) &&
+		     vy_verify(p->parts[i], &c->diags) && ok;       /* AST -> typed IR */
+	if (!vy_resolve_pipeline(p, c->reg, &c->diags) || !ok)
 		return false;
-	vy_optimize(p, o->opt_level);                                          /* IR -> IR */
-	p->fast_math = o->fast_math;
+	for (int i = 0; i < p->nparts; i++) {
+		vy_optimize(p->parts[i], o->opt_level);                   /* IR -> IR */
+		p->parts[i]->fast_math = o->fast_math;
+	}
 	c->prog = p;
 	return true;
 }

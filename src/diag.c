@@ -9,6 +9,7 @@
 
 #include "vyrec.h"
 #include "json.h"
+#include "trap.h"
 
 /* Room for one more diagnostic of severity sev: false when it is an error
  * past VY_MAX_ERRORS (counted, not kept). */
@@ -242,8 +243,54 @@ void vy_diags_print(const struct vy_diags *d, FILE *f, enum vy_diag_format fmt,
 			d->nerrors - VY_MAX_ERRORS);
 }
 
+/* ---- traps (trap.h): libvyrec's calls get errors, not exits ---- */
+
+static _Thread_local struct vy_trap *trap_top;
+
+void vy_trap_push(struct vy_trap *t)
+{
+	t->prev = trap_top;
+	trap_top = t;
+}
+
+void vy_trap_pop(struct vy_trap *t)
+{
+	if (trap_top == t)
+		trap_top = t->prev;
+}
+
+/* Record the message in the innermost trap and jump to it, if there is
+ * one; return only when there is none (the command line: exit). */
+static void spring(int code, const char *fix, const char *fmt, va_list ap)
+{
+	struct vy_trap *t = trap_top;
+	if (!t)
+		return;
+	trap_top = t->prev;
+	int n = vsnprintf(t->msg, sizeof t->msg, fmt, ap);
+	if (n >= 0 && (size_t)n < sizeof t->msg)
+		snprintf(t->msg + n, sizeof t->msg - n, "\nFix: %s", fix);
+	t->code = code;
+	longjmp(t->jb, 1);
+}
+
+static void spring_f(int code, const char *fix, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	spring(code, fix, fmt, ap);
+	va_end(ap);
+}
+
+#define OOM_FIX "free memory or raise the limit (ulimit -v), or use smaller sizes"
+
 _Noreturn void vy_oom(const char *what, size_t bytes)
 {
+	if (bytes)
+		spring_f(VY_EXIT_PROGRAM, OOM_FIX, "out of memory: cannot allocate "
+			 "%zu bytes (%.1f MiB) for %s", bytes, bytes / 1048576.0, what);
+	else
+		spring_f(VY_EXIT_PROGRAM, OOM_FIX, "out of memory in %s", what);
 	if (bytes)
 		fprintf(stderr, "vyrec: out of memory: cannot allocate %zu bytes "
 			"(%.1f MiB) for %s\n", bytes, bytes / 1048576.0, what);
@@ -283,7 +330,19 @@ void *vy_xrealloc(void *q, size_t n, const char *what)
 _Noreturn void vy_bug_at(const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
-	if (!strncmp(fmt, "out of memory", 13)) {
+	bool oom = !strncmp(fmt, "out of memory", 13);
+	char where[64];
+	snprintf(where, sizeof where, "internal error at %s:%d: ", file, line);
+	va_start(ap, fmt);
+	if (trap_top) {   /* "internal error at FILE:LINE: " + the message */
+		char m[768];
+		vsnprintf(m, sizeof m, fmt, ap);
+		spring_f(oom ? VY_EXIT_PROGRAM : VY_EXIT_INTERNAL, oom ? OOM_FIX :
+			 "this is a bug in vyrec; please report it with the input "
+			 "that triggered it", "%s%s", oom ? "" : where, m);
+	}
+	va_end(ap);
+	if (oom) {
 		fputs("vyrec: ", stderr);
 		va_start(ap, fmt);
 		vfprintf(stderr, fmt, ap);

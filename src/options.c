@@ -114,6 +114,10 @@ VAL(SEED, "--seed", NULL, "N", 0,
     "inputs get random:(N + binding) (default 1)");
 VAL(SUBGROUP_SIZES, "--subgroup-sizes", NULL, "LIST", 0,
     "also run the reference at each size (e.g. 8,32,64)");
+static const struct vy_opt VIN = { VY_O_IN, "--in", NULL, "BUF=SOURCE",
+	VY_OPT_REPEAT, "fix input BUF (file or generator), not seeded", NULL };
+static const struct vy_opt VJSON = { VY_O_JSON, "--json", NULL, NULL, 0,
+	"print params, inputs and results as JSON", NULL };
 
 #define COMPILE &DIALECT, &OLEVEL, &FAST_MATH, &DIAG_FORMAT
 
@@ -129,7 +133,7 @@ static const struct vy_opt *const run_opts[] = {
 	&BACKEND, &PARAM, &IN, &OUT, &PRINT, &STRICT, &DEVICE, &STREAM,
 	&CHUNK, &BENCH, &SUBGROUP_SIZE, COMPILE, NULL };
 static const struct vy_opt *const verify_opts[] = {
-	&BACKENDS, &PARAM, &SEED, &DEVICE, &SUBGROUP_SIZES, COMPILE, NULL };
+	&BACKENDS, &PARAM, &VIN, &SEED, &DEVICE, &VJSON, &SUBGROUP_SIZES, COMPILE, NULL };
 static const struct vy_opt *const ops_opts[] = { &JSON, COMPILE, NULL };
 static const struct vy_opt *const json_opts[] = { &JSON, NULL };
 static const struct vy_opt *const no_opts[] = { NULL };

@@ -142,6 +142,10 @@ $VYREC backends | grep -q '^reference .*(subgroup size 32)$' && ok backends_text
 # ---- verify --subgroup-sizes ----
 expect_exit verify_sizes_disagree 4 "reference at subgroup size 64: FAIL disagrees with subgroup size 8" \
 	$VYREC verify $C/subgroup_float_order.yaml --backends reference --subgroup-sizes 8,32,64
+$VYREC verify $C/subgroup_float_order.yaml --backends reference --subgroup-sizes 8,32 --json > $O/sizes.json 2>/dev/null
+python3 tests/schema_check.py verify.schema.json $O/sizes.json | sed 's/^\(PASS\|FAIL\) \([^ :]*\)/\1 verify_sizes_json_\2/'
+grep -q '"backend": "reference at subgroup size 32", "device": null, "status": "fail"' $O/sizes.json &&
+	ok verify_sizes_json_result || bad verify_sizes_json_result "$(head -c 300 $O/sizes.json)"
 cat > $O/indep.yaml <<'EOF'
 vyrec: 1
 name: indep
