@@ -703,7 +703,7 @@ static enum vy_type resolve_call(struct rctx *c, struct vy_expr *e)
 	}
 	if (!op && !strcmp(e->name, "subgroup.ballot")) {
 		vy_error(c->d, e->loc, "count the lanes with subgroup.add(c ? 1u : 0u), or test them with subgroup.any(c) or subgroup.all(c)",
-			 "subgroup.ballot returns u32x4, and vector types are not supported yet");
+			 "subgroup.ballot (a u32x4 of the lanes' bits) is not supported yet");
 		return VY_VOID;
 	}
 	if (!op) {
