@@ -199,6 +199,29 @@ else
 	skip vulkan_subgroup "no vulkan device here: make deps installs lavapipe (mesa-vulkan-drivers)"
 fi
 
+# ---- vector operands: per component ----
+cat > $O/vec.yaml <<'EOF2'
+vyrec: 1
+name: vec
+workgroup_size: [80]
+buffers:
+  out: {binding: 0, type: f32x4, count: 160, access: write_only}
+  outu: {binding: 1, type: u32x2, count: 160, access: write_only}
+entry:
+  - let i = gid.x
+  - out[i] = subgroup.add(f32x4(f32(i) * 1.37f, f32(i), 0.5f, -f32(i)))
+  - outu[i] = subgroup.max(u32x2(i, 1000u - i))
+EOF2
+if $VYREC run $O/vec.yaml --backend reference --out outu=$O/vecu.bin > $O/vec.log 2>&1 &&
+	[ "$(word $O/vecu.bin 0)" = 31 ] && [ "$(word $O/vecu.bin 1)" = 1000 ]; then
+	ok vector_operand_reference
+else
+	bad vector_operand_reference "$(head -2 $O/vec.log | tr '\n' ' ') words $(word $O/vecu.bin 0) $(word $O/vecu.bin 1)"
+fi
+if have_backend vulkan; then
+	expect_exit vector_operand_vulkan 0 "PASS 2 buffers" $VYREC verify $O/vec.yaml --backends vulkan
+fi
+
 # ---- what each target emits ----
 $VYREC build $C/subgroup_reduce.yaml -t spv --emit-asm -o $O/reduce.spvasm > $O/spv.log 2>&1
 for cap in GroupNonUniform GroupNonUniformArithmetic GroupNonUniformBallot GroupNonUniformShuffle; do
