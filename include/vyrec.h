@@ -153,6 +153,12 @@ void vy_error(struct vy_diags *d, struct vy_loc loc, const char *fix,
 	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void vy_warn(struct vy_diags *d, struct vy_loc loc, const char *fix,
 	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* A note after an error (or warning): where an earlier declaration is,
+ * printed with its own FILE:LINE:COL and caret; in JSON its own entry with
+ * "severity": "note" right after the diagnostic it explains.  Dropped with
+ * its error past VY_MAX_ERRORS. */
+void vy_note(struct vy_diags *d, struct vy_loc loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 enum vy_diag_format { VY_DIAG_TEXT, VY_DIAG_JSON };
 void vy_diags_print(const struct vy_diags *d, FILE *f, enum vy_diag_format fmt,
 		    bool color);
@@ -169,6 +175,8 @@ void vy_error_text(struct vy_diags *d, const char *origin, const char *text);
 void vy_diags_append(struct vy_diags *dst, const struct vy_diags *src);
 /* Whether colour should be used on stream f (a terminal, no NO_COLOR). */
 bool vy_use_color(FILE *f);
+/* --color: 0 auto (a terminal, no NO_COLOR), 1 always, 2 never. */
+void vy_set_color(int mode);
 /* An internal invariant broke: print file:line and exit 70. */
 _Noreturn void vy_bug_at(const char *file, int line, const char *fmt, ...);
 #define vy_bug(...) vy_bug_at(__FILE__, __LINE__, __VA_ARGS__)
@@ -343,6 +351,11 @@ bool vy_registry_install(struct vy_registry *r);
 void vy_registry_shutdown(void);
 /* Closest id to a misspelt one, for did-you-mean; NULL if none is close. */
 const char *vy_registry_suggest(const struct vy_registry *r, const char *id);
+/* Did-you-mean for an unknown call NAME(...), in the spelling the user
+ * would write ("max", "atomic.add"; atomics only when elemref, the first
+ * argument being BUF[i]); NULL if nothing is close (suggest.c). */
+const char *vy_suggest_call(const struct vy_registry *r, const char *name,
+			    bool elemref);
 
 /* ---- IR ---- */
 
@@ -503,6 +516,8 @@ struct vy_program {
 	struct vy_pipe *pipe;
 	uint32_t subgroup_size;      /* subgroup_size: N (SPEC §10.4); 0: the device's */
 	struct vy_loc loc_sgsize;
+	int opt_level;               /* vy_compile's -O: no target emits it
+					with more IR passes (0 otherwise) */
 };
 
 /* One pipeline step (SPEC §10.5): a part, or a repeat: or host for:
@@ -695,6 +710,9 @@ void vy_optimize(struct vy_program *p, int level);
  * which): p itself when none qualifies, else a copy in p's arena sharing
  * p's other statements; p is left unchanged. */
 const struct vy_program *vy_unroll(const struct vy_program *p);
+/* p after the VY_PASS_* passes in passes (opt.c says in which order): p
+ * itself when passes is 0, else a copy in p's arena; p is left unchanged. */
+const struct vy_program *vy_passes(const struct vy_program *p, unsigned passes);
 
 /* ---- compile.c: the pipeline ---- */
 
@@ -735,6 +753,7 @@ struct vy_emit_config {
 	bool validate;        /* false with --no-validate */
 	bool emit_asm;        /* spv: write the disassembly */
 	bool fast_math;       /* --fast-math: native instructions (SPEC §10.6) */
+	bool debug_info;      /* -g: each statement's YAML line and column (SPEC §10.9) */
 	/* spv, ptx: the entry point's name; NULL: the 1.0 one (spv main, ptx
 	 * the program's name).  vy_emit_program sets it per part. */
 	const char *entry_point;
@@ -760,8 +779,21 @@ struct vy_aot_emitter {
 		    struct vy_buf *out, char **err);
 };
 
-/* IR passes a target may request, run at -O1 and above on a copy. */
-enum { VY_PASS_UNROLL = 1 };   /* vy_unroll */
+/* IR passes a target may request, run at -O1 and above on a copy
+ * (src/opt.c describes each; --dump-ir=NAME shows one). */
+enum {
+	VY_PASS_UNROLL = 1,     /* vy_unroll */
+	VY_PASS_LOADCSE = 2,    /* loads of one element merged */
+	VY_PASS_FORWARD = 4,    /* a store's value read back without a load */
+	VY_PASS_PROMOTE = 8,    /* a loop's one buffer element in a register */
+	VY_PASS_LICM = 16,      /* loop-invariant pure arithmetic hoisted */
+	VY_PASS_SR = 32,        /* k * c in a counted loop's index: a running sum */
+	VY_PASS_MEM = 62        /* all of them but unroll */
+};
+/* The pass named name ("unroll", "loadcse", ...; "all": VY_PASS_UNROLL |
+ * VY_PASS_MEM), or 0 (src/ir_dump.c); vy_pass_names lists them. */
+unsigned vy_pass_parse(const char *name);
+extern const char vy_pass_names[];
 
 extern const struct vy_aot_emitter vy_emitter_spv, vy_emitter_ptx,
 	vy_emitter_glsl, vy_emitter_reference;

@@ -17,8 +17,8 @@ static bool room(struct vy_diags *d, enum vy_severity sev)
 {
 	if (sev == VY_ERROR)
 		d->nerrors++;
-	if (sev == VY_ERROR && d->nerrors > VY_MAX_ERRORS)
-		return false;
+	if (sev != VY_WARNING && d->nerrors > VY_MAX_ERRORS)
+		return false;   /* a note goes with the error it follows */
 	if (d->n == d->cap) {
 		d->cap = d->cap ? d->cap * 2 : 8;
 		d->v = vy_xrealloc(d->v, (size_t)d->cap * sizeof *d->v, "diagnostics");
@@ -121,6 +121,14 @@ void vy_warn(struct vy_diags *d, struct vy_loc loc, const char *fix,
 	va_end(ap);
 }
 
+void vy_note(struct vy_diags *d, struct vy_loc loc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add(d, VY_NOTE, loc, NULL, fmt, ap);
+	va_end(ap);
+}
+
 void vy_diags_free(struct vy_diags *d)
 {
 	for (int i = 0; i < d->n; i++) {
@@ -133,8 +141,17 @@ void vy_diags_free(struct vy_diags *d)
 	memset(d, 0, sizeof *d);
 }
 
+static int color_mode;   /* 0 auto, 1 always, 2 never (--color) */
+
+void vy_set_color(int mode)
+{
+	color_mode = mode;
+}
+
 bool vy_use_color(FILE *f)
 {
+	if (color_mode)
+		return color_mode == 1;
 	const char *nc = getenv("NO_COLOR");
 	if (nc && *nc)
 		return false;
@@ -193,6 +210,8 @@ static void print_text(FILE *f, const struct vy_diag *g, bool color)
 	if (g->loc.src)
 		fprintf(f, "%s%s:%d:%d:%s ", bold, g->loc.src->path, g->loc.line,
 			g->loc.col, off);
+	else   /* no file to name (it cannot be read): the command's prefix */
+		fprintf(f, "%svyrec:%s ", bold, off);
 	fprintf(f, "%s%s:%s %s\n", color ? sevcolor[g->sev] : "",
 		sevname[g->sev], off, g->msg);
 	if (g->loc.src)
