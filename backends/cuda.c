@@ -169,6 +169,7 @@ static int open_device(struct cu *c, int device, struct vy_backend *b, char **er
 	c->sm = major * 10 + minor;
 	CU(cuCtxCreate_v2, (&c->ctx, 0, c->dev));
 	snprintf(b->device_name, sizeof b->device_name, "%s (sm_%d)", name, c->sm);
+	b->subgroup_size = 32;   /* a warp */
 	return 0;
 }
 

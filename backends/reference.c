@@ -71,6 +71,7 @@ static int dispatch(struct vy_backend *b, struct vy_run *run, char **err)
 		return -1;
 	memset(&o, 0, sizeof o);
 	o.flags = run->strict ? VYVM_STRICT : 0;
+	o.subgroup_size = run->subgroup_size ? run->subgroup_size : run->prog->subgroup_size;
 	if (vyvm_run_opts(m, run->launch.params, run->bufs, run->launch.counts,
 			  run->launch.grid, &o, msg, sizeof msg)) {
 		*err = vy_strf("reference: %s", msg);
@@ -104,6 +105,7 @@ static struct vy_backend *factory(int device, char **err)
 		vy_oom("the reference backend", sizeof *b + sizeof *r);
 	b->id = "reference";
 	snprintf(b->device_name, sizeof b->device_name, "vyrec reference VM");
+	b->subgroup_size = VYVM_SGSIZE_DEFAULT;   /* run --subgroup-size changes it */
 	b->impl = r;
 	b->dispatch = dispatch;
 	b->stream = vy_backend_stream;

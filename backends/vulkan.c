@@ -62,7 +62,8 @@
 	X(vkGetPhysicalDeviceQueueFamilyProperties) \
 	X(vkGetPhysicalDeviceMemoryProperties) X(vkCreateDevice) \
 	X(vkGetDeviceProcAddr) X(vkGetPhysicalDeviceFeatures) \
-	X(vkGetPhysicalDeviceFeatures2) X(vkEnumerateDeviceExtensionProperties)
+	X(vkGetPhysicalDeviceFeatures2) X(vkEnumerateDeviceExtensionProperties) \
+	X(vkGetPhysicalDeviceProperties2)
 #define VK_DEVICE_FNS(X) \
 	X(vkDestroyDevice) X(vkGetDeviceQueue) X(vkDeviceWaitIdle) \
 	X(vkCreateBuffer) X(vkDestroyBuffer) X(vkGetBufferMemoryRequirements) \
@@ -106,6 +107,7 @@ struct vkpipe {
 	VkDescriptorSet set;
 	VkBuffer bound[VY_MAX_IO];  /* what the set points at now */
 	VkDeviceSize bound_range[VY_MAX_IO];
+	VkPipelineShaderStageRequiredSubgroupSizeCreateInfoEXT sg_req;
 	struct vkpipe *next;
 };
 
@@ -151,6 +153,10 @@ struct vk {
 	struct vkpipe *pipes;
 	struct vkslot slots[VY_MAX_IO];
 	char *vmsg;      /* first validation message since the last check */
+	/* subgroups (SPEC §10.4): the default size, the compute ops, and
+	 * VK_EXT_subgroup_size_control's range (sg_control: enabled) */
+	uint32_t sg_size, sg_ops, sg_min, sg_max;
+	bool sg_compute, sg_control;
 };
 
 static const char *result_name(VkResult r)
@@ -572,6 +578,91 @@ static void query_fatomic(struct vk *v)
 	v->ext_fa = v->fa_buf || v->fa_shared;
 }
 
+/* The subgroup properties (SPEC §10.4) and VK_EXT_subgroup_size_control. */
+static void query_subgroup(struct vk *v)
+{
+	VkPhysicalDeviceSubgroupSizeControlPropertiesEXT sc = {
+		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_PROPERTIES_EXT,
+	};
+	VkPhysicalDeviceSubgroupProperties sp = {
+		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES,
+	};
+	VkPhysicalDeviceProperties2 p2 = {
+		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = &sp,
+	};
+	VkPhysicalDeviceSubgroupSizeControlFeaturesEXT sf = {
+		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES_EXT,
+	};
+	VkPhysicalDeviceFeatures2 f2 = {
+		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = &sf,
+	};
+	bool ext = have_extension(v, VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME);
+	if (ext)
+		sp.pNext = &sc;
+	v->vkGetPhysicalDeviceProperties2(v->phys, &p2);
+	v->sg_size = sp.subgroupSize;
+	v->sg_ops = sp.supportedOperations;
+	v->sg_compute = (sp.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) != 0;
+	if (ext) {
+		v->vkGetPhysicalDeviceFeatures2(v->phys, &f2);
+		v->sg_control = sf.subgroupSizeControl == VK_TRUE &&
+				(sc.requiredSubgroupSizeStages & VK_SHADER_STAGE_COMPUTE_BIT);
+		v->sg_min = sc.minSubgroupSize;
+		v->sg_max = sc.maxSubgroupSize;
+	}
+	const char *off = getenv("VYREC_VK_DISABLE");
+	if (off && strstr(off, "subgroupSizeControl"))
+		v->sg_control = false;
+}
+
+/* Whether p's subgroup ops and subgroup_size can run here; the message
+ * (exit 3 in run and verify) says why not. */
+static int check_subgroup(struct vk *v, const struct vy_program *p, char **err)
+{
+	static const VkSubgroupFeatureFlags need = VK_SUBGROUP_FEATURE_BASIC_BIT |
+		VK_SUBGROUP_FEATURE_ARITHMETIC_BIT | VK_SUBGROUP_FEATURE_BALLOT_BIT |
+		VK_SUBGROUP_FEATURE_SHUFFLE_BIT | VK_SUBGROUP_FEATURE_SHUFFLE_RELATIVE_BIT |
+		VK_SUBGROUP_FEATURE_VOTE_BIT;
+	uint32_t n = p->subgroup_size;
+	if (!vy_program_uses_subgroup(p))
+		return 0;
+	if (!v->sg_compute || (v->sg_ops & need) != need) {
+		*err = vy_strf("vulkan: device `%s` lacks the compute subgroup operations "
+			       "(basic, arithmetic, ballot, shuffle, shuffle_relative, "
+			       "vote) that subgroup ops need. Fix: run on a device that has "
+			       "them (see vyrec backends) or use --backend reference",
+			       v->props.deviceName);
+		return -1;
+	}
+	uint32_t size = n ? n : v->sg_size;
+	if ((p->wgsize[1] > 1 || p->wgsize[2] > 1) && p->wgsize[0] % size) {
+		/* Vulkan leaves the grouping to the device (lavapipe starts a
+		 * subgroup at each row), so SPEC §10.4's flat order holds only
+		 * when subgroups do not straddle rows */
+		*err = vy_strf("vulkan: workgroup_size [%u, %u, %u] has more than one axis and an x "
+			       "size that is not a multiple of device `%s`'s subgroup size %u, "
+			       "so its subgroups would not follow the flat local index order. "
+			       "Fix: make workgroup_size's x a multiple of %u, use a 1-D "
+			       "workgroup, or use --backend reference", p->wgsize[0], p->wgsize[1],
+			       p->wgsize[2], v->props.deviceName, size, size);
+		return -1;
+	}
+	if (!n || n == v->sg_size || (v->sg_control && n >= v->sg_min && n <= v->sg_max))
+		return 0;
+	char range[96];
+	if (v->sg_control)
+		snprintf(range, sizeof range, " (%u to %u through VK_EXT_subgroup_size_control)",
+			 v->sg_min, v->sg_max);
+	else
+		snprintf(range, sizeof range, " and cannot require another size (no "
+			 "VK_EXT_subgroup_size_control)");
+	*err = vy_strf("vulkan: device `%s` runs subgroups of %u invocations%s, and the "
+		       "program requires subgroup_size: %u. Fix: drop subgroup_size to "
+		       "run at the device's size, run on a device that supports it, or "
+		       "use --backend reference", v->props.deviceName, v->sg_size, range, n);
+	return -1;
+}
+
 /* The device features program p needs (the feature column of
  * vyrec_types.def), checked when it is loaded. */
 static int check_features(struct vk *v, const struct vy_program *p, char **err)
@@ -625,6 +716,10 @@ static int create_device(struct vk *v, char **err)
 	float prio = 1.0f;
 	const char *exts[3];
 	uint32_t next = 0;
+	VkPhysicalDeviceSubgroupSizeControlFeaturesEXT sf = {
+		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES_EXT,
+		.subgroupSizeControl = VK_TRUE,
+	};
 	VkPhysicalDevice8BitStorageFeatures f8 = {
 		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES,
 		.storageBuffer8BitAccess = VK_TRUE,
@@ -650,6 +745,8 @@ static int create_device(struct vk *v, char **err)
 	};
 	if (v->ext_fa)
 		exts[next++] = VK_EXT_SHADER_ATOMIC_FLOAT_EXTENSION_NAME;
+	if (v->sg_control)
+		exts[next++] = VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME;
 	VkPhysicalDeviceFeatures feat = { .shaderFloat64 = v->float64,
 					  .shaderInt64 = v->int64 };
 	VkDeviceQueueCreateInfo qi = {
@@ -671,6 +768,10 @@ static int create_device(struct vk *v, char **err)
 		di.pNext = &fa;
 	}
 
+	if (v->sg_control) {   /* subgroup_size: N through requiredSubgroupSize */
+		sf.pNext = (void *)di.pNext;
+		di.pNext = &sf;
+	}
 	if ((r = v->vkCreateDevice(v->phys, &di, NULL, &v->dev)) != VK_SUCCESS) {
 		*err = vkfail("vkCreateDevice", r);
 		return -1;
@@ -884,6 +985,21 @@ static int create_set(struct vk *v, struct vkpipe *k, const struct vy_program *p
 	return 0;
 }
 
+/* The stage's pNext: p's subgroup_size as the required subgroup size,
+ * where it is not the device's own (check_subgroup let it through). */
+static const void *sg_required(struct vk *v, const struct vy_program *p,
+			       VkPipelineShaderStageRequiredSubgroupSizeCreateInfoEXT *rs)
+{
+	if (!p->subgroup_size || !v->sg_control || p->subgroup_size < v->sg_min ||
+	    p->subgroup_size > v->sg_max)
+		return NULL;
+	*rs = (VkPipelineShaderStageRequiredSubgroupSizeCreateInfoEXT){
+		.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_REQUIRED_SUBGROUP_SIZE_CREATE_INFO_EXT,
+		.requiredSubgroupSize = p->subgroup_size,
+	};
+	return rs;
+}
+
 static int create_pipeline(struct vk *v, struct vkpipe *k, struct vy_buf *spv,
 			   char **err)
 {
@@ -901,6 +1017,7 @@ static int create_pipeline(struct vk *v, struct vkpipe *k, struct vy_buf *spv,
 	};
 	VkResult r;
 
+	ci.stage.pNext = sg_required(v, k->prog, &k->sg_req);
 	if ((r = v->vkCreateShaderModule(v->dev, &mi, NULL, &k->module)) != VK_SUCCESS) {
 		*err = vkfail("vkCreateShaderModule", r);
 		return -1;
@@ -931,6 +1048,7 @@ static int create_pipeline_base(struct vk *v, struct vkpipe *k, char **err)
 
 	if (k->pipeline_base)
 		return 0;
+	ci.stage.pNext = sg_required(v, k->prog, &k->sg_req);
 	r = v->vkCreateComputePipelines(v->dev, VK_NULL_HANDLE, 1, &ci, NULL,
 					&k->pipeline_base);
 	if (r != VK_SUCCESS) {
@@ -974,7 +1092,7 @@ static struct vkpipe *get_pipe(struct vk *v, const struct vy_program *p, char **
 	for (k = v->pipes; k; k = k->next)
 		if (k->prog == p)
 			return k;
-	if (check_limits(v, p, err) || check_features(v, p, err) ||
+	if (check_limits(v, p, err) || check_features(v, p, err) || check_subgroup(v, p, err) ||
 	    load_spirv(v, p, &spv, err))
 		goto fail_buf;
 	k = calloc(1, sizeof *k);
@@ -1546,13 +1664,14 @@ static struct vy_backend *factory(int device, char **err)
 	b->release = release;
 	if (open_loader(v, err) || create_instance(v, err) ||
 	    pick_physical(v, device, err) || choose_fma(v, err) ||
-	    (query_storage(v), 0) || (query_fatomic(v), 0) ||
+	    (query_storage(v), 0) || (query_fatomic(v), 0) || (query_subgroup(v), 0) ||
 	    choose_memory(v, err) || create_device(v, err) ||
 	    create_submit_objects(v, err) || take_vmsg(v, "set-up", err)) {
 		release(b);
 		return NULL;
 	}
 	snprintf(b->device_name, sizeof b->device_name, "%s", v->props.deviceName);
+	b->subgroup_size = v->sg_size;
 	return b;
 }
 

@@ -490,6 +490,13 @@ static void put_top(struct gen *g, const struct vy_expr *e)
 
 static void put_builtin(struct gen *g, const struct vy_expr *e)
 {
+	static const char *const sg[] = {
+		"gl_SubgroupSize", "gl_SubgroupInvocationID", "gl_SubgroupID", "gl_NumSubgroups",
+	};
+	if (e->index == VY_B_SG && e->axis >= 0 && e->axis < 4) {
+		put(g, sg[e->axis]);
+		return;
+	}
 	static const char *const names[] = {
 		[VY_B_GID] = "gl_GlobalInvocationID",
 		[VY_B_LID] = "gl_LocalInvocationID",
@@ -862,6 +869,82 @@ static void put_atomic_sub(struct gen *g, const struct vy_expr *e)
  * G_ARITH and G_CMP text on integers, the helper (h, fn) on f32 (G_CMP:
  * the NaN-safe compare helpers); G_SHIFT (a text (b & 31)); G_BITS the
  * helper (h, fn) on the bits; G_ATOMIC text(elem, args); G_FN put(). */
+/* ---- subgroups (SPEC §10.4): GL_KHR_shader_subgroup_* ----
+ * Integer ops are the built-in functions; f32 reductions and scans are
+ * functions in the SPEC's order (the xor butterfly, the Hillis-Steele scan
+ * with subgroupShuffleUp) over vy_fadd/vy_fmin/vy_fmax, an inactive
+ * partner giving the identity, made on first use like the library's. */
+
+static const char *sg_float_fn(struct gen *g, enum vy_opcode code)
+{
+	static const char *const names[] = {
+		[VY_OP_SG_ADD - VY_OP_SG_ADD] = "vy_sg_fadd",
+		[VY_OP_SG_MIN - VY_OP_SG_ADD] = "vy_sg_fmin",
+		[VY_OP_SG_MAX - VY_OP_SG_ADD] = "vy_sg_fmax",
+		[VY_OP_SG_INCLUSIVE_ADD - VY_OP_SG_ADD] = "vy_sg_fscan",
+		[VY_OP_SG_EXCLUSIVE_ADD - VY_OP_SG_ADD] = "vy_sg_fxscan",
+	};
+	const char *name = names[code - VY_OP_SG_ADD];
+	if (g->mdone[code])
+		return name;
+	g->mdone[code] = true;
+	const char *comb = code == VY_OP_SG_MIN ? use(g, H_FMIN, "vy_fmin") :
+			   code == VY_OP_SG_MAX ? use(g, H_FMAX, "vy_fmax") : use(g, H_FADD, "vy_fadd");
+	const char *id = code == VY_OP_SG_MIN ? "uintBitsToFloat(0x7F800000u)" :
+			 code == VY_OP_SG_MAX ? "uintBitsToFloat(0xFF800000u)" : "0.0";
+	if (code == VY_OP_SG_EXCLUSIVE_ADD) {
+		const char *scan = sg_float_fn(g, VY_OP_SG_INCLUSIVE_ADD);
+		vy_buf_printf(&g->mfun, "float %s(float x)\n{\n"
+			      "\tfloat y = subgroupShuffleUp(%s(x), 1u);\n"
+			      "\treturn gl_SubgroupInvocationID == 0u ? 0.0 : y;\n}\n\n", name, scan);
+	} else if (code == VY_OP_SG_INCLUSIVE_ADD) {
+		vy_buf_printf(&g->mfun, "float %s(float x)\n{\n"
+			      "\tuvec4 act = subgroupBallot(true);\n"
+			      "\tuint lane = gl_SubgroupInvocationID;\n"
+			      "\tfor (uint h = 1u; h < gl_SubgroupSize; h <<= 1u) {\n"
+			      "\t\tfloat y = subgroupShuffleUp(x, h);\n"
+			      "\t\tif (lane >= h && subgroupBallotBitExtract(act, lane - h))\n"
+			      "\t\t\tx = %s(x, y);\n\t}\n\treturn x;\n}\n\n", name, comb);
+	} else {
+		vy_buf_printf(&g->mfun, "float %s(float x)\n{\n"
+			      "\tuvec4 act = subgroupBallot(true);\n"
+			      "\tfor (uint h = gl_SubgroupSize >> 1u; h > 0u; h >>= 1u) {\n"
+			      "\t\tfloat y = subgroupShuffleXor(x, h);\n"
+			      "\t\tif (!subgroupBallotBitExtract(act, gl_SubgroupInvocationID ^ h))\n"
+			      "\t\t\ty = %s;\n"
+			      "\t\tx = %s(x, y);\n\t}\n\treturn x;\n}\n\n", name, id, comb);
+	}
+	return name;
+}
+
+static void put_subgroup(struct gen *g, const struct vy_expr *e)
+{
+	static const char *const fn[] = {
+		[VY_OP_SG_ADD - VY_OP_SG_ADD] = "subgroupAdd",
+		[VY_OP_SG_MIN - VY_OP_SG_ADD] = "subgroupMin",
+		[VY_OP_SG_MAX - VY_OP_SG_ADD] = "subgroupMax",
+		[VY_OP_SG_AND - VY_OP_SG_ADD] = "subgroupAnd",
+		[VY_OP_SG_OR - VY_OP_SG_ADD] = "subgroupOr",
+		[VY_OP_SG_XOR - VY_OP_SG_ADD] = "subgroupXor",
+		[VY_OP_SG_INCLUSIVE_ADD - VY_OP_SG_ADD] = "subgroupInclusiveAdd",
+		[VY_OP_SG_EXCLUSIVE_ADD - VY_OP_SG_ADD] = "subgroupExclusiveAdd",
+		[VY_OP_SG_BROADCAST - VY_OP_SG_ADD] = "subgroupShuffle",   /* lane need not be constant */
+		[VY_OP_SG_BROADCAST_FIRST - VY_OP_SG_ADD] = "subgroupBroadcastFirst",
+		[VY_OP_SG_SHUFFLE - VY_OP_SG_ADD] = "subgroupShuffle",
+		[VY_OP_SG_SHUFFLE_XOR - VY_OP_SG_ADD] = "subgroupShuffleXor",
+		[VY_OP_SG_SHUFFLE_UP - VY_OP_SG_ADD] = "subgroupShuffleUp",
+		[VY_OP_SG_SHUFFLE_DOWN - VY_OP_SG_ADD] = "subgroupShuffleDown",
+		[VY_OP_SG_ALL - VY_OP_SG_ADD] = "subgroupAll",
+		[VY_OP_SG_ANY - VY_OP_SG_ADD] = "subgroupAny",
+		[VY_OP_SG_ELECT - VY_OP_SG_ADD] = "subgroupElect",
+	};
+	enum vy_opcode c = e->op->code;
+	bool flt = e->type == VY_F32 && (c == VY_OP_SG_ADD || c == VY_OP_SG_MIN ||
+					 c == VY_OP_SG_MAX || c == VY_OP_SG_INCLUSIVE_ADD ||
+					 c == VY_OP_SG_EXCLUSIVE_ADD);
+	put_call(g, flt ? sg_float_fn(g, c) : fn[c - VY_OP_SG_ADD], e);
+}
+
 enum glsl_form {
 	G_NONE, G_CALL, G_BIN, G_UNARY, G_ARITH, G_CMP, G_SHIFT, G_BITS,
 	G_ATOMIC, G_FN
@@ -940,6 +1023,23 @@ static const struct glsl_row glsl_ops[VY_OP_COUNT] = {
 	[VY_OP_ATOMIC_XOR] = { G_ATOMIC, "atomicXor", NULL, 0, NULL },
 	[VY_OP_ATOMIC_EXCHANGE] = { G_ATOMIC, "atomicExchange", NULL, 0, NULL },
 	[VY_OP_ATOMIC_COMPARE_EXCHANGE] = { G_ATOMIC, "atomicCompSwap", NULL, 0, NULL },
+	[VY_OP_SG_ADD] = FN_(put_subgroup),
+	[VY_OP_SG_MIN] = FN_(put_subgroup),
+	[VY_OP_SG_MAX] = FN_(put_subgroup),
+	[VY_OP_SG_AND] = FN_(put_subgroup),
+	[VY_OP_SG_OR] = FN_(put_subgroup),
+	[VY_OP_SG_XOR] = FN_(put_subgroup),
+	[VY_OP_SG_INCLUSIVE_ADD] = FN_(put_subgroup),
+	[VY_OP_SG_EXCLUSIVE_ADD] = FN_(put_subgroup),
+	[VY_OP_SG_BROADCAST] = FN_(put_subgroup),
+	[VY_OP_SG_BROADCAST_FIRST] = FN_(put_subgroup),
+	[VY_OP_SG_SHUFFLE] = FN_(put_subgroup),
+	[VY_OP_SG_SHUFFLE_XOR] = FN_(put_subgroup),
+	[VY_OP_SG_SHUFFLE_UP] = FN_(put_subgroup),
+	[VY_OP_SG_SHUFFLE_DOWN] = FN_(put_subgroup),
+	[VY_OP_SG_ALL] = FN_(put_subgroup),
+	[VY_OP_SG_ANY] = FN_(put_subgroup),
+	[VY_OP_SG_ELECT] = FN_(put_subgroup),
 };
 
 bool vy_glsl_lowers(enum vy_opcode code)
@@ -1636,6 +1736,13 @@ static void put_header(const struct vy_program *p, struct vy_buf *b)
 		vy_buf_puts(b, "#extension GL_ARB_gpu_shader_int64 : require\n");
 	if (vy_program_fatomics(p))   /* f32 atomicAdd, SPEC §10.2 */
 		vy_buf_puts(b, "#extension GL_EXT_shader_atomic_float : require\n");
+	if (vy_program_uses_subgroup(p))
+		vy_buf_puts(b, "#extension GL_KHR_shader_subgroup_basic : require\n"
+			    "#extension GL_KHR_shader_subgroup_arithmetic : require\n"
+			    "#extension GL_KHR_shader_subgroup_ballot : require\n"
+			    "#extension GL_KHR_shader_subgroup_shuffle : require\n"
+			    "#extension GL_KHR_shader_subgroup_shuffle_relative : require\n"
+			    "#extension GL_KHR_shader_subgroup_vote : require\n");
 	vy_buf_printf(b, "#extension GL_EXT_spirv_intrinsics : require\n"
 		      "spirv_execution_mode(extensions = "
 		      "[\"SPV_KHR_float_controls\"], capabilities = [%d], "
@@ -1716,6 +1823,11 @@ static int validate(const struct vy_buf *out, const struct vy_emit_config *c,
 static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 		struct vy_buf *out, char **err)
 {
+	if (c && c->vk_minor == 0 && vy_program_uses_subgroup(p)) {
+		*err = vy_strf("subgroup operations need SPIR-V 1.3. Fix: use "
+			       "--target-env vulkan1.1 or later");
+		return VY_EMIT_REJECT;
+	}
 	struct vy_arena *a = vy_arena_new();
 	struct vy_buf body = {0};
 	struct gen g = { .p = p, .b = &body, .depth = 1,

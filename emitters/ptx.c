@@ -342,6 +342,54 @@ static struct vy_pv special(struct ctx *c, const char *sreg, int axis)
 	return r;
 }
 
+/* ---- subgroups (SPEC §10.4): a warp of 32 ----
+ * Warps hold consecutive flat local indices, the last one partial; the
+ * divergence rule leaves every invocation of a warp active at a subgroup
+ * op, so its member mask is that of the warp's existing lanes. */
+
+enum { SG_WARP = 32 };
+
+static uint32_t sg_wg_size(const struct ctx *c)
+{
+	const uint32_t *w = c->p->wgsize;
+	return (w[0] ? w[0] : 1) * (w[1] ? w[1] : 1) * (w[2] ? w[2] : 1);
+}
+
+/* The flat local index lid.x + lid.y*wgsize.x + lid.z*wgsize.x*wgsize.y. */
+static struct vy_pv sg_flat(struct ctx *c)
+{
+	const uint32_t *w = c->p->wgsize;
+	struct vy_pv f = special(c, "tid", 0);
+	if (w[1] > 1)
+		f = op3(c, VY_U32, "mad.lo.u32", special(c, "tid", 1), imm("%u", w[0]), f);
+	if (w[2] > 1)
+		f = op3(c, VY_U32, "mad.lo.u32", special(c, "tid", 2), imm("%u", w[0] * w[1]), f);
+	return f;
+}
+
+static struct vy_pv sg_builtin(struct ctx *c, int which)
+{
+	switch (which) {
+	case VY_SG_SIZE: return imm("%u", SG_WARP);
+	case VY_SG_LANE: return op2(c, VY_U32, "and.b32", sg_flat(c), imm("%u", SG_WARP - 1));
+	case VY_SG_ID: return op2(c, VY_U32, "shr.u32", sg_flat(c), imm("%u", 5));
+	}
+	return imm("%u", (sg_wg_size(c) + SG_WARP - 1) / SG_WARP);   /* sg.count */
+}
+
+/* The member mask of this warp: all ones, or the lanes of a partial last
+ * warp. */
+static struct vy_pv sg_mask(struct ctx *c)
+{
+	uint32_t w = sg_wg_size(c), tail = w % SG_WARP;
+	if (!tail)
+		return imm("0x%08x", 0xffffffffu);
+	struct vy_pv last = op2(c, VY_BOOL, "setp.eq.u32", sg_builtin(c, VY_SG_ID),
+				imm("%u", w / SG_WARP));
+	return op3(c, VY_U32, "selp.b32", imm("0x%08x", (1u << tail) - 1),
+		   imm("0x%08x", 0xffffffffu), last);
+}
+
 static struct vy_pv emit_builtin(struct ctx *c, const struct vy_expr *e)
 {
 	int ax = e->axis < 0 || e->axis > 2 ? 0 : e->axis;
@@ -356,6 +404,7 @@ static struct vy_pv emit_builtin(struct ctx *c, const struct vy_expr *e)
 	case VY_B_WGID: return special(c, "ctaid", ax);
 	case VY_B_WGSIZE: return imm("%u", c->p->wgsize[ax]);
 	case VY_B_NWG: return special(c, "nctaid", ax);
+	case VY_B_SG: return sg_builtin(c, e->axis);
 	}
 	fail(c, "unknown builtin");
 	return imm("%u", 0);
@@ -672,6 +721,84 @@ static struct vy_pv emit_math_op(struct ctx *c, const struct vy_expr *e, struct 
 	return vy_ptxm_op(&c->m, code, x, y);
 }
 
+/* A subgroup reduction (SPEC §10.4), every type in the SPEC's order, the
+ * xor butterfly (redux.sync needs sm_80): for h = 16 .. 1, x = x +
+ * shfl.bfly(x, h), a partner outside the member mask giving the identity. */
+static struct vy_pv sg_reduce(struct ctx *c, const struct vy_expr *e, struct vy_pv *v)
+{
+	static const enum vy_opcode comb[] = {
+		[VY_OP_SG_ADD - VY_OP_SG_ADD] = VY_OP_ADD, [VY_OP_SG_MIN - VY_OP_SG_ADD] = VY_OP_MIN,
+		[VY_OP_SG_MAX - VY_OP_SG_ADD] = VY_OP_MAX, [VY_OP_SG_AND - VY_OP_SG_ADD] = VY_OP_AND,
+		[VY_OP_SG_OR - VY_OP_SG_ADD] = VY_OP_OR, [VY_OP_SG_XOR - VY_OP_SG_ADD] = VY_OP_XOR,
+	};
+	enum vy_opcode code = e->op->code, k = comb[code - VY_OP_SG_ADD];
+	enum vy_type t = e->type;
+	int f = t == VY_F32, s = t == VY_I32;
+	uint32_t id = code == VY_OP_SG_MIN ? (f ? 0x7F800000u : s ? 0x7FFFFFFFu : 0xFFFFFFFFu) :
+		      code == VY_OP_SG_MAX ? (f ? 0xFF800000u : s ? 0x80000000u : 0) :
+		      code == VY_OP_SG_AND ? 0xFFFFFFFFu : 0;
+	struct vy_pv mask = in_reg(c, sg_mask(c), VY_U32), lane = sg_builtin(c, VY_SG_LANE);
+	struct vy_pv x = in_reg(c, v[0], t);
+	vy_buf_printf(&c->body, "\t// %s: the xor butterfly\n", e->op->id);
+	for (uint32_t h = SG_WARP / 2; h >= 1; h /= 2) {
+		struct vy_pv y = reg(c, t);
+		I(c, "shfl.sync.bfly.b32 \t%s, %s, %u, 0x1f, %s;\n", y.s, x.s, h, mask.s);
+		struct vy_pv bit = op2(c, VY_U32, "shr.b32", mask,
+				       op2(c, VY_U32, "xor.b32", lane, imm("%u", h)));
+		bit = op2(c, VY_U32, "and.b32", bit, imm("%u", 1));
+		struct vy_pv on = op2(c, VY_BOOL, "setp.ne.u32", bit, imm("%u", 0));
+		y = op3(c, t, f ? "selp.f32" : "selp.b32", y, cnst(t, id), on);
+		x = in_reg(c, op2(c, t, ptx_ops[k].ins[t - VY_BOOL], x, y), t);
+	}
+	return x;
+}
+
+/* inclusive_add, exclusive_add: the Hillis-Steele order with shfl.up. */
+static struct vy_pv sg_scan(struct ctx *c, const struct vy_expr *e, struct vy_pv *v)
+{
+	enum vy_type t = e->type;
+	const char *add = ptx_ops[VY_OP_ADD].ins[t - VY_BOOL];
+	const char *sel = t == VY_F32 ? "selp.f32" : "selp.b32";
+	struct vy_pv mask = in_reg(c, sg_mask(c), VY_U32), x = in_reg(c, v[0], t);
+	vy_buf_printf(&c->body, "\t// %s: the Hillis-Steele scan\n", e->op->id);
+	for (uint32_t h = 1; h < SG_WARP; h *= 2) {
+		struct vy_pv y = reg(c, t), p = reg(c, VY_BOOL);
+		I(c, "shfl.sync.up.b32 \t%s|%s, %s, %u, 0, %s;\n", y.s, p.s, x.s, h, mask.s);
+		x = op3(c, t, sel, op2(c, t, add, x, y), x, p);
+	}
+	if (e->op->code == VY_OP_SG_EXCLUSIVE_ADD) {
+		struct vy_pv y = reg(c, t), p = reg(c, VY_BOOL);
+		I(c, "shfl.sync.up.b32 \t%s|%s, %s, 1, 0, %s;\n", y.s, p.s, x.s, mask.s);
+		x = op3(c, t, sel, y, cnst(t, 0), p);
+	}
+	return x;
+}
+
+/* broadcast, broadcast_first, the shuffles: one shfl.sync. */
+static struct vy_pv sg_shuffle(struct ctx *c, const struct vy_expr *e, struct vy_pv *v)
+{
+	enum vy_type t = e->type;
+	enum vy_opcode code = e->op->code;
+	struct vy_pv mask = in_reg(c, sg_mask(c), VY_U32), x = in_reg(c, v[0], t), r = reg(c, t);
+	struct vy_pv b = code == VY_OP_SG_BROADCAST_FIRST ? imm("%u", 0) : v[1];
+	const char *mode = code == VY_OP_SG_SHUFFLE_XOR ? "bfly" : code == VY_OP_SG_SHUFFLE_UP ? "up" :
+			   code == VY_OP_SG_SHUFFLE_DOWN ? "down" : "idx";
+	I(c, "shfl.sync.%s.b32 \t%s, %s, %s, %s, %s;\n", mode, r.s, x.s, b.s,
+	  code == VY_OP_SG_SHUFFLE_UP ? "0" : "0x1f", mask.s);
+	return r;
+}
+
+/* all, any: vote.sync; elect: the lowest lane of the member mask, 0. */
+static struct vy_pv sg_vote(struct ctx *c, const struct vy_expr *e, struct vy_pv *v)
+{
+	if (e->op->code == VY_OP_SG_ELECT)
+		return op2(c, VY_BOOL, "setp.eq.u32", sg_builtin(c, VY_SG_LANE), imm("%u", 0));
+	struct vy_pv mask = in_reg(c, sg_mask(c), VY_U32), r = reg(c, VY_BOOL);
+	I(c, "vote.sync.%s.pred \t%s, %s, %s;\n", e->op->code == VY_OP_SG_ALL ? "all" : "any",
+	  r.s, in_reg(c, v[0], VY_BOOL).s, mask.s);
+	return r;
+}
+
 #define INT_(u, s) { NULL, u, s, NULL }
 #define NUM_(u, s, f) { NULL, u, s, f }
 #define F32_(f) { NULL, NULL, NULL, f }
@@ -743,6 +870,23 @@ static const struct ptx_row ptx_ops[VY_OP_COUNT] = {
 	[VY_OP_ATOMIC_XOR] = EX_(emit_atomic_op),
 	[VY_OP_ATOMIC_EXCHANGE] = EX_(emit_atomic_op),
 	[VY_OP_ATOMIC_COMPARE_EXCHANGE] = EX_(emit_atomic_op),
+	[VY_OP_SG_ADD] = FN_(sg_reduce),
+	[VY_OP_SG_MIN] = FN_(sg_reduce),
+	[VY_OP_SG_MAX] = FN_(sg_reduce),
+	[VY_OP_SG_AND] = FN_(sg_reduce),
+	[VY_OP_SG_OR] = FN_(sg_reduce),
+	[VY_OP_SG_XOR] = FN_(sg_reduce),
+	[VY_OP_SG_INCLUSIVE_ADD] = FN_(sg_scan),
+	[VY_OP_SG_EXCLUSIVE_ADD] = FN_(sg_scan),
+	[VY_OP_SG_BROADCAST] = FN_(sg_shuffle),
+	[VY_OP_SG_BROADCAST_FIRST] = FN_(sg_shuffle),
+	[VY_OP_SG_SHUFFLE] = FN_(sg_shuffle),
+	[VY_OP_SG_SHUFFLE_XOR] = FN_(sg_shuffle),
+	[VY_OP_SG_SHUFFLE_UP] = FN_(sg_shuffle),
+	[VY_OP_SG_SHUFFLE_DOWN] = FN_(sg_shuffle),
+	[VY_OP_SG_ALL] = FN_(sg_vote),
+	[VY_OP_SG_ANY] = FN_(sg_vote),
+	[VY_OP_SG_ELECT] = FN_(sg_vote),
 };
 
 bool vy_ptx_lowers(enum vy_opcode code)

@@ -379,6 +379,14 @@ static uint32_t ex_op(struct em *m, const struct vy_expr *e, uint32_t dst)
 	}
 	if (vy_op_is_library(c))
 		return ex_mathlib(m, e, dst);
+	if (vy_op_is_subgroup(c)) {   /* one VYVM_SUBGROUP, aux = its VYVM_SG_* */
+		for (int i = 0; i < e->nargs && i < 2; i++)
+			r[i] = ex(m, e->args[i], NONE);
+		d = want(m, dst);
+		emit(m, VYVM_SUBGROUP, e->nargs ? e->args[0]->type : VY_BOOL,
+		     (uint32_t)vy_op_subgroup_index(c), d, r[0], r[1], 0);
+		return d;
+	}
 	for (int i = 0; i < e->nargs && i < 3; i++)
 		r[i] = ex(m, e->args[i], NONE);
 	d = want(m, dst);

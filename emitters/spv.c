@@ -72,6 +72,8 @@ struct spv {
 	SpvStorageClass bufsc;   /* StorageBuffer, or Uniform on vulkan1.0 */
 	uint32_t *buf_var, *shared_var, push_var;
 	uint32_t builtin_var[5];
+	uint32_t sg_var[4];      /* SubgroupSize, ...LocalInvocationId, Id, NumSubgroups */
+	unsigned sgcap;          /* SG_CAP_* bits the subgroup ops used */
 	uint32_t rta[VY_TYPE_COUNT];   /* runtime array per element type */
 	uint32_t *local;         /* Function variable, or SSA value of a let */
 	bool *is_var;
@@ -446,8 +448,186 @@ static uint32_t builtin_var(struct spv *s, enum vy_builtin b)
 	return s->builtin_var[b];
 }
 
+/* ---- subgroups (SPEC §10.4) ---- */
+
+enum { SG_CAP_BASIC = 1, SG_CAP_ARITH = 2, SG_CAP_BALLOT = 4, SG_CAP_SHUFFLE = 8,
+       SG_CAP_RELATIVE = 16, SG_CAP_VOTE = 32 };
+
+/* sg.size lane id count: the scalar u32 Input builtins. */
+static uint32_t sg_builtin(struct spv *s, int which)
+{
+	static const SpvBuiltIn kind[] = {
+		SpvBuiltInSubgroupSize, SpvBuiltInSubgroupLocalInvocationId,
+		SpvBuiltInSubgroupId, SpvBuiltInNumSubgroups,
+	};
+	static const char *const names[] = {
+		"gl_SubgroupSize", "gl_SubgroupInvocationID", "gl_SubgroupID",
+		"gl_NumSubgroups",
+	};
+	s->sgcap |= SG_CAP_BASIC;
+	if (!s->sg_var[which]) {
+		uint32_t pt = ty_ptr(s, SpvStorageClassInput, ty(s, VY_U32));
+		uint32_t v = fresh(s);
+		INS(&s->globals, SpvOpVariable, pt, v, SpvStorageClassInput);
+		INS(&s->decos, SpvOpDecorate, v, SpvDecorationBuiltIn, kind[which]);
+		name(s, v, names[which]);
+		put(&s->iface, v);
+		s->sg_var[which] = v;
+	}
+	return VAL(s, SpvOpLoad, ty(s, VY_U32), s->sg_var[which]);
+}
+
+/* OpGroupNonUniform* at subgroup scope over the operands a. */
+static uint32_t sg_val(struct spv *s, SpvOp op, enum vy_type t, unsigned cap,
+		       const uint32_t *a, size_t n)
+{
+	uint32_t x[4] = { u32c(s, SpvScopeSubgroup) };
+	memcpy(x + 1, a, n * sizeof *a);
+	s->sgcap |= cap | SG_CAP_BASIC;
+	return val(s, op, t == VY_VOID ? TYPE(s, SpvOpTypeVector, ty(s, VY_U32), 4) : ty(s, t),
+		   x, n + 1);
+}
+#define SG(s, op, t, cap, ...) sg_val(s, op, t, cap, ARR(__VA_ARGS__))
+
+static uint32_t minmax(struct spv *s, enum vy_type t, bool max, uint32_t a,
+		       uint32_t b);
+
+/* The combining step of a reduction: math's own lowering, so that
+ * subgroup.min agrees with math.min. */
+static uint32_t sg_combine(struct spv *s, enum vy_opcode code, enum vy_type t,
+			   uint32_t a, uint32_t b)
+{
+	if (code == VY_OP_SG_MIN || code == VY_OP_SG_MAX)
+		return minmax(s, t, code == VY_OP_SG_MAX, a, b);
+	return precise(s, SpvOpFAdd, a, b);   /* add and the scans */
+}
+
+static uint32_t sg_identity(struct spv *s, enum vy_opcode code)
+{
+	return cnst(s, VY_F32, code == VY_OP_SG_MIN ? 0x7F800000u :
+		    code == VY_OP_SG_MAX ? 0xFF800000u : 0);
+}
+
+/* The largest subgroup size the lowering must handle: the program's
+ * subgroup_size, else 128 (steps past the device's size are skipped). */
+static uint32_t sg_max(const struct spv *s)
+{
+	return s->p->subgroup_size ? s->p->subgroup_size : 128;
+}
+
+/* A float reduction in the SPEC's order, the xor butterfly: for h = S/2
+ * .. 1, x = x + shuffle_xor(x, h), an inactive partner giving the
+ * identity. */
+static uint32_t sg_float_reduce(struct spv *s, enum vy_opcode code, uint32_t x)
+{
+	uint32_t tb = ty(s, VY_BOOL), tu = ty(s, VY_U32), tf = ty(s, VY_F32);
+	uint32_t act = SG(s, SpvOpGroupNonUniformBallot, VY_VOID, SG_CAP_BALLOT,
+			  cnst(s, VY_BOOL, 1));
+	uint32_t size = sg_builtin(s, VY_SG_SIZE), lane = sg_builtin(s, VY_SG_LANE);
+	for (uint32_t h = sg_max(s) / 2; h >= 1; h /= 2) {
+		uint32_t y = SG(s, SpvOpGroupNonUniformShuffleXor, VY_F32, SG_CAP_SHUFFLE,
+				x, u32c(s, h));
+		uint32_t partner = VAL(s, SpvOpBitwiseXor, tu, lane, u32c(s, h));
+		uint32_t on = SG(s, SpvOpGroupNonUniformBallotBitExtract, VY_BOOL,
+				 SG_CAP_BALLOT, act, partner);
+		y = VAL(s, SpvOpSelect, tf, on, y, sg_identity(s, code));
+		uint32_t r = sg_combine(s, code, VY_F32, x, y);
+		if (!s->p->subgroup_size)
+			r = VAL(s, SpvOpSelect, tf, VAL(s, SpvOpULessThan, tb, u32c(s, h), size),
+				r, x);
+		x = r;
+	}
+	return x;
+}
+
+/* An f32 inclusive scan in the Hillis-Steele order: for h = 1, 2, ..,
+ * x = lane >= h ? x + shuffle_up(x, h) : x. */
+static uint32_t sg_float_scan(struct spv *s, uint32_t x)
+{
+	uint32_t tb = ty(s, VY_BOOL), tu = ty(s, VY_U32), tf = ty(s, VY_F32);
+	uint32_t act = SG(s, SpvOpGroupNonUniformBallot, VY_VOID, SG_CAP_BALLOT,
+			  cnst(s, VY_BOOL, 1));
+	uint32_t size = sg_builtin(s, VY_SG_SIZE), lane = sg_builtin(s, VY_SG_LANE);
+	for (uint32_t h = 1; h < sg_max(s); h *= 2) {
+		uint32_t y = SG(s, SpvOpGroupNonUniformShuffleUp, VY_F32, SG_CAP_RELATIVE,
+				x, u32c(s, h));
+		uint32_t ok = VAL(s, SpvOpUGreaterThanEqual, tb, lane, u32c(s, h));
+		uint32_t from = VAL(s, SpvOpISub, tu, lane, u32c(s, h));
+		uint32_t on = SG(s, SpvOpGroupNonUniformBallotBitExtract, VY_BOOL,
+				 SG_CAP_BALLOT, act, from);
+		ok = VAL(s, SpvOpLogicalAnd, tb, ok, on);
+		if (!s->p->subgroup_size)
+			ok = VAL(s, SpvOpLogicalAnd, tb, ok,
+				 VAL(s, SpvOpULessThan, tb, u32c(s, h), size));
+		x = VAL(s, SpvOpSelect, tf, ok, precise(s, SpvOpFAdd, x, y), x);
+	}
+	return x;
+}
+
+/* The subgroup rows of spv_ops. */
+static uint32_t sg_reduce_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
+			     const uint32_t *a)
+{
+	enum vy_opcode c = e->op->code;
+	enum vy_type t = e->type;
+	if (t == VY_F32)
+		return sg_float_reduce(s, c, a[0]);
+	SpvOp op = c == VY_OP_SG_ADD ? SpvOpGroupNonUniformIAdd :
+		   c == VY_OP_SG_MIN ? (t == VY_I32 ? SpvOpGroupNonUniformSMin : SpvOpGroupNonUniformUMin) :
+		   c == VY_OP_SG_MAX ? (t == VY_I32 ? SpvOpGroupNonUniformSMax : SpvOpGroupNonUniformUMax) :
+		   c == VY_OP_SG_AND ? SpvOpGroupNonUniformBitwiseAnd :
+		   c == VY_OP_SG_OR ? SpvOpGroupNonUniformBitwiseOr : SpvOpGroupNonUniformBitwiseXor;
+	return SG(s, op, t, SG_CAP_ARITH, SpvGroupOperationReduce, a[0]);
+}
+
+static uint32_t sg_scan_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
+			   const uint32_t *a)
+{
+	bool incl = e->op->code == VY_OP_SG_INCLUSIVE_ADD;
+	if (e->type != VY_F32)
+		return SG(s, SpvOpGroupNonUniformIAdd, e->type, SG_CAP_ARITH,
+			  incl ? SpvGroupOperationInclusiveScan : SpvGroupOperationExclusiveScan, a[0]);
+	uint32_t x = sg_float_scan(s, a[0]);
+	if (incl)
+		return x;
+	/* exclusive: lane k takes lane k-1's inclusive result, lane 0 the identity */
+	uint32_t y = SG(s, SpvOpGroupNonUniformShuffleUp, VY_F32, SG_CAP_RELATIVE, x, u32c(s, 1));
+	uint32_t first = VAL(s, SpvOpIEqual, ty(s, VY_BOOL), sg_builtin(s, VY_SG_LANE), u32c(s, 0));
+	return VAL(s, SpvOpSelect, tt, first, cnst(s, VY_F32, 0), y);
+}
+
+static uint32_t sg_shuffle_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
+			      const uint32_t *a)
+{
+	enum vy_opcode c = e->op->code;
+	if (c == VY_OP_SG_SHUFFLE_XOR)
+		return SG(s, SpvOpGroupNonUniformShuffleXor, e->type, SG_CAP_SHUFFLE, a[0], a[1]);
+	if (c == VY_OP_SG_SHUFFLE_UP)
+		return SG(s, SpvOpGroupNonUniformShuffleUp, e->type, SG_CAP_RELATIVE, a[0], a[1]);
+	if (c == VY_OP_SG_SHUFFLE_DOWN)
+		return SG(s, SpvOpGroupNonUniformShuffleDown, e->type, SG_CAP_RELATIVE, a[0], a[1]);
+	/* shuffle, broadcast: OpGroupNonUniformShuffle, as the lane need not
+	 * be a constant (OpGroupNonUniformBroadcast's must before SPIR-V 1.5) */
+	return SG(s, SpvOpGroupNonUniformShuffle, e->type, SG_CAP_SHUFFLE, a[0], a[1]);
+}
+
+static uint32_t sg_vote_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
+			   const uint32_t *a)
+{
+	enum vy_opcode c = e->op->code;
+	if (c == VY_OP_SG_ALL)
+		return SG(s, SpvOpGroupNonUniformAll, VY_BOOL, SG_CAP_VOTE, a[0]);
+	if (c == VY_OP_SG_ANY)
+		return SG(s, SpvOpGroupNonUniformAny, VY_BOOL, SG_CAP_VOTE, a[0]);
+	if (c == VY_OP_SG_BROADCAST_FIRST)
+		return SG(s, SpvOpGroupNonUniformBroadcastFirst, e->type, SG_CAP_BALLOT, a[0]);
+	return sg_val(s, SpvOpGroupNonUniformElect, VY_BOOL, SG_CAP_BASIC, NULL, 0);   /* elect */
+}
+
 static uint32_t builtin(struct spv *s, const struct vy_expr *e)
 {
+	if (e->index == VY_B_SG)
+		return sg_builtin(s, e->axis);
 	if (e->index == VY_B_WGSIZE)
 		return u32c(s, s->p->wgsize[e->axis]);
 	if (e->index < 0 || e->index > VY_B_NWG || e->axis < 0 || e->axis > 2) {
@@ -1635,6 +1815,23 @@ static const struct spv_row spv_ops[VY_OP_COUNT] = {
 	[VY_OP_ATOMIC_XOR] = { S_ATOMIC, I_(SpvOpAtomicXor, SpvOpAtomicXor) },
 	[VY_OP_ATOMIC_EXCHANGE] = { S_ATOMIC, I_(SpvOpAtomicExchange, SpvOpAtomicExchange) },
 	[VY_OP_ATOMIC_COMPARE_EXCHANGE] = { S_ATOMIC, I_(SpvOpAtomicCompareExchange, SpvOpAtomicCompareExchange) },
+	[VY_OP_SG_ADD] = { FN_(sg_reduce_op) },
+	[VY_OP_SG_MIN] = { FN_(sg_reduce_op) },
+	[VY_OP_SG_MAX] = { FN_(sg_reduce_op) },
+	[VY_OP_SG_AND] = { FN_(sg_reduce_op) },
+	[VY_OP_SG_OR] = { FN_(sg_reduce_op) },
+	[VY_OP_SG_XOR] = { FN_(sg_reduce_op) },
+	[VY_OP_SG_INCLUSIVE_ADD] = { FN_(sg_scan_op) },
+	[VY_OP_SG_EXCLUSIVE_ADD] = { FN_(sg_scan_op) },
+	[VY_OP_SG_BROADCAST] = { FN_(sg_shuffle_op) },
+	[VY_OP_SG_BROADCAST_FIRST] = { FN_(sg_vote_op) },
+	[VY_OP_SG_SHUFFLE] = { FN_(sg_shuffle_op) },
+	[VY_OP_SG_SHUFFLE_XOR] = { FN_(sg_shuffle_op) },
+	[VY_OP_SG_SHUFFLE_UP] = { FN_(sg_shuffle_op) },
+	[VY_OP_SG_SHUFFLE_DOWN] = { FN_(sg_shuffle_op) },
+	[VY_OP_SG_ALL] = { FN_(sg_vote_op) },
+	[VY_OP_SG_ANY] = { FN_(sg_vote_op) },
+	[VY_OP_SG_ELECT] = { FN_(sg_vote_op) },
 };
 
 bool vy_spv_lowers(enum vy_opcode code)
@@ -2233,6 +2430,18 @@ static uint32_t spirv_version(int vk_minor)
 	return 1u << 16 | minor[vk_minor] << 8;
 }
 
+static void sg_capabilities(struct spv *s, struct words *m)
+{
+	static const SpvCapability caps[] = {
+		SpvCapabilityGroupNonUniform, SpvCapabilityGroupNonUniformArithmetic,
+		SpvCapabilityGroupNonUniformBallot, SpvCapabilityGroupNonUniformShuffle,
+		SpvCapabilityGroupNonUniformShuffleRelative, SpvCapabilityGroupNonUniformVote,
+	};
+	for (int i = 0; i < 6; i++)
+		if (s->sgcap >> i & 1)
+			INS(m, SpvOpCapability, caps[i]);
+}
+
 /* Concatenate the sections in the logical layout order. */
 static void assemble(struct spv *s, uint32_t main_id, uint32_t fn_type,
 		     uint32_t entry, struct words *m)
@@ -2258,6 +2467,7 @@ static void assemble(struct spv *s, uint32_t main_id, uint32_t fn_type,
 		INS(m, SpvOpCapability, SpvCapabilityStorageBuffer16BitAccess);
 	if (s->uses_fatomic)
 		INS(m, SpvOpCapability, SpvCapabilityAtomicFloat32AddEXT);
+	sg_capabilities(s, m);
 	if (s->uses_8bit)
 		ins_str(m, SpvOpExtension, NULL, 0, "SPV_KHR_8bit_storage");
 	if (s->uses_16bit)
@@ -2277,6 +2487,8 @@ static void assemble(struct spv *s, uint32_t main_id, uint32_t fn_type,
 		bool input = false;
 		for (int b = 0; b < 5; b++)
 			input |= s->builtin_var[b] == v;
+		for (int b = 0; b < 4; b++)
+			input |= s->sg_var[b] == v;
 		if (input || version >= 0x10400)
 			ifv[nif++] = v;
 	}
@@ -2537,6 +2749,11 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 		*err = vy_strf("`math.fma` on f64 is not exact on spv (a Vulkan "
 			       "driver may round the product first). Fix: write "
 			       "a * b + c, or use -t ptx or the reference");
+		return VY_EMIT_REJECT;
+	}
+	if (c->vk_minor == 0 && vy_program_uses_subgroup(p)) {
+		*err = vy_strf("subgroup operations need SPIR-V 1.3. Fix: use "
+			       "--target-env vulkan1.1 or later");
 		return VY_EMIT_REJECT;
 	}
 	if (p->nparams > VY_MAX_PARAMS) {

@@ -363,7 +363,9 @@ const char *vy_suggest_call(const struct vy_registry *r, const char *name,
 /* ---- IR ---- */
 
 enum vy_space { VY_SPACE_BUFFER, VY_SPACE_SHARED };
-enum vy_builtin { VY_B_GID, VY_B_LID, VY_B_WGID, VY_B_WGSIZE, VY_B_NWG };
+enum vy_builtin { VY_B_GID, VY_B_LID, VY_B_WGID, VY_B_WGSIZE, VY_B_NWG,
+		  VY_B_SG /* sg.size lane id count: axis 0..3 (SPEC §10.4) */ };
+enum { VY_SG_SIZE, VY_SG_LANE, VY_SG_ID, VY_SG_COUNT };
 enum vy_access { VY_READ_ONLY, VY_WRITE_ONLY, VY_READ_WRITE };
 
 enum vy_expr_kind {
@@ -528,6 +530,8 @@ struct vy_program {
 	const char *entry_point;     /* K, K_1 ...; NULL for a 1.0 program */
 	int npipe;                   /* the pipeline: steps over parts */
 	struct vy_pipe *pipe;
+	uint32_t subgroup_size;      /* subgroup_size: N (SPEC §10.4); 0: the device's */
+	struct vy_loc loc_sgsize;
 	int opt_level;               /* vy_compile's -O: no target emits it
 					with more IR passes (0 otherwise) */
 };
@@ -558,6 +562,15 @@ bool vy_expr_touches_memory(const struct vy_expr *e);
 bool vy_expr_is_pure(const struct vy_expr *e);
 /* Whether op code is one of atomic's. */
 bool vy_op_is_atomic(enum vy_opcode code);
+/* Whether op code is one of subgroup's (SPEC §10.4), and its index in
+ * vyrec_ops.def's VY_SUBGROUP list (the VM's VYVM_SG_* number), or -1. */
+bool vy_op_is_subgroup(enum vy_opcode code);
+int vy_op_subgroup_index(enum vy_opcode code);
+/* Whether e contains a subgroup op. */
+bool vy_expr_has_subgroup(const struct vy_expr *e);
+struct vy_program;
+/* Whether p uses subgroup ops or sg.* builtins, or sets subgroup_size. */
+bool vy_program_uses_subgroup(const struct vy_program *p);
 /* Whether a target's lowering table has a row for the op (the op's
  * vy_opdef.targets, `vyrec ops` TARGETS, are derived from these). */
 bool vy_spv_lowers(enum vy_opcode code);
@@ -852,6 +865,9 @@ uint32_t vy_eval_uniform(const struct vy_program *p, const struct vy_expr *e,
 
 /* ---- dispatch backends (SPEC §4), one file each in backends/, listed in src/backends.c ---- */
 
+/* The reference VM's subgroup size unless told otherwise (SPEC §10.4). */
+#define VY_SG_DEFAULT_SIZE 32
+
 struct vy_run {
 	const struct vy_program *prog;
 	struct vy_launch launch;
@@ -860,6 +876,8 @@ struct vy_run {
 	int device;           /* --device N, -1 = default */
 	bool strict;
 	struct vy_diags *warnings;  /* reference --strict reports; may be NULL */
+	uint32_t subgroup_size;     /* reference: run --subgroup-size; 0: the
+				       program's subgroup_size, else 32 */
 };
 
 struct vy_stream {
@@ -904,6 +922,9 @@ struct vy_backend {
 	int (*pipeline)(struct vy_backend *b, struct vy_run *r,
 			const struct vy_pipe_dispatch *v, size_t n, char **err);
 	void (*release)(struct vy_backend *b);
+	/* the subgroup size its dispatches run at (SPEC §10.4; a program's
+	 * subgroup_size wins where the backend honours it); 0: none */
+	uint32_t subgroup_size;
 };
 
 struct vy_backend_reg {

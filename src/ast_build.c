@@ -231,6 +231,22 @@ static void load_wgsize(struct ld *L, const struct vy_ynode *y)
 		    (unsigned long long)prod, VY_MAX_WG);
 }
 
+/* subgroup_size: N (SPEC §10.4), a power of two from 4 to 128. */
+static void load_sgsize(struct ld *L, const struct vy_ynode *y)
+{
+	uint32_t x;
+	L->p->loc_sgsize = vy_yloc(y, L->src);
+	if (vy_yuint(y, &x) != 1 || x < 4 || x > 128 || (x & (x - 1))) {
+		if (y->kind != VY_Y_ALIAS)
+			err(L, y, "write 4, 8, 16, 32, 64 or 128, e.g. 'subgroup_size: 32'",
+			    "'subgroup_size' must be a power of two from 4 to 128, not %s",
+			    y->kind == VY_Y_SCALAR && y->len ? vy_fmt(L->a, "'%s'", show(L, y)) :
+			    vy_ykind(y));
+		return;
+	}
+	L->p->subgroup_size = x;
+}
+
 static void load_params(struct ld *L, const struct vy_ynode *y)
 {
 	if (!want_kind(L, y, VY_Y_MAP, "'params'"))
@@ -672,12 +688,12 @@ static void load_block_in(struct ld *L, const struct vy_ynode *y,
 /* ---- top level ---- */
 
 enum { K_VYREC, K_NAME, K_DESC, K_DIALECTS, K_WGSIZE, K_PARAMS, K_BUFFERS,
-       K_SHARED, K_DISPATCH, K_TOL, K_ENTRY, K_KERNELS, K_PIPELINE, K_N };
+       K_SHARED, K_DISPATCH, K_TOL, K_ENTRY, K_KERNELS, K_PIPELINE, K_SGSIZE, K_N };
 
 static const char *const top_keys[] = {
 	"vyrec", "name", "description", "dialects", "workgroup_size", "params",
 	"buffers", "shared", "dispatch", "tolerance", "entry", "kernels",
-	"pipeline", NULL
+	"pipeline", "subgroup_size", NULL
 };
 
 #include "ast_kernels.h"
@@ -712,6 +728,8 @@ static void load_top(struct ld *L, const struct vy_ynode *root)
 		load_wgsize(L, v[K_WGSIZE]);
 	else
 		missing(L, root, "workgroup_size", "add 'workgroup_size: [64]'");
+	if (v[K_SGSIZE])
+		load_sgsize(L, v[K_SGSIZE]);
 }
 
 static void load_decls(struct ld *L, const struct vy_ynode *root)

@@ -229,11 +229,17 @@ int vy_check_seed(const struct vy_program *p, const struct vy_launch *l,
 int vy_check_reference(const struct vy_program *p, const struct vy_launch *l,
 		       void **bufs, int device, char **err)
 {
+	return vy_check_reference_at(p, l, bufs, device, 0, err);
+}
+
+int vy_check_reference_at(const struct vy_program *p, const struct vy_launch *l,
+			  void **bufs, int device, uint32_t sgsize, char **err)
+{
 	struct vy_backend *ref = vy_backend_acquire("reference", device, err);
 	if (!ref)
 		return VY_CHECK_NO_REFERENCE;
 	struct vy_run r = { .prog = p, .launch = *l, .bufs = bufs,
-			    .device = device };
+			    .device = device, .subgroup_size = sgsize };
 	int rc = vy_dispatch_pipeline(ref, &r, err) ? VY_CHECK_DISPATCH : VY_CHECK_OK;
 	vy_backend_release(ref);
 	return rc;

@@ -47,5 +47,8 @@ enum { VY_CHECK_OK = 0, VY_CHECK_NO_REFERENCE, VY_CHECK_DISPATCH };
  * VY_CHECK_NO_REFERENCE / VY_CHECK_DISPATCH with *err. */
 int vy_check_reference(const struct vy_program *p, const struct vy_launch *l,
 		       void **bufs, int device, char **err);
+/* The same at subgroup size sgsize (SPEC §10.4; 0: the default). */
+int vy_check_reference_at(const struct vy_program *p, const struct vy_launch *l,
+			  void **bufs, int device, uint32_t sgsize, char **err);
 
 #endif

@@ -2,7 +2,9 @@
  * cmd_backends.c: `vyrec backends [--json]` (SPEC §4): each registered
  * dispatch backend in precedence order with its rank, whether it
  * dispatches, and whether it initialises on this host: the device name,
- * or the factory's error.  This is the one command that opens every
+ * or the factory's error, and the subgroup size its dispatches run at
+ * (SPEC §10.4: `subgroup_size`, null where it does not initialise).
+ * This is the one command that opens every
  * driver, because finding out is its job.
  */
 #include <stdlib.h>
@@ -16,6 +18,7 @@ struct probe {
 	uint32_t rank;
 	bool dispatches, ok;
 	char *what;    /* device name or error (malloc'd) */
+	uint32_t sgsize;   /* the backend's subgroup size; 0 unknown */
 };
 
 static struct probe probe(const struct vy_backend_reg *r)
@@ -27,6 +30,7 @@ static struct probe probe(const struct vy_backend_reg *r)
 	if (b) {
 		p.ok = true;
 		p.what = vy_strf("%s", b->device_name[0] ? b->device_name : r->id);
+		p.sgsize = b->subgroup_size;
 		vy_backend_release(b);
 		free(err);
 	} else {
@@ -49,7 +53,10 @@ static void print_json(const struct probe *v, int n)
 		       v[i].dispatches ? "true" : "false",
 		       v[i].ok ? "true" : "false", v[i].ok ? "device" : "error");
 		vy_json_fstr(stdout, v[i].what);
-		printf("}");
+		if (v[i].sgsize)
+			printf(", \"subgroup_size\": %u}", v[i].sgsize);
+		else
+			printf(", \"subgroup_size\": null}");
 	}
 	printf("%s]\n", n ? "\n" : "");
 }
@@ -63,9 +70,12 @@ static void print_text(const struct probe *v, int n)
 			snprintf(rank, sizeof rank, "none");
 		else
 			snprintf(rank, sizeof rank, "%u", v[i].rank);
-		printf("%-10s %10s  %-10s  %s: %s\n", v[i].id, rank,
+		printf("%-10s %10s  %-10s  %s: %s", v[i].id, rank,
 		       v[i].dispatches ? "yes" : "no",
 		       v[i].ok ? "ok" : "unavailable", v[i].what);
+		if (v[i].sgsize)
+			printf(" (subgroup size %u)", v[i].sgsize);
+		printf("\n");
 	}
 }
 

@@ -27,6 +27,7 @@ struct run_opts {
 	int nparams, nins, nouts, nprints;
 	int device;
 	bool strict;
+	const char *sgsize;           /* --subgroup-size */
 	bool hex;                     /* --print-format hex */
 };
 
@@ -138,6 +139,7 @@ static int take(struct run_opts *o, int id, const char *v)
 	case VY_O_BENCH: o->bench = v; return 0;
 	case VY_O_DEVICE: return vy_run_device("run", v, &o->device) ? -1 : 0;
 	case VY_O_STRICT: o->strict = true; return 0;
+	case VY_O_SUBGROUP_SIZE: o->sgsize = v; return 0;
 	case VY_O_PRINT_FORMAT:
 		if (strcmp(v, "hex") && strcmp(v, "dec")) {
 			const char *fmts[] = { "dec", "hex" };
@@ -577,6 +579,41 @@ static int parse_chunk(const char *s, uint32_t *chunk)
 	return 0;
 }
 
+int vy_run_subgroup_size(const char *cmd, const char *s, uint32_t *n)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (!*s || *s == '-' || *end || errno || v < 4 || v > 128 || (v & (v - 1)))
+		return vy_usage_error(cmd, "subgroup size '%s' is not a power of two "
+				      "from 4 to 128\nFix: use 4, 8, 16, 32, 64 or 128", s);
+	*n = (uint32_t)v;
+	return 0;
+}
+
+/* --subgroup-size against the backend and the program's subgroup_size
+ * (SPEC §10.4); 0, or -1 after a usage error. */
+static int run_sgsize(const struct vy_program *p, const struct run_opts *o,
+		      uint32_t *n)
+{
+	*n = 0;
+	if (!o->sgsize)
+		return 0;
+	if (vy_run_subgroup_size("run", o->sgsize, n))
+		return -1;
+	if (strcmp(o->backend, "reference"))
+		return vy_usage_error("run", "--subgroup-size sets the reference VM's "
+				      "subgroup size; a GPU runs at its own\nFix: add "
+				      "--backend reference, or write 'subgroup_size: %u' "
+				      "in the program", *n);
+	if (p->subgroup_size && p->subgroup_size != *n)
+		return vy_usage_error("run", "'%s' fixes subgroup_size: %u, so "
+				      "--subgroup-size %u cannot apply\nFix: drop "
+				      "--subgroup-size or change the program's "
+				      "subgroup_size", p->name, p->subgroup_size, *n);
+	return 0;
+}
+
 static int execute(struct vy_program *p, struct run_opts *o)
 {
 	struct vy_launch l;
@@ -605,7 +642,9 @@ static int execute(struct vy_program *p, struct run_opts *o)
 		if (auto_param >= 0)
 			l.params[auto_param] = chunk;
 	}
-	if (read_params(p, o, &l, auto_param) || check_names(p, o))
+	uint32_t sgsize;
+	if (read_params(p, o, &l, auto_param) || check_names(p, o) ||
+	    run_sgsize(p, o, &sgsize))
 		return VY_EXIT_USAGE;
 	char *err = NULL;
 	if (vy_launch_eval(p, &l, &err))
@@ -630,7 +669,7 @@ static int execute(struct vy_program *p, struct run_opts *o)
 	rc = VY_EXIT_BACKEND;
 	if (!(be = get_backend(o->backend, o->device)))
 		goto done;
-	struct vy_run r = { p, l, h.bufs, o->device, o->strict, &warn };
+	struct vy_run r = { p, l, h.bufs, o->device, o->strict, &warn, sgsize };
 	if (o->stream) {
 		rc = run_stream(be, &r, &h, o, sbuf, sdata, total, chunk);
 	} else if (vy_dispatch_pipeline(be, &r, &err)) {

@@ -25,6 +25,8 @@ void vy_host_alloc(struct vy_host *h, const struct vy_program *p,
 void vy_host_copy(struct vy_host *dst, const struct vy_host *src,
 		  const struct vy_program *p, const struct vy_launch *l);
 void vy_host_free(struct vy_host *h);
+/* Parse a subgroup size: a power of two from 4 to 128 (SPEC §10.4). */
+int vy_run_subgroup_size(const char *cmd, const char *s, uint32_t *n);
 /* Parse --device N (>= 0). */
 int vy_run_device(const char *cmd, const char *s, int *dev);
 

@@ -23,6 +23,11 @@
  * chosen: "params: a=0.5 n=1024" and "inputs: x=random:1 y=FILE", so the
  * run can be repeated with `vyrec run`.  --json prints one object
  * (doc/schema/verify.schema.json) instead of the lines.
+ * Subgroups (SPEC §10.4): a program that uses them is compared with the
+ * reference run at each backend's subgroup size (the program's
+ * subgroup_size when it has one); --subgroup-sizes LIST also runs the
+ * reference at each size of LIST and compares those runs with the first
+ * one, a disagreement exiting 4 like a mismatch.
  */
 #include <errno.h>
 #include <float.h>
@@ -43,8 +48,31 @@ struct verify_opts {
 	const char *params[MAXOPT], *ins[MAXOPT];
 	int nparams, nins, device;
 	uint64_t seed;
+	const char *sgsizes;          /* --subgroup-sizes LIST */
+	uint32_t sizes[8];
+	int nsizes;
 	bool json;
 };
+
+/* --subgroup-sizes LIST: sizes of vy_run_subgroup_size, at most 8. */
+static int parse_sizes(struct verify_opts *o, const char *list)
+{
+	const char *p = list;
+	o->sgsizes = list;
+	o->nsizes = 0;
+	do {
+		size_t n = strcspn(p, ",");
+		char one[32];
+		snprintf(one, sizeof one, "%.*s", (int)(n < 31 ? n : 31), p);
+		if (o->nsizes == 8)
+			return vy_usage_error("verify", "--subgroup-sizes lists more than 8 sizes");
+		if (vy_run_subgroup_size("verify", one, &o->sizes[o->nsizes]))
+			return -1;
+		o->nsizes++;
+		p += n + (p[n] == ',');
+	} while (*p);
+	return 0;
+}
 
 /* Every id in --backends LIST must be a registered backend, as the
  * default walks the registered ones: 0, or -1 after a usage error. */
@@ -127,6 +155,7 @@ static int take(struct verify_opts *o, int id, const char *v)
 	case VY_O_BACKENDS: o->backends = v; return 0;
 	case VY_O_DEVICE: return vy_run_device("verify", v, &o->device) ? -1 : 0;
 	case VY_O_SEED: return parse_seed(o, v);
+	case VY_O_SUBGROUP_SIZES: return parse_sizes(o, v) ? -1 : 0;
 	}
 	if (id != VY_O_ARG)   /* a row of the table without its case */
 		vy_bug("option %d of the table is not handled", id);
@@ -169,12 +198,16 @@ struct setup {
 	struct vy_host inputs, expected;
 	struct vy_tol tol;
 	int device;
+	bool uses_sg;                 /* the program uses subgroups */
+	uint32_t ref_size;            /* the subgroup size `expected` ran at */
 	const char *source[VY_MAX_IO];  /* each buffer's --in, or NULL */
 	bool json;
 	struct vy_buf results;          /* --json: the results array so far */
 	int nresults, compared;
 	bool head;                      /* --json: the object was opened */
 };
+
+static int run_reference_at(struct setup *s, uint32_t size);
 
 /* --json: one element of "results" (v NULL: none compared; message NULL:
  * none). */
@@ -231,6 +264,11 @@ static int verify_one(struct vy_backend *be, struct setup *s)
 {
 	struct vy_host out;
 	int rc = VY_EXIT_BACKEND;
+	uint32_t size = s->p->subgroup_size ? s->p->subgroup_size :
+			be->subgroup_size ? be->subgroup_size : VY_SG_DEFAULT_SIZE;
+	if (s->uses_sg && size != s->ref_size && (rc = run_reference_at(s, size)))
+		return rc;
+	rc = VY_EXIT_BACKEND;
 	if (dispatch(be, s, &out))
 		goto done;
 	struct vy_verdict v = vy_check_compare(s->p, &s->l, out.bufs,
@@ -257,6 +295,8 @@ static int verify_one(struct vy_backend *be, struct setup *s)
 		if (s->p->fast_math)
 			printf(" (--fast-math bounds: %g ulp, %g abs)", s->tol.ulp,
 			       s->tol.abs);
+		if (s->uses_sg)
+			printf(", subgroup size %u", size);
 		printf("\n");
 		rc = 0;
 	}
@@ -394,9 +434,19 @@ static int prepare(struct setup *s, struct verify_opts *o)
 
 static int run_reference(struct setup *s)
 {
+	return run_reference_at(s, s->p->subgroup_size ? s->p->subgroup_size :
+				VY_SG_DEFAULT_SIZE);
+}
+
+/* s->expected: the reference run at subgroup size `size`. */
+static int run_reference_at(struct setup *s, uint32_t size)
+{
 	char *err = NULL;
+	if (s->ref_size)
+		vy_host_free(&s->expected);
+	s->ref_size = size;
 	vy_host_copy(&s->expected, &s->inputs, s->p, &s->l);
-	int r = vy_check_reference(s->p, &s->l, s->expected.bufs, s->device, &err);
+	int r = vy_check_reference_at(s->p, &s->l, s->expected.bufs, s->device, size, &err);
 	if (r == VY_CHECK_NO_REFERENCE)
 		return vy_fail(VY_EXIT_BACKEND, "verify: the reference backend "
 			       "is needed as the oracle", err);
@@ -414,7 +464,7 @@ static int run_reference(struct setup *s)
 
 /* Each backend in list (comma-separated), or by default every registered
  * one but the reference. */
-static int run_backends(struct setup *s, const char *list)
+static int run_backends(struct setup *s, const char *list, bool sizes)
 {
 	int rc = 0, ran = 0;
 	char *copy = list ? vy_strf("%s", list) : NULL, *save = NULL;
@@ -450,7 +500,7 @@ static int run_backends(struct setup *s, const char *list)
 	free(copy);
 	fflush(stdout);
 	s->compared = ran;
-	if (!ran) {
+	if (!ran && !sizes) {   /* --subgroup-sizes compares the reference's runs */
 		vy_cli_errorf("vyrec verify", "nothing was compared: no backend "
 			      "besides the reference ran here\nFix: `vyrec backends` "
 			      "shows why each backend does not initialise; install its "
@@ -458,6 +508,66 @@ static int run_backends(struct setup *s, const char *list)
 		if (rc < VY_EXIT_BACKEND)
 			rc = VY_EXIT_BACKEND;
 	}
+	return rc;
+}
+
+/* --subgroup-sizes against the program's subgroup_size. */
+static int check_sizes(struct setup *s, const struct verify_opts *o)
+{
+	for (int i = 0; i < o->nsizes; i++)
+		if (s->p->subgroup_size && o->sizes[i] != s->p->subgroup_size)
+			return vy_usage_error("verify", "'%s' fixes subgroup_size: %u, so "
+					      "--subgroup-sizes cannot run it at %u\nFix: drop "
+					      "--subgroup-sizes or the program's subgroup_size",
+					      s->p->name, s->p->subgroup_size, o->sizes[i]);
+	return 0;
+}
+
+/* The reference at each size of --subgroup-sizes, compared with its run
+ * at the first: one line per size; VY_EXIT_MISMATCH where they differ. */
+static int compare_sizes(struct setup *s, const struct verify_opts *o)
+{
+	int rc = 0;
+	struct vy_host first;
+	if (run_reference_at(s, o->sizes[0]))
+		return VY_EXIT_BACKEND;
+	vy_host_copy(&first, &s->expected, s->p, &s->l);
+	if (!s->json)
+		printf("reference at subgroup size %u: the baseline\n", o->sizes[0]);
+	for (int i = 1; i < o->nsizes; i++) {
+		if (run_reference_at(s, o->sizes[i])) {
+			rc = VY_EXIT_BACKEND;
+			break;
+		}
+		struct vy_verdict v = vy_check_compare(s->p, &s->l, s->expected.bufs,
+						       first.bufs, s->tol);
+		rc = v.mismatches ? VY_EXIT_MISMATCH : rc;
+		if (s->json) {   /* one result per size: "reference at subgroup size N" */
+			char id[64], msg[96];
+			snprintf(id, sizeof id, "reference at subgroup size %u", o->sizes[i]);
+			snprintf(msg, sizeof msg, "%s subgroup size %u", v.mismatches ?
+				 "disagrees with" : "agrees with", o->sizes[0]);
+			result_json(s, id, NULL, v.mismatches ? "fail" : "pass", &v, msg);
+			vy_verdict_free(&v);
+			continue;
+		}
+		printf("reference at subgroup size %u: ", o->sizes[i]);
+		if (v.mismatches) {
+			printf("FAIL disagrees with subgroup size %u: %s", o->sizes[0], v.first);
+			if (v.mismatches > 1)
+				printf(" (and %llu more mismatches)",
+				       (unsigned long long)v.mismatches - 1);
+			printf("\n");
+			rc = VY_EXIT_MISMATCH;
+		} else {
+			printf("PASS agrees with subgroup size %u (%d buffer%s, %llu elements)\n",
+			       o->sizes[0], v.buffers, v.buffers == 1 ? "" : "s",
+			       (unsigned long long)v.elements);
+		}
+		vy_verdict_free(&v);
+	}
+	vy_host_free(&first);
+	fflush(stdout);
 	return rc;
 }
 
@@ -471,14 +581,20 @@ int vy_cmd_verify(int argc, char **argv)
 		vy_compilation_free(&c);
 		return VY_EXIT_PROGRAM;
 	}
-	struct setup s = { .p = c.prog };
-	int rc = prepare(&s, &o);
+	struct setup s = { .p = c.prog, .uses_sg = vy_program_uses_subgroup(c.prog) };
+	int rc = check_sizes(&s, &o);
+	if (!rc)
+		rc = prepare(&s, &o);
 	if (!rc)
 		print_choice(&s, o.seed);
 	if (!rc)
 		rc = run_reference(&s);
 	if (!rc)
-		rc = run_backends(&s, o.backends);
+		rc = run_backends(&s, o.backends, o.nsizes > 1);
+	if (rc != VY_EXIT_USAGE && rc != VY_EXIT_PROGRAM && o.nsizes) {
+		int r = compare_sizes(&s, &o);
+		rc = r > rc ? r : rc;
+	}
 	if (s.head) {
 		char u[32], a[32];
 		printf("  \"tolerance\": {\"ulp\": %s, \"abs\": %s},\n  \"results\": [",

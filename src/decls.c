@@ -23,6 +23,7 @@ static const struct vy_name names[] = {
 	{ "wgid", VY_NAME_BUILTIN, VY_B_WGID, "xy", false },
 	{ "wgsize", VY_NAME_BUILTIN, VY_B_WGSIZE, "", false },
 	{ "nwg", VY_NAME_BUILTIN, VY_B_NWG, "x", false },
+	{ "sg", VY_NAME_BUILTIN, VY_B_SG, NULL, false },   /* sg.size lane id count */
 	{ "len", VY_NAME_BUILTIN, -1, NULL, false },
 	{ "bitcast", VY_NAME_BUILTIN, -1, NULL, false },
 	/* types: also whatever vy_type_parse knows */
@@ -96,11 +97,28 @@ const char *vy_builtin_name(enum vy_builtin b)
 	return "?";
 }
 
+static const char *const sg_members[] = { "size", "lane", "id", "count" };
+
+const char *vy_builtin_member(int builtin, int axis)
+{
+	static const char *const xyz[] = { "x", "y", "z" };
+	if (builtin == VY_B_SG)
+		return axis >= 0 && axis < 4 ? sg_members[axis] : "?";
+	return axis >= 0 && axis < 3 ? xyz[axis] : "?";
+}
+
 int vy_builtin_find(const char *name, int *axis)
 {
+	if (!strncmp(name, "sg.", 3))
+		for (int k = 0; k < 4; k++)
+			if (!strcmp(name + 3, sg_members[k])) {
+				*axis = k;
+				return VY_B_SG;
+			}
 	for (int i = 0; i < NNAMES && names[i].kind == VY_NAME_BUILTIN; i++) {
 		size_t n = strlen(names[i].name);
-		if (names[i].builtin >= 0 && !strncmp(name, names[i].name, n) &&
+		if (names[i].builtin >= 0 && names[i].builtin != VY_B_SG &&
+		    !strncmp(name, names[i].name, n) &&
 		    name[n] == '.' && name[n + 1] >= 'x' && name[n + 1] <= 'z' &&
 		    !name[n + 2]) {
 			*axis = name[n + 1] - 'x';

@@ -36,6 +36,8 @@ bool vy_name_reserved_word(const char *s, size_t n);
 const char *vy_builtin_name(enum vy_builtin b);
 /* gid.x -> VY_B_GID and *axis 0; -1 when name is no builtin with an axis. */
 int vy_builtin_find(const char *name, int *axis);
+/* The member text after the dot: x y z, or size lane id count for sg. */
+const char *vy_builtin_member(int builtin, int axis);
 /* gid, gid.w, len: a builtin's name, with or without a (bad) axis. */
 bool vy_builtin_prefix(const char *name);
 /* The dotted builtins offered as did-you-mean ("gid.x", ...): at most max

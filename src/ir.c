@@ -38,6 +38,72 @@ bool vy_op_is_atomic(enum vy_opcode code)
 	return (unsigned)code < VY_OP_COUNT && atomic_ops[code];
 }
 
+static int sg_index(enum vy_opcode code)
+{
+	static const enum vy_opcode order[] = {
+#define VY_SUBGROUP(e) VY_OP_##e,
+#include "vyrec_ops.def"
+#undef VY_SUBGROUP
+	};
+	for (int i = 0; i < (int)(sizeof order / sizeof *order); i++)
+		if (order[i] == code)
+			return i;
+	return -1;
+}
+
+bool vy_op_is_subgroup(enum vy_opcode code)
+{
+	return sg_index(code) >= 0;
+}
+
+int vy_op_subgroup_index(enum vy_opcode code)
+{
+	return sg_index(code);
+}
+
+bool vy_expr_has_subgroup(const struct vy_expr *e)
+{
+	if (!e)
+		return false;
+	if (e->kind == VY_E_OP && e->op && vy_op_is_subgroup(e->op->code))
+		return true;
+	for (int i = 0; i < e->nargs; i++)
+		if (vy_expr_has_subgroup(e->args[i]))
+			return true;
+	return false;
+}
+
+static bool expr_uses_sg(const struct vy_expr *e)
+{
+	if (!e)
+		return false;
+	if (e->kind == VY_E_BUILTIN && e->index == VY_B_SG)
+		return true;
+	if (vy_expr_has_subgroup(e))
+		return true;
+	for (int i = 0; i < e->nargs; i++)
+		if (expr_uses_sg(e->args[i]))
+			return true;
+	return false;
+}
+
+static bool block_uses_sg(const struct vy_block *b)
+{
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		if (expr_uses_sg(s->value) || expr_uses_sg(s->index) || expr_uses_sg(s->lo) ||
+		    expr_uses_sg(s->hi) || expr_uses_sg(s->step) || block_uses_sg(&s->body) ||
+		    block_uses_sg(&s->els))
+			return true;
+	}
+	return false;
+}
+
+bool vy_program_uses_subgroup(const struct vy_program *p)
+{
+	return p->subgroup_size || block_uses_sg(&p->entry);
+}
+
 static bool is_atomic(const struct vy_expr *e)
 {
 	return e->kind == VY_E_OP && e->op && vy_op_is_atomic(e->op->code);
@@ -177,6 +243,8 @@ bool vy_expr_is_const(const struct vy_expr *e)
 {
 	if (e->kind != VY_E_CONST && e->kind != VY_E_OP)
 		return false;
+	if (e->kind == VY_E_OP && e->op && vy_op_is_subgroup(e->op->code))
+		return false;   /* its value depends on the subgroup size */
 	for (int i = 0; i < e->nargs; i++)
 		if (!vy_expr_is_const(e->args[i]))
 			return false;

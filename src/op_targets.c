@@ -25,7 +25,9 @@ unsigned vy_op_lowered_by(enum vy_opcode code)
 	if (vy_glsl_lowers(code))
 		t |= VY_TGT_GLSL;
 	for (uint32_t ty = VYVM_BOOL; ty <= VYVM_F32; ty++)
-		if (vyvm_has_op((uint32_t)code, ty))
+		if (vy_op_is_subgroup(code) ?
+		    vyvm_has_subgroup_op((uint32_t)vy_op_subgroup_index(code), ty) :
+		    vyvm_has_op((uint32_t)code, ty))
 			t |= VY_TGT_REF;
 	return t;
 }

@@ -92,7 +92,7 @@ static bool foldable(const struct vy_expr *e, const uint32_t *v)
 	enum vy_opcode c = e->op->code;
 	bool flt = e->type == VY_F32;
 	int zeros = 0;
-	if (vy_op_is_atomic(c) || vy_type_is64(e->type))
+	if (vy_op_is_atomic(c) || vy_op_is_subgroup(c) || vy_type_is64(e->type))
 		return false;
 	for (int i = 0; i < e->nargs; i++)   /* 64-bit values are not folded */
 		if (vy_type_is64(e->args[i]->type))
@@ -575,7 +575,8 @@ static bool over_const(const struct vy_expr *e, int v)
 {
 	if (e->kind == VY_E_CONST || (e->kind == VY_E_LOCAL && e->index == v))
 		return true;
-	if (e->kind != VY_E_OP || !e->op || vy_op_is_atomic(e->op->code))
+	if (e->kind != VY_E_OP || !e->op || vy_op_is_atomic(e->op->code) ||
+	    vy_op_is_subgroup(e->op->code))
 		return false;
 	for (int i = 0; i < e->nargs; i++)
 		if (!over_const(e->args[i], v))

@@ -112,11 +112,16 @@ VAL(CHUNK, "--chunk", NULL, "N", VY_OPT_NOSYN,
 VAL(BENCH, "--bench", NULL, "N", 0,
     "time N dispatches: median time and GB/s");
 
+VAL(SUBGROUP_SIZE, "--subgroup-size", NULL, "N", 0,
+    "the reference's subgroup size, 4..128 (default 32)");
+
 /* ---- verify ---- */
 VAL(BACKENDS, "--backends", NULL, "LIST", 0,
     "compare these (a,b,...; default: all but reference)");
 VAL(SEED, "--seed", NULL, "N", 0,
     "inputs get random:(N + binding) (default 1)");
+VAL(SUBGROUP_SIZES, "--subgroup-sizes", NULL, "LIST", 0,
+    "also run the reference at each size (e.g. 8,32,64)");
 static const struct vy_opt VIN = { VY_O_IN, "--in", NULL, "BUF=SOURCE",
 	VY_OPT_REPEAT, "fix input BUF (file or generator), not seeded", NULL };
 static const struct vy_opt VJSON = { VY_O_JSON, "--json", NULL, NULL, 0,
@@ -134,9 +139,9 @@ static const struct vy_opt *const launcher_opts[] = {
 	&FORCE, &TEMPLATE_DIR, COMPILE, &TIME_REPORT, NULL };
 static const struct vy_opt *const run_opts[] = {
 	&BACKEND, &PARAM, &IN, &OUT, &PRINT, &PRINT_FORMAT, &STRICT, &DEVICE, &STREAM,
-	&CHUNK, &BENCH, COMPILE, NULL };
+	&CHUNK, &BENCH, &SUBGROUP_SIZE, COMPILE, NULL };
 static const struct vy_opt *const verify_opts[] = {
-	&BACKENDS, &PARAM, &VIN, &SEED, &DEVICE, &VJSON, COMPILE, NULL };
+	&BACKENDS, &PARAM, &VIN, &SEED, &DEVICE, &VJSON, &SUBGROUP_SIZES, COMPILE, NULL };
 static const struct vy_opt *const ops_opts[] = { &JSON, COMPILE, NULL };
 static const struct vy_opt *const json_opts[] = { &JSON, &COLOR, NULL };
 static const struct vy_opt *const no_opts[] = { &COLOR, NULL };

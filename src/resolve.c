@@ -360,8 +360,8 @@ static const char *operand_text(struct rctx *c, const struct vy_expr *e)
 		return ix ? vy_fmt(c->a, "%s[%s]", arr, ix) : NULL;
 	}
 	if (e->kind == VY_E_BUILTIN) {
-		return vy_fmt(c->a, "%s.%c", vy_builtin_name((enum vy_builtin)e->index),
-			      'x' + e->axis);
+		return vy_fmt(c->a, "%s.%s", vy_builtin_name((enum vy_builtin)e->index),
+			      vy_builtin_member(e->index, e->axis));
 	}
 	return NULL;
 }
@@ -587,7 +587,9 @@ static void undefined(struct rctx *c, struct vy_expr *e)
 	const char *best = vy_closest(e->name, cands, n);
 	if (strchr(e->name, '.') && vy_builtin_find(e->name, &axis) < 0 &&
 	    vy_builtin_prefix(e->name))
-		vy_error(c->d, e->loc, "builtins have the axes .x, .y and .z",
+		vy_error(c->d, e->loc, !strncmp(e->name, "sg.", 3) ?
+			 "the subgroup builtins are sg.size, sg.lane, sg.id and sg.count" :
+			 "builtins have the axes .x, .y and .z",
 			 "unknown builtin '%s'", e->name);
 	else
 		vy_error(c->d, e->loc,
@@ -771,6 +773,11 @@ static enum vy_type resolve_call(struct rctx *c, struct vy_expr *e)
 		if (!op)
 			op = vy_registry_lookup(c->r, buf);
 	}
+	if (!op && !strcmp(e->name, "subgroup.ballot")) {
+		vy_error(c->d, e->loc, "count the lanes with subgroup.add(c ? 1u : 0u), or test them with subgroup.any(c) or subgroup.all(c)",
+			 "subgroup.ballot (a u32x4 of the lanes' bits) is not supported yet");
+		return VY_VOID;
+	}
 	if (!op) {
 		bool elemref = e->nargs && e->args[0]->kind == VY_E_INDEX;
 		const char *best = vy_suggest_call(c->r, e->name, elemref);
@@ -861,6 +868,12 @@ enum vy_type vy_resolve_op(struct rctx *c, struct vy_expr *e,
 		return vec_op(c, e, op);
 	if (atomic && !c->allow_ids) {
 		vy_error(c->d, e->loc, NULL, "atomic operations cannot be used in %s",
+			 c->what ? c->what : "this context");
+		return VY_VOID;
+	}
+	if (op->code < VY_OP_COUNT && vy_op_is_subgroup(op->code) && !c->allow_ids) {
+		vy_error(c->d, e->loc, "use params, literals and len(BUF) only",
+			 "subgroup operations cannot be used in %s",
 			 c->what ? c->what : "this context");
 		return VY_VOID;
 	}

@@ -4,7 +4,12 @@
  * sit in control flow whose condition depends on invocation ids or loaded
  * values.  Uniformity is a fixed point over the locals: a local is
  * divergent when any of its definitions has a divergent value or happens
- * under divergent control.
+ * under divergent control.  Subgroup ops (SPEC §10.4) follow the same
+ * rule ("divergent subgroup op") in a second pass over uniformity within a
+ * subgroup: there a reduction, broadcast or vote (and sg.id) is uniform
+ * whatever its operand, so `while: subgroup.any(c)` is allowed, and every
+ * statement that holds a subgroup op counts as a barrier for the return
+ * rule.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,13 +24,17 @@ struct vctx {
 	bool report;      /* second pass: report errors */
 	int barriers_after;   /* barriers later in program order (for return) */
 	int loop_barriers;    /* barriers in the enclosing loops */
+	bool has_sg;          /* the program has subgroup ops */
+	bool sg;              /* this pass: uniformity within a subgroup */
 };
 
 static bool expr_div(struct vctx *c, const struct vy_expr *e)
 {
 	switch (e->kind) {
 	case VY_E_BUILTIN:
-		return e->index == VY_B_GID || e->index == VY_B_LID;
+		return e->index == VY_B_GID || e->index == VY_B_LID ||
+		       (e->index == VY_B_SG && (e->axis == VY_SG_LANE ||
+						(e->axis == VY_SG_ID && !c->sg)));
 	case VY_E_LOAD:
 		return true;
 	case VY_E_LOCAL:
@@ -33,6 +42,15 @@ static bool expr_div(struct vctx *c, const struct vy_expr *e)
 	case VY_E_OP:
 		if (e->op && !strcmp(e->op->dialect, "atomic"))
 			return true;
+		if (e->op && e->op->code < VY_OP_COUNT && vy_op_is_subgroup(e->op->code) &&
+		    e->op->code != VY_OP_SG_ADD && e->op->code != VY_OP_SG_MIN &&
+		    e->op->code != VY_OP_SG_MAX && e->op->code != VY_OP_SG_AND &&
+		    e->op->code != VY_OP_SG_OR && e->op->code != VY_OP_SG_XOR &&
+		    e->op->code != VY_OP_SG_ALL && e->op->code != VY_OP_SG_ANY &&
+		    e->op->code != VY_OP_SG_BROADCAST && e->op->code != VY_OP_SG_BROADCAST_FIRST)
+			return true;   /* lane-dependent: scans, shuffles, elect */
+		if (c->sg && e->op && e->op->code < VY_OP_COUNT && vy_op_is_subgroup(e->op->code))
+			return false;  /* the same in every lane of the subgroup */
 		for (int i = 0; i < e->nargs; i++)
 			if (expr_div(c, e->args[i]))
 				return true;
@@ -50,13 +68,21 @@ static void mark(struct vctx *c, int local, bool div)
 	}
 }
 
-static int count_barriers(const struct vy_block *b)
+static bool stmt_has_subgroup(const struct vy_stmt *s)
+{
+	return vy_expr_has_subgroup(s->value) || vy_expr_has_subgroup(s->index) ||
+	       vy_expr_has_subgroup(s->lo) || vy_expr_has_subgroup(s->hi) ||
+	       vy_expr_has_subgroup(s->step);
+}
+
+/* Barriers (sg: statements holding a subgroup op). */
+static int count_barriers(const struct vy_block *b, bool sg)
 {
 	int n = 0;
 	for (int i = 0; i < b->n; i++) {
 		const struct vy_stmt *s = b->v[i];
-		n += s->kind == VY_S_BARRIER;
-		n += count_barriers(&s->body) + count_barriers(&s->els);
+		n += sg ? stmt_has_subgroup(s) : s->kind == VY_S_BARRIER;
+		n += count_barriers(&s->body, sg) + count_barriers(&s->els, sg);
 	}
 	return n;
 }
@@ -89,10 +115,41 @@ static bool divergent_exit(struct vctx *c, const struct vy_block *b, bool ctl)
 
 static void walk_block(struct vctx *c, const struct vy_block *b, bool ctl);
 
+/* Report each subgroup op of e evaluated under divergent control: ctl, or
+ * the lazy side of && || ?: behind a divergent condition. */
+static void check_sg(struct vctx *c, const struct vy_expr *e, bool ctl)
+{
+	if (!e || !c->report || !c->sg || e->kind != VY_E_OP || !e->op)
+		return;
+	enum vy_opcode k = e->op->code;
+	if (k < VY_OP_COUNT && vy_op_is_subgroup(k) && ctl) {
+		vy_error(c->d, e->loc, "move the subgroup op out of the branch or loop, or make its condition uniform (params, wgid, nwg, sg.size, constants)",
+			 "'%s' inside control flow that depends on invocation ids or loaded values (divergent subgroup op)",
+			 e->op->id);
+		return;
+	}
+	bool lazy = ((k == VY_OP_LAND || k == VY_OP_LOR) && !vy_expr_is_pure(e->args[1])) ||
+		    (k == VY_OP_SELECT && (!vy_expr_is_pure(e->args[1]) ||
+					   !vy_expr_is_pure(e->args[2])));
+	for (int i = 0; i < e->nargs; i++)
+		check_sg(c, e->args[i], ctl || (lazy && i > 0 && expr_div(c, e->args[0])));
+}
+
+static void check_stmt_sg(struct vctx *c, const struct vy_stmt *s, bool ctl)
+{
+	if (!c->has_sg)
+		return;
+	check_sg(c, s->value, ctl);
+	check_sg(c, s->index, ctl);
+	check_sg(c, s->lo, ctl);
+	check_sg(c, s->hi, ctl);
+	check_sg(c, s->step, ctl);
+}
+
 static void walk_loop(struct vctx *c, const struct vy_stmt *s, bool ctl)
 {
 	int saved = c->loop_barriers;
-	c->loop_barriers += count_barriers(&s->body);
+	c->loop_barriers += count_barriers(&s->body, c->sg);
 	bool body_ctl = ctl || divergent_exit(c, &s->body, false);
 	walk_block(c, &s->body, body_ctl);
 	c->loop_barriers = saved;
@@ -100,6 +157,7 @@ static void walk_loop(struct vctx *c, const struct vy_stmt *s, bool ctl)
 
 static void walk_stmt(struct vctx *c, const struct vy_stmt *s, bool ctl)
 {
+	check_stmt_sg(c, s, ctl);
 	switch (s->kind) {
 	case VY_S_LET:
 	case VY_S_VAR:
@@ -123,12 +181,15 @@ static void walk_stmt(struct vctx *c, const struct vy_stmt *s, bool ctl)
 		break;
 	}
 	case VY_S_BARRIER:
-		if (ctl && c->report)
+		if (ctl && c->report && !c->sg)
 			vy_error(c->d, s->loc, "move the barrier out of the branch or loop, or make its condition uniform (params, wgid, nwg, constants)",
 				 "barrier inside control flow that depends on invocation ids or loaded values (divergent barrier)");
 		break;
 	case VY_S_RETURN:
-		if (ctl && c->report && (c->barriers_after || c->loop_barriers))
+		if (ctl && c->report && (c->barriers_after || c->loop_barriers) && c->sg)
+			vy_error(c->d, s->loc, "guard the work after the subgroup op instead of returning early, e.g. 'if: i < n' around the loads and stores",
+				 "return in divergent control flow can precede a subgroup op (divergent subgroup op)");
+		else if (ctl && c->report && (c->barriers_after || c->loop_barriers))
 			vy_error(c->d, s->loc, "guard the work after the barrier instead of returning early, e.g. 'if: i < n' around the loads and stores",
 				 "return in divergent control flow can precede a barrier (divergent barrier)");
 		break;
@@ -146,7 +207,7 @@ static void walk_block(struct vctx *c, const struct vy_block *b, bool ctl)
 	after[b->n] = 0;
 	for (int i = b->n - 1; i >= 0; i--)
 		after[i] = after[i + 1] + (i + 1 < b->n ?
-			count_barriers(&(struct vy_block){ 1, &b->v[i + 1] }) : 0);
+			count_barriers(&(struct vy_block){ 1, &b->v[i + 1] }, c->sg) : 0);
 	for (int i = 0; i < b->n; i++) {
 		int saved = c->barriers_after;
 		c->barriers_after += after[i];
@@ -156,21 +217,42 @@ static void walk_block(struct vctx *c, const struct vy_block *b, bool ctl)
 	free(after);
 }
 
+static bool has_sg(const struct vy_block *b)
+{
+	for (int i = 0; i < b->n; i++)
+		if (stmt_has_subgroup(b->v[i]) || has_sg(&b->v[i]->body) || has_sg(&b->v[i]->els))
+			return true;
+	return false;
+}
+
+/* One pass: the fixed point, then the walk that reports. */
+static void verify_pass(struct vctx *c)
+{
+	memset(c->div, 0, (size_t)c->p->nlocals + 1);
+	c->report = false;
+	do {
+		c->changed = false;
+		walk_block(c, &c->p->entry, false);
+	} while (c->changed);
+	c->report = true;
+	walk_block(c, &c->p->entry, false);
+}
+
 bool vy_verify(struct vy_program *p, struct vy_diags *d)
 {
-	if (!count_barriers(&p->entry))
+	bool barriers = count_barriers(&p->entry, false) != 0, sg = has_sg(&p->entry);
+	if (!barriers && !sg)
 		return true;
-	struct vctx c = { .p = p, .d = d };
+	struct vctx c = { .p = p, .d = d, .has_sg = sg };
 	c.div = calloc((size_t)p->nlocals + 1, 1);
 	if (!c.div)
 		vy_bug("out of memory");
 	int before = d->nerrors;
-	do {
-		c.changed = false;
-		walk_block(&c, &p->entry, false);
-	} while (c.changed);
-	c.report = true;
-	walk_block(&c, &p->entry, false);
+	if (barriers)
+		verify_pass(&c);
+	c.sg = true;
+	if (sg)
+		verify_pass(&c);
 	free(c.div);
 	return d->nerrors == before;
 }

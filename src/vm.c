@@ -966,7 +966,8 @@ static int rd_preloads(struct rd *r, struct vyvm_module *m)
 		int ok = p->kind == VYVM_PRE_CONST ||   /* b: a 64-bit constant's high word */
 			 (p->kind == VYVM_PRE_PARAM && p->a < m->nparams && p->b == 0) ||
 			 (p->kind == VYVM_PRE_LEN && p->a < m->nbuffers && p->b == 0) ||
-			 (p->kind == VYVM_PRE_BUILTIN && p->a <= VYVM_NWG && p->b < 3);
+			 (p->kind == VYVM_PRE_BUILTIN && p->a <= VYVM_NWG && p->b < 3) ||
+			 (p->kind == VYVM_PRE_BUILTIN && p->a == VYVM_SG && p->b < 4);
 		if (!ok)
 			return rfail(r, "preload %u: kind %u (%u, %u)", i, p->kind, p->a, p->b);
 	}
@@ -1035,6 +1036,9 @@ static int check_insn(const struct vyvm_module *m,
 		/* fall through */
 	case VYVM_RETURN: case VYVM_BARRIER:
 		return !(w[0] >> 8 == 0 && !w[1] && !w[2] && !w[3] && !w[4]);
+	case VYVM_SUBGROUP:
+		return !(vyvm_has_subgroup_op(aux, t) && w[1] >= im->npre && w[1] < nr &&
+			 w[2] < nr && w[3] < nr && !w[4]);
 	}
 	return -1;
 }
@@ -1272,6 +1276,7 @@ struct vm {
 	uint64_t steps;
 	char *err;
 	size_t errlen;
+	uint32_t sgsize;          /* subgroup size (SPEC §10.4) */
 };
 
 static union val *reg(struct vm *v, uint32_t r)
@@ -1550,6 +1555,152 @@ static int exec_wide(struct vm *v, const uint32_t *w)
 	return 0;
 }
 
+/* ---- subgroups (SPEC §10.4) ----
+ * The workgroup's lanes are in flat local index order, so subgroup k is
+ * lanes [k*S, k*S + S); the last may be partial.  Lanes that are missing
+ * or inactive take part in reductions and scans with the identity.  The
+ * float ones run in the SPEC's order (the xor butterfly, the Hillis-Steele
+ * scan) so that they agree bit for bit with every target; a shuffle from
+ * a lane outside the subgroup or inactive gives the lane's own value. */
+
+/* Operand classes each subgroup op admits: n num, i int, b bool, - none. */
+static const char sg_cls[VYVM_NSG] = {
+	[VYVM_SG_ADD] = 'n', [VYVM_SG_MIN] = 'n', [VYVM_SG_MAX] = 'n',
+	[VYVM_SG_AND] = 'i', [VYVM_SG_OR] = 'i', [VYVM_SG_XOR] = 'i',
+	[VYVM_SG_INCLUSIVE_ADD] = 'n', [VYVM_SG_EXCLUSIVE_ADD] = 'n',
+	[VYVM_SG_BROADCAST] = 'n', [VYVM_SG_BROADCAST_FIRST] = 'n',
+	[VYVM_SG_SHUFFLE] = 'n', [VYVM_SG_SHUFFLE_XOR] = 'n',
+	[VYVM_SG_SHUFFLE_UP] = 'n', [VYVM_SG_SHUFFLE_DOWN] = 'n',
+	[VYVM_SG_ALL] = 'b', [VYVM_SG_ANY] = 'b', [VYVM_SG_ELECT] = '-',
+};
+
+int vyvm_has_subgroup_op(uint32_t sg, uint32_t t)
+{
+	if (sg >= VYVM_NSG)
+		return 0;
+	switch (sg_cls[sg]) {
+	case 'n': return t == VYVM_U32 || t == VYVM_I32 || t == VYVM_F32;
+	case 'i': return t == VYVM_U32 || t == VYVM_I32;
+	case 'b': return t == VYVM_BOOL;
+	case '-': return t == VYVM_BOOL;
+	}
+	return 0;
+}
+
+/* The identity of a reduction, and its combining step (the VM's own
+ * add, min and max rows, so subgroup.min agrees with math.min). */
+static uint32_t sg_identity(uint32_t sg, uint32_t t)
+{
+	int f = t == VYVM_F32, s = t == VYVM_I32;
+	switch (sg) {
+	case VYVM_SG_MIN: return f ? 0x7F800000u : s ? 0x7FFFFFFFu : 0xFFFFFFFFu;
+	case VYVM_SG_MAX: return f ? 0xFF800000u : s ? 0x80000000u : 0;
+	case VYVM_SG_AND: return 0xFFFFFFFFu;
+	}
+	return 0;   /* add, or, xor */
+}
+
+static uint32_t sg_combine(uint32_t sg, uint32_t t, uint32_t a, uint32_t b)
+{
+	switch (sg) {
+	case VYVM_SG_MIN: return vyvm_eval_op(VYVM_OP_MIN, t, 0, a, b, 0);
+	case VYVM_SG_MAX: return vyvm_eval_op(VYVM_OP_MAX, t, 0, a, b, 0);
+	case VYVM_SG_AND: return a & b;
+	case VYVM_SG_OR: return a | b;
+	case VYVM_SG_XOR: return a ^ b;
+	}
+	return vyvm_eval_op(VYVM_OP_ADD, t, 0, a, b, 0);   /* add and the scans */
+}
+
+/* One subgroup of n lanes (x: the operand, y: the second one, m: the
+ * active mask), S lanes wide. */
+static void sg_one(uint32_t sg, uint32_t t, uint32_t S, uint32_t n, const uint8_t *m,
+		   const union val *x, const union val *y, union val *d)
+{
+	uint32_t v[VYVM_SGSIZE_MAX], w[VYVM_SGSIZE_MAX], first = n;
+	for (uint32_t k = 0; k < n; k++)
+		if (m[k]) {
+			first = k;
+			break;
+		}
+	switch (sg) {
+	case VYVM_SG_ADD: case VYVM_SG_MIN: case VYVM_SG_MAX:
+	case VYVM_SG_AND: case VYVM_SG_OR: case VYVM_SG_XOR:
+		for (uint32_t k = 0; k < S; k++)
+			v[k] = k < n && m[k] ? x[k].u : sg_identity(sg, t);
+		for (uint32_t h = S / 2; h >= 1; h /= 2) {   /* x = x + shuffle_xor(x, h) */
+			for (uint32_t k = 0; k < S; k++)
+				w[k] = sg_combine(sg, t, v[k], v[k ^ h]);
+			memcpy(v, w, S * sizeof *v);
+		}
+		for (uint32_t k = 0; k < n; k++)
+			if (m[k])
+				d[k].u = v[k];
+		return;
+	case VYVM_SG_INCLUSIVE_ADD: case VYVM_SG_EXCLUSIVE_ADD:
+		for (uint32_t k = 0; k < S; k++)
+			v[k] = k < n && m[k] ? x[k].u : 0;
+		for (uint32_t h = 1; h < S; h *= 2) {   /* x = lane >= h ? x + shuffle_up(x, h) : x */
+			for (uint32_t k = 0; k < S; k++)
+				w[k] = k >= h ? sg_combine(VYVM_SG_ADD, t, v[k], v[k - h]) : v[k];
+			memcpy(v, w, S * sizeof *v);
+		}
+		for (uint32_t k = 0; k < n; k++)
+			if (m[k])
+				d[k].u = sg == VYVM_SG_INCLUSIVE_ADD ? v[k] : k ? v[k - 1] : 0;
+		return;
+	case VYVM_SG_ALL: case VYVM_SG_ANY: {
+		uint32_t all = 1, any = 0;
+		for (uint32_t k = 0; k < n; k++)
+			if (m[k]) {
+				all &= x[k].u != 0;
+				any |= x[k].u != 0;
+			}
+		for (uint32_t k = 0; k < n; k++)
+			if (m[k])
+				d[k].u = sg == VYVM_SG_ALL ? all : any;
+		return;
+	}
+	case VYVM_SG_ELECT:
+		for (uint32_t k = 0; k < n; k++)
+			if (m[k])
+				d[k].u = k == first;
+		return;
+	case VYVM_SG_BROADCAST_FIRST:
+		for (uint32_t k = 0; k < n; k++)
+			if (m[k])
+				d[k].u = x[first].u;
+		return;
+	}
+	/* the shuffles: read every source before writing (d may be x) */
+	for (uint32_t k = 0; k < n; k++) {
+		uint32_t src = y[k].u;
+		if (sg == VYVM_SG_SHUFFLE_XOR)
+			src = k ^ y[k].u;
+		else if (sg == VYVM_SG_SHUFFLE_UP)
+			src = k - y[k].u;
+		else if (sg == VYVM_SG_SHUFFLE_DOWN)
+			src = k + y[k].u;
+		v[k] = src < n && m[src] ? x[src].u : x[k].u;
+	}
+	for (uint32_t k = 0; k < n; k++)
+		if (m[k])
+			d[k].u = v[k];
+}
+
+static int exec_subgroup(struct vm *v, const uint32_t *w, const uint8_t *m)
+{
+	uint32_t t = w[0] >> 8 & 0xff, sg = w[0] >> 16, S = v->sgsize;
+	union val *d = reg(v, w[1]);
+	const union val *x = reg(v, w[2]), *y = reg(v, w[3]);
+	for (uint32_t base = 0; base < v->nl; base += S) {
+		uint32_t n = v->nl - base < S ? v->nl - base : S;
+		if (any(m + base, n))
+			sg_one(sg, t, S, n, m + base, x + base, y + base, d + base);
+	}
+	return 0;
+}
+
 static int exec_op(struct vm *v, const uint32_t *w, const uint8_t *m)
 {
 	uint32_t op = w[0] & 0xff, t = w[0] >> 8 & 0xff, aux = w[0] >> 16, nl = v->nl;
@@ -1565,6 +1716,8 @@ static int exec_op(struct vm *v, const uint32_t *w, const uint8_t *m)
 		return exec_store(v, w, m);
 	if (is_atomic(op))
 		return exec_atomic(v, w, m);
+	if (op == VYVM_SUBGROUP)
+		return exec_subgroup(v, w, m);
 	if (is64(t) || is64(aux))
 		return exec_wide(v, w);
 	if (!exec_fast(op, t, nl, d, a, b, c))
@@ -1718,6 +1871,11 @@ static void preload(struct vm *v, const uint32_t *params, int per_wg)
 			case VYVM_PRE_PARAM: x = params[p->a]; break;
 			case VYVM_PRE_LEN: x = v->counts[p->a]; break;
 			default:
+				if (p->a == VYVM_SG) {
+					x = p->b == 0 ? v->sgsize : p->b == 1 ? l % v->sgsize :
+					    p->b == 2 ? l / v->sgsize : (v->nl + v->sgsize - 1) / v->sgsize;
+					break;
+				}
 				x = p->a == VYVM_GID ? v->wg[p->b] * ws[p->b] + lid :
 				    p->a == VYVM_LID ? lid : p->a == VYVM_WGID ? v->wg[p->b] :
 				    p->a == VYVM_WGSIZE ? ws[p->b] : v->grid[p->b];
@@ -1786,12 +1944,18 @@ int vyvm_run_opts(const struct vyvm_module *m, const uint32_t *params,
 {
 	const struct vyvm_impl *im = m->impl;
 	struct vm v = { m, im, im->nlanes, NULL, NULL, NULL, NULL, (uint32_t **)bufs,
-			counts, NULL, { 0, 0, 0 }, grid, o, 0, err, errlen };
+			counts, NULL, { 0, 0, 0 }, grid, o, 0, err, errlen, 0 };
 	int rc = -1;
 	o->nwarnings = 0;
 	o->warn[0] = 0;
 	if (check_launch(m, params, bufs, counts, grid, err, errlen))
 		return -1;
+	v.sgsize = o->subgroup_size ? o->subgroup_size : VYVM_SGSIZE_DEFAULT;
+	if (v.sgsize < VYVM_SGSIZE_MIN || v.sgsize > VYVM_SGSIZE_MAX || (v.sgsize & (v.sgsize - 1))) {
+		errf(err, errlen, "subgroup size %u is not a power of two from %d to %d",
+		     v.sgsize, VYVM_SGSIZE_MIN, VYVM_SGSIZE_MAX);
+		return -1;
+	}
 	v.regs = calloc((size_t)im->nregs * v.nl, sizeof *v.regs);
 	v.masks = malloc((size_t)(im->nest + 1) * v.nl);
 	v.exitf = malloc(v.nl);

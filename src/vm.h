@@ -39,7 +39,8 @@ enum {
 enum { VYVM_READ_ONLY, VYVM_WRITE_ONLY, VYVM_READ_WRITE };
 enum { VYVM_BUFFER, VYVM_SHARED };
 /* Builtins; the same numbers as enum vy_builtin. */
-enum { VYVM_GID, VYVM_LID, VYVM_WGID, VYVM_WGSIZE, VYVM_NWG };
+enum { VYVM_GID, VYVM_LID, VYVM_WGID, VYVM_WGSIZE, VYVM_NWG,
+       VYVM_SG /* b: 0 sg.size, 1 sg.lane, 2 sg.id, 3 sg.count */ };
 
 /* Opcodes: the ops of vyrec_ops.def first (as enum vy_opcode), then the
  * VM's own memory and control instructions.  The VM executes the ops
@@ -63,8 +64,21 @@ enum {
 	VYVM_BREAKIFNOT,       /* lanes where !a leave the loop */
 	VYVM_BREAK, VYVM_CONTINUE, VYVM_RETURN, VYVM_BARRIER,
 	VYVM_CONST,            /* dst = the word a in active lanes */
+	VYVM_SUBGROUP,         /* dst = subgroup op aux (VYVM_SG_*) of a, b;
+				  type = the operand type (SPEC §10.4) */
 	VYVM_NOPCODES
 };
+/* Subgroup ops, the VY_SUBGROUP list of vyrec_ops.def in order. */
+enum {
+#define VY_SUBGROUP(e) VYVM_##e,
+#include "vyrec_ops.def"
+#undef VY_SUBGROUP
+	VYVM_NSG
+};
+/* Subgroup sizes the VM runs at (vyvm_opts.subgroup_size). */
+#define VYVM_SGSIZE_MIN 4
+#define VYVM_SGSIZE_MAX 128
+#define VYVM_SGSIZE_DEFAULT 32
 /* Atomic instructions use the atomic op codes: aux = space<<15 | mem,
  * type = element type, a = index, b = value (compare_exchange: b = cmp,
  * c = value), dst = the old value. */
@@ -116,6 +130,7 @@ struct vyvm_opts {
 	uint64_t max_steps;      /* instructions per run; 0: no limit */
 	char warn[512];          /* out: the first strict-mode warning */
 	unsigned nwarnings;      /* out */
+	uint32_t subgroup_size;  /* a power of two, 4..128; 0: VYVM_SGSIZE_DEFAULT */
 };
 
 /* One non-memory op of vyrec_ops.def on 32-bit values, exactly as the VM
@@ -133,6 +148,10 @@ int vyvm_has_op(uint32_t op, uint32_t t);
 uint64_t vyvm_eval_op64(uint32_t op, uint32_t t, uint32_t aux, uint64_t a,
 			uint64_t b, uint64_t c);
 int vyvm_has_op64(uint32_t op, uint32_t t, uint32_t aux);
+
+/* Whether the VM's subgroup table has a row for subgroup op sg
+ * (VYVM_SG_*) on operand type t. */
+int vyvm_has_subgroup_op(uint32_t sg, uint32_t t);
 
 /* Bytes of one element of type t in a buffer (0 for an unknown t). */
 uint32_t vyvm_type_size(uint32_t t);

@@ -126,12 +126,13 @@ static void all_ops(struct vy_block *b)
 			enum vy_type t = ti < 3 ? num[ti] : VY_BOOL;
 			struct vy_expr *a[3];
 			bool ok = true;
-			int atomic = d->params[0].cls[0] == '&';
+			int atomic = d->nparams && d->params[0].cls[0] == '&';
 			for (int i = 0; i < d->nparams; i++) {
 				const char *cls = d->params[i].cls;
 				enum vy_type at = t;
 				if (cls[0] == '&') cls++;
 				if (!strcmp(cls, "bool")) at = VY_BOOL;
+				else if (!strcmp(cls, "u32")) at = VY_U32;   /* a subgroup lane */
 				else if (!strcmp(cls, "int'")) at = ti == 0 ? VY_I32 : VY_U32;
 				else if (!strcmp(cls, "int")) ok &= t == VY_U32 || t == VY_I32;
 				else if (!strcmp(cls, "float")) ok &= t == VY_F32;

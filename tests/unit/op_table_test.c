@@ -126,6 +126,10 @@ static const char head[] =
 	"  of: {binding: 2, type: f32, count: 4, access: read_write}\n"
 	"workgroup_size: [1]\ndispatch: [1]\nentry:\n";
 
+/* The Vulkan version the op is emitted for: 1.1 for subgroup ops (SPIR-V
+ * 1.3 has them), else 1.0. */
+static int vk_minor_now;
+
 /* Compile path and emit it with em in a child: 0 ok, else why in why. */
 static int emit_in_child(const char *path, const struct vy_aot_emitter *em,
 			 char *why, size_t n)
@@ -144,7 +148,8 @@ static int emit_in_child(const char *path, const struct vy_aot_emitter *em,
 			vy_diags_print(&c.diags, stderr, VY_DIAG_TEXT, false);
 			_exit(10);
 		}
-		struct vy_emit_config cfg = { .opt_level = 0, .sm = 70, .validate = true };
+		struct vy_emit_config cfg = { .opt_level = 0, .sm = 70, .validate = true,
+					      .vk_minor = vk_minor_now };
 		struct vy_buf out = {0};
 		char *err = NULL;
 		int r = em->emit(c.prog, &cfg, &out, &err);
@@ -179,6 +184,7 @@ static void check(const struct vy_opdef *op, int tg)
 	int tried = 0;
 	char path[64], why[1024], bad_t[64] = "";
 	snprintf(path, sizeof path, "tests/out/op_table_%d.yaml", (int)getpid());
+	vk_minor_now = vy_op_is_subgroup(op->code) ? 1 : 0;
 	for (int t = 0; t < 4 && !bad_t[0]; t++)
 		for (int d = 0; d < 4 && !bad_t[0]; d++) {
 			char stmt[512];
@@ -229,7 +235,7 @@ static void check_rows(void)
 	char first[128] = "";
 	for (int code = 0; code < VY_OP_COUNT; code++) {
 		const struct vy_opdef *op = vy_builtin_op((enum vy_opcode)code);
-		const char *cls = op->code == VY_OP_CAST ? "any" : op->params[0].cls;
+		const char *cls = op->code == VY_OP_CAST ? "any" : op->nparams ? op->params[0].cls : "bool";
 		unsigned set = class_types(cls);
 		for (int t = 0; t < 4 && code < VYVM_NOPS; t++)
 			if (set >> t & 1 && !vyvm_has_op((uint32_t)code, vmt[t])) {
@@ -239,8 +245,10 @@ static void check_rows(void)
 		for (int tg = 0; tg < 3; tg++)
 			disagree += !(vy_op_targets(op) & tgts[tg].bit) != !lowers[tg](op->code);
 		bool ref = vy_op_is_library((enum vy_opcode)code);   /* walked, not VM rows */
-		for (uint32_t t = 1; t <= 4; t++)
-			ref |= vyvm_has_op((uint32_t)code, t) != 0;
+		for (uint32_t t = 1; t <= 4; t++)   /* subgroup ops: the VM's subgroup table */
+			ref |= (vy_op_is_subgroup((enum vy_opcode)code) ?
+				vyvm_has_subgroup_op((uint32_t)vy_op_subgroup_index((enum vy_opcode)code), t) :
+				vyvm_has_op((uint32_t)code, t)) != 0;
 		disagree += !(vy_op_targets(op) & VY_TGT_REF) != !ref;
 	}
 	if (missing)
@@ -267,7 +275,7 @@ int main(void)
 	int mism = 0;
 	for (int code = 0; code < VY_OP_COUNT; code++) {
 		const struct vy_opdef *op = vy_builtin_op((enum vy_opcode)code);
-		mism += vy_op_is_atomic(op->code) != (op->params[0].cls[0] == '&');
+		mism += vy_op_is_atomic(op->code) != (op->nparams && op->params[0].cls[0] == '&');
 	}
 	printf(mism ? "FAIL op_table_atomic_column: %d ops disagree with their signature\n"
 		    : "PASS op_table_atomic_column\n", mism);
