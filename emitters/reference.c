@@ -402,6 +402,11 @@ static uint32_t ex(struct em *m, const struct vy_expr *e, uint32_t dst)
 	case VY_E_LOCAL: r = local_reg(m, e->index); break;
 	case VY_E_LOAD: {
 		uint32_t i = ex(m, e->args[0], NONE), d = want(m, dst);
+		if (e->space == VY_SPACE_PRIVATE) {
+			emit(m, VYVM_PLOAD, vy_mem_type(m->p, e->space, e->index),
+			     memaux(e) & 0x7fff, d, i, 0, 0);
+			return d;
+		}
 		emit(m, VYVM_LOAD, vy_mem_type(m->p, e->space, e->index), memaux(e), d, i, 0, 0);
 		return d;
 	}
@@ -480,8 +485,7 @@ static void st_while(struct em *m, const struct vy_stmt *s)
 
 static uint32_t store_type(const struct em *m, const struct vy_stmt *s)
 {
-	return s->space == VY_SPACE_BUFFER ? m->p->buffers[s->mem].type :
-	       m->p->shared[s->mem].type;
+	return vy_mem_type(m->p, s->space, s->mem);
 }
 
 static void stmt(struct em *m, const struct vy_stmt *s)
@@ -500,7 +504,14 @@ static void stmt(struct em *m, const struct vy_stmt *s)
 		r = ex(m, s->value, NONE);
 		aux = (uint32_t)s->space << 15 | (uint32_t)(s->index->type == VY_I32) << 14 |
 		      (uint32_t)s->mem;
-		emit(m, VYVM_STORE, store_type(m, s), aux, 0, i, r, 0);
+		if (s->space == VY_SPACE_PRIVATE)
+			emit(m, VYVM_PSTORE, store_type(m, s), aux & 0x7fff, 0, i, r, 0);
+		else
+			emit(m, VYVM_STORE, store_type(m, s), aux, 0, i, r, 0);
+		break;
+	case VY_S_ARRAY:
+		r = ex(m, s->value, NONE);
+		emit(m, VYVM_PFILL, store_type(m, s), (uint32_t)s->mem, 0, r, 0, 0);
 		break;
 	case VY_S_IF: st_if(m, s); break;
 	case VY_S_FOR: st_for(m, s); break;
@@ -616,6 +627,19 @@ static bool put_prog(struct vy_buf *b, const struct em *m, char **err)
 	return true;
 }
 
+static void put_privates(struct vy_buf *b, const struct vy_program *p)
+{
+	vy_buf_u32(b, (uint32_t)p->nprivate);
+	for (int i = 0; i < p->nprivate; i++) {
+		const struct vy_privdecl *d = &p->privates[i];
+		put_str(b, d->name);
+		vy_buf_u32(b, d->type);
+		vy_buf_u32(b, (uint32_t)d->ndims);
+		vy_buf_u32(b, d->dims[0]);
+		vy_buf_u32(b, d->ndims == 2 ? d->dims[1] : 1);
+	}
+}
+
 static void put_section(struct vy_buf *b, uint32_t tag, const struct vy_buf *s)
 {
 	vy_buf_u32(b, tag);
@@ -632,6 +656,12 @@ static void put_module(struct vy_buf *out, const struct vy_program *p,
 	struct vy_buf body = { 0 }, man = { 0 }, json = { 0 };
 	uint64_t h;
 	put_section(&body, 1, prog);
+	if (p->nprivate) {   /* SPEC §10.3; absent otherwise, so 1.0 modules keep their bytes */
+		struct vy_buf priv = { 0 };
+		put_privates(&priv, p);
+		put_section(&body, 4, &priv);
+		vy_buf_free(&priv);
+	}
 	put_section(&body, 2, code);
 	vy_manifest_json(p, "reference", p->name, body.data, body.len, &json);
 	put_str(&man, json.data ? (const char *)json.data : "");

@@ -33,6 +33,7 @@
 #define VY_MAX_PARAMS      32        /* push-constant words */
 #define VY_MAX_EXPR        (64u << 10)
 #define VY_MAX_SHARED      32768     /* bytes */
+#define VY_MAX_PRIVATE     16384     /* bytes of private arrays per invocation */
 #define VY_MAX_WG          1024
 #define VY_MAX_BINDING     31
 #define VY_MAX_ERRORS      20
@@ -338,7 +339,8 @@ const char *vy_registry_suggest(const struct vy_registry *r, const char *id);
 
 /* ---- IR ---- */
 
-enum vy_space { VY_SPACE_BUFFER, VY_SPACE_SHARED };
+/* VY_SPACE_PRIVATE: a private array (SPEC §10.3), program->privates */
+enum vy_space { VY_SPACE_BUFFER, VY_SPACE_SHARED, VY_SPACE_PRIVATE };
 enum vy_builtin { VY_B_GID, VY_B_LID, VY_B_WGID, VY_B_WGSIZE, VY_B_NWG };
 enum vy_access { VY_READ_ONLY, VY_WRITE_ONLY, VY_READ_WRITE };
 
@@ -388,7 +390,10 @@ struct vy_expr {
 enum vy_stmt_kind {
 	VY_S_LET, VY_S_VAR, VY_S_ASSIGN, VY_S_STORE, VY_S_IF, VY_S_FOR,
 	VY_S_WHILE, VY_S_BREAK, VY_S_CONTINUE, VY_S_RETURN, VY_S_BARRIER,
-	VY_S_EXPR
+	VY_S_EXPR,
+	VY_S_ARRAY     /* var NAME: T[N][M] (= value): private array `mem`
+			  comes into scope, every element set to value (the
+			  resolver makes an absent one 0) */
 };
 
 struct vy_block {
@@ -413,6 +418,11 @@ struct vy_stmt {
 	bool step_negative;       /* FOR: constant negative step, so k > hi */
 	struct vy_block body;     /* IF then, FOR/WHILE body */
 	struct vy_block els;      /* IF else */
+	/* SPEC §10.3, before resolve: ARRAY's axes; STORE NAME[i][j]'s j (the
+	 * resolver folds both into mem and a row-major index) */
+	struct vy_expr *dims[2];
+	int ndims;
+	struct vy_expr *index2;
 };
 
 struct vy_param {
@@ -439,6 +449,22 @@ struct vy_shareddecl {
 	uint32_t count;           /* constant, set by the loader or resolver */
 	struct vy_expr *count_expr;
 	struct vy_loc count_loc;  /* the whole count as written */
+	struct vy_loc loc;
+	/* count: [N, M] (SPEC §10.3): ndims 2, count N*M, indexed [y][x]
+	 * row-major; else ndims 1, dims[0] = count */
+	int ndims;
+	uint32_t dims[2];
+	struct vy_expr *dim_expr[2];
+};
+
+/* A private array (SPEC §10.3): per invocation, declared by a VY_S_ARRAY
+ * statement, indexed row-major (LOAD/STORE space VY_SPACE_PRIVATE). */
+struct vy_privdecl {
+	const char *name;
+	enum vy_type type;
+	int ndims;
+	uint32_t dims[2];
+	uint32_t count;           /* dims[0] * dims[1] */
 	struct vy_loc loc;
 };
 
@@ -477,6 +503,8 @@ struct vy_program {
 	struct vy_block entry;
 	int nlocals;                 /* filled by the resolver */
 	struct vy_local *locals;
+	int nprivate;                /* private arrays, filled by the resolver */
+	struct vy_privdecl *privates;
 	struct vy_loc loc_name, loc_wgsize, loc_entry;
 };
 

@@ -15,6 +15,8 @@
  *   PROG:   name, wgsize[3], params {type, name}, buffers {name, binding,
  *           type, access, count expr}, shared {name, type, count},
  *           dispatch exprs, nregs, preloads {kind, a, b}
+ *   PRIV:   only in modules with private arrays (SPEC §10.3), between
+ *           PROG and CODE: count, then {name, type, ndims, dim0, dim1}
  *   CODE:   ninstr, then 5 words per instruction: op|type<<8|aux<<16,
  *           dst, a, b, c
  *   MANIFEST: the artifact manifest JSON (opaque here)
@@ -63,6 +65,11 @@ enum {
 	VYVM_BREAKIFNOT,       /* lanes where !a leave the loop */
 	VYVM_BREAK, VYVM_CONTINUE, VYVM_RETURN, VYVM_BARRIER,
 	VYVM_CONST,            /* dst = the word a in active lanes */
+	/* private arrays (SPEC §10.3): aux = signed<<14 | array, type = its
+	 * element type; one word per element per lane */
+	VYVM_PLOAD,            /* dst = array[a] */
+	VYVM_PSTORE,           /* array[a] = b */
+	VYVM_PFILL,            /* every element of array = a */
 	VYVM_NOPCODES
 };
 /* Atomic instructions use the atomic op codes: aux = space<<15 | mem,
@@ -86,6 +93,7 @@ enum { VYVM_U_CONST, VYVM_U_PARAM, VYVM_U_LEN, VYVM_U_OP };
 #define VYVM_MAX_BUFFERS 64
 #define VYVM_MAX_SHARED  32768       /* bytes */
 #define VYVM_MAX_USTACK  64
+#define VYVM_MAX_PRIVATE 16384       /* bytes of private arrays per lane */
 
 /* Run flags. */
 #define VYVM_STRICT 1u
