@@ -289,6 +289,24 @@ static uint32_t memaux(const struct vy_expr *ld)
 static uint32_t ex(struct em *m, const struct vy_expr *e, uint32_t dst);
 static void block(struct em *m, const struct vy_block *b);
 
+/* A 2-D private array's index as the resolver writes it, row * COLS + col
+ * (u32): true and rc = {row, col}, so the VM checks each axis. */
+static bool row_col(const struct vy_program *p, int mem, const struct vy_expr *ix,
+		    const struct vy_expr *rc[2])
+{
+	const struct vy_privdecl *d = &p->privates[mem];
+	if (d->ndims != 2 || ix->kind != VY_E_OP || ix->op->code != VY_OP_ADD ||
+	    ix->type != VY_U32)
+		return false;
+	const struct vy_expr *mul = ix->args[0];
+	if (mul->kind != VY_E_OP || mul->op->code != VY_OP_MUL || mul->args[1]->kind != VY_E_CONST ||
+	    mul->args[1]->bits != d->dims[1])
+		return false;
+	rc[0] = mul->args[0];
+	rc[1] = ix->args[1];
+	return true;
+}
+
 static void open_nest(struct em *m)
 {
 	if (++m->depth > m->maxdepth)
@@ -401,6 +419,13 @@ static uint32_t ex(struct em *m, const struct vy_expr *e, uint32_t dst)
 	case VY_E_LEN: r = pre(m, VYVM_PRE_LEN, (uint32_t)e->index, 0); break;
 	case VY_E_LOCAL: r = local_reg(m, e->index); break;
 	case VY_E_LOAD: {
+		const struct vy_expr *rc[2];
+		if (e->space == VY_SPACE_PRIVATE && row_col(m->p, e->index, e->args[0], rc)) {
+			uint32_t a = ex(m, rc[0], NONE), b = ex(m, rc[1], NONE), d = want(m, dst);
+			emit(m, VYVM_PLOAD, vy_mem_type(m->p, e->space, e->index),
+			     1u << 15 | (uint32_t)e->index, d, a, b, 0);
+			return d;
+		}
 		uint32_t i = ex(m, e->args[0], NONE), d = want(m, dst);
 		if (e->space == VY_SPACE_PRIVATE) {
 			emit(m, VYVM_PLOAD, vy_mem_type(m->p, e->space, e->index),
@@ -491,6 +516,7 @@ static uint32_t store_type(const struct em *m, const struct vy_stmt *s)
 static void stmt(struct em *m, const struct vy_stmt *s)
 {
 	uint32_t save = m->tmp, r, i, aux;
+	const struct vy_expr *rc[2];
 	switch (s->kind) {
 	case VY_S_LET: case VY_S_VAR:
 		ex(m, s->value, local_reg(m, s->local));
@@ -500,6 +526,12 @@ static void stmt(struct em *m, const struct vy_stmt *s)
 		emit(m, VYVM_MOV, 0, 0, local_reg(m, s->local), r, 0, 0);
 		break;
 	case VY_S_STORE:
+		if (s->space == VY_SPACE_PRIVATE && row_col(m->p, s->mem, s->index, rc)) {
+			uint32_t a = ex(m, rc[0], NONE), b = ex(m, rc[1], NONE);
+			r = ex(m, s->value, NONE);
+			emit(m, VYVM_PSTORE, store_type(m, s), 1u << 15 | (uint32_t)s->mem, 0, a, r, b);
+			break;
+		}
 		i = ex(m, s->index, NONE);
 		r = ex(m, s->value, NONE);
 		aux = (uint32_t)s->space << 15 | (uint32_t)(s->index->type == VY_I32) << 14 |

@@ -656,6 +656,10 @@ void vy_optimize(struct vy_program *p, int level);
  * which): p itself when none qualifies, else a copy in p's arena sharing
  * p's other statements; p is left unchanged. */
 const struct vy_program *vy_unroll(const struct vy_program *p);
+/* p with each private array whose every index is a constant (after
+ * vy_unroll) replaced by one var per element (SPEC §10.3: registers on
+ * GPU targets): p itself when none is, else a copy; p is left unchanged. */
+const struct vy_program *vy_scalarise(const struct vy_program *p);
 
 /* ---- compile.c: the pipeline ---- */
 
@@ -715,7 +719,8 @@ struct vy_aot_emitter {
 };
 
 /* IR passes a target may request, run at -O1 and above on a copy. */
-enum { VY_PASS_UNROLL = 1 };   /* vy_unroll */
+enum { VY_PASS_UNROLL = 1,     /* vy_unroll */
+       VY_PASS_SCALARISE = 2 };  /* vy_scalarise, after vy_unroll */
 
 extern const struct vy_aot_emitter vy_emitter_spv, vy_emitter_ptx,
 	vy_emitter_glsl, vy_emitter_reference;

@@ -20,7 +20,7 @@ struct build {
 	int nt;
 	const char *out, *manifest, *header, *depfile;
 	bool md, time_report;
-	int dump_ir;               /* 1 --dump-ir, 2 --dump-ir=unroll */
+	int dump_ir;               /* 1 --dump-ir, 2 =unroll, 3 =scalarise */
 	struct vy_emit_config cfg;
 };
 
@@ -123,9 +123,9 @@ static int take(struct build *b, int id, const char *v)
 	case VY_O_NO_VALIDATE: b->cfg.validate = false; return 0;
 	case VY_O_TIME_REPORT: b->time_report = true; return 0;
 	case VY_O_DUMP_IR:
-		if (v && strcmp(v, "unroll"))
-			return vy_usage_error("build", "unknown IR dump '%s'; use --dump-ir or --dump-ir=unroll", v);
-		b->dump_ir = v ? 2 : 1;
+		if (v && strcmp(v, "unroll") && strcmp(v, "scalarise"))
+			return vy_usage_error("build", "unknown IR dump '%s'; use --dump-ir, --dump-ir=unroll or --dump-ir=scalarise", v);
+		b->dump_ir = !v ? 1 : !strcmp(v, "unroll") ? 2 : 3;
 		return 0;
 	}
 	if (id != VY_O_ARG)   /* a row of the table without its case */
@@ -343,7 +343,8 @@ int vy_cmd_build(int argc, char **argv)
 	if (b.time_report)
 		fprintf(stderr, "vyrec: time: front end     %8.3f ms\n", (now() - t0) * 1e3);
 	if (b.dump_ir)   /* =unroll: as a target that requests it sees it */
-		vy_dump_ir(b.dump_ir == 2 && b.c.opt_level >= 1 ? vy_unroll(c.prog) : c.prog, stderr);
+		vy_dump_ir(b.dump_ir == 1 || b.c.opt_level < 1 ? c.prog : b.dump_ir == 2 ?
+			   vy_unroll(c.prog) : vy_scalarise(vy_unroll(c.prog)), stderr);
 	struct output o[MAXT] = {0};
 	r = emit_all(&b, c.prog, o);
 	if (!r) {

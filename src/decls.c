@@ -328,7 +328,7 @@ bool vy_decls_check_private(struct vy_diags *d, struct vy_loc at, const char *na
 	if (before + add <= VY_MAX_PRIVATE)
 		return true;
 	vy_error(d, at, "use smaller arrays, or a shared array for data the workgroup shares",
-		 "array '%s' takes private arrays to %llu bytes per invocation, more than "
-		 "the %d-byte limit", name, (unsigned long long)(before + add), VY_MAX_PRIVATE);
+		 "with array '%s', private arrays take %llu bytes per invocation, more "
+		 "than the %d-byte limit", name, (unsigned long long)(before + add), VY_MAX_PRIVATE);
 	return false;
 }

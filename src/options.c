@@ -58,9 +58,10 @@ FLAG(MD, NULL, "-MD", 0,
 VAL(MF, NULL, "-MF", "FILE", 0, "write the make depfile to FILE (implies -MD)");
 FLAG(NO_VALIDATE, "--no-validate", NULL, 0,
      "skip validating spv and glsl output in-process");
-static const struct vy_opt DUMP_IR = { VY_O_DUMP_IR, "--dump-ir", NULL, "unroll",
-	VY_OPT_OPTVAL, "print the typed IR (=unroll: as unrolled) to stderr",
-	"[--dump-ir [=unroll]]" };
+static const struct vy_opt DUMP_IR = { VY_O_DUMP_IR, "--dump-ir", NULL, "unroll|scalarise",
+	VY_OPT_OPTVAL, "print the typed IR (=unroll: as unrolled; =scalarise: then with "
+	"constant-index arrays as locals) to stderr",
+	"[--dump-ir [=unroll|scalarise]]" };
 VAL(FMA_MODE, "--fma-mode", NULL, "emulate|f64|khr", VY_OPT_NOSYN,
     "(tests) pin the spv lowering of the exact fma");
 

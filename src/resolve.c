@@ -621,6 +621,8 @@ static bool resolve_array_store(struct rctx *c, struct vy_stmt *s)
 static uint32_t array_dim(struct rctx *c, struct vy_expr *e, const char *name,
 			  const char *what)
 {
+	const char *noun = what[0] == 'a' && what[1] == ' ' && what[2] == 's' ?
+			   "shared array" : "array";
 	int before = c->d->nerrors;
 	c->allow_ids = false;
 	c->what = what;
@@ -632,13 +634,13 @@ static uint32_t array_dim(struct rctx *c, struct vy_expr *e, const char *name,
 	if (!vy_expr_is_const(e)) {
 		vy_error(c->d, e->loc, "write an integer constant or an expression of literals; "
 			 "params are known only at launch, so size it for the largest case",
-			 "the size of array '%s' must be a constant", name);
+			 "the size of %s '%s' must be a constant", noun, name);
 		return 0;
 	}
 	uint32_t v = vy_eval_uniform(c->p, e, NULL, NULL);
 	if (!v)
 		vy_error(c->d, e->loc, "give it at least one element",
-			 "the size of array '%s' is 0", name);
+			 "the size of %s '%s' is 0", noun, name);
 	return v;
 }
 
@@ -675,7 +677,8 @@ static void resolve_array_decl(struct rctx *c, struct vy_stmt *s)
 	struct vy_privdecl *v = vy_alloc(p->arena, sizeof *v * (size_t)(p->nprivate + 1));
 	if (p->nprivate)
 		memcpy(v, p->privates, sizeof *v * (size_t)p->nprivate);
-	v[p->nprivate] = (struct vy_privdecl){ s->name, ok ? t : VY_U32, s->ndims,
+	bool typed = cls == VY_TC_SCALAR || cls > VY_TC_ABSTRACT;   /* no cascade */
+	v[p->nprivate] = (struct vy_privdecl){ s->name, ok || typed ? t : VY_U32, s->ndims,
 					       { ok ? dims[0] : 1, ok ? dims[1] : 1 },
 					       ok ? (uint32_t)count : 1, s->name_loc };
 	p->privates = v;

@@ -39,5 +39,7 @@ int vy_emit(const struct vy_aot_emitter *t, const struct vy_program *p,
 {
 	if ((t->passes & VY_PASS_UNROLL) && c && c->opt_level >= 1)
 		p = vy_unroll(p);
+	if ((t->passes & VY_PASS_SCALARISE) && c && c->opt_level >= 1)
+		p = vy_scalarise(p);
 	return t->emit(p, c, out, err);
 }

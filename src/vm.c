@@ -719,7 +719,9 @@ static int rd_privates(struct rd *r, struct vyvm_module *m)
 static int check_private(const struct vyvm_impl *im, uint32_t aux, uint32_t t)
 {
 	uint32_t mem = aux & 0x3fff;
-	return !(aux >> 15) && mem < im->nprivate && im->privates[mem].type == t ? 0 : -1;
+	if (aux >> 15 && (mem >= im->nprivate || im->privates[mem].ndims != 2 || aux >> 14 & 1))
+		return -1;   /* the 2-D form: row and column operands */
+	return mem < im->nprivate && im->privates[mem].type == t ? 0 : -1;
 }
 
 /* Check a memory operand aux = space<<15 | signed<<14 | mem. */
@@ -777,10 +779,11 @@ static int check_insn(const struct vyvm_module *m,
 		return !(!w[1] && w[2] < nr && w[3] < nr && !w[4] &&
 			 !check_mem(m, aux, t, 1));
 	case VYVM_PLOAD:
-		return !(w[1] >= im->npre && w[1] < nr && w[2] < nr && !w[3] && !w[4] &&
-			 !check_private(im, aux, t));
+		return !(w[1] >= im->npre && w[1] < nr && w[2] < nr &&
+			 (aux >> 15 ? w[3] < nr : !w[3]) && !w[4] && !check_private(im, aux, t));
 	case VYVM_PSTORE:
-		return !(!w[1] && w[2] < nr && w[3] < nr && !w[4] && !check_private(im, aux, t));
+		return !(!w[1] && w[2] < nr && w[3] < nr && (aux >> 15 ? w[4] < nr : !w[4]) &&
+			 !check_private(im, aux, t));
 	case VYVM_PFILL:
 		return !(!w[1] && w[2] < nr && !w[3] && !w[4] && !(aux >> 14) &&
 			 !check_private(im, aux, t));
@@ -1221,9 +1224,19 @@ static int priv_oob(struct vm *v, const char *what, uint32_t aux, uint32_t i,
 		snprintf(bound, sizeof bound, "[%u][%u]", a->dims[0], a->dims[1]);
 	else
 		snprintf(bound, sizeof bound, "%u", a->count);
-	errf(v->err, v->errlen, "out-of-bounds %s private array `%s`: index %s, count %s, "
-	     "invocation gid (%u, %u, %u)", what, a->name, idx, bound,
+	errf(v->err, v->errlen, "out-of-bounds %s private array `%s`: index %s, %s %s, "
+	     "invocation gid (%u, %u, %u)", what, a->name, idx,
+	     a->ndims == 2 ? "bounds" : "count", bound,
 	     gid_of(v, lane, 0), gid_of(v, lane, 1), gid_of(v, lane, 2));
+	return -1;
+}
+
+static int priv_oob2(struct vm *v, const char *what, const struct vyvm_private *a,
+		     uint32_t row, uint32_t col, uint32_t lane)
+{
+	errf(v->err, v->errlen, "out-of-bounds %s private array `%s`: index [%u][%u], "
+	     "bounds [%u][%u], invocation gid (%u, %u, %u)", what, a->name, row, col,
+	     a->dims[0], a->dims[1], gid_of(v, lane, 0), gid_of(v, lane, 1), gid_of(v, lane, 2));
 	return -1;
 }
 
@@ -1243,7 +1256,13 @@ static int exec_private(struct vm *v, const uint32_t *w, const uint8_t *m)
 			continue;
 		}
 		uint32_t i = a[l].u;
-		if (!in_bounds(aux, i, pa->count))
+		if (aux >> 15) {   /* 2-D: row a, column b (load) or c (store) */
+			uint32_t col = op == VYVM_PLOAD ? b[l].u : reg(v, w[4])[l].u;
+			if (i >= pa->dims[0] || col >= pa->dims[1])
+				return priv_oob2(v, op == VYVM_PLOAD ? "load from" : "store to",
+						 pa, i, col, l);
+			i = i * pa->dims[1] + col;
+		} else if (!in_bounds(aux, i, pa->count))
 			return priv_oob(v, op == VYVM_PLOAD ? "load from" : "store to", aux, i, l);
 		if (op == VYVM_PLOAD)
 			d[l].u = base[(size_t)i * nl + l];

@@ -66,9 +66,10 @@ enum {
 	VYVM_BREAK, VYVM_CONTINUE, VYVM_RETURN, VYVM_BARRIER,
 	VYVM_CONST,            /* dst = the word a in active lanes */
 	/* private arrays (SPEC §10.3): aux = signed<<14 | array, type = its
-	 * element type; one word per element per lane */
-	VYVM_PLOAD,            /* dst = array[a] */
-	VYVM_PSTORE,           /* array[a] = b */
+	 * element type; one word per element per lane.  A 2-D array may also
+	 * be indexed by row and column, each checked: aux = 1<<15 | array */
+	VYVM_PLOAD,            /* dst = array[a] (2-D form: array[a][b]) */
+	VYVM_PSTORE,           /* array[a] = b (2-D form: array[a][c] = b) */
 	VYVM_PFILL,            /* every element of array = a */
 	VYVM_NOPCODES
 };
