@@ -104,6 +104,18 @@ grep -q '^var acc_7\.[0-9]*: u32 = 1u$' "$O/dump.txt" && grep -q '^acc_3\.[0-9]*
 grep -q '^var h: u32\[16\] = 0u$' "$O/dump_d.txt" && grep -q '^var g: i32\[3\]\[5\] = -1i$' "$O/dump_d.txt" &&
 	ok dump_ir_scalarise_keeps_dynamic || bad dump_ir_scalarise_keeps_dynamic "$(head -c 300 "$O/dump_d.txt")"
 
+# the pass's output, golden (UPDATE=1 rewrites it)
+"$VYREC" build tests/arrays/scalarise.yaml -t spv -o /dev/null --dump-ir=scalarise 2> "$O/scalarise.ir" >/dev/null
+[ -n "$UPDATE" ] && cp "$O/scalarise.ir" tests/arrays/scalarise.ir
+if diff -u tests/arrays/scalarise.ir "$O/scalarise.ir" > "$O/scalarise.diff"; then
+	ok scalarise_golden
+else
+	bad scalarise_golden "$(head -8 "$O/scalarise.diff" | tr '\n' '|')"
+fi
+have_backend vulkan && "$VYREC" verify tests/arrays/scalarise.yaml --backends vulkan > "$O/scalarise.verify" 2>&1 &&
+	grep -q 'vulkan.*PASS' "$O/scalarise.verify" && ok scalarise_verify ||
+	bad scalarise_verify "$(head -3 "$O/scalarise.verify" | tr '\n' ' ')"
+
 # ---- 4. every array program on the Vulkan device, spv and glsl ----
 PTXAS=$(cuda_tool ptxas)
 for p in tests/corpus/array_*.yaml; do

@@ -1,7 +1,8 @@
 #!/bin/sh
 # bench/gpu/race.sh: vyrec's ptx (CUDA) and spv (NVIDIA Vulkan) launchers
-# against torch on one GPU: vecadd, saxpy, reduce, matmul and a loop of
-# 1000 dispatches of a tiny kernel; prints one table (bench/gpu/race.py
+# against torch on one GPU: vecadd, saxpy, reduce, matmul, transpose (against
+# a device-to-device copy of the same bytes) and a loop of 1000 dispatches
+# of a tiny kernel; prints one table (bench/gpu/race.py
 # says what is timed and compared).
 #
 #   here (the dev machine):  sh bench/gpu/race.sh --prepare
@@ -22,7 +23,7 @@
 cd "$(dirname "$0")/../.." || exit 2
 R=.gpu-race
 VYREC=${VYREC:-./vyrec}
-KERNELS="vecadd saxpy reduce matmul"
+KERNELS="vecadd saxpy reduce matmul transpose"
 
 prepare() {
 	ex=$(git rev-parse --git-path info/exclude 2>/dev/null) &&
