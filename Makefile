@@ -11,7 +11,7 @@ XCFLAGS  = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
 CXXFLAGS ?= $(OPT) -g
 LDLIBS   = -lyaml -lglslang -lSPIRV -lMachineIndependent -lOGLCompiler \
            -lOSDependent -lGenericCodeGen -lglslang-default-resource-limits \
-           -lSPIRV-Tools-opt -lSPIRV-Tools -lstdc++ -lm -ldl -lpthread
+           -lSPIRV-Tools-link -lSPIRV-Tools-opt -lSPIRV-Tools -lstdc++ -lm -ldl -lpthread
 B        = build
 # -no-pie: the static C++ libraries' relocations dominate start-up; a
 # position-dependent executable starts ~10% faster (bench/compile.sh)

@@ -279,7 +279,7 @@ static int upload(struct cu *c, struct vy_run *run, char **err)
 	const struct vy_program *p = run->prog;
 
 	for (int i = 0; i < p->nbuffers; i++) {
-		size_t size = (size_t)run->launch.counts[i] * vy_buffer_elem_size(p, i);
+		size_t size = vy_buffer_dev_bytes(p, i, run->launch.counts[i]);
 		struct cuslot *s = &c->slots[i];
 		if (s->cap < size || !s->p) {
 			if (s->p)
@@ -289,7 +289,19 @@ static int upload(struct cu *c, struct vy_run *run, char **err)
 			CU(cuMemAlloc_v2, (&s->p, size ? size : 4));
 			s->cap = size ? size : 4;
 		}
-		if (size)
+		if (size && size != (size_t)run->launch.counts[i] * vy_buffer_elem_size(p, i)) {
+			/* x3 vectors: 16 bytes an element on the device */
+			void *t = malloc(size);
+			if (!t)
+				vy_oom("an x3 vector buffer", size);
+			vy_buffer_to_dev(p, i, t, run->bufs[i], run->launch.counts[i]);
+			vy_CUresult r = c->cuMemcpyHtoD_v2(s->p, t, size);
+			free(t);
+			if (r != VY_CUDA_SUCCESS) {
+				*err = cufail(c, "cuMemcpyHtoD_v2", r);
+				return -1;
+			}
+		} else if (size)
 			CU(cuMemcpyHtoD_v2, (s->p, run->bufs[i], size));
 	}
 	return 0;
@@ -349,11 +361,86 @@ static int dispatch(struct vy_backend *b, struct vy_run *run, char **err)
 		return -1;
 	if (upload(c, run, err) || launch(c, m, run, true, err))
 		return -1;
-	for (int i = 0; i < p->nbuffers; i++)
-		if (p->buffers[i].access != VY_READ_ONLY && run->launch.counts[i])
-			CU(cuMemcpyDtoH_v2, (run->bufs[i], c->slots[i].p,
-					     (size_t)run->launch.counts[i] * vy_buffer_elem_size(p, i)));
+	for (int i = 0; i < p->nbuffers; i++) {
+		size_t size = vy_buffer_dev_bytes(p, i, run->launch.counts[i]);
+		if (p->buffers[i].access == VY_READ_ONLY || !size)
+			continue;
+		if (size == (size_t)run->launch.counts[i] * vy_buffer_elem_size(p, i)) {
+			CU(cuMemcpyDtoH_v2, (run->bufs[i], c->slots[i].p, size));
+			continue;
+		}
+		void *t = malloc(size);   /* x3 vectors: 16 bytes an element */
+		if (!t)
+			vy_oom("an x3 vector buffer", size);
+		vy_CUresult r = c->cuMemcpyDtoH_v2(t, c->slots[i].p, size);
+		if (r == VY_CUDA_SUCCESS)
+			vy_buffer_from_dev(p, i, run->bufs[i], t, run->launch.counts[i]);
+		free(t);
+		if (r != VY_CUDA_SUCCESS) {
+			*err = cufail(c, "cuMemcpyDtoH_v2", r);
+			return -1;
+		}
+	}
 	return 0;
+}
+
+/* ---- pipelines (SPEC §10.5): every launch on one stream ---- */
+
+/* The buffers copied in once, the launches queued in order on the one
+ * (default) stream, which orders them, one synchronisation, the writable
+ * buffers copied out once. */
+static int pipeline(struct vy_backend *b, struct vy_run *run,
+		    const struct vy_pipe_dispatch *d, size_t n, char **err)
+{
+	struct cu *c = b->impl;
+	const struct vy_program *p = run->prog;
+	struct cumod **mods = calloc((size_t)p->nparts, sizeof *mods);
+	int rc = -1;
+
+	*err = NULL;
+	if (!mods) {
+		*err = vy_strf("cuda: out of host memory. Fix: free memory");
+		return -1;
+	}
+	if (p->nbuffers > VY_MAX_IO || p->nparams > VY_MAX_PARAMS) {
+		*err = vy_strf("cuda: program has too many buffers or params. Fix: "
+			       "use at most %d params", VY_MAX_PARAMS);
+		goto done;
+	}
+	if (c->cuCtxSetCurrent(c->ctx) != VY_CUDA_SUCCESS) {
+		*err = vy_strf("cuda: cuCtxSetCurrent failed. Fix: check the driver");
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct vy_run pr = *run;
+		pr.prog = p->parts[d[i].part];
+		pr.launch = d[i].launch;
+		if (check_grid(c, &pr, err) ||
+		    (!mods[d[i].part] && !(mods[d[i].part] = get_module(c, pr.prog, err))))
+			goto done;
+	}
+	if (upload(c, run, err))
+		goto done;
+	for (size_t i = 0; i < n; i++) {
+		struct vy_run pr = *run;
+		pr.prog = p->parts[d[i].part];
+		pr.launch = d[i].launch;
+		if (launch(c, mods[d[i].part], &pr, i + 1 == n, err))
+			goto done;
+	}
+	rc = 0;
+	for (int i = 0; i < p->nbuffers && !rc; i++)
+		if (p->buffers[i].access != VY_READ_ONLY && run->launch.counts[i]) {
+			vy_CUresult r = c->cuMemcpyDtoH_v2(run->bufs[i], c->slots[i].p,
+				(size_t)run->launch.counts[i] * vy_buffer_elem_size(p, i));
+			if (r != VY_CUDA_SUCCESS) {
+				*err = cufail(c, "cuMemcpyDtoH_v2", r);
+				rc = -1;
+			}
+		}
+done:
+	free(mods);
+	return rc;
 }
 
 /* ---- --bench: CUDA events around the launch alone ---- */
@@ -426,6 +513,7 @@ static struct vy_backend *factory(int device, char **err)
 	b->id = "cuda";
 	b->impl = c;
 	b->dispatch = dispatch;
+	b->pipeline = pipeline;
 	b->stream = vy_backend_stream;
 	b->bench = bench;
 	b->release = release;

@@ -14,22 +14,34 @@
 #include "stream.h"
 #include "vm.h"
 
-struct ref {
+struct refmod {
 	const struct vy_program *prog;   /* the program mod was built from */
 	const void *entry;               /* its entry block, against reuse */
 	int nlocals;
 	struct vyvm_module *mod;
 };
 
+/* The last few programs' modules: a pipeline's parts (SPEC §10.5). */
+#define NMODS 16
+struct ref {
+	struct refmod m[NMODS];
+	int next;                        /* the slot a miss takes */
+};
+
 /* The decoded module of p, built on first use. */
-static struct vyvm_module *module_of(struct ref *r, const struct vy_program *p,
+static struct vyvm_module *module_of(struct ref *rr, const struct vy_program *p,
 				     char **err)
 {
 	struct vy_emit_config cfg = { .opt_level = 1, .validate = true };
 	struct vy_buf out = { 0 };
 	char msg[512];
-	if (r->mod && r->prog == p && r->entry == p->entry.v && r->nlocals == p->nlocals)
-		return r->mod;
+	for (int i = 0; i < NMODS; i++) {
+		struct refmod *r = &rr->m[i];
+		if (r->mod && r->prog == p && r->entry == p->entry.v && r->nlocals == p->nlocals)
+			return r->mod;
+	}
+	struct refmod *r = &rr->m[rr->next];
+	rr->next = (rr->next + 1) % NMODS;
 	vyvm_free(r->mod);
 	r->mod = NULL;
 	if (vy_emit(&vy_emitter_reference, p, &cfg, &out, err) != VY_EMIT_OK) {
@@ -76,8 +88,8 @@ static int dispatch(struct vy_backend *b, struct vy_run *run, char **err)
 static void release(struct vy_backend *b)
 {
 	struct ref *r = b->impl;
-	if (r)
-		vyvm_free(r->mod);
+	for (int i = 0; r && i < NMODS; i++)
+		vyvm_free(r->m[i].mod);
 	free(r);
 	free(b);
 }

@@ -720,8 +720,14 @@ static int load_spirv(struct vk *v, const struct vy_program *p, struct vy_buf *o
 	char *emsg = NULL;
 	size_t n;
 
+	char *part_path = NULL;   /* a pipeline: "DIR/NAME.%s.spv", %s the part */
+	const char *at = path && p->entry_point ? strstr(path, "%s") : NULL;
+	if (at)
+		path = part_path = vy_strf("%.*s%s%s", (int)(at - path), path,
+					   p->entry_point, at + 2);
 	if (path && *path) {
 		char *e = NULL, *data = vy_read_file(path, &n, VY_MAX_FILE, &e);
+		free(part_path);
 		if (!data) {
 			*err = vy_strf("vulkan: VYREC_SPV_OVERRIDE: %s. Fix: point "
 				       "VYREC_SPV_OVERRIDE at a SPIR-V file or unset it", e);
@@ -1042,7 +1048,7 @@ static int bind_buffers(struct vk *v, struct vkpipe *k, struct vy_run *run, char
 	uint32_t nw = 0;
 
 	for (int i = 0; i < p->nbuffers; i++) {
-		VkDeviceSize size = (VkDeviceSize)run->launch.counts[i] * vy_buffer_elem_size(p, i);
+		VkDeviceSize size = vy_buffer_dev_bytes(p, i, run->launch.counts[i]);
 		struct vkslot *s = &v->slots[i];
 		if (!size) {
 			*err = vy_strf("vulkan: buffer `%s` has 0 elements; Vulkan cannot bind "
@@ -1060,7 +1066,7 @@ static int bind_buffers(struct vk *v, struct vkpipe *k, struct vy_run *run, char
 		}
 		if (s->cap < size && make_slot(v, s, size, err))
 			return -1;
-		memcpy(s->map, run->bufs[i], size);
+		vy_buffer_to_dev(p, i, s->map, run->bufs[i], run->launch.counts[i]);
 		if (k->bound[i] == s->buf && k->bound_range[i] == size)
 			continue;
 		k->bound[i] = s->buf;
@@ -1139,7 +1145,7 @@ static void cmd_copy(struct vk *v, VkCommandBuffer cb, const struct vy_run *run,
 	const struct vy_program *p = run->prog;
 
 	for (int i = 0; i < p->nbuffers; i++) {
-		VkBufferCopy c = { .size = (VkDeviceSize)run->launch.counts[i] * vy_buffer_elem_size(p, i) };
+		VkBufferCopy c = { .size = vy_buffer_dev_bytes(p, i, run->launch.counts[i]) };
 		if (from_host)
 			v->vkCmdCopyBuffer(cb, v->slots[i].stage, v->slots[i].buf, 1, &c);
 		else if (p->buffers[i].access != VY_READ_ONLY)
@@ -1279,9 +1285,91 @@ static int dispatch(struct vy_backend *b, struct vy_run *run, char **err)
 		return -1;
 	for (int i = 0; i < p->nbuffers; i++)
 		if (p->buffers[i].access != VY_READ_ONLY)
+			vy_buffer_from_dev(p, i, run->bufs[i], v->slots[i].map,
+					   run->launch.counts[i]);
+	return 0;
+}
+
+/* ---- pipelines (SPEC §10.5): every dispatch in one command buffer ---- */
+
+/* The buffers copied in once, each part's pipeline bound to them, the
+ * dispatches recorded with a compute-to-compute barrier between them and
+ * each its own push constants, one submission, the writable buffers
+ * copied out once. */
+static int pipeline(struct vy_backend *b, struct vy_run *run,
+		    const struct vy_pipe_dispatch *d, size_t n, char **err)
+{
+	struct vk *v = b->impl;
+	const struct vy_program *p = run->prog;
+	const VkPipelineStageFlags CS = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+		TR = VK_PIPELINE_STAGE_TRANSFER_BIT, HOST = VK_PIPELINE_STAGE_HOST_BIT;
+	const VkAccessFlags SRW = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
+	VkCommandBufferBeginInfo bi = {
+		.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+		.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT,
+	};
+	struct vkpipe **kp = calloc((size_t)p->nparts, sizeof *kp);
+	VkResult r;
+	int rc = -1;
+
+	*err = NULL;
+	if (!kp)
+		return *err = vkfail("calloc", VK_ERROR_OUT_OF_HOST_MEMORY), -1;
+	if (take_vmsg(v, "set-up", err))
+		goto done;
+	for (size_t i = 0; i < n; i++) {
+		struct vy_run pr = *run;
+		pr.prog = p->parts[d[i].part];
+		pr.launch = d[i].launch;
+		struct vkpipe **k = &kp[d[i].part];
+		if (check_grid(v, &pr, err) || (!*k && !(*k = get_pipe(v, pr.prog, err))) ||
+		    (grid_splits(v, pr.launch.grid) && create_pipeline_base(v, *k, err)))
+			goto done;
+	}
+	for (int i = 0; i < p->nparts; i++)
+		if (kp[i]) {
+			struct vy_run pr = *run;
+			pr.prog = p->parts[i];
+			if (bind_buffers(v, kp[i], &pr, err))
+				goto done;
+		}
+	if ((r = v->vkResetCommandBuffer(v->cmd, 0)) != VK_SUCCESS ||
+	    (r = v->vkBeginCommandBuffer(v->cmd, &bi)) != VK_SUCCESS) {
+		*err = vkfail("vkBeginCommandBuffer", r);
+		goto done;
+	}
+	if (v->staging) {
+		cmd_copy(v, v->cmd, run, true);
+		barrier(v, v->cmd, TR, VK_ACCESS_TRANSFER_WRITE_BIT, CS, SRW);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct vy_run pr = *run;
+		pr.prog = p->parts[d[i].part];
+		pr.launch = d[i].launch;
+		if (i)
+			barrier(v, v->cmd, CS, VK_ACCESS_SHADER_WRITE_BIT, CS, SRW);
+		cmd_dispatch(v, v->cmd, kp[d[i].part], &pr);
+	}
+	if (v->staging) {
+		barrier(v, v->cmd, CS, VK_ACCESS_SHADER_WRITE_BIT, TR, VK_ACCESS_TRANSFER_READ_BIT);
+		cmd_copy(v, v->cmd, run, false);
+		barrier(v, v->cmd, TR, VK_ACCESS_TRANSFER_WRITE_BIT, HOST, VK_ACCESS_HOST_READ_BIT);
+	} else
+		barrier(v, v->cmd, CS, VK_ACCESS_SHADER_WRITE_BIT, HOST, VK_ACCESS_HOST_READ_BIT);
+	if ((r = v->vkEndCommandBuffer(v->cmd)) != VK_SUCCESS) {
+		*err = vkfail("vkEndCommandBuffer", r);
+		goto done;
+	}
+	if (submit_and_wait(v, v->cmd, err) || take_vmsg(v, "dispatch", err))
+		goto done;
+	for (int i = 0; i < p->nbuffers; i++)
+		if (p->buffers[i].access != VY_READ_ONLY)
 			memcpy(run->bufs[i], v->slots[i].map,
 			       (size_t)run->launch.counts[i] * vy_buffer_elem_size(p, i));
-	return 0;
+	rc = 0;
+done:
+	free(kp);
+	return rc;
 }
 
 /* ---- --bench: timestamps around the dispatch alone ---- */
@@ -1386,6 +1474,7 @@ static struct vy_backend *factory(int device, char **err)
 	b->id = "vulkan";
 	b->impl = v;
 	b->dispatch = dispatch;
+	b->pipeline = pipeline;
 	b->stream = vy_backend_stream;
 	b->bench = bench;
 	b->release = release;

@@ -540,6 +540,8 @@ static void put_elem(struct gen *g, const struct vy_expr *e)
 			     : p->buffers[e->index].name);
 	put_index(g, e->args[0], shared ? p->shared[e->index].count : UINT32_MAX);
 	put(g, "]");
+	if (vy_type_lanes(vy_mem_type(p, e->space, e->index)) > 1)   /* a component */
+		vy_buf_printf(g->b, ".%c", "xyzw"[e->axis & 3]);
 }
 
 /* A load: a storage-type buffer element widens (SPEC §10.1); shared
@@ -1261,8 +1263,11 @@ static void put_store(struct gen *g, const struct vy_stmt *s)
 		put(g, t);
 	else
 		put_index(g, s->index, shared ? p->shared[s->mem].count : UINT32_MAX);
-	put(g, "] = ");
+	put(g, "]");
 	enum vy_type mt = vy_mem_type(p, s->space, s->mem);
+	if (vy_type_lanes(mt) > 1)   /* a component */
+		vy_buf_printf(g->b, ".%c", "xyzw"[s->comp & 3]);
+	put(g, " = ");
 	const struct vy_typeinfo *ti = vy_type_info(mt);
 	bool st = ti->cls == VY_TC_STORAGE;
 	/* narrowed for a buffer; for a shared word narrowed and widened again */
@@ -1340,10 +1345,58 @@ static void put_stmt(struct gen *g, const struct vy_stmt *s)
 	}
 }
 
+/* A vector access group (vy_vec_group): `vec4 tN = b_x[i];` and a
+ * let per component, or `b_z[i] = vec4(a, b, c, d);`. */
+static void put_group(struct gen *g, struct vy_stmt *const *v, int n)
+{
+	const struct vy_program *p = g->p;
+	if (v[0]->kind == VY_S_LET) {
+		const struct vy_expr *e = v[0]->value;
+		enum vy_type mt = vy_mem_type(p, e->space, e->index);
+		int t = g->ntemp++;
+		open_line(g);
+		vy_buf_printf(g->b, "%s t%d = %s%s[", glsl_type(mt), t,
+			      e->space == VY_SPACE_SHARED ? "s_" : "b_",
+			      e->space == VY_SPACE_SHARED ? p->shared[e->index].name :
+			      p->buffers[e->index].name);
+		put_index(g, e->args[0], e->space == VY_SPACE_SHARED ?
+			  p->shared[e->index].count : UINT32_MAX);
+		put(g, "];\n");
+		for (int j = 0; j < n; j++) {
+			open_line(g);
+			vy_buf_printf(g->b, "%s %s = t%d.%c;\n",
+				      glsl_type(p->locals[v[j]->local].type),
+				      g->lname[v[j]->local], t, "xyzw"[j]);
+		}
+		return;
+	}
+	const struct vy_stmt *s = v[0];
+	bool shared = s->space == VY_SPACE_SHARED;
+	enum vy_type mt = vy_mem_type(p, s->space, s->mem);
+	open_line(g);
+	vy_buf_printf(g->b, "%s%s[", shared ? "s_" : "b_",
+		      shared ? p->shared[s->mem].name : p->buffers[s->mem].name);
+	put_index(g, s->index, shared ? p->shared[s->mem].count : UINT32_MAX);
+	vy_buf_printf(g->b, "] = %s(", glsl_type(mt));
+	for (int j = 0; j < n; j++) {
+		if (j)
+			put(g, ", ");
+		put_top(g, v[j]->value);
+	}
+	put(g, ");\n");
+}
+
 static void put_block(struct gen *g, const struct vy_block *b)
 {
-	for (int i = 0; i < b->n; i++)
+	for (int i = 0; i < b->n; i++) {
+		int k = vy_vec_group(g->p, b, i);
+		if (k) {
+			put_group(g, b->v + i, k);
+			i += k - 1;
+			continue;
+		}
 		put_stmt(g, b->v[i]);
+	}
 }
 
 /* ---- declarations ---- */

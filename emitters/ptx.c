@@ -30,6 +30,7 @@ struct loop { int cont, brk; };
 
 struct ctx {
 	const struct vy_program *p;
+	const char *entry;              /* the entry point's name, NULL: p->name */
 	struct vy_buf body;
 	struct vy_pm m;                 /* register counters; m.out = &body */
 	int pro[VY_PM_NCLS];            /* registers of the prologue */
@@ -181,8 +182,10 @@ static struct vy_pv emit_addr(struct ctx *c, enum vy_space sp, int mem,
 		return private_addr(c, mem, idx);
 	bool sh = sp == VY_SPACE_SHARED;
 	const char *name = sh ? c->p->shared[mem].name : c->base[mem].s;
-	/* buffers hold elements of their type's size; shared arrays words */
-	unsigned es = sh ? 4 : vy_buffer_elem_size(c->p, mem);
+	/* buffers hold elements of their type's size (x3 vectors 16 bytes);
+	 * shared arrays words (a vector one word per component) */
+	enum vy_type mt = vy_mem_type(c->p, sp, mem);
+	unsigned es = sh ? 4 * vy_type_lanes(mt) : vy_type_stride(mt);
 	if (!is_reg(idx)) {   /* constant index: fold into the address */
 		long long off = strtoll(idx.s, NULL, 10) * es;
 		snprintf(a.s, sizeof a.s, sh ? "vy_sh_%s%+lld" : "%s%+lld",
@@ -213,11 +216,29 @@ static const char *space_of(struct ctx *c, enum vy_space sp, int mem, bool load)
 								 : "global";
 }
 
+/* a + bytes, as an address operand (component j of a vector element) */
+static struct vy_pv addr_plus(struct vy_pv a, unsigned bytes)
+{
+	if (!bytes)
+		return a;
+	struct vy_pv r = a;
+	char t[96];
+	const char *pm = strpbrk(a.s + 1, "+-");
+	if (pm)   /* a folded constant offset: fold this one in too */
+		snprintf(t, sizeof t, "%.*s%+lld", (int)(pm - a.s), a.s,
+			 strtoll(pm, NULL, 10) + (long long)bytes);
+	else
+		snprintf(t, sizeof t, "%s+%u", a.s, bytes);
+	snprintf(r.s, sizeof r.s, "%.23s", t);
+	return r;
+}
+
 static struct vy_pv emit_load(struct ctx *c, const struct vy_expr *e)
 {
 	struct vy_pv idx = emit_expr(c, e->args[0]);
 	struct vy_pv a = emit_addr(c, e->space, e->index, e->args[0], idx);
 	enum vy_type mt = vy_mem_type(c->p, e->space, e->index);
+	a = addr_plus(a, 4 * (unsigned)e->axis);
 	if (vy_type_info(mt)->cls == VY_TC_STORAGE && e->space == VY_SPACE_BUFFER) {
 		/* ld.u8/s8/u16/s16 widen into the 32-bit register (SPEC §10.1) */
 		struct vy_pv w = reg(c, mt == VY_BF16 ? VY_U32 : e->type);
@@ -875,7 +896,8 @@ static void emit_store(struct ctx *c, const struct vy_stmt *s)
 {
 	struct vy_pv idx = emit_expr(c, s->index);
 	struct vy_pv v = emit_expr(c, s->value);
-	struct vy_pv a = emit_addr(c, s->space, s->mem, s->index, idx);
+	struct vy_pv a = addr_plus(emit_addr(c, s->space, s->mem, s->index, idx),
+				   4 * (unsigned)s->comp);
 	const char *st;
 	v = store_value(c, s, v, &st);
 	I(c, "st.%s.%s \t[%s], %s;\n", space_of(c, s->space, s->mem, false),
@@ -1005,10 +1027,55 @@ static void emit_stmt(struct ctx *c, const struct vy_stmt *s)
 	}
 }
 
+/* A vector access group (vy_vec_group) as one ld/st .v2/.v4: an x3
+ * load reads its element's 16 bytes with ld.v4 (the 4th lane unused), an
+ * x3 store is three st (so the padding is never written), and a shared
+ * x3 array (12-byte elements) is accessed component by component. */
+static bool emit_group(struct ctx *c, struct vy_stmt *const *v, int n)
+{
+	bool load = v[0]->kind == VY_S_LET;
+	const struct vy_expr *ix = load ? v[0]->value->args[0] : v[0]->index;
+	enum vy_space sp = load ? v[0]->value->space : v[0]->space;
+	int mem = load ? v[0]->value->index : v[0]->mem;
+	enum vy_type el = vy_type_elem(vy_mem_type(c->p, sp, mem));
+	if (n == 3 && (!load || sp == VY_SPACE_SHARED))
+		return false;
+	line_comment(c, v[0]);
+	int snap[VY_PM_NCLS];
+	memcpy(snap, c->m.nreg, sizeof snap);
+	struct vy_pv r[4];
+	if (!load)
+		for (int j = 0; j < n; j++)
+			r[j] = in_reg(c, emit_expr(c, v[j]->value), el);
+	struct vy_pv idx = emit_expr(c, ix);
+	struct vy_pv a = emit_addr(c, sp, mem, ix, idx);
+	int w = n == 3 ? 4 : n;
+	if (load) {
+		for (int j = 0; j < w; j++)
+			r[j] = reg(c, el);
+		I(c, "ld.%s.v%d.%s 	{%s, %s%s%s%s%s}, [%s];\n", space_of(c, sp, mem, true), w,
+		  tn(el), r[0].s, r[1].s, w > 2 ? ", " : "", w > 2 ? r[2].s : "",
+		  w > 2 ? ", " : "", w > 2 ? r[3].s : "", a.s);
+		for (int j = 0; j < n; j++)
+			set_local(c, v[j]->local, r[j], snap, false);
+	} else {
+		I(c, "st.%s.v%d.%s 	[%s], {%s, %s%s%s%s%s};\n", space_of(c, sp, mem, false), w,
+		  tn(el), a.s, r[0].s, r[1].s, w > 2 ? ", " : "", w > 2 ? r[2].s : "",
+		  w > 2 ? ", " : "", w > 2 ? r[3].s : "");
+	}
+	return true;
+}
+
 static void emit_block(struct ctx *c, const struct vy_block *b)
 {
-	for (int i = 0; i < b->n && !c->err; i++)
+	for (int i = 0; i < b->n && !c->err; i++) {
+		int g = vy_vec_group(c->p, b, i);
+		if (g && emit_group(c, b->v + i, g)) {
+			i += g - 1;
+			continue;
+		}
 		emit_stmt(c, b->v[i]);
+	}
 }
 
 /* ---- the module ---- */
@@ -1059,11 +1126,13 @@ static void emit_header(struct ctx *c, const struct arch *a, struct vy_buf *out)
 		      VY_VERSION, p->name, a->sm);
 	vy_buf_printf(out, ".version %s\n.target sm_%d\n.address_size 64\n\n", a->isa, a->sm);
 	for (int i = 0; i < p->nshared; i++)
-		vy_buf_printf(out, ".shared .align 4 .b32 vy_sh_%s[%u];\n",
-			      p->shared[i].name, p->shared[i].count ? p->shared[i].count : 1);
+		vy_buf_printf(out, ".shared .align %u .b32 vy_sh_%s[%u];\n",
+			      vy_type_lanes(p->shared[i].type) > 1 ? 16 : 4, p->shared[i].name,
+			      (p->shared[i].count ? p->shared[i].count : 1) *
+			      vy_type_lanes(p->shared[i].type));
 	if (p->nshared)
 		vy_buf_puts(out, "\n");
-	vy_buf_printf(out, ".visible .entry %s(", p->name);
+	vy_buf_printf(out, ".visible .entry %s(", c->entry ? c->entry : p->name);
 	const char *sep = "\n\t";
 	for (int i = 0; i < p->nbuffers; i++, sep = ",\n\t")
 		vy_buf_printf(out, "%s.param .u64 p_%s", sep, p->buffers[i].name);
@@ -1100,7 +1169,7 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *cfg,
 		*err = vy_strf("too many buffers or params");
 		return VY_EMIT_REJECT;
 	}
-	struct ctx c = {.p = p};
+	struct ctx c = {.p = p, .entry = cfg ? cfg->entry_point : NULL};
 	c.m.out = &c.body;
 	c.m.fast = cfg && cfg->fast_math;
 	int nl = p->nlocals > 0 ? p->nlocals : 1;

@@ -432,7 +432,8 @@ static uint32_t ex(struct em *m, const struct vy_expr *e, uint32_t dst)
 			     memaux(e) & 0x7fff, d, i, 0, 0);
 			return d;
 		}
-		emit(m, VYVM_LOAD, vy_mem_type(m->p, e->space, e->index), memaux(e), d, i, 0, 0);
+		emit(m, VYVM_LOAD, vy_mem_type(m->p, e->space, e->index), memaux(e), d, i,
+		     (uint32_t)e->axis, 0);
 		return d;
 	}
 	case VY_E_OP:
@@ -539,7 +540,7 @@ static void stmt(struct em *m, const struct vy_stmt *s)
 		if (s->space == VY_SPACE_PRIVATE)
 			emit(m, VYVM_PSTORE, store_type(m, s), aux & 0x7fff, 0, i, r, 0);
 		else
-			emit(m, VYVM_STORE, store_type(m, s), aux, 0, i, r, 0);
+			emit(m, VYVM_STORE, store_type(m, s), aux, 0, i, r, (uint32_t)s->comp);
 		break;
 	case VY_S_ARRAY:
 		r = ex(m, s->value, NONE);

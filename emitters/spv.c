@@ -231,6 +231,8 @@ static uint32_t ty_void(struct spv *s)
 
 static uint32_t ty(struct spv *s, enum vy_type t)
 {
+	if (vy_type_lanes(t) > 1)   /* f32x4: OpTypeVector of f32, 4 */
+		return TYPE(s, SpvOpTypeVector, ty(s, vy_type_elem(t)), vy_type_lanes(t));
 	switch (t) {
 	case VY_BOOL: return uniq(s, SpvOpTypeBool, false, NULL, 0);
 	case VY_U32: return TYPE(s, SpvOpTypeInt, 32, 0);
@@ -404,9 +406,30 @@ static uint32_t builtin(struct spv *s, const struct vy_expr *e)
 	return VAL(s, SpvOpCompositeExtract, ty(s, VY_U32), v, e->axis);
 }
 
-/* Pointer to the element a VY_E_LOAD node names. */
+/* Pointer to the element a VY_E_LOAD node names; of a vector array, to
+ * its component e->axis, or with whole, to the vector. */
+static uint32_t vec_elem_ptr(struct spv *s, const struct vy_expr *e, bool whole)
+{
+	uint32_t idx = expr(s, e->args[0]);
+	enum vy_type mt = vy_mem_type(s->p, e->space, e->index);
+	uint32_t comp = u32c(s, (uint32_t)e->axis);
+	if (e->space == VY_SPACE_BUFFER) {
+		uint32_t pt = ty_ptr(s, s->bufsc, ty(s, whole ? mt : vy_type_elem(mt)));
+		uint32_t zero = u32c(s, 0);
+		if (whole)
+			return VAL(s, SpvOpAccessChain, pt, s->buf_var[e->index], zero, idx);
+		return VAL(s, SpvOpAccessChain, pt, s->buf_var[e->index], zero, idx, comp);
+	}
+	uint32_t pt = ty_ptr(s, SpvStorageClassWorkgroup, ty(s, whole ? mt : vy_type_elem(mt)));
+	if (whole)
+		return VAL(s, SpvOpAccessChain, pt, s->shared_var[e->index], idx);
+	return VAL(s, SpvOpAccessChain, pt, s->shared_var[e->index], idx, comp);
+}
+
 static uint32_t elem_ptr(struct spv *s, const struct vy_expr *e)
 {
+	if (vy_type_lanes(vy_mem_type(s->p, e->space, e->index)) > 1)
+		return vec_elem_ptr(s, e, false);
 	uint32_t idx = expr(s, e->args[0]);
 	if (e->space == VY_SPACE_BUFFER) {
 		const struct vy_bufdecl *b = &s->p->buffers[e->index];
@@ -1837,7 +1860,7 @@ static void for_stmt(struct spv *s, const struct vy_stmt *st)
 static void store(struct spv *s, const struct vy_stmt *st)
 {
 	struct vy_expr ref = { .kind = VY_E_LOAD, .space = st->space,
-			       .index = st->mem, .nargs = 1,
+			       .index = st->mem, .nargs = 1, .axis = st->comp,
 			       .args = (struct vy_expr **)&st->index };
 	uint32_t ptr = elem_ptr(s, &ref);
 	uint32_t v = expr(s, st->value);
@@ -1897,10 +1920,45 @@ static void stmt(struct spv *s, const struct vy_stmt *st)
 }
 
 /* Statements after a terminator are dead code and are not emitted. */
+/* A vector access group (vy_vec_group): one OpLoad of the vector and
+ * its components extracted, or the components made one vector and one
+ * OpStore. */
+static void vec_group(struct spv *s, struct vy_stmt *const *v, int n)
+{
+	uint32_t first = s->next_id;
+	if (v[0]->kind == VY_S_LET) {
+		const struct vy_expr *e = v[0]->value;
+		enum vy_type mt = vy_mem_type(s->p, e->space, e->index);
+		uint32_t x = VAL(s, SpvOpLoad, ty(s, mt), vec_elem_ptr(s, e, true));
+		for (int j = 0; j < n; j++)
+			set_local(s, v[j]->local, VAL(s, SpvOpCompositeExtract,
+						      ty(s, vy_type_elem(mt)), x, (uint32_t)j), first);
+		return;
+	}
+	const struct vy_stmt *st = v[0];
+	enum vy_type mt = vy_mem_type(s->p, st->space, st->mem);
+	struct vy_expr ref = { .kind = VY_E_LOAD, .space = st->space,
+			       .index = st->mem, .nargs = 1,
+			       .args = (struct vy_expr **)&st->index };
+	uint32_t ptr = vec_elem_ptr(s, &ref, true), c[4];
+	for (int j = 0; j < n; j++)
+		c[j] = expr(s, v[j]->value);
+	uint32_t x = n == 2 ? VAL(s, SpvOpCompositeConstruct, ty(s, mt), c[0], c[1]) :
+		     n == 3 ? VAL(s, SpvOpCompositeConstruct, ty(s, mt), c[0], c[1], c[2]) :
+			      VAL(s, SpvOpCompositeConstruct, ty(s, mt), c[0], c[1], c[2], c[3]);
+	INS(&s->body, SpvOpStore, ptr, x);
+}
+
 static void block(struct spv *s, const struct vy_block *b)
 {
 	for (int i = 0; i < b->n && !s->dead && !s->bug; i++) {
 		s->prev = i ? b->v[i - 1] : NULL;
+		int g = vy_vec_group(s->p, b, i);
+		if (g) {
+			vec_group(s, b->v + i, g);
+			i += g - 1;
+			continue;
+		}
 		stmt(s, b->v[i]);
 	}
 }
@@ -1944,7 +2002,7 @@ static uint32_t runtime_array(struct spv *s, enum vy_type t)
 	if (!s->rta[t]) {
 		s->rta[t] = TYPE(s, SpvOpTypeRuntimeArray, ty_mem(s, t));
 		INS(&s->decos, SpvOpDecorate, s->rta[t], SpvDecorationArrayStride,
-		    vy_type_size(t));
+		    vy_type_stride(t));
 		if (vy_type_info(t)->cls == VY_TC_STORAGE)
 			*(vy_type_size(t) == 1 ? &s->uses_8bit : &s->uses_16bit) = true;
 	}
@@ -2094,9 +2152,18 @@ static void assemble(struct spv *s, uint32_t main_id, uint32_t fn_type,
 		if (input || version >= 0x10400)
 			ifv[nif++] = v;
 	}
-	put(m, (uint32_t)(3 + 2 + nif) << 16 | SpvOpEntryPoint);
-	put_all(m, ARR(SpvExecutionModelGLCompute, main_id));
-	put_all(m, ARR(0x6e69616d, 0));   /* "main" */
+	if (s->c->entry_point) {   /* a kernel part (SPEC §10.5) */
+		struct words ep = {0};
+		ins_str(&ep, SpvOpEntryPoint, ARR(SpvExecutionModelGLCompute, main_id),
+			s->c->entry_point);
+		ep.v[0] += (uint32_t)nif << 16;
+		put_all(m, ep.v, ep.n);
+		free(ep.v);
+	} else {
+		put(m, (uint32_t)(3 + 2 + nif) << 16 | SpvOpEntryPoint);
+		put_all(m, ARR(SpvExecutionModelGLCompute, main_id));
+		put_all(m, ARR(0x6e69616d, 0));   /* "main" */
+	}
 	put_all(m, ifv, nif);
 	free(ifv);
 	INS(m, SpvOpExecutionMode, main_id, SpvExecutionModeLocalSize,
@@ -2127,7 +2194,7 @@ static void build(struct spv *s, struct words *m)
 		declare_shared(s, i);
 	uint32_t main_id = fresh(s);
 	uint32_t fn_type = TYPE(s, SpvOpTypeFunction, ty_void(s));
-	name(s, main_id, "main");
+	name(s, main_id, s->c->entry_point ? s->c->entry_point : "main");
 	uint32_t entry = fresh(s);
 	s->cur_label = entry;
 	declare_locals(s);

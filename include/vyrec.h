@@ -223,7 +223,7 @@ enum vy_type {
 };
 
 enum vy_tclass { VY_TC_NONE, VY_TC_BOOL, VY_TC_SCALAR, VY_TC_STORAGE,
-		 VY_TC_ABSTRACT };
+		 VY_TC_ABSTRACT, VY_TC_VECTOR };
 
 /* A row of vyrec_types.def (its header explains the columns). */
 struct vy_typeinfo {
@@ -243,6 +243,14 @@ const char *vy_type_name(enum vy_type t);
 unsigned vy_type_size(enum vy_type t);
 /* The type a load of an element of t gives (u8 -> u32, bf16 -> f32). */
 enum vy_type vy_type_value(enum vy_type t);
+/* Vectors (VY_VEC rows of vyrec_types.def): the lanes of t (1 for a
+ * scalar), its element type (t itself for a scalar), the vector of elem
+ * with n lanes (VY_VOID if none; elem for n == 1), and the element stride
+ * in device buffers (x3: 16 bytes, SPEC §10.1; else the size). */
+unsigned vy_type_lanes(enum vy_type t);
+enum vy_type vy_type_elem(enum vy_type t);
+enum vy_type vy_type_vec(enum vy_type elem, unsigned n);
+unsigned vy_type_stride(enum vy_type t);
 /* Parse a type name of the table (storage types included); reserved
  * names (types of a later version) return VY_VOID and set *reserved. */
 enum vy_type vy_type_parse(const char *s, size_t n, bool *reserved);
@@ -382,7 +390,7 @@ struct vy_expr {
 	};
 	int index;                /* PARAM/LOCAL/BUILTIN/LEN/LOAD */
 	int nargs : 24;
-	int axis : 8;             /* BUILTIN */
+	int axis : 8;             /* BUILTIN; LOAD of a vector array: component */
 	const struct vy_opdef *op;
 	struct vy_expr **args;
 };
@@ -418,6 +426,8 @@ struct vy_stmt {
 	bool step_negative;       /* FOR: constant negative step, so k > hi */
 	struct vy_block body;     /* IF then, FOR/WHILE body */
 	struct vy_block els;      /* IF else */
+	int comp;                 /* STORE to a vector array: the component
+				     (a VY_E_LOAD of one keeps it in axis) */
 	/* SPEC §10.3, before resolve: ARRAY's axes; STORE NAME[i][j]'s j (the
 	 * resolver folds both into mem and a row-major index) */
 	struct vy_expr *dims[2];
@@ -506,6 +516,32 @@ struct vy_program {
 	int nprivate;                /* private arrays, filled by the resolver */
 	struct vy_privdecl *privates;
 	struct vy_loc loc_name, loc_wgsize, loc_entry;
+	/* SPEC §10.5: the kernel parts (each a program of its own that shares
+	 * the params and buffers; parts[0] is the program itself), in kernel
+	 * order, a kernel's parts split at its grid barriers.  A 1.0 program
+	 * is one part: nparts 1, entry_point NULL, npipe 0. */
+	int nparts;
+	struct vy_program **parts;
+	int part;                    /* this part's index in parts */
+	const char *kernel;          /* the kernel of this part */
+	const char *entry_point;     /* K, K_1 ...; NULL for a 1.0 program */
+	int npipe;                   /* the pipeline: steps over parts */
+	struct vy_pipe *pipe;
+};
+
+/* One pipeline step (SPEC §10.5): a part, or a repeat: or host for:
+ * block over steps.  A kernel name is its parts, one step each. */
+enum vy_pipe_kind { VY_PIPE_PART, VY_PIPE_REPEAT, VY_PIPE_FOR };
+struct vy_pipe {
+	enum vy_pipe_kind kind;
+	int part;                    /* PART */
+	struct vy_expr *count;       /* REPEAT: u32 over params */
+	const char *text;            /* REPEAT count / FOR header as written */
+	int param;                   /* FOR: the u32 param it sets */
+	struct vy_expr *lo, *hi;     /* FOR: lo..hi, u32 over params */
+	int n;
+	struct vy_pipe *body;
+	struct vy_loc loc;
 };
 
 /* ---- ir.c: queries over resolved expressions ---- */
@@ -545,6 +581,21 @@ enum vy_type vy_expr_optype(const struct vy_expr *e);
 /* The element type of a buffer or shared array (a load's e->type is its
  * value type: u32 for a u8 array). */
 enum vy_type vy_mem_type(const struct vy_program *p, enum vy_space sp, int mem);
+/* The length N of the vector access group that starts at b->v[i]: the
+ * lets of components 0..N-1 of one load from a vector array, or the
+ * stores of components 0..N-1 of one element (values that touch no
+ * memory), all with one simple index (a local, param, constant or
+ * builtin), as the resolver makes them; 0 when b->v[i] starts none.  The
+ * emitters lower a group as one vector access (SPEC §10.1). */
+int vy_vec_group(const struct vy_program *p, const struct vy_block *b, int i);
+/* Device buffers: count elements of buffer i take vy_buffer_dev_bytes
+ * (an x3 vector element 16 bytes, 12 in host data); to_dev and from_dev
+ * copy count elements between host data and that layout. */
+size_t vy_buffer_dev_bytes(const struct vy_program *p, int i, uint32_t count);
+void vy_buffer_to_dev(const struct vy_program *p, int i, void *dst, const void *src,
+		      uint32_t count);
+void vy_buffer_from_dev(const struct vy_program *p, int i, void *dst, const void *src,
+			uint32_t count);
 /* Element size in bytes of buffer i (binding order). */
 unsigned vy_buffer_elem_size(const struct vy_program *p, int i);
 
@@ -646,6 +697,9 @@ struct vy_registry *vy_dialects_registry(struct vy_arena *a,
  * composite ops; fill default dispatch. false when errors were reported. */
 bool vy_resolve(struct vy_program *p, const struct vy_registry *r,
 		struct vy_diags *d);
+/* The pipeline's expressions (SPEC §10.5), over p's params. */
+bool vy_resolve_pipeline(struct vy_program *p, const struct vy_registry *r,
+			 struct vy_diags *d);
 /* Control-flow rules: break/continue placement, divergent barrier. */
 bool vy_verify(struct vy_program *p, struct vy_diags *d);
 
@@ -696,6 +750,9 @@ struct vy_emit_config {
 	bool validate;        /* false with --no-validate */
 	bool emit_asm;        /* spv: write the disassembly */
 	bool fast_math;       /* --fast-math: native instructions (SPEC §10.6) */
+	/* spv, ptx: the entry point's name; NULL: the 1.0 one (spv main, ptx
+	 * the program's name).  vy_emit_program sets it per part. */
+	const char *entry_point;
 	/* spv: how an exact fma is lowered; chosen by whoever knows the device
 	 * (the vulkan backend, a launcher at load time). */
 	enum vy_fma_mode {
@@ -732,6 +789,12 @@ int vy_emit(const struct vy_aot_emitter *t, const struct vy_program *p,
 	    const struct vy_emit_config *c, struct vy_buf *out, char **err);
 /* The target id or alias closest to a misspelt name, or NULL. */
 const char *vy_emitter_suggest(const char *name);
+/* The whole program (SPEC §10.5): vy_emit for a program of one part;
+ * with several, every part emitted and joined into one module (spv, ptx:
+ * one entry point per part; reference: the parts' modules one after the
+ * other).  glsl writes one file per part: vy_emit each part instead. */
+int vy_emit_program(const struct vy_aot_emitter *t, const struct vy_program *p,
+		    const struct vy_emit_config *c, struct vy_buf *out, char **err);
 
 /* ---- launch.c: launch-time sizes (SPEC §1.3-1.4) ---- */
 
@@ -773,6 +836,16 @@ struct vy_stream {
 	void *ctx;
 };
 
+/* One dispatch of a pipeline (SPEC §10.5): a part and its launch. */
+struct vy_pipe_dispatch {
+	int part;                     /* in prog->parts */
+	struct vy_launch launch;
+};
+/* The dispatches p's pipeline stands for under l (l's params, a host
+ * for: variable set per iteration), *out malloc'd. 0 or -1 with *err. */
+int vy_pipeline_flatten(const struct vy_program *p, const struct vy_launch *l,
+			struct vy_pipe_dispatch **out, size_t *n, char **err);
+
 struct vy_backend {
 	const char *id;
 	char device_name[256];
@@ -788,6 +861,10 @@ struct vy_backend {
 	int (*bench)(struct vy_backend *b, struct vy_run *r, int n,
 		     double *gpu_ms, double *wall_ms, const char **timer,
 		     char **err);
+	/* NULL, or run the n dispatches of r's pipeline as one submission over
+	 * r->bufs (copied in once, writable ones read back once). */
+	int (*pipeline)(struct vy_backend *b, struct vy_run *r,
+			const struct vy_pipe_dispatch *v, size_t n, char **err);
 	void (*release)(struct vy_backend *b);
 };
 
@@ -813,6 +890,11 @@ uint32_t vy_backend_rank(const char *id);        /* UINT32_MAX if none */
 bool vy_backend_dispatches(const char *id);      /* false if none */
 /* acquire(id): the backend or NULL with SPEC §4's error. */
 struct vy_backend *vy_backend_acquire(const char *id, int device, char **err);
+/* Run r's whole pipeline (SPEC §10.5) on b: b->dispatch for a program of
+ * one part, else every step in order (src/pipeline.c). */
+int vy_dispatch_pipeline(struct vy_backend *b, struct vy_run *r, char **err);
+/* Whether param i is the variable of a host for: (need not be given). */
+bool vy_param_is_host_for(const struct vy_program *p, int i);
 /* Preferred selection: never the reference; all factory errors joined. */
 struct vy_backend *vy_backend_preferred(int device, char **err);
 void vy_backend_release(struct vy_backend *b);

@@ -27,6 +27,7 @@ struct ld {
 	bool too_many_stmts;
 	struct vy_decls D;             /* the one namespace of declarations */
 	struct vy_textloc tl;          /* textloc()'s slot */
+	int depth;                     /* statement blocks open (1: an entry) */
 };
 
 #define err(L, y, fix, ...) vy_yerror((L)->d, (L)->src, y, fix, __VA_ARGS__)
@@ -91,7 +92,8 @@ static enum vy_type load_type(struct ld *L, const struct vy_ynode *y,
 		int n = 0;
 		for (int k = 0; k < VY_TYPE_COUNT; k++)
 			if (vy_type_info((enum vy_type)k)->cls == VY_TC_SCALAR ||
-			    (!param && vy_type_info((enum vy_type)k)->cls == VY_TC_STORAGE))
+			    (!param && (vy_type_info((enum vy_type)k)->cls == VY_TC_STORAGE ||
+					vy_type_info((enum vy_type)k)->cls == VY_TC_VECTOR)))
 				types[n++] = vy_type_name((enum vy_type)k);
 		const char *near = vy_closest(show(L, y), types, n);
 		err(L, y, near ? vy_fmt(L->a, "did you mean '%s'?", near) : param ?
@@ -104,6 +106,13 @@ static enum vy_type load_type(struct ld *L, const struct vy_ynode *y,
 	if (t == VY_BOOL) {
 		err(L, y, "use u32 and store 0 or 1", "%s cannot be bool: only "
 		    "u32, i32 and f32 are storable", what);
+		return VY_VOID;
+	}
+	if (vy_type_info(t)->cls == VY_TC_VECTOR && param) {
+		err(L, y, vy_fmt(L->a, "pass %u %s params and build it in the "
+				 "program: %s(a, b, ...)", vy_type_lanes(t),
+				 vy_type_name(vy_type_elem(t)), show(L, y)),
+		    "%s cannot be %s: params are scalars", what, show(L, y));
 		return VY_VOID;
 	}
 	if (vy_type_info(t)->cls == VY_TC_STORAGE && param) {
@@ -360,7 +369,10 @@ static void load_shared(struct ld *L, const struct vy_ynode *y)
 		s->count_loc = vy_yloc(v[1], L->src);
 		if (r == 1 && c) {
 			s->count = c;
-			vy_decls_shared_add(&L->D, &bytes, c, v[1]);
+			/* a vector element takes its stride in words (x3: 4) */
+			uint64_t w = (uint64_t)c * (vy_type_lanes(s->type) > 1 ?
+						    vy_type_stride(s->type) / 4 : 1);
+			vy_decls_shared_add(&L->D, &bytes, w > UINT32_MAX ? UINT32_MAX : (uint32_t)w, v[1]);
 		} else if (r != 0)
 			err(L, v[1], NULL, "shared 'count' must be a positive integer that fits in 32 bits");
 		else
@@ -593,6 +605,23 @@ static struct vy_stmt *load_compound(struct ld *L, const struct vy_ynode *m)
 	return head == 0 ? load_if(L, m) : head == 1 ? load_for(L, m) : load_while(L, m);
 }
 
+/* The statement grid_barrier (SPEC §10.5): a marker at the top level of
+ * an entry, where vy_split_parts cuts the kernel; an error elsewhere. */
+static const char grid_marker[] = "grid_barrier";
+
+static struct vy_stmt *load_grid_barrier(struct ld *L, const struct vy_ynode *y)
+{
+	if (L->depth != 1) {
+		err(L, y, "move it to the top level of the kernel's entry, where "
+		    "every invocation of the grid reaches it",
+		    "'grid_barrier' inside control flow");
+		return NULL;
+	}
+	struct vy_stmt *s = new_stmt(L, VY_S_BARRIER, y);
+	s->name = grid_marker;
+	return s;
+}
+
 static struct vy_stmt *load_stmt(struct ld *L, const struct vy_ynode *y)
 {
 	switch (y->kind) {
@@ -619,11 +648,24 @@ static struct vy_stmt *load_stmt(struct ld *L, const struct vy_ynode *y)
 		    "statement is longer than the %u KiB expression limit", VY_MAX_EXPR >> 10);
 		return NULL;
 	}
+	if (vy_yis(y, "grid_barrier"))
+		return load_grid_barrier(L, y);
 	return vy_parse_stmt(L->a, y->s, y->len, textloc(L, y), L->d);
 }
 
+static void load_block_in(struct ld *L, const struct vy_ynode *y,
+			  struct vy_block *b, const char *what);
+
 static void load_block(struct ld *L, const struct vy_ynode *y,
 		       struct vy_block *b, const char *what)
+{
+	L->depth++;
+	load_block_in(L, y, b, what);
+	L->depth--;
+}
+
+static void load_block_in(struct ld *L, const struct vy_ynode *y,
+			  struct vy_block *b, const char *what)
 {
 	if (y->kind != VY_Y_SEQ) {
 		if (y->kind != VY_Y_ALIAS)
@@ -650,12 +692,16 @@ static void load_block(struct ld *L, const struct vy_ynode *y,
 /* ---- top level ---- */
 
 enum { K_VYREC, K_NAME, K_DESC, K_DIALECTS, K_WGSIZE, K_PARAMS, K_BUFFERS,
-       K_SHARED, K_DISPATCH, K_TOL, K_ENTRY, K_N };
+       K_SHARED, K_DISPATCH, K_TOL, K_ENTRY, K_KERNELS, K_PIPELINE, K_N };
 
 static const char *const top_keys[] = {
 	"vyrec", "name", "description", "dialects", "workgroup_size", "params",
-	"buffers", "shared", "dispatch", "tolerance", "entry", NULL
+	"buffers", "shared", "dispatch", "tolerance", "entry", "kernels",
+	"pipeline", NULL
 };
+
+#include "ast_kernels.h"
+
 
 static void missing(struct ld *L, const struct vy_ynode *root, const char *key,
 		    const char *fix)
@@ -680,7 +726,9 @@ static void load_top(struct ld *L, const struct vy_ynode *root)
 		L->p->description = keep(L, v[K_DESC]);
 	if (v[K_DIALECTS])
 		load_dialects(L, v[K_DIALECTS]);
-	if (v[K_WGSIZE])
+	if (v[K_KERNELS])
+		kernels_mixed(L, root, v);
+	else if (v[K_WGSIZE])
 		load_wgsize(L, v[K_WGSIZE]);
 	else
 		missing(L, root, "workgroup_size", "add 'workgroup_size: [64]'");
@@ -703,15 +751,20 @@ static void load_decls(struct ld *L, const struct vy_ynode *root)
 		load_buffers(L, v[K_BUFFERS]);
 	if (v[K_SHARED])
 		load_shared(L, v[K_SHARED]);
-	if (v[K_DISPATCH])
-		load_dispatch(L, v[K_DISPATCH]);
 	if (v[K_TOL])
 		load_tolerance(L, v[K_TOL]);
+	if (v[K_KERNELS]) {
+		load_kernels(L, v[K_KERNELS], v[K_PIPELINE]);
+		return;
+	}
+	if (v[K_DISPATCH])
+		load_dispatch(L, v[K_DISPATCH]);
 	if (v[K_ENTRY]) {
 		L->p->loc_entry = vy_yloc(key_of(root, "entry"), L->src);
 		load_block(L, v[K_ENTRY], &L->p->entry, "'entry'");
 	} else
 		missing(L, root, "entry", "add 'entry:' followed by the list of statements");
+	load_single(L, v[K_PIPELINE]);
 }
 
 /* The tree lives in its own arena, freed once the AST is built: only the

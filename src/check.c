@@ -50,11 +50,15 @@ static void note_mismatch(struct vy_verdict *v, const struct vy_bufdecl *d,
 	if (v->mismatches++)
 		return;
 	struct vy_buf b = {0};
-	vy_buf_printf(&b, "buffer %s[%u]: got ", d->name, i);
-	put_val(&b, d->type, got);
+	unsigned nv = vy_type_lanes(d->type);   /* a vector: i is flat */
+	if (nv > 1)
+		vy_buf_printf(&b, "buffer %s[%u].%c: got ", d->name, i / nv, "xyzw"[i % nv]);
+	else
+		vy_buf_printf(&b, "buffer %s[%u]: got ", d->name, i);
+	put_val(&b, vy_type_elem(d->type), got);
 	vy_buf_puts(&b, " expected ");
-	put_val(&b, d->type, exp);
-	if (d->type == VY_F32)
+	put_val(&b, vy_type_elem(d->type), exp);
+	if (vy_type_elem(d->type) == VY_F32)
 		vy_buf_printf(&b, " (%lld ulp > %g)", (long long)ulp, t.ulp);
 	v->first = vy_buf_cstr(&b);
 	vy_buf_free(&b);
@@ -116,6 +120,16 @@ struct vy_verdict vy_check_compare(const struct vy_program *p,
 		v.buffers++;
 		v.elements += l->counts[b];
 		const uint32_t *g = got[b], *e = exp[b];
+		if (vy_type_lanes(d->type) > 1) {   /* per component */
+			uint32_t n = l->counts[b] * vy_type_lanes(d->type);
+			if (vy_type_elem(d->type) == VY_F32)
+				compare_f32(&v, d, g, e, n, t);
+			else
+				for (uint32_t i = 0; i < n; i++)
+					if (g[i] != e[i])
+						note_mismatch(&v, d, i, g[i], e[i], 0, t);
+			continue;
+		}
 		if (vy_type_size(d->type) != 4) {
 			compare_narrow(&v, d, g, e, l->counts[b], t);
 			continue;
@@ -163,7 +177,7 @@ int vy_check_reference(const struct vy_program *p, const struct vy_launch *l,
 		return VY_CHECK_NO_REFERENCE;
 	struct vy_run r = { .prog = p, .launch = *l, .bufs = bufs,
 			    .device = device };
-	int rc = ref->dispatch(ref, &r, err) ? VY_CHECK_DISPATCH : VY_CHECK_OK;
+	int rc = vy_dispatch_pipeline(ref, &r, err) ? VY_CHECK_DISPATCH : VY_CHECK_OK;
 	vy_backend_release(ref);
 	return rc;
 }

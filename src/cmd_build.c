@@ -28,6 +28,9 @@ struct output {
 	const struct vy_aot_emitter *e;
 	char *path;                /* where the artifact goes */
 	struct vy_buf bytes;
+	int nparts;                /* glsl of several kernel parts: a file each */
+	struct vy_buf *parts;
+	char **part_paths;
 };
 
 static double now(void)
@@ -260,6 +263,39 @@ static void depfile_text(const struct build *b, const struct vy_compilation *c,
 	}
 }
 
+/* SPEC §10.5: glsl writes one file per kernel part, NAME.K.comp,
+ * NAME.K_1.comp ..., into the directory -o names (default the current
+ * one).  The output's bytes are the files one after the other; parts[i]
+ * of the output keep each. */
+static bool glsl_parts(const struct vy_program *p, const struct vy_aot_emitter *e)
+{
+	return e == &vy_emitter_glsl && p->entry_point;
+}
+
+static int emit_glsl_parts(struct build *b, const struct vy_program *p,
+			   struct output *o, char **err)
+{
+	o->nparts = p->nparts;
+	o->parts = vy_xcalloc((size_t)p->nparts, sizeof *o->parts, "glsl parts");
+	o->part_paths = vy_xcalloc((size_t)p->nparts, sizeof *o->part_paths, "glsl parts");
+	const char *dir = b->out ? b->out : ".";
+	if (!strcmp(dir, "-")) {
+		*err = vy_strf("'%s' has %d kernel parts and glsl writes a file for "
+			       "each. Fix: name a directory with -o DIR", p->name, p->nparts);
+		return VY_EMIT_REJECT;
+	}
+	for (int i = 0; i < p->nparts; i++) {
+		int r = vy_emit(&vy_emitter_glsl,
+				p->parts[i], &b->cfg, &o->parts[i], err);
+		if (r != VY_EMIT_OK)
+			return r;
+		o->part_paths[i] = vy_strf("%s/%s.%s%s", dir, p->name,
+					   p->parts[i]->entry_point, vy_emitter_glsl.ext);
+		vy_buf_put(&o->bytes, o->parts[i].data, o->parts[i].len);
+	}
+	return VY_EMIT_OK;
+}
+
 /* Emit every target into memory. 0 or an exit code. */
 static int emit_all(struct build *b, const struct vy_program *p, struct output *o)
 {
@@ -268,7 +304,8 @@ static int emit_all(struct build *b, const struct vy_program *p, struct output *
 		char *err = NULL;
 		o[i].e = b->t[i];
 		o[i].path = output_path(b, b->t[i], p->name);
-		int r = vy_emit(b->t[i], p, &b->cfg, &o[i].bytes, &err);
+		int r = glsl_parts(p, b->t[i]) ? emit_glsl_parts(b, p, &o[i], &err) :
+			vy_emit_program(b->t[i], p, &b->cfg, &o[i].bytes, &err);
 		if (b->time_report)
 			fprintf(stderr, "vyrec: time: emit %-9s %8.3f ms\n", b->t[i]->id, (now() - t0) * 1e3);
 		if (r == VY_EMIT_BUG) {
@@ -296,13 +333,22 @@ static int write_all(struct build *b, struct vy_compilation *c, struct output *o
 	struct vy_buf h = {0};
 	char *err = NULL;
 	int r = 0;
-	if (b->out && b->nt > 1 && mkdir(b->out, 0777) && errno != EEXIST)
+	bool dir = b->nt > 1;
+	for (int i = 0; i < b->nt; i++)
+		dir |= o[i].nparts > 0;
+	if (b->out && dir && mkdir(b->out, 0777) && errno != EEXIST)
 		return vy_fail(VY_EXIT_PROGRAM, NULL, vy_strf("cannot create directory '%s': %s", b->out, strerror(errno)));
 	for (int i = 0; !r && i < b->nt; i++)
-		r = vy_outputs_add(&set, o[i].path, o[i].bytes.data ? (void *)o[i].bytes.data : "", o[i].bytes.len, &err);
+		if (o[i].nparts)
+			for (int k = 0; !r && k < o[i].nparts; k++)
+				r = vy_outputs_add(&set, o[i].part_paths[k], o[i].parts[k].data ?
+						   (void *)o[i].parts[k].data : "", o[i].parts[k].len, &err);
+		else
+			r = vy_outputs_add(&set, o[i].path, o[i].bytes.data ? (void *)o[i].bytes.data : "", o[i].bytes.len, &err);
 	for (int i = 0; !r && b->manifest && i < b->nt; i++) {
 		char *path = per_target(b->manifest, o[i].e->id, b->nt);
-		vy_manifest_json(p, o[i].e->id, o[i].e == &vy_emitter_ptx ? p->name : "main",
+		vy_manifest_json(p, o[i].e->id, p->entry_point && o[i].e != &vy_emitter_glsl ?
+				 p->entry_point : o[i].e == &vy_emitter_ptx ? p->name : "main",
 				 o[i].bytes.data, o[i].bytes.len, &h);
 		r = vy_outputs_add(&set, path, h.data, h.len, &err);
 		free(path);
@@ -357,6 +403,12 @@ int vy_cmd_build(int argc, char **argv)
 	for (int i = 0; i < b.nt; i++) {
 		free(o[i].path);
 		vy_buf_free(&o[i].bytes);
+		for (int k = 0; k < o[i].nparts; k++) {
+			vy_buf_free(&o[i].parts[k]);
+			free(o[i].part_paths[k]);
+		}
+		free(o[i].parts);
+		free(o[i].part_paths);
 	}
 	vy_compilation_free(&c);
 	return r;

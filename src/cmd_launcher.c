@@ -213,7 +213,7 @@ static int run_selftest(const struct lopts *o, const struct vy_program *p,
 		return vy_fail(VY_EXIT_USAGE, "self-test params", err);
 	for (int i = 0; i < p->nbuffers; i++) {
 		const struct vy_bufdecl *d = &p->buffers[i];
-		s->bufs[i] = calloc(s->l.counts[i], 4);
+		s->bufs[i] = calloc(s->l.counts[i], vy_buffer_elem_size(p, i) > 4 ? vy_buffer_elem_size(p, i) : 4);
 		if (!s->bufs[i])
 			return vy_fail(VY_EXIT_PROGRAM, NULL, vy_strf("out of memory for the self-test buffer '%s'", d->name));
 	}

@@ -194,7 +194,7 @@ static int read_params(const struct vy_program *p, struct run_opts *o,
 	int first = -1;
 	for (int j = 0; j < p->nparams; j++) {
 		size_t n = strlen(p->params[j].name);
-		bool given = j == auto_param;
+		bool given = j == auto_param || vy_param_is_host_for(p, j);
 		for (int i = 0; i < o->nparams; i++)
 			given |= !strncmp(o->params[i], p->params[j].name, n) &&
 				 o->params[i][n] == '=';
@@ -490,7 +490,7 @@ static int bench_wall(struct vy_backend *be, struct vy_run *r, int n,
 	*timer = "wall clock";
 	for (int i = -1; i < n && !rv; i++) {
 		double t0 = bench_now_ms();
-		rv = be->dispatch(be, &rc, err);
+		rv = vy_dispatch_pipeline(be, &rc, err);
 		if (i >= 0)
 			gpu[i] = wall[i] = bench_now_ms() - t0;
 	}
@@ -510,7 +510,8 @@ static int run_bench(struct vy_backend *be, struct vy_run *r, const char *arg)
 	const char *timer = "";
 	if (!gpu || !wall)
 		vy_bug("out of memory for --bench %ld", n);
-	int rc = be->bench ? be->bench(be, r, (int)n, gpu, wall, &timer, &err) :
+	bool one = r->prog->nparts <= 1 && !r->prog->npipe;   /* a pipeline: timed whole */
+	int rc = be->bench && one ? be->bench(be, r, (int)n, gpu, wall, &timer, &err) :
 		 bench_wall(be, r, (int)n, gpu, wall, &timer, &err);
 	if (rc) {
 		vy_cli_error("vyrec run", vy_strf("--bench: %s", err ? err : "dispatch failed"));
@@ -518,9 +519,9 @@ static int run_bench(struct vy_backend *be, struct vy_run *r, const char *arg)
 	} else {
 		double med = median(gpu, (int)n), wmed = median(wall, (int)n);
 		double bytes = bytes_moved(r->prog, r->launch.counts);
-		printf("bench: %ld dispatches on %s (%s): median %.4f ms (%s), "
+		printf("bench: %ld %s on %s (%s): median %.4f ms (%s), "
 		       "%.3f GB/s (%.0f bytes moved); submit to finish median %.4f ms\n",
-		       n, be->id, be->device_name, med, timer,
+		       n, one ? "dispatches" : "runs of the pipeline", be->id, be->device_name, med, timer,
 		       med > 0 ? bytes / (med * 1e6) : 0.0, bytes, wmed);
 		fflush(stdout);
 	}
@@ -557,6 +558,11 @@ static int execute(struct vy_program *p, struct run_opts *o)
 	int sbuf = -1, auto_param = -1;
 	uint32_t chunk = 0, total = 0;
 	void *sdata = NULL;
+	if (o->stream && (p->nparts > 1 || p->npipe)) {
+		vy_usage_error("run", "--stream runs a program of one kernel, and '%s' "
+			       "has a pipeline\nFix: run it whole with --in", p->name);
+		return VY_EXIT_USAGE;
+	}
 	if (o->stream) {
 		const char *src;
 		if ((sbuf = split_buf(p, "--stream", o->stream, &src)) < 0 ||
@@ -601,7 +607,7 @@ static int execute(struct vy_program *p, struct run_opts *o)
 	struct vy_run r = { p, l, h.bufs, o->device, o->strict, &warn };
 	if (o->stream) {
 		rc = run_stream(be, &r, &h, o, sbuf, sdata, total, chunk);
-	} else if (be->dispatch(be, &r, &err)) {
+	} else if (vy_dispatch_pipeline(be, &r, &err)) {
 		vy_cli_error("vyrec run", err ? err : vy_strf("dispatch failed"));
 	} else {
 		rc = write_outputs(p, o, h.bufs, l.counts) ? VY_EXIT_PROGRAM : 0;

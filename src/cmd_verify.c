@@ -162,7 +162,7 @@ static int dispatch(struct vy_backend *be, struct setup *s,
 	vy_host_copy(out, &s->inputs, s->p, &s->l);
 	struct vy_run r = { s->p, s->l, out->bufs, s->device, false, NULL };
 	char *err = NULL;
-	if (be->dispatch(be, &r, &err)) {
+	if (vy_dispatch_pipeline(be, &r, &err)) {
 		printf("%s: FAIL dispatch: %s\n", be->id,
 		       err ? err : "dispatch failed");
 		free(err);

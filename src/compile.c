@@ -21,10 +21,16 @@ bool vy_compile(struct vy_compilation *c, const char *path,
 				      &c->dialects, &c->diags);
 	if (!c->reg)
 		return false;
-	if (!vy_resolve(p, c->reg, &c->diags) || !vy_verify(p, &c->diags))   /* AST -> typed IR */
+	bool ok = true;
+	for (int i = 0; i < p->nparts; i++)   /* a 1.0 program: one part, p */
+		ok = vy_resolve(p->parts[i], c->reg, &c->diags) &&
+		     vy_verify(p->parts[i], &c->diags) && ok;       /* AST -> typed IR */
+	if (!vy_resolve_pipeline(p, c->reg, &c->diags) || !ok)
 		return false;
-	vy_optimize(p, o->opt_level);                                          /* IR -> IR */
-	p->fast_math = o->fast_math;
+	for (int i = 0; i < p->nparts; i++) {
+		vy_optimize(p->parts[i], o->opt_level);                   /* IR -> IR */
+		p->parts[i]->fast_math = o->fast_math;
+	}
 	c->prog = p;
 	return true;
 }

@@ -665,9 +665,19 @@ static int read_exact(struct src *s, bool npy, uint64_t n, enum vy_type t,
 	return -1;
 }
 
+/* A vector buffer is read, written, generated and printed as its
+ * components, flat (SPEC §10.10): count vectors of N are count * N
+ * elements of the element type, component j of vector i at i * N + j. */
+static enum vy_type flat(enum vy_type t, uint32_t *count)
+{
+	*count *= vy_type_lanes(t);
+	return vy_type_elem(t);
+}
+
 int vy_data_fill(const char *source, enum vy_type t, void *dst,
 		 uint32_t count, char **err)
 {
+	t = flat(t, &count);
 	int g = fill_generator(source, t, dst, count, err);
 	if (g)
 		return g < 0 ? -1 : 0;
@@ -755,6 +765,23 @@ static int read_raw_any(struct src *s, enum vy_type t, void **dst,
 int vy_data_read_any(const char *path, enum vy_type t, void **dst,
 		     uint32_t *count, char **err)
 {
+	if (vy_type_lanes(t) > 1) {
+		unsigned nv = vy_type_lanes(t);
+		if (vy_data_read_any(path, vy_type_elem(t), dst, count, err))
+			return -1;
+		if (*count % nv) {
+			*err = vy_strf("'%s' holds %u %s elements, not a whole number "
+				       "of %s vectors. Fix: give %u components per "
+				       "vector, shape (n, %u) or n * %u flat", path,
+				       *count, vy_type_name(vy_type_elem(t)),
+				       vy_type_name(t), nv, nv, nv);
+			free(*dst);
+			*dst = NULL;
+			return -1;
+		}
+		*count /= nv;
+		return 0;
+	}
 	struct src s;
 	if (src_open(&s, path, err))
 		return -1;
@@ -801,7 +828,11 @@ int vy_data_read_any(const char *path, enum vy_type t, void **dst,
 static void npy_header(struct vy_buf *b, enum vy_type t, uint32_t count)
 {
 	char dict[128];
-	int n = snprintf(dict, sizeof dict,
+	unsigned nv = vy_type_lanes(t);
+	int n = nv > 1 ?   /* a vector buffer: shape (n, N) */
+		snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, "
+			 "'shape': (%u, %u), }", npy_descr(vy_type_elem(t)), count, nv) :
+		snprintf(dict, sizeof dict,
 			 "{'descr': '%s', 'fortran_order': False, "
 			 "'shape': (%u,), }", npy_descr(t), count);
 	size_t total = 10 + (size_t)n + 1;
@@ -821,6 +852,7 @@ void vy_data_encode(const char *path, enum vy_type t, const void *src,
 {
 	if (has_ext(path, ".npy"))
 		npy_header(b, t, count);
+	t = flat(t, &count);
 	unsigned es = vy_type_size(t);
 	for (uint32_t i = 0; i < count; i++) {
 		uint32_t e = get_elem(src, t, i);
@@ -864,6 +896,7 @@ static void print_elem(FILE *f, enum vy_type st, uint32_t e)
 
 void vy_data_print(FILE *f, enum vy_type t, const void *src, uint32_t count)
 {
+	t = flat(t, &count);
 	for (uint32_t i = 0; i < count; i++) {
 		if (i)
 			fputc(' ', f);

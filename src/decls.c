@@ -293,7 +293,9 @@ void vy_decls_check_shared(const struct vy_program *p, struct vy_diags *d)
 	uint64_t bytes = 0;
 	for (int s = 0; s < p->nshared; s++) {
 		const struct vy_shareddecl *sh = &p->shared[s];
-		if (shared_passes(&bytes, sh->count))
+		uint64_t words = (uint64_t)sh->count * (vy_type_lanes(sh->type) > 1 ?
+						      vy_type_stride(sh->type) / 4 : 1);
+		if (shared_passes(&bytes, words > UINT32_MAX ? UINT32_MAX : (uint32_t)words))
 			shared_error(d, sh->count_loc.src ? sh->count_loc : sh->loc, bytes);
 	}
 }

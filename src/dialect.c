@@ -73,6 +73,9 @@ static enum vy_type op_type(struct dl *L, const struct vy_ynode *y,
 	if (reserved || vy_type_info(t)->cls == VY_TC_STORAGE)
 		derr(L, y, "use u32, i32, f32 or bool", "type '%s' is not supported yet",
 		     vy_yshow(L->a, y));
+	else if (vy_type_info(t)->cls == VY_TC_VECTOR)
+		derr(L, y, "declare it over scalars and call it per component: f32x4(nn.f(v.x), nn.f(v.y), ...)",
+		     "extern ops take scalars, not %s", vy_yshow(L->a, y));
 	else if (t == VY_VOID)
 		derr(L, y, "the types are u32, i32, f32 and bool", "unknown type '%s'",
 		     vy_yshow(L->a, y));

@@ -305,6 +305,11 @@ static void next(struct parser *p)
 		lex_number(p, i);
 	} else if (ident_start(c)) {
 		lex_name(p, i);
+	} else if (c == '.' && ident_start(at(p, i + 1)) && i > 0 &&
+		   strchr(")]", p->s[i - 1])) {
+		/* a swizzle after ')' or ']' (SPEC §10.1): (a + b).xy */
+		p->tok = (struct token){ .kind = TK_PUNCT, .off = i, .len = 1 };
+		p->pos = i + 1;
 	} else {
 		for (int k = 0; puncts[k]; k++) {
 			if (puncts[k][0] != c)
@@ -608,6 +613,19 @@ static struct vy_expr *primary(struct parser *p)
 static struct vy_expr *postfix(struct parser *p)
 {
 	struct vy_expr *e = primary(p);
+	while (is(p, ".")) {   /* .xy: a swizzle, resolved as a call ".xy" */
+		struct token dot = p->tok;
+		next(p);
+		if (p->tok.kind != TK_NAME)
+			fail_tok(p, "components are .x .y .z .w", "expected a component after '%s'", ".");
+		struct vy_expr *w = new_node(p, VY_E_CALL, &dot);
+		w->name = vy_fmt(p->a, ".%.*s", (int)p->tok.len, p->s + p->tok.off);
+		w->nargs = 1;
+		w->args = vy_alloc(p->a, sizeof *w->args);
+		w->args[0] = e;
+		e = w;
+		next(p);
+	}
 	if (is(p, "["))
 		fail_tok(p, "index a buffer or shared array by its name: "
 			 "buf[i]", "only a buffer or shared array %s",

@@ -183,3 +183,96 @@ bool vy_expr_is_const(const struct vy_expr *e)
 			return false;
 	return true;
 }
+
+/* ---- vector access groups (SPEC §10.1, resolve.c's scalarisation) ---- */
+
+static bool same_simple(const struct vy_expr *a, const struct vy_expr *b)
+{
+	if (a->kind != b->kind || a->type != b->type)
+		return false;
+	switch (a->kind) {
+	case VY_E_CONST: return a->bits == b->bits;
+	case VY_E_LOCAL: case VY_E_PARAM: case VY_E_LEN: return a->index == b->index;
+	case VY_E_BUILTIN: return a->index == b->index && a->axis == b->axis;
+	default: return false;
+	}
+}
+
+static const struct vy_expr *group_load(const struct vy_program *p,
+					const struct vy_stmt *s, int j)
+{
+	const struct vy_expr *e = s->value;
+	if (s->kind != VY_S_LET || e->kind != VY_E_LOAD || e->axis != j ||
+	    vy_type_lanes(vy_mem_type(p, e->space, e->index)) < 2)
+		return NULL;
+	return e;
+}
+
+int vy_vec_group(const struct vy_program *p, const struct vy_block *b, int i)
+{
+	const struct vy_stmt *s = b->v[i];
+	const struct vy_expr *e = group_load(p, s, 0);
+	if (e) {
+		int n = (int)vy_type_lanes(vy_mem_type(p, e->space, e->index));
+		if (i + n > b->n)
+			return 0;
+		for (int j = 1; j < n; j++) {
+			const struct vy_expr *f = group_load(p, b->v[i + j], j);
+			if (!f || f->space != e->space || f->index != e->index ||
+			    !same_simple(f->args[0], e->args[0]))
+				return 0;
+		}
+		return same_simple(e->args[0], e->args[0]) ? n : 0;
+	}
+	if (s->kind != VY_S_STORE || s->comp != 0)
+		return 0;
+	int n = (int)vy_type_lanes(vy_mem_type(p, s->space, s->mem));
+	if (n < 2 || i + n > b->n || !same_simple(s->index, s->index))
+		return 0;
+	for (int j = 0; j < n; j++) {
+		const struct vy_stmt *t = b->v[i + j];
+		if (t->kind != VY_S_STORE || t->comp != j || t->space != s->space ||
+		    t->mem != s->mem || !same_simple(t->index, s->index) ||
+		    vy_expr_touches_memory(t->value))
+			return 0;
+	}
+	return n;
+}
+
+/* ---- x3 vector buffers on devices (SPEC §10.1) ---- */
+
+size_t vy_buffer_dev_bytes(const struct vy_program *p, int i, uint32_t count)
+{
+	return (size_t)count * vy_type_stride(p->buffers[i].type);
+}
+
+/* Host data (x3: 12 bytes an element) to device layout (16), or back. */
+static void repack(const struct vy_program *p, int i, void *dst, const void *src,
+		   uint32_t count, bool to_dev)
+{
+	enum vy_type t = p->buffers[i].type;
+	size_t hs = vy_type_size(t), ds = vy_type_stride(t);
+	if (hs == ds) {
+		memcpy(dst, src, (size_t)count * hs);
+		return;
+	}
+	for (uint32_t k = 0; k < count; k++) {
+		unsigned char *d = (unsigned char *)dst + k * (to_dev ? ds : hs);
+		const unsigned char *s = (const unsigned char *)src + k * (to_dev ? hs : ds);
+		memcpy(d, s, hs);
+		if (to_dev)
+			memset(d + hs, 0, ds - hs);
+	}
+}
+
+void vy_buffer_to_dev(const struct vy_program *p, int i, void *dst, const void *src,
+		      uint32_t count)
+{
+	repack(p, i, dst, src, count, true);
+}
+
+void vy_buffer_from_dev(const struct vy_program *p, int i, void *dst, const void *src,
+			uint32_t count)
+{
+	repack(p, i, dst, src, count, false);
+}

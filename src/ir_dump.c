@@ -47,6 +47,8 @@ static void dump_expr(const struct vy_program *p, const struct vy_expr *e, FILE 
 		fprintf(f, "%s[", mem_name(p, e->space, e->index));
 		dump_expr(p, e->args[0], f);
 		fputc(']', f);
+		if (vy_type_lanes(vy_mem_type(p, e->space, e->index)) > 1)
+			fprintf(f, ".%c", "xyzw"[e->axis & 3]);
 		return;
 	case VY_E_OP:
 		fprintf(f, "(%s", e->op ? e->op->id : e->name);
@@ -94,7 +96,9 @@ static void dump_stmt(const struct vy_program *p, const struct vy_stmt *s,
 	case VY_S_STORE:
 		fprintf(f, "%s[", mem_name(p, s->space, s->mem));
 		dump_expr(p, s->index, f);
-		fputs("] = ", f);
+		fputs(vy_type_lanes(vy_mem_type(p, s->space, s->mem)) > 1 ?
+		      (const char *[]){ "].x = ", "].y = ", "].z = ", "].w = " }[s->comp & 3] :
+		      "] = ", f);
 		dump_expr(p, s->value, f);
 		break;
 	case VY_S_IF:

@@ -188,8 +188,12 @@ int vy_default_params(const struct vy_program *p, uint32_t *params,
 	bool used[VY_MAX_PARAMS] = {0};
 	for (int i = 0; i < p->nbuffers; i++)
 		mark_params(p->buffers[i].count, used);
-	for (int a = 0; a < p->ndispatch && a < 3; a++)
-		mark_params(p->dispatch[a], used);
+	for (int q = 0; q < p->nparts; q++)   /* SPEC §10.5: every part's */
+		for (int a = 0; a < p->parts[q]->ndispatch && a < 3; a++)
+			mark_params(p->parts[q]->dispatch[a], used);
+	if (!p->nparts)
+		for (int a = 0; a < p->ndispatch && a < 3; a++)
+			mark_params(p->dispatch[a], used);
 	bool any = false;
 	for (int i = 0; i < p->nparams && i < VY_MAX_PARAMS; i++) {
 		enum vy_type t = p->params[i].type;

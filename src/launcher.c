@@ -501,6 +501,13 @@ static int data_buffers(struct vy_arena *a, struct vy_tval *root,
 			const struct vy_launcher_request *r, char **err)
 {
 	const struct vy_program *p = r->prog;
+	if (p->nparts > 1 || p->npipe) {   /* SPEC §10.5, not yet in launchers */
+		*err = vy_strf("program '%s' has a pipeline (%d kernel part%s); the "
+			       "launchers do not run pipelines yet. Fix: run it with "
+			       "vyrec run or vyrec verify", p->name, p->nparts,
+			       p->nparts == 1 ? "" : "s");
+		return -1;
+	}
 	struct vy_tval *list = vy_tset_list(a, root, "buffers");
 	for (int i = 0; i < p->nbuffers; i++) {
 		const struct vy_bufdecl *d = &p->buffers[i];
@@ -509,6 +516,15 @@ static int data_buffers(struct vy_arena *a, struct vy_tval *root,
 				       "not support storage types yet. Fix: run it with "
 				       "vyrec run, or declare the buffer u32/i32/f32",
 				       d->name, vy_type_name(d->type));
+			return -1;
+		}
+		if (vy_type_info(d->type)->cls == VY_TC_VECTOR) {
+			*err = vy_strf("buffer '%s' has %s elements; the launchers do "
+				       "not support vector types yet. Fix: run it with "
+				       "vyrec run, or declare the buffer %s with %u times "
+				       "the count", d->name, vy_type_name(d->type),
+				       vy_type_name(vy_type_elem(d->type)),
+				       vy_type_lanes(d->type));
 			return -1;
 		}
 		struct vy_tval *m = vy_tlist_add(a, list);

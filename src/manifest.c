@@ -112,7 +112,12 @@ static void put_buffers(struct vy_buf *b, const struct vy_program *p)
 			      "\"element_size\": %u, \"count\": ", d->binding,
 			      vy_type_name(d->type), vy_type_size(d->type));
 		vy_json_str(b, d->count_text);
-		vy_buf_printf(b, ", \"access\": \"%s\"}", access_name(d->access));
+		vy_buf_printf(b, ", \"access\": \"%s\"", access_name(d->access));
+		if (vy_type_lanes(d->type) > 1)   /* a vector: count vectors of lanes */
+			vy_buf_printf(b, ", \"element_type\": \"%s\", \"lanes\": %u, "
+				      "\"device_stride\": %u", vy_type_name(vy_type_elem(d->type)),
+				      vy_type_lanes(d->type), vy_type_stride(d->type));
+		vy_buf_puts(b, "}");
 	}
 	vy_buf_puts(b, p->nbuffers ? "\n  ],\n" : "],\n");
 }
@@ -153,6 +158,70 @@ static void put_features(struct vy_buf *b, const struct vy_program *p)
 		vy_buf_puts(b, "],\n");
 }
 
+/* SPEC §10.5: one entry per kernel part and the pipeline over them; only
+ * for programs with kernels, grid barriers or a pipeline. */
+static void put_pipe(struct vy_buf *b, const struct vy_program *p,
+		     const struct vy_pipe *v, int n)
+{
+	vy_buf_puts(b, "[");
+	for (int i = 0; i < n; i++) {
+		if (i)
+			vy_buf_puts(b, ", ");
+		if (v[i].kind == VY_PIPE_PART) {
+			const struct vy_program *q = p->parts[v[i].part];
+			vy_json_str(b, q->entry_point ? q->entry_point : q->name);
+			continue;
+		}
+		vy_buf_puts(b, v[i].kind == VY_PIPE_REPEAT ? "{\"repeat\": " : "{\"for\": ");
+		vy_json_str(b, v[i].text);
+		if (v[i].kind == VY_PIPE_FOR) {
+			vy_buf_puts(b, ", \"param\": ");
+			vy_json_str(b, p->params[v[i].param].name);
+		}
+		vy_buf_puts(b, ", \"do\": ");
+		put_pipe(b, p, v[i].body, v[i].n);
+		vy_buf_puts(b, "}");
+	}
+	vy_buf_puts(b, "]");
+}
+
+static void put_kernels(struct vy_buf *b, const struct vy_program *p)
+{
+	if (!p->entry_point && !p->npipe)
+		return;
+	vy_buf_puts(b, "  \"kernels\": [");
+	for (int i = 0; i < p->nparts; i++) {
+		const struct vy_program *q = p->parts[i];
+		vy_buf_puts(b, i ? ",\n    {\"kernel\": " : "\n    {\"kernel\": ");
+		vy_json_str(b, q->kernel);
+		vy_buf_puts(b, ", \"entry_point\": ");
+		vy_json_str(b, q->entry_point ? q->entry_point : q->name);
+		vy_buf_printf(b, ", \"workgroup_size\": [%u, %u, %u], \"dispatch\": [",
+			      q->wgsize[0], q->wgsize[1], q->wgsize[2]);
+		for (int a = 0; a < q->ndispatch && a < 3; a++) {
+			if (a)
+				vy_buf_puts(b, ", ");
+			vy_json_str(b, vy_dispatch_text(q, a));
+		}
+		vy_buf_puts(b, "], \"shared\": [");
+		for (int s = 0; s < q->nshared; s++) {
+			vy_buf_puts(b, s ? ", {\"name\": " : "{\"name\": ");
+			vy_json_str(b, q->shared[s].name);
+			vy_buf_printf(b, ", \"type\": \"%s\", \"count\": %u}",
+				      vy_type_name(q->shared[s].type), q->shared[s].count);
+		}
+		vy_buf_puts(b, "]}");
+	}
+	vy_buf_puts(b, "\n  ],\n  \"pipeline\": ");
+	if (p->npipe)
+		put_pipe(b, p, p->pipe, p->npipe);
+	else {   /* one part, no pipeline: it once */
+		struct vy_pipe one = { .kind = VY_PIPE_PART };
+		put_pipe(b, p, &one, 1);
+	}
+	vy_buf_puts(b, ",\n");
+}
+
 void vy_manifest_json(const struct vy_program *p, const char *target,
 		      const char *entry, const void *kernel, size_t n,
 		      struct vy_buf *out)
@@ -180,6 +249,7 @@ void vy_manifest_json(const struct vy_program *p, const char *target,
 	if (p->fast_math)   /* only when set: 1.0 manifests keep their bytes */
 		vy_buf_puts(out, "  \"fast_math\": true,\n");
 	put_features(out, p);
+	put_kernels(out, p);
 	uint8_t h[32];
 	vy_sha256(kernel ? kernel : "", kernel ? n : 0, h);
 	vy_buf_puts(out, "  \"kernel_sha256\": \"");

@@ -34,12 +34,49 @@ enum vy_type vy_type_value(enum vy_type t)
 	return vy_type_info(t)->value;
 }
 
+static const struct { enum vy_type vec, elem; unsigned n; } vecs[] = {
+#define VY_VEC(e, el, n) { VY_##e, VY_##el, n },
+#include "vyrec_types.def"
+#undef VY_VEC
+};
+
+unsigned vy_type_lanes(enum vy_type t)
+{
+	for (size_t i = 0; i < sizeof vecs / sizeof *vecs; i++)
+		if (vecs[i].vec == t)
+			return vecs[i].n;
+	return 1;
+}
+
+enum vy_type vy_type_elem(enum vy_type t)
+{
+	for (size_t i = 0; i < sizeof vecs / sizeof *vecs; i++)
+		if (vecs[i].vec == t)
+			return vecs[i].elem;
+	return t;
+}
+
+enum vy_type vy_type_vec(enum vy_type elem, unsigned n)
+{
+	if (n == 1)
+		return elem;
+	for (size_t i = 0; i < sizeof vecs / sizeof *vecs; i++)
+		if (vecs[i].elem == elem && vecs[i].n == n)
+			return vecs[i].vec;
+	return VY_VOID;
+}
+
+unsigned vy_type_stride(enum vy_type t)
+{
+	return vy_type_lanes(t) == 3 ? 16 : vy_type_size(t);
+}
+
 enum vy_type vy_type_parse(const char *s, size_t n, bool *reserved)
 {
 	static const char *const reserved_names[] = {
 		"f16", "f64", "u64", "i64",
 		"vec2", "vec3", "vec4", "ivec2", "ivec3", "ivec4", "uvec2",
-		"uvec3", "uvec4", "f32x2", "f32x4", NULL
+		"uvec3", "uvec4", "f16x2", "f16x3", "f16x4", NULL
 	};
 	*reserved = false;
 	for (int t = VY_BOOL; t < VY_TYPE_COUNT; t++)
@@ -168,7 +205,8 @@ void vy_program_tolerance(const struct vy_program *p, double *ulp, double *abs)
 {
 	*ulp = *abs = 0;
 	if (!p->has_tolerance || p->fast_math)
-		tol_block(&p->entry, p->fast_math, ulp, abs);
+		for (int i = 0; i < (p->nparts > 1 ? p->nparts : 1); i++)   /* SPEC §10.5 */
+			tol_block(&(p->nparts > 1 ? p->parts[i] : p)->entry, p->fast_math, ulp, abs);
 	if (p->has_tolerance && p->fast_math) {
 		*ulp = dmax(p->tol_ulp, *ulp);
 		*abs = dmax(p->tol_abs, *abs);

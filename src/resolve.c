@@ -315,7 +315,10 @@ static bool same_group(const char *a, const char *b)
 
 static const char *cast_fix(enum vy_type from, enum vy_type to)
 {
-	(void)from;
+	if (vy_type_info(from)->cls == VY_TC_VECTOR)
+		return "take a component (v.x) or reduce it (math.sum(v))";
+	if (vy_type_info(to)->cls == VY_TC_VECTOR)
+		return "make it a vector: the splat f32x4(x) or a constructor f32x4(a, b, c, d)";
 	return to == VY_F32 ? "convert explicitly: f32(x)" :
 	       to == VY_U32 ? "convert explicitly: u32(x)" :
 	       to == VY_I32 ? "convert explicitly: i32(x)" :
@@ -451,6 +454,15 @@ static enum vy_type check_sig(struct rctx *c, struct vy_expr *e,
 /* ---- expressions ---- */
 
 static enum vy_type resolve_expr(struct rctx *c, struct vy_expr *e);
+static enum vy_type vec_load(struct rctx *c, struct vy_expr *e);
+static int vec_name(struct rctx *c, struct vy_expr *e);
+static enum vy_type vec_call(struct rctx *c, struct vy_expr *e, enum vy_type ct);
+static enum vy_type vec_op(struct rctx *c, struct vy_expr *e, const struct vy_opdef *op);
+static bool vec_args(const struct vy_expr *e);
+static bool vec_decl(struct rctx *c, struct vy_stmt *s);
+static bool vec_assign(struct rctx *c, struct vy_stmt *s);
+static bool vec_store(struct rctx *c, struct vy_stmt *s);
+static const char vec_tag[] = "(vector)";
 
 static bool index_type(struct rctx *c, struct vy_expr *ix)
 {
@@ -656,6 +668,11 @@ static void resolve_array_decl(struct rctx *c, struct vy_stmt *s)
 		vy_error(c->d, s->name_loc, "use u32 elements holding 0 and 1",
 			 "array elements must be of an arithmetic type, not %s", vy_type_name(t));
 		ok = false;
+	} else if (cls == VY_TC_VECTOR) {
+		vy_error(c->d, s->name_loc, vy_fmt(c->a, "use one array per component, e.g. "
+			 "'var %s_x: %s[...]'", s->name, vy_type_name(vy_type_elem(t))),
+			 "private arrays of vector type (%s) are not supported yet", vy_type_name(t));
+		ok = false;
 	}
 	for (int i = 0; i < s->ndims; i++) {
 		dims[i] = array_dim(c, s->dims[i], s->name, "an array size");
@@ -677,7 +694,7 @@ static void resolve_array_decl(struct rctx *c, struct vy_stmt *s)
 	struct vy_privdecl *v = vy_alloc(p->arena, sizeof *v * (size_t)(p->nprivate + 1));
 	if (p->nprivate)
 		memcpy(v, p->privates, sizeof *v * (size_t)p->nprivate);
-	bool typed = cls == VY_TC_SCALAR || cls > VY_TC_ABSTRACT;   /* no cascade */
+	bool typed = cls == VY_TC_SCALAR;   /* keep the type: no cascade */
 	v[p->nprivate] = (struct vy_privdecl){ s->name, ok || typed ? t : VY_U32, s->ndims,
 					       { ok ? dims[0] : 1, ok ? dims[1] : 1 },
 					       ok ? (uint32_t)count : 1, s->name_loc };
@@ -730,6 +747,12 @@ static enum vy_type resolve_index(struct rctx *c, struct vy_expr *e, bool ref)
 		return VY_VOID;
 	}
 	e->type = vy_type_value(mt);   /* a storage element widens */
+	if (ref && vy_type_info(mt)->cls == VY_TC_VECTOR) {
+		vy_error(c->d, e->loc, "declare the array u32 or i32 for atomics",
+			 "atomics need u32 or i32 elements; '%s' has %s elements",
+			 e->name, vy_type_name(mt));
+		return VY_VOID;
+	}
 	if (b >= 0) {
 		enum vy_access acc = c->p->buffers[b].access;
 		if (acc == VY_WRITE_ONLY && !ref) {
@@ -748,6 +771,8 @@ static enum vy_type resolve_index(struct rctx *c, struct vy_expr *e, bool ref)
 			 "atomics need u32 or i32 elements, but '%s' holds f32", e->name);
 		return VY_VOID;
 	}
+	if (vy_type_info(mt)->cls == VY_TC_VECTOR)
+		return vec_load(c, e);
 	return e->type;
 }
 
@@ -776,6 +801,9 @@ static void undefined(struct rctx *c, struct vy_expr *e)
 
 static enum vy_type resolve_name(struct rctx *c, struct vy_expr *e)
 {
+	int vr = vec_name(c, e);
+	if (vr >= 0)
+		return vr ? e->type : VY_VOID;
 	int l = find_local(c, e->name), axis, b, pi;
 	if (l >= 0) {
 		e->kind = VY_E_LOCAL;
@@ -822,6 +850,12 @@ static enum vy_type resolve_cast(struct rctx *c, struct vy_expr *e,
 	struct vy_expr *a = e->args[0];
 	if (resolve_expr(c, a) == VY_VOID)
 		return VY_VOID;
+	if (vy_type_info(a->type)->cls == VY_TC_VECTOR) {
+		vy_error(c->d, a->loc, vy_fmt(c->a, "convert every component: %s%u(x)",
+					  vy_type_name(to), vy_type_lanes(a->type)),
+			 "%s(x) takes a scalar, not %s", vy_type_name(to), vy_type_name(a->type));
+		return VY_VOID;
+	}
 	if (bit && a->type == VY_BOOL) {
 		vy_error(c->d, a->loc, "bitcast works between u32, i32 and f32",
 			 "cannot bitcast bool");
@@ -879,7 +913,16 @@ static enum vy_type inline_op(struct rctx *c, struct vy_expr *e,
 static enum vy_type resolve_call(struct rctx *c, struct vy_expr *e)
 {
 	bool reserved;
-	enum vy_type ct = vy_type_parse(e->name, strlen(e->name), &reserved);
+	if (e->name == vec_tag)
+		return e->type;   /* a resolved vector */
+	enum vy_type ct = e->name[0] == '.' ? VY_VOID :
+		vy_type_parse(e->name, strlen(e->name), &reserved);
+	if (e->name[0] == '.' || vy_type_info(ct)->cls == VY_TC_VECTOR ||
+	    ((!strcmp(e->name, "sum") || !strcmp(e->name, "dot") ||
+	      !strcmp(e->name, "math.sum") || !strcmp(e->name, "math.dot")) &&
+	     !vy_registry_lookup(c->r, strchr(e->name, '.') ? e->name :
+				 vy_fmt(c->a, "math.%s", e->name))))
+		return vec_call(c, e, ct);
 	if (vy_type_info(ct)->cls == VY_TC_SCALAR)
 		return resolve_cast(c, e, ct, false);
 	if (vy_type_info(ct)->cls == VY_TC_STORAGE) {
@@ -949,9 +992,17 @@ enum vy_type vy_resolve_op(struct rctx *c, struct vy_expr *e,
 				return VY_VOID;
 			continue;
 		}
-		if (resolve_expr(c, a) == VY_VOID)
+		/* the lazy operands of ?: && || are not hoisted out */
+		bool lz = i > 0 && op->cat == VY_INTRINSIC && (op->code == VY_OP_SELECT ||
+			  op->code == VY_OP_LAND || op->code == VY_OP_LOR);
+		c->lazy += lz;
+		enum vy_type at = resolve_expr(c, a);
+		c->lazy -= lz;
+		if (at == VY_VOID)
 			return VY_VOID;
 	}
+	if (vec_args(e))
+		return vec_op(c, e, op);
 	if (atomic && !c->allow_ids) {
 		vy_error(c->d, e->loc, NULL, "atomic operations cannot be used in %s",
 			 c->what ? c->what : "this context");
@@ -1053,6 +1104,8 @@ static struct vy_expr *desugar(struct rctx *c, struct vy_stmt *s,
 
 static void resolve_decl(struct rctx *c, struct vy_stmt *s)
 {
+	if (vec_decl(c, s))
+		return;
 	bool ok = vy_resolve_value(c, s->value, s->decl_type, "the initial value");
 	if (!check_fresh(c, s->name, s->name_loc) || !ok)
 		ok = false;
@@ -1063,6 +1116,8 @@ static void resolve_decl(struct rctx *c, struct vy_stmt *s)
 
 static void resolve_assign(struct rctx *c, struct vy_stmt *s)
 {
+	if (vec_assign(c, s))
+		return;
 	int l = find_local(c, s->name);
 	if (l < 0) {
 		const char *fix = "declare it first: var NAME = VALUE";
@@ -1105,6 +1160,8 @@ static bool pure_index(const struct vy_expr *e)
  * the extra statement to insert before s, or NULL. */
 static struct vy_stmt *resolve_store(struct rctx *c, struct vy_stmt *s)
 {
+	if (vec_store(c, s))
+		return NULL;
 	int b = find_buffer(c, s->name), sh = find_shared(c, s->name);
 	bool arr = find_private(c, s->name) >= 0 || (sh >= 0 && c->p->shared[sh].ndims == 2) ||
 		   (b >= 0 && s->index2);
@@ -1161,10 +1218,12 @@ static struct vy_stmt *resolve_store(struct rctx *c, struct vy_stmt *s)
 
 static void resolve_for(struct rctx *c, struct vy_stmt *s)
 {
+	c->lazy++;
 	bool ok = resolve_expr(c, s->lo) != VY_VOID;
 	ok &= resolve_expr(c, s->hi) != VY_VOID;
 	if (s->step)
 		ok &= resolve_expr(c, s->step) != VY_VOID;
+	c->lazy--;
 	enum vy_type t = VY_VOID;
 	struct vy_expr *parts[3] = { s->lo, s->hi, s->step };
 	for (int i = 0; ok && i < 3; i++) {
@@ -1229,7 +1288,9 @@ static struct vy_stmt *resolve_stmt(struct rctx *c, struct vy_stmt *s)
 		pop_names(c, mark);
 		break;
 	case VY_S_WHILE:
+		c->lazy++;   /* evaluated every trip: nothing hoisted before it */
 		vy_resolve_value(c, s->value, VY_BOOL, "the 'while' condition");
+		c->lazy--;
 		mark = c->ns;
 		c->loops++;
 		resolve_block(c, &s->body);
@@ -1246,7 +1307,12 @@ static struct vy_stmt *resolve_stmt(struct rctx *c, struct vy_stmt *s)
 				 "'%s' outside a loop", s->kind == VY_S_BREAK ? "break" : "continue");
 		break;
 	case VY_S_EXPR:
-		if (resolve_expr(c, s->value) != VY_VOID)
+		if (resolve_expr(c, s->value) == VY_VOID)
+			break;
+		if (vy_type_info(s->value->type)->cls == VY_TC_VECTOR)
+			vy_error(c->d, s->value->loc, "bind it: let v = ...",
+				 "a %s value cannot be a statement", vy_type_name(s->value->type));
+		else
 			vy_coerce_default(c, s->value);
 		break;
 	case VY_S_RETURN:
@@ -1261,24 +1327,706 @@ static void resolve_block(struct rctx *c, struct vy_block *b)
 	int mark = c->ns;
 	struct vy_stmt **out = NULL;
 	int n = 0;
+	int cap = 0;
 	for (int i = 0; i < b->n; i++) {
+		int pmark = c->npre;
 		struct vy_stmt *pre = resolve_stmt(c, b->v[i]);
-		if (pre && !out) {
-			out = vy_alloc(c->a, sizeof *out * (size_t)(b->n * 2));
-			memcpy(out, b->v, sizeof *out * (size_t)i);
-			n = i;
+		int extra = (pre != NULL) + c->npre - pmark;
+		if (extra && (!out || n + extra + b->n - i > cap)) {
+			int ncap = (n > i ? n : i) + extra + b->n - i + b->n;
+			struct vy_stmt **o = vy_alloc(c->a, sizeof *o * (size_t)ncap);
+			if (out)
+				memcpy(o, out, sizeof *o * (size_t)n);
+			else
+				memcpy(o, b->v, sizeof *o * (size_t)(n = i));
+			out = o;
+			cap = ncap;
 		}
 		if (out) {
 			if (pre)
 				out[n++] = pre;
+			for (int k = pmark; k < c->npre; k++)
+				out[n++] = c->pre[k];
 			out[n++] = b->v[i];
 		}
+		c->npre = pmark;
 	}
 	if (out) {
 		b->v = out;
 		b->n = n;
 	}
 	pop_names(c, mark);
+}
+
+/* ---- vectors (SPEC §10.1) ----
+ *
+ * Vectors are scalarised here, so the IR the emitters, the VM and the
+ * optimiser see holds scalars only: a vector local is one scalar local per
+ * component (NAME_x, NAME_y, ...), and a resolved vector expression is a
+ * transient VY_E_CALL node tagged vec_tag whose args are its components.
+ * Component-wise ops become one op per component; math.sum and math.dot
+ * add left to right.  A load from a vector array is one VY_E_LOAD per
+ * component (axis = component); outside lazy operands the components of
+ * one load become consecutive hidden lets (a "group"), and a vector store
+ * is consecutive component stores of one index, which the spv, ptx and
+ * glsl emitters turn into one vector access. */
+
+static bool is_vec(enum vy_type t)
+{
+	return vy_type_info(t)->cls == VY_TC_VECTOR;
+}
+
+static struct vy_expr *vec_node(struct rctx *c, enum vy_type t, struct vy_loc loc)
+{
+	unsigned n = vy_type_lanes(t);
+	struct vy_expr *e = vy_alloc(c->a, sizeof *e);
+	e->kind = VY_E_CALL;
+	e->name = vec_tag;
+	e->type = t;
+	e->loc = loc;
+	e->nargs = (int)n;
+	e->args = vy_alloc(c->a, sizeof *e->args * n);
+	return e;
+}
+
+static struct vy_expr *dup(struct rctx *c, const struct vy_expr *e)
+{
+	return vy_expr_subst(c->a, e, NULL, NULL, 0, e->loc);
+}
+
+static bool simple(const struct vy_expr *e)
+{
+	return e->kind == VY_E_CONST || e->kind == VY_E_LOCAL || e->kind == VY_E_PARAM ||
+	       e->kind == VY_E_BUILTIN || e->kind == VY_E_LEN;
+}
+
+static void add_pre(struct rctx *c, struct vy_stmt *s)
+{
+	if (c->npre == c->precap) {
+		int cap = c->precap ? 2 * c->precap : 32;
+		struct vy_stmt **v = vy_alloc(c->a, sizeof *v * (size_t)cap);
+		if (c->npre)
+			memcpy(v, c->pre, sizeof *v * (size_t)c->npre);
+		c->pre = v;
+		c->precap = cap;
+	}
+	c->pre[c->npre++] = s;
+}
+
+static struct vy_stmt *new_stmt(struct rctx *c, enum vy_stmt_kind k, struct vy_loc loc)
+{
+	struct vy_stmt *s = vy_alloc(c->a, sizeof *s);
+	s->kind = k;
+	s->loc = loc;
+	s->name_loc = loc;
+	return s;
+}
+
+/* A hidden let holding resolved scalar e, before the current statement. */
+static struct vy_expr *hoist(struct rctx *c, struct vy_expr *e)
+{
+	struct vy_stmt *s = new_stmt(c, VY_S_LET, e->loc);
+	s->value = e;
+	s->local = vy_new_local(c, vy_fmt(c->a, "_v%d", c->p->nlocals), e->type, false, e->loc);
+	s->name = c->p->locals[s->local].name;
+	add_pre(c, s);
+	return mk_local(c, s->local, e->loc);
+}
+
+/* e, to be used several times: itself when simple, else a hidden let, or
+ * (in a lazy operand) itself to be copied; NULL after an error. */
+static struct vy_expr *share(struct rctx *c, struct vy_expr *e)
+{
+	if (simple(e))
+		return e;
+	if (!c->lazy)
+		return hoist(c, e);
+	if (vy_expr_has_effect(e)) {
+		vy_error(c->d, e->loc, "bind the atomic's result with 'let' first and pass the local",
+			 "an atomic operation cannot be broadcast to vector components");
+		return NULL;
+	}
+	return e;
+}
+
+static void set_vtype(struct rctx *c, int l, enum vy_type t)
+{
+	if (l >= c->vcap) {
+		int cap = 2 * l + 32;
+		enum vy_type *v = vy_alloc(c->a, sizeof *v * (size_t)cap);
+		if (c->vcap)
+			memcpy(v, c->vtype, sizeof *v * (size_t)c->vcap);
+		c->vtype = v;
+		c->vcap = cap;
+	}
+	c->vtype[l] = t;
+}
+
+static enum vy_type local_vtype(struct rctx *c, int l)
+{
+	return l >= 0 && l < c->vcap ? c->vtype[l] : VY_VOID;
+}
+
+/* The components of vector local l (its first scalar local) as a vector. */
+static struct vy_expr *vec_of_local(struct rctx *c, int l, struct vy_loc loc)
+{
+	enum vy_type t = local_vtype(c, l);
+	struct vy_expr *v = vec_node(c, t, loc);
+	for (int j = 0; j < v->nargs; j++)
+		v->args[j] = mk_local(c, l + j, loc);
+	return v;
+}
+
+/* Components of a swizzle .xyzw (any order, 1 to 4 long): their count, or
+ * -1 when s is none. */
+static int swizzle(const char *s, size_t n, int idx[4])
+{
+	if (n < 1 || n > 4)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const char *k = strchr("xyzw", s[i]);
+		if (!k || !s[i])
+			return -1;
+		idx[i] = (int)(k - "xyzw");
+	}
+	return (int)n;
+}
+
+/* v.SWZ for a resolved vector v: a scalar for one component. */
+static struct vy_expr *apply_swizzle(struct rctx *c, struct vy_expr *v,
+				     const char *s, size_t n, struct vy_loc loc)
+{
+	int idx[4], k = swizzle(s, n, idx);
+	unsigned lanes = vy_type_lanes(v->type);
+	if (k < 0) {
+		vy_error(c->d, loc, "components are .x .y .z .w, one to four of them in any order: v.x, v.xy, v.wzyx",
+			 "'.%.*s' is not a component or swizzle of %s", (int)n, s,
+			 vy_type_name(v->type));
+		return NULL;
+	}
+	for (int i = 0; i < k; i++)
+		if ((unsigned)idx[i] >= lanes) {
+			vy_error(c->d, loc, vy_fmt(c->a, "%s has the components %s", vy_type_name(v->type),
+						   lanes == 2 ? ".x .y" : ".x .y .z"),
+				 "'.%c' is out of range for %s", "xyzw"[idx[i]], vy_type_name(v->type));
+			return NULL;
+		}
+	if (k == 1)
+		return dup(c, v->args[idx[0]]);
+	struct vy_expr *r = vec_node(c, vy_type_vec(vy_type_elem(v->type), (unsigned)k), loc);
+	for (int i = 0; i < k; i++)
+		r->args[i] = dup(c, v->args[idx[i]]);
+	return r;
+}
+
+/* A name that is a vector local, or a vector local with swizzles (v.xy,
+ * v.wzyx.x): 1 done, 0 failed (reported), -1 not a vector name. */
+static int vec_name(struct rctx *c, struct vy_expr *e)
+{
+	const char *dot = strchr(e->name, '.');
+	size_t bl = dot ? (size_t)(dot - e->name) : strlen(e->name);
+	const char *base = vy_strndup(c->a, e->name, bl);
+	int l = find_local(c, base);
+	if (l < 0)
+		return -1;
+	if (local_vtype(c, l) == VY_VOID) {
+		if (!dot)
+			return -1;
+		vy_error(c->d, e->loc, "components belong to vectors (f32x4 ...); a scalar has none",
+			 "'%s' is %s, not a vector: it has no component '%s'", base,
+			 vy_type_name(c->p->locals[l].type), dot);
+		return 0;
+	}
+	struct vy_expr *v = vec_of_local(c, l, e->loc);
+	while (dot) {
+		const char *s = dot + 1, *end = strchr(s, '.');
+		size_t n = end ? (size_t)(end - s) : strlen(s);
+		if (!is_vec(v->type)) {
+			vy_error(c->d, e->loc, "a component is a scalar; swizzle the vector once: v.xy",
+				 "'.%.*s' applied to a scalar component", (int)n, s);
+			return 0;
+		}
+		if (!(v = apply_swizzle(c, v, s, n, e->loc)))
+			return 0;
+		dot = end;
+	}
+	*e = *v;
+	return 1;
+}
+
+/* A load of vector array element: its components. */
+static enum vy_type vec_load(struct rctx *c, struct vy_expr *e)
+{
+	enum vy_type t = e->type, el = vy_type_elem(t);
+	struct vy_expr *ix = share(c, e->args[0]);
+	if (!ix)
+		return VY_VOID;
+	struct vy_expr *v = vec_node(c, t, e->loc);
+	for (int j = 0; j < v->nargs; j++) {
+		struct vy_expr *ld = vy_alloc(c->a, sizeof *ld);
+		*ld = *e;
+		ld->type = el;
+		ld->axis = j;
+		ld->args = vy_alloc(c->a, sizeof *ld->args);
+		ld->args[0] = j ? dup(c, ix) : ix;
+		v->args[j] = ld;
+	}
+	if (!c->lazy)   /* one group of consecutive lets: one access */
+		for (int j = 0; j < v->nargs; j++)
+			v->args[j] = hoist(c, v->args[j]);
+	*e = *v;
+	return t;
+}
+
+/* Whether an op applies component by component: "same" result, only
+ * num/int/float params (SPEC §10.1). */
+static bool componentwise(const struct vy_opdef *op)
+{
+	if (strcmp(op->result, "same") || op->cat == VY_EXTERN)
+		return false;
+	for (int i = 0; i < op->nparams; i++) {
+		const char *k = op->params[i].cls;
+		if (strncmp(k, "num", 3) && strncmp(k, "int", 3) && strncmp(k, "float", 5))
+			return false;
+	}
+	return true;
+}
+
+static bool vec_args(const struct vy_expr *e)
+{
+	for (int i = 0; i < e->nargs; i++)
+		if (is_vec(e->args[i]->type))
+			return true;
+	return false;
+}
+
+/* One scalar op node over resolved args, resolved (and inlined). */
+static struct vy_expr *scalar_op(struct rctx *c, const struct vy_opdef *op,
+				 struct vy_expr **args, int n, struct vy_loc loc)
+{
+	struct vy_expr *o = vy_alloc(c->a, sizeof *o);
+	o->kind = VY_E_OP;
+	o->name = op->id;
+	o->loc = loc;
+	o->nargs = n;
+	o->args = vy_alloc(c->a, sizeof *o->args * (size_t)n);
+	memcpy(o->args, args, sizeof *args * (size_t)n);
+	return vy_resolve_op(c, o, op) == VY_VOID ? NULL : o;
+}
+
+static enum vy_type vec_op(struct rctx *c, struct vy_expr *e, const struct vy_opdef *op)
+{
+	bool sel = op->cat == VY_INTRINSIC && op->code == VY_OP_SELECT;
+	enum vy_type vt = VY_VOID;
+	int first = -1;
+	if (!sel && !componentwise(op)) {
+		bool b = !strcmp(op->result, "bool") || (op->nparams && !strcmp(op->params[0].cls, "bool"));
+		for (first = 0; !is_vec(e->args[first]->type); first++)
+			;
+		vy_error(c->d, e->loc, b ? "compare or combine components: v.x < w.x" :
+			 "apply it to each component: f32x4(f(v.x), f(v.y), f(v.z), f(v.w))",
+			 b ? "'%s' does not take vectors (%s): comparisons and && || ! are scalar only" :
+			     "'%s' does not take vectors (%s)", op->id,
+			 vy_type_name(e->args[first]->type));
+		return VY_VOID;
+	}
+	if (sel && is_vec(e->args[0]->type)) {
+		vy_error(c->d, e->args[0]->loc, "the condition is one bool: compare a component, v.x > 0.0",
+			 "the condition of '?:' must be bool, not %s", vy_type_name(e->args[0]->type));
+		return VY_VOID;
+	}
+	/* the vector type: of the params of the first (non-independent) class */
+	for (int i = sel; i < e->nargs; i++) {
+		enum vy_type t = e->args[i]->type;
+		if (!is_vec(t) || strchr(op->params[i].cls, '\''))
+			continue;
+		if (vt == VY_VOID) {
+			vt = t;
+			first = i;
+		} else if (t != vt) {
+			vy_error(c->d, e->loc, vy_fmt(c->a, "convert one side: %s(x) converts each component",
+						      vy_type_name(vt)),
+				 "mismatched types %s and %s for '%s'", vy_type_name(vt),
+				 vy_type_name(t), op->id);
+			return VY_VOID;
+		}
+	}
+	if (vt == VY_VOID) {   /* only an independent operand (a shift amount) is a vector */
+		vy_error(c->d, e->loc, "shift a vector by a vector or a scalar: v << 2u",
+			 "'%s' of a scalar by %s", op->id, vy_type_name(e->args[e->nargs - 1]->type));
+		return VY_VOID;
+	}
+	enum vy_type el = vy_type_elem(vt);
+	unsigned n = vy_type_lanes(vt);
+	struct vy_expr *sh[4] = { 0 };
+	for (int i = 0; i < e->nargs; i++) {
+		struct vy_expr *a = e->args[i];
+		bool indep = strchr(op->params[i].cls, '\'') != NULL;
+		if (is_vec(a->type)) {
+			if (vy_type_lanes(a->type) != n) {
+				vy_error(c->d, a->loc, "use vectors of one length, or a scalar",
+					 "mismatched types %s and %s for '%s'", vy_type_name(vt),
+					 vy_type_name(a->type), op->id);
+				return VY_VOID;
+			}
+			continue;
+		}
+		if (sel && i == 0) {
+			if (!vy_resolve_value(c, a, VY_BOOL, "the condition of '?:'"))
+				return VY_VOID;
+		} else if (indep) {
+			vy_coerce_default(c, a);
+		} else {
+			if (!coerce(c, a, el))
+				return VY_VOID;
+			if (a->type != el) {
+				vy_error(c->d, a->loc, vy_fmt(c->a, "convert the scalar: %s(x); it is then broadcast",
+							      vy_type_name(el)),
+					 "mismatched types %s and %s for '%s': a scalar with a %s must be %s",
+					 vy_type_name(vt), vy_type_name(a->type), op->id,
+					 vy_type_name(vt), vy_type_name(el));
+				return VY_VOID;
+			}
+		}
+		if (!(sh[i] = share(c, a)))
+			return VY_VOID;
+	}
+	(void)first;
+	struct vy_expr *r = vec_node(c, vt, e->loc);
+	for (unsigned j = 0; j < n; j++) {
+		struct vy_expr *args[4];
+		for (int i = 0; i < e->nargs; i++)
+			args[i] = sh[i] ? (j ? dup(c, sh[i]) : sh[i]) : e->args[i]->args[j];
+		if (!(r->args[j] = scalar_op(c, op, args, e->nargs, e->loc)))
+			return VY_VOID;
+	}
+	*e = *r;
+	return vt;
+}
+
+/* TxN(...) constructors and splats, .SWZ of an expression, math.sum and
+ * math.dot. */
+static enum vy_type vec_call(struct rctx *c, struct vy_expr *e, enum vy_type ct)
+{
+	for (int i = 0; i < e->nargs; i++)
+		if (resolve_expr(c, e->args[i]) == VY_VOID)
+			return VY_VOID;
+	if (e->name[0] == '.') {
+		struct vy_expr *b = e->args[0];
+		if (!is_vec(b->type)) {
+			vy_error(c->d, e->loc, "components belong to vectors (f32x4 ...); a scalar has none",
+				 "'%s' applied to %s, which is not a vector", e->name,
+				 vy_type_name(b->type));
+			return VY_VOID;
+		}
+		struct vy_expr *r = b;
+		for (const char *d = e->name; d; d = strchr(d + 1, '.')) {
+			const char *end = strchr(d + 1, '.');
+			size_t n = end ? (size_t)(end - d - 1) : strlen(d + 1);
+			if (!is_vec(r->type)) {
+				vy_error(c->d, e->loc, "a component is a scalar; swizzle the vector once: v.xy",
+					 "'.%.*s' applied to a scalar component", (int)n, d + 1);
+				return VY_VOID;
+			}
+			if (!(r = apply_swizzle(c, r, d + 1, n, e->loc)))
+				return VY_VOID;
+		}
+		*e = *r;
+		return e->type;
+	}
+	if (!is_vec(ct)) {   /* math.sum, math.dot */
+		bool dot = strstr(e->name, "dot") != NULL;
+		int want = dot ? 2 : 1;
+		if (e->nargs != want) {
+			vy_error(c->d, e->loc, dot ? "math.dot(a, b) of two float vectors" : "math.sum(v) of one float vector",
+				 "'%s' takes %d argument%s but %d %s given", e->name, want,
+				 want == 1 ? "" : "s", e->nargs, e->nargs == 1 ? "was" : "were");
+			return VY_VOID;
+		}
+		enum vy_type t = e->args[0]->type;
+		for (int i = 0; i < want; i++)
+			if (!is_vec(e->args[i]->type) || vy_type_elem(e->args[i]->type) != VY_F32 ||
+			    e->args[i]->type != t) {
+				vy_error(c->d, e->args[i]->loc, i && is_vec(e->args[i]->type) ?
+					 vy_fmt(c->a, "both operands are %s; convert one: %s(x)",
+						vy_type_name(t), vy_type_name(t)) :
+					 "pass a float vector (f32x2, f32x3, f32x4)",
+					 "'%s' takes float vectors%s, not %s", e->name,
+					 dot && is_vec(t) ? vy_fmt(c->a, " of one type (%s)", vy_type_name(t)) : "",
+					 vy_type_name(e->args[i]->type));
+				return VY_VOID;
+			}
+		const struct vy_opdef *add = vy_builtin_op(VY_OP_ADD), *mul = vy_builtin_op(VY_OP_MUL);
+		struct vy_expr *acc = NULL, *a = e->args[0], *b = dot ? e->args[1] : NULL;
+		for (int j = 0; j < a->nargs; j++) {
+			struct vy_expr *x = a->args[j];
+			if (dot && !(x = scalar_op(c, mul, (struct vy_expr *[]){ x, b->args[j] }, 2, e->loc)))
+				return VY_VOID;
+			if (acc && !(x = scalar_op(c, add, (struct vy_expr *[]){ acc, x }, 2, e->loc)))
+				return VY_VOID;
+			acc = x;
+		}
+		*e = *acc;
+		return e->type;
+	}
+	enum vy_type el = vy_type_elem(ct);
+	unsigned n = vy_type_lanes(ct);
+	struct vy_expr *r = vec_node(c, ct, e->loc);
+	if (e->nargs == 1 && is_vec(e->args[0]->type) && vy_type_lanes(e->args[0]->type) == n) {
+		struct vy_expr *a = e->args[0];   /* conversion, component-wise */
+		for (unsigned j = 0; j < n; j++) {
+			struct vy_expr *x = a->args[j];
+			if (vy_type_elem(a->type) != el) {
+				struct vy_expr *cv = vy_alloc(c->a, sizeof *cv);
+				cv->kind = VY_E_OP;
+				cv->loc = e->loc;
+				cv->op = vy_builtin_op(VY_OP_CAST);
+				cv->name = cv->op->id;
+				cv->cast_to = el;
+				cv->type = el;
+				cv->nargs = 1;
+				cv->args = vy_alloc(c->a, sizeof *cv->args);
+				cv->args[0] = x;
+				x = cv;
+			}
+			r->args[j] = x;
+		}
+		*e = *r;
+		return ct;
+	}
+	if (e->nargs == 1 && !is_vec(e->args[0]->type)) {   /* splat */
+		struct vy_expr *a = e->args[0];
+		if (!coerce(c, a, el))
+			return VY_VOID;
+		if (a->type != el) {
+			vy_error(c->d, a->loc, vy_fmt(c->a, "convert it: %s(%s(x))", e->name, vy_type_name(el)),
+				 "the splat %s(x) takes %s, not %s", e->name, vy_type_name(el),
+				 vy_type_name(a->type));
+			return VY_VOID;
+		}
+		if (!(a = share(c, a)))
+			return VY_VOID;
+		for (unsigned j = 0; j < n; j++)
+			r->args[j] = j ? dup(c, a) : a;
+		*e = *r;
+		return ct;
+	}
+	unsigned k = 0;
+	for (int i = 0; i < e->nargs; i++) {
+		struct vy_expr *a = e->args[i];
+		unsigned m = vy_type_lanes(a->type);
+		if (is_vec(a->type) && vy_type_elem(a->type) != el) {
+			vy_error(c->d, a->loc, vy_fmt(c->a, "convert it: %s%u(x)", vy_type_name(el), m),
+				 "argument %d of %s is %s, not a vector of %s", i + 1, e->name,
+				 vy_type_name(a->type), vy_type_name(el));
+			return VY_VOID;
+		}
+		if (!is_vec(a->type)) {
+			if (!coerce(c, a, el))
+				return VY_VOID;
+			if (a->type != el) {
+				vy_error(c->d, a->loc, cast_fix(a->type, el),
+					 "argument %d of %s is %s, not %s", i + 1, e->name,
+					 vy_type_name(a->type), vy_type_name(el));
+				return VY_VOID;
+			}
+		}
+		for (unsigned j = 0; j < m && k + j < n; j++)
+			r->args[k + j] = is_vec(a->type) ? a->args[j] : a;
+		k += m;
+	}
+	if (k != n) {
+		vy_error(c->d, e->loc, vy_fmt(c->a, "give %u components, %s(a, b, ...), or one for the splat %s(s)",
+					      n, e->name, e->name),
+			 "%s takes %u components, but %u %s given", e->name, n, k, k == 1 ? "was" : "were");
+		return VY_VOID;
+	}
+	*e = *r;
+	return ct;
+}
+
+/* let/var of a vector: one scalar local per component. */
+static bool vec_decl(struct rctx *c, struct vy_stmt *s)
+{
+	if (!is_vec(s->decl_type)) {
+		enum vy_type t = resolve_expr(c, s->value);
+		if (t != VY_VOID && !is_vec(t))
+			return false;   /* a scalar: resolve_decl goes on */
+		if (t == VY_VOID) {
+			check_fresh(c, s->name, s->name_loc);
+			s->local = vy_new_local(c, s->name, s->decl_type ? s->decl_type : VY_I32,
+						s->kind == VY_S_VAR, s->name_loc);
+			push_name(c, s->name, s->local);
+			return true;
+		}
+	}
+	enum vy_type want = s->decl_type ? s->decl_type : s->value->type;
+	bool ok = resolve_expr(c, s->value) != VY_VOID;
+	if (ok && !is_vec(s->value->type))
+		vy_coerce_default(c, s->value);
+	if (ok && s->value->type != want) {
+		vy_error(c->d, s->value->loc, cast_fix(s->value->type, want),
+			 "the initial value must be %s, not %s", vy_type_name(want),
+			 vy_type_name(s->value->type));
+		ok = false;
+	}
+	const char *vname = s->name;
+	check_fresh(c, vname, s->name_loc);
+	int first = c->p->nlocals;
+	unsigned n = vy_type_lanes(want);
+	for (unsigned j = 0; j < n; j++)
+		vy_new_local(c, vy_fmt(c->a, "%s_%c", s->name, "xyzw"[j]), vy_type_elem(want),
+			     s->kind == VY_S_VAR, s->name_loc);
+	set_vtype(c, first, want);
+	struct vy_expr *v = s->value;
+	for (unsigned j = 0; ok && j < n; j++) {
+		struct vy_stmt *d = j + 1 < n ? new_stmt(c, s->kind, s->loc) : s;
+		d->local = first + (int)j;
+		d->name = c->p->locals[d->local].name;
+		d->name_loc = s->name_loc;
+		d->decl_type = VY_VOID;
+		d->value = v->args[j];
+		if (j + 1 < n)
+			add_pre(c, d);
+	}
+	if (!ok) {   /* keep a well-formed statement */
+		s->local = first;
+		s->value = mk_local(c, first, s->loc);
+		s->kind = VY_S_LET;
+		s->decl_type = VY_VOID;
+	}
+	push_name(c, vname, first);
+	return true;
+}
+
+/* v = ..., v op= ..., v.y = ..., v.y op= ... for a vector var v. */
+static bool vec_assign(struct rctx *c, struct vy_stmt *s)
+{
+	const char *dot = strchr(s->name, '.');
+	const char *base = dot ? vy_strndup(c->a, s->name, (size_t)(dot - s->name)) : s->name;
+	int l = find_local(c, base);
+	enum vy_type t = local_vtype(c, l);
+	if (t == VY_VOID)
+		return false;
+	struct vy_local *lv = &c->p->locals[l];
+	if (!lv->mutable) {
+		vy_error(c->d, s->name_loc, vy_fmt(c->a, "declare it with 'var %s = ...'", base),
+			 "cannot assign to '%s': it is declared with let", base);
+		resolve_expr(c, s->value);
+		return true;
+	}
+	if (dot) {   /* one component */
+		int idx[4];
+		int k = swizzle(dot + 1, strlen(dot + 1), idx);
+		if (k != 1 || (unsigned)idx[0] >= vy_type_lanes(t)) {
+			vy_error(c->d, s->name_loc, k > 1 ? vy_fmt(c->a, "assign one component at a time: %s.%c = ...",
+								 base, dot[1]) :
+				 vy_fmt(c->a, "%s has the components .x to .%c", vy_type_name(t),
+					"xyzw"[vy_type_lanes(t) - 1]),
+				 k > 1 ? "'%s' assigns several components; one is assigned at a time" :
+					 "'%s' is not a component of %s", s->name, vy_type_name(t));
+			resolve_expr(c, s->value);
+			return true;
+		}
+		s->local = l + idx[0];
+		if (s->compound)
+			s->value = desugar(c, s, mk_local(c, s->local, s->name_loc));
+		vy_resolve_value(c, s->value, vy_type_elem(t), "the assigned value");
+		return true;
+	}
+	if (s->compound)
+		s->value = desugar(c, s, vec_of_local(c, l, s->name_loc));
+	if (resolve_expr(c, s->value) == VY_VOID)
+		return true;
+	if (!is_vec(s->value->type))
+		vy_coerce_default(c, s->value);
+	if (s->value->type != t) {
+		vy_error(c->d, s->value->loc, cast_fix(s->value->type, t),
+			 "the assigned value must be %s, not %s", vy_type_name(t),
+			 vy_type_name(s->value->type));
+		return true;
+	}
+	/* every component is computed before any is assigned (v = v.yx) */
+	unsigned n = vy_type_lanes(t);
+	struct vy_expr *v = s->value;
+	for (unsigned j = 0; j < n; j++)
+		if (v->args[j]->kind != VY_E_CONST)
+			v->args[j] = hoist(c, v->args[j]);
+	for (unsigned j = 0; j < n; j++) {
+		struct vy_stmt *d = j + 1 < n ? new_stmt(c, VY_S_ASSIGN, s->loc) : s;
+		d->local = l + (int)j;
+		d->name = c->p->locals[d->local].name;
+		d->name_loc = s->name_loc;
+		d->value = v->args[j];
+		if (j + 1 < n)
+			add_pre(c, d);
+	}
+	return true;
+}
+
+/* BUF[i] = v and BUF[i] op= v for a vector array: the components stored
+ * consecutively at one index, after all of them are computed. */
+static bool vec_store(struct rctx *c, struct vy_stmt *s)
+{
+	int b = find_buffer(c, s->name), sh = find_shared(c, s->name);
+	if (b < 0 && sh < 0)
+		return false;
+	enum vy_type t = b >= 0 ? c->p->buffers[b].type : c->p->shared[sh].type;
+	if (!is_vec(t))
+		return false;
+	s->space = b >= 0 ? VY_SPACE_BUFFER : VY_SPACE_SHARED;
+	s->mem = b >= 0 ? b : sh;
+	if (b >= 0 && c->p->buffers[b].access == VY_READ_ONLY) {
+		vy_error(c->d, s->name_loc, "declare it with access: read_write",
+			 "cannot store to read-only buffer '%s'", s->name);
+		return true;
+	}
+	if (!index_type(c, s->index))
+		return true;
+	if (s->compound && b >= 0 && c->p->buffers[b].access == VY_WRITE_ONLY) {
+		vy_error(c->d, s->loc, "declare it with access: read_write",
+			 "compound assignment to write-only buffer '%s' loads it", s->name);
+		return true;
+	}
+	if (!pure_index(s->index))
+		s->index = hoist(c, s->index);
+	if (s->compound) {
+		struct vy_expr *ld = vy_alloc(c->a, sizeof *ld);
+		ld->kind = VY_E_INDEX;
+		ld->name = s->name;
+		ld->loc = s->name_loc;
+		ld->nargs = 1;
+		ld->args = vy_alloc(c->a, sizeof *ld->args);
+		ld->args[0] = dup(c, s->index);
+		s->value = desugar(c, s, ld);
+	}
+	if (resolve_expr(c, s->value) == VY_VOID)
+		return true;
+	if (!is_vec(s->value->type))
+		vy_coerce_default(c, s->value);
+	if (s->value->type != t) {
+		vy_error(c->d, s->value->loc, cast_fix(s->value->type, t),
+			 "the stored value must be %s, not %s", vy_type_name(t),
+			 vy_type_name(s->value->type));
+		return true;
+	}
+	unsigned n = vy_type_lanes(t);
+	struct vy_expr *v = s->value;
+	for (unsigned j = 0; j < n; j++)
+		if (!simple(v->args[j]))
+			v->args[j] = hoist(c, v->args[j]);
+	for (unsigned j = 0; j < n; j++) {
+		struct vy_stmt *d = s;
+		if (j + 1 < n) {
+			d = new_stmt(c, VY_S_STORE, s->loc);
+			*d = *s;
+			d->index = dup(c, s->index);
+			add_pre(c, d);
+		}
+		d->comp = (int)j;
+		d->value = v->args[j];
+	}
+	return true;
 }
 
 /* ---- declarations ---- */
@@ -1358,7 +2106,7 @@ static void resolve_decls(struct rctx *c)
 	struct vy_program *p = c->p;
 	for (int b = 0; b < p->nbuffers; b++) {
 		struct vy_expr *e = p->buffers[b].count;
-		if (!e)
+		if (!e || p->part)   /* parts share the buffers: parts[0] resolves them */
 			continue;
 		int before = c->d->nerrors;
 		resolve_uniform(c, e, vy_fmt(c->a, "the count of buffer '%s'", p->buffers[b].name), false);
@@ -1413,6 +2161,33 @@ bool vy_resolve(struct vy_program *p, const struct vy_registry *r,
 	int before = d->nerrors;
 	resolve_decls(&c);
 	resolve_block(&c, &p->entry);
+	free_scopes(&c);
+	return d->nerrors == before;
+}
+
+/* The pipeline's repeat counts and host for bounds (SPEC §10.5): u32
+ * expressions over params, as a dispatch is. */
+static void resolve_pipe(struct rctx *c, struct vy_pipe *v, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (v[i].count)
+			resolve_uniform(c, v[i].count, "a 'repeat' count", false);
+		if (v[i].lo)
+			resolve_uniform(c, v[i].lo, "a host 'for' bound", false);
+		if (v[i].hi)
+			resolve_uniform(c, v[i].hi, "a host 'for' bound", false);
+		resolve_pipe(c, v[i].body, v[i].n);
+	}
+}
+
+bool vy_resolve_pipeline(struct vy_program *p, const struct vy_registry *r,
+			 struct vy_diags *d)
+{
+	struct rctx c = { .p = p, .r = r, .d = d, .a = p->arena,
+			  .allow_ids = true, .allow_params = true,
+			  .inline_ops = true, .local_cap = p->nlocals };
+	int before = d->nerrors;
+	resolve_pipe(&c, p->pipe, p->npipe);
 	free_scopes(&c);
 	return d->nerrors == before;
 }

@@ -25,6 +25,13 @@ struct rctx {
 	bool allow_params;
 	bool inline_ops;      /* inline composite ops (not when checking them) */
 	const char *what;     /* the context, for "cannot be used in ..." */
+	/* vectors (SPEC §10.1): a vector local is lanes scalar locals; vtype
+	 * of its first one is its vector type (VY_VOID: a scalar) */
+	enum vy_type *vtype;
+	int vcap;
+	struct vy_stmt **pre; /* statements to put before the current one */
+	int npre, precap;
+	int lazy;             /* inside a lazily evaluated operand (no hoisting) */
 };
 
 int vy_new_local(struct rctx *c, const char *name, enum vy_type t,

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <spirv-tools/libspirv.h>
+#include <spirv-tools/linker.hpp>
 #include <spirv-tools/optimizer.hpp>
 
 #include "spvtools.h"
@@ -154,5 +155,36 @@ extern "C" int vy_spvtools_disassemble(const uint32_t *words, size_t n,
 		return fail(err, e.what());
 	} catch (...) {
 		return fail(err, "exception in the SPIR-V disassembler");
+	}
+}
+
+/* One module from several whose entry points have distinct names (the
+ * kernel parts of SPEC §10.5): SPIRV-Tools' linker merges their types
+ * and keeps every entry point. */
+extern "C" int vy_spvtools_link(const uint32_t *const *mods, const size_t *ns,
+				size_t nmods, int vk_minor, uint32_t **out,
+				size_t *out_n, char **err)
+{
+	try {
+		spvtools::Context ctx(target_env(vk_minor));
+		std::string log;
+		ctx.SetMessageConsumer([&log](spv_message_level_t, const char *,
+					      const spv_position_t &pos, const char *m) {
+			append_diag(log, m, pos);
+		});
+		std::vector<uint32_t> res;
+		spvtools::LinkerOptions opt;
+		if (spvtools::Link(ctx, mods, ns, nmods, &res, opt) != SPV_SUCCESS)
+			return fail(err, log);
+		*out = (uint32_t *)malloc(res.size() * sizeof(uint32_t) + 1);
+		if (!*out)
+			vy_oom("a linked SPIR-V module", res.size() * 4);
+		memcpy(*out, res.data(), res.size() * sizeof(uint32_t));
+		*out_n = res.size();
+		return 0;
+	} catch (const std::bad_alloc &) {
+		vy_oom("SPIRV-Tools", 0);
+	} catch (const std::exception &e) {
+		return fail(err, e.what());
 	}
 }

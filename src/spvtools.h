@@ -36,6 +36,11 @@ int vy_spvtools_optimize(const uint32_t *words, size_t n, int vk_minor,
 int vy_spvtools_disassemble(const uint32_t *words, size_t n, char **text,
 			    char **err);
 
+/* Link nmods modules (mods[i] of ns[i] words) into one; *out malloc'd. */
+int vy_spvtools_link(const uint32_t *const *mods, const size_t *ns,
+		     size_t nmods, int vk_minor, uint32_t **out, size_t *out_n,
+		     char **err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,6 +5,10 @@
  */
 #include <string.h>
 
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "spvtools.h"
 #include "vyrec.h"
 
 const struct vy_aot_emitter *const vy_emitters[] = {
@@ -42,4 +46,96 @@ int vy_emit(const struct vy_aot_emitter *t, const struct vy_program *p,
 	if ((t->passes & VY_PASS_SCALARISE) && c && c->opt_level >= 1)
 		p = vy_scalarise(p);
 	return t->emit(p, c, out, err);
+}
+
+/* ---- programs of several parts (SPEC §10.5) ---- */
+
+/* Part text of a PTX module without the header that the first part's
+ * text already has, its shared arrays renamed apart from other parts'. */
+static void ptx_append(struct vy_buf *out, const struct vy_buf *part, int i)
+{
+	char *t = vy_buf_cstr(part);
+	const char *head = "\n.address_size 64\n", *s = strstr(t, head);
+	s = s ? s + strlen(head) : t;
+	char tag[32];
+	snprintf(tag, sizeof tag, "vy_sh%d_", i);
+	for (const char *q; (q = strstr(s, "vy_sh_")); s = q + 6) {
+		vy_buf_put(out, s, (size_t)(q - s));
+		vy_buf_puts(out, tag);
+	}
+	vy_buf_puts(out, s);
+	free(t);
+}
+
+static int spv_link(struct vy_buf *parts, int n, const struct vy_emit_config *c,
+		    struct vy_buf *out, char **err)
+{
+	const uint32_t **mods = vy_xcalloc((size_t)n, sizeof *mods, "kernel parts");
+	size_t *ns = vy_xcalloc((size_t)n, sizeof *ns, "kernel parts");
+	for (int i = 0; i < n; i++) {
+		mods[i] = (const uint32_t *)(void *)parts[i].data;
+		ns[i] = parts[i].len / 4;
+	}
+	uint32_t *w = NULL;
+	size_t nw = 0;
+	char *e = NULL;
+	int rc = VY_EMIT_OK;
+	if (vy_spvtools_link(mods, ns, (size_t)n, c->vk_minor, &w, &nw, &e) ||
+	    (c->validate && vy_spvtools_validate(w, nw, c->vk_minor, &e))) {
+		*err = vy_strf("the kernel parts do not link into one module: %s", e ? e : "");
+		rc = VY_EMIT_BUG;
+	} else if (c->emit_asm) {
+		char *text = NULL;
+		if (vy_spvtools_disassemble(w, nw, &text, &e)) {
+			*err = vy_strf("%s", e ? e : "disassembly failed");
+			rc = VY_EMIT_BUG;
+		} else
+			vy_buf_puts(out, text);
+		free(text);
+	} else
+		vy_buf_put(out, w, nw * 4);
+	free(e);
+	free(w);
+	free(mods);
+	free(ns);
+	return rc;
+}
+
+int vy_emit_program(const struct vy_aot_emitter *t, const struct vy_program *p,
+		    const struct vy_emit_config *c, struct vy_buf *out, char **err)
+{
+	if (p->nparts <= 1 && !p->entry_point)
+		return vy_emit(t, p, c, out, err);
+	struct vy_emit_config pc = c ? *c : (struct vy_emit_config){ .opt_level = 1 };
+	pc.emit_asm = false;
+	struct vy_buf *parts = vy_xcalloc((size_t)p->nparts, sizeof *parts, "kernel parts");
+	int rc = VY_EMIT_OK;
+	for (int i = 0; i < p->nparts && rc == VY_EMIT_OK; i++) {
+		pc.entry_point = p->parts[i]->entry_point;
+		rc = vy_emit(t, p->parts[i], &pc, &parts[i], err);
+		if (rc != VY_EMIT_OK && *err) {
+			char *m = vy_strf("kernel part '%s': %s", p->parts[i]->entry_point, *err);
+			free(*err);
+			*err = m;
+		}
+	}
+	if (rc == VY_EMIT_OK) {
+		if (t == &vy_emitter_spv) {
+			pc.emit_asm = c && c->emit_asm;
+			rc = spv_link(parts, p->nparts, &pc, out, err);
+		} else if (t == &vy_emitter_ptx) {
+			vy_buf_put(out, parts[0].data, parts[0].len);
+			for (int i = 1; i < p->nparts; i++)
+				ptx_append(out, &parts[i], i);
+		} else if (t == &vy_emitter_glsl) {
+			*err = vy_strf("glsl writes one file per kernel part");
+			rc = VY_EMIT_REJECT;
+		} else
+			for (int i = 0; i < p->nparts; i++)
+				vy_buf_put(out, parts[i].data, parts[i].len);
+	}
+	for (int i = 0; i < p->nparts; i++)
+		vy_buf_free(&parts[i]);
+	free(parts);
+	return rc;
 }

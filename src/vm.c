@@ -535,10 +535,35 @@ uint32_t vyvm_type_size(uint32_t t)
 	return t < VYVM_NTYPES ? type_size[t] : 0;
 }
 
-/* Buffer and shared element types: the scalars and the storage types. */
+/* Vectors (vyrec_types.def VY_VEC): lanes and element type; a vector
+ * element i's component j is scalar i * lanes + j of its memory. */
+static const uint8_t vec_lanes[VYVM_NTYPES] = {
+#define VY_VEC(e, el, n) [VYVM_##e] = n,
+#include "vyrec_types.def"
+#undef VY_VEC
+};
+static const uint8_t vec_elem[VYVM_NTYPES] = {
+#define VY_VEC(e, el, n) [VYVM_##e] = VYVM_##el,
+#include "vyrec_types.def"
+#undef VY_VEC
+};
+
+static uint32_t lanes_of(uint32_t t)
+{
+	return t < VYVM_NTYPES && vec_lanes[t] ? vec_lanes[t] : 1;
+}
+
+static uint32_t elem_of(uint32_t t)
+{
+	return t < VYVM_NTYPES && vec_lanes[t] ? vec_elem[t] : t;
+}
+
+/* Buffer and shared element types: the scalars, the storage types and
+ * the vectors. */
 static int valid_mem_type(uint32_t t)
 {
-	return valid_type(t) || (t >= VYVM_U8 && t <= VYVM_BF16);
+	return valid_type(t) || (t >= VYVM_U8 && t <= VYVM_BF16) ||
+	       (t < VYVM_NTYPES && vec_lanes[t]);
 }
 
 /* A uniform expression: postfix items checked for stack discipline. */
@@ -642,12 +667,13 @@ static int rd_buffers(struct rd *r, struct vyvm_module *m)
 		if (r->bad)
 			break;
 		if (!valid_mem_type(s->type) || s->count == 0 ||
-		    s->count > VYVM_MAX_SHARED / 4 - im->shared_words)
+		    s->count > (VYVM_MAX_SHARED / 4 - im->shared_words) / lanes_of(s->type))
 			return rfail(r, "shared array %u: type %u count %u", i, s->type, s->count);
 		/* one word per element, whatever the type (so on every
-		 * target): a store narrows, a load widens */
+		 * target): a store narrows, a load widens; a vector has one
+		 * word per component */
 		im->shared_off[i] = im->shared_words;
-		im->shared_words += s->count;
+		im->shared_words += s->count * lanes_of(s->type);
 	}
 	m->ndispatch = rd_u32(r);
 	if (!r->bad && (m->ndispatch < 1 || m->ndispatch > 3))
@@ -772,11 +798,11 @@ static int check_insn(const struct vyvm_module *m,
 			 !w[3] && !w[4]);
 	case VYVM_CONST:
 		return !(w[0] >> 8 == 0 && w[1] >= im->npre && w[1] < nr && !w[3] && !w[4]);
-	case VYVM_LOAD:
-		return !(w[1] >= im->npre && w[1] < nr && w[2] < nr && !w[3] && !w[4] &&
-			 !check_mem(m, aux, t, 0));
-	case VYVM_STORE:
-		return !(!w[1] && w[2] < nr && w[3] < nr && !w[4] &&
+	case VYVM_LOAD:   /* w[3]: the component of a vector element */
+		return !(w[1] >= im->npre && w[1] < nr && w[2] < nr && w[3] < lanes_of(t) &&
+			 !w[4] && !check_mem(m, aux, t, 0));
+	case VYVM_STORE:  /* w[4]: the component */
+		return !(!w[1] && w[2] < nr && w[3] < nr && w[4] < lanes_of(t) &&
 			 !check_mem(m, aux, t, 1));
 	case VYVM_PLOAD:
 		return !(w[1] >= im->npre && w[1] < nr && w[2] < nr &&
@@ -1171,15 +1197,18 @@ static int exec_load(struct vm *v, const uint32_t *w, const uint8_t *m)
 	const uint32_t *base = mem_of(v, aux, &count, &wr);
 	union val *d = reg(v, w[1]);
 	const union val *a = reg(v, w[2]);
+	uint32_t nv = lanes_of(t), j = w[3];
+	t = elem_of(t);
 	for (uint32_t l = 0; l < v->nl; l++) {
 		if (!m[l])
 			continue;
 		uint32_t i = a[l].u;
 		if (!in_bounds(aux, i, count))
 			return oob(v, "load from", aux, i, count, l);
-		if (wr && !wr[i])
+		uint32_t k = i * nv + j;
+		if (wr && !wr[k])
 			return uninit(v, aux, i, l);
-		d[l].u = widen(t, aux >> 15 == VYVM_BUFFER ? buf_get(base, t, i) : base[i]);
+		d[l].u = widen(t, aux >> 15 == VYVM_BUFFER ? buf_get(base, t, k) : base[k]);
 	}
 	return 0;
 }
@@ -1190,18 +1219,21 @@ static int exec_store(struct vm *v, const uint32_t *w, const uint8_t *m)
 	uint8_t *wr;
 	uint32_t *base = mem_of(v, aux, &count, &wr);
 	const union val *a = reg(v, w[2]), *b = reg(v, w[3]);
+	uint32_t nv = lanes_of(t), j = w[4];
+	t = elem_of(t);
 	for (uint32_t l = 0; l < v->nl; l++) {
 		if (!m[l])
 			continue;
 		uint32_t i = a[l].u;
 		if (!in_bounds(aux, i, count))
 			return oob(v, "store to", aux, i, count, l);
+		uint32_t k = i * nv + j;
 		if (aux >> 15 == VYVM_BUFFER)
-			buf_set(base, t, i, narrow(t, b[l].u));
+			buf_set(base, t, k, narrow(t, b[l].u));
 		else
-			base[i] = narrow(t, b[l].u);
+			base[k] = narrow(t, b[l].u);
 		if (wr)
-			wr[i] = 1;
+			wr[k] = 1;
 	}
 	return 0;
 }

@@ -8,7 +8,7 @@ check() { n=$1; shift; if "$@" >/dev/null 2>&1; then ok "$n"; else bad "$n"; fi;
 # Build a C unit test against libvyrec: cc_unit OUT SRC...
 cc_unit() { o=$1; shift; cc -std=c11 -D_GNU_SOURCE -O1 -g -Iinclude -Isrc -o "$o" "$@" build/libvyrec.a \
 	-lyaml -lglslang -lSPIRV -lMachineIndependent -lOGLCompiler -lOSDependent -lGenericCodeGen \
-	-lglslang-default-resource-limits -lSPIRV-Tools-opt -lSPIRV-Tools -lstdc++ -lm -ldl -lpthread; }
+	-lglslang-default-resource-limits -lSPIRV-Tools-link -lSPIRV-Tools-opt -lSPIRV-Tools -lstdc++ -lm -ldl -lpthread; }
 # Skips.  tests/run.sh allows one kind only: a case that needs an NVIDIA GPU
 # (or that a present NVIDIA driver displaces, such as "fails cleanly without
 # libcuda.so.1"), printed by skip_nvidia with the tag "[nvidia]".  Any

@@ -38,7 +38,7 @@ if cc $CFL -c -o $O/registry_tsan.o src/registry.c > $O/tsan_cc.log 2>&1 &&
    cc -fsanitize=thread -o $O/test_registry_tsan $O/test_registry_tsan.o $O/registry_tsan.o \
 	build/libvyrec.a -lyaml -lglslang -lSPIRV \
 	-lMachineIndependent -lOGLCompiler -lOSDependent -lGenericCodeGen \
-	-lglslang-default-resource-limits -lSPIRV-Tools-opt -lSPIRV-Tools -lstdc++ -lm -ldl -lpthread \
+	-lglslang-default-resource-limits -lSPIRV-Tools-link -lSPIRV-Tools-opt -lSPIRV-Tools -lstdc++ -lm -ldl -lpthread \
 	>> $O/tsan_cc.log 2>&1; then
 	# scaled down: TSan is 5-15 times slower
 	TEST_REGISTRY_SCALE=2 TSAN_OPTIONS=halt_on_error=0:exitcode=66 \

@@ -3,7 +3,10 @@
 # against torch on one GPU: vecadd, saxpy, reduce, matmul, transpose (against
 # a device-to-device copy of the same bytes) and a loop of 1000 dispatches
 # of a tiny kernel; prints one table (bench/gpu/race.py
-# says what is timed and compared).
+# says what is timed and compared).  Then vecadd4 and saxpy4 (f32x4
+# buffers) through `vyrec run --bench` on cuda and vulkan against torch on
+# the same bytes (bench/gpu/race_vec.py; the launchers take no vector
+# buffers yet).
 #
 #   here (the dev machine):  sh bench/gpu/race.sh --prepare
 #       generates the C launchers (ptx, spv) of the four samples and their
@@ -18,12 +21,14 @@
 #       $OUT/race.txt when $OUT is set).
 #
 # Environment: VYREC (default ./vyrec), OLD_VYREC, RACE_ARGS (race.py
-# options, e.g. "--log2n 26 --mm 2048"), VK_DRIVER_FILES as the NVIDIA
+# options, e.g. "--log2n 26 --mm 2048"), RACE_VEC_ARGS (race_vec.py's,
+# e.g. "--log2n 26"), VK_DRIVER_FILES as the NVIDIA
 # Vulkan driver needs it.
 cd "$(dirname "$0")/../.." || exit 2
 R=.gpu-race
 VYREC=${VYREC:-./vyrec}
 KERNELS="vecadd saxpy reduce matmul transpose"
+VEC_KERNELS="vecadd4 saxpy4"
 
 prepare() {
 	ex=$(git rev-parse --git-path info/exclude 2>/dev/null) &&
@@ -41,6 +46,12 @@ prepare() {
 		# which build: since vy_unroll, reduce's spv has 0 loops, matmul's 1
 		echo "race.sh: $k.spv: $(spirv-dis $R/$k.spv 2>/dev/null | grep -c OpLoopMerge) OpLoopMerge" |
 			tee -a $R/loops.txt >&2
+	done
+	# the vector samples race through vyrec run (race_vec.py): manifests only
+	for k in $VEC_KERNELS; do
+		$VYREC build samples/$k.yaml -t ptx -o $R/$k.ptx --manifest $R/$k.manifest.json ||
+			{ echo "race.sh: $k: build failed" >&2; exit 1; }
+		echo "race.sh: $k.ptx: $(grep -c 'ld.global.nc.v4.f32' $R/$k.ptx) ld.global.nc.v4.f32" >&2
 	done
 	# Cargo launchers (CARGO_KERNELS, default vecadd saxpy): built here,
 	# their binaries carried (the GPU machine has no cargo)
@@ -72,6 +83,8 @@ done
 # shellcheck disable=SC2086
 PYTHONUNBUFFERED=1 python3 bench/gpu/race.py --dir $R $RACE_ARGS > $out
 rc=$?
+# shellcheck disable=SC2086
+PYTHONUNBUFFERED=1 python3 bench/gpu/race_vec.py --dir $R $RACE_VEC_ARGS >> $out || rc=1
 {
 	# what the fma lowering and the memory scheme cost (spv launchers)
 	echo
@@ -99,4 +112,5 @@ rc=$?
 cat $out
 [ -n "${RESULTS:-$OUT}" ] && cp $out "${RESULTS:-$OUT/race.txt}"
 [ -n "$OUT" ] && [ -f /tmp/race/race.json ] && cp /tmp/race/race.json "$OUT/"
+[ -n "$OUT" ] && [ -f /tmp/race/race_vec.json ] && cp /tmp/race/race_vec.json "$OUT/"
 exit $rc

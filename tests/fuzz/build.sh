@@ -23,7 +23,7 @@ OPTFLAGS="-O1 -g -fsanitize=fuzzer-no-link $SAN"
 # the Makefile's LDLIBS; linked by $CXX, whose UBSan runtime has the C++
 # checks the library's .cpp files were built with
 LIBS="-lyaml -lglslang -lSPIRV -lMachineIndependent -lOGLCompiler -lOSDependent \
--lGenericCodeGen -lglslang-default-resource-limits -lSPIRV-Tools-opt -lSPIRV-Tools \
+-lGenericCodeGen -lglslang-default-resource-limits -lSPIRV-Tools-link -lSPIRV-Tools-opt -lSPIRV-Tools \
 -lstdc++ -lm -ldl -lpthread"
 
 mkdir -p $B

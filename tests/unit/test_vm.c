@@ -73,7 +73,7 @@ static int run_zeroed(const struct vyvm_module *m, const uint32_t *params,
 	    vyvm_eval_dispatch(m, params, counts, d, g, err, errlen))
 		return -1;
 	for (uint32_t i = 0; i < m->nbuffers; i++)
-		bufs[i] = calloc(counts[i] + 1, 4);
+		bufs[i] = calloc(counts[i] + 1, 16);   /* 16: a vector element's most */
 	memset(o, 0, sizeof *o);
 	o->flags = flags;
 	return vyvm_run_opts(m, params, (void **)bufs, counts, g, o, err, errlen);
@@ -365,10 +365,11 @@ static int run_seeded(const char *path, int opt, uint32_t ***out, int *nbuf,
 	for (int i = 0; i < *nbuf; i++) {
 		char src[32];
 		counts[i] = l.counts[i];
-		(*out)[i] = calloc(counts[i] + 1, 4);
+		(*out)[i] = calloc(counts[i] + 1, 16);   /* 16: a vector element's most */
 		snprintf(src, sizeof src, "random:%d", 1 + c.prog->buffers[i].binding);
 		if (vy_data_fill(src, c.prog->buffers[i].type, (*out)[i], counts[i], &err))
 			goto done;
+		counts[i] *= vy_type_lanes(c.prog->buffers[i].type);   /* words compared */
 	}
 	rc = vyvm_run(m, l.params, (void **)*out, l.counts, l.grid, 0, msg, sizeof msg);
 	if (rc)
