@@ -147,3 +147,22 @@ for p in tests/corpus/array_*.yaml; do
 		fi
 	done
 done
+
+# ---- 5. the PRIV section and P* instructions under mutation (ASan+UBSan) ----
+if [ -f tests/fuzz/fuzz_module.c ]; then
+	F=$O/fuzz_module_asan
+	for p in tests/corpus/array_dynamic.yaml tests/arrays/oob_column.yaml; do
+		"$VYREC" build "$p" -t reference -o "$O/fz_$(basename "$p" .yaml).vyref" > /dev/null 2>&1
+	done
+	if cc -std=c11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+		-DVYVM_FUZZ_MAIN -Iinclude -Isrc -o $F tests/fuzz/fuzz_module.c src/vm.c -lm \
+		2> "$O/fuzz_cc.log"; then
+		if $F "$O"/fz_*.vyref > "$O/fuzz.log" 2>&1; then
+			ok "vm_private_mutations_asan ($(tail -1 "$O/fuzz.log"))"
+		else
+			bad vm_private_mutations_asan "$(tail -5 "$O/fuzz.log" | tr '\n' ' ')"
+		fi
+	else
+		bad vm_private_mutations_asan "no sanitizer build: $(head -1 "$O/fuzz_cc.log")"
+	fi
+fi
