@@ -1577,6 +1577,6 @@ const struct vy_aot_emitter vy_emitter_glsl = {
 	.aliases = (const char *const[]){ "primary_text", NULL },
 	.summary = "GLSL 4.50 compute shader (validated with glslang)",
 	.ext = ".comp",
-	.passes = VY_PASS_UNROLL | VY_PASS_SCALARISE,   /* as spv: glslang keeps loops */
+	.passes = VY_PASS_UNROLL | VY_PASS_SCALARISE | VY_PASS_MEM,   /* as spv: glslang keeps loops */
 	.emit = emit,
 };

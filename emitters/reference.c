@@ -775,5 +775,6 @@ const struct vy_aot_emitter vy_emitter_reference = {
 	.aliases = (const char *const[]){ "reference_backend", "cpu-ref", NULL },
 	.summary = "portable bytecode for the vyrec reference VM",
 	.ext = ".vyref",
+	.passes = VY_PASS_MEM,   /* keeps its loops, so verify runs them */
 	.emit = emit_reference,
 };

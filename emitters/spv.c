@@ -2425,6 +2425,6 @@ const struct vy_aot_emitter vy_emitter_spv = {
 	.aliases = (const char *const[]){ "spirv", "primary_binary", NULL },
 	.summary = "SPIR-V binary for Vulkan (validated with SPIRV-Tools)",
 	.ext = ".spv",
-	.passes = VY_PASS_UNROLL | VY_PASS_SCALARISE,   /* NVIDIA's SPIR-V compiler keeps loops */
+	.passes = VY_PASS_UNROLL | VY_PASS_SCALARISE | VY_PASS_MEM,   /* NVIDIA's SPIR-V compiler keeps loops */
 	.emit = emit,
 };

@@ -540,6 +540,8 @@ struct vy_program {
 	const char *entry_point;     /* K, K_1 ...; NULL for a 1.0 program */
 	int npipe;                   /* the pipeline: steps over parts */
 	struct vy_pipe *pipe;
+	int opt_level;               /* vy_compile's -O: no target emits it
+					with more IR passes (0 otherwise) */
 };
 
 /* One pipeline step (SPEC §10.5): a part, or a repeat: or host for:
@@ -727,6 +729,9 @@ const struct vy_program *vy_unroll(const struct vy_program *p);
  * vy_unroll) replaced by one var per element (SPEC §10.3: registers on
  * GPU targets): p itself when none is, else a copy; p is left unchanged. */
 const struct vy_program *vy_scalarise(const struct vy_program *p);
+/* p after the VY_PASS_* passes in passes (opt.c says in which order): p
+ * itself when passes is 0, else a copy in p's arena; p is left unchanged. */
+const struct vy_program *vy_passes(const struct vy_program *p, unsigned passes);
 
 /* ---- compile.c: the pipeline ---- */
 
@@ -793,9 +798,22 @@ struct vy_aot_emitter {
 		    struct vy_buf *out, char **err);
 };
 
-/* IR passes a target may request, run at -O1 and above on a copy. */
-enum { VY_PASS_UNROLL = 1,     /* vy_unroll */
-       VY_PASS_SCALARISE = 2 };  /* vy_scalarise, after vy_unroll */
+/* IR passes a target may request, run at -O1 and above on a copy
+ * (src/opt.c describes each; --dump-ir=NAME shows one). */
+enum {
+	VY_PASS_UNROLL = 1,     /* vy_unroll */
+	VY_PASS_LOADCSE = 2,    /* loads of one element merged */
+	VY_PASS_FORWARD = 4,    /* a store's value read back without a load */
+	VY_PASS_PROMOTE = 8,    /* a loop's one buffer element in a register */
+	VY_PASS_LICM = 16,      /* loop-invariant pure arithmetic hoisted */
+	VY_PASS_SR = 32,        /* k * c in a counted loop's index: a running sum */
+	VY_PASS_MEM = 62,       /* all of them but unroll */
+	VY_PASS_SCALARISE = 64  /* vy_scalarise, right after unroll (SPEC §10.3) */
+};
+/* The pass named name ("unroll", "loadcse", ...; "all": VY_PASS_UNROLL |
+ * VY_PASS_MEM), or 0 (src/ir_dump.c); vy_pass_names lists them. */
+unsigned vy_pass_parse(const char *name);
+extern const char vy_pass_names[];
 
 extern const struct vy_aot_emitter vy_emitter_spv, vy_emitter_ptx,
 	vy_emitter_glsl, vy_emitter_reference;

@@ -20,7 +20,8 @@ struct build {
 	int nt;
 	const char *out, *manifest, *header, *depfile;
 	bool md, time_report, watch;
-	int dump_ir;               /* 1 --dump-ir, 2 =unroll, 3 =scalarise */
+	int dump_ir;               /* 1 --dump-ir, 2 --dump-ir=PASS */
+	unsigned dump_pass;        /* that pass's VY_PASS_* */
 	struct vy_emit_config cfg;
 };
 
@@ -128,9 +129,10 @@ static int take(struct build *b, int id, const char *v)
 	case VY_O_NO_VALIDATE: b->cfg.validate = false; return 0;
 	case VY_O_TIME_REPORT: b->time_report = true; return 0;
 	case VY_O_DUMP_IR:
-		if (v && strcmp(v, "unroll") && strcmp(v, "scalarise"))
-			return vy_usage_error("build", "unknown IR dump '%s'; use --dump-ir, --dump-ir=unroll or --dump-ir=scalarise", v);
-		b->dump_ir = !v ? 1 : !strcmp(v, "unroll") ? 2 : 3;
+		if (v && !(b->dump_pass = vy_pass_parse(v)))
+			return vy_usage_error("build", "unknown IR dump '%s'; use --dump-ir or --dump-ir=%s",
+					      v, vy_pass_names);
+		b->dump_ir = v ? 2 : 1;
 		return 0;
 	}
 	if (id != VY_O_ARG)   /* a row of the table without its case */
@@ -385,9 +387,8 @@ static int build_step(struct build *b, struct vy_compilation *c, double t0)
 	int r;
 	if (b->time_report)
 		fprintf(stderr, "vyrec: time: front end     %8.3f ms\n", (now() - t0) * 1e3);
-	if (b->dump_ir)   /* =unroll: as a target that requests it sees it */
-		vy_dump_ir(b->dump_ir == 1 || b->c.opt_level < 1 ? c->prog : b->dump_ir == 2 ?
-			   vy_unroll(c->prog) : vy_scalarise(vy_unroll(c->prog)), stderr);
+	if (b->dump_ir)   /* =PASS: after that pass alone, at -O1 and above */
+		vy_dump_ir(b->dump_ir == 2 && b->c.opt_level >= 1 ? vy_passes(c->prog, b->dump_pass) : c->prog, stderr);
 	struct output o[MAXT] = {0};
 	r = emit_all(b, c->prog, o);
 	if (!r) {

@@ -35,6 +35,7 @@ bool vy_compile_source(struct vy_compilation *c, const struct vy_source *src,
 	for (int i = 0; i < p->nparts; i++) {
 		vy_optimize(p->parts[i], o->opt_level);                   /* IR -> IR */
 		p->parts[i]->fast_math = o->fast_math;
+		p->parts[i]->opt_level = o->opt_level;
 	}
 	c->prog = p;
 	return true;

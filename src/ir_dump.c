@@ -174,3 +174,23 @@ void vy_dump_ir(const struct vy_program *p, FILE *f)
 	}
 	dump_block(p, &p->entry, 0, f);
 }
+
+/* ---- the IR passes' names (--dump-ir=NAME) ---- */
+
+static const struct { const char *name; unsigned flag; } pass_names[] = {
+	{ "unroll", VY_PASS_UNROLL }, { "loadcse", VY_PASS_LOADCSE },
+	{ "forward", VY_PASS_FORWARD }, { "promote", VY_PASS_PROMOTE },
+	{ "licm", VY_PASS_LICM }, { "sr", VY_PASS_SR },
+	{ "scalarise", VY_PASS_UNROLL | VY_PASS_SCALARISE },   /* after unroll */
+	{ "all", VY_PASS_UNROLL | VY_PASS_SCALARISE | VY_PASS_MEM },
+};
+
+const char vy_pass_names[] = "unroll|scalarise|loadcse|forward|promote|licm|sr|all";
+
+unsigned vy_pass_parse(const char *name)
+{
+	for (size_t i = 0; i < sizeof pass_names / sizeof *pass_names; i++)
+		if (!strcmp(pass_names[i].name, name))
+			return pass_names[i].flag;
+	return 0;
+}

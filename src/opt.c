@@ -37,9 +37,11 @@
  *          cleaned as above.  A loop whose body breaks or continues it is
  *          kept; a copy that returns is the last one.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "vyrec.h"
+#include "ir.h"
 #include "vm.h"
 #include "mathlib_ir.h"
 
@@ -1110,4 +1112,1185 @@ void vy_optimize(struct vy_program *p, int level)
 	dce_block(p, &p->entry);
 	cse_block(&c, &p->entry);
 	dce_lets(p);
+}
+
+/* ==== memory and loop passes (issue #18): vy_passes ====
+ *
+ * A target requests them through vy_aot_emitter.passes; vy_emit runs them
+ * at -O1 and above on a deep copy of the program, in this order:
+ *
+ *   licm     (described below) first, so that index lets leave the body
+ *   promote  a buffer element that a loop reads or writes only at one
+ *            loop-invariant index (every access of that buffer in the
+ *            loop at the same index, no barrier, no atomic, no return in
+ *            the loop) lives in a register: one load before the loop, one
+ *            store after (when the loop stores it).  The element is only
+ *            touched where the original touches it: the loop is wrapped in
+ *            `if lo < hi` (a for; a while: its condition, which must then
+ *            be pure), and its first iteration must access the element
+ *            before anything can skip the rest of it (the first
+ *            statement of the body that mentions the buffer accesses it
+ *            unconditionally, and none before it can break or continue).
+ *            So no access is added where the original made none: no
+ *            out-of-bounds access on a GPU (undefined, SPEC §1.8) or stop
+ *            in the reference that the original would not have made, and
+ *            no write-back of an unchanged value racing another
+ *            invocation's store when the loop runs zero times.  Storage
+ *            types whose store rounds (u8, bf16 ...) and write_only
+ *            buffers are left alone.
+ *   licm:    pure expressions (vy_expr_is_pure: no load, no atomic, no
+ *            integer division, so none can fault or be reported under
+ *            --strict) over locals the loop neither defines nor assigns
+ *            are computed once before it; a let of the body's top level
+ *            whose value is such an expression moves before it whole.
+ *   unroll   vy_unroll, when requested.
+ *   loadcse  a load of BUF[i] is reused by the loads of BUF[i] that
+ *            follow in straight-line order (into nested blocks, past
+ *            loops and ifs that do not store to BUF) until a store to BUF
+ *            that may touch element i, an atomic or a barrier.  i must
+ *            read no var; "the same element" is the same IR expression
+ *            (same()), "cannot touch" is the same base with a different
+ *            constant offset.  Only a load every evaluation of its
+ *            statement makes (not under the right of && || or a branch
+ *            of ?:) gets the let, placed right before its statement; a
+ *            statement with an atomic is left alone.
+ *   forward  after BUF[i] = v, later loads of BUF[i] read v (same rules;
+ *            not for storage types whose store rounds).
+ *   sr       in a for loop whose body does not continue it and whose step
+ *            is constant, k * c in an index (c invariant) becomes a var
+ *            that starts at lo * c and grows by step * c at the end of
+ *            each trip (integers wrap, so it is the same value).
+ * A let made for loadcse or forward that nothing reused is undone, so a
+ * program with nothing to share keeps its statements.  Nothing is moved
+ * across a barrier or an atomic (SPEC §1.5, §1.8).
+ */
+
+struct mp {
+	struct vy_program *p;
+	int cap;                 /* of p->locals; 0: the array is not ours */
+	unsigned flags;
+	int *stamp, nstamp, epoch;   /* the locals a loop changes */
+	struct made { struct vy_stmt *let; struct vy_expr *at; } *made;
+	int nmade, capmade;
+	const struct vy_expr **lv;   /* a let's value, where it reads no var */
+	int nlv;
+};
+
+static void lv_block(struct mp *m, const struct vy_block *b)
+{
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		if (s->kind == VY_S_LET && s->local < m->nlv && invariant(m->p, s->value))
+			m->lv[s->local] = s->value;
+		lv_block(m, &s->body);
+		lv_block(m, &s->els);
+	}
+}
+
+/* The lets' values, for value numbering (each let is defined once). */
+static void lv_build(struct mp *m)
+{
+	free(m->lv);
+	m->nlv = m->p->nlocals;
+	m->lv = vy_xcalloc((size_t)m->nlv + 1, sizeof *m->lv, "optimiser");
+	lv_block(m, &m->p->entry);
+}
+
+static const struct vy_expr *look(const struct mp *m, const struct vy_expr *e)
+{
+	for (int n = 0; n < 16 && e->kind == VY_E_LOCAL && e->index < m->nlv && m->lv[e->index]; n++)
+		e = m->lv[e->index];
+	return e;
+}
+
+/* Whether a and b have one value number: the same expression once lets
+ * are read as their values. */
+static bool vn_same(const struct mp *m, const struct vy_expr *a, const struct vy_expr *b,
+		    int depth)
+{
+	if (same(a, b))
+		return true;
+	if (!m->lv || depth > 16)
+		return false;
+	a = look(m, a);
+	b = look(m, b);
+	if (a->kind != b->kind || a->type != b->type || a->nargs != b->nargs)
+		return false;
+	if (a->kind != VY_E_OP)
+		return same(a, b);
+	if (!a->op || !b->op || a->op->code != b->op->code || a->cast_to != b->cast_to)
+		return false;
+	for (int i = 0; i < a->nargs; i++)
+		if (!vn_same(m, a->args[i], b->args[i], depth + 1))
+			return false;
+	return true;
+}
+
+static int mp_local(struct mp *m, const char *pfx, enum vy_type t, bool mut,
+		    struct vy_loc loc)
+{
+	struct vy_program *q = m->p;
+	if (q->nlocals >= m->cap) {
+		int cap = 2 * q->nlocals + 16;
+		struct vy_local *v = vy_alloc(q->arena, sizeof *v * (size_t)cap);
+		if (q->nlocals)
+			memcpy(v, q->locals, sizeof *v * (size_t)q->nlocals);
+		q->locals = v;
+		m->cap = cap;
+	}
+	q->locals[q->nlocals] = (struct vy_local){ vy_fmt(q->arena, "%s%d", pfx, q->nlocals),
+						   t, mut, false, loc };
+	return q->nlocals++;
+}
+
+static struct vy_expr *dup_expr(struct vy_arena *a, const struct vy_expr *e)
+{
+	if (!e)
+		return NULL;
+	struct vy_expr *c = vy_alloc(a, sizeof *c);
+	*c = *e;
+	if (e->nargs) {
+		c->args = vy_alloc(a, sizeof *c->args * (size_t)e->nargs);
+		for (int i = 0; i < e->nargs; i++)
+			c->args[i] = dup_expr(a, e->args[i]);
+	}
+	return c;
+}
+
+static struct vy_block dup_block(struct vy_arena *a, const struct vy_block *b)
+{
+	struct vy_block c = { b->n, NULL };
+	if (!b->n)
+		return c;
+	c.v = vy_alloc(a, sizeof *c.v * (size_t)b->n);
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		struct vy_stmt *d = vy_alloc(a, sizeof *d);
+		*d = *s;
+		d->index = dup_expr(a, s->index);
+		d->value = dup_expr(a, s->value);
+		d->lo = dup_expr(a, s->lo);
+		d->hi = dup_expr(a, s->hi);
+		d->step = dup_expr(a, s->step);
+		d->body = dup_block(a, &s->body);
+		d->els = dup_block(a, &s->els);
+		c.v[i] = d;
+	}
+	return c;
+}
+
+/* e, in place, becomes a read of local l (its location kept). */
+static void to_local(struct vy_expr *e, int l, enum vy_type t)
+{
+	struct vy_loc loc = e->loc;
+	memset(e, 0, sizeof *e);
+	e->kind = VY_E_LOCAL;
+	e->type = t;
+	e->index = l;
+	e->loc = loc;
+}
+
+static struct vy_expr *mk_op(struct mp *m, enum vy_opcode code, enum vy_type t,
+			     struct vy_expr *a, struct vy_expr *b, struct vy_loc loc)
+{
+	struct vy_expr *e = vy_alloc(m->p->arena, sizeof *e);
+	e->kind = VY_E_OP;
+	e->type = t;
+	e->loc = loc;
+	e->op = vy_builtin_op(code);
+	e->name = e->op->id;
+	e->nargs = 2;
+	e->args = vy_alloc(m->p->arena, sizeof *e->args * 2);
+	e->args[0] = a;
+	e->args[1] = b;
+	return e;
+}
+
+static struct vy_stmt *mk_stmt(struct mp *m, enum vy_stmt_kind k, int local,
+			       struct vy_expr *value, struct vy_loc loc)
+{
+	struct vy_stmt *s = vy_alloc(m->p->arena, sizeof *s);
+	s->kind = k;
+	s->loc = s->name_loc = loc;
+	s->decl_type = VY_VOID;
+	s->local = local;
+	s->name = local >= 0 ? m->p->locals[local].name : NULL;
+	s->value = value;
+	return s;
+}
+
+/* A let of a shallow copy of e before the statement (pushed to out), e in
+ * place becoming a read of it; recorded so that it can be undone. */
+static int let_for(struct mp *m, struct list *out, struct vy_expr *e, const char *pfx,
+		   bool record)
+{
+	struct vy_expr *v = vy_alloc(m->p->arena, sizeof *v);
+	*v = *e;
+	int l = mp_local(m, pfx, e->type, false, e->loc);
+	struct vy_stmt *s = mk_stmt(m, VY_S_LET, l, v, e->loc);
+	push(m->p->arena, out, s);
+	to_local(e, l, e->type);
+	if (record) {
+		if (m->nmade == m->capmade) {
+			int cap = m->capmade ? 2 * m->capmade : 32;
+			struct made *n = vy_alloc(m->p->arena, sizeof *n * (size_t)cap);
+			if (m->nmade)
+				memcpy(n, m->made, sizeof *n * (size_t)m->nmade);
+			m->made = n;
+			m->capmade = cap;
+		}
+		m->made[m->nmade++] = (struct made){ s, e };
+	}
+	return l;
+}
+
+/* ---- the locals a loop changes ---- */
+
+static void mark(struct mp *m, int l)
+{
+	if (l >= m->nstamp) {
+		int n = 2 * l + 64;
+		m->stamp = vy_xrealloc(m->stamp, sizeof *m->stamp * (size_t)n, "optimiser");
+		memset(m->stamp + m->nstamp, 0, sizeof *m->stamp * (size_t)(n - m->nstamp));
+		m->nstamp = n;
+	}
+	m->stamp[l] = m->epoch;
+}
+
+static bool changed(const struct mp *m, int l)
+{
+	return l < m->nstamp && m->stamp[l] == m->epoch;
+}
+
+static void mark_block(struct mp *m, const struct vy_block *b)
+{
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		if (defines(s) || s->kind == VY_S_ASSIGN)
+			mark(m, s->local);
+		mark_block(m, &s->body);
+		mark_block(m, &s->els);
+	}
+}
+
+/* A new epoch: the locals loop L defines or assigns. */
+static void changes(struct mp *m, const struct vy_stmt *L)
+{
+	m->epoch++;
+	if (L->kind == VY_S_FOR)
+		mark(m, L->local);
+	mark_block(m, &L->body);
+}
+
+/* Pure and over no local the current loop changes. */
+static bool loop_inv(const struct mp *m, const struct vy_expr *e)
+{
+	if (e->kind == VY_E_LOCAL && changed(m, e->index))
+		return false;
+	if (e->kind == VY_E_LOAD || (e->kind == VY_E_OP && !e->op))
+		return false;
+	if (e->kind == VY_E_OP && (vy_op_is_atomic(e->op->code) ||
+	    (e->type != VY_F32 && (e->op->code == VY_OP_DIV || e->op->code == VY_OP_REM))))
+		return false;
+	if (e->kind != VY_E_OP && e->kind != VY_E_LOCAL && e->kind != VY_E_CONST &&
+	    e->kind != VY_E_PARAM && e->kind != VY_E_BUILTIN && e->kind != VY_E_LEN)
+		return false;
+	/* subgroup ops read other lanes: where they run matters */
+	if (e->kind == VY_E_OP && e->op->dialect && !strcmp(e->op->dialect, "subgroup"))
+		return false;
+	for (int i = 0; i < e->nargs; i++)
+		if (!loop_inv(m, e->args[i]))
+			return false;
+	return true;
+}
+
+static bool is_loop(const struct vy_stmt *s)
+{
+	return s->kind == VY_S_FOR || s->kind == VY_S_WHILE;
+}
+
+/* The statement kinds these passes know; any other is left alone and
+ * stops them (a kind added later cannot be moved across by mistake). */
+static bool known(const struct vy_stmt *s)
+{
+	switch (s->kind) {
+	case VY_S_LET: case VY_S_VAR: case VY_S_ASSIGN: case VY_S_STORE:
+	case VY_S_IF: case VY_S_FOR: case VY_S_WHILE: case VY_S_BREAK:
+	case VY_S_CONTINUE: case VY_S_RETURN: case VY_S_BARRIER: case VY_S_EXPR:
+		return true;
+	case VY_S_ARRAY:   /* a private array's declaration: left alone */
+		return false;
+	}
+	return false;
+}
+
+static bool mem_space(enum vy_space sp)
+{
+	return sp == VY_SPACE_BUFFER || sp == VY_SPACE_SHARED;
+}
+
+/* ---- promote ---- */
+
+struct pscan {
+	const struct mp *m;
+	bool bad;                /* barrier, atomic, return, unknown statement */
+	const struct vy_expr **idx;   /* per buffer: the one index, or NULL */
+	signed char *st;         /* per buffer: 0 none, 1 one index, -1 several */
+	bool *stores;
+};
+
+static void pscan_access(struct pscan *c, int mem, const struct vy_expr *idx, int nargs)
+{
+	if (nargs != 1 || c->st[mem] < 0) {
+		c->st[mem] = -1;
+		return;
+	}
+	if (!c->st[mem]) {
+		c->st[mem] = 1;
+		c->idx[mem] = idx;
+	} else if (!vn_same(c->m, c->idx[mem], idx, 0)) {
+		c->st[mem] = -1;
+	}
+}
+
+static void pscan_expr(struct pscan *c, const struct vy_expr *e)
+{
+	if (!e)
+		return;
+	if (e->kind == VY_E_OP && (!e->op || vy_op_is_atomic(e->op->code)))
+		c->bad = true;
+	if (e->kind == VY_E_LOAD && e->space == VY_SPACE_BUFFER)
+		pscan_access(c, e->index, e->nargs ? e->args[0] : NULL, e->nargs);
+	else if (e->kind == VY_E_LOAD && !mem_space(e->space))
+		c->bad = true;
+	for (int i = 0; i < e->nargs; i++)
+		pscan_expr(c, e->args[i]);
+}
+
+static void pscan_block(struct pscan *c, const struct vy_block *b)
+{
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		if (!known(s) || s->kind == VY_S_BARRIER || s->kind == VY_S_RETURN)
+			c->bad = true;
+		if (s->kind == VY_S_STORE && s->space == VY_SPACE_BUFFER) {
+			pscan_access(c, s->mem, s->index, 1);
+			c->stores[s->mem] = true;
+		} else if (s->kind == VY_S_STORE && !mem_space(s->space)) {
+			c->bad = true;
+		}
+		pscan_expr(c, s->index);
+		pscan_expr(c, s->value);
+		pscan_expr(c, s->lo);
+		pscan_expr(c, s->hi);
+		pscan_expr(c, s->step);
+		pscan_block(c, &s->body);
+		pscan_block(c, &s->els);
+	}
+}
+
+static bool mentions_expr(const struct vy_expr *e, int mem)
+{
+	if (!e)
+		return false;
+	if (e->kind == VY_E_LOAD && e->space == VY_SPACE_BUFFER && e->index == mem)
+		return true;
+	for (int i = 0; i < e->nargs; i++)
+		if (mentions_expr(e->args[i], mem))
+			return true;
+	return false;
+}
+
+static bool mentions(const struct vy_stmt *s, int mem)
+{
+	if ((s->kind == VY_S_STORE && s->space == VY_SPACE_BUFFER && s->mem == mem) ||
+	    mentions_expr(s->index, mem) || mentions_expr(s->value, mem) ||
+	    mentions_expr(s->lo, mem) || mentions_expr(s->hi, mem) || mentions_expr(s->step, mem))
+		return true;
+	for (int i = 0; i < s->body.n; i++)
+		if (mentions(s->body.v[i], mem))
+			return true;
+	for (int i = 0; i < s->els.n; i++)
+		if (mentions(s->els.v[i], mem))
+			return true;
+	return false;
+}
+
+/* Whether every evaluation of e loads from buffer mem. */
+static bool always_loads(const struct vy_expr *e, int mem)
+{
+	if (!e)
+		return false;
+	if (e->kind == VY_E_LOAD && e->space == VY_SPACE_BUFFER && e->index == mem)
+		return true;
+	if (e->kind == VY_E_OP && e->op && (e->op->code == VY_OP_LAND ||
+	    e->op->code == VY_OP_LOR || e->op->code == VY_OP_SELECT))
+		return always_loads(e->args[0], mem);
+	for (int i = 0; i < e->nargs; i++)
+		if (always_loads(e->args[i], mem))
+			return true;
+	return false;
+}
+
+static bool jumps(const struct vy_block *b)
+{
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		if (s->kind == VY_S_BREAK || s->kind == VY_S_CONTINUE || s->kind == VY_S_RETURN ||
+		    jumps(&s->body) || jumps(&s->els))
+			return true;
+	}
+	return false;
+}
+
+/* Whether the first trip of loop L accesses buffer mem before anything
+ * can leave the trip. */
+static bool first_trip_touches(const struct vy_stmt *L, int mem)
+{
+	const struct vy_block *b = &L->body;
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		if (!mentions(s, mem)) {
+			if (s->kind == VY_S_BREAK || s->kind == VY_S_CONTINUE ||
+			    jumps(&s->body) || jumps(&s->els))
+				return false;
+			continue;
+		}
+		switch (s->kind) {
+		case VY_S_STORE:
+			if (s->space == VY_SPACE_BUFFER && s->mem == mem)
+				return true;
+			return always_loads(s->index, mem) || always_loads(s->value, mem);
+		case VY_S_LET: case VY_S_VAR: case VY_S_ASSIGN: case VY_S_EXPR: case VY_S_IF:
+			return always_loads(s->value, mem);
+		case VY_S_FOR:
+			return always_loads(s->lo, mem) || always_loads(s->hi, mem);
+		case VY_S_WHILE: case VY_S_BREAK: case VY_S_CONTINUE: case VY_S_RETURN:
+		case VY_S_BARRIER: case VY_S_ARRAY:
+			return false;
+		}
+		return false;
+	}
+	return false;
+}
+
+/* The condition under which L runs at least once (NULL: always). */
+static struct vy_expr *guard(struct mp *m, const struct vy_stmt *L, bool *ok)
+{
+	*ok = true;
+	if (L->kind == VY_S_WHILE) {
+		*ok = vy_expr_is_pure(L->value);
+		return dup_expr(m->p->arena, L->value);
+	}
+	if (!vy_expr_is_pure(L->lo) || !vy_expr_is_pure(L->hi)) {
+		*ok = false;
+		return NULL;
+	}
+	enum vy_type t = m->p->locals[L->local].type;
+	enum vy_opcode c = L->step_negative ? VY_OP_GT : VY_OP_LT;
+	if (L->lo->kind == VY_E_CONST && L->hi->kind == VY_E_CONST &&
+	    eval_op(c, t, L->lo->bits, L->hi->bits))
+		return NULL;
+	return mk_op(m, c, VY_BOOL, dup_expr(m->p->arena, L->lo), dup_expr(m->p->arena, L->hi),
+		     L->loc);
+}
+
+static void promote_expr(struct vy_expr *e, int mem, int l, enum vy_type t)
+{
+	if (!e)
+		return;
+	if (e->kind == VY_E_LOAD && e->space == VY_SPACE_BUFFER && e->index == mem) {
+		to_local(e, l, t);
+		return;
+	}
+	for (int i = 0; i < e->nargs; i++)
+		promote_expr(e->args[i], mem, l, t);
+}
+
+static void promote_block(struct mp *m, struct vy_block *b, int mem, int l, enum vy_type t)
+{
+	for (int i = 0; i < b->n; i++) {
+		struct vy_stmt *s = b->v[i];
+		promote_expr(s->index, mem, l, t);
+		promote_expr(s->value, mem, l, t);
+		promote_expr(s->lo, mem, l, t);
+		promote_expr(s->hi, mem, l, t);
+		promote_expr(s->step, mem, l, t);
+		if (s->kind == VY_S_STORE && s->space == VY_SPACE_BUFFER && s->mem == mem) {
+			s->kind = VY_S_ASSIGN;
+			s->local = l;
+			s->name = m->p->locals[l].name;
+			s->index = NULL;
+		}
+		promote_block(m, &s->body, mem, l, t);
+		promote_block(m, &s->els, mem, l, t);
+	}
+}
+
+/* Loop L, promoted where it qualifies, pushed to out (as L, or as the
+ * guarded block around it). */
+static void promote_loop(struct mp *m, struct vy_stmt *L, struct list *out)
+{
+	struct vy_program *p = m->p;
+	int nb = p->nbuffers;
+	struct pscan c = { m, false, NULL, NULL, NULL };
+	if (!nb || (L->kind == VY_S_WHILE && vy_expr_has_effect(L->value))) {
+		push(p->arena, out, L);
+		return;
+	}
+	c.idx = vy_alloc(p->arena, sizeof *c.idx * (size_t)nb);
+	c.st = vy_alloc(p->arena, (size_t)nb);
+	c.stores = vy_alloc(p->arena, sizeof *c.stores * (size_t)nb);
+	if (L->kind == VY_S_WHILE)
+		pscan_expr(&c, L->value);
+	pscan_block(&c, &L->body);
+	bool gok = false;
+	struct vy_expr *g = NULL;
+	int *cand = vy_alloc(p->arena, sizeof *cand * (size_t)nb), nc = 0;
+	if (!c.bad) {
+		changes(m, L);
+		for (int b = 0; b < nb; b++) {
+			enum vy_type mt = p->buffers[b].type;
+			if (c.st[b] == 1 && p->buffers[b].access != VY_WRITE_ONLY &&
+			    vy_type_value(mt) == mt && loop_inv(m, c.idx[b]) &&
+			    first_trip_touches(L, b))
+				cand[nc++] = b;
+		}
+		for (int k = 0; nc && L->kind == VY_S_FOR && k < 2; k++) {
+			struct vy_expr *b = k ? L->hi : L->lo;   /* bounds that load: */
+			if (!vy_expr_is_pure(b) && !vy_expr_has_effect(b))   /* once, here */
+				let_for(m, out, b, "_b", false);
+		}
+		if (nc)
+			g = guard(m, L, &gok);
+	}
+	if (!nc || !gok) {
+		push(p->arena, out, L);
+		return;
+	}
+	struct list in = { 0 };
+	int *loc = vy_alloc(p->arena, sizeof *loc * (size_t)nc);
+	for (int i = 0; i < nc; i++) {
+		int b = cand[i];
+		enum vy_type t = p->buffers[b].type;
+		struct vy_expr *ld = vy_alloc(p->arena, sizeof *ld);
+		ld->kind = VY_E_LOAD;
+		ld->type = t;
+		ld->space = VY_SPACE_BUFFER;
+		ld->index = b;
+		ld->loc = L->loc;
+		ld->nargs = 1;
+		ld->args = vy_alloc(p->arena, sizeof *ld->args);
+		ld->args[0] = dup_expr(p->arena, c.idx[b]);
+		loc[i] = mp_local(m, "_p", t, c.stores[b], L->loc);
+		push(p->arena, &in, mk_stmt(m, c.stores[b] ? VY_S_VAR : VY_S_LET, loc[i], ld, L->loc));
+	}
+	for (int i = 0; i < nc; i++) {
+		if (L->kind == VY_S_WHILE)
+			promote_expr(L->value, cand[i], loc[i], p->buffers[cand[i]].type);
+		promote_block(m, &L->body, cand[i], loc[i], p->buffers[cand[i]].type);
+	}
+	push(p->arena, &in, L);
+	for (int i = 0; i < nc; i++) {
+		int b = cand[i];
+		if (!c.stores[b])
+			continue;
+		struct vy_stmt *st = mk_stmt(m, VY_S_STORE, -1, NULL, L->loc);
+		st->space = VY_SPACE_BUFFER;
+		st->mem = b;
+		st->name = p->buffers[b].name;
+		st->index = dup_expr(p->arena, c.idx[b]);
+		st->value = vy_alloc(p->arena, sizeof *st->value);
+		st->value->loc = L->loc;
+		to_local(st->value, loc[i], p->buffers[b].type);
+		push(p->arena, &in, st);
+	}
+	if (!g) {
+		for (int i = 0; i < in.n; i++)
+			push(p->arena, out, in.v[i]);
+		return;
+	}
+	struct vy_stmt *w = mk_stmt(m, VY_S_IF, -1, g, L->loc);
+	w->body = (struct vy_block){ in.n, in.v };
+	push(p->arena, out, w);
+}
+
+static void promote_pass(struct mp *m, struct vy_block *b)
+{
+	struct list out = { 0 };
+	for (int i = 0; i < b->n; i++) {
+		struct vy_stmt *s = b->v[i];
+		promote_pass(m, &s->body);
+		promote_pass(m, &s->els);
+		if (is_loop(s))
+			promote_loop(m, s, &out);
+		else
+			push(m->p->arena, &out, s);
+	}
+	b->v = out.v;
+	b->n = out.n;
+}
+
+/* ---- licm ---- */
+
+struct hoist {
+	struct vy_expr **v;   /* hoisted values (copies), for sharing */
+	int *local, n, cap;
+};
+
+static void licm_expr(struct mp *m, struct hoist *h, struct list *out, struct vy_expr *e)
+{
+	if (!e)
+		return;
+	if (e->kind == VY_E_OP && loop_inv(m, e)) {
+		for (int i = 0; i < h->n; i++)
+			if (same(h->v[i], e)) {
+				to_local(e, h->local[i], e->type);
+				return;
+			}
+		struct vy_expr *v = vy_alloc(m->p->arena, sizeof *v);
+		*v = *e;
+		int l = let_for(m, out, e, "_inv", false);
+		if (h->n == h->cap) {
+			int cap = h->cap ? 2 * h->cap : 16;
+			struct vy_expr **nv = vy_alloc(m->p->arena, sizeof *nv * (size_t)cap);
+			int *nl = vy_alloc(m->p->arena, sizeof *nl * (size_t)cap);
+			if (h->n) {
+				memcpy(nv, h->v, sizeof *nv * (size_t)h->n);
+				memcpy(nl, h->local, sizeof *nl * (size_t)h->n);
+			}
+			h->v = nv, h->local = nl, h->cap = cap;
+		}
+		h->v[h->n] = v;
+		h->local[h->n++] = l;
+		return;
+	}
+	for (int i = 0; i < e->nargs; i++)
+		licm_expr(m, h, out, e->args[i]);
+}
+
+static void licm_block(struct mp *m, struct hoist *h, struct list *out, struct vy_block *b)
+{
+	for (int i = 0; i < b->n; i++) {
+		struct vy_stmt *s = b->v[i];
+		licm_expr(m, h, out, s->index);
+		licm_expr(m, h, out, s->value);
+		licm_expr(m, h, out, s->lo);
+		licm_expr(m, h, out, s->hi);
+		licm_expr(m, h, out, s->step);
+		licm_block(m, h, out, &s->body);
+		licm_block(m, h, out, &s->els);
+	}
+}
+
+static void licm_loop(struct mp *m, struct vy_stmt *L, struct list *out)
+{
+	struct hoist h = { 0 };
+	struct list body = { 0 };
+	changes(m, L);
+	for (int i = 0; i < L->body.n; i++) {
+		struct vy_stmt *s = L->body.v[i];
+		if (s->kind == VY_S_LET && loop_inv(m, s->value)) {
+			push(m->p->arena, out, s);
+			m->stamp[s->local] = 0;
+		} else {
+			push(m->p->arena, &body, s);
+		}
+	}
+	L->body = (struct vy_block){ body.n, body.v };
+	if (L->kind == VY_S_WHILE)
+		licm_expr(m, &h, out, L->value);
+	licm_block(m, &h, out, &L->body);
+	push(m->p->arena, out, L);
+}
+
+static void licm_pass(struct mp *m, struct vy_block *b)
+{
+	struct list out = { 0 };
+	for (int i = 0; i < b->n; i++) {
+		struct vy_stmt *s = b->v[i];
+		licm_pass(m, &s->body);
+		licm_pass(m, &s->els);
+		if (is_loop(s))
+			licm_loop(m, s, &out);
+		else
+			push(m->p->arena, &out, s);
+	}
+	b->v = out.v;
+	b->n = out.n;
+}
+
+/* ---- loadcse, forward ---- */
+
+enum { AV_MAX = 64 };
+
+struct ent {
+	enum vy_space sp;
+	int mem;
+	const struct vy_expr *idx;
+	struct vy_expr holder;   /* what a load of it becomes: a const or a let */
+};
+
+struct av {
+	struct ent v[AV_MAX];
+	int n;
+};
+
+/* e as base + constant offset. */
+static const struct vy_expr *split(const struct mp *m, const struct vy_expr *e, uint32_t *off)
+{
+	*off = 0;
+	e = look(m, e);
+	if (e->kind == VY_E_CONST) {
+		*off = e->bits;
+		return NULL;
+	}
+	if (e->kind == VY_E_OP && e->op && e->nargs == 2) {
+		if (e->op->code == VY_OP_ADD && e->args[1]->kind == VY_E_CONST) {
+			*off = e->args[1]->bits;
+			return e->args[0];
+		}
+		if (e->op->code == VY_OP_ADD && e->args[0]->kind == VY_E_CONST) {
+			*off = e->args[0]->bits;
+			return e->args[1];
+		}
+		if (e->op->code == VY_OP_SUB && e->args[1]->kind == VY_E_CONST) {
+			*off = 0u - e->args[1]->bits;
+			return e->args[0];
+		}
+	}
+	return e;
+}
+
+/* Whether indices a and b can never name the same element. */
+static bool distinct(const struct mp *m, const struct vy_expr *a, const struct vy_expr *b)
+{
+	uint32_t oa, ob;
+	if (a->type != b->type)
+		return false;
+	const struct vy_expr *ba = split(m, a, &oa), *bb = split(m, b, &ob);
+	if (oa == ob)
+		return false;
+	return (!ba && !bb) || (ba && bb && vn_same(m, ba, bb, 0));
+}
+
+static void av_add(struct av *a, enum vy_space sp, int mem, const struct vy_expr *idx,
+		   const struct vy_expr *holder)
+{
+	if (a->n == AV_MAX) {
+		memmove(a->v, a->v + 1, sizeof *a->v * (AV_MAX - 1));
+		a->n--;
+	}
+	a->v[a->n++] = (struct ent){ sp, mem, idx, *holder };
+}
+
+static void av_kill(const struct mp *m, struct av *a, enum vy_space sp, int mem,
+		    const struct vy_expr *idx)
+{
+	int n = 0;
+	for (int i = 0; i < a->n; i++)
+		if (a->v[i].sp != sp || a->v[i].mem != mem || (idx && distinct(m, a->v[i].idx, idx)))
+			a->v[n++] = a->v[i];
+	a->n = n;
+}
+
+static struct ent *av_find(const struct mp *m, struct av *a, const struct vy_expr *e)
+{
+	for (int i = a->n - 1; i >= 0; i--)
+		if (a->v[i].sp == e->space && a->v[i].mem == e->index &&
+		    vn_same(m, a->v[i].idx, e->args[0], 0))
+			return &a->v[i];
+	return NULL;
+}
+
+/* A load the pass may share: one index that reads no var. */
+static bool shareable(const struct mp *m, const struct vy_expr *e)
+{
+	return e->kind == VY_E_LOAD && mem_space(e->space) && e->nargs == 1 &&
+	       e->type == vy_type_value(vy_mem_type(m->p, e->space, e->index)) &&
+	       invariant(m->p, e->args[0]);
+}
+
+static void reuse_at(struct ent *t, struct vy_expr *e)
+{
+	struct vy_loc loc = e->loc;
+	*e = t->holder;
+	e->loc = loc;
+}
+
+/* Loads of e that a are holding become their holders (all positions). */
+static void lc_replace(struct mp *m, struct av *a, struct vy_expr *e)
+{
+	if (!e)
+		return;
+	for (int i = 0; i < e->nargs; i++)
+		lc_replace(m, a, e->args[i]);
+	struct ent *t;
+	if (shareable(m, e) && (t = av_find(m, a, e)))
+		reuse_at(t, e);
+}
+
+/* The loads every evaluation of e makes get a let before the statement
+ * (or their holder), innermost first. */
+static void lc_hoist(struct mp *m, struct av *a, struct list *out, struct vy_expr *e)
+{
+	if (!e)
+		return;
+	if (e->kind == VY_E_OP && e->op && (e->op->code == VY_OP_LAND ||
+	    e->op->code == VY_OP_LOR || e->op->code == VY_OP_SELECT)) {
+		lc_hoist(m, a, out, e->args[0]);
+		return;
+	}
+	for (int i = 0; i < e->nargs; i++)
+		lc_hoist(m, a, out, e->args[i]);
+	if (!shareable(m, e))
+		return;
+	struct ent *t = av_find(m, a, e);
+	if (t) {
+		reuse_at(t, e);
+		return;
+	}
+	struct vy_expr *v;
+	enum vy_space sp = e->space;
+	int mem = e->index;
+	int l = let_for(m, out, e, "_ld", true);
+	v = m->made[m->nmade - 1].let->value;
+	struct vy_expr h = { 0 };
+	to_local(&h, l, v->type);
+	av_add(a, sp, mem, v->args[0], &h);
+}
+
+/* Whether any expression of b (nested ones too) or b itself has an
+ * atomic, a barrier or an unknown statement; stores kill their buffer. */
+static void lc_kill_block(const struct mp *m, struct av *a, const struct vy_block *b)
+{
+	for (int i = 0; i < b->n && a->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		if (!known(s) || s->kind == VY_S_BARRIER ||
+		    (s->index && vy_expr_has_effect(s->index)) ||
+		    (s->value && vy_expr_has_effect(s->value)) ||
+		    (s->lo && vy_expr_has_effect(s->lo)) || (s->hi && vy_expr_has_effect(s->hi)) ||
+		    (s->step && vy_expr_has_effect(s->step))) {
+			a->n = 0;
+			return;
+		}
+		if (s->kind == VY_S_STORE)
+			av_kill(m, a, s->space, s->mem, NULL);
+		lc_kill_block(m, a, &s->body);
+		lc_kill_block(m, a, &s->els);
+	}
+}
+
+static bool stmt_effect(const struct vy_stmt *s)
+{
+	return (s->index && vy_expr_has_effect(s->index)) ||
+	       (s->value && vy_expr_has_effect(s->value)) ||
+	       (s->lo && vy_expr_has_effect(s->lo)) || (s->hi && vy_expr_has_effect(s->hi)) ||
+	       (s->step && vy_expr_has_effect(s->step));
+}
+
+static void lc_block(struct mp *m, struct av *a, struct vy_block *b)
+{
+	struct list out = { 0 };
+	bool cse = m->flags & VY_PASS_LOADCSE, fwd = m->flags & VY_PASS_FORWARD;
+	for (int i = 0; i < b->n; i++) {
+		struct vy_stmt *s = b->v[i];
+		if (!known(s) || s->kind == VY_S_BARRIER || stmt_effect(s)) {
+			a->n = 0;
+			if (known(s)) {   /* its loops and ifs, on their own */
+				struct av in = { .n = 0 };
+				lc_block(m, &in, &s->body);
+				in.n = 0;
+				lc_block(m, &in, &s->els);
+			}
+			push(m->p->arena, &out, s);
+			continue;
+		}
+		if (s->kind != VY_S_WHILE) {
+			struct vy_expr **slot[5] = { &s->index, &s->value, &s->lo, &s->hi, &s->step };
+			for (int k = 0; k < 5; k++)
+				if (*slot[k] && cse)
+					lc_hoist(m, a, &out, *slot[k]);
+			for (int k = 0; k < 5; k++)
+				lc_replace(m, a, *slot[k]);
+		}
+		if (s->kind == VY_S_STORE && mem_space(s->space)) {
+			av_kill(m, a, s->space, s->mem, s->index);
+			if (fwd && invariant(m->p, s->index) &&
+			    s->value->type == vy_mem_type(m->p, s->space, s->mem)) {
+				struct vy_expr *v = s->value;
+				if (v->kind == VY_E_CONST ||
+				    (v->kind == VY_E_LOCAL && !m->p->locals[v->index].mutable)) {
+					av_add(a, s->space, s->mem, s->index, v);
+				} else {
+					int l = let_for(m, &out, v, "_st", true);
+					struct vy_expr h = { 0 };
+					to_local(&h, l, v->type);
+					av_add(a, s->space, s->mem, s->index, &h);
+				}
+			}
+		}
+		push(m->p->arena, &out, s);
+		if (s->kind == VY_S_IF) {
+			struct av t = *a;
+			lc_block(m, &t, &s->body);
+			t = *a;
+			lc_block(m, &t, &s->els);
+			lc_kill_block(m, a, &s->body);
+			lc_kill_block(m, a, &s->els);
+		} else if (is_loop(s)) {
+			lc_kill_block(m, a, &s->body);
+			struct av t = *a;
+			lc_block(m, &t, &s->body);
+		}
+	}
+	b->v = out.v;
+	b->n = out.n;
+}
+
+/* Lets that nothing reused go back into their one use. */
+static void lc_undo(struct mp *m)
+{
+	struct vy_program *p = m->p;
+	if (!m->nmade)
+		return;
+	int *uses = vy_xcalloc((size_t)p->nlocals + 1, sizeof *uses, "optimiser");
+	count_block(&p->entry, uses);
+	for (int i = m->nmade - 1; i >= 0; i--) {
+		struct made *d = &m->made[i];
+		if (uses[d->let->local] != 1)
+			continue;
+		*d->at = *d->let->value;
+		d->let->kind = VY_S_EXPR;   /* dropped below */
+		d->let->value = NULL;
+	}
+	free(uses);
+	m->nmade = 0;
+}
+
+static void drop_undone(struct vy_block *b)
+{
+	int n = 0;
+	for (int i = 0; i < b->n; i++) {
+		struct vy_stmt *s = b->v[i];
+		drop_undone(&s->body);
+		drop_undone(&s->els);
+		if (!(s->kind == VY_S_EXPR && !s->value))
+			b->v[n++] = s;
+	}
+	b->n = n;
+}
+
+/* ---- sr ---- */
+
+struct srg {
+	const struct vy_expr *c;   /* the factor */
+	int local;
+};
+
+static bool continues(const struct vy_block *b)
+{
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		if (s->kind == VY_S_CONTINUE || (!is_loop(s) && (continues(&s->body) || continues(&s->els))))
+			return true;
+	}
+	return false;
+}
+
+static bool sr_factor(const struct mp *m, const struct vy_expr *c)
+{
+	return (c->kind == VY_E_CONST || c->kind == VY_E_PARAM || c->kind == VY_E_LEN ||
+		c->kind == VY_E_BUILTIN || c->kind == VY_E_LOCAL) && loop_inv(m, c);
+}
+
+struct sr {
+	struct mp *m;
+	const struct vy_stmt *L;
+	struct srg g[8];
+	int n;
+	struct list *out;
+};
+
+static void sr_expr(struct sr *r, struct vy_expr *e, bool in_index)
+{
+	if (!e)
+		return;
+	const struct vy_stmt *L = r->L;
+	enum vy_type t = r->m->p->locals[L->local].type;
+	if (in_index && e->kind == VY_E_OP && e->op && e->op->code == VY_OP_MUL && e->type == t) {
+		int k = -1;
+		if (e->args[0]->kind == VY_E_LOCAL && e->args[0]->index == L->local &&
+		    sr_factor(r->m, e->args[1]))
+			k = 1;
+		else if (e->args[1]->kind == VY_E_LOCAL && e->args[1]->index == L->local &&
+			 sr_factor(r->m, e->args[0]))
+			k = 0;
+		if (k >= 0) {
+			const struct vy_expr *c = e->args[k];
+			int g = 0;
+			while (g < r->n && !same(r->g[g].c, c))
+				g++;
+			if (g == r->n) {
+				if (r->n == 8)
+					return;
+				struct mp *m = r->m;
+				struct vy_arena *a = m->p->arena;
+				int l = mp_local(m, "_sr", t, true, e->loc);
+				struct vy_expr *init = is_const(L->lo, 0) ? dup_expr(a, L->lo) :
+					fold(mk_op(m, VY_OP_MUL, t, dup_expr(a, L->lo), dup_expr(a, c), e->loc));
+				push(a, r->out, mk_stmt(m, VY_S_VAR, l, init, e->loc));
+				r->g[r->n++] = (struct srg){ dup_expr(a, c), l };
+			}
+			to_local(e, r->g[g].local, t);
+			return;
+		}
+	}
+	for (int i = 0; i < e->nargs; i++)
+		sr_expr(r, e->args[i], in_index || e->kind == VY_E_LOAD);
+}
+
+static void sr_block(struct sr *r, struct vy_block *b)
+{
+	for (int i = 0; i < b->n; i++) {
+		struct vy_stmt *s = b->v[i];
+		sr_expr(r, s->index, true);
+		sr_expr(r, s->value, false);
+		sr_expr(r, s->lo, false);
+		sr_expr(r, s->hi, false);
+		sr_expr(r, s->step, false);
+		sr_block(r, &s->body);
+		sr_block(r, &s->els);
+	}
+}
+
+static void sr_loop(struct mp *m, struct vy_stmt *L, struct list *out)
+{
+	enum vy_type t = L->kind == VY_S_FOR ? m->p->locals[L->local].type : VY_VOID;
+	if (L->kind != VY_S_FOR || (t != VY_U32 && t != VY_I32) ||
+	    (L->step && L->step->kind != VY_E_CONST) || !vy_expr_is_pure(L->lo) ||
+	    continues(&L->body)) {
+		push(m->p->arena, out, L);
+		return;
+	}
+	changes(m, L);
+	struct sr r = { .m = m, .L = L, .out = out };
+	sr_block(&r, &L->body);
+	if (r.n) {
+		struct vy_arena *a = m->p->arena;
+		struct vy_stmt **v = vy_alloc(a, sizeof *v * (size_t)(L->body.n + r.n));
+		memcpy(v, L->body.v, sizeof *v * (size_t)L->body.n);
+		for (int g = 0; g < r.n; g++) {
+			struct vy_expr *cur = vy_alloc(a, sizeof *cur);
+			cur->loc = L->loc;
+			to_local(cur, r.g[g].local, t);
+			struct vy_expr *inc = dup_expr(a, r.g[g].c);
+			if (L->step)
+				inc = mk_op(m, VY_OP_MUL, t, inc, dup_expr(a, L->step), L->loc);
+			v[L->body.n + g] = mk_stmt(m, VY_S_ASSIGN, r.g[g].local,
+						   mk_op(m, VY_OP_ADD, t, cur, inc, L->loc), L->loc);
+		}
+		L->body = (struct vy_block){ L->body.n + r.n, v };
+	}
+	push(m->p->arena, out, L);
+}
+
+static void sr_pass(struct mp *m, struct vy_block *b)
+{
+	struct list out = { 0 };
+	for (int i = 0; i < b->n; i++) {
+		struct vy_stmt *s = b->v[i];
+		sr_pass(m, &s->body);
+		sr_pass(m, &s->els);
+		if (s->kind == VY_S_FOR)
+			sr_loop(m, s, &out);
+		else
+			push(m->p->arena, &out, s);
+	}
+	b->v = out.v;
+	b->n = out.n;
+}
+
+/* ---- copies: a let of another let, a param or a constant is read as
+ * that, so that same() sees one index (`let _idx4 = _idx2`) ---- */
+
+static void cp_expr(struct vy_expr **alias, struct vy_expr *e)
+{
+	if (!e)
+		return;
+	if (e->kind == VY_E_LOCAL && alias[e->index]) {
+		struct vy_loc loc = e->loc;
+		*e = *alias[e->index];
+		e->loc = loc;
+		return;
+	}
+	for (int i = 0; i < e->nargs; i++)
+		cp_expr(alias, e->args[i]);
+}
+
+static void cp_block(const struct vy_program *p, struct vy_expr **alias, struct vy_block *b)
+{
+	for (int i = 0; i < b->n; i++) {
+		struct vy_stmt *s = b->v[i];
+		cp_expr(alias, s->index);
+		cp_expr(alias, s->value);
+		cp_expr(alias, s->lo);
+		cp_expr(alias, s->hi);
+		cp_expr(alias, s->step);
+		cp_block(p, alias, &s->body);
+		cp_block(p, alias, &s->els);
+		struct vy_expr *v = s->value;
+		if (s->kind == VY_S_LET && v->type == p->locals[s->local].type &&
+		    (v->kind == VY_E_CONST || v->kind == VY_E_PARAM ||
+		     (v->kind == VY_E_LOCAL && !p->locals[v->index].mutable)))
+			alias[s->local] = v;
+	}
+}
+
+static void copies(struct vy_program *q)
+{
+	struct vy_expr **alias = vy_xcalloc((size_t)q->nlocals + 1, sizeof *alias, "optimiser");
+	cp_block(q, alias, &q->entry);
+	free(alias);
+	dce_lets(q);
+}
+
+const struct vy_program *vy_passes(const struct vy_program *p, unsigned passes)
+{
+	if (!p || !(passes & ~(unsigned)VY_PASS_UNROLL))
+		return p && (passes & VY_PASS_UNROLL) ? vy_unroll(p) : p;
+	struct vy_program *q = vy_alloc(p->arena, sizeof *q);
+	*q = *p;
+	q->entry = dup_block(p->arena, &p->entry);
+	struct mp m = { .p = q, .flags = passes };
+	copies(q);
+	if (passes & VY_PASS_LICM)
+		licm_pass(&m, &q->entry);
+	if (passes & VY_PASS_PROMOTE) {
+		lv_build(&m);
+		promote_pass(&m, &q->entry);
+	}
+	if (passes & VY_PASS_UNROLL) {
+		q = (struct vy_program *)vy_unroll(q);
+		m.p = q;
+		m.cap = 0;
+	}
+	if (passes & VY_PASS_SCALARISE) {   /* SPEC §10.3, see vy_scalarise */
+		q = (struct vy_program *)vy_scalarise(q);
+		m.p = q;
+		m.cap = 0;
+	}
+	if (passes & (VY_PASS_LOADCSE | VY_PASS_FORWARD)) {
+		struct av *a = vy_xcalloc(1, sizeof *a, "optimiser");
+		lv_build(&m);
+		lc_block(&m, a, &q->entry);
+		free(a);
+		lc_undo(&m);
+		drop_undone(&q->entry);
+	}
+	if (passes & VY_PASS_SR)
+		sr_pass(&m, &q->entry);
+	free(m.stamp);
+	free(m.lv);
+	return q;
 }

@@ -60,10 +60,9 @@ FLAG(MD, NULL, "-MD", 0,
 VAL(MF, NULL, "-MF", "FILE", 0, "write the make depfile to FILE (implies -MD)");
 FLAG(NO_VALIDATE, "--no-validate", NULL, 0,
      "skip validating spv and glsl output in-process");
-static const struct vy_opt DUMP_IR = { VY_O_DUMP_IR, "--dump-ir", NULL, "unroll|scalarise",
-	VY_OPT_OPTVAL, "print the typed IR (=unroll: as unrolled; =scalarise: then with "
-	"constant-index arrays as locals) to stderr",
-	"[--dump-ir [=unroll|scalarise]]" };
+static const struct vy_opt DUMP_IR = { VY_O_DUMP_IR, "--dump-ir", NULL, "PASS",
+	VY_OPT_OPTVAL, "print the typed IR (=PASS: after unroll, loadcse, forward, promote, licm, sr or all) to stderr",
+	"[--dump-ir [=PASS]]" };
 FLAG(DEBUG_INFO, NULL, "-g", 0,
      "line info: SPIR-V OpLine, PTX .loc, GLSL #line");
 FLAG(WATCH, "--watch", NULL, 0,

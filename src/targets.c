@@ -41,10 +41,11 @@ const char *vy_emitter_suggest(const char *name)
 int vy_emit(const struct vy_aot_emitter *t, const struct vy_program *p,
 	    const struct vy_emit_config *c, struct vy_buf *out, char **err)
 {
-	if ((t->passes & VY_PASS_UNROLL) && c && c->opt_level >= 1)
-		p = vy_unroll(p);
-	if ((t->passes & VY_PASS_SCALARISE) && c && c->opt_level >= 1)
-		p = vy_scalarise(p);
+	int lvl = c ? c->opt_level : 0;
+	if (p->opt_level < lvl)   /* `vyrec run -O0`: the backends' -O1 too */
+		lvl = p->opt_level;
+	if (lvl >= 1)
+		p = vy_passes(p, t->passes);
 	return t->emit(p, c, out, err);
 }
 

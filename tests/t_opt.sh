@@ -1,7 +1,9 @@
 #!/bin/sh
-# t_opt.sh: the unroll pass (vy_unroll in src/opt.c) that ptx, spv and glsl
-# request through their descriptors' .passes (vy_emit runs it at -O1 and
-# above; the reference keeps its loops).
+# t_opt.sh: the IR passes of src/opt.c that the targets request through
+# their descriptors' .passes (vy_emit runs them at -O1 and above): unroll
+# (ptx, spv, glsl; the reference keeps its loops) and the memory and loop
+# passes loadcse, forward, promote, licm, sr (every target, the reference
+# included); cases for those are at "the memory and loop passes" below.
 #  * tests/unit/test_unroll.c: on IR, the reference VM computes the same
 #    buffers bit for bit for every program and its unrolled copy, the input
 #    is left unchanged, the result is deterministic;
@@ -128,6 +130,96 @@ if have_backend vulkan; then
 else
 	bad unroll_verify "no vulkan device ($VYREC backends; make deps installs lavapipe)"
 fi
+
+# ---- the memory and loop passes (loadcse forward promote licm sr) ----
+# tests/unit/opt_passes.c: each pass alone and all together keep the
+# reference VM's buffers bit for bit on every program; the IR cases of
+# tests/opt/mem (barriers, atomics, aliasing stores, lazy operands, zero
+# trips) say what may and may not move
+if cc_unit $O/opt_passes tests/unit/opt_passes.c > $O/cc2.log 2>&1; then
+	$O/opt_passes unit 2> $O/mem_unit.err || grep -q '^FAIL' $O/mem_unit.err ||
+		bad opt_unit "exit $?: $(head -3 $O/mem_unit.err | tr '\n' ' ')"
+	for f in samples/*.yaml tests/corpus/*.yaml tests/compile/*.yaml tests/opt/*.yaml tests/opt/mem/*.yaml; do
+		n=$(basename $f .yaml)
+		$O/opt_passes same $f 2> $O/mem_same.$n.err
+		rc=$?
+		[ $rc -le 1 ] || bad opt_same_$n "exit $rc: $(head -2 $O/mem_same.$n.err | tr '\n' ' ')"
+	done
+else
+	bad opt_unit_build "$(head -3 $O/cc2.log | tr '\n' ' ')"
+fi
+# goldens: --dump-ir=all (every pass, as ptx gets them) of tests/opt/mem
+for f in tests/opt/mem/*.yaml; do
+	n=$(basename $f .yaml)
+	g=tests/opt/mem/$n.ir
+	$VYREC build $f -t ptx --dump-ir=all -o $O/$n.ptx 2> $O/$n.mem.ir ||
+		{ bad opt_golden_$n "build failed: $(head -2 $O/$n.mem.ir | tr '\n' ' ')"; continue; }
+	if [ -n "$UPDATE" ]; then
+		cp $O/$n.mem.ir $g; ok "opt_golden_$n (updated)"
+	elif diff -u $g $O/$n.mem.ir > $O/$n.mem.diff; then
+		ok opt_golden_$n
+	else
+		bad opt_golden_$n "differs from $g: $(sed -n 4,12p $O/$n.mem.diff | tr '\n' ' ')"
+	fi
+done
+for pass in loadcse forward promote licm sr; do
+	$VYREC build tests/opt/mem/promote_gemm.yaml -O0 -t ptx --dump-ir=$pass -o $O/g0.ptx 2> $O/g0.$pass.ir
+	$VYREC build tests/opt/mem/promote_gemm.yaml -O0 -t ptx --dump-ir -o $O/g0.ptx 2> $O/g0.ir
+	check opt_dump_${pass}_O0_unchanged cmp $O/g0.ir $O/g0.$pass.ir
+done
+
+# -O0 against -O1, bit for bit, on every backend here: the reference, the
+# vulkan backend (lavapipe, the spv target) and glslang's SPIR-V of the
+# glsl target in its place (VYREC_SPV_OVERRIDE), for every sample and
+# corpus program and the cases (inputs random, seeded per buffer)
+o0o1() {   # o0o1 NAME PROG BACKEND [glsl]
+	n=$1 y=$2 be=$3 ins="" outs=""
+	for b in $(awk '/^buffers:/ { b = 1; next } /^[a-z]/ { b = 0 }
+		b && /^  [a-z_0-9]+:/ && /access: (read_only|read_write)/ { sub(":", "", $1); print $1 }' $y); do
+		ins="$ins --in $b=random:7"
+	done
+	for b in $(awk '/^buffers:/ { b = 1; next } /^[a-z]/ { b = 0 }
+		b && /^  [a-z_0-9]+:/ && /access: (write_only|read_write)/ { sub(":", "", $1); print $1 }' $y); do
+		outs="$outs $b"
+	done
+	[ -n "$outs" ] || return 0
+	# params: 1.5 for f32, the first of 64 256 1024 3 that launches for ints
+	for v in 64 256 1024 3 ""; do
+		[ -n "$v" ] || { bad opt_O0_O1_${be}$4_$n "no params launch it"; return 0; }
+		prm=$($VYREC build $y -t reference -O0 --dump-ir -o $O/oo.vyref 2>&1 |
+			awk -v v=$v '/^param / { sub(":", "", $2); printf " --param %s=%s", $2, $3 == "f32" ? "1.5" : v }')
+		$VYREC run $y --backend reference $prm $ins > /dev/null 2>&1 && break
+	done
+	ins="$ins $prm"
+	for lvl in 0 1; do
+		args=""
+		for b in $outs; do args="$args --out $b=$O/oo.$n.$be$4.$lvl.$b.bin"; done
+		if [ -n "$4" ]; then
+			$VYREC build $y -t glsl -O$lvl -o $O/oo.$n.$lvl.comp > $O/oo.$n.log 2>&1 &&
+			glslangValidator -V --target-env vulkan1.1 -o $O/oo.$n.$lvl.spv $O/oo.$n.$lvl.comp >> $O/oo.$n.log 2>&1 &&
+			VYREC_SPV_OVERRIDE=$O/oo.$n.$lvl.spv $VYREC run $y --backend $be -O$lvl $ins $args >> $O/oo.$n.log 2>&1
+		else
+			$VYREC run $y --backend $be -O$lvl $ins $args > $O/oo.$n.log 2>&1
+		fi || { bad opt_O0_O1_${be}$4_$n "-O$lvl: $(grep -m1 -iE 'error|fail' $O/oo.$n.log | cut -c1-160)"; return 0; }
+	done
+	for b in $outs; do
+		cmp -s $O/oo.$n.$be$4.0.$b.bin $O/oo.$n.$be$4.1.$b.bin ||
+			{ bad opt_O0_O1_${be}$4_$n "buffer $b differs between -O0 and -O1"; return 0; }
+	done
+	ok opt_O0_O1_${be}$4_$n
+}
+for f in samples/*.yaml tests/corpus/*.yaml tests/opt/*.yaml tests/opt/mem/*.yaml; do
+	n=$(basename $f .yaml)
+	case $n in math_sweep) continue ;; esac   # minutes on the VM, no loop
+	o0o1 $n $f reference
+	# the vulkan side: not the op-table corpus programs over 20 kB (straight
+	# line, minutes each on lavapipe; t_vulkan verifies them at -O1)
+	[ $(wc -c < $f) -le 20000 ] || continue
+	if have_backend vulkan; then
+		o0o1 $n $f vulkan
+		o0o1 $n $f vulkan _glsl
+	fi
+done
 
 # ---- growth: linear, at most 16 384 statements added ----
 # gen N FILE: N statements, half of them 4-trip loops of one statement

@@ -69,7 +69,7 @@ static uint32_t **run(const struct vy_program *p, uint32_t *counts)
 	for (int i = 0; i < p->nbuffers; i++) {
 		char src[32];
 		counts[i] = l.counts[i];
-		b[i] = calloc(counts[i] + 1, 4);
+		b[i] = calloc(counts[i] + 1, 16);   /* 16: a vector element's most */
 		snprintf(src, sizeof src, "random:%d", 1 + p->buffers[i].binding);
 		if (vy_data_fill(src, p->buffers[i].type, b[i], counts[i], &err))
 			goto fail;
@@ -105,7 +105,7 @@ static int cmd_same(const char *path)
 	uint32_t **a = run(p, ca), **b = run(u, cb);
 	bool same = a && b;
 	for (int i = 0; same && i < p->nbuffers; i++)
-		for (uint32_t k = 0; same && k < ca[i]; k++)
+		for (uint32_t k = 0; same && k < 4 * ca[i]; k++)   /* 16-byte steps */
 			if (a[i][k] != b[i][k]) {
 				fprintf(stderr, "buffer %s element %u: loops 0x%08X, unrolled 0x%08X\n",
 					p->buffers[i].name, k, a[i][k], b[i][k]);

@@ -1,0 +1,281 @@
+/*
+ * opt_passes.c: the memory and loop passes (vy_passes, src/opt.c) on IR,
+ * for tests/t_opt.sh.
+ *
+ *   opt_passes same PROG.yaml   for each pass alone and for all of them:
+ *                               the reference VM gives the same buffers
+ *                               bit for bit (seeded as `verify` seeds
+ *                               them) for the program and the pass's copy;
+ *                               the input's IR is left unchanged; a second
+ *                               run gives the same IR
+ *   opt_passes unit             what the passes do and may not do, on
+ *                               tests/opt/mem/*.yaml: loads merged, not
+ *                               across a barrier or an atomic, not past a
+ *                               store that may alias; promotion out of
+ *                               gemm's loop, none in a loop with an atomic
+ *                               or a conditional first access; no integer
+ *                               division hoisted; k * n strength-reduced
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "launch.h"
+#include "vyrec.h"
+#include "vm.h"
+
+static int fails;
+
+static void check(bool ok, const char *name, const char *why)
+{
+	if (ok)
+		printf("PASS %s\n", name);
+	else
+		printf("FAIL %s: %s\n", name, why);
+	fails += !ok;
+}
+
+static bool compile(const char *path, struct vy_compilation *c)
+{
+	struct vy_compile_opts o = { NULL, 0, 1, false };
+	if (vy_compile(c, path, &o))
+		return true;
+	vy_diags_print(&c->diags, stderr, VY_DIAG_TEXT, false);
+	return false;
+}
+
+static char *dump(const struct vy_program *p)
+{
+	char *s = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&s, &n);
+	if (!f)
+		return NULL;
+	vy_dump_ir(p, f);
+	fclose(f);
+	return s;
+}
+
+/* p's buffers after one reference run over seeded inputs; NULL on error. */
+static uint32_t **run(const struct vy_program *p, uint32_t *counts)
+{
+	struct vy_emit_config cfg = { .opt_level = 1 };
+	struct vy_buf mod = { 0 };
+	struct vyvm_module *m = NULL;
+	struct vy_launch l = { 0 };
+	char *err = NULL, msg[512] = "";
+	uint32_t **b = NULL;
+	if (vy_emitter_reference.emit(p, &cfg, &mod, &err) != VY_EMIT_OK ||
+	    vy_default_params(p, l.params, &err) || vy_launch_eval(p, &l, &err) ||
+	    vyvm_decode(mod.data, mod.len, &m, msg, sizeof msg))
+		goto fail;
+	b = calloc((size_t)p->nbuffers + 1, sizeof *b);
+	for (int i = 0; i < p->nbuffers; i++) {
+		char src[32];
+		counts[i] = l.counts[i];
+		b[i] = calloc(counts[i] + 1, 16);   /* 16: a vector element's most */
+		snprintf(src, sizeof src, "random:%d", 1 + p->buffers[i].binding);
+		if (vy_data_fill(src, p->buffers[i].type, b[i], counts[i], &err))
+			goto fail;
+	}
+	if (vyvm_run(m, l.params, (void **)b, l.counts, l.grid, 0, msg, sizeof msg))
+		goto fail;
+	vyvm_free(m);
+	vy_buf_free(&mod);
+	return b;
+fail:
+	fprintf(stderr, "%s: %s\n", p->name, err ? err : msg);
+	free(err);
+	vyvm_free(m);
+	vy_buf_free(&mod);
+	if (b)
+		for (int i = 0; i < p->nbuffers; i++)
+			free(b[i]);
+	free(b);
+	return NULL;
+}
+
+static const struct { const char *name; unsigned flag; } passes[] = {
+	{ "loadcse", VY_PASS_LOADCSE }, { "forward", VY_PASS_FORWARD },
+	{ "promote", VY_PASS_PROMOTE }, { "licm", VY_PASS_LICM }, { "sr", VY_PASS_SR },
+	{ "all", VY_PASS_MEM | VY_PASS_UNROLL },
+};
+
+static int cmd_same(const char *path)
+{
+	struct vy_compilation c;
+	uint32_t ca[VY_MAX_IO], cb[VY_MAX_IO];
+	char name[300];
+	if (!compile(path, &c))
+		return 2;
+	const struct vy_program *p = c.prog;
+	uint32_t **a = run(p, ca);
+	for (size_t k = 0; k < sizeof passes / sizeof *passes; k++) {
+		char *before = dump(p);
+		const struct vy_program *u = vy_passes(p, passes[k].flag);
+		char *after = dump(p), *once = dump(u), *twice = dump(vy_passes(p, passes[k].flag));
+		snprintf(name, sizeof name, "opt_%s_input_unchanged_%s", passes[k].name, p->name);
+		check(before && after && !strcmp(before, after), name, "the pass changed its input's IR");
+		snprintf(name, sizeof name, "opt_%s_deterministic_%s", passes[k].name, p->name);
+		check(once && twice && !strcmp(once, twice), name, "two runs differ");
+		uint32_t **b = run(u, cb);
+		bool same = a && b;
+		for (int i = 0; same && i < p->nbuffers; i++)
+			for (uint32_t e = 0; same && e < 4 * ca[i]; e++)   /* 16-byte steps */
+				if (a[i][e] != b[i][e]) {
+					fprintf(stderr, "%s: buffer %s element %u: 0x%08X before, 0x%08X after\n",
+						passes[k].name, p->buffers[i].name, e, a[i][e], b[i][e]);
+					same = false;
+				}
+		snprintf(name, sizeof name, "opt_%s_same_results_%s", passes[k].name, p->name);
+		check(same, name, "the reference VM's buffers differ (stderr says where)");
+		for (int i = 0; b && i < p->nbuffers; i++)
+			free(b[i]);
+		free(b), free(before), free(after), free(once), free(twice);
+	}
+	for (int i = 0; a && i < p->nbuffers; i++)
+		free(a[i]);
+	free(a);
+	vy_compilation_free(&c);
+	return fails != 0;
+}
+
+/* ---- counting in the IR ---- */
+
+static int buf_of(const struct vy_program *p, const char *name)
+{
+	for (int i = 0; i < p->nbuffers; i++)
+		if (!strcmp(p->buffers[i].name, name))
+			return i;
+	return -1;
+}
+
+static int loads_e(const struct vy_expr *e, int mem)
+{
+	if (!e)
+		return 0;
+	int n = e->kind == VY_E_LOAD && e->space == VY_SPACE_BUFFER && e->index == mem;
+	for (int i = 0; i < e->nargs; i++)
+		n += loads_e(e->args[i], mem);
+	return n;
+}
+
+/* Loads (stores: stores) of buffer mem in b; in_loop: only inside loops. */
+static int count(const struct vy_block *b, int mem, bool stores, bool in_loop, bool inside)
+{
+	int n = 0;
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		bool loop = s->kind == VY_S_FOR || s->kind == VY_S_WHILE;
+		if (!in_loop || inside) {
+			if (stores)
+				n += s->kind == VY_S_STORE && s->space == VY_SPACE_BUFFER && s->mem == mem;
+			else
+				n += loads_e(s->index, mem) + loads_e(s->value, mem) +
+				     loads_e(s->lo, mem) + loads_e(s->hi, mem) + loads_e(s->step, mem);
+		}
+		n += count(&s->body, mem, stores, in_loop, inside || loop) +
+		     count(&s->els, mem, stores, in_loop, inside || loop);
+	}
+	return n;
+}
+
+static int kinds(const struct vy_block *b, enum vy_stmt_kind k)
+{
+	int n = 0;
+	for (int i = 0; i < b->n; i++)
+		n += (b->v[i]->kind == k) + kinds(&b->v[i]->body, k) + kinds(&b->v[i]->els, k);
+	return n;
+}
+
+struct want {
+	const char *file, *pass, *buf;
+	bool stores, in_loop;
+	int before, after;
+	const char *test;
+};
+
+static const struct want wants[] = {
+	{ "cse_basic", "loadcse", "d", false, false, 3, 1, "loadcse_merges_repeated_loads" },
+	{ "cse_basic", "loadcse", "m", false, false, 2, 1, "loadcse_merges_within_a_statement" },
+	{ "cse_barrier", "all", "x", false, false, 2, 2, "loadcse_not_across_barrier" },
+	{ "cse_atomic", "all", "x", false, false, 3, 3, "loadcse_not_across_atomic" },
+	{ "cse_store", "loadcse", "x", false, false, 3, 2, "loadcse_past_distinct_store_not_aliasing_one" },
+	{ "cse_lazy", "all", "x", false, false, 2, 2, "loadcse_not_hoisted_from_lazy_operand" },
+	{ "forward", "forward", "x", false, false, 3, 1, "forward_store_to_load" },
+	{ "forward", "forward", "y", false, false, 1, 1, "forward_not_through_rounding_storage" },
+	{ "promote_gemm", "all", "c", true, true, 1, 0, "promote_gemm_no_store_in_loop" },
+	{ "promote_gemm", "all", "c", false, true, 1, 0, "promote_gemm_no_load_in_loop" },
+	{ "promote_gemm", "all", "c", true, false, 2, 2, "promote_gemm_one_store_after" },
+	{ "promote_atomic", "all", "c", true, true, 1, 1, "promote_not_with_atomic_in_loop" },
+	{ "promote_zero", "promote", "c", true, true, 2, 1, "promote_only_unconditional_first_access" },
+	{ "promote_while", "promote", "c", true, true, 1, 0, "promote_while_loop" },
+	{ "promote_while", "promote", "o", true, true, 1, 1, "promote_not_varying_index" },
+};
+
+static int cmd_unit(void)
+{
+	for (size_t k = 0; k < sizeof wants / sizeof *wants; k++) {
+		const struct want *w = &wants[k];
+		struct vy_compilation c;
+		char path[256];
+		snprintf(path, sizeof path, "tests/opt/mem/%s.yaml", w->file);
+		if (!compile(path, &c)) {
+			check(false, w->test, "does not compile");
+			continue;
+		}
+		unsigned f = vy_pass_parse(w->pass);
+		const struct vy_program *u = vy_passes(c.prog, f);
+		int mem = buf_of(c.prog, w->buf);
+		int before = count(&c.prog->entry, mem, w->stores, w->in_loop, false);
+		int after = count(&u->entry, mem, w->stores, w->in_loop, false);
+		char why[200];
+		snprintf(why, sizeof why, "%s %s of %s%s: want %d then %d, got %d then %d", w->pass,
+			 w->stores ? "stores" : "loads", w->buf, w->in_loop ? " in loops" : "",
+			 w->before, w->after, before, after);
+		check(before == w->before && after == w->after, w->test, why);
+		vy_compilation_free(&c);
+	}
+	struct vy_compilation c;
+	if (compile("tests/opt/mem/promote_gemm.yaml", &c)) {
+		const struct vy_program *u = vy_passes(c.prog, VY_PASS_PROMOTE | VY_PASS_LICM);
+		check(kinds(&u->entry, VY_S_IF) == kinds(&c.prog->entry, VY_S_IF) + 1,
+		      "promote_guard_zero_trips", "want the loop inside one more if (n > 0)");
+		vy_compilation_free(&c);
+	}
+	if (compile("tests/opt/mem/licm.yaml", &c)) {
+		const struct vy_program *u = vy_passes(c.prog, VY_PASS_LICM);
+		char *d = dump(u);
+		/* q = n / (i + 1u) stays in the loop; i + 1u and i * 4u leave it */
+		const char *f = d ? strstr(d, "for k") : NULL;
+		check(f && strstr(f, "core.div") && strstr(d, "_inv") && strstr(d, "_inv") < f,
+		      "licm_hoists_pure_not_division", d ? d : "no dump");
+		free(d);
+		vy_compilation_free(&c);
+	}
+	if (compile("tests/opt/mem/sr.yaml", &c)) {
+		const struct vy_program *u = vy_passes(c.prog, VY_PASS_SR);
+		char *d = dump(u);
+		const char *f = d ? strstr(d, "for k.3") : NULL;
+		check(f && !strstr(f, "(core.mul:u32 k.3 n)") && strstr(d, "_sr"),
+		      "sr_index_running_sum", d ? d : "no dump");
+		free(d);
+		vy_compilation_free(&c);
+	}
+	if (compile("samples/saxpy.yaml", &c)) {
+		char *a = dump(c.prog), *b = dump(vy_passes(c.prog, VY_PASS_MEM));
+		check(a && b && !strcmp(a, b), "opt_nothing_to_do_same_ir", "saxpy's IR changed");
+		free(a), free(b);
+		vy_compilation_free(&c);
+	}
+	return fails != 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "same"))
+		return cmd_same(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "unit"))
+		return cmd_unit();
+	fprintf(stderr, "usage: opt_passes same PROG.yaml | unit\n");
+	return 2;
+}
