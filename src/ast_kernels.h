@@ -65,6 +65,16 @@ struct cross {
 	int nown;
 };
 
+/* The local a name reads: a vector's swizzle v.xy reads v. */
+static const char *local_of(struct ld *L, const char *name)
+{
+	int axis;
+	const char *dot = strchr(name, '.');
+	if (!dot || vy_builtin_find(name, &axis) >= 0)
+		return name;
+	return vy_strndup(L->a, name, (size_t)(dot - name));
+}
+
 static int cross_find(const struct cross *c, const char *name)
 {
 	for (int i = c->n - 1; i >= 0; i--)
@@ -101,7 +111,7 @@ static bool uniform_expr(const struct cross *c, const struct vy_expr *e)
 		int axis;
 		if (vy_builtin_find(e->name, &axis) >= 0)
 			return true;
-		int l = cross_find(c, e->name);
+		int l = cross_find(c, local_of(c->L, e->name));
 		return l >= 0 && c->recompute[l];
 	}
 	for (int i = 0; i < e->nargs; i++)
@@ -112,6 +122,7 @@ static bool uniform_expr(const struct cross *c, const struct vy_expr *e)
 
 static void cross_use(struct cross *c, const char *name, struct vy_loc loc)
 {
+	name = local_of(c->L, name);
 	if (cross_own(c, name))
 		return;
 	int l = cross_find(c, name);
@@ -400,6 +411,11 @@ static void load_pipeline(struct ld *L, const struct vy_ynode *y,
 			  const struct kinfo *K)
 {
 	struct vy_program *p = L->p;
+	if (y && y->kind == VY_Y_SEQ && !y->n) {
+		err(L, y, "list the kernels to run, or leave 'pipeline' out to run each once",
+		    "'pipeline' is empty");
+		return;
+	}
 	if (y) {
 		int depth = L->depth;
 		L->depth = 0;

@@ -240,7 +240,12 @@ static void depfile_text(const struct build *b, const struct vy_compilation *c,
 	for (int i = 0; i < n; i++) {
 		if (i)
 			vy_buf_puts(d, " ");
-		dep_name(d, o[i].path);
+		for (int k = 0; k < o[i].nparts; k++) {   /* glsl: a file per part */
+			dep_name(d, o[i].part_paths[k]);
+			vy_buf_puts(d, k + 1 < o[i].nparts ? " " : "");
+		}
+		if (!o[i].nparts)
+			dep_name(d, o[i].path);
 	}
 	vy_buf_puts(d, ": ");
 	dep_name(d, b->c.prog);

@@ -61,7 +61,7 @@ VAL(MF, NULL, "-MF", "FILE", 0, "write the make depfile to FILE (implies -MD)");
 FLAG(NO_VALIDATE, "--no-validate", NULL, 0,
      "skip validating spv and glsl output in-process");
 static const struct vy_opt DUMP_IR = { VY_O_DUMP_IR, "--dump-ir", NULL, "PASS",
-	VY_OPT_OPTVAL, "print the typed IR (=PASS: after unroll, loadcse, forward, promote, licm, sr or all) to stderr",
+	VY_OPT_OPTVAL, "the typed IR on stderr (=PASS: after that pass)",
 	"[--dump-ir [=PASS]]" };
 FLAG(DEBUG_INFO, NULL, "-g", 0,
      "line info: SPIR-V OpLine, PTX .loc, GLSL #line");

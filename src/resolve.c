@@ -1899,7 +1899,7 @@ static bool vec_decl(struct rctx *c, struct vy_stmt *s)
 			return false;   /* a scalar: resolve_decl goes on */
 		if (t == VY_VOID) {
 			check_fresh(c, s->name, s->name_loc);
-			s->local = vy_new_local(c, s->name, s->decl_type ? s->decl_type : VY_I32,
+			s->local = vy_new_local(c, s->name, s->decl_type,   /* VY_VOID: the error type */
 						s->kind == VY_S_VAR, s->name_loc);
 			push_name(c, s->name, s->local);
 			return true;

@@ -58,13 +58,25 @@ static void ptx_append(struct vy_buf *out, const struct vy_buf *part, int i)
 	char *t = vy_buf_cstr(part);
 	const char *head = "\n.address_size 64\n", *s = strstr(t, head);
 	s = s ? s + strlen(head) : t;
+	if (!strncmp(s, "\n.file 1 ", 9) && strchr(s + 1, '\n'))
+		s = strchr(s + 1, '\n');   /* -g: the first part's .file names the YAML */
 	char tag[32];
 	snprintf(tag, sizeof tag, "vy_sh%d_", i);
-	for (const char *q; (q = strstr(s, "vy_sh_")); s = q + 6) {
-		vy_buf_put(out, s, (size_t)(q - s));
-		vy_buf_puts(out, tag);
+	while (*s) {   /* line by line; module-wide .file lines (-g) once */
+		const char *nl = strchr(s, '\n'), *e = nl ? nl + 1 : s + strlen(s);
+		if (strncmp(s, ".file", 5))
+			for (const char *q = s; q < e;) {
+				const char *h = strstr(q, "vy_sh_");
+				if (!h || h >= e) {
+					vy_buf_put(out, q, (size_t)(e - q));
+					break;
+				}
+				vy_buf_put(out, q, (size_t)(h - q));
+				vy_buf_puts(out, tag);
+				q = h + 6;
+			}
+		s = e;
 	}
-	vy_buf_puts(out, s);
 	free(t);
 }
 

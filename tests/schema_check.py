@@ -6,6 +6,7 @@ prefixed with the schema's (schema_artifact_saxpy.spv.json)."""
 import json
 import os
 import sys
+import warnings
 
 import jsonschema
 
@@ -15,7 +16,17 @@ def main():
         schema = json.load(f)
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
-    v = cls(schema)
+    # every schema of doc/schema/ by its $id, for the $refs between them
+    store = {}
+    for name in os.listdir(os.path.dirname(schema_path)):
+        if name.endswith(".schema.json"):
+            with open(os.path.join(os.path.dirname(schema_path), name)) as f:
+                s = json.load(f)
+            store[s["$id"]] = s
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        resolver = jsonschema.RefResolver(schema["$id"], schema, store=store)
+        v = cls(schema, resolver=resolver)
     tag = sys.argv[1].split(".")[0]
     for path in sys.argv[2:]:
         name = "schema_%s_%s" % (tag, os.path.basename(path))

@@ -45,7 +45,12 @@ for f in samples/*.yaml; do
 		for k in out json h; do
 			diffs=""
 			for s in dot abs up; do
-				cmp -s "$O/$n/plain/$t.$k" "$O/$n/$s/$t.$k" || diffs="$diffs $s"
+				# glsl of several kernel parts: a directory of files
+				if [ -d "$O/$n/plain/$t.$k" ]; then
+					diff -r "$O/$n/plain/$t.$k" "$O/$n/$s/$t.$k" > /dev/null || diffs="$diffs $s"
+				else
+					cmp -s "$O/$n/plain/$t.$k" "$O/$n/$s/$t.$k" || diffs="$diffs $s"
+				fi
 			done
 			if [ -s "$O/$n/plain/$t.$k" ] && [ -z "$diffs" ]; then
 				ok "det_${n}_${t}_$k"
@@ -57,7 +62,7 @@ for f in samples/*.yaml; do
 done
 
 # no artifact mentions a directory of the program's path
-if grep -l "samples/\|$ROOT" $O/*/plain/*.out $O/*/plain/*.json $O/*/plain/*.h > $O/paths.txt 2>/dev/null; then
+if grep -rl "samples/\|$ROOT" $O/*/plain/*.out $O/*/plain/*.json $O/*/plain/*.h > $O/paths.txt 2>/dev/null; then
 	bad det_no_path_text "$(head -3 $O/paths.txt | tr '\n' ' ')"
 else
 	ok det_no_path_text

@@ -14,8 +14,9 @@ export NO_COLOR=1
 O=tests/out/kernels
 rm -rf $O
 mkdir -p $O
-PROGS="samples/softmax.yaml samples/sum2pass.yaml samples/jacobi1d.yaml samples/lu.yaml
-samples/normalize.yaml tests/corpus/kernels_pipeline.yaml tests/corpus/kernels_grid.yaml"
+PROGS="samples/softmax.yaml samples/sum2pass.yaml samples/prefixsum.yaml samples/jacobi1d.yaml samples/lu.yaml
+samples/normalize.yaml tests/corpus/kernels_pipeline.yaml tests/corpus/kernels_grid.yaml
+tests/kernels/vec_recompute.yaml"
 
 # ---- errors ----
 for f in tests/kernels/err_*.yaml; do
@@ -110,8 +111,18 @@ fi
 rc=$?
 [ $rc -eq 1 ] && grep -q 'glsl writes a file for each' $O/glsl.stderr && [ ! -s $O/glsl.stdout ] &&
 	ok glsl_stdout_refused || bad glsl_stdout_refused "exit $rc"
-(cd $O && "$OLDPWD/$VYREC" build "$OLDPWD/samples/normalize.yaml" -t glsl > glsl_cwd.log 2>&1) &&
+VY=$VYREC
+case $VY in /*) ;; *) VY=$(pwd)/$VY ;; esac
+(cd $O && "$VY" build "$OLDPWD/samples/normalize.yaml" -t glsl > glsl_cwd.log 2>&1) &&
 	[ -f $O/normalize.normalize_2.comp ] && ok glsl_default_dir || bad glsl_default_dir "$(head -2 $O/glsl_cwd.log)"
+# with another target into one directory; the depfile names every file
+rm -rf $O/md
+if "$VYREC" build samples/normalize.yaml -t glsl -t spv -o $O/md -MD > $O/md.log 2>&1 &&
+	[ "$(cat $O/md/normalize.comp.d)" = "$O/md/normalize.normalize.comp $O/md/normalize.normalize_1.comp $O/md/normalize.normalize_2.comp $O/md/normalize.spv: samples/normalize.yaml" ]; then
+	ok glsl_parts_depfile
+else
+	bad glsl_parts_depfile "$(head -2 $O/md.log) $(cat $O/md/normalize.comp.d 2>&1)"
+fi
 # a 1.0 program: one file where -o says
 "$VYREC" build samples/saxpy.yaml -t glsl -o $O/saxpy.comp > /dev/null 2>&1 && [ -f $O/saxpy.comp ] &&
 	ok glsl_single_file || bad glsl_single_file
@@ -148,6 +159,15 @@ out=$("$VYREC" run samples/sum2pass.yaml --backend reference --param n=1000 --in
 [ "$out" = "total: 500" ] && ok run_sum2pass || bad run_sum2pass "$out"
 out=$("$VYREC" run samples/normalize.yaml --backend reference --param n=300 --in x=const:2 --print norm 2>&1)
 [ "$out" = "norm: 34.6410179" ] && ok run_normalize_grid || bad run_normalize_grid "$out"
+# prefixsum past 256 workgroups (the totals kernel's carry loop): y[i] = i + 1
+"$VYREC" run samples/prefixsum.yaml --backend reference --param n=70000 --in x=const:1 \
+	--out y=$O/ps.bin > $O/ps.log 2>&1
+if LC_ALL=C awk 'BEGIN { for (i = 1; i <= 70000; i++) printf "%c%c%c%c", i % 256, int(i / 256) % 256, int(i / 65536), 0 }' > $O/ps.want &&
+	cmp -s $O/ps.bin $O/ps.want; then
+	ok run_prefixsum_carry
+else
+	bad run_prefixsum_carry "$(head -2 $O/ps.log) $(cmp $O/ps.bin $O/ps.want 2>&1)"
+fi
 # a host for variable need not be given (lu's k)
 out=$("$VYREC" run samples/lu.yaml --backend reference --param n=2 --in a=const:1 --print a 2>&1)
 [ "$out" = "a: 4 0.25 1 3.75" ] && ok run_lu_host_for || bad run_lu_host_for "$out"
@@ -224,3 +244,4 @@ vcase verify_sum2pass_odd samples/sum2pass.yaml --param n=100003
 vcase verify_jacobi_long samples/jacobi1d.yaml --param n=3000 --param tsteps=50
 vcase verify_lu_64 samples/lu.yaml --param n=40
 vcase verify_normalize_odd samples/normalize.yaml --param n=70001
+vcase verify_prefixsum_long samples/prefixsum.yaml --param n=200001

@@ -1,8 +1,9 @@
 #!/bin/sh
 # t_schema.sh: everything vyrec prints as JSON validates against its
 # published schema in doc/schema/ (python3-jsonschema; doc/schema/README.md
-# has the compatibility rule): the manifest of every sample for every
-# target and a launcher's manifest.json, --diagnostics-format json for
+# has the compatibility rule): the manifests of every sample for every
+# target (one file for all, vyrec-artifacts-1), single-target manifests
+# and a launcher's manifest.json, --diagnostics-format json for
 # every tests/errors case and for errors after the front end, ops, targets
 # and backends --json, verify --json, and a generated C launcher's
 # --describe --json and --bench --json (spv on lavapipe, and reference).
@@ -21,9 +22,25 @@ for f in samples/*.yaml; do
 	s=$(basename $f .yaml)
 	$VYREC build $f -t spv -t ptx -t glsl -t reference -o $O/m/$s --manifest $O/m/$s.json > /dev/null 2>&1 ||
 		bad "manifest_$s" "vyrec build failed"
+	# several -t: one document (vyrec-artifacts-1) of per-target manifests;
+	# each is checked against the artifact schema as its own file
+	python3 - $O/m/$s.json <<'EOP'
+import json, sys
+p = sys.argv[1]
+d = json.load(open(p))
+for a in d["artifacts"]:
+    json.dump(a, open(p[:-5] + "." + a["target"] + ".json", "w"), indent=2)
+EOP
+	rm -f $O/m/$s.json
 done
-$VYREC build samples/saxpy.yaml -t spv --fast-math -o $O/m/fm.spv --manifest $O/m/saxpy_fast_math.json > /dev/null 2>&1
-$V artifact.schema.json $O/m/*.json
+$V artifacts.schema.json $O/m/*.json
+# one target: the artifact manifest itself
+mkdir -p $O/m1
+for t in spv ptx glsl reference; do
+	$VYREC build samples/matmul.yaml -t $t -o $O/m1/matmul.$t --manifest $O/m1/matmul.$t.json > /dev/null 2>&1
+done
+$VYREC build samples/saxpy.yaml -t spv --fast-math -o $O/m1/fm.spv --manifest $O/m1/saxpy_fast_math.json > /dev/null 2>&1
+$V artifact.schema.json $O/m1/*.json
 
 # ---- diagnostics ----
 for f in tests/errors/*.yaml; do
@@ -74,11 +91,12 @@ for t in spv reference; do
 done
 
 # ---- the validator rejects what breaks a schema ----
-sed 's/"read_only"/"readonly"/' $O/m/saxpy.spv.json > $O/bad/manifest.json
+sed 's/"read_only"/"readonly"/' $O/m1/matmul.spv.json > $O/bad/manifest.json
 echo '[{"severity": "fatal", "file": null, "line": 0, "column": 0, "length": 1, "message": "x", "fix": null}]' > $O/bad/diagnostics.json
 sed 's/"status": "[a-z]*"/"status": "maybe"/' $O/l/verify_default.json > $O/bad/verify.json
 sed 's/"bytes_moved": [0-9]*/"bytes_moved": "many"/' $O/l/bench_reference.json > $O/bad/bench.json
-for k in artifact:manifest diagnostics:diagnostics verify:verify bench:bench; do
+sed 's/"read_only"/"readonly"/' $O/m/saxpy.json > $O/bad/manifests.json
+for k in artifact:manifest artifacts:manifests diagnostics:diagnostics verify:verify bench:bench; do
 	s=${k%%:*} f=${k#*:}
 	$V $s.schema.json $O/bad/$f.json | grep -q '^FAIL' && ok "schema_rejects_bad_$f" || bad "schema_rejects_bad_$f" "a broken $f validated"
 done
