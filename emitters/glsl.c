@@ -535,6 +535,12 @@ static void put_elem(struct gen *g, const struct vy_expr *e)
 	bool shared = e->space == VY_SPACE_SHARED;
 	int n = shared ? p->nshared : p->nbuffers;
 
+	if (e->space == VY_SPACE_PRIVATE && e->index >= 0 && e->index < p->nprivate) {
+		vy_buf_printf(g->b, "a%d_%s[", e->index, p->privates[e->index].name);
+		put_index(g, e->args[0], p->privates[e->index].count);
+		put(g, "]");
+		return;
+	}
 	if (e->kind != VY_E_LOAD || e->nargs < 1 || e->index < 0 ||
 	    e->index >= n) {
 		fail(g, "malformed memory reference");
@@ -1512,12 +1518,65 @@ static void put_if(struct gen *g, const struct vy_stmt *s)
 	put(g, "\n");
 }
 
+/* Private arrays (SPEC §10.3) that vy_scalarise left: aK_NAME, declared
+ * at the top of main (an unrolled loop declares one array once a trip). */
+static void put_private_decls(const struct vy_program *p, struct vy_buf *b)
+{
+	for (int i = 0; i < p->nprivate; i++)
+		vy_buf_printf(b, "\t%s a%d_%s[%u];\n", glsl_type(p->privates[i].type), i,
+			      p->privates[i].name, p->privates[i].count);
+}
+
+/* var a: T[N] = v: v once into a temporary, then a loop. */
+static void put_fill(struct gen *g, const struct vy_stmt *s)
+{
+	const struct vy_privdecl *d = &g->p->privates[s->mem];
+	int t = g->ntemp++;
+	open_line(g);
+	vy_buf_printf(g->b, "%s t%d = ", glsl_type(d->type), t);
+	put_top(g, s->value);
+	put(g, ";\n");
+	open_line(g);
+	vy_buf_printf(g->b, "for (uint t%d = 0u; t%d < %uu; t%d++) a%d_%s[t%d] = t%d;\n",
+		      t + 1, t + 1, d->count, t + 1, s->mem, d->name, t + 1, t);
+	g->ntemp++;
+}
+
+/* a[i] = v: as a buffer store, with no narrowing. */
+static void put_private_store(struct gen *g, const struct vy_stmt *s)
+{
+	const struct vy_privdecl *d = &g->p->privates[s->mem];
+	bool hoist = has_atomic(s->value) && s->index->kind != VY_E_CONST &&
+		     s->index->kind != VY_E_LOCAL;
+	int t = g->ntemp;
+	if (hoist) {
+		g->ntemp++;
+		open_line(g);
+		vy_buf_printf(g->b, "%s t%d = ", glsl_type(s->index->type), t);
+		put_top(g, s->index);
+		put(g, ";\n");
+	}
+	open_line(g);
+	vy_buf_printf(g->b, "a%d_%s[", s->mem, d->name);
+	if (hoist)
+		vy_buf_printf(g->b, "t%d", t);
+	else
+		put_index(g, s->index, d->count);
+	put(g, "] = ");
+	put_top(g, s->value);
+	put(g, ";\n");
+}
+
 /* BUF[i] = v.  The index is evaluated before the value; when the value has
  * a side effect the index goes into a temporary first to keep that
  * order. */
 static void put_store(struct gen *g, const struct vy_stmt *s)
 {
 	const struct vy_program *p = g->p;
+	if (s->space == VY_SPACE_PRIVATE) {
+		put_private_store(g, s);
+		return;
+	}
 	bool shared = s->space == VY_SPACE_SHARED;
 	const char *name = shared ? p->shared[s->mem].name
 				  : p->buffers[s->mem].name;
@@ -1592,6 +1651,7 @@ static void put_stmt(struct gen *g, const struct vy_stmt *s)
 		put(g, ";\n");
 		break;
 	case VY_S_STORE: put_store(g, s); break;
+	case VY_S_ARRAY: put_fill(g, s); break;
 	case VY_S_IF: put_if(g, s); break;
 	case VY_S_FOR: put_for(g, s); break;
 	case VY_S_WHILE:
@@ -1858,6 +1918,7 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 	vy_buf_put(out, g.mfun.data, g.mfun.len);
 	vy_buf_free(&g.mfun);
 	vy_buf_puts(out, "void main()\n{\n");
+	put_private_decls(p, out);
 	vy_buf_put(out, body.data, body.len);
 	vy_buf_puts(out, "}\n");
 	vy_buf_free(&body);
@@ -1872,6 +1933,6 @@ const struct vy_aot_emitter vy_emitter_glsl = {
 	.aliases = (const char *const[]){ "primary_text", NULL },
 	.summary = "GLSL 4.50 compute shader (validated with glslang)",
 	.ext = ".comp",
-	.passes = VY_PASS_UNROLL | VY_PASS_MEM,   /* as spv: glslang keeps loops */
+	.passes = VY_PASS_UNROLL | VY_PASS_SCALARISE | VY_PASS_MEM,   /* as spv: glslang keeps loops */
 	.emit = emit,
 };

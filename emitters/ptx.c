@@ -165,11 +165,46 @@ static struct vy_pv emit_expr(struct ctx *c, const struct vy_expr *e);
 
 /* ---- memory ---- */
 
+/* Private arrays (SPEC §10.3) that vy_scalarise left: .local arrays
+ * vy_pr_NAME of the entry, addressed with 32 bits as shared ones. */
+static struct vy_pv private_addr(struct ctx *c, int mem, struct vy_pv idx)
+{
+	const struct vy_privdecl *d = &c->p->privates[mem];
+	unsigned es = vy_type_size(d->type);
+	struct vy_pv a = {0};
+	if (!is_reg(idx)) {
+		snprintf(a.s, sizeof a.s, "vy_pr_%s%+lld", d->name,
+			 strtoll(idx.s, NULL, 10) * es);
+		return a;
+	}
+	struct vy_pv b = reg(c, VY_U32);
+	I(c, "mov.u32 \t%s, vy_pr_%s;\n", b.s, d->name);
+	return op3(c, VY_U32, "mad.lo.s32", idx, imm("%u", es), b);
+}
+
+/* var a: T[N] = v: a loop storing v to each element. */
+static void emit_fill(struct ctx *c, const struct vy_stmt *s)
+{
+	const struct vy_privdecl *d = &c->p->privates[s->mem];
+	struct vy_pv v = in_reg(c, emit_expr(c, s->value), d->type);
+	struct vy_pv a = reg(c, VY_U32), p = reg(c, VY_BOOL);
+	int l = label(c);
+	I(c, "mov.u32 \t%s, vy_pr_%s;\n", a.s, d->name);
+	put_label(c, "fill", l);
+	I(c, "st.local.%s \t[%s], %s;\n", tn(d->type), a.s, v.s);
+	I(c, "add.u32 \t%s, %s, %u;\n", a.s, a.s, vy_type_size(d->type));
+	I(c, "setp.lt.u32 \t%s, %s, vy_pr_%s+%u;\n", p.s, a.s, d->name,
+	  d->count * vy_type_size(d->type));
+	I(c, "@%s bra \t$L_fill_%d;\n", p.s, l);
+}
+
 /* The address operand (without brackets) of element idx of a memory. */
 static struct vy_pv emit_addr(struct ctx *c, enum vy_space sp, int mem,
 			      const struct vy_expr *ie, struct vy_pv idx)
 {
 	struct vy_pv a = {0};
+	if (sp == VY_SPACE_PRIVATE)
+		return private_addr(c, mem, idx);
 	bool sh = sp == VY_SPACE_SHARED;
 	const char *name = sh ? c->p->shared[mem].name : c->base[mem].s;
 	/* buffers hold elements of their type's size (x3 vectors 16 bytes);
@@ -201,6 +236,8 @@ static const char *space_of(struct ctx *c, enum vy_space sp, int mem, bool load)
 {
 	if (sp == VY_SPACE_SHARED)
 		return "shared";
+	if (sp == VY_SPACE_PRIVATE)
+		return "local";
 	return load && c->p->buffers[mem].access == VY_READ_ONLY ? "global.nc"
 								 : "global";
 }
@@ -1305,6 +1342,7 @@ static void emit_stmt(struct ctx *c, const struct vy_stmt *s)
 	switch (s->kind) {
 	case VY_S_LET: case VY_S_VAR: case VY_S_ASSIGN: emit_assign(c, s); break;
 	case VY_S_STORE: emit_store(c, s); break;
+	case VY_S_ARRAY: emit_fill(c, s); break;
 	case VY_S_IF: emit_if(c, s); break;
 	case VY_S_FOR: emit_for(c, s); break;
 	case VY_S_WHILE: emit_while(c, s); break;
@@ -1454,6 +1492,10 @@ static void emit_header(struct ctx *c, const struct arch *a, struct vy_buf *out)
 	for (int k = 0; k < VY_PM_NCLS; k++)
 		if (c->m.nreg[k])
 			vy_buf_printf(out, "\t.reg %s<%d>;\n", decl[k], c->m.nreg[k] + 1);
+	for (int i = 0; i < p->nprivate; i++)   /* SPEC §10.3 */
+		vy_buf_printf(out, "\t.local .align %u .b8 vy_pr_%s[%u];\n",
+			      vy_type_size(p->privates[i].type), p->privates[i].name,
+			      p->privates[i].count * vy_type_size(p->privates[i].type));
 	vy_buf_puts(out, "\n");
 }
 
@@ -1503,6 +1545,6 @@ const struct vy_aot_emitter vy_emitter_ptx = {
 	.aliases = (const char *const[]){ "secondary_text", NULL },
 	.summary = "NVIDIA PTX assembly text",
 	.ext = ".ptx",
-	.passes = VY_PASS_UNROLL | VY_PASS_MEM,   /* ptxas folds each trip's constant */
+	.passes = VY_PASS_UNROLL | VY_PASS_SCALARISE | VY_PASS_MEM,   /* ptxas folds each trip's constant */
 	.emit = emit,
 };

@@ -295,6 +295,24 @@ static uint32_t memaux(const struct vy_expr *ld)
 static uint32_t ex(struct em *m, const struct vy_expr *e, uint32_t dst);
 static void block(struct em *m, const struct vy_block *b);
 
+/* A 2-D private array's index as the resolver writes it, row * COLS + col
+ * (u32): true and rc = {row, col}, so the VM checks each axis. */
+static bool row_col(const struct vy_program *p, int mem, const struct vy_expr *ix,
+		    const struct vy_expr *rc[2])
+{
+	const struct vy_privdecl *d = &p->privates[mem];
+	if (d->ndims != 2 || ix->kind != VY_E_OP || ix->op->code != VY_OP_ADD ||
+	    ix->type != VY_U32)
+		return false;
+	const struct vy_expr *mul = ix->args[0];
+	if (mul->kind != VY_E_OP || mul->op->code != VY_OP_MUL || mul->args[1]->kind != VY_E_CONST ||
+	    mul->args[1]->bits != d->dims[1])
+		return false;
+	rc[0] = mul->args[0];
+	rc[1] = ix->args[1];
+	return true;
+}
+
 static void open_nest(struct em *m)
 {
 	if (++m->depth > m->maxdepth)
@@ -415,7 +433,19 @@ static uint32_t ex(struct em *m, const struct vy_expr *e, uint32_t dst)
 	case VY_E_LEN: r = pre(m, VYVM_PRE_LEN, (uint32_t)e->index, 0); break;
 	case VY_E_LOCAL: r = local_reg(m, e->index); break;
 	case VY_E_LOAD: {
+		const struct vy_expr *rc[2];
+		if (e->space == VY_SPACE_PRIVATE && row_col(m->p, e->index, e->args[0], rc)) {
+			uint32_t a = ex(m, rc[0], NONE), b = ex(m, rc[1], NONE), d = want(m, dst);
+			emit(m, VYVM_PLOAD, vy_mem_type(m->p, e->space, e->index),
+			     1u << 15 | (uint32_t)e->index, d, a, b, 0);
+			return d;
+		}
 		uint32_t i = ex(m, e->args[0], NONE), d = want(m, dst);
+		if (e->space == VY_SPACE_PRIVATE) {
+			emit(m, VYVM_PLOAD, vy_mem_type(m->p, e->space, e->index),
+			     memaux(e) & 0x7fff, d, i, 0, 0);
+			return d;
+		}
 		emit(m, VYVM_LOAD, vy_mem_type(m->p, e->space, e->index), memaux(e), d, i,
 		     (uint32_t)e->axis, 0);
 		return d;
@@ -495,13 +525,13 @@ static void st_while(struct em *m, const struct vy_stmt *s)
 
 static uint32_t store_type(const struct em *m, const struct vy_stmt *s)
 {
-	return s->space == VY_SPACE_BUFFER ? m->p->buffers[s->mem].type :
-	       m->p->shared[s->mem].type;
+	return vy_mem_type(m->p, s->space, s->mem);
 }
 
 static void stmt(struct em *m, const struct vy_stmt *s)
 {
 	uint32_t save = m->tmp, r, i, aux;
+	const struct vy_expr *rc[2];
 	switch (s->kind) {
 	case VY_S_LET: case VY_S_VAR:
 		ex(m, s->value, local_reg(m, s->local));
@@ -511,11 +541,24 @@ static void stmt(struct em *m, const struct vy_stmt *s)
 		emit(m, VYVM_MOV, 0, 0, local_reg(m, s->local), r, 0, 0);
 		break;
 	case VY_S_STORE:
+		if (s->space == VY_SPACE_PRIVATE && row_col(m->p, s->mem, s->index, rc)) {
+			uint32_t a = ex(m, rc[0], NONE), b = ex(m, rc[1], NONE);
+			r = ex(m, s->value, NONE);
+			emit(m, VYVM_PSTORE, store_type(m, s), 1u << 15 | (uint32_t)s->mem, 0, a, r, b);
+			break;
+		}
 		i = ex(m, s->index, NONE);
 		r = ex(m, s->value, NONE);
 		aux = (uint32_t)s->space << 15 | (uint32_t)(s->index->type == VY_I32) << 14 |
 		      (uint32_t)s->mem;
-		emit(m, VYVM_STORE, store_type(m, s), aux, 0, i, r, (uint32_t)s->comp);
+		if (s->space == VY_SPACE_PRIVATE)
+			emit(m, VYVM_PSTORE, store_type(m, s), aux & 0x7fff, 0, i, r, 0);
+		else
+			emit(m, VYVM_STORE, store_type(m, s), aux, 0, i, r, (uint32_t)s->comp);
+		break;
+	case VY_S_ARRAY:
+		r = ex(m, s->value, NONE);
+		emit(m, VYVM_PFILL, store_type(m, s), (uint32_t)s->mem, 0, r, 0, 0);
 		break;
 	case VY_S_IF: st_if(m, s); break;
 	case VY_S_FOR: st_for(m, s); break;
@@ -631,6 +674,19 @@ static bool put_prog(struct vy_buf *b, const struct em *m, char **err)
 	return true;
 }
 
+static void put_privates(struct vy_buf *b, const struct vy_program *p)
+{
+	vy_buf_u32(b, (uint32_t)p->nprivate);
+	for (int i = 0; i < p->nprivate; i++) {
+		const struct vy_privdecl *d = &p->privates[i];
+		put_str(b, d->name);
+		vy_buf_u32(b, d->type);
+		vy_buf_u32(b, (uint32_t)d->ndims);
+		vy_buf_u32(b, d->dims[0]);
+		vy_buf_u32(b, d->ndims == 2 ? d->dims[1] : 1);
+	}
+}
+
 static void put_section(struct vy_buf *b, uint32_t tag, const struct vy_buf *s)
 {
 	vy_buf_u32(b, tag);
@@ -647,6 +703,12 @@ static void put_module(struct vy_buf *out, const struct vy_program *p,
 	struct vy_buf body = { 0 }, man = { 0 }, json = { 0 };
 	uint64_t h;
 	put_section(&body, 1, prog);
+	if (p->nprivate) {   /* SPEC §10.3; absent otherwise, so 1.0 modules keep their bytes */
+		struct vy_buf priv = { 0 };
+		put_privates(&priv, p);
+		put_section(&body, 4, &priv);
+		vy_buf_free(&priv);
+	}
 	put_section(&body, 2, code);
 	vy_manifest_json(p, "reference", p->name, body.data, body.len, &json);
 	put_str(&man, json.data ? (const char *)json.data : "");

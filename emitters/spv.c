@@ -71,6 +71,7 @@ struct spv {
 	uint32_t glsl;           /* GLSL.std.450 import */
 	SpvStorageClass bufsc;   /* StorageBuffer, or Uniform on vulkan1.0 */
 	uint32_t *buf_var, *shared_var, push_var;
+	uint32_t *priv_var;      /* private arrays (SPEC §10.3): Function variables */
 	uint32_t builtin_var[5];
 	uint32_t sg_var[4];      /* SubgroupSize, ...LocalInvocationId, Id, NumSubgroups */
 	unsigned sgcap;          /* SG_CAP_* bits the subgroup ops used */
@@ -669,6 +670,9 @@ static uint32_t elem_ptr(struct spv *s, const struct vy_expr *e)
 		uint32_t zero = u32c(s, 0);
 		return VAL(s, SpvOpAccessChain, pt, s->buf_var[e->index], zero, idx);
 	}
+	if (e->space == VY_SPACE_PRIVATE)
+		return VAL(s, SpvOpAccessChain, ty_ptr(s, SpvStorageClassFunction,
+			   ty(s, s->p->privates[e->index].type)), s->priv_var[e->index], idx);
 	const struct vy_shareddecl *sh = &s->p->shared[e->index];
 	uint32_t pt = ty_ptr(s, SpvStorageClassWorkgroup, ty(s, vy_type_value(sh->type)));
 	return VAL(s, SpvOpAccessChain, pt, s->shared_var[e->index], idx);
@@ -2205,6 +2209,20 @@ static void store(struct spv *s, const struct vy_stmt *st)
 	INS(&s->body, SpvOpStore, ptr, v);
 }
 
+/* var a: T[N] = v: one store of the whole array, N copies of v. */
+static void fill_private(struct spv *s, const struct vy_stmt *st)
+{
+	const struct vy_privdecl *d = &s->p->privates[st->mem];
+	uint32_t v = expr(s, st->value);
+	uint32_t *w = vy_xcalloc(d->count + 1, sizeof *w, "the spv emitter");
+	for (uint32_t i = 0; i < d->count; i++)
+		w[i] = v;
+	uint32_t at = TYPE(s, SpvOpTypeArray, ty(s, d->type), u32c(s, d->count));
+	uint32_t all = val(s, SpvOpCompositeConstruct, at, w, d->count);
+	free(w);
+	INS(&s->body, SpvOpStore, s->priv_var[st->mem], all);
+}
+
 /* -g: "the YAML base name", as the PTX comments and .file name it (no
  * path in artifacts, SPEC §10.9). */
 static const char *src_base(const struct vy_program *p)
@@ -2225,6 +2243,7 @@ static void stmt(struct spv *s, const struct vy_stmt *st)
 		set_local(s, st->local, expr(s, st->value), first);
 		break;
 	case VY_S_STORE: store(s, st); break;
+	case VY_S_ARRAY: fill_private(s, st); break;
 	case VY_S_IF: if_stmt(s, st); break;
 	case VY_S_FOR: for_stmt(s, st); break;
 	case VY_S_WHILE: loop(s, st, while_cond, NULL, NULL); break;
@@ -2406,9 +2425,23 @@ static void declare_shared(struct spv *s, int i)
 	put(&s->iface, var);
 }
 
+/* Private arrays (SPEC §10.3) that vy_scalarise left: Function arrays. */
+static void declare_privates(struct spv *s)
+{
+	for (int i = 0; i < s->p->nprivate; i++) {
+		const struct vy_privdecl *d = &s->p->privates[i];
+		uint32_t at = TYPE(s, SpvOpTypeArray, ty(s, d->type), u32c(s, d->count));
+		s->priv_var[i] = fresh(s);
+		INS(&s->vars, SpvOpVariable, ty_ptr(s, SpvStorageClassFunction, at),
+		    s->priv_var[i], SpvStorageClassFunction);
+		name(s, s->priv_var[i], d->name);
+	}
+}
+
 static void declare_locals(struct spv *s)
 {
 	const struct vy_program *p = s->p;
+	declare_privates(s);
 	for (int i = 0; i < p->nlocals; i++) {
 		const struct vy_local *l = &p->locals[i];
 		s->is_var[i] = l->mutable || l->loopvar;
@@ -2559,6 +2592,7 @@ static void free_spv(struct spv *s)
 	free(s->buf_var);
 	free(s->shared_var);
 	free(s->local);
+	free(s->priv_var);
 	free(s->is_var);
 	free(s->atomic_buf);
 	free(s->loops);
@@ -2768,6 +2802,7 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 	s.atomic_buf = zalloc(p->nbuffers, sizeof *s.atomic_buf);
 	s.shared_var = zalloc(p->nshared, sizeof *s.shared_var);
 	s.local = zalloc(p->nlocals, sizeof *s.local);
+	s.priv_var = zalloc(p->nprivate, sizeof *s.priv_var);
 	s.is_var = zalloc(p->nlocals, sizeof *s.is_var);
 	struct words m = { 0 };
 	build(&s, &m);
@@ -2788,6 +2823,6 @@ const struct vy_aot_emitter vy_emitter_spv = {
 	.aliases = (const char *const[]){ "spirv", "primary_binary", NULL },
 	.summary = "SPIR-V binary for Vulkan (validated with SPIRV-Tools)",
 	.ext = ".spv",
-	.passes = VY_PASS_UNROLL | VY_PASS_MEM,   /* NVIDIA's SPIR-V compiler keeps loops */
+	.passes = VY_PASS_UNROLL | VY_PASS_SCALARISE | VY_PASS_MEM,   /* NVIDIA's SPIR-V compiler keeps loops */
 	.emit = emit,
 };

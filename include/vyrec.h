@@ -33,6 +33,7 @@
 #define VY_MAX_PARAMS      32        /* push-constant words */
 #define VY_MAX_EXPR        (64u << 10)
 #define VY_MAX_SHARED      32768     /* bytes */
+#define VY_MAX_PRIVATE     16384     /* bytes of private arrays per invocation */
 #define VY_MAX_WG          1024
 #define VY_MAX_BINDING     31
 #define VY_MAX_ERRORS      20
@@ -362,7 +363,8 @@ const char *vy_suggest_call(const struct vy_registry *r, const char *name,
 
 /* ---- IR ---- */
 
-enum vy_space { VY_SPACE_BUFFER, VY_SPACE_SHARED };
+/* VY_SPACE_PRIVATE: a private array (SPEC §10.3), program->privates */
+enum vy_space { VY_SPACE_BUFFER, VY_SPACE_SHARED, VY_SPACE_PRIVATE };
 enum vy_builtin { VY_B_GID, VY_B_LID, VY_B_WGID, VY_B_WGSIZE, VY_B_NWG,
 		  VY_B_SG /* sg.size lane id count: axis 0..3 (SPEC §10.4) */ };
 enum { VY_SG_SIZE, VY_SG_LANE, VY_SG_ID, VY_SG_COUNT };
@@ -427,7 +429,10 @@ static inline uint64_t vy_const_bits(const struct vy_expr *e)
 enum vy_stmt_kind {
 	VY_S_LET, VY_S_VAR, VY_S_ASSIGN, VY_S_STORE, VY_S_IF, VY_S_FOR,
 	VY_S_WHILE, VY_S_BREAK, VY_S_CONTINUE, VY_S_RETURN, VY_S_BARRIER,
-	VY_S_EXPR
+	VY_S_EXPR,
+	VY_S_ARRAY     /* var NAME: T[N][M] (= value): private array `mem`
+			  comes into scope, every element set to value (the
+			  resolver makes an absent one 0) */
 };
 
 struct vy_block {
@@ -454,6 +459,11 @@ struct vy_stmt {
 	struct vy_block els;      /* IF else */
 	int comp;                 /* STORE to a vector array: the component
 				     (a VY_E_LOAD of one keeps it in axis) */
+	/* SPEC §10.3, before resolve: ARRAY's axes; STORE NAME[i][j]'s j (the
+	 * resolver folds both into mem and a row-major index) */
+	struct vy_expr *dims[2];
+	int ndims;
+	struct vy_expr *index2;
 };
 
 struct vy_param {
@@ -480,6 +490,22 @@ struct vy_shareddecl {
 	uint32_t count;           /* constant, set by the loader or resolver */
 	struct vy_expr *count_expr;
 	struct vy_loc count_loc;  /* the whole count as written */
+	struct vy_loc loc;
+	/* count: [N, M] (SPEC §10.3): ndims 2, count N*M, indexed [y][x]
+	 * row-major; else ndims 1, dims[0] = count */
+	int ndims;
+	uint32_t dims[2];
+	struct vy_expr *dim_expr[2];
+};
+
+/* A private array (SPEC §10.3): per invocation, declared by a VY_S_ARRAY
+ * statement, indexed row-major (LOAD/STORE space VY_SPACE_PRIVATE). */
+struct vy_privdecl {
+	const char *name;
+	enum vy_type type;
+	int ndims;
+	uint32_t dims[2];
+	uint32_t count;           /* dims[0] * dims[1] */
 	struct vy_loc loc;
 };
 
@@ -518,6 +544,8 @@ struct vy_program {
 	struct vy_block entry;
 	int nlocals;                 /* filled by the resolver */
 	struct vy_local *locals;
+	int nprivate;                /* private arrays, filled by the resolver */
+	struct vy_privdecl *privates;
 	struct vy_loc loc_name, loc_wgsize, loc_entry;
 	/* SPEC §10.5: the kernel parts (each a program of its own that shares
 	 * the params and buffers; parts[0] is the program itself), in kernel
@@ -743,6 +771,10 @@ void vy_optimize(struct vy_program *p, int level);
  * which): p itself when none qualifies, else a copy in p's arena sharing
  * p's other statements; p is left unchanged. */
 const struct vy_program *vy_unroll(const struct vy_program *p);
+/* p with each private array whose every index is a constant (after
+ * vy_unroll) replaced by one var per element (SPEC §10.3: registers on
+ * GPU targets): p itself when none is, else a copy; p is left unchanged. */
+const struct vy_program *vy_scalarise(const struct vy_program *p);
 /* p after the VY_PASS_* passes in passes (opt.c says in which order): p
  * itself when passes is 0, else a copy in p's arena; p is left unchanged. */
 const struct vy_program *vy_passes(const struct vy_program *p, unsigned passes);
@@ -821,7 +853,8 @@ enum {
 	VY_PASS_PROMOTE = 8,    /* a loop's one buffer element in a register */
 	VY_PASS_LICM = 16,      /* loop-invariant pure arithmetic hoisted */
 	VY_PASS_SR = 32,        /* k * c in a counted loop's index: a running sum */
-	VY_PASS_MEM = 62        /* all of them but unroll */
+	VY_PASS_MEM = 62,       /* all of them but unroll */
+	VY_PASS_SCALARISE = 64  /* vy_scalarise, right after unroll (SPEC §10.3) */
 };
 /* The pass named name ("unroll", "loadcse", ...; "all": VY_PASS_UNROLL |
  * VY_PASS_MEM), or 0 (src/ir_dump.c); vy_pass_names lists them. */

@@ -334,6 +334,22 @@ static void load_buffers(struct ld *L, const struct vy_ynode *y)
 	vy_decls_bindings(p, L->d);
 }
 
+/* count: [N, M] of a 2-D shared array (SPEC §10.3): each axis a constant
+ * expression, folded and counted by the resolver. */
+static void load_shared_axes(struct ld *L, struct vy_shareddecl *s,
+			     const struct vy_ynode *y)
+{
+	s->count_loc = vy_yloc(y, L->src);
+	if (y->n != 2) {
+		err(L, y, "write [ROWS, COLS], e.g. count: [16, 17]",
+		    "shared 'count' takes one number or two axes, not %d", y->n);
+		return;
+	}
+	s->ndims = 2;
+	for (int i = 0; i < 2; i++)
+		s->dim_expr[i] = load_expr(L, y->kids[i], "shared 'count'");
+}
+
 static void load_shared(struct ld *L, const struct vy_ynode *y)
 {
 	static const char *const keys[] = { "type", "count", NULL };
@@ -360,6 +376,10 @@ static void load_shared(struct ld *L, const struct vy_ynode *y)
 			s->type = load_type(L, v[0], what);
 		if (!v[1])
 			continue;
+		if (v[1]->kind == VY_Y_SEQ) {
+			load_shared_axes(L, s, v[1]);
+			continue;
+		}
 		uint32_t c;
 		int r = vy_yuint(v[1], &c);
 		s->count_loc = vy_yloc(v[1], L->src);

@@ -344,3 +344,17 @@ void vy_decls_check_dispatch(const struct vy_program *p, struct vy_diags *d,
 			 "workgroup size %u), more than the limit of %u",
 			 "xyz"[i], g, v, wg, grid_max[i]);
 }
+
+/* SPEC §10.3: private arrays take at most VY_MAX_PRIVATE bytes per
+ * invocation (all of a program's arrays, whatever their scopes); array
+ * `name` adds add bytes to the before of those declared earlier. */
+bool vy_decls_check_private(struct vy_diags *d, struct vy_loc at, const char *name,
+			    uint64_t before, uint64_t add)
+{
+	if (before + add <= VY_MAX_PRIVATE)
+		return true;
+	vy_error(d, at, "use smaller arrays, or a shared array for data the workgroup shares",
+		 "with array '%s', private arrays take %llu bytes per invocation, more "
+		 "than the %d-byte limit", name, (unsigned long long)(before + add), VY_MAX_PRIVATE);
+	return false;
+}

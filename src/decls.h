@@ -84,6 +84,9 @@ void vy_decls_shared_add(struct vy_decls *D, uint64_t *bytes, uint32_t count,
 void vy_decls_check_count(const struct vy_program *p, struct vy_arena *a,
 			  struct vy_diags *d, const struct vy_bufdecl *b);
 void vy_decls_check_shared(const struct vy_program *p, struct vy_diags *d);
+/* The per-invocation limit on private arrays (SPEC §10.3). */
+bool vy_decls_check_private(struct vy_diags *d, struct vy_loc at, const char *name,
+			    uint64_t before, uint64_t add);
 void vy_decls_check_dispatch(const struct vy_program *p, struct vy_diags *d,
 			     int axis);
 

@@ -538,21 +538,33 @@ static struct vy_expr *call(struct parser *p, const struct token *name)
 	return e;
 }
 
-/* index = NAME "[" expr "]" */
-static struct vy_expr *index_expr(struct parser *p, const struct token *name)
+/* One "[" expr "]" of an index (the "[" is the current token). */
+static struct vy_expr *bracket(struct parser *p)
 {
 	struct token open = p->tok;
 	next(p);
-	struct vy_expr *e = new_node(p, VY_E_INDEX, name);
-	e->name = vy_intern(p->a, p->s + name->off, name->len);
-	e->nargs = 1;
-	e->args = vy_alloc(p->a, sizeof *e->args);
-	e->args[0] = expr(p);
+	struct vy_expr *e = expr(p);
 	if (p->tok.kind == TK_EOF)
 		fail_at(p, tok_loc(p, &open), "add ']' to close it",
 			"unterminated '['");
 	if (!consume(p, "]"))
 		fail_unexpected(p, "in the index; expected ']'");
+	return e;
+}
+
+/* index = NAME "[" expr "]" ("[" expr "]")?   (2-D arrays, SPEC §10.3;
+ * the resolver checks the count against the array's axes) */
+static struct vy_expr *index_expr(struct parser *p, const struct token *name)
+{
+	struct vy_expr *e = new_node(p, VY_E_INDEX, name);
+	e->name = vy_intern(p->a, p->s + name->off, name->len);
+	e->args = vy_alloc(p->a, 2 * sizeof *e->args);
+	e->args[e->nargs++] = bracket(p);
+	if (is(p, "["))
+		e->args[e->nargs++] = bracket(p);
+	if (is(p, "["))
+		fail_tok(p, "arrays have one or two axes: NAME[i] or NAME[i][j]",
+			 "'%s' is indexed three times", e->name);
 	return e;
 }
 
@@ -639,10 +651,6 @@ static struct vy_expr *postfix(struct parser *p)
 		e = w;
 		next(p);
 	}
-	if (is(p, "[") && e->kind == VY_E_INDEX)
-		fail_tok(p, vy_fmt(p->a, "buffers are one-dimensional; compute "
-			 "the index: %s[i * cols + j]", e->name),
-			 "'%s' is indexed twice", e->name);
 	if (is(p, "["))
 		fail_tok(p, "index a buffer or shared array by its name: "
 			 "buf[i]", "only a buffer or shared array %s",
@@ -858,7 +866,42 @@ static void local_name(struct parser *p, struct vy_stmt *s, const char *after)
 	next(p);
 }
 
-/* decl = ("let" | "var") NAME (":" TYPE)? "=" expr */
+/* 'let NAME:' is an error; a clearer one for 'let NAME: T[N]'. */
+static _Noreturn void let_type(struct parser *p, struct vy_stmt *s)
+{
+	struct token colon = p->tok;
+	next(p);
+	if (p->tok.kind == TK_NAME) {
+		next(p);
+		if (is(p, "["))
+			fail_at(p, s->loc, vy_fmt(p->a, "declare it with var: "
+				"'var %s: ...'", s->name), vy_fmt(p->a,
+				"array '%s' is declared with let; arrays are "
+				"declared with var", s->name));
+	}
+	p->tok = colon;
+	fail_tok(p, vy_fmt(p->a, "write 'var %s: TYPE = ...' or "
+		 "convert the value: 'let %s = f32(...)'",
+		 s->name, s->name), "'let' takes no type%s", "");
+}
+
+/* array = "var" NAME ":" TYPE "[" expr "]" ("[" expr "]")? ("=" expr)?
+ * (SPEC §10.3; "var NAME: TYPE" consumed, "[" current) */
+static void array_decl(struct parser *p, struct vy_stmt *s)
+{
+	s->kind = VY_S_ARRAY;
+	s->dims[s->ndims++] = bracket(p);
+	if (is(p, "["))
+		s->dims[s->ndims++] = bracket(p);
+	if (is(p, "["))
+		fail_tok(p, "arrays have one or two axes: T[N] or T[N][M]",
+			 "array '%s' has more than two axes", s->name);
+	if (consume(p, "="))
+		s->value = expr(p);
+	expect_end(p);
+}
+
+/* decl = ("let" | "var") NAME (":" TYPE)? "=" expr | array */
 static void decl(struct parser *p, struct vy_stmt *s)
 {
 	const char *kw = s->kind == VY_S_LET ? "let" : "var";
@@ -866,13 +909,15 @@ static void decl(struct parser *p, struct vy_stmt *s)
 	local_name(p, s, kw);
 	if (is(p, ":")) {
 		if (s->kind == VY_S_LET)
-			fail_tok(p, vy_fmt(p->a, "write 'var %s: TYPE = ...' or "
-				 "convert the value: 'let %s = f32(...)'",
-				 s->name, s->name), "'let' takes no type%s", "");
+			let_type(p, s);
 		next(p);
 		struct token t = p->tok;
 		s->decl_type = type_name(p, &t);
 		next(p);
+		if (is(p, "[")) {
+			array_decl(p, s);
+			return;
+		}
 	}
 	if (consume(p, "=")) {
 		s->value = expr(p);
@@ -959,14 +1004,11 @@ static bool assign_or_store(struct parser *p, struct vy_stmt *s)
 		s->kind = VY_S_ASSIGN;
 	} else if (is(p, "[")) {
 		struct vy_expr *ix = index_expr(p, &t);
-		if (is(p, "["))
-			fail_tok(p, vy_fmt(p->a, "buffers are one-dimensional; "
-				 "compute the index: %s[i * cols + j]", s->name),
-				 "'%s' is indexed twice", s->name);
 		if (!assign_op(p, &s->compound))
 			return false;
 		s->kind = VY_S_STORE;
 		s->index = ix->args[0];
+		s->index2 = ix->nargs > 1 ? ix->args[1] : NULL;
 	} else {
 		return false;
 	}

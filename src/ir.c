@@ -123,7 +123,8 @@ enum vy_type vy_expr_optype(const struct vy_expr *e)
 
 enum vy_type vy_mem_type(const struct vy_program *p, enum vy_space sp, int mem)
 {
-	return sp == VY_SPACE_BUFFER ? p->buffers[mem].type : p->shared[mem].type;
+	return sp == VY_SPACE_BUFFER ? p->buffers[mem].type :
+	       sp == VY_SPACE_PRIVATE ? p->privates[mem].type : p->shared[mem].type;
 }
 
 unsigned vy_buffer_elem_size(const struct vy_program *p, int i)

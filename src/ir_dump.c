@@ -10,6 +10,12 @@
 #include "decls.h"
 #include "ir.h"
 
+static const char *mem_name(const struct vy_program *p, enum vy_space sp, int mem)
+{
+	return sp == VY_SPACE_BUFFER ? p->buffers[mem].name :
+	       sp == VY_SPACE_PRIVATE ? p->privates[mem].name : p->shared[mem].name;
+}
+
 static void dump_expr(const struct vy_program *p, const struct vy_expr *e, FILE *f)
 {
 	switch (e->kind) {
@@ -38,8 +44,7 @@ static void dump_expr(const struct vy_program *p, const struct vy_expr *e, FILE 
 		fprintf(f, "len(%s)", p->buffers[e->index].name);
 		return;
 	case VY_E_LOAD:
-		fprintf(f, "%s[", e->space == VY_SPACE_BUFFER ?
-			p->buffers[e->index].name : p->shared[e->index].name);
+		fprintf(f, "%s[", mem_name(p, e->space, e->index));
 		dump_expr(p, e->args[0], f);
 		fputc(']', f);
 		if (vy_type_lanes(vy_mem_type(p, e->space, e->index)) > 1)
@@ -64,6 +69,17 @@ static void dump_expr(const struct vy_program *p, const struct vy_expr *e, FILE 
 static void dump_block(const struct vy_program *p, const struct vy_block *b,
 		       int depth, FILE *f);
 
+/* var a: f32[4][8] = FILL */
+static void dump_array(const struct vy_program *p, const struct vy_stmt *s, FILE *f)
+{
+	const struct vy_privdecl *d = &p->privates[s->mem];
+	fprintf(f, "var %s: %s[%u]", d->name, vy_type_name(d->type), d->dims[0]);
+	if (d->ndims == 2)
+		fprintf(f, "[%u]", d->dims[1]);
+	fputs(" = ", f);
+	dump_expr(p, s->value, f);
+}
+
 static void dump_stmt(const struct vy_program *p, const struct vy_stmt *s,
 		      int depth, FILE *f)
 {
@@ -78,8 +94,7 @@ static void dump_stmt(const struct vy_program *p, const struct vy_stmt *s,
 		dump_expr(p, s->value, f);
 		break;
 	case VY_S_STORE:
-		fprintf(f, "%s[", s->space == VY_SPACE_BUFFER ?
-			p->buffers[s->mem].name : p->shared[s->mem].name);
+		fprintf(f, "%s[", mem_name(p, s->space, s->mem));
 		dump_expr(p, s->index, f);
 		fputs(vy_type_lanes(vy_mem_type(p, s->space, s->mem)) > 1 ?
 		      (const char *[]){ "].x = ", "].y = ", "].z = ", "].w = " }[s->comp & 3] :
@@ -120,6 +135,9 @@ static void dump_stmt(const struct vy_program *p, const struct vy_stmt *s,
 	case VY_S_BARRIER: fputs("barrier", f); break;
 	case VY_S_EXPR:
 		dump_expr(p, s->value, f);
+		break;
+	case VY_S_ARRAY:
+		dump_array(p, s, f);
 		break;
 	}
 	fputc('\n', f);
@@ -163,10 +181,11 @@ static const struct { const char *name; unsigned flag; } pass_names[] = {
 	{ "unroll", VY_PASS_UNROLL }, { "loadcse", VY_PASS_LOADCSE },
 	{ "forward", VY_PASS_FORWARD }, { "promote", VY_PASS_PROMOTE },
 	{ "licm", VY_PASS_LICM }, { "sr", VY_PASS_SR },
-	{ "all", VY_PASS_UNROLL | VY_PASS_MEM },
+	{ "scalarise", VY_PASS_UNROLL | VY_PASS_SCALARISE },   /* after unroll */
+	{ "all", VY_PASS_UNROLL | VY_PASS_SCALARISE | VY_PASS_MEM },
 };
 
-const char vy_pass_names[] = "unroll|loadcse|forward|promote|licm|sr|all";
+const char vy_pass_names[] = "unroll|scalarise|loadcse|forward|promote|licm|sr|all";
 
 unsigned vy_pass_parse(const char *name)
 {

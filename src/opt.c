@@ -22,6 +22,9 @@
  *          evaluating one early cannot fault.
  * Loads are never moved, removed or merged.
  *
+ * vy_scalarise (requested like vy_unroll, run after it): private arrays
+ * whose every index is a constant become one var per element (below).
+ *
  * vy_unroll is the pass a target requests (vy_aot_emitter.passes,
  * applied by vy_emit at -O1 and above on a copy, so the reference and
  * other targets see the program unchanged):
@@ -873,6 +876,237 @@ const struct vy_program *vy_unroll(const struct vy_program *p)
 	return q->entry.v == p->entry.v ? p : q;
 }
 
+/* ---- scalarising private arrays (vy_scalarise, SPEC §10.3) ---- */
+
+/* An array every one of whose loads and stores has a constant index
+ * inside it (after unrolling and folding) becomes one var per element:
+ * its declaration one var per element set to the fill value, a load the
+ * element's local, a store an assignment.  The GPU targets then keep it
+ * in registers (no .local in PTX, no array-typed Function variable in
+ * SPIR-V), as nvcc and spirv-opt do for such arrays.  Arrays with any
+ * other index are left as they are. */
+struct scal {
+	struct vy_program *p;   /* the copy being built */
+	bool *ok;               /* per array: scalarised */
+	int *base;              /* per array: the first local of its current
+				   declaration's elements */
+	int cap;                /* of p->locals */
+	int *remap;             /* per array kept: its index in the copy's list */
+	const struct vy_privdecl *arrays;   /* the input's arrays */
+	bool *known;            /* per local of the input: a let of a constant */
+	uint32_t *val;          /* its value */
+};
+
+/* e with the lets of constants read as their values, folded: a copy. */
+static struct vy_expr *scal_subst(struct scal *c, const struct vy_expr *e)
+{
+	struct vy_expr *n = vy_alloc(c->p->arena, sizeof *n);
+	*n = *e;
+	if (e->kind == VY_E_LOCAL && c->known[e->index]) {
+		n->kind = VY_E_CONST;
+		n->bits = c->val[e->index];
+		n->index = 0;
+		return n;
+	}
+	if (e->nargs) {
+		n->args = vy_alloc(c->p->arena, sizeof *n->args * (size_t)e->nargs);
+		for (int i = 0; i < e->nargs; i++)
+			n->args[i] = scal_subst(c, e->args[i]);
+	}
+	return n;
+}
+
+/* Whether index e of array k is a constant inside it (*at: its value):
+ * made of constants, lets of constants and foldable ops (the CSE lets
+ * of -O1 and the unroller's folded counters). */
+static bool scal_index(struct scal *c, const struct vy_expr *e, int k, uint32_t *at)
+{
+	struct vy_expr *f = fold(scal_subst(c, e));
+	*at = f->bits;
+	return f->kind == VY_E_CONST && f->bits < c->arrays[k].count;
+}
+
+static void scal_check_expr(struct scal *c, const struct vy_expr *e)
+{
+	uint32_t at;
+	if (!e)
+		return;
+	if (e->kind == VY_E_LOAD && e->space == VY_SPACE_PRIVATE &&
+	    !scal_index(c, e->args[0], e->index, &at))
+		c->ok[e->index] = false;
+	for (int i = 0; i < e->nargs; i++)
+		scal_check_expr(c, e->args[i]);
+}
+
+static void scal_check(struct scal *c, const struct vy_block *b)
+{
+	uint32_t at;
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		if (s->kind == VY_S_STORE && s->space == VY_SPACE_PRIVATE &&
+		    !scal_index(c, s->index, s->mem, &at))
+			c->ok[s->mem] = false;
+		scal_check_expr(c, s->index);
+		scal_check_expr(c, s->value);
+		scal_check_expr(c, s->lo);
+		scal_check_expr(c, s->hi);
+		scal_check_expr(c, s->step);
+		if (s->kind == VY_S_LET && vy_expr_is_pure(s->value)) {
+			struct vy_expr *f = fold(scal_subst(c, s->value));
+			if (f->kind == VY_E_CONST) {
+				c->known[s->local] = true;
+				c->val[s->local] = f->bits;
+			}
+		}
+		scal_check(c, &s->body);
+		scal_check(c, &s->els);
+	}
+}
+
+static int scal_local(struct scal *c, const char *name, enum vy_type t, bool mutable,
+		      struct vy_loc loc)
+{
+	struct vy_program *q = c->p;
+	if (q->nlocals >= c->cap) {
+		int cap = 2 * q->nlocals + 16;
+		struct vy_local *v = vy_alloc(q->arena, sizeof *v * (size_t)cap);
+		memcpy(v, q->locals, sizeof *v * (size_t)q->nlocals);
+		q->locals = v, c->cap = cap;
+	}
+	q->locals[q->nlocals] = (struct vy_local){ name, t, mutable, false, loc };
+	return q->nlocals++;
+}
+
+/* e with its loads of scalarised arrays read from their locals (a new
+ * node where anything below changed, e itself otherwise). */
+static struct vy_expr *scal_expr(struct scal *c, struct vy_expr *e)
+{
+	if (!e)
+		return e;
+	uint32_t at;
+	if (e->kind == VY_E_LOAD && e->space == VY_SPACE_PRIVATE && c->ok[e->index] &&
+	    scal_index(c, e->args[0], e->index, &at))
+		return mk_local(c->p, c->base[e->index] + (int)at, e);
+	struct vy_expr **args = NULL;
+	bool kept = e->kind == VY_E_LOAD && e->space == VY_SPACE_PRIVATE;
+	for (int i = 0; i < e->nargs; i++) {
+		struct vy_expr *a = scal_expr(c, e->args[i]);
+		if (a == e->args[i])
+			continue;
+		if (!args) {
+			args = vy_alloc(c->p->arena, sizeof *args * (size_t)e->nargs);
+			memcpy(args, e->args, sizeof *args * (size_t)e->nargs);
+		}
+		args[i] = a;
+	}
+	if (!args && !kept)
+		return e;
+	struct vy_expr *n = vy_alloc(c->p->arena, sizeof *n);
+	*n = *e;
+	if (args)
+		n->args = args;
+	if (kept)
+		n->index = c->remap[e->index];
+	return n;
+}
+
+static struct vy_stmt *scal_stmt_new(struct scal *c, enum vy_stmt_kind k, const struct vy_stmt *at,
+				     int local, struct vy_expr *value)
+{
+	struct vy_stmt *s = vy_alloc(c->p->arena, sizeof *s);
+	s->kind = k;
+	s->loc = s->name_loc = at->loc;
+	s->local = local;
+	s->name = c->p->locals[local].name;
+	s->value = value;
+	return s;
+}
+
+static struct vy_block scal_block(struct scal *c, const struct vy_block *b);
+
+/* var a: T[N] = v  ->  (let fill = v,) var a_0 = fill ... var a_N-1 = fill */
+static void scal_decl(struct scal *c, struct list *out, const struct vy_stmt *s)
+{
+	const struct vy_privdecl *d = &c->arrays[s->mem];
+	struct vy_expr *fill = scal_expr(c, s->value);
+	if (fill->kind != VY_E_CONST) {
+		int l = scal_local(c, vy_fmt(c->p->arena, "%s_fill", d->name), d->type, false, d->loc);
+		push(c->p->arena, out, scal_stmt_new(c, VY_S_LET, s, l, fill));
+		fill = mk_local(c->p, l, fill);
+	}
+	c->base[s->mem] = c->p->nlocals;
+	for (uint32_t i = 0; i < d->count; i++)
+		scal_local(c, vy_fmt(c->p->arena, "%s_%u", d->name, i), d->type, true, d->loc);
+	for (uint32_t i = 0; i < d->count; i++)
+		push(c->p->arena, out, scal_stmt_new(c, VY_S_VAR, s, c->base[s->mem] + (int)i, fill));
+}
+
+static struct vy_block scal_block(struct scal *c, const struct vy_block *b)
+{
+	struct list out = { 0 };
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		if (s->kind == VY_S_ARRAY && c->ok[s->mem]) {
+			scal_decl(c, &out, s);
+			continue;
+		}
+		struct vy_stmt *n = vy_alloc(c->p->arena, sizeof *n);
+		*n = *s;
+		n->index = scal_expr(c, s->index);
+		n->value = scal_expr(c, s->value);
+		n->lo = scal_expr(c, s->lo);
+		n->hi = scal_expr(c, s->hi);
+		n->step = scal_expr(c, s->step);
+		uint32_t at;
+		if (s->kind == VY_S_STORE && s->space == VY_SPACE_PRIVATE && c->ok[s->mem] &&
+		    scal_index(c, s->index, s->mem, &at)) {
+			n->kind = VY_S_ASSIGN;
+			n->local = c->base[s->mem] + (int)at;
+			n->name = c->p->locals[n->local].name;
+			n->index = NULL;
+		}
+		if ((s->kind == VY_S_ARRAY || s->kind == VY_S_STORE) && n->space == VY_SPACE_PRIVATE &&
+		    n->kind != VY_S_ASSIGN)
+			n->mem = c->remap[s->mem];
+		n->body = scal_block(c, &s->body);
+		n->els = scal_block(c, &s->els);
+		push(c->p->arena, &out, n);
+	}
+	return (struct vy_block){ out.n, out.v };
+}
+
+const struct vy_program *vy_scalarise(const struct vy_program *p)
+{
+	if (!p->nprivate)
+		return p;
+	struct vy_program *q = vy_alloc(p->arena, sizeof *q);
+	*q = *p;
+	struct scal c = { .p = q, .cap = p->nlocals, .arrays = p->privates,
+			  .ok = vy_alloc(p->arena, sizeof *c.ok * (size_t)p->nprivate),
+			  .base = vy_alloc(p->arena, sizeof *c.base * (size_t)p->nprivate),
+			  .known = vy_alloc(p->arena, sizeof *c.known * (size_t)(p->nlocals + 1)),
+			  .val = vy_alloc(p->arena, sizeof *c.val * (size_t)(p->nlocals + 1)) };
+	bool any = false;
+	for (int k = 0; k < p->nprivate; k++)
+		c.ok[k] = true;
+	scal_check(&c, &p->entry);
+	for (int k = 0; k < p->nprivate; k++)
+		any |= c.ok[k];
+	if (!any)
+		return p;
+	/* the arrays kept, renumbered: emitters declare each of q->privates */
+	c.remap = vy_alloc(p->arena, sizeof *c.remap * (size_t)p->nprivate);
+	q->privates = vy_alloc(p->arena, sizeof *q->privates * (size_t)p->nprivate);
+	q->nprivate = 0;
+	for (int k = 0; k < p->nprivate; k++)
+		if (!c.ok[k]) {
+			c.remap[k] = q->nprivate;
+			q->privates[q->nprivate++] = p->privates[k];
+		}
+	q->entry = scal_block(&c, &p->entry);
+	return q;
+}
+
 void vy_optimize(struct vy_program *p, int level)
 {
 	struct cse c = { .p = p };
@@ -1188,6 +1422,8 @@ static bool known(const struct vy_stmt *s)
 	case VY_S_IF: case VY_S_FOR: case VY_S_WHILE: case VY_S_BREAK:
 	case VY_S_CONTINUE: case VY_S_RETURN: case VY_S_BARRIER: case VY_S_EXPR:
 		return true;
+	case VY_S_ARRAY:   /* a private array's declaration: left alone */
+		return false;
 	}
 	return false;
 }
@@ -1334,7 +1570,7 @@ static bool first_trip_touches(const struct vy_stmt *L, int mem)
 		case VY_S_FOR:
 			return always_loads(s->lo, mem) || always_loads(s->hi, mem);
 		case VY_S_WHILE: case VY_S_BREAK: case VY_S_CONTINUE: case VY_S_RETURN:
-		case VY_S_BARRIER:
+		case VY_S_BARRIER: case VY_S_ARRAY:
 			return false;
 		}
 		return false;
@@ -2040,6 +2276,11 @@ const struct vy_program *vy_passes(const struct vy_program *p, unsigned passes)
 	}
 	if (passes & VY_PASS_UNROLL) {
 		q = (struct vy_program *)vy_unroll(q);
+		m.p = q;
+		m.cap = 0;
+	}
+	if (passes & VY_PASS_SCALARISE) {   /* SPEC §10.3, see vy_scalarise */
+		q = (struct vy_program *)vy_scalarise(q);
 		m.p = q;
 		m.cap = 0;
 	}

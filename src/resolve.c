@@ -98,6 +98,18 @@ static int find_local(struct rctx *c, const char *name)
 	return t->name && t->top >= 0 ? c->locals[t->top] : -1;
 }
 
+/* A private array in scope (SPEC §10.3): its index in p->privates, else
+ * -1.  The scope stack holds it as local -2 - index, so find_local, which
+ * answers only >= 0, never sees it. */
+static int find_private(struct rctx *c, const char *name)
+{
+	if (!c->tabcap)
+		return -1;
+	const struct vy_scopeslot *t = scope_slot(c, name);
+	return t->name && t->top >= 0 && c->locals[t->top] <= -2 ?
+	       -2 - c->locals[t->top] : -1;
+}
+
 static int find_param(struct rctx *c, const char *name)
 {
 	for (int i = 0; c->p && i < c->p->nparams; i++)
@@ -147,6 +159,9 @@ static bool check_fresh(struct rctx *c, const char *name, struct vy_loc loc)
 	if ((i = find_local(c, name)) >= 0) {
 		what = "a local";
 		first = c->p->locals[i].loc;
+	} else if ((i = find_private(c, name)) >= 0) {
+		what = "a private array";
+		first = c->p->privates[i].loc;
 	} else if ((i = find_param(c, name)) >= 0) {
 		what = "a param";
 		first = c->p->params[i].loc;
@@ -500,6 +515,244 @@ static bool index_type(struct rctx *c, struct vy_expr *ix)
 	return true;
 }
 
+/* ---- arrays of SPEC §10.3: private arrays, 2-D shared arrays ---- */
+
+static const char *array_shape(struct rctx *c, int k, const char *i, const char *j)
+{
+	const struct vy_privdecl *d = &c->p->privates[k];
+	return d->ndims == 2 ? vy_fmt(c->a, "%s[%s][%s]", d->name, i, j) :
+			       vy_fmt(c->a, "%s[%s]", d->name, i);
+}
+
+/* The array that NAME[...] names, as private or shared memory. */
+struct arr {
+	const char *what;         /* "array", "shared array" */
+	int ndims;
+	const uint32_t *dims;
+	enum vy_space space;
+	int mem;
+};
+
+static struct vy_expr *mk_u32(struct rctx *c, uint32_t v, struct vy_loc loc)
+{
+	struct vy_expr *e = vy_alloc(c->a, sizeof *e);
+	e->kind = VY_E_CONST;
+	e->type = VY_U32;
+	e->bits = v;
+	e->ival = v;
+	e->loc = loc;
+	return e;
+}
+
+static struct vy_expr *mk_op(struct rctx *c, enum vy_opcode code, struct vy_expr *a,
+			     struct vy_expr *b)
+{
+	struct vy_expr *e = vy_alloc(c->a, sizeof *e);
+	e->kind = VY_E_OP;
+	e->op = vy_builtin_op(code);
+	e->name = e->op->id;
+	e->type = VY_U32;
+	e->cast_to = code == VY_OP_BITCAST ? VY_U32 : VY_VOID;
+	e->loc = a->loc;
+	e->nargs = b ? 2 : 1;
+	e->args = vy_alloc(c->a, sizeof *e->args * 2);
+	e->args[0] = a;
+	e->args[1] = b;
+	return e;
+}
+
+/* Index ix on axis `axis` of a: u32 or i32, inside the axis when it is a
+ * constant (a compile error, as nvcc's and glslang's for constant
+ * indices of arrays of known size). */
+static bool array_axis(struct rctx *c, const char *name, const struct arr *a,
+		       struct vy_expr *ix, int axis)
+{
+	if (!index_type(c, ix))
+		return false;
+	if (!vy_expr_is_const(ix))
+		return true;
+	uint32_t v = vy_eval_uniform(c->p, ix, NULL, NULL), n = a->dims[axis];
+	bool neg = ix->type == VY_I32 && (int32_t)v < 0;
+	if (!neg && v < n)
+		return true;
+	const char *shown = neg ? vy_fmt(c->a, "%d", (int32_t)v) : vy_fmt(c->a, "%u", v);
+	if (a->ndims == 2)
+		vy_error(c->d, ix->loc, vy_fmt(c->a, "use an index from 0 to %u", n - 1),
+			 "index %s is out of bounds: axis %d of %s '%s' has %u elements",
+			 shown, axis + 1, a->what, name, n);
+	else
+		vy_error(c->d, ix->loc, vy_fmt(c->a, "use an index from 0 to %u", n - 1),
+			 "index %s is out of bounds: %s '%s' has %u elements",
+			 shown, a->what, name, n);
+	return false;
+}
+
+/* e = NAME[i] or NAME[i][j] of a private array, a 2-D shared array, or a
+ * buffer indexed twice: checked, and made a one-index NAME[flat] with
+ * flat = i * M + j (u32) for two axes.  e->space and e->index are set. */
+static bool array_flatten(struct rctx *c, struct vy_expr *e, bool ref)
+{
+	int k = find_private(c, e->name), sh = find_shared(c, e->name);
+	struct arr a;
+	if (k >= 0) {
+		const struct vy_privdecl *d = &c->p->privates[k];
+		a = (struct arr){ "array", d->ndims, d->dims, VY_SPACE_PRIVATE, k };
+	} else if (sh >= 0) {
+		const struct vy_shareddecl *d = &c->p->shared[sh];
+		a = (struct arr){ "shared array", d->ndims, d->dims, VY_SPACE_SHARED, sh };
+	} else {
+		vy_error(c->d, e->loc, vy_fmt(c->a, "compute the index: %s[i * cols + j]", e->name),
+			 "buffer '%s' is one-dimensional; it takes one index", e->name);
+		return false;
+	}
+	if (ref && k >= 0) {
+		vy_error(c->d, e->loc, "atomics work on buffer and shared elements; use a plain "
+			 "update: a[i] += v", "atomic operation on private array '%s'", e->name);
+		return false;
+	}
+	if (e->nargs != a.ndims) {
+		vy_error(c->d, e->loc, vy_fmt(c->a, "index it: %s", a.ndims == 2 ?
+					  vy_fmt(c->a, "%s[i][j]", e->name) : vy_fmt(c->a, "%s[i]", e->name)),
+			 "%s '%s' takes %d ind%s, not %d", a.what, e->name, a.ndims,
+			 a.ndims == 2 ? "ices" : "ex", e->nargs);
+		return false;
+	}
+	bool ok = true;
+	for (int i = 0; i < e->nargs; i++)
+		ok &= array_axis(c, e->name, &a, e->args[i], i);
+	if (!ok)
+		return false;
+	if (a.ndims == 2) {
+		struct vy_expr *ij[2];
+		bool consts = true;
+		for (int i = 0; i < 2; i++) {
+			ij[i] = e->args[i];
+			consts &= vy_expr_is_const(ij[i]);
+			if (ij[i]->type == VY_I32)
+				ij[i] = mk_op(c, VY_OP_BITCAST, ij[i], NULL);
+		}
+		e->args[0] = consts ? mk_u32(c, vy_eval_uniform(c->p, ij[0], NULL, NULL) * a.dims[1] +
+					     vy_eval_uniform(c->p, ij[1], NULL, NULL), e->args[0]->loc) :
+			     mk_op(c, VY_OP_ADD, mk_op(c, VY_OP_MUL, ij[0], mk_u32(c, a.dims[1], e->loc)),
+				   ij[1]);
+		e->nargs = 1;
+	}
+	e->space = a.space;
+	e->index = a.mem;
+	return true;
+}
+
+/* A private element load (shared ones go on as 1-D loads). */
+static enum vy_type resolve_private_load(struct rctx *c, struct vy_expr *e)
+{
+	e->kind = VY_E_LOAD;
+	return e->type = c->p->privates[e->index].type;
+}
+
+/* NAME[i][j] = v (or NAME[i] = v of a private array): s->index becomes
+ * the flat index, s->space and s->mem the array. */
+static bool resolve_array_store(struct rctx *c, struct vy_stmt *s)
+{
+	struct vy_expr *args[2] = { s->index, s->index2 };
+	struct vy_expr e = { .kind = VY_E_INDEX, .name = s->name, .loc = s->name_loc,
+			     .nargs = s->index2 ? 2 : 1, .args = args };
+	if (!array_flatten(c, &e, false))
+		return false;
+	s->index = e.args[0];
+	s->index2 = NULL;
+	s->space = e.space;
+	s->mem = e.index;
+	return true;
+}
+
+/* The size of axis e of array `name`: a positive constant; 0 after an
+ * error. */
+static uint32_t array_dim(struct rctx *c, struct vy_expr *e, const char *name,
+			  const char *what)
+{
+	const char *noun = what[0] == 'a' && what[1] == ' ' && what[2] == 's' ?
+			   "shared array" : "array";
+	int before = c->d->nerrors;
+	c->allow_ids = false;
+	c->what = what;
+	vy_resolve_value(c, e, VY_U32, what);
+	c->allow_ids = true;
+	c->what = NULL;
+	if (c->d->nerrors != before)
+		return 0;
+	if (!vy_expr_is_const(e)) {
+		vy_error(c->d, e->loc, "write an integer constant or an expression of literals; "
+			 "params are known only at launch, so size it for the largest case",
+			 "the size of %s '%s' must be a constant", noun, name);
+		return 0;
+	}
+	uint32_t v = vy_eval_uniform(c->p, e, NULL, NULL);
+	if (!v)
+		vy_error(c->d, e->loc, "give it at least one element",
+			 "the size of %s '%s' is 0", noun, name);
+	return v;
+}
+
+/* var NAME: T[N][M] (= VALUE) */
+static void resolve_array_decl(struct rctx *c, struct vy_stmt *s)
+{
+	struct vy_program *p = c->p;
+	enum vy_type t = s->decl_type;
+	uint32_t dims[2] = { 1, 1 };
+	bool ok = true;
+	enum vy_tclass cls = vy_type_info(t)->cls;
+	if (cls == VY_TC_BOOL || cls == VY_TC_NONE || cls == VY_TC_ABSTRACT) {
+		vy_error(c->d, s->name_loc, "use u32 elements holding 0 and 1",
+			 "array elements must be of an arithmetic type, not %s", vy_type_name(t));
+		ok = false;
+	} else if (cls == VY_TC_VECTOR) {
+		vy_error(c->d, s->name_loc, vy_fmt(c->a, "use one array per component, e.g. "
+			 "'var %s_x: %s[...]'", s->name, vy_type_name(vy_type_elem(t))),
+			 "private arrays of vector type (%s) are not supported yet", vy_type_name(t));
+		ok = false;
+	}
+	for (int i = 0; i < s->ndims; i++) {
+		dims[i] = array_dim(c, s->dims[i], s->name, "an array size");
+		ok &= dims[i] != 0;
+	}
+	uint64_t count = (uint64_t)dims[0] * dims[1], bytes = 0;
+	for (int k = 0; k < p->nprivate; k++)
+		bytes += (uint64_t)p->privates[k].count * vy_type_size(p->privates[k].type);
+	if (ok)
+		ok = vy_decls_check_private(c->d, s->loc, s->name, bytes,
+					    count * vy_type_size(t));
+	if (s->value)
+		ok &= vy_resolve_value(c, s->value, ok ? t : VY_VOID, "the fill value");
+	else if (ok) {
+		s->value = mk_u32(c, 0, s->name_loc);
+		s->value->type = t;   /* the default fill: 0 of the element type */
+	}
+	ok &= check_fresh(c, s->name, s->name_loc);
+	struct vy_privdecl *v = vy_alloc(p->arena, sizeof *v * (size_t)(p->nprivate + 1));
+	if (p->nprivate)
+		memcpy(v, p->privates, sizeof *v * (size_t)p->nprivate);
+	bool typed = cls == VY_TC_SCALAR;   /* keep the type: no cascade */
+	v[p->nprivate] = (struct vy_privdecl){ s->name, ok || typed ? t : VY_U32, s->ndims,
+					       { ok ? dims[0] : 1, ok ? dims[1] : 1 },
+					       ok ? (uint32_t)count : 1, s->name_loc };
+	p->privates = v;
+	s->space = VY_SPACE_PRIVATE;
+	s->mem = p->nprivate++;
+	s->local = -1;
+	push_name(c, s->name, -2 - s->mem);
+}
+
+/* shared count: [N, M] */
+static void resolve_shared_axes(struct rctx *c, struct vy_shareddecl *sh)
+{
+	uint64_t n = 1;
+	for (int i = 0; i < 2; i++) {
+		sh->dims[i] = array_dim(c, sh->dim_expr[i], sh->name, "a shared array count");
+		n *= sh->dims[i];
+	}
+	sh->count = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
 /* "did you mean 'x'?" for an unknown array name (the closest buffer or
  * shared array), else fallback. */
 static const char *array_fix(struct rctx *c, const char *name, const char *fallback)
@@ -518,6 +771,13 @@ static const char *array_fix(struct rctx *c, const char *name, const char *fallb
 static enum vy_type resolve_index(struct rctx *c, struct vy_expr *e, bool ref)
 {
 	int b = find_buffer(c, e->name), s = find_shared(c, e->name);
+	if (find_private(c, e->name) >= 0 || (s >= 0 && c->p->shared[s].ndims == 2) ||
+	    (b >= 0 && e->nargs > 1)) {
+		if (!array_flatten(c, e, ref))
+			return VY_VOID;
+		if (e->space == VY_SPACE_PRIVATE)
+			return resolve_private_load(c, e);
+	}
 	int l = find_local(c, e->name);
 	if (b < 0 && s < 0 && l >= 0 && c->p->locals[l].type == VY_VOID)
 		return VY_VOID;   /* a local whose value failed: reported */
@@ -627,6 +887,11 @@ static enum vy_type resolve_name(struct rctx *c, struct vy_expr *e)
 	}
 	if (find_buffer(c, e->name) >= 0 || find_shared(c, e->name) >= 0) {
 		vy_error(c->d, e->loc, vy_fmt(c->a, "index it: %s[i], or use len(%s) for its element count", e->name, e->name),
+			 "'%s' is an array, not a value", e->name);
+		return VY_VOID;
+	}
+	if ((pi = find_private(c, e->name)) >= 0) {
+		vy_error(c->d, e->loc, vy_fmt(c->a, "index it: %s", array_shape(c, pi, "i", "j")),
 			 "'%s' is an array, not a value", e->name);
 		return VY_VOID;
 	}
@@ -994,7 +1259,8 @@ static void resolve_assign(struct rctx *c, struct vy_stmt *s)
 		if (find_param(c, s->name) >= 0)
 			vy_error(c->d, s->name_loc, "copy it into a local: var x = PARAM",
 				 "cannot assign to param '%s'", s->name);
-		else if (find_buffer(c, s->name) >= 0 || find_shared(c, s->name) >= 0)
+		else if (find_buffer(c, s->name) >= 0 || find_shared(c, s->name) >= 0 ||
+			 find_private(c, s->name) >= 0)
 			vy_error(c->d, s->name_loc, "store to an element: NAME[i] = VALUE",
 				 "cannot assign to array '%s'", s->name);
 		else
@@ -1032,10 +1298,14 @@ static struct vy_stmt *resolve_store(struct rctx *c, struct vy_stmt *s)
 	if (vec_store(c, s))
 		return NULL;
 	int b = find_buffer(c, s->name), sh = find_shared(c, s->name);
+	bool arr = find_private(c, s->name) >= 0 || (sh >= 0 && c->p->shared[sh].ndims == 2) ||
+		   (b >= 0 && s->index2);
+	if (arr && !resolve_array_store(c, s))   /* s->index: the flat one */
+		return NULL;
 	int l = find_local(c, s->name);
-	if (b < 0 && sh < 0 && l >= 0 && c->p->locals[l].type == VY_VOID)
+	if (!arr && b < 0 && sh < 0 && l >= 0 && c->p->locals[l].type == VY_VOID)
 		return NULL;   /* a local whose value failed: reported */
-	if (b < 0 && sh < 0) {
+	if (!arr && b < 0 && sh < 0) {
 		vy_error(c->d, s->name_loc, find_local(c, s->name) >= 0 ?
 			 "declare it under 'buffers:' or 'shared:'" :
 			 array_fix(c, s->name, "declare it under 'buffers:' or 'shared:'"),
@@ -1043,10 +1313,11 @@ static struct vy_stmt *resolve_store(struct rctx *c, struct vy_stmt *s)
 			 "unknown buffer or shared array '%s'", s->name);
 		return NULL;
 	}
-	s->space = b >= 0 ? VY_SPACE_BUFFER : VY_SPACE_SHARED;
-	s->mem = b >= 0 ? b : sh;
-	enum vy_type et = vy_type_value(b >= 0 ? c->p->buffers[b].type :
-					 c->p->shared[sh].type);
+	if (!arr) {
+		s->space = b >= 0 ? VY_SPACE_BUFFER : VY_SPACE_SHARED;
+		s->mem = b >= 0 ? b : sh;
+	}
+	enum vy_type et = vy_type_value(vy_mem_type(c->p, s->space, s->mem));
 	if (b >= 0 && c->p->buffers[b].access == VY_READ_ONLY) {
 		vy_error(c->d, s->name_loc, "declare it with access: read_write",
 			 "cannot store to read-only buffer '%s'", s->name);
@@ -1145,6 +1416,9 @@ static struct vy_stmt *resolve_stmt(struct rctx *c, struct vy_stmt *s)
 		break;
 	case VY_S_STORE:
 		return resolve_store(c, s);
+	case VY_S_ARRAY:
+		resolve_array_decl(c, s);
+		break;
 	case VY_S_IF:
 		vy_resolve_value(c, s->value, VY_BOOL, "the 'if' condition");
 		mark = c->ns;
@@ -2008,6 +2282,8 @@ static void resolve_decls(struct rctx *c)
 	int shared_errors = c->d->nerrors;
 	for (int s = 0; s < p->nshared; s++) {
 		struct vy_expr *e = p->shared[s].count_expr;
+		if (p->shared[s].ndims == 2)
+			resolve_shared_axes(c, &p->shared[s]);
 		if (!e)
 			continue;
 		int before = c->d->nerrors;
@@ -2021,6 +2297,12 @@ static void resolve_decls(struct rctx *c)
 		else
 			p->shared[s].count = vy_eval_uniform(p, e, NULL, NULL);
 	}
+	for (int s = 0; s < p->nshared; s++)
+		if (p->shared[s].ndims != 2) {
+			p->shared[s].ndims = 1;
+			p->shared[s].dims[0] = p->shared[s].count;
+			p->shared[s].dims[1] = 1;
+		}
 	if (c->d->nerrors == shared_errors)
 		vy_decls_check_shared(p, c->d);
 	for (int i = 0; i < p->ndispatch; i++) {

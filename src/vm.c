@@ -50,6 +50,10 @@ struct vyvm_impl {
 	struct vyvm_shared shared[VYVM_MAX_BUFFERS];
 	uint32_t shared_off[VYVM_MAX_BUFFERS], shared_words;
 	struct ucode counts[VYVM_MAX_BUFFERS], dispatch[3];
+	/* private arrays: name, element type, axes; words per lane */
+	struct vyvm_private { const char *name; uint32_t type, ndims, dims[2], count, off; }
+		privates[VYVM_MAX_BUFFERS];
+	uint32_t nprivate, private_words;
 	uint32_t nregs, npre, ninstr, nest, nlanes;
 	struct pre *pre;
 	uint32_t *code;
@@ -974,6 +978,44 @@ static int rd_preloads(struct rd *r, struct vyvm_module *m)
 	return 0;
 }
 
+/* The PRIV section (SPEC §10.3). */
+static int rd_privates(struct rd *r, struct vyvm_module *m)
+{
+	struct vyvm_impl *im = m->impl;
+	(void)m;
+	im->nprivate = rd_u32(r);
+	if (im->nprivate == 0 || im->nprivate > VYVM_MAX_BUFFERS)
+		return rfail(r, "%u private arrays", im->nprivate);
+	for (uint32_t i = 0; i < im->nprivate && !r->bad; i++) {
+		struct vyvm_private *a = &im->privates[i];
+		a->name = rd_str(r, 256);
+		a->type = rd_u32(r);
+		a->ndims = rd_u32(r);
+		a->dims[0] = rd_u32(r);
+		a->dims[1] = rd_u32(r);
+		if (r->bad)
+			break;
+		uint64_t n = (uint64_t)a->dims[0] * a->dims[1];
+		if (!valid_type(a->type) || a->ndims < 1 || a->ndims > 2 || !n ||
+		    (a->ndims == 1 && a->dims[1] != 1) ||
+		    n > VYVM_MAX_PRIVATE / 4 - im->private_words)
+			return rfail(r, "private array %u: type %u axes %u [%u][%u]", i,
+				     a->type, a->ndims, a->dims[0], a->dims[1]);
+		a->count = (uint32_t)n;
+		a->off = im->private_words;
+		im->private_words += a->count;
+	}
+	return r->bad ? -1 : 0;
+}
+
+static int check_private(const struct vyvm_impl *im, uint32_t aux, uint32_t t)
+{
+	uint32_t mem = aux & 0x3fff;
+	if (aux >> 15 && (mem >= im->nprivate || im->privates[mem].ndims != 2 || aux >> 14 & 1))
+		return -1;   /* the 2-D form: row and column operands */
+	return mem < im->nprivate && im->privates[mem].type == t ? 0 : -1;
+}
+
 /* Check a memory operand aux = space<<15 | signed<<14 | mem. */
 static int check_mem(const struct vyvm_module *m, uint32_t aux,
 		     uint32_t t, int write)
@@ -1028,6 +1070,15 @@ static int check_insn(const struct vyvm_module *m,
 	case VYVM_STORE:  /* w[4]: the component */
 		return !(!w[1] && w[2] < nr && w[3] < nr && w[4] < lanes_of(t) &&
 			 !check_mem(m, aux, t, 1));
+	case VYVM_PLOAD:
+		return !(w[1] >= im->npre && w[1] < nr && w[2] < nr &&
+			 (aux >> 15 ? w[3] < nr : !w[3]) && !w[4] && !check_private(im, aux, t));
+	case VYVM_PSTORE:
+		return !(!w[1] && w[2] < nr && w[3] < nr && (aux >> 15 ? w[4] < nr : !w[4]) &&
+			 !check_private(im, aux, t));
+	case VYVM_PFILL:
+		return !(!w[1] && w[2] < nr && !w[3] && !w[4] && !(aux >> 14) &&
+			 !check_private(im, aux, t));
 	case VYVM_BREAKIFNOT:
 		return !(loop && w[0] >> 8 == 0 && !w[1] && w[2] < nr && !w[3] && !w[4]);
 	case VYVM_BREAK: case VYVM_CONTINUE:
@@ -1114,6 +1165,13 @@ static int rd_body(struct rd *r, struct vyvm_module *m)
 		return r->bad += s.bad, -1;
 	if (s.off != s.n)
 		return rfail(r, "%zu stray bytes after the program header", s.n - s.off);
+	struct rd peek = *r;
+	if (rd_u32(&peek) == 4) {
+		if (rd_section(r, 4, &s) || rd_privates(&s, m))
+			return r->bad += s.bad, -1;
+		if (s.off != s.n)
+			return rfail(r, "stray bytes after the private arrays");
+	}
 	if (rd_section(r, 2, &s) || rd_code(&s, m))
 		return r->bad += s.bad, -1;
 	if (s.off != s.n)
@@ -1270,6 +1328,7 @@ struct vm {
 	uint32_t **bufs;
 	const uint32_t *counts;
 	uint32_t *shmem;
+	uint32_t *priv;           /* private arrays: word (off + i) * nl + lane */
 	uint32_t wg[3];
 	const uint32_t *grid;
 	struct vyvm_opts *o;
@@ -1450,6 +1509,72 @@ static int exec_store(struct vm *v, const uint32_t *w, const uint8_t *m)
 			base[k] = narrow(t, b[l].u);
 		if (wr)
 			wr[k] = 1;
+	}
+	return 0;
+}
+
+/* ---- private arrays (SPEC §10.3) ---- */
+
+static int priv_oob(struct vm *v, const char *what, uint32_t aux, uint32_t i,
+		    uint32_t lane)
+{
+	const struct vyvm_private *a = &v->im->privates[aux & 0x3fff];
+	char idx[48];
+	if (aux >> 14 & 1)
+		snprintf(idx, sizeof idx, "%d", (int32_t)i);
+	else if (a->ndims == 2)
+		snprintf(idx, sizeof idx, "[%u][%u]", i / a->dims[1], i % a->dims[1]);
+	else
+		snprintf(idx, sizeof idx, "%u", i);
+	char bound[32];
+	if (a->ndims == 2)
+		snprintf(bound, sizeof bound, "[%u][%u]", a->dims[0], a->dims[1]);
+	else
+		snprintf(bound, sizeof bound, "%u", a->count);
+	errf(v->err, v->errlen, "out-of-bounds %s private array `%s`: index %s, %s %s, "
+	     "invocation gid (%u, %u, %u)", what, a->name, idx,
+	     a->ndims == 2 ? "bounds" : "count", bound,
+	     gid_of(v, lane, 0), gid_of(v, lane, 1), gid_of(v, lane, 2));
+	return -1;
+}
+
+static int priv_oob2(struct vm *v, const char *what, const struct vyvm_private *a,
+		     uint32_t row, uint32_t col, uint32_t lane)
+{
+	errf(v->err, v->errlen, "out-of-bounds %s private array `%s`: index [%u][%u], "
+	     "bounds [%u][%u], invocation gid (%u, %u, %u)", what, a->name, row, col,
+	     a->dims[0], a->dims[1], gid_of(v, lane, 0), gid_of(v, lane, 1), gid_of(v, lane, 2));
+	return -1;
+}
+
+static int exec_private(struct vm *v, const uint32_t *w, const uint8_t *m)
+{
+	uint32_t op = w[0] & 0xff, aux = w[0] >> 16, nl = v->nl;
+	const struct vyvm_private *pa = &v->im->privates[aux & 0x3fff];
+	uint32_t *base = v->priv + (size_t)pa->off * nl;
+	union val *d = reg(v, w[1]);
+	const union val *a = reg(v, w[2]), *b = reg(v, w[3]);
+	for (uint32_t l = 0; l < nl; l++) {
+		if (!m[l])
+			continue;
+		if (op == VYVM_PFILL) {
+			for (uint32_t i = 0; i < pa->count; i++)
+				base[(size_t)i * nl + l] = a[l].u;
+			continue;
+		}
+		uint32_t i = a[l].u;
+		if (aux >> 15) {   /* 2-D: row a, column b (load) or c (store) */
+			uint32_t col = op == VYVM_PLOAD ? b[l].u : reg(v, w[4])[l].u;
+			if (i >= pa->dims[0] || col >= pa->dims[1])
+				return priv_oob2(v, op == VYVM_PLOAD ? "load from" : "store to",
+						 pa, i, col, l);
+			i = i * pa->dims[1] + col;
+		} else if (!in_bounds(aux, i, pa->count))
+			return priv_oob(v, op == VYVM_PLOAD ? "load from" : "store to", aux, i, l);
+		if (op == VYVM_PLOAD)
+			d[l].u = base[(size_t)i * nl + l];
+		else
+			base[(size_t)i * nl + l] = b[l].u;
 	}
 	return 0;
 }
@@ -1714,6 +1839,8 @@ static int exec_op(struct vm *v, const uint32_t *w, const uint8_t *m)
 		return exec_load(v, w, m);
 	if (op == VYVM_STORE)
 		return exec_store(v, w, m);
+	if (op == VYVM_PLOAD || op == VYVM_PSTORE || op == VYVM_PFILL)
+		return exec_private(v, w, m);
 	if (is_atomic(op))
 		return exec_atomic(v, w, m);
 	if (op == VYVM_SUBGROUP)
@@ -1944,7 +2071,7 @@ int vyvm_run_opts(const struct vyvm_module *m, const uint32_t *params,
 {
 	const struct vyvm_impl *im = m->impl;
 	struct vm v = { m, im, im->nlanes, NULL, NULL, NULL, NULL, (uint32_t **)bufs,
-			counts, NULL, { 0, 0, 0 }, grid, o, 0, err, errlen, 0 };
+			counts, NULL, NULL, { 0, 0, 0 }, grid, o, 0, err, errlen, 0 };
 	int rc = -1;
 	o->nwarnings = 0;
 	o->warn[0] = 0;
@@ -1960,9 +2087,10 @@ int vyvm_run_opts(const struct vyvm_module *m, const uint32_t *params,
 	v.masks = malloc((size_t)(im->nest + 1) * v.nl);
 	v.exitf = malloc(v.nl);
 	v.shmem = malloc((size_t)im->shared_words * 4 + 4);
+	v.priv = malloc((size_t)im->private_words * v.nl * 4 + 4);
 	if (o->flags & VYVM_STRICT)
 		v.written = malloc(im->shared_words + 1);
-	if (!v.regs || !v.masks || !v.exitf || !v.shmem ||
+	if (!v.regs || !v.masks || !v.exitf || !v.shmem || !v.priv ||
 	    ((o->flags & VYVM_STRICT) && !v.written)) {
 		errf(err, errlen, "out of memory for the VM's registers");
 	} else {
@@ -1973,6 +2101,7 @@ int vyvm_run_opts(const struct vyvm_module *m, const uint32_t *params,
 	free(v.masks);
 	free(v.exitf);
 	free(v.shmem);
+	free(v.priv);
 	free(v.written);
 	return rc;
 }

@@ -15,6 +15,8 @@
  *   PROG:   name, wgsize[3], params {type, name}, buffers {name, binding,
  *           type, access, count expr}, shared {name, type, count},
  *           dispatch exprs, nregs, preloads {kind, a, b}
+ *   PRIV:   only in modules with private arrays (SPEC §10.3), between
+ *           PROG and CODE: count, then {name, type, ndims, dim0, dim1}
  *   CODE:   ninstr, then 5 words per instruction: op|type<<8|aux<<16,
  *           dst, a, b, c
  *   MANIFEST: the artifact manifest JSON (opaque here)
@@ -66,6 +68,12 @@ enum {
 	VYVM_CONST,            /* dst = the word a in active lanes */
 	VYVM_SUBGROUP,         /* dst = subgroup op aux (VYVM_SG_*) of a, b;
 				  type = the operand type (SPEC §10.4) */
+	/* private arrays (SPEC §10.3): aux = signed<<14 | array, type = its
+	 * element type; one word per element per lane.  A 2-D array may also
+	 * be indexed by row and column, each checked: aux = 1<<15 | array */
+	VYVM_PLOAD,            /* dst = array[a] (2-D form: array[a][b]) */
+	VYVM_PSTORE,           /* array[a] = b (2-D form: array[a][c] = b) */
+	VYVM_PFILL,            /* every element of array = a */
 	VYVM_NOPCODES
 };
 /* Subgroup ops, the VY_SUBGROUP list of vyrec_ops.def in order. */
@@ -100,6 +108,7 @@ enum { VYVM_U_CONST, VYVM_U_PARAM, VYVM_U_LEN, VYVM_U_OP };
 #define VYVM_MAX_BUFFERS 64
 #define VYVM_MAX_SHARED  32768       /* bytes */
 #define VYVM_MAX_USTACK  64
+#define VYVM_MAX_PRIVATE 16384       /* bytes of private arrays per lane */
 
 /* Run flags. */
 #define VYVM_STRICT 1u

@@ -4,7 +4,10 @@
 The same kernel through vyrec's ptx (CUDA) and spv (NVIDIA Vulkan) C
 launchers, and torch on the same GPU as the anchor: torch.add for vecadd,
 y.add_(x, alpha=a) for saxpy, torch.sum for reduce (its per-256 partial
-sums for the check), torch.mm with TF32 off for matmul.  Every kernel time
+sums for the check), torch.mm with TF32 off for matmul, and for transpose
+(samples/transpose.yaml, --tr x --tr f32) a device-to-device copy of the
+same bytes, B.copy_(A), with torch's own B.copy_(A.t()) in a row of its
+own (the output is checked against A.t()).  Every kernel time
 is GPU-timed (CUDA events for torch and ptx, Vulkan timestamp queries for
 spv) and is the median of >= 50 dispatches after a warm-up.  Inputs are the
 same .npy files for every contestant; outputs are compared element by
@@ -129,6 +132,7 @@ def main():
     ap.add_argument("--loop", type=int, default=1000)
     ap.add_argument("--log2n", type=int, default=27)
     ap.add_argument("--mm", type=int, default=4096)
+    ap.add_argument("--tr", type=int, default=8192)
     a = ap.parse_args()
     assert a.reps >= 50, "the race takes the median of at least 50"
     torch.backends.cuda.matmul.allow_tf32 = False
@@ -148,6 +152,9 @@ def main():
     B = rng.uniform(-1, 1, M * M).astype(np.float32)
     np.save(W + "/A.npy", A)
     np.save(W + "/B.npy", B)
+    TR = a.tr
+    TA = rng.uniform(-1, 1, TR * TR).astype(np.float32)
+    np.save(W + "/TA.npy", TA)
     tiny = 1024
     np.save(W + "/xt.npy", x[:tiny])
     np.save(W + "/yt.npy", y[:tiny])
@@ -156,6 +163,8 @@ def main():
     tA, tB = torch.from_numpy(A).to(dev).view(M, M), torch.from_numpy(B).to(dev).view(M, M)
     alpha = 2.5
     tz = torch.empty_like(tx)
+    tTA = torch.from_numpy(TA).to(dev).view(TR, TR)
+    tTB = torch.empty_like(tTA)
 
     def saxpy_torch():
         yy = ty.clone()
@@ -172,7 +181,15 @@ def main():
          lambda: torch.sum(tx), lambda: {"partial": tx.double().view(-1, 256).sum(1)}, "2^%d" % a.log2n),
         ("matmul", {"M": M, "N": M, "K": M}, {"A": "A.npy", "B": "B.npy"}, {"C": "C"},
          lambda: torch.mm(tA, tB), lambda: {"C": torch.mm(tA, tB)}, "%d^3" % M),
+        ("transpose", {"n": TR}, {"A": "TA.npy"}, {"B": "B"},
+         lambda: tTB.copy_(tTA), lambda: {"B": tTA.t().contiguous()}, "%d^2" % TR),
     ]
+    # torch's own transpose, beside the copy that is the transpose row's anchor
+    try:
+        tt_ms = cuda_time(lambda: tTB.copy_(tTA.t()), a.reps)
+    except Exception as e:
+        tt_ms = None
+        log("race: torch copy_(A.t()): %s" % e)
     rows = []
     for name, params, ins, outs, tfn, tref, size in kernels:
         m = manifest("%s/%s.manifest.json" % (a.dir, name))
@@ -255,6 +272,17 @@ def main():
             r["kernel"], r["size"], f(r.get("torch_ms")), f(r.get("ptx_ms")), f(r.get("spv_ms")),
             f(sp, "%.3f"), f(pt, "%.3f"), gbs(r, "torch"), gbs(r, "ptx"), gbs(r, "spv"),
             f(r.get("spv_wall_ms")), r.get("ptx_check", "-"), r.get("spv_check", "-")))
+    tr = [r for r in rows if r["kernel"] == "transpose"]
+    if tr:
+        r = tr[0]
+        out.append("")
+        out.append("| transpose %s | ms | GB/s | speed vs B.copy_(A) |" % r["size"])
+        out.append("|---|---|---|---|")
+        for label, v in (("torch B.copy_(A) (the anchor)", r.get("torch_ms")),
+                         ("torch B.copy_(A.t())", tt_ms), ("ptx", r.get("ptx_ms")), ("spv", r.get("spv_ms"))):
+            out.append("| %s | %s | %s | %s |" % (label, f(v),
+                       "%.0f" % (r["bytes"] / (v * 1e6)) if v else "-",
+                       f(r["torch_ms"] / v, "%.3f") if v and r.get("torch_ms") else "-"))
     out.append("")
     out.append("| per-dispatch cost (%s) | torch | ptx | spv |" % loop["size"])
     out.append("|---|---|---|---|")

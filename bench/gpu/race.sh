@@ -1,7 +1,8 @@
 #!/bin/sh
 # bench/gpu/race.sh: vyrec's ptx (CUDA) and spv (NVIDIA Vulkan) launchers
-# against torch on one GPU: vecadd, saxpy, reduce, matmul and a loop of
-# 1000 dispatches of a tiny kernel; prints one table (bench/gpu/race.py
+# against torch on one GPU: vecadd, saxpy, reduce, matmul, transpose (against
+# a device-to-device copy of the same bytes) and a loop of 1000 dispatches
+# of a tiny kernel; prints one table (bench/gpu/race.py
 # says what is timed and compared).  Then vecadd4 and saxpy4 (f32x4
 # buffers) through `vyrec run --bench` on cuda and vulkan against torch on
 # the same bytes (bench/gpu/race_vec.py; the launchers take no vector
@@ -26,7 +27,7 @@
 cd "$(dirname "$0")/../.." || exit 2
 R=.gpu-race
 VYREC=${VYREC:-./vyrec}
-KERNELS="vecadd saxpy reduce matmul"
+KERNELS="vecadd saxpy reduce matmul transpose"
 VEC_KERNELS="vecadd4 saxpy4"
 
 prepare() {

@@ -417,9 +417,9 @@ static void errors(void)
 	    "unterminated '(' | add ')' to close it");
 	err("err_unterminated_index", EXPR, "x[i + 1", 1,
 	    "unterminated '[' | add ']' to close it");
-	err("err_2d_index", EXPR, "a[i][j]", 4,
-	    "'a' is indexed twice | buffers are one-dimensional; compute the "
-	    "index: a[i * cols + j]");
+	err("err_3d_index", EXPR, "a[i][j][k]", 7,
+	    "'a' is indexed three times | arrays have one or two axes: "
+	    "NAME[i] or NAME[i][j]");
 	err("err_missing_operand", EXPR, "a +", 3,
 	    "expected an expression after '+'");
 	errq("err_empty", EXPR, "  ", 2,
@@ -514,9 +514,9 @@ static void errors(void)
 	    "write a mapping: '- if: ...' with 'then:' on the next line");
 	err("err_assign_reserved", STMT, "true = 1", 0,
 	    "'true' is a reserved word and cannot be assigned");
-	err("err_store_2d", STMT, "a[i][j] = 1", 4,
-	    "'a' is indexed twice | buffers are one-dimensional; compute the "
-	    "index: a[i * cols + j]");
+	err("err_store_3d", STMT, "a[i][j][k] = 1", 7,
+	    "'a' is indexed three times | arrays have one or two axes: "
+	    "NAME[i] or NAME[i][j]");
 	errq("err_empty_stmt", STMT, "", 0,
 	    "empty statement | remove the empty list item");
 	err("err_stmt_trailing", STMT, "x = 1 2", 6,
