@@ -2,11 +2,12 @@
 # `make check` runs every test.  Missing Debian packages are installed by
 # `make deps` (as root) or named with the exact apt-get line.
 PREFIX  ?= /usr/local
+LIBDIR  ?= $(PREFIX)/lib
 CC      ?= cc
 CXX     ?= c++
 OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
-XCFLAGS  = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
+XCFLAGS  = -std=c11 -D_GNU_SOURCE -fPIC -Wall -Wextra -Wno-unused-parameter \
            -Wno-missing-field-initializers -Iinclude -Isrc -Ibuild
 CXXFLAGS ?= $(OPT) -g
 LDLIBS   = -lyaml -lglslang -lSPIRV -lMachineIndependent -lOGLCompiler \
@@ -20,15 +21,19 @@ DEB_PKGS = libyaml-dev spirv-tools spirv-headers glslang-dev glslang-tools \
            libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers
 # What `make check` and `make fuzz` use besides (installed by `make deps`,
 # not required to build): Debian 12's Rust for the Cargo launchers, numpy
-# for the .npy tests, clang and its sanitizer runtimes for the fuzzers.
+# for the .npy tests, clang and its sanitizer runtimes for the fuzzers,
+# pkg-config for examples/ (t_libvyrec), jsonschema for doc/schema/
+# (t_schema), debhelper for dpkg-buildpackage of debian/ (t_debian),
+# clippy for the generated crates (t_launcher_cargo).
 # The CUDA toolkit's ptxas, cuda.h and stub libcuda.so are not Debian main
 # packages: .ci/run fetches them (tools/cuda-toolkit.sh) when absent.
 TEST_PKGS = build-essential python3 python3-numpy cargo rustc clang-14 \
-            libclang-rt-14-dev
+            libclang-rt-14-dev pkg-config python3-jsonschema debhelper \
+            rust-clippy
 # tests/t_scale.sh and bench/scale.sh measure with /usr/bin/time
 DEB_PKGS += time
 
-CLI_SRCS = src/main.c $(wildcard src/cmd_*.c)
+CLI_SRCS = src/main.c src/options.c $(wildcard src/cmd_*.c)
 LIB_SRCS = $(filter-out $(CLI_SRCS),$(wildcard src/*.c)) \
            $(wildcard emitters/*.c) $(wildcard launchers/*.c) \
            $(wildcard backends/*.c)
@@ -39,7 +44,26 @@ TEMPLATES = $(shell find templates -type f 2>/dev/null | LC_ALL=C sort)
 
 BIN     ?= vyrec
 
-all: deps-ok $(BIN)
+# libvyrec.so: every object is position-independent (-fPIC above; the
+# static C++ libraries are too), and only libvyrec.h's vyrec_* names are
+# exported (src/libvyrec.map), so the glslang and SPIRV-Tools inside
+# cannot clash with a program's own.
+SOVER    = 1
+VERSION := $(shell sed -n 's/^\#define VY_VERSION "\(.*\)"/\1/p' include/vyrec.h)
+SOLIB    = libvyrec.so.$(SOVER).0.0
+SONAME   = libvyrec.so.$(SOVER)
+
+all: deps-ok $(BIN) $(B)/$(SOLIB)
+
+$(B)/$(SOLIB): $(LIB_OBJS) src/libvyrec.map
+	$(CXX) -shared $(LDFLAGS) -Wl,-soname,$(SONAME) -Wl,-z,defs \
+	    -Wl,--version-script=src/libvyrec.map -o $@ $(LIB_OBJS) $(LDLIBS)
+	ln -sf $(SOLIB) $(B)/$(SONAME)
+	ln -sf $(SONAME) $(B)/libvyrec.so
+
+# the reference VM reports a missing row through vy_bug (an error of the
+# API call inside libvyrec), not abort() as in a generated launcher
+$(B)/src/vm.o: XCFLAGS += -DVYVM_LIBVYREC
 
 $(BIN): $(CLI_OBJS) $(B)/libvyrec.a
 	$(CXX) -no-pie $(LDFLAGS) -o $@ $(CLI_OBJS) $(B)/libvyrec.a $(LDLIBS)
@@ -48,13 +72,13 @@ $(B)/libvyrec.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/%.o: %.c include/vyrec.h include/vyrec_ops.def include/vyrec_types.def $(wildcard src/*.h backends/*.h)
+$(B)/%.o: %.c include/vyrec.h include/libvyrec.h include/vyrec_ops.def include/vyrec_types.def $(wildcard src/*.h backends/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(XCFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B)/%.o: %.cpp
 	@mkdir -p $(dir $@)
-	$(CXX) -Iinclude -Isrc $(CXXFLAGS) -c -o $@ $<
+	$(CXX) -Iinclude -Isrc -fPIC $(CXXFLAGS) -c -o $@ $<
 
 # Templates are embedded so vyrec works from any directory, together with
 # the reference VM sources (as vm/...) that reference launchers compile.
@@ -69,8 +93,9 @@ $(B)/templates.o: $(B)/templates.c
 	$(CC) $(XCFLAGS) $(CFLAGS) -c -o $@ $<
 
 # deps-ok is a stamp: the headers we need exist, else install or say how.
+# (VYREC_NO_DEPS_CHECK=1: a package build, whose Build-Depends were checked)
 deps-ok:
-	@sh tools/deps.sh $(DEB_PKGS)
+	@[ -n "$(VYREC_NO_DEPS_CHECK)" ] || sh tools/deps.sh $(DEB_PKGS)
 
 deps:
 	@VYREC_INSTALL=1 sh tools/deps.sh $(DEB_PKGS) $(TEST_PKGS)
@@ -120,18 +145,38 @@ check-tsan:
 fuzz:
 	sh tests/fuzz/build.sh
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib \
+# vyrec.pc for `pkg-config --cflags --libs vyrec` (the shared library)
+# and `--static` (the archive and what it needs)
+$(B)/vyrec.pc: Makefile FORCE
+	@mkdir -p $(B)
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' \
+	    'includedir=$${prefix}/include' '' 'Name: vyrec' \
+	    'Description: AOT compiler for GPU compute programs (libvyrec(3))' \
+	    'Version: $(VERSION)' 'Libs: -L$${libdir} -lvyrec' \
+	    'Libs.private: $(LDLIBS)' \
+	    'Cflags: -I$${includedir}' > $@
+
+# The stable interface is libvyrec.h alone; include/vyrec.h is vyrec's
+# internal one (not C++-clean, changes in any release) and is not installed.
+install: all $(B)/vyrec.pc
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR)/pkgconfig \
 	    $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man3 \
 	    $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/vyrec
 	install -m 755 vyrec $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 $(B)/libvyrec.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 include/vyrec.h include/vyrec_ops.def include/vyrec_types.def $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(B)/libvyrec.a $(DESTDIR)$(LIBDIR)/
+	install -m 644 $(B)/$(SOLIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(SOLIB) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libvyrec.so
+	install -m 644 $(B)/vyrec.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 644 include/libvyrec.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 man/vyrec.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 man/libvyrec.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 	install -m 644 man/vyrec-program.5 man/vyrec-dialect.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	cp -R templates $(DESTDIR)$(PREFIX)/share/vyrec/
 
 clean:
 	rm -rf build build-asan build-tsan build-fuzz vyrec vyrec-asan tests/out
 
-.PHONY: all deps deps-ok demo check check-asan check-tsan fuzz install clean
+FORCE:
+.PHONY: all deps deps-ok demo check check-asan check-tsan fuzz install clean FORCE

@@ -355,6 +355,7 @@ struct gen {
 	int depth;               /* indentation */
 	int ntemp;
 	bool fast_math;          /* --fast-math: the native fma() */
+	bool debug_info;         /* -g: #line LINE before each statement */
 	char *err;               /* first unsupported construct */
 	struct vy_buf mfun;      /* the math-library functions used */
 	bool mdone[VY_OP_COUNT];
@@ -1239,6 +1240,8 @@ static void put_simple(struct gen *g, const char *text)
 
 static void put_stmt(struct gen *g, const struct vy_stmt *s)
 {
+	if (g->debug_info && s->loc.line > 0)   /* the next line is YAML line N */
+		vy_buf_printf(g->b, "#line %d\n", s->loc.line);
 	switch (s->kind) {
 	case VY_S_LET:
 	case VY_S_VAR:
@@ -1472,7 +1475,8 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 	struct vy_arena *a = vy_arena_new();
 	struct vy_buf body = {0};
 	struct gen g = { .p = p, .b = &body, .depth = 1,
-			 .fast_math = c && c->fast_math };
+			 .fast_math = c && c->fast_math,
+			 .debug_info = c && c->debug_info };
 
 	name_locals(&g, a);
 	put_block(&g, &p->entry);

@@ -86,6 +86,7 @@ struct spv {
 	char *bug;               /* first internal error */
 	uint32_t *slot;          /* values of the math-library program being lowered */
 	struct words funcs;      /* the math-library functions used, after main */
+	uint32_t dbg_file;       /* -g: the OpString of the YAML file's base name */
 	uint32_t mfn[VY_OP_COUNT];   /* their ids */
 };
 
@@ -1865,9 +1866,21 @@ static void store(struct spv *s, const struct vy_stmt *st)
 	INS(&s->body, SpvOpStore, ptr, v);
 }
 
+/* -g: "the YAML base name", as the PTX comments and .file name it (no
+ * path in artifacts, SPEC §10.9). */
+static const char *src_base(const struct vy_program *p)
+{
+	const char *path = p->src && p->src->path ? p->src->path : "program.yaml";
+	const char *b = strrchr(path, '/');
+	return b ? b + 1 : path;
+}
+
 static void stmt(struct spv *s, const struct vy_stmt *st)
 {
 	uint32_t first = s->next_id;
+	if (s->dbg_file && st->loc.line > 0)   /* -g: OpLine per statement */
+		INS(&s->body, SpvOpLine, s->dbg_file, (uint32_t)st->loc.line,
+		    (uint32_t)(st->loc.col > 0 ? st->loc.col : 0));
 	switch (st->kind) {
 	case VY_S_LET: case VY_S_VAR: case VY_S_ASSIGN:
 		set_local(s, st->local, expr(s, st->value), first);
@@ -2086,7 +2099,7 @@ static void assemble(struct spv *s, uint32_t main_id, uint32_t fn_type,
 	uint32_t version = spirv_version(s->c->vk_minor);
 	/* the module at once, not by doubling: it stays alive while the
 	 * validator runs */
-	m->cap = 64 + s->iface.n + s->names.n + s->decos.n + s->globals.n +
+	m->cap = 64 + (s->dbg_file ? strlen(src_base(p)) / 4 + 8 : 0) + s->iface.n + s->names.n + s->decos.n + s->globals.n +
 		 s->vars.n + s->body.n + s->funcs.n;
 	m->v = malloc(m->cap * sizeof *m->v);
 	if (!m->v)
@@ -2135,6 +2148,10 @@ static void assemble(struct spv *s, uint32_t main_id, uint32_t fn_type,
 	free(ifv);
 	INS(m, SpvOpExecutionMode, main_id, SpvExecutionModeLocalSize,
 	    p->wgsize[0], p->wgsize[1], p->wgsize[2]);
+	if (s->dbg_file) {   /* -g: the file OpLine names, and OpSource of it */
+		ins_str(m, SpvOpString, ARR(s->dbg_file), src_base(p));
+		INS(m, SpvOpSource, SpvSourceLanguageUnknown, 0, s->dbg_file);
+	}
 	put_all(m, s->names.v, s->names.n);
 	put_all(m, s->decos.v, s->decos.n);
 	put_all(m, s->globals.v, s->globals.n);
@@ -2347,6 +2364,8 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 		return VY_EMIT_REJECT;
 	}
 	struct spv s = { .p = p, .c = c, .next_id = 1 };
+	if (c->debug_info)
+		s.dbg_file = s.next_id++;
 	s.buf_var = zalloc(p->nbuffers, sizeof *s.buf_var);
 	s.atomic_buf = zalloc(p->nbuffers, sizeof *s.atomic_buf);
 	s.shared_var = zalloc(p->nshared, sizeof *s.shared_var);

@@ -153,6 +153,12 @@ void vy_error(struct vy_diags *d, struct vy_loc loc, const char *fix,
 	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void vy_warn(struct vy_diags *d, struct vy_loc loc, const char *fix,
 	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* A note after an error (or warning): where an earlier declaration is,
+ * printed with its own FILE:LINE:COL and caret; in JSON its own entry with
+ * "severity": "note" right after the diagnostic it explains.  Dropped with
+ * its error past VY_MAX_ERRORS. */
+void vy_note(struct vy_diags *d, struct vy_loc loc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 enum vy_diag_format { VY_DIAG_TEXT, VY_DIAG_JSON };
 void vy_diags_print(const struct vy_diags *d, FILE *f, enum vy_diag_format fmt,
 		    bool color);
@@ -169,6 +175,8 @@ void vy_error_text(struct vy_diags *d, const char *origin, const char *text);
 void vy_diags_append(struct vy_diags *dst, const struct vy_diags *src);
 /* Whether colour should be used on stream f (a terminal, no NO_COLOR). */
 bool vy_use_color(FILE *f);
+/* --color: 0 auto (a terminal, no NO_COLOR), 1 always, 2 never. */
+void vy_set_color(int mode);
 /* An internal invariant broke: print file:line and exit 70. */
 _Noreturn void vy_bug_at(const char *file, int line, const char *fmt, ...);
 #define vy_bug(...) vy_bug_at(__FILE__, __LINE__, __VA_ARGS__)
@@ -343,6 +351,11 @@ bool vy_registry_install(struct vy_registry *r);
 void vy_registry_shutdown(void);
 /* Closest id to a misspelt one, for did-you-mean; NULL if none is close. */
 const char *vy_registry_suggest(const struct vy_registry *r, const char *id);
+/* Did-you-mean for an unknown call NAME(...), in the spelling the user
+ * would write ("max", "atomic.add"; atomics only when elemref, the first
+ * argument being BUF[i]); NULL if nothing is close (suggest.c). */
+const char *vy_suggest_call(const struct vy_registry *r, const char *name,
+			    bool elemref);
 
 /* ---- IR ---- */
 
@@ -709,6 +722,10 @@ struct vy_compilation {
  * are in c->diags. Free with vy_compilation_free. */
 bool vy_compile(struct vy_compilation *c, const char *path,
 		const struct vy_compile_opts *o);
+/* The same from src on, a source already in c->arena (libvyrec's
+ * compile from memory; NULL: reading it failed, errors in c->diags). */
+bool vy_compile_source(struct vy_compilation *c, const struct vy_source *src,
+		       const struct vy_compile_opts *o);
 void vy_compilation_free(struct vy_compilation *c);
 
 /* Dump the IR in a readable form (--dump-ir). */
@@ -723,6 +740,7 @@ struct vy_emit_config {
 	bool validate;        /* false with --no-validate */
 	bool emit_asm;        /* spv: write the disassembly */
 	bool fast_math;       /* --fast-math: native instructions (SPEC §10.6) */
+	bool debug_info;      /* -g: each statement's YAML line and column (SPEC §10.9) */
 	/* spv, ptx: the entry point's name; NULL: the 1.0 one (spv main, ptx
 	 * the program's name).  vy_emit_program sets it per part. */
 	const char *entry_point;

@@ -26,6 +26,7 @@ enum vy_opt_id {
 	VY_O_BACKEND, VY_O_PARAM, VY_O_IN, VY_O_OUT, VY_O_PRINT, VY_O_STRICT,
 	VY_O_DEVICE, VY_O_STREAM, VY_O_CHUNK, VY_O_BENCH,
 	VY_O_BACKENDS, VY_O_SEED,
+	VY_O_DEBUG_INFO, VY_O_WATCH, VY_O_PRINT_FORMAT, VY_O_COLOR,   /* issue #17 */
 };
 
 enum {
@@ -65,6 +66,7 @@ const char *vy_cmd_suggest(const char *name);
  * joined one).  Not an option: VY_O_ARG with *val the argument.  An
  * unknown option (with a suggestion), a missing value or a flag given a
  * value: reported as a usage error, VY_O_BAD. */
+int vy_opt_color(const char *cmd, int *argc, char **argv);
 int vy_opt_next(const char *cmd, int argc, char **argv, int *i,
 		const char **val);
 /* The usage line(s) of cmd, "vyrec build PROG.yaml [-t TARGET]...",

@@ -19,7 +19,7 @@ struct build {
 	const struct vy_aot_emitter *t[MAXT];
 	int nt;
 	const char *out, *manifest, *header, *depfile;
-	bool md, time_report;
+	bool md, time_report, watch;
 	int dump_ir;               /* 1 --dump-ir, 2 --dump-ir=PASS */
 	unsigned dump_pass;        /* that pass's VY_PASS_* */
 	struct vy_emit_config cfg;
@@ -124,6 +124,8 @@ static int take(struct build *b, int id, const char *v)
 	case VY_O_MF: b->depfile = v; b->md = true; return 0;
 	case VY_O_MD: b->md = true; return 0;
 	case VY_O_EMIT_ASM: b->cfg.emit_asm = true; return 0;
+	case VY_O_DEBUG_INFO: b->cfg.debug_info = true; return 0;
+	case VY_O_WATCH: b->watch = true; return 0;
 	case VY_O_NO_VALIDATE: b->cfg.validate = false; return 0;
 	case VY_O_TIME_REPORT: b->time_report = true; return 0;
 	case VY_O_DUMP_IR:
@@ -174,17 +176,6 @@ static char *output_path(const struct build *b, const struct vy_aot_emitter *e,
 	if (b->out)
 		return vy_strf("%s/%s%s", b->out, name, ext_of(b, e));
 	return vy_strf("%s%s", name, ext_of(b, e));
-}
-
-/* "/path/x.json" + "ptx" -> "/path/x.ptx.json" */
-static char *per_target(const char *path, const char *id, int nt)
-{
-	if (nt == 1)
-		return strdup(path);
-	const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
-	if (!dot || (slash && dot < slash))
-		return vy_strf("%s.%s", path, id);
-	return vy_strf("%.*s.%s%s", (int)(dot - path), path, id, dot);
 }
 
 static void c_ident(char *dst, const char *name, const char *suffix)
@@ -347,13 +338,29 @@ static int write_all(struct build *b, struct vy_compilation *c, struct output *o
 						   (void *)o[i].parts[k].data : "", o[i].parts[k].len, &err);
 		else
 			r = vy_outputs_add(&set, o[i].path, o[i].bytes.data ? (void *)o[i].bytes.data : "", o[i].bytes.len, &err);
-	for (int i = 0; !r && b->manifest && i < b->nt; i++) {
-		char *path = per_target(b->manifest, o[i].e->id, b->nt);
-		vy_manifest_json(p, o[i].e->id, p->entry_point && o[i].e != &vy_emitter_glsl ?
-				 p->entry_point : o[i].e == &vy_emitter_ptx ? p->name : "main",
-				 o[i].bytes.data, o[i].bytes.len, &h);
-		r = vy_outputs_add(&set, path, h.data, h.len, &err);
-		free(path);
+	if (!r && b->manifest) {
+		/* what the user named: one target's manifest, or with several
+		 * one document holding each target's, in -t order */
+		if (b->nt > 1)
+			vy_buf_puts(&h, "{\n  \"schema\": \"vyrec-artifacts-1\",\n  \"artifacts\": [\n");
+		for (int i = 0; i < b->nt; i++) {
+			struct vy_buf one = {0};
+			vy_manifest_json(p, o[i].e->id, p->entry_point && o[i].e != &vy_emitter_glsl ?
+					 p->entry_point : o[i].e == &vy_emitter_ptx ? p->name : "main",
+					 o[i].bytes.data, o[i].bytes.len, &one);
+			if (b->nt == 1) {
+				vy_buf_put(&h, one.data, one.len);
+			} else {   /* indented 4, without its final newline */
+				for (size_t k = 0; k + 1 < one.len; k++) {
+					if (k == 0 || one.data[k - 1] == '\n')
+						vy_buf_puts(&h, "    ");
+					vy_buf_put(&h, one.data + k, 1);
+				}
+				vy_buf_puts(&h, i + 1 < b->nt ? ",\n" : "\n  ]\n}\n");
+			}
+			vy_buf_free(&one);
+		}
+		r = vy_outputs_add(&set, b->manifest, h.data, h.len, &err);
 		vy_buf_free(&h);
 	}
 	if (!r && b->header) {
@@ -374,34 +381,24 @@ static int write_all(struct build *b, struct vy_compilation *c, struct output *o
 	return vy_fail(VY_EXIT_PROGRAM, NULL, err);
 }
 
-int vy_cmd_build(int argc, char **argv)
+/* Emit and write a compiled program: 0 or an exit code. */
+static int build_step(struct build *b, struct vy_compilation *c, double t0)
 {
-	struct build b = { .c.opt_level = 1, .cfg = { .sm = 70, .vk_minor = 1, .validate = true } };
-	int r = parse(&b, argc, argv);
-	if (r >= 0)
-		return r;
-	b.cfg.opt_level = b.c.opt_level;
-	b.cfg.fast_math = b.c.fast_math;
-	double t0 = now();
-	struct vy_compilation c;
-	if (!vy_cli_compile(&b.c, &c)) {
-		vy_compilation_free(&c);
-		return VY_EXIT_PROGRAM;
-	}
-	if (b.time_report)
+	int r;
+	if (b->time_report)
 		fprintf(stderr, "vyrec: time: front end     %8.3f ms\n", (now() - t0) * 1e3);
-	if (b.dump_ir)   /* =PASS: after that pass alone, at -O1 and above */
-		vy_dump_ir(b.dump_ir == 2 && b.c.opt_level >= 1 ? vy_passes(c.prog, b.dump_pass) : c.prog, stderr);
+	if (b->dump_ir)   /* =PASS: after that pass alone, at -O1 and above */
+		vy_dump_ir(b->dump_ir == 2 && b->c.opt_level >= 1 ? vy_passes(c->prog, b->dump_pass) : c->prog, stderr);
 	struct output o[MAXT] = {0};
-	r = emit_all(&b, c.prog, o);
+	r = emit_all(b, c->prog, o);
 	if (!r) {
 		double t1 = now();
-		r = write_all(&b, &c, o);
-		if (b.time_report)
+		r = write_all(b, c, o);
+		if (b->time_report)
 			fprintf(stderr, "vyrec: time: write         %8.3f ms\nvyrec: time: total         %8.3f ms\n",
 				(now() - t1) * 1e3, (now() - t0) * 1e3);
 	}
-	for (int i = 0; i < b.nt; i++) {
+	for (int i = 0; i < b->nt; i++) {
 		free(o[i].path);
 		vy_buf_free(&o[i].bytes);
 		for (int k = 0; k < o[i].nparts; k++) {
@@ -411,6 +408,31 @@ int vy_cmd_build(int argc, char **argv)
 		free(o[i].parts);
 		free(o[i].part_paths);
 	}
+	return r;
+}
+
+static int watch_step(void *arg, struct vy_compilation *c)
+{
+	return build_step(arg, c, now());
+}
+
+int vy_cmd_build(int argc, char **argv)
+{
+	struct build b = { .c.opt_level = 1, .cfg = { .sm = 70, .vk_minor = 1, .validate = true } };
+	int r = parse(&b, argc, argv);
+	if (r >= 0)
+		return r;
+	b.cfg.opt_level = b.c.opt_level;
+	b.cfg.fast_math = b.c.fast_math;
+	if (b.watch)
+		return vy_watch("vyrec build", &b.c, watch_step, &b);
+	double t0 = now();
+	struct vy_compilation c;
+	if (!vy_cli_compile(&b.c, &c)) {
+		vy_compilation_free(&c);
+		return VY_EXIT_PROGRAM;
+	}
+	r = build_step(&b, &c, t0);
 	vy_compilation_free(&c);
 	return r;
 }

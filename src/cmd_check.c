@@ -52,6 +52,7 @@ bool vy_cli_compile(struct vy_cli_compile *o, struct vy_compilation *c)
 int vy_cmd_check(int argc, char **argv)
 {
 	struct vy_cli_compile o = { .opt_level = 0 };
+	bool watch = false;
 	for (int i = 1; i < argc;) {
 		const char *v;
 		int id = vy_opt_next("check", argc, argv, &i, &v);
@@ -60,6 +61,10 @@ int vy_cmd_check(int argc, char **argv)
 			return VY_EXIT_USAGE;
 		if (r)
 			continue;
+		if (id == VY_O_WATCH) {
+			watch = true;
+			continue;
+		}
 		if (id != VY_O_ARG)
 			vy_bug("option %d of the table is not handled", id);
 		if (o.prog)
@@ -68,6 +73,8 @@ int vy_cmd_check(int argc, char **argv)
 	}
 	if (!o.prog)
 		return vy_usage_error("check", "no program given");
+	if (watch)
+		return vy_watch("vyrec check", &o, NULL, NULL);
 	struct vy_compilation c;
 	bool ok = vy_cli_compile(&o, &c);
 	vy_compilation_free(&c);

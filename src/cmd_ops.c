@@ -119,12 +119,25 @@ int vy_cmd_ops(int argc, char **argv)
 	}
 	if (json)
 		fputs("\n]\n", stdout);
+	const char *dls[64], *near = NULL;   /* did you mean, for an unknown one */
+	int ndl = 0;
+	for (int i = 0; !shown && dialect && i < vy_registry_count(r) && ndl < 64; i++) {
+		const char *dn = vy_registry_at(r, i)->dialect;
+		if (!ndl || strcmp(dls[ndl - 1], dn))
+			dls[ndl++] = dn;
+	}
+	if (ndl && (near = vy_closest(dialect, dls, ndl)))
+		near = vy_strdup(a, near);
 	vy_registry_free(r);
 	vy_diags_free(&d);
-	vy_arena_free(a);
 	if (!shown && dialect) {
-		fprintf(stderr, "vyrec ops: unknown dialect '%s'\nFix: the built-in dialects are core, math and atomic; load others with --dialect FILE\n", dialect);
+		if (near)
+			fprintf(stderr, "vyrec ops: unknown dialect '%s'\nFix: did you mean 'vyrec ops %s'?\n", dialect, near);
+		else
+			fprintf(stderr, "vyrec ops: unknown dialect '%s'\nFix: the built-in dialects are core, math and atomic; load others with --dialect FILE\n", dialect);
+		vy_arena_free(a);
 		return VY_EXIT_USAGE;
 	}
+	vy_arena_free(a);
 	return 0;
 }

@@ -27,6 +27,7 @@ struct run_opts {
 	int nparams, nins, nouts, nprints;
 	int device;
 	bool strict;
+	bool hex;                     /* --print-format hex */
 };
 
 /* ---- shared with cmd_verify.c ---- */
@@ -137,6 +138,14 @@ static int take(struct run_opts *o, int id, const char *v)
 	case VY_O_BENCH: o->bench = v; return 0;
 	case VY_O_DEVICE: return vy_run_device("run", v, &o->device) ? -1 : 0;
 	case VY_O_STRICT: o->strict = true; return 0;
+	case VY_O_PRINT_FORMAT:
+		if (strcmp(v, "hex") && strcmp(v, "dec")) {
+			const char *fmts[] = { "dec", "hex" };
+			return vy_usage_error("run", "unknown --print-format '%s' (use dec or hex)%s",
+					      v, vy_did_you_mean(v, fmts, 2)), -1;
+		}
+		o->hex = !strcmp(v, "hex");
+		return 0;
 	}
 	if (id != VY_O_ARG)   /* a row of the table without its case */
 		vy_bug("option %d of the table is not handled", id);
@@ -273,6 +282,20 @@ static int fill_inputs(const struct vy_program *p, struct run_opts *o,
 	return 0;
 }
 
+/* --print-format hex: each element's bits as stored, 0x and two digits a
+ * byte (f32 its IEEE bits, bf16 its 16, i32 two's complement). */
+static void print_hex(FILE *f, enum vy_type t, const void *src, uint32_t count)
+{
+	unsigned sz = vy_type_size(t);
+	const unsigned char *q = src;
+	for (uint32_t i = 0; i < count; i++, q += sz) {
+		fputs(i ? " 0x" : "0x", f);
+		for (unsigned k = sz; k-- > 0;)   /* little-endian in memory */
+			fprintf(f, "%02x", q[k]);
+	}
+	fputc('\n', f);
+}
+
 /* Write --out and --print from data[i] of counts[i] elements. */
 static int write_outputs(const struct vy_program *p, struct run_opts *o,
 			 void *const *data, const uint32_t *counts)
@@ -299,7 +322,10 @@ static int write_outputs(const struct vy_program *p, struct run_opts *o,
 	for (int i = 0; i < o->nprints; i++) {
 		int b = vy_run_find_buffer(p, o->prints[i]);
 		printf("%s: ", p->buffers[b].name);
-		vy_data_print(stdout, p->buffers[b].type, data[b], counts[b]);
+		if (o->hex)
+			print_hex(stdout, p->buffers[b].type, data[b], counts[b]);
+		else
+			vy_data_print(stdout, p->buffers[b].type, data[b], counts[b]);
 	}
 	fflush(stdout);
 	return 0;

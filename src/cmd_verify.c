@@ -18,6 +18,11 @@
  * to initialise, or any dispatch failure, exits 3; any mismatch exits 4.
  * With --fast-math the backends run the native lowerings and floats are
  * compared within the ops' fast-math bounds (vy_program_tolerance).
+ * --in BUF=SOURCE fixes an input (indices that must be in bounds, a
+ * structure) instead of its seeded one.  The first lines say what was
+ * chosen: "params: a=0.5 n=1024" and "inputs: x=random:1 y=FILE", so the
+ * run can be repeated with `vyrec run`.  --json prints one object
+ * (doc/schema/verify.schema.json) instead of the lines.
  */
 #include <errno.h>
 #include <float.h>
@@ -27,6 +32,7 @@
 
 #include "cmd_run.h"
 #include "check.h"
+#include "json.h"
 #include "launch.h"
 
 #define MAXOPT 64
@@ -34,9 +40,10 @@
 struct verify_opts {
 	const char *prog, *backends;
 	struct vy_cli_compile c;      /* PROG.yaml, --dialect, -O, diagnostics */
-	const char *params[MAXOPT];
-	int nparams, device;
+	const char *params[MAXOPT], *ins[MAXOPT];
+	int nparams, nins, device;
 	uint64_t seed;
+	bool json;
 };
 
 /* Every id in --backends LIST must be a registered backend, as the
@@ -109,6 +116,14 @@ static int take(struct verify_opts *o, int id, const char *v)
 		}
 		o->params[o->nparams++] = v;
 		return 0;
+	case VY_O_IN:
+		if (o->nins >= MAXOPT) {
+			vy_usage_error("verify", "too many --in options");
+			return -1;
+		}
+		o->ins[o->nins++] = v;
+		return 0;
+	case VY_O_JSON: o->json = true; return 0;
 	case VY_O_BACKENDS: o->backends = v; return 0;
 	case VY_O_DEVICE: return vy_run_device("verify", v, &o->device) ? -1 : 0;
 	case VY_O_SEED: return parse_seed(o, v);
@@ -154,7 +169,43 @@ struct setup {
 	struct vy_host inputs, expected;
 	struct vy_tol tol;
 	int device;
+	const char *source[VY_MAX_IO];  /* each buffer's --in, or NULL */
+	bool json;
+	struct vy_buf results;          /* --json: the results array so far */
+	int nresults, compared;
+	bool head;                      /* --json: the object was opened */
 };
+
+/* --json: one element of "results" (v NULL: none compared; message NULL:
+ * none). */
+static void result_json(struct setup *s, const char *id, const char *device,
+			const char *status, const struct vy_verdict *v,
+			const char *message)
+{
+	struct vy_buf *b = &s->results;
+	char num[32];
+	vy_buf_puts(b, s->nresults++ ? ",\n    {\"backend\": " : "\n    {\"backend\": ");
+	vy_json_str(b, id);
+	vy_buf_puts(b, ", \"device\": ");
+	if (device && *device)
+		vy_json_str(b, device);
+	else
+		vy_buf_puts(b, "null");
+	vy_buf_puts(b, ", \"status\": ");
+	vy_json_str(b, status);
+	if (v)
+		vy_buf_printf(b, ", \"buffers\": %d, \"elements\": %llu, "
+			      "\"mismatches\": %llu, \"max_ulp\": %s", v->buffers,
+			      (unsigned long long)v->elements,
+			      (unsigned long long)v->mismatches,
+			      vy_json_num(num, v->max_ulp));
+	vy_buf_puts(b, ", \"message\": ");
+	if (message)
+		vy_json_str(b, message);
+	else
+		vy_buf_puts(b, "null");
+	vy_buf_puts(b, "}");
+}
 
 static int dispatch(struct vy_backend *be, struct setup *s,
 		    struct vy_host *out)
@@ -163,8 +214,12 @@ static int dispatch(struct vy_backend *be, struct setup *s,
 	struct vy_run r = { s->p, s->l, out->bufs, s->device, false, NULL };
 	char *err = NULL;
 	if (vy_dispatch_pipeline(be, &r, &err)) {
-		printf("%s: FAIL dispatch: %s\n", be->id,
-		       err ? err : "dispatch failed");
+		if (s->json)
+			result_json(s, be->id, be->device_name, "error", NULL,
+				    err ? err : "dispatch failed");
+		else
+			printf("%s: FAIL dispatch: %s\n", be->id,
+			       err ? err : "dispatch failed");
 		free(err);
 		return -1;
 	}
@@ -180,6 +235,12 @@ static int verify_one(struct vy_backend *be, struct setup *s)
 		goto done;
 	struct vy_verdict v = vy_check_compare(s->p, &s->l, out.bufs,
 					       s->expected.bufs, s->tol);
+	rc = v.mismatches ? VY_EXIT_MISMATCH : 0;
+	if (s->json) {
+		result_json(s, be->id, be->device_name, rc ? "fail" : "pass", &v,
+			    v.first);
+		goto free_verdict;
+	}
 	printf("%s%s%s%s: ", be->id, be->device_name[0] ? " (" : "",
 	       be->device_name, be->device_name[0] ? ")" : "");
 	if (v.mismatches) {
@@ -199,10 +260,110 @@ static int verify_one(struct vy_backend *be, struct setup *s)
 		printf("\n");
 		rc = 0;
 	}
+free_verdict:
 	vy_verdict_free(&v);
 done:
 	vy_host_free(&out);
 	return rc;
+}
+
+/* --in BUF=SOURCE over the seeded inputs.  0 or an exit code. */
+static int fixed_inputs(struct setup *s, struct verify_opts *o)
+{
+	const struct vy_program *p = s->p;
+	for (int i = 0; i < o->nins; i++) {
+		const char *kv = o->ins[i], *eq = strchr(kv, '=');
+		if (!eq || eq == kv || !eq[1])
+			return vy_usage_error("verify", "'--in %s' is not of the "
+					      "form BUF=SOURCE", kv);
+		char *name = vy_strf("%.*s", (int)(eq - kv), kv);
+		int b = vy_run_find_buffer(p, name);
+		int rc = b < 0 ? vy_run_unknown_buffer("verify", p, name) : 0;
+		if (!rc && s->source[b])
+			rc = vy_usage_error("verify", "--in %s is given twice", name);
+		free(name);
+		if (rc)
+			return rc;
+		char *err = NULL;
+		if (vy_data_fill(eq + 1, p->buffers[b].type, s->inputs.bufs[b],
+				 s->l.counts[b], &err)) {
+			vy_cli_error("vyrec verify", vy_strf("buffer '%s': %s",
+				     p->buffers[b].name, err));
+			free(err);
+			return VY_EXIT_PROGRAM;
+		}
+		s->source[b] = eq + 1;
+	}
+	return 0;
+}
+
+/* The text of param j's value, as --param takes it (malloc'd). */
+static char *param_text(const struct setup *s, int j)
+{
+	char *t = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&t, &n);
+	if (!f)
+		vy_oom("a param's text", 0);
+	vy_data_print(f, s->p->params[j].type, &s->l.params[j], 1);
+	fclose(f);
+	if (n && t[n - 1] == '\n')
+		t[n - 1] = 0;
+	return t;
+}
+
+/* The input of buffer b: its --in, or the seeded generator; NULL for a
+ * write_only buffer without --in (it starts as zeros). */
+static char *input_text(const struct setup *s, int b, uint64_t seed)
+{
+	if (s->source[b])
+		return vy_strf("%s", s->source[b]);
+	if (s->p->buffers[b].access == VY_WRITE_ONLY)
+		return NULL;
+	return vy_strf("random:%llu", (unsigned long long)
+		       (seed + (uint64_t)s->p->buffers[b].binding));
+}
+
+/* What verify chose, so the run can be repeated: "params: ..." and
+ * "inputs: ..." lines, or the head of the --json object. */
+static void print_choice(struct setup *s, uint64_t seed)
+{
+	const struct vy_program *p = s->p;
+	if (s->json) {
+		s->head = true;
+		printf("{\"schema\": \"vyrec-verify-1\", \"program\": ");
+		vy_json_fstr(stdout, p->name);
+		printf(", \"seed\": %llu,\n  \"params\": {", (unsigned long long)seed);
+	} else {
+		printf("params:%s", p->nparams ? "" : " (none)");
+	}
+	for (int j = 0; j < p->nparams; j++) {
+		char *t = param_text(s, j);
+		if (s->json) {
+			printf("%s", j ? ", " : "");
+			vy_json_fstr(stdout, p->params[j].name);
+			printf(": ");
+			vy_json_fstr(stdout, t);
+		} else {
+			printf(" %s=%s", p->params[j].name, t);
+		}
+		free(t);
+	}
+	printf(s->json ? "},\n  \"inputs\": {" : "\ninputs:");
+	for (int b = 0, k = 0; b < p->nbuffers; b++) {
+		char *t = input_text(s, b, seed);
+		if (t && s->json) {
+			printf("%s", k++ ? ", " : "");
+			vy_json_fstr(stdout, p->buffers[b].name);
+			printf(": ");
+			vy_json_fstr(stdout, t);
+		} else if (t) {
+			printf(" %s=%s", p->buffers[b].name, t);
+			k++;
+		}
+		free(t);
+	}
+	printf(s->json ? "},\n" : "\n");
 }
 
 static int prepare(struct setup *s, struct verify_opts *o)
@@ -227,7 +388,8 @@ static int prepare(struct setup *s, struct verify_opts *o)
 		vy_bug("seeding failed: %s", err);
 	s->tol = vy_check_tolerance(p);
 	s->device = o->device;
-	return 0;
+	s->json = o->json;
+	return fixed_inputs(s, o);
 }
 
 static int run_reference(struct setup *s)
@@ -239,7 +401,11 @@ static int run_reference(struct setup *s)
 		return vy_fail(VY_EXIT_BACKEND, "verify: the reference backend "
 			       "is needed as the oracle", err);
 	if (r == VY_CHECK_DISPATCH) {
-		printf("reference: FAIL dispatch: %s\n", err ? err : "dispatch failed");
+		if (s->json)
+			result_json(s, "reference", NULL, "error", NULL,
+				    err ? err : "dispatch failed");
+		else
+			printf("reference: FAIL dispatch: %s\n", err ? err : "dispatch failed");
 		free(err);
 		return VY_EXIT_BACKEND;
 	}
@@ -262,9 +428,12 @@ static int run_backends(struct setup *s, const char *list)
 				size_t n = strlen(name);
 				bool named = err && !strncmp(err, name, n) &&
 					     err[n] == ':';
-				printf("SKIP %s: %s\n", name, named ?
-				       err + n + 1 + (err[n + 1] == ' ') :
-				       err ? err : "failed");
+				const char *why = named ? err + n + 1 +
+					(err[n + 1] == ' ') : err ? err : "failed";
+				if (s->json)
+					result_json(s, name, NULL, "skip", NULL, why);
+				else
+					printf("SKIP %s: %s\n", name, why);
 				free(err);
 				if (list && rc < VY_EXIT_BACKEND)
 					rc = VY_EXIT_BACKEND;
@@ -280,6 +449,7 @@ static int run_backends(struct setup *s, const char *list)
 	}
 	free(copy);
 	fflush(stdout);
+	s->compared = ran;
 	if (!ran) {
 		vy_cli_errorf("vyrec verify", "nothing was compared: no backend "
 			      "besides the reference ran here\nFix: `vyrec backends` "
@@ -304,9 +474,20 @@ int vy_cmd_verify(int argc, char **argv)
 	struct setup s = { .p = c.prog };
 	int rc = prepare(&s, &o);
 	if (!rc)
+		print_choice(&s, o.seed);
+	if (!rc)
 		rc = run_reference(&s);
 	if (!rc)
 		rc = run_backends(&s, o.backends);
+	if (s.head) {
+		char u[32], a[32];
+		printf("  \"tolerance\": {\"ulp\": %s, \"abs\": %s},\n  \"results\": [",
+		       vy_json_num(u, s.tol.ulp), vy_json_num(a, s.tol.abs));
+		fwrite(s.results.data ? (char *)s.results.data : "", 1, s.results.len, stdout);
+		printf("%s],\n  \"compared\": %d, \"exit_code\": %d}\n",
+		       s.nresults ? "\n  " : "", s.compared, rc);
+		vy_buf_free(&s.results);
+	}
 	vy_host_free(&s.inputs);
 	vy_host_free(&s.expected);
 	vy_compilation_free(&c);

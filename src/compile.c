@@ -13,7 +13,12 @@ bool vy_compile(struct vy_compilation *c, const char *path,
 {
 	memset(c, 0, sizeof *c);
 	c->arena = vy_arena_new();
-	const struct vy_source *src = vy_source_read(c->arena, path, &c->diags);
+	return vy_compile_source(c, vy_source_read(c->arena, path, &c->diags), o);
+}
+
+bool vy_compile_source(struct vy_compilation *c, const struct vy_source *src,
+		       const struct vy_compile_opts *o)
+{
 	struct vy_program *p = src ? vy_load(c->arena, src, &c->diags) : NULL;   /* YAML -> AST */
 	if (!p || c->diags.nerrors)
 		return false;

@@ -178,6 +178,8 @@ bool vy_declare(struct vy_decls *D, const struct vy_ynode *k, const char *kind)
 			err(D, k, "params, buffers and shared arrays share one namespace; rename one of them",
 			    "'%s' is already declared as a %s at line %d", k->s,
 			    D->kinds[i], D->names[i]->line);
+			vy_note(D->d, vy_yloc(D->names[i], D->src), "the %s '%s' is declared here",
+				D->kinds[i], k->s);
 			return false;
 		}
 	D->names[D->n] = k;
@@ -214,6 +216,8 @@ void vy_decls_bindings(struct vy_program *p, struct vy_diags *d)
 			vy_error(d, b->loc, "give each buffer its own binding, or leave 'binding' out",
 				 "binding %d is used by both '%s' and '%s'", b->binding,
 				 p->buffers[used[b->binding]].name, b->name);
+			vy_note(d, p->buffers[used[b->binding]].loc, "'%s' takes binding %d here",
+				p->buffers[used[b->binding]].name, b->binding);
 			continue;
 		}
 		used[b->binding] = i;

@@ -9,6 +9,7 @@
 
 #include "vyrec.h"
 #include "json.h"
+#include "trap.h"
 
 /* Room for one more diagnostic of severity sev: false when it is an error
  * past VY_MAX_ERRORS (counted, not kept). */
@@ -16,8 +17,8 @@ static bool room(struct vy_diags *d, enum vy_severity sev)
 {
 	if (sev == VY_ERROR)
 		d->nerrors++;
-	if (sev == VY_ERROR && d->nerrors > VY_MAX_ERRORS)
-		return false;
+	if (sev != VY_WARNING && d->nerrors > VY_MAX_ERRORS)
+		return false;   /* a note goes with the error it follows */
 	if (d->n == d->cap) {
 		d->cap = d->cap ? d->cap * 2 : 8;
 		d->v = vy_xrealloc(d->v, (size_t)d->cap * sizeof *d->v, "diagnostics");
@@ -120,6 +121,14 @@ void vy_warn(struct vy_diags *d, struct vy_loc loc, const char *fix,
 	va_end(ap);
 }
 
+void vy_note(struct vy_diags *d, struct vy_loc loc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	add(d, VY_NOTE, loc, NULL, fmt, ap);
+	va_end(ap);
+}
+
 void vy_diags_free(struct vy_diags *d)
 {
 	for (int i = 0; i < d->n; i++) {
@@ -132,8 +141,17 @@ void vy_diags_free(struct vy_diags *d)
 	memset(d, 0, sizeof *d);
 }
 
+static int color_mode;   /* 0 auto, 1 always, 2 never (--color) */
+
+void vy_set_color(int mode)
+{
+	color_mode = mode;
+}
+
 bool vy_use_color(FILE *f)
 {
+	if (color_mode)
+		return color_mode == 1;
 	const char *nc = getenv("NO_COLOR");
 	if (nc && *nc)
 		return false;
@@ -192,6 +210,8 @@ static void print_text(FILE *f, const struct vy_diag *g, bool color)
 	if (g->loc.src)
 		fprintf(f, "%s%s:%d:%d:%s ", bold, g->loc.src->path, g->loc.line,
 			g->loc.col, off);
+	else   /* no file to name (it cannot be read): the command's prefix */
+		fprintf(f, "%svyrec:%s ", bold, off);
 	fprintf(f, "%s%s:%s %s\n", color ? sevcolor[g->sev] : "",
 		sevname[g->sev], off, g->msg);
 	if (g->loc.src)
@@ -242,8 +262,54 @@ void vy_diags_print(const struct vy_diags *d, FILE *f, enum vy_diag_format fmt,
 			d->nerrors - VY_MAX_ERRORS);
 }
 
+/* ---- traps (trap.h): libvyrec's calls get errors, not exits ---- */
+
+static _Thread_local struct vy_trap *trap_top;
+
+void vy_trap_push(struct vy_trap *t)
+{
+	t->prev = trap_top;
+	trap_top = t;
+}
+
+void vy_trap_pop(struct vy_trap *t)
+{
+	if (trap_top == t)
+		trap_top = t->prev;
+}
+
+/* Record the message in the innermost trap and jump to it, if there is
+ * one; return only when there is none (the command line: exit). */
+static void spring(int code, const char *fix, const char *fmt, va_list ap)
+{
+	struct vy_trap *t = trap_top;
+	if (!t)
+		return;
+	trap_top = t->prev;
+	int n = vsnprintf(t->msg, sizeof t->msg, fmt, ap);
+	if (n >= 0 && (size_t)n < sizeof t->msg)
+		snprintf(t->msg + n, sizeof t->msg - n, "\nFix: %s", fix);
+	t->code = code;
+	longjmp(t->jb, 1);
+}
+
+static void spring_f(int code, const char *fix, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	spring(code, fix, fmt, ap);
+	va_end(ap);
+}
+
+#define OOM_FIX "free memory or raise the limit (ulimit -v), or use smaller sizes"
+
 _Noreturn void vy_oom(const char *what, size_t bytes)
 {
+	if (bytes)
+		spring_f(VY_EXIT_PROGRAM, OOM_FIX, "out of memory: cannot allocate "
+			 "%zu bytes (%.1f MiB) for %s", bytes, bytes / 1048576.0, what);
+	else
+		spring_f(VY_EXIT_PROGRAM, OOM_FIX, "out of memory in %s", what);
 	if (bytes)
 		fprintf(stderr, "vyrec: out of memory: cannot allocate %zu bytes "
 			"(%.1f MiB) for %s\n", bytes, bytes / 1048576.0, what);
@@ -283,7 +349,19 @@ void *vy_xrealloc(void *q, size_t n, const char *what)
 _Noreturn void vy_bug_at(const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
-	if (!strncmp(fmt, "out of memory", 13)) {
+	bool oom = !strncmp(fmt, "out of memory", 13);
+	char where[64];
+	snprintf(where, sizeof where, "internal error at %s:%d: ", file, line);
+	va_start(ap, fmt);
+	if (trap_top) {   /* "internal error at FILE:LINE: " + the message */
+		char m[768];
+		vsnprintf(m, sizeof m, fmt, ap);
+		spring_f(oom ? VY_EXIT_PROGRAM : VY_EXIT_INTERNAL, oom ? OOM_FIX :
+			 "this is a bug in vyrec; please report it with the input "
+			 "that triggered it", "%s%s", oom ? "" : where, m);
+	}
+	va_end(ap);
+	if (oom) {
 		fputs("vyrec: ", stderr);
 		va_start(ap, fmt);
 		vfprintf(stderr, fmt, ap);

@@ -112,5 +112,9 @@ int main(int argc, char **argv)
 	size_t k = 0;
 	while (strcmp(fns[k].name, c->name))
 		k++;
-	return vy_stdout_finish(vy_cli_finish(fns[k].fn(argc - 1, argv + 1)));
+	int cargc = argc - 1;   /* --color: every command's, taken out first */
+	int rc = vy_opt_color(c->name, &cargc, argv + 1);
+	if (rc >= 0)
+		return rc;
+	return vy_stdout_finish(vy_cli_finish(fns[k].fn(cargc, argv + 1)));
 }

@@ -33,6 +33,8 @@ VAL(DIAG_FORMAT, "--diagnostics-format", NULL, "text|json", 0,
 FLAG(TIME_REPORT, "--time-report", NULL, 0,
      "print each stage's time to standard error");
 FLAG(JSON, "--json", NULL, 0, "print the list as JSON");
+VAL(COLOR, "--color", NULL, "auto|always|never", 0,
+    "colour the diagnostics (auto: on a terminal)");
 VAL(PARAM, "--param", NULL, "k=v", VY_OPT_REPEAT,
     "set param k to the value v");
 VAL(DEVICE, "--device", NULL, "N", 0,
@@ -61,6 +63,10 @@ FLAG(NO_VALIDATE, "--no-validate", NULL, 0,
 static const struct vy_opt DUMP_IR = { VY_O_DUMP_IR, "--dump-ir", NULL, "PASS",
 	VY_OPT_OPTVAL, "print the typed IR (=PASS: after unroll, loadcse, forward, promote, licm, sr or all) to stderr",
 	"[--dump-ir [=PASS]]" };
+FLAG(DEBUG_INFO, NULL, "-g", 0,
+     "line info: SPIR-V OpLine, PTX .loc, GLSL #line");
+FLAG(WATCH, "--watch", NULL, 0,
+     "again on each change of the program or its dialects");
 VAL(FMA_MODE, "--fma-mode", NULL, "emulate|f64|khr", VY_OPT_NOSYN,
     "(tests) pin the spv lowering of the exact fma");
 
@@ -99,6 +105,8 @@ FLAG(STRICT, "--strict", NULL, 0,
 static const struct vy_opt STREAM = { VY_O_STREAM, "--stream", NULL,
 	"BUF=SOURCE|GEN@COUNT", 0, "run once per chunk of N elements of BUF",
 	"[--stream BUF=SOURCE|GEN@COUNT --chunk N]" };
+VAL(PRINT_FORMAT, "--print-format", NULL, "dec|hex", 0,
+    "--print values (dec, the default) or bits (hex)");
 VAL(CHUNK, "--chunk", NULL, "N", VY_OPT_NOSYN,
     "the chunk size of --stream, in elements");
 VAL(BENCH, "--bench", NULL, "N", 0,
@@ -109,25 +117,29 @@ VAL(BACKENDS, "--backends", NULL, "LIST", 0,
     "compare these (a,b,...; default: all but reference)");
 VAL(SEED, "--seed", NULL, "N", 0,
     "inputs get random:(N + binding) (default 1)");
+static const struct vy_opt VIN = { VY_O_IN, "--in", NULL, "BUF=SOURCE",
+	VY_OPT_REPEAT, "fix input BUF (file or generator), not seeded", NULL };
+static const struct vy_opt VJSON = { VY_O_JSON, "--json", NULL, NULL, 0,
+	"print params, inputs and results as JSON", NULL };
 
-#define COMPILE &DIALECT, &OLEVEL, &FAST_MATH, &DIAG_FORMAT
+#define COMPILE &DIALECT, &OLEVEL, &FAST_MATH, &DIAG_FORMAT, &COLOR
 
 static const struct vy_opt *const build_opts[] = {
 	&TARGET, &OUTPUT, &OLEVEL, &ARCH, &TARGET_ENV, &MANIFEST, &EMIT_ASM,
 	&HEADER, &DIALECT, &MD, &MF, &NO_VALIDATE, &TIME_REPORT, &DUMP_IR,
-	&FAST_MATH, &DIAG_FORMAT, &FMA_MODE, NULL };
-static const struct vy_opt *const check_opts[] = { COMPILE, NULL };
+	&FAST_MATH, &DIAG_FORMAT, &COLOR, &DEBUG_INFO, &WATCH, &FMA_MODE, NULL };
+static const struct vy_opt *const check_opts[] = { COMPILE, &WATCH, NULL };
 static const struct vy_opt *const launcher_opts[] = {
 	&LTARGET, &LANG, &LOUTPUT, &NAME, &SELFTEST_PARAM, &SELFTEST_IN, &SELFTEST_BENCH,
 	&FORCE, &TEMPLATE_DIR, COMPILE, &TIME_REPORT, NULL };
 static const struct vy_opt *const run_opts[] = {
-	&BACKEND, &PARAM, &IN, &OUT, &PRINT, &STRICT, &DEVICE, &STREAM,
+	&BACKEND, &PARAM, &IN, &OUT, &PRINT, &PRINT_FORMAT, &STRICT, &DEVICE, &STREAM,
 	&CHUNK, &BENCH, COMPILE, NULL };
 static const struct vy_opt *const verify_opts[] = {
-	&BACKENDS, &PARAM, &SEED, &DEVICE, COMPILE, NULL };
+	&BACKENDS, &PARAM, &VIN, &SEED, &DEVICE, &VJSON, COMPILE, NULL };
 static const struct vy_opt *const ops_opts[] = { &JSON, COMPILE, NULL };
-static const struct vy_opt *const json_opts[] = { &JSON, NULL };
-static const struct vy_opt *const no_opts[] = { NULL };
+static const struct vy_opt *const json_opts[] = { &JSON, &COLOR, NULL };
+static const struct vy_opt *const no_opts[] = { &COLOR, NULL };
 
 const struct vy_cmd vy_commands[] = {
 	{ "build", "PROG.yaml", "compile a program for one or more targets", build_opts },
@@ -261,6 +273,41 @@ static int unknown_option(const struct vy_cmd *c, const char *a)
 		return vy_usage_error(c->name, "unknown option '%s'\nFix: '%s' is an option of %s, not of %s; 'vyrec help %s' lists the options",
 				      a, name, others, c->name, c->name);
 	return vy_usage_error(c->name, "unknown option '%s'\nFix: 'vyrec help %s' lists the options", a, c->name);
+}
+
+/* --color=auto|always|never (every command): taken out of argv before the
+ * command parses it, and given to vy_set_color.  -1, or exit 2 after a
+ * usage error. */
+int vy_opt_color(const char *cmd, int *argc, char **argv)
+{
+	for (int i = 1; i < *argc;) {
+		const char *a = argv[i], *v = NULL;
+		int take = 0;
+		if (!strncmp(a, "--color=", 8)) {
+			v = a + 8;
+			take = 1;
+		} else if (!strcmp(a, "--color")) {
+			if (i + 1 >= *argc)
+				return vy_usage_error(cmd, "--color needs a value (auto|always|never)");
+			v = argv[i + 1];
+			take = 2;
+		} else {
+			i++;
+			continue;
+		}
+		static const char *const modes[] = { "auto", "always", "never" };
+		int m = -1;
+		for (int k = 0; k < 3; k++)
+			if (!strcmp(v, modes[k]))
+				m = k;
+		if (m < 0)
+			return vy_usage_error(cmd, "unknown --color '%s' (use auto, always or never)%s",
+					      v, vy_did_you_mean(v, modes, 3));
+		vy_set_color(m);
+		memmove(argv + i, argv + i + take, sizeof *argv * (size_t)(*argc - i - take + 1));
+		*argc -= take;
+	}
+	return -1;
 }
 
 int vy_opt_next(const char *cmd, int argc, char **argv, int *i,

@@ -181,3 +181,70 @@ const char *vy_registry_suggest(const struct vy_registry *r, const char *id)
 	free(ids);
 	return best;
 }
+
+/* An unknown call NAME(...), spelled as the user would call it.  An
+ * unqualified name is compared with what an unqualified call can reach:
+ * the math functions ("max", not "math.max"), select, len, bitcast and the
+ * scalar casts; never core's operator ops (core.lor is written ||), and the
+ * atomics ("atomic.max") only when the first argument is an element
+ * reference, as atomics need.  A qualified name is compared with the ids
+ * of its dialect first, then with every id (atomics as above). */
+const char *vy_suggest_call(const struct vy_registry *r, const char *name,
+			    bool elemref)
+{
+	int n = vy_registry_count(r);
+	const char **cands = vy_xmalloc(sizeof *cands * (size_t)(2 * n + VY_TYPE_COUNT + 8),
+					"suggestions");
+	const char **say = vy_xmalloc(sizeof *say * (size_t)(2 * n + VY_TYPE_COUNT + 8),
+				      "suggestions");
+	int k = 0;
+	const char *dot = strchr(name, '.'), *best = NULL;
+	if (!dot) {
+		static const char *const fns[] = { "select", "len", "bitcast" };
+		for (int i = 0; i < 3; i++) {
+			cands[k] = say[k] = fns[i];
+			k++;
+		}
+		for (int t = 0; t < VY_TYPE_COUNT; t++)
+			if (vy_type_info((enum vy_type)t)->cls == VY_TC_SCALAR) {
+				cands[k] = say[k] = vy_type_name((enum vy_type)t);
+				k++;
+			}
+	}
+	for (int i = 0; i < n; i++) {
+		const struct vy_opdef *op = vy_registry_at(r, i);
+		bool atomic = !strcmp(op->dialect, "atomic");
+		if (atomic && !elemref)
+			continue;
+		if (!dot && !strcmp(op->dialect, "math")) {
+			cands[k] = say[k] = op->name;
+			k++;
+		} else if (!dot && atomic) {
+			cands[k] = op->name;   /* add(h[i], 1) -> atomic.add */
+			say[k++] = op->id;
+			cands[k] = say[k] = op->id;   /* atomicAdd -> atomic.add */
+			k++;
+		} else if (dot && !strncmp(op->id, name, (size_t)(dot - name) + 1)) {
+			cands[k] = say[k] = op->id;
+			k++;
+		}
+	}
+	const char *c = vy_closest(name, cands, k);
+	if (!c && dot) {   /* a misspelt dialect: every id */
+		k = 0;
+		for (int i = 0; i < n; i++) {
+			const struct vy_opdef *op = vy_registry_at(r, i);
+			if (strcmp(op->dialect, "atomic") || elemref) {
+				cands[k] = say[k] = op->id;
+				k++;
+			}
+		}
+		c = vy_closest(name, cands, k);
+	}
+	for (int i = 0; c && i < k && !best; i++)
+		if (cands[i] == c)
+			best = say[i];
+	free(cands);
+	free(say);
+	return best;
+}

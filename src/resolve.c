@@ -136,24 +136,33 @@ int vy_new_local(struct rctx *c, const char *name, enum vy_type t,
 	return p->nlocals++;
 }
 
-/* Names may not shadow a param, buffer, shared array, local or builtin. */
+/* Names may not shadow a param, buffer, shared array, local or builtin;
+ * a note points at the earlier declaration. */
 static bool check_fresh(struct rctx *c, const char *name, struct vy_loc loc)
 {
 	const char *what = NULL;
-	if (find_local(c, name) >= 0)
+	struct vy_loc first = { 0 };
+	int i;
+	if ((i = find_local(c, name)) >= 0) {
 		what = "a local";
-	else if (find_param(c, name) >= 0)
+		first = c->p->locals[i].loc;
+	} else if ((i = find_param(c, name)) >= 0) {
 		what = "a param";
-	else if (find_buffer(c, name) >= 0)
+		first = c->p->params[i].loc;
+	} else if ((i = find_buffer(c, name)) >= 0) {
 		what = "a buffer";
-	else if (find_shared(c, name) >= 0)
+		first = c->p->buffers[i].loc;
+	} else if ((i = find_shared(c, name)) >= 0) {
 		what = "a shared array";
-	else if (vy_builtin_prefix(name))
+		first = c->p->shared[i].loc;
+	} else if (vy_builtin_prefix(name))
 		what = "a builtin";
 	if (!what)
 		return true;
 	vy_error(c->d, loc, "choose another name; names share one namespace and may not shadow each other",
 		 "'%s' shadows %s of the same name", name, what);
+	if (first.src)
+		vy_note(c->d, first, "the %s '%s' is declared here", what + 2, name);
 	return false;
 }
 
@@ -464,15 +473,34 @@ static bool index_type(struct rctx *c, struct vy_expr *ix)
 	return true;
 }
 
+/* "did you mean 'x'?" for an unknown array name (the closest buffer or
+ * shared array), else fallback. */
+static const char *array_fix(struct rctx *c, const char *name, const char *fallback)
+{
+	const char *cands[2 * VY_MAX_IO + 64];
+	int n = 0;
+	for (int i = 0; i < c->p->nbuffers && n < VY_MAX_IO; i++)
+		cands[n++] = c->p->buffers[i].name;
+	for (int i = 0; i < c->p->nshared && n < VY_MAX_IO + 64; i++)
+		cands[n++] = c->p->shared[i].name;
+	const char *best = vy_closest(name, cands, n);
+	return best ? vy_fmt(c->a, "did you mean '%s'?", best) : fallback;
+}
+
 /* NAME[i] as a load (or, for atomics, an element reference). */
 static enum vy_type resolve_index(struct rctx *c, struct vy_expr *e, bool ref)
 {
 	int b = find_buffer(c, e->name), s = find_shared(c, e->name);
+	int l = find_local(c, e->name);
+	if (b < 0 && s < 0 && l >= 0 && c->p->locals[l].type == VY_VOID)
+		return VY_VOID;   /* a local whose value failed: reported */
 	if (b < 0 && s < 0) {
 		const char *why = find_local(c, e->name) >= 0 || find_param(c, e->name) >= 0 ?
 			"'%s' is a scalar, not a buffer or shared array" :
 			"unknown buffer or shared array '%s'";
-		vy_error(c->d, e->loc, "declare it under 'buffers:' or 'shared:'", why, e->name);
+		vy_error(c->d, e->loc, l >= 0 || find_param(c, e->name) >= 0 ?
+			 "declare it under 'buffers:' or 'shared:'" :
+			 array_fix(c, e->name, "declare it under 'buffers:' or 'shared:'"), why, e->name);
 		return VY_VOID;
 	}
 	if (!index_type(c, e->args[0]))
@@ -679,8 +707,12 @@ static enum vy_type resolve_call(struct rctx *c, struct vy_expr *e)
 		int b = e->nargs == 1 && e->args[0]->kind == VY_E_NAME ?
 			find_buffer(c, e->args[0]->name) : -1;
 		if (b < 0) {
+			bool named = e->nargs == 1 && e->args[0]->kind == VY_E_NAME &&
+				     find_local(c, e->args[0]->name) < 0 &&
+				     find_param(c, e->args[0]->name) < 0;
+			const char *fix = "len takes a buffer name: len(x)";
 			vy_error(c->d, e->nargs ? e->args[0]->loc : e->loc,
-				 "len takes a buffer name: len(x)",
+				 named ? array_fix(c, e->args[0]->name, fix) : fix,
 				 "len() needs one buffer name");
 			return VY_VOID;
 		}
@@ -700,12 +732,18 @@ static enum vy_type resolve_call(struct rctx *c, struct vy_expr *e)
 			op = vy_registry_lookup(c->r, buf);
 	}
 	if (!op) {
-		const char *best = vy_registry_suggest(c->r, e->name);
+		bool elemref = e->nargs && e->args[0]->kind == VY_E_INDEX;
+		const char *best = vy_suggest_call(c->r, e->name, elemref);
 		const char *dot = strchr(e->name, '.');
-		const char *dl = dot ? vy_strndup(c->a, e->name, (size_t)(dot - e->name)) : "math";
+		const char *dl = dot ? vy_strndup(c->a, e->name, (size_t)(dot - e->name)) : NULL;
+		bool known = false;
+		for (int i = 0; dl && i < vy_registry_count(c->r) && !known; i++)
+			known = !strcmp(vy_registry_at(c->r, i)->dialect, dl);
 		vy_error(c->d, e->loc,
-			 best ? vy_fmt(c->a, "did you mean '%s'? run 'vyrec ops %s' to list the ops it defines", best, dl) :
-				vy_fmt(c->a, "run 'vyrec ops' to list the registered ops"),
+			 best ? vy_fmt(c->a, "did you mean '%s'?", best) :
+			 !dl ? "call a math function such as max, floor or sqrt ('vyrec ops math' lists them), or an op of a dialect as DIALECT.NAME" :
+			 known ? vy_fmt(c->a, "'vyrec ops %s' lists the ops of dialect '%s'", dl, dl) :
+				 vy_fmt(c->a, "dialect '%s' is not loaded: list its file under 'dialects:' or pass --dialect FILE", dl),
 			 "unknown op '%s'", e->name);
 		return VY_VOID;
 	}
@@ -843,9 +881,10 @@ static void resolve_decl(struct rctx *c, struct vy_stmt *s)
 	if (vec_decl(c, s))
 		return;
 	bool ok = vy_resolve_value(c, s->value, s->decl_type, "the initial value");
-	if (!check_fresh(c, s->name, s->name_loc) || !ok)
-		ok = false;
-	enum vy_type t = ok ? s->value->type : (s->decl_type ? s->decl_type : VY_I32);
+	check_fresh(c, s->name, s->name_loc);
+	/* a value that failed (reported) gives the error type VY_VOID, unless
+	 * the type was declared: every later use is then silent */
+	enum vy_type t = ok ? s->value->type : s->decl_type;
 	s->local = vy_new_local(c, s->name, t, s->kind == VY_S_VAR, s->name_loc);
 	push_name(c, s->name, s->local);
 }
@@ -898,8 +937,13 @@ static struct vy_stmt *resolve_store(struct rctx *c, struct vy_stmt *s)
 	if (vec_store(c, s))
 		return NULL;
 	int b = find_buffer(c, s->name), sh = find_shared(c, s->name);
+	int l = find_local(c, s->name);
+	if (b < 0 && sh < 0 && l >= 0 && c->p->locals[l].type == VY_VOID)
+		return NULL;   /* a local whose value failed: reported */
 	if (b < 0 && sh < 0) {
-		vy_error(c->d, s->name_loc, "declare it under 'buffers:' or 'shared:'",
+		vy_error(c->d, s->name_loc, find_local(c, s->name) >= 0 ?
+			 "declare it under 'buffers:' or 'shared:'" :
+			 array_fix(c, s->name, "declare it under 'buffers:' or 'shared:'"),
 			 find_local(c, s->name) >= 0 ? "'%s' is a scalar, not a buffer or shared array" :
 			 "unknown buffer or shared array '%s'", s->name);
 		return NULL;
@@ -971,8 +1015,8 @@ static void resolve_for(struct rctx *c, struct vy_stmt *s)
 		} else
 			t = parts[i]->type;
 	}
-	if (t == VY_VOID)
-		t = VY_I32;
+	if (t == VY_VOID && ok)
+		t = VY_I32;   /* else the error type: the body's uses are silent */
 	for (int i = 0; ok && i < 3; i++)
 		if (parts[i])
 			ok &= coerce(c, parts[i], t);

@@ -8,6 +8,7 @@
  * errors.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "source.h"
@@ -144,17 +145,36 @@ const struct vy_source *vy_source_read(struct vy_arena *a, const char *path,
 	return vy_source_read_from(a, path, (struct vy_loc){0}, "program", d);
 }
 
-/* The stage's errors in file order (a stable insertion sort). */
+/* The stage's errors in file order (a stable insertion sort); a note
+ * stays right after the diagnostic it belongs to. */
+static bool loc_after(const struct vy_loc *x, const struct vy_loc *y)
+{
+	return x->src == y->src && (x->line > y->line ||
+				    (x->line == y->line && x->col > y->col));
+}
+
 void vy_ysort_diags(struct vy_diags *d, int first)
 {
-	for (int i = first + 1; i < d->n; i++)
-		for (int j = i; j > first; j--) {
-			struct vy_loc *x = &d->v[j - 1].loc, *y = &d->v[j].loc;
-			if (x->src != y->src || x->line < y->line ||
-			    (x->line == y->line && x->col <= y->col))
-				break;
-			struct vy_diag t = d->v[j];
-			d->v[j] = d->v[j - 1];
-			d->v[j - 1] = t;
+	int n = d->n - first;
+	if (n < 2)
+		return;
+	struct vy_diag *v = vy_xmalloc(sizeof *v * (size_t)n, "diagnostics");
+	int *head = vy_xmalloc(sizeof *head * (size_t)(n + 1), "diagnostics");
+	int ng = 0;
+	for (int i = first; i < d->n; i++)
+		if (i == first || d->v[i].sev != VY_NOTE)
+			head[ng++] = i;
+	for (int i = 1; i < ng; i++)
+		for (int j = i; j > 0 && loc_after(&d->v[head[j - 1]].loc, &d->v[head[j]].loc); j--) {
+			int t = head[j];
+			head[j] = head[j - 1];
+			head[j - 1] = t;
 		}
+	int k = 0;
+	for (int g = 0; g < ng; g++)
+		for (int i = head[g]; i < d->n && (i == head[g] || d->v[i].sev == VY_NOTE); i++)
+			v[k++] = d->v[i];
+	memcpy(d->v + first, v, sizeof *v * (size_t)n);
+	free(v);
+	free(head);
 }

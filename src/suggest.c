@@ -70,3 +70,4 @@ int vy_reg_find(const struct vy_reg_head *const *heads, int n,
 		*near = vy_closest(name, names, nn);
 	return -1;
 }
+

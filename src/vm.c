@@ -22,6 +22,10 @@
 
 #include "vm.h"
 
+#ifdef VYVM_LIBVYREC
+_Noreturn void vy_bug_at(const char *file, int line, const char *fmt, ...);
+#endif
+
 union val {
 	uint32_t u;
 	int32_t i;
@@ -386,9 +390,14 @@ uint32_t vyvm_eval_op(uint32_t op, uint32_t t, uint32_t aux, uint32_t a,
 {
 	vm_fn fn = vm_fn_of(op, t);
 	if (!fn) {
+#ifdef VYVM_LIBVYREC   /* inside libvyrec: an error of the API call */
+		vy_bug_at(__FILE__, __LINE__, "the reference VM has no row "
+			  "for op %u on type %u", op, t);
+#else
 		fprintf(stderr, "vyrec: internal error: the reference VM has no "
 			"row for op %u on type %u\n", op, t);
 		abort();
+#endif
 	}
 	return fn(t, aux, a, b, c);
 }

@@ -151,6 +151,8 @@ static void dup_error(struct tree *T, const struct vy_ynode *first,
 			   first->line);
 	vy_error(T->d, vy_yloc(again, T->src), fix, "duplicate key '%s'",
 		 vy_yshow(T->a, again));
+	vy_note(T->d, vy_yloc(first, T->src), "the first '%s' is here",
+		vy_yshow(T->a, first));
 }
 
 /* Keys are scalars and unique; libyaml accepts duplicates, vyrec not. */

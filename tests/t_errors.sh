@@ -70,7 +70,7 @@ workgroup_size: [64]
 params: {n: u32}'
 # a 20 MiB file
 { echo "$hdr"; echo "entry:"; yes '  - let aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa = 1' | head -c 20971520; } > $g/big.yaml
-first_line load_gen_20mib $g/big.yaml "^error: program 'tests/out/gen/big.yaml' is larger than the 16 MiB input limit$"
+first_line load_gen_20mib $g/big.yaml "^vyrec: error: program 'tests/out/gen/big.yaml' is larger than the 16 MiB input limit$"
 # 200-deep YAML nesting, as flow lists and as nested ifs
 { echo "$hdr"; printf 'dispatch: '; i=0; while [ $i -lt 200 ]; do printf '['; i=$((i+1)); done; echo; } > $g/deep_flow.yaml
 first_line load_gen_deep_flow $g/deep_flow.yaml "^tests/out/gen/deep_flow.yaml:5:[0-9]*: error: nesting deeper than 128 levels$"

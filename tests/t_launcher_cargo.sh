@@ -162,6 +162,28 @@ else
 	done
 fi
 
+# `cargo clippy -- -D warnings` finds nothing (SPEC §10.7), with the cargo
+# in PATH and with Debian 12's (rust-clippy 1.63, whose lints differ; its
+# own CARGO_HOME so that cargo does not pick up a rustup cargo-clippy)
+for n in saxpy matmul_ptx; do
+	[ -d "$O/p/$n" ] || { bad "cargo_clippy_$n" "$O/p/$n was not generated"; continue; }
+	if (cd "$O/p/$n" && cargo clippy --offline --quiet -- -D warnings) > "$O/p/$n.clippy" 2>&1; then
+		ok "cargo_clippy_$n ($(cargo clippy --version 2>/dev/null))"
+	else
+		bad "cargo_clippy_$n" "$(grep -m3 -E -A3 '^(error|warning)' "$O/p/$n.clippy" | tr '\n' ' ')"
+	fi
+	if [ -x /usr/bin/cargo ] && [ "$(command -v cargo)" != /usr/bin/cargo ]; then
+		ch=$(pwd)/$O/cargo-home-debian
+		mkdir -p "$ch"
+		if (cd "$O/p/$n" && CARGO_HOME="$ch" CARGO_TARGET_DIR=$CARGO_TARGET_DIR/msrv \
+		    PATH=/usr/bin:/bin /usr/bin/cargo clippy --offline --quiet -- -D warnings) > "$O/p/$n.clippy163" 2>&1; then
+			ok "cargo_clippy_msrv_$n ($(CARGO_HOME="$ch" PATH=/usr/bin:/bin /usr/bin/cargo clippy --version 2>/dev/null))"
+		else
+			bad "cargo_clippy_msrv_$n" "$(grep -m3 -E -A3 '^(error|warning)' "$O/p/$n.clippy163" | tr '\n' ' ')"
+		fi
+	fi
+done
+
 # Determinism: the same request twice gives the same tree, byte for byte.
 for t in spv ptx; do
 	$VYREC launcher samples/matmul.yaml -t $t --lang cargo -o "$O/d1/$t" > /dev/null 2>&1
@@ -316,6 +338,36 @@ else
 	else
 		bad cargo_bench_json_bytes_moved "$(head -2 "$O/io/json.out")"
 	fi
+	# --bench in Rust and C alike: the same keys in the same order, the
+	# same bytes moved (vecadd: x, y read_only once, z write_only once:
+	# 12 bytes an element), the same Vulkan timestamp timer, and text
+	# lines that differ only in the measured numbers.
+	same=1
+	for n in saxpy vecadd; do
+		cb=$O/p/c_bench_$n
+		if [ ! -x "$BIN/$n" ] || ! $VYREC launcher "samples/$n.yaml" -t spv --lang c --name "$n" -o "$cb" --force >/dev/null 2>&1 ||
+		   ! make -s -C "$cb" >/dev/null 2>&1; then
+			same=0; echo "bench $n: not built" > "$O/io/bench.why"; continue
+		fi
+		for l in rs c; do
+			b=$BIN/$n; [ $l = c ] && b=$cb/$n
+			"$b" --param n=1000 --bench 3 --json > "$O/io/bench.$n.$l.json" 2>&1 || same=0
+			"$b" --param n=1000 --bench 3 | sed 's/[0-9][0-9.]*/N/g' > "$O/io/bench.$n.$l.txt" 2>&1 || same=0
+		done
+		cmp -s "$O/io/bench.$n.rs.txt" "$O/io/bench.$n.c.txt" || { same=0; diff "$O/io/bench.$n.rs.txt" "$O/io/bench.$n.c.txt" > "$O/io/bench.why"; }
+		python3 -c '
+import json, sys
+r, c = (json.load(open(f)) for f in sys.argv[1:3])
+fixed = ("name", "target", "device", "dispatches", "bytes_moved", "grid", "workgroup_size")
+sys.exit(not (list(r) == list(c) and all(r[k] == c[k] for k in fixed) and r["bytes_moved"] == 12000
+              and r["timer"].split(";")[0] == c["timer"].split(";")[0] == "vulkan timestamps"))' \
+			"$O/io/bench.$n.rs.json" "$O/io/bench.$n.c.json" || { same=0; cat "$O/io/bench.$n.rs.json" "$O/io/bench.$n.c.json" > "$O/io/bench.why"; }
+	done
+	[ $same = 1 ] && ok cargo_bench_same_as_c || bad cargo_bench_same_as_c "$(head -c 300 "$O/io/bench.why" | tr '\n' ' ')"
+	# and the Rust JSON against the published schemas (doc/schema/)
+	"$BIN/saxpy" --describe --json > "$O/io/describe.saxpy.rs.json" 2>&1
+	python3 tests/schema_check.py describe.schema.json "$O/io/describe.saxpy.rs.json" | sed 's/^\(PASS\|FAIL\) /\1 cargo_/'
+	python3 tests/schema_check.py bench.schema.json "$O/io/bench.saxpy.rs.json" "$O/io/bench.vecadd.rs.json" | sed 's/^\(PASS\|FAIL\) /\1 cargo_/'
 	for mem in staging direct; do
 		VYREC_VK_MEMORY=$mem "$BIN/saxpy" --selftest --bench 2 > "$O/io/mem.$mem.out" 2>&1
 		rc=$?

@@ -14,16 +14,16 @@ P=samples/saxpy.yaml
 
 # The contract: every option of every command, as `vyrec help` names them
 # (a joined option as -O0|-O1|-O2).
-C="--dialect -O0|-O1|-O2 --fast-math --diagnostics-format"
-want_build="-t --target -o -O0|-O1|-O2 --arch --target-env --manifest --emit-asm --header --dialect -MD -MF --no-validate --time-report --dump-ir --fast-math --diagnostics-format --fma-mode"
-want_check="$C"
+C="--dialect -O0|-O1|-O2 --fast-math --diagnostics-format --color"
+want_build="-t --target -o -O0|-O1|-O2 --arch --target-env --manifest --emit-asm --header --dialect -MD -MF --no-validate --time-report --dump-ir --fast-math --diagnostics-format --color --fma-mode -g --watch"
+want_check="$C --watch"
 want_launcher="-t --target --lang -o --name --selftest-param --selftest-in --bench --force --template-dir $C --time-report"
-want_run="-b --backend --param --in --out --print --strict --device --stream --chunk --bench $C"
-want_verify="--backends --param --seed --device $C"
+want_run="-b --backend --param --in --out --print --print-format --strict --device --stream --chunk --bench $C"
+want_verify="--backends --param --in --seed --device --json $C"
 want_ops="--json $C"
-want_targets="--json"
-want_backends="--json"
-want_help=""
+want_targets="--json --color"
+want_backends="--json --color"
+want_help="--color"
 cmds="build check launcher run verify ops targets backends help"
 sorted() { tr ' ' '\n' | grep -v '^$' | LC_ALL=C sort | tr '\n' ' '; }
 

@@ -819,13 +819,10 @@ int drv_bench(const uint32_t *params, const uint32_t *counts, const uint32_t gri
 	int timed = vk.ts_bits != 0;
 	uint64_t mask = vk.ts_bits >= 64 ? ~0ull : (1ull << vk.ts_bits) - 1, ts[2];
 	double period = limit_f32(OFF_TIMESTAMP_PERIOD);
-	char mem[64];
-	if (vk.staging)
-		snprintf(mem, sizeof mem, "device-local + staging (types %d, %d)", vk.mt_buf, vk.mt_stage);
-	else
-		snprintf(mem, sizeof mem, "device-local, mapped (type %d)", vk.mt_buf);
+	/* the same words as the Cargo launcher's (t_launcher_cargo compares) */
 	snprintf(drv_timer, sizeof drv_timer, "%s; memory %s; fma %s",
-		 timed ? "vulkan timestamps" : "wall clock, the queue has no timestamps", mem, vk.fma);
+		 timed ? "vulkan timestamps" : "wall clock, the queue has no timestamps",
+		 vk.staging ? "device-local + staging" : "device-local, mapped", vk.fma);
 	if (timed && !vk.qpool) {
 		VkQueryPoolCreateInfo qi = { VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO, NULL, 0,
 					     VK_QUERY_TYPE_TIMESTAMP, 2, 0 };

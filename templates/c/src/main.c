@@ -895,7 +895,7 @@ static int bench(const struct opts *o, struct run *r, int n)
 	double med = median(t, n), min = t[0], wmed = median(w, n);
 	double bytes = bytes_moved(r->counts), gbs = med > 0 ? bytes / (med * 1e6) : 0.0;
 	if (o->json)
-		printf("{\"name\": \"%s\", \"target\": \"%s\", \"device\": \"%s\", "
+		printf("{\"schema\": \"vyrec-bench-1\", \"name\": \"%s\", \"target\": \"%s\", \"device\": \"%s\", "
 		       "\"timer\": \"%s\", \"dispatches\": %d, \"median_ms\": %.6f, "
 		       "\"min_ms\": %.6f, \"wall_median_ms\": %.6f, "
 		       "\"loop_us_per_dispatch\": %.3f, \"bytes_moved\": %.0f, \"gb_s\": %.3f, "
@@ -1092,7 +1092,7 @@ static int describe(int json)
 			       prog_buffers[i].binding, prog_buffers[i].count, c[i]);
 		return 0;
 	}
-	printf("{\"name\": ");
+	printf("{\"schema\": \"vyrec-describe-1\", \"name\": ");
 	json_str(prog_name);
 	printf(", \"target\": \"%s\", \"entry_point\": ", prog_target);
 	json_str(prog_entry);

@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 
 /// Element types; a program may not use all three.
 #[allow(dead_code)]
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Ty {
     U32,
     I32,
@@ -572,7 +572,7 @@ fn resolve_links(path: &str) -> io::Result<PathBuf> {
 /// A new temporary beside real, created exclusively (O_EXCL) under an
 /// unpredictable name.
 fn temp_beside(real: &Path) -> io::Result<(fs::File, PathBuf)> {
-    let dir = real.parent().unwrap_or(Path::new(""));
+    let dir = real.parent().unwrap_or_else(|| Path::new(""));
     let base: String = real.file_name().map(|s| s.to_string_lossy().chars().take(64).collect()).unwrap_or_default();
     for i in 0..100u32 {
         let mut h = RandomState::new().build_hasher();

@@ -2,6 +2,8 @@
 //! types, access, bindings, count expressions, self-test sizes), the same
 //! text as the C launcher's.
 
+use std::fmt::Write as _;
+
 use crate::data::{self, Ty};
 use crate::program::{self, Access, BUFFERS, NAME, PARAMS, PROGRAM, TARGET, WORKGROUP};
 
@@ -21,7 +23,9 @@ fn json_str(s: &str) -> String {
                 o.push('\\');
                 o.push(ch);
             }
-            c if (c as u32) < 0x20 => o.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(o, "\\u{:04x}", c as u32);
+            }
             c => o.push(c),
         }
     }
@@ -52,15 +56,16 @@ pub fn text(json: bool) -> String {
     let [wx, wy, wz] = WORKGROUP;
     let mut o = String::new();
     if !json {
-        o += &format!("{NAME}: {TARGET} target, entry point {entry}, workgroup_size [{wx}, {wy}, {wz}]\n");
-        o += &format!("params ({}, in declaration order; --param NAME=VALUE):\n", PARAMS.len());
+        let _ = writeln!(o, "{NAME}: {TARGET} target, entry point {entry}, workgroup_size [{wx}, {wy}, {wz}]");
+        let _ = writeln!(o, "params ({}, in declaration order; --param NAME=VALUE):", PARAMS.len());
         for q in PARAMS {
-            o += &format!("  {}: {} (self-test {})\n", q.name, q.ty.name(), data::value_text(q.ty, q.selftest));
+            let _ = writeln!(o, "  {}: {} (self-test {})", q.name, q.ty.name(), data::value_text(q.ty, q.selftest));
         }
-        o += &format!("buffers ({}; --in/--out/--print NAME):\n", BUFFERS.len());
+        let _ = writeln!(o, "buffers ({}; --in/--out/--print NAME):", BUFFERS.len());
         for (b, n) in BUFFERS.iter().zip(&c) {
-            o += &format!(
-                "  {}: {}, {}, binding {}, count {} (self-test {n})\n",
+            let _ = writeln!(
+                o,
+                "  {}: {}, {}, binding {}, count {} (self-test {n})",
                 b.name,
                 b.ty.name(),
                 access(b.access),
@@ -96,9 +101,10 @@ pub fn text(json: bool) -> String {
             )
         })
         .collect();
-    o += &format!(
-        "{{\"name\": {}, \"target\": \"{TARGET}\", \"entry_point\": {}, \"workgroup_size\": [{wx}, {wy}, {wz}], \
-         \"params\": [{}], \"buffers\": [{}]}}\n",
+    let _ = writeln!(
+        o,
+        "{{\"schema\": \"vyrec-describe-1\", \"name\": {}, \"target\": \"{TARGET}\", \"entry_point\": {}, \"workgroup_size\": [{wx}, {wy}, {wz}], \
+         \"params\": [{}], \"buffers\": [{}]}}",
         json_str(NAME),
         json_str(entry),
         params.join(", "),
