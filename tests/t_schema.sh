@@ -13,7 +13,7 @@
 cd "$(dirname "$0")/.." || exit 2
 . tests/lib.sh
 O=tests/out/schema
-rm -rf $O && mkdir -p $O/m $O/d $O/l $O/bad
+rm -rf $O && mkdir -p $O/m $O/mm $O/d $O/l $O/bad
 V="python3 tests/schema_check.py"
 python3 -c 'import jsonschema' 2>/dev/null || { bad jsonschema "python3-jsonschema is not installed (make deps installs it)"; exit 0; }
 
@@ -31,9 +31,10 @@ d = json.load(open(p))
 for a in d["artifacts"]:
     json.dump(a, open(p[:-5] + "." + a["target"] + ".json", "w"), indent=2)
 EOP
-	rm -f $O/m/$s.json
+	mv $O/m/$s.json $O/mm/$s.json
 done
-$V artifacts.schema.json $O/m/*.json
+$V artifacts.schema.json $O/mm/*.json
+$V artifact.schema.json $O/m/*.json
 # one target: the artifact manifest itself
 mkdir -p $O/m1
 for t in spv ptx glsl reference; do

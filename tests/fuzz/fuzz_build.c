@@ -61,7 +61,7 @@ static void run_small(const struct vyvm_module *m)
 	for (uint32_t i = 0; i < m->nbuffers; i++) {
 		if (counts[i] > 1024)
 			counts[i] = 1024;
-		bufs[i] = calloc(counts[i] + 1, 4);
+		bufs[i] = calloc(counts[i] + 1, 16);   /* 16: a vector element's most */
 	}
 	memset(&o, 0, sizeof o);
 	o.flags = VYVM_STRICT;

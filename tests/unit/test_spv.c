@@ -741,7 +741,7 @@ int main(int argc, char **argv)
 	vy_buf_put(&t, "", 1);
 	s = (const char *)t.data;
 	CHECK("spv_unit_asm_flow", rc == 0 && has(s, "OpLoopMerge") &&
-	      has(s, "OpControlBarrier %uint_2 %uint_2 %uint_328") &&
+	      has(s, "OpControlBarrier %uint_2 %uint_2 %uint_264") &&   /* no buffer store before it (ir.c) */
 	      has(s, "OpAtomicIAdd %uint") && has(s, "OpArrayLength") &&
 	      has(s, "%out_block 0 NonReadable") &&
 	      !has(s, "%hist_block 0 NonReadable"),  /* atomics read hist */

@@ -106,7 +106,7 @@ static int cmd_same(const char *path)
 	uint32_t **a = run(p, ca), **b = run(u, cb);
 	bool same = a && b;
 	for (int i = 0; same && i < p->nbuffers; i++)
-		for (uint32_t k = 0; same && k < 4 * ca[i]; k++)   /* 16-byte steps */
+		for (uint32_t k = 0; same && k < ca[i]; k++)   /* words: count x lanes */
 			if (a[i][k] != b[i][k]) {
 				fprintf(stderr, "buffer %s element %u: loops 0x%08X, unrolled 0x%08X\n",
 					p->buffers[i].name, k, a[i][k], b[i][k]);
