@@ -401,6 +401,8 @@ mbufs() { sed -n 's/.*{"name": "\([^"]*\)", "binding": \([0-9]*\), "type": "\([a
 mparams() { sed -n 's/.*{"name": "\([^"]*\)", "type": "\([a-z0-9]*\)", "offset".*/\1 \2/p' "$1"; }
 
 mkdir -p $O/run
+vk_sgsize=$($VYREC backends --json | python3 -c 'import json, sys
+print(next(b["subgroup_size"] for b in json.load(sys.stdin) if b["id"] == "vulkan"))')
 for p in $progs; do
 	n=$(basename "$p" .yaml)
 	verify_case "vk_verify_$n" $VYREC verify "$p" --backends vulkan
@@ -425,7 +427,10 @@ for p in $progs; do
 $(mbufs $m)
 EOF
 	rm -f $O/run/$n.*.bin
-	if ! $VYREC run "$p" --backend reference $args $ins $outs_ref > /dev/null 2> $O/run/$n.ref.err; then
+	# subgroup programs: the reference at the device's subgroup size (SPEC §10.4)
+	sgs=""
+	grep -qE 'subgroup\.|sg\.' "$p" && sgs="--subgroup-size $vk_sgsize"
+	if ! $VYREC run "$p" --backend reference $sgs $args $ins $outs_ref > /dev/null 2> $O/run/$n.ref.err; then
 		skip "vk_run_$n" "reference run failed with these params: $(head -1 $O/run/$n.ref.err)"
 		continue
 	fi
