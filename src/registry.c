@@ -211,10 +211,12 @@ const char *vy_suggest_call(const struct vy_registry *r, const char *name,
 				k++;
 			}
 	}
-	for (int i = 0; i < n; i++) {
-		const struct vy_opdef *op = vy_registry_at(r, i);
+	/* the atomics last: a tie ("maxx" is one edit from math's max and
+	 * from atomic.max's max) goes to the plain function */
+	for (int i = 0; i < 2 * n; i++) {
+		const struct vy_opdef *op = vy_registry_at(r, i % n);
 		bool atomic = !strcmp(op->dialect, "atomic");
-		if (atomic && !elemref)
+		if ((atomic && !elemref) || atomic != (i >= n))
 			continue;
 		if (!dot && !strcmp(op->dialect, "math")) {
 			cands[k] = say[k] = op->name;
