@@ -15,9 +15,12 @@ if ! command -v dpkg-buildpackage > /dev/null || ! [ -f /usr/share/perl5/Debian/
 	bad debian "dpkg-buildpackage or debhelper is not installed (make deps installs debhelper)"
 	exit 0
 fi
-# the tree as a package build sees it (tests/out and .git left out), file
-# times kept so that make finds build/ up to date
-tar -cf - --exclude=./tests/out --exclude=./.git --exclude='./build-*' . | (cd "$O/src" && tar -xpf -)
+# the tree as a package build sees it (tests/out, .git and the other
+# ignored folders left out: GPU carry-alls, worktrees, cargo targets),
+# file times kept so that make finds build/ up to date
+tar -cf - --exclude=./tests/out --exclude=./.git --exclude='./build-*' --exclude='./.gpu*' \
+	--exclude=./.gl --exclude='./.wt-*' --exclude=./.whl --exclude=./target \
+	--exclude=./bench/out --exclude=./vyrec-asan . | (cd "$O/src" && tar -xpf -)
 (cd "$O/src" && DEB_BUILD_OPTIONS=noautodbgsym dpkg-buildpackage -us -uc -b -nc) > "$O/build.log" 2>&1
 rc=$?
 V=$(sed -n 's/^#define VY_VERSION "\(.*\)"/\1/p' include/vyrec.h)
