@@ -56,6 +56,17 @@ for b in cuda vulkan; do
 	j=$("$VYREC" run samples/jacobi1d.yaml --backend $b --param n=2000 --param tsteps=500 --bench 3 2>&1 | med)
 	l=$("$VYREC" run samples/lu.yaml --backend $b --param n=2000 --bench 1 2>&1 | med)
 	printf '%-10s %-8s whole pipeline %s ms (1000 dispatches)\n' jacobi1d $b "${j:-FAIL}"
+	# the same 500 time steps as separate `vyrec run` invocations: the
+	# wall time of 10 one-step processes (random inputs, no state files:
+	# a lower bound on what separate runs cost), times 500
+	t0=$(date +%s%N)
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		"$VYREC" run samples/jacobi1d.yaml --backend $b --param n=2000 --param tsteps=1 > /dev/null 2>&1
+	done
+	t1=$(date +%s%N)
+	awk -v t="$(( (t1 - t0) / 10 ))" -v j="${j:-0}" -v b=$b 'BEGIN { s = t / 1e6 * 500
+		printf "%-10s %-8s separate runs  %.1f ms (500 processes of %.1f ms; the pipeline is %.0fx faster)\n",
+		"jacobi1d", b, s, t / 1e6, (j > 0 ? s / j : 0) }'
 	printf '%-10s %-8s whole pipeline %s ms (4001 dispatches)\n' lu $b "${l:-FAIL}"
 done
 } | tee ${RESULTS:-/dev/null}
