@@ -136,7 +136,7 @@ static _Noreturn void fail_number(struct parser *p, size_t start, size_t end,
 
 static const char number_fix[] =
 	"a number is digits with an optional '.', exponent and suffix: 42, "
-	"42u, 42i, 1.5, 1e-3, 1.5f, 0x2A, 0b101";
+	"42u, 42i, 5l, 5ul, 1.5, 1e-3, 1.5f, 0.1d, 0x2A, 0b101 (f16's 'h' is not supported yet)";
 
 /* Digits of base from i; the magnitude into t (overflow noted). */
 static size_t scan_digits(struct parser *p, size_t i, size_t end, int base,

@@ -710,6 +710,11 @@ static void resolve_array_decl(struct rctx *c, struct vy_stmt *s)
 			 "'var %s_x: %s[...]'", s->name, vy_type_name(vy_type_elem(t))),
 			 "private arrays of vector type (%s) are not supported yet", vy_type_name(t));
 		ok = false;
+	} else if (vy_type_is64(t)) {   /* the VM keeps one 32-bit word an element */
+		vy_error(c->d, s->name_loc, "use a 32-bit element type, or two u32 arrays "
+			 "for the low and high words",
+			 "private arrays of 64-bit type (%s) are not supported yet", vy_type_name(t));
+		ok = false;
 	}
 	for (int i = 0; i < s->ndims; i++) {
 		dims[i] = array_dim(c, s->dims[i], s->name, "an array size");
@@ -733,8 +738,9 @@ static void resolve_array_decl(struct rctx *c, struct vy_stmt *s)
 		memcpy(v, p->privates, sizeof *v * (size_t)p->nprivate);
 	bool typed = cls == VY_TC_SCALAR;   /* keep the type: no cascade */
 	v[p->nprivate] = (struct vy_privdecl){ s->name, ok || typed ? t : VY_U32, s->ndims,
-					       { ok ? dims[0] : 1, ok ? dims[1] : 1 },
-					       ok ? (uint32_t)count : 1, s->name_loc };
+					       { dims[0] ? dims[0] : 1, dims[1] ? dims[1] : 1 },
+					       dims[0] && dims[1] && count <= UINT32_MAX ? (uint32_t)count : 1,
+					       s->name_loc };   /* the sizes as written: no bounds cascade */
 	p->privates = v;
 	s->space = VY_SPACE_PRIVATE;
 	s->mem = p->nprivate++;

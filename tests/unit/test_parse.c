@@ -433,12 +433,12 @@ static void errors(void)
 	err("err_float_range", EXPR, "1e999", 0, "float literal out of range");
 	err("err_num_dots", EXPR, "1.2.3 + x", 0,
 	    "malformed number '1.2.3' | a number is digits with an optional "
-	    "'.', exponent and suffix: 42, 42u, 42i, 1.5, 1e-3, 1.5f, 0x2A, 0b101");
+	    "'.', exponent and suffix: 42, 42u, 42i, 5l, 5ul, 1.5, 1e-3, 1.5f, 0.1d, 0x2A, 0b101 (f16's 'h' is not supported yet)");
 	err("err_num_0x", EXPR, "y + 0x", 4,
 	    "malformed number '0x' | '0x' needs hex digits after it, as in 0x2A");
 	err("err_num_alpha", EXPR, "12abc", 0,
 	    "malformed number '12abc' | a number is digits with an optional "
-	    "'.', exponent and suffix: 42, 42u, 42i, 1.5, 1e-3, 1.5f, 0x2A, 0b101");
+	    "'.', exponent and suffix: 42, 42u, 42i, 5l, 5ul, 1.5, 1e-3, 1.5f, 0.1d, 0x2A, 0b101 (f16's 'h' is not supported yet)");
 	err("err_num_float_u", EXPR, "1.5u", 0,
 	    "malformed number '1.5u' | a float literal takes no 'u' or 'i' "
 	    "suffix; use 'f' or convert with u32(...) or i32(...)");
