@@ -483,7 +483,8 @@ static uint32_t sg_val(struct spv *s, SpvOp op, enum vy_type t, unsigned cap,
 		       const uint32_t *a, size_t n)
 {
 	uint32_t x[4] = { u32c(s, SpvScopeSubgroup) };
-	memcpy(x + 1, a, n * sizeof *a);
+	if (n)   /* elect() has no operand: a may be NULL */
+		memcpy(x + 1, a, n * sizeof *a);
 	s->sgcap |= cap | SG_CAP_BASIC;
 	return val(s, op, t == VY_VOID ? TYPE(s, SpvOpTypeVector, ty(s, VY_U32), 4) : ty(s, t),
 		   x, n + 1);
