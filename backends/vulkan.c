@@ -624,7 +624,7 @@ static int check_subgroup(struct vk *v, const struct vy_program *p, char **err)
 		VK_SUBGROUP_FEATURE_SHUFFLE_BIT | VK_SUBGROUP_FEATURE_SHUFFLE_RELATIVE_BIT |
 		VK_SUBGROUP_FEATURE_VOTE_BIT;
 	uint32_t n = p->subgroup_size;
-	if (!vy_program_uses_subgroup(p))
+	if (!(vy_program_uses(p) & VY_USES_SUBGROUP))
 		return 0;
 	if (!v->sg_compute || (v->sg_ops & need) != need) {
 		*err = vy_strf("vulkan: device `%s` lacks the compute subgroup operations "
@@ -679,20 +679,20 @@ static int check_features(struct vk *v, const struct vy_program *p, char **err)
 			       f, p->buffers[i].name, vy_type_name(p->buffers[i].type));
 		return -1;
 	}
-	unsigned w64 = vy_program_types64(p);
-	const char *f64miss = (w64 & 1) && !v->f64_ok ? "shaderFloat64" :
-			      (w64 & 6) && !v->i64_ok ? "shaderInt64" : NULL;
+	unsigned uses = vy_program_uses(p);
+	bool ints64 = uses & (VY_USES_U64 | VY_USES_I64);
+	const char *f64miss = (uses & VY_USES_F64) && !v->f64_ok ? "shaderFloat64" :
+			      ints64 && !v->i64_ok ? "shaderInt64" : NULL;
 	if (f64miss) {
 		*err = vy_strf("vulkan: device `%s` lacks %s, which the program's %s "
 			       "values need. Fix: run on a device that has it (see "
 			       "vyrec backends), use --backend reference or cuda, or "
 			       "compute in 32-bit types", v->props.deviceName, f64miss,
-			       w64 & 1 ? "f64" : "64-bit integer");
+			       uses & VY_USES_F64 ? "f64" : "64-bit integer");
 		return -1;
 	}
-	unsigned fa = vy_program_fatomics(p);
-	const char *miss = (fa & VY_FATOMIC_BUFFER) && !v->fa_buf ?
-		"shaderBufferFloat32AtomicAdd" : (fa & VY_FATOMIC_SHARED) &&
+	const char *miss = (uses & VY_USES_FATOMIC_BUFFER) && !v->fa_buf ?
+		"shaderBufferFloat32AtomicAdd" : (uses & VY_USES_FATOMIC_SHARED) &&
 		!v->fa_shared ? "shaderSharedFloat32AtomicAdd" : NULL;
 	if (miss) {
 		*err = vy_strf("vulkan: device `%s` lacks %s (VK_EXT_shader_atomic_float), "

@@ -1792,11 +1792,12 @@ static void put_header(const struct vy_program *p, struct vy_buf *b)
 		vy_buf_puts(b, "#extension GL_EXT_shader_8bit_storage : require\n");
 	if (st16)
 		vy_buf_puts(b, "#extension GL_EXT_shader_16bit_storage : require\n");
-	if (vy_program_types64(p) & 6)   /* u64 i64, SPEC §10.1 */
+	unsigned uses = vy_program_uses(p);
+	if (uses & (VY_USES_U64 | VY_USES_I64))   /* SPEC §10.1 */
 		vy_buf_puts(b, "#extension GL_ARB_gpu_shader_int64 : require\n");
-	if (vy_program_fatomics(p))   /* f32 atomicAdd, SPEC §10.2 */
+	if (uses & (VY_USES_FATOMIC_BUFFER | VY_USES_FATOMIC_SHARED))   /* SPEC §10.2 */
 		vy_buf_puts(b, "#extension GL_EXT_shader_atomic_float : require\n");
-	if (vy_program_uses_subgroup(p))
+	if (uses & VY_USES_SUBGROUP)
 		vy_buf_puts(b, "#extension GL_KHR_shader_subgroup_basic : require\n"
 			    "#extension GL_KHR_shader_subgroup_arithmetic : require\n"
 			    "#extension GL_KHR_shader_subgroup_ballot : require\n"
@@ -1847,12 +1848,12 @@ static void put_decls(const struct vy_program *p, struct vy_buf *b)
 		vy_buf_puts(b, "\n");
 	for (int i = 0; i < p->nbuffers; i++)
 		bf |= p->buffers[i].type == VY_BF16;
-	unsigned w64 = vy_program_types64(p);   /* SPEC §10.1 */
-	if (w64 & 1)
+	unsigned w64 = vy_program_uses(p);   /* SPEC §10.1 */
+	if (w64 & VY_USES_F64)
 		vy_buf_puts(b, helpers64_f);
-	if (w64 & 6)
+	if (w64 & (VY_USES_U64 | VY_USES_I64))
 		vy_buf_puts(b, helpers64_i);
-	if ((w64 & 1) && (w64 & 6))
+	if ((w64 & VY_USES_F64) && (w64 & (VY_USES_U64 | VY_USES_I64)))
 		vy_buf_puts(b, helpers64_fi);
 	/* f32 to bf16 bits, nearest even, a NaN made quiet (SPEC §10.1) */
 	if (bf)
@@ -1883,7 +1884,7 @@ static int validate(const struct vy_buf *out, const struct vy_emit_config *c,
 static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 		struct vy_buf *out, char **err)
 {
-	if (c && c->vk_minor == 0 && vy_program_uses_subgroup(p)) {
+	if (c && c->vk_minor == 0 && (vy_program_uses(p) & VY_USES_SUBGROUP)) {
 		*err = vy_strf("subgroup operations need SPIR-V 1.3. Fix: use "
 			       "--target-env vulkan1.1 or later");
 		return VY_EMIT_REJECT;

@@ -2786,7 +2786,7 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 			       "a * b + c, or use -t ptx or the reference");
 		return VY_EMIT_REJECT;
 	}
-	if (c->vk_minor == 0 && vy_program_uses_subgroup(p)) {
+	if (c->vk_minor == 0 && (vy_program_uses(p) & VY_USES_SUBGROUP)) {
 		*err = vy_strf("subgroup operations need SPIR-V 1.3. Fix: use "
 			       "--target-env vulkan1.1 or later");
 		return VY_EMIT_REJECT;

@@ -597,8 +597,6 @@ int vy_op_subgroup_index(enum vy_opcode code);
 /* Whether e contains a subgroup op. */
 bool vy_expr_has_subgroup(const struct vy_expr *e);
 struct vy_program;
-/* Whether p uses subgroup ops or sg.* builtins, or sets subgroup_size. */
-bool vy_program_uses_subgroup(const struct vy_program *p);
 /* Whether a target's lowering table has a row for the op (the op's
  * vy_opdef.targets, `vyrec ops` TARGETS, are derived from these). */
 bool vy_spv_lowers(enum vy_opcode code);
@@ -619,16 +617,19 @@ bool vy_block_reads_builtin(enum vy_builtin bi, const struct vy_block *b);
  * their barriers workgroup-memory semantics only, which the NVIDIA Vulkan
  * driver runs 35% faster on samples/reduce.yaml. */
 bool vy_barrier_orders_buffers(const struct vy_program *p);
-/* Where the program has f32 atomics (atomic.add, SPEC §10.2): a mask of
- * VY_FATOMIC_BUFFER and VY_FATOMIC_SHARED (src/ir.c). */
-enum { VY_FATOMIC_BUFFER = 1, VY_FATOMIC_SHARED = 2 };
-unsigned vy_program_fatomics(const struct vy_program *p);
-/* Which of the 64-bit types f64 u64 i64 (SPEC §10.1) p uses anywhere
- * (params, memory, locals, expressions, cast targets): bit t - VY_F64. */
-unsigned vy_program_types64(const struct vy_program *p);
-/* NULL, or the message (vy_strf) of a target that lowers no 64-bit types
- * yet refusing p. */
-const char *vy_program_refuse64(const struct vy_program *p, const char *target);
+/* What part p uses that a target or device must know of, as one mask:
+ * the 64-bit types f64 u64 i64 (SPEC §10.1) anywhere (params, memory,
+ * locals, expressions, cast targets; bit VY_USES_F64 << (t - VY_F64)),
+ * f32 atomics (SPEC §10.2) on buffers and on shared arrays, and subgroup
+ * ops, sg.* builtins or subgroup_size (SPEC §10.4).  vy_pipeline_uses: of
+ * every kernel part of the program p heads (the manifest's features). */
+enum {
+	VY_USES_F64 = 1, VY_USES_U64 = 2, VY_USES_I64 = 4, VY_USES_64 = 7,
+	VY_USES_FATOMIC_BUFFER = 8, VY_USES_FATOMIC_SHARED = 16,
+	VY_USES_SUBGROUP = 32,
+};
+unsigned vy_program_uses(const struct vy_program *p);
+unsigned vy_pipeline_uses(const struct vy_program *p);
 /* The byte offset of param i in the launch ABI's param block (SPIR-V push
  * constants): declaration order, each 4 bytes, an 8-byte param (f64 u64
  * i64) aligned to 8 (SPEC §10.10); the block's size; and the block packed

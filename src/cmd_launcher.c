@@ -211,11 +211,6 @@ static int run_selftest(const struct lopts *o, const struct vy_program *p,
 	if (vy_cli_params(p, (const char **)o->kv, o->nkv, &s->l, &err) ||
 	    vy_launch_eval(p, &s->l, &err))
 		return vy_fail(VY_EXIT_USAGE, "self-test params", err);
-	if (vy_program_types64(p))   /* SPEC §10.1: not in the runtimes yet */
-		return vy_fail(VY_EXIT_USAGE, NULL, vy_strf("'%s' uses the 64-bit "
-			       "types (f64 u64 i64); the launchers do not support them "
-			       "yet. Fix: run it with vyrec run or vyrec verify, or use "
-			       "u32/i32/f32", p->name));
 	for (int i = 0; i < p->nbuffers; i++) {
 		const struct vy_bufdecl *d = &p->buffers[i];
 		s->bufs[i] = calloc(s->l.counts[i], vy_buffer_elem_size(p, i) > 4 ? vy_buffer_elem_size(p, i) : 4);
@@ -452,6 +447,9 @@ static int generate(const struct lopts *o, const struct vy_program *p,
 	struct vy_buf k = { 0 }, m = { 0 };
 	struct vy_launcher_files f;
 	char *err = NULL;
+	char *why = vy_launcher_unsupported(p);   /* before any work */
+	if (why)
+		return vy_fail(VY_EXIT_USAGE, NULL, why);
 	double t0 = now();
 	int r = run_selftest(o, p, &s);
 	if (o->time_report)

@@ -581,7 +581,7 @@ int vy_cmd_verify(int argc, char **argv)
 		vy_compilation_free(&c);
 		return VY_EXIT_PROGRAM;
 	}
-	struct setup s = { .p = c.prog, .uses_sg = vy_program_uses_subgroup(c.prog) };
+	struct setup s = { .p = c.prog, .uses_sg = (vy_pipeline_uses(c.prog) & VY_USES_SUBGROUP) != 0 };
 	int rc = check_sizes(&s, &o);
 	if (!rc)
 		rc = prepare(&s, &o);

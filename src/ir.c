@@ -38,27 +38,27 @@ bool vy_op_is_atomic(enum vy_opcode code)
 	return (unsigned)code < VY_OP_COUNT && atomic_ops[code];
 }
 
-static int sg_index(enum vy_opcode code)
-{
-	static const enum vy_opcode order[] = {
-#define VY_SUBGROUP(e) VY_OP_##e,
+/* Each subgroup op's index in the VY_SUBGROUP list, plus one (0: not a
+ * subgroup op). */
+enum {
+#define VY_SUBGROUP(e) SG_##e,
 #include "vyrec_ops.def"
 #undef VY_SUBGROUP
-	};
-	for (int i = 0; i < (int)(sizeof order / sizeof *order); i++)
-		if (order[i] == code)
-			return i;
-	return -1;
-}
+};
+static const unsigned char sg_slot[VY_OP_COUNT] = {
+#define VY_SUBGROUP(e) [VY_OP_##e] = SG_##e + 1,
+#include "vyrec_ops.def"
+#undef VY_SUBGROUP
+};
 
 bool vy_op_is_subgroup(enum vy_opcode code)
 {
-	return sg_index(code) >= 0;
+	return (unsigned)code < VY_OP_COUNT && sg_slot[code];
 }
 
 int vy_op_subgroup_index(enum vy_opcode code)
 {
-	return sg_index(code);
+	return vy_op_is_subgroup(code) ? sg_slot[code] - 1 : -1;
 }
 
 bool vy_expr_has_subgroup(const struct vy_expr *e)
@@ -71,37 +71,6 @@ bool vy_expr_has_subgroup(const struct vy_expr *e)
 		if (vy_expr_has_subgroup(e->args[i]))
 			return true;
 	return false;
-}
-
-static bool expr_uses_sg(const struct vy_expr *e)
-{
-	if (!e)
-		return false;
-	if (e->kind == VY_E_BUILTIN && e->index == VY_B_SG)
-		return true;
-	if (vy_expr_has_subgroup(e))
-		return true;
-	for (int i = 0; i < e->nargs; i++)
-		if (expr_uses_sg(e->args[i]))
-			return true;
-	return false;
-}
-
-static bool block_uses_sg(const struct vy_block *b)
-{
-	for (int i = 0; i < b->n; i++) {
-		const struct vy_stmt *s = b->v[i];
-		if (expr_uses_sg(s->value) || expr_uses_sg(s->index) || expr_uses_sg(s->lo) ||
-		    expr_uses_sg(s->hi) || expr_uses_sg(s->step) || block_uses_sg(&s->body) ||
-		    block_uses_sg(&s->els))
-			return true;
-	}
-	return false;
-}
-
-bool vy_program_uses_subgroup(const struct vy_program *p)
-{
-	return p->subgroup_size || block_uses_sg(&p->entry);
 }
 
 static bool is_atomic(const struct vy_expr *e)
@@ -252,75 +221,48 @@ bool vy_expr_is_const(const struct vy_expr *e)
 	return true;
 }
 
-/* ---- f32 atomics (SPEC §10.2) ---- */
-
-static unsigned expr_fatomics(const struct vy_expr *e)
-{
-	if (!e)
-		return 0;
-	unsigned m = 0;
-	if (e->kind == VY_E_OP && e->op && vy_op_is_atomic(e->op->code) &&
-	    e->nargs && e->args[0]->type == VY_F32)
-		m |= e->args[0]->space == VY_SPACE_SHARED ? VY_FATOMIC_SHARED :
-							    VY_FATOMIC_BUFFER;
-	for (int i = 0; i < e->nargs; i++)
-		m |= expr_fatomics(e->args[i]);
-	return m;
-}
-
-static unsigned block_fatomics(const struct vy_block *b)
-{
-	unsigned m = 0;
-	for (int i = 0; i < b->n; i++) {
-		const struct vy_stmt *s = b->v[i];
-		m |= expr_fatomics(s->index) | expr_fatomics(s->value) |
-		     expr_fatomics(s->lo) | expr_fatomics(s->hi) |
-		     expr_fatomics(s->step) | block_fatomics(&s->body) |
-		     block_fatomics(&s->els);
-	}
-	return m;
-}
-
-unsigned vy_program_fatomics(const struct vy_program *p)
-{
-	return block_fatomics(&p->entry);
-}
-
-/* ---- the 64-bit types (SPEC §10.1) ---- */
+/* ---- what a program uses (vy_program_uses) ---- */
 
 static unsigned type_bit(enum vy_type t)
 {
-	return vy_type_is64(t) ? 1u << (t - VY_F64) : 0;
+	return vy_type_is64(t) ? VY_USES_F64 << (t - VY_F64) : 0;
 }
 
-static unsigned expr_types64(const struct vy_expr *e)
+static unsigned expr_uses(const struct vy_expr *e)
 {
 	if (!e)
 		return 0;
 	unsigned m = type_bit(e->type);
+	if (e->kind == VY_E_BUILTIN && e->index == VY_B_SG)
+		m |= VY_USES_SUBGROUP;
 	if (e->kind == VY_E_OP && e->cast_to)
 		m |= type_bit(e->cast_to);
+	if (e->kind == VY_E_OP && e->op && vy_op_is_subgroup(e->op->code))
+		m |= VY_USES_SUBGROUP;
+	if (e->kind == VY_E_OP && e->op && vy_op_is_atomic(e->op->code) &&
+	    e->nargs && e->args[0]->type == VY_F32)
+		m |= e->args[0]->space == VY_SPACE_SHARED ? VY_USES_FATOMIC_SHARED :
+							    VY_USES_FATOMIC_BUFFER;
 	for (int i = 0; i < e->nargs; i++)
-		m |= expr_types64(e->args[i]);
+		m |= expr_uses(e->args[i]);
 	return m;
 }
 
-static unsigned block_types64(const struct vy_block *b)
+static unsigned block_uses(const struct vy_block *b)
 {
 	unsigned m = 0;
 	for (int i = 0; i < b->n; i++) {
 		const struct vy_stmt *s = b->v[i];
-		m |= expr_types64(s->index) | expr_types64(s->value) |
-		     expr_types64(s->lo) | expr_types64(s->hi) |
-		     expr_types64(s->step) | block_types64(&s->body) |
-		     block_types64(&s->els);
+		m |= expr_uses(s->index) | expr_uses(s->value) | expr_uses(s->lo) |
+		     expr_uses(s->hi) | expr_uses(s->step) | block_uses(&s->body) |
+		     block_uses(&s->els);
 	}
 	return m;
 }
 
-unsigned vy_program_types64(const struct vy_program *p)
+unsigned vy_program_uses(const struct vy_program *p)
 {
-	unsigned m = block_types64(&p->entry);
+	unsigned m = block_uses(&p->entry);
 	for (int i = 0; i < p->nparams; i++)
 		m |= type_bit(p->params[i].type);
 	for (int i = 0; i < p->nbuffers; i++)
@@ -329,18 +271,15 @@ unsigned vy_program_types64(const struct vy_program *p)
 		m |= type_bit(p->shared[i].type);
 	for (int i = 0; i < p->nlocals; i++)
 		m |= type_bit(p->locals[i].type);
-	return m;
+	return m | (p->subgroup_size ? VY_USES_SUBGROUP : 0);
 }
 
-const char *vy_program_refuse64(const struct vy_program *p, const char *target)
+unsigned vy_pipeline_uses(const struct vy_program *p)
 {
-	unsigned m = vy_program_types64(p);
-	if (!m)
-		return NULL;
-	enum vy_type t = m & 1 ? VY_F64 : m & 2 ? VY_U64 : VY_I64;
-	return vy_strf("%s values are not supported on the %s target yet. Fix: "
-		       "use -t reference (vyrec run --backend reference), or "
-		       "compute in 32-bit types", vy_type_name(t), target);
+	unsigned m = vy_program_uses(p);
+	for (int k = 1; k < p->nparts; k++)
+		m |= vy_program_uses(p->parts[k]);
+	return m;
 }
 
 unsigned vy_param_offset(const struct vy_program *p, int i)

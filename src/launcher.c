@@ -497,44 +497,52 @@ static char *expr_text(struct vy_arena *a, const struct vy_program *p,
 	return s;
 }
 
-static int data_buffers(struct vy_arena *a, struct vy_tval *root,
-			const struct vy_launcher_request *r, char **err)
+/* What the launcher runtimes cannot run yet (SPEC §10.1, §10.5): NULL, or
+ * why, with a Fix (vy_strf). */
+char *vy_launcher_unsupported(const struct vy_program *p)
 {
-	const struct vy_program *p = r->prog;
-	if (p->nparts > 1 || p->npipe) {   /* SPEC §10.5, not yet in launchers */
-		*err = vy_strf("program '%s' has a pipeline (%d kernel part%s); the "
+	if (p->nparts > 1 || p->npipe)
+		return vy_strf("program '%s' has a pipeline (%d kernel part%s); the "
 			       "launchers do not run pipelines yet. Fix: run it with "
 			       "vyrec run or vyrec verify", p->name, p->nparts,
 			       p->nparts == 1 ? "" : "s");
-		return -1;
-	}
-	struct vy_tval *list = vy_tset_list(a, root, "buffers");
-	unsigned w64 = vy_program_types64(p);
-	if (w64) {   /* SPEC §10.1: not in the launcher runtimes yet */
-		enum vy_type t = w64 & 1 ? VY_F64 : w64 & 2 ? VY_U64 : VY_I64;
-		*err = vy_strf("the program uses %s values; the launchers do not "
-			       "support the 64-bit types yet. Fix: run it with vyrec "
-			       "run or vyrec verify, or use u32/i32/f32", vy_type_name(t));
-		return -1;
-	}
+	unsigned w64 = vy_program_uses(p) & VY_USES_64;
+	if (w64)
+		return vy_strf("'%s' uses %s values, one of the 64-bit types f64 u64 "
+			       "i64; the launchers do not support them yet. Fix: run it "
+			       "with vyrec run or vyrec verify, or use u32/i32/f32", p->name,
+			       vy_type_name(w64 & VY_USES_F64 ? VY_F64 :
+					    w64 & VY_USES_U64 ? VY_U64 : VY_I64));
 	for (int i = 0; i < p->nbuffers; i++) {
 		const struct vy_bufdecl *d = &p->buffers[i];
-		if (vy_type_info(d->type)->cls == VY_TC_STORAGE) {
-			*err = vy_strf("buffer '%s' has %s elements; the launchers do "
+		if (vy_type_info(d->type)->cls == VY_TC_STORAGE)
+			return vy_strf("buffer '%s' has %s elements; the launchers do "
 				       "not support storage types yet. Fix: run it with "
 				       "vyrec run, or declare the buffer u32/i32/f32",
 				       d->name, vy_type_name(d->type));
-			return -1;
-		}
-		if (vy_type_info(d->type)->cls == VY_TC_VECTOR) {
-			*err = vy_strf("buffer '%s' has %s elements; the launchers do "
+		if (vy_type_info(d->type)->cls == VY_TC_VECTOR)
+			return vy_strf("buffer '%s' has %s elements; the launchers do "
 				       "not support vector types yet. Fix: run it with "
 				       "vyrec run, or declare the buffer %s with %u times "
 				       "the count", d->name, vy_type_name(d->type),
 				       vy_type_name(vy_type_elem(d->type)),
 				       vy_type_lanes(d->type));
-			return -1;
-		}
+	}
+	return NULL;
+}
+
+static int data_buffers(struct vy_arena *a, struct vy_tval *root,
+			const struct vy_launcher_request *r, char **err)
+{
+	const struct vy_program *p = r->prog;
+	char *why = vy_launcher_unsupported(p);
+	if (why) {
+		*err = why;
+		return -1;
+	}
+	struct vy_tval *list = vy_tset_list(a, root, "buffers");
+	for (int i = 0; i < p->nbuffers; i++) {
+		const struct vy_bufdecl *d = &p->buffers[i];
 		struct vy_tval *m = vy_tlist_add(a, list);
 		uint32_t n = r->selftest.counts[i];
 		bool exp = r->expected && r->expected[i] &&

@@ -72,6 +72,10 @@ enum vy_lang { VY_LANG_C, VY_LANG_RUST };
 int vy_launcher_expr(struct vy_buf *out, const struct vy_program *prog,
 		     const struct vy_expr *e, enum vy_lang lang, char **err);
 
+/* What the launcher runtimes cannot run yet: NULL, or why, with a Fix
+ * (malloc'd; caller frees).  vy_launcher_data refuses such programs too. */
+char *vy_launcher_unsupported(const struct vy_program *p);
+
 /* The common data tree of r (see above), in arena a. NULL with *err when
  * an expression cannot be printed. */
 struct vy_tval *vy_launcher_data(struct vy_arena *a,

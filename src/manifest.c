@@ -141,6 +141,7 @@ static void put_shared(struct vy_buf *b, const struct vy_program *p)
 static void put_features(struct vy_buf *b, const struct vy_program *p)
 {
 	const char *seen[VY_TYPE_COUNT];
+	unsigned uses = vy_pipeline_uses(p);
 	int n = 0;
 	for (int t = 0; t < VY_TYPE_COUNT; t++) {
 		const char *f = vy_type_info((enum vy_type)t)->feature;
@@ -148,7 +149,7 @@ static void put_features(struct vy_buf *b, const struct vy_program *p)
 		for (int i = 0; i < p->nbuffers; i++)
 			used |= p->buffers[i].type == (enum vy_type)t;
 		if (vy_type_is64((enum vy_type)t))   /* wherever used */
-			used |= vy_program_types64(p) >> (t - VY_F64) & 1;
+			used |= uses & VY_USES_F64 << (t - VY_F64);
 		for (int k = 0; k < n; k++)
 			dup |= !strcmp(seen[k], f);
 		if (!*f || !used || dup)
@@ -157,11 +158,10 @@ static void put_features(struct vy_buf *b, const struct vy_program *p)
 		seen[n++] = f;
 	}
 	/* f32 atomic.add (SPEC §10.2): VK_EXT_shader_atomic_float */
-	unsigned fa = vy_program_fatomics(p);
-	if (fa & VY_FATOMIC_BUFFER)
+	if (uses & VY_USES_FATOMIC_BUFFER)
 		vy_buf_printf(b, n++ ? ", \"%s\"" : "  \"features\": [\"%s\"",
 			      "shaderBufferFloat32AtomicAdd");
-	if (fa & VY_FATOMIC_SHARED)
+	if (uses & VY_USES_FATOMIC_SHARED)
 		vy_buf_printf(b, n++ ? ", \"%s\"" : "  \"features\": [\"%s\"",
 			      "shaderSharedFloat32AtomicAdd");
 	if (n)

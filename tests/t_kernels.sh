@@ -147,6 +147,28 @@ fi
 ! grep -q '"kernels"\|"pipeline"' $O/saxpy.json && grep -q '"entry_point": "main"' $O/saxpy.json &&
 	ok manifest_1_0_unchanged || bad manifest_1_0_unchanged
 
+# the features a later kernel's part needs are the program's too
+cat > $O/feat.yaml <<'EOF2'
+vyrec: 1
+name: feat
+params: {n: u32}
+buffers:
+  y: {type: f32, count: n, access: read_write}
+  s: {type: f32, count: 1, access: read_write}
+kernels:
+  a:
+    workgroup_size: [64]
+    dispatch: [n]
+    entry: ["y[gid.x] = 1.0"]
+  b:
+    workgroup_size: [64]
+    dispatch: [n]
+    entry: ["atomic.add(s[0u], y[gid.x] * f32(f64(n) * 0.5d))"]
+EOF2
+"$VYREC" build $O/feat.yaml -t spv -o $O/feat.spv --manifest $O/feat.json > /dev/null 2>&1
+grep -q '"features": \["shaderFloat64", "shaderBufferFloat32AtomicAdd"\]' $O/feat.json &&
+	ok manifest_features_of_every_part || bad manifest_features_of_every_part "$(grep features $O/feat.json)"
+
 # ---- the reference backend runs the pipeline ----
 out=$("$VYREC" run tests/corpus/kernels_pipeline.yaml --backend reference --print acc 2>&1)
 [ "$out" = "acc: 9 0 0 0" ] && ok run_pipeline_count || bad run_pipeline_count "$out"
