@@ -488,6 +488,14 @@ static uint32_t timestamp_bits(struct vk *v)
 	return v->props.limits.timestampPeriod > 0 ? bits : 0;
 }
 
+/* Whether VYREC_VK_DISABLE=FEATURE[,FEATURE] names feature: the tests'
+ * stand-in for a device that lacks it (SPEC §10.1, §10.2, §10.4). */
+static bool disabled(const char *feature)
+{
+	const char *off = getenv("VYREC_VK_DISABLE");
+	return off && strstr(off, feature);
+}
+
 /* The exact fma the device runs fastest: KHR, F64, else EMULATE; the
  * features it needs are enabled by create_device.  VYREC_VK_FMA forces
  * one (an error when the device lacks it). */
@@ -508,9 +516,8 @@ static int choose_fma(struct vk *v, char **err)
 	}
 	v->float64 = f2.features.shaderFloat64 == VK_TRUE;
 	v->int64 = f2.features.shaderInt64 == VK_TRUE;
-	const char *off = getenv("VYREC_VK_DISABLE");   /* SPEC §10.1 types */
-	v->f64_ok = v->float64 && !(off && strstr(off, "shaderFloat64"));
-	v->i64_ok = v->int64 && !(off && strstr(off, "shaderInt64"));
+	v->f64_ok = v->float64 && !disabled("shaderFloat64");   /* SPEC §10.1 types */
+	v->i64_ok = v->int64 && !disabled("shaderInt64");
 	v->fma = v->khr_fma ? VY_FMA_KHR : v->float64 ? VY_FMA_F64 : VY_FMA_EMULATE;
 	if (force && *force) {
 		if (!strcmp(force, "emulate"))
@@ -548,11 +555,8 @@ static void query_storage(struct vk *v)
 	if (v->khr_8bit)
 		f16.pNext = &f8;
 	v->vkGetPhysicalDeviceFeatures2(v->phys, &f2);
-	const char *off = getenv("VYREC_VK_DISABLE");
-	v->st8 = f8.storageBuffer8BitAccess == VK_TRUE &&
-		 !(off && strstr(off, "storageBuffer8BitAccess"));
-	v->st16 = f16.storageBuffer16BitAccess == VK_TRUE &&
-		  !(off && strstr(off, "storageBuffer16BitAccess"));
+	v->st8 = f8.storageBuffer8BitAccess == VK_TRUE && !disabled("storageBuffer8BitAccess");
+	v->st16 = f16.storageBuffer16BitAccess == VK_TRUE && !disabled("storageBuffer16BitAccess");
 	v->khr_8bit = v->khr_8bit && v->st8;
 }
 
@@ -570,11 +574,10 @@ static void query_fatomic(struct vk *v)
 	if (!v->ext_fa)
 		return;
 	v->vkGetPhysicalDeviceFeatures2(v->phys, &f2);
-	const char *off = getenv("VYREC_VK_DISABLE");
 	v->fa_buf = fa.shaderBufferFloat32AtomicAdd == VK_TRUE &&
-		    !(off && strstr(off, "shaderBufferFloat32AtomicAdd"));
+		    !disabled("shaderBufferFloat32AtomicAdd");
 	v->fa_shared = fa.shaderSharedFloat32AtomicAdd == VK_TRUE &&
-		       !(off && strstr(off, "shaderSharedFloat32AtomicAdd"));
+		       !disabled("shaderSharedFloat32AtomicAdd");
 	v->ext_fa = v->fa_buf || v->fa_shared;
 }
 
@@ -610,8 +613,7 @@ static void query_subgroup(struct vk *v)
 		v->sg_min = sc.minSubgroupSize;
 		v->sg_max = sc.maxSubgroupSize;
 	}
-	const char *off = getenv("VYREC_VK_DISABLE");
-	if (off && strstr(off, "subgroupSizeControl"))
+	if (disabled("subgroupSizeControl"))
 		v->sg_control = false;
 }
 
@@ -714,7 +716,7 @@ static const char *fma_name(enum vy_fma_mode m)
 static int create_device(struct vk *v, char **err)
 {
 	float prio = 1.0f;
-	const char *exts[3];
+	const char *exts[4];   /* one per exts[next++] below */
 	uint32_t next = 0;
 	VkPhysicalDeviceSubgroupSizeControlFeaturesEXT sf = {
 		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES_EXT,
