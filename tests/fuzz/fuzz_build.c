@@ -61,7 +61,8 @@ static void run_small(const struct vyvm_module *m)
 	for (uint32_t i = 0; i < m->nbuffers; i++) {
 		if (counts[i] > 1024)
 			counts[i] = 1024;
-		bufs[i] = calloc(counts[i] + 1, 16);   /* 16: a vector element's most */
+		uint32_t es = vyvm_type_size(m->buffers[i].type);   /* u8 1 ... f32x4 16 */
+		bufs[i] = calloc(counts[i] + 1, es > 4 ? es : 4);
 	}
 	memset(&o, 0, sizeof o);
 	o.flags = VYVM_STRICT;

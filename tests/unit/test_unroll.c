@@ -12,81 +12,7 @@
  *                                when no loop qualifies; reduce without its
  *                                while, one barrier per trip
  */
-#include <stdlib.h>
-#include <string.h>
-
-#include "launch.h"
-#include "vyrec.h"
-#include "vm.h"
-
-static int fails;
-
-static void check(bool ok, const char *name, const char *why)
-{
-	if (ok)
-		printf("PASS %s\n", name);
-	else
-		printf("FAIL %s: %s\n", name, why);
-	fails += !ok;
-}
-
-static bool compile(const char *path, struct vy_compilation *c)
-{
-	struct vy_compile_opts o = { NULL, 0, 1, false };
-	if (vy_compile(c, path, &o))
-		return true;
-	vy_diags_print(&c->diags, stderr, VY_DIAG_TEXT, false);
-	return false;
-}
-
-/* p's --dump-ir text (caller frees). */
-static char *dump(const struct vy_program *p)
-{
-	char *s = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&s, &n);
-	if (!f)
-		return NULL;
-	vy_dump_ir(p, f);
-	fclose(f);
-	return s;
-}
-
-/* p's buffers after one reference run over seeded inputs; NULL on error. */
-static uint32_t **run(const struct vy_program *p, uint32_t *counts)
-{
-	struct vy_emit_config cfg = { .opt_level = 1 };
-	struct vy_buf mod = { 0 };
-	struct vyvm_module *m = NULL;
-	struct vy_launch l = { 0 };
-	char *err = NULL, msg[512] = "";
-	uint32_t **b = NULL;
-	if (vy_emitter_reference.emit(p, &cfg, &mod, &err) != VY_EMIT_OK ||
-	    vy_default_params(p, l.params, &err) || vy_launch_eval(p, &l, &err) ||
-	    vyvm_decode(mod.data, mod.len, &m, msg, sizeof msg))
-		goto fail;
-	b = calloc((size_t)p->nbuffers + 1, sizeof *b);
-	for (int i = 0; i < p->nbuffers; i++) {
-		char src[32];
-		counts[i] = l.counts[i];
-		b[i] = calloc(counts[i] + 1, 16);   /* 16: a vector element's most */
-		snprintf(src, sizeof src, "random:%d", 1 + p->buffers[i].binding);
-		if (vy_data_fill(src, p->buffers[i].type, b[i], counts[i], &err))
-			goto fail;
-		counts[i] *= vy_type_lanes(p->buffers[i].type);   /* words compared */
-	}
-	if (vyvm_run(m, l.params, (void **)b, l.counts, l.grid, 0, msg, sizeof msg))
-		goto fail;
-	vyvm_free(m);
-	vy_buf_free(&mod);
-	return b;
-fail:
-	fprintf(stderr, "%s: %s\n", p->name, err ? err : msg);
-	free(err);
-	vyvm_free(m);
-	vy_buf_free(&mod);
-	return NULL;
-}
+#include "ir_harness.h"
 
 static int cmd_same(const char *path)
 {
@@ -104,19 +30,11 @@ static int cmd_same(const char *path)
 	snprintf(name, sizeof name, "unroll_deterministic_%s", p->name);
 	check(once && twice && !strcmp(once, twice), name, "two passes over the input differ");
 	uint32_t **a = run(p, ca), **b = run(u, cb);
-	bool same = a && b;
-	for (int i = 0; same && i < p->nbuffers; i++)
-		for (uint32_t k = 0; same && k < ca[i]; k++)   /* words: count x lanes */
-			if (a[i][k] != b[i][k]) {
-				fprintf(stderr, "buffer %s element %u: loops 0x%08X, unrolled 0x%08X\n",
-					p->buffers[i].name, k, a[i][k], b[i][k]);
-				same = false;
-			}
+	bool same = same_buffers(p, a, b, ca, "unroll");
 	snprintf(name, sizeof name, "unroll_same_results_%s%s", p->name, u == p ? "_nothing_unrolled" : "");
 	check(same, name, "the reference VM's buffers differ (stderr says where)");
-	for (int i = 0; a && b && i < p->nbuffers; i++)
-		free(a[i]), free(b[i]);
-	free(a), free(b), free(before), free(after), free(once), free(twice);
+	free_buffers(p, a), free_buffers(p, b);
+	free(before), free(after), free(once), free(twice);
 	vy_compilation_free(&c);
 	return fails != 0;
 }

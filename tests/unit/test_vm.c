@@ -13,36 +13,18 @@
  *                                     (decimal u32/i32 or 0xBITS per line)
  */
 #include <math.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "launch.h"
-#include "vyrec.h"
-#include "vm.h"
-
-static int fails;
-
-static void check(bool ok, const char *name, const char *why)
-{
-	if (ok)
-		printf("PASS %s\n", name);
-	else
-		printf("FAIL %s: %s\n", name, why);
-	fails += !ok;
-}
+#include "ir_harness.h"
 
 /* Compile path at opt level and emit its module. */
 static bool build(const char *path, int opt, struct vy_compilation *c,
 		  struct vy_buf *mod)
 {
-	struct vy_compile_opts o = { NULL, 0, opt };
 	struct vy_emit_config cfg = { .opt_level = opt };
 	char *err = NULL;
 	memset(c, 0, sizeof *c);
-	if (!vy_compile(c, path, &o)) {
-		vy_diags_print(&c->diags, stderr, VY_DIAG_TEXT, false);
+	if (!compile_at(path, opt, c))
 		return false;
-	}
 	if (vy_emitter_reference.emit(c->prog, &cfg, mod, &err) != VY_EMIT_OK) {
 		fprintf(stderr, "emit: %s\n", err);
 		free(err);
@@ -72,8 +54,10 @@ static int run_zeroed(const struct vyvm_module *m, const uint32_t *params,
 	if (vyvm_eval_counts(m, params, counts, err, errlen) ||
 	    vyvm_eval_dispatch(m, params, counts, d, g, err, errlen))
 		return -1;
-	for (uint32_t i = 0; i < m->nbuffers; i++)
-		bufs[i] = calloc(counts[i] + 1, 16);   /* 16: a vector element's most */
+	for (uint32_t i = 0; i < m->nbuffers; i++) {
+		uint32_t es = vyvm_type_size(m->buffers[i].type);   /* u8 1 ... f32x4 16 */
+		bufs[i] = calloc(counts[i] + 1, es > 4 ? es : 4);
+	}
 	memset(o, 0, sizeof *o);
 	o->flags = flags;
 	return vyvm_run_opts(m, params, (void **)bufs, counts, g, o, err, errlen);
@@ -343,63 +327,24 @@ static int cmd_unit(void)
 	return fails != 0;
 }
 
-/* Run p's module over buffers seeded as `verify` does; *out gets them. */
-static int run_seeded(const char *path, int opt, uint32_t ***out, int *nbuf,
-		      uint32_t *counts)
-{
-	struct vy_compilation c;
-	struct vy_buf mod = { 0 };
-	struct vyvm_module *m = NULL;
-	struct vy_launch l = { 0 };
-	char *err = NULL, msg[512];
-	int rc = -1;
-	if (!build(path, opt, &c, &mod))
-		return -1;
-	if (vy_default_params(c.prog, l.params, &err) || vy_launch_eval(c.prog, &l, &err) ||
-	    vyvm_decode(mod.data, mod.len, &m, msg, sizeof msg)) {
-		fprintf(stderr, "%s: %s\n", path, err ? err : msg);
-		goto done;
-	}
-	*nbuf = c.prog->nbuffers;
-	*out = calloc((size_t)*nbuf + 1, sizeof **out);
-	for (int i = 0; i < *nbuf; i++) {
-		char src[32];
-		counts[i] = l.counts[i];
-		(*out)[i] = calloc(counts[i] + 1, 16);   /* 16: a vector element's most */
-		snprintf(src, sizeof src, "random:%d", 1 + c.prog->buffers[i].binding);
-		if (vy_data_fill(src, c.prog->buffers[i].type, (*out)[i], counts[i], &err))
-			goto done;
-		counts[i] *= vy_type_lanes(c.prog->buffers[i].type);   /* words compared */
-	}
-	rc = vyvm_run(m, l.params, (void **)*out, l.counts, l.grid, 0, msg, sizeof msg);
-	if (rc)
-		fprintf(stderr, "%s -O%d: %s\n", path, opt, msg);
-done:
-	free(err);
-	vyvm_free(m);
-	vy_buf_free(&mod);
-	vy_compilation_free(&c);
-	return rc;
-}
-
+/* -O0 and -O1 leave the same buffers after a seeded reference run. */
 static int cmd_oeq(const char *path)
 {
-	uint32_t **a = NULL, **b = NULL, ca[VY_MAX_IO], cb[VY_MAX_IO];
-	int na = 0, nb = 0;
-	if (run_seeded(path, 0, &a, &na, ca) || run_seeded(path, 1, &b, &nb, cb))
+	struct vy_compilation c0, c1;
+	uint32_t w0[VY_MAX_IO], w1[VY_MAX_IO];
+	if (!compile_at(path, 0, &c0))
 		return 2;
-	for (int i = 0; i < na; i++)
-		for (uint32_t k = 0; k < ca[i]; k++)
-			if (a[i][k] != b[i][k]) {
-				fprintf(stderr, "buffer %d element %u: -O0 0x%08X, -O1 0x%08X\n",
-					i, k, a[i][k], b[i][k]);
-				return 1;
-			}
-	for (int i = 0; i < na; i++)
-		free(a[i]), free(b[i]);
-	free(a);
-	free(b);
-	return 0;
+	if (!compile_at(path, 1, &c1)) {
+		vy_compilation_free(&c0);
+		return 2;
+	}
+	uint32_t **a = run_at(c0.prog, 0, w0), **b = run_at(c1.prog, 1, w1);
+	int rc = !a || !b ? 2 : !same_buffers(c0.prog, a, b, w0, "-O0 against -O1");
+	free_buffers(c0.prog, a);
+	free_buffers(c1.prog, b);
+	vy_compilation_free(&c0);
+	vy_compilation_free(&c1);
+	return rc;
 }
 
 int main(int argc, char **argv)
