@@ -180,28 +180,44 @@ static void fill_iota(enum vy_type t, void *w, uint32_t count)
 	}
 }
 
+/* random:SEED[:LO:HI] split (arg points after "random:"): the seed, and
+ * LO and HI (NULL when absent) pointing into *copy, which the caller
+ * frees. 0, or -1 with *err. */
+static int split_random(const char *arg, uint64_t *seed, char **copy,
+			char **lo_s, char **hi_s, char **err)
+{
+	char *end;
+	*copy = vy_strf("%s", arg);
+	*lo_s = strchr(*copy, ':');
+	*hi_s = NULL;
+	if (*lo_s) {
+		*(*lo_s)++ = 0;
+		*hi_s = strchr(*lo_s, ':');
+		if (*hi_s)
+			*(*hi_s)++ = 0;
+	}
+	errno = 0;
+	*seed = strtoull(*copy, &end, 0);
+	if (!**copy || *end || errno || **copy == '-' ||
+	    (*lo_s && (!*hi_s || strchr(*hi_s, ':')))) {
+		*err = vy_strf("'random:%s' is not of the form random:SEED or "
+			       "random:SEED:LO:HI. Fix: give a non-negative "
+			       "integer seed, e.g. random:42 or random:42:0:100", arg);
+		free(*copy);
+		return -1;
+	}
+	return 0;
+}
+
 /* random:SEED[:LO:HI]; arg points after "random:". */
 static int fill_random(const char *arg, enum vy_type st, void *w,
 		       uint32_t count, char **err)
 {
 	enum vy_type t = vy_type_value(st);
-	char *copy = vy_strf("%s", arg);
-	char *lo_s = strchr(copy, ':'), *hi_s = NULL, *end;
-	if (lo_s) {
-		*lo_s++ = 0;
-		hi_s = strchr(lo_s, ':');
-		if (hi_s)
-			*hi_s++ = 0;
-	}
-	errno = 0;
-	uint64_t seed = strtoull(copy, &end, 0);
-	if (!*copy || *end || errno || *copy == '-' || (lo_s && (!hi_s || strchr(hi_s, ':')))) {
-		*err = vy_strf("'random:%s' is not of the form random:SEED or "
-			       "random:SEED:LO:HI. Fix: give a non-negative "
-			       "integer seed, e.g. random:42 or random:42:0:100", arg);
-		free(copy);
+	char *copy, *lo_s, *hi_s;
+	uint64_t seed;
+	if (split_random(arg, &seed, &copy, &lo_s, &hi_s, err))
 		return -1;
-	}
 	double lo = t == VY_F32 ? -1 : t == VY_I32 ? -32768 : 0;
 	double hi = t == VY_F32 ? 1 : t == VY_I32 ? 32768 : 65536;
 	if (st == VY_U8 || st == VY_I8)
@@ -279,23 +295,10 @@ static int fill_generator64(const char *source, enum vy_type t, uint64_t *w,
 	if (strncmp(source, "random:", 7))
 		return 0;
 	const char *arg = source + 7;
-	char *copy = vy_strf("%s", arg);
-	char *lo_s = strchr(copy, ':'), *hi_s = NULL, *end;
-	if (lo_s) {
-		*lo_s++ = 0;
-		hi_s = strchr(lo_s, ':');
-		if (hi_s)
-			*hi_s++ = 0;
-	}
-	errno = 0;
-	uint64_t seed = strtoull(copy, &end, 0);
-	if (!*copy || *end || errno || *copy == '-' || (lo_s && (!hi_s || strchr(hi_s, ':')))) {
-		*err = vy_strf("'random:%s' is not of the form random:SEED or "
-			       "random:SEED:LO:HI. Fix: give a non-negative "
-			       "integer seed, e.g. random:42 or random:42:0:100", arg);
-		free(copy);
+	char *copy, *lo_s, *hi_s;
+	uint64_t seed;
+	if (split_random(arg, &seed, &copy, &lo_s, &hi_s, err))
 		return -1;
-	}
 	double dlo = -1, dhi = 1;
 	uint64_t lo = t == VY_I64 ? (uint64_t)-32768 : 0, hi = t == VY_I64 ? 32768 : 65536;
 	if (lo_s) {
