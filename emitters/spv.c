@@ -423,6 +423,18 @@ static bool is_atomic(const struct vy_expr *e)
 	return e->kind == VY_E_OP && e->op && vy_op_is_atomic(e->op->code);
 }
 
+/* An Input variable of type t decorated BuiltIn kind, in the interface. */
+static uint32_t input_var(struct spv *s, uint32_t t, SpvBuiltIn kind, const char *nm)
+{
+	uint32_t pt = ty_ptr(s, SpvStorageClassInput, t);
+	uint32_t v = fresh(s);
+	INS(&s->globals, SpvOpVariable, pt, v, SpvStorageClassInput);
+	INS(&s->decos, SpvOpDecorate, v, SpvDecorationBuiltIn, kind);
+	name(s, v, nm);
+	put(&s->iface, v);
+	return v;
+}
+
 static uint32_t builtin_var(struct spv *s, enum vy_builtin b)
 {
 	static const SpvBuiltIn kind[] = {
@@ -437,15 +449,8 @@ static uint32_t builtin_var(struct spv *s, enum vy_builtin b)
 		[VY_B_WGID] = "gl_WorkGroupID",
 		[VY_B_NWG] = "gl_NumWorkGroups",
 	};
-	if (!s->builtin_var[b]) {
-		uint32_t pt = ty_ptr(s, SpvStorageClassInput, ty_uvec3(s));
-		uint32_t v = fresh(s);
-		INS(&s->globals, SpvOpVariable, pt, v, SpvStorageClassInput);
-		INS(&s->decos, SpvOpDecorate, v, SpvDecorationBuiltIn, kind[b]);
-		name(s, v, names[b]);
-		put(&s->iface, v);
-		s->builtin_var[b] = v;
-	}
+	if (!s->builtin_var[b])
+		s->builtin_var[b] = input_var(s, ty_uvec3(s), kind[b], names[b]);
 	return s->builtin_var[b];
 }
 
@@ -466,15 +471,8 @@ static uint32_t sg_builtin(struct spv *s, int which)
 		"gl_NumSubgroups",
 	};
 	s->sgcap |= SG_CAP_BASIC;
-	if (!s->sg_var[which]) {
-		uint32_t pt = ty_ptr(s, SpvStorageClassInput, ty(s, VY_U32));
-		uint32_t v = fresh(s);
-		INS(&s->globals, SpvOpVariable, pt, v, SpvStorageClassInput);
-		INS(&s->decos, SpvOpDecorate, v, SpvDecorationBuiltIn, kind[which]);
-		name(s, v, names[which]);
-		put(&s->iface, v);
-		s->sg_var[which] = v;
-	}
+	if (!s->sg_var[which])
+		s->sg_var[which] = input_var(s, ty(s, VY_U32), kind[which], names[which]);
 	return VAL(s, SpvOpLoad, ty(s, VY_U32), s->sg_var[which]);
 }
 
