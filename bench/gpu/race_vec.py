@@ -24,24 +24,7 @@ import sys
 import numpy as np
 import torch
 
-
-def log(*a):
-    print(*a, file=sys.stderr, flush=True)
-
-
-def cuda_time(fn, reps, warm=5):
-    for _ in range(warm):
-        fn()
-    torch.cuda.synchronize()
-    ts = []
-    for _ in range(reps):
-        s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        s.record()
-        fn()
-        e.record()
-        e.synchronize()
-        ts.append(s.elapsed_time(e))
-    return float(np.median(ts))
+from race import bytes_moved, cuda_time, log, manifest   # bench/gpu/race.py
 
 
 def vyrec(args, env):
@@ -85,9 +68,8 @@ def main():
     ]
     rows = []
     for name, args, out, tfn, tref in kernels:
-        with open("%s/%s.manifest.json" % (R, name)) as f:
-            m = json.load(f)
-        bm = sum((2 if b["access"] == "read_write" else 1) * n * b["element_size"] for b in m["buffers"])
+        m = manifest("%s/%s.manifest.json" % (R, name))
+        bm = bytes_moved(m, {"n": n, "a": alpha})
         row = {"kernel": name, "size": "2^%d floats" % a.log2n, "bytes": bm, "wg": m["workgroup_size"]}
         row["torch_ms"] = cuda_time(tfn, a.reps)
         want = tref().cpu().numpy().view(np.uint32)
