@@ -31,13 +31,7 @@ extern "C" __global__ void reduce_nv(const float *, float *, unsigned);
 extern "C" __global__ void matmul_nv(const float *, const float *, float *,
 	unsigned, unsigned, unsigned);
 
-#define CK(x) do { cudaError_t e_ = (x); if (e_ != cudaSuccess) { \
-	fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #x, \
-		cudaGetErrorString(e_)); exit(1); } } while (0)
-#define CU(x) do { CUresult r_ = (x); if (r_ != CUDA_SUCCESS) { \
-	const char *s_ = "?"; cuGetErrorName(r_, &s_); \
-	fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #x, s_); \
-	exit(1); } } while (0)
+#include "check.h"
 
 static int reps = 100;
 static int failures;

@@ -42,13 +42,7 @@ __global__ void jacobi2d_1_nv(float *, float *, int);
 __global__ void jacobi2d_2_nv(float *, float *, int);
 }
 
-#define CK(x) do { cudaError_t e_ = (x); if (e_ != cudaSuccess) { \
-	fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #x, \
-		cudaGetErrorString(e_)); exit(1); } } while (0)
-#define CU(x) do { CUresult r_ = (x); if (r_ != CUDA_SUCCESS) { \
-	const char *s_ = "?"; cuGetErrorName(r_, &s_); \
-	fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #x, s_); \
-	exit(1); } } while (0)
+#include "../check.h"
 
 typedef std::vector<float *> bufs;
 struct buffer { const char *name; size_t count; bool out; float lo, hi; };
