@@ -1995,6 +1995,24 @@ static enum vy_type vec_call(struct rctx *c, struct vy_expr *e, enum vy_type ct)
 	return ct;
 }
 
+/* e, the value of a vector let/var, assignment or store, resolved (again:
+ * resolving is idempotent) and of type want; "WHAT must be want, not T"
+ * with the cast as Fix otherwise.  A scalar is typed by default first, so
+ * the message names f32 rather than an abstract literal. */
+static bool vec_value(struct rctx *c, struct vy_expr *e, enum vy_type want,
+		      const char *what)
+{
+	if (resolve_expr(c, e) == VY_VOID)
+		return false;
+	if (!is_vec(e->type))
+		vy_coerce_default(c, e);
+	if (e->type == want)
+		return true;
+	vy_error(c->d, e->loc, cast_fix(e->type, want), "%s must be %s, not %s", what,
+		 vy_type_name(want), vy_type_name(e->type));
+	return false;
+}
+
 /* let/var of a vector: one scalar local per component. */
 static bool vec_decl(struct rctx *c, struct vy_stmt *s)
 {
@@ -2011,15 +2029,7 @@ static bool vec_decl(struct rctx *c, struct vy_stmt *s)
 		}
 	}
 	enum vy_type want = s->decl_type ? s->decl_type : s->value->type;
-	bool ok = resolve_expr(c, s->value) != VY_VOID;
-	if (ok && !is_vec(s->value->type))
-		vy_coerce_default(c, s->value);
-	if (ok && s->value->type != want) {
-		vy_error(c->d, s->value->loc, cast_fix(s->value->type, want),
-			 "the initial value must be %s, not %s", vy_type_name(want),
-			 vy_type_name(s->value->type));
-		ok = false;
-	}
+	bool ok = vec_value(c, s->value, want, "the initial value");
 	const char *vname = s->name;
 	check_fresh(c, vname, s->name_loc);
 	int first = c->p->nlocals;
@@ -2086,16 +2096,8 @@ static bool vec_assign(struct rctx *c, struct vy_stmt *s)
 	}
 	if (s->compound)
 		s->value = desugar(c, s, vec_of_local(c, l, s->name_loc));
-	if (resolve_expr(c, s->value) == VY_VOID)
+	if (!vec_value(c, s->value, t, "the assigned value"))
 		return true;
-	if (!is_vec(s->value->type))
-		vy_coerce_default(c, s->value);
-	if (s->value->type != t) {
-		vy_error(c->d, s->value->loc, cast_fix(s->value->type, t),
-			 "the assigned value must be %s, not %s", vy_type_name(t),
-			 vy_type_name(s->value->type));
-		return true;
-	}
 	/* every component is computed before any is assigned (v = v.yx) */
 	unsigned n = vy_type_lanes(t);
 	struct vy_expr *v = s->value;
@@ -2150,16 +2152,8 @@ static bool vec_store(struct rctx *c, struct vy_stmt *s)
 		ld->args[0] = dup(c, s->index);
 		s->value = desugar(c, s, ld);
 	}
-	if (resolve_expr(c, s->value) == VY_VOID)
+	if (!vec_value(c, s->value, t, "the stored value"))
 		return true;
-	if (!is_vec(s->value->type))
-		vy_coerce_default(c, s->value);
-	if (s->value->type != t) {
-		vy_error(c->d, s->value->loc, cast_fix(s->value->type, t),
-			 "the stored value must be %s, not %s", vy_type_name(t),
-			 vy_type_name(s->value->type));
-		return true;
-	}
 	unsigned n = vy_type_lanes(t);
 	struct vy_expr *v = s->value;
 	for (unsigned j = 0; j < n; j++)
