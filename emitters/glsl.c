@@ -923,34 +923,6 @@ static const char *sg_float_fn(struct gen *g, enum vy_opcode code)
 	return name;
 }
 
-static void put_subgroup(struct gen *g, const struct vy_expr *e)
-{
-	static const char *const fn[] = {
-		[VY_OP_SG_ADD - VY_OP_SG_ADD] = "subgroupAdd",
-		[VY_OP_SG_MIN - VY_OP_SG_ADD] = "subgroupMin",
-		[VY_OP_SG_MAX - VY_OP_SG_ADD] = "subgroupMax",
-		[VY_OP_SG_AND - VY_OP_SG_ADD] = "subgroupAnd",
-		[VY_OP_SG_OR - VY_OP_SG_ADD] = "subgroupOr",
-		[VY_OP_SG_XOR - VY_OP_SG_ADD] = "subgroupXor",
-		[VY_OP_SG_INCLUSIVE_ADD - VY_OP_SG_ADD] = "subgroupInclusiveAdd",
-		[VY_OP_SG_EXCLUSIVE_ADD - VY_OP_SG_ADD] = "subgroupExclusiveAdd",
-		[VY_OP_SG_BROADCAST - VY_OP_SG_ADD] = "subgroupShuffle",   /* lane need not be constant */
-		[VY_OP_SG_BROADCAST_FIRST - VY_OP_SG_ADD] = "subgroupBroadcastFirst",
-		[VY_OP_SG_SHUFFLE - VY_OP_SG_ADD] = "subgroupShuffle",
-		[VY_OP_SG_SHUFFLE_XOR - VY_OP_SG_ADD] = "subgroupShuffleXor",
-		[VY_OP_SG_SHUFFLE_UP - VY_OP_SG_ADD] = "subgroupShuffleUp",
-		[VY_OP_SG_SHUFFLE_DOWN - VY_OP_SG_ADD] = "subgroupShuffleDown",
-		[VY_OP_SG_ALL - VY_OP_SG_ADD] = "subgroupAll",
-		[VY_OP_SG_ANY - VY_OP_SG_ADD] = "subgroupAny",
-		[VY_OP_SG_ELECT - VY_OP_SG_ADD] = "subgroupElect",
-	};
-	enum vy_opcode c = e->op->code;
-	bool flt = e->type == VY_F32 && (c == VY_OP_SG_ADD || c == VY_OP_SG_MIN ||
-					 c == VY_OP_SG_MAX || c == VY_OP_SG_INCLUSIVE_ADD ||
-					 c == VY_OP_SG_EXCLUSIVE_ADD);
-	put_call(g, flt ? sg_float_fn(g, c) : fn[c - VY_OP_SG_ADD], e);
-}
-
 enum glsl_form {
 	G_NONE, G_CALL, G_BIN, G_UNARY, G_ARITH, G_CMP, G_SHIFT, G_BITS,
 	G_ATOMIC, G_FN
@@ -965,6 +937,9 @@ struct glsl_row {
 
 #define CALL_(f) { G_CALL, f, NULL, 0, NULL }
 #define FN_(f) { G_FN, NULL, NULL, 0, f }
+#define SG_(f) { G_FN, f, NULL, 0, put_subgroup }   /* text: the GLSL function */
+
+static void put_subgroup(struct gen *g, const struct vy_expr *e);
 
 static const struct glsl_row glsl_ops[VY_OP_COUNT] = {
 	[VY_OP_ADD] = { G_ARITH, "+", "vy_fadd", H_FADD, NULL },
@@ -1029,24 +1004,35 @@ static const struct glsl_row glsl_ops[VY_OP_COUNT] = {
 	[VY_OP_ATOMIC_XOR] = { G_ATOMIC, "atomicXor", NULL, 0, NULL },
 	[VY_OP_ATOMIC_EXCHANGE] = { G_ATOMIC, "atomicExchange", NULL, 0, NULL },
 	[VY_OP_ATOMIC_COMPARE_EXCHANGE] = { G_ATOMIC, "atomicCompSwap", NULL, 0, NULL },
-	[VY_OP_SG_ADD] = FN_(put_subgroup),
-	[VY_OP_SG_MIN] = FN_(put_subgroup),
-	[VY_OP_SG_MAX] = FN_(put_subgroup),
-	[VY_OP_SG_AND] = FN_(put_subgroup),
-	[VY_OP_SG_OR] = FN_(put_subgroup),
-	[VY_OP_SG_XOR] = FN_(put_subgroup),
-	[VY_OP_SG_INCLUSIVE_ADD] = FN_(put_subgroup),
-	[VY_OP_SG_EXCLUSIVE_ADD] = FN_(put_subgroup),
-	[VY_OP_SG_BROADCAST] = FN_(put_subgroup),
-	[VY_OP_SG_BROADCAST_FIRST] = FN_(put_subgroup),
-	[VY_OP_SG_SHUFFLE] = FN_(put_subgroup),
-	[VY_OP_SG_SHUFFLE_XOR] = FN_(put_subgroup),
-	[VY_OP_SG_SHUFFLE_UP] = FN_(put_subgroup),
-	[VY_OP_SG_SHUFFLE_DOWN] = FN_(put_subgroup),
-	[VY_OP_SG_ALL] = FN_(put_subgroup),
-	[VY_OP_SG_ANY] = FN_(put_subgroup),
-	[VY_OP_SG_ELECT] = FN_(put_subgroup),
+	[VY_OP_SG_ADD] = SG_("subgroupAdd"),
+	[VY_OP_SG_MIN] = SG_("subgroupMin"),
+	[VY_OP_SG_MAX] = SG_("subgroupMax"),
+	[VY_OP_SG_AND] = SG_("subgroupAnd"),
+	[VY_OP_SG_OR] = SG_("subgroupOr"),
+	[VY_OP_SG_XOR] = SG_("subgroupXor"),
+	[VY_OP_SG_INCLUSIVE_ADD] = SG_("subgroupInclusiveAdd"),
+	[VY_OP_SG_EXCLUSIVE_ADD] = SG_("subgroupExclusiveAdd"),
+	[VY_OP_SG_BROADCAST] = SG_("subgroupShuffle"),   /* the lane need not be constant */
+	[VY_OP_SG_BROADCAST_FIRST] = SG_("subgroupBroadcastFirst"),
+	[VY_OP_SG_SHUFFLE] = SG_("subgroupShuffle"),
+	[VY_OP_SG_SHUFFLE_XOR] = SG_("subgroupShuffleXor"),
+	[VY_OP_SG_SHUFFLE_UP] = SG_("subgroupShuffleUp"),
+	[VY_OP_SG_SHUFFLE_DOWN] = SG_("subgroupShuffleDown"),
+	[VY_OP_SG_ALL] = SG_("subgroupAll"),
+	[VY_OP_SG_ANY] = SG_("subgroupAny"),
+	[VY_OP_SG_ELECT] = SG_("subgroupElect"),
 };
+
+/* A subgroup op: the row's GLSL function, or for f32 reductions and scans
+ * the SPEC's fixed-order helper (sg_float_fn). */
+static void put_subgroup(struct gen *g, const struct vy_expr *e)
+{
+	enum vy_opcode c = e->op->code;
+	bool flt = e->type == VY_F32 && (c == VY_OP_SG_ADD || c == VY_OP_SG_MIN ||
+					 c == VY_OP_SG_MAX || c == VY_OP_SG_INCLUSIVE_ADD ||
+					 c == VY_OP_SG_EXCLUSIVE_ADD);
+	put_call(g, flt ? sg_float_fn(g, c) : glsl_ops[c].text, e);
+}
 
 bool vy_glsl_lowers(enum vy_opcode code)
 {
