@@ -170,8 +170,28 @@ done
 
 # -O0 against -O1, bit for bit, on every backend here: the reference, the
 # vulkan backend (lavapipe, the spv target) and glslang's SPIR-V of the
-# glsl target in its place (VYREC_SPV_OVERRIDE), for every sample and
+# glsl target in its place (VYREC_SPV_OVERRIDE, a file per kernel part
+# where there are several), for every sample and
 # corpus program and the cases (inputs random, seeded per buffer)
+# glsl_spv PROG LEVEL BASE: PROG's glsl at -OLEVEL through glslang; the
+# VYREC_SPV_OVERRIDE that stands for it in BASE.override: BASE.spv, or for
+# a program of several kernel parts (a .comp file per part in BASE.d)
+# BASE.d/NAME.%s.spv, %s the part
+glsl_spv() {
+	rm -rf $3.d $3.comp
+	if grep -qE '^kernels:|grid_barrier' $1; then
+		$VYREC build $1 -t glsl -O$2 -o $3.d || return 1
+		for c in $3.d/*.comp; do
+			glslangValidator -V --target-env vulkan1.1 -o ${c%.comp}.spv $c || return 1
+		done
+		c=$(ls $3.d | head -1)
+		echo "$3.d/${c%%.*}.%s.spv" > $3.override
+	else
+		$VYREC build $1 -t glsl -O$2 -o $3.comp &&
+		glslangValidator -V --target-env vulkan1.1 -o $3.spv $3.comp &&
+		echo $3.spv > $3.override
+	fi
+}
 o0o1() {   # o0o1 NAME PROG BACKEND [glsl]
 	n=$1 y=$2 be=$3 ins="" outs=""
 	for b in $(awk '/^buffers:/ { b = 1; next } /^[a-z]/ { b = 0 }
@@ -183,9 +203,6 @@ o0o1() {   # o0o1 NAME PROG BACKEND [glsl]
 		outs="$outs $b"
 	done
 	[ -n "$outs" ] || return 0
-	# several kernels: glsl writes a file per part, which one override
-	# cannot stand for; the vulkan (spv) comparison covers them
-	[ -n "$4" ] && grep -q '^kernels:' $y && return 0
 	# params: 1.5 for f32, the first of 64 256 1024 3 that launches for ints
 	for v in 64 256 1024 3 ""; do
 		[ -n "$v" ] || { bad opt_O0_O1_${be}$4_$n "no params launch it"; return 0; }
@@ -198,9 +215,8 @@ o0o1() {   # o0o1 NAME PROG BACKEND [glsl]
 		args=""
 		for b in $outs; do args="$args --out $b=$O/oo.$n.$be$4.$lvl.$b.bin"; done
 		if [ -n "$4" ]; then
-			$VYREC build $y -t glsl -O$lvl -o $O/oo.$n.$lvl.comp > $O/oo.$n.log 2>&1 &&
-			glslangValidator -V --target-env vulkan1.1 -o $O/oo.$n.$lvl.spv $O/oo.$n.$lvl.comp >> $O/oo.$n.log 2>&1 &&
-			VYREC_SPV_OVERRIDE=$O/oo.$n.$lvl.spv $VYREC run $y --backend $be -O$lvl $ins $args >> $O/oo.$n.log 2>&1
+			glsl_spv $y $lvl $O/oo.$n.$lvl > $O/oo.$n.log 2>&1 &&
+			VYREC_SPV_OVERRIDE=$(cat $O/oo.$n.$lvl.override) $VYREC run $y --backend $be -O$lvl $ins $args >> $O/oo.$n.log 2>&1
 		else
 			$VYREC run $y --backend $be -O$lvl $ins $args > $O/oo.$n.log 2>&1
 		fi || { bad opt_O0_O1_${be}$4_$n "-O$lvl: $(grep -m1 -iE 'error|fail' $O/oo.$n.log | cut -c1-160)"; return 0; }
@@ -220,9 +236,7 @@ for f in samples/*.yaml tests/corpus/*.yaml tests/opt/*.yaml tests/opt/mem/*.yam
 	[ $(wc -c < $f) -le 20000 ] || continue
 	if have_backend vulkan; then
 		o0o1 $n $f vulkan
-		# glsl of several kernel parts is a file per part, which one
-		# VYREC_SPV_OVERRIDE cannot stand for (t_kernels checks those)
-		grep -qE '^kernels:|grid_barrier' $f || o0o1 $n $f vulkan _glsl
+		o0o1 $n $f vulkan _glsl
 	fi
 done
 
