@@ -15,7 +15,7 @@ rm -rf "$O" && mkdir -p "$O"
 
 # ---- the corpus is what gen_vec.py writes ----
 mkdir -p "$O/gen"
-cp tests/corpus/gen_vec.py "$O/gen/"
+cp tests/corpus/gen_vec.py tests/corpus/f32oracle.py "$O/gen/"
 if python3 "$O/gen/gen_vec.py" >"$O/gen.log" 2>&1; then
 	same=1
 	for f in "$O"/gen/vec_*; do

@@ -127,7 +127,7 @@ fi
 # must reproduce the committed files.
 if command -v python3 >/dev/null 2>&1; then
 	rm -rf tests/out/vm/gen && mkdir -p tests/out/vm/gen
-	cp tests/corpus/gen.py tests/out/vm/gen/
+	cp tests/corpus/gen.py tests/corpus/f32oracle.py tests/out/vm/gen/
 	if python3 tests/out/vm/gen/gen.py &&
 		for f in tests/out/vm/gen/*.yaml tests/out/vm/gen/*.expect; do
 			cmp -s "$f" "tests/corpus/$(basename "$f")" || exit 1

@@ -15,38 +15,18 @@
 # an f32 buffer, so `vyrec verify` applies the bound; the reference must
 # still match the .expect bits exactly.  Run from anywhere; rewrites the
 # files beside it.
-import math, os, struct
+import math, os, struct, sys
 from fractions import Fraction as Fr
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from f32oracle import f32_bits  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 M = 0xFFFFFFFF
 
 def s32(a): return a - (1 << 32) if a & 0x80000000 else a
 
-# ---- binary32 ----
-def f32_bits(x):
-    """Round a float or Fraction to binary32 (nearest even) -> bits."""
-    if isinstance(x, float):
-        if math.isnan(x): return 0x7FC00000
-        if math.isinf(x): return 0x7F800000 if x > 0 else 0xFF800000
-        if x == 0: return 0x80000000 if math.copysign(1, x) < 0 else 0
-        x = Fr(x)
-    if x == 0: return 0
-    sign = 0x80000000 if x < 0 else 0
-    x = abs(x)
-    e = x.numerator.bit_length() - x.denominator.bit_length()
-    while Fr(2) ** e > x: e -= 1
-    while Fr(2) ** (e + 1) <= x: e += 1
-    e = max(e, -126)                      # subnormals share the last exponent
-    q = x / Fr(2) ** (e - 23)             # mantissa in units of the last place
-    n = q.numerator // q.denominator
-    r = q - n
-    if r > Fr(1, 2) or (r == Fr(1, 2) and n & 1): n += 1
-    if n == 1 << 24: n >>= 1; e += 1
-    if e > 127: return sign | 0x7F800000
-    if n < 1 << 23: return sign | n       # subnormal
-    return sign | (e + 127) << 23 | (n & 0x7FFFFF)
-
+# ---- binary32: f32oracle.py ----
 def bits_f(b): return struct.unpack('<f', struct.pack('<I', b))[0]
 def isnan_b(b): return (b & 0x7F800000) == 0x7F800000 and b & 0x7FFFFF
 def F(b): return "bitcast<f32>(0x%08Xu)" % b

@@ -10,8 +10,11 @@
 # Every program is self-contained (its values come from gid), so `vyrec
 # verify` checks the GPUs at their own sizes against the reference at the
 # same size.  Run from anywhere; rewrites the files beside it.
-import os, struct
+import os, struct, sys
 from fractions import Fraction as Fr
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from f32oracle import f32_bits, f32_frac  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 M = 0xFFFFFFFF
@@ -22,31 +25,7 @@ N = W * NWG
 
 def s32(a): a &= M; return a - (1 << 32) if a & 0x80000000 else a
 
-def f32_bits(x):
-    """Round a Fraction to binary32 (nearest even) -> bits; finite only."""
-    if x == 0: return 0
-    sign = 0x80000000 if x < 0 else 0
-    x = abs(x)
-    e = x.numerator.bit_length() - x.denominator.bit_length()
-    while Fr(2) ** e > x: e -= 1
-    while Fr(2) ** (e + 1) <= x: e += 1
-    e = max(e, -126)
-    q = x / Fr(2) ** (e - 23)
-    n = q.numerator // q.denominator
-    r = q - n
-    if r > Fr(1, 2) or (r == Fr(1, 2) and n & 1): n += 1
-    if n == 1 << 24: n >>= 1; e += 1
-    assert e <= 127, "overflow"
-    if n < 1 << 23: return sign | n
-    return sign | (e + 127) << 23 | (n & 0x7FFFFF)
-
-def fr(b):
-    if b & 0x7FFFFFFF == 0: return Fr(0)
-    sign = -1 if b >> 31 else 1
-    e, m = (b >> 23) & 0xFF, b & 0x7FFFFF
-    assert e != 0xFF
-    if e == 0: return sign * Fr(m, 1 << 149)
-    return sign * Fr(m | 1 << 23) * Fr(2) ** (e - 150)
+fr = f32_frac
 
 def f32(v): return f32_bits(Fr(v))
 def fadd(a, b): return f32_bits(fr(a) + fr(b))

@@ -11,8 +11,11 @@
 # buffers and shared arrays, x2/x3/x4, lazy ?: operands.  Each program
 # writes result bits to `out` (u32).  Run from anywhere; rewrites the files
 # beside it.
-import os, struct
+import os, struct, sys
 from fractions import Fraction as Fr
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from f32oracle import f32_bits, f32_frac  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 M = 0xFFFFFFFF
@@ -20,26 +23,7 @@ M = 0xFFFFFFFF
 
 def rnd(x):
     """Round an exact Fraction to the nearest-even f32 (finite only)."""
-    if x == 0:
-        return Fr(0)
-    s = -1 if x < 0 else 1
-    a = abs(x)
-    e = 0
-    while a >= 2:
-        a /= 2
-        e += 1
-    while a < 1:
-        a *= 2
-        e -= 1
-    e = max(e, -126)
-    q = abs(x) / Fr(2) ** (e - 23)   # in ulps
-    n = q.numerator // q.denominator
-    r = q - n
-    if r > Fr(1, 2) or (r == Fr(1, 2) and n % 2):
-        n += 1
-    v = s * n * Fr(2) ** (e - 23)
-    assert abs(v) < Fr(2) ** 128
-    return v
+    return f32_frac(f32_bits(x))
 
 
 def bits(v):
