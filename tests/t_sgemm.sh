@@ -1,0 +1,100 @@
+#!/bin/sh
+# t_sgemm.sh: the register-blocked sgemm sample (samples/sgemm.yaml) and
+# what it needs from the compiler.
+#   1. 2-D shared arrays of vector type (tests/sgemm/shared_vec2d.yaml):
+#      stores, compound stores and loads reach element [i][j], on the
+#      reference and on the Vulkan device.
+#   2. The sample against an independent binary64 product
+#      (tests/sgemm/oracle.py) on the reference, and `vyrec verify` of it
+#      on the Vulkan device (spv, and glslang's SPIR-V of the glsl target)
+#      at -O0 and -O1 and at several shapes.
+#   3. Its PTX at -O1: the accumulator tile is in registers (no .local),
+#      512 fma.rn.f32 per k-tile and no other float multiply or add,
+#      every shared read an ld.shared.v4.f32, every global access a v4;
+#      ptxas -v (sm_90, when the CUDA toolkit is here) reports no spill,
+#      no stack frame and at most 128 registers (2 workgroups of 256 per SM).
+cd "$(dirname "$0")/.." || exit 2
+. tests/lib.sh
+export NO_COLOR=1
+O=tests/out/sgemm
+mkdir -p "$O"
+S=samples/sgemm.yaml
+
+# ---- 1. 2-D shared vector arrays ----
+want='C: 24 26 28 30 16 18 20 22 8 10 12 14 0 2 4 6'
+for b in reference vulkan; do
+	got=$("$VYREC" run tests/sgemm/shared_vec2d.yaml --backend $b --in A=iota --print C 2>&1)
+	[ "$got" = "$want" ] && ok "shared_vec2d_$b" || bad "shared_vec2d_$b" "$got"
+done
+
+# ---- 2. results ----
+p="--param M=128 --param N=256 --param K=24"
+if "$VYREC" run $S --backend reference $p --in A=random:3 --in B=random:4 \
+	--out A=$O/A.bin --out B=$O/B.bin --out C=$O/C.bin > $O/ref.log 2>&1 &&
+	python3 tests/sgemm/oracle.py 128 256 24 $O/A.bin $O/B.bin $O/C.bin > $O/oracle.log 2>&1; then
+	ok "sgemm_reference_oracle ($(cat $O/oracle.log))"
+else
+	bad sgemm_reference_oracle "$(cat $O/ref.log $O/oracle.log | head -3 | tr '\n' ' ')"
+fi
+for shape in 128x128x64 256x128x8 128x384x40; do
+	m=${shape%%x*} k=${shape##*x} n=${shape#*x}
+	n=${n%x*}
+	for O_ in 0 1; do
+		c=sgemm_verify_spv_${shape}_O$O_
+		if "$VYREC" verify $S -O$O_ --backends vulkan --param M=$m --param N=$n --param K=$k \
+			> $O/$c.log 2>&1 && grep -q 'vulkan.*PASS.*max error 0 ulp' $O/$c.log; then
+			ok "$c"
+		else
+			bad "$c" "$(grep -v '^ ' $O/$c.log | tail -2 | tr '\n' ' ')"
+		fi
+	done
+done
+# glsl (glslang's SPIR-V in place of the spv target's): its fma is an
+# exact emulation, slow on lavapipe, so one k-tile (K = 8); a 0 ulp PASS
+# at both levels is t_opt's -O0 = -O1 comparison, which skips sgemm's glsl
+for O_ in 0 1; do
+	c=sgemm_verify_glsl_O$O_
+	"$VYREC" build $S -t glsl -O$O_ -o $O/sgemm.O$O_.comp > $O/$c.log 2>&1 &&
+		glslangValidator -V --target-env vulkan1.1 -o $O/sgemm.O$O_.g.spv $O/sgemm.O$O_.comp >> $O/$c.log 2>&1
+	if VYREC_SPV_OVERRIDE=$O/sgemm.O$O_.g.spv "$VYREC" verify $S -O$O_ --backends vulkan --param M=128 \
+		--param N=128 --param K=8 >> $O/$c.log 2>&1 && grep -q 'vulkan.*PASS.*max error 0 ulp' $O/$c.log; then
+		ok $c
+	else
+		bad $c "$(grep -v '^ ' $O/$c.log | tail -2 | tr '\n' ' ')"
+	fi
+done
+
+# ---- 3. the PTX ----
+X=$O/sgemm.ptx
+if "$VYREC" build $S -t ptx -o $X > $O/ptx.log 2>&1; then
+	n=$(grep -c '\.local' $X)
+	[ "$n" -eq 0 ] && ok sgemm_ptx_no_local || bad sgemm_ptx_no_local "$n .local lines"
+	n=$(grep -c 'fma\.rn\.f32' $X)
+	[ "$n" -eq 512 ] && ok sgemm_ptx_512_fma || bad sgemm_ptx_512_fma "$n fma.rn.f32, want 512"
+	n=$(grep -cE '(mul|add|sub)(\.rn)?\.f32' $X)
+	[ "$n" -eq 0 ] && ok sgemm_ptx_no_other_float_math || bad sgemm_ptx_no_other_float_math "$n"
+	n=$(grep -c 'ld\.shared\.v4\.f32' $X) s=$(grep -c 'ld\.shared' $X)
+	[ "$n" -eq 32 ] && [ "$s" -eq 32 ] && ok sgemm_ptx_shared_v4 ||
+		bad sgemm_ptx_shared_v4 "$n ld.shared.v4.f32 of $s shared loads, want 32 of 32"
+	# B's loads and C's stores are f32x4, A's four scalars (its tile is stored transposed)
+	n=$(grep -c 'st\.global' $X) v=$(grep -c 'st\.global\.v4' $X)
+	[ "$n" -eq 16 ] && [ "$v" -eq 16 ] && ok sgemm_ptx_store_v4 || bad sgemm_ptx_store_v4 "$v of $n are v4, want 16"
+	n=$(grep -c 'ld\.global' $X) v=$(grep -c 'ld\.global\(\.nc\)\?\.v4' $X)
+	[ "$n" -eq 10 ] && [ "$v" -eq 2 ] && ok sgemm_ptx_loads || bad sgemm_ptx_loads "$v v4 of $n, want 2 of 10"
+	PTXAS=$(cuda_tool ptxas)
+	if [ -n "$PTXAS" ]; then
+		if "$PTXAS" -v -arch=sm_90 $X -o $O/sgemm.cubin > $O/ptxas.log 2>&1; then
+			regs=$(sed -n 's/.*Used \([0-9]*\) registers.*/\1/p' $O/ptxas.log)
+			if grep -q '0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads' $O/ptxas.log &&
+				[ -n "$regs" ] && [ "$regs" -le 128 ]; then
+				ok "sgemm_ptxas_sm90 ($regs registers)"
+			else
+				bad sgemm_ptxas_sm90 "$(tr '\n' ' ' < $O/ptxas.log)"
+			fi
+		else
+			bad sgemm_ptxas_sm90 "$(head -3 $O/ptxas.log | tr '\n' ' ')"
+		fi
+	fi
+else
+	bad sgemm_ptx_build "$(head -3 $O/ptx.log)"
+fi
