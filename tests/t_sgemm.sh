@@ -104,3 +104,19 @@ if "$VYREC" build $S -t ptx -o $X > $O/ptx.log 2>&1; then
 else
 	bad sgemm_ptx_build "$(head -3 $O/ptx.log)"
 fi
+
+# ---- 4. the CUDA C of the same algorithm (bench/gpu/sgemm_ref.cu) ----
+# nvcc's PTX has the same 512 fmas and 32 shared f32x4 loads a k-tile;
+# the lead's H200 run of ./sgemm_ref N vyrec.ptx times both
+NVCC=$(cuda_tool nvcc)
+if [ -n "$NVCC" ] && [ -n "$PTXAS" ]; then
+	if "$NVCC" -O3 -arch=sm_90 -ptx -o $O/ref.ptx bench/gpu/sgemm_ref.cu > $O/nvcc.log 2>&1 &&
+		"$PTXAS" -v -arch=sm_90 $O/ref.ptx -o $O/ref.cubin >> $O/nvcc.log 2>&1; then
+		f=$(grep -c 'fma\.rn\.f32' $O/ref.ptx) l=$(grep -c 'ld\.shared\.v4\.f32' $O/ref.ptx)
+		r=$(sed -n 's/.*Used \([0-9]*\) registers.*/\1/p' $O/nvcc.log)
+		[ "$f" -eq 512 ] && [ "$l" -eq 32 ] && ok "sgemm_ref_nvcc_same_shape (nvcc $r registers)" ||
+			bad sgemm_ref_nvcc_same_shape "nvcc: $f fma.rn.f32, $l ld.shared.v4.f32"
+	else
+		bad sgemm_ref_nvcc_same_shape "$(head -3 $O/nvcc.log | tr '\n' ' ')"
+	fi
+fi
