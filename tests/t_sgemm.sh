@@ -120,3 +120,14 @@ if [ -n "$NVCC" ] && [ -n "$PTXAS" ]; then
 		bad sgemm_ref_nvcc_same_shape "$(head -3 $O/nvcc.log | tr '\n' ' ')"
 	fi
 fi
+
+# ---- 5. the unroller's private-array budget (src/opt.c) ----
+U=tests/sgemm/unroll_budget.yaml
+"$VYREC" build $U -t ptx -o $O/ub.ptx --dump-ir=unroll > /dev/null 2> $O/ub.ir
+n=$(grep -c '^ *for ' $O/ub.ir) l=$(grep -c '\.local' $O/ub.ptx)
+[ "$n" -eq 1 ] && [ "$l" -eq 0 ] && ok unroll_private_budget ||
+	bad unroll_private_budget "$n loops left (want 1: the one without an array), $l .local lines"
+for O_ in 0 1; do
+	"$VYREC" verify $U -O$O_ --backends vulkan > $O/ub.O$O_.log 2>&1 && grep -q 'vulkan.*PASS' $O/ub.O$O_.log &&
+		ok unroll_private_budget_verify_O$O_ || bad unroll_private_budget_verify_O$O_ "$(tail -1 $O/ub.O$O_.log)"
+done
