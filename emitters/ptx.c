@@ -461,6 +461,13 @@ static struct vy_pv emit_idiv(struct ctx *c, enum vy_type t, struct vy_pv a,
 			return rem ? a : imm("%u", 0xffffffffu);
 		if (t == VY_I32 && be->bits == 0xffffffffu)
 			return rem ? imm("%u", 0) : op1(c, t, "neg.s32", in_reg(c, a, t));
+		/* u32 by a power of two: a shift or a mask, as nvcc's front end
+		 * writes it (ptxas keeps div.u32 by an immediate a reciprocal
+		 * sequence of some 16 instructions) */
+		if (t == VY_U32 && be->bits > 1 && !(be->bits & (be->bits - 1)))
+			return rem ? op2(c, t, "and.b32", in_reg(c, a, t), imm("%u", be->bits - 1)) :
+				     op2(c, t, "shr.u32", in_reg(c, a, t),
+					 imm("%u", (uint32_t)__builtin_ctz(be->bits)));
 		return op2(c, t, op, a, b);
 	}
 	struct vy_pv z = op2(c, VY_BOOL, "setp.eq.s32", b, imm("%u", 0));
