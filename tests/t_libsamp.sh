@@ -1,7 +1,7 @@
 #!/bin/sh
 # t_libsamp.sh: the library-speed samples of issue 14 (samples/
 # reduce_fast.yaml, softmax_rows.yaml, histogram_shared.yaml,
-# transpose_fast.yaml and bench/gpu/programs/transpose_*.yaml, raced
+# transpose_fast.yaml and their variants in bench/gpu/programs/, raced
 # against torch by bench/gpu/race_lib.py on the H200):
 #   - `vyrec verify` on lavapipe (every backend here against the
 #     reference) at sizes that take each path: partial workgroups, the
@@ -61,6 +61,9 @@ for v in 1 8 25 64; do
 done
 vcase verify_transpose_v8x32 bench/gpu/programs/transpose_v8x32.yaml --param nv=25
 vcase verify_transpose_32x4 bench/gpu/programs/transpose_32x4.yaml --param n=100
+vcase verify_reduce_g792 bench/gpu/programs/reduce_g792.yaml --param n=900000
+vcase verify_softmax_w512 bench/gpu/programs/softmax_w512.yaml --param rows=2 --param vcols=1100
+vcase verify_hist_g1056 bench/gpu/programs/histogram_g1056.yaml --param n=1100000
 
 # ---- what they compute, against tests/libsamp.py ----
 # sem NAME BACKEND CHECK... -- RUN ARGS...: run on BACKEND, then the check
@@ -106,6 +109,8 @@ for b in reference vulkan; do
 		--param nv=9 --in A=$O/a36.bin --out B=$O/tb.$b.bin
 	sem transpose_v8x32_100_$b $b transpose $O/tv.$b.bin 100 -- bench/gpu/programs/transpose_v8x32.yaml \
 		--param nv=25 --in A=$O/a100.bin --out B=$O/tv.$b.bin
+	sem softmax_w512_$b $b softmax $O/s.bin $O/sw.$b.bin 3 4400 -- bench/gpu/programs/softmax_w512.yaml \
+		--param rows=3 --param vcols=1100 --in x=$O/s.bin --out y=$O/sw.$b.bin
 	sem transpose_32x4_100_$b $b transpose $O/ts.$b.bin 100 -- bench/gpu/programs/transpose_32x4.yaml \
 		--param n=100 --in A=$O/a100.bin --out B=$O/ts.$b.bin
 done
@@ -174,3 +179,35 @@ if python3 bench/gpu/race_lib.py --dry-run --vyrec "$VYREC" --work $O/race > $O/
 else
 	bad race_lib_dry_run "$(tail -3 $O/dry.log | tr '\n' ' ')"
 fi
+
+# ---- run --bench of a pipeline (reduce_fast's two kernels) ----
+# vulkan: timestamps around the dispatches alone (no copies), after a whole
+# run on copies of the writable buffers (the run's outputs are unchanged)
+if [ $vk = 1 ]; then
+	b=$("$VYREC" run $S/reduce_fast.yaml --backend vulkan --param n=600000 --in x=$O/r.bin \
+		--out total=$O/rb.bin --bench 3 2>&1)
+	if echo "$b" | grep -q '^bench: 3 runs of the pipeline on vulkan (.*): median [0-9.]* ms (vulkan timestamps around the pipeline.s dispatches; memory [^;]*; fma [a-z0-9]*), [0-9.]* GB/s (9604228 bytes moved)' &&
+		$PY check reduce $O/rb.bin 600000; then
+		ok bench_pipeline_vulkan
+	else
+		bad bench_pipeline_vulkan "$b"
+	fi
+	# the staging path (a discrete GPU's): the copies stay out of the time
+	b=$(VYREC_VK_MEMORY=staging "$VYREC" run $S/reduce_fast.yaml --backend vulkan --param n=600000 \
+		--in x=$O/r.bin --out total=$O/rb2.bin --bench 3 2>&1)
+	if echo "$b" | grep -q 'runs of the pipeline on vulkan (.*memory device-local + staging' &&
+		$PY check reduce $O/rb2.bin 600000; then
+		ok bench_pipeline_vulkan_staging
+	else
+		bad bench_pipeline_vulkan_staging "$b"
+	fi
+	# bytes moved count each element's size: vecadd4 n=1024, 3 x 16 x 1024
+	b=$("$VYREC" run $S/vecadd4.yaml --backend vulkan --param n=1024 --bench 3 2>&1)
+	echo "$b" | grep -q '(49152 bytes moved)' && ok bench_bytes_vector || bad bench_bytes_vector "$b"
+else
+	skip bench_pipeline_vulkan "no Vulkan device"
+	skip bench_bytes_vector "no Vulkan device"
+fi
+b=$("$VYREC" run $S/reduce_fast.yaml --backend reference --param n=1000 --bench 3 2>&1)
+echo "$b" | grep -q '^bench: 3 runs of the pipeline on reference (.*): median [0-9.]* ms (wall clock)' &&
+	ok bench_pipeline_reference_wall_clock || bad bench_pipeline_reference_wall_clock "$b"

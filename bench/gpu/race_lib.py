@@ -12,7 +12,8 @@ Rows (sample, sizes, torch anchor):
   transpose  samples/transpose_fast.yaml (f32x4) and samples/transpose.yaml
              (f32), 8192^2 f32                            B.copy_(A), same bytes
   sgemm      samples/sgemm.yaml if it exists, 4096^3     torch.mm, TF32 off
-and bench/gpu/programs/transpose_*.yaml variants where they exist.
+and the variants bench/gpu/programs/{reduce,softmax,histogram,transpose}_*.yaml
+(same sizes; a row each, to pick the fastest scheme for the sample).
 
 ptx: the PTX that `vyrec build -t ptx` writes is loaded with the CUDA
 driver (ctypes, libcuda.so.1, in torch's context) and launched on torch's
@@ -282,12 +283,21 @@ def programs(args):
         ("transpose", "samples/transpose_fast.yaml", {"nv": T // 4}, "%d^2 f32" % T),
         ("transpose", "samples/transpose.yaml", {"n": T}, "%d^2 f32" % T),
     ]
+    # bench variants (bench/gpu/programs/KERNEL_*.yaml): the sizes of KERNEL's row
     d = os.path.join(ROOT, "bench/gpu/programs")
+    base = {r[0]: r for r in rows}
     for f in sorted(os.listdir(d)) if os.path.isdir(d) else []:
-        if f.startswith("transpose_") and f.endswith(".yaml"):
-            with open(os.path.join(d, f)) as fh:   # n floats or nv = n / 4 vectors a row
-                nv = re.search(r"^params:.*\bnv:", fh.read(), re.M)
-            rows.append(("transpose", "bench/gpu/programs/" + f, {"nv": T // 4} if nv else {"n": T}, "%d^2 f32" % T))
+        k = f.split("_")[0]
+        if k in base and f.endswith(".yaml"):
+            params = dict(base[k][2])
+            if k == "transpose":
+                with open(os.path.join(d, f)) as fh:   # n floats or nv = n / 4 vectors a row
+                    nv = re.search(r"^params:.*\bnv:", fh.read(), re.M)
+                params = {"nv": T // 4} if nv else {"n": T}
+            rows.append((k, "bench/gpu/programs/" + f, params, base[k][3]))
+    # each variant right after its sample: one input set each
+    order = ["reduce", "softmax", "histogram", "transpose"]
+    rows.sort(key=lambda r: order.index(r[0]))
     if os.path.exists(os.path.join(ROOT, "samples/sgemm.yaml")):
         rows.append(("sgemm", "samples/sgemm.yaml", {"M": MM, "N": MM, "K": MM}, "%d^3 f32" % MM))
     else:
@@ -495,7 +505,8 @@ def main():
                                (2 if b["access"] == "read_write" else 1) for b in m["buffers"])
             row["wg"] = [p[1] for p in parts_of(m)(params)]
             t0 = time.time()
-            ck = (name, tuple(sorted(params.items())))
+            # one input set per kernel and size: the transposes (n, or nv = n / 4) share theirs
+            ck = (name, 4 * params["nv"]) if "nv" in params else (name, tuple(sorted(params.items())))
             if ck not in cache:   # the transposes share their input and anchor
                 cache.clear()
                 torch.cuda.empty_cache()
@@ -523,8 +534,9 @@ def main():
                 prog = PtxProgram(cu, ptx, m, params, tens)
                 row["ptx_info"] = prog.info
                 row["ptx_ms"] = cuda_time(torch, prog, a.reps)
-                for z in extra.get("zero", []):
-                    tens[z].zero_()
+                for b in m["buffers"]:   # no output of an earlier contestant left to pass for this one's
+                    if b["access"] != "read_only" and b["name"] not in inputs:
+                        tens[b["name"]].zero_()
                 prog()
                 torch.cuda.synchronize()
                 got = {k: tens[k].cpu().numpy() for k in outs}
@@ -541,10 +553,10 @@ def main():
                     files = {}
                     for k in inputs:
                         bt = next(b["type"] for b in m["buffers"] if b["name"] == k)
-                        files[k] = "%s/%s.%s.npy" % (W, name, k)
-                        if not extra.get("saved_" + k):   # once per input set
+                        files[k] = "%s/%s.%s.%s.npy" % (W, name, k, bt)   # (count, 4) for a vector type
+                        if not extra.get("saved_" + files[k]):   # once per input set
                             save_npy(np, files[k], tens[k], bt)
-                            extra["saved_" + k] = True
+                            extra["saved_" + files[k]] = True
                     args = [yaml, "--backend", "vulkan"]
                     args += sum([["--param", "%s=%s" % kv] for kv in params.items()], [])
                     args += sum([["--in", "%s=%s" % kv] for kv in files.items()], [])
@@ -570,10 +582,10 @@ def main():
             # the reference backend's total, bit for bit (reduce)
             if name == "reduce" and not a.no_exact and row.get("ptx_out"):
                 try:
-                    f = "%s/%s.x.npy" % (W, name)
-                    if not extra.get("saved_x"):
+                    f = "%s/%s.x.f32x4.npy" % (W, name)
+                    if not extra.get("saved_" + f):
                         save_npy(np, f, tens["x"], "f32x4")
-                        extra["saved_x"] = True
+                        extra["saved_" + f] = True
                     o = "%s/%s.ref.total.npy" % (W, key)
                     t1 = time.time()
                     vy(["run", yaml, "--backend", "reference", "--subgroup-size", "32", "--param", "n=%d" % params["n"],
@@ -586,7 +598,8 @@ def main():
                 except Exception as e:
                     row["exact"] = "reference: %s" % str(e)[-200:]
             if a.ncu:
-                files = {k: "%s/%s.%s.npy" % (W, name, k) for k in inputs}
+                files = {k: "%s/%s.%s.%s.npy" % (W, name, k, next(b["type"] for b in m["buffers"] if b["name"] == k))
+                         for k in inputs}
                 row["ncu"], why = ncu_metrics(exe, env, yaml, params, {k: v for k, v in files.items() if os.path.exists(v)})
                 if why:
                     row["ncu_note"] = why
