@@ -112,6 +112,55 @@ echo "$PIPES" | while IFS='|' read -r s ps ins outs; do
 		[ -z "$why" ] && ok "pipeline.$s.$t.matches-vyrec-run" || bad "pipeline.$s.$t.matches-vyrec-run" "$why"
 	done
 done
+# Nested blocks: a repeat around a host for: around a host for: whose
+# bounds read the outer variable; each dispatch's params as vyrec run's.
+cat > "$P/nest.yaml" <<'EOF'
+vyrec: 1
+name: nest
+params: {n: u32, k: u32, j: u32}
+buffers:
+  x: {type: u32, count: n, access: read_write}
+kernels:
+  a:
+    workgroup_size: [64]
+    dispatch: [n]
+    entry:
+      - let i = gid.x
+      - if: i < n
+        then:
+          - x[i] = x[i] * 3u + k + j * 7u
+  b:
+    workgroup_size: [64]
+    dispatch: [n]
+    entry:
+      - let i = gid.x
+      - if: i < n
+        then:
+          - x[i] = x[i] ^ (k << 3u)
+pipeline:
+  - a
+  - repeat: 2
+    do:
+      - for: k in 1..4
+        do:
+          - a
+          - for: j in k..k + 2
+            do: [a, b]
+      - b
+EOF
+for t in reference spv; do
+	[ $t = spv ] && [ $vulkan_ok = 0 ] && { skip "pipeline.nest.$t" "no Vulkan device"; continue; }
+	be=$t; [ $t = spv ] && be=vulkan
+	a='--param n=100 --param k=9 --param j=3 --in x=iota'; w=''
+	if "$VY" launcher "$P/nest.yaml" -t $t --lang c -o "$P/nest.$t" >"$P/nest.$t.log" 2>&1 && build "$P/nest.$t" &&
+	   (cd "$P/nest.$t" && ./nest --selftest | grep -q '^selftest: PASS' && ./nest $a --out x="$P/nest.$t.l.bin") &&
+	   "$VY" run "$P/nest.yaml" --backend $be $a --out x="$P/nest.$t.r.bin" >/dev/null 2>&1 &&
+	   w=$(same "$P/nest.$t.l.bin" "$P/nest.$t.r.bin" 2>&1); then
+		ok "pipeline.nest.$t"
+	else
+		bad "pipeline.nest.$t" "$(head -1 "$P/nest.$t.log") $w"
+	fi
+done
 # --bench of a pipeline times the whole pipeline
 b=$(cd "$W/lu.reference" && ./lu --param n=16 --bench 3 2>&1)
 echo "$b" | grep -q 'runs of the whole pipeline of 33 dispatches; the reference VM, in order' &&
