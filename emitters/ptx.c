@@ -942,7 +942,7 @@ static struct vy_pv emit_mathlib(struct ctx *c, const struct vy_expr *e)
 	if (!v)
 		vy_bug("out of memory");
 	for (int i = 0; i < mp.nparams; i++)
-		v[i] = in_reg(c, emit_expr(c, e->args[i]), VY_F32);
+		v[i] = in_reg(c, emit_expr(c, e->args[i]), mp.ptype);
 	bool fast = c->m.fast;
 	vy_buf_printf(&c->body, "\t// %s: the program of src/mathlib.c\n", e->op->id);
 	c->m.fast = false;
@@ -1441,8 +1441,8 @@ static void emit_prologue(struct ctx *c)
 		I(c, "cvta.to.global.u64 \t%s, %s;\n", c->base[i].s, g.s);
 	}
 	for (int i = 0; i < p->nparams; i++) {
-		c->param[i] = reg(c, p->params[i].type);
-		I(c, "ld.param.%s \t%s, [p_%s];\n", tn(p->params[i].type),
+		c->param[i] = reg(c, vy_param_repr(p->params[i].type));
+		I(c, "ld.param.%s \t%s, [p_%s];\n", tn(vy_param_repr(p->params[i].type)),
 		  c->param[i].s, p->params[i].name);
 	}
 	for (int i = 0; i < p->nbuffers; i++) {
@@ -1480,7 +1480,7 @@ static void emit_header(struct ctx *c, const struct arch *a, struct vy_buf *out)
 	for (int i = 0; i < p->nbuffers; i++, sep = ",\n\t")
 		vy_buf_printf(out, "%s.param .u64 p_%s", sep, p->buffers[i].name);
 	for (int i = 0; i < p->nparams; i++, sep = ",\n\t")
-		vy_buf_printf(out, "%s.param .%s p_%s", sep, tn(p->params[i].type),
+		vy_buf_printf(out, "%s.param .%s p_%s", sep, tn(vy_param_repr(p->params[i].type)),
 			      p->params[i].name);
 	for (int i = 0; i < p->nbuffers; i++, sep = ",\n\t")
 		vy_buf_printf(out, "%s.param .u32 n_%s", sep, p->buffers[i].name);
