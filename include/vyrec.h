@@ -566,6 +566,9 @@ struct vy_program {
 	struct vy_loc loc_sgsize;
 	int opt_level;               /* vy_compile's -O: no target emits it
 					with more IR passes (0 otherwise) */
+	bool uses_f16;               /* f16 anywhere (SPEC §10.1), set by
+					vy_lower_f16: the manifest and the
+					Vulkan backend want shaderFloat16 */
 };
 
 /* One pipeline step (SPEC §10.5): a part, or a repeat: or host for:

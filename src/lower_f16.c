@@ -194,8 +194,11 @@ void vy_lower_f16(struct vy_program *p)
 		any |= vy_program_has_f16(p->parts[i]);
 	if (!any)
 		return;   /* 1.0 programs: untouched */
-	for (int i = 0; i < p->nparts; i++)
+	p->uses_f16 = true;
+	for (int i = 0; i < p->nparts; i++) {
+		p->parts[i]->uses_f16 = true;
 		lower_part(p->parts[i]);
+	}
 }
 
 enum vy_type vy_param_repr(enum vy_type t)
