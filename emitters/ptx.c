@@ -1110,12 +1110,47 @@ static struct vy_pv emit_op64(struct ctx *c, const struct vy_expr *e)
 	return cnst64(t, 0);
 }
 
+/* math.f16_bits and math.f16_value (src/lower_f16.c): PTX's own
+ * conversions (round to nearest even, subnormals kept, overflow to inf),
+ * with NaNs settled as src/mathlib.c's programs settle them (f16_bits:
+ * 0x7fff; f16_value: the payload shifted in), so the bits are the other
+ * targets' whatever the hardware does with a NaN. */
+static struct vy_pv emit_f16(struct ctx *c, const struct vy_expr *e)
+{
+	bool bits = e->op->code == VY_OP_F16_BITS;
+	struct vy_pv a = in_reg(c, emit_expr(c, e->args[0]), bits ? VY_F32 : VY_U32);
+	struct vy_pv d = reg(c, bits ? VY_U32 : VY_F32);
+	if (bits) {
+		I(c, "{ .reg .b16 %%h; .reg .pred %%n;\n");
+		I(c, "cvt.rn.f16.f32 \t%%h, %s;\n", a.s);
+		I(c, "cvt.u32.u16 \t%s, %%h;\n", d.s);
+		I(c, "setp.nan.f32 \t%%n, %s, %s;\n", a.s, a.s);
+		I(c, "selp.b32 \t%s, 32767, %s, %%n; }\n", d.s, d.s);
+		return d;
+	}
+	I(c, "{ .reg .b16 %%h; .reg .b32 %%t, %%s; .reg .f32 %%q; .reg .pred %%n;\n");
+	I(c, "cvt.u16.u32 \t%%h, %s;\n", a.s);
+	I(c, "cvt.f32.f16 \t%s, %%h;\n", d.s);
+	I(c, "and.b32 \t%%t, %s, 32767;\n", a.s);
+	I(c, "setp.gt.u32 \t%%n, %%t, 31744;\n");
+	I(c, "shl.b32 \t%%t, %%t, 13;\n");
+	I(c, "and.b32 \t%%s, %s, 32768;\n", a.s);
+	I(c, "shl.b32 \t%%s, %%s, 16;\n");
+	I(c, "or.b32 \t%%t, %%t, %%s;\n");
+	I(c, "or.b32 \t%%t, %%t, 2139095040;\n");
+	I(c, "mov.b32 \t%%q, %%t;\n");
+	I(c, "selp.f32 \t%s, %%q, %s, %%n; }\n", d.s, d.s);
+	return d;
+}
+
 static struct vy_pv emit_op(struct ctx *c, const struct vy_expr *e)
 {
 	if (!e->op || e->op->code >= VY_OP_COUNT) {
 		fail(c, "the program still has a non-intrinsic op; composite ops must be inlined before emission");
 		return imm("%u", 0);
 	}
+	if (e->op->code == VY_OP_F16_BITS || e->op->code == VY_OP_F16_VALUE)
+		return emit_f16(c, e);
 	if (vy_op_is_library(e->op->code))   /* src/mathlib.c's ops */
 		return emit_mathlib(c, e);
 	const struct ptx_row *r = &ptx_ops[e->op->code];
