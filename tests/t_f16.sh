@@ -302,3 +302,28 @@ grep -q '"features": \["shaderFloat16"\],' $O/local.json && ok manifest_f16_loca
 [ "$($VYREC run $O/local.yaml --backend reference --print o)" = "o: 0.299804688" ] &&
 	ok literal_times_literal_rounded || bad literal_times_literal_rounded \
 	"$($VYREC run $O/local.yaml --backend reference --print o 2>&1)"
+
+# --- f16 vectors (locals and expressions): constructors, swizzles, component
+# assignment, broadcast, math.sum/math.dot left to right, each op rounded;
+# x = 1 worked by hand with Python's binary16 below
+V=tests/f16/vec16.yaml
+want=$(python3 -c "
+import struct
+r = lambda v: struct.unpack('<e', struct.pack('<e', v))[0]
+v = [1.0, 1.5, 2.0, r(0.1)]
+w = [r(a + r(b * 3.0)) for a, b in zip(v[::-1], v)]
+w[1] = r(w[0] - 1.0)
+s = r(r(r(w[0] + w[1]) + w[2]) + w[3])
+q = [r(a * b) for a, b in zip(v, [w[0], w[0], w[1], w[1]])]
+d = r(r(r(q[0] + q[1]) + q[2]) + q[3])
+print('y: %.9g %.9g' % (r(s + d), r(s + d)))")
+for b in reference vulkan; do
+	got=$($VYREC run $V --backend $b --param n=2 --in x=const:1 --print y 2>&1)
+	[ "$got" = "$want" ] && ok "vec16_by_hand_$b" || bad "vec16_by_hand_$b" "got '$got', want '$want'"
+done
+if [ $vk = 1 ] && $VYREC verify $V --backends vulkan --param n=2000 > $O/vec16.log 2>&1 &&
+	grep -q '^vulkan.*PASS.*max error 0 ulp' $O/vec16.log; then
+	ok vec16_verify_vulkan
+else
+	bad vec16_verify_vulkan "$(tail -1 $O/vec16.log)"
+fi

@@ -444,10 +444,10 @@ static void errors(void)
 	    "suffix; use 'f' or convert with u32(...) or i32(...)");
 	err("err_num_exp", EXPR, "2e+", 0,
 	    "malformed number '2e' | an exponent needs digits, as in 1e-3");
-	err("err_f16", EXPR, "bitcast<f16x4>(x)", 8,
-	    "type 'f16x4' is not supported yet | use u32, i32 or f32");
-	err("err_f16_cast", EXPR, "f16x4(x)", 0,
-	    "type 'f16x4' is not supported yet | use u32, i32 or f32");
+	err("err_f16", EXPR, "bitcast<vec4>(x)", 8,
+	    "type 'vec4' is not supported yet | use u32, i32 or f32");
+	err("err_f16_cast", EXPR, "vec4(x)", 0,
+	    "type 'vec4' is not supported yet | use u32, i32 or f32");
 	err("err_bitcast_no_type", EXPR, "bitcast(x)", 0,
 	    "bitcast needs a target type | write the target type: bitcast<f32>(x)");
 	err("err_bitcast_unknown", EXPR, "bitcast<float>(x)", 8,
@@ -495,8 +495,8 @@ static void errors(void)
 	    "'for' is a reserved word and cannot be a name | choose another name");
 	err("err_let_dotted", STMT, "let a.b = 1", 4,
 	    "a local name cannot contain '.': 'a.b' | use '_' instead of '.'");
-	err("err_var_f16", STMT, "var x: f16x4 = 0", 7,
-	    "type 'f16x4' is not supported yet | use u32, i32 or f32");
+	err("err_var_f16", STMT, "var x: vec4 = 0", 7,
+	    "type 'vec4' is not supported yet | use u32, i32 or f32");
 	err("err_unused", STMT, "x + 1", 0,
 	    "this expression's value is unused | store it: 'let v = ...', or "
 	    "assign it to a var or a buffer element");
