@@ -508,8 +508,19 @@ char *vy_launcher_unsupported(const struct vy_program *p)
 			       "with vyrec run or vyrec verify, or use u32/i32/f32", p->name,
 			       vy_type_name(w64 & VY_USES_F64 ? VY_F64 :
 					    w64 & VY_USES_U64 ? VY_U64 : VY_I64));
+	for (int i = 0; i < p->nparams; i++)
+		if (p->params[i].type == VY_F16)
+			return vy_strf("param '%s' is f16; the launchers do not support "
+				       "f16 yet. Fix: run it with vyrec run or vyrec "
+				       "verify, or make the param f32 and convert: f16(x)",
+				       p->params[i].name);
 	for (int i = 0; i < p->nbuffers; i++) {
 		const struct vy_bufdecl *d = &p->buffers[i];
+		if (d->type == VY_F16S || d->type == VY_F16)
+			return vy_strf("buffer '%s' has f16 elements; the launchers do "
+				       "not support f16 yet. Fix: run it with vyrec run "
+				       "or vyrec verify, or declare the buffer f32",
+				       d->name);
 		if (vy_type_info(d->type)->cls == VY_TC_STORAGE)
 			return vy_strf("buffer '%s' has %s elements; the launchers do "
 				       "not support storage types yet. Fix: run it with "

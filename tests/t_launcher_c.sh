@@ -31,7 +31,7 @@ have_libcuda && cuda_here=1
 for f in samples/*.yaml; do
 	s=$(basename "$f" .yaml)
 	# launchers refuse storage-type, vector and 64-bit buffers for now (t_types, t_scalars check that)
-	grep -qE 'type: (u8|i8|u16|i16|bf16|[uif]32x[234]|f64|u64|i64)[,} ]' "$f" && continue
+	grep -qE 'type: (u8|i8|u16|i16|bf16|f16|[uif]32x[234]|f64|u64|i64)[,} ]' "$f" && continue
 	for t in spv reference ptx; do
 		d=$W/$s.$t
 		if ! gen "$s" "$t" "$d" >"$d.gen.log" 2>&1; then

@@ -52,7 +52,7 @@ build() {
 for f in samples/*.yaml; do
 	s=$(basename "$f" .yaml)
 	# launchers refuse storage-type, vector and 64-bit buffers for now (t_types, t_scalars check that)
-	grep -qE 'type: (u8|i8|u16|i16|bf16|[uif]32x[234]|f64|u64|i64)[,} ]' "$f" && continue
+	grep -qE 'type: (u8|i8|u16|i16|bf16|f16|[uif]32x[234]|f64|u64|i64)[,} ]' "$f" && continue
 	# spv: build and self-test on lavapipe.
 	if ! gen "$s" "$f" spv; then
 		bad "cargo_spv_$s" "generation failed: $(head -3 "$O/p/$s.gen")"
