@@ -542,6 +542,15 @@ for c in w64.reference:z:8 narrow.reference:b:2; do
 	[ $rc = 3 ] && echo "$out" | grep -q "^selftest: FAIL.* $b\[0\]: got" && ok "types.planted.$s" ||
 		bad "types.planted.$s" "rc=$rc: $out"
 done
+# --selftest-in embeds a storage-type input as its bytes
+d=$TP/narrow.in
+if "$VY" launcher "$TP/narrow.yaml" -t reference --lang c -o "$d" --selftest-in a=random:3:-100:100 >"$d.gen.log" 2>&1 &&
+   build "$d" && grep -q 'input_a\[256\]' "$d/src/program.c" && out=$(cd "$d" && ./narrow --selftest 2>&1) &&
+   [ "${out#selftest: PASS}" != "$out" ]; then
+	ok types.selftest-in
+else
+	bad types.selftest-in "$(tail -1 "$d.gen.log") $out"
+fi
 # a device without the feature the types need: an error naming it, with a Fix
 if [ $vulkan_ok = 1 ]; then
 	for c in w64:shaderInt64 narrow:storageBuffer16BitAccess brightness:storageBuffer8BitAccess dot_f64:shaderFloat64; do

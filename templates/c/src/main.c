@@ -1119,7 +1119,8 @@ static double badness(int t, uint64_t got, uint64_t want)
 			return 0x1p40;
 		int64_t og = got >> 63 ? -(int64_t)(got & ~(1ull << 63)) : (int64_t)got;
 		int64_t oe = want >> 63 ? -(int64_t)(want & ~(1ull << 63)) : (int64_t)want;
-		double ulp = og > oe ? (double)og - (double)oe : (double)oe - (double)og;
+		/* the distance in integers: doubles near 2^62 lose the low bits */
+		double ulp = (double)(og > oe ? (uint64_t)og - (uint64_t)oe : (uint64_t)oe - (uint64_t)og);
 		if (ulp <= prog_tol_ulp || fabs(g - e) <= prog_tol_abs)
 			return 0;
 		return ulp;
