@@ -240,7 +240,7 @@ int drv_open(int device)
 int drv_upload(void **bufs, const uint32_t *counts)
 {
 	for (int i = 0; i < prog_nbuffers; i++) {
-		size_t n = 4 * (size_t)counts[i];
+		size_t n = prog_buffers[i].stride * (size_t)counts[i];
 		if (cu.size[i] < n) {
 			if (cu.ptr[i] && cu_check(cu.cuMemFree_v2(cu.ptr[i]), "cuMemFree"))
 				return -1;
@@ -250,7 +250,19 @@ int drv_upload(void **bufs, const uint32_t *counts)
 				return -1;
 			cu.size[i] = n;
 		}
-		if (bufs[i] && cu_check(cu.cuMemcpyHtoD_v2(cu.ptr[i], bufs[i], n), "cuMemcpyHtoD"))
+		if (bufs[i] && prog_buffers[i].size != prog_buffers[i].stride) {
+			/* an x3 vector buffer: 12 host bytes an element, 16 on the device */
+			void *t = malloc(n ? n : 1);
+			if (!t)
+				return drv_fail("free memory or use smaller params",
+						"out of memory: cannot allocate %zu bytes for buffer '%s'",
+						n, prog_buffers[i].name);
+			drv_to_dev(i, t, bufs[i], counts[i]);
+			int rc = cu_check(cu.cuMemcpyHtoD_v2(cu.ptr[i], t, n), "cuMemcpyHtoD");
+			free(t);
+			if (rc)
+				return -1;
+		} else if (bufs[i] && cu_check(cu.cuMemcpyHtoD_v2(cu.ptr[i], bufs[i], n), "cuMemcpyHtoD"))
 			return -1;
 		if (!bufs[i] && cu_check(cu.cuMemsetD8_v2(cu.ptr[i], 0, n), "cuMemsetD8"))
 			return -1;
@@ -264,12 +276,15 @@ static int launch_fn(CUfunction fn, const uint32_t wg[3], const uint32_t *params
 		     const uint32_t *counts, const uint32_t grid[3])
 {
 	void *args[192];
-	uint32_t p[64], c[64];
+	uint64_t p[64];   /* a 64-bit param (f64 u64 i64) whole: .param .u64 */
+	uint32_t c[64];
 	int n = 0;
 	for (int i = 0; i < prog_nbuffers; i++)
 		args[n++] = &cu.ptr[i];
 	for (int i = 0; i < prog_nparams; i++) {
 		p[i] = params[i];
+		if (prog_params[i].size == 8)
+			p[i] |= (uint64_t)params[PARAM_HI + i] << 32;
 		args[n++] = &p[i];
 	}
 	for (int i = 0; i < prog_nbuffers; i++) {
@@ -439,10 +454,25 @@ int drv_bench(const uint32_t *params, const uint32_t *counts, const uint32_t gri
 
 int drv_download(void **bufs, const uint32_t *counts)
 {
-	for (int i = 0; i < prog_nbuffers; i++)
-		if (prog_buffers[i].access != READ_ONLY &&
-		    cu_check(cu.cuMemcpyDtoH_v2(bufs[i], cu.ptr[i], 4 * (size_t)counts[i]), "cuMemcpyDtoH"))
+	for (int i = 0; i < prog_nbuffers; i++) {
+		size_t n = prog_buffers[i].stride * (size_t)counts[i];
+		if (prog_buffers[i].access == READ_ONLY)
+			continue;
+		if (prog_buffers[i].size != prog_buffers[i].stride) {
+			void *t = malloc(n ? n : 1);
+			if (!t)
+				return drv_fail("free memory or use smaller params",
+						"out of memory: cannot allocate %zu bytes for buffer '%s'",
+						n, prog_buffers[i].name);
+			int rc = cu_check(cu.cuMemcpyDtoH_v2(t, cu.ptr[i], n), "cuMemcpyDtoH");
+			if (!rc)
+				drv_from_dev(i, bufs[i], t, counts[i]);
+			free(t);
+			if (rc)
+				return -1;
+		} else if (cu_check(cu.cuMemcpyDtoH_v2(bufs[i], cu.ptr[i], n), "cuMemcpyDtoH"))
 			return -1;
+	}
 	return 0;
 }
 

@@ -65,7 +65,7 @@ int drv_open(int device)
 int drv_upload(void **bufs, const uint32_t *counts)
 {
 	for (int i = 0; i < prog_nbuffers; i++) {
-		size_t n = 4 * (size_t)counts[i];
+		size_t n = prog_buffers[i].size * (size_t)counts[i];   /* host layout, as the VM's */
 		if (vmp->size[i] < n) {
 			void *p = realloc(vmp->buf[i], n ? n : 1);
 			if (!p)
@@ -112,7 +112,7 @@ int drv_download(void **bufs, const uint32_t *counts)
 {
 	for (int i = 0; i < prog_nbuffers; i++)
 		if (prog_buffers[i].access != READ_ONLY)
-			memcpy(bufs[i], vmp->buf[i], 4 * (size_t)counts[i]);
+			memcpy(bufs[i], vmp->buf[i], prog_buffers[i].size * (size_t)counts[i]);
 	return 0;
 }
 

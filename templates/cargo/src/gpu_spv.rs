@@ -166,7 +166,20 @@ const _: () = assert!(std::mem::size_of::<Limits>() == 504);
 // (std::mem::offset_of! needs Rust 1.77; these crates build with 1.63).
 #[repr(C)]
 #[allow(dead_code)]
-struct LimitsBeforeG([u32; 7], u32, u32, [u32; 2], [u64; 2], [u32; 39], [u32; 3], u32, [u32; 3], [u32; 13], usize, [u64; 3]);
+struct LimitsBeforeG(
+    [u32; 7],
+    u32,
+    u32,
+    [u32; 2],
+    [u64; 2],
+    [u32; 39],
+    [u32; 3],
+    u32,
+    [u32; 3],
+    [u32; 13],
+    usize,
+    [u64; 3],
+);
 const _: () = assert!(std::mem::size_of::<LimitsBeforeG>() + 4 * LIMITS_G_TIMESTAMP_PERIOD == 720 - 296);
 const _: () = assert!(std::mem::size_of::<PhysicalDeviceProperties>() == 824);
 
@@ -590,9 +603,7 @@ fn result_fix(r: VkResult) -> &'static str {
             "install a Vulkan 1.1 driver (apt-get install mesa-vulkan-drivers for the CPU \
              driver lavapipe) and check `vulkaninfo --summary`"
         }
-        -1 | -2 | -10 | -1000069000 => {
-            "use smaller buffers (smaller --param values) or free memory on the device"
-        }
+        -1 | -2 | -10 | -1000069000 => "use smaller buffers (smaller --param values) or free memory on the device",
         -4 => {
             "the driver lost the device (a kernel that runs too long or reads out of bounds \
              can do this); check the program with `vyrec run --backend reference --strict`"
@@ -691,7 +702,10 @@ fn open_loader() -> Result<(Lib, GetInstanceProcAddr), String> {
 }
 
 fn proc_addr(gipa: GetInstanceProcAddr, inst: Handle, name: &str) -> *mut c_void {
-    let c = match std::ffi::CString::new(name) { Ok(c) => c, Err(_) => return null_mut() };
+    let c = match std::ffi::CString::new(name) {
+        Ok(c) => c,
+        Err(_) => return null_mut(),
+    };
     // SAFETY: gipa is the loader's vkGetInstanceProcAddr; c is NUL-terminated.
     match unsafe { gipa(inst, c.as_ptr()) } {
         Some(f) => f as *mut c_void,
@@ -791,13 +805,11 @@ impl Gpu {
         let mut n = 0u32;
         // SAFETY: pd is a physical device of this instance; the array has n entries.
         unsafe { (self.vki.vkGetPhysicalDeviceQueueFamilyProperties)(pd, &mut n, null_mut()) };
-        let mut q = vec![QueueFamilyProperties { flags: 0, count: 0, timestamp_bits: 0, granularity: [0; 3] }; n as usize];
+        let mut q =
+            vec![QueueFamilyProperties { flags: 0, count: 0, timestamp_bits: 0, granularity: [0; 3] }; n as usize];
         // SAFETY: as above.
         unsafe { (self.vki.vkGetPhysicalDeviceQueueFamilyProperties)(pd, &mut n, q.as_mut_ptr()) };
-        q.iter()
-            .take(n as usize)
-            .position(|f| f.flags & QUEUE_COMPUTE_BIT != 0 && f.count > 0)
-            .map(|i| i as u32)
+        q.iter().take(n as usize).position(|f| f.flags & QUEUE_COMPUTE_BIT != 0 && f.count > 0).map(|i| i as u32)
     }
 
     /// The timestampValidBits of pd's queue family.
@@ -805,7 +817,8 @@ impl Gpu {
         let mut n = 0u32;
         // SAFETY: as in compute_family.
         unsafe { (self.vki.vkGetPhysicalDeviceQueueFamilyProperties)(pd, &mut n, null_mut()) };
-        let mut q = vec![QueueFamilyProperties { flags: 0, count: 0, timestamp_bits: 0, granularity: [0; 3] }; n as usize];
+        let mut q =
+            vec![QueueFamilyProperties { flags: 0, count: 0, timestamp_bits: 0, granularity: [0; 3] }; n as usize];
         // SAFETY: as above.
         unsafe { (self.vki.vkGetPhysicalDeviceQueueFamilyProperties)(pd, &mut n, q.as_mut_ptr()) };
         q.get(family as usize).map_or(0, |f| f.timestamp_bits)
@@ -814,10 +827,13 @@ impl Gpu {
     fn has_extension(&self, name: &CStr) -> bool {
         let mut n = 0u32;
         // SAFETY: phys is live; the second call fills n entries.
-        if unsafe { (self.vki.vkEnumerateDeviceExtensionProperties)(self.phys, null(), &mut n, null_mut()) } != VK_SUCCESS {
+        if unsafe { (self.vki.vkEnumerateDeviceExtensionProperties)(self.phys, null(), &mut n, null_mut()) }
+            != VK_SUCCESS
+        {
             return false;
         }
-        let mut v: Vec<ExtensionProperties> = (0..n).map(|_| ExtensionProperties { name: [0; 256], version: 0 }).collect();
+        let mut v: Vec<ExtensionProperties> =
+            (0..n).map(|_| ExtensionProperties { name: [0; 256], version: 0 }).collect();
         // SAFETY: v has room for n entries.
         let r = unsafe { (self.vki.vkEnumerateDeviceExtensionProperties)(self.phys, null(), &mut n, v.as_mut_ptr()) };
         // SAFETY: each name is NUL-terminated within its 256 chars.
@@ -839,7 +855,13 @@ impl Gpu {
         unsafe { (self.vki.vkGetPhysicalDeviceFeatures2)(self.phys, &mut f2) };
         let khr = ext && ff.f32 != 0;
         self.float64 = f2.features[FEATURE_SHADER_FLOAT64] != 0;
-        self.fma = if khr { "khr" } else if self.float64 { "f64" } else { "emulate" };
+        self.fma = if khr {
+            "khr"
+        } else if self.float64 {
+            "f64"
+        } else {
+            "emulate"
+        };
         if let Ok(f) = std::env::var("VYREC_VK_FMA") {
             self.fma = match f.as_str() {
                 "" => self.fma,
@@ -976,7 +998,10 @@ impl Gpu {
         let gdpa = self.vki.vkGetDeviceProcAddr;
         let dev = self.dev;
         let vkd = Device::load(&|n| {
-            let c = match std::ffi::CString::new(n) { Ok(c) => c, Err(_) => return null_mut() };
+            let c = match std::ffi::CString::new(n) {
+                Ok(c) => c,
+                Err(_) => return null_mut(),
+            };
             // SAFETY: dev is live; c is NUL-terminated.
             match unsafe { gdpa(dev, c.as_ptr()) } {
                 Some(f) => f as *mut c_void,
@@ -997,8 +1022,12 @@ impl Gpu {
                 return Err(format!(
                     "vulkan: workgroup_size {}x{}x{} exceeds device `{}` limits ({} invocations, \
                      axis {ax} at most {})\nFix: use a smaller workgroup_size in the program",
-                    WORKGROUP[0], WORKGROUP[1], WORKGROUP[2], self.name,
-                    l.max_work_group_invocations, l.max_work_group_size[ax]
+                    WORKGROUP[0],
+                    WORKGROUP[1],
+                    WORKGROUP[2],
+                    self.name,
+                    l.max_work_group_invocations,
+                    l.max_work_group_size[ax]
                 ));
             }
             if grid[ax] > l.max_work_group_count[ax] && READS_NWG {
@@ -1014,7 +1043,10 @@ impl Gpu {
             return Err(format!(
                 "vulkan: {} params need {} bytes of push constants; device `{}` has {}\n\
                  Fix: pass fewer params",
-                PARAMS.len(), PARAMS.len() * 4, self.name, l.max_push_constants_size
+                PARAMS.len(),
+                PARAMS.len() * 4,
+                self.name,
+                l.max_push_constants_size
             ));
         }
         Ok(())
@@ -1122,8 +1154,12 @@ impl Gpu {
             )?;
             return Ok(Slot { buf, mem, stage: 0, smem: 0, map, bytes, cap: bytes });
         }
-        let (buf, mem, _) =
-            self.make_buffer(bytes, BUFFER_USAGE_STORAGE_BIT | BUFFER_USAGE_TRANSFER, &[MEMORY_DEVICE_LOCAL, 0], false)?;
+        let (buf, mem, _) = self.make_buffer(
+            bytes,
+            BUFFER_USAGE_STORAGE_BIT | BUFFER_USAGE_TRANSFER,
+            &[MEMORY_DEVICE_LOCAL, 0],
+            false,
+        )?;
         let mut slot = Slot { buf, mem, stage: 0, smem: 0, map: null_mut(), bytes, cap: bytes };
         match self.make_buffer(bytes, BUFFER_USAGE_TRANSFER, &[host | MEMORY_HOST_CACHED, host], true) {
             Ok((stage, smem, map)) => {
@@ -1165,11 +1201,8 @@ impl Gpu {
     }
 
     fn create_pipeline(&mut self) -> Result<(), String> {
-        let words: Vec<u32> = self
-            .kernel()
-            .chunks_exact(4)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
+        let words: Vec<u32> =
+            self.kernel().chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
         let d = self.vkd.as_ref().expect(LOADED);
         let mi = ShaderModuleCreateInfo {
             s_type: ST_SHADER_MODULE_CREATE_INFO,
@@ -1426,7 +1459,12 @@ impl Gpu {
     fn record(&self, params: &[u32], grid: [u32; 3], copy: bool, timed: bool, times: u32) -> Result<(), String> {
         let d = self.vkd.as_ref().expect(LOADED);
         let cmd = self.cmd;
-        let bi = CommandBufferBeginInfo { s_type: ST_COMMAND_BUFFER_BEGIN_INFO, p_next: null(), flags: 0, inheritance: null() };
+        let bi = CommandBufferBeginInfo {
+            s_type: ST_COMMAND_BUFFER_BEGIN_INFO,
+            p_next: null(),
+            flags: 0,
+            inheritance: null(),
+        };
         let cs = PIPELINE_STAGE_COMPUTE_SHADER;
         let srw = ACCESS_SHADER_READ | ACCESS_SHADER_WRITE;
         // SAFETY: cmd is not pending (every submit is waited for); every
@@ -1528,7 +1566,16 @@ impl Gpu {
         let mut ts = [0u64; 2];
         // SAFETY: ts holds two u64 results; the submit is done.
         let r = unsafe {
-            (d.vkGetQueryPoolResults)(self.dev, self.qpool, 0, 2, 16, ts.as_mut_ptr() as *mut c_void, 8, QUERY_RESULT_64_WAIT)
+            (d.vkGetQueryPoolResults)(
+                self.dev,
+                self.qpool,
+                0,
+                2,
+                16,
+                ts.as_mut_ptr() as *mut c_void,
+                8,
+                QUERY_RESULT_64_WAIT,
+            )
         };
         check("vkGetQueryPoolResults", r)?;
         let mask = if self.ts_bits >= 64 { !0u64 } else { (1u64 << self.ts_bits) - 1 };
