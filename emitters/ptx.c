@@ -836,6 +836,21 @@ static struct vy_pv sg_vote(struct ctx *c, const struct vy_expr *e, struct vy_pv
 	return r;
 }
 
+/* ballot word k (vyrec_ops.def): word 0 is vote.sync.ballot.b32 over the
+ * member mask, the upper words of a 32-lane warp are 0. */
+static struct vy_pv sg_ballot(struct ctx *c, const struct vy_expr *e, struct vy_pv *v)
+{
+	const struct vy_expr *w = e->args[1];
+	if (w->kind == VY_E_CONST && w->bits)
+		return imm("%u", 0);
+	struct vy_pv mask = in_reg(c, sg_mask(c), VY_U32), r = reg(c, VY_U32);
+	I(c, "vote.sync.ballot.b32 \t%s, %s, %s;\n", r.s, in_reg(c, v[0], VY_BOOL).s, mask.s);
+	if (w->kind == VY_E_CONST)
+		return r;
+	struct vy_pv lo = op2(c, VY_BOOL, "setp.eq.u32", v[1], imm("%u", 0));
+	return op3(c, VY_U32, "selp.b32", r, imm("%u", 0), lo);
+}
+
 #define INT_(u, s) { NULL, u, s, NULL }
 #define NUM_(u, s, f) { NULL, u, s, f }
 #define F32_(f) { NULL, NULL, NULL, f }
@@ -924,6 +939,7 @@ static const struct ptx_row ptx_ops[VY_OP_COUNT] = {
 	[VY_OP_SG_ALL] = FN_(sg_vote),
 	[VY_OP_SG_ANY] = FN_(sg_vote),
 	[VY_OP_SG_ELECT] = FN_(sg_vote),
+	[VY_OP_SG_BALLOT] = FN_(sg_ballot),
 };
 
 bool vy_ptx_lowers(enum vy_opcode code)

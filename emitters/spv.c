@@ -624,6 +624,17 @@ static uint32_t sg_vote_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
 	return sg_val(s, SpvOpGroupNonUniformElect, VY_BOOL, SG_CAP_BASIC, NULL, 0);   /* elect */
 }
 
+/* ballot word k (vyrec_ops.def): OpGroupNonUniformBallot's uvec4, word k
+ * (a dynamic extract should the word not be a literal). */
+static uint32_t sg_ballot_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
+			     const uint32_t *a)
+{
+	uint32_t v = SG(s, SpvOpGroupNonUniformBallot, VY_VOID, SG_CAP_BALLOT, a[0]);
+	if (e->args[1]->kind == VY_E_CONST)
+		return VAL(s, SpvOpCompositeExtract, tt, v, e->args[1]->bits & 3);
+	return VAL(s, SpvOpVectorExtractDynamic, tt, v, a[1]);
+}
+
 static uint32_t builtin(struct spv *s, const struct vy_expr *e)
 {
 	if (e->index == VY_B_SG)
@@ -1835,6 +1846,7 @@ static const struct spv_row spv_ops[VY_OP_COUNT] = {
 	[VY_OP_SG_ALL] = { FN_(sg_vote_op) },
 	[VY_OP_SG_ANY] = { FN_(sg_vote_op) },
 	[VY_OP_SG_ELECT] = { FN_(sg_vote_op) },
+	[VY_OP_SG_BALLOT] = { FN_(sg_ballot_op) },
 };
 
 bool vy_spv_lowers(enum vy_opcode code)

@@ -436,6 +436,7 @@ static enum vy_type check_sig(struct rctx *c, struct vy_expr *e,
 			if (!class_allows(op->params[j].cls, a->type)) {
 				vy_error(c->d, a->loc,
 					 a->type == VY_BOOL ? "convert the bool: u32(cond) gives 0 or 1" :
+					 !strcmp(op->params[j].cls, "bool") ? "compare it, e.g. x != 0" :
 					 cast_fix(a->type, VY_U32),
 					 "argument '%s' of '%s' must be %s, not %s",
 					 op->params[j].name, op->id,
@@ -916,7 +917,7 @@ static enum vy_type resolve_cast(struct rctx *c, struct vy_expr *e,
 	if (resolve_expr(c, a) == VY_VOID)
 		return VY_VOID;
 	if (vy_type_info(a->type)->cls == VY_TC_VECTOR) {
-		vy_error(c->d, a->loc, vy_fmt(c->a, "convert every component: %s%u(x)",
+		vy_error(c->d, a->loc, vy_fmt(c->a, "convert every component: %sx%u(x)",
 					  vy_type_name(to), vy_type_lanes(a->type)),
 			 "%s(x) takes a scalar, not %s", vy_type_name(to), vy_type_name(a->type));
 		return VY_VOID;
@@ -1044,11 +1045,6 @@ static enum vy_type resolve_call(struct rctx *c, struct vy_expr *e)
 		if (!op)
 			op = vy_registry_lookup(c->r, buf);
 	}
-	if (!op && !strcmp(e->name, "subgroup.ballot")) {
-		vy_error(c->d, e->loc, "count the lanes with subgroup.add(c ? 1u : 0u), or test them with subgroup.any(c) or subgroup.all(c)",
-			 "subgroup.ballot (a u32x4 of the lanes' bits) is not supported yet");
-		return VY_VOID;
-	}
 	if (!op) {
 		bool elemref = e->nargs && e->args[0]->kind == VY_E_INDEX;
 		const char *best = vy_suggest_call(c->r, e->name, elemref);
@@ -1094,6 +1090,27 @@ static bool wide_op_ok(struct rctx *c, struct vy_expr *e,
 		 vy_fmt(c->a, "convert to u32 or i32 first: %s(u32(x))", op->name),
 		 "'%s' is not defined on %s", op->id, vy_type_name(w));
 	return false;
+}
+
+static struct vy_expr *share(struct rctx *c, struct vy_expr *e);
+static struct vy_expr *vec_node(struct rctx *c, enum vy_type t, struct vy_loc loc);
+static struct vy_expr *dup(struct rctx *c, const struct vy_expr *e);
+
+/* subgroup.ballot(c) (SPEC §10.4): a u32x4 whose word k is one SG_BALLOT
+ * node over (c, k), the bits of lanes 32k .. 32k+31 (vyrec_ops.def). */
+static enum vy_type ballot(struct rctx *c, struct vy_expr *e)
+{
+	struct vy_expr *cond = share(c, e->args[0]);
+	if (!cond)
+		return VY_VOID;
+	struct vy_expr *v = vec_node(c, VY_U32X4, e->loc);
+	for (int k = 0; k < 4; k++) {
+		v->args[k] = mk_op(c, VY_OP_SG_BALLOT, k ? dup(c, cond) : cond,
+				   mk_u32(c, (uint32_t)k, e->loc));
+		v->args[k]->loc = e->loc;
+	}
+	*e = *v;
+	return VY_U32X4;
 }
 
 enum vy_type vy_resolve_op(struct rctx *c, struct vy_expr *e,
@@ -1151,6 +1168,8 @@ enum vy_type vy_resolve_op(struct rctx *c, struct vy_expr *e,
 	enum vy_type t = check_sig(c, e, op);
 	if (t == VY_VOID || !wide_op_ok(c, e, op, t))
 		return VY_VOID;
+	if (op->cat == VY_INTRINSIC && op->code == VY_OP_SG_BALLOT)
+		return ballot(c, e);
 	e->kind = VY_E_OP;
 	e->op = op;
 	e->type = t;

@@ -1697,6 +1697,7 @@ static const char sg_cls[VYVM_NSG] = {
 	[VYVM_SG_SHUFFLE] = 'n', [VYVM_SG_SHUFFLE_XOR] = 'n',
 	[VYVM_SG_SHUFFLE_UP] = 'n', [VYVM_SG_SHUFFLE_DOWN] = 'n',
 	[VYVM_SG_ALL] = 'b', [VYVM_SG_ANY] = 'b', [VYVM_SG_ELECT] = '-',
+	[VYVM_SG_BALLOT] = 'b',
 };
 
 int vyvm_has_subgroup_op(uint32_t sg, uint32_t t)
@@ -1791,6 +1792,16 @@ static void sg_one(uint32_t sg, uint32_t t, uint32_t S, uint32_t n, const uint8_
 			if (m[k])
 				d[k].u = k == first;
 		return;
+	case VYVM_SG_BALLOT: {   /* y: the word; lanes 32y .. 32y+31 */
+		uint32_t bits = 0;
+		for (uint32_t k = 0; k < n; k++)
+			if (m[k] && x[k].u && k / 32 == y[k].u)
+				bits |= 1u << (k % 32);
+		for (uint32_t k = 0; k < n; k++)
+			if (m[k])
+				d[k].u = bits;
+		return;
+	}
 	case VYVM_SG_BROADCAST_FIRST:
 		for (uint32_t k = 0; k < n; k++)
 			if (m[k])
