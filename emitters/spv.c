@@ -75,6 +75,7 @@ struct spv {
 	uint32_t builtin_var[5];
 	uint32_t sg_var[4];      /* SubgroupSize, ...LocalInvocationId, Id, NumSubgroups */
 	unsigned sgcap;          /* SG_CAP_* bits the subgroup ops used */
+	uint32_t ballot[3];      /* the last ballot: condition, block, uvec4 */
 	uint32_t rta[VY_TYPE_COUNT];   /* runtime array per element type */
 	uint32_t *local;         /* Function variable, or SSA value of a let */
 	bool *is_var;
@@ -625,11 +626,18 @@ static uint32_t sg_vote_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
 }
 
 /* ballot word k (vyrec_ops.def): OpGroupNonUniformBallot's uvec4, word k
- * (a dynamic extract should the word not be a literal). */
+ * (a dynamic extract should the word not be a literal); the words of one
+ * condition in one block share the ballot. */
 static uint32_t sg_ballot_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
 			     const uint32_t *a)
 {
-	uint32_t v = SG(s, SpvOpGroupNonUniformBallot, VY_VOID, SG_CAP_BALLOT, a[0]);
+	uint32_t v = s->ballot[2];   /* the four words of one call: one ballot */
+	if (!v || s->ballot[0] != a[0] || s->ballot[1] != s->cur_label) {
+		v = SG(s, SpvOpGroupNonUniformBallot, VY_VOID, SG_CAP_BALLOT, a[0]);
+		s->ballot[0] = a[0];
+		s->ballot[1] = s->cur_label;
+		s->ballot[2] = v;
+	}
 	if (e->args[1]->kind == VY_E_CONST)
 		return VAL(s, SpvOpCompositeExtract, tt, v, e->args[1]->bits & 3);
 	return VAL(s, SpvOpVectorExtractDynamic, tt, v, a[1]);
