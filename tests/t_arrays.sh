@@ -158,6 +158,32 @@ grep -q 'double a[0-9]*_d\[5\];' "$O/array_vec_dynamic.O1.comp" && grep -q 'uint
 	grep -q 'int64_t a[0-9]*_s\[6\];' "$O/array_vec_dynamic.O1.comp" && grep -q 'float a[0-9]*_h_w\[6\];' "$O/array_vec_dynamic.O1.comp" &&
 	ok glsl_vec_wide_dynamic_arrays || bad glsl_vec_wide_dynamic_arrays "$(grep ' a[0-9]*_' "$O/array_vec_dynamic.O1.comp" | head -3 | tr '\n' ' ')"
 
+# arrays of one name in sibling blocks, and a long name with constant
+# indices at -O0 (tests/arrays/sibling.yaml, longname.yaml)
+"$VYREC" build tests/arrays/sibling.yaml -t ptx -o "$O/sibling.ptx" > "$O/sibling.log" 2>&1
+grep -q '^	\.local .align 4 .b8 vy_pr_a\[16\];' "$O/sibling.ptx" &&
+	grep -q '^	\.local .align 4 .b8 vy_pr_a\$1\[16\];' "$O/sibling.ptx" &&
+	ok ptx_sibling_arrays_distinct || bad ptx_sibling_arrays_distinct "$(grep '\.local' "$O/sibling.ptx" | tr '\n' ' ')"
+"$VYREC" build tests/arrays/longname.yaml -t ptx -O0 -o "$O/longname.ptx" > "$O/longname.log" 2>&1 &&
+	[ "$(grep -o 'vy_pr_accumulator[_a-z]*' "$O/longname.ptx" | sort -u | tr '\n' ' ')" = \
+	  "vy_pr_accumulator_tile_w vy_pr_accumulator_tile_x vy_pr_accumulator_tile_y vy_pr_accumulator_tile_z " ] &&
+	grep -q 'add.u32 	%r[0-9]*, %r[0-9]*, 12;' "$O/longname.ptx" && ok ptx_long_name_constant_index ||
+	bad ptx_long_name_constant_index "$(head -2 "$O/longname.log")"
+if have_backend vulkan; then
+	for p in sibling longname; do
+		"$VYREC" verify tests/arrays/$p.yaml -O0 --backends vulkan > "$O/$p.verify" 2>&1 &&
+			grep -q 'vulkan.*PASS' "$O/$p.verify" && ok verify_spv_$p ||
+			bad verify_spv_$p "$(head -3 "$O/$p.verify" | tr '\n' ' ')"
+	done
+fi
+if [ -n "$(cuda_tool ptxas)" ]; then
+	for p in sibling longname; do
+		"$VYREC" build tests/arrays/$p.yaml -t ptx -O0 --arch sm_80 -o "$O/$p.sm80.ptx" > /dev/null 2>&1 &&
+			"$(cuda_tool ptxas)" -arch=sm_80 "$O/$p.sm80.ptx" -o "$O/$p.cubin" > "$O/$p.ptxas.log" 2>&1 &&
+			ok ptxas_$p || bad ptxas_$p "$(head -2 "$O/$p.ptxas.log" | tr '\n' ' ')"
+	done
+fi
+
 # ---- 4. every array program on the Vulkan device, spv and glsl ----
 PTXAS=$(cuda_tool ptxas)
 for p in tests/corpus/array_*.yaml; do
