@@ -1036,7 +1036,10 @@ static void put_subgroup(struct gen *g, const struct vy_expr *e)
 		put(g, "subgroupBallot(");
 		put_top(g, e->args[0]);
 		put(g, ")[");
-		put_top(g, e->args[1]);
+		if (e->nargs > 1)
+			put_top(g, e->args[1]);
+		else
+			put(g, "0u");   /* no word: word 0 */
 		put(g, "]");
 		return;
 	}

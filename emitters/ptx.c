@@ -865,12 +865,12 @@ static struct vy_pv sg_vote(struct ctx *c, const struct vy_expr *e, struct vy_pv
  * member mask, the upper words of a 32-lane warp are 0. */
 static struct vy_pv sg_ballot(struct ctx *c, const struct vy_expr *e, struct vy_pv *v)
 {
-	const struct vy_expr *w = e->args[1];
-	if (w->kind == VY_E_CONST && w->bits)
+	const struct vy_expr *w = e->nargs > 1 ? e->args[1] : NULL;   /* no word: word 0 */
+	if (w && w->kind == VY_E_CONST && w->bits)
 		return imm("%u", 0);
 	struct vy_pv mask = in_reg(c, sg_mask(c), VY_U32), r = reg(c, VY_U32);
 	I(c, "vote.sync.ballot.b32 \t%s, %s, %s;\n", r.s, in_reg(c, v[0], VY_BOOL).s, mask.s);
-	if (w->kind == VY_E_CONST)
+	if (!w || w->kind == VY_E_CONST)
 		return r;
 	struct vy_pv lo = op2(c, VY_BOOL, "setp.eq.u32", v[1], imm("%u", 0));
 	return op3(c, VY_U32, "selp.b32", r, imm("%u", 0), lo);

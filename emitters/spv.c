@@ -638,8 +638,8 @@ static uint32_t sg_ballot_op(struct spv *s, const struct vy_expr *e, uint32_t tt
 		s->ballot[1] = s->cur_label;
 		s->ballot[2] = v;
 	}
-	if (e->args[1]->kind == VY_E_CONST)
-		return VAL(s, SpvOpCompositeExtract, tt, v, e->args[1]->bits & 3);
+	if (e->nargs < 2 || e->args[1]->kind == VY_E_CONST)   /* no word: word 0 */
+		return VAL(s, SpvOpCompositeExtract, tt, v, e->nargs < 2 ? 0 : e->args[1]->bits & 3);
 	return VAL(s, SpvOpVectorExtractDynamic, tt, v, a[1]);
 }
 
