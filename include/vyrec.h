@@ -957,10 +957,19 @@ struct vy_backend {
 	 * r->bufs (copied in once, writable ones read back once). */
 	int (*pipeline)(struct vy_backend *b, struct vy_run *r,
 			const struct vy_pipe_dispatch *v, size_t n, char **err);
+	/* how the last pipeline ran ("cuda graph ...", "one vulkan command
+	 * buffer"), for run --bench's report; NULL: dispatch by dispatch */
+	const char *pipe_note;
 	void (*release)(struct vy_backend *b);
 	/* the subgroup size its dispatches run at (SPEC §10.4; a program's
 	 * subgroup_size wins where the backend honours it); 0: none */
 	uint32_t subgroup_size;
+	/* NULL, or `run --bench N` of a pipeline (several kernels, repeats):
+	 * as bench, each gpu_ms[i] the whole pipeline's dispatches, without
+	 * the copies in and out */
+	int (*bench_pipeline)(struct vy_backend *b, struct vy_run *r, int n,
+			      double *gpu_ms, double *wall_ms, const char **timer,
+			      char **err);
 };
 
 struct vy_backend_reg {
