@@ -1021,6 +1021,7 @@ static const struct glsl_row glsl_ops[VY_OP_COUNT] = {
 	[VY_OP_SG_ALL] = SG_("subgroupAll"),
 	[VY_OP_SG_ANY] = SG_("subgroupAny"),
 	[VY_OP_SG_ELECT] = SG_("subgroupElect"),
+	[VY_OP_SG_BALLOT] = SG_("subgroupBallot"),
 };
 
 /* A subgroup op: the row's GLSL function, or for f32 reductions and scans
@@ -1031,6 +1032,17 @@ static void put_subgroup(struct gen *g, const struct vy_expr *e)
 	bool flt = e->type == VY_F32 && (c == VY_OP_SG_ADD || c == VY_OP_SG_MIN ||
 					 c == VY_OP_SG_MAX || c == VY_OP_SG_INCLUSIVE_ADD ||
 					 c == VY_OP_SG_EXCLUSIVE_ADD);
+	if (c == VY_OP_SG_BALLOT) {   /* word k of the uvec4 (vyrec_ops.def) */
+		put(g, "subgroupBallot(");
+		put_top(g, e->args[0]);
+		put(g, ")[");
+		if (e->nargs > 1)
+			put_top(g, e->args[1]);
+		else
+			put(g, "0u");   /* no word: word 0 */
+		put(g, "]");
+		return;
+	}
 	put_call(g, flt ? sg_float_fn(g, c) : glsl_ops[c].text, e);
 }
 

@@ -165,20 +165,44 @@ static struct vy_pv emit_expr(struct ctx *c, const struct vy_expr *e);
 
 /* ---- memory ---- */
 
+/* The PTX name of private array mem: vy_pr_NAME, or vy_pr_NAME$K for the
+ * K-th of an earlier array's name (arrays of sibling blocks). */
+static const char *pr_name(const struct vy_program *p, int mem, char buf[160])
+{
+	const char *n = p->privates[mem].name;
+	int k = 0;
+	for (int i = 0; i < mem; i++)
+		k += !strcmp(p->privates[i].name, n);
+	if (k)
+		snprintf(buf, 160, "vy_pr_%s$%d", n, k);
+	else
+		snprintf(buf, 160, "vy_pr_%s", n);
+	return buf;
+}
+
 /* Private arrays (SPEC §10.3) that vy_scalarise left: .local arrays
  * vy_pr_NAME of the entry, addressed with 32 bits as shared ones. */
 static struct vy_pv private_addr(struct ctx *c, int mem, struct vy_pv idx)
 {
 	const struct vy_privdecl *d = &c->p->privates[mem];
+	char nm[160];
 	unsigned es = vy_type_size(d->type);
 	struct vy_pv a = {0};
 	if (!is_reg(idx)) {
-		snprintf(a.s, sizeof a.s, "vy_pr_%s%+lld", d->name,
-			 strtoll(idx.s, NULL, 10) * es);
-		return a;
+		char t[200];
+		long long off = strtoll(idx.s, NULL, 10) * es;
+		snprintf(t, sizeof t, "%s%+lld", pr_name(c->p, mem, nm), off);
+		if (strlen(t) < sizeof a.s) {
+			memcpy(a.s, t, strlen(t) + 1);
+			return a;
+		}
+		struct vy_pv b = reg(c, VY_U32);   /* a long name: through a register */
+		I(c, "mov.u32 \t%s, %s;\n", b.s, nm);
+		I(c, "add.u32 \t%s, %s, %lld;\n", b.s, b.s, off);
+		return b;
 	}
 	struct vy_pv b = reg(c, VY_U32);
-	I(c, "mov.u32 \t%s, vy_pr_%s;\n", b.s, d->name);
+	I(c, "mov.u32 \t%s, %s;\n", b.s, pr_name(c->p, mem, nm));
 	return op3(c, VY_U32, "mad.lo.s32", idx, imm("%u", es), b);
 }
 
@@ -186,14 +210,15 @@ static struct vy_pv private_addr(struct ctx *c, int mem, struct vy_pv idx)
 static void emit_fill(struct ctx *c, const struct vy_stmt *s)
 {
 	const struct vy_privdecl *d = &c->p->privates[s->mem];
+	char nm[160];
 	struct vy_pv v = in_reg(c, emit_expr(c, s->value), d->type);
 	struct vy_pv a = reg(c, VY_U32), p = reg(c, VY_BOOL);
 	int l = label(c);
-	I(c, "mov.u32 \t%s, vy_pr_%s;\n", a.s, d->name);
+	I(c, "mov.u32 \t%s, %s;\n", a.s, pr_name(c->p, s->mem, nm));
 	put_label(c, "fill", l);
 	I(c, "st.local.%s \t[%s], %s;\n", tn(d->type), a.s, v.s);
 	I(c, "add.u32 \t%s, %s, %u;\n", a.s, a.s, vy_type_size(d->type));
-	I(c, "setp.lt.u32 \t%s, %s, vy_pr_%s+%u;\n", p.s, a.s, d->name,
+	I(c, "setp.lt.u32 \t%s, %s, %s+%u;\n", p.s, a.s, pr_name(c->p, s->mem, nm),
 	  d->count * vy_type_size(d->type));
 	I(c, "@%s bra \t$L_fill_%d;\n", p.s, l);
 }
@@ -843,6 +868,21 @@ static struct vy_pv sg_vote(struct ctx *c, const struct vy_expr *e, struct vy_pv
 	return r;
 }
 
+/* ballot word k (vyrec_ops.def): word 0 is vote.sync.ballot.b32 over the
+ * member mask, the upper words of a 32-lane warp are 0. */
+static struct vy_pv sg_ballot(struct ctx *c, const struct vy_expr *e, struct vy_pv *v)
+{
+	const struct vy_expr *w = e->nargs > 1 ? e->args[1] : NULL;   /* no word: word 0 */
+	if (w && w->kind == VY_E_CONST && w->bits)
+		return imm("%u", 0);
+	struct vy_pv mask = in_reg(c, sg_mask(c), VY_U32), r = reg(c, VY_U32);
+	I(c, "vote.sync.ballot.b32 \t%s, %s, %s;\n", r.s, in_reg(c, v[0], VY_BOOL).s, mask.s);
+	if (!w || w->kind == VY_E_CONST)
+		return r;
+	struct vy_pv lo = op2(c, VY_BOOL, "setp.eq.u32", v[1], imm("%u", 0));
+	return op3(c, VY_U32, "selp.b32", r, imm("%u", 0), lo);
+}
+
 #define INT_(u, s) { NULL, u, s, NULL }
 #define NUM_(u, s, f) { NULL, u, s, f }
 #define F32_(f) { NULL, NULL, NULL, f }
@@ -931,6 +971,7 @@ static const struct ptx_row ptx_ops[VY_OP_COUNT] = {
 	[VY_OP_SG_ALL] = FN_(sg_vote),
 	[VY_OP_SG_ANY] = FN_(sg_vote),
 	[VY_OP_SG_ELECT] = FN_(sg_vote),
+	[VY_OP_SG_BALLOT] = FN_(sg_ballot),
 };
 
 bool vy_ptx_lowers(enum vy_opcode code)
@@ -1534,9 +1575,10 @@ static void emit_header(struct ctx *c, const struct arch *a, struct vy_buf *out)
 	for (int k = 0; k < VY_PM_NCLS; k++)
 		if (c->m.nreg[k])
 			vy_buf_printf(out, "\t.reg %s<%d>;\n", decl[k], c->m.nreg[k] + 1);
+	char nm[160];
 	for (int i = 0; i < p->nprivate; i++)   /* SPEC §10.3 */
-		vy_buf_printf(out, "\t.local .align %u .b8 vy_pr_%s[%u];\n",
-			      vy_type_size(p->privates[i].type), p->privates[i].name,
+		vy_buf_printf(out, "\t.local .align %u .b8 %s[%u];\n",
+			      vy_type_size(p->privates[i].type), pr_name(p, i, nm),
 			      p->privates[i].count * vy_type_size(p->privates[i].type));
 	vy_buf_puts(out, "\n");
 }

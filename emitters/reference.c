@@ -686,7 +686,7 @@ static void put_privates(struct vy_buf *b, const struct vy_program *p)
 	vy_buf_u32(b, (uint32_t)p->nprivate);
 	for (int i = 0; i < p->nprivate; i++) {
 		const struct vy_privdecl *d = &p->privates[i];
-		put_str(b, d->name);
+		put_str(b, d->shown ? d->shown : d->name);
 		vy_buf_u32(b, d->type);
 		vy_buf_u32(b, (uint32_t)d->ndims);
 		vy_buf_u32(b, d->dims[0]);

@@ -511,6 +511,8 @@ struct vy_privdecl {
 	uint32_t dims[2];
 	uint32_t count;           /* dims[0] * dims[1] */
 	struct vy_loc loc;
+	const char *shown;        /* a component of a vector array: "NAME.x", as
+				     the reference's errors name it; else NULL */
 };
 
 struct vy_local {
