@@ -1183,6 +1183,9 @@ void vy_optimize(struct vy_program *p, int level)
  *            is constant, k * c in an index (c invariant) becomes a var
  *            that starts at lo * c and grows by step * c at the end of
  *            each trip (integers wrap, so it is the same value).
+ *   partial  (ptx only) a step-1 for loop of any trip count with invariant
+ *            bounds and a straight-line body: 16/8/4 copies a trip and a
+ *            remainder loop (described at partial_loop).
  * A let made for loadcse or forward that nothing reused is undone, so a
  * program with nothing to share keeps its statements.  Nothing is moved
  * across a barrier or an atomic (SPEC §1.5, §1.8).
