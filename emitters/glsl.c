@@ -1062,7 +1062,7 @@ static const char *mathlib_fn(struct gen *g, const struct vy_opdef *op,
 	vy_buf_printf(&fn, "%s %s(", glsl_type(mp.v[mp.n - 1]->type), name);
 	for (int i = 0; i < mp.nparams; i++) {
 		snprintf(names[i], sizeof names[i], "x%d", i);
-		vy_buf_printf(&fn, "%sfloat %s", i ? ", " : "", names[i]);
+		vy_buf_printf(&fn, "%s%s %s", i ? ", " : "", glsl_type(mp.ptype), names[i]);
 	}
 	put(g, ")\n{\n");
 	for (int i = mp.nparams; i < mp.n; i++) {
@@ -1819,7 +1819,7 @@ static void put_decls(const struct vy_program *p, struct vy_buf *b)
 		vy_buf_puts(b, "layout(push_constant) uniform Params {\n");
 		for (int i = 0; i < p->nparams; i++)
 			vy_buf_printf(b, "\tlayout(offset = %u) %s p_%s;\n",
-				      vy_param_offset(p, i), glsl_type(p->params[i].type),
+				      vy_param_offset(p, i), glsl_type(vy_param_repr(p->params[i].type)),
 				      p->params[i].name);
 		vy_buf_puts(b, "} pc;\n\n");
 	}

@@ -461,6 +461,13 @@ static struct vy_pv emit_idiv(struct ctx *c, enum vy_type t, struct vy_pv a,
 			return rem ? a : imm("%u", 0xffffffffu);
 		if (t == VY_I32 && be->bits == 0xffffffffu)
 			return rem ? imm("%u", 0) : op1(c, t, "neg.s32", in_reg(c, a, t));
+		/* u32 by a power of two: a shift or a mask, as nvcc's front end
+		 * writes it (ptxas keeps div.u32 by an immediate a reciprocal
+		 * sequence of some 16 instructions) */
+		if (t == VY_U32 && be->bits > 1 && !(be->bits & (be->bits - 1)))
+			return rem ? op2(c, t, "and.b32", in_reg(c, a, t), imm("%u", be->bits - 1)) :
+				     op2(c, t, "shr.u32", in_reg(c, a, t),
+					 imm("%u", (uint32_t)__builtin_ctz(be->bits)));
 		return op2(c, t, op, a, b);
 	}
 	struct vy_pv z = op2(c, VY_BOOL, "setp.eq.s32", b, imm("%u", 0));
@@ -942,7 +949,7 @@ static struct vy_pv emit_mathlib(struct ctx *c, const struct vy_expr *e)
 	if (!v)
 		vy_bug("out of memory");
 	for (int i = 0; i < mp.nparams; i++)
-		v[i] = in_reg(c, emit_expr(c, e->args[i]), VY_F32);
+		v[i] = in_reg(c, emit_expr(c, e->args[i]), mp.ptype);
 	bool fast = c->m.fast;
 	vy_buf_printf(&c->body, "\t// %s: the program of src/mathlib.c\n", e->op->id);
 	c->m.fast = false;
@@ -1110,12 +1117,47 @@ static struct vy_pv emit_op64(struct ctx *c, const struct vy_expr *e)
 	return cnst64(t, 0);
 }
 
+/* math.f16_bits and math.f16_value (src/lower_f16.c): PTX's own
+ * conversions (round to nearest even, subnormals kept, overflow to inf),
+ * with NaNs settled as src/mathlib.c's programs settle them (f16_bits:
+ * 0x7fff; f16_value: the payload shifted in), so the bits are the other
+ * targets' whatever the hardware does with a NaN. */
+static struct vy_pv emit_f16(struct ctx *c, const struct vy_expr *e)
+{
+	bool bits = e->op->code == VY_OP_F16_BITS;
+	struct vy_pv a = in_reg(c, emit_expr(c, e->args[0]), bits ? VY_F32 : VY_U32);
+	struct vy_pv d = reg(c, bits ? VY_U32 : VY_F32);
+	if (bits) {
+		I(c, "{ .reg .b16 %%h; .reg .pred %%n;\n");
+		I(c, "cvt.rn.f16.f32 \t%%h, %s;\n", a.s);
+		I(c, "cvt.u32.u16 \t%s, %%h;\n", d.s);
+		I(c, "setp.nan.f32 \t%%n, %s, %s;\n", a.s, a.s);
+		I(c, "selp.b32 \t%s, 32767, %s, %%n; }\n", d.s, d.s);
+		return d;
+	}
+	I(c, "{ .reg .b16 %%h; .reg .b32 %%t, %%s; .reg .f32 %%q; .reg .pred %%n;\n");
+	I(c, "cvt.u16.u32 \t%%h, %s;\n", a.s);
+	I(c, "cvt.f32.f16 \t%s, %%h;\n", d.s);
+	I(c, "and.b32 \t%%t, %s, 32767;\n", a.s);
+	I(c, "setp.gt.u32 \t%%n, %%t, 31744;\n");
+	I(c, "shl.b32 \t%%t, %%t, 13;\n");
+	I(c, "and.b32 \t%%s, %s, 32768;\n", a.s);
+	I(c, "shl.b32 \t%%s, %%s, 16;\n");
+	I(c, "or.b32 \t%%t, %%t, %%s;\n");
+	I(c, "or.b32 \t%%t, %%t, 2139095040;\n");
+	I(c, "mov.b32 \t%%q, %%t;\n");
+	I(c, "selp.f32 \t%s, %%q, %s, %%n; }\n", d.s, d.s);
+	return d;
+}
+
 static struct vy_pv emit_op(struct ctx *c, const struct vy_expr *e)
 {
 	if (!e->op || e->op->code >= VY_OP_COUNT) {
 		fail(c, "the program still has a non-intrinsic op; composite ops must be inlined before emission");
 		return imm("%u", 0);
 	}
+	if (e->op->code == VY_OP_F16_BITS || e->op->code == VY_OP_F16_VALUE)
+		return emit_f16(c, e);
 	if (vy_op_is_library(e->op->code))   /* src/mathlib.c's ops */
 		return emit_mathlib(c, e);
 	const struct ptx_row *r = &ptx_ops[e->op->code];
@@ -1441,8 +1483,8 @@ static void emit_prologue(struct ctx *c)
 		I(c, "cvta.to.global.u64 \t%s, %s;\n", c->base[i].s, g.s);
 	}
 	for (int i = 0; i < p->nparams; i++) {
-		c->param[i] = reg(c, p->params[i].type);
-		I(c, "ld.param.%s \t%s, [p_%s];\n", tn(p->params[i].type),
+		c->param[i] = reg(c, vy_param_repr(p->params[i].type));
+		I(c, "ld.param.%s \t%s, [p_%s];\n", tn(vy_param_repr(p->params[i].type)),
 		  c->param[i].s, p->params[i].name);
 	}
 	for (int i = 0; i < p->nbuffers; i++) {
@@ -1480,7 +1522,7 @@ static void emit_header(struct ctx *c, const struct arch *a, struct vy_buf *out)
 	for (int i = 0; i < p->nbuffers; i++, sep = ",\n\t")
 		vy_buf_printf(out, "%s.param .u64 p_%s", sep, p->buffers[i].name);
 	for (int i = 0; i < p->nparams; i++, sep = ",\n\t")
-		vy_buf_printf(out, "%s.param .%s p_%s", sep, tn(p->params[i].type),
+		vy_buf_printf(out, "%s.param .%s p_%s", sep, tn(vy_param_repr(p->params[i].type)),
 			      p->params[i].name);
 	for (int i = 0; i < p->nbuffers; i++, sep = ",\n\t")
 		vy_buf_printf(out, "%s.param .u32 n_%s", sep, p->buffers[i].name);

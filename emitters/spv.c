@@ -679,7 +679,7 @@ static uint32_t elem_ptr(struct spv *s, const struct vy_expr *e)
 
 static uint32_t load_param(struct spv *s, const struct vy_expr *e)
 {
-	enum vy_type t = s->p->params[e->index].type;
+	enum vy_type t = vy_param_repr(s->p->params[e->index].type);
 	uint32_t pt = ty_ptr(s, SpvStorageClassPushConstant, ty(s, t));
 	uint32_t m = u32c(s, (uint32_t)e->index);
 	uint32_t ptr = VAL(s, SpvOpAccessChain, pt, s->push_var, m);
@@ -1887,7 +1887,7 @@ static uint32_t mathlib_fn(struct spv *s, enum vy_opcode code, uint32_t *rt)
 	struct vy_arena *a = vy_arena_new();
 	struct vy_mprog mp;
 	vy_mathlib_prog(a, code, &mp);
-	uint32_t tf = ty(s, VY_F32);
+	uint32_t tf = ty(s, mp.ptype);
 	*rt = ty(s, mp.v[mp.n - 1]->type);
 	if (s->mfn[code]) {
 		vy_arena_free(a);
@@ -2393,7 +2393,7 @@ static void declare_params(struct spv *s)
 		return;
 	uint32_t members[VY_MAX_PARAMS];
 	for (int i = 0; i < p->nparams; i++)
-		members[i] = ty(s, p->params[i].type);
+		members[i] = ty(s, vy_param_repr(p->params[i].type));
 	uint32_t st = fresh(s), var = fresh(s);
 	put(&s->globals, (uint32_t)(p->nparams + 2) << 16 | SpvOpTypeStruct);
 	put(&s->globals, st);

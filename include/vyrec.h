@@ -265,6 +265,10 @@ enum vy_type vy_type_parse(const char *s, size_t n, bool *reserved);
 /* A user-given value of type t (--param, const:, random: bounds) into its
  * bits, rounded once to t (value.c). 0, or -1 when s is not one. */
 int vy_parse_value(const char *s, enum vy_type t, uint32_t *bits);
+/* binary16 (SPEC §10.1, value.c): a double rounded once to nearest even
+ * (any NaN 0x7fff), and the f32 bits of binary16 bits (exact). */
+uint16_t vy_f16_of_double(double d);
+uint32_t vy_f32_bits_of_f16(uint16_t h);
 /* The same into 64 bits, for every type (f64 u64 i64 whole, the others
  * zero-extended). */
 int vy_parse_value64(const char *s, enum vy_type t, uint64_t *bits);
@@ -562,6 +566,9 @@ struct vy_program {
 	struct vy_loc loc_sgsize;
 	int opt_level;               /* vy_compile's -O: no target emits it
 					with more IR passes (0 otherwise) */
+	bool uses_f16;               /* f16 anywhere (SPEC §10.1), set by
+					vy_lower_f16: the manifest and the
+					Vulkan backend want shaderFloat16 */
 };
 
 /* One pipeline step (SPEC §10.5): a part, or a repeat: or host for:
@@ -768,6 +775,14 @@ bool vy_verify(struct vy_program *p, struct vy_diags *d);
 /* ---- opt.c: IR -> IR ---- */
 
 void vy_optimize(struct vy_program *p, int level);
+/* f16 (SPEC §10.1, src/lower_f16.c): after resolving, before optimizing,
+ * f16 values become f32 that hold binary16 values (rounded after each op),
+ * f16 buffers and shared arrays F16S; nothing for a program without f16.
+ * vy_param_repr: the type an emitter declares a param of type t as (f16:
+ * u32, its bits in the low half). */
+void vy_lower_f16(struct vy_program *p);
+bool vy_program_has_f16(const struct vy_program *p);
+enum vy_type vy_param_repr(enum vy_type t);
 /* p with its loops of a small, provable trip count unrolled (opt.c says
  * which): p itself when none qualifies, else a copy in p's arena sharing
  * p's other statements; p is left unchanged. */
@@ -956,6 +971,9 @@ struct vy_backend {
 	 * r->bufs (copied in once, writable ones read back once). */
 	int (*pipeline)(struct vy_backend *b, struct vy_run *r,
 			const struct vy_pipe_dispatch *v, size_t n, char **err);
+	/* how the last pipeline ran ("cuda graph ...", "one vulkan command
+	 * buffer"), for run --bench's report; NULL: dispatch by dispatch */
+	const char *pipe_note;
 	void (*release)(struct vy_backend *b);
 	/* the subgroup size its dispatches run at (SPEC §10.4; a program's
 	 * subgroup_size wins where the backend honours it); 0: none */

@@ -198,7 +198,22 @@ static bool fits(enum vy_type t, int64_t v)
 static void const_set(struct rctx *c, struct vy_expr *e, enum vy_type t)
 {
 	bool was_float = e->type == VY_ABSFLOAT || e->type == VY_F32 ||
-			 e->type == VY_F64;
+			 e->type == VY_F64 || e->type == VY_F16;
+	if (t == VY_F16) {   /* rounded once; bits: the f32 of the f16 value */
+		double v = was_float ? e->fval : (double)e->ival;
+		uint16_t h = vy_f16_of_double(v);
+		if ((h & 0x7fff) == 0x7c00 && !isinf(v))
+			vy_error(c->d, e->loc, "the largest f16 is 65504",
+				 "float literal out of range for f16");
+		e->bits = vy_f32_bits_of_f16(h);
+		if (isnan(v))
+			e->bits = 0x7fc00000u;
+		float f;
+		memcpy(&f, &e->bits, 4);
+		e->fval = f;
+		e->type = t;
+		return;
+	}
 	if (t == VY_F64) {   /* 64-bit constants: ival holds the bits */
 		double v = was_float ? e->fval : (double)e->ival;
 		memcpy(&e->ival, &v, 8);
@@ -259,7 +274,7 @@ static bool coerce(struct rctx *c, struct vy_expr *e, enum vy_type t)
 {
 	if (!abstract(e->type))
 		return true;
-	if (e->type == VY_ABSFLOAT && t != VY_F32 && t != VY_F64) {
+	if (e->type == VY_ABSFLOAT && t != VY_F32 && t != VY_F64 && t != VY_F16) {
 		vy_error(c->d, e->loc, "write an integer, or convert the other side with f32(...)",
 			 "float literal where %s is expected", vy_type_name(t));
 		return false;
@@ -299,7 +314,8 @@ static bool class_allows(const char *cls, enum vy_type t)
 		return t == VY_U32 || t == VY_I32 || t == VY_U64 || t == VY_I64 ||
 		       t == VY_ABSINT;
 	if (!strncmp(cls, "float", 5))
-		return t == VY_F32 || t == VY_F64 || t == VY_ABSFLOAT || t == VY_ABSINT;
+		return t == VY_F32 || t == VY_F64 || t == VY_F16 || t == VY_ABSFLOAT ||
+		       t == VY_ABSINT;
 	if (!strncmp(cls, "num", 3))
 		return t != VY_BOOL && t != VY_VOID;
 	if (!strncmp(cls, "any", 3))
@@ -348,6 +364,8 @@ static bool same_group(const char *a, const char *b)
 static const char *cast_fix(enum vy_type from, enum vy_type to)
 {
 	(void)from;
+	if (to == VY_F16)
+		return "convert explicitly: f16(x)";
 	if (to == VY_F64 || to == VY_U64 || to == VY_I64)
 		return to == VY_F64 ? "convert explicitly: f64(x)" : to == VY_U64 ?
 		       "convert explicitly: u64(x)" : "convert explicitly: i64(x)";
@@ -927,13 +945,28 @@ static enum vy_type resolve_cast(struct rctx *c, struct vy_expr *e,
 		return VY_VOID;
 	}
 	if (a->type == VY_ABSINT && !bit)
-		coerce(c, a, to == VY_F32 ? VY_I32 : to == VY_F64 ? VY_I64 : to);
+		coerce(c, a, to == VY_F32 || to == VY_F16 ? VY_I32 : to == VY_F64 ? VY_I64 : to);
+	else if (a->type == VY_ABSFLOAT && to == VY_F16 && !bit)
+		coerce(c, a, VY_F16);   /* f16(0.1) is 0.1h, rounded once */
 	else if (a->type == VY_ABSFLOAT && to == VY_F64)
 		coerce(c, a, VY_F64);   /* f64(0.1) is 0.1d, not f32's 0.1 */
 	else if (bit && abstract(a->type) && vy_type_is64(to))
 		coerce(c, a, a->type == VY_ABSFLOAT ? VY_F64 : VY_I64);
 	else
 		vy_coerce_default(c, a);
+	if (bit && (a->type == VY_F16 || to == VY_F16)) {   /* SPEC §10.1 */
+		vy_error(c->d, a->loc, a->type == VY_F16 ?
+			 "take its binary16 bits with math.f16_bits(f32(x)) (a u32)" :
+			 "make an f16 of binary16 bits with f16(math.f16_value(bits))",
+			 "cannot bitcast %s to %s: f16 has no arithmetic type of its size",
+			 vy_type_name(a->type), vy_type_name(to));
+		return VY_VOID;
+	}
+	if (!bit && a->type == VY_F64 && to == VY_F16) {
+		vy_error(c->d, a->loc, "go through f32, which rounds twice: f16(f32(x))",
+			 "a cast from f64 to f16 is not supported yet");
+		return VY_VOID;
+	}
 	if (bit && vy_type_size(a->type) != vy_type_size(to)) {
 		vy_error(c->d, a->loc, vy_fmt(c->a, "bitcast between types of one size "
 			 "(u32 i32 f32, or u64 i64 f64); to change the width, cast: %s(x)",
@@ -1096,6 +1129,22 @@ static bool wide_op_ok(struct rctx *c, struct vy_expr *e,
 	return false;
 }
 
+/* f16 (SPEC §10.1) is computed in f32 and rounded after every op
+ * (src/lower_f16.c); a subgroup op would round once for many, so those
+ * are refused, as is an extern op that declares f16. */
+static bool f16_op_ok(struct rctx *c, struct vy_expr *e,
+		      const struct vy_opdef *op, enum vy_type t)
+{
+	bool h = t == VY_F16;
+	for (int i = 0; i < e->nargs; i++)
+		h |= e->args[i]->type == VY_F16;
+	if (!h || (op->cat == VY_INTRINSIC && !vy_op_is_subgroup(op->code)))
+		return true;
+	vy_error(c->d, e->loc, vy_fmt(c->a, "compute it in f32: f16(%s(f32(x)))", op->id),
+		 "'%s' is not defined on f16", op->id);
+	return false;
+}
+
 enum vy_type vy_resolve_op(struct rctx *c, struct vy_expr *e,
 			   const struct vy_opdef *op)
 {
@@ -1114,6 +1163,12 @@ enum vy_type vy_resolve_op(struct rctx *c, struct vy_expr *e,
 				vy_error(c->d, a->loc, "declare the array u32 or i32 for atomics",
 					 "atomics need u32 or i32 elements; '%s' has %s elements",
 					 a->name, vy_type_name(a->type));
+				return VY_VOID;
+			}
+			if (a->type == VY_F16) {
+				vy_error(c->d, a->loc, "use a u32, i32 or f32 buffer for atomics",
+					 "%s needs u32 or i32 elements, but '%s' holds f16",
+					 op->id, a->name);
 				return VY_VOID;
 			}
 			/* f32 elements: atomic.add only (SPEC §10.2) */
@@ -1149,7 +1204,8 @@ enum vy_type vy_resolve_op(struct rctx *c, struct vy_expr *e,
 		return VY_VOID;
 	}
 	enum vy_type t = check_sig(c, e, op);
-	if (t == VY_VOID || !wide_op_ok(c, e, op, t))
+	if (t == VY_VOID || !wide_op_ok(c, e, op, t) ||
+	    (op->cat == VY_INTRINSIC && !f16_op_ok(c, e, op, t)))
 		return VY_VOID;
 	e->kind = VY_E_OP;
 	e->op = op;
@@ -1895,8 +1951,8 @@ static enum vy_type vec_call(struct rctx *c, struct vy_expr *e, enum vy_type ct)
 		}
 		enum vy_type t = e->args[0]->type;
 		for (int i = 0; i < want; i++)
-			if (!is_vec(e->args[i]->type) || vy_type_elem(e->args[i]->type) != VY_F32 ||
-			    e->args[i]->type != t) {
+			if (!is_vec(e->args[i]->type) || (vy_type_elem(e->args[i]->type) != VY_F32 &&
+			    vy_type_elem(e->args[i]->type) != VY_F16) || e->args[i]->type != t) {
 				vy_error(c->d, e->args[i]->loc, i && is_vec(e->args[i]->type) ?
 					 vy_fmt(c->a, "both operands are %s; convert one: %s(x)",
 						vy_type_name(t), vy_type_name(t)) :
@@ -2274,9 +2330,28 @@ static void default_dispatch(struct rctx *c)
 	p->dispatch_text[0] = text;
 }
 
+/* f16 vectors (SPEC §10.1) are locals and expressions only for now: their
+ * memory would be vectors of 16-bit parts (src/lower_f16.c lowers f16
+ * elements to 16-bit storage, one per element). */
+static void f16_vec_mem(struct rctx *c, const char *what, const char *name,
+			enum vy_type t, struct vy_loc loc)
+{
+	if (vy_type_info(t)->cls != VY_TC_VECTOR || vy_type_elem(t) != VY_F16)
+		return;
+	unsigned n = vy_type_lanes(t);
+	vy_error(c->d, loc, vy_fmt(c->a, "declare it f16 with %u times the count and build "
+				   "the vector: %s(%s[%uu * i], ...)", n, vy_type_name(t), name, n),
+		 "%s '%s' has %s elements; f16 vector %s are not supported yet",
+		 what, name, vy_type_name(t), !strcmp(what, "buffer") ? "buffers" : "shared arrays");
+}
+
 static void resolve_decls(struct rctx *c)
 {
 	struct vy_program *p = c->p;
+	for (int b = 0; b < p->nbuffers && !p->part; b++)
+		f16_vec_mem(c, "buffer", p->buffers[b].name, p->buffers[b].type, p->buffers[b].loc);
+	for (int s = 0; s < p->nshared; s++)
+		f16_vec_mem(c, "shared array", p->shared[s].name, p->shared[s].type, p->shared[s].loc);
 	for (int b = 0; b < p->nbuffers; b++) {
 		struct vy_expr *e = p->buffers[b].count;
 		if (!e || p->part)   /* parts share the buffers: parts[0] resolves them */

@@ -113,7 +113,8 @@ static bool call(const struct vy_opdef *op, int t, int dst, char *out, size_t n)
 	if (vy_op_is_atomic(op->code))
 		snprintf(out, n, "  - %s\n", e);
 	else
-		store(out, n, e, !strcmp(op->result, "bool") ? 3 : t);
+		store(out, n, e, !strcmp(op->result, "bool") ? 3 : !strcmp(op->result, "u32") ? 0 :
+		      !strcmp(op->result, "i32") ? 1 : !strcmp(op->result, "f32") ? 2 : t);
 	return true;
 }
 
