@@ -1629,6 +1629,6 @@ const struct vy_aot_emitter vy_emitter_ptx = {
 	.aliases = (const char *const[]){ "secondary_text", NULL },
 	.summary = "NVIDIA PTX assembly text",
 	.ext = ".ptx",
-	.passes = VY_PASS_UNROLL | VY_PASS_SCALARISE | VY_PASS_MEM,   /* ptxas folds each trip's constant */
+	.passes = VY_PASS_UNROLL | VY_PASS_SCALARISE | VY_PASS_MEM | VY_PASS_PARTIAL,   /* ptxas folds each trip's constant */
 	.emit = emit,
 };

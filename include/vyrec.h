@@ -872,7 +872,8 @@ enum {
 	VY_PASS_LICM = 16,      /* loop-invariant pure arithmetic hoisted */
 	VY_PASS_SR = 32,        /* k * c in a counted loop's index: a running sum */
 	VY_PASS_MEM = 62,       /* all of them but unroll */
-	VY_PASS_SCALARISE = 64  /* vy_scalarise, right after unroll (SPEC §10.3) */
+	VY_PASS_SCALARISE = 64, /* vy_scalarise, right after unroll (SPEC §10.3) */
+	VY_PASS_PARTIAL = 128   /* a runtime-count loop unrolled by 16/8/4, last */
 };
 /* The pass named name ("unroll", "loadcse", ...; "all": VY_PASS_UNROLL |
  * VY_PASS_MEM), or 0 (src/ir_dump.c); vy_pass_names lists them. */
