@@ -137,6 +137,12 @@ static void all_ops(struct vy_block *b)
 				else if (!strcmp(cls, "int")) ok &= t == VY_U32 || t == VY_I32;
 				else if (!strcmp(cls, "float")) ok &= t == VY_F32;
 				else if (!strcmp(cls, "num")) ok &= t != VY_BOOL;
+				else {   /* a concrete class (math.f16_bits' f32): once */
+					bool reserved;
+					enum vy_type ct = vy_type_parse(cls, strlen(cls), &reserved);
+					if (ct != VY_VOID)
+						at = ct, ok &= ti == 0;
+				}
 				a[i] = val(at, i + 1);
 			}
 			if (!ok)
@@ -152,7 +158,10 @@ static void all_ops(struct vy_block *b)
 				}
 				continue;
 			}
-			enum vy_type rt = !strcmp(d->result, "bool") ? VY_BOOL : t;
+			bool reserved;
+			enum vy_type rt = vy_type_parse(d->result, strlen(d->result), &reserved);
+			if (rt == VY_VOID || vy_type_lanes(rt) > 1)   /* "same", or ballot's u32x4 */
+				rt = !strcmp(d->result, "bool") ? VY_BOOL : t;
 			if (c == VY_OP_SG_BALLOT) {   /* one u32 word per node: (c, word) */
 				if (ti == 0) {
 					a[1] = cst(VY_U32, 3);
