@@ -130,6 +130,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct vy_dialect_set set = { 0 };
 		struct vy_registry *r = vy_dialects_registry(a, p, NULL, 0, &set, &d);
 		if (r && vy_resolve(p, r, &d) && vy_verify(p, &d)) {
+			vy_lower_f16(p);   /* as vy_compile: f16 -> f32 */
 			vy_optimize(p, (conf & 3) == 3 ? 1 : conf & 3);
 			build_all(p, conf);
 		}

@@ -56,6 +56,7 @@ static void program(struct vy_arena *a, const struct vy_source *src,
 	if (!r)
 		return;
 	if (vy_resolve(p, r, d) && vy_verify(p, d)) {
+		vy_lower_f16(p);   /* as vy_compile: f16 -> f32 */
 		vy_optimize(p, 1);
 		vy_dump_ir(p, devnull);
 	}

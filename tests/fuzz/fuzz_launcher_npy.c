@@ -25,7 +25,10 @@
 const char prog_name[] = "fuzz", prog_entry[] = "main", prog_target[] = "reference";
 const int prog_nparams = 0, prog_nbuffers = 1;
 const struct param_info prog_params[1];
-const struct buffer_info prog_buffers[1] = { { "x", 0, T_U32, READ_WRITE, "4", 4, 1, NULL } };
+const struct buffer_info prog_buffers[1] = {
+	{ "x", 0, T_U32, READ_WRITE, "4", 4, 1, NULL, NULL, "u32", T_U32, 1, 4, 4 },
+};
+const struct type_info prog_types[] = { { T_U32, "u32", "<u4", 4 }, { 0, NULL, NULL, 0 } };
 const uint32_t prog_wgsize[3] = { 1, 1, 1 };
 const double prog_tol_ulp = 0, prog_tol_abs = 0;
 const unsigned char prog_kernel[1];
