@@ -7,7 +7,10 @@
  * message) and launched with vyrec's parameter order: one device pointer
  * per buffer in binding order, the params in declaration order, then one
  * u32 element count per buffer.  Device memory is kept between uploads of
- * the same sizes; --bench times each launch with CUDA events.
+ * the same sizes; --bench times each launch with CUDA events.  Buffers of
+ * at most PIN_MAX bytes move through a pinned host twin with
+ * asynchronous copies on the default stream, so that a run (copies in,
+ * launch, copies out) waits once; larger ones are copied synchronously.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <dlfcn.h>
@@ -51,6 +54,11 @@ enum {
 	X(cuMemcpyHtoD_v2, (CUdeviceptr, const void *, size_t)) \
 	X(cuMemcpyDtoH_v2, (void *, CUdeviceptr, size_t)) \
 	X(cuMemsetD8_v2, (CUdeviceptr, unsigned char, size_t)) \
+	X(cuMemsetD8Async, (CUdeviceptr, unsigned char, size_t, CUstream)) \
+	X(cuMemcpyHtoDAsync_v2, (CUdeviceptr, const void *, size_t, CUstream)) \
+	X(cuMemcpyDtoHAsync_v2, (void *, CUdeviceptr, size_t, CUstream)) \
+	X(cuMemAllocHost_v2, (void **, size_t)) \
+	X(cuMemFreeHost, (void *)) \
 	X(cuModuleLoadDataEx, (CUmodule *, const void *, unsigned, CUjit_option *, void **)) \
 	X(cuModuleUnload, (CUmodule)) \
 	X(cuModuleGetFunction, (CUfunction *, CUmodule, const char *)) \
@@ -77,8 +85,13 @@ struct cu_state {
 	CUfunction fn;
 	CUdeviceptr ptr[64];
 	size_t size[64];
+	void *pin[64];             /* the pinned host twin, or NULL */
+	int busy;                  /* queued work not waited for yet */
+	uint64_t pinq;             /* twins that queued copies use */
 	CUevent ev[2];
 };
+
+enum { PIN_MAX = 1 << 20 };
 static struct cu_state *cup;
 #define cu (*cup)
 
@@ -182,26 +195,57 @@ int drv_open(int device)
 	return load_module();
 }
 
-/* Device buffers of counts[i] elements (kept while big enough), filled
- * from bufs[i], or with zeros where bufs[i] is NULL. */
+/* Wait for the queued work (its errors, a kernel's fault among them,
+ * surface here). */
+static int wait_all(void)
+{
+	cu.busy = 0;
+	cu.pinq = 0;
+	return cu_check(cu.cuCtxSynchronize(), "cuCtxSynchronize (the kernel)");
+}
+
+/* Buffer i of count elements (kept while big enough), filled from host, or
+ * with zeros where host is NULL.  Through the pinned twin: queued, not
+ * waited for (host is copied into the twin first). */
+int drv_put(int i, const void *host, uint32_t count)
+{
+	size_t n = 4 * (size_t)count;
+	if ((cu.pinq >> i & 1) && host && wait_all())   /* the twin is in use */
+		return -1;
+	if (cu.size[i] < n) {
+		if (cu.busy && wait_all())
+			return -1;
+		if (cu.ptr[i] && cu_check(cu.cuMemFree_v2(cu.ptr[i]), "cuMemFree"))
+			return -1;
+		if (cu.pin[i])
+			cu.cuMemFreeHost(cu.pin[i]);
+		cu.ptr[i] = 0;
+		cu.pin[i] = NULL;
+		cu.size[i] = 0;
+		if (cu_check(cu.cuMemAlloc_v2(&cu.ptr[i], n), "cuMemAlloc"))
+			return -1;
+		if (n <= PIN_MAX && cu_check(cu.cuMemAllocHost_v2(&cu.pin[i], n), "cuMemAllocHost"))
+			return -1;
+		cu.size[i] = n;
+	}
+	if (!host) {
+		cu.busy = 1;
+		return cu_check(cu.cuMemsetD8Async(cu.ptr[i], 0, n, NULL), "cuMemsetD8Async");
+	}
+	if (cu.pin[i]) {
+		memcpy(cu.pin[i], host, n);
+		cu.busy = 1;
+		cu.pinq |= 1ull << i;
+		return cu_check(cu.cuMemcpyHtoDAsync_v2(cu.ptr[i], cu.pin[i], n, NULL), "cuMemcpyHtoDAsync");
+	}
+	return cu_check(cu.cuMemcpyHtoD_v2(cu.ptr[i], host, n), "cuMemcpyHtoD");
+}
+
 int drv_upload(void **bufs, const uint32_t *counts)
 {
-	for (int i = 0; i < prog_nbuffers; i++) {
-		size_t n = 4 * (size_t)counts[i];
-		if (cu.size[i] < n) {
-			if (cu.ptr[i] && cu_check(cu.cuMemFree_v2(cu.ptr[i]), "cuMemFree"))
-				return -1;
-			cu.ptr[i] = 0;
-			cu.size[i] = 0;
-			if (cu_check(cu.cuMemAlloc_v2(&cu.ptr[i], n), "cuMemAlloc"))
-				return -1;
-			cu.size[i] = n;
-		}
-		if (bufs[i] && cu_check(cu.cuMemcpyHtoD_v2(cu.ptr[i], bufs[i], n), "cuMemcpyHtoD"))
+	for (int i = 0; i < prog_nbuffers; i++)
+		if (drv_put(i, bufs[i], counts[i]))
 			return -1;
-		if (!bufs[i] && cu_check(cu.cuMemsetD8_v2(cu.ptr[i], 0, n), "cuMemsetD8"))
-			return -1;
-	}
 	return 0;
 }
 
@@ -232,7 +276,47 @@ int drv_dispatch(const uint32_t *params, const uint32_t *counts, const uint32_t 
 {
 	if (launch(params, counts, grid))
 		return -1;
-	return cu_check(cu.cuCtxSynchronize(), "cuCtxSynchronize (the kernel)");
+	return wait_all();
+}
+
+/* Queue the copy of buffer i's first n bytes out: into its twin, or (no
+ * twin) straight into host, waiting. */
+static int queue_get(int i, void *host, size_t n)
+{
+	if (cu.pin[i]) {
+		cu.busy = 1;
+		cu.pinq |= 1ull << i;
+		return cu_check(cu.cuMemcpyDtoHAsync_v2(cu.pin[i], cu.ptr[i], n, NULL), "cuMemcpyDtoHAsync");
+	}
+	cu.busy = 0;   /* a synchronous copy waits for all before it */
+	return cu_check(cu.cuMemcpyDtoH_v2(host, cu.ptr[i], n), "cuMemcpyDtoH");
+}
+
+int drv_get(int i, void *host, uint32_t count)
+{
+	size_t n = 4 * (size_t)count;
+	if (queue_get(i, host, n) || (cu.busy && wait_all()))
+		return -1;
+	if (cu.pin[i])
+		memcpy(host, cu.pin[i], n);
+	return 0;
+}
+
+/* The launch and the copies out queued together, one wait. */
+int drv_run(const uint32_t *params, const uint32_t *counts, const uint32_t grid[3], void **out)
+{
+	if (launch(params, counts, grid))
+		return -1;
+	cu.busy = 1;
+	for (int i = 0; i < prog_nbuffers; i++)
+		if (prog_buffers[i].access != READ_ONLY && queue_get(i, out[i], 4 * (size_t)counts[i]))
+			return -1;
+	if (cu.busy && wait_all())
+		return -1;
+	for (int i = 0; i < prog_nbuffers; i++)
+		if (prog_buffers[i].access != READ_ONLY && cu.pin[i])
+			memcpy(out[i], cu.pin[i], 4 * (size_t)counts[i]);
+	return 0;
 }
 
 static double now_ms(void)
@@ -267,7 +351,7 @@ int drv_bench(const uint32_t *params, const uint32_t *counts, const uint32_t gri
 	for (int i = 0; i < n; i++)
 		if (launch(params, counts, grid))
 			return -1;
-	if (cu_check(cu.cuCtxSynchronize(), "cuCtxSynchronize (the kernel)"))
+	if (wait_all())
 		return -1;
 	*loop_us = (now_ms() - t0) * 1e3 / n;
 	return 0;
@@ -276,8 +360,7 @@ int drv_bench(const uint32_t *params, const uint32_t *counts, const uint32_t gri
 int drv_download(void **bufs, const uint32_t *counts)
 {
 	for (int i = 0; i < prog_nbuffers; i++)
-		if (prog_buffers[i].access != READ_ONLY &&
-		    cu_check(cu.cuMemcpyDtoH_v2(bufs[i], cu.ptr[i], 4 * (size_t)counts[i]), "cuMemcpyDtoH"))
+		if (prog_buffers[i].access != READ_ONLY && drv_get(i, bufs[i], counts[i]))
 			return -1;
 	return 0;
 }
@@ -294,6 +377,9 @@ void drv_close(void)
 		for (int i = 0; i < prog_nbuffers; i++)
 			if (cu.ptr[i])
 				cu.cuMemFree_v2(cu.ptr[i]);
+		for (int i = 0; i < prog_nbuffers; i++)
+			if (cu.pin[i])
+				cu.cuMemFreeHost(cu.pin[i]);
 		if (cu.mod)
 			cu.cuModuleUnload(cu.mod);
 		cu.cuCtxDestroy_v2(cu.ctx);
