@@ -1,0 +1,91 @@
+#!/bin/sh
+# t_launchres.sh: the generated C library's resident buffers (NAME_upload,
+# NAME_dispatch, NAME_download; SPEC §10.7, issue #16 Speed).  saxpy and
+# vecadd libraries for reference and spv (lavapipe; ptx where libcuda.so.1
+# is installed, else its library builds and its open fails) are linked
+# with tests/launchres/res.c and wo.c: buffers uploaded once, several
+# dispatches with new params, counts that shrink and grow, downloads;
+# every step's output must equal, byte for byte, `vyrec run --backend
+# reference` on that step's inputs.  NAME_run and upload/dispatch/download
+# give the same bits; a dispatch after NAME_run continues from its
+# buffers; bad calls fail with a Fix.  spv runs twice: with lavapipe's
+# mapped device memory and with VYREC_VK_MEMORY=staging (the discrete-GPU
+# path: uploads copied in by the next dispatch, downloads copied back).
+. tests/lib.sh
+VY=$(cd "$(dirname "$VYREC")" && pwd)/$(basename "$VYREC")
+ROOT=$(pwd)
+W=$ROOT/tests/out/launchres
+rm -rf "$W"
+mkdir -p "$W"
+STRICT='-O2 -Wall -Wextra -Werror'
+
+targets=reference
+if have_backend vulkan; then targets="$targets spv spvstaging"; else bad spv "no Vulkan device ($VY backends)"; fi
+targets="$targets ptx"
+
+# build SAMPLE TARGET PROG: the library NAME=SAMPLE_TARGET linked with PROG.c
+build() {
+	n=$1_$2
+	d=$W/$n
+	if "$VY" launcher "samples/$1.yaml" -t "$2" --lang c --name "$n" -o "$d" >"$d.gen.log" 2>&1 &&
+	   make -s -C "$d" CFLAGS="$STRICT" "lib$n.a" >"$d.build.log" 2>&1 &&
+	   cc -std=c11 $STRICT -I"$d/src" -DLIB="$n" -DHEADER="\"$n.h\"" -o "$W/$3_$2" \
+		"$ROOT/tests/launchres/$3.c" "$d/lib$n.a" -ldl -lm >>"$d.build.log" 2>&1; then
+		ok "$3.$2.build"
+		return 0
+	fi
+	bad "$3.$2.build" "$(cat "$d.gen.log" "$d.build.log" | head -3 | tr '\n' ' ')"
+	return 1
+}
+
+for t in $targets; do
+	b=$t env=
+	[ $t = spvstaging ] && b=spv env=VYREC_VK_MEMORY=staging
+	[ $t = spvstaging ] || build saxpy $t res || continue
+	out=$W/res_$t.out
+	(cd "$W" && mkdir -p "r_$t" && cd "r_$t" && env $env "$W/res_$b") >"$out" 2>&1; rc=$?
+	if grep -q '^OPEN ' "$out"; then
+		if [ $t = ptx ] && ! have_libcuda && grep -q '^OPEN cannot load libcuda.so.1' "$out"; then
+			ok res.ptx.open-error
+		elif [ $t = ptx ]; then
+			skip_nvidia res.ptx "$(head -1 "$out")"
+		else
+			bad "res.$t.open" "$(head -1 "$out")"
+		fi
+		continue
+	fi
+	grep '^FAIL' "$out" | head -5 | sed "s/^FAIL /FAIL res.$t./"
+	grep '^OK ' "$out" | sed "s/^OK /PASS res.$t./"
+	[ $rc = 0 ] && grep -q '^DONE ok' "$out" && ok "res.$t.exit" || bad "res.$t.exit" "rc=$rc $(tail -1 "$out")"
+	nres=0 nsame=0
+	while read -r _ tag a n; do
+		nres=$((nres + 1))
+		p=$W/r_$t/$tag
+		"$VY" run samples/saxpy.yaml --backend reference --param a="$a" --param n="$n" \
+			--in x="$p.x.bin" --in y="$p.yin.bin" --out y="$p.ref.bin" >/dev/null 2>"$p.ref.log"
+		if cmp -s "$p.out.bin" "$p.ref.bin"; then
+			nsame=$((nsame + 1))
+		else
+			bad "res.$t.$tag.same-as-vyrec-run" "a=$a n=$n $(head -2 "$p.ref.log" | tr '\n' ' ')"
+		fi
+	done <<EOR
+$(grep '^RES ' "$out")
+EOR
+	[ $nres = 10 ] && [ $nsame = 10 ] && ok "res.$t.same-as-vyrec-run" ||
+		bad "res.$t.same-as-vyrec-run" "$nsame of $nres steps equal, want 10"
+
+	[ $t = spvstaging ] || build vecadd $t wo || continue
+	out=$W/wo_$t.out
+	(cd "$W" && mkdir -p "w_$t" && cd "w_$t" && env $env "$W/wo_$b") >"$out" 2>&1; rc=$?
+	grep -q '^OPEN ' "$out" && continue
+	nsame=0
+	while read -r _ tag n; do
+		p=$W/w_$t/$tag
+		"$VY" run samples/vecadd.yaml --backend reference --param n="$n" \
+			--in x="$p.x.bin" --in y="$p.y.bin" --out z="$p.ref.bin" >/dev/null 2>&1 &&
+			cmp -s "$p.out.bin" "$p.ref.bin" && nsame=$((nsame + 1))
+	done <<EOR
+$(grep '^RES ' "$out")
+EOR
+	[ $rc = 0 ] && [ $nsame = 3 ] && ok "wo.$t.write-only-made" || bad "wo.$t.write-only-made" "rc=$rc $nsame of 3 equal $(grep FAIL "$out" | head -1)"
+done
