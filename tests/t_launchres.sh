@@ -38,6 +38,27 @@ build() {
 	return 1
 }
 
+# replay TAG DIR OUT WANT: every "RES STEP A N" line of OUT against vyrec
+# run on that step's inputs in DIR.
+replay() {
+	nres=0 nsame=0
+	while read -r _ step a n; do
+		nres=$((nres + 1))
+		p=$2/$step
+		"$VY" run samples/saxpy.yaml --backend reference --param a="$a" --param n="$n" \
+			--in x="$p.x.bin" --in y="$p.yin.bin" --out y="$p.ref.bin" >/dev/null 2>"$p.ref.log"
+		if cmp -s "$p.out.bin" "$p.ref.bin"; then
+			nsame=$((nsame + 1))
+		else
+			bad "$1.$step.same-as-vyrec-run" "a=$a n=$n $(head -2 "$p.ref.log" | tr '\n' ' ')"
+		fi
+	done <<EOR
+$(grep '^RES ' "$3")
+EOR
+	[ $nres = $4 ] && [ $nsame = $4 ] && ok "$1.same-as-vyrec-run" ||
+		bad "$1.same-as-vyrec-run" "$nsame of $nres steps equal, want $4"
+}
+
 for t in $targets; do
 	b=$t env=
 	[ $t = spvstaging ] && b=spv env=VYREC_VK_MEMORY=staging
@@ -57,22 +78,7 @@ for t in $targets; do
 	grep '^FAIL' "$out" | head -5 | sed "s/^FAIL /FAIL res.$t./"
 	grep '^OK ' "$out" | sed "s/^OK /PASS res.$t./"
 	[ $rc = 0 ] && grep -q '^DONE ok' "$out" && ok "res.$t.exit" || bad "res.$t.exit" "rc=$rc $(tail -1 "$out")"
-	nres=0 nsame=0
-	while read -r _ tag a n; do
-		nres=$((nres + 1))
-		p=$W/r_$t/$tag
-		"$VY" run samples/saxpy.yaml --backend reference --param a="$a" --param n="$n" \
-			--in x="$p.x.bin" --in y="$p.yin.bin" --out y="$p.ref.bin" >/dev/null 2>"$p.ref.log"
-		if cmp -s "$p.out.bin" "$p.ref.bin"; then
-			nsame=$((nsame + 1))
-		else
-			bad "res.$t.$tag.same-as-vyrec-run" "a=$a n=$n $(head -2 "$p.ref.log" | tr '\n' ' ')"
-		fi
-	done <<EOR
-$(grep '^RES ' "$out")
-EOR
-	[ $nres = 10 ] && [ $nsame = 10 ] && ok "res.$t.same-as-vyrec-run" ||
-		bad "res.$t.same-as-vyrec-run" "$nsame of $nres steps equal, want 10"
+	replay "res.$t" "$W/r_$t" "$out" 10
 
 	[ $t = spvstaging ] || build vecadd $t wo || continue
 	out=$W/wo_$t.out
@@ -88,4 +94,61 @@ EOR
 $(grep '^RES ' "$out")
 EOR
 	[ $rc = 0 ] && [ $nsame = 3 ] && ok "wo.$t.write-only-made" || bad "wo.$t.write-only-made" "rc=$rc $nsame of 3 equal $(grep FAIL "$out" | head -1)"
+done
+
+# The Cargo crates: a crate depending on the generated one (as `lib`) runs
+# tests/launchres/res.rs, the same steps through upload_x, upload_y,
+# dispatch and download_y; spv mapped and staging, ptx built (and its open
+# error where there is no libcuda.so.1).
+PATH=$PATH:/root/.cargo/bin:${HOME:-/root}/.cargo/bin
+if ! command -v cargo >/dev/null 2>&1; then
+	bad cargo "cargo is not installed (make deps installs Debian's cargo)"
+	exit 0
+fi
+CARGO_TARGET_DIR=$W/cargo-target
+export CARGO_TARGET_DIR
+for t in spv ptx; do
+	[ $t = spv ] && ! have_backend vulkan && continue
+	c=$W/cargo_$t
+	mkdir -p "$c/user/src"
+	cp "$ROOT/tests/launchres/res.rs" "$c/user/src/main.rs"
+	cat > "$c/user/Cargo.toml" <<EOT
+[package]
+name = "res_$t"
+version = "0.1.0"
+edition = "2021"
+publish = false
+
+[dependencies]
+lib = { package = "saxpy_$t", path = "../saxpy_$t" }
+EOT
+	if "$VY" launcher samples/saxpy.yaml -t $t --lang cargo --name "saxpy_$t" -o "$c/saxpy_$t" >"$c.gen.log" 2>&1 &&
+	   (cd "$c/user" && cargo build --offline --quiet) >"$c.build.log" 2>&1 && ! grep -q warning "$c.build.log" &&
+	   (cd "$c/saxpy_$t" && cargo clippy --offline --quiet -- -D warnings) >"$c.clippy.log" 2>&1; then
+		ok "cargo.$t.build"
+	else
+		bad "cargo.$t.build" "$(cat "$c.gen.log" "$c.build.log" "$c.clippy.log" 2>/dev/null | grep -m3 -A3 -E '^(error|warning)' | tr '\n' ' ')"
+		continue
+	fi
+	for mem in "" staging; do
+		[ $t = ptx ] && [ -n "$mem" ] && continue
+		tag=cargo.$t${mem:+.$mem}
+		r=$c/run$mem
+		mkdir -p "$r"
+		(cd "$r" && VYREC_VK_MEMORY=$mem "$CARGO_TARGET_DIR/debug/res_$t") >"$r.out" 2>&1; rc=$?
+		if grep -q '^OPEN ' "$r.out"; then
+			if [ $t = ptx ] && ! have_libcuda && grep -q 'libcuda.so.1' "$r.out"; then
+				ok "$tag.open-error"
+			elif [ $t = ptx ]; then
+				skip_nvidia "$tag" "$(head -1 "$r.out")"
+			else
+				bad "$tag.open" "$(head -1 "$r.out")"
+			fi
+			continue
+		fi
+		grep '^FAIL' "$r.out" | head -5 | sed "s/^FAIL /FAIL $tag./"
+		grep '^OK ' "$r.out" | sed "s/^OK /PASS $tag./"
+		[ $rc = 0 ] && grep -q '^DONE ok' "$r.out" && ok "$tag.exit" || bad "$tag.exit" "rc=$rc $(tail -2 "$r.out" | tr '\n' ' ')"
+		replay "$tag" "$r" "$r.out" 10
+	done
 done
