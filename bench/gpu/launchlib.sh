@@ -8,6 +8,9 @@
 #            own --bench 20 at n = 2^24: its kernel median (GPU timer) and
 #            its submit-to-finish median; "x" is dispatch / submit-to-finish
 #            (target: within 2 %); NAME_run at 2^24 (with copies) for scale.
+# First, per target, a correctness line: tests/launchres/res.c (the resident
+# API's steps of t_launchres.sh) through the library, each step's output
+# byte-equal to the reference library's ("10 of 10 steps ... (ok)").
 #
 #   here (the dev machine):  sh bench/gpu/launchlib.sh --prepare
 #       generates the saxpy C projects (ptx, spv, reference) and the timing
@@ -99,11 +102,32 @@ int main(int argc, char **argv)
 	return 0;
 }
 EOC
+	cp tests/launchres/res.c $L/res.c
 	echo "carry $L; run: sh bench/gpu/launchlib.sh"
 	exit 0
 fi
 [ -d $L ] || { echo "launchlib.sh: run --prepare first (here)" >&2; exit 2; }
 targets=${*:-ptx spv}
+# correctness first: tests/launchres/res.c (uploads once, dispatches with
+# new params and counts, downloads; t_launchres.sh) through each library,
+# every step's output byte-equal to the reference library's
+resdir() {
+	n=saxpy_$1
+	make -s -C $L/$1 CFLAGS=-O2 >/dev/null 2>&1 &&
+		cc -std=c11 -O2 -I$L/$1/src -DLIB=$n -DHEADER="\"$n.h\"" -o $L/res_$1 $L/res.c $L/$1/lib$n.a -ldl -lm &&
+		rm -rf $L/r_$1 && mkdir -p $L/r_$1 && (cd $L/r_$1 && ../res_$1) > $L/r_$1.out 2>&1
+}
+resdir reference || echo "reference: res.c failed: $(tail -1 $L/r_reference.out 2>/dev/null)"
+for t in $targets; do
+	[ $t = reference ] && continue
+	resdir $t || { echo "$t: resident check FAILED: $(grep -m1 -E 'FAIL|OPEN' $L/r_$t.out 2>/dev/null)"; continue; }
+	same=0 all=0
+	for f in $L/r_reference/*.out.bin; do
+		all=$((all + 1))
+		cmp -s "$f" "$L/r_$t/$(basename "$f")" && same=$((same + 1))
+	done
+	echo "$t: resident check: $same of $all steps equal to the reference library's$([ $same = $all ] && [ $all -gt 0 ] && echo ' (ok)' || echo ' FAILED')"
+done
 for t in $targets; do
 	n=saxpy_$t
 	make -s -C $L/$t CFLAGS=-O2 >/dev/null 2>&1 || { echo "$t: build failed"; continue; }
