@@ -1643,6 +1643,111 @@ static int bench(struct vy_backend *b, struct vy_run *run, int n, double *gpu_ms
 	return take_vmsg(v, "bench", err);
 }
 
+/* --bench of a pipeline (SPEC §10.5): one whole run on copies of the
+ * writable buffers (the copy in, every dispatch, the copy out; also the
+ * warm-up), then the dispatches alone, recorded once into bcmd between two
+ * timestamps with the run's compute-to-compute barriers between them, and
+ * submitted n times: the GPU time of the pipeline, no copies in it. */
+static int bench_pipeline(struct vy_backend *b, struct vy_run *run, int n, double *gpu_ms,
+			  double *wall_ms, const char **timer, char **err)
+{
+	struct vk *v = b->impl;
+	const struct vy_program *p = run->prog;
+	const VkPipelineStageFlags CS = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT;
+	const VkAccessFlags SRW = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
+	VkCommandBufferBeginInfo bi = { .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO };
+	VkQueryPoolCreateInfo qi = {
+		.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO,
+		.queryType = VK_QUERY_TYPE_TIMESTAMP, .queryCount = 2,
+	};
+	uint64_t mask = v->ts_bits >= 64 ? ~0ull : (1ull << v->ts_bits) - 1, ts[2];
+	struct vy_pipe_dispatch *d = NULL;
+	size_t nd = 0;
+	void *bufs[VY_MAX_IO] = {0};
+	struct vy_run rc = *run;
+	VkResult r;
+	int rv = -1;
+
+	*err = NULL;
+	snprintf(v->timer, sizeof v->timer, "%s around the pipeline's dispatches; memory %s; fma %s",
+		 v->ts_bits ? "vulkan timestamps" : "wall clock, the queue has no timestamps",
+		 v->staging ? "device-local + staging" : "device-local, mapped", fma_name(v->fma));
+	*timer = v->timer;
+	if (p->nbuffers > VY_MAX_IO || vy_pipeline_flatten(p, &run->launch, &d, &nd, err))
+		return *err = *err ? *err : vy_strf("vulkan: too many buffers"), -1;
+	for (int i = 0; i < p->nbuffers; i++) {
+		size_t size = (size_t)run->launch.counts[i] * vy_buffer_elem_size(p, i);
+		bufs[i] = run->bufs[i];
+		if (p->buffers[i].access != VY_READ_ONLY) {
+			if (!(bufs[i] = malloc(size ? size : 1))) {
+				*err = vkfail("malloc", VK_ERROR_OUT_OF_HOST_MEMORY);
+				goto done;
+			}
+			memcpy(bufs[i], run->bufs[i], size);
+		}
+	}
+	rc.bufs = bufs;
+	if (pipeline(b, &rc, d, nd, err))
+		goto done;
+	if (v->ts_bits && !v->qpool &&
+	    (r = v->vkCreateQueryPool(v->dev, &qi, NULL, &v->qpool)) != VK_SUCCESS) {
+		*err = vkfail("vkCreateQueryPool", r);
+		goto done;
+	}
+	if ((r = v->vkResetCommandBuffer(v->bcmd, 0)) != VK_SUCCESS ||
+	    (r = v->vkBeginCommandBuffer(v->bcmd, &bi)) != VK_SUCCESS) {
+		*err = vkfail("vkBeginCommandBuffer", r);
+		goto done;
+	}
+	barrier(v, v->bcmd, CS, VK_ACCESS_SHADER_WRITE_BIT, CS, SRW);
+	if (v->ts_bits) {
+		v->vkCmdResetQueryPool(v->bcmd, v->qpool, 0, 2);
+		v->vkCmdWriteTimestamp(v->bcmd, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, v->qpool, 0);
+	}
+	for (size_t i = 0; i < nd; i++) {
+		struct vy_run pr = rc;
+		struct vkpipe *k;
+		pr.prog = p->parts[d[i].part];
+		pr.launch = d[i].launch;
+		if (!(k = get_pipe(v, pr.prog, err)))   /* made and bound by the run */
+			goto done;
+		if (i)
+			barrier(v, v->bcmd, CS, VK_ACCESS_SHADER_WRITE_BIT, CS, SRW);
+		cmd_dispatch(v, v->bcmd, k, &pr);
+	}
+	if (v->ts_bits)
+		v->vkCmdWriteTimestamp(v->bcmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, v->qpool, 1);
+	if ((r = v->vkEndCommandBuffer(v->bcmd)) != VK_SUCCESS) {
+		*err = vkfail("vkEndCommandBuffer", r);
+		goto done;
+	}
+	for (int i = -1; i < n; i++) {
+		double t0 = now_ms();
+		if (submit_and_wait(v, v->bcmd, err))
+			goto done;
+		double t1 = now_ms();
+		if (i < 0)
+			continue;   /* warm-up */
+		wall_ms[i] = gpu_ms[i] = t1 - t0;
+		if (!v->ts_bits)
+			continue;
+		r = v->vkGetQueryPoolResults(v->dev, v->qpool, 0, 2, sizeof ts, ts, sizeof ts[0],
+					     VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT);
+		if (r != VK_SUCCESS) {
+			*err = vkfail("vkGetQueryPoolResults", r);
+			goto done;
+		}
+		gpu_ms[i] = (double)((ts[1] - ts[0]) & mask) * v->props.limits.timestampPeriod / 1e6;
+	}
+	rv = take_vmsg(v, "bench", err);
+done:
+	for (int i = 0; i < p->nbuffers && i < VY_MAX_IO; i++)
+		if (bufs[i] && bufs[i] != run->bufs[i])
+			free(bufs[i]);
+	free(d);
+	return rv;
+}
+
 /* ---- registration ---- */
 
 static struct vy_backend *factory(int device, char **err)
@@ -1663,6 +1768,7 @@ static struct vy_backend *factory(int device, char **err)
 	b->pipeline = pipeline;
 	b->stream = vy_backend_stream;
 	b->bench = bench;
+	b->bench_pipeline = bench_pipeline;
 	b->release = release;
 	if (open_loader(v, err) || create_instance(v, err) ||
 	    pick_physical(v, device, err) || choose_fma(v, err) ||

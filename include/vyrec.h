@@ -959,6 +959,12 @@ struct vy_backend {
 	/* the subgroup size its dispatches run at (SPEC §10.4; a program's
 	 * subgroup_size wins where the backend honours it); 0: none */
 	uint32_t subgroup_size;
+	/* NULL, or `run --bench N` of a pipeline (several kernels, repeats):
+	 * as bench, each gpu_ms[i] the whole pipeline's dispatches, without
+	 * the copies in and out */
+	int (*bench_pipeline)(struct vy_backend *b, struct vy_run *r, int n,
+			      double *gpu_ms, double *wall_ms, const char **timer,
+			      char **err);
 };
 
 struct vy_backend_reg {

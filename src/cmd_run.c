@@ -495,12 +495,13 @@ static double bench_now_ms(void)
 }
 
 /* Bytes one dispatch moves: read_only and write_only buffers once,
- * read_write twice. */
+ * read_write twice, each element its size (16 for an f32x4). */
 static double bytes_moved(const struct vy_program *p, const uint32_t *counts)
 {
 	double b = 0;
 	for (int i = 0; i < p->nbuffers; i++)
-		b += 4.0 * counts[i] * (p->buffers[i].access == VY_READ_WRITE ? 2 : 1);
+		b += (double)vy_buffer_elem_size(p, i) * counts[i] *
+		     (p->buffers[i].access == VY_READ_WRITE ? 2 : 1);
 	return b;
 }
 
@@ -540,6 +541,7 @@ static int run_bench(struct vy_backend *be, struct vy_run *r, const char *arg)
 		vy_bug("out of memory for --bench %ld", n);
 	bool one = r->prog->nparts <= 1 && !r->prog->npipe;   /* a pipeline: timed whole */
 	int rc = be->bench && one ? be->bench(be, r, (int)n, gpu, wall, &timer, &err) :
+		 be->bench_pipeline && !one ? be->bench_pipeline(be, r, (int)n, gpu, wall, &timer, &err) :
 		 bench_wall(be, r, (int)n, gpu, wall, &timer, &err);
 	if (rc) {
 		vy_cli_error("vyrec run", vy_strf("--bench: %s", err ? err : "dispatch failed"));

@@ -549,6 +549,15 @@ static void cse_block(struct cse *c, struct vy_block *b)
 enum { UNROLL_TRIPS = 16, UNROLL_BUDGET = 64, UNROLL_STMTS = 16384,
        UNROLL_NODES = 1 << 18 };
 
+/* A loop whose body reads or writes a private array (SPEC §10.3) may copy
+ * its body up to UNROLL_ARRAY_BUDGET statements: where an index reads the
+ * counter, only unrolled does it become a constant, so that scalarise
+ * keeps the array in registers (kept, the array lives in local memory);
+ * and a register-blocked loop (a sgemm's k loop: 8 trips of 4 shared
+ * loads and 64 fmas on acc[i][j]) is what nvcc's #pragma unroll copies
+ * whole, so that the GPU's compiler schedules the trips together. */
+enum { UNROLL_ARRAY_BUDGET = 2048 };
+
 struct unroll {
 	struct vy_program *p;   /* the copy being built */
 	long stmts, nodes;      /* what may still be added */
@@ -653,13 +662,42 @@ static long weigh(const struct vy_block *b, int depth, bool *jumps, long *nn)
 	return n;
 }
 
+/* Whether e loads a private array element. */
+static bool priv_expr(const struct vy_expr *e)
+{
+	if (!e)
+		return false;
+	if (e->kind == VY_E_LOAD && e->space == VY_SPACE_PRIVATE)
+		return true;
+	for (int i = 0; i < e->nargs; i++)
+		if (priv_expr(e->args[i]))
+			return true;
+	return false;
+}
+
+/* Whether b (nested statements too) loads or stores a private array
+ * element. */
+static bool priv_block(const struct vy_block *b)
+{
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		if ((s->kind == VY_S_STORE && s->space == VY_SPACE_PRIVATE) ||
+		    priv_expr(s->index) || priv_expr(s->value) || priv_expr(s->lo) ||
+		    priv_expr(s->hi) || priv_expr(s->step) || priv_block(&s->body) ||
+		    priv_block(&s->els))
+			return true;
+	}
+	return false;
+}
+
 /* Whether n copies of body fit the per-loop and per-program limits; if so
  * they are charged to the program. */
 static bool affordable(struct unroll *u, const struct vy_block *body, int n)
 {
 	bool jumps = false;
 	long nn = 0, w = weigh(body, 0, &jumps, &nn);
-	if (jumps || n * w > UNROLL_BUDGET || n * w > u->stmts || n * nn > u->nodes)
+	long budget = u->p->nprivate && priv_block(body) ? UNROLL_ARRAY_BUDGET : UNROLL_BUDGET;
+	if (jumps || n * w > budget || n * w > u->stmts || n * nn > u->nodes)
 		return false;
 	u->stmts -= n * w;
 	u->nodes -= n * nn;

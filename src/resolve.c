@@ -2133,6 +2133,15 @@ static bool vec_store(struct rctx *c, struct vy_stmt *s)
 			 "cannot store to read-only buffer '%s'", s->name);
 		return true;
 	}
+	/* TILE[i][j] = v of a 2-D shared vector array: the flat index, as
+	 * for scalars (the compound load reads TILE[i][j] again) */
+	struct vy_expr *ij[2] = { NULL, NULL };
+	if ((sh >= 0 && c->p->shared[sh].ndims == 2) || s->index2) {
+		if (s->compound && s->index2)
+			ij[0] = dup(c, s->index), ij[1] = dup(c, s->index2);
+		if (!resolve_array_store(c, s))
+			return true;
+	}
 	if (!index_type(c, s->index))
 		return true;
 	if (s->compound && b >= 0 && c->p->buffers[b].access == VY_WRITE_ONLY) {
@@ -2147,9 +2156,10 @@ static bool vec_store(struct rctx *c, struct vy_stmt *s)
 		ld->kind = VY_E_INDEX;
 		ld->name = s->name;
 		ld->loc = s->name_loc;
-		ld->nargs = 1;
-		ld->args = vy_alloc(c->a, sizeof *ld->args);
-		ld->args[0] = dup(c, s->index);
+		ld->nargs = ij[0] ? 2 : 1;
+		ld->args = vy_alloc(c->a, sizeof *ld->args * 2);
+		ld->args[0] = ij[0] ? ij[0] : dup(c, s->index);
+		ld->args[1] = ij[1];
 		s->value = desugar(c, s, ld);
 	}
 	if (!vec_value(c, s->value, t, "the stored value"))

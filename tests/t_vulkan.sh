@@ -410,10 +410,10 @@ for p in $progs; do
 	VYREC_VK_VALIDATION=1 verify_case "vk_validation_$n" $VYREC verify "$p" --backends vulkan
 
 	# run --backend vulkan == --backend reference, byte for byte, for
-	# programs whose outputs are all integers
+	# programs whose outputs are all integers (f32x4, f16, f64 are floats too)
 	m=$O/run/$n.json
 	$VYREC build "$p" -t spv -o $O/run/$n.spv --manifest $m > /dev/null 2>&1 || continue
-	mbufs $m | awk '$4 != "read_only" && $3 == "f32" { f = 1 } END { exit !f }' && continue
+	mbufs $m | awk '$4 != "read_only" && $3 ~ /^f(16|32|64)/ { f = 1 } END { exit !f }' && continue
 	args=""
 	for pa in $(mparams $m | awk '{ print $1 "=" ($2 == "f32" ? "1.5" : "200") }'); do
 		args="$args --param $pa"

@@ -6,7 +6,9 @@
 # says what is timed and compared).  Then vecadd4 and saxpy4 (f32x4
 # buffers) through `vyrec run --bench` on cuda and vulkan against torch on
 # the same bytes (bench/gpu/race_vec.py; the launchers take no vector
-# buffers yet).
+# buffers yet).  Then the library samples of issue 14 (bench/gpu/race_lib.py:
+# reduce, softmax, histogram, transpose, sgemm; their PTX through the CUDA
+# driver on torch's tensors, their spv through `vyrec run --bench`).
 #
 #   here (the dev machine):  sh bench/gpu/race.sh --prepare
 #       generates the C launchers (ptx, spv) of the four samples and their
@@ -22,7 +24,8 @@
 #
 # Environment: VYREC (default ./vyrec), OLD_VYREC, RACE_ARGS (race.py
 # options, e.g. "--log2n 26 --mm 2048"), RACE_VEC_ARGS (race_vec.py's,
-# e.g. "--log2n 26"), VK_DRIVER_FILES as the NVIDIA
+# e.g. "--log2n 26"), RACE_LIB_ARGS (race_lib.py's, e.g. "--ncu --fast-math"),
+# VK_DRIVER_FILES as the NVIDIA
 # Vulkan driver needs it.
 cd "$(dirname "$0")/../.." || exit 2
 R=.gpu-race
@@ -85,6 +88,10 @@ PYTHONUNBUFFERED=1 python3 bench/gpu/race.py --dir $R $RACE_ARGS > $out
 rc=$?
 # shellcheck disable=SC2086
 PYTHONUNBUFFERED=1 python3 bench/gpu/race_vec.py --dir $R $RACE_VEC_ARGS >> $out || rc=1
+# the library-speed samples (reduce_fast, softmax_rows, histogram_shared,
+# transpose_fast, sgemm) against torch: bench/gpu/race_lib.py
+# shellcheck disable=SC2086
+PYTHONUNBUFFERED=1 python3 bench/gpu/race_lib.py --dir $R $RACE_LIB_ARGS >> $out || rc=1
 {
 	# what the fma lowering and the memory scheme cost (spv launchers)
 	echo
@@ -113,4 +120,5 @@ cat $out
 [ -n "${RESULTS:-$OUT}" ] && cp $out "${RESULTS:-$OUT/race.txt}"
 [ -n "$OUT" ] && [ -f /tmp/race/race.json ] && cp /tmp/race/race.json "$OUT/"
 [ -n "$OUT" ] && [ -f /tmp/race/race_vec.json ] && cp /tmp/race/race_vec.json "$OUT/"
+[ -n "$OUT" ] && [ -f /tmp/race_lib/race_lib.json ] && cp /tmp/race_lib/race_lib.json "$OUT/"
 exit $rc

@@ -177,6 +177,27 @@ for p in $progs; do
 		printf '%-44s %-8s %-6s %s\n' "$p" "$b" "$res" "$err" >> $table
 	done
 done
+# The library-speed samples (issue 14) at sizes past one wave of their
+# fixed grids (tests/t_libsamp.sh runs them small on lavapipe): the grid-
+# stride loops' many iterations, 1024-vector softmax rows, 1024^2 tiles.
+for c in "samples/reduce_fast.yaml --param n=4194304" "samples/softmax_rows.yaml --param rows=256 --param vcols=1024" \
+	 "samples/histogram_shared.yaml --param n=4194304" "samples/transpose_fast.yaml --param nv=256"; do
+	p=${c%% *}
+	for b in $backends; do
+		log=/tmp/vygpu/$(basename "$p" .yaml).big.$b.log
+		[ "$b" = vulkan ] && [ -n "$novk" ] && continue
+		# shellcheck disable=SC2086
+		timeout 300 $VYREC verify ${c} --backends "$b" $VERIFY_ARGS > "$log" 2>&1
+		rc=$?
+		err=$(max_error "$log" "$b")
+		if [ $rc -eq 0 ]; then
+			res=PASS; npass=$((npass + 1))
+		else
+			res=FAIL; nfail=$((nfail + 1)); err="rc=$rc: $(grep -v '^ ' "$log" | tail -1 | cut -c1-120)"
+		fi
+		printf '%-44s %-8s %-6s %s\n' "${c#samples/}" "$b" "$res" "$err" >> $table
+	done
+done
 cat $table
 echo "$npass passed, $nfail failed"
 out=${RESULTS:-${OUT:+$OUT/gpu_results.txt}}
