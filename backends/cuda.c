@@ -49,6 +49,21 @@ struct cu {
 	int maxgrid[3];
 	struct cumod *mods;
 	struct cuslot slots[VY_MAX_IO];
+	/* a repeating pipeline as a CUDA graph (SPEC §10.5): the optional
+	 * entry points (NULL where the driver lacks one), the stream it is
+	 * captured on and launched into, the graph of the last pipeline and
+	 * what it was captured from (reused while that is the same) */
+#define X(f, args) vy_CUresult (*f) args;
+	VY_CUDA_GRAPH_FNS(X)
+#undef X
+	bool graphs;           /* every graph entry point is there */
+	vy_CUstream stream, cur;   /* cur: the stream launch() queues on */
+	vy_CUgraph graph;
+	vy_CUgraphExec gexec;
+	const struct vy_program *gprog;
+	struct vy_pipe_dispatch *gkey;
+	size_t gn;
+	vy_CUdeviceptr gptr[VY_MAX_IO];
 };
 
 static const char *fix_for(const char *name)
@@ -141,6 +156,11 @@ static int open_driver(struct cu *c, char **err)
 		     return -1; }
 	VY_CUDA_FNS(X)
 #undef X
+	c->graphs = true;
+#define X(f, args) c->f = (vy_CUresult (*) args)dlsym(c->lib, #f); \
+	c->graphs = c->graphs && c->f;
+	VY_CUDA_GRAPH_FNS(X)
+#undef X
 	return 0;
 }
 
@@ -173,6 +193,21 @@ static int open_device(struct cu *c, int device, struct vy_backend *b, char **er
 	return 0;
 }
 
+/* Forget the cached graph of the last pipeline. */
+static void graph_drop(struct cu *c)
+{
+	if (c->gexec)
+		c->cuGraphExecDestroy(c->gexec);
+	if (c->graph)
+		c->cuGraphDestroy(c->graph);
+	c->gexec = NULL;
+	c->graph = NULL;
+	free(c->gkey);
+	c->gkey = NULL;
+	c->gn = 0;
+	c->gprog = NULL;
+}
+
 static void release(struct vy_backend *b)
 {
 	struct cu *c = b->impl;
@@ -180,6 +215,9 @@ static void release(struct vy_backend *b)
 	if (c) {
 		if (c->ctx) {
 			c->cuCtxSetCurrent(c->ctx);
+			graph_drop(c);
+			if (c->stream)
+				c->cuStreamDestroy_v2(c->stream);
 			while (c->mods) {
 				struct cumod *next = c->mods->next;
 				c->cuModuleUnload(c->mods->mod);
@@ -344,7 +382,7 @@ static int launch(struct cu *c, struct cumod *m, struct vy_run *run, bool sync,
 	for (int i = 0; i < p->nbuffers; i++)
 		args[k++] = &run->launch.counts[i];
 	CU(cuLaunchKernel, (m->fn, g[0], g[1], g[2], p->wgsize[0], p->wgsize[1],
-			    p->wgsize[2], 0, NULL, args, NULL));
+			    p->wgsize[2], 0, c->cur, args, NULL));
 	if (sync)
 		CU(cuCtxSynchronize, ());
 	return 0;
@@ -392,6 +430,67 @@ static int dispatch(struct vy_backend *b, struct vy_run *run, char **err)
 
 /* ---- pipelines (SPEC §10.5): every launch on one stream ---- */
 
+/* A pipeline of at least this many dispatches runs as a CUDA graph. */
+#define VY_CUDA_GRAPH_MIN 8
+
+/* Capture the n launches on c->stream into a graph, or find the graph of
+ * the same launches over the same buffers from the last call; launch it
+ * and wait.  1: ran; 0: the driver refused to capture (nothing ran, the
+ * caller launches plainly); -1 with *err: a launch failed. */
+static int graph_run(struct cu *c, const struct vy_run *run, struct cumod **mods,
+		     const struct vy_pipe_dispatch *d, size_t n, char **err)
+{
+	const struct vy_program *p = run->prog;
+	vy_CUdeviceptr ptr[VY_MAX_IO] = { 0 };
+	for (int i = 0; i < p->nbuffers; i++)
+		ptr[i] = c->slots[i].p;
+	bool same = c->gexec && c->gprog == p && c->gn == n &&
+		    !memcmp(c->gptr, ptr, sizeof ptr) && !memcmp(c->gkey, d, n * sizeof *d);
+	if (!same) {
+		graph_drop(c);
+		if (!c->stream && c->cuStreamCreate(&c->stream, 0) != VY_CUDA_SUCCESS) {
+			c->stream = NULL;
+			return 0;
+		}
+		if (c->cuStreamBeginCapture_v2(c->stream, VY_CU_STREAM_CAPTURE_MODE_THREAD_LOCAL) !=
+		    VY_CUDA_SUCCESS)
+			return 0;
+		c->cur = c->stream;
+		int bad = 0;
+		for (size_t i = 0; i < n && !bad; i++) {
+			struct vy_run pr = *run;
+			char *e = NULL;
+			pr.prog = p->parts[d[i].part];
+			pr.launch = d[i].launch;
+			bad = launch(c, mods[d[i].part], &pr, false, &e);
+			free(e);
+		}
+		c->cur = NULL;
+		vy_CUgraph g = NULL;
+		vy_CUresult r = c->cuStreamEndCapture(c->stream, &g);
+		if (bad || r != VY_CUDA_SUCCESS || !g ||
+		    c->cuGraphInstantiateWithFlags(&c->gexec, g, 0) != VY_CUDA_SUCCESS) {
+			if (g)
+				c->cuGraphDestroy(g);
+			c->gexec = NULL;
+			return 0;
+		}
+		c->graph = g;
+		c->gkey = malloc(n * sizeof *d);
+		if (c->gkey) {
+			memcpy(c->gkey, d, n * sizeof *d);
+			memcpy(c->gptr, ptr, sizeof ptr);
+			c->gn = n;
+			c->gprog = p;
+		}
+	}
+	CU(cuGraphLaunch, (c->gexec, c->stream));
+	CU(cuStreamSynchronize, (c->stream));
+	if (!c->gkey)
+		graph_drop(c);   /* no memory for its key: not reused */
+	return 1;
+}
+
 /* The buffers copied in once, the launches queued in order on the one
  * (default) stream, which orders them, one synchronisation, the writable
  * buffers copied out once. */
@@ -427,6 +526,18 @@ static int pipeline(struct vy_backend *b, struct vy_run *run,
 	}
 	if (upload(c, run, err))
 		goto done;
+	if (n >= VY_CUDA_GRAPH_MIN && c->graphs) {
+		int g = graph_run(c, run, mods, d, n, err);
+		if (g < 0)
+			goto done;
+		if (g > 0) {
+			b->pipe_note = "cuda graph (captured once, then launched)";
+			rc = 0;
+			goto out;
+		}
+	}
+	b->pipe_note = n >= VY_CUDA_GRAPH_MIN ? "one cuda stream, plain launches "
+		       "(the driver cannot capture a cuda graph)" : "one cuda stream";
 	for (size_t i = 0; i < n; i++) {
 		struct vy_run pr = *run;
 		pr.prog = p->parts[d[i].part];
@@ -435,6 +546,7 @@ static int pipeline(struct vy_backend *b, struct vy_run *run,
 			goto done;
 	}
 	rc = 0;
+out:
 	for (int i = 0; i < p->nbuffers && !rc; i++)
 		if (p->buffers[i].access != VY_READ_ONLY && run->launch.counts[i]) {
 			vy_CUresult r = c->cuMemcpyDtoH_v2(run->bufs[i], c->slots[i].p,

@@ -21,6 +21,9 @@ typedef struct vy_CUmod_st *vy_CUmodule;
 typedef struct vy_CUfunc_st *vy_CUfunction;
 typedef struct vy_CUstream_st *vy_CUstream;
 typedef struct vy_CUevent_st *vy_CUevent;
+typedef struct vy_CUgraph_st *vy_CUgraph;
+typedef struct vy_CUgraphExec_st *vy_CUgraphExec;
+typedef int vy_CUstreamCaptureMode;      /* CUstreamCaptureMode */
 #endif
 
 enum {
@@ -40,6 +43,7 @@ enum {
 	VY_CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES = 4,
 	VY_CU_JIT_ERROR_LOG_BUFFER = 5,
 	VY_CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6,
+	VY_CU_STREAM_CAPTURE_MODE_THREAD_LOCAL = 1,
 };
 
 /* Entry points: name, return, parameters (the _v2 ABI where one exists). */
@@ -71,5 +75,20 @@ enum {
 	X(cuEventDestroy_v2, (vy_CUevent e)) \
 	X(cuGetErrorName, (vy_CUresult r, const char **s)) \
 	X(cuGetErrorString, (vy_CUresult r, const char **s))
+
+/* Optional entry points (SPEC §10.5: a repeating pipeline as a CUDA
+ * graph); a driver without one of them runs pipelines as plain launches.
+ * cuGraphInstantiateWithFlags is cuda.h's cuGraphInstantiate (11.4+). */
+#define VY_CUDA_GRAPH_FNS(X) \
+	X(cuStreamCreate, (vy_CUstream *s, unsigned flags)) \
+	X(cuStreamDestroy_v2, (vy_CUstream s)) \
+	X(cuStreamSynchronize, (vy_CUstream s)) \
+	X(cuStreamBeginCapture_v2, (vy_CUstream s, vy_CUstreamCaptureMode mode)) \
+	X(cuStreamEndCapture, (vy_CUstream s, vy_CUgraph *g)) \
+	X(cuGraphInstantiateWithFlags, (vy_CUgraphExec *e, vy_CUgraph g, \
+					unsigned long long flags)) \
+	X(cuGraphLaunch, (vy_CUgraphExec e, vy_CUstream s)) \
+	X(cuGraphExecDestroy, (vy_CUgraphExec e)) \
+	X(cuGraphDestroy, (vy_CUgraph g))
 
 #endif

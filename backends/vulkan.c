@@ -1495,6 +1495,7 @@ static int pipeline(struct vy_backend *b, struct vy_run *run,
 		.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT,
 	};
 	struct vkpipe **kp = calloc((size_t)p->nparts, sizeof *kp);
+	b->pipe_note = "one vulkan command buffer, a barrier between dispatches";
 	VkResult r;
 	int rc = -1;
 

@@ -955,6 +955,9 @@ struct vy_backend {
 	 * r->bufs (copied in once, writable ones read back once). */
 	int (*pipeline)(struct vy_backend *b, struct vy_run *r,
 			const struct vy_pipe_dispatch *v, size_t n, char **err);
+	/* how the last pipeline ran ("cuda graph ...", "one vulkan command
+	 * buffer"), for run --bench's report; NULL: dispatch by dispatch */
+	const char *pipe_note;
 	void (*release)(struct vy_backend *b);
 	/* the subgroup size its dispatches run at (SPEC §10.4; a program's
 	 * subgroup_size wins where the backend honours it); 0: none */

@@ -418,7 +418,7 @@ static int build_artifact(const struct lopts *o, const struct vy_program *p,
 				      .vk_minor = 1, .validate = true,
 				      .fast_math = p->fast_math, .fma_mode = fma };
 	char *err = NULL;
-	int r = vy_emit(t, p, &cfg, k, &err);
+	int r = vy_emit_program(t, p, &cfg, k, &err);   /* every kernel part */
 	if (r == VY_EMIT_BUG) {
 		vy_cli_errorf("vyrec", "internal error: the %s emitter produced invalid output: %s\nFix: this is a bug in vyrec; please report it with the program",
 			      t->id, err ? err : "");
@@ -460,8 +460,19 @@ static int generate(const struct lopts *o, const struct vy_program *p,
 		r = build_artifact(o, p, t, &k, VY_FMA_EMULATE);
 	if (!r && !strcmp(t->id, "spv"))
 		r = build_artifact(o, p, t, &kf, VY_FMA_F64);
-	if (!r && !strcmp(t->id, "spv"))
+	if (!r && !strcmp(t->id, "spv") && p->nparts <= 1)
 		r = build_artifact(o, p, t, &kk, VY_FMA_KHR);
+	/* a pipeline's OpFmaKHR variant: only where SPIRV-Tools' linker
+	 * knows the capability (else the exact emulation runs) */
+	if (!r && !strcmp(t->id, "spv") && p->nparts > 1) {
+		struct vy_emit_config cfg = { .opt_level = o->c.opt_level, .sm = 70,
+					      .vk_minor = 1, .validate = true,
+					      .fast_math = p->fast_math, .fma_mode = VY_FMA_KHR };
+		char *e = NULL;
+		if (vy_emit_program(t, p, &cfg, &kk, &e) != VY_EMIT_OK)
+			vy_buf_free(&kk);
+		free(e);
+	}
 	if (o->time_report)
 		fprintf(stderr, "vyrec: time: emit %-9s           %8.3f ms\n", t->id, (now() - t0) * 1e3);
 	t0 = now();

@@ -553,6 +553,9 @@ static int run_bench(struct vy_backend *be, struct vy_run *r, const char *arg)
 		       "%.3f GB/s (%.0f bytes moved); submit to finish median %.4f ms\n",
 		       n, one ? "dispatches" : "runs of the pipeline", be->id, be->device_name, med, timer,
 		       med > 0 ? bytes / (med * 1e6) : 0.0, bytes, wmed);
+		if (!one)   /* SPEC §10.5: whether a CUDA graph ran it */
+			printf("bench: the pipeline ran as %s\n", be->pipe_note ? be->pipe_note :
+			       "one dispatch after another");
 		fflush(stdout);
 	}
 	free(gpu);

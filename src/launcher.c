@@ -501,11 +501,6 @@ static char *expr_text(struct vy_arena *a, const struct vy_program *p,
  * why, with a Fix (vy_strf). */
 char *vy_launcher_unsupported(const struct vy_program *p)
 {
-	if (p->nparts > 1 || p->npipe)
-		return vy_strf("program '%s' has a pipeline (%d kernel part%s); the "
-			       "launchers do not run pipelines yet. Fix: run it with "
-			       "vyrec run or vyrec verify", p->name, p->nparts,
-			       p->nparts == 1 ? "" : "s");
 	unsigned w64 = vy_program_uses(p) & VY_USES_64;
 	if (w64)
 		return vy_strf("'%s' uses %s values, one of the 64-bit types f64 u64 "
@@ -629,7 +624,8 @@ static void data_top(struct vy_arena *a, struct vy_tval *root,
 	vy_tset_bool(a, root, "is_ptx", !strcmp(t, "ptx"));
 	vy_tset_bool(a, root, "is_reference", !strcmp(t, "reference"));
 	vy_tset_str(a, root, "version", VY_VERSION);
-	vy_tset_str(a, root, "entry", !strcmp(t, "ptx") ? p->name : "main");
+	vy_tset_str(a, root, "entry", p->entry_point ? p->entry_point :
+		    !strcmp(t, "ptx") ? p->name : "main");
 	set_int(a, root, "wg_x", p->wgsize[0]);
 	set_int(a, root, "wg_y", p->wgsize[1]);
 	set_int(a, root, "wg_z", p->wgsize[2]);
@@ -661,6 +657,158 @@ static void data_top(struct vy_arena *a, struct vy_tval *root,
 	vy_tset_str(a, root, "tol_abs", shortest(a, abs));
 }
 
+/* ---- pipelines (SPEC §10.5) ---- */
+
+/* C: tabs; Rust: rustfmt's four spaces */
+static void indent_lang(struct vy_buf *b, int d, enum vy_lang lang)
+{
+	for (int i = 0; i < d; i++)
+		vy_buf_puts(b, lang == VY_LANG_C ? "\t" : "    ");
+}
+#define indent(b, d) indent_lang(b, d, lang)
+
+/* The pipeline's steps as C (lang C) or Rust statements over p (the
+ * params, the host for: variables set in place), c (the counts) and
+ * step(part, p): the loops of vy_pipeline_flatten (src/pipeline.c). */
+static int pipe_code(struct vy_buf *b, const struct vy_program *p,
+		     const struct vy_pipe *v, int n, int d, enum vy_lang lang,
+		     int *uid, char **err)
+{
+	bool c = lang == VY_LANG_C;
+	for (int i = 0; i < n; i++) {
+		const struct vy_pipe *s = &v[i];
+		int u = ++*uid;
+		switch (s->kind) {
+		case VY_PIPE_PART:
+			indent(b, d);
+			vy_buf_printf(b, c ? "if (step(ctx, %d, p))\n" : "step(%d, p)?;\n",
+				      s->part);
+			if (c) {
+				indent(b, d + 1);
+				vy_buf_puts(b, "return -1;\n");
+			}
+			break;
+		case VY_PIPE_REPEAT:
+			indent(b, d);
+			vy_buf_printf(b, c ? "for (uint32_t r%d = 0, n%d = " : "for _ in 0..", u, u);
+			if (vy_launcher_expr(b, p, s->count, lang, err))
+				return -1;
+			vy_buf_printf(b, c ? "; r%d < n%d; r%d++) {  /* repeat: %s */\n" :
+				      " {\n", u, u, u, s->text ? s->text : "");
+			if (pipe_code(b, p, s->body, s->n, d + 1, lang, uid, err))
+				return -1;
+			indent(b, d);
+			vy_buf_puts(b, "}\n");
+			break;
+		case VY_PIPE_FOR:
+			/* the bounds are evaluated once, before the variable is set */
+			indent(b, d);
+			vy_buf_printf(b, c ? "{  /* for: %s */\n" : "{\n", s->text ? s->text : "");
+			indent(b, d + 1);
+			vy_buf_printf(b, c ? "uint32_t s%d = p[%d];\n" : "let s%d = p[%d];\n",
+				      u, s->param);
+			indent(b, d + 1);
+			vy_buf_printf(b, c ? "for (uint32_t x%d = " : "for x%d in ", u);
+			if (vy_launcher_expr(b, p, s->lo, lang, err))
+				return -1;
+			if (c)
+				vy_buf_printf(b, ", h%d = ", u);
+			else
+				vy_buf_puts(b, "..");
+			if (vy_launcher_expr(b, p, s->hi, lang, err))
+				return -1;
+			if (c)
+				vy_buf_printf(b, "; x%d < h%d; x%d++) {\n", u, u, u);
+			else
+				vy_buf_puts(b, " {\n");
+			indent(b, d + 2);
+			vy_buf_printf(b, "p[%d] = x%d;\n", s->param, u);
+			if (pipe_code(b, p, s->body, s->n, d + 2, lang, uid, err))
+				return -1;
+			indent(b, d + 1);
+			vy_buf_puts(b, "}\n");
+			indent(b, d + 1);
+			vy_buf_printf(b, "p[%d] = s%d;\n", s->param, u);
+			indent(b, d);
+			vy_buf_puts(b, "}\n");
+			break;
+		}
+	}
+	return 0;
+}
+
+static int data_pipeline(struct vy_arena *a, struct vy_tval *root,
+			 const struct vy_launcher_request *r, char **err)
+{
+	const struct vy_program *p = r->prog;
+	bool ptx = !strcmp(r->target->id, "ptx"), ref = !strcmp(r->target->id, "reference");
+	bool piped = p->nparts > 1 || p->npipe;
+	struct vy_tval *list = vy_tset_list(a, root, "parts");
+	size_t off = 0;
+	for (int i = 0; i < p->nparts; i++) {
+		const struct vy_program *q = p->parts[i];
+		struct vy_tval *m = vy_tlist_add(a, list);
+		vy_tset_str(a, m, "entry", q->entry_point ? q->entry_point :
+			    ptx ? p->name : "main");
+		set_int(a, m, "index", (unsigned)i);
+		set_int(a, m, "wg_x", q->wgsize[0] ? q->wgsize[0] : 1);
+		set_int(a, m, "wg_y", q->wgsize[1] ? q->wgsize[1] : 1);
+		set_int(a, m, "wg_z", q->wgsize[2] ? q->wgsize[2] : 1);
+		vy_tset_bool(a, m, "reads_nwg", vy_block_reads_builtin(VY_B_NWG, &q->entry));
+		/* reference: the parts' .vyref modules one after the other,
+		 * each 24 header bytes and its body_length (src/vm.h) */
+		size_t len = r->kernel_len - off;
+		if (ref && piped && off + 24 <= r->kernel_len) {
+			uint32_t body;
+			memcpy(&body, (const unsigned char *)r->kernel + off + 12, 4);
+			len = 24 + (size_t)body;
+		}
+		if (!ref || !piped)
+			len = r->kernel_len, off = 0;
+		set_int(a, m, "koff", off);
+		set_int(a, m, "klen", len);
+		if (ref && piped)
+			off += len;
+		struct vy_tval *dl = vy_tset_list(a, m, "axes");
+		for (int ax = 0; ax < 3; ax++) {
+			struct vy_tval *d = vy_tlist_add(a, dl);
+			const struct vy_expr *e = ax < q->ndispatch ? q->dispatch[ax] : NULL;
+			char *cc = expr_text(a, q, e, VY_LANG_C, err);
+			char *cr = cc ? expr_text(a, q, e, VY_LANG_RUST, err) : NULL;
+			if (!cr)
+				return -1;
+			set_int(a, d, "axis", (unsigned)ax);
+			vy_tset_str(a, d, "expr_c", cc);
+			vy_tset_str(a, d, "expr_rs", cr);
+			vy_tset_str(a, d, "text", e ? vy_dispatch_text(q, ax) : "1");
+		}
+		vy_tset_bool(a, m, "last", i + 1 == p->nparts);
+	}
+	if (ref && piped && off != r->kernel_len) {
+		*err = vy_strf("the reference module of '%s' does not hold its %d kernel "
+			       "parts (an internal error)", p->name, p->nparts);
+		return -1;
+	}
+	set_int(a, root, "nparts", (unsigned)p->nparts);
+	vy_tset_bool(a, root, "pipelined", piped);
+	for (int l = 0; l < 2; l++) {
+		enum vy_lang lang = l ? VY_LANG_RUST : VY_LANG_C;
+		struct vy_buf b = { 0 };
+		int uid = 0;
+		int rc = p->npipe ? pipe_code(&b, p, p->pipe, p->npipe, 1, lang, &uid, err) :
+			 pipe_code(&b, p, &(struct vy_pipe){ .kind = VY_PIPE_PART }, 1, 1,
+				   lang, &uid, err);
+		if (rc) {
+			vy_buf_free(&b);
+			return -1;
+		}
+		vy_tset_str(a, root, l ? "pipeline_rs" : "pipeline_c",
+			    vy_strndup(a, b.data ? (char *)b.data : "", b.len));
+		vy_buf_free(&b);
+	}
+	return 0;
+}
+
 struct vy_tval *vy_launcher_data(struct vy_arena *a,
 				 const struct vy_launcher_request *r,
 				 char **err)
@@ -668,7 +816,8 @@ struct vy_tval *vy_launcher_data(struct vy_arena *a,
 	struct vy_tval *root = vy_tmap(a);
 	data_top(a, root, r);
 	data_params(a, root, r);
-	if (data_buffers(a, root, r, err) || data_dispatch(a, root, r, err))
+	if (data_buffers(a, root, r, err) || data_dispatch(a, root, r, err) ||
+	    data_pipeline(a, root, r, err))
 		return NULL;
 	return root;
 }

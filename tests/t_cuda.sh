@@ -33,6 +33,9 @@ if [ -f $CUDA_INC/cuda.h ]; then
 #define vy_CUfunction CUfunction
 #define vy_CUstream CUstream
 #define vy_CUevent CUevent
+#define vy_CUgraph CUgraph
+#define vy_CUgraphExec CUgraphExec
+#define vy_CUstreamCaptureMode CUstreamCaptureMode
 #include "cuda_api.h"
 #define SAME(x) _Static_assert((int)VY_##x == (int)x, #x " differs from cuda.h");
 SAME(CUDA_SUCCESS)
@@ -49,6 +52,7 @@ SAME(CU_JIT_INFO_LOG_BUFFER)
 SAME(CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES)
 SAME(CU_JIT_ERROR_LOG_BUFFER)
 SAME(CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES)
+SAME(CU_STREAM_CAPTURE_MODE_THREAD_LOCAL)
 _Static_assert(sizeof(vy_CUdeviceptr) == sizeof(CUdeviceptr), "CUdeviceptr size");
 _Static_assert(sizeof(vy_CUresult) == sizeof(CUresult), "CUresult size");
 _Static_assert(sizeof(vy_CUdevice) == sizeof(CUdevice), "CUdevice size");
@@ -56,6 +60,7 @@ _Static_assert(sizeof(vy_CUdevice) == sizeof(CUdevice), "CUdevice size");
  * declared under __CUDA_API_VERSION_INTERNAL) */
 #define X(f, args) static CUresult (*use_##f) args = f;
 VY_CUDA_FNS(X)
+VY_CUDA_GRAPH_FNS(X)
 int main(void) { return 0; }
 EOF
 	if cc -std=c11 -Wall -Wno-unused-variable -Werror=incompatible-pointer-types -D__CUDA_API_VERSION_INTERNAL -I$CUDA_INC -Isrc -Ibackends -c -o $O/abi.o $O/abi.c > $O/abi.log 2>&1; then

@@ -32,8 +32,6 @@ for f in samples/*.yaml; do
 	s=$(basename "$f" .yaml)
 	# launchers refuse storage-type, vector and 64-bit buffers for now (t_types, t_scalars check that)
 	grep -qE 'type: (u8|i8|u16|i16|bf16|[uif]32x[234]|f64|u64|i64)[,} ]' "$f" && continue
-	# launchers refuse pipelines for now (t_kernels checks that)
-	grep -qE '^kernels:|grid_barrier' "$f" && continue
 	for t in spv reference ptx; do
 		d=$W/$s.$t
 		if ! gen "$s" "$t" "$d" >"$d.gen.log" 2>&1; then
@@ -70,6 +68,108 @@ for f in samples/*.yaml; do
 		esac
 	done
 done
+
+# Pipelines (SPEC §10.5): every writable buffer after the whole pipeline,
+# element by element, the same as `vyrec run` on the same backend (the
+# reference launcher against the VM, the spv one against vulkan).
+# sample|params|inputs|outputs
+PIPES='softmax|rows=37 cols=300|x=random:1:-4:4|y rmax rsum
+sum2pass|n=70000|x=random:2:-1:1|partial total
+prefixsum|n=70000|x=random:3:0:100|y sums
+jacobi1d|n=1000 tsteps=21|a=random:4 b=zeros|a b
+lu|n=64 k=0|a=random:5|a
+normalize|n=5000|x=random:6|y partial norm'
+# same A B: 0 when the raw files hold the same 4-byte elements, else the first difference
+same() { python3 - "$1" "$2" <<'PY'
+import sys
+a, b = (open(p, 'rb').read() for p in sys.argv[1:3])
+if len(a) != len(b):
+    sys.exit('%d bytes, not %d' % (len(a), len(b)))
+for i in range(0, len(a), 4):
+    if a[i:i + 4] != b[i:i + 4]:
+        sys.exit('element %d: %s, not %s' % (i // 4, a[i:i + 4].hex(), b[i:i + 4].hex()))
+PY
+}
+P=$W/pipes; mkdir -p "$P"
+echo "$PIPES" | while IFS='|' read -r s ps ins outs; do
+	args=""; for a in $ps; do args="$args --param $a"; done
+	for a in $ins; do args="$args --in $a"; done
+	for t in reference spv; do
+		[ $t = spv ] && [ $vulkan_ok = 0 ] && { skip "pipeline.$s.$t" "no Vulkan device"; continue; }
+		be=$t; [ $t = spv ] && be=vulkan
+		ro=""; lo=""
+		for b in $outs; do ro="$ro --out $b=$P/$s.$t.run.$b.bin"; lo="$lo --out $b=$P/$s.$t.l.$b.bin"; done
+		if ! "$VY" run "samples/$s.yaml" --backend $be $args $ro >"$P/$s.$t.run.log" 2>&1; then
+			bad "pipeline.$s.$t" "vyrec run: $(head -1 "$P/$s.$t.run.log")"; continue
+		fi
+		if ! (cd "$W/$s.$t" && "./$s" $args $lo) >"$P/$s.$t.l.log" 2>&1; then
+			bad "pipeline.$s.$t" "launcher: $(head -2 "$P/$s.$t.l.log" | tr '\n' ' ')"; continue
+		fi
+		why=""
+		for b in $outs; do
+			w=$(same "$P/$s.$t.l.$b.bin" "$P/$s.$t.run.$b.bin" 2>&1) || why="$why $b: $w"
+		done
+		[ -z "$why" ] && ok "pipeline.$s.$t.matches-vyrec-run" || bad "pipeline.$s.$t.matches-vyrec-run" "$why"
+	done
+done
+# Nested blocks: a repeat around a host for: around a host for: whose
+# bounds read the outer variable; each dispatch's params as vyrec run's.
+cat > "$P/nest.yaml" <<'EOF'
+vyrec: 1
+name: nest
+params: {n: u32, k: u32, j: u32}
+buffers:
+  x: {type: u32, count: n, access: read_write}
+kernels:
+  a:
+    workgroup_size: [64]
+    dispatch: [n]
+    entry:
+      - let i = gid.x
+      - if: i < n
+        then:
+          - x[i] = x[i] * 3u + k + j * 7u
+  b:
+    workgroup_size: [64]
+    dispatch: [n]
+    entry:
+      - let i = gid.x
+      - if: i < n
+        then:
+          - x[i] = x[i] ^ (k << 3u)
+pipeline:
+  - a
+  - repeat: 2
+    do:
+      - for: k in 1..4
+        do:
+          - a
+          - for: j in k..k + 2
+            do: [a, b]
+      - b
+EOF
+for t in reference spv; do
+	[ $t = spv ] && [ $vulkan_ok = 0 ] && { skip "pipeline.nest.$t" "no Vulkan device"; continue; }
+	be=$t; [ $t = spv ] && be=vulkan
+	a='--param n=100 --param k=9 --param j=3 --in x=iota'; w=''
+	if "$VY" launcher "$P/nest.yaml" -t $t --lang c -o "$P/nest.$t" >"$P/nest.$t.log" 2>&1 && build "$P/nest.$t" &&
+	   (cd "$P/nest.$t" && ./nest --selftest | grep -q '^selftest: PASS' && ./nest $a --out x="$P/nest.$t.l.bin") &&
+	   "$VY" run "$P/nest.yaml" --backend $be $a --out x="$P/nest.$t.r.bin" >/dev/null 2>&1 &&
+	   w=$(same "$P/nest.$t.l.bin" "$P/nest.$t.r.bin" 2>&1); then
+		ok "pipeline.nest.$t"
+	else
+		bad "pipeline.nest.$t" "$(head -1 "$P/nest.$t.log") $w"
+	fi
+done
+# --bench of a pipeline times the whole pipeline
+b=$(cd "$W/lu.reference" && ./lu --param n=16 --bench 3 2>&1)
+echo "$b" | grep -q 'runs of the whole pipeline of 33 dispatches; the reference VM, in order' &&
+	ok pipeline.bench || bad pipeline.bench "$b"
+if [ $vulkan_ok = 1 ]; then
+	b=$(cd "$W/jacobi1d.spv" && ./jacobi1d --param n=512 --param tsteps=10 --bench 3 2>&1)
+	echo "$b" | grep -q 'runs of the whole pipeline of 20 dispatches; one vulkan command buffer' &&
+		ok pipeline.bench.spv || bad pipeline.bench.spv "$b"
+fi
 
 # The reference launcher compiles vyrec's own VM sources, unchanged.
 if cmp -s "$W/saxpy.reference/src/vm.c" src/vm.c && cmp -s "$W/saxpy.reference/src/vm.h" src/vm.h &&

@@ -53,8 +53,6 @@ for f in samples/*.yaml; do
 	s=$(basename "$f" .yaml)
 	# launchers refuse storage-type, vector and 64-bit buffers for now (t_types, t_scalars check that)
 	grep -qE 'type: (u8|i8|u16|i16|bf16|[uif]32x[234]|f64|u64|i64)[,} ]' "$f" && continue
-	# launchers refuse pipelines for now (t_kernels checks that)
-	grep -qE '^kernels:|grid_barrier' "$f" && continue
 	# spv: build and self-test on lavapipe.
 	if ! gen "$s" "$f" spv; then
 		bad "cargo_spv_$s" "generation failed: $(head -3 "$O/p/$s.gen")"
@@ -93,6 +91,50 @@ for f in samples/*.yaml; do
 		fi
 	fi
 done
+
+# Pipelines (SPEC §10.5): every writable buffer after the whole pipeline,
+# element by element, the same as `vyrec run --backend vulkan`.
+# sample|params|inputs|outputs
+PIPES='softmax|rows=37 cols=300|x=random:1:-4:4|y rmax rsum
+sum2pass|n=70000|x=random:2:-1:1|partial total
+prefixsum|n=70000|x=random:3:0:100|y sums
+jacobi1d|n=1000 tsteps=21|a=random:4 b=zeros|a b
+lu|n=64 k=0|a=random:5|a
+normalize|n=5000|x=random:6|y partial norm'
+if [ $have_vulkan = 1 ]; then
+	mkdir -p "$O/pipes"
+	echo "$PIPES" | while IFS='|' read -r s ps ins outs; do
+		args=""; for a in $ps; do args="$args --param $a"; done
+		for a in $ins; do args="$args --in $a"; done
+		ro=""; lo=""
+		for b in $outs; do ro="$ro --out $b=$O/pipes/$s.run.$b.bin"; lo="$lo --out $b=$O/pipes/$s.l.$b.bin"; done
+		if ! $VYREC run "samples/$s.yaml" --backend vulkan $args $ro > "$O/pipes/$s.run.log" 2>&1; then
+			bad "cargo_pipeline_$s" "vyrec run: $(head -1 "$O/pipes/$s.run.log")"; continue
+		fi
+		if ! "$BIN/$s" $args $lo > "$O/pipes/$s.l.log" 2>&1; then
+			bad "cargo_pipeline_$s" "launcher: $(head -2 "$O/pipes/$s.l.log" | tr '\n' ' ')"; continue
+		fi
+		why=""
+		for b in $outs; do
+			w=$(python3 - "$O/pipes/$s.l.$b.bin" "$O/pipes/$s.run.$b.bin" 2>&1 <<'PY'
+import sys
+a, b = (open(p, 'rb').read() for p in sys.argv[1:3])
+if len(a) != len(b):
+    sys.exit('%d bytes, not %d' % (len(a), len(b)))
+for i in range(0, len(a), 4):
+    if a[i:i + 4] != b[i:i + 4]:
+        sys.exit('element %d: %s, not %s' % (i // 4, a[i:i + 4].hex(), b[i:i + 4].hex()))
+PY
+			) || why="$why $b: $w"
+		done
+		[ -z "$why" ] && ok "cargo_pipeline_${s}_matches_vyrec_run" || bad "cargo_pipeline_${s}_matches_vyrec_run" "$why"
+	done
+	b=$("$BIN/jacobi1d" --param n=512 --param tsteps=10 --bench 3 2>&1)
+	echo "$b" | grep -q 'runs of the whole pipeline of 20 dispatches; one vulkan command buffer' &&
+		ok cargo_pipeline_bench || bad cargo_pipeline_bench "$b"
+else
+	skip cargo_pipelines "no Vulkan device here ($VYREC backends)"
+fi
 
 # A planted wrong result: flip bits of one expected element, rebuild.
 # plant NAME BUF: copy project NAME to NAME_bad with the first element of

@@ -453,3 +453,69 @@ for kv in y=zeros q=zeros idx; do
 	[ $rc = 2 ] && grep -q -- "--selftest-in $kv'" "$W/gather.bad.err" && ok "selftest-in.usage.$kv" ||
 		bad "selftest-in.usage.$kv" "rc=$rc $(head -1 "$W/gather.bad.err")"
 done
+
+# A pipeline as a library (SPEC §10.5, §10.7): lu (a host for: over k, one
+# dispatch of `dominant`, then scale and eliminate per k) through NAME_run
+# twice with new sizes and data in one context; each output equals `vyrec
+# run` on the same backend element for element (luref: the VM, luspv:
+# vulkan).
+cat > "$W/lupipe.c" <<'EOC'
+#include <stdio.h>
+#include <stdlib.h>
+#include "LIB.h"
+static int put(const char *dir, const char *what, int r, const float *v, size_t n)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/%s.%d.bin", dir, what, r);
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(v, 4, n, f) != n)
+		return -1;
+	return fclose(f);
+}
+int main(int argc, char **argv)
+{
+	struct LIB *k = LIB_open(-1);
+	if (argc < 2 || !k) {
+		fprintf(stderr, "%s\n", LIB_error(NULL));
+		return 1;
+	}
+	for (int r = 0; r < 2; r++) {
+		uint32_t n = r ? 48 : 20;
+		float *a = malloc(sizeof *a * n * n);
+		for (uint32_t i = 0; i < n * n; i++)
+			a[i] = (float)((i * 7919u + (uint32_t)r) % 1000u) / 1000.0f - 0.5f;
+		struct LIB_params p = { .n = n, .k = 0 };
+		struct LIB_buffers b = { .a = a, .a_count = (size_t)n * n };
+		if (put(argv[1], "in", r, a, (size_t)n * n) || LIB_run(k, &p, &b) ||
+		    put(argv[1], "out", r, a, (size_t)n * n)) {
+			fprintf(stderr, "%s\n", LIB_error(k));
+			return 1;
+		}
+		free(a);
+	}
+	LIB_close(k);
+	printf("OK\n");
+	return 0;
+}
+EOC
+for t in reference spv; do
+	[ $t = spv ] && [ $vk_dev = 0 ] && { skip lib-pipeline.spv "no Vulkan device ($VY backends)"; continue; }
+	lib=lu$(echo $t | cut -c1-3); be=$t; [ $t = spv ] && be=vulkan
+	gen lu $t $lib || continue
+	sed "s/LIB/$lib/g" "$W/lupipe.c" > "$W/$lib.app.c"
+	if ! cc -std=c11 $STRICT -I"$W/$lib/src" -o "$W/$lib.app" "$W/$lib.app.c" "$W/$lib/lib$lib.a" -lm -ldl 2>"$W/$lib.app.log"; then
+		bad "lib-pipeline.$t" "$(head -2 "$W/$lib.app.log" | tr '\n' ' ')"; continue
+	fi
+	mkdir -p "$W/$lib.io"
+	if ! "$W/$lib.app" "$W/$lib.io" >"$W/$lib.app.out" 2>&1; then
+		bad "lib-pipeline.$t" "$(head -2 "$W/$lib.app.out" | tr '\n' ' ')"; continue
+	fi
+	why=""
+	for r in 0 1; do
+		n=20; [ $r = 1 ] && n=48
+		"$VY" run samples/lu.yaml --backend $be --param n=$n --in a="$W/$lib.io/in.$r.bin" \
+			--out a="$W/$lib.io/run.$r.bin" >/dev/null 2>&1 || why="$why vyrec run $r failed"
+		cmp -s "$W/$lib.io/run.$r.bin" "$W/$lib.io/out.$r.bin" || why="$why run $r differs"
+	done
+	[ -z "$why" ] && ok "lib-pipeline.$t.same-as-vyrec-run" || bad "lib-pipeline.$t.same-as-vyrec-run" "$why"
+done

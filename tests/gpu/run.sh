@@ -198,6 +198,46 @@ for c in "samples/reduce_fast.yaml --param n=4194304" "samples/softmax_rows.yaml
 		printf '%-44s %-8s %-6s %s\n' "${c#samples/}" "$b" "$res" "$err" >> $table
 	done
 done
+# Pipelines through the ptx C launcher (SPEC §10.5, issue #15): each
+# pipeline sample's self-test on the GPU; Jacobi-1D with 100 dispatches
+# (a CUDA graph) and LU (a host for:) element for element against `vyrec
+# run --backend reference`; --bench says a CUDA graph ran (launcher and
+# vyrec run).
+case " $backends " in *" cuda "*)
+for s in softmax sum2pass prefixsum jacobi1d lu normalize; do
+	d=/tmp/vygpu/launch.$s
+	rm -rf $d
+	if $VYREC launcher samples/$s.yaml -t ptx --lang c -o $d > $d.log 2>&1 && make -s -C $d > $d.build.log 2>&1 &&
+	   (cd $d && ./$s --selftest) > $d.out 2>&1 && grep -q '^selftest: PASS' $d.out; then
+		res=PASS; npass=$((npass + 1)); err=-
+	else
+		res=FAIL; nfail=$((nfail + 1)); err=$(cat $d.log $d.build.log $d.out 2>/dev/null | grep -v '^$' | head -1 | cut -c1-100)
+	fi
+	printf '%-44s %-8s %-6s %s\n' "launcher-c/$s --selftest" ptx "$res" "$err" >> $table
+done
+for c in "jacobi1d|--param n=4096 --param tsteps=50|--in a=random:4 --in b=zeros|a" "lu|--param n=256 --param k=0|--in a=random:5|a"; do
+	s=${c%%|*} r=${c#*|}; ps=${r%%|*} r=${r#*|}; ins=${r%%|*} b=${r#*|}
+	d=/tmp/vygpu/launch.$s
+	$VYREC run samples/$s.yaml --backend reference $ps $ins --out $b=$d.ref.bin > $d.ref.log 2>&1
+	(cd $d && ./$s $ps $ins --out $b=$d.ptx.bin) > $d.run.log 2>&1
+	if cmp -s $d.ref.bin $d.ptx.bin; then
+		res=PASS; npass=$((npass + 1)); err=-
+	else
+		res=FAIL; nfail=$((nfail + 1)); err=$(cat $d.run.log $d.ref.log | head -1 | cut -c1-100)
+		[ -z "$err" ] && err="differs from the reference"
+	fi
+	printf '%-44s %-8s %-6s %s\n' "launcher-c/$s = vyrec run reference" ptx "$res" "$err" >> $table
+done
+d=/tmp/vygpu/launch.jacobi1d
+g1=$(cd $d && ./jacobi1d --param n=4096 --param tsteps=50 --bench 5 2>&1)
+g2=$($VYREC run samples/jacobi1d.yaml --backend cuda --param n=4096 --param tsteps=50 --bench 5 2>&1)
+if echo "$g1" | grep -q 'cuda graph' && echo "$g2" | grep -q '^bench: the pipeline ran as cuda graph'; then
+	res=PASS; npass=$((npass + 1)); err=-
+else
+	res=FAIL; nfail=$((nfail + 1)); err=$(echo "$g1 $g2" | grep -m1 'bench\|rror' | cut -c1-100)
+fi
+printf '%-44s %-8s %-6s %s\n' "jacobi1d --bench ran a cuda graph" ptx "$res" "$err" >> $table
+;; esac
 cat $table
 echo "$npass passed, $nfail failed"
 out=${RESULTS:-${OUT:+$OUT/gpu_results.txt}}

@@ -32,11 +32,14 @@ typedef struct CUmod_st *CUmodule;
 typedef struct CUfunc_st *CUfunction;
 typedef struct CUstream_st *CUstream;
 typedef struct CUevent_st *CUevent;
+typedef struct CUgraph_st *CUgraph;
+typedef struct CUgraphExec_st *CUgraphExec;
 
 enum {
 	CUDA_SUCCESS = 0,
 	CU_JIT_ERROR_LOG_BUFFER = 5,
 	CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6,
+	CU_STREAM_CAPTURE_MODE_THREAD_LOCAL = 1,
 };
 
 /* Entry points: name, parameters (the _v2 ABI where one exists). */
@@ -72,6 +75,23 @@ enum {
 	X(cuGetErrorName, (CUresult, const char **)) \
 	X(cuGetErrorString, (CUresult, const char **))
 
+/* Optional (a repeating pipeline as a CUDA graph, SPEC §10.5): without
+ * one of them, pipelines run as plain launches on one stream.
+ * cuGraphInstantiateWithFlags is cuda.h's cuGraphInstantiate (11.4+). */
+#define CU_GRAPH_FNS(X) \
+	X(cuStreamCreate, (CUstream *, unsigned)) \
+	X(cuStreamDestroy_v2, (CUstream)) \
+	X(cuStreamSynchronize, (CUstream)) \
+	X(cuStreamBeginCapture_v2, (CUstream, int)) \
+	X(cuStreamEndCapture, (CUstream, CUgraph *)) \
+	X(cuGraphInstantiateWithFlags, (CUgraphExec *, CUgraph, unsigned long long)) \
+	X(cuGraphLaunch, (CUgraphExec, CUstream)) \
+	X(cuGraphExecDestroy, (CUgraphExec)) \
+	X(cuGraphDestroy, (CUgraph))
+
+/* A pipeline of at least this many dispatches runs as a CUDA graph. */
+#define GRAPH_MIN 8
+
 /* One open device; the library keeps one per NAME_open and makes it
  * current (drv_state_set, which also makes its CUDA context current on
  * the calling thread) before each call. */
@@ -89,6 +109,21 @@ struct cu_state {
 	int busy;                  /* queued work not waited for yet */
 	uint64_t pinq;             /* twins that queued copies use */
 	CUevent ev[2];
+	/* pipelines: each part's function, the stream, the graph of the last
+	 * pipeline and the launches it was captured from */
+#define X(name, args) CUresult (*name) args;
+	CU_GRAPH_FNS(X)
+#undef X
+	int graphs;
+	CUfunction *parts;
+	CUstream stream, cur;      /* cur: the stream launch() queues on */
+	CUgraph graph;
+	CUgraphExec gexec;
+	struct drv_step *gkey;
+	uint32_t *gparams;
+	size_t gn;
+	CUdeviceptr gptr[64];
+	uint32_t gcounts[64];
 };
 
 enum { PIN_MAX = 1 << 20 };
@@ -158,6 +193,14 @@ static int load_library(void)
 	}
 	CU_FNS(X)
 #undef X
+	cu.graphs = 1;
+#define X(name, args) { \
+		void *sym = dlsym(cu.lib, #name); \
+		cu.graphs = cu.graphs && sym; \
+		memcpy(&cu.name, &sym, sizeof sym); \
+	}
+	CU_GRAPH_FNS(X)
+#undef X
 	return 0;
 }
 
@@ -172,6 +215,16 @@ static int load_module(void)
 		size_t n = strlen(drv_error);
 		snprintf(drv_error + n, sizeof drv_error - n, "\nJIT log: %.1500s", log);
 		return -1;
+	}
+	if (prog_pipelined) {
+		if (!(cu.parts = calloc((size_t)prog_nparts, sizeof *cu.parts)))
+			return drv_fail("free memory", "out of memory for the pipeline's parts");
+		for (int i = 0; i < prog_nparts; i++)
+			if (cu_check(cu.cuModuleGetFunction(&cu.parts[i], cu.mod, prog_parts[i].entry),
+				     "cuModuleGetFunction (kernel part)"))
+				return -1;
+		cu.fn = cu.parts[0];
+		return 0;
 	}
 	return cu_check(cu.cuModuleGetFunction(&cu.fn, cu.mod, prog_entry), "cuModuleGetFunction");
 }
@@ -249,8 +302,10 @@ int drv_upload(void **bufs, const uint32_t *counts)
 	return 0;
 }
 
-/* Queue one launch on the default stream. */
-static int launch(const uint32_t *params, const uint32_t *counts, const uint32_t grid[3])
+/* Queue one launch of fn over blocks of wg on cu.cur (the default stream
+ * unless a pipeline is being captured). */
+static int launch_fn(CUfunction fn, const uint32_t wg[3], const uint32_t *params,
+		     const uint32_t *counts, const uint32_t grid[3])
 {
 	void *args[192];
 	uint32_t p[64], c[64];
@@ -265,11 +320,120 @@ static int launch(const uint32_t *params, const uint32_t *counts, const uint32_t
 		c[i] = counts[i];
 		args[n++] = &c[i];
 	}
-	if (cu_check(cu.cuLaunchKernel(cu.fn, grid[0], grid[1], grid[2], prog_wgsize[0],
-				       prog_wgsize[1], prog_wgsize[2], 0, NULL, args, NULL),
+	if (cu_check(cu.cuLaunchKernel(fn, grid[0], grid[1], grid[2], wg[0], wg[1], wg[2], 0,
+				       cu.cur, args, NULL),
 		     "cuLaunchKernel"))
 		return -1;
 	return 0;
+}
+
+/* Queue one launch of the kernel on the default stream. */
+static int launch(const uint32_t *params, const uint32_t *counts, const uint32_t grid[3])
+{
+	return launch_fn(cu.fn, prog_wgsize, params, counts, grid);
+}
+
+static void graph_drop(void)
+{
+	if (cu.gexec)
+		cu.cuGraphExecDestroy(cu.gexec);
+	if (cu.graph)
+		cu.cuGraphDestroy(cu.graph);
+	free(cu.gkey);
+	free(cu.gparams);
+	cu.gexec = NULL;
+	cu.graph = NULL;
+	cu.gkey = NULL;
+	cu.gparams = NULL;
+	cu.gn = 0;
+}
+
+/* Whether the graph was captured from these launches over these buffers. */
+static int graph_same(const struct drv_step *v, size_t n, const uint32_t *counts)
+{
+	size_t np = prog_nparams ? (size_t)prog_nparams : 1;
+	if (!cu.gexec || cu.gn != n || memcmp(cu.gptr, cu.ptr, sizeof cu.ptr) ||
+	    memcmp(cu.gcounts, counts, sizeof *counts * (size_t)prog_nbuffers))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].part != cu.gkey[i].part || memcmp(v[i].grid, cu.gkey[i].grid, sizeof v[i].grid) ||
+		    memcmp(v[i].params, cu.gparams + i * np, np * sizeof *v[i].params))
+			return 0;
+	return 1;
+}
+
+/* Capture the launches on cu.stream into a graph (or reuse the last one
+ * if it was captured from the same), launch it and wait.  1: ran; 0: the
+ * driver refused to capture (nothing ran); -1: a launch failed. */
+static int graph_run(const struct drv_step *v, size_t n, const uint32_t *counts)
+{
+	size_t np = prog_nparams ? (size_t)prog_nparams : 1;
+	if (!graph_same(v, n, counts)) {
+		graph_drop();
+		if (!cu.stream && cu.cuStreamCreate(&cu.stream, 0) != CUDA_SUCCESS) {
+			cu.stream = NULL;
+			return 0;
+		}
+		if (cu.cuStreamBeginCapture_v2(cu.stream, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL) != CUDA_SUCCESS)
+			return 0;
+		cu.cur = cu.stream;
+		int bad = 0;
+		for (size_t i = 0; i < n && !bad; i++)
+			bad = launch_fn(cu.parts[v[i].part], prog_parts[v[i].part].wgsize, v[i].params,
+					counts, v[i].grid);
+		cu.cur = NULL;
+		CUgraph g = NULL;
+		CUresult r = cu.cuStreamEndCapture(cu.stream, &g);
+		if (bad || r != CUDA_SUCCESS || !g ||
+		    cu.cuGraphInstantiateWithFlags(&cu.gexec, g, 0) != CUDA_SUCCESS) {
+			if (g)
+				cu.cuGraphDestroy(g);
+			cu.gexec = NULL;
+			drv_error[0] = 0;
+			return 0;
+		}
+		cu.graph = g;
+		cu.gkey = malloc(n * sizeof *v);
+		cu.gparams = malloc(n * np * sizeof *cu.gparams);
+		if (cu.gkey && cu.gparams) {
+			memcpy(cu.gkey, v, n * sizeof *v);
+			for (size_t i = 0; i < n; i++)
+				memcpy(cu.gparams + i * np, v[i].params, np * sizeof *v[i].params);
+			memcpy(cu.gptr, cu.ptr, sizeof cu.ptr);
+			memcpy(cu.gcounts, counts, sizeof *counts * (size_t)prog_nbuffers);
+			cu.gn = n;
+		}
+	}
+	if (cu_check(cu.cuGraphLaunch(cu.gexec, cu.stream), "cuGraphLaunch") ||
+	    cu_check(cu.cuStreamSynchronize(cu.stream), "cuStreamSynchronize (the pipeline)"))
+		return -1;
+	if (!cu.gn)
+		graph_drop();   /* no memory for its key: not reused */
+	return 1;
+}
+
+/* The pipeline's launches in order on one stream, one synchronisation;
+ * a CUDA graph where it repeats (GRAPH_MIN dispatches or more). */
+int drv_pipeline(const struct drv_step *v, size_t n, const uint32_t *counts, int copy)
+{
+	(void)copy;
+	if (n >= GRAPH_MIN && cu.graphs) {
+		int g = graph_run(v, n, counts);
+		if (g < 0)
+			return -1;
+		if (g > 0) {
+			snprintf(drv_pipe_note, sizeof drv_pipe_note, "cuda graph (captured once, then launched)");
+			return 0;
+		}
+	}
+	snprintf(drv_pipe_note, sizeof drv_pipe_note, "%s", n >= GRAPH_MIN ?
+		 "one cuda stream, plain launches (the driver cannot capture a cuda graph)" :
+		 "one cuda stream");
+	for (size_t i = 0; i < n; i++)
+		if (launch_fn(cu.parts[v[i].part], prog_parts[v[i].part].wgsize, v[i].params, counts,
+			      v[i].grid))
+			return -1;
+	return cu_check(cu.cuCtxSynchronize(), "cuCtxSynchronize (the pipeline)");
 }
 
 int drv_dispatch(const uint32_t *params, const uint32_t *counts, const uint32_t grid[3])
@@ -374,6 +538,9 @@ void drv_close(void)
 		for (int i = 0; i < 2; i++)
 			if (cu.ev[i])
 				cu.cuEventDestroy_v2(cu.ev[i]);
+		graph_drop();
+		if (cu.stream)
+			cu.cuStreamDestroy_v2(cu.stream);
 		for (int i = 0; i < prog_nbuffers; i++)
 			if (cu.ptr[i])
 				cu.cuMemFree_v2(cu.ptr[i]);
@@ -386,6 +553,7 @@ void drv_close(void)
 	}
 	if (cu.lib)
 		dlclose(cu.lib);
+	free(cu.parts);
 	free(cup);
 	cup = NULL;
 }

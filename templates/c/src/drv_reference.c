@@ -18,6 +18,7 @@
  * the library keeps between runs (grown, never shrunk). */
 struct vm_state {
 	struct vyvm_module *mod;
+	struct vyvm_module **parts;   /* a pipeline's parts' modules (SPEC §10.5) */
 	void *buf[64];
 	size_t size[64];
 };
@@ -42,7 +43,17 @@ int drv_open(int device)
 	if (device > 0)
 		return drv_fail("the reference VM is device 0; drop --device or use --device 0",
 				"device %d does not exist", device);
-	if (vyvm_decode(prog_kernel, prog_kernel_len, &mod, err, sizeof err))
+	if (prog_pipelined) {
+		if (!(vmp->parts = calloc((size_t)prog_nparts, sizeof *vmp->parts)))
+			return drv_fail("free memory", "out of memory for the VM's state");
+		for (int i = 0; i < prog_nparts; i++)
+			if (vyvm_decode(prog_kernel + prog_parts[i].koff, prog_parts[i].klen,
+					&vmp->parts[i], err, sizeof err))
+				return drv_fail("regenerate the launcher with the same vyrec that runs it",
+						"the embedded .vyref module of kernel part '%s' is invalid: %s",
+						prog_parts[i].entry, err);
+		mod = vmp->parts[0];
+	} else if (vyvm_decode(prog_kernel, prog_kernel_len, &mod, err, sizeof err))
 		return drv_fail("regenerate the launcher with the same vyrec that runs it",
 				"the embedded .vyref module is invalid: %s", err);
 	snprintf(drv_device_name, sizeof drv_device_name, "the vyrec reference VM");
@@ -96,6 +107,21 @@ int drv_dispatch(const uint32_t *params, const uint32_t *counts,
 	return 0;
 }
 
+/* The VM runs the dispatches one after the other. */
+int drv_pipeline(const struct drv_step *v, size_t n, const uint32_t *counts, int copy)
+{
+	char err[1024];
+	(void)copy;
+	snprintf(drv_pipe_note, sizeof drv_pipe_note, "the reference VM, in order");
+	for (size_t i = 0; i < n; i++)
+		if (vyvm_run(vmp->parts[v[i].part], v[i].params, vmp->buf, counts, v[i].grid, 0,
+			     err, sizeof err))
+			return drv_fail("check the params and inputs; the program indexed a buffer out of bounds or ran too long",
+					"the reference VM stopped in kernel part '%s' (dispatch %zu of the pipeline): %s",
+					prog_parts[v[i].part].entry, i, err);
+	return 0;
+}
+
 int drv_download(void **bufs, const uint32_t *counts)
 {
 	for (int i = 0; i < prog_nbuffers; i++)
@@ -138,7 +164,12 @@ void drv_close(void)
 {
 	if (!vmp)
 		return;
-	if (mod)
+	if (vmp->parts) {
+		for (int i = 0; i < prog_nparts; i++)
+			if (vmp->parts[i])
+				vyvm_free(vmp->parts[i]);
+		free(vmp->parts);
+	} else if (mod)
 		vyvm_free(mod);
 	for (int i = 0; i < 64; i++)
 		free(vmp->buf[i]);

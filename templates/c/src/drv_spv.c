@@ -287,6 +287,7 @@ struct vk_state {
 	uint32_t rec_key[64 + 64 + 3 + 5];
 	VkQueryPool qpool;
 	int mt_buf, mt_stage;       /* memory types of the buffers (last made) */
+	VkPipeline *parts, *parts_base;   /* a pipeline's parts (SPEC §10.5), made on first use */
 };
 static struct vk_state *vkp;
 #define vk (*vkp)
@@ -971,6 +972,87 @@ int drv_bench(const uint32_t *params, const uint32_t *counts, const uint32_t gri
 	return 0;
 }
 
+/* The compute pipeline of kernel part i (DISPATCH_BASE: for split grids). */
+static VkPipeline part_pipe(int i, int base)
+{
+	VkPipeline *v = base ? vk.parts_base : vk.parts;
+	if (!v[i]) {
+		VkComputePipelineCreateInfo pci = { VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO, NULL,
+			base ? VK_PIPELINE_CREATE_DISPATCH_BASE_BIT : 0,
+			{ VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO, NULL, 0,
+			  VK_SHADER_STAGE_COMPUTE_BIT, vk.shader, prog_parts[i].entry, NULL },
+			vk.layout, 0, -1 };
+		if (vk_check(vk.vkCreateComputePipelines(vk.dev, 0, 1, &pci, NULL, &v[i]),
+			     "vkCreateComputePipelines (kernel part)"))
+			return 0;
+	}
+	return v[i];
+}
+
+/* The whole pipeline in one command buffer: (staging) copies in, each
+ * dispatch with its part's pipeline and its own push constants, a
+ * compute->compute barrier between dispatches, (staging) copies out;
+ * one submit. */
+int drv_pipeline(const struct drv_step *v, size_t n, const uint32_t *counts, int copy)
+{
+	VkCommandBufferBeginInfo bi = { VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO, NULL, 0, NULL };
+	const VkFlags CS = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, TR = VK_PIPELINE_STAGE_TRANSFER_BIT,
+		SRW = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
+	snprintf(drv_pipe_note, sizeof drv_pipe_note, "one vulkan command buffer");
+	if (!vk.parts && (!(vk.parts = calloc((size_t)prog_nparts, sizeof *vk.parts)) ||
+			  !(vk.parts_base = calloc((size_t)prog_nparts, sizeof *vk.parts_base))))
+		return drv_fail("free memory", "out of memory for the pipeline's parts");
+	for (size_t i = 0; i < n; i++)
+		if (grid_splits(v[i].grid) && prog_parts[v[i].part].reads_nwg)
+			return drv_fail("use smaller params (or a larger workgroup_size), or compute the grid size from params instead of nwg",
+					"vulkan: the grid of kernel part '%s' (%u x %u x %u workgroups) exceeds the device's "
+					"maxComputeWorkGroupCount, and the part reads nwg, which splitting it into several "
+					"dispatches would change", prog_parts[v[i].part].entry,
+					v[i].grid[0], v[i].grid[1], v[i].grid[2]);
+	if (vk_check(vk.vkResetCommandBuffer(vk.cmd, 0), "vkResetCommandBuffer") ||
+	    vk_check(vk.vkBeginCommandBuffer(vk.cmd, &bi), "vkBeginCommandBuffer"))
+		return -1;
+	if (copy && vk.staging) {
+		for (int i = 0; i < prog_nbuffers; i++) {
+			VkBufferCopy c = { 0, 0, 4 * (VkDeviceSize)counts[i] };
+			vk.vkCmdCopyBuffer(vk.cmd, vk.stage[i], vk.buf[i], 1, &c);
+		}
+		barrier(TR, VK_ACCESS_TRANSFER_WRITE_BIT, CS, SRW);
+	}
+	VkPipeline bound = 0;
+	for (size_t i = 0; i < n; i++) {
+		int split = grid_splits(v[i].grid);
+		VkPipeline pp = part_pipe(v[i].part, split);
+		if (!pp)
+			return -1;
+		barrier(CS, VK_ACCESS_SHADER_WRITE_BIT, CS, SRW);   /* after the last dispatch */
+		if (pp != bound) {
+			vk.vkCmdBindPipeline(vk.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pp);
+			if (!bound)
+				vk.vkCmdBindDescriptorSets(vk.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, vk.layout,
+							   0, 1, &vk.set, 0, NULL);
+			bound = pp;
+		}
+		if (prog_nparams)
+			vk.vkCmdPushConstants(vk.cmd, vk.layout, VK_SHADER_STAGE_COMPUTE_BIT, 0,
+					      4u * (uint32_t)prog_nparams, v[i].params);
+		cmd_grid(v[i].grid, split);
+	}
+	if (copy && vk.staging) {
+		barrier(CS, VK_ACCESS_SHADER_WRITE_BIT, TR, VK_ACCESS_TRANSFER_READ_BIT);
+		for (int i = 0; i < prog_nbuffers; i++)
+			if (prog_buffers[i].access != READ_ONLY) {
+				VkBufferCopy c = { 0, 0, 4 * (VkDeviceSize)counts[i] };
+				vk.vkCmdCopyBuffer(vk.cmd, vk.buf[i], vk.stage[i], 1, &c);
+			}
+		barrier(TR, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
+	} else
+		barrier(CS, VK_ACCESS_SHADER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
+	if (vk_check(vk.vkEndCommandBuffer(vk.cmd), "vkEndCommandBuffer"))
+		return -1;
+	return submit();
+}
+
 int drv_download(void **bufs, const uint32_t *counts)
 {
 	for (int i = 0; i < prog_nbuffers; i++)
@@ -1003,6 +1085,14 @@ void drv_close(void)
 			vk.vkDestroyPipeline(vk.dev, vk.pipe_base, NULL);
 		if (vk.qpool)
 			vk.vkDestroyQueryPool(vk.dev, vk.qpool, NULL);
+		for (int i = 0; vk.parts && i < prog_nparts; i++) {
+			if (vk.parts[i])
+				vk.vkDestroyPipeline(vk.dev, vk.parts[i], NULL);
+			if (vk.parts_base[i])
+				vk.vkDestroyPipeline(vk.dev, vk.parts_base[i], NULL);
+		}
+		free(vk.parts);
+		free(vk.parts_base);
 		for (int i = 0; i < prog_nbuffers; i++)
 			free_buffer(i);
 		vk.vkDestroyDevice(vk.dev, NULL);

@@ -57,6 +57,22 @@ void prog_counts(const uint32_t *p, uint32_t *c);
 /* Invocations per axis for params p and counts c. */
 void prog_dispatch(const uint32_t *p, const uint32_t *c, uint32_t *d);
 
+/* The kernel parts and the pipeline (SPEC §10.5).  prog_pipeline calls
+ * step(ctx, part, p) for every dispatch in order, p holding the host for:
+ * variables' values (it sets them in p and restores them); it stops with
+ * -1 when step does. */
+struct part_info {
+	const char *entry;         /* the entry point (spv, ptx) */
+	uint32_t wgsize[3];
+	int reads_nwg;
+	size_t koff, klen;         /* reference: the part's module in prog_kernel */
+};
+extern const int prog_nparts, prog_pipelined;
+extern const struct part_info prog_parts[];
+void prog_part_dispatch(int part, const uint32_t *p, const uint32_t *c, uint32_t *d);
+int prog_pipeline(uint32_t *p, const uint32_t *c, int (*step)(void *ctx, int part, const uint32_t *p),
+		  void *ctx);
+
 /* ---- the driver ---- */
 
 extern char drv_error[2048];        /* the last error, ending in a Fix line */
@@ -69,6 +85,18 @@ int drv_upload(void **bufs, const uint32_t *counts);
 /* One dispatch over grid workgroups, waiting for it to finish. */
 int drv_dispatch(const uint32_t *params, const uint32_t *counts,
 		 const uint32_t grid[3]);
+/* A pipeline's dispatches (SPEC §10.5) on the buffers uploaded last, as
+ * one submission (spv: one command buffer, barriers between dispatches;
+ * ptx: one stream, a CUDA graph where it repeats; reference: in order),
+ * waiting for it to finish.  copy 0: leave out the staging copies (bench).
+ * drv_pipe_note says how it ran ("cuda graph", ...). */
+struct drv_step {
+	int part;
+	uint32_t grid[3];
+	const uint32_t *params;
+};
+int drv_pipeline(const struct drv_step *v, size_t n, const uint32_t *counts, int copy);
+extern char drv_pipe_note[96];
 /* Copy the writable buffers back into bufs. */
 int drv_download(void **bufs, const uint32_t *counts);
 /* Resident buffers (NAME_upload, NAME_download, NAME_dispatch): buffer i

@@ -14,7 +14,7 @@ use std::ptr::{null, null_mut};
 use std::time::Instant;
 
 use crate::ffi::{func, Lib};
-use crate::program::{BUFFERS, PROGRAM, WORKGROUP};
+use crate::program::{Step, BUFFERS, PARTS, WORKGROUP};
 
 static KERNEL: &[u8] = include_bytes!("kernel.ptx");
 
@@ -130,6 +130,7 @@ pub struct Gpu {
     bufs: Vec<Buf>,
     events: [Ptr; 2],
     name: String,
+    pipe: Pipe,
 }
 
 impl Gpu {
@@ -158,7 +159,8 @@ impl Gpu {
             )
         })?;
         let cu = Cuda::load(&lib)?;
-        let mut g = Gpu { _lib: lib, cu, ctx: null_mut(), module: null_mut(), function: null_mut(), bufs: Vec::new(), events: [null_mut(); 2], name: String::new() };
+        let pipe = Pipe { graphs: Graphs::load(&lib).ok(), parts: Vec::new(), stream: null_mut(), graph: null_mut(), exec: null_mut(), key: Vec::new() };
+        let mut g = Gpu { _lib: lib, cu, ctx: null_mut(), module: null_mut(), function: null_mut(), bufs: Vec::new(), events: [null_mut(); 2], name: String::new(), pipe };
         // SAFETY: the driver API is called as documented; out-pointers are live.
         unsafe {
             g.check("cuInit", (g.cu.cuInit)(0))?;
@@ -217,7 +219,7 @@ impl Gpu {
             return Err(format!("{head} (JIT log: {})\nFix: {fix}", if log.is_empty() { "empty" } else { log.trim_end() }));
         }
         self.module = module;
-        let entry = std::ffi::CString::new(PROGRAM).map_err(|_| "kernel name with a NUL".to_string())?;
+        let entry = std::ffi::CString::new(PARTS[0].entry).map_err(|_| "kernel name with a NUL".to_string())?;
         let mut function = null_mut();
         // SAFETY: module is loaded; entry is NUL-terminated.
         let r = unsafe { (self.cu.cuModuleGetFunction)(&mut function, module, entry.as_ptr()) };
@@ -382,8 +384,231 @@ impl Gpu {
     }
 }
 
+// ---- pipelines (SPEC §10.5) ----
+
+// Optional entry points: a repeating pipeline as a CUDA graph. Without
+// one of them pipelines run as plain launches on one stream.
+// cuGraphInstantiateWithFlags is cuda.h's cuGraphInstantiate (11.4+).
+entry_points!(Graphs {
+    cuStreamCreate: fn(*mut Ptr, c_uint);
+    cuStreamDestroy_v2: fn(Ptr);
+    cuStreamSynchronize: fn(Ptr);
+    cuStreamBeginCapture_v2: fn(Ptr, c_int);
+    cuStreamEndCapture: fn(Ptr, *mut Ptr);
+    cuGraphInstantiateWithFlags: fn(*mut Ptr, Ptr, u64);
+    cuGraphLaunch: fn(Ptr, Ptr);
+    cuGraphExecDestroy: fn(Ptr);
+    cuGraphDestroy: fn(Ptr);
+});
+
+const CU_STREAM_CAPTURE_MODE_THREAD_LOCAL: c_int = 1;
+/// A pipeline of at least this many dispatches runs as a CUDA graph.
+const GRAPH_MIN: usize = 8;
+
+/// A pipeline's state: each part's function, the stream, and the graph
+/// of the last pipeline with what it was captured from.
+pub struct Pipe {
+    graphs: Option<Graphs>,
+    parts: Vec<Ptr>,
+    stream: Ptr,
+    graph: Ptr,
+    exec: Ptr,
+    key: Vec<u64>,
+}
+
+impl Gpu {
+    /// Queue one step of a pipeline on stream (null: the default one).
+    fn launch_step(&self, s: &Step, counts: &[u32], stream: Ptr) -> Result<(), String> {
+        let mut ptrs: Vec<DevPtr> = self.bufs.iter().map(|b| b.ptr).collect();
+        let mut vals: Vec<u32> = s.params.clone();
+        let mut cs: Vec<u32> = counts.to_vec();
+        let mut args: Vec<Ptr> = Vec::new();
+        args.extend(ptrs.iter_mut().map(|p| p as *mut DevPtr as Ptr));
+        args.extend(vals.iter_mut().map(|p| p as *mut u32 as Ptr));
+        args.extend(cs.iter_mut().map(|p| p as *mut u32 as Ptr));
+        let wg = PARTS[s.part].workgroup;
+        // SAFETY: args point at values that live through the call (the
+        // driver copies them), in the kernel's parameter order.
+        let r = unsafe {
+            (self.cu.cuLaunchKernel)(
+                self.pipe.parts[s.part], s.grid[0], s.grid[1], s.grid[2], wg[0], wg[1], wg[2],
+                0, stream, args.as_mut_ptr(), null_mut(),
+            )
+        };
+        self.check("cuLaunchKernel", r)
+    }
+
+    fn graph_drop(&mut self) {
+        if let Some(g) = &self.pipe.graphs {
+            // SAFETY: each is idle (every launch is waited for) and freed once.
+            unsafe {
+                if !self.pipe.exec.is_null() {
+                    (g.cuGraphExecDestroy)(self.pipe.exec);
+                }
+                if !self.pipe.graph.is_null() {
+                    (g.cuGraphDestroy)(self.pipe.graph);
+                }
+            }
+        }
+        self.pipe.exec = null_mut();
+        self.pipe.graph = null_mut();
+        self.pipe.key.clear();
+    }
+
+    /// Capture the steps on the stream into a graph, or reuse the last
+    /// one if it was captured from the same launches over the same
+    /// buffers; launch it and wait. false: the driver would not capture
+    /// (nothing ran).
+    fn graph_run(&mut self, steps: &[Step], counts: &[u32]) -> Result<bool, String> {
+        let mut key: Vec<u64> = self.bufs.iter().map(|b| b.ptr).collect();
+        key.extend(counts.iter().map(|&c| c as u64));
+        for s in steps {
+            key.push(s.part as u64);
+            key.extend(s.grid.iter().chain(&s.params).map(|&w| w as u64));
+        }
+        if self.pipe.exec.is_null() || self.pipe.key != key {
+            self.graph_drop();
+            let g = match &self.pipe.graphs {
+                Some(g) => g,
+                None => return Ok(false),
+            };
+            if self.pipe.stream.is_null() {
+                let mut s = null_mut();
+                // SAFETY: s is a live out-pointer; a context is current.
+                if unsafe { (g.cuStreamCreate)(&mut s, 0) } != 0 {
+                    return Ok(false);
+                }
+                self.pipe.stream = s;
+            }
+            let stream = self.pipe.stream;
+            // SAFETY: the stream is live and not capturing.
+            if unsafe { (g.cuStreamBeginCapture_v2)(stream, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL) } != 0 {
+                return Ok(false);
+            }
+            let bad = steps.iter().any(|s| self.launch_step(s, counts, stream).is_err());
+            let mut graph = null_mut();
+            let mut exec = null_mut();
+            // SAFETY: the stream is capturing on this thread; out-pointers are live.
+            let ok = unsafe {
+                (g.cuStreamEndCapture)(stream, &mut graph) == 0
+                    && !bad
+                    && !graph.is_null()
+                    && (g.cuGraphInstantiateWithFlags)(&mut exec, graph, 0) == 0
+            };
+            if !ok {
+                if !graph.is_null() {
+                    // SAFETY: the graph is unused.
+                    unsafe { (g.cuGraphDestroy)(graph) };
+                }
+                return Ok(false);
+            }
+            self.pipe.graph = graph;
+            self.pipe.exec = exec;
+            self.pipe.key = key;
+        }
+        let g = self.pipe.graphs.as_ref().expect("a graph was captured");
+        // SAFETY: exec and stream are live; the graph's launches read the
+        // device buffers, which live as long as self.
+        unsafe {
+            self.check("cuGraphLaunch", (g.cuGraphLaunch)(self.pipe.exec, self.pipe.stream))?;
+            self.check("cuStreamSynchronize", (g.cuStreamSynchronize)(self.pipe.stream))?;
+        }
+        Ok(true)
+    }
+
+    /// The steps in order on one stream and one synchronisation; a CUDA
+    /// graph where the pipeline repeats. How it ran, for --bench.
+    fn pipe_launch(&mut self, steps: &[Step], counts: &[u32]) -> Result<&'static str, String> {
+        if steps.len() >= GRAPH_MIN && self.graph_run(steps, counts)? {
+            return Ok("cuda graph (captured once, then launched)");
+        }
+        for s in steps {
+            self.launch_step(s, counts, null_mut())?;
+        }
+        // SAFETY: a context is current.
+        self.check("cuCtxSynchronize", unsafe { (self.cu.cuCtxSynchronize)() })?;
+        Ok(if steps.len() >= GRAPH_MIN {
+            "one cuda stream, plain launches (the driver cannot capture a cuda graph)"
+        } else {
+            "one cuda stream"
+        })
+    }
+
+    /// Run a pipeline (SPEC §10.5): upload bufs, every step in order
+    /// (a CUDA graph where it repeats), the writable buffers read back;
+    /// then time `bench` more runs of it whole (wall clock).
+    pub fn pipeline(&mut self, steps: &[Step], bufs: &mut [Vec<u32>], bench: u32) -> Result<Bench, String> {
+        if self.function.is_null() {
+            self.load()?;
+        }
+        if self.pipe.parts.is_empty() {
+            for part in PARTS {
+                let entry = std::ffi::CString::new(part.entry).map_err(|_| "kernel name with a NUL".to_string())?;
+                let mut function = null_mut();
+                // SAFETY: module is loaded; entry is NUL-terminated.
+                let r = unsafe { (self.cu.cuModuleGetFunction)(&mut function, self.module, entry.as_ptr()) };
+                self.check("cuModuleGetFunction (kernel part)", r)?;
+                self.pipe.parts.push(function);
+            }
+        }
+        let fits = self.bufs.len() == bufs.len() && self.bufs.iter().zip(bufs.iter()).all(|(b, d)| b.cap >= d.len() * 4);
+        if fits {
+            for (b, d) in self.bufs.iter_mut().zip(bufs.iter()) {
+                b.bytes = d.len() * 4;
+            }
+        } else {
+            for b in std::mem::take(&mut self.bufs) {
+                // SAFETY: the buffer is idle and freed once.
+                unsafe { (self.cu.cuMemFree_v2)(b.ptr) };
+            }
+            for data in bufs.iter() {
+                let bytes = data.len() * 4;
+                let mut ptr = 0;
+                // SAFETY: ptr is a live out-pointer.
+                let r = unsafe { (self.cu.cuMemAlloc_v2)(&mut ptr, bytes.max(4)) };
+                self.check("cuMemAlloc_v2", r)?;
+                self.bufs.push(Buf { ptr, bytes, cap: bytes.max(4) });
+            }
+        }
+        for (data, b) in bufs.iter().zip(&self.bufs) {
+            // SAFETY: data holds b.bytes bytes; the allocation at least as many.
+            let r = unsafe { (self.cu.cuMemcpyHtoD_v2)(b.ptr, data.as_ptr() as *const c_void, b.bytes) };
+            self.check("cuMemcpyHtoD_v2", r)?;
+        }
+        let counts: Vec<u32> = bufs.iter().map(|d| d.len() as u32).collect();
+        let mut note = self.pipe_launch(steps, &counts)?;
+        for ((b, data), d) in BUFFERS.iter().zip(bufs.iter_mut()).zip(&self.bufs) {
+            if b.writable() {
+                // SAFETY: data holds d.bytes bytes.
+                let r = unsafe { (self.cu.cuMemcpyDtoH_v2)(data.as_mut_ptr() as *mut c_void, d.ptr, d.bytes) };
+                self.check("cuMemcpyDtoH_v2", r)?;
+            }
+        }
+        let mut b = Bench { gpu_ms: Vec::new(), wall_ms: Vec::new(), loop_us: 0.0, timer: String::new() };
+        let mut total = 0.0;
+        for _ in 0..bench {
+            let t = Instant::now();
+            note = self.pipe_launch(steps, &counts)?;
+            let ms = t.elapsed().as_secs_f64() * 1e3;
+            total += ms;
+            b.wall_ms.push(ms);
+            b.gpu_ms.push(ms);
+        }
+        if bench > 0 {
+            b.loop_us = total * 1e3 / (bench as f64 * steps.len().max(1) as f64);
+        }
+        b.timer = format!("wall clock, runs of the whole pipeline of {} dispatches; {note}", steps.len());
+        Ok(b)
+    }
+}
+
 impl Drop for Gpu {
     fn drop(&mut self) {
+        self.graph_drop();
+        if let (Some(g), false) = (&self.pipe.graphs, self.pipe.stream.is_null()) {
+            // SAFETY: the stream is idle and destroyed once.
+            unsafe { (g.cuStreamDestroy_v2)(self.pipe.stream) };
+        }
         // SAFETY: each object was created in this context and is freed once.
         unsafe {
             for e in self.events {

@@ -29,7 +29,7 @@ use std::ptr::{null, null_mut};
 use std::time::Instant;
 
 use crate::ffi::{func, Lib};
-use crate::program::{BUFFERS, PARAMS, READS_NWG, WORKGROUP};
+use crate::program::{Step, BUFFERS, ENTRY, PARAMS, PARTS, READS_NWG, WORKGROUP};
 
 static KERNEL: &[u8] = include_bytes!("kernel.spv");
 static KERNEL_F64: &[u8] = include_bytes!("kernel_f64.spv");
@@ -669,6 +669,8 @@ pub struct Gpu {
     layout: Nd,
     pipeline: Nd,
     pipeline_base: Nd, // DISPATCH_BASE, made when a grid splits
+    parts: Vec<Nd>,      // a pipeline's parts (SPEC §10.5), made on first use
+    parts_base: Vec<Nd>, // and their DISPATCH_BASE twins
     dpool: Nd,
     set: Nd,
     cpool: Nd,
@@ -772,6 +774,8 @@ impl Gpu {
             layout: 0,
             pipeline: 0,
             pipeline_base: 0,
+            parts: Vec::new(),
+            parts_base: Vec::new(),
             dpool: 0,
             set: 0,
             cpool: 0,
@@ -1241,7 +1245,7 @@ impl Gpu {
                 flags: 0,
                 stage: STAGE_COMPUTE_BIT,
                 module: self.module,
-                name: b"main\0".as_ptr() as *const c_char,
+                name: ENTRY.as_ptr() as *const c_char,
                 specialization: null(),
             },
             layout: self.layout,
@@ -1270,7 +1274,7 @@ impl Gpu {
                 flags: 0,
                 stage: STAGE_COMPUTE_BIT,
                 module: self.module,
-                name: b"main\0".as_ptr() as *const c_char,
+                name: ENTRY.as_ptr() as *const c_char,
                 specialization: null(),
             },
             layout: self.layout,
@@ -1726,6 +1730,198 @@ impl Gpu {
     }
 }
 
+// ---- pipelines (SPEC §10.5) ----
+
+impl Gpu {
+    /// The compute pipeline of kernel part `part` (DISPATCH_BASE with
+    /// `base`, for split grids), made on first use.
+    fn part_pipeline(&mut self, part: usize, base: bool) -> Result<Nd, String> {
+        if self.parts.is_empty() {
+            self.parts = vec![0; PARTS.len()];
+            self.parts_base = vec![0; PARTS.len()];
+        }
+        let have = if base { self.parts_base[part] } else { self.parts[part] };
+        if have != 0 {
+            return Ok(have);
+        }
+        let name = std::ffi::CString::new(PARTS[part].entry).map_err(|_| "an entry point name with a NUL".to_string())?;
+        let d = self.vkd.as_ref().expect(LOADED);
+        let ci = ComputePipelineCreateInfo {
+            s_type: ST_COMPUTE_PIPELINE_CREATE_INFO,
+            p_next: null(),
+            flags: if base { PIPELINE_CREATE_DISPATCH_BASE } else { 0 },
+            stage: PipelineShaderStageCreateInfo {
+                s_type: ST_PIPELINE_SHADER_STAGE_CREATE_INFO,
+                p_next: null(),
+                flags: 0,
+                stage: STAGE_COMPUTE_BIT,
+                module: self.module,
+                name: name.as_ptr(),
+                specialization: null(),
+            },
+            layout: self.layout,
+            base: 0,
+            base_index: -1,
+        };
+        let mut pipeline = 0;
+        // SAFETY: ci and name outlive the call.
+        let r = unsafe { (d.vkCreateComputePipelines)(self.dev, 0, 1, &ci, null(), &mut pipeline) };
+        check("vkCreateComputePipelines (kernel part)", r)?;
+        if base {
+            self.parts_base[part] = pipeline;
+        } else {
+            self.parts[part] = pipeline;
+        }
+        Ok(pipeline)
+    }
+
+    /// Record the whole pipeline into the one command buffer: (copy) the
+    /// staging twins in and the writable ones out, each step with its
+    /// part's pipeline and its own push constants, a compute->compute
+    /// barrier between dispatches.
+    fn record_pipeline(&mut self, steps: &[Step], copy: bool) -> Result<(), String> {
+        let mut pipes = Vec::with_capacity(steps.len());
+        for s in steps {
+            let split = self.splits(s.grid);
+            pipes.push(self.part_pipeline(s.part, split)?);
+        }
+        let d = self.vkd.as_ref().expect(LOADED);
+        let cmd = self.cmd;
+        let bi = CommandBufferBeginInfo { s_type: ST_COMMAND_BUFFER_BEGIN_INFO, p_next: null(), flags: 0, inheritance: null() };
+        let cs = PIPELINE_STAGE_COMPUTE_SHADER;
+        let srw = ACCESS_SHADER_READ | ACCESS_SHADER_WRITE;
+        // SAFETY: cmd is not pending (every submit is waited for); every
+        // object it records is live and every pointer outlives its call.
+        unsafe {
+            check("vkResetCommandBuffer", (d.vkResetCommandBuffer)(cmd, 0))?;
+            check("vkBeginCommandBuffer", (d.vkBeginCommandBuffer)(cmd, &bi))?;
+            if copy && self.staging {
+                for s in &self.slots {
+                    let c = BufferCopy { src: 0, dst: 0, size: s.bytes as u64 };
+                    (d.vkCmdCopyBuffer)(cmd, s.stage, s.buf, 1, &c);
+                }
+                self.barrier(PIPELINE_STAGE_TRANSFER, ACCESS_TRANSFER_WRITE, cs, srw);
+            }
+            let mut bound = 0;
+            for (s, &pipe) in steps.iter().zip(&pipes) {
+                self.barrier(cs, ACCESS_SHADER_WRITE, cs, srw); // after the last dispatch
+                if pipe != bound {
+                    (d.vkCmdBindPipeline)(cmd, BIND_POINT_COMPUTE, pipe);
+                    if bound == 0 && !BUFFERS.is_empty() {
+                        (d.vkCmdBindDescriptorSets)(cmd, BIND_POINT_COMPUTE, self.layout, 0, 1, &self.set, 0, null());
+                    }
+                    bound = pipe;
+                }
+                if !s.params.is_empty() {
+                    let bytes = 4 * s.params.len() as u32;
+                    (d.vkCmdPushConstants)(cmd, self.layout, STAGE_COMPUTE_BIT, 0, bytes, s.params.as_ptr() as *const c_void);
+                }
+                self.cmd_grid(s.grid);
+            }
+            if copy && self.staging {
+                self.barrier(cs, ACCESS_SHADER_WRITE, PIPELINE_STAGE_TRANSFER, ACCESS_TRANSFER_READ);
+                for (b, s) in BUFFERS.iter().zip(&self.slots) {
+                    if b.writable() {
+                        let c = BufferCopy { src: 0, dst: 0, size: s.bytes as u64 };
+                        (d.vkCmdCopyBuffer)(cmd, s.buf, s.stage, 1, &c);
+                    }
+                }
+                self.barrier(PIPELINE_STAGE_TRANSFER, ACCESS_TRANSFER_WRITE, PIPELINE_STAGE_HOST, ACCESS_HOST_READ);
+            } else {
+                self.barrier(cs, ACCESS_SHADER_WRITE, PIPELINE_STAGE_HOST, ACCESS_HOST_READ);
+            }
+            check("vkEndCommandBuffer", (d.vkEndCommandBuffer)(cmd))
+        }
+    }
+
+    /// Run a pipeline (SPEC §10.5): upload bufs, the whole pipeline in
+    /// one command buffer and one submit, the writable buffers read back
+    /// into bufs; then time `bench` more runs of it whole (wall clock).
+    pub fn pipeline(&mut self, steps: &[Step], bufs: &mut [Vec<u32>], bench: u32) -> Result<Bench, String> {
+        let l = &self.props.limits;
+        for s in steps {
+            let part = &PARTS[s.part];
+            let inv: u32 = part.workgroup.iter().product();
+            for ax in 0..3 {
+                if part.workgroup[ax] > l.max_work_group_size[ax] || inv > l.max_work_group_invocations {
+                    return Err(format!(
+                        "vulkan: kernel part '{}': workgroup_size {}x{}x{} exceeds device `{}` limits\n\
+                         Fix: use a smaller workgroup_size in the program",
+                        part.entry, part.workgroup[0], part.workgroup[1], part.workgroup[2], self.name
+                    ));
+                }
+                if s.grid[ax] > l.max_work_group_count[ax] && part.reads_nwg {
+                    return Err(format!(
+                        "vulkan: kernel part '{}': grid axis {ax} needs {} workgroups; device `{}` allows {} in one \
+                         dispatch, and the part reads nwg, which splitting the grid would change\n\
+                         Fix: use smaller --param values, or compute the grid size from params instead of nwg",
+                        part.entry, s.grid[ax], self.name, l.max_work_group_count[ax]
+                    ));
+                }
+            }
+        }
+        let fits = self.slots.len() == bufs.len()
+            && self.slots.iter().zip(bufs.iter()).all(|(s, d)| s.cap >= d.len() * 4 && !d.is_empty());
+        if fits && self.slots.iter().zip(bufs.iter()).any(|(s, d)| s.bytes != d.len() * 4) {
+            for (s, d) in self.slots.iter_mut().zip(bufs.iter()) {
+                s.bytes = d.len() * 4;
+            }
+            self.update_set()?;
+        }
+        if !fits {
+            let old = std::mem::take(&mut self.slots);
+            for s in &old {
+                self.free_slot(s);
+            }
+            for (b, data) in BUFFERS.iter().zip(bufs.iter()) {
+                let s = self.make_slot(b.name, data.len() * 4)?;
+                self.slots.push(s);
+            }
+            self.update_set()?;
+        }
+        for (s, data) in self.slots.iter().zip(bufs.iter()) {
+            let bytes: Vec<u8> = data.iter().flat_map(|w| w.to_le_bytes()).collect();
+            // SAFETY: the mapping holds s.bytes == bytes.len() bytes.
+            unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), s.map, s.bytes) };
+        }
+        self.record_pipeline(steps, true)?;
+        self.submit()?;
+        for ((b, data), s) in BUFFERS.iter().zip(bufs.iter_mut()).zip(&self.slots) {
+            if !b.writable() {
+                continue;
+            }
+            // SAFETY: the mapping holds s.bytes bytes, the pipeline is done
+            // and the memory is coherent.
+            let m = unsafe { std::slice::from_raw_parts(s.map, s.bytes) };
+            for (w, c) in data.iter_mut().zip(m.chunks_exact(4)) {
+                *w = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+            }
+        }
+        let mut b = Bench {
+            gpu_ms: Vec::new(),
+            wall_ms: Vec::new(),
+            loop_us: 0.0,
+            timer: format!(
+                "wall clock, runs of the whole pipeline of {} dispatches; one vulkan command buffer",
+                steps.len()
+            ),
+        };
+        if bench > 0 {
+            self.record_pipeline(steps, false)?;
+            self.submit()?; // warm-up
+            let mut total = 0.0;
+            for _ in 0..bench {
+                let wall = self.submit()?;
+                total += wall;
+                b.wall_ms.push(wall);
+                b.gpu_ms.push(wall);
+            }
+            b.loop_us = total * 1e3 / (bench as f64 * steps.len().max(1) as f64);
+        }
+        Ok(b)
+    }
+}
+
 impl Drop for Gpu {
     fn drop(&mut self) {
         if let Some(d) = &self.vkd {
@@ -1746,6 +1942,11 @@ impl Drop for Gpu {
                     (d.vkDestroyCommandPool)(self.dev, self.cpool, null());
                 }
                 for p in [self.pipeline, self.pipeline_base] {
+                    if p != 0 {
+                        (d.vkDestroyPipeline)(self.dev, p, null());
+                    }
+                }
+                for &p in self.parts.iter().chain(&self.parts_base) {
                     if p != 0 {
                         (d.vkDestroyPipeline)(self.dev, p, null());
                     }
