@@ -145,6 +145,7 @@ struct vk {
 	bool staging;               /* device-local buffers + staging twins */
 	bool float64, khr_fma;      /* features enabled on the device */
 	bool st8, st16, khr_8bit;   /* 8/16-bit storage buffers (storage types) */
+	bool float16;               /* shaderFloat16 (SPEC §10.1: f16 programs) */
 	bool fa_buf, fa_shared, ext_fa;  /* f32 atomic add (SPEC §10.2) */
 	bool int64, f64_ok, i64_ok;  /* shaderInt64; the 64-bit types usable */
 	enum vy_fma_mode fma;       /* how the spv emitter lowers exact fma */
@@ -551,10 +552,19 @@ static void query_storage(struct vk *v)
 	VkPhysicalDeviceFeatures2 f2 = {
 		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = &f16,
 	};
+	VkPhysicalDeviceShaderFloat16Int8Features fi = {
+		.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES,
+	};
 	v->khr_8bit = have_extension(v, VK_KHR_8BIT_STORAGE_EXTENSION_NAME);
 	if (v->khr_8bit)
 		f16.pNext = &f8;
+	bool khr_f16 = have_extension(v, VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME);
+	if (khr_f16) {
+		fi.pNext = f2.pNext;
+		f2.pNext = &fi;
+	}
 	v->vkGetPhysicalDeviceFeatures2(v->phys, &f2);
+	v->float16 = khr_f16 && fi.shaderFloat16 == VK_TRUE && !disabled("shaderFloat16");
 	v->st8 = f8.storageBuffer8BitAccess == VK_TRUE && !disabled("storageBuffer8BitAccess");
 	v->st16 = f16.storageBuffer16BitAccess == VK_TRUE && !disabled("storageBuffer16BitAccess");
 	v->khr_8bit = v->khr_8bit && v->st8;
@@ -679,6 +689,14 @@ static int check_features(struct vk *v, const struct vy_program *p, char **err)
 			       "(see vyrec backends), use --backend reference, or "
 			       "declare the buffer u32/i32/f32", v->props.deviceName,
 			       f, p->buffers[i].name, vy_type_name(p->buffers[i].type));
+		return -1;
+	}
+	if (p->uses_f16 && !v->float16) {   /* SPEC §10.1 */
+		*err = vy_strf("vulkan: device `%s` lacks shaderFloat16 "
+			       "(VK_KHR_shader_float16_int8), which the program's f16 "
+			       "values need. Fix: run on a device that has it (see vyrec "
+			       "backends), use --backend reference or cuda, or compute in "
+			       "f32", v->props.deviceName);
 		return -1;
 	}
 	unsigned uses = vy_program_uses(p);

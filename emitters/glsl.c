@@ -1021,6 +1021,7 @@ static const struct glsl_row glsl_ops[VY_OP_COUNT] = {
 	[VY_OP_SG_ALL] = SG_("subgroupAll"),
 	[VY_OP_SG_ANY] = SG_("subgroupAny"),
 	[VY_OP_SG_ELECT] = SG_("subgroupElect"),
+	[VY_OP_SG_BALLOT] = SG_("subgroupBallot"),
 };
 
 /* A subgroup op: the row's GLSL function, or for f32 reductions and scans
@@ -1031,6 +1032,17 @@ static void put_subgroup(struct gen *g, const struct vy_expr *e)
 	bool flt = e->type == VY_F32 && (c == VY_OP_SG_ADD || c == VY_OP_SG_MIN ||
 					 c == VY_OP_SG_MAX || c == VY_OP_SG_INCLUSIVE_ADD ||
 					 c == VY_OP_SG_EXCLUSIVE_ADD);
+	if (c == VY_OP_SG_BALLOT) {   /* word k of the uvec4 (vyrec_ops.def) */
+		put(g, "subgroupBallot(");
+		put_top(g, e->args[0]);
+		put(g, ")[");
+		if (e->nargs > 1)
+			put_top(g, e->args[1]);
+		else
+			put(g, "0u");   /* no word: word 0 */
+		put(g, "]");
+		return;
+	}
 	put_call(g, flt ? sg_float_fn(g, c) : glsl_ops[c].text, e);
 }
 
@@ -1062,7 +1074,7 @@ static const char *mathlib_fn(struct gen *g, const struct vy_opdef *op,
 	vy_buf_printf(&fn, "%s %s(", glsl_type(mp.v[mp.n - 1]->type), name);
 	for (int i = 0; i < mp.nparams; i++) {
 		snprintf(names[i], sizeof names[i], "x%d", i);
-		vy_buf_printf(&fn, "%sfloat %s", i ? ", " : "", names[i]);
+		vy_buf_printf(&fn, "%s%s %s", i ? ", " : "", glsl_type(mp.ptype), names[i]);
 	}
 	put(g, ")\n{\n");
 	for (int i = mp.nparams; i < mp.n; i++) {
@@ -1819,7 +1831,7 @@ static void put_decls(const struct vy_program *p, struct vy_buf *b)
 		vy_buf_puts(b, "layout(push_constant) uniform Params {\n");
 		for (int i = 0; i < p->nparams; i++)
 			vy_buf_printf(b, "\tlayout(offset = %u) %s p_%s;\n",
-				      vy_param_offset(p, i), glsl_type(p->params[i].type),
+				      vy_param_offset(p, i), glsl_type(vy_param_repr(p->params[i].type)),
 				      p->params[i].name);
 		vy_buf_puts(b, "} pc;\n\n");
 	}

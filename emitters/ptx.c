@@ -165,20 +165,44 @@ static struct vy_pv emit_expr(struct ctx *c, const struct vy_expr *e);
 
 /* ---- memory ---- */
 
+/* The PTX name of private array mem: vy_pr_NAME, or vy_pr_NAME$K for the
+ * K-th of an earlier array's name (arrays of sibling blocks). */
+static const char *pr_name(const struct vy_program *p, int mem, char buf[160])
+{
+	const char *n = p->privates[mem].name;
+	int k = 0;
+	for (int i = 0; i < mem; i++)
+		k += !strcmp(p->privates[i].name, n);
+	if (k)
+		snprintf(buf, 160, "vy_pr_%s$%d", n, k);
+	else
+		snprintf(buf, 160, "vy_pr_%s", n);
+	return buf;
+}
+
 /* Private arrays (SPEC §10.3) that vy_scalarise left: .local arrays
  * vy_pr_NAME of the entry, addressed with 32 bits as shared ones. */
 static struct vy_pv private_addr(struct ctx *c, int mem, struct vy_pv idx)
 {
 	const struct vy_privdecl *d = &c->p->privates[mem];
+	char nm[160];
 	unsigned es = vy_type_size(d->type);
 	struct vy_pv a = {0};
 	if (!is_reg(idx)) {
-		snprintf(a.s, sizeof a.s, "vy_pr_%s%+lld", d->name,
-			 strtoll(idx.s, NULL, 10) * es);
-		return a;
+		char t[200];
+		long long off = strtoll(idx.s, NULL, 10) * es;
+		snprintf(t, sizeof t, "%s%+lld", pr_name(c->p, mem, nm), off);
+		if (strlen(t) < sizeof a.s) {
+			memcpy(a.s, t, strlen(t) + 1);
+			return a;
+		}
+		struct vy_pv b = reg(c, VY_U32);   /* a long name: through a register */
+		I(c, "mov.u32 \t%s, %s;\n", b.s, nm);
+		I(c, "add.u32 \t%s, %s, %lld;\n", b.s, b.s, off);
+		return b;
 	}
 	struct vy_pv b = reg(c, VY_U32);
-	I(c, "mov.u32 \t%s, vy_pr_%s;\n", b.s, d->name);
+	I(c, "mov.u32 \t%s, %s;\n", b.s, pr_name(c->p, mem, nm));
 	return op3(c, VY_U32, "mad.lo.s32", idx, imm("%u", es), b);
 }
 
@@ -186,14 +210,15 @@ static struct vy_pv private_addr(struct ctx *c, int mem, struct vy_pv idx)
 static void emit_fill(struct ctx *c, const struct vy_stmt *s)
 {
 	const struct vy_privdecl *d = &c->p->privates[s->mem];
+	char nm[160];
 	struct vy_pv v = in_reg(c, emit_expr(c, s->value), d->type);
 	struct vy_pv a = reg(c, VY_U32), p = reg(c, VY_BOOL);
 	int l = label(c);
-	I(c, "mov.u32 \t%s, vy_pr_%s;\n", a.s, d->name);
+	I(c, "mov.u32 \t%s, %s;\n", a.s, pr_name(c->p, s->mem, nm));
 	put_label(c, "fill", l);
 	I(c, "st.local.%s \t[%s], %s;\n", tn(d->type), a.s, v.s);
 	I(c, "add.u32 \t%s, %s, %u;\n", a.s, a.s, vy_type_size(d->type));
-	I(c, "setp.lt.u32 \t%s, %s, vy_pr_%s+%u;\n", p.s, a.s, d->name,
+	I(c, "setp.lt.u32 \t%s, %s, %s+%u;\n", p.s, a.s, pr_name(c->p, s->mem, nm),
 	  d->count * vy_type_size(d->type));
 	I(c, "@%s bra \t$L_fill_%d;\n", p.s, l);
 }
@@ -461,6 +486,13 @@ static struct vy_pv emit_idiv(struct ctx *c, enum vy_type t, struct vy_pv a,
 			return rem ? a : imm("%u", 0xffffffffu);
 		if (t == VY_I32 && be->bits == 0xffffffffu)
 			return rem ? imm("%u", 0) : op1(c, t, "neg.s32", in_reg(c, a, t));
+		/* u32 by a power of two: a shift or a mask, as nvcc's front end
+		 * writes it (ptxas keeps div.u32 by an immediate a reciprocal
+		 * sequence of some 16 instructions) */
+		if (t == VY_U32 && be->bits > 1 && !(be->bits & (be->bits - 1)))
+			return rem ? op2(c, t, "and.b32", in_reg(c, a, t), imm("%u", be->bits - 1)) :
+				     op2(c, t, "shr.u32", in_reg(c, a, t),
+					 imm("%u", (uint32_t)__builtin_ctz(be->bits)));
 		return op2(c, t, op, a, b);
 	}
 	struct vy_pv z = op2(c, VY_BOOL, "setp.eq.s32", b, imm("%u", 0));
@@ -836,6 +868,21 @@ static struct vy_pv sg_vote(struct ctx *c, const struct vy_expr *e, struct vy_pv
 	return r;
 }
 
+/* ballot word k (vyrec_ops.def): word 0 is vote.sync.ballot.b32 over the
+ * member mask, the upper words of a 32-lane warp are 0. */
+static struct vy_pv sg_ballot(struct ctx *c, const struct vy_expr *e, struct vy_pv *v)
+{
+	const struct vy_expr *w = e->nargs > 1 ? e->args[1] : NULL;   /* no word: word 0 */
+	if (w && w->kind == VY_E_CONST && w->bits)
+		return imm("%u", 0);
+	struct vy_pv mask = in_reg(c, sg_mask(c), VY_U32), r = reg(c, VY_U32);
+	I(c, "vote.sync.ballot.b32 \t%s, %s, %s;\n", r.s, in_reg(c, v[0], VY_BOOL).s, mask.s);
+	if (!w || w->kind == VY_E_CONST)
+		return r;
+	struct vy_pv lo = op2(c, VY_BOOL, "setp.eq.u32", v[1], imm("%u", 0));
+	return op3(c, VY_U32, "selp.b32", r, imm("%u", 0), lo);
+}
+
 #define INT_(u, s) { NULL, u, s, NULL }
 #define NUM_(u, s, f) { NULL, u, s, f }
 #define F32_(f) { NULL, NULL, NULL, f }
@@ -924,6 +971,7 @@ static const struct ptx_row ptx_ops[VY_OP_COUNT] = {
 	[VY_OP_SG_ALL] = FN_(sg_vote),
 	[VY_OP_SG_ANY] = FN_(sg_vote),
 	[VY_OP_SG_ELECT] = FN_(sg_vote),
+	[VY_OP_SG_BALLOT] = FN_(sg_ballot),
 };
 
 bool vy_ptx_lowers(enum vy_opcode code)
@@ -942,7 +990,7 @@ static struct vy_pv emit_mathlib(struct ctx *c, const struct vy_expr *e)
 	if (!v)
 		vy_bug("out of memory");
 	for (int i = 0; i < mp.nparams; i++)
-		v[i] = in_reg(c, emit_expr(c, e->args[i]), VY_F32);
+		v[i] = in_reg(c, emit_expr(c, e->args[i]), mp.ptype);
 	bool fast = c->m.fast;
 	vy_buf_printf(&c->body, "\t// %s: the program of src/mathlib.c\n", e->op->id);
 	c->m.fast = false;
@@ -1110,12 +1158,47 @@ static struct vy_pv emit_op64(struct ctx *c, const struct vy_expr *e)
 	return cnst64(t, 0);
 }
 
+/* math.f16_bits and math.f16_value (src/lower_f16.c): PTX's own
+ * conversions (round to nearest even, subnormals kept, overflow to inf),
+ * with NaNs settled as src/mathlib.c's programs settle them (f16_bits:
+ * 0x7fff; f16_value: the payload shifted in), so the bits are the other
+ * targets' whatever the hardware does with a NaN. */
+static struct vy_pv emit_f16(struct ctx *c, const struct vy_expr *e)
+{
+	bool bits = e->op->code == VY_OP_F16_BITS;
+	struct vy_pv a = in_reg(c, emit_expr(c, e->args[0]), bits ? VY_F32 : VY_U32);
+	struct vy_pv d = reg(c, bits ? VY_U32 : VY_F32);
+	if (bits) {
+		I(c, "{ .reg .b16 %%h; .reg .pred %%n;\n");
+		I(c, "cvt.rn.f16.f32 \t%%h, %s;\n", a.s);
+		I(c, "cvt.u32.u16 \t%s, %%h;\n", d.s);
+		I(c, "setp.nan.f32 \t%%n, %s, %s;\n", a.s, a.s);
+		I(c, "selp.b32 \t%s, 32767, %s, %%n; }\n", d.s, d.s);
+		return d;
+	}
+	I(c, "{ .reg .b16 %%h; .reg .b32 %%t, %%s; .reg .f32 %%q; .reg .pred %%n;\n");
+	I(c, "cvt.u16.u32 \t%%h, %s;\n", a.s);
+	I(c, "cvt.f32.f16 \t%s, %%h;\n", d.s);
+	I(c, "and.b32 \t%%t, %s, 32767;\n", a.s);
+	I(c, "setp.gt.u32 \t%%n, %%t, 31744;\n");
+	I(c, "shl.b32 \t%%t, %%t, 13;\n");
+	I(c, "and.b32 \t%%s, %s, 32768;\n", a.s);
+	I(c, "shl.b32 \t%%s, %%s, 16;\n");
+	I(c, "or.b32 \t%%t, %%t, %%s;\n");
+	I(c, "or.b32 \t%%t, %%t, 2139095040;\n");
+	I(c, "mov.b32 \t%%q, %%t;\n");
+	I(c, "selp.f32 \t%s, %%q, %s, %%n; }\n", d.s, d.s);
+	return d;
+}
+
 static struct vy_pv emit_op(struct ctx *c, const struct vy_expr *e)
 {
 	if (!e->op || e->op->code >= VY_OP_COUNT) {
 		fail(c, "the program still has a non-intrinsic op; composite ops must be inlined before emission");
 		return imm("%u", 0);
 	}
+	if (e->op->code == VY_OP_F16_BITS || e->op->code == VY_OP_F16_VALUE)
+		return emit_f16(c, e);
 	if (vy_op_is_library(e->op->code))   /* src/mathlib.c's ops */
 		return emit_mathlib(c, e);
 	const struct ptx_row *r = &ptx_ops[e->op->code];
@@ -1441,8 +1524,8 @@ static void emit_prologue(struct ctx *c)
 		I(c, "cvta.to.global.u64 \t%s, %s;\n", c->base[i].s, g.s);
 	}
 	for (int i = 0; i < p->nparams; i++) {
-		c->param[i] = reg(c, p->params[i].type);
-		I(c, "ld.param.%s \t%s, [p_%s];\n", tn(p->params[i].type),
+		c->param[i] = reg(c, vy_param_repr(p->params[i].type));
+		I(c, "ld.param.%s \t%s, [p_%s];\n", tn(vy_param_repr(p->params[i].type)),
 		  c->param[i].s, p->params[i].name);
 	}
 	for (int i = 0; i < p->nbuffers; i++) {
@@ -1480,7 +1563,7 @@ static void emit_header(struct ctx *c, const struct arch *a, struct vy_buf *out)
 	for (int i = 0; i < p->nbuffers; i++, sep = ",\n\t")
 		vy_buf_printf(out, "%s.param .u64 p_%s", sep, p->buffers[i].name);
 	for (int i = 0; i < p->nparams; i++, sep = ",\n\t")
-		vy_buf_printf(out, "%s.param .%s p_%s", sep, tn(p->params[i].type),
+		vy_buf_printf(out, "%s.param .%s p_%s", sep, tn(vy_param_repr(p->params[i].type)),
 			      p->params[i].name);
 	for (int i = 0; i < p->nbuffers; i++, sep = ",\n\t")
 		vy_buf_printf(out, "%s.param .u32 n_%s", sep, p->buffers[i].name);
@@ -1492,9 +1575,10 @@ static void emit_header(struct ctx *c, const struct arch *a, struct vy_buf *out)
 	for (int k = 0; k < VY_PM_NCLS; k++)
 		if (c->m.nreg[k])
 			vy_buf_printf(out, "\t.reg %s<%d>;\n", decl[k], c->m.nreg[k] + 1);
+	char nm[160];
 	for (int i = 0; i < p->nprivate; i++)   /* SPEC §10.3 */
-		vy_buf_printf(out, "\t.local .align %u .b8 vy_pr_%s[%u];\n",
-			      vy_type_size(p->privates[i].type), p->privates[i].name,
+		vy_buf_printf(out, "\t.local .align %u .b8 %s[%u];\n",
+			      vy_type_size(p->privates[i].type), pr_name(p, i, nm),
 			      p->privates[i].count * vy_type_size(p->privates[i].type));
 	vy_buf_puts(out, "\n");
 }
@@ -1545,6 +1629,6 @@ const struct vy_aot_emitter vy_emitter_ptx = {
 	.aliases = (const char *const[]){ "secondary_text", NULL },
 	.summary = "NVIDIA PTX assembly text",
 	.ext = ".ptx",
-	.passes = VY_PASS_UNROLL | VY_PASS_SCALARISE | VY_PASS_MEM,   /* ptxas folds each trip's constant */
+	.passes = VY_PASS_UNROLL | VY_PASS_SCALARISE | VY_PASS_MEM | VY_PASS_PARTIAL,   /* ptxas folds each trip's constant */
 	.emit = emit,
 };

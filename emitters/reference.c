@@ -347,6 +347,13 @@ static uint32_t ex_lazy(struct em *m, const struct vy_expr *e, uint32_t dst)
 	return dst != NONE ? dst : r;
 }
 
+/* The VM's type of a memory of type t: an f16 buffer or shared array
+ * (F16S, src/lower_f16.c) holds u16 bits. */
+static uint32_t vm_mt(enum vy_type t)
+{
+	return t == VY_F16S ? VY_U16 : t;
+}
+
 /* A library op (src/mathlib.c): its program's core ops, one register per
  * value; constants through ex() (preloaded like the program's own). */
 static uint32_t ex_mathlib(struct em *m, const struct vy_expr *e, uint32_t dst)
@@ -446,7 +453,7 @@ static uint32_t ex(struct em *m, const struct vy_expr *e, uint32_t dst)
 			     memaux(e) & 0x7fff, d, i, 0, 0);
 			return d;
 		}
-		emit(m, VYVM_LOAD, vy_mem_type(m->p, e->space, e->index), memaux(e), d, i,
+		emit(m, VYVM_LOAD, vm_mt(vy_mem_type(m->p, e->space, e->index)), memaux(e), d, i,
 		     (uint32_t)e->axis, 0);
 		return d;
 	}
@@ -525,7 +532,7 @@ static void st_while(struct em *m, const struct vy_stmt *s)
 
 static uint32_t store_type(const struct em *m, const struct vy_stmt *s)
 {
-	return vy_mem_type(m->p, s->space, s->mem);
+	return vm_mt(vy_mem_type(m->p, s->space, s->mem));
 }
 
 static void stmt(struct em *m, const struct vy_stmt *s)
@@ -641,7 +648,7 @@ static bool put_prog(struct vy_buf *b, const struct em *m, char **err)
 		vy_buf_u32(b, p->wgsize[k]);
 	vy_buf_u32(b, (uint32_t)p->nparams);
 	for (int i = 0; i < p->nparams; i++) {
-		vy_buf_u32(b, p->params[i].type);
+		vy_buf_u32(b, vy_param_repr(p->params[i].type));
 		put_str(b, p->params[i].name);
 	}
 	vy_buf_u32(b, (uint32_t)p->nbuffers);
@@ -649,7 +656,7 @@ static bool put_prog(struct vy_buf *b, const struct em *m, char **err)
 		const struct vy_bufdecl *d = &p->buffers[i];
 		put_str(b, d->name);
 		vy_buf_u32(b, (uint32_t)d->binding);
-		vy_buf_u32(b, d->type);
+		vy_buf_u32(b, vm_mt(d->type));
 		vy_buf_u32(b, d->access);
 		if (!put_ucode(b, d->count, err))
 			return false;
@@ -657,7 +664,7 @@ static bool put_prog(struct vy_buf *b, const struct em *m, char **err)
 	vy_buf_u32(b, (uint32_t)p->nshared);
 	for (int i = 0; i < p->nshared; i++) {
 		put_str(b, p->shared[i].name);
-		vy_buf_u32(b, p->shared[i].type);
+		vy_buf_u32(b, vm_mt(p->shared[i].type));
 		vy_buf_u32(b, p->shared[i].count);
 	}
 	vy_buf_u32(b, (uint32_t)p->ndispatch);
@@ -679,7 +686,7 @@ static void put_privates(struct vy_buf *b, const struct vy_program *p)
 	vy_buf_u32(b, (uint32_t)p->nprivate);
 	for (int i = 0; i < p->nprivate; i++) {
 		const struct vy_privdecl *d = &p->privates[i];
-		put_str(b, d->name);
+		put_str(b, d->shown ? d->shown : d->name);
 		vy_buf_u32(b, d->type);
 		vy_buf_u32(b, (uint32_t)d->ndims);
 		vy_buf_u32(b, d->dims[0]);

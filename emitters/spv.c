@@ -75,6 +75,7 @@ struct spv {
 	uint32_t builtin_var[5];
 	uint32_t sg_var[4];      /* SubgroupSize, ...LocalInvocationId, Id, NumSubgroups */
 	unsigned sgcap;          /* SG_CAP_* bits the subgroup ops used */
+	uint32_t ballot[3];      /* the last ballot: condition, block, uvec4 */
 	uint32_t rta[VY_TYPE_COUNT];   /* runtime array per element type */
 	uint32_t *local;         /* Function variable, or SSA value of a let */
 	bool *is_var;
@@ -624,6 +625,24 @@ static uint32_t sg_vote_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
 	return sg_val(s, SpvOpGroupNonUniformElect, VY_BOOL, SG_CAP_BASIC, NULL, 0);   /* elect */
 }
 
+/* ballot word k (vyrec_ops.def): OpGroupNonUniformBallot's uvec4, word k
+ * (a dynamic extract should the word not be a literal); the words of one
+ * condition in one block share the ballot. */
+static uint32_t sg_ballot_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
+			     const uint32_t *a)
+{
+	uint32_t v = s->ballot[2];   /* the four words of one call: one ballot */
+	if (!v || s->ballot[0] != a[0] || s->ballot[1] != s->cur_label) {
+		v = SG(s, SpvOpGroupNonUniformBallot, VY_VOID, SG_CAP_BALLOT, a[0]);
+		s->ballot[0] = a[0];
+		s->ballot[1] = s->cur_label;
+		s->ballot[2] = v;
+	}
+	if (e->nargs < 2 || e->args[1]->kind == VY_E_CONST)   /* no word: word 0 */
+		return VAL(s, SpvOpCompositeExtract, tt, v, e->nargs < 2 ? 0 : e->args[1]->bits & 3);
+	return VAL(s, SpvOpVectorExtractDynamic, tt, v, a[1]);
+}
+
 static uint32_t builtin(struct spv *s, const struct vy_expr *e)
 {
 	if (e->index == VY_B_SG)
@@ -679,7 +698,7 @@ static uint32_t elem_ptr(struct spv *s, const struct vy_expr *e)
 
 static uint32_t load_param(struct spv *s, const struct vy_expr *e)
 {
-	enum vy_type t = s->p->params[e->index].type;
+	enum vy_type t = vy_param_repr(s->p->params[e->index].type);
 	uint32_t pt = ty_ptr(s, SpvStorageClassPushConstant, ty(s, t));
 	uint32_t m = u32c(s, (uint32_t)e->index);
 	uint32_t ptr = VAL(s, SpvOpAccessChain, pt, s->push_var, m);
@@ -1835,6 +1854,7 @@ static const struct spv_row spv_ops[VY_OP_COUNT] = {
 	[VY_OP_SG_ALL] = { FN_(sg_vote_op) },
 	[VY_OP_SG_ANY] = { FN_(sg_vote_op) },
 	[VY_OP_SG_ELECT] = { FN_(sg_vote_op) },
+	[VY_OP_SG_BALLOT] = { FN_(sg_ballot_op) },
 };
 
 bool vy_spv_lowers(enum vy_opcode code)
@@ -1887,7 +1907,7 @@ static uint32_t mathlib_fn(struct spv *s, enum vy_opcode code, uint32_t *rt)
 	struct vy_arena *a = vy_arena_new();
 	struct vy_mprog mp;
 	vy_mathlib_prog(a, code, &mp);
-	uint32_t tf = ty(s, VY_F32);
+	uint32_t tf = ty(s, mp.ptype);
 	*rt = ty(s, mp.v[mp.n - 1]->type);
 	if (s->mfn[code]) {
 		vy_arena_free(a);
@@ -2393,7 +2413,7 @@ static void declare_params(struct spv *s)
 		return;
 	uint32_t members[VY_MAX_PARAMS];
 	for (int i = 0; i < p->nparams; i++)
-		members[i] = ty(s, p->params[i].type);
+		members[i] = ty(s, vy_param_repr(p->params[i].type));
 	uint32_t st = fresh(s), var = fresh(s);
 	put(&s->globals, (uint32_t)(p->nparams + 2) << 16 | SpvOpTypeStruct);
 	put(&s->globals, st);

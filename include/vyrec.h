@@ -265,6 +265,10 @@ enum vy_type vy_type_parse(const char *s, size_t n, bool *reserved);
 /* A user-given value of type t (--param, const:, random: bounds) into its
  * bits, rounded once to t (value.c). 0, or -1 when s is not one. */
 int vy_parse_value(const char *s, enum vy_type t, uint32_t *bits);
+/* binary16 (SPEC §10.1, value.c): a double rounded once to nearest even
+ * (any NaN 0x7fff), and the f32 bits of binary16 bits (exact). */
+uint16_t vy_f16_of_double(double d);
+uint32_t vy_f32_bits_of_f16(uint16_t h);
 /* The same into 64 bits, for every type (f64 u64 i64 whole, the others
  * zero-extended). */
 int vy_parse_value64(const char *s, enum vy_type t, uint64_t *bits);
@@ -507,6 +511,8 @@ struct vy_privdecl {
 	uint32_t dims[2];
 	uint32_t count;           /* dims[0] * dims[1] */
 	struct vy_loc loc;
+	const char *shown;        /* a component of a vector array: "NAME.x", as
+				     the reference's errors name it; else NULL */
 };
 
 struct vy_local {
@@ -562,6 +568,9 @@ struct vy_program {
 	struct vy_loc loc_sgsize;
 	int opt_level;               /* vy_compile's -O: no target emits it
 					with more IR passes (0 otherwise) */
+	bool uses_f16;               /* f16 anywhere (SPEC §10.1), set by
+					vy_lower_f16: the manifest and the
+					Vulkan backend want shaderFloat16 */
 };
 
 /* One pipeline step (SPEC §10.5): a part, or a repeat: or host for:
@@ -768,6 +777,14 @@ bool vy_verify(struct vy_program *p, struct vy_diags *d);
 /* ---- opt.c: IR -> IR ---- */
 
 void vy_optimize(struct vy_program *p, int level);
+/* f16 (SPEC §10.1, src/lower_f16.c): after resolving, before optimizing,
+ * f16 values become f32 that hold binary16 values (rounded after each op),
+ * f16 buffers and shared arrays F16S; nothing for a program without f16.
+ * vy_param_repr: the type an emitter declares a param of type t as (f16:
+ * u32, its bits in the low half). */
+void vy_lower_f16(struct vy_program *p);
+bool vy_program_has_f16(const struct vy_program *p);
+enum vy_type vy_param_repr(enum vy_type t);
 /* p with its loops of a small, provable trip count unrolled (opt.c says
  * which): p itself when none qualifies, else a copy in p's arena sharing
  * p's other statements; p is left unchanged. */
@@ -855,7 +872,8 @@ enum {
 	VY_PASS_LICM = 16,      /* loop-invariant pure arithmetic hoisted */
 	VY_PASS_SR = 32,        /* k * c in a counted loop's index: a running sum */
 	VY_PASS_MEM = 62,       /* all of them but unroll */
-	VY_PASS_SCALARISE = 64  /* vy_scalarise, right after unroll (SPEC §10.3) */
+	VY_PASS_SCALARISE = 64, /* vy_scalarise, right after unroll (SPEC §10.3) */
+	VY_PASS_PARTIAL = 128   /* a runtime-count loop unrolled by 16/8/4, last */
 };
 /* The pass named name ("unroll", "loadcse", ...; "all": VY_PASS_UNROLL |
  * VY_PASS_MEM), or 0 (src/ir_dump.c); vy_pass_names lists them. */

@@ -87,7 +87,8 @@ static void compare_f32(struct vy_verdict *v, const struct vy_bufdecl *d,
 
 /* Storage-type elements (1 or 2 bytes): exact; bf16 NaNs match any NaN,
  * and where the program's f32 tolerance is not 0 a bf16 may be 1 bf16 ulp
- * off (a value within its f32 bound can round either way). */
+ * off (a value within its f32 bound can round either way); f16 (F16S,
+ * src/lower_f16.c) the same in f16 ulp. */
 static void compare_narrow(struct vy_verdict *v, const struct vy_bufdecl *d,
 			   const void *g, const void *e, uint32_t n, struct vy_tol t)
 {
@@ -97,10 +98,11 @@ static void compare_narrow(struct vy_verdict *v, const struct vy_bufdecl *d,
 		uint32_t b = es == 1 ? ((const uint8_t *)e)[i] : ((const uint16_t *)e)[i];
 		if (a == b)
 			continue;
-		if (d->type == VY_BF16) {
+		if (d->type == VY_BF16 || d->type == VY_F16S) {   /* f16: the same rule */
+			uint32_t inf = d->type == VY_BF16 ? 0x7f80 : 0x7c00;
 			int64_t oa = a & 0x8000 ? -(int64_t)(a & 0x7fff) : a;
 			int64_t ob = b & 0x8000 ? -(int64_t)(b & 0x7fff) : b;
-			bool na = (a & 0x7fff) > 0x7f80, nb = (b & 0x7fff) > 0x7f80;
+			bool na = (a & 0x7fff) > inf, nb = (b & 0x7fff) > inf;
 			if ((na && nb) || (!na && !nb && t.ulp > 0 && llabs(oa - ob) <= 1))
 				continue;
 		}

@@ -179,7 +179,7 @@ static int selftest_in(const struct lopts *o, const struct vy_program *p,
 		}
 		if (vy_data_fill(eq + 1, p->buffers[i].type, s->bufs[i], s->l.counts[i], &err))
 			return vy_fail(VY_EXIT_PROGRAM, "self-test input", err);
-		size_t n = 4 * (size_t)s->l.counts[i];
+		size_t n = (size_t)vy_buffer_elem_size(p, i) * s->l.counts[i];
 		free(s->given[i]);
 		if (!(s->given[i] = malloc(n ? n : 1)))
 			return vy_fail(VY_EXIT_PROGRAM, NULL, vy_strf("out of memory for the self-test input '%s'",
@@ -448,6 +448,8 @@ static int generate(const struct lopts *o, const struct vy_program *p,
 	struct vy_launcher_files f;
 	char *err = NULL;
 	char *why = vy_launcher_unsupported(p);   /* before any work */
+	if (!why)
+		why = vy_launcher_types_unsupported(p, l->lang);
 	if (why)
 		return vy_fail(VY_EXIT_USAGE, NULL, why);
 	double t0 = now();

@@ -32,6 +32,7 @@ bool vy_compile_source(struct vy_compilation *c, const struct vy_source *src,
 		     vy_verify(p->parts[i], &c->diags) && ok;       /* AST -> typed IR */
 	if (!vy_resolve_pipeline(p, c->reg, &c->diags) || !ok)
 		return false;
+	vy_lower_f16(p);                                             /* f16 -> f32 */
 	for (int i = 0; i < p->nparts; i++) {
 		vy_optimize(p->parts[i], o->opt_level);                   /* IR -> IR */
 		p->parts[i]->fast_math = o->fast_math;

@@ -68,10 +68,24 @@ static uint32_t bf16_of_f32(uint32_t x)
 	return (x + 0x7fffu + (x >> 16 & 1u)) >> 16;
 }
 
+/* The value type of an element of t as data: f32 for f16's bits (F16S,
+ * src/lower_f16.c; its table value is the u32 of the bits the IR loads). */
+static enum vy_type data_vt(enum vy_type t)
+{
+	return t == VY_F16S || t == VY_F16 ? VY_F32 : vy_type_value(t);
+}
+
+static uint32_t f16_of_f32(uint32_t bits)
+{
+	float f;
+	memcpy(&f, &bits, 4);
+	return vy_f16_of_double((double)f);
+}
+
 /* A value of t's value type (u32/i32/f32 bits) as an element of t. */
 static uint32_t narrow(enum vy_type t, uint32_t bits)
 {
-	return t == VY_BF16 ? bf16_of_f32(bits) :
+	return t == VY_F16S ? f16_of_f32(bits) : t == VY_BF16 ? bf16_of_f32(bits) :
 	       vy_type_size(t) == 1 ? bits & 0xffu :
 	       vy_type_size(t) == 2 ? bits & 0xffffu : bits;
 }
@@ -83,6 +97,7 @@ static uint32_t widen(enum vy_type t, uint32_t e)
 	case VY_I8: return (uint32_t)(int32_t)(int8_t)e;
 	case VY_I16: return (uint32_t)(int32_t)(int16_t)e;
 	case VY_BF16: return e << 16;
+	case VY_F16: case VY_F16S: return vy_f32_bits_of_f16((uint16_t)e);
 	default: return e;
 	}
 }
@@ -122,6 +137,8 @@ static void value_range(enum vy_type t, double *lo, double *hi)
 static int parse_elem(const char *text, enum vy_type t, uint32_t *bits)
 {
 	enum vy_type vt = vy_type_value(t);
+	if (t == VY_F16S)   /* rounded once from the text (value.c) */
+		return vy_parse_value(text, t, bits);
 	if (vy_parse_value(text, vt, bits))
 		return -1;
 	if (t == VY_BF16) {
@@ -174,6 +191,8 @@ static void fill_iota(enum vy_type t, void *w, uint32_t count)
 			put_elem(w, t, i, u);
 		} else if (t == VY_BF16) {
 			put_elem(w, t, i, bf16_of_double((double)i));
+		} else if (t == VY_F16S) {
+			put_elem(w, t, i, vy_f16_of_double((double)i));
 		} else {
 			put_elem(w, t, i, narrow(t, i));
 		}
@@ -213,7 +232,7 @@ static int split_random(const char *arg, uint64_t *seed, char **copy,
 static int fill_random(const char *arg, enum vy_type st, void *w,
 		       uint32_t count, char **err)
 {
-	enum vy_type t = vy_type_value(st);
+	enum vy_type t = data_vt(st);
 	char *copy, *lo_s, *hi_s;
 	uint64_t seed;
 	if (split_random(arg, &seed, &copy, &lo_s, &hi_s, err))
@@ -353,7 +372,7 @@ static int fill_generator(const char *source, enum vy_type t, void *w,
 	if (!strncmp(source, "const:", 6)) {
 		uint32_t bits;
 		if (parse_elem(source + 6, t, &bits)) {
-			enum vy_type vt = vy_type_value(t);
+			enum vy_type vt = data_vt(t);
 			*err = vy_strf("'%s': '%s' is not a valid %s value. Fix: "
 				       "write e.g. const:%s", source, source + 6,
 				       vy_type_name(t), vt == VY_F32 ? "1.5" :
@@ -974,7 +993,7 @@ int vy_data_write(const char *path, enum vy_type t, const void *src,
  * every NaN as "nan". */
 static void print_elem(FILE *f, enum vy_type st, uint32_t e)
 {
-	enum vy_type t = vy_type_value(st);
+	enum vy_type t = data_vt(st);
 	uint32_t w = widen(st, e);
 	if (t == VY_F32) {
 		float x;

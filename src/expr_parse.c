@@ -22,7 +22,7 @@ enum tok_kind { TK_EOF, TK_NUM, TK_NAME, TK_PUNCT };
 struct token {
 	enum tok_kind kind;
 	size_t off, len;
-	enum vy_type type;   /* TK_NUM: ABSINT ABSFLOAT U32 I32 F32 U64 I64 F64 */
+	enum vy_type type;   /* TK_NUM: ABSINT ABSFLOAT U32 I32 F32 U64 I64 F64 F16 */
 	uint64_t mag;        /* TK_NUM integers: the magnitude */
 	bool overflow;       /* the magnitude does not fit 64 bits */
 	double fval;
@@ -136,7 +136,7 @@ static _Noreturn void fail_number(struct parser *p, size_t start, size_t end,
 
 static const char number_fix[] =
 	"a number is digits with an optional '.', exponent and suffix: 42, "
-	"42u, 42i, 5l, 5ul, 1.5, 1e-3, 1.5f, 0.1d, 0x2A, 0b101 (f16's 'h' is not supported yet)";
+	"42u, 42i, 5l, 5ul, 1.5, 1e-3, 1.5f, 0.1d, 1.5h, 0x2A, 0b101";
 
 /* Digits of base from i; the magnitude into t (overflow noted). */
 static size_t scan_digits(struct parser *p, size_t i, size_t end, int base,
@@ -168,6 +168,8 @@ static enum vy_type number_suffix(struct parser *p, size_t start, size_t i,
 		return isfloat ? VY_ABSFLOAT : VY_ABSINT;
 	if (i + 1 == end && at(p, i) == 'd' && allow_f)
 		return VY_F64;
+	if (i + 1 == end && at(p, i) == 'h' && allow_f)
+		return VY_F16;   /* SPEC §10.1: 1.5h */
 	bool l64 = (i + 1 == end && at(p, i) == 'l') ||
 		   (i + 2 == end && at(p, i) == 'u' && at(p, i + 1) == 'l');
 	if (l64 && !isfloat)
@@ -246,7 +248,8 @@ static void lex_decimal(struct parser *p, size_t start, size_t end)
 		i = k;
 	}
 	t->type = number_suffix(p, start, i, end, isfloat, true);
-	if (t->type == VY_ABSFLOAT || t->type == VY_F32 || t->type == VY_F64)
+	if (t->type == VY_ABSFLOAT || t->type == VY_F32 || t->type == VY_F64 ||
+	    t->type == VY_F16)
 		lex_float_value(p, start, i);
 }
 
@@ -449,7 +452,8 @@ static struct vy_expr *literal_int(struct parser *p, const struct token *t,
 static struct vy_expr *literal(struct parser *p, const struct token *t,
 			       bool neg)
 {
-	if (t->type != VY_ABSFLOAT && t->type != VY_F32 && t->type != VY_F64)
+	if (t->type != VY_ABSFLOAT && t->type != VY_F32 && t->type != VY_F64 &&
+	    t->type != VY_F16)
 		return literal_int(p, t, neg);
 	struct vy_expr *e = new_node(p, VY_E_CONST, t);
 	e->type = t->type;

@@ -181,11 +181,12 @@ static const struct { const char *name; unsigned flag; } pass_names[] = {
 	{ "unroll", VY_PASS_UNROLL }, { "loadcse", VY_PASS_LOADCSE },
 	{ "forward", VY_PASS_FORWARD }, { "promote", VY_PASS_PROMOTE },
 	{ "licm", VY_PASS_LICM }, { "sr", VY_PASS_SR },
+	{ "partial", VY_PASS_MEM | VY_PASS_PARTIAL },   /* last, after sr */
 	{ "scalarise", VY_PASS_UNROLL | VY_PASS_SCALARISE },   /* after unroll */
 	{ "all", VY_PASS_UNROLL | VY_PASS_SCALARISE | VY_PASS_MEM },
 };
 
-const char vy_pass_names[] = "unroll|scalarise|loadcse|forward|promote|licm|sr|all";
+const char vy_pass_names[] = "unroll|scalarise|loadcse|forward|promote|licm|sr|partial|all";
 
 unsigned vy_pass_parse(const char *name)
 {

@@ -197,7 +197,7 @@ int vy_default_params(const struct vy_program *p, uint32_t *params,
 	bool any = false;
 	for (int i = 0; i < p->nparams && i < VY_MAX_PARAMS; i++) {
 		enum vy_type t = p->params[i].type;
-		params[i] = t == VY_F32 ? 0x3FC00000u : 3;   /* 1.5f */
+		params[i] = t == VY_F32 ? 0x3FC00000u : t == VY_F16 ? 0x3E00u : 3;   /* 1.5f, 1.5h */
 		if (vy_type_is64(t))   /* 1.5d, 3 */
 			params[VY_MAX_PARAMS + i] = t == VY_F64 ? 0x3FF80000u : 0;
 		if (t == VY_F64)

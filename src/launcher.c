@@ -371,6 +371,23 @@ static void set_type(struct vy_arena *a, struct vy_tval *m, enum vy_type t)
 	vy_tset_str(a, m, "rs_type", ti->rust);
 	vy_tset_str(a, m, "np_dtype", ti->npy);
 	set_int(a, m, "elem_size", ti->size);
+	/* the C launcher's view (SPEC §10.1): a buffer is lanes components of
+	 * scalar type elem; host elements elem_size bytes, device ones stride */
+	const struct vy_typeinfo *ei = vy_type_info(vy_type_elem(t));
+	char eu[16];
+	size_t j = 0;
+	for (; ei->name[j] && j + 1 < sizeof eu; j++)
+		eu[j] = (char)(ei->name[j] >= 'a' && ei->name[j] <= 'z' ?
+			       ei->name[j] - 'a' + 'A' : ei->name[j]);
+	eu[j] = 0;
+	vy_tset_str(a, m, "elem_upper", vy_strndup(a, eu, j));
+	vy_tset_str(a, m, "elem_npy", ei->npy);
+	set_int(a, m, "lanes", vy_type_lanes(t));
+	set_int(a, m, "stride", vy_type_stride(t));
+	set_int(a, m, "comp_size", ei->size);
+	vy_tset_bool(a, m, "is64", vy_type_is64(t));
+	vy_tset_str(a, m, "c_elem", vy_type_lanes(t) > 1 ?
+		    vy_fmt(a, "vy_%s", ti->name) : ti->c);
 }
 
 /* A C/Rust array body of n bytes (bytes) or n/4 words. */
@@ -399,8 +416,19 @@ static char *array_body(struct vy_arena *a, const void *p, size_t n,
 	return s;
 }
 
-static char *value_text(struct vy_arena *a, enum vy_type t, uint32_t w)
+static char *value_text(struct vy_arena *a, enum vy_type t, uint32_t w,
+			uint32_t hi)
 {
+	uint64_t v = (uint64_t)hi << 32 | w;
+	if (t == VY_F64) {
+		double d;
+		memcpy(&d, &v, 8);
+		return vy_fmt(a, "%.17g", d);
+	}
+	if (t == VY_I64)
+		return vy_fmt(a, "%lld", (long long)(int64_t)v);
+	if (t == VY_U64)
+		return vy_fmt(a, "%llu", (unsigned long long)v);
 	if (t == VY_F32) {
 		float f;
 		memcpy(&f, &w, 4);
@@ -470,14 +498,18 @@ static void data_params(struct vy_arena *a, struct vy_tval *root,
 	for (int i = 0; i < p->nparams; i++) {
 		struct vy_tval *m = vy_tlist_add(a, list);
 		uint32_t w = r->selftest.params[i];
+		uint32_t hi = r->selftest.params[VY_MAX_PARAMS + i];
+		bool w64 = vy_type_is64(p->params[i].type);
 		vy_tset_str(a, m, "name", p->params[i].name);
 		set_fields(a, m, p->params[i].name);
 		set_type(a, m, p->params[i].type);
 		set_int(a, m, "index", (unsigned)i);
-		set_int(a, m, "offset", 4u * (unsigned)i);
-		vy_tset_str(a, m, "selftest_bits", vy_fmt(a, "0x%08x", w));
+		set_int(a, m, "offset", vy_param_offset(p, i));
+		/* 64-bit params: all 64 bits (their high word at VY_MAX_PARAMS + i) */
+		vy_tset_str(a, m, "selftest_bits", w64 ? vy_fmt(a, "0x%08x%08x", hi, w) :
+			    vy_fmt(a, "0x%08x", w));
 		vy_tset_str(a, m, "selftest_text",
-			    value_text(a, p->params[i].type, w));
+			    value_text(a, p->params[i].type, w, hi));
 		vy_tset_bool(a, m, "last", i + 1 == p->nparams);
 	}
 }
@@ -501,26 +533,74 @@ static char *expr_text(struct vy_arena *a, const struct vy_program *p,
  * why, with a Fix (vy_strf). */
 char *vy_launcher_unsupported(const struct vy_program *p)
 {
-	unsigned w64 = vy_program_uses(p) & VY_USES_64;
-	if (w64)
-		return vy_strf("'%s' uses %s values, one of the 64-bit types f64 u64 "
-			       "i64; the launchers do not support them yet. Fix: run it "
-			       "with vyrec run or vyrec verify, or use u32/i32/f32", p->name,
-			       vy_type_name(w64 & VY_USES_F64 ? VY_F64 :
-					    w64 & VY_USES_U64 ? VY_U64 : VY_I64));
+	for (int i = 0; i < p->nparams; i++)
+		if (p->params[i].type == VY_F16)
+			return vy_strf("param '%s' is f16; the launchers do not support "
+				       "f16 yet. Fix: run it with vyrec run or vyrec "
+				       "verify, or make the param f32 and convert: f16(x)",
+				       p->params[i].name);
 	for (int i = 0; i < p->nbuffers; i++) {
 		const struct vy_bufdecl *d = &p->buffers[i];
+		if (d->type == VY_F16S || d->type == VY_F16)
+			return vy_strf("buffer '%s' has f16 elements; the launchers do "
+				       "not support f16 yet. Fix: run it with vyrec run "
+				       "or vyrec verify, or declare the buffer f32",
+				       d->name);
+	}
+	return NULL;
+}
+
+/* The element types a launcher language runs (SPEC §10.1): C every scalar,
+ * storage and vector type of u32 i32 f32; Cargo u32 i32 f32 alone. */
+static bool c_elem_ok(enum vy_type t)
+{
+	switch (vy_type_elem(t)) {
+	case VY_U32: case VY_I32: case VY_F32: case VY_U8: case VY_I8:
+	case VY_U16: case VY_I16: case VY_BF16: case VY_F64: case VY_U64:
+	case VY_I64:
+		return true;
+	default:
+		return false;
+	}
+}
+
+char *vy_launcher_types_unsupported(const struct vy_program *p, const char *lang)
+{
+	bool c = !strcmp(lang, "c");
+	unsigned w64 = vy_pipeline_uses(p) & VY_USES_64;
+	if (w64 && !c)
+		return vy_strf("'%s' uses %s values, one of the 64-bit types f64 u64 "
+			       "i64; the %s launcher does not support them yet. Fix: "
+			       "use --lang c, run it with vyrec run or vyrec verify, or "
+			       "use u32/i32/f32", p->name,
+			       vy_type_name(w64 & VY_USES_F64 ? VY_F64 :
+					    w64 & VY_USES_U64 ? VY_U64 : VY_I64), lang);
+	for (int i = 0; i < p->nparams; i++)
+		if (c && !c_elem_ok(p->params[i].type))
+			return vy_strf("param '%s' has type %s; the c launcher does not "
+				       "support it yet. Fix: run it with vyrec run, or "
+				       "declare the param u32/i32/f32/f64/u64/i64",
+				       p->params[i].name, vy_type_name(p->params[i].type));
+	for (int i = 0; i < p->nbuffers; i++) {
+		const struct vy_bufdecl *d = &p->buffers[i];
+		if (c && !c_elem_ok(d->type))
+			return vy_strf("buffer '%s' has %s elements; the c launcher does "
+				       "not support them yet. Fix: run it with vyrec run, "
+				       "or declare the buffer u32/i32/f32", d->name,
+				       vy_type_name(d->type));
+		if (c)
+			continue;
 		if (vy_type_info(d->type)->cls == VY_TC_STORAGE)
-			return vy_strf("buffer '%s' has %s elements; the launchers do "
-				       "not support storage types yet. Fix: run it with "
-				       "vyrec run, or declare the buffer u32/i32/f32",
-				       d->name, vy_type_name(d->type));
+			return vy_strf("buffer '%s' has %s elements; the %s launcher does "
+				       "not support storage types yet. Fix: use --lang c, "
+				       "run it with vyrec run, or declare the buffer "
+				       "u32/i32/f32", d->name, vy_type_name(d->type), lang);
 		if (vy_type_info(d->type)->cls == VY_TC_VECTOR)
-			return vy_strf("buffer '%s' has %s elements; the launchers do "
-				       "not support vector types yet. Fix: run it with "
-				       "vyrec run, or declare the buffer %s with %u times "
-				       "the count", d->name, vy_type_name(d->type),
-				       vy_type_name(vy_type_elem(d->type)),
+			return vy_strf("buffer '%s' has %s elements; the %s launcher does "
+				       "not support vector types yet. Fix: use --lang c, "
+				       "run it with vyrec run, or declare the buffer %s with "
+				       "%u times the count", d->name, vy_type_name(d->type),
+				       lang, vy_type_name(vy_type_elem(d->type)),
 				       vy_type_lanes(d->type));
 	}
 	return NULL;
@@ -566,12 +646,20 @@ static int data_buffers(struct vy_arena *a, struct vy_tval *root,
 				       false) : "");
 		vy_tset_bool(a, m, "has_expected", exp);
 		set_int(a, m, "nexpected", exp ? n : 0);
+		/* the C launcher's: host bytes of any element size */
+		size_t hb = (size_t)vy_type_size(d->type) * n;
+		vy_tset_str(a, m, "expected_bytes", exp ?
+			    array_body(a, r->expected[i], hb, false, false) : "");
+		set_int(a, m, "nexpected_bytes", exp ? hb : 0);
 		/* --selftest-in: the input itself, else random:seed */
 		bool in = r->inputs && r->inputs[i];
 		vy_tset_str(a, m, "input", in ? array_body(a, r->inputs[i],
 			    4 * (size_t)n, true, false) : "");
 		vy_tset_bool(a, m, "has_input", in);
 		set_int(a, m, "ninput", in ? n : 0);
+		vy_tset_str(a, m, "input_bytes", in ? array_body(a, r->inputs[i],
+			    hb, false, false) : "");
+		set_int(a, m, "ninput_bytes", in ? hb : 0);
 		vy_tset_bool(a, m, "last", i + 1 == p->nbuffers);
 	}
 	return 0;
@@ -651,6 +739,24 @@ static void data_top(struct vy_arena *a, struct vy_tval *root,
 		    r->kernel_khr, r->kernel_khr_len, false, false) : "\t0x00,\n");
 	set_int(a, root, "kernel_khr_len", r->kernel_khr ? r->kernel_khr_len : 0);
 	vy_tset_str(a, root, "manifest", r->manifest ? r->manifest : "");
+	/* the C launcher: the param block's bytes (8-byte params aligned, as
+	 * the emitters lay it out) and the device features the program needs:
+	 * 1 shaderFloat64, 2 shaderInt64, 4 storageBuffer8BitAccess, 8
+	 * storageBuffer16BitAccess (the feature column of vyrec_types.def) */
+	unsigned uses = vy_program_uses(p), needs = 0;
+	needs |= uses & VY_USES_F64 ? 1u : 0u;
+	needs |= uses & (VY_USES_U64 | VY_USES_I64) ? 2u : 0u;
+	for (int i = 0; i < p->nbuffers; i++) {
+		const char *f = vy_type_info(p->buffers[i].type)->feature;
+		needs |= !strcmp(f, "storageBuffer8BitAccess") ? 4u :
+			 !strcmp(f, "storageBuffer16BitAccess") ? 8u : 0u;
+	}
+	set_int(a, root, "device_needs", needs);
+	struct vy_tval *types = vy_tset_list(a, root, "types");
+	for (int t = 0; t < VY_TYPE_COUNT; t++)
+		if (vy_type_lanes((enum vy_type)t) == 1 && c_elem_ok((enum vy_type)t))
+			set_type(a, vy_tlist_add(a, types), (enum vy_type)t);
+	set_int(a, root, "param_bytes", vy_param_block_size(p));
 	set_int(a, root, "selftest_seed", r->seed);
 	vy_launcher_tolerance(p, &ulp, &abs);
 	vy_tset_str(a, root, "tol_ulp", shortest(a, ulp));

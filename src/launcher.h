@@ -75,6 +75,9 @@ int vy_launcher_expr(struct vy_buf *out, const struct vy_program *prog,
 /* What the launcher runtimes cannot run yet: NULL, or why, with a Fix
  * (malloc'd; caller frees).  vy_launcher_data refuses such programs too. */
 char *vy_launcher_unsupported(const struct vy_program *p);
+/* The same for the element types of p's buffers and params that the
+ * launcher of lang ("c", "cargo") does not run yet. */
+char *vy_launcher_types_unsupported(const struct vy_program *p, const char *lang);
 
 /* The common data tree of r (see above), in arena a. NULL with *err when
  * an expression cannot be printed. */

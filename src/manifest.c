@@ -150,6 +150,8 @@ static void put_features(struct vy_buf *b, const struct vy_program *p)
 			used |= p->buffers[i].type == (enum vy_type)t;
 		if (vy_type_is64((enum vy_type)t))   /* wherever used */
 			used |= uses & VY_USES_F64 << (t - VY_F64);
+		if (t == VY_F16)   /* wherever used (src/lower_f16.c) */
+			used |= p->uses_f16;
 		for (int k = 0; k < n; k++)
 			dup |= !strcmp(seen[k], f);
 		if (!*f || !used || dup)

@@ -106,7 +106,7 @@ static V put(struct vym_slp *s, uint32_t op, int t, int aux, int rt, int n,
 
 static int s_type(const struct vym_slp *s, V v)
 {
-	return v < s->nparams ? F_ : s->ins[v - s->nparams].rt;
+	return v < s->nparams ? s->ptype : s->ins[v - s->nparams].rt;
 }
 
 static V fk(struct vym_slp *s, float x)
@@ -544,6 +544,46 @@ static void b_fmod(struct vym_slp *s)
 	SEL(nan, qnan(s), SEL(retx, x, res));
 }
 
+/* ---- f16_bits f16_value (SPEC §10.1, src/lower_f16.c) ---- */
+
+/* x rounded to binary16, nearest even, as its bits: normal results by
+ * adding half an f16 ulp (minus one, plus the kept lsb) to the f32 bits
+ * and rebiasing the exponent (overflow, inf included, clamps to 0x7c00);
+ * subnormal ones (|x| < 2^-14) from the 24-bit mantissa shifted by
+ * 126 - exponent (at most 25: rounds to 0), nearest even the same way;
+ * any NaN gives 0x7fff, as PTX's cvt.rn.f16.f32. */
+static void b_f16_bits(struct vym_slp *s)
+{
+	V u = BITS(0);
+	V sg = USHR(UAND(u, UK(0x80000000u)), UK(16));
+	V a = UAND(u, UK(0x7fffffffu));
+	V r = UADD(UADD(a, UK(0xfff)), UAND(USHR(a, UK(13)), UK(1)));
+	V nb = USUB(USHR(r, UK(13)), UK(112u << 10));
+	nb = SEL(ULT(nb, UK(0x7c00)), nb, UK(0x7c00));
+	V sh = USUB(UK(126), USHR(a, UK(23)));
+	sh = SEL(ULT(sh, UK(25)), sh, UK(25));
+	sh = SEL(ULT(sh, UK(1)), UK(1), sh);
+	V mant = UOR(UAND(a, UK(0x7fffff)), UK(0x800000));
+	V half = USUB(USHL(UK(1), USUB(sh, UK(1))), UK(1));
+	V q = USHR(UADD(UADD(mant, half), UAND(USHR(mant, sh), UK(1))), sh);
+	V res = UOR(SEL(ULT(a, UK(0x38800000u)), q, nb), sg);
+	SEL(ULT(UK(0x7f800000u), a), UK(0x7fff), res);
+}
+
+/* The f32 of binary16 bits (the low 16 of the param): exact. */
+static void b_f16_value(struct vym_slp *s)
+{
+	V h = UAND(0, UK(0xffff));
+	V sg = USHL(UAND(h, UK(0x8000)), UK(16));
+	V x = UAND(h, UK(0x7fff));
+	V e = USHR(x, UK(10));
+	V norm = UADD(USHL(x, UK(13)), UK(0x38000000u));
+	V infn = UOR(USHL(x, UK(13)), UK(0x7f800000u));
+	V sub = BITS(MUL(U2F(UAND(x, UK(0x3ff))), FB(0x33800000u)));   /* m * 2^-24 */
+	V r = SEL(UEQ(e, UK(0)), sub, SEL(UEQ(e, UK(31)), infn, norm));
+	FBITS(UOR(r, sg));
+}
+
 /* ---- the table ---- */
 
 static const struct { uint32_t op; int nparams; void (*build)(struct vym_slp *); } lib[] = {
@@ -555,6 +595,7 @@ static const struct { uint32_t op; int nparams; void (*build)(struct vym_slp *);
 	{ VYVM_OP_FMOD, 2, b_fmod }, { VYVM_OP_COPYSIGN, 2, b_copysign },
 	{ VYVM_OP_HYPOT, 2, b_hypot }, { VYVM_OP_ISNAN, 1, b_isnan },
 	{ VYVM_OP_ISINF, 1, b_isinf }, { VYVM_OP_ISFINITE, 1, b_isfinite },
+	{ VYVM_OP_F16_BITS, 1, b_f16_bits }, { VYVM_OP_F16_VALUE, 1, b_f16_value },
 };
 
 int vym_is_library(uint32_t op)
@@ -570,6 +611,7 @@ int vym_build(uint32_t op, struct vym_slp *s)
 	for (size_t i = 0; i < sizeof lib / sizeof *lib; i++)
 		if (lib[i].op == op) {
 			s->nparams = lib[i].nparams;
+			s->ptype = op == VYVM_OP_F16_VALUE ? U_ : F_;
 			s->n = 0;
 			lib[i].build(s);
 			return 1;

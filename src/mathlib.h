@@ -36,6 +36,8 @@ struct vym_ins {
 
 struct vym_slp {
 	int nparams, n;            /* the result is the last value */
+	int ptype;                 /* the params' VYVM type: f32 but for
+				      math.f16_value's u32 */
 	struct vym_ins ins[VYM_MAX];
 };
 

@@ -55,10 +55,11 @@ bool vy_mathlib_prog(struct vy_arena *a, enum vy_opcode code,
 	int n = s->nparams + s->n;
 	struct vy_expr **slots = vy_alloc(a, sizeof *slots * (size_t)n);
 	out->nparams = s->nparams;
+	out->ptype = (enum vy_type)s->ptype;
 	out->n = n;
 	out->v = vy_alloc(a, sizeof *out->v * (size_t)n);
 	for (int i = 0; i < s->nparams; i++)
-		slots[i] = slot(a, i, VY_F32);
+		slots[i] = slot(a, i, (enum vy_type)s->ptype);   /* VYVM types are vy_type's */
 	for (int i = 0; i < s->n; i++) {
 		const struct vym_ins *in = &s->ins[i];
 		out->v[s->nparams + i] = node(a, in, slots);

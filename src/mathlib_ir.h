@@ -14,6 +14,7 @@
 
 struct vy_mprog {
 	int nparams, n;              /* slots: n, the params first */
+	enum vy_type ptype;          /* the params' type (f32; math.f16_value u32) */
 	struct vy_expr **v;          /* v[i] for i >= nparams */
 };
 

@@ -74,9 +74,8 @@ unsigned vy_type_stride(enum vy_type t)
 enum vy_type vy_type_parse(const char *s, size_t n, bool *reserved)
 {
 	static const char *const reserved_names[] = {
-		"f16",
 		"vec2", "vec3", "vec4", "ivec2", "ivec3", "ivec4", "uvec2",
-		"uvec3", "uvec4", "f16x2", "f16x3", "f16x4", NULL
+		"uvec3", "uvec4", NULL
 	};
 	*reserved = false;
 	for (int t = VY_BOOL; t < VY_TYPE_COUNT; t++)

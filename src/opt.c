@@ -571,6 +571,7 @@ struct trip {
 	int v;
 	uint32_t k;
 	const int *map;
+	int shift;    /* > 0: local v reads as local shift - 1 plus k (partial) */
 };
 
 /* The VM's evaluation of one op (as fold_const's): the pass's only call. */
@@ -609,6 +610,24 @@ static struct vy_expr *subst(struct vy_arena *a, const struct vy_expr *e,
 		return NULL;
 	struct vy_expr *c = vy_alloc(a, sizeof *c);
 	*c = *e;
+	if (e->kind == VY_E_LOCAL && e->index == t->v && t->shift) {
+		struct vy_expr *b = vy_alloc(a, sizeof *b), *k = vy_alloc(a, sizeof *k);
+		*b = *e;
+		b->index = t->shift - 1;
+		*k = *e;
+		k->kind = VY_E_CONST;
+		k->bits = t->k;
+		k->index = 0;
+		c->kind = VY_E_OP;
+		c->op = vy_builtin_op(VY_OP_ADD);
+		c->name = c->op->id;
+		c->index = 0;
+		c->nargs = 2;
+		c->args = vy_alloc(a, sizeof *c->args * 2);
+		c->args[0] = b;
+		c->args[1] = k;
+		return c;
+	}
 	if (e->kind == VY_E_LOCAL && e->index == t->v) {
 		c->kind = VY_E_CONST;
 		c->bits = t->k;
@@ -1202,6 +1221,9 @@ void vy_optimize(struct vy_program *p, int level)
  *            is constant, k * c in an index (c invariant) becomes a var
  *            that starts at lo * c and grows by step * c at the end of
  *            each trip (integers wrap, so it is the same value).
+ *   partial  (ptx only) a step-1 for loop of any trip count with invariant
+ *            bounds and a straight-line body: 16/8/4 copies a trip and a
+ *            remainder loop (described at partial_loop).
  * A let made for loadcse or forward that nothing reused is undone, so a
  * program with nothing to share keeps its statements.  Nothing is moved
  * across a barrier or an atomic (SPEC §1.5, §1.8).
@@ -2253,6 +2275,169 @@ static void sr_pass(struct mp *m, struct vy_block *b)
 	b->n = out.n;
 }
 
+/* ---- partial unrolling (VY_PASS_PARTIAL) ----
+ *
+ * A for loop of step 1 whose trip count is not known (or is too large for
+ * vy_unroll), whose bounds are invariant and whose body is straight-line
+ * code and ifs (no loop, break, continue, return, barrier or private
+ * array), becomes, as nvcc -O3 writes it:
+ *
+ *   let _pe = lo + ((max(hi, lo) - lo) & -F)
+ *   for _pi in lo.._pe step F: body(_pi) body(_pi + 1) ... body(_pi + F-1)
+ *   for i in _pe..hi: body(i)
+ *
+ * The copies run in the original order (so every value, float sums
+ * included, is bit for bit the original's) with their own locals; the
+ * arithmetic wraps like the loop's, so _pe - lo is the trip count rounded
+ * down to a multiple of F and no counter overflows.  F is 16, 8 or 4, the
+ * largest with F x statements at most PARTIAL_BUDGET: the loads of F
+ * trips are in flight at once (a loop of one load a trip otherwise waits
+ * a memory latency per trip; ptxas does not unroll a loop whose trip
+ * count it cannot see, as it does nvcc's count-down loops). */
+enum { PARTIAL_MAX = 16, PARTIAL_BUDGET = 48 };
+
+static bool straight(const struct vy_block *b)
+{
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		switch (s->kind) {
+		case VY_S_LET: case VY_S_VAR: case VY_S_ASSIGN: case VY_S_STORE:
+		case VY_S_EXPR:
+			break;
+		case VY_S_IF:
+			if (!straight(&s->body) || !straight(&s->els))
+				return false;
+			break;
+		case VY_S_FOR: case VY_S_WHILE: case VY_S_BREAK: case VY_S_CONTINUE:
+		case VY_S_RETURN: case VY_S_BARRIER: case VY_S_ARRAY:
+			return false;
+		}
+	}
+	return true;
+}
+
+/* e where it is a constant, parameter or local, else a let of it (pushed
+ * to out) read back. */
+static struct vy_expr *pt_simple(struct unroll *u, int like, struct list *out,
+				 const struct vy_expr *e, const char *pfx)
+{
+	struct vy_program *q = u->p;
+	struct vy_expr *c = dup_expr(q->arena, e);
+	if (e->kind == VY_E_CONST || e->kind == VY_E_PARAM || e->kind == VY_E_LOCAL)
+		return c;
+	int l = add_local(u, like);
+	q->locals[l].name = vy_fmt(q->arena, "%s%d", pfx, l);
+	q->locals[l].mutable = q->locals[l].loopvar = false;
+	struct vy_stmt *s = vy_alloc(q->arena, sizeof *s);
+	s->kind = VY_S_LET;
+	s->loc = s->name_loc = e->loc;
+	s->decl_type = VY_VOID;
+	s->local = l;
+	s->name = q->locals[l].name;
+	s->value = c;
+	push(q->arena, out, s);
+	struct vy_expr *r = vy_alloc(q->arena, sizeof *r);
+	r->loc = e->loc;
+	to_local(r, l, e->type);
+	return r;
+}
+
+static struct vy_expr *pt_op(struct unroll *u, enum vy_opcode code, enum vy_type t,
+			     struct vy_expr *a, struct vy_expr *b)
+{
+	struct mp m = { .p = u->p };
+	return mk_op(&m, code, t, a, b, a->loc);
+}
+
+static void partial_loop(struct mp *m, struct unroll *u, struct vy_stmt *L, struct list *out)
+{
+	struct vy_program *q = m->p;
+	const struct vy_local lv = q->locals[L->local];
+	enum vy_type t = lv.type;
+	bool jumps = false;
+	long nn = 0, w = weigh(&L->body, 0, &jumps, &nn);
+	int f = PARTIAL_MAX;
+	while (f > 4 && f * w > PARTIAL_BUDGET)
+		f /= 2;
+	changes(m, L);
+	if ((t != VY_U32 && t != VY_I32) || lv.mutable || L->step_negative ||
+	    (L->step && !is_const(L->step, 1)) || !L->body.n || !straight(&L->body) ||
+	    !loop_inv(m, L->lo) || !loop_inv(m, L->hi) || f * w > PARTIAL_BUDGET ||
+	    f * w > u->stmts || f * nn > u->nodes) {
+		push(q->arena, out, L);
+		return;
+	}
+	if (L->lo->kind == VY_E_CONST && L->hi->kind == VY_E_CONST) {
+		uint32_t a = L->lo->bits, b = L->hi->bits;
+		bool run = t == VY_I32 ? (int32_t)a < (int32_t)b : a < b;
+		if (!run || b - a < 2u * (uint32_t)f) {
+			push(q->arena, out, L);
+			return;
+		}
+	}
+	u->stmts -= f * w;
+	u->nodes -= f * nn;
+	struct vy_arena *a = q->arena;
+	struct vy_expr *lo = pt_simple(u, L->local, out, L->lo, "_plo");
+	struct vy_expr *hi = pt_simple(u, L->local, out, L->hi, "_phi");
+	struct vy_expr *mask = dup_expr(a, L->lo);
+	memset(mask, 0, sizeof *mask);
+	mask->kind = VY_E_CONST;
+	mask->type = t;
+	mask->loc = L->loc;
+	mask->bits = (uint32_t)-f;
+	/* from 0u the count is hi itself */
+	struct vy_expr *cnt = t == VY_U32 && is_const(lo, 0) ? dup_expr(a, hi) :
+		pt_op(u, VY_OP_SUB, t, pt_op(u, VY_OP_MAX, t, dup_expr(a, hi), dup_expr(a, lo)),
+		      dup_expr(a, lo));
+	struct vy_expr *end = fold(pt_op(u, VY_OP_ADD, t, dup_expr(a, lo),
+					 pt_op(u, VY_OP_AND, t, cnt, dup_expr(a, mask))));
+	struct vy_expr *pe = pt_simple(u, L->local, out, end, "_pe");
+	int pi = add_local(u, L->local);
+	q->locals[pi].name = vy_fmt(a, "_pi%d", pi);
+	/* the unrolled loop: F copies of the body, local v read as _pi + j */
+	struct list body = { 0 };
+	for (int j = 0; j < f; j++) {
+		rename_defs(u, &L->body, true);
+		struct trip tr = { L->local, (uint32_t)j, u->map, pi + 1 };
+		struct vy_block c = copy_block(u, &L->body, &tr);
+		rename_defs(u, &L->body, false);
+		for (int k = 0; k < c.n; k++)
+			push(a, &body, c.v[k]);
+	}
+	struct vy_stmt *P = vy_alloc(a, sizeof *P);
+	*P = *L;
+	P->local = pi;
+	P->name = q->locals[pi].name;
+	P->lo = lo;
+	P->hi = pe;
+	struct vy_expr *st = dup_expr(a, mask);
+	st->bits = (uint32_t)f;
+	P->step = st;
+	P->body = (struct vy_block){ body.n, body.v };
+	push(a, out, P);
+	/* the rest: the original loop from _pe */
+	L->lo = dup_expr(a, pe);
+	L->hi = dup_expr(a, hi);
+	push(a, out, L);
+}
+
+static void partial_pass(struct mp *m, struct unroll *u, struct vy_block *b)
+{
+	struct list out = { 0 };
+	for (int i = 0; i < b->n; i++) {
+		struct vy_stmt *s = b->v[i];
+		partial_pass(m, u, &s->body);
+		partial_pass(m, u, &s->els);
+		if (s->kind == VY_S_FOR)
+			partial_loop(m, u, s, &out);
+		else
+			push(m->p->arena, &out, s);
+	}
+	b->v = out.v;
+	b->n = out.n;
+}
+
 /* ---- copies: a let of another let, a param or a constant is read as
  * that, so that same() sees one index (`let _idx4 = _idx2`) ---- */
 
@@ -2332,6 +2517,11 @@ const struct vy_program *vy_passes(const struct vy_program *p, unsigned passes)
 	}
 	if (passes & VY_PASS_SR)
 		sr_pass(&m, &q->entry);
+	if (passes & VY_PASS_PARTIAL) {
+		struct unroll u = { .p = q, .stmts = UNROLL_STMTS, .nodes = UNROLL_NODES };
+		partial_pass(&m, &u, &q->entry);
+		m.cap = 0;
+	}
 	free(m.stamp);
 	free(m.lv);
 	return q;

@@ -153,7 +153,7 @@ int vy_new_local(struct rctx *c, const char *name, enum vy_type t,
  * a note points at the earlier declaration. */
 static bool check_fresh(struct rctx *c, const char *name, struct vy_loc loc)
 {
-	const char *what = NULL;
+	const char *what = NULL, *shown = NULL;
 	struct vy_loc first = { 0 };
 	int i;
 	if ((i = find_local(c, name)) >= 0) {
@@ -162,6 +162,7 @@ static bool check_fresh(struct rctx *c, const char *name, struct vy_loc loc)
 	} else if ((i = find_private(c, name)) >= 0) {
 		what = "a private array";
 		first = c->p->privates[i].loc;
+		shown = c->p->privates[i].shown;   /* a vector array's component */
 	} else if ((i = find_param(c, name)) >= 0) {
 		what = "a param";
 		first = c->p->params[i].loc;
@@ -177,7 +178,10 @@ static bool check_fresh(struct rctx *c, const char *name, struct vy_loc loc)
 		return true;
 	vy_error(c->d, loc, "choose another name; names share one namespace and may not shadow each other",
 		 "'%s' shadows %s of the same name", name, what);
-	if (first.src)
+	if (first.src && shown)
+		vy_note(c->d, first, "'%s' holds component %s of the vector array '%.*s' declared here",
+			name, strrchr(shown, '.') + 1, (int)(strrchr(shown, '.') - shown), shown);
+	else if (first.src)
 		vy_note(c->d, first, "the %s '%s' is declared here", what + 2, name);
 	return false;
 }
@@ -198,7 +202,22 @@ static bool fits(enum vy_type t, int64_t v)
 static void const_set(struct rctx *c, struct vy_expr *e, enum vy_type t)
 {
 	bool was_float = e->type == VY_ABSFLOAT || e->type == VY_F32 ||
-			 e->type == VY_F64;
+			 e->type == VY_F64 || e->type == VY_F16;
+	if (t == VY_F16) {   /* rounded once; bits: the f32 of the f16 value */
+		double v = was_float ? e->fval : (double)e->ival;
+		uint16_t h = vy_f16_of_double(v);
+		if ((h & 0x7fff) == 0x7c00 && !isinf(v))
+			vy_error(c->d, e->loc, "the largest f16 is 65504",
+				 "float literal out of range for f16");
+		e->bits = vy_f32_bits_of_f16(h);
+		if (isnan(v))
+			e->bits = 0x7fc00000u;
+		float f;
+		memcpy(&f, &e->bits, 4);
+		e->fval = f;
+		e->type = t;
+		return;
+	}
 	if (t == VY_F64) {   /* 64-bit constants: ival holds the bits */
 		double v = was_float ? e->fval : (double)e->ival;
 		memcpy(&e->ival, &v, 8);
@@ -259,7 +278,7 @@ static bool coerce(struct rctx *c, struct vy_expr *e, enum vy_type t)
 {
 	if (!abstract(e->type))
 		return true;
-	if (e->type == VY_ABSFLOAT && t != VY_F32 && t != VY_F64) {
+	if (e->type == VY_ABSFLOAT && t != VY_F32 && t != VY_F64 && t != VY_F16) {
 		vy_error(c->d, e->loc, "write an integer, or convert the other side with f32(...)",
 			 "float literal where %s is expected", vy_type_name(t));
 		return false;
@@ -299,7 +318,8 @@ static bool class_allows(const char *cls, enum vy_type t)
 		return t == VY_U32 || t == VY_I32 || t == VY_U64 || t == VY_I64 ||
 		       t == VY_ABSINT;
 	if (!strncmp(cls, "float", 5))
-		return t == VY_F32 || t == VY_F64 || t == VY_ABSFLOAT || t == VY_ABSINT;
+		return t == VY_F32 || t == VY_F64 || t == VY_F16 || t == VY_ABSFLOAT ||
+		       t == VY_ABSINT;
 	if (!strncmp(cls, "num", 3))
 		return t != VY_BOOL && t != VY_VOID;
 	if (!strncmp(cls, "any", 3))
@@ -348,9 +368,13 @@ static bool same_group(const char *a, const char *b)
 static const char *cast_fix(enum vy_type from, enum vy_type to)
 {
 	(void)from;
+	if (to == VY_F16)
+		return "convert explicitly: f16(x)";
 	if (to == VY_F64 || to == VY_U64 || to == VY_I64)
 		return to == VY_F64 ? "convert explicitly: f64(x)" : to == VY_U64 ?
 		       "convert explicitly: u64(x)" : "convert explicitly: i64(x)";
+	if (vy_type_info(from)->cls == VY_TC_VECTOR && vy_type_info(to)->cls == VY_TC_VECTOR)
+		return "convert each component with the wanted type's constructor, e.g. f32x4(v)";
 	if (vy_type_info(from)->cls == VY_TC_VECTOR)
 		return "take a component (v.x) or reduce it (math.sum(v))";
 	if (vy_type_info(to)->cls == VY_TC_VECTOR)
@@ -436,6 +460,7 @@ static enum vy_type check_sig(struct rctx *c, struct vy_expr *e,
 			if (!class_allows(op->params[j].cls, a->type)) {
 				vy_error(c->d, a->loc,
 					 a->type == VY_BOOL ? "convert the bool: u32(cond) gives 0 or 1" :
+					 !strcmp(op->params[j].cls, "bool") ? "compare it, e.g. x != 0" :
 					 cast_fix(a->type, VY_U32),
 					 "argument '%s' of '%s' must be %s, not %s",
 					 op->params[j].name, op->id,
@@ -498,6 +523,14 @@ static bool vec_args(const struct vy_expr *e);
 static bool vec_decl(struct rctx *c, struct vy_stmt *s);
 static bool vec_assign(struct rctx *c, struct vy_stmt *s);
 static bool vec_store(struct rctx *c, struct vy_stmt *s);
+static bool vec_array_fill(struct rctx *c, struct vy_stmt *s, bool ok,
+			   struct vy_expr *comp[4]);
+static void set_pvtype(struct rctx *c, int mem, enum vy_type t);
+static struct vy_stmt *new_stmt(struct rctx *c, enum vy_stmt_kind k, struct vy_loc loc);
+static void add_pre(struct rctx *c, struct vy_stmt *s);
+static enum vy_type priv_vtype(struct rctx *c, int mem);
+static struct vy_expr *vec_priv_load(struct rctx *c, int mem, struct vy_expr *ix,
+				     struct vy_loc loc);
 static const char vec_tag[] = "(vector)";
 
 static bool index_type(struct rctx *c, struct vy_expr *ix)
@@ -645,6 +678,13 @@ static bool array_flatten(struct rctx *c, struct vy_expr *e, bool ref)
 /* A private element load (shared ones go on as 1-D loads). */
 static enum vy_type resolve_private_load(struct rctx *c, struct vy_expr *e)
 {
+	if (priv_vtype(c, e->index) != VY_VOID) {   /* a vector: its components */
+		struct vy_expr *v = vec_priv_load(c, e->index, e->args[0], e->loc);
+		if (!v)
+			return VY_VOID;
+		*e = *v;
+		return e->type;
+	}
 	e->kind = VY_E_LOAD;
 	return e->type = c->p->privates[e->index].type;
 }
@@ -701,19 +741,12 @@ static void resolve_array_decl(struct rctx *c, struct vy_stmt *s)
 	uint32_t dims[2] = { 1, 1 };
 	bool ok = true;
 	enum vy_tclass cls = vy_type_info(t)->cls;
+	bool vec = cls == VY_TC_VECTOR;   /* one scalar array per component */
+	unsigned n = vec ? vy_type_lanes(t) : 1;
+	enum vy_type el = vec ? vy_type_elem(t) : t;
 	if (cls == VY_TC_BOOL || cls == VY_TC_NONE || cls == VY_TC_ABSTRACT) {
 		vy_error(c->d, s->name_loc, "use u32 elements holding 0 and 1",
 			 "array elements must be of an arithmetic type, not %s", vy_type_name(t));
-		ok = false;
-	} else if (cls == VY_TC_VECTOR) {
-		vy_error(c->d, s->name_loc, vy_fmt(c->a, "use one array per component, e.g. "
-			 "'var %s_x: %s[...]'", s->name, vy_type_name(vy_type_elem(t))),
-			 "private arrays of vector type (%s) are not supported yet", vy_type_name(t));
-		ok = false;
-	} else if (vy_type_is64(t)) {   /* the VM keeps one 32-bit word an element */
-		vy_error(c->d, s->name_loc, "use a 32-bit element type, or two u32 arrays "
-			 "for the low and high words",
-			 "private arrays of 64-bit type (%s) are not supported yet", vy_type_name(t));
 		ok = false;
 	}
 	for (int i = 0; i < s->ndims; i++) {
@@ -726,26 +759,57 @@ static void resolve_array_decl(struct rctx *c, struct vy_stmt *s)
 	if (ok)
 		ok = vy_decls_check_private(c->d, s->loc, s->name, bytes,
 					    count * vy_type_size(t));
-	if (s->value)
+	struct vy_expr *fill[4] = { s->value };
+	if (vec)
+		ok &= vec_array_fill(c, s, ok, fill);
+	else if (s->value)
 		ok &= vy_resolve_value(c, s->value, ok ? t : VY_VOID, "the fill value");
-	else if (ok) {
-		s->value = mk_u32(c, 0, s->name_loc);
-		s->value->type = t;   /* the default fill: 0 of the element type */
-	}
+	for (unsigned j = 0; j < n; j++)
+		if (!fill[j] || (vec && !ok)) {
+			fill[j] = mk_u32(c, 0, s->name_loc);
+			fill[j]->type = el;   /* the default fill: 0 of the element type */
+		}
 	ok &= check_fresh(c, s->name, s->name_loc);
-	struct vy_privdecl *v = vy_alloc(p->arena, sizeof *v * (size_t)(p->nprivate + 1));
+	const char *uname = s->name;
+	struct vy_privdecl *v = vy_alloc(p->arena, sizeof *v * (size_t)(p->nprivate + n));
 	if (p->nprivate)
 		memcpy(v, p->privates, sizeof *v * (size_t)p->nprivate);
-	bool typed = cls == VY_TC_SCALAR;   /* keep the type: no cascade */
-	v[p->nprivate] = (struct vy_privdecl){ s->name, ok || typed ? t : VY_U32, s->ndims,
-					       { dims[0] ? dims[0] : 1, dims[1] ? dims[1] : 1 },
-					       dims[0] && dims[1] && count <= UINT32_MAX ? (uint32_t)count : 1,
-					       s->name_loc };   /* the sizes as written: no bounds cascade */
+	bool typed = cls == VY_TC_SCALAR || vec;   /* keep the type: no cascade */
+	int first = p->nprivate;
+	for (unsigned j = 0; j < n; j++) {
+		const char *name = vec ? vy_fmt(p->arena, "%s_%c", s->name, "xyzw"[j]) : s->name;
+		if (vec)   /* a component's name may not be taken either */
+			check_fresh(c, name, s->name_loc);
+		v[first + (int)j] = (struct vy_privdecl){ name, ok || typed ? el : VY_U32, s->ndims,
+			{ dims[0] ? dims[0] : 1, dims[1] ? dims[1] : 1 },
+			dims[0] && dims[1] && count <= UINT32_MAX ? (uint32_t)count : 1,
+			s->name_loc,   /* the sizes as written: no bounds cascade */
+			vec ? vy_fmt(p->arena, "%s.%c", s->name, "xyzw"[j]) : NULL };
+	}
 	p->privates = v;
-	s->space = VY_SPACE_PRIVATE;
-	s->mem = p->nprivate++;
-	s->local = -1;
-	push_name(c, s->name, -2 - s->mem);
+	p->nprivate += (int)n;
+	/* one statement per component array, s the last */
+	for (unsigned j = 0; j < n; j++) {
+		struct vy_stmt *d = s;
+		if (j + 1 < n) {
+			d = new_stmt(c, VY_S_ARRAY, s->loc);
+			*d = *s;
+			add_pre(c, d);
+		}
+		d->value = fill[j];
+		d->decl_type = el;
+		d->space = VY_SPACE_PRIVATE;
+		d->mem = first + (int)j;
+		d->local = -1;
+		if (vec) {
+			d->name = p->privates[d->mem].name;
+			push_name(c, d->name, -2 - d->mem);
+		}
+	}
+	s->name = uname;
+	if (vec)
+		set_pvtype(c, first, t);
+	push_name(c, uname, -2 - first);
 }
 
 /* shared count: [N, M] */
@@ -916,7 +980,7 @@ static enum vy_type resolve_cast(struct rctx *c, struct vy_expr *e,
 	if (resolve_expr(c, a) == VY_VOID)
 		return VY_VOID;
 	if (vy_type_info(a->type)->cls == VY_TC_VECTOR) {
-		vy_error(c->d, a->loc, vy_fmt(c->a, "convert every component: %s%u(x)",
+		vy_error(c->d, a->loc, vy_fmt(c->a, "convert every component: %sx%u(x)",
 					  vy_type_name(to), vy_type_lanes(a->type)),
 			 "%s(x) takes a scalar, not %s", vy_type_name(to), vy_type_name(a->type));
 		return VY_VOID;
@@ -927,13 +991,28 @@ static enum vy_type resolve_cast(struct rctx *c, struct vy_expr *e,
 		return VY_VOID;
 	}
 	if (a->type == VY_ABSINT && !bit)
-		coerce(c, a, to == VY_F32 ? VY_I32 : to == VY_F64 ? VY_I64 : to);
+		coerce(c, a, to == VY_F32 || to == VY_F16 ? VY_I32 : to == VY_F64 ? VY_I64 : to);
+	else if (a->type == VY_ABSFLOAT && to == VY_F16 && !bit)
+		coerce(c, a, VY_F16);   /* f16(0.1) is 0.1h, rounded once */
 	else if (a->type == VY_ABSFLOAT && to == VY_F64)
 		coerce(c, a, VY_F64);   /* f64(0.1) is 0.1d, not f32's 0.1 */
 	else if (bit && abstract(a->type) && vy_type_is64(to))
 		coerce(c, a, a->type == VY_ABSFLOAT ? VY_F64 : VY_I64);
 	else
 		vy_coerce_default(c, a);
+	if (bit && (a->type == VY_F16 || to == VY_F16)) {   /* SPEC §10.1 */
+		vy_error(c->d, a->loc, a->type == VY_F16 ?
+			 "take its binary16 bits with math.f16_bits(f32(x)) (a u32)" :
+			 "make an f16 of binary16 bits with f16(math.f16_value(bits))",
+			 "cannot bitcast %s to %s: f16 has no arithmetic type of its size",
+			 vy_type_name(a->type), vy_type_name(to));
+		return VY_VOID;
+	}
+	if (!bit && a->type == VY_F64 && to == VY_F16) {
+		vy_error(c->d, a->loc, "go through f32, which rounds twice: f16(f32(x))",
+			 "a cast from f64 to f16 is not supported yet");
+		return VY_VOID;
+	}
 	if (bit && vy_type_size(a->type) != vy_type_size(to)) {
 		vy_error(c->d, a->loc, vy_fmt(c->a, "bitcast between types of one size "
 			 "(u32 i32 f32, or u64 i64 f64); to change the width, cast: %s(x)",
@@ -1044,11 +1123,6 @@ static enum vy_type resolve_call(struct rctx *c, struct vy_expr *e)
 		if (!op)
 			op = vy_registry_lookup(c->r, buf);
 	}
-	if (!op && !strcmp(e->name, "subgroup.ballot")) {
-		vy_error(c->d, e->loc, "count the lanes with subgroup.add(c ? 1u : 0u), or test them with subgroup.any(c) or subgroup.all(c)",
-			 "subgroup.ballot (a u32x4 of the lanes' bits) is not supported yet");
-		return VY_VOID;
-	}
 	if (!op) {
 		bool elemref = e->nargs && e->args[0]->kind == VY_E_INDEX;
 		const char *best = vy_suggest_call(c->r, e->name, elemref);
@@ -1096,6 +1170,43 @@ static bool wide_op_ok(struct rctx *c, struct vy_expr *e,
 	return false;
 }
 
+/* f16 (SPEC §10.1) is computed in f32 and rounded after every op
+ * (src/lower_f16.c); a subgroup op would round once for many, so those
+ * are refused, as is an extern op that declares f16. */
+static bool f16_op_ok(struct rctx *c, struct vy_expr *e,
+		      const struct vy_opdef *op, enum vy_type t)
+{
+	bool h = t == VY_F16;
+	for (int i = 0; i < e->nargs; i++)
+		h |= e->args[i]->type == VY_F16;
+	if (!h || (op->cat == VY_INTRINSIC && !vy_op_is_subgroup(op->code)))
+		return true;
+	vy_error(c->d, e->loc, vy_fmt(c->a, "compute it in f32: f16(%s(f32(x)))", op->id),
+		 "'%s' is not defined on f16", op->id);
+	return false;
+}
+
+static struct vy_expr *share(struct rctx *c, struct vy_expr *e);
+static struct vy_expr *vec_node(struct rctx *c, enum vy_type t, struct vy_loc loc);
+static struct vy_expr *dup(struct rctx *c, const struct vy_expr *e);
+
+/* subgroup.ballot(c) (SPEC §10.4): a u32x4 whose word k is one SG_BALLOT
+ * node over (c, k), the bits of lanes 32k .. 32k+31 (vyrec_ops.def). */
+static enum vy_type ballot(struct rctx *c, struct vy_expr *e)
+{
+	struct vy_expr *cond = share(c, e->args[0]);
+	if (!cond)
+		return VY_VOID;
+	struct vy_expr *v = vec_node(c, VY_U32X4, e->loc);
+	for (int k = 0; k < 4; k++) {
+		v->args[k] = mk_op(c, VY_OP_SG_BALLOT, k ? dup(c, cond) : cond,
+				   mk_u32(c, (uint32_t)k, e->loc));
+		v->args[k]->loc = e->loc;
+	}
+	*e = *v;
+	return VY_U32X4;
+}
+
 enum vy_type vy_resolve_op(struct rctx *c, struct vy_expr *e,
 			   const struct vy_opdef *op)
 {
@@ -1114,6 +1225,12 @@ enum vy_type vy_resolve_op(struct rctx *c, struct vy_expr *e,
 				vy_error(c->d, a->loc, "declare the array u32 or i32 for atomics",
 					 "atomics need u32 or i32 elements; '%s' has %s elements",
 					 a->name, vy_type_name(a->type));
+				return VY_VOID;
+			}
+			if (a->type == VY_F16) {
+				vy_error(c->d, a->loc, "use a u32, i32 or f32 buffer for atomics",
+					 "%s needs u32 or i32 elements, but '%s' holds f16",
+					 op->id, a->name);
 				return VY_VOID;
 			}
 			/* f32 elements: atomic.add only (SPEC §10.2) */
@@ -1149,8 +1266,11 @@ enum vy_type vy_resolve_op(struct rctx *c, struct vy_expr *e,
 		return VY_VOID;
 	}
 	enum vy_type t = check_sig(c, e, op);
-	if (t == VY_VOID || !wide_op_ok(c, e, op, t))
+	if (t == VY_VOID || !wide_op_ok(c, e, op, t) ||
+	    (op->cat == VY_INTRINSIC && !f16_op_ok(c, e, op, t)))
 		return VY_VOID;
+	if (op->cat == VY_INTRINSIC && op->code == VY_OP_SG_BALLOT)
+		return ballot(c, e);
 	e->kind = VY_E_OP;
 	e->op = op;
 	e->type = t;
@@ -1895,8 +2015,8 @@ static enum vy_type vec_call(struct rctx *c, struct vy_expr *e, enum vy_type ct)
 		}
 		enum vy_type t = e->args[0]->type;
 		for (int i = 0; i < want; i++)
-			if (!is_vec(e->args[i]->type) || vy_type_elem(e->args[i]->type) != VY_F32 ||
-			    e->args[i]->type != t) {
+			if (!is_vec(e->args[i]->type) || (vy_type_elem(e->args[i]->type) != VY_F32 &&
+			    vy_type_elem(e->args[i]->type) != VY_F16) || e->args[i]->type != t) {
 				vy_error(c->d, e->args[i]->loc, i && is_vec(e->args[i]->type) ?
 					 vy_fmt(c->a, "both operands are %s; convert one: %s(x)",
 						vy_type_name(t), vy_type_name(t)) :
@@ -2118,8 +2238,13 @@ static bool vec_assign(struct rctx *c, struct vy_stmt *s)
 
 /* BUF[i] = v and BUF[i] op= v for a vector array: the components stored
  * consecutively at one index, after all of them are computed. */
+static bool vec_priv_store(struct rctx *c, struct vy_stmt *s);
+
 static bool vec_store(struct rctx *c, struct vy_stmt *s)
 {
+	int k = find_private(c, s->name);
+	if (k >= 0 && priv_vtype(c, k) != VY_VOID)
+		return vec_priv_store(c, s);
 	int b = find_buffer(c, s->name), sh = find_shared(c, s->name);
 	if (b < 0 && sh < 0)
 		return false;
@@ -2180,6 +2305,134 @@ static bool vec_store(struct rctx *c, struct vy_stmt *s)
 		d->comp = (int)j;
 		d->value = v->args[j];
 	}
+	return true;
+}
+
+/* ---- private arrays of vectors (SPEC §10.3) ----
+ * var NAME: TxN[...] is N scalar private arrays NAME_x, NAME_y, ... of T
+ * (consecutive in p->privates), so the reference VM, vy_scalarise and
+ * the emitters see scalar arrays only; NAME[i] is the vector of their
+ * elements i, a store writes each component after computing all. */
+
+static enum vy_type priv_vtype(struct rctx *c, int mem)
+{
+	return mem >= 0 && mem < c->pvcap ? c->pvtype[mem] : VY_VOID;
+}
+
+static void set_pvtype(struct rctx *c, int mem, enum vy_type t)
+{
+	if (mem >= c->pvcap) {
+		int cap = 2 * mem + 16;
+		enum vy_type *v = vy_alloc(c->a, sizeof *v * (size_t)cap);
+		memset(v, 0, sizeof *v * (size_t)cap);
+		if (c->pvcap)
+			memcpy(v, c->pvtype, sizeof *v * (size_t)c->pvcap);
+		c->pvtype = v;
+		c->pvcap = cap;
+	}
+	c->pvtype[mem] = t;
+}
+
+/* Whether index e may be evaluated once per component: ops over
+ * constants, locals, params and builtins (no load, no atomic), so a 2-D
+ * index keeps the row * M + col shape the reference checks per axis. */
+static bool plain_index(const struct vy_expr *e)
+{
+	if (simple(e))
+		return true;
+	if (e->kind != VY_E_OP || !e->op || e->op->cat != VY_INTRINSIC ||
+	    vy_op_is_atomic(e->op->code) || vy_op_is_subgroup(e->op->code))
+		return false;
+	for (int i = 0; i < e->nargs; i++)
+		if (!plain_index(e->args[i]))
+			return false;
+	return true;
+}
+
+/* NAME[ix] of vector private array mem (ix flat, resolved). */
+static struct vy_expr *vec_priv_load(struct rctx *c, int mem, struct vy_expr *ix,
+				     struct vy_loc loc)
+{
+	enum vy_type t = priv_vtype(c, mem);
+	if (!plain_index(ix) && !(ix = share(c, ix)))
+		return NULL;
+	struct vy_expr *v = vec_node(c, t, loc);
+	for (int j = 0; j < v->nargs; j++) {
+		struct vy_expr *ld = vy_alloc(c->a, sizeof *ld);
+		ld->kind = VY_E_LOAD;
+		ld->space = VY_SPACE_PRIVATE;
+		ld->index = mem + j;
+		ld->type = c->p->privates[mem + j].type;
+		ld->loc = loc;
+		ld->nargs = 1;
+		ld->args = vy_alloc(c->a, sizeof *ld->args);
+		ld->args[0] = j ? dup(c, ix) : ix;
+		v->args[j] = ld;
+	}
+	return v;
+}
+
+/* NAME[i] = v, NAME[i][j] = v, NAME[i] op= v of a vector private array. */
+static bool vec_priv_store(struct rctx *c, struct vy_stmt *s)
+{
+	if (!resolve_array_store(c, s))   /* s->index: the flat one */
+		return true;
+	int mem = s->mem;
+	enum vy_type t = priv_vtype(c, mem);
+	if (!plain_index(s->index))
+		s->index = hoist(c, s->index);
+	if (s->compound) {
+		struct vy_expr *ld = vec_priv_load(c, mem, dup(c, s->index), s->name_loc);
+		if (!ld)
+			return true;
+		s->value = desugar(c, s, ld);
+	}
+	if (!vec_value(c, s->value, t, "the stored value"))
+		return true;
+	unsigned n = vy_type_lanes(t);
+	struct vy_expr *v = s->value;
+	for (unsigned j = 0; j < n; j++)
+		if (!simple(v->args[j]))
+			v->args[j] = hoist(c, v->args[j]);
+	for (unsigned j = 0; j < n; j++) {
+		struct vy_stmt *d = s;
+		if (j + 1 < n) {
+			d = new_stmt(c, VY_S_STORE, s->loc);
+			*d = *s;
+			d->index = dup(c, s->index);
+			add_pre(c, d);
+		}
+		d->mem = mem + (int)j;
+		d->value = v->args[j];
+	}
+	return true;
+}
+
+/* The fill value of var NAME: TxN[...] = VALUE, a vector or a scalar for
+ * every component, as the components' values (simple or hoisted lets);
+ * false after an error (reported). */
+static bool vec_array_fill(struct rctx *c, struct vy_stmt *s, bool ok,
+			   struct vy_expr *comp[4])
+{
+	enum vy_type t = s->decl_type, el = vy_type_elem(t);
+	unsigned n = vy_type_lanes(t);
+	comp[0] = NULL;
+	if (!s->value)
+		return true;
+	if (resolve_expr(c, s->value) == VY_VOID)
+		return false;
+	if (!is_vec(s->value->type)) {
+		if (!vy_resolve_value(c, s->value, ok ? el : VY_VOID, "the fill value"))
+			return false;
+		struct vy_expr *x = share(c, s->value);
+		for (unsigned j = 0; x && j < n; j++)
+			comp[j] = j ? dup(c, x) : x;
+		return x != NULL;
+	}
+	if (!vec_value(c, s->value, t, "the fill value"))
+		return false;
+	for (unsigned j = 0; j < n; j++)
+		comp[j] = simple(s->value->args[j]) ? s->value->args[j] : hoist(c, s->value->args[j]);
 	return true;
 }
 
@@ -2274,9 +2527,28 @@ static void default_dispatch(struct rctx *c)
 	p->dispatch_text[0] = text;
 }
 
+/* f16 vectors (SPEC §10.1) are locals and expressions only for now: their
+ * memory would be vectors of 16-bit parts (src/lower_f16.c lowers f16
+ * elements to 16-bit storage, one per element). */
+static void f16_vec_mem(struct rctx *c, const char *what, const char *name,
+			enum vy_type t, struct vy_loc loc)
+{
+	if (vy_type_info(t)->cls != VY_TC_VECTOR || vy_type_elem(t) != VY_F16)
+		return;
+	unsigned n = vy_type_lanes(t);
+	vy_error(c->d, loc, vy_fmt(c->a, "declare it f16 with %u times the count and build "
+				   "the vector: %s(%s[%uu * i], ...)", n, vy_type_name(t), name, n),
+		 "%s '%s' has %s elements; f16 vector %s are not supported yet",
+		 what, name, vy_type_name(t), !strcmp(what, "buffer") ? "buffers" : "shared arrays");
+}
+
 static void resolve_decls(struct rctx *c)
 {
 	struct vy_program *p = c->p;
+	for (int b = 0; b < p->nbuffers && !p->part; b++)
+		f16_vec_mem(c, "buffer", p->buffers[b].name, p->buffers[b].type, p->buffers[b].loc);
+	for (int s = 0; s < p->nshared; s++)
+		f16_vec_mem(c, "shared array", p->shared[s].name, p->shared[s].type, p->shared[s].loc);
 	for (int b = 0; b < p->nbuffers; b++) {
 		struct vy_expr *e = p->buffers[b].count;
 		if (!e || p->part)   /* parts share the buffers: parts[0] resolves them */

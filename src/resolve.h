@@ -32,6 +32,10 @@ struct rctx {
 	struct vy_stmt **pre; /* statements to put before the current one */
 	int npre, precap;
 	int lazy;             /* inside a lazily evaluated operand (no hoisting) */
+	/* private arrays of vectors (SPEC §10.3): one scalar array per
+	 * component; pvtype of the first is the vector type (else VY_VOID) */
+	enum vy_type *pvtype;
+	int pvcap;
 };
 
 int vy_new_local(struct rctx *c, const char *name, enum vy_type t,

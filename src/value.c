@@ -11,13 +11,79 @@
  *   i32   optional sign, then decimal or 0x hex, in [-2^31, 2^31-1]
  *   f32   what strtof reads (decimal, inf, nan, C hex floats), nearest
  *         even; beyond the f32 range it is +-inf (as a cast in a program)
+ *   f16   the same text rounded once to binary16 (its bits; not through
+ *         f32), beyond 65504 +-inf
  * No leading or trailing space; no octal (010 is ten, as in Rust).
  */
 #include <errno.h>
+#include <fenv.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vyrec.h"
+
+/* ---- binary16 (SPEC §10.1) ---- */
+
+uint16_t vy_f16_of_double(double d)
+{
+	uint16_t sg = signbit(d) ? 0x8000 : 0;
+	double a = fabs(d);
+	if (isnan(d))
+		return 0x7fff;   /* as math.f16_bits (src/mathlib.c) */
+	if (a >= 65520.0)    /* 65504 + half an ulp: a tie, to even (inf) */
+		return sg | 0x7c00;
+	if (a < 0x1p-14)     /* subnormal: a multiple of 2^-24 */
+		return sg | (uint16_t)nearbyint(a * 0x1p24);
+	int e;
+	double m = frexp(a, &e);            /* a = m * 2^e, m in [0.5, 1) */
+	double q = nearbyint(m * 2048.0);   /* 11 bits, nearest even */
+	if (q == 2048.0)
+		q = 1024.0, e++;
+	if (e + 14 >= 31)
+		return sg | 0x7c00;
+	return sg | (uint16_t)(((unsigned)(e + 14) << 10) + ((unsigned)q - 1024u));
+}
+
+uint32_t vy_f32_bits_of_f16(uint16_t h)
+{
+	uint32_t sg = (uint32_t)(h & 0x8000) << 16, x = h & 0x7fffu;
+	if (x >= 0x7c00)
+		return sg | 0x7f800000u | (x & 0x3ff) << 13;
+	if (x >= 0x400)
+		return sg | ((x << 13) + 0x38000000u);
+	float f = (float)x * 0x1p-24f;
+	uint32_t u;
+	memcpy(&u, &f, 4);
+	return sg | u;
+}
+
+/* Decimal text to binary16, rounded once: strtod rounding down and up
+ * tells whether the text is a double; if not, the double toward zero with
+ * its last bit set (round to odd, 53 >= 11 + 2 bits) rounds like the
+ * text itself. */
+static int f16_of_text(const char *s, uint32_t *bits)
+{
+	char *end;
+	int mode = fegetround();
+	fesetround(FE_DOWNWARD);
+	double lo = strtod(s, &end);
+	fesetround(FE_UPWARD);
+	double hi = strtod(s, NULL);
+	fesetround(FE_TOWARDZERO);
+	double z = strtod(s, NULL);
+	fesetround(mode);
+	if (*end || end == s)
+		return -1;
+	if (lo != hi && !isinf(z)) {
+		uint64_t u;
+		memcpy(&u, &z, 8);
+		u |= 1;
+		memcpy(&z, &u, 8);
+	}
+	*bits = vy_f16_of_double(lo == hi ? lo : z);
+	return 0;
+}
 
 /* Unsigned digits: decimal or 0x hex, nothing else; false on overflow. */
 static bool parse_unsigned(const char *s, unsigned long long *v)
@@ -36,6 +102,8 @@ int vy_parse_value(const char *s, enum vy_type t, uint32_t *bits)
 {
 	if (!*s || strchr(" \t\n\v\f\r", *s))
 		return -1;
+	if (t == VY_F16 || t == VY_F16S)
+		return f16_of_text(s, bits);
 	if (t == VY_F32) {
 		char *end;
 		float f = strtof(s, &end);

@@ -26,6 +26,8 @@ struct vctx {
 	int loop_barriers;    /* barriers in the enclosing loops */
 	bool has_sg;          /* the program has subgroup ops */
 	bool sg;              /* this pass: uniformity within a subgroup */
+	struct vy_loc last;   /* the last divergent op reported (a ballot's
+				 four words are one call) */
 };
 
 static bool expr_div(struct vctx *c, const struct vy_expr *e)
@@ -47,6 +49,7 @@ static bool expr_div(struct vctx *c, const struct vy_expr *e)
 		    e->op->code != VY_OP_SG_MAX && e->op->code != VY_OP_SG_AND &&
 		    e->op->code != VY_OP_SG_OR && e->op->code != VY_OP_SG_XOR &&
 		    e->op->code != VY_OP_SG_ALL && e->op->code != VY_OP_SG_ANY &&
+		    e->op->code != VY_OP_SG_BALLOT &&
 		    e->op->code != VY_OP_SG_BROADCAST && e->op->code != VY_OP_SG_BROADCAST_FIRST)
 			return true;   /* lane-dependent: scans, shuffles, elect */
 		if (c->sg && e->op && e->op->code < VY_OP_COUNT && vy_op_is_subgroup(e->op->code))
@@ -123,6 +126,10 @@ static void check_sg(struct vctx *c, const struct vy_expr *e, bool ctl)
 		return;
 	enum vy_opcode k = e->op->code;
 	if (k < VY_OP_COUNT && vy_op_is_subgroup(k) && ctl) {
+		if (k == VY_OP_SG_BALLOT && e->loc.src == c->last.src &&
+		    e->loc.line == c->last.line && e->loc.col == c->last.col)
+			return;
+		c->last = e->loc;
 		vy_error(c->d, e->loc, "move the subgroup op out of the branch or loop, or make its condition uniform (params, wgid, nwg, sg.size, constants)",
 			 "'%s' inside control flow that depends on invocation ids or loaded values (divergent subgroup op)",
 			 e->op->id);

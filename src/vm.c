@@ -52,7 +52,7 @@ struct vyvm_impl {
 	struct ucode counts[VYVM_MAX_BUFFERS], dispatch[3];
 	/* private arrays: name, element type, axes; words per lane */
 	struct vyvm_private { const char *name; uint32_t type, ndims, dims[2], count, off; }
-		privates[VYVM_MAX_BUFFERS];
+		privates[VYVM_MAX_PRIVATES];
 	uint32_t nprivate, private_words;
 	uint32_t nregs, npre, ninstr, nest, nlanes;
 	struct pre *pre;
@@ -984,7 +984,7 @@ static int rd_privates(struct rd *r, struct vyvm_module *m)
 	struct vyvm_impl *im = m->impl;
 	(void)m;
 	im->nprivate = rd_u32(r);
-	if (im->nprivate == 0 || im->nprivate > VYVM_MAX_BUFFERS)
+	if (im->nprivate == 0 || im->nprivate > VYVM_MAX_PRIVATES)
 		return rfail(r, "%u private arrays", im->nprivate);
 	for (uint32_t i = 0; i < im->nprivate && !r->bad; i++) {
 		struct vyvm_private *a = &im->privates[i];
@@ -998,12 +998,12 @@ static int rd_privates(struct rd *r, struct vyvm_module *m)
 		uint64_t n = (uint64_t)a->dims[0] * a->dims[1];
 		if (!valid_type(a->type) || a->ndims < 1 || a->ndims > 2 || !n ||
 		    (a->ndims == 1 && a->dims[1] != 1) ||
-		    n > VYVM_MAX_PRIVATE / 4 - im->private_words)
+		    n * (is64(a->type) ? 2 : 1) > VYVM_MAX_PRIVATE / 4 - im->private_words)
 			return rfail(r, "private array %u: type %u axes %u [%u][%u]", i,
 				     a->type, a->ndims, a->dims[0], a->dims[1]);
 		a->count = (uint32_t)n;
 		a->off = im->private_words;
-		im->private_words += a->count;
+		im->private_words += a->count * (is64(a->type) ? 2 : 1);   /* 64-bit: two words */
 	}
 	return r->bad ? -1 : 0;
 }
@@ -1554,12 +1554,21 @@ static int exec_private(struct vm *v, const uint32_t *w, const uint8_t *m)
 	uint32_t *base = v->priv + (size_t)pa->off * nl;
 	union val *d = reg(v, w[1]);
 	const union val *a = reg(v, w[2]), *b = reg(v, w[3]);
+	/* element i of lane l: word (off + i) * nl + l; a 64-bit element has
+	 * its low word at 2i, its high word at 2i + 1 */
+	int wide = is64(pa->type);
 	for (uint32_t l = 0; l < nl; l++) {
 		if (!m[l])
 			continue;
 		if (op == VYVM_PFILL) {
-			for (uint32_t i = 0; i < pa->count; i++)
-				base[(size_t)i * nl + l] = a[l].u;
+			for (uint32_t i = 0; i < pa->count; i++) {
+				if (!wide) {
+					base[(size_t)i * nl + l] = a[l].u;
+					continue;
+				}
+				base[(size_t)2 * i * nl + l] = (uint32_t)a[l].u64;
+				base[(size_t)(2 * i + 1) * nl + l] = (uint32_t)(a[l].u64 >> 32);
+			}
 			continue;
 		}
 		uint32_t i = a[l].u;
@@ -1571,7 +1580,13 @@ static int exec_private(struct vm *v, const uint32_t *w, const uint8_t *m)
 			i = i * pa->dims[1] + col;
 		} else if (!in_bounds(aux, i, pa->count))
 			return priv_oob(v, op == VYVM_PLOAD ? "load from" : "store to", aux, i, l);
-		if (op == VYVM_PLOAD)
+		if (wide && op == VYVM_PLOAD)
+			d[l].u64 = base[(size_t)2 * i * nl + l] |
+				   (uint64_t)base[(size_t)(2 * i + 1) * nl + l] << 32;
+		else if (wide) {
+			base[(size_t)2 * i * nl + l] = (uint32_t)b[l].u64;
+			base[(size_t)(2 * i + 1) * nl + l] = (uint32_t)(b[l].u64 >> 32);
+		} else if (op == VYVM_PLOAD)
 			d[l].u = base[(size_t)i * nl + l];
 		else
 			base[(size_t)i * nl + l] = b[l].u;
@@ -1697,6 +1712,7 @@ static const char sg_cls[VYVM_NSG] = {
 	[VYVM_SG_SHUFFLE] = 'n', [VYVM_SG_SHUFFLE_XOR] = 'n',
 	[VYVM_SG_SHUFFLE_UP] = 'n', [VYVM_SG_SHUFFLE_DOWN] = 'n',
 	[VYVM_SG_ALL] = 'b', [VYVM_SG_ANY] = 'b', [VYVM_SG_ELECT] = '-',
+	[VYVM_SG_BALLOT] = 'b',
 };
 
 int vyvm_has_subgroup_op(uint32_t sg, uint32_t t)
@@ -1791,6 +1807,16 @@ static void sg_one(uint32_t sg, uint32_t t, uint32_t S, uint32_t n, const uint8_
 			if (m[k])
 				d[k].u = k == first;
 		return;
+	case VYVM_SG_BALLOT: {   /* y: the word; lanes 32y .. 32y+31 */
+		uint32_t bits = 0;
+		for (uint32_t k = 0; k < n; k++)
+			if (m[k] && x[k].u && k / 32 == y[k].u)
+				bits |= 1u << (k % 32);
+		for (uint32_t k = 0; k < n; k++)
+			if (m[k])
+				d[k].u = bits;
+		return;
+	}
 	case VYVM_SG_BROADCAST_FIRST:
 		for (uint32_t k = 0; k < n; k++)
 			if (m[k])

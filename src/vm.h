@@ -106,6 +106,7 @@ enum { VYVM_U_CONST, VYVM_U_PARAM, VYVM_U_LEN, VYVM_U_OP };
 #define VYVM_MAX_NEST    256
 #define VYVM_MAX_PARAMS  32
 #define VYVM_MAX_BUFFERS 64
+#define VYVM_MAX_PRIVATES 1024   /* private arrays (a vector one is one per component) */
 #define VYVM_MAX_SHARED  32768       /* bytes */
 #define VYVM_MAX_USTACK  64
 #define VYVM_MAX_PRIVATE 16384       /* bytes of private arrays per lane */

@@ -9,6 +9,8 @@
 #      OpVariable of array type in Function or Private storage in its
 #      SPIR-V (spirv-dis); the dynamic-index program keeps a .local array
 #      and a Function array; at -O0 nothing is scalarised; --dump-ir=scalarise.
+#      The same for vector and 64-bit elements (array_vec_const.yaml,
+#      array_vec_dynamic.yaml: one array per component, 8-byte elements).
 #   4. Every tests/corpus/array_*.yaml verified against the reference on
 #      the Vulkan device (lavapipe here) at -O0 and -O1, through the spv
 #      target and through glslang's SPIR-V of the glsl target, and its
@@ -58,6 +60,10 @@ oob ref_oob_load_2d tests/arrays/oob_2d.yaml \
 	'reference: out-of-bounds load from private array `t`: index [3][0], bounds [3][4], invocation gid (12, 0, 0)'
 oob ref_oob_column tests/arrays/oob_column.yaml \
 	'reference: out-of-bounds store to private array `t`: index [0][4], bounds [3][4], invocation gid (12, 0, 0)'
+oob ref_oob_vector_2d tests/arrays/oob_vec.yaml \
+	'reference: out-of-bounds load from private array `t.x`: index [3][0], bounds [3][4], invocation gid (12, 0, 0)'
+oob ref_oob_wide tests/arrays/oob_wide.yaml \
+	'reference: out-of-bounds store to private array `t`: index 5, count 5, invocation gid (5, 0, 0)'
 "$VYREC" build tests/arrays/oob_dynamic.yaml -t spv -o "$O/oob.spv" > "$O/oob.build.log" 2>&1 &&
 	ok oob_builds_for_gpu || bad oob_builds_for_gpu "$(head -2 "$O/oob.build.log")"
 
@@ -115,6 +121,68 @@ fi
 have_backend vulkan && "$VYREC" verify tests/arrays/scalarise.yaml --backends vulkan > "$O/scalarise.verify" 2>&1 &&
 	grep -q 'vulkan.*PASS' "$O/scalarise.verify" && ok scalarise_verify ||
 	bad scalarise_verify "$(head -3 "$O/scalarise.verify" | tr '\n' ' ')"
+
+# vector and 64-bit elements (tests/corpus/array_vec_*.yaml): registers
+# at -O1 with constant indices, local memory of the elements' real size
+# otherwise
+VC=tests/corpus/array_vec_const.yaml
+VD=tests/corpus/array_vec_dynamic.yaml
+for O_ in 0 1; do
+	for p in $VC $VD; do
+		b=$(basename "$p" .yaml).O$O_
+		"$VYREC" build "$p" -t ptx -O$O_ -o "$O/$b.ptx" > "$O/$b.log" 2>&1 || bad "build_ptx_$b" "$(head -2 "$O/$b.log")"
+		"$VYREC" build "$p" -t spv -O$O_ -o "$O/$b.spv" >> "$O/$b.log" 2>&1 || bad "build_spv_$b" "$(head -2 "$O/$b.log")"
+		"$VYREC" build "$p" -t glsl -O$O_ -o "$O/$b.comp" >> "$O/$b.log" 2>&1 || bad "build_glsl_$b" "$(head -2 "$O/$b.log")"
+	done
+done
+n=$(grep -c '\.local' "$O/array_vec_const.O1.ptx")
+[ "$n" -eq 0 ] && ok ptx_vec_wide_const_index_no_local || bad ptx_vec_wide_const_index_no_local "$n .local lines"
+n=$(arrvars "$O/array_vec_const.O1.spv")
+[ "$n" -eq 0 ] && ok spv_vec_wide_const_index_no_function_array ||
+	bad spv_vec_wide_const_index_no_function_array "$n array variables"
+grep -q ' a[0-9]*_[a-z_]*\[' "$O/array_vec_const.O1.comp" && bad glsl_vec_wide_const_index_no_array "an array is left" ||
+	ok glsl_vec_wide_const_index_no_array
+n=$(arrvars "$O/array_vec_const.O0.spv")
+# a: 4 component arrays, b: 2, d, q, s
+[ "$n" -eq 9 ] && ok spv_vec_wide_O0_keeps_arrays || bad spv_vec_wide_O0_keeps_arrays "$n array variables, want 9"
+# h (f32x4: 4 arrays of 24 bytes), t (i32x3: 3 of 48), d q s at 8-byte alignment
+n=$(grep -c '^	\.local .align 4 .b8 vy_pr_h_[xyzw]\[24\];' "$O/array_vec_dynamic.O1.ptx")
+[ "$n" -eq 4 ] && ok ptx_vec_dynamic_component_arrays || bad ptx_vec_dynamic_component_arrays "$n h_* arrays, want 4"
+grep -q '^	\.local .align 8 .b8 vy_pr_d\[40\];' "$O/array_vec_dynamic.O1.ptx" &&
+	grep -q '^	\.local .align 8 .b8 vy_pr_q\[56\];' "$O/array_vec_dynamic.O1.ptx" &&
+	grep -q '^	\.local .align 8 .b8 vy_pr_s\[48\];' "$O/array_vec_dynamic.O1.ptx" &&
+	grep -q 'ld\.local\.f64' "$O/array_vec_dynamic.O1.ptx" && grep -q 'st\.local\.u64' "$O/array_vec_dynamic.O1.ptx" &&
+	grep -q 'ld\.local\.s64' "$O/array_vec_dynamic.O1.ptx" &&
+	ok ptx_wide_dynamic_local_8_bytes || bad ptx_wide_dynamic_local_8_bytes "$(grep '\.local' "$O/array_vec_dynamic.O1.ptx" | head -3 | tr '\n' ' ')"
+grep -q 'double a[0-9]*_d\[5\];' "$O/array_vec_dynamic.O1.comp" && grep -q 'uint64_t a[0-9]*_q\[7\];' "$O/array_vec_dynamic.O1.comp" &&
+	grep -q 'int64_t a[0-9]*_s\[6\];' "$O/array_vec_dynamic.O1.comp" && grep -q 'float a[0-9]*_h_w\[6\];' "$O/array_vec_dynamic.O1.comp" &&
+	ok glsl_vec_wide_dynamic_arrays || bad glsl_vec_wide_dynamic_arrays "$(grep ' a[0-9]*_' "$O/array_vec_dynamic.O1.comp" | head -3 | tr '\n' ' ')"
+
+# arrays of one name in sibling blocks, and a long name with constant
+# indices at -O0 (tests/arrays/sibling.yaml, longname.yaml)
+"$VYREC" build tests/arrays/sibling.yaml -t ptx -o "$O/sibling.ptx" > "$O/sibling.log" 2>&1
+grep -q '^	\.local .align 4 .b8 vy_pr_a\[16\];' "$O/sibling.ptx" &&
+	grep -q '^	\.local .align 4 .b8 vy_pr_a\$1\[16\];' "$O/sibling.ptx" &&
+	ok ptx_sibling_arrays_distinct || bad ptx_sibling_arrays_distinct "$(grep '\.local' "$O/sibling.ptx" | tr '\n' ' ')"
+"$VYREC" build tests/arrays/longname.yaml -t ptx -O0 -o "$O/longname.ptx" > "$O/longname.log" 2>&1 &&
+	[ "$(grep -o 'vy_pr_accumulator[_a-z]*' "$O/longname.ptx" | sort -u | tr '\n' ' ')" = \
+	  "vy_pr_accumulator_tile_w vy_pr_accumulator_tile_x vy_pr_accumulator_tile_y vy_pr_accumulator_tile_z " ] &&
+	grep -q 'add.u32 	%r[0-9]*, %r[0-9]*, 12;' "$O/longname.ptx" && ok ptx_long_name_constant_index ||
+	bad ptx_long_name_constant_index "$(head -2 "$O/longname.log")"
+if have_backend vulkan; then
+	for p in sibling longname; do
+		"$VYREC" verify tests/arrays/$p.yaml -O0 --backends vulkan > "$O/$p.verify" 2>&1 &&
+			grep -q 'vulkan.*PASS' "$O/$p.verify" && ok verify_spv_$p ||
+			bad verify_spv_$p "$(head -3 "$O/$p.verify" | tr '\n' ' ')"
+	done
+fi
+if [ -n "$(cuda_tool ptxas)" ]; then
+	for p in sibling longname; do
+		"$VYREC" build tests/arrays/$p.yaml -t ptx -O0 --arch sm_80 -o "$O/$p.sm80.ptx" > /dev/null 2>&1 &&
+			"$(cuda_tool ptxas)" -arch=sm_80 "$O/$p.sm80.ptx" -o "$O/$p.cubin" > "$O/$p.ptxas.log" 2>&1 &&
+			ok ptxas_$p || bad ptxas_$p "$(head -2 "$O/$p.ptxas.log" | tr '\n' ' ')"
+	done
+fi
 
 # ---- 4. every array program on the Vulkan device, spv and glsl ----
 PTXAS=$(cuda_tool ptxas)

@@ -9,7 +9,9 @@
 # programs), generation is deterministic (generate twice, diff -r), --in
 # and --out .npy/.bin files round-trip against `vyrec run --backend
 # reference`, --print agrees with vyrec's, usage errors exit 2, a missing
-# device exits 1 with a Fix, and --bench reports a median.
+# device exits 1 with a Fix, --bench reports a median, every crate is
+# `cargo fmt --check` clean, and the element types the Cargo launcher
+# does not run yet (vectors, 64-bit, storage types) are refused with a Fix.
 # All projects share one CARGO_TARGET_DIR to keep the builds fast.  The
 # generated crates build with Debian 12's Rust (rustc 1.63, package
 # cargo): when that is not the cargo on PATH, saxpy's spv and ptx crates
@@ -52,7 +54,7 @@ build() {
 for f in samples/*.yaml; do
 	s=$(basename "$f" .yaml)
 	# launchers refuse storage-type, vector and 64-bit buffers for now (t_types, t_scalars check that)
-	grep -qE 'type: (u8|i8|u16|i16|bf16|[uif]32x[234]|f64|u64|i64)[,} ]' "$f" && continue
+	grep -qE 'type: (u8|i8|u16|i16|bf16|f16|[uif]32x[234]|f64|u64|i64)[,} ]' "$f" && continue
 	# spv: build and self-test on lavapipe.
 	if ! gen "$s" "$f" spv; then
 		bad "cargo_spv_$s" "generation failed: $(head -3 "$O/p/$s.gen")"
@@ -225,6 +227,22 @@ for n in saxpy matmul_ptx; do
 		fi
 	fi
 done
+
+# `cargo fmt --check` finds nothing in every generated crate (SPEC §10.7,
+# #16): the crates carry the rustfmt.toml their sources are written in,
+# and the generated tables are #[rustfmt::skip].
+if cargo fmt --version >/dev/null 2>&1; then
+	nf=0 badf=
+	for d in "$O"/p/*/; do
+		[ -f "$d/Cargo.toml" ] || continue
+		nf=$((nf + 1))
+		(cd "$d" && cargo fmt --check) > "${d%/}.fmt" 2>&1 || badf="$badf $(basename "$d")"
+	done
+	if [ "$nf" -gt 10 ] && [ -z "$badf" ]; then ok "cargo_fmt_check ($nf crates, $(cargo fmt --version))"
+	else bad cargo_fmt_check "$nf crates; not clean:$badf $(head -3 "$O/p/$(echo $badf | cut -d' ' -f1).fmt" 2>/dev/null | tr '\n' ' ')"; fi
+else
+	bad cargo_fmt_check "cargo fmt is not installed (rustfmt)"
+fi
 
 # Determinism: the same request twice gives the same tree, byte for byte.
 for t in spv ptx; do
@@ -655,4 +673,18 @@ expect cargo_bad_size 1 "holds more than the buffer's 5 elements\\|holds 1000 el
 expect cargo_help 0 "usage: ./saxpy" "$BIN/saxpy" --help
 expect cargo_json_without_bench 2 "give --bench N or --describe too" "$BIN/saxpy" --json
 expect cargo_bench 0 "^bench: 3 dispatches, median [0-9.]* ms ([^)]*), [0-9.]* GB/s ([0-9]* bytes moved)" "$BIN/saxpy" --bench 3 --param n=100000
+
+# The element types the Cargo launcher does not run yet are refused before
+# anything is written, with a Fix naming the C launcher (which runs them:
+# t_launcher_c.sh).
+for s in vecadd4 dot_f64 brightness widen_bf16; do
+	rm -rf "$O/refuse_$s"
+	$VYREC launcher "samples/$s.yaml" -t spv --lang cargo -o "$O/refuse_$s" > "$O/refuse_$s.log" 2>&1; rc=$?
+	if [ $rc = 2 ] && grep -q "the cargo launcher does not support" "$O/refuse_$s.log" &&
+	   grep -q "Fix: use --lang c" "$O/refuse_$s.log" && [ ! -e "$O/refuse_$s" ]; then
+		ok "cargo_types_refused_$s"
+	else
+		bad "cargo_types_refused_$s" "rc=$rc $(head -1 "$O/refuse_$s.log")"
+	fi
+done
 exit 0

@@ -439,7 +439,7 @@ for src in "$W/idx.bin" random:7:0:50; do
 		d=$W/gather.$k
 		if "$VY" launcher "$W/gather.yaml" -t $t --lang c -o "$d" --selftest-param n=100 --selftest-param m=50 \
 		     --selftest-in idx="$src" >"$d.gen.log" 2>&1 &&
-		   make -s -C "$d" CFLAGS="$STRICT" >"$d.build.log" 2>&1 && grep -q 'input_idx\[100\]' "$d/src/program.c" &&
+		   make -s -C "$d" CFLAGS="$STRICT" >"$d.build.log" 2>&1 && grep -q 'input_idx\[400\]' "$d/src/program.c" &&
 		   (cd "$d" && ./gather --selftest) >"$d.out" 2>&1 && grep -q '^selftest: PASS' "$d.out"; then
 			ok "selftest-in.$k"
 		else
@@ -519,3 +519,89 @@ for t in reference spv; do
 	done
 	[ -z "$why" ] && ok "lib-pipeline.$t.same-as-vyrec-run" || bad "lib-pipeline.$t.same-as-vyrec-run" "$why"
 done
+
+# ---- element types (SPEC §10.1): the library's typed API for vector,
+# 64-bit and u8 buffers.  libv4 (vecadd4, spv: vy_f32x4 arrays), libdref
+# (dot_f64, reference: double) and libbright (brightness, spv: uint8_t)
+# linked into one program (their headers together, as C11 and C++17),
+# each run twice with new counts and params; the outputs are checked
+# against the same arithmetic done here, element by element.
+if [ $vk_dev = 1 ]; then
+	gen vecadd4 spv v4 && gen dot_f64 reference dref && gen brightness spv bright
+	cat > "$W/types.c" <<'EOC'
+#include <stdio.h>
+#include <stdlib.h>
+#include "v4.h"
+#include "dref.h"
+#include "bright.h"
+
+#define CHECK(c, ...) do { if (!(c)) { printf(__VA_ARGS__); return 1; } } while (0)
+
+int main(void)
+{
+	struct v4 *k = v4_open(-1);
+	struct dref *d = dref_open(-1);
+	struct bright *b = bright_open(-1);
+	CHECK(k && d && b, "open: %s %s %s\n", v4_error(NULL), dref_error(NULL), bright_error(NULL));
+	for (unsigned run = 0; run < 2; run++) {
+		unsigned n = run ? 1000 : 300;
+		vy_f32x4 *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y), *z = malloc(n * sizeof *z);
+		CHECK(sizeof *x == 16, "vy_f32x4 is %zu bytes\n", sizeof *x);
+		for (unsigned i = 0; i < n; i++)
+			for (int c = 0; c < 4; c++)
+				x[i][c] = (float)i + 0.25f * c, y[i][c] = (float)(run + 1) * c;
+		struct v4_params vp = { n };
+		struct v4_buffers vb = { x, n, y, n, z, n };
+		CHECK(!v4_run(k, &vp, &vb), "v4_run: %s\n", v4_error(k));
+		for (unsigned i = 0; i < n; i++)
+			for (int c = 0; c < 4; c++)
+				CHECK(z[i][c] == x[i][c] + y[i][c], "v4 run %u z[%u].%c = %g\n", run, i, "xyzw"[c], z[i][c]);
+		free(x), free(y), free(z);
+
+		unsigned m = run ? 600 : 256, parts = (m + 255) / 256;
+		double *dx = malloc(m * sizeof *dx), *dy = malloc(m * sizeof *dy), *dp = malloc(parts * sizeof *dp);
+		for (unsigned i = 0; i < m; i++)
+			dx[i] = (double)(i % 7), dy[i] = 2.0 + run;
+		struct dref_params dpp = { m };
+		struct dref_buffers dbb = { dx, m, dy, m, dp, parts };
+		CHECK(!dref_run(d, &dpp, &dbb), "dref_run: %s\n", dref_error(d));
+		for (unsigned w = 0; w < parts; w++) {
+			double want = 0;
+			for (unsigned i = 256 * w; i < m && i < 256 * w + 256; i++)
+				want += dx[i] * dy[i];
+			CHECK(dp[w] == want, "dref run %u partial[%u] = %.17g, want %.17g\n", run, w, dp[w], want);
+		}
+		free(dx), free(dy), free(dp);
+
+		unsigned px = run ? 333 : 64;
+		uint8_t *src = malloc(4 * px), *dst = malloc(4 * px);
+		for (unsigned i = 0; i < 4 * px; i++)
+			src[i] = (uint8_t)(i * 37);
+		struct bright_params bp = { run ? 0.5f : 2.0f, px };
+		struct bright_buffers bb = { src, 4 * px, dst, 4 * px };
+		CHECK(!bright_run(b, &bp, &bb), "bright_run: %s\n", bright_error(b));
+		for (unsigned i = 0; i < 4 * px; i++) {
+			float v = (float)src[i] * bp.gain + 0.5f;
+			unsigned want = i % 4 == 3 ? src[i] : v >= 255.0f ? 255u : (unsigned)v;
+			CHECK(dst[i] == want, "bright run %u dst[%u] = %u, want %u\n", run, i, dst[i], want);
+		}
+		free(src), free(dst);
+	}
+	v4_close(k), dref_close(d), bright_close(b);
+	printf("types: ok\n");
+	return 0;
+}
+EOC
+	if cc -std=c11 $STRICT -I"$W/v4/src" -I"$W/dref/src" -I"$W/bright/src" "$W/types.c" \
+	      "$W/v4/libv4.a" "$W/dref/libdref.a" "$W/bright/libbright.a" -ldl -lm -o "$W/types" 2>"$W/types.build" &&
+	   printf '#include "v4.h"\n#include "dref.h"\n#include "bright.h"\nint main() { vy_f32x4 a = {1, 2, 3, 4}; return (int)a[0] - 1; }\n' > "$W/types_hdr.cc" &&
+	   g++ -std=c++17 -Wall -Wextra -Werror -fsyntax-only -I"$W/v4/src" -I"$W/dref/src" -I"$W/bright/src" \
+	      "$W/types_hdr.cc" 2>>"$W/types.build"; then
+		out=$("$W/types" 2>&1); rc=$?
+		[ $rc = 0 ] && [ "$out" = "types: ok" ] && ok types.library || bad types.library "rc=$rc: $out"
+	else
+		bad types.library "$(head -3 "$W/types.build" | tr '\n' ' ')"
+	fi
+else
+	skip types.library "no Vulkan device"
+fi

@@ -24,10 +24,13 @@ if have_backend vulkan; then targets="$targets spv spvstaging"; else bad spv "no
 targets="$targets ptx"
 
 # build SAMPLE TARGET PROG: the library NAME=SAMPLE_TARGET linked with PROG.c
+# (SAMPLE from samples/, or tests/launchres/ where it is there)
 build() {
 	n=$1_$2
 	d=$W/$n
-	if "$VY" launcher "samples/$1.yaml" -t "$2" --lang c --name "$n" -o "$d" >"$d.gen.log" 2>&1 &&
+	src=samples/$1.yaml
+	[ -f "tests/launchres/$1.yaml" ] && src=tests/launchres/$1.yaml
+	if "$VY" launcher "$src" -t "$2" --lang c --name "$n" -o "$d" >"$d.gen.log" 2>&1 &&
 	   make -s -C "$d" CFLAGS="$STRICT" "lib$n.a" >"$d.build.log" 2>&1 &&
 	   cc -std=c11 $STRICT -I"$d/src" -DLIB="$n" -DHEADER="\"$n.h\"" -o "$W/$3_$2" \
 		"$ROOT/tests/launchres/$3.c" "$d/lib$n.a" -ldl -lm >>"$d.build.log" 2>&1; then
@@ -94,6 +97,29 @@ for t in $targets; do
 $(grep '^RES ' "$out")
 EOR
 	[ $rc = 0 ] && [ $nsame = 3 ] && ok "wo.$t.write-only-made" || bad "wo.$t.write-only-made" "rc=$rc $nsame of 3 equal $(grep FAIL "$out" | head -1)"
+
+	# element types: x3 vectors repacked 12 <-> 16 bytes by NAME_upload,
+	# NAME_download (whole and partial) and the dispatches between, and an
+	# i64 param whose high word alone changes (tests/launchres/types.c)
+	[ $t = spvstaging ] || build rtypes $t types || continue
+	out=$W/types_$t.out
+	(cd "$W" && mkdir -p "y_$t" && cd "y_$t" && env $env "$W/types_$b") >"$out" 2>&1; rc=$?
+	grep -q '^OPEN ' "$out" && continue
+	grep '^FAIL' "$out" | head -5 | sed "s/^FAIL /FAIL types.$t./"
+	grep '^OK ' "$out" | sed "s/^OK /PASS types.$t./"
+	nsame=0
+	while read -r _ tag n k; do
+		p=$W/y_$t/$tag
+		"$VY" run tests/launchres/rtypes.yaml --backend reference --param n="$n" --param k="$k" \
+			--in p="$p.p.bin" --in q="$p.qin.bin" --out q="$p.q.ref.bin" --out r="$p.r.ref.bin" \
+			--out y="$p.y.ref.bin" >/dev/null 2>"$p.ref.log" &&
+			cmp -s "$p.q.bin" "$p.q.ref.bin" && cmp -s "$p.r.bin" "$p.r.ref.bin" &&
+			cmp -s "$p.y.bin" "$p.y.ref.bin" && nsame=$((nsame + 1))
+	done <<EOR
+$(grep '^RES ' "$out")
+EOR
+	[ $rc = 0 ] && grep -q '^DONE ok' "$out" && [ $nsame = 3 ] && ok "types.$t.same-as-vyrec-run" ||
+		bad "types.$t.same-as-vyrec-run" "rc=$rc $nsame of 3 steps equal $(grep FAIL "$out" | head -1)"
 done
 
 # The Cargo crates: a crate depending on the generated one (as `lib`) runs

@@ -63,6 +63,8 @@ vcase verify_transpose_v8x32 bench/gpu/programs/transpose_v8x32.yaml --param nv=
 vcase verify_transpose_32x4 bench/gpu/programs/transpose_32x4.yaml --param n=100
 vcase verify_reduce_g792 bench/gpu/programs/reduce_g792.yaml --param n=900000
 vcase verify_softmax_w512 bench/gpu/programs/softmax_w512.yaml --param rows=2 --param vcols=1100
+vcase verify_softmax_expf bench/gpu/programs/softmax_expf.yaml --param rows=2 --param vcols=1100
+vcase verify_softmax_expf_1024 bench/gpu/programs/softmax_expf.yaml --param rows=3 --param vcols=1024
 vcase verify_hist_g1056 bench/gpu/programs/histogram_g1056.yaml --param n=1100000
 
 # ---- what they compute, against tests/libsamp.py ----
@@ -111,6 +113,8 @@ for b in reference vulkan; do
 		--param nv=25 --in A=$O/a100.bin --out B=$O/tv.$b.bin
 	sem softmax_w512_$b $b softmax $O/s.bin $O/sw.$b.bin 3 4400 -- bench/gpu/programs/softmax_w512.yaml \
 		--param rows=3 --param vcols=1100 --in x=$O/s.bin --out y=$O/sw.$b.bin
+	sem softmax_expf_$b $b softmax $O/s.bin $O/se.$b.bin 3 4400 -- bench/gpu/programs/softmax_expf.yaml \
+		--param rows=3 --param vcols=1100 --in x=$O/s.bin --out y=$O/se.$b.bin
 	sem transpose_32x4_100_$b $b transpose $O/ts.$b.bin 100 -- bench/gpu/programs/transpose_32x4.yaml \
 		--param n=100 --in A=$O/a100.bin --out B=$O/ts.$b.bin
 done
@@ -157,6 +161,14 @@ has ptx_reduce_two_entries $O/reduce_fast.ptx '\.entry final'
 has spv_reduce_subgroup $O/reduce_fast.spvasm 'OpCapability GroupNonUniform(Arithmetic|Shuffle)'
 hasnt spv_reduce_no_float_atomics $O/reduce_fast.spvasm 'OpAtomicFAdd'
 has ptx_softmax_shuffles $O/softmax_rows.ptx 'shfl\.sync\.bfly'
+# softmax_expf: the registers' exp in f32 (f64 only in the tail past 4096 columns)
+if "$VYREC" build bench/gpu/programs/softmax_expf.yaml -t ptx -o $O/softmax_expf.ptx > /dev/null 2>&1 &&
+	[ "$(grep -c 'math.exp: f64' $O/softmax_expf.ptx)" -lt "$(grep -c 'math.exp: f64' $O/softmax_rows.ptx)" ] &&
+	! grep -q '\.local' $O/softmax_expf.ptx; then
+	ok ptx_softmax_expf_f32
+else
+	bad ptx_softmax_expf_f32 "$(grep -c 'math.exp: f64' $O/softmax_expf.ptx) f64 exp sequences"
+fi
 has ptx_hist_shared_atomics $O/histogram_shared.ptx '^[[:space:]]*(@!?%p[0-9]+ )?(red|atom)\..*shared.*add\.u32'
 if [ "$(grep -cE '^[[:space:]]*(@!?%p[0-9]+ )?(red|atom)\..*global.*add' $O/histogram_shared.ptx)" = 1 ]; then
 	ok ptx_hist_one_global_atomic

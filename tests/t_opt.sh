@@ -148,7 +148,8 @@ if cc_unit $O/opt_passes tests/unit/opt_passes.c > $O/cc2.log 2>&1; then
 else
 	bad opt_unit_build "$(head -3 $O/cc2.log | tr '\n' ' ')"
 fi
-# goldens: --dump-ir=all (every pass, as ptx gets them) of tests/opt/mem
+# goldens: --dump-ir=all (every pass, as spv and glsl get them; ptx runs
+# partial after them, tests/unit/opt_passes.c checks it) of tests/opt/mem
 for f in tests/opt/mem/*.yaml; do
 	n=$(basename $f .yaml)
 	g=tests/opt/mem/$n.ir

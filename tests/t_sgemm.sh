@@ -131,3 +131,18 @@ for O_ in 0 1; do
 	"$VYREC" verify $U -O$O_ --backends vulkan > $O/ub.O$O_.log 2>&1 && grep -q 'vulkan.*PASS' $O/ub.O$O_.log &&
 		ok unroll_private_budget_verify_O$O_ || bad unroll_private_budget_verify_O$O_ "$(tail -1 $O/ub.O$O_.log)"
 done
+
+# ---- 6. the ptx emitter: u32 / and % by a power of two (emitters/ptx.c) ----
+P2=$O/pow2div.ptx
+if "$VYREC" build tests/sgemm/pow2div.yaml -t ptx -o $P2 > $O/p2.log 2>&1 &&
+	grep -q 'shr\.u32.*, 3;$' $P2 && grep -q 'and\.b32.*, 15;$' $P2 && grep -q 'and\.b32.*, 1023;$' $P2 &&
+	grep -q 'div\.u32.*, 7;$' $P2 && grep -q 'div\.s32.*, 4;$' $P2 && grep -q 'rem\.s32.*, 2;$' $P2 &&
+	! grep -qE '(div|rem)\.u32.*, (8|16|1024);$' $P2; then
+	ok ptx_u32_pow2_div_shift
+else
+	bad ptx_u32_pow2_div_shift "$(grep -E 'div|rem|shr|and\.b32' $P2 | tr '\n' ' ')"
+fi
+if [ -n "$PTXAS" ]; then
+	"$PTXAS" -arch=sm_90 $P2 -o $O/pow2div.cubin > $O/p2.ptxas.log 2>&1 && ok ptx_u32_pow2_div_ptxas ||
+		bad ptx_u32_pow2_div_ptxas "$(head -2 $O/p2.ptxas.log)"
+fi

@@ -267,3 +267,82 @@ if [ -n "$PTXAS" ]; then
 else
 	skip ptxas_subgroup "no ptxas (CUDA toolkit): tools/cuda-toolkit.sh fetches it"
 fi
+
+# ---- subgroup.ballot (u32x4): the reference at every size against
+# gen_subgroup.py's oracle at that size, the uniformity of its result,
+# and what each target emits ----
+if command -v python3 >/dev/null 2>&1; then
+	for s in 4 8 16 32 64 128; do
+		python3 $C/gen_subgroup.py --ballot-expect $s > $O/ballot$s.expect
+		if $VYREC run $C/subgroup_ballot.yaml --backend reference --subgroup-size $s \
+			--out out=$O/ballot$s.bin > $O/ballot$s.log 2>&1 &&
+			od -An -v -tu4 -w4 $O/ballot$s.bin | tr -d ' ' | cmp -s - $O/ballot$s.expect; then
+			ok ballot_vm_size_$s
+		else
+			bad ballot_vm_size_$s "differs from gen_subgroup.py --ballot-expect $s: $(head -2 $O/ballot$s.log | tr '\n' ' ')"
+		fi
+	done
+else
+	skip ballot_vm_sizes "no python3 (make deps installs it)"
+fi
+cat > $O/ballot_uniform.yaml <<'EOF2'
+vyrec: 1
+name: ballot_uniform
+workgroup_size: [64]
+buffers:
+  out: {binding: 0, type: u32, count: 128, access: write_only}
+dispatch: [128]
+entry:
+  - let i = gid.x
+  - var acc = 0u
+  - var b = subgroup.ballot((i & 5u) == 1u)
+  - while: (b.x | b.y | b.z | b.w) != 0u
+    do:
+      - acc += subgroup.add(1u)
+      - b.x = b.x & (b.x - 1u)
+      - b.y = b.y & (b.y - 1u)
+      - b.z = b.z & (b.z - 1u)
+      - b.w = b.w & (b.w - 1u)
+  - out[i] = acc
+EOF2
+check ballot_result_is_uniform $VYREC check $O/ballot_uniform.yaml
+if have_backend vulkan; then
+	expect_exit ballot_uniform_verifies 0 "PASS" $VYREC verify $O/ballot_uniform.yaml --backends vulkan
+	for o in O0 O1; do
+		expect_exit ballot_corpus_vulkan_$o 0 "PASS 1 buffer, 4320 elements, max error 0 ulp" \
+			$VYREC verify $C/subgroup_ballot.yaml --backends vulkan -$o
+	done
+fi
+cat > $O/ballot1.yaml <<'EOF2'
+vyrec: 1
+name: ballot1
+workgroup_size: [64]
+buffers:
+  x: {binding: 0, type: u32, count: 128, access: read_only}
+  out: {binding: 1, type: u32x4, count: 128, access: write_only}
+dispatch: [128]
+entry:
+  - out[gid.x] = subgroup.ballot(x[gid.x] > 7u)
+EOF2
+$VYREC build $O/ballot1.yaml -t spv --emit-asm -o $O/ballot1.spvasm > $O/ballot1.log 2>&1
+# one OpGroupNonUniformBallot for the four words
+grep -q 'OpCapability GroupNonUniformBallot$' $O/ballot1.spvasm &&
+	[ "$(grep -c 'OpGroupNonUniformBallot %v4uint %uint_3' $O/ballot1.spvasm)" = 1 ] &&
+	ok spv_ballot || bad spv_ballot "not one OpGroupNonUniformBallot: $(head -2 $O/ballot1.log)"
+$VYREC build $O/ballot1.yaml -t glsl -o $O/ballot1.comp > /dev/null 2>&1
+grep -q '^#extension GL_KHR_shader_subgroup_ballot : require$' $O/ballot1.comp &&
+	grep -q 'subgroupBallot(.*)\[3u\]' $O/ballot1.comp && ok glsl_ballot || bad glsl_ballot "no subgroupBallot"
+$VYREC build $O/ballot1.yaml -t ptx -O1 -o $O/ballot1.ptx > /dev/null 2>&1
+# one vote.sync.ballot.b32 for word 0; the upper words of a 32-wide warp are 0
+if [ "$(grep -c 'vote.sync.ballot.b32' $O/ballot1.ptx)" = 1 ] &&
+	[ "$(grep -c 'mov.b32 	%r[0-9]*, 0;' $O/ballot1.ptx)" -ge 3 ] &&
+	grep -q 'st.global.v4.u32' $O/ballot1.ptx; then
+	ok ptx_ballot
+else
+	bad ptx_ballot "$(grep -n 'vote\|st.global' $O/ballot1.ptx | head -3 | tr '\n' ' ')"
+fi
+if [ -n "$PTXAS" ]; then
+	$VYREC build $C/subgroup_ballot.yaml -t ptx --arch sm_80 -o $O/ballot.sm80.ptx > /dev/null 2>&1 &&
+		"$PTXAS" -arch=sm_80 $O/ballot.sm80.ptx -o $O/ballot.cubin > $O/ballot.ptxas.log 2>&1 &&
+		ok ptxas_subgroup_ballot || bad ptxas_subgroup_ballot "$(head -2 $O/ballot.ptxas.log | tr '\n' ' ')"
+fi

@@ -10,6 +10,8 @@
 # Every program is self-contained (its values come from gid), so `vyrec
 # verify` checks the GPUs at their own sizes against the reference at the
 # same size.  Run from anywhere; rewrites the files beside it.
+# `gen_subgroup.py --ballot-expect S` prints subgroup_ballot.expect at
+# subgroup size S instead (t_subgroup.sh runs the reference at 4..128).
 import os, struct, sys
 from fractions import Fraction as Fr
 
@@ -19,6 +21,9 @@ from f32oracle import f32_bits, f32_frac  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 M = 0xFFFFFFFF
 S = 32            # the reference's default subgroup size
+BALLOT_AT = None
+if len(sys.argv) == 3 and sys.argv[1] == '--ballot-expect':
+    S = BALLOT_AT = int(sys.argv[2])
 W = 80            # invocations per workgroup
 NWG = 2
 N = W * NWG
@@ -127,6 +132,47 @@ class Prog:
         with open(os.path.join(HERE, self.name + ".expect"), "w") as f:
             for b in self.expect:
                 f.write("%d\n" % b)
+
+# subgroup_ballot: u32x4 words of the active lanes' bits (SPEC §10.4): bit
+# l % 32 of word l / 32 is lane l's condition, the words past the subgroup
+# size and the bits of missing lanes 0.  Its expectations at any size S.
+def ballot(idx, pred, word):
+    bits = 0
+    for l, k in enumerate(idx):
+        if pred(k) and l // 32 == word:
+            bits |= 1 << (l % 32)
+    return [bits] * len(idx)
+def lane(k): return (k % W) % S
+p = Prog("subgroup_ballot", "subgroup ballots (u32x4 words), partial last subgroup")
+bconds = [
+    ("(v & 3u) == 0u", lambda k: vals(k)[0] & 3 == 0),
+    ("sg.lane == 5u", lambda k: lane(k) == 5),
+    ("true", lambda k: True),
+    ("i == 100u", lambda k: k == 100),
+    ("x > 0.0f", lambda k: fr(vals(k)[2]) > 0),
+    ("sg.lane >= 17u && (v & 1u) != 0u", lambda k: lane(k) >= 17 and vals(k)[0] & 1),
+]
+for text, pred in bconds:
+    for word, comp in enumerate("xyzw"):
+        p.put("subgroup.ballot(%s).%s" % (text, comp),
+              per_group(lambda idx, pred=pred, word=word: ballot(idx, pred, word)))
+odd = lambda k: vals(k)[0] & 1
+p.put("math.popcount(bb.x) + math.popcount(bb.y) + math.popcount(bb.z) + math.popcount(bb.w)",
+      per_group(lambda idx: [sum(1 for k in idx if odd(k))] * len(idx)))
+p.put("bb.w * 7u + bb.z * 5u + bb.y * 3u + bb.x",
+      per_group(lambda idx: [(ballot(idx, odd, 3)[0] * 7 + ballot(idx, odd, 2)[0] * 5 +
+                              ballot(idx, odd, 1)[0] * 3 + ballot(idx, odd, 0)[0]) & M] * len(idx)))
+p.put("bc.x ^ bc.y",
+      per_group(lambda idx: [ballot(idx, lambda k: vals(k)[0] % 3 == 0, 0)[0] ^
+                             ballot(idx, lambda k: vals(k)[0] % 3 == 0, 1)[0]] * len(idx)))
+BALLOT_PRE = ["let bb = subgroup.ballot((v & 1u) != 0u)",
+              "var bc = u32x4(0u)",
+              "bc = subgroup.ballot(v % 3u == 0u)"]
+if BALLOT_AT is not None:
+    for b in p.expect:
+        print(b)
+    sys.exit(0)
+p.write(BALLOT_PRE)
 
 TY = {'u': ('v', 'u'), 'i': ('w', 'i'), 'f': ('x', 'f')}
 def operand(t, i):

@@ -238,6 +238,30 @@ else
 fi
 printf '%-44s %-8s %-6s %s\n' "jacobi1d --bench ran a cuda graph" ptx "$res" "$err" >> $table
 ;; esac
+# C launchers of the element-type samples (SPEC §10.1: vectors, f64,
+# bf16, u8) on the GPU: generate, build, --selftest (ptx on cuda, spv on the
+# NVIDIA Vulkan driver) against the reference output embedded at generation
+for s in vecadd4 saxpy4 dot_f64 widen_bf16 brightness; do
+	for b in $backends; do
+		t=ptx; [ "$b" = vulkan ] && t=spv
+		d=/tmp/vygpu/launch.$s.$t log=/tmp/vygpu/launch.$s.$t.log
+		if [ "$b" = vulkan ] && [ -n "$novk" ]; then
+			res=SKIP err="no Vulkan loader"
+		elif ! command -v cc > /dev/null 2>&1; then
+			res=SKIP err="no C compiler"
+		else
+			rm -rf "$d"
+			if $VYREC launcher "samples/$s.yaml" -t $t --lang c -o "$d" > "$log" 2>&1 &&
+			   make -s -C "$d" >> "$log" 2>&1 && (cd "$d" && "./$s" --selftest) >> "$log" 2>&1 &&
+			   grep -q '^selftest: PASS' "$log"; then
+				res=PASS err=-; npass=$((npass + 1))
+			else
+				res=FAIL err=$(tail -1 "$log" | cut -c1-120); nfail=$((nfail + 1))
+			fi
+		fi
+		printf '%-44s %-8s %-6s %s\n' "launcher --lang c $s" "$b" "$res" "$err" >> $table
+	done
+done
 cat $table
 echo "$npass passed, $nfail failed"
 out=${RESULTS:-${OUT:+$OUT/gpu_results.txt}}

@@ -153,6 +153,13 @@ static void all_ops(struct vy_block *b)
 				continue;
 			}
 			enum vy_type rt = !strcmp(d->result, "bool") ? VY_BOOL : t;
+			if (c == VY_OP_SG_BALLOT) {   /* one u32 word per node: (c, word) */
+				if (ti == 0) {
+					a[1] = cst(VY_U32, 3);
+					store(b, op(c, VY_U32, 2, a));
+				}
+				continue;
+			}
 			if (atomic) {
 				a[0] = load(VY_SPACE_BUFFER, bufof(t), t, cst(VY_U32, 5));
 				struct vy_stmt *s = stmt(VY_S_EXPR);

@@ -110,10 +110,17 @@ static bool call(const struct vy_opdef *op, int t, int dst, char *out, size_t n)
 		k += (size_t)snprintf(e + k, sizeof e - k, "%s%s", i ? ", " : "", a);
 	}
 	snprintf(e + k, sizeof e - k, ")");
+	if (strchr(op->result, 'x')) {   /* a u32 vector (subgroup.ballot): two words */
+		char v[256];
+		snprintf(v, sizeof v, "%s.x ^ %s.w", e, e);
+		snprintf(out, n, "  - ou[1] = %s\n", v);
+		return true;
+	}
 	if (vy_op_is_atomic(op->code))
 		snprintf(out, n, "  - %s\n", e);
 	else
-		store(out, n, e, !strcmp(op->result, "bool") ? 3 : t);
+		store(out, n, e, !strcmp(op->result, "bool") ? 3 : !strcmp(op->result, "u32") ? 0 :
+		      !strcmp(op->result, "i32") ? 1 : !strcmp(op->result, "f32") ? 2 : t);
 	return true;
 }
 

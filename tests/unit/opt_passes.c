@@ -14,14 +14,18 @@
  *                               store that may alias; promotion out of
  *                               gemm's loop, none in a loop with an atomic
  *                               or a conditional first access; no integer
- *                               division hoisted; k * n strength-reduced
+ *                               division hoisted; k * n strength-reduced;
+ *                               runtime-count loops partially unrolled
+ *                               (16 copies a trip and a remainder loop),
+ *                               not one that breaks or holds a loop
  */
 #include "ir_harness.h"
 
 static const struct { const char *name; unsigned flag; } passes[] = {
 	{ "loadcse", VY_PASS_LOADCSE }, { "forward", VY_PASS_FORWARD },
 	{ "promote", VY_PASS_PROMOTE }, { "licm", VY_PASS_LICM }, { "sr", VY_PASS_SR },
-	{ "all", VY_PASS_MEM | VY_PASS_UNROLL },
+	{ "partial", VY_PASS_PARTIAL }, { "all", VY_PASS_MEM | VY_PASS_UNROLL },
+	{ "ptx", VY_PASS_MEM | VY_PASS_UNROLL | VY_PASS_SCALARISE | VY_PASS_PARTIAL },
 };
 
 static int cmd_same(const char *path)
@@ -124,6 +128,11 @@ static const struct want wants[] = {
 	{ "promote_zero", "promote", "c", true, true, 2, 1, "promote_only_unconditional_first_access" },
 	{ "promote_while", "promote", "c", true, true, 1, 0, "promote_while_loop" },
 	{ "promote_while", "promote", "o", true, true, 1, 1, "promote_not_varying_index" },
+	/* 0..g&37: 16 copies + the rest; the loop that breaks: kept; 0..40n:
+	 * 16 + 1 (y's load hoisted by promote in "partial"'s MEM); the nested
+	 * loop's inner one: 16 + 1 */
+	{ "partial", "partial", "x", false, true, 4, 17 + 1 + 17 + 17, "partial_unrolls_runtime_loops" },
+	{ "partial", "partial", "y", true, false, 3, 3, "partial_keeps_stores_outside" },
 };
 
 static int cmd_unit(void)
@@ -172,6 +181,18 @@ static int cmd_unit(void)
 		const char *f = d ? strstr(d, "for k.3") : NULL;
 		check(f && !strstr(f, "(core.mul:u32 k.3 n)") && strstr(d, "_sr"),
 		      "sr_index_running_sum", d ? d : "no dump");
+		free(d);
+		vy_compilation_free(&c);
+	}
+	if (compile("tests/opt/mem/partial.yaml", &c)) {
+		const struct vy_program *u = vy_passes(c.prog, VY_PASS_PARTIAL);
+		char *d = dump(u);
+		/* 4 loops split in two, the inner one of the nested pair among them (the
+		 * i32 one by 8: its body is 4 statements);
+		 * the one that breaks and the outer one kept */
+		check(kinds(&u->entry, VY_S_FOR) == kinds(&c.prog->entry, VY_S_FOR) + 4 &&
+		      d && strstr(d, "step 16u") && strstr(d, "step 8i") && strstr(d, "_pe"),
+		      "partial_splits_loops", d ? d : "no dump");
 		free(d);
 		vy_compilation_free(&c);
 	}

@@ -433,21 +433,21 @@ static void errors(void)
 	err("err_float_range", EXPR, "1e999", 0, "float literal out of range");
 	err("err_num_dots", EXPR, "1.2.3 + x", 0,
 	    "malformed number '1.2.3' | a number is digits with an optional "
-	    "'.', exponent and suffix: 42, 42u, 42i, 5l, 5ul, 1.5, 1e-3, 1.5f, 0.1d, 0x2A, 0b101 (f16's 'h' is not supported yet)");
+	    "'.', exponent and suffix: 42, 42u, 42i, 5l, 5ul, 1.5, 1e-3, 1.5f, 0.1d, 1.5h, 0x2A, 0b101");
 	err("err_num_0x", EXPR, "y + 0x", 4,
 	    "malformed number '0x' | '0x' needs hex digits after it, as in 0x2A");
 	err("err_num_alpha", EXPR, "12abc", 0,
 	    "malformed number '12abc' | a number is digits with an optional "
-	    "'.', exponent and suffix: 42, 42u, 42i, 5l, 5ul, 1.5, 1e-3, 1.5f, 0.1d, 0x2A, 0b101 (f16's 'h' is not supported yet)");
+	    "'.', exponent and suffix: 42, 42u, 42i, 5l, 5ul, 1.5, 1e-3, 1.5f, 0.1d, 1.5h, 0x2A, 0b101");
 	err("err_num_float_u", EXPR, "1.5u", 0,
 	    "malformed number '1.5u' | a float literal takes no 'u' or 'i' "
 	    "suffix; use 'f' or convert with u32(...) or i32(...)");
 	err("err_num_exp", EXPR, "2e+", 0,
 	    "malformed number '2e' | an exponent needs digits, as in 1e-3");
-	err("err_f16", EXPR, "bitcast<f16>(x)", 8,
-	    "type 'f16' is not supported yet | use u32, i32 or f32");
-	err("err_f16_cast", EXPR, "f16(x)", 0,
-	    "type 'f16' is not supported yet | use u32, i32 or f32");
+	err("err_f16", EXPR, "bitcast<vec4>(x)", 8,
+	    "type 'vec4' is not supported yet | use u32, i32 or f32");
+	err("err_f16_cast", EXPR, "vec4(x)", 0,
+	    "type 'vec4' is not supported yet | use u32, i32 or f32");
 	err("err_bitcast_no_type", EXPR, "bitcast(x)", 0,
 	    "bitcast needs a target type | write the target type: bitcast<f32>(x)");
 	err("err_bitcast_unknown", EXPR, "bitcast<float>(x)", 8,
@@ -495,8 +495,8 @@ static void errors(void)
 	    "'for' is a reserved word and cannot be a name | choose another name");
 	err("err_let_dotted", STMT, "let a.b = 1", 4,
 	    "a local name cannot contain '.': 'a.b' | use '_' instead of '.'");
-	err("err_var_f16", STMT, "var x: f16 = 0", 7,
-	    "type 'f16' is not supported yet | use u32, i32 or f32");
+	err("err_var_f16", STMT, "var x: vec4 = 0", 7,
+	    "type 'vec4' is not supported yet | use u32, i32 or f32");
 	err("err_unused", STMT, "x + 1", 0,
 	    "this expression's value is unused | store it: 'let v = ...', or "
 	    "assign it to a var or a buffer element");

@@ -257,12 +257,37 @@ static int wait_all(void)
 	return cu_check(cu.cuCtxSynchronize(), "cuCtxSynchronize (the kernel)");
 }
 
+/* A synchronous copy of buffer i's count elements between host layout
+ * and the device's through a temporary (an x3 vector buffer without a
+ * pinned twin: 12 host bytes an element, 16 on the device). */
+static int copy_repacked(int i, void *host, uint32_t count, int to_dev)
+{
+	size_t n = prog_buffers[i].stride * (size_t)count;
+	void *t = malloc(n ? n : 1);
+	int rc;
+	if (!t)
+		return drv_fail("free memory or use smaller params",
+				"out of memory: cannot allocate %zu bytes for buffer '%s'",
+				n, prog_buffers[i].name);
+	if (to_dev) {
+		drv_to_dev(i, t, host, count);
+		rc = cu_check(cu.cuMemcpyHtoD_v2(cu.ptr[i], t, n), "cuMemcpyHtoD");
+	} else {
+		rc = cu_check(cu.cuMemcpyDtoH_v2(t, cu.ptr[i], n), "cuMemcpyDtoH");
+		if (!rc)
+			drv_from_dev(i, host, t, count);
+	}
+	free(t);
+	return rc;
+}
+
 /* Buffer i of count elements (kept while big enough), filled from host, or
  * with zeros where host is NULL.  Through the pinned twin: queued, not
- * waited for (host is copied into the twin first). */
+ * waited for (host is copied into the twin first, repacked to the
+ * device's element stride). */
 int drv_put(int i, const void *host, uint32_t count)
 {
-	size_t n = 4 * (size_t)count;
+	size_t n = prog_buffers[i].stride * (size_t)count;
 	if ((cu.pinq >> i & 1) && host && wait_all())   /* the twin is in use */
 		return -1;
 	if (cu.size[i] < n) {
@@ -286,11 +311,13 @@ int drv_put(int i, const void *host, uint32_t count)
 		return cu_check(cu.cuMemsetD8Async(cu.ptr[i], 0, n, NULL), "cuMemsetD8Async");
 	}
 	if (cu.pin[i]) {
-		memcpy(cu.pin[i], host, n);
+		drv_to_dev(i, cu.pin[i], host, count);
 		cu.busy = 1;
 		cu.pinq |= 1ull << i;
 		return cu_check(cu.cuMemcpyHtoDAsync_v2(cu.ptr[i], cu.pin[i], n, NULL), "cuMemcpyHtoDAsync");
 	}
+	if (prog_buffers[i].size != prog_buffers[i].stride)
+		return copy_repacked(i, (void *)host, count, 1);
 	return cu_check(cu.cuMemcpyHtoD_v2(cu.ptr[i], host, n), "cuMemcpyHtoD");
 }
 
@@ -308,12 +335,15 @@ static int launch_fn(CUfunction fn, const uint32_t wg[3], const uint32_t *params
 		     const uint32_t *counts, const uint32_t grid[3])
 {
 	void *args[192];
-	uint32_t p[64], c[64];
+	uint64_t p[64];   /* a 64-bit param (f64 u64 i64) whole: .param .u64 */
+	uint32_t c[64];
 	int n = 0;
 	for (int i = 0; i < prog_nbuffers; i++)
 		args[n++] = &cu.ptr[i];
 	for (int i = 0; i < prog_nparams; i++) {
 		p[i] = params[i];
+		if (prog_params[i].size == 8)
+			p[i] |= (uint64_t)params[PARAM_HI + i] << 32;
 		args[n++] = &p[i];
 	}
 	for (int i = 0; i < prog_nbuffers; i++) {
@@ -443,26 +473,28 @@ int drv_dispatch(const uint32_t *params, const uint32_t *counts, const uint32_t 
 	return wait_all();
 }
 
-/* Queue the copy of buffer i's first n bytes out: into its twin, or (no
- * twin) straight into host, waiting. */
-static int queue_get(int i, void *host, size_t n)
+/* Queue the copy of buffer i's first count elements out: into its twin
+ * (device layout), or (no twin) into host, waiting. */
+static int queue_get(int i, void *host, uint32_t count)
 {
+	size_t n = prog_buffers[i].stride * (size_t)count;
 	if (cu.pin[i]) {
 		cu.busy = 1;
 		cu.pinq |= 1ull << i;
 		return cu_check(cu.cuMemcpyDtoHAsync_v2(cu.pin[i], cu.ptr[i], n, NULL), "cuMemcpyDtoHAsync");
 	}
 	cu.busy = 0;   /* a synchronous copy waits for all before it */
+	if (prog_buffers[i].size != prog_buffers[i].stride)
+		return copy_repacked(i, host, count, 0);
 	return cu_check(cu.cuMemcpyDtoH_v2(host, cu.ptr[i], n), "cuMemcpyDtoH");
 }
 
 int drv_get(int i, void *host, uint32_t count)
 {
-	size_t n = 4 * (size_t)count;
-	if (queue_get(i, host, n) || (cu.busy && wait_all()))
+	if (queue_get(i, host, count) || (cu.busy && wait_all()))
 		return -1;
 	if (cu.pin[i])
-		memcpy(host, cu.pin[i], n);
+		drv_from_dev(i, host, cu.pin[i], count);
 	return 0;
 }
 
@@ -473,13 +505,13 @@ int drv_run(const uint32_t *params, const uint32_t *counts, const uint32_t grid[
 		return -1;
 	cu.busy = 1;
 	for (int i = 0; i < prog_nbuffers; i++)
-		if (prog_buffers[i].access != READ_ONLY && queue_get(i, out[i], 4 * (size_t)counts[i]))
+		if (prog_buffers[i].access != READ_ONLY && queue_get(i, out[i], counts[i]))
 			return -1;
 	if (cu.busy && wait_all())
 		return -1;
 	for (int i = 0; i < prog_nbuffers; i++)
 		if (prog_buffers[i].access != READ_ONLY && cu.pin[i])
-			memcpy(out[i], cu.pin[i], 4 * (size_t)counts[i]);
+			drv_from_dev(i, out[i], cu.pin[i], counts[i]);
 	return 0;
 }
 

@@ -65,7 +65,7 @@ int drv_open(int device)
  * copies of the buffers, as a device would. */
 int drv_put(int i, const void *host, uint32_t count)
 {
-	size_t n = 4 * (size_t)count;
+	size_t n = prog_buffers[i].size * (size_t)count;   /* host layout, as the VM's */
 	if (vmp->size[i] < n) {
 		void *p = realloc(vmp->buf[i], n ? n : 1);
 		if (!p)
@@ -85,7 +85,7 @@ int drv_put(int i, const void *host, uint32_t count)
 /* The first count elements of buffer i into host. */
 int drv_get(int i, void *host, uint32_t count)
 {
-	memcpy(host, vmp->buf[i], 4 * (size_t)count);
+	memcpy(host, vmp->buf[i], prog_buffers[i].size * (size_t)count);
 	return 0;
 }
 

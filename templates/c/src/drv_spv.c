@@ -4,7 +4,10 @@
  * types, constants and entry points used are declared below (values from
  * vulkan_core.h).  One instance, the first device with a compute queue (or
  * --device N), one storage buffer per kernel buffer at its binding with its
- * exact size, the params as push constants at offsets 0, 4, 8 ...
+ * exact size (an x3 vector element 16 bytes), the params as push constants
+ * at their offsets (0, 4, 8 ..., a 64-bit one aligned to 8).  The device
+ * features the program's types need (shaderFloat64, shaderInt64, 8- and
+ * 16-bit storage) are checked and enabled at open.
  *
  * Storage buffers live in device-local memory: mapped directly where that
  * memory is host-visible and cached (CPU and integrated devices), else
@@ -106,6 +109,9 @@ enum {
 	OFF_MAX_COMPUTE_WORK_GROUP_COUNT = 516,
 	OFF_TIMESTAMP_PERIOD = 720,
 	FEATURE_SHADER_FLOAT64 = 39,   /* VkBool32 index in VkPhysicalDeviceFeatures */
+	FEATURE_SHADER_INT64 = 40,
+	VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES = 1000083000,
+	VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES = 1000177000,
 };
 #define VK_API_VERSION_1_1 ((1u << 22) | (1u << 12))
 
@@ -187,6 +193,11 @@ typedef struct { char extensionName[256]; uint32_t specVersion; } VkExtensionPro
 typedef struct { int32_t sType; void *pNext; VkBool32 features[55]; } VkPhysicalDeviceFeatures2;
 typedef struct { int32_t sType; void *pNext; VkBool32 shaderFmaFloat16, shaderFmaFloat32,
 	shaderFmaFloat64; } VkPhysicalDeviceShaderFmaFeaturesKHR;
+typedef struct { int32_t sType; void *pNext; VkBool32 storageBuffer16BitAccess,
+	uniformAndStorageBuffer16BitAccess, storagePushConstant16, storageInputOutput16;
+	} VkPhysicalDevice16BitStorageFeatures;
+typedef struct { int32_t sType; void *pNext; VkBool32 storageBuffer8BitAccess,
+	uniformAndStorageBuffer8BitAccess, storagePushConstant8; } VkPhysicalDevice8BitStorageFeatures;
 
 typedef void (*PFN_vkVoidFunction)(void);
 typedef PFN_vkVoidFunction (*PFN_vkGetInstanceProcAddr)(VkInstance, const char *);
@@ -266,6 +277,7 @@ struct vk_state {
 	uint32_t ts_bits;           /* the queue's timestampValidBits */
 	int staging;                /* device-local buffers + staging twins */
 	int float64, khr_fma;       /* device features enabled */
+	int int64, st8, st16, khr_8bit;  /* the ones the program's types need */
 	const char *fma;            /* the kernel variant: emulate, f64, khr */
 	VkBuffer buf[64], stage[64];
 	VkDeviceMemory bufmem[64], stagemem[64];
@@ -440,6 +452,56 @@ static int has_extension(const char *name)
 	return 0;
 }
 
+/* Whether VYREC_VK_DISABLE (FEATURE[,FEATURE], as vyrec's vulkan backend
+ * reads it) pretends the device lacks feature. */
+static int disabled(const char *feature)
+{
+	const char *d = getenv("VYREC_VK_DISABLE");
+	size_t n = strlen(feature);
+	for (const char *p = d; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (!strncmp(p, feature, n) && (p[n] == ',' || !p[n]))
+			return 1;
+	return 0;
+}
+
+/* The device features the program's types need (prog_needs, SPEC §10.1):
+ * enabled when the device has them, else an error naming the one missing. */
+static int check_needs(const VkPhysicalDeviceFeatures2 *f2)
+{
+	VkPhysicalDevice8BitStorageFeatures f8 = { VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES, NULL, 0, 0, 0 };
+	VkPhysicalDevice16BitStorageFeatures f16 = { VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES, NULL, 0, 0, 0, 0 };
+	VkPhysicalDeviceFeatures2 q;
+	memset(&q, 0, sizeof q);
+	q.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
+	q.pNext = &f16;
+	vk.khr_8bit = has_extension("VK_KHR_8bit_storage");
+	if (vk.khr_8bit)
+		f16.pNext = &f8;
+	if (prog_needs & (NEED_S8 | NEED_S16))
+		vk.vkGetPhysicalDeviceFeatures2(vk.phys, &q);
+	int has_f64 = f2->features[FEATURE_SHADER_FLOAT64] && !disabled("shaderFloat64");
+	int has_i64 = f2->features[FEATURE_SHADER_INT64] && !disabled("shaderInt64");
+	int has_s8 = vk.khr_8bit && f8.storageBuffer8BitAccess && !disabled("storageBuffer8BitAccess");
+	int has_s16 = f16.storageBuffer16BitAccess && !disabled("storageBuffer16BitAccess");
+	static const struct { int need; const char *name, *what; } want[] = {
+		{ NEED_F64, "shaderFloat64", "f64 values" },
+		{ NEED_I64, "shaderInt64", "64-bit integer values" },
+		{ NEED_S8, "storageBuffer8BitAccess", "u8/i8 buffers" },
+		{ NEED_S16, "storageBuffer16BitAccess", "u16/i16/bf16 buffers" },
+	};
+	int has[] = { has_f64, has_i64, has_s8, has_s16 };
+	for (int i = 0; i < 4; i++)
+		if ((prog_needs & want[i].need) && !has[i])
+			return drv_fail("run on a device that has it (vyrec backends lists them), or build the "
+					"launcher for another target (-t ptx or -t reference)",
+					"vulkan: device `%s` lacks %s, which the program's %s need",
+					vk.props.deviceName, want[i].name, want[i].what);
+	vk.int64 = (prog_needs & NEED_I64) != 0;
+	vk.st8 = (prog_needs & NEED_S8) != 0;
+	vk.st16 = (prog_needs & NEED_S16) != 0;
+	return 0;
+}
+
 /* The fastest exact fma the device has (khr, f64, emulate) and the
  * memory scheme; VYREC_VK_FMA and VYREC_VK_MEMORY force them. */
 static int choose(void)
@@ -455,6 +517,8 @@ static int choose(void)
 	vk.khr_fma = ext && ff.shaderFmaFloat32;
 	vk.float64 = f2.features[FEATURE_SHADER_FLOAT64] != 0;
 	vk.fma = vk.khr_fma ? "khr" : vk.float64 ? "f64" : "emulate";
+	if (check_needs(&f2))
+		return -1;
 	const char *f = getenv("VYREC_VK_FMA");
 	if (f && *f) {
 		if (strcmp(f, "emulate") && !(vk.float64 && !strcmp(f, "f64")) &&
@@ -489,17 +553,30 @@ static int choose(void)
 static int create_device(void)
 {
 	float prio = 1.0f;
-	const char *exts[] = { "VK_KHR_shader_fma" };
+	const char *exts[2];
+	uint32_t next = 0;
 	int khr = !strcmp(vk.fma, "khr");
+	VkPhysicalDevice8BitStorageFeatures f8 = { VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES, NULL, 1, 0, 0 };
+	VkPhysicalDevice16BitStorageFeatures f16 = { VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES,
+						     vk.st8 ? &f8 : NULL, (VkBool32)vk.st16, 0, 0, 0 };
 	VkPhysicalDeviceShaderFmaFeaturesKHR ff = { VY_STRUCTURE_TYPE_SHADER_FMA_FEATURES_KHR,
 						    NULL, 0, 1, 0 };
+	void *chain = vk.st8 || vk.st16 ? (void *)&f16 : NULL;
+	if (khr) {
+		exts[next++] = "VK_KHR_shader_fma";
+		ff.pNext = chain;
+		chain = &ff;
+	}
+	if (vk.st8)
+		exts[next++] = "VK_KHR_8bit_storage";
 	VkBool32 features[55];
 	memset(features, 0, sizeof features);
 	features[FEATURE_SHADER_FLOAT64] = (VkBool32)vk.float64;
+	features[FEATURE_SHADER_INT64] = (VkBool32)vk.int64;
 	VkDeviceQueueCreateInfo q = { VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO, NULL, 0,
 				      vk.family, 1, &prio };
-	VkDeviceCreateInfo ci = { VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, khr ? &ff : NULL, 0, 1, &q,
-				  0, NULL, khr ? 1u : 0u, exts, features };
+	VkDeviceCreateInfo ci = { VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, chain, 0, 1, &q,
+				  0, NULL, next, exts, features };
 	if (vk_check(vk.vkCreateDevice(vk.phys, &ci, NULL, &vk.dev), "vkCreateDevice"))
 		return -1;
 	vk.vkGetDeviceQueue(vk.dev, vk.family, 0, &vk.queue);
@@ -527,7 +604,7 @@ static int create_pipeline(void)
 						NULL, 0, (uint32_t)prog_nbuffers, b };
 	if (vk_check(vk.vkCreateDescriptorSetLayout(vk.dev, &dci, NULL, &vk.dsl), "vkCreateDescriptorSetLayout"))
 		return -1;
-	VkPushConstantRange pc = { VK_SHADER_STAGE_COMPUTE_BIT, 0, 4u * (uint32_t)prog_nparams };
+	VkPushConstantRange pc = { VK_SHADER_STAGE_COMPUTE_BIT, 0, prog_param_bytes };
 	VkPipelineLayoutCreateInfo lci = { VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO, NULL, 0,
 					   1, &vk.dsl, prog_nparams ? 1 : 0, &pc };
 	if (vk_check(vk.vkCreatePipelineLayout(vk.dev, &lci, NULL, &vk.layout), "vkCreatePipelineLayout"))
@@ -628,7 +705,7 @@ static int create_buffer(int i, uint32_t count)
 		host = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT,
 		cached = VK_MEMORY_PROPERTY_HOST_CACHED_BIT,
 		xfer = VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
-	VkDeviceSize size = 4 * (VkDeviceSize)count;
+	VkDeviceSize size = prog_buffers[i].stride * (VkDeviceSize)count;
 	free_buffer(i);
 	if (!vk.staging) {
 		VkFlags want[] = { dl | host | cached, dl | host };
@@ -664,7 +741,7 @@ static int create_set(void)
  * buffer). */
 int drv_put(int i, const void *host, uint32_t count)
 {
-	VkDeviceSize size = 4 * (VkDeviceSize)count;
+	VkDeviceSize size = prog_buffers[i].stride * (VkDeviceSize)count;   /* x3: 16 bytes */
 	uint64_t bit = 1ull << i;
 	if (!vk.pool && create_set())
 		return -1;
@@ -684,7 +761,7 @@ int drv_put(int i, const void *host, uint32_t count)
 		vk.vkUpdateDescriptorSets(vk.dev, 1, &w, 0, NULL);
 	}
 	if (host)
-		memcpy(vk.map[i], host, (size_t)size);
+		drv_to_dev(i, vk.map[i], host, count);
 	else
 		memset(vk.map[i], 0, (size_t)size);
 	if (vk.staging)
@@ -756,8 +833,11 @@ static int record(const uint32_t *params, const uint32_t *counts, const uint32_t
 {
 	uint32_t key[sizeof vk.rec_key / 4];
 	size_t nk = 0;
-	for (int i = 0; i < prog_nparams; i++)
+	for (int i = 0; i < prog_nparams; i++) {
 		key[nk++] = params[i];
+		if (prog_params[i].size == 8)   /* the high word (PARAM_HI + i) */
+			key[nk++] = params[PARAM_HI + i];
+	}
 	for (int i = 0; i < prog_nbuffers; i++)
 		key[nk++] = counts[i];
 	for (int a = 0; a < 3; a++)
@@ -798,9 +878,12 @@ static int record(const uint32_t *params, const uint32_t *counts, const uint32_t
 	}
 	vk.vkCmdBindPipeline(vk.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, split ? vk.pipe_base : vk.pipe);
 	vk.vkCmdBindDescriptorSets(vk.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, vk.layout, 0, 1, &vk.set, 0, NULL);
-	if (prog_nparams)
+	if (prog_nparams) {
+		uint32_t block[PARAM_WORDS];   /* each param at its offset (8-byte ones aligned) */
+		drv_param_block(params, block);
 		vk.vkCmdPushConstants(vk.cmd, vk.layout, VK_SHADER_STAGE_COMPUTE_BIT, 0,
-				      4u * (uint32_t)prog_nparams, params);
+				      prog_param_bytes, block);
+	}
 	cmd_grid(grid, split);
 	if (timed)
 		vk.vkCmdWriteTimestamp(vk.cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, vk.qpool, 1);
@@ -808,7 +891,7 @@ static int record(const uint32_t *params, const uint32_t *counts, const uint32_t
 		barrier(CS, VK_ACCESS_SHADER_WRITE_BIT, TR, VK_ACCESS_TRANSFER_READ_BIT);
 		for (int i = 0; i < prog_nbuffers; i++)
 			if (prog_buffers[i].access != READ_ONLY) {
-				VkBufferCopy c = { 0, 0, 4 * (VkDeviceSize)counts[i] };
+				VkBufferCopy c = { 0, 0, prog_buffers[i].stride * (VkDeviceSize)counts[i] };
 				vk.vkCmdCopyBuffer(vk.cmd, vk.buf[i], vk.stage[i], 1, &c);
 			}
 		barrier(TR, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
@@ -883,7 +966,7 @@ int drv_run(const uint32_t *params, const uint32_t *counts, const uint32_t grid[
 	vk.pending = 0;
 	for (int i = 0; i < prog_nbuffers; i++)
 		if (prog_buffers[i].access != READ_ONLY)
-			memcpy(out[i], vk.map[i], 4 * (size_t)counts[i]);
+			drv_from_dev(i, out[i], vk.map[i], counts[i]);
 	return 0;
 }
 
@@ -910,7 +993,7 @@ int drv_get(int i, void *host, uint32_t count)
 			return -1;
 		vk.stale &= ~bit;
 	}
-	memcpy(host, vk.map[i], 4 * (size_t)count);
+	drv_from_dev(i, host, vk.map[i], count);
 	return 0;
 }
 
@@ -958,9 +1041,12 @@ int drv_bench(const uint32_t *params, const uint32_t *counts, const uint32_t gri
 	int split = grid_splits(grid);
 	vk.vkCmdBindPipeline(vk.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, split ? vk.pipe_base : vk.pipe);
 	vk.vkCmdBindDescriptorSets(vk.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, vk.layout, 0, 1, &vk.set, 0, NULL);
-	if (prog_nparams)
+	if (prog_nparams) {
+		uint32_t block[PARAM_WORDS];   /* each param at its offset (8-byte ones aligned) */
+		drv_param_block(params, block);
 		vk.vkCmdPushConstants(vk.cmd, vk.layout, VK_SHADER_STAGE_COMPUTE_BIT, 0,
-				      4u * (uint32_t)prog_nparams, params);
+				      prog_param_bytes, block);
+	}
 	for (int i = 0; i < n; i++) {
 		barrier(VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
 			VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
@@ -999,6 +1085,7 @@ int drv_pipeline(const struct drv_step *v, size_t n, const uint32_t *counts, int
 	const VkFlags CS = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, TR = VK_PIPELINE_STAGE_TRANSFER_BIT,
 		SRW = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
 	snprintf(drv_pipe_note, sizeof drv_pipe_note, "one vulkan command buffer");
+	vk.rec_ok = 0;   /* cmd is recorded anew here */
 	if (!vk.parts && (!(vk.parts = calloc((size_t)prog_nparts, sizeof *vk.parts)) ||
 			  !(vk.parts_base = calloc((size_t)prog_nparts, sizeof *vk.parts_base))))
 		return drv_fail("free memory", "out of memory for the pipeline's parts");
@@ -1014,7 +1101,7 @@ int drv_pipeline(const struct drv_step *v, size_t n, const uint32_t *counts, int
 		return -1;
 	if (copy && vk.staging) {
 		for (int i = 0; i < prog_nbuffers; i++) {
-			VkBufferCopy c = { 0, 0, 4 * (VkDeviceSize)counts[i] };
+			VkBufferCopy c = { 0, 0, prog_buffers[i].stride * (VkDeviceSize)counts[i] };
 			vk.vkCmdCopyBuffer(vk.cmd, vk.stage[i], vk.buf[i], 1, &c);
 		}
 		barrier(TR, VK_ACCESS_TRANSFER_WRITE_BIT, CS, SRW);
@@ -1042,7 +1129,7 @@ int drv_pipeline(const struct drv_step *v, size_t n, const uint32_t *counts, int
 		barrier(CS, VK_ACCESS_SHADER_WRITE_BIT, TR, VK_ACCESS_TRANSFER_READ_BIT);
 		for (int i = 0; i < prog_nbuffers; i++)
 			if (prog_buffers[i].access != READ_ONLY) {
-				VkBufferCopy c = { 0, 0, 4 * (VkDeviceSize)counts[i] };
+				VkBufferCopy c = { 0, 0, prog_buffers[i].stride * (VkDeviceSize)counts[i] };
 				vk.vkCmdCopyBuffer(vk.cmd, vk.buf[i], vk.stage[i], 1, &c);
 			}
 		barrier(TR, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);

@@ -16,14 +16,33 @@
 
 #include "prefix.h"
 
-/* Element types and buffer access, as in vyrec. */
-enum { T_U32 = 2, T_I32 = 3, T_F32 = 4 };
+/* Scalar types (vyrec's numbers, include/vyrec_types.def) and buffer
+ * access.  A buffer's elements are `lanes` components of one scalar type
+ * (a vector type such as f32x4 has 4); in host memory an element takes
+ * `size` bytes (an x3 vector 12), in device memory `stride` (an x3 16). */
+enum { T_U32 = 2, T_I32 = 3, T_F32 = 4, T_U8 = 7, T_I8 = 8, T_U16 = 9,
+       T_I16 = 10, T_BF16 = 11, T_U32X2 = 12, T_U32X3, T_U32X4, T_I32X2, T_I32X3,
+       T_I32X4, T_F32X2, T_F32X3, T_F32X4, T_F64 = 21, T_U64 = 22, T_I64 = 23 };
 enum { READ_ONLY, WRITE_ONLY, READ_WRITE };
+
+/* Params as words: param i's bits at [i], and a 64-bit param's (f64 u64
+ * i64) high word at [PARAM_HI + i], as the reference VM takes them. */
+#define PARAM_HI 32
+#define PARAM_WORDS (2 * PARAM_HI)
+
+/* The scalar types, as vyrec's type table (vyrec_types.def) spells them:
+ * name, .npy dtype, bytes; ended by a row with a NULL name. */
+struct type_info {
+	int type;
+	const char *name, *npy;
+	unsigned size;
+};
 
 struct param_info {
 	const char *name;
 	int type;
-	uint32_t selftest;         /* the self-test value, as bits */
+	uint64_t selftest;         /* the self-test value, as bits */
+	uint32_t offset, size;     /* in the param block (push constants) */
 };
 
 struct buffer_info {
@@ -33,8 +52,11 @@ struct buffer_info {
 	const char *count;         /* the count expression as written */
 	uint32_t selftest_count;
 	uint64_t seed;             /* self-test input: random:SEED */
-	const uint32_t *expected;  /* self-test output, or NULL */
-	const uint32_t *input;     /* self-test input (--selftest-in), or NULL: the seed */
+	const unsigned char *expected;  /* self-test output (host bytes), or NULL */
+	const unsigned char *input;     /* self-test input (--selftest-in), or NULL: the seed */
+	const char *type_name;     /* "f32x4" */
+	int elem;                  /* the components' scalar type (T_F32) */
+	uint32_t lanes, size, stride;
 };
 
 /* ---- program.c ---- */
@@ -42,17 +64,24 @@ struct buffer_info {
 extern const char prog_name[], prog_entry[], prog_target[];
 extern const int prog_nparams, prog_nbuffers;
 extern const struct param_info prog_params[];
+extern const struct type_info prog_types[];
 extern const struct buffer_info prog_buffers[];
 extern const uint32_t prog_wgsize[3];
 extern const int prog_reads_nwg;     /* the kernel reads nwg: never split its grid */
 extern const double prog_tol_ulp, prog_tol_abs;
+/* The param block's bytes, and the device features the program needs:
+ * NEED_F64 shaderFloat64, NEED_I64 shaderInt64, NEED_S8/NEED_S16
+ * storageBuffer8BitAccess/storageBuffer16BitAccess. */
+extern const uint32_t prog_param_bytes;
+extern const int prog_needs;
+enum { NEED_F64 = 1, NEED_I64 = 2, NEED_S8 = 4, NEED_S16 = 8 };
 extern const unsigned char prog_kernel[];
 extern const size_t prog_kernel_len;
 /* spv: the exact-fma variants (f64, OpFmaKHR); length 0: use prog_kernel */
 extern const unsigned char prog_kernel_f64[], prog_kernel_khr[];
 extern const size_t prog_kernel_f64_len, prog_kernel_khr_len;
 
-/* Element counts of every buffer for params p (bits, declaration order). */
+/* Element counts of every buffer for params p (words, PARAM_WORDS). */
 void prog_counts(const uint32_t *p, uint32_t *c);
 /* Invocations per axis for params p and counts c. */
 void prog_dispatch(const uint32_t *p, const uint32_t *c, uint32_t *d);
@@ -122,6 +151,13 @@ void drv_close(void);
  * the current one; the library switches between its contexts' states. */
 void *drv_state(void);
 void drv_state_set(void *state);
+
+/* Buffer i's count elements from host layout (an x3 vector 12 bytes) to
+ * the device's (16, the 4 padding bytes zero), and back; and the param
+ * block (prog_param_bytes: each param at its offset) from the words. */
+void drv_to_dev(int i, void *dst, const void *src, uint32_t count);
+void drv_from_dev(int i, void *dst, const void *src, uint32_t count);
+void drv_param_block(const uint32_t *params, void *block);
 
 /* Record an error (printf-style message, then the Fix text); returns -1. */
 int drv_fail(const char *fix, const char *fmt, ...)

@@ -60,21 +60,107 @@ static int runtime_error(const char *msg)
 	return EXIT_RUNTIME;
 }
 
+/* ---- types: a buffer's elements are lanes components of one scalar
+ * type (prog_types, from vyrec's type table); data files, generators and
+ * printing see a vector buffer as its components, flat (SPEC §10.10) ---- */
+
+static const struct type_info *tinfo(int t)
+{
+	for (const struct type_info *ti = prog_types; ti->name; ti++)
+		if (ti->type == t)
+			return ti;
+	return prog_types;   /* not reached: vyrec lists every type it uses */
+}
+
 static const char *type_name(int t)
 {
-	return t == T_F32 ? "f32" : t == T_I32 ? "i32" : "u32";
+	return tinfo(t)->name;
 }
 
 static const char *npy_descr(int t)
 {
-	return t == T_F32 ? "<f4" : t == T_I32 ? "<i4" : "<u4";
+	return tinfo(t)->npy;
+}
+
+static int is_float(int t)
+{
+	return t == T_F32 || t == T_F64 || t == T_BF16;
+}
+
+static int is_signed(int t)
+{
+	return t == T_I8 || t == T_I16 || t == T_I32 || t == T_I64;
+}
+
+/* Component i of data of type t, as its raw bits (little-endian hosts). */
+static uint64_t get_raw(const void *data, int t, size_t i)
+{
+	unsigned es = tinfo(t)->size;
+	uint64_t v = 0;
+	memcpy(&v, (const char *)data + i * es, es);
+	return v;
+}
+
+static void put_raw(void *data, int t, size_t i, uint64_t v)
+{
+	unsigned es = tinfo(t)->size;
+	memcpy((char *)data + i * es, &v, es);
+}
+
+/* f32 bits to bf16 bits, nearest even; a NaN stays a NaN, made quiet (as
+ * vyrec, src/data.c). */
+static uint32_t bf16_of_f32(uint32_t x)
+{
+	if ((x & 0x7fffffffu) > 0x7f800000u)
+		return (x >> 16 | 0x40u) & 0xffffu;
+	return (x + 0x7fffu + (x >> 16 & 1u)) >> 16;
+}
+
+/* A double rounded once to bf16 (to odd into f32, then nearest even). */
+static uint32_t bf16_of_double(double d)
+{
+	float f = (float)d;
+	uint32_t u;
+	if (isfinite(d) && (double)f != d) {
+		if (fabs((double)f) > fabs(d))
+			f = nextafterf(f, 0.0f);
+		memcpy(&u, &f, 4);
+		u |= 1;
+		memcpy(&f, &u, 4);
+	}
+	memcpy(&u, &f, 4);
+	return bf16_of_f32(u);
+}
+
+/* The value of raw bits v of type t. */
+static double raw_value(int t, uint64_t v)
+{
+	unsigned bits = 8 * tinfo(t)->size;
+	float f;
+	double d;
+	uint32_t w = (uint32_t)v;
+	if (t == T_F32 || t == T_BF16) {
+		if (t == T_BF16)
+			w <<= 16;
+		memcpy(&f, &w, 4);
+		return f;
+	}
+	if (t == T_F64) {
+		memcpy(&d, &v, 8);
+		return d;
+	}
+	if (is_signed(t) && bits < 64 && (v >> (bits - 1) & 1))
+		return (double)(int64_t)(v | ~0ull << bits);
+	return is_signed(t) ? (double)(int64_t)v : (double)v;
 }
 
 /* ---- values ---- */
 
-/* Parse s as a value of type t into its bits, as vyrec does (src/value.c):
- * u32 decimal or 0x hex; i32 the same after an optional sign; f32 rounded
- * once by strtof. No surrounding space, no octal. 0, or -1. */
+/* Parse s as a value of type t into its bits, as vyrec does (src/value.c,
+ * src/data.c): integers decimal or 0x hex, signed ones after an optional
+ * sign, in the type's range; f32 rounded once by strtof, f64 by strtod,
+ * bf16 once from the decimal value. No surrounding space, no octal. 0,
+ * or -1. */
 static int parse_digits(const char *s, unsigned long long *v)
 {
 	int hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
@@ -87,38 +173,55 @@ static int parse_digits(const char *s, unsigned long long *v)
 	return errno || *end ? -1 : 0;
 }
 
-static int parse_bits(const char *s, int t, uint32_t *bits)
+static int parse_raw(const char *s, int t, uint64_t *bits)
 {
 	unsigned long long v;
-	int neg = t == T_I32 && *s == '-';
+	unsigned nb = 8 * tinfo(t)->size;
+	int sg = is_signed(t), neg = sg && *s == '-';
 	if (!*s || strchr(" \t\n\v\f\r", *s))
 		return -1;
-	if (t == T_F32) {
+	if (is_float(t)) {
 		char *end;
 		float f = strtof(s, &end);
+		double d = strtod(s, &end);
+		uint32_t w;
 		if (*end)
 			return -1;
-		memcpy(bits, &f, 4);
+		memcpy(&w, &f, 4);
+		if (t == T_F64)
+			memcpy(bits, &d, 8);
+		else
+			*bits = t == T_BF16 ? bf16_of_double(d) : w;
 		return 0;
 	}
-	if (t == T_I32 && (*s == '-' || *s == '+'))
+	if (sg && (*s == '-' || *s == '+'))
 		s++;
-	if (parse_digits(s, &v) || v > (t != T_I32 ? 0xFFFFFFFFull : neg ? 0x80000000ull : 0x7FFFFFFFull))
+	unsigned long long max = nb == 64 ? ~0ull : (1ull << nb) - 1;
+	if (sg)
+		max = neg ? max / 2 + 1 : max / 2;
+	if (parse_digits(s, &v) || v > max)
 		return -1;
-	*bits = neg ? (uint32_t)(0u - (uint32_t)v) : (uint32_t)v;
+	*bits = (neg ? 0 - (uint64_t)v : (uint64_t)v) & (nb == 64 ? ~0ull : (1ull << nb) - 1);
 	return 0;
 }
 
-static void print_value(FILE *f, int t, uint32_t w)
+/* One value as vyrec prints it: f32 (and bf16) with 9 significant
+ * digits, f64 with 17, every NaN as nan. */
+static void print_raw(FILE *f, int t, uint64_t v)
 {
-	float x;
-	if (t == T_F32) {
-		memcpy(&x, &w, 4);
+	double x = raw_value(t, v);
+	if (is_float(t) && isnan(x))
+		fputs("nan", f);
+	else if (is_float(t) && isinf(x))
+		fputs(x < 0 ? "-inf" : "inf", f);
+	else if (t == T_F64)
+		fprintf(f, "%.17g", x);
+	else if (is_float(t))
 		fprintf(f, "%.9g", x);
-	} else if (t == T_I32)
-		fprintf(f, "%d", (int)(int32_t)w);
+	else if (is_signed(t))
+		fprintf(f, "%lld", (long long)x);
 	else
-		fprintf(f, "%u", w);
+		fprintf(f, "%llu", (unsigned long long)v);
 }
 
 static int find_param(const char *name, size_t n)
@@ -139,7 +242,8 @@ static int find_buffer(const char *name, size_t n)
 	return -1;
 }
 
-/* ---- generators (vyrec's data sources, SplitMix64 exactly) ---- */
+/* ---- generators (vyrec's data sources, src/data.c, SplitMix64 exactly);
+ * they fill n components of scalar type t ---- */
 
 static uint64_t splitmix64(uint64_t *state)
 {
@@ -149,43 +253,24 @@ static uint64_t splitmix64(uint64_t *state)
 	return z ^ (z >> 31);
 }
 
-static void fill_random(uint64_t seed, double lo, double hi, int t,
-			uint32_t *w, uint32_t n)
+/* The type a 32-bit storage or scalar type computes in: u32, i32, f32. */
+static int value_type(int t)
 {
-	uint64_t state = seed;
-	for (uint32_t i = 0; i < n; i++) {
-		uint64_t z = splitmix64(&state);
-		if (t == T_F32) {
-			double u = (double)(z >> 40) * 0x1p-24;
-			float f = (float)(lo + (hi - lo) * u);
-			memcpy(&w[i], &f, 4);
-		} else {
-			uint64_t span = (uint64_t)((int64_t)hi - (int64_t)lo);
-			int64_t v = (int64_t)lo + (int64_t)((z >> 32) % span);
-			w[i] = (uint32_t)v;
-		}
-	}
+	return t == T_BF16 || t == T_F32 ? T_F32 : is_signed(t) ? T_I32 : T_U32;
 }
 
-static void default_range(int t, double *lo, double *hi)
+/* u32/i32/f32 bits into an element of t (bf16 rounded, narrow ones cut). */
+static uint64_t narrow(int t, uint32_t bits)
 {
-	*lo = t == T_F32 ? -1 : t == T_I32 ? -32768 : 0;
-	*hi = t == T_F32 ? 1 : t == T_I32 ? 32768 : 65536;
-}
-
-static double bits_value(int t, uint32_t w)
-{
-	float f;
-	memcpy(&f, &w, 4);
-	return t == T_F32 ? f : t == T_I32 ? (double)(int32_t)w : (double)w;
+	unsigned es = tinfo(t)->size;
+	return t == T_BF16 ? bf16_of_f32(bits) : es == 1 ? bits & 0xffu :
+	       es == 2 ? bits & 0xffffu : bits;
 }
 
 /* random:SEED[:LO:HI]; arg is after "random:". 0, or -1 with drv_error. */
-static int gen_random(const char *arg, int t, uint32_t *w, uint32_t n)
+static int gen_random(const char *arg, int t, void *w, size_t n)
 {
 	char copy[256], *lo_s, *hi_s = NULL, *end;
-	uint32_t lb, hb;
-	double lo, hi;
 	snprintf(copy, sizeof copy, "%s", arg);
 	if ((lo_s = strchr(copy, ':'))) {
 		*lo_s++ = 0;
@@ -193,51 +278,103 @@ static int gen_random(const char *arg, int t, uint32_t *w, uint32_t n)
 			*hi_s++ = 0;
 	}
 	errno = 0;
-	uint64_t seed = strtoull(copy, &end, 0);
+	uint64_t seed = strtoull(copy, &end, 0), state;
 	if (!*copy || *end || errno || *copy == '-' ||
 	    (lo_s && (!hi_s || strchr(hi_s, ':'))))
 		return drv_fail("give a non-negative integer seed, e.g. random:42 or random:42:0:100",
 				"'random:%s' is not of the form random:SEED or random:SEED:LO:HI", arg);
-	default_range(t, &lo, &hi);
+	state = seed;
+	if (tinfo(t)->size == 8) {   /* f64 u64 i64 */
+		double dlo = -1, dhi = 1;
+		uint64_t lo = t == T_I64 ? (uint64_t)-32768 : 0, hi = t == T_I64 ? 32768 : 65536, lb, hb;
+		if (lo_s) {
+			int ok = !parse_raw(lo_s, t, &lb) && !parse_raw(hi_s, t, &hb);
+			if (ok && t == T_F64) {
+				memcpy(&dlo, &lb, 8);
+				memcpy(&dhi, &hb, 8);
+				ok = dlo < dhi && isfinite(dlo) && isfinite(dhi);
+			} else if (ok) {
+				ok = t == T_I64 ? (int64_t)lb < (int64_t)hb : lb < hb;
+				lo = lb, hi = hb;
+			}
+			if (!ok)
+				return drv_fail("write both bounds as values of the buffer's type, LO less than HI",
+						"'random:%s': bounds '%s' and '%s' are not both %s values with LO "
+						"less than HI (the range is [LO, HI))", arg, lo_s, hi_s, type_name(t));
+		}
+		for (size_t i = 0; i < n; i++) {
+			uint64_t z = splitmix64(&state), v = lo + z % (hi - lo);
+			double d = dlo + (dhi - dlo) * ((double)(z >> 11) * 0x1p-53);
+			if (t == T_F64)
+				memcpy(&v, &d, 8);
+			put_raw(w, t, i, v);
+		}
+		return 0;
+	}
+	int vt = value_type(t);
+	double lo = vt == T_F32 ? -1 : vt == T_I32 ? -32768 : 0;
+	double hi = vt == T_F32 ? 1 : vt == T_I32 ? 32768 : 65536;
+	if (t == T_U8 || t == T_I8)
+		lo = t == T_U8 ? 0 : -128, hi = t == T_U8 ? 256 : 128;
 	if (lo_s) {
-		if (parse_bits(lo_s, t, &lb) || parse_bits(hi_s, t, &hb))
+		uint64_t lb, hb;
+		if (parse_raw(lo_s, vt, &lb) || parse_raw(hi_s, vt, &hb))
 			return drv_fail("write both bounds as values of the buffer's type",
 					"'random:%s': bounds '%s' and '%s' are not both %s values",
-					arg, lo_s, hi_s, type_name(t));
-		lo = bits_value(t, lb);
-		hi = bits_value(t, hb);
+					arg, lo_s, hi_s, type_name(vt));
+		lo = raw_value(vt, lb);
+		hi = raw_value(vt, hb);
 		if (!(lo < hi) || !isfinite(lo) || !isfinite(hi))
 			return drv_fail("swap or widen the bounds",
 					"'random:%s': LO must be less than HI (the range is [LO, HI))", arg);
 	}
-	fill_random(seed, lo, hi, t, w, n);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t z = splitmix64(&state);
+		uint32_t bits;
+		if (vt == T_F32) {
+			double u = (double)(z >> 40) * 0x1p-24;
+			float f = (float)(lo + (hi - lo) * u);
+			memcpy(&bits, &f, 4);
+		} else {
+			uint64_t span = (uint64_t)((int64_t)hi - (int64_t)lo);
+			int64_t v = (int64_t)lo + (int64_t)((z >> 32) % span);
+			bits = (uint32_t)v;
+		}
+		put_raw(w, t, i, narrow(t, bits));
+	}
 	return 0;
 }
 
 /* 1 filled, 0 not a generator, -1 error. */
-static int generate(const char *src, int t, uint32_t *w, uint32_t n)
+static int generate(const char *src, int t, void *w, size_t n)
 {
-	uint32_t bits;
+	uint64_t bits;
 	if (!strcmp(src, "zeros")) {
-		memset(w, 0, (size_t)n * 4);
+		memset(w, 0, n * tinfo(t)->size);
 		return 1;
 	}
 	if (!strcmp(src, "iota")) {
-		for (uint32_t i = 0; i < n; i++) {
+		for (size_t i = 0; i < n; i++) {
 			float f = (float)i;
-			if (t == T_F32)
-				memcpy(&w[i], &f, 4);
+			double d = (double)i;
+			uint32_t u;
+			memcpy(&u, &f, 4);
+			if (t == T_F64)
+				memcpy(&bits, &d, 8);
 			else
-				w[i] = i;
+				bits = t == T_F32 ? u : t == T_BF16 ? bf16_of_double(d) :
+				       tinfo(t)->size == 8 ? (uint64_t)i : narrow(t, (uint32_t)i);
+			put_raw(w, t, i, bits);
 		}
 		return 1;
 	}
 	if (!strncmp(src, "const:", 6)) {
-		if (parse_bits(src + 6, t, &bits))
-			return drv_fail("write e.g. const:7 (u32), const:-3 (i32) or const:1.5 (f32)",
+		if (parse_raw(src + 6, t, &bits))
+			return drv_fail(is_float(t) ? "write e.g. const:1.5" : is_signed(t) ? "write e.g. const:-3" :
+					"write e.g. const:7",
 					"'%s': '%s' is not a valid %s value", src, src + 6, type_name(t));
-		for (uint32_t i = 0; i < n; i++)
-			w[i] = bits;
+		for (size_t i = 0; i < n; i++)
+			put_raw(w, t, i, bits);
 		return 1;
 	}
 	if (!strncmp(src, "random:", 7))
@@ -493,7 +630,7 @@ static int npy_read_header(FILE *f, const char *path, int t, uint64_t *count)
 		drv_fail(fix, "'%s' has a malformed .npy header: %s", path, why);
 	else if (hd.descr_len != 3 || memcmp(hd.descr + 1, npy_descr(t) + 1, 2) ||
 		 (hd.descr[0] != '<' && hd.descr[0] != '|' && hd.descr[0] != '='))
-		drv_fail("save the array with the buffer's dtype (numpy.float32, int32 or uint32), little-endian",
+		drv_fail("save the array with the buffer's dtype, little-endian: a.astype(numpy.dtype('<...'))",
 			 "'%s': dtype '%.*s' does not match the buffer's %s ('%s')", path,
 			 (int)(hd.descr_len > 32 ? 32 : hd.descr_len), hd.descr, type_name(t), npy_descr(t));
 	else if (hd.fortran)
@@ -507,11 +644,12 @@ static int npy_read_header(FILE *f, const char *path, int t, uint64_t *count)
 	return rc;
 }
 
-/* Fill w (n elements) from a .npy or raw file: the header is checked, then
- * at most n * 4 + 1 data bytes are read, so a file larger than the buffer
- * is refused without reading it all. */
-static int load_file(const char *path, int t, uint32_t *w, uint32_t n)
+/* Fill w (n components of type t) from a .npy or raw file: the header is
+ * checked, then at most n * size + 1 data bytes are read, so a file larger
+ * than the buffer is refused without reading it all. */
+static int load_file(const char *path, int t, void *w, size_t n)
 {
+	const size_t es = tinfo(t)->size;
 	const char *fix = "pass params that give the buffer the file's size, or a file of the buffer's size";
 	FILE *f = fopen(path, "rb");
 	int npy = has_ext(path, ".npy"), rc = -1;
@@ -524,7 +662,7 @@ static int load_file(const char *path, int t, uint32_t *w, uint32_t n)
 	if (npy && npy_read_header(f, path, t, &count))
 		goto out;
 	if (count != n) {
-		drv_fail(fix, "'%s' holds %llu elements but the buffer has %u", path,
+		drv_fail(fix, "'%s' holds %llu elements but the buffer has %zu", path,
 			 (unsigned long long)count, n);
 		goto out;
 	}
@@ -534,30 +672,33 @@ static int load_file(const char *path, int t, uint32_t *w, uint32_t n)
 	size_t got;
 	int more = 0;
 	if (pos >= 0 && !fstat(fileno(f), &st) && S_ISREG(st.st_mode) &&
-	    (unsigned long long)st.st_size != (unsigned long long)pos + (size_t)n * 4)
+	    (unsigned long long)st.st_size != (unsigned long long)pos + n * es)
 		got = st.st_size > pos ? (size_t)(st.st_size - pos) : 0;
 	else {
-		got = read_up_to(f, w, (size_t)n * 4);
-		more = got == (size_t)n * 4 && read_up_to(f, &extra, 1) > 0;
+		got = read_up_to(f, w, n * es);
+		more = got == n * es && read_up_to(f, &extra, 1) > 0;
 	}
 	if (ferror(f))
 		drv_fail("check the file", "cannot read '%s': %s", path, strerror(errno));
-	else if (got == (size_t)n * 4 && !more)
+	else if (got == n * es && !more)
 		rc = 0;
 	else if (npy)
 		drv_fail("rewrite the file with numpy.save",
-			 "'%s' is truncated or has trailing bytes: its header says %u elements", path, n);
+			 "'%s' is truncated or has trailing bytes: its header says %zu elements", path, n);
 	else if (more)
-		drv_fail(fix, "'%s' holds more than the buffer's %u elements (%zu bytes of %s)",
-			 path, n, (size_t)n * 4, type_name(t));
-	else if (got % 4)
-		drv_fail(fix, "'%s' has %zu bytes, not a whole number of 4-byte %s elements",
-			 path, got, type_name(t));
+		drv_fail(fix, "'%s' holds more than the buffer's %zu elements (%zu bytes of %s)",
+			 path, n, n * es, type_name(t));
+	else if (got % es)
+		drv_fail(fix, "'%s' has %zu bytes, not a whole number of %zu-byte %s elements",
+			 path, got, es, type_name(t));
 	else
-		drv_fail(fix, "'%s' holds %zu elements but the buffer has %u", path, got / 4, n);
-	for (uint32_t i = 0; !rc && i < n; i++) {
-		const unsigned char *b = (const unsigned char *)w + 4 * (size_t)i;
-		w[i] = b[0] | b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+		drv_fail(fix, "'%s' holds %zu elements but the buffer has %zu", path, got / es, n);
+	for (size_t i = 0; !rc && i < n; i++) {   /* little-endian to host order */
+		const unsigned char *b = (const unsigned char *)w + es * i;
+		uint64_t v = 0;
+		for (size_t k = es; k-- > 0;)
+			v = v << 8 | b[k];
+		put_raw(w, t, i, v);
 	}
 out:
 	fclose(f);
@@ -620,13 +761,15 @@ static int resolve_links(const char *path, char *out, size_t n, struct stat *st)
 	return errno = ELOOP, -1;
 }
 
-/* Write n elements to path (.npy by extension, else raw).  A device or a
+/* Write n components of type t to path (.npy by extension, else raw; a
+ * buffer of lanes > 1 vectors with shape (n / lanes, lanes)).  A device or a
  * FIFO is written directly; anything else through a temporary made with
  * mkstemp (O_EXCL, unpredictable name) beside the file a symbolic link
  * names, then a rename, so a failure leaves no partial file and a link
  * stays a link. */
-static int write_file(const char *path, int t, const uint32_t *w, uint32_t n)
+static int write_file(const char *path, int t, unsigned lanes, const void *w, size_t n)
 {
+	const size_t es = tinfo(t)->size;
 	char real[4096], hdr[128];
 	struct stat st;
 	int exists = resolve_links(path, real, sizeof real, &st), fd;
@@ -661,8 +804,13 @@ static int write_file(const char *path, int t, const uint32_t *w, uint32_t n)
 	}
 	int ok = 1;
 	if (has_ext(path, ".npy")) {
-		int k = snprintf(hdr, sizeof hdr, "{'descr': '%s', 'fortran_order': False, 'shape': (%u,), }",
-				 npy_descr(t), n);
+		char shape[64];
+		if (lanes > 1)
+			snprintf(shape, sizeof shape, "(%zu, %u)", n / lanes, lanes);
+		else
+			snprintf(shape, sizeof shape, "(%zu,)", n);
+		int k = snprintf(hdr, sizeof hdr, "{'descr': '%s', 'fortran_order': False, 'shape': %s, }",
+				 npy_descr(t), shape);
 		int total = (10 + k + 1 + 63) / 64 * 64;
 		memset(hdr + k, ' ', sizeof hdr - (size_t)k);
 		hdr[total - 10 - 1] = '\n';
@@ -670,10 +818,12 @@ static int write_file(const char *path, int t, const uint32_t *w, uint32_t n)
 					  (unsigned char)(total - 10), (unsigned char)((total - 10) >> 8) };
 		ok = fwrite(pre, 1, 10, f) == 10 && fwrite(hdr, 1, (size_t)total - 10, f) == (size_t)total - 10;
 	}
-	for (uint32_t i = 0; ok && i < n; i++) {
-		unsigned char b[4] = { (unsigned char)w[i], (unsigned char)(w[i] >> 8),
-				       (unsigned char)(w[i] >> 16), (unsigned char)(w[i] >> 24) };
-		ok = fwrite(b, 1, 4, f) == 4;
+	for (size_t i = 0; ok && i < n; i++) {
+		uint64_t v = get_raw(w, t, i);
+		unsigned char b[8];
+		for (size_t k = 0; k < es; k++)
+			b[k] = (unsigned char)(v >> 8 * k);
+		ok = fwrite(b, 1, es, f) == es;
 	}
 	int e = ok ? 0 : errno;
 	if (fclose(f) && ok)
@@ -780,18 +930,27 @@ static int split_kv(const char *kv, const char *opt, int is_buffer, int *idx,
 	return 0;
 }
 
+/* Param i's bits v into the words (a 64-bit one's high word at PARAM_HI + i). */
+static void set_word(uint32_t *params, int i, uint64_t v)
+{
+	params[i] = (uint32_t)v;
+	params[PARAM_HI + i] = (uint32_t)(v >> 32);
+}
+
 static int set_params(const struct opts *o, uint32_t *params)
 {
 	for (int i = 0; i < prog_nparams; i++)
-		params[i] = prog_params[i].selftest;
+		set_word(params, i, prog_params[i].selftest);
 	for (int i = 0; i < o->nparams; i++) {
 		int j;
 		const char *v;
 		if (split_kv(o->params[i], "--param", 0, &j, &v))
 			return EXIT_USAGE;
-		if (parse_bits(v, prog_params[j].type, &params[j]))
+		uint64_t bits;
+		if (parse_raw(v, prog_params[j].type, &bits))
 			return usage_error("'%s' is not a valid %s for param '%s'", v,
 					   type_name(prog_params[j].type), prog_params[j].name);
+		set_word(params, j, bits);
 	}
 	return 0;
 }
@@ -799,7 +958,7 @@ static int set_params(const struct opts *o, uint32_t *params)
 /* ---- the run ---- */
 
 struct run {
-	uint32_t params[64], counts[64], dispatch[3], grid[3];
+	uint32_t params[PARAM_WORDS], counts[64], dispatch[3], grid[3];
 	void *bufs[64];
 	struct lib_ctx *k;
 };
@@ -831,19 +990,20 @@ static int fill_inputs(const struct opts *o, struct run *r)
 {
 	for (int i = 0; i < prog_nbuffers; i++) {
 		const struct buffer_info *b = &prog_buffers[i];
-		if (!(r->bufs[i] = calloc(r->counts[i] ? r->counts[i] : 1, 4))) {
+		if (!(r->bufs[i] = calloc(r->counts[i] ? r->counts[i] : 1, b->size))) {
 			char msg[512];
 			snprintf(msg, sizeof msg, "out of memory: cannot allocate %zu bytes for buffer '%s' "
 				 "(%u elements)\nFix: free memory or use smaller params",
-				 (size_t)r->counts[i] * 4, b->name, r->counts[i]);
+				 (size_t)r->counts[i] * b->size, b->name, r->counts[i]);
 			return runtime_error(msg);
 		}
 		if (o->selftest && b->input)
-			memcpy(r->bufs[i], b->input, (size_t)r->counts[i] * 4);
+			memcpy(r->bufs[i], b->input, (size_t)r->counts[i] * b->size);
 		else if (o->selftest && b->access != WRITE_ONLY) {
-			double lo, hi;
-			default_range(b->type, &lo, &hi);
-			fill_random(b->seed, lo, hi, b->type, r->bufs[i], r->counts[i]);
+			char src[48];   /* the seeded input vyrec made: random:SEED */
+			snprintf(src, sizeof src, "random:%llu", (unsigned long long)b->seed);
+			if (generate(src, b->elem, r->bufs[i], (size_t)r->counts[i] * b->lanes) < 0)
+				return runtime_error(drv_error);
 		}
 	}
 	for (int i = 0; i < o->nins; i++) {
@@ -851,8 +1011,10 @@ static int fill_inputs(const struct opts *o, struct run *r)
 		const char *src;
 		if (split_kv(o->ins[i], "--in", 1, &j, &src))
 			return EXIT_USAGE;
-		int g = generate(src, prog_buffers[j].type, r->bufs[j], r->counts[j]);
-		if (!g && load_file(src, prog_buffers[j].type, r->bufs[j], r->counts[j]))
+		const struct buffer_info *b = &prog_buffers[j];
+		size_t n = (size_t)r->counts[j] * b->lanes;
+		int g = generate(src, b->elem, r->bufs[j], n);
+		if (!g && load_file(src, b->elem, r->bufs[j], n))
 			g = -1;
 		if (g < 0)
 			return runtime_error(drv_error);
@@ -867,12 +1029,14 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* Bytes one dispatch moves: read_only and write_only buffers once,
- * read_write twice. */
+ * read_write twice, each element its size in device memory (an x3
+ * vector 16 bytes, a u8 1). */
 static double bytes_moved(const uint32_t *counts)
 {
 	double b = 0;
 	for (int i = 0; i < prog_nbuffers; i++)
-		b += 4.0 * counts[i] * (prog_buffers[i].access == READ_WRITE ? 2 : 1);
+		b += (double)prog_buffers[i].stride * counts[i] *
+		     (prog_buffers[i].access == READ_WRITE ? 2 : 1);
 	return b;
 }
 
@@ -922,40 +1086,68 @@ static int64_t ordered(float f)
 	return w >> 31 ? -mag : mag;
 }
 
-/* How far got is from want: 0 when they match (integers exactly; f32
- * within the tolerance, NaN = NaN, denormals = 0), else a badness that
- * orders mismatches (ulps, or 2^40 for integers and NaN). */
-static double badness(int t, uint32_t got, uint32_t want)
+/* How far got is from want, as vyrec verify judges (src/check.c): 0 when
+ * they match (integers and u8 ... i16 exactly; f32 and f64 within the
+ * tolerance in their own ulps, NaN = NaN, denormals = 0; bf16 exactly or
+ * 1 bf16 ulp off where the tolerance is not 0, NaN = NaN), else a badness
+ * that orders mismatches (ulps, or 2^40 for integers and NaN). */
+static double badness(int t, uint64_t got, uint64_t want)
 {
-	float g, e;
 	if (got == want)
 		return 0;
-	if (t != T_F32)
-		return 0x1p40;
-	memcpy(&g, &got, 4);
-	memcpy(&e, &want, 4);
-	if ((isnan(g) && isnan(e)) || (fabsf(g) < FLT_MIN && fabsf(e) < FLT_MIN))
-		return 0;
-	if (isnan(g) || isnan(e))
-		return 0x1p40;
-	double ulp = fabs((double)(ordered(g) - ordered(e)));
-	if (ulp <= prog_tol_ulp || fabs((double)g - e) <= prog_tol_abs)
-		return 0;
-	return ulp;
+	if (t == T_F32) {
+		float g, e;
+		uint32_t gw = (uint32_t)got, ew = (uint32_t)want;
+		memcpy(&g, &gw, 4);
+		memcpy(&e, &ew, 4);
+		if ((isnan(g) && isnan(e)) || (fabsf(g) < FLT_MIN && fabsf(e) < FLT_MIN))
+			return 0;
+		if (isnan(g) || isnan(e))
+			return 0x1p40;
+		double ulp = fabs((double)(ordered(g) - ordered(e)));
+		if (ulp <= prog_tol_ulp || fabs((double)g - e) <= prog_tol_abs)
+			return 0;
+		return ulp;
+	}
+	if (t == T_F64) {
+		double g, e;
+		memcpy(&g, &got, 8);
+		memcpy(&e, &want, 8);
+		if ((isnan(g) && isnan(e)) || (fabs(g) < DBL_MIN && fabs(e) < DBL_MIN))
+			return 0;
+		if (isnan(g) || isnan(e))
+			return 0x1p40;
+		int64_t og = got >> 63 ? -(int64_t)(got & ~(1ull << 63)) : (int64_t)got;
+		int64_t oe = want >> 63 ? -(int64_t)(want & ~(1ull << 63)) : (int64_t)want;
+		/* the distance in integers: doubles near 2^62 lose the low bits */
+		double ulp = (double)(og > oe ? (uint64_t)og - (uint64_t)oe : (uint64_t)oe - (uint64_t)og);
+		if (ulp <= prog_tol_ulp || fabs(g - e) <= prog_tol_abs)
+			return 0;
+		return ulp;
+	}
+	if (t == T_BF16) {
+		int na = (got & 0x7fff) > 0x7f80, nb = (want & 0x7fff) > 0x7f80;
+		int64_t og = got & 0x8000 ? -(int64_t)(got & 0x7fff) : (int64_t)got;
+		int64_t oe = want & 0x8000 ? -(int64_t)(want & 0x7fff) : (int64_t)want;
+		if ((na && nb) || (!na && !nb && prog_tol_ulp > 0 && llabs(og - oe) <= 1))
+			return 0;
+	}
+	return 0x1p40;
 }
 
 static int selftest(const struct run *r)
 {
 	int worst_buf = -1;
-	uint32_t worst_i = 0;
+	size_t worst_i = 0;
 	double worst = 0;
 	long long bad = 0;
 	for (int b = 0; b < prog_nbuffers; b++) {
-		const uint32_t *got = r->bufs[b], *want = prog_buffers[b].expected;
-		if (!want)
+		const struct buffer_info *bi = &prog_buffers[b];
+		if (!bi->expected)
 			continue;
-		for (uint32_t i = 0; i < r->counts[b]; i++) {
-			double d = badness(prog_buffers[b].type, got[i], want[i]);
+		for (size_t i = 0; i < (size_t)r->counts[b] * bi->lanes; i++) {
+			double d = badness(bi->elem, get_raw(r->bufs[b], bi->elem, i),
+					   get_raw(bi->expected, bi->elem, i));
 			bad += d > 0;
 			if (d > worst)
 				worst = d, worst_buf = b, worst_i = i;
@@ -966,12 +1158,15 @@ static int selftest(const struct run *r)
 		return 0;
 	}
 	const struct buffer_info *b = &prog_buffers[worst_buf];
-	printf("selftest: FAIL (%s on %s): %lld elements differ; worst %s[%u]: got ",
-	       prog_target, drv_device_name, bad, b->name, worst_i);
-	print_value(stdout, b->type, ((const uint32_t *)r->bufs[worst_buf])[worst_i]);
+	printf("selftest: FAIL (%s on %s): %lld elements differ; worst %s[%zu]", prog_target,
+	       drv_device_name, bad, b->name, worst_i / b->lanes);
+	if (b->lanes > 1)
+		printf(".%c", "xyzw"[worst_i % b->lanes]);
+	printf(": got ");
+	print_raw(stdout, b->elem, get_raw(r->bufs[worst_buf], b->elem, worst_i));
 	printf(" expected ");
-	print_value(stdout, b->type, b->expected[worst_i]);
-	if (b->type == T_F32)
+	print_raw(stdout, b->elem, get_raw(b->expected, b->elem, worst_i));
+	if (b->elem == T_F32 || b->elem == T_F64)
 		printf(" (tolerance %g ulp, %g abs)", prog_tol_ulp, prog_tol_abs);
 	printf("\n");
 	return EXIT_MISMATCH;
@@ -986,15 +1181,17 @@ static int outputs(const struct opts *o, const struct run *r)
 		const char *path;
 		if (split_kv(o->outs[i], "--out", 1, &j, &path))
 			return EXIT_USAGE;
-		if (write_file(path, prog_buffers[j].type, r->bufs[j], r->counts[j]))
+		const struct buffer_info *b = &prog_buffers[j];
+		if (write_file(path, b->elem, b->lanes, r->bufs[j], (size_t)r->counts[j] * b->lanes))
 			return runtime_error(drv_error);
 	}
 	if (o->print) {
 		int j = find_buffer(o->print, strlen(o->print));
-		for (uint32_t i = 0; i < r->counts[j]; i++) {
+		const struct buffer_info *b = &prog_buffers[j];
+		for (size_t i = 0; i < (size_t)r->counts[j] * b->lanes; i++) {
 			if (i)
 				fputc(' ', stdout);
-			print_value(stdout, prog_buffers[j].type, ((const uint32_t *)r->bufs[j])[i]);
+			print_raw(stdout, b->elem, get_raw(r->bufs[j], b->elem, i));
 		}
 		fputc('\n', stdout);
 	}
@@ -1053,14 +1250,13 @@ static void json_str(const char *s)
 }
 
 /* A value as JSON: a number, or a string where JSON has none (nan, inf). */
-static void json_value(int t, uint32_t w)
+static void json_value(int t, uint64_t w)
 {
-	float f;
-	memcpy(&f, &w, 4);
-	if (t == T_F32 && !isfinite(f))
+	double f = raw_value(t, w);
+	if (is_float(t) && !isfinite(f))
 		printf("\"%s\"", isnan(f) ? "nan" : f > 0 ? "inf" : "-inf");
 	else
-		print_value(stdout, t, w);
+		print_raw(stdout, t, w);
 }
 
 static const char *access_text(int a)
@@ -1072,9 +1268,9 @@ static const char *access_text(int a)
  * same text as the Cargo launcher's). */
 static int describe(int json)
 {
-	uint32_t p[64], c[64];
+	uint32_t p[PARAM_WORDS], c[64];
 	for (int i = 0; i < prog_nparams; i++)
-		p[i] = prog_params[i].selftest;
+		set_word(p, i, prog_params[i].selftest);
 	prog_counts(p, c);
 	if (!json) {
 		printf("%s: %s target, entry point %s, workgroup_size [%u, %u, %u]\n", prog_name, prog_target,
@@ -1082,13 +1278,13 @@ static int describe(int json)
 		printf("params (%d, in declaration order; --param NAME=VALUE):\n", prog_nparams);
 		for (int i = 0; i < prog_nparams; i++) {
 			printf("  %s: %s (self-test ", prog_params[i].name, type_name(prog_params[i].type));
-			print_value(stdout, prog_params[i].type, prog_params[i].selftest);
+			print_raw(stdout, prog_params[i].type, prog_params[i].selftest);
 			printf(")\n");
 		}
 		printf("buffers (%d; --in/--out/--print NAME):\n", prog_nbuffers);
 		for (int i = 0; i < prog_nbuffers; i++)
 			printf("  %s: %s, %s, binding %u, count %s (self-test %u)\n", prog_buffers[i].name,
-			       type_name(prog_buffers[i].type), access_text(prog_buffers[i].access),
+			       prog_buffers[i].type_name, access_text(prog_buffers[i].access),
 			       prog_buffers[i].binding, prog_buffers[i].count, c[i]);
 		return 0;
 	}
@@ -1110,7 +1306,7 @@ static int describe(int json)
 		printf("%s{\"name\": ", i ? ", " : "");
 		json_str(prog_buffers[i].name);
 		printf(", \"type\": \"%s\", \"access\": \"%s\", \"binding\": %u, \"count\": ",
-		       type_name(prog_buffers[i].type), access_text(prog_buffers[i].access),
+		       prog_buffers[i].type_name, access_text(prog_buffers[i].access),
 		       prog_buffers[i].binding);
 		json_str(prog_buffers[i].count);
 		printf(", \"selftest_count\": %u}", c[i]);

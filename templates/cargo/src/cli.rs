@@ -112,9 +112,8 @@ fn param(o: &mut Opts, kv: &str) -> Result<(), Fail> {
         }
     };
     let t = PARAMS[i].ty;
-    let bits = data::parse_value(v, t).ok_or_else(|| {
-        Fail::usage(format!("'{v}' is not a valid {} for param '{k}'", t.name()))
-    })?;
+    let bits = data::parse_value(v, t)
+        .ok_or_else(|| Fail::usage(format!("'{v}' is not a valid {} for param '{k}'", t.name())))?;
     o.params[i] = Some(bits);
     Ok(())
 }

@@ -92,9 +92,7 @@ pub fn parse_value(s: &str, t: Ty) -> Option<u32> {
 }
 
 fn fill_iota(t: Ty, count: u32) -> Vec<u32> {
-    (0..count)
-        .map(|i| if t == Ty::F32 { (i as f32).to_bits() } else { i })
-        .collect()
+    (0..count).map(|i| if t == Ty::F32 { (i as f32).to_bits() } else { i }).collect()
 }
 
 fn as_f64(t: Ty, bits: u32) -> f64 {
@@ -181,10 +179,9 @@ fn fill_generator(source: &str, t: Ty, count: u32) -> Option<Result<Vec<u32>, St
         };
         return Some(match parse_value(v, t) {
             Some(bits) => Ok(vec![bits; count as usize]),
-            None => Err(format!(
-                "'{source}': '{v}' is not a valid {} value\nFix: write e.g. const:{example}",
-                t.name()
-            )),
+            None => {
+                Err(format!("'{source}': '{v}' is not a valid {} value\nFix: write e.g. const:{example}", t.name()))
+            }
         });
     }
     source.strip_prefix("random:").map(|arg| fill_random(arg, t, count))
@@ -427,7 +424,10 @@ fn npy_read_header(f: &mut impl Read, path: &str, t: Ty) -> Result<u64, String> 
         ));
     }
     if !(1..=3).contains(&b[6]) || b[7] != 0 {
-        return Err(format!("'{path}' has .npy format version {}.{}; this launcher reads 1.0, 2.0 and 3.0", b[6], b[7]));
+        return Err(format!(
+            "'{path}' has .npy format version {}.{}; this launcher reads 1.0, 2.0 and 3.0",
+            b[6], b[7]
+        ));
     }
     let hlen = if b[6] == 1 {
         u16::from_le_bytes([b[8], b[9]]) as usize
@@ -453,7 +453,12 @@ fn npy_read_header(f: &mut impl Read, path: &str, t: Ty) -> Result<u64, String> 
         return Err(format!("'{path}' is big-endian ('{shown}'); this launcher reads little-endian .npy files\nFix: save a.astype('{}')", t.descr()));
     }
     if !same || !matches!(d[0], b'<' | b'|' | b'=') {
-        return Err(format!("'{path}' has dtype '{shown}' but the buffer has type {} ('{}')\nFix: save a.astype('{}')", t.name(), t.descr(), t.descr()));
+        return Err(format!(
+            "'{path}' has dtype '{shown}' but the buffer has type {} ('{}')\nFix: save a.astype('{}')",
+            t.name(),
+            t.descr(),
+            t.descr()
+        ));
     }
     if hd.fortran {
         return Err(format!("'{path}' is in Fortran order; this launcher reads C-order .npy files\nFix: save numpy.ascontiguousarray(a)"));
@@ -629,7 +634,8 @@ pub fn write_file(path: &str, t: Ty, w: &[u32]) -> Result<(), String> {
     for x in w {
         b.extend_from_slice(&x.to_le_bytes());
     }
-    let fail = |e: io::Error| format!("cannot write '{path}': {e}\nFix: check that its directory exists and is writable");
+    let fail =
+        |e: io::Error| format!("cannot write '{path}': {e}\nFix: check that its directory exists and is writable");
     let real = resolve_links(path).map_err(fail)?;
     let old = fs::metadata(&real).ok();
     match &old {

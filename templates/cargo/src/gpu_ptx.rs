@@ -159,8 +159,25 @@ impl Gpu {
             )
         })?;
         let cu = Cuda::load(&lib)?;
-        let pipe = Pipe { graphs: Graphs::load(&lib).ok(), parts: Vec::new(), stream: null_mut(), graph: null_mut(), exec: null_mut(), key: Vec::new() };
-        let mut g = Gpu { _lib: lib, cu, ctx: null_mut(), module: null_mut(), function: null_mut(), bufs: Vec::new(), events: [null_mut(); 2], name: String::new(), pipe };
+        let pipe = Pipe {
+            graphs: Graphs::load(&lib).ok(),
+            parts: Vec::new(),
+            stream: null_mut(),
+            graph: null_mut(),
+            exec: null_mut(),
+            key: Vec::new(),
+        };
+        let mut g = Gpu {
+            _lib: lib,
+            cu,
+            ctx: null_mut(),
+            module: null_mut(),
+            function: null_mut(),
+            bufs: Vec::new(),
+            events: [null_mut(); 2],
+            name: String::new(),
+            pipe,
+        };
         // SAFETY: the driver API is called as documented; out-pointers are live.
         unsafe {
             g.check("cuInit", (g.cu.cuInit)(0))?;
@@ -202,21 +219,27 @@ impl Gpu {
             CU_JIT_INFO_LOG_BUFFER,
             CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES,
         ];
-        let mut vals: [Ptr; 4] = [
-            err_log.as_mut_ptr() as Ptr,
-            LOG_SIZE as Ptr,
-            info_log.as_mut_ptr() as Ptr,
-            LOG_SIZE as Ptr,
-        ];
+        let mut vals: [Ptr; 4] =
+            [err_log.as_mut_ptr() as Ptr, LOG_SIZE as Ptr, info_log.as_mut_ptr() as Ptr, LOG_SIZE as Ptr];
         let mut module = null_mut();
         // SAFETY: text is NUL-terminated; the logs hold LOG_SIZE bytes.
         let r = unsafe {
-            (self.cu.cuModuleLoadDataEx)(&mut module, text.as_ptr() as *const c_void, 4, opts.as_mut_ptr(), vals.as_mut_ptr())
+            (self.cu.cuModuleLoadDataEx)(
+                &mut module,
+                text.as_ptr() as *const c_void,
+                4,
+                opts.as_mut_ptr(),
+                vals.as_mut_ptr(),
+            )
         };
         if let Err(e) = self.check("cuModuleLoadDataEx", r) {
-            let log = String::from_utf8_lossy(&err_log[..err_log.iter().position(|&c| c == 0).unwrap_or(LOG_SIZE)]).into_owned();
+            let log = String::from_utf8_lossy(&err_log[..err_log.iter().position(|&c| c == 0).unwrap_or(LOG_SIZE)])
+                .into_owned();
             let (head, fix) = e.split_once("\nFix: ").unwrap_or((&e, ""));
-            return Err(format!("{head} (JIT log: {})\nFix: {fix}", if log.is_empty() { "empty" } else { log.trim_end() }));
+            return Err(format!(
+                "{head} (JIT log: {})\nFix: {fix}",
+                if log.is_empty() { "empty" } else { log.trim_end() }
+            ));
         }
         self.module = module;
         let entry = std::ffi::CString::new(PARTS[0].entry).map_err(|_| "kernel name with a NUL".to_string())?;
@@ -235,8 +258,17 @@ impl Gpu {
         // the kernel's parameter order.
         let r = unsafe {
             (self.cu.cuLaunchKernel)(
-                self.function, grid[0], grid[1], grid[2], WORKGROUP[0], WORKGROUP[1], WORKGROUP[2],
-                0, null_mut(), args.as_mut_ptr(), null_mut(),
+                self.function,
+                grid[0],
+                grid[1],
+                grid[2],
+                WORKGROUP[0],
+                WORKGROUP[1],
+                WORKGROUP[2],
+                0,
+                null_mut(),
+                args.as_mut_ptr(),
+                null_mut(),
             )
         };
         self.check("cuLaunchKernel", r)?;
@@ -314,7 +346,9 @@ impl Gpu {
         let r = match data {
             // SAFETY: d holds at least bytes bytes (count words); the
             // allocation at least as many.
-            Some(d) if d.len() >= count => unsafe { (self.cu.cuMemcpyHtoD_v2)(ptr, d.as_ptr() as *const c_void, bytes) },
+            Some(d) if d.len() >= count => unsafe {
+                (self.cu.cuMemcpyHtoD_v2)(ptr, d.as_ptr() as *const c_void, bytes)
+            },
             Some(_) => return Err("internal: upload shorter than its count".into()),
             // SAFETY: the allocation holds bytes bytes.
             None => unsafe { (self.cu.cuMemsetD8_v2)(ptr, 0, bytes) },
@@ -341,7 +375,13 @@ impl Gpu {
 
     /// One launch on the resident buffers (every one put); with sync, it
     /// waits for it (one cuCtxSynchronize), else the next copy out does.
-    fn launch_resident(&mut self, params: &[u32], grid: [u32; 3], sync: bool, bench: u32) -> Result<Option<Bench>, String> {
+    fn launch_resident(
+        &mut self,
+        params: &[u32],
+        grid: [u32; 3],
+        sync: bool,
+        bench: u32,
+    ) -> Result<Option<Bench>, String> {
         let (mut ptrs, mut vals, mut counts) = self.launch_args(params);
         let mut args: Vec<Ptr> = Vec::with_capacity(ptrs.len() + vals.len() + counts.len());
         args.extend(ptrs.iter_mut().map(|p| p as *mut DevPtr as Ptr));
@@ -431,8 +471,17 @@ impl Gpu {
         // driver copies them), in the kernel's parameter order.
         let r = unsafe {
             (self.cu.cuLaunchKernel)(
-                self.pipe.parts[s.part], s.grid[0], s.grid[1], s.grid[2], wg[0], wg[1], wg[2],
-                0, stream, args.as_mut_ptr(), null_mut(),
+                self.pipe.parts[s.part],
+                s.grid[0],
+                s.grid[1],
+                s.grid[2],
+                wg[0],
+                wg[1],
+                wg[2],
+                0,
+                stream,
+                args.as_mut_ptr(),
+                null_mut(),
             )
         };
         self.check("cuLaunchKernel", r)
@@ -551,7 +600,8 @@ impl Gpu {
                 self.pipe.parts.push(function);
             }
         }
-        let fits = self.bufs.len() == bufs.len() && self.bufs.iter().zip(bufs.iter()).all(|(b, d)| b.cap >= d.len() * 4);
+        let fits =
+            self.bufs.len() == bufs.len() && self.bufs.iter().zip(bufs.iter()).all(|(b, d)| b.cap >= d.len() * 4);
         if fits {
             for (b, d) in self.bufs.iter_mut().zip(bufs.iter()) {
                 b.bytes = d.len() * 4;

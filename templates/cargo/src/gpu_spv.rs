@@ -166,7 +166,20 @@ const _: () = assert!(std::mem::size_of::<Limits>() == 504);
 // (std::mem::offset_of! needs Rust 1.77; these crates build with 1.63).
 #[repr(C)]
 #[allow(dead_code)]
-struct LimitsBeforeG([u32; 7], u32, u32, [u32; 2], [u64; 2], [u32; 39], [u32; 3], u32, [u32; 3], [u32; 13], usize, [u64; 3]);
+struct LimitsBeforeG(
+    [u32; 7],
+    u32,
+    u32,
+    [u32; 2],
+    [u64; 2],
+    [u32; 39],
+    [u32; 3],
+    u32,
+    [u32; 3],
+    [u32; 13],
+    usize,
+    [u64; 3],
+);
 const _: () = assert!(std::mem::size_of::<LimitsBeforeG>() + 4 * LIMITS_G_TIMESTAMP_PERIOD == 720 - 296);
 const _: () = assert!(std::mem::size_of::<PhysicalDeviceProperties>() == 824);
 
@@ -590,9 +603,7 @@ fn result_fix(r: VkResult) -> &'static str {
             "install a Vulkan 1.1 driver (apt-get install mesa-vulkan-drivers for the CPU \
              driver lavapipe) and check `vulkaninfo --summary`"
         }
-        -1 | -2 | -10 | -1000069000 => {
-            "use smaller buffers (smaller --param values) or free memory on the device"
-        }
+        -1 | -2 | -10 | -1000069000 => "use smaller buffers (smaller --param values) or free memory on the device",
         -4 => {
             "the driver lost the device (a kernel that runs too long or reads out of bounds \
              can do this); check the program with `vyrec run --backend reference --strict`"
@@ -668,14 +679,14 @@ pub struct Gpu {
     dsl: Nd,
     layout: Nd,
     pipeline: Nd,
-    pipeline_base: Nd, // DISPATCH_BASE, made when a grid splits
+    pipeline_base: Nd,   // DISPATCH_BASE, made when a grid splits
     parts: Vec<Nd>,      // a pipeline's parts (SPEC §10.5), made on first use
     parts_base: Vec<Nd>, // and their DISPATCH_BASE twins
     dpool: Nd,
     set: Nd,
     cpool: Nd,
     cmd: Handle,
-    xcmd: Handle, // a download's copy (staging)
+    xcmd: Handle,              // a download's copy (staging)
     rec_key: Option<Vec<u32>>, // what cmd holds, when it holds a run
     set_dirty: bool,
     fence: Nd,
@@ -705,7 +716,10 @@ fn open_loader() -> Result<(Lib, GetInstanceProcAddr), String> {
 }
 
 fn proc_addr(gipa: GetInstanceProcAddr, inst: Handle, name: &str) -> *mut c_void {
-    let c = match std::ffi::CString::new(name) { Ok(c) => c, Err(_) => return null_mut() };
+    let c = match std::ffi::CString::new(name) {
+        Ok(c) => c,
+        Err(_) => return null_mut(),
+    };
     // SAFETY: gipa is the loader's vkGetInstanceProcAddr; c is NUL-terminated.
     match unsafe { gipa(inst, c.as_ptr()) } {
         Some(f) => f as *mut c_void,
@@ -808,13 +822,11 @@ impl Gpu {
         let mut n = 0u32;
         // SAFETY: pd is a physical device of this instance; the array has n entries.
         unsafe { (self.vki.vkGetPhysicalDeviceQueueFamilyProperties)(pd, &mut n, null_mut()) };
-        let mut q = vec![QueueFamilyProperties { flags: 0, count: 0, timestamp_bits: 0, granularity: [0; 3] }; n as usize];
+        let mut q =
+            vec![QueueFamilyProperties { flags: 0, count: 0, timestamp_bits: 0, granularity: [0; 3] }; n as usize];
         // SAFETY: as above.
         unsafe { (self.vki.vkGetPhysicalDeviceQueueFamilyProperties)(pd, &mut n, q.as_mut_ptr()) };
-        q.iter()
-            .take(n as usize)
-            .position(|f| f.flags & QUEUE_COMPUTE_BIT != 0 && f.count > 0)
-            .map(|i| i as u32)
+        q.iter().take(n as usize).position(|f| f.flags & QUEUE_COMPUTE_BIT != 0 && f.count > 0).map(|i| i as u32)
     }
 
     /// The timestampValidBits of pd's queue family.
@@ -822,7 +834,8 @@ impl Gpu {
         let mut n = 0u32;
         // SAFETY: as in compute_family.
         unsafe { (self.vki.vkGetPhysicalDeviceQueueFamilyProperties)(pd, &mut n, null_mut()) };
-        let mut q = vec![QueueFamilyProperties { flags: 0, count: 0, timestamp_bits: 0, granularity: [0; 3] }; n as usize];
+        let mut q =
+            vec![QueueFamilyProperties { flags: 0, count: 0, timestamp_bits: 0, granularity: [0; 3] }; n as usize];
         // SAFETY: as above.
         unsafe { (self.vki.vkGetPhysicalDeviceQueueFamilyProperties)(pd, &mut n, q.as_mut_ptr()) };
         q.get(family as usize).map_or(0, |f| f.timestamp_bits)
@@ -831,10 +844,13 @@ impl Gpu {
     fn has_extension(&self, name: &CStr) -> bool {
         let mut n = 0u32;
         // SAFETY: phys is live; the second call fills n entries.
-        if unsafe { (self.vki.vkEnumerateDeviceExtensionProperties)(self.phys, null(), &mut n, null_mut()) } != VK_SUCCESS {
+        if unsafe { (self.vki.vkEnumerateDeviceExtensionProperties)(self.phys, null(), &mut n, null_mut()) }
+            != VK_SUCCESS
+        {
             return false;
         }
-        let mut v: Vec<ExtensionProperties> = (0..n).map(|_| ExtensionProperties { name: [0; 256], version: 0 }).collect();
+        let mut v: Vec<ExtensionProperties> =
+            (0..n).map(|_| ExtensionProperties { name: [0; 256], version: 0 }).collect();
         // SAFETY: v has room for n entries.
         let r = unsafe { (self.vki.vkEnumerateDeviceExtensionProperties)(self.phys, null(), &mut n, v.as_mut_ptr()) };
         // SAFETY: each name is NUL-terminated within its 256 chars.
@@ -856,7 +872,13 @@ impl Gpu {
         unsafe { (self.vki.vkGetPhysicalDeviceFeatures2)(self.phys, &mut f2) };
         let khr = ext && ff.f32 != 0;
         self.float64 = f2.features[FEATURE_SHADER_FLOAT64] != 0;
-        self.fma = if khr { "khr" } else if self.float64 { "f64" } else { "emulate" };
+        self.fma = if khr {
+            "khr"
+        } else if self.float64 {
+            "f64"
+        } else {
+            "emulate"
+        };
         if let Ok(f) = std::env::var("VYREC_VK_FMA") {
             self.fma = match f.as_str() {
                 "" => self.fma,
@@ -993,7 +1015,10 @@ impl Gpu {
         let gdpa = self.vki.vkGetDeviceProcAddr;
         let dev = self.dev;
         let vkd = Device::load(&|n| {
-            let c = match std::ffi::CString::new(n) { Ok(c) => c, Err(_) => return null_mut() };
+            let c = match std::ffi::CString::new(n) {
+                Ok(c) => c,
+                Err(_) => return null_mut(),
+            };
             // SAFETY: dev is live; c is NUL-terminated.
             match unsafe { gdpa(dev, c.as_ptr()) } {
                 Some(f) => f as *mut c_void,
@@ -1014,8 +1039,12 @@ impl Gpu {
                 return Err(format!(
                     "vulkan: workgroup_size {}x{}x{} exceeds device `{}` limits ({} invocations, \
                      axis {ax} at most {})\nFix: use a smaller workgroup_size in the program",
-                    WORKGROUP[0], WORKGROUP[1], WORKGROUP[2], self.name,
-                    l.max_work_group_invocations, l.max_work_group_size[ax]
+                    WORKGROUP[0],
+                    WORKGROUP[1],
+                    WORKGROUP[2],
+                    self.name,
+                    l.max_work_group_invocations,
+                    l.max_work_group_size[ax]
                 ));
             }
             if grid[ax] > l.max_work_group_count[ax] && READS_NWG {
@@ -1031,7 +1060,10 @@ impl Gpu {
             return Err(format!(
                 "vulkan: {} params need {} bytes of push constants; device `{}` has {}\n\
                  Fix: pass fewer params",
-                PARAMS.len(), PARAMS.len() * 4, self.name, l.max_push_constants_size
+                PARAMS.len(),
+                PARAMS.len() * 4,
+                self.name,
+                l.max_push_constants_size
             ));
         }
         Ok(())
@@ -1139,8 +1171,12 @@ impl Gpu {
             )?;
             return Ok(Slot { map, bytes, cap: bytes, ..Slot { buf, mem, ..Slot::empty() } });
         }
-        let (buf, mem, _) =
-            self.make_buffer(bytes, BUFFER_USAGE_STORAGE_BIT | BUFFER_USAGE_TRANSFER, &[MEMORY_DEVICE_LOCAL, 0], false)?;
+        let (buf, mem, _) = self.make_buffer(
+            bytes,
+            BUFFER_USAGE_STORAGE_BIT | BUFFER_USAGE_TRANSFER,
+            &[MEMORY_DEVICE_LOCAL, 0],
+            false,
+        )?;
         let mut slot = Slot { bytes, cap: bytes, ..Slot { buf, mem, ..Slot::empty() } };
         match self.make_buffer(bytes, BUFFER_USAGE_TRANSFER, &[host | MEMORY_HOST_CACHED, host], true) {
             Ok((stage, smem, map)) => {
@@ -1182,11 +1218,8 @@ impl Gpu {
     }
 
     fn create_pipeline(&mut self) -> Result<(), String> {
-        let words: Vec<u32> = self
-            .kernel()
-            .chunks_exact(4)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
+        let words: Vec<u32> =
+            self.kernel().chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
         let d = self.vkd.as_ref().expect(LOADED);
         let mi = ShaderModuleCreateInfo {
             s_type: ST_SHADER_MODULE_CREATE_INFO,
@@ -1460,7 +1493,12 @@ impl Gpu {
     fn record_now(&self, params: &[u32], grid: [u32; 3], copy: bool, timed: bool, times: u32) -> Result<(), String> {
         let d = self.vkd.as_ref().expect(LOADED);
         let cmd = self.cmd;
-        let bi = CommandBufferBeginInfo { s_type: ST_COMMAND_BUFFER_BEGIN_INFO, p_next: null(), flags: 0, inheritance: null() };
+        let bi = CommandBufferBeginInfo {
+            s_type: ST_COMMAND_BUFFER_BEGIN_INFO,
+            p_next: null(),
+            flags: 0,
+            inheritance: null(),
+        };
         let cs = PIPELINE_STAGE_COMPUTE_SHADER;
         let srw = ACCESS_SHADER_READ | ACCESS_SHADER_WRITE;
         // SAFETY: cmd is not pending (every submit is waited for); every
@@ -1566,7 +1604,16 @@ impl Gpu {
         let mut ts = [0u64; 2];
         // SAFETY: ts holds two u64 results; the submit is done.
         let r = unsafe {
-            (d.vkGetQueryPoolResults)(self.dev, self.qpool, 0, 2, 16, ts.as_mut_ptr() as *mut c_void, 8, QUERY_RESULT_64_WAIT)
+            (d.vkGetQueryPoolResults)(
+                self.dev,
+                self.qpool,
+                0,
+                2,
+                16,
+                ts.as_mut_ptr() as *mut c_void,
+                8,
+                QUERY_RESULT_64_WAIT,
+            )
         };
         check("vkGetQueryPoolResults", r)?;
         let mask = if self.ts_bits >= 64 { !0u64 } else { (1u64 << self.ts_bits) - 1 };
@@ -1618,17 +1665,54 @@ impl Gpu {
         if self.slots[i].stale {
             let d = self.vkd.as_ref().expect(LOADED);
             let s = &self.slots[i];
-            let bi = CommandBufferBeginInfo { s_type: ST_COMMAND_BUFFER_BEGIN_INFO, p_next: null(), flags: 0, inheritance: null() };
+            let bi = CommandBufferBeginInfo {
+                s_type: ST_COMMAND_BUFFER_BEGIN_INFO,
+                p_next: null(),
+                flags: 0,
+                inheritance: null(),
+            };
             let c = BufferCopy { src: 0, dst: 0, size: s.bytes as u64 };
-            let mb = MemoryBarrier { s_type: ST_MEMORY_BARRIER, p_next: null(), src: ACCESS_SHADER_WRITE, dst: ACCESS_TRANSFER_READ };
-            let hb = MemoryBarrier { s_type: ST_MEMORY_BARRIER, p_next: null(), src: ACCESS_TRANSFER_WRITE, dst: ACCESS_HOST_READ };
+            let mb = MemoryBarrier {
+                s_type: ST_MEMORY_BARRIER,
+                p_next: null(),
+                src: ACCESS_SHADER_WRITE,
+                dst: ACCESS_TRANSFER_READ,
+            };
+            let hb = MemoryBarrier {
+                s_type: ST_MEMORY_BARRIER,
+                p_next: null(),
+                src: ACCESS_TRANSFER_WRITE,
+                dst: ACCESS_HOST_READ,
+            };
             // SAFETY: xcmd is not pending; every pointer outlives its call.
             unsafe {
                 check("vkResetCommandBuffer", (d.vkResetCommandBuffer)(self.xcmd, 0))?;
                 check("vkBeginCommandBuffer", (d.vkBeginCommandBuffer)(self.xcmd, &bi))?;
-                (d.vkCmdPipelineBarrier)(self.xcmd, PIPELINE_STAGE_COMPUTE_SHADER, PIPELINE_STAGE_TRANSFER, 0, 1, &mb, 0, null(), 0, null());
+                (d.vkCmdPipelineBarrier)(
+                    self.xcmd,
+                    PIPELINE_STAGE_COMPUTE_SHADER,
+                    PIPELINE_STAGE_TRANSFER,
+                    0,
+                    1,
+                    &mb,
+                    0,
+                    null(),
+                    0,
+                    null(),
+                );
                 (d.vkCmdCopyBuffer)(self.xcmd, s.buf, s.stage, 1, &c);
-                (d.vkCmdPipelineBarrier)(self.xcmd, PIPELINE_STAGE_TRANSFER, PIPELINE_STAGE_HOST, 0, 1, &hb, 0, null(), 0, null());
+                (d.vkCmdPipelineBarrier)(
+                    self.xcmd,
+                    PIPELINE_STAGE_TRANSFER,
+                    PIPELINE_STAGE_HOST,
+                    0,
+                    1,
+                    &hb,
+                    0,
+                    null(),
+                    0,
+                    null(),
+                );
                 check("vkEndCommandBuffer", (d.vkEndCommandBuffer)(self.xcmd))?;
             }
             self.submit_cmd(self.xcmd)?;
@@ -1744,7 +1828,8 @@ impl Gpu {
         if have != 0 {
             return Ok(have);
         }
-        let name = std::ffi::CString::new(PARTS[part].entry).map_err(|_| "an entry point name with a NUL".to_string())?;
+        let name =
+            std::ffi::CString::new(PARTS[part].entry).map_err(|_| "an entry point name with a NUL".to_string())?;
         let d = self.vkd.as_ref().expect(LOADED);
         let ci = ComputePipelineCreateInfo {
             s_type: ST_COMPUTE_PIPELINE_CREATE_INFO,
@@ -1787,7 +1872,12 @@ impl Gpu {
         }
         let d = self.vkd.as_ref().expect(LOADED);
         let cmd = self.cmd;
-        let bi = CommandBufferBeginInfo { s_type: ST_COMMAND_BUFFER_BEGIN_INFO, p_next: null(), flags: 0, inheritance: null() };
+        let bi = CommandBufferBeginInfo {
+            s_type: ST_COMMAND_BUFFER_BEGIN_INFO,
+            p_next: null(),
+            flags: 0,
+            inheritance: null(),
+        };
         let cs = PIPELINE_STAGE_COMPUTE_SHADER;
         let srw = ACCESS_SHADER_READ | ACCESS_SHADER_WRITE;
         // SAFETY: cmd is not pending (every submit is waited for); every
@@ -1814,7 +1904,14 @@ impl Gpu {
                 }
                 if !s.params.is_empty() {
                     let bytes = 4 * s.params.len() as u32;
-                    (d.vkCmdPushConstants)(cmd, self.layout, STAGE_COMPUTE_BIT, 0, bytes, s.params.as_ptr() as *const c_void);
+                    (d.vkCmdPushConstants)(
+                        cmd,
+                        self.layout,
+                        STAGE_COMPUTE_BIT,
+                        0,
+                        bytes,
+                        s.params.as_ptr() as *const c_void,
+                    );
                 }
                 self.cmd_grid(s.grid);
             }

@@ -1,0 +1,207 @@
+/*
+ * lower_f16.c: f16 (SPEC §10.1) as f32 that holds a binary16 value.
+ *
+ * After the resolver, every f16 expression becomes an f32 one whose
+ * value is always a binary16 number: an op that can leave that set
+ * (+ - * / fma sqrt, the math library, casts from the integers) is
+ * computed in f32 and rounded with math.f16_value(math.f16_bits(x)),
+ * two library ops (src/mathlib.c) that every target lowers the same way,
+ * so the reference VM, spv, ptx and glsl agree bit for bit.  For + - * /
+ * and sqrt the f32 result rounded to binary16 is the correctly rounded
+ * binary16 result (24 >= 2*11 + 2 bits: the double rounding is
+ * innocuous); the other math ops round their f32 result once.  Ops
+ * exact on binary16 values (neg abs min max clamp sign floor ceil round
+ * trunc select copysign, comparisons, casts from f16) are not rounded.
+ *
+ * f16 buffers and shared arrays become F16S (vyrec_types.def): 16-bit
+ * elements loaded and stored as u16's, widened with math.f16_value and
+ * narrowed with math.f16_bits.  An f16 param stays f16 in the program
+ * (the ABI: its 16 bits in the low half of a 4-byte slot, SPEC §10.10);
+ * emitters declare it as u32 (vy_param_repr) and its value is widened
+ * where it is read.  Private arrays and locals of f16 become f32.
+ */
+#include "vyrec.h"
+
+static struct vy_expr *lib(struct vy_arena *a, enum vy_opcode code,
+			   struct vy_expr *x)
+{
+	struct vy_expr *e = vy_alloc(a, sizeof *e);
+	e->kind = VY_E_OP;
+	e->op = vy_builtin_op(code);
+	e->name = e->op->id;
+	e->type = code == VY_OP_F16_BITS ? VY_U32 : VY_F32;
+	e->loc = x->loc;
+	e->nargs = 1;
+	e->args = vy_alloc(a, sizeof *e->args);
+	e->args[0] = x;
+	return e;
+}
+
+static struct vy_expr *round16(struct vy_arena *a, struct vy_expr *x)
+{
+	return lib(a, VY_OP_F16_VALUE, lib(a, VY_OP_F16_BITS, x));
+}
+
+/* Ops whose f32 result on binary16 operands is a binary16 value. */
+static bool exact_on_f16(enum vy_opcode c)
+{
+	switch (c) {
+	case VY_OP_NEG: case VY_OP_SELECT: case VY_OP_MIN: case VY_OP_MAX:
+	case VY_OP_CLAMP: case VY_OP_ABS: case VY_OP_SIGN: case VY_OP_FLOOR:
+	case VY_OP_CEIL: case VY_OP_ROUND: case VY_OP_TRUNC: case VY_OP_COPYSIGN:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static enum vy_type mem_type(const struct vy_program *p, const struct vy_expr *e)
+{
+	return vy_mem_type(p, e->space, e->index);
+}
+
+static struct vy_expr *lower(struct vy_program *p, struct vy_expr *e);
+
+static void lower_args(struct vy_program *p, struct vy_expr *e)
+{
+	for (int i = 0; i < e->nargs; i++)
+		if (e->args[i])
+			e->args[i] = lower(p, e->args[i]);
+}
+
+static struct vy_expr *lower(struct vy_program *p, struct vy_expr *e)
+{
+	struct vy_arena *a = p->arena;
+	switch (e->kind) {
+	case VY_E_CONST: case VY_E_LOCAL:
+		if (e->type == VY_F16)
+			e->type = VY_F32;   /* a constant's bits are already its f32 */
+		return e;
+	case VY_E_PARAM:
+		if (p->params[e->index].type != VY_F16)
+			return e;
+		e->type = VY_U32;
+		return lib(a, VY_OP_F16_VALUE, e);
+	case VY_E_LOAD: {
+		lower_args(p, e);
+		enum vy_type mt = mem_type(p, e);
+		if (mt == VY_F16S && e->type != VY_U32) {
+			e->type = VY_U32;
+			return lib(a, VY_OP_F16_VALUE, e);
+		}
+		if (e->type == VY_F16)
+			e->type = VY_F32;
+		return e;
+	}
+	case VY_E_OP: {
+		enum vy_type from = e->nargs && e->args[0] ? e->args[0]->type : VY_VOID;
+		lower_args(p, e);
+		enum vy_opcode c = e->op ? e->op->code : VY_OP_COUNT;
+		if (c == VY_OP_CAST) {
+			if (e->cast_to != VY_F16)
+				return e;   /* from f16: the f32's cast is the same */
+			e->cast_to = e->type = VY_F32;
+			if (from == VY_F16 || from == VY_F32 || from == VY_BOOL)
+				return from == VY_F32 ? round16(a, e) : e;
+			return round16(a, e);   /* an integer: exact in f32 below 2^24 */
+		}
+		if (e->type != VY_F16)
+			return e;
+		e->type = VY_F32;
+		return exact_on_f16(c) ? e : round16(a, e);
+	}
+	case VY_E_NAME: case VY_E_CALL: case VY_E_INDEX: case VY_E_BUILTIN:
+	case VY_E_LEN: case VY_E_SLOT:
+		lower_args(p, e);
+		return e;
+	}
+	return e;
+}
+
+static void lower_block(struct vy_program *p, struct vy_block *b);
+
+static struct vy_expr *lx(struct vy_program *p, struct vy_expr *e)
+{
+	return e ? lower(p, e) : NULL;
+}
+
+static void lower_stmt(struct vy_program *p, struct vy_stmt *s)
+{
+	s->value = lx(p, s->value);
+	s->index = lx(p, s->index);
+	s->lo = lx(p, s->lo);
+	s->hi = lx(p, s->hi);
+	s->step = lx(p, s->step);
+	if (s->kind == VY_S_STORE && s->space != VY_SPACE_PRIVATE &&
+	    vy_mem_type(p, s->space, s->mem) == VY_F16S && s->value &&
+	    s->value->type == VY_F32)
+		s->value = lib(p->arena, VY_OP_F16_BITS, s->value);   /* exact */
+	if (s->decl_type == VY_F16)
+		s->decl_type = VY_F32;
+	lower_block(p, &s->body);
+	lower_block(p, &s->els);
+}
+
+static void lower_block(struct vy_program *p, struct vy_block *b)
+{
+	for (int i = 0; i < b->n; i++)
+		lower_stmt(p, b->v[i]);
+}
+
+bool vy_program_has_f16(const struct vy_program *p)
+{
+	for (int i = 0; i < p->nparams; i++)
+		if (p->params[i].type == VY_F16)
+			return true;
+	for (int i = 0; i < p->nbuffers; i++)
+		if (p->buffers[i].type == VY_F16 || p->buffers[i].type == VY_F16S)
+			return true;
+	for (int i = 0; i < p->nshared; i++)
+		if (p->shared[i].type == VY_F16 || p->shared[i].type == VY_F16S)
+			return true;
+	for (int i = 0; i < p->nlocals; i++)
+		if (p->locals[i].type == VY_F16)
+			return true;
+	for (int i = 0; i < p->nprivate; i++)
+		if (p->privates[i].type == VY_F16)
+			return true;
+	return false;
+}
+
+static void lower_part(struct vy_program *p)
+{
+	for (int i = 0; i < p->nbuffers; i++)
+		if (p->buffers[i].type == VY_F16)
+			p->buffers[i].type = VY_F16S;
+	for (int i = 0; i < p->nshared; i++)
+		if (p->shared[i].type == VY_F16)
+			p->shared[i].type = VY_F16S;
+	lower_block(p, &p->entry);
+	for (int i = 0; i < p->ndispatch; i++)
+		p->dispatch[i] = lx(p, p->dispatch[i]);
+	for (int i = 0; i < p->nlocals; i++)
+		if (p->locals[i].type == VY_F16)
+			p->locals[i].type = VY_F32;
+	for (int i = 0; i < p->nprivate; i++)
+		if (p->privates[i].type == VY_F16)
+			p->privates[i].type = VY_F32;
+}
+
+void vy_lower_f16(struct vy_program *p)
+{
+	bool any = false;
+	for (int i = 0; i < p->nparts; i++)
+		any |= vy_program_has_f16(p->parts[i]);
+	if (!any)
+		return;   /* 1.0 programs: untouched */
+	p->uses_f16 = true;
+	for (int i = 0; i < p->nparts; i++) {
+		p->parts[i]->uses_f16 = true;
+		lower_part(p->parts[i]);
+	}
+}
+
+enum vy_type vy_param_repr(enum vy_type t)
+{
+	return t == VY_F16 ? VY_U32 : t;
+}
