@@ -703,6 +703,7 @@ static void data_top(struct vy_arena *a, struct vy_tval *root,
 	const char *t = r->target->id;
 	double ulp, abs;
 	vy_tset_str(a, root, "name", r->name);
+	vy_tset_str(a, root, "lib", r->name);   /* the name inside {{#buffers}} */
 	vy_tset_str(a, root, "program", p->name);
 	vy_tset_str(a, root, "description", p->description ? p->description : "");
 	vy_tset_bool(a, root, "has_description", p->description && *p->description);

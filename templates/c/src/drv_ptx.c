@@ -7,7 +7,10 @@
  * message) and launched with vyrec's parameter order: one device pointer
  * per buffer in binding order, the params in declaration order, then one
  * u32 element count per buffer.  Device memory is kept between uploads of
- * the same sizes; --bench times each launch with CUDA events.
+ * the same sizes; --bench times each launch with CUDA events.  Buffers of
+ * at most PIN_MAX bytes move through a pinned host twin with
+ * asynchronous copies on the default stream, so that a run (copies in,
+ * launch, copies out) waits once; larger ones are copied synchronously.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <dlfcn.h>
@@ -54,6 +57,11 @@ enum {
 	X(cuMemcpyHtoD_v2, (CUdeviceptr, const void *, size_t)) \
 	X(cuMemcpyDtoH_v2, (void *, CUdeviceptr, size_t)) \
 	X(cuMemsetD8_v2, (CUdeviceptr, unsigned char, size_t)) \
+	X(cuMemsetD8Async, (CUdeviceptr, unsigned char, size_t, CUstream)) \
+	X(cuMemcpyHtoDAsync_v2, (CUdeviceptr, const void *, size_t, CUstream)) \
+	X(cuMemcpyDtoHAsync_v2, (void *, CUdeviceptr, size_t, CUstream)) \
+	X(cuMemAllocHost_v2, (void **, size_t)) \
+	X(cuMemFreeHost, (void *)) \
 	X(cuModuleLoadDataEx, (CUmodule *, const void *, unsigned, CUjit_option *, void **)) \
 	X(cuModuleUnload, (CUmodule)) \
 	X(cuModuleGetFunction, (CUfunction *, CUmodule, const char *)) \
@@ -97,6 +105,9 @@ struct cu_state {
 	CUfunction fn;
 	CUdeviceptr ptr[64];
 	size_t size[64];
+	void *pin[64];             /* the pinned host twin, or NULL */
+	int busy;                  /* queued work not waited for yet */
+	uint64_t pinq;             /* twins that queued copies use */
 	CUevent ev[2];
 	/* pipelines: each part's function, the stream, the graph of the last
 	 * pipeline and the launches it was captured from */
@@ -114,6 +125,8 @@ struct cu_state {
 	CUdeviceptr gptr[64];
 	uint32_t gcounts[64];
 };
+
+enum { PIN_MAX = 1 << 20 };
 static struct cu_state *cup;
 #define cu (*cup)
 
@@ -235,38 +248,84 @@ int drv_open(int device)
 	return load_module();
 }
 
-/* Device buffers of counts[i] elements (kept while big enough), filled
- * from bufs[i], or with zeros where bufs[i] is NULL. */
+/* Wait for the queued work (its errors, a kernel's fault among them,
+ * surface here). */
+static int wait_all(void)
+{
+	cu.busy = 0;
+	cu.pinq = 0;
+	return cu_check(cu.cuCtxSynchronize(), "cuCtxSynchronize (the kernel)");
+}
+
+/* A synchronous copy of buffer i's count elements between host layout
+ * and the device's through a temporary (an x3 vector buffer without a
+ * pinned twin: 12 host bytes an element, 16 on the device). */
+static int copy_repacked(int i, void *host, uint32_t count, int to_dev)
+{
+	size_t n = prog_buffers[i].stride * (size_t)count;
+	void *t = malloc(n ? n : 1);
+	int rc;
+	if (!t)
+		return drv_fail("free memory or use smaller params",
+				"out of memory: cannot allocate %zu bytes for buffer '%s'",
+				n, prog_buffers[i].name);
+	if (to_dev) {
+		drv_to_dev(i, t, host, count);
+		rc = cu_check(cu.cuMemcpyHtoD_v2(cu.ptr[i], t, n), "cuMemcpyHtoD");
+	} else {
+		rc = cu_check(cu.cuMemcpyDtoH_v2(t, cu.ptr[i], n), "cuMemcpyDtoH");
+		if (!rc)
+			drv_from_dev(i, host, t, count);
+	}
+	free(t);
+	return rc;
+}
+
+/* Buffer i of count elements (kept while big enough), filled from host, or
+ * with zeros where host is NULL.  Through the pinned twin: queued, not
+ * waited for (host is copied into the twin first, repacked to the
+ * device's element stride). */
+int drv_put(int i, const void *host, uint32_t count)
+{
+	size_t n = prog_buffers[i].stride * (size_t)count;
+	if ((cu.pinq >> i & 1) && host && wait_all())   /* the twin is in use */
+		return -1;
+	if (cu.size[i] < n) {
+		if (cu.busy && wait_all())
+			return -1;
+		if (cu.ptr[i] && cu_check(cu.cuMemFree_v2(cu.ptr[i]), "cuMemFree"))
+			return -1;
+		if (cu.pin[i])
+			cu.cuMemFreeHost(cu.pin[i]);
+		cu.ptr[i] = 0;
+		cu.pin[i] = NULL;
+		cu.size[i] = 0;
+		if (cu_check(cu.cuMemAlloc_v2(&cu.ptr[i], n), "cuMemAlloc"))
+			return -1;
+		if (n <= PIN_MAX && cu_check(cu.cuMemAllocHost_v2(&cu.pin[i], n), "cuMemAllocHost"))
+			return -1;
+		cu.size[i] = n;
+	}
+	if (!host) {
+		cu.busy = 1;
+		return cu_check(cu.cuMemsetD8Async(cu.ptr[i], 0, n, NULL), "cuMemsetD8Async");
+	}
+	if (cu.pin[i]) {
+		drv_to_dev(i, cu.pin[i], host, count);
+		cu.busy = 1;
+		cu.pinq |= 1ull << i;
+		return cu_check(cu.cuMemcpyHtoDAsync_v2(cu.ptr[i], cu.pin[i], n, NULL), "cuMemcpyHtoDAsync");
+	}
+	if (prog_buffers[i].size != prog_buffers[i].stride)
+		return copy_repacked(i, (void *)host, count, 1);
+	return cu_check(cu.cuMemcpyHtoD_v2(cu.ptr[i], host, n), "cuMemcpyHtoD");
+}
+
 int drv_upload(void **bufs, const uint32_t *counts)
 {
-	for (int i = 0; i < prog_nbuffers; i++) {
-		size_t n = prog_buffers[i].stride * (size_t)counts[i];
-		if (cu.size[i] < n) {
-			if (cu.ptr[i] && cu_check(cu.cuMemFree_v2(cu.ptr[i]), "cuMemFree"))
-				return -1;
-			cu.ptr[i] = 0;
-			cu.size[i] = 0;
-			if (cu_check(cu.cuMemAlloc_v2(&cu.ptr[i], n), "cuMemAlloc"))
-				return -1;
-			cu.size[i] = n;
-		}
-		if (bufs[i] && prog_buffers[i].size != prog_buffers[i].stride) {
-			/* an x3 vector buffer: 12 host bytes an element, 16 on the device */
-			void *t = malloc(n ? n : 1);
-			if (!t)
-				return drv_fail("free memory or use smaller params",
-						"out of memory: cannot allocate %zu bytes for buffer '%s'",
-						n, prog_buffers[i].name);
-			drv_to_dev(i, t, bufs[i], counts[i]);
-			int rc = cu_check(cu.cuMemcpyHtoD_v2(cu.ptr[i], t, n), "cuMemcpyHtoD");
-			free(t);
-			if (rc)
-				return -1;
-		} else if (bufs[i] && cu_check(cu.cuMemcpyHtoD_v2(cu.ptr[i], bufs[i], n), "cuMemcpyHtoD"))
+	for (int i = 0; i < prog_nbuffers; i++)
+		if (drv_put(i, bufs[i], counts[i]))
 			return -1;
-		if (!bufs[i] && cu_check(cu.cuMemsetD8_v2(cu.ptr[i], 0, n), "cuMemsetD8"))
-			return -1;
-	}
 	return 0;
 }
 
@@ -411,7 +470,49 @@ int drv_dispatch(const uint32_t *params, const uint32_t *counts, const uint32_t 
 {
 	if (launch(params, counts, grid))
 		return -1;
-	return cu_check(cu.cuCtxSynchronize(), "cuCtxSynchronize (the kernel)");
+	return wait_all();
+}
+
+/* Queue the copy of buffer i's first count elements out: into its twin
+ * (device layout), or (no twin) into host, waiting. */
+static int queue_get(int i, void *host, uint32_t count)
+{
+	size_t n = prog_buffers[i].stride * (size_t)count;
+	if (cu.pin[i]) {
+		cu.busy = 1;
+		cu.pinq |= 1ull << i;
+		return cu_check(cu.cuMemcpyDtoHAsync_v2(cu.pin[i], cu.ptr[i], n, NULL), "cuMemcpyDtoHAsync");
+	}
+	cu.busy = 0;   /* a synchronous copy waits for all before it */
+	if (prog_buffers[i].size != prog_buffers[i].stride)
+		return copy_repacked(i, host, count, 0);
+	return cu_check(cu.cuMemcpyDtoH_v2(host, cu.ptr[i], n), "cuMemcpyDtoH");
+}
+
+int drv_get(int i, void *host, uint32_t count)
+{
+	if (queue_get(i, host, count) || (cu.busy && wait_all()))
+		return -1;
+	if (cu.pin[i])
+		drv_from_dev(i, host, cu.pin[i], count);
+	return 0;
+}
+
+/* The launch and the copies out queued together, one wait. */
+int drv_run(const uint32_t *params, const uint32_t *counts, const uint32_t grid[3], void **out)
+{
+	if (launch(params, counts, grid))
+		return -1;
+	cu.busy = 1;
+	for (int i = 0; i < prog_nbuffers; i++)
+		if (prog_buffers[i].access != READ_ONLY && queue_get(i, out[i], counts[i]))
+			return -1;
+	if (cu.busy && wait_all())
+		return -1;
+	for (int i = 0; i < prog_nbuffers; i++)
+		if (prog_buffers[i].access != READ_ONLY && cu.pin[i])
+			drv_from_dev(i, out[i], cu.pin[i], counts[i]);
+	return 0;
 }
 
 static double now_ms(void)
@@ -446,7 +547,7 @@ int drv_bench(const uint32_t *params, const uint32_t *counts, const uint32_t gri
 	for (int i = 0; i < n; i++)
 		if (launch(params, counts, grid))
 			return -1;
-	if (cu_check(cu.cuCtxSynchronize(), "cuCtxSynchronize (the kernel)"))
+	if (wait_all())
 		return -1;
 	*loop_us = (now_ms() - t0) * 1e3 / n;
 	return 0;
@@ -454,25 +555,9 @@ int drv_bench(const uint32_t *params, const uint32_t *counts, const uint32_t gri
 
 int drv_download(void **bufs, const uint32_t *counts)
 {
-	for (int i = 0; i < prog_nbuffers; i++) {
-		size_t n = prog_buffers[i].stride * (size_t)counts[i];
-		if (prog_buffers[i].access == READ_ONLY)
-			continue;
-		if (prog_buffers[i].size != prog_buffers[i].stride) {
-			void *t = malloc(n ? n : 1);
-			if (!t)
-				return drv_fail("free memory or use smaller params",
-						"out of memory: cannot allocate %zu bytes for buffer '%s'",
-						n, prog_buffers[i].name);
-			int rc = cu_check(cu.cuMemcpyDtoH_v2(t, cu.ptr[i], n), "cuMemcpyDtoH");
-			if (!rc)
-				drv_from_dev(i, bufs[i], t, counts[i]);
-			free(t);
-			if (rc)
-				return -1;
-		} else if (cu_check(cu.cuMemcpyDtoH_v2(bufs[i], cu.ptr[i], n), "cuMemcpyDtoH"))
+	for (int i = 0; i < prog_nbuffers; i++)
+		if (prog_buffers[i].access != READ_ONLY && drv_get(i, bufs[i], counts[i]))
 			return -1;
-	}
 	return 0;
 }
 
@@ -491,6 +576,9 @@ void drv_close(void)
 		for (int i = 0; i < prog_nbuffers; i++)
 			if (cu.ptr[i])
 				cu.cuMemFree_v2(cu.ptr[i]);
+		for (int i = 0; i < prog_nbuffers; i++)
+			if (cu.pin[i])
+				cu.cuMemFreeHost(cu.pin[i]);
 		if (cu.mod)
 			cu.cuModuleUnload(cu.mod);
 		cu.cuCtxDestroy_v2(cu.ctx);

@@ -60,26 +60,40 @@ int drv_open(int device)
 	return 0;
 }
 
-/* The VM runs on the state's own copies of the buffers, as a device
- * would: filled from bufs[i], or zeros where bufs[i] is NULL. */
+/* Buffer i made (or grown, never shrunk) to count elements and filled
+ * from host, or zeros where host is NULL: the VM runs on the state's own
+ * copies of the buffers, as a device would. */
+int drv_put(int i, const void *host, uint32_t count)
+{
+	size_t n = prog_buffers[i].size * (size_t)count;   /* host layout, as the VM's */
+	if (vmp->size[i] < n) {
+		void *p = realloc(vmp->buf[i], n ? n : 1);
+		if (!p)
+			return drv_fail("free memory or use smaller params",
+					"out of memory: cannot allocate %zu bytes for buffer '%s'",
+					n, prog_buffers[i].name);
+		vmp->buf[i] = p;
+		vmp->size[i] = n;
+	}
+	if (host)
+		memcpy(vmp->buf[i], host, n);
+	else
+		memset(vmp->buf[i], 0, n);
+	return 0;
+}
+
+/* The first count elements of buffer i into host. */
+int drv_get(int i, void *host, uint32_t count)
+{
+	memcpy(host, vmp->buf[i], prog_buffers[i].size * (size_t)count);
+	return 0;
+}
+
 int drv_upload(void **bufs, const uint32_t *counts)
 {
-	for (int i = 0; i < prog_nbuffers; i++) {
-		size_t n = prog_buffers[i].size * (size_t)counts[i];   /* host layout, as the VM's */
-		if (vmp->size[i] < n) {
-			void *p = realloc(vmp->buf[i], n ? n : 1);
-			if (!p)
-				return drv_fail("free memory or use smaller params",
-						"out of memory: cannot allocate %zu bytes for buffer '%s'",
-						n, prog_buffers[i].name);
-			vmp->buf[i] = p;
-			vmp->size[i] = n;
-		}
-		if (bufs[i])
-			memcpy(vmp->buf[i], bufs[i], n);
-		else
-			memset(vmp->buf[i], 0, n);
-	}
+	for (int i = 0; i < prog_nbuffers; i++)
+		if (drv_put(i, bufs[i], counts[i]))
+			return -1;
 	return 0;
 }
 
@@ -112,8 +126,13 @@ int drv_download(void **bufs, const uint32_t *counts)
 {
 	for (int i = 0; i < prog_nbuffers; i++)
 		if (prog_buffers[i].access != READ_ONLY)
-			memcpy(bufs[i], vmp->buf[i], prog_buffers[i].size * (size_t)counts[i]);
+			drv_get(i, bufs[i], counts[i]);
 	return 0;
+}
+
+int drv_run(const uint32_t *params, const uint32_t *counts, const uint32_t grid[3], void **out)
+{
+	return drv_dispatch(params, counts, grid) || drv_download(out, counts) ? -1 : 0;
 }
 
 static double now_ms(void)

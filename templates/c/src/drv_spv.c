@@ -14,8 +14,13 @@
  * (a discrete GPU) with a host-visible staging twin per buffer that the
  * command buffer copies in before and out after the dispatch.  The
  * pipeline, descriptor set, buffers and command buffer are made once and
- * reused; each dispatch re-records its command buffer, so every run pushes
- * its own params.  A grid beyond maxComputeWorkGroupCount is split into
+ * reused; the command buffer is re-recorded only when what it holds
+ * changes (the params pushed, the counts, the grid, which staging copies
+ * it makes), so every run pushes its own params and a repeated one costs
+ * one submit and one fence wait.  Resident buffers (drv_put, drv_get):
+ * an upload goes into the mapped memory (staging: copied to the device at
+ * the next dispatch), a download after a dispatch copies the buffer back
+ * through its staging twin first.  A grid beyond maxComputeWorkGroupCount is split into
  * vkCmdDispatchBase calls.  The exact fma variant embedded in program.c
  * is chosen at load time: OpFmaKHR with VK_KHR_shader_fma, the f64 one with
  * shaderFloat64, else the f32 emulation (VYREC_VK_FMA=emulate|f64|khr and
@@ -286,8 +291,12 @@ struct vk_state {
 	VkDescriptorPool pool;
 	VkDescriptorSet set;
 	VkCommandPool cpool;
-	VkCommandBuffer cmd;
+	VkCommandBuffer cmd, xcmd;  /* xcmd: a download's copy (staging) */
 	VkFence fence;
+	uint64_t pending;           /* staging newer than the device buffer */
+	uint64_t stale;             /* staging older than the device buffer */
+	int rec_ok;                 /* cmd holds rec_key's recording */
+	uint32_t rec_key[64 + 64 + 3 + 5];
 	VkQueryPool qpool;
 	int mt_buf, mt_stage;       /* memory types of the buffers (last made) */
 	VkPipeline *parts, *parts_base;   /* a pipeline's parts (SPEC §10.5), made on first use */
@@ -622,7 +631,8 @@ static int create_commands(void)
 		return -1;
 	VkCommandBufferAllocateInfo ca = { VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO, NULL,
 					   vk.cpool, 0, 1 };
-	if (vk_check(vk.vkAllocateCommandBuffers(vk.dev, &ca, &vk.cmd), "vkAllocateCommandBuffers"))
+	if (vk_check(vk.vkAllocateCommandBuffers(vk.dev, &ca, &vk.cmd), "vkAllocateCommandBuffers") ||
+	    vk_check(vk.vkAllocateCommandBuffers(vk.dev, &ca, &vk.xcmd), "vkAllocateCommandBuffers"))
 		return -1;
 	VkFenceCreateInfo fi = { VK_STRUCTURE_TYPE_FENCE_CREATE_INFO, NULL, 0 };
 	return vk_check(vk.vkCreateFence(vk.dev, &fi, NULL, &vk.fence), "vkCreateFence");
@@ -649,6 +659,7 @@ static int memory_type(uint32_t bits, VkFlags want)
 
 static void free_buffer(int i)
 {
+	vk.rec_ok = 0;   /* the recording names the old buffers */
 	if (vk.buf[i])
 		vk.vkDestroyBuffer(vk.dev, vk.buf[i], NULL);
 	if (vk.bufmem[i])
@@ -712,48 +723,58 @@ static int create_buffer(int i, uint32_t count)
 	return 0;
 }
 
-/* Buffers are made on the first upload and again only when a count
- * grows (the descriptor's range follows the count, so the kernel's len()
- * is this run's); the data goes into the mapped memory, zeros for a NULL
- * bufs[i] (staging: copied to the device by the next dispatch's command
+/* The descriptor pool and the one set, made on the first upload. */
+static int create_set(void)
+{
+	VkDescriptorPoolSize ps = { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, prog_nbuffers ? (uint32_t)prog_nbuffers : 1 };
+	VkDescriptorPoolCreateInfo pi = { VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO, NULL, 0, 1, 1, &ps };
+	if (vk_check(vk.vkCreateDescriptorPool(vk.dev, &pi, NULL, &vk.pool), "vkCreateDescriptorPool"))
+		return -1;
+	VkDescriptorSetAllocateInfo sa = { VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO, NULL, vk.pool, 1, &vk.dsl };
+	return vk_check(vk.vkAllocateDescriptorSets(vk.dev, &sa, &vk.set), "vkAllocateDescriptorSets");
+}
+
+/* Buffer i is made on its first upload and again only when its count
+ * grows; the descriptor's range follows the count, so the kernel's len()
+ * is this count.  The data goes into the mapped memory, zeros for a NULL
+ * host (staging: copied to the device by the next dispatch's command
  * buffer). */
+int drv_put(int i, const void *host, uint32_t count)
+{
+	VkDeviceSize size = prog_buffers[i].stride * (VkDeviceSize)count;   /* x3: 16 bytes */
+	uint64_t bit = 1ull << i;
+	if (!vk.pool && create_set())
+		return -1;
+	if (size > limit_u32(OFF_MAX_STORAGE_BUFFER_RANGE))
+		return drv_fail("use smaller params",
+				"vulkan: buffer '%s' of %llu bytes exceeds the device's maxStorageBufferRange %u",
+				prog_buffers[i].name, (unsigned long long)size,
+				limit_u32(OFF_MAX_STORAGE_BUFFER_RANGE));
+	if (vk.size[i] < size && create_buffer(i, count))
+		return -1;
+	if (vk.range[i] != size) {
+		VkDescriptorBufferInfo info = { vk.buf[i], 0, size };
+		VkWriteDescriptorSet w = { VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, NULL, vk.set,
+			prog_buffers[i].binding, 0, 1, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, NULL, &info, NULL };
+		vk.range[i] = size;
+		vk.rec_ok = 0;   /* an update invalidates the recording */
+		vk.vkUpdateDescriptorSets(vk.dev, 1, &w, 0, NULL);
+	}
+	if (host)
+		drv_to_dev(i, vk.map[i], host, count);
+	else
+		memset(vk.map[i], 0, (size_t)size);
+	if (vk.staging)
+		vk.pending |= bit;
+	vk.stale &= ~bit;
+	return 0;
+}
+
 int drv_upload(void **bufs, const uint32_t *counts)
 {
-	VkDescriptorBufferInfo info[64];
-	VkWriteDescriptorSet w[64];
-	if (!vk.pool) {
-		VkDescriptorPoolSize ps = { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, prog_nbuffers ? (uint32_t)prog_nbuffers : 1 };
-		VkDescriptorPoolCreateInfo pi = { VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO, NULL, 0, 1, 1, &ps };
-		if (vk_check(vk.vkCreateDescriptorPool(vk.dev, &pi, NULL, &vk.pool), "vkCreateDescriptorPool"))
+	for (int i = 0; i < prog_nbuffers; i++)
+		if (drv_put(i, bufs[i], counts[i]))
 			return -1;
-		VkDescriptorSetAllocateInfo sa = { VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO, NULL, vk.pool, 1, &vk.dsl };
-		if (vk_check(vk.vkAllocateDescriptorSets(vk.dev, &sa, &vk.set), "vkAllocateDescriptorSets"))
-			return -1;
-	}
-	uint32_t nw = 0;
-	for (int i = 0; i < prog_nbuffers; i++) {
-		VkDeviceSize size = prog_buffers[i].stride * (VkDeviceSize)counts[i];
-		if (size > limit_u32(OFF_MAX_STORAGE_BUFFER_RANGE))
-			return drv_fail("use smaller params",
-					"vulkan: buffer '%s' of %llu bytes exceeds the device's maxStorageBufferRange %u",
-					prog_buffers[i].name, (unsigned long long)size,
-					limit_u32(OFF_MAX_STORAGE_BUFFER_RANGE));
-		if (vk.size[i] < size && create_buffer(i, counts[i]))
-			return -1;
-		if (vk.range[i] != size) {
-			vk.range[i] = size;
-			info[nw] = (VkDescriptorBufferInfo){ vk.buf[i], 0, size };
-			w[nw] = (VkWriteDescriptorSet){ VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, NULL, vk.set,
-				prog_buffers[i].binding, 0, 1, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, NULL, &info[nw], NULL };
-			nw++;
-		}
-		if (bufs[i])
-			drv_to_dev(i, vk.map[i], bufs[i], counts[i]);
-		else
-			memset(vk.map[i], 0, (size_t)size);
-	}
-	if (nw)
-		vk.vkUpdateDescriptorSets(vk.dev, nw, w, 0, NULL);
 	return 0;
 }
 
@@ -803,11 +824,31 @@ static void cmd_grid(const uint32_t grid[3], int split)
 					grid[2] - z < m[2] ? grid[2] - z : m[2]);
 }
 
-/* Record one run: (staging) copies in, the params pushed, the dispatch
- * (timestamps around it alone when timed), (staging) copies out. */
+/* Record one run: (staging) the pending copies in, the params pushed,
+ * the dispatch (timestamps around it alone when timed), (staging, copy)
+ * the writable buffers copied out.  Skipped when cmd already holds the
+ * same recording. */
 static int record(const uint32_t *params, const uint32_t *counts, const uint32_t grid[3],
 		  int timed, int copy)
 {
+	uint32_t key[sizeof vk.rec_key / 4];
+	size_t nk = 0;
+	for (int i = 0; i < prog_nparams; i++) {
+		key[nk++] = params[i];
+		if (prog_params[i].size == 8)   /* the high word (PARAM_HI + i) */
+			key[nk++] = params[PARAM_HI + i];
+	}
+	for (int i = 0; i < prog_nbuffers; i++)
+		key[nk++] = counts[i];
+	for (int a = 0; a < 3; a++)
+		key[nk++] = grid[a];
+	key[nk++] = (uint32_t)vk.pending;
+	key[nk++] = (uint32_t)(vk.pending >> 32);
+	key[nk++] = (uint32_t)timed;
+	key[nk++] = (uint32_t)copy;
+	if (vk.rec_ok && !memcmp(key, vk.rec_key, nk * 4))
+		return 0;
+	vk.rec_ok = 0;
 	VkCommandBufferBeginInfo bi = { VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO, NULL, 0, NULL };
 	const VkFlags CS = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, TR = VK_PIPELINE_STAGE_TRANSFER_BIT,
 		SRW = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
@@ -822,11 +863,12 @@ static int record(const uint32_t *params, const uint32_t *counts, const uint32_t
 	if (vk_check(vk.vkResetCommandBuffer(vk.cmd, 0), "vkResetCommandBuffer") ||
 	    vk_check(vk.vkBeginCommandBuffer(vk.cmd, &bi), "vkBeginCommandBuffer"))
 		return -1;
-	if (copy && vk.staging) {
-		for (int i = 0; i < prog_nbuffers; i++) {
-			VkBufferCopy c = { 0, 0, prog_buffers[i].stride * (VkDeviceSize)counts[i] };
-			vk.vkCmdCopyBuffer(vk.cmd, vk.stage[i], vk.buf[i], 1, &c);
-		}
+	if (vk.pending) {
+		for (int i = 0; i < prog_nbuffers; i++)
+			if (vk.pending >> i & 1) {
+				VkBufferCopy c = { 0, 0, vk.range[i] };
+				vk.vkCmdCopyBuffer(vk.cmd, vk.stage[i], vk.buf[i], 1, &c);
+			}
 		barrier(TR, VK_ACCESS_TRANSFER_WRITE_BIT, CS, SRW);
 	}
 	barrier(CS, VK_ACCESS_SHADER_WRITE_BIT, CS, SRW);   /* after the last run */
@@ -853,9 +895,13 @@ static int record(const uint32_t *params, const uint32_t *counts, const uint32_t
 				vk.vkCmdCopyBuffer(vk.cmd, vk.buf[i], vk.stage[i], 1, &c);
 			}
 		barrier(TR, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
-	} else if (copy)
+	} else if (!vk.staging)
 		barrier(CS, VK_ACCESS_SHADER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
-	return vk_check(vk.vkEndCommandBuffer(vk.cmd), "vkEndCommandBuffer");
+	if (vk_check(vk.vkEndCommandBuffer(vk.cmd), "vkEndCommandBuffer"))
+		return -1;
+	memcpy(vk.rec_key, key, nk * 4);
+	vk.rec_ok = 1;
+	return 0;
 }
 
 static double now_ms(void)
@@ -877,21 +923,78 @@ static VkResult wait_fence(void)
 	return r;
 }
 
-static int submit(void)
+static int submit_cmd(VkCommandBuffer cmd)
 {
-	VkSubmitInfo si = { VK_STRUCTURE_TYPE_SUBMIT_INFO, NULL, 0, NULL, NULL, 1, &vk.cmd, 0, NULL };
+	VkSubmitInfo si = { VK_STRUCTURE_TYPE_SUBMIT_INFO, NULL, 0, NULL, NULL, 1, &cmd, 0, NULL };
 	return vk_check(vk.vkResetFences(vk.dev, 1, &vk.fence), "vkResetFences") ||
 	       vk_check(vk.vkQueueSubmit(vk.queue, 1, &si, vk.fence), "vkQueueSubmit") ||
 	       vk_check(wait_fence(), "vkWaitForFences") ? -1 : 0;
 }
 
-/* One run with these params: re-recorded each time, so the push constants
- * are always this call's. */
+static int submit(void)
+{
+	return submit_cmd(vk.cmd);
+}
+
+/* The writable buffers (staging: copied out by the run when copy). */
+static uint64_t written(void)
+{
+	uint64_t m = 0;
+	for (int i = 0; i < prog_nbuffers; i++)
+		if (prog_buffers[i].access != READ_ONLY)
+			m |= 1ull << i;
+	return m;
+}
+
+/* One dispatch on the resident buffers, with these params (the recording
+ * is redone when they change, so the push constants are this call's). */
 int drv_dispatch(const uint32_t *params, const uint32_t *counts, const uint32_t grid[3])
 {
-	if (record(params, counts, grid, 0, 1))
+	if (record(params, counts, grid, 0, 0) || submit())
 		return -1;
-	return submit();
+	vk.pending = 0;
+	if (vk.staging)
+		vk.stale |= written();
+	return 0;
+}
+
+/* The run and the copies out in one command buffer, one submit. */
+int drv_run(const uint32_t *params, const uint32_t *counts, const uint32_t grid[3], void **out)
+{
+	if (record(params, counts, grid, 0, 1) || submit())
+		return -1;
+	vk.pending = 0;
+	for (int i = 0; i < prog_nbuffers; i++)
+		if (prog_buffers[i].access != READ_ONLY)
+			drv_from_dev(i, out[i], vk.map[i], counts[i]);
+	return 0;
+}
+
+/* Buffer i back through its staging twin when the device's is newer. */
+int drv_get(int i, void *host, uint32_t count)
+{
+	uint64_t bit = 1ull << i;
+	if (vk.stale & bit) {
+		VkCommandBufferBeginInfo bi = { VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO, NULL, 0, NULL };
+		VkBufferCopy c = { 0, 0, vk.range[i] };
+		VkMemoryBarrier mb = { VK_STRUCTURE_TYPE_MEMORY_BARRIER, NULL, VK_ACCESS_SHADER_WRITE_BIT,
+				       VK_ACCESS_TRANSFER_READ_BIT };
+		VkMemoryBarrier hb = { VK_STRUCTURE_TYPE_MEMORY_BARRIER, NULL, VK_ACCESS_TRANSFER_WRITE_BIT,
+				       VK_ACCESS_HOST_READ_BIT };
+		if (vk_check(vk.vkResetCommandBuffer(vk.xcmd, 0), "vkResetCommandBuffer") ||
+		    vk_check(vk.vkBeginCommandBuffer(vk.xcmd, &bi), "vkBeginCommandBuffer"))
+			return -1;
+		vk.vkCmdPipelineBarrier(vk.xcmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+					VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1, &mb, 0, NULL, 0, NULL);
+		vk.vkCmdCopyBuffer(vk.xcmd, vk.buf[i], vk.stage[i], 1, &c);
+		vk.vkCmdPipelineBarrier(vk.xcmd, VK_PIPELINE_STAGE_TRANSFER_BIT,
+					VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &hb, 0, NULL, 0, NULL);
+		if (vk_check(vk.vkEndCommandBuffer(vk.xcmd), "vkEndCommandBuffer") || submit_cmd(vk.xcmd))
+			return -1;
+		vk.stale &= ~bit;
+	}
+	drv_from_dev(i, host, vk.map[i], count);
+	return 0;
 }
 
 int drv_bench(const uint32_t *params, const uint32_t *counts, const uint32_t grid[3],
@@ -931,6 +1034,7 @@ int drv_bench(const uint32_t *params, const uint32_t *counts, const uint32_t gri
 	/* n dispatches queued back to back: one submit of n recorded ones */
 	VkCommandBufferBeginInfo bi = { VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO, NULL, 0, NULL };
 	double t0 = now_ms();
+	vk.rec_ok = 0;
 	if (vk_check(vk.vkResetCommandBuffer(vk.cmd, 0), "vkResetCommandBuffer") ||
 	    vk_check(vk.vkBeginCommandBuffer(vk.cmd, &bi), "vkBeginCommandBuffer"))
 		return -1;
@@ -981,6 +1085,7 @@ int drv_pipeline(const struct drv_step *v, size_t n, const uint32_t *counts, int
 	const VkFlags CS = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, TR = VK_PIPELINE_STAGE_TRANSFER_BIT,
 		SRW = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
 	snprintf(drv_pipe_note, sizeof drv_pipe_note, "one vulkan command buffer");
+	vk.rec_ok = 0;   /* cmd is recorded anew here */
 	if (!vk.parts && (!(vk.parts = calloc((size_t)prog_nparts, sizeof *vk.parts)) ||
 			  !(vk.parts_base = calloc((size_t)prog_nparts, sizeof *vk.parts_base))))
 		return drv_fail("free memory", "out of memory for the pipeline's parts");
@@ -996,7 +1101,7 @@ int drv_pipeline(const struct drv_step *v, size_t n, const uint32_t *counts, int
 		return -1;
 	if (copy && vk.staging) {
 		for (int i = 0; i < prog_nbuffers; i++) {
-			VkBufferCopy c = { 0, 0, 4 * (VkDeviceSize)counts[i] };
+			VkBufferCopy c = { 0, 0, prog_buffers[i].stride * (VkDeviceSize)counts[i] };
 			vk.vkCmdCopyBuffer(vk.cmd, vk.stage[i], vk.buf[i], 1, &c);
 		}
 		barrier(TR, VK_ACCESS_TRANSFER_WRITE_BIT, CS, SRW);
@@ -1024,7 +1129,7 @@ int drv_pipeline(const struct drv_step *v, size_t n, const uint32_t *counts, int
 		barrier(CS, VK_ACCESS_SHADER_WRITE_BIT, TR, VK_ACCESS_TRANSFER_READ_BIT);
 		for (int i = 0; i < prog_nbuffers; i++)
 			if (prog_buffers[i].access != READ_ONLY) {
-				VkBufferCopy c = { 0, 0, 4 * (VkDeviceSize)counts[i] };
+				VkBufferCopy c = { 0, 0, prog_buffers[i].stride * (VkDeviceSize)counts[i] };
 				vk.vkCmdCopyBuffer(vk.cmd, vk.buf[i], vk.stage[i], 1, &c);
 			}
 		barrier(TR, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
@@ -1038,8 +1143,8 @@ int drv_pipeline(const struct drv_step *v, size_t n, const uint32_t *counts, int
 int drv_download(void **bufs, const uint32_t *counts)
 {
 	for (int i = 0; i < prog_nbuffers; i++)
-		if (prog_buffers[i].access != READ_ONLY)
-			drv_from_dev(i, bufs[i], vk.map[i], counts[i]);
+		if (prog_buffers[i].access != READ_ONLY && drv_get(i, bufs[i], counts[i]))
+			return -1;
 	return 0;
 }
 

@@ -128,6 +128,17 @@ int drv_pipeline(const struct drv_step *v, size_t n, const uint32_t *counts, int
 extern char drv_pipe_note[96];
 /* Copy the writable buffers back into bufs. */
 int drv_download(void **bufs, const uint32_t *counts);
+/* Resident buffers (NAME_upload, NAME_download, NAME_dispatch): buffer i
+ * made, or grown when count grows, to hold count elements (the kernel's
+ * count of it from now on) and filled from host, zeros where host is NULL;
+ * host is not used after the call returns. */
+int drv_put(int i, const void *host, uint32_t count);
+/* The first count elements of buffer i into host, after every dispatch. */
+int drv_get(int i, void *host, uint32_t count);
+/* NAME_run after drv_upload: one dispatch, then the writable buffers into
+ * out[i], with one submission and one wait where the device allows. */
+int drv_run(const uint32_t *params, const uint32_t *counts, const uint32_t grid[3],
+	    void **out);
 /* --bench: one warm-up, then n dispatches on the buffers uploaded last:
  * gpu_ms[i] the kernel alone on the device's timer, wall_ms[i] submit to
  * finish; then n dispatches queued back to back, *loop_us their wall time

@@ -70,6 +70,7 @@ entry_points!(Cuda {
     cuMemFree_v2: fn(DevPtr);
     cuMemcpyHtoD_v2: fn(DevPtr, *const c_void, usize);
     cuMemcpyDtoH_v2: fn(*mut c_void, DevPtr, usize);
+    cuMemsetD8_v2: fn(DevPtr, u8, usize);
     cuLaunchKernel: fn(Ptr, c_uint, c_uint, c_uint, c_uint, c_uint, c_uint, c_uint, Ptr, *mut Ptr, *mut Ptr);
     cuCtxSynchronize: fn();
     cuEventCreate: fn(*mut Ptr, c_uint);
@@ -317,57 +318,107 @@ impl Gpu {
         Ok(b)
     }
 
-    /// Upload bufs, launch the kernel over grid with params, read the
-    /// writable buffers back into bufs; then time `bench` more launches.
-    /// The module and device buffers are kept between runs while they are
-    /// big enough.
-    pub fn run(&mut self, params: &[u32], bufs: &mut [Vec<u32>], grid: [u32; 3], bench: u32) -> Result<Bench, String> {
+    /// Buffer i made (or grown) to hold count words, the kernel's count of
+    /// it from now on, filled from data (zeros where None).
+    pub fn put(&mut self, i: usize, data: Option<&[u32]>, count: usize) -> Result<(), String> {
         if self.function.is_null() {
             self.load()?;
         }
-        let fits =
-            self.bufs.len() == bufs.len() && self.bufs.iter().zip(bufs.iter()).all(|(b, d)| b.cap >= d.len() * 4);
-        if fits {
-            for (b, d) in self.bufs.iter_mut().zip(bufs.iter()) {
-                b.bytes = d.len() * 4;
-            }
-        } else {
-            for b in std::mem::take(&mut self.bufs) {
-                // SAFETY: the buffer is idle and freed once.
-                unsafe { (self.cu.cuMemFree_v2)(b.ptr) };
-            }
-            for data in bufs.iter() {
-                let bytes = data.len() * 4;
-                let mut ptr = 0;
-                // SAFETY: ptr is a live out-pointer.
-                let r = unsafe { (self.cu.cuMemAlloc_v2)(&mut ptr, bytes.max(4)) };
-                self.check("cuMemAlloc_v2", r)?;
-                self.bufs.push(Buf { ptr, bytes, cap: bytes.max(4) });
-            }
+        while self.bufs.len() < BUFFERS.len() {
+            self.bufs.push(Buf { ptr: 0, bytes: 0, cap: 0 });
         }
-        for (data, b) in bufs.iter().zip(&self.bufs) {
-            let (ptr, bytes) = (b.ptr, b.bytes);
-            // SAFETY: data holds bytes bytes; the allocation at least as many.
-            let r = unsafe { (self.cu.cuMemcpyHtoD_v2)(ptr, data.as_ptr() as *const c_void, bytes) };
-            self.check("cuMemcpyHtoD_v2", r)?;
+        let bytes = count * 4;
+        if self.bufs[i].cap < bytes.max(4) {
+            if self.bufs[i].ptr != 0 {
+                // SAFETY: the buffer is idle (every launch is waited for).
+                let r = unsafe { (self.cu.cuMemFree_v2)(self.bufs[i].ptr) };
+                self.bufs[i] = Buf { ptr: 0, bytes: 0, cap: 0 };
+                self.check("cuMemFree_v2", r)?;
+            }
+            let mut ptr = 0;
+            // SAFETY: ptr is a live out-pointer.
+            let r = unsafe { (self.cu.cuMemAlloc_v2)(&mut ptr, bytes.max(4)) };
+            self.check("cuMemAlloc_v2", r)?;
+            self.bufs[i] = Buf { ptr, bytes: 0, cap: bytes.max(4) };
         }
-        let mut ptrs: Vec<DevPtr> = self.bufs.iter().map(|b| b.ptr).collect();
-        let mut vals: Vec<u32> = params.to_vec();
-        let mut counts: Vec<u32> = bufs.iter().map(|d| d.len() as u32).collect();
-        let mut args: Vec<Ptr> = Vec::new();
+        self.bufs[i].bytes = bytes;
+        let ptr = self.bufs[i].ptr;
+        let r = match data {
+            // SAFETY: d holds at least bytes bytes (count words); the
+            // allocation at least as many.
+            Some(d) if d.len() >= count => unsafe {
+                (self.cu.cuMemcpyHtoD_v2)(ptr, d.as_ptr() as *const c_void, bytes)
+            },
+            Some(_) => return Err("internal: upload shorter than its count".into()),
+            // SAFETY: the allocation holds bytes bytes.
+            None => unsafe { (self.cu.cuMemsetD8_v2)(ptr, 0, bytes) },
+        };
+        self.check(if data.is_some() { "cuMemcpyHtoD_v2" } else { "cuMemsetD8_v2" }, r)
+    }
+
+    /// The first out.len() words of buffer i into out (the copy waits for
+    /// the launches before it).
+    pub fn get(&mut self, i: usize, out: &mut [u32]) -> Result<(), String> {
+        let b = &self.bufs[i];
+        let bytes = (out.len() * 4).min(b.bytes);
+        // SAFETY: out holds at least bytes bytes; the allocation as many.
+        let r = unsafe { (self.cu.cuMemcpyDtoH_v2)(out.as_mut_ptr() as *mut c_void, b.ptr, bytes) };
+        self.check("cuMemcpyDtoH_v2", r)
+    }
+
+    /// The launch arguments: the buffers, the params, the counts.
+    fn launch_args(&self, params: &[u32]) -> (Vec<DevPtr>, Vec<u32>, Vec<u32>) {
+        let ptrs: Vec<DevPtr> = self.bufs.iter().map(|b| b.ptr).collect();
+        let counts: Vec<u32> = self.bufs.iter().map(|b| (b.bytes / 4) as u32).collect();
+        (ptrs, params.to_vec(), counts)
+    }
+
+    /// One launch on the resident buffers (every one put); with sync, it
+    /// waits for it (one cuCtxSynchronize), else the next copy out does.
+    fn launch_resident(
+        &mut self,
+        params: &[u32],
+        grid: [u32; 3],
+        sync: bool,
+        bench: u32,
+    ) -> Result<Option<Bench>, String> {
+        let (mut ptrs, mut vals, mut counts) = self.launch_args(params);
+        let mut args: Vec<Ptr> = Vec::with_capacity(ptrs.len() + vals.len() + counts.len());
         args.extend(ptrs.iter_mut().map(|p| p as *mut DevPtr as Ptr));
         args.extend(vals.iter_mut().map(|p| p as *mut u32 as Ptr));
         args.extend(counts.iter_mut().map(|p| p as *mut u32 as Ptr));
-        self.launch(&mut args, grid, true)?;
-        for ((b, data), d) in BUFFERS.iter().zip(bufs.iter_mut()).zip(&self.bufs) {
+        if bench > 0 {
+            return self.bench(&mut args, grid, bench).map(Some);
+        }
+        self.launch(&mut args, grid, sync)?;
+        Ok(None)
+    }
+
+    /// One dispatch on the resident buffers, waiting for it.
+    pub fn dispatch(&mut self, params: &[u32], grid: [u32; 3]) -> Result<(), String> {
+        self.launch_resident(params, grid, true, 0).map(|_| ())
+    }
+
+    /// Upload bufs, launch the kernel over grid with params, read the
+    /// writable buffers back into bufs (the copies out wait for the
+    /// launch: no separate synchronize); then time `bench` more launches.
+    /// The module and device buffers are kept between runs while they are
+    /// big enough.
+    pub fn run(&mut self, params: &[u32], bufs: &mut [Vec<u32>], grid: [u32; 3], bench: u32) -> Result<Bench, String> {
+        for (i, data) in bufs.iter().enumerate() {
+            self.put(i, Some(data), data.len())?;
+        }
+        let any_out = BUFFERS.iter().any(|b| b.writable());
+        self.launch_resident(params, grid, !any_out, 0)?;
+        for (i, (b, data)) in BUFFERS.iter().zip(bufs.iter_mut()).enumerate() {
             if b.writable() {
-                // SAFETY: data holds d.bytes bytes.
-                let r = unsafe { (self.cu.cuMemcpyDtoH_v2)(data.as_mut_ptr() as *mut c_void, d.ptr, d.bytes) };
-                self.check("cuMemcpyDtoH_v2", r)?;
+                self.get(i, data)?;
             }
         }
         if bench > 0 {
-            return self.bench(&mut args, grid, bench);
+            if let Some(b) = self.launch_resident(params, grid, true, bench)? {
+                return Ok(b);
+            }
         }
         Ok(Bench { gpu_ms: Vec::new(), wall_ms: Vec::new(), loop_us: 0.0, timer: "cuda events".into() })
     }
@@ -420,8 +471,17 @@ impl Gpu {
         // driver copies them), in the kernel's parameter order.
         let r = unsafe {
             (self.cu.cuLaunchKernel)(
-                self.pipe.parts[s.part], s.grid[0], s.grid[1], s.grid[2], wg[0], wg[1], wg[2],
-                0, stream, args.as_mut_ptr(), null_mut(),
+                self.pipe.parts[s.part],
+                s.grid[0],
+                s.grid[1],
+                s.grid[2],
+                wg[0],
+                wg[1],
+                wg[2],
+                0,
+                stream,
+                args.as_mut_ptr(),
+                null_mut(),
             )
         };
         self.check("cuLaunchKernel", r)
@@ -540,7 +600,8 @@ impl Gpu {
                 self.pipe.parts.push(function);
             }
         }
-        let fits = self.bufs.len() == bufs.len() && self.bufs.iter().zip(bufs.iter()).all(|(b, d)| b.cap >= d.len() * 4);
+        let fits =
+            self.bufs.len() == bufs.len() && self.bufs.iter().zip(bufs.iter()).all(|(b, d)| b.cap >= d.len() * 4);
         if fits {
             for (b, d) in self.bufs.iter_mut().zip(bufs.iter()) {
                 b.bytes = d.len() * 4;
@@ -606,7 +667,9 @@ impl Drop for Gpu {
                 }
             }
             for b in &self.bufs {
-                (self.cu.cuMemFree_v2)(b.ptr);
+                if b.ptr != 0 {
+                    (self.cu.cuMemFree_v2)(b.ptr);
+                }
             }
             if !self.module.is_null() {
                 (self.cu.cuModuleUnload)(self.module);

@@ -642,6 +642,17 @@ struct Slot {
     /// This run's size (the descriptor's range); cap: the allocation's.
     bytes: usize,
     cap: usize,
+    /// staging: the twin is newer than the device buffer (an upload not
+    /// yet copied in), or older (a dispatch wrote the device buffer)
+    pending: bool,
+    stale: bool,
+}
+
+impl Slot {
+    /// No buffer yet.
+    fn empty() -> Slot {
+        Slot { buf: 0, mem: 0, stage: 0, smem: 0, map: null_mut(), bytes: 0, cap: 0, pending: false, stale: false }
+    }
 }
 
 /// What --bench measured: per dispatch the kernel alone on the device's
@@ -668,13 +679,16 @@ pub struct Gpu {
     dsl: Nd,
     layout: Nd,
     pipeline: Nd,
-    pipeline_base: Nd, // DISPATCH_BASE, made when a grid splits
+    pipeline_base: Nd,   // DISPATCH_BASE, made when a grid splits
     parts: Vec<Nd>,      // a pipeline's parts (SPEC §10.5), made on first use
     parts_base: Vec<Nd>, // and their DISPATCH_BASE twins
     dpool: Nd,
     set: Nd,
     cpool: Nd,
     cmd: Handle,
+    xcmd: Handle,              // a download's copy (staging)
+    rec_key: Option<Vec<u32>>, // what cmd holds, when it holds a run
+    set_dirty: bool,
     fence: Nd,
     qpool: Nd,
     ts_bits: u32,
@@ -780,6 +794,9 @@ impl Gpu {
             set: 0,
             cpool: 0,
             cmd: null_mut(),
+            xcmd: null_mut(),
+            rec_key: None,
+            set_dirty: true,
             fence: 0,
             qpool: 0,
             ts_bits: 0,
@@ -1152,7 +1169,7 @@ impl Gpu {
                 &[MEMORY_DEVICE_LOCAL | host | MEMORY_HOST_CACHED, MEMORY_DEVICE_LOCAL | host],
                 true,
             )?;
-            return Ok(Slot { buf, mem, stage: 0, smem: 0, map, bytes, cap: bytes });
+            return Ok(Slot { map, bytes, cap: bytes, ..Slot { buf, mem, ..Slot::empty() } });
         }
         let (buf, mem, _) = self.make_buffer(
             bytes,
@@ -1160,7 +1177,7 @@ impl Gpu {
             &[MEMORY_DEVICE_LOCAL, 0],
             false,
         )?;
-        let mut slot = Slot { buf, mem, stage: 0, smem: 0, map: null_mut(), bytes, cap: bytes };
+        let mut slot = Slot { bytes, cap: bytes, ..Slot { buf, mem, ..Slot::empty() } };
         match self.make_buffer(bytes, BUFFER_USAGE_TRANSFER, &[host | MEMORY_HOST_CACHED, host], true) {
             Ok((stage, smem, map)) => {
                 slot.stage = stage;
@@ -1417,12 +1434,13 @@ impl Gpu {
             p_next: null(),
             pool: cpool,
             level: 0,
-            count: 1,
+            count: 2,
         };
-        let mut cmd = null_mut();
-        // SAFETY: ai outlives the call.
-        check("vkAllocateCommandBuffers", unsafe { (d.vkAllocateCommandBuffers)(self.dev, &ai, &mut cmd) })?;
-        self.cmd = cmd;
+        let mut cmds = [null_mut(); 2];
+        // SAFETY: ai outlives the call; cmds holds two handles.
+        check("vkAllocateCommandBuffers", unsafe { (d.vkAllocateCommandBuffers)(self.dev, &ai, cmds.as_mut_ptr()) })?;
+        self.cmd = cmds[0];
+        self.xcmd = cmds[1];
         let fi = FenceCreateInfo { s_type: ST_FENCE_CREATE_INFO, p_next: null(), flags: 0 };
         let mut fence = 0;
         // SAFETY: fi outlives the call.
@@ -1452,11 +1470,27 @@ impl Gpu {
         unsafe { (d.vkCmdPipelineBarrier)(self.cmd, src, dst, 0, 1, &mb, 0, null(), 0, null()) };
     }
 
-    /// Record `times` dispatches with these params: (copy) the staging
-    /// twins in before and the writable ones out after, (timed) timestamps
-    /// around the dispatch alone. Re-recorded for every run, so the push
-    /// constants are always the run's own.
-    fn record(&self, params: &[u32], grid: [u32; 3], copy: bool, timed: bool, times: u32) -> Result<(), String> {
+    /// Record `times` dispatches with these params: (staging) the pending
+    /// twins copied in before, (copy) the writable ones out after, (timed)
+    /// timestamps around the dispatch alone. Skipped when cmd already holds
+    /// the same recording, so a repeated run is one submit; new params are
+    /// a new recording, so the push constants are always the run's own.
+    fn record(&mut self, params: &[u32], grid: [u32; 3], copy: bool, timed: bool, times: u32) -> Result<(), String> {
+        let mut key: Vec<u32> = params.to_vec();
+        key.extend(self.slots.iter().map(|s| s.bytes as u32));
+        key.extend(self.slots.iter().map(|s| s.pending as u32));
+        key.extend_from_slice(&grid);
+        key.extend_from_slice(&[copy as u32, timed as u32, times]);
+        if self.rec_key.as_ref() == Some(&key) {
+            return Ok(());
+        }
+        self.rec_key = None;
+        self.record_now(params, grid, copy, timed, times)?;
+        self.rec_key = Some(key);
+        Ok(())
+    }
+
+    fn record_now(&self, params: &[u32], grid: [u32; 3], copy: bool, timed: bool, times: u32) -> Result<(), String> {
         let d = self.vkd.as_ref().expect(LOADED);
         let cmd = self.cmd;
         let bi = CommandBufferBeginInfo {
@@ -1472,8 +1506,8 @@ impl Gpu {
         unsafe {
             check("vkResetCommandBuffer", (d.vkResetCommandBuffer)(cmd, 0))?;
             check("vkBeginCommandBuffer", (d.vkBeginCommandBuffer)(cmd, &bi))?;
-            if copy && self.staging {
-                for s in &self.slots {
+            if self.slots.iter().any(|s| s.pending) {
+                for s in self.slots.iter().filter(|s| s.pending) {
                     let c = BufferCopy { src: 0, dst: 0, size: s.bytes as u64 };
                     (d.vkCmdCopyBuffer)(cmd, s.stage, s.buf, 1, &c);
                 }
@@ -1511,7 +1545,7 @@ impl Gpu {
                     }
                 }
                 self.barrier(PIPELINE_STAGE_TRANSFER, ACCESS_TRANSFER_WRITE, PIPELINE_STAGE_HOST, ACCESS_HOST_READ);
-            } else if copy {
+            } else if !self.staging {
                 self.barrier(cs, ACCESS_SHADER_WRITE, PIPELINE_STAGE_HOST, ACCESS_HOST_READ);
             }
             check("vkEndCommandBuffer", (d.vkEndCommandBuffer)(cmd))
@@ -1521,6 +1555,10 @@ impl Gpu {
     /// Submit the recorded commands and wait (polling the fence for up to
     /// 2 ms before blocking); the wall time in ms.
     fn submit(&self) -> Result<f64, String> {
+        self.submit_cmd(self.cmd)
+    }
+
+    fn submit_cmd(&self, cmd: Handle) -> Result<f64, String> {
         let d = self.vkd.as_ref().expect(LOADED);
         let si = SubmitInfo {
             s_type: ST_SUBMIT_INFO,
@@ -1529,7 +1567,7 @@ impl Gpu {
             wait_semaphores: null(),
             wait_stages: null(),
             cmd_count: 1,
-            cmds: &self.cmd,
+            cmds: &cmd,
             signal_count: 0,
             signal_semaphores: null(),
         };
@@ -1583,42 +1621,156 @@ impl Gpu {
         Ok((ts[1].wrapping_sub(ts[0]) & mask) as f64 * period / 1e6)
     }
 
-    /// Upload bufs, dispatch the kernel over grid with params, read the
-    /// writable buffers back into bufs; then time `bench` more dispatches.
-    /// Buffers are kept between runs while their sizes stay the same.
-    pub fn run(&mut self, params: &[u32], bufs: &mut [Vec<u32>], grid: [u32; 3], bench: u32) -> Result<Bench, String> {
+    /// Buffer i made (or grown) to hold count words, the kernel's count of
+    /// it from now on, filled from data (zeros where None): into the mapped
+    /// memory (staging: copied to the device by the next dispatch).
+    pub fn put(&mut self, i: usize, data: Option<&[u32]>, count: usize) -> Result<(), String> {
+        while self.slots.len() < BUFFERS.len() {
+            self.slots.push(Slot::empty());
+        }
+        let bytes = count * 4;
+        if self.slots[i].cap < bytes || bytes == 0 {
+            let old = std::mem::replace(&mut self.slots[i], Slot::empty());
+            self.free_slot(&old);
+            self.rec_key = None; // the recording names the old buffer
+            self.set_dirty = true;
+            self.slots[i] = self.make_slot(BUFFERS[i].name, bytes)?;
+        }
+        let staging = self.staging;
+        let s = &mut self.slots[i];
+        if s.bytes != bytes {
+            s.bytes = bytes;
+            self.set_dirty = true;
+        }
+        // SAFETY: the mapping holds at least bytes bytes and no dispatch
+        // is running (every submit is waited for).
+        unsafe {
+            match data {
+                Some(d) => {
+                    for (k, w) in d.iter().take(count).enumerate() {
+                        std::ptr::write_unaligned(s.map.add(4 * k) as *mut [u8; 4], w.to_le_bytes());
+                    }
+                }
+                None => std::ptr::write_bytes(s.map, 0, bytes),
+            }
+        }
+        s.pending = staging;
+        s.stale = false;
+        Ok(())
+    }
+
+    /// The first out.len() words of buffer i into out (staging: copied
+    /// back from the device first when a dispatch wrote it).
+    pub fn get(&mut self, i: usize, out: &mut [u32]) -> Result<(), String> {
+        if self.slots[i].stale {
+            let d = self.vkd.as_ref().expect(LOADED);
+            let s = &self.slots[i];
+            let bi = CommandBufferBeginInfo {
+                s_type: ST_COMMAND_BUFFER_BEGIN_INFO,
+                p_next: null(),
+                flags: 0,
+                inheritance: null(),
+            };
+            let c = BufferCopy { src: 0, dst: 0, size: s.bytes as u64 };
+            let mb = MemoryBarrier {
+                s_type: ST_MEMORY_BARRIER,
+                p_next: null(),
+                src: ACCESS_SHADER_WRITE,
+                dst: ACCESS_TRANSFER_READ,
+            };
+            let hb = MemoryBarrier {
+                s_type: ST_MEMORY_BARRIER,
+                p_next: null(),
+                src: ACCESS_TRANSFER_WRITE,
+                dst: ACCESS_HOST_READ,
+            };
+            // SAFETY: xcmd is not pending; every pointer outlives its call.
+            unsafe {
+                check("vkResetCommandBuffer", (d.vkResetCommandBuffer)(self.xcmd, 0))?;
+                check("vkBeginCommandBuffer", (d.vkBeginCommandBuffer)(self.xcmd, &bi))?;
+                (d.vkCmdPipelineBarrier)(
+                    self.xcmd,
+                    PIPELINE_STAGE_COMPUTE_SHADER,
+                    PIPELINE_STAGE_TRANSFER,
+                    0,
+                    1,
+                    &mb,
+                    0,
+                    null(),
+                    0,
+                    null(),
+                );
+                (d.vkCmdCopyBuffer)(self.xcmd, s.buf, s.stage, 1, &c);
+                (d.vkCmdPipelineBarrier)(
+                    self.xcmd,
+                    PIPELINE_STAGE_TRANSFER,
+                    PIPELINE_STAGE_HOST,
+                    0,
+                    1,
+                    &hb,
+                    0,
+                    null(),
+                    0,
+                    null(),
+                );
+                check("vkEndCommandBuffer", (d.vkEndCommandBuffer)(self.xcmd))?;
+            }
+            self.submit_cmd(self.xcmd)?;
+            self.slots[i].stale = false;
+        }
+        let s = &self.slots[i];
+        let n = out.len().min(s.bytes / 4);
+        // SAFETY: the mapping holds s.bytes bytes, the device is done with
+        // it and the memory is coherent.
+        let m = unsafe { std::slice::from_raw_parts(s.map, 4 * n) };
+        for (w, c) in out.iter_mut().zip(m.chunks_exact(4)) {
+            *w = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+        }
+        Ok(())
+    }
+
+    /// Ready to record over grid: the limits, the split pipeline and the
+    /// descriptors.
+    fn prepare(&mut self, grid: [u32; 3]) -> Result<(), String> {
         self.check_limits(grid)?;
         if self.splits(grid) && self.pipeline_base == 0 {
             self.create_pipeline_base()?;
         }
-        // buffers are kept while big enough (the descriptors' ranges follow
-        // this run's counts, so len() is right); made again when one grows
-        let fits = self.slots.len() == bufs.len()
-            && self.slots.iter().zip(bufs.iter()).all(|(s, d)| s.cap >= d.len() * 4 && !d.is_empty());
-        if fits && self.slots.iter().zip(bufs.iter()).any(|(s, d)| s.bytes != d.len() * 4) {
-            for (s, d) in self.slots.iter_mut().zip(bufs.iter()) {
-                s.bytes = d.len() * 4;
-            }
+        if self.set_dirty {
+            self.rec_key = None; // an update invalidates the recording
             self.update_set()?;
+            self.set_dirty = false;
         }
-        if !fits {
-            let old = std::mem::take(&mut self.slots);
-            for s in &old {
-                self.free_slot(s);
-            }
-            for (b, data) in BUFFERS.iter().zip(bufs.iter()) {
-                let s = self.make_slot(b.name, data.len() * 4)?;
-                self.slots.push(s);
-            }
-            self.update_set()?;
+        Ok(())
+    }
+
+    /// One dispatch on the resident buffers (every one put), waiting for it.
+    pub fn dispatch(&mut self, params: &[u32], grid: [u32; 3]) -> Result<(), String> {
+        self.prepare(grid)?;
+        self.record(params, grid, false, false, 1)?;
+        self.submit()?;
+        let staging = self.staging;
+        for (b, s) in BUFFERS.iter().zip(self.slots.iter_mut()) {
+            s.pending = false;
+            s.stale |= staging && b.writable();
         }
-        for (s, data) in self.slots.iter().zip(bufs.iter()) {
-            let bytes: Vec<u8> = data.iter().flat_map(|w| w.to_le_bytes()).collect();
-            // SAFETY: the mapping holds s.bytes == bytes.len() bytes.
-            unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), s.map, s.bytes) };
+        Ok(())
+    }
+
+    /// Upload bufs, dispatch the kernel over grid with params, read the
+    /// writable buffers back into bufs (one submit); then time `bench` more
+    /// dispatches. Buffers are kept between runs while big enough.
+    pub fn run(&mut self, params: &[u32], bufs: &mut [Vec<u32>], grid: [u32; 3], bench: u32) -> Result<Bench, String> {
+        self.check_limits(grid)?;
+        for (i, data) in bufs.iter().enumerate() {
+            self.put(i, Some(data), data.len())?;
         }
+        self.prepare(grid)?;
         self.record(params, grid, true, false, 1)?;
         self.submit()?;
+        for s in self.slots.iter_mut() {
+            s.pending = false;
+        }
         for ((b, data), s) in BUFFERS.iter().zip(bufs.iter_mut()).zip(&self.slots) {
             if !b.writable() {
                 continue;
@@ -1654,6 +1806,9 @@ impl Gpu {
             self.record(params, grid, false, false, bench)?;
             self.submit()?;
             b.loop_us = t.elapsed().as_secs_f64() * 1e6 / bench as f64;
+            for (bd, s) in BUFFERS.iter().zip(self.slots.iter_mut()) {
+                s.stale |= self.staging && bd.writable();
+            }
         }
         Ok(b)
     }
@@ -1673,7 +1828,8 @@ impl Gpu {
         if have != 0 {
             return Ok(have);
         }
-        let name = std::ffi::CString::new(PARTS[part].entry).map_err(|_| "an entry point name with a NUL".to_string())?;
+        let name =
+            std::ffi::CString::new(PARTS[part].entry).map_err(|_| "an entry point name with a NUL".to_string())?;
         let d = self.vkd.as_ref().expect(LOADED);
         let ci = ComputePipelineCreateInfo {
             s_type: ST_COMPUTE_PIPELINE_CREATE_INFO,
@@ -1716,7 +1872,12 @@ impl Gpu {
         }
         let d = self.vkd.as_ref().expect(LOADED);
         let cmd = self.cmd;
-        let bi = CommandBufferBeginInfo { s_type: ST_COMMAND_BUFFER_BEGIN_INFO, p_next: null(), flags: 0, inheritance: null() };
+        let bi = CommandBufferBeginInfo {
+            s_type: ST_COMMAND_BUFFER_BEGIN_INFO,
+            p_next: null(),
+            flags: 0,
+            inheritance: null(),
+        };
         let cs = PIPELINE_STAGE_COMPUTE_SHADER;
         let srw = ACCESS_SHADER_READ | ACCESS_SHADER_WRITE;
         // SAFETY: cmd is not pending (every submit is waited for); every
@@ -1743,7 +1904,14 @@ impl Gpu {
                 }
                 if !s.params.is_empty() {
                     let bytes = 4 * s.params.len() as u32;
-                    (d.vkCmdPushConstants)(cmd, self.layout, STAGE_COMPUTE_BIT, 0, bytes, s.params.as_ptr() as *const c_void);
+                    (d.vkCmdPushConstants)(
+                        cmd,
+                        self.layout,
+                        STAGE_COMPUTE_BIT,
+                        0,
+                        bytes,
+                        s.params.as_ptr() as *const c_void,
+                    );
                 }
                 self.cmd_grid(s.grid);
             }
