@@ -1223,7 +1223,11 @@ void vy_optimize(struct vy_program *p, int level)
  *            each trip (integers wrap, so it is the same value).
  *   partial  (ptx only) a step-1 for loop of any trip count with invariant
  *            bounds and a straight-line body: 16/8/4 copies a trip and a
- *            remainder loop (described at partial_loop).
+ *            remainder loop (described at partial_loop).  With partial, sr
+ *            runs after it and also takes (k + j) * c (a copy's k * c: the
+ *            sum plus let _srk = c * j before the loop), k * c + d (d
+ *            invariant: the sum starts at lo * c + d) and the value of a
+ *            let that an index reads.
  * A let made for loadcse or forward that nothing reused is undone, so a
  * program with nothing to share keeps its statements.  Nothing is moved
  * across a barrier or an atomic (SPEC §1.5, §1.8).
@@ -2150,6 +2154,7 @@ static void drop_undone(struct vy_block *b)
 struct srg {
 	const struct vy_expr *c;   /* the factor */
 	int local;
+	const struct vy_expr *d;   /* ext: the invariant addend, or NULL */
 };
 
 static bool continues(const struct vy_block *b)
@@ -2174,7 +2179,55 @@ struct sr {
 	struct srg g[8];
 	int n;
 	struct list *out;
+	bool ext;                  /* ptx, after partial: (k + j) * c and let values too */
+	struct srkj { int g, local; uint32_t j; } kj[64];   /* let _srk = c * j, before the loop */
+	int nkj;
 };
+
+/* Whether x is the counter k (j = 0) or k + j, j a constant (as partial's
+ * copies read it): (k + j) * c is k * c + j * c, integers wrap. */
+static bool sr_trip(const struct sr *r, const struct vy_expr *x, uint32_t *j)
+{
+	int v = r->L->local;
+	*j = 0;
+	if (x->kind == VY_E_LOCAL && x->index == v)
+		return true;
+	if (!r->ext || x->kind != VY_E_OP || !x->op || x->op->code != VY_OP_ADD ||
+	    x->type != r->m->p->locals[v].type)
+		return false;
+	for (int i = 0; i < 2; i++)
+		if (x->args[i]->kind == VY_E_LOCAL && x->args[i]->index == v &&
+		    x->args[1 - i]->kind == VY_E_CONST) {
+			*j = x->args[1 - i]->bits;
+			return true;
+		}
+	return false;
+}
+
+/* Whether local l is read in a load or store index in b (or in the value
+ * of a let that is). */
+static bool sr_idx_expr(const struct vy_expr *e, int l, bool in_index)
+{
+	if (!e)
+		return false;
+	if (e->kind == VY_E_LOCAL && e->index == l)
+		return in_index;
+	for (int i = 0; i < e->nargs; i++)
+		if (sr_idx_expr(e->args[i], l, in_index || e->kind == VY_E_LOAD))
+			return true;
+	return false;
+}
+
+static bool sr_indexes(const struct vy_block *b, int l)
+{
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		if (sr_idx_expr(s->index, l, true) || sr_idx_expr(s->value, l, false) ||
+		    sr_indexes(&s->body, l) || sr_indexes(&s->els, l))
+			return true;
+	}
+	return false;
+}
 
 static void sr_expr(struct sr *r, struct vy_expr *e, bool in_index)
 {
@@ -2182,18 +2235,36 @@ static void sr_expr(struct sr *r, struct vy_expr *e, bool in_index)
 		return;
 	const struct vy_stmt *L = r->L;
 	enum vy_type t = r->m->p->locals[L->local].type;
-	if (in_index && e->kind == VY_E_OP && e->op && e->op->code == VY_OP_MUL && e->type == t) {
+	/* ext: k * c + d (d invariant) is one running sum that starts at
+	 * lo * c + d, so a copy's index is that plus c * j (one IMAD) */
+	struct vy_expr *mul = e;
+	const struct vy_expr *d = NULL;
+	if (r->ext && in_index && e->kind == VY_E_OP && e->op && e->op->code == VY_OP_ADD &&
+	    e->type == t)
+		for (int i = 0; i < 2; i++) {
+			struct vy_expr *x = e->args[i];
+			if (x->kind == VY_E_OP && x->op && x->op->code == VY_OP_MUL && x->type == t &&
+			    sr_factor(r->m, e->args[1 - i])) {
+				mul = x;
+				d = e->args[1 - i];
+				break;
+			}
+		}
+	if (in_index && mul->kind == VY_E_OP && mul->op && mul->op->code == VY_OP_MUL &&
+	    mul->type == t) {
 		int k = -1;
-		if (e->args[0]->kind == VY_E_LOCAL && e->args[0]->index == L->local &&
-		    sr_factor(r->m, e->args[1]))
+		uint32_t j = 0;
+		if (sr_trip(r, mul->args[0], &j) && sr_factor(r->m, mul->args[1]))
 			k = 1;
-		else if (e->args[1]->kind == VY_E_LOCAL && e->args[1]->index == L->local &&
-			 sr_factor(r->m, e->args[0]))
+		else if (sr_trip(r, mul->args[1], &j) && sr_factor(r->m, mul->args[0]))
 			k = 0;
+		if (k >= 0 && j && r->nkj == 64)
+			return;
 		if (k >= 0) {
-			const struct vy_expr *c = e->args[k];
+			const struct vy_expr *c = mul->args[k];
 			int g = 0;
-			while (g < r->n && !same(r->g[g].c, c))
+			while (g < r->n && !(same(r->g[g].c, c) &&
+					     (d ? r->g[g].d && same(r->g[g].d, d) : !r->g[g].d)))
 				g++;
 			if (g == r->n) {
 				if (r->n == 8)
@@ -2203,10 +2274,43 @@ static void sr_expr(struct sr *r, struct vy_expr *e, bool in_index)
 				int l = mp_local(m, "_sr", t, true, e->loc);
 				struct vy_expr *init = is_const(L->lo, 0) ? dup_expr(a, L->lo) :
 					fold(mk_op(m, VY_OP_MUL, t, dup_expr(a, L->lo), dup_expr(a, c), e->loc));
+				if (d)
+					init = fold(mk_op(m, VY_OP_ADD, t, init, dup_expr(a, d), e->loc));
 				push(a, r->out, mk_stmt(m, VY_S_VAR, l, init, e->loc));
-				r->g[r->n++] = (struct srg){ dup_expr(a, c), l };
+				r->g[r->n++] = (struct srg){ dup_expr(a, c), l, d ? dup_expr(a, d) : NULL };
 			}
-			to_local(e, r->g[g].local, t);
+			if (!j) {
+				to_local(e, r->g[g].local, t);
+				return;
+			}
+			/* (k + j) * c: the running sum plus let _srk = c * j */
+			struct mp *m = r->m;
+			int x = 0;
+			while (x < r->nkj && !(r->kj[x].g == g && r->kj[x].j == j))
+				x++;
+			if (x == r->nkj) {
+				struct vy_arena *a = m->p->arena;
+				int l = mp_local(m, "_srk", t, false, e->loc);
+				struct vy_expr *jc = dup_expr(a, mul->args[1 - k]);
+				jc->kind = VY_E_CONST;
+				jc->nargs = 0;
+				jc->args = NULL;
+				jc->index = 0;
+				jc->bits = j;
+				jc->type = t;
+				push(a, r->out, mk_stmt(m, VY_S_LET, l,
+					fold(mk_op(m, VY_OP_MUL, t, dup_expr(a, c), jc, e->loc)), e->loc));
+				r->kj[r->nkj++] = (struct srkj){ g, l, j };
+			}
+			struct vy_expr *cur = vy_alloc(m->p->arena, sizeof *cur);
+			struct vy_expr *off = vy_alloc(m->p->arena, sizeof *off);
+			cur->loc = off->loc = e->loc;
+			to_local(cur, r->g[g].local, t);
+			to_local(off, r->kj[x].local, t);
+			struct vy_expr *sum = mk_op(m, VY_OP_ADD, t, cur, off, e->loc);
+			struct vy_loc loc = e->loc;
+			*e = *sum;
+			e->loc = loc;
 			return;
 		}
 	}
@@ -2219,7 +2323,8 @@ static void sr_block(struct sr *r, struct vy_block *b)
 	for (int i = 0; i < b->n; i++) {
 		struct vy_stmt *s = b->v[i];
 		sr_expr(r, s->index, true);
-		sr_expr(r, s->value, false);
+		sr_expr(r, s->value, r->ext && s->kind == VY_S_LET &&
+			sr_indexes(&r->L->body, s->local));
 		sr_expr(r, s->lo, false);
 		sr_expr(r, s->hi, false);
 		sr_expr(r, s->step, false);
@@ -2238,7 +2343,7 @@ static void sr_loop(struct mp *m, struct vy_stmt *L, struct list *out)
 		return;
 	}
 	changes(m, L);
-	struct sr r = { .m = m, .L = L, .out = out };
+	struct sr r = { .m = m, .L = L, .out = out, .ext = m->flags & VY_PASS_PARTIAL };
 	sr_block(&r, &L->body);
 	if (r.n) {
 		struct vy_arena *a = m->p->arena;
@@ -2515,12 +2620,16 @@ const struct vy_program *vy_passes(const struct vy_program *p, unsigned passes)
 		lc_undo(&m);
 		drop_undone(&q->entry);
 	}
-	if (passes & VY_PASS_SR)
+	if ((passes & VY_PASS_SR) && !(passes & VY_PASS_PARTIAL))
 		sr_pass(&m, &q->entry);
 	if (passes & VY_PASS_PARTIAL) {
 		struct unroll u = { .p = q, .stmts = UNROLL_STMTS, .nodes = UNROLL_NODES };
 		partial_pass(&m, &u, &q->entry);
 		m.cap = 0;
+		/* sr after partial, so each copy's (k + j) * c is the one running
+		 * sum plus an invariant, not a chain of F adds a trip */
+		if (passes & VY_PASS_SR)
+			sr_pass(&m, &q->entry);
 	}
 	free(m.stamp);
 	free(m.lv);

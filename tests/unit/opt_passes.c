@@ -17,7 +17,9 @@
  *                               division hoisted; k * n strength-reduced;
  *                               runtime-count loops partially unrolled
  *                               (16 copies a trip and a remainder loop),
- *                               not one that breaks or holds a loop
+ *                               not one that breaks or holds a loop; for
+ *                               ptx, sr after partial: no copy multiplies
+ *                               its counter
  */
 #include "ir_harness.h"
 
@@ -193,6 +195,28 @@ static int cmd_unit(void)
 		check(kinds(&u->entry, VY_S_FOR) == kinds(&c.prog->entry, VY_S_FOR) + 4 &&
 		      d && strstr(d, "step 16u") && strstr(d, "step 8i") && strstr(d, "_pe"),
 		      "partial_splits_loops", d ? d : "no dump");
+		free(d);
+		vy_compilation_free(&c);
+	}
+	if (compile("tests/opt/mem/sr_partial.yaml", &c)) {
+		const struct vy_program *u = vy_passes(c.prog, VY_PASS_MEM | VY_PASS_UNROLL |
+						      VY_PASS_SCALARISE | VY_PASS_PARTIAL);
+		char *d = dump(u);
+		/* ptx: sr runs after partial, so no copy multiplies its counter
+		 * (_pi + j): each reads one running sum plus an invariant c * j */
+		int muls = 0, loops = 0;
+		for (const char *l = d; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : "") {
+			const char *e = strchr(l, '\n');
+			size_t n = e ? (size_t)(e - l) : strlen(l);
+			char line[4096];
+			snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line ? n : sizeof line - 1), l);
+			if (strstr(line, "_pi") && strstr(line, "core.mul:"))
+				muls++;
+			if (strstr(line, "for _pi") && strstr(line, "step 16"))
+				loops++;
+		}
+		check(d && loops == 3 && !muls && strstr(d, "_srk") && strstr(d, "step 16i"),
+		      "sr_after_partial_no_counter_multiply", d ? d : "no dump");
 		free(d);
 		vy_compilation_free(&c);
 	}
