@@ -568,6 +568,14 @@ char *vy_launcher_types_unsupported(const struct vy_program *p, const char *lang
 {
 	bool c = !strcmp(lang, "c");
 	unsigned w64 = vy_pipeline_uses(p) & VY_USES_64;
+	if (p->nparts > 1 || p->npipe)   /* the runtimes' steps keep one word a param */
+		for (int i = 0; i < p->nparams; i++)
+			if (vy_type_is64(p->params[i].type))
+				return vy_strf("param '%s' is %s in a pipeline; the launchers "
+					       "do not pass 64-bit params to pipelines yet. Fix: "
+					       "run it with vyrec run or vyrec verify, or make the "
+					       "param u32/i32/f32", p->params[i].name,
+					       vy_type_name(p->params[i].type));
 	if (w64 && !c)
 		return vy_strf("'%s' uses %s values, one of the 64-bit types f64 u64 "
 			       "i64; the %s launcher does not support them yet. Fix: "

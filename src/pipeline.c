@@ -16,7 +16,7 @@
 struct flat {
 	const struct vy_program *p;
 	const struct vy_launch *base;
-	uint32_t params[VY_MAX_PARAMS];
+	uint32_t params[2 * VY_MAX_PARAMS];   /* high words at VY_MAX_PARAMS + i */
 	struct vy_pipe_dispatch *v;
 	size_t n, cap;
 	char **err;

@@ -268,3 +268,17 @@ vcase verify_jacobi_long samples/jacobi1d.yaml --param n=3000 --param tsteps=50
 vcase verify_lu_64 samples/lu.yaml --param n=40
 vcase verify_normalize_odd samples/normalize.yaml --param n=70001
 vcase verify_prefixsum_long samples/prefixsum.yaml --param n=200001
+# a 64-bit param reaches every dispatch of a pipeline with both words
+# (reference, and lavapipe through spv); the launchers refuse it with a Fix
+for b in reference vulkan; do
+	"$VYREC" run tests/kernels/pipe_u64_param.yaml --backend $b --param a=81985529216486895 \
+		--out out=$O/p64.$b.bin > $O/p64.$b.log 2>&1
+	got=$(od -A n -t x8 $O/p64.$b.bin 2>/dev/null | tr -s ' ' | sed 's/^ //')
+	[ "$got" = "0123456789abcdef 0123456789abcdf0" ] && ok "pipeline_u64_param_$b" ||
+		bad "pipeline_u64_param_$b" "got '$got' $(head -2 $O/p64.$b.log | tr '\n' ' ')"
+done
+"$VYREC" launcher tests/kernels/pipe_u64_param.yaml -t spv --lang c -o $O/p64l > $O/p64l.log 2>&1
+rc=$?
+[ $rc -eq 1 ] || [ $rc -eq 2 ] && grep -q "64-bit params to pipelines" $O/p64l.log && grep -q "Fix:" $O/p64l.log &&
+	[ ! -e $O/p64l ] && ok launcher_pipeline_u64_param_refused ||
+	bad launcher_pipeline_u64_param_refused "exit $rc: $(head -2 $O/p64l.log | tr '\n' ' ')"
