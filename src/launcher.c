@@ -649,7 +649,10 @@ static int data_buffers(struct vy_arena *a, struct vy_tval *root,
 		vy_tset_str(a, m, "count_rs", cr);
 		set_int(a, m, "selftest_count", n);
 		set_int(a, m, "seed", r->seed + (uint64_t)d->binding);
-		vy_tset_str(a, m, "expected", exp ?
+		/* words (the Cargo launcher's u32 slots): 4-byte elements
+		 * only, the host buffers hold elem_size * n bytes */
+		bool w4 = vy_buffer_elem_size(p, i) == 4;
+		vy_tset_str(a, m, "expected", exp && w4 ?
 			    array_body(a, r->expected[i], 4 * (size_t)n, true,
 				       false) : "");
 		vy_tset_bool(a, m, "has_expected", exp);
@@ -661,7 +664,7 @@ static int data_buffers(struct vy_arena *a, struct vy_tval *root,
 		set_int(a, m, "nexpected_bytes", exp ? hb : 0);
 		/* --selftest-in: the input itself, else random:seed */
 		bool in = r->inputs && r->inputs[i];
-		vy_tset_str(a, m, "input", in ? array_body(a, r->inputs[i],
+		vy_tset_str(a, m, "input", in && w4 ? array_body(a, r->inputs[i],
 			    4 * (size_t)n, true, false) : "");
 		vy_tset_bool(a, m, "has_input", in);
 		set_int(a, m, "ninput", in ? n : 0);
