@@ -2236,10 +2236,40 @@ static bool vec_assign(struct rctx *c, struct vy_stmt *s)
 	return true;
 }
 
-/* BUF[i] = v and BUF[i] op= v for a vector array: the components stored
- * consecutively at one index, after all of them are computed. */
+/* A vector store s of type t as one scalar store a component, each value
+ * computed before any is stored; a component's store names it by comp
+ * (a buffer or shared element) or, for a private array of vectors, by
+ * the component's own array mem + j (mem < 0: by comp). */
+static bool split_vec_store(struct rctx *c, struct vy_stmt *s, enum vy_type t, int mem)
+{
+	if (!vec_value(c, s->value, t, "the stored value"))
+		return true;
+	unsigned n = vy_type_lanes(t);
+	struct vy_expr *v = s->value;
+	for (unsigned j = 0; j < n; j++)
+		if (!simple(v->args[j]))
+			v->args[j] = hoist(c, v->args[j]);
+	for (unsigned j = 0; j < n; j++) {
+		struct vy_stmt *d = s;
+		if (j + 1 < n) {
+			d = new_stmt(c, VY_S_STORE, s->loc);
+			*d = *s;
+			d->index = dup(c, s->index);
+			add_pre(c, d);
+		}
+		if (mem < 0)
+			d->comp = (int)j;
+		else
+			d->mem = mem + (int)j;
+		d->value = v->args[j];
+	}
+	return true;
+}
+
 static bool vec_priv_store(struct rctx *c, struct vy_stmt *s);
 
+/* BUF[i] = v and BUF[i] op= v for a vector array: the components stored
+ * consecutively at one index, after all of them are computed. */
 static bool vec_store(struct rctx *c, struct vy_stmt *s)
 {
 	int k = find_private(c, s->name);
@@ -2287,25 +2317,7 @@ static bool vec_store(struct rctx *c, struct vy_stmt *s)
 		ld->args[1] = ij[1];
 		s->value = desugar(c, s, ld);
 	}
-	if (!vec_value(c, s->value, t, "the stored value"))
-		return true;
-	unsigned n = vy_type_lanes(t);
-	struct vy_expr *v = s->value;
-	for (unsigned j = 0; j < n; j++)
-		if (!simple(v->args[j]))
-			v->args[j] = hoist(c, v->args[j]);
-	for (unsigned j = 0; j < n; j++) {
-		struct vy_stmt *d = s;
-		if (j + 1 < n) {
-			d = new_stmt(c, VY_S_STORE, s->loc);
-			*d = *s;
-			d->index = dup(c, s->index);
-			add_pre(c, d);
-		}
-		d->comp = (int)j;
-		d->value = v->args[j];
-	}
-	return true;
+	return split_vec_store(c, s, t, -1);
 }
 
 /* ---- private arrays of vectors (SPEC §10.3) ----
@@ -2387,25 +2399,7 @@ static bool vec_priv_store(struct rctx *c, struct vy_stmt *s)
 			return true;
 		s->value = desugar(c, s, ld);
 	}
-	if (!vec_value(c, s->value, t, "the stored value"))
-		return true;
-	unsigned n = vy_type_lanes(t);
-	struct vy_expr *v = s->value;
-	for (unsigned j = 0; j < n; j++)
-		if (!simple(v->args[j]))
-			v->args[j] = hoist(c, v->args[j]);
-	for (unsigned j = 0; j < n; j++) {
-		struct vy_stmt *d = s;
-		if (j + 1 < n) {
-			d = new_stmt(c, VY_S_STORE, s->loc);
-			*d = *s;
-			d->index = dup(c, s->index);
-			add_pre(c, d);
-		}
-		d->mem = mem + (int)j;
-		d->value = v->args[j];
-	}
-	return true;
+	return split_vec_store(c, s, t, mem);
 }
 
 /* The fill value of var NAME: TxN[...] = VALUE, a vector or a scalar for
