@@ -1493,19 +1493,12 @@ impl Gpu {
     fn record_now(&self, params: &[u32], grid: [u32; 3], copy: bool, timed: bool, times: u32) -> Result<(), String> {
         let d = self.vkd.as_ref().expect(LOADED);
         let cmd = self.cmd;
-        let bi = CommandBufferBeginInfo {
-            s_type: ST_COMMAND_BUFFER_BEGIN_INFO,
-            p_next: null(),
-            flags: 0,
-            inheritance: null(),
-        };
         let cs = PIPELINE_STAGE_COMPUTE_SHADER;
         let srw = ACCESS_SHADER_READ | ACCESS_SHADER_WRITE;
         // SAFETY: cmd is not pending (every submit is waited for); every
         // object it records is live and every pointer outlives its call.
         unsafe {
-            check("vkResetCommandBuffer", (d.vkResetCommandBuffer)(cmd, 0))?;
-            check("vkBeginCommandBuffer", (d.vkBeginCommandBuffer)(cmd, &bi))?;
+            begin(d, cmd)?;
             if self.slots.iter().any(|s| s.pending) {
                 for s in self.slots.iter().filter(|s| s.pending) {
                     let c = BufferCopy { src: 0, dst: 0, size: s.bytes as u64 };
@@ -1872,19 +1865,12 @@ impl Gpu {
         }
         let d = self.vkd.as_ref().expect(LOADED);
         let cmd = self.cmd;
-        let bi = CommandBufferBeginInfo {
-            s_type: ST_COMMAND_BUFFER_BEGIN_INFO,
-            p_next: null(),
-            flags: 0,
-            inheritance: null(),
-        };
         let cs = PIPELINE_STAGE_COMPUTE_SHADER;
         let srw = ACCESS_SHADER_READ | ACCESS_SHADER_WRITE;
         // SAFETY: cmd is not pending (every submit is waited for); every
         // object it records is live and every pointer outlives its call.
         unsafe {
-            check("vkResetCommandBuffer", (d.vkResetCommandBuffer)(cmd, 0))?;
-            check("vkBeginCommandBuffer", (d.vkBeginCommandBuffer)(cmd, &bi))?;
+            begin(d, cmd)?;
             if copy && self.staging {
                 for s in &self.slots {
                     let c = BufferCopy { src: 0, dst: 0, size: s.bytes as u64 };
@@ -2066,4 +2052,15 @@ impl Drop for Gpu {
         // SAFETY: the instance is live and its device is gone.
         unsafe { (self.vki.vkDestroyInstance)(self.inst, null()) };
     }
+}
+
+/// Resets cmd and begins recording it.
+///
+/// # Safety
+/// cmd is a live command buffer of d that is not pending.
+unsafe fn begin(d: &Device, cmd: Handle) -> Result<(), String> {
+    let bi =
+        CommandBufferBeginInfo { s_type: ST_COMMAND_BUFFER_BEGIN_INFO, p_next: null(), flags: 0, inheritance: null() };
+    check("vkResetCommandBuffer", (d.vkResetCommandBuffer)(cmd, 0))?;
+    check("vkBeginCommandBuffer", (d.vkBeginCommandBuffer)(cmd, &bi))
 }
