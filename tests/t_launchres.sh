@@ -20,7 +20,7 @@ mkdir -p "$W"
 STRICT='-O2 -Wall -Wextra -Werror'
 
 targets=reference
-if have_backend vulkan; then targets="$targets spv spvstaging"; else bad spv "no Vulkan device ($VY backends)"; fi
+if have_backend vulkan; then targets="$targets spv spvstaging spvcopy"; else bad spv "no Vulkan device ($VY backends)"; fi
 targets="$targets ptx"
 
 # build SAMPLE TARGET PROG: the library NAME=SAMPLE_TARGET linked with PROG.c
@@ -65,7 +65,10 @@ EOR
 for t in $targets; do
 	b=$t env=
 	[ $t = spvstaging ] && b=spv env=VYREC_VK_MEMORY=staging
-	[ $t = spvstaging ] || build saxpy $t res || continue
+	# spvcopy: staging with every NAME_run copying in and out (no small runs
+	# on the staging twins, VYREC_VK_SMALL=0)
+	[ $t = spvcopy ] && b=spv env="VYREC_VK_MEMORY=staging VYREC_VK_SMALL=0"
+	[ $b = $t ] && { build saxpy $t res || continue; }
 	out=$W/res_$t.out
 	(cd "$W" && mkdir -p "r_$t" && cd "r_$t" && env $env "$W/res_$b") >"$out" 2>&1; rc=$?
 	if grep -q '^OPEN ' "$out"; then
@@ -83,7 +86,7 @@ for t in $targets; do
 	[ $rc = 0 ] && grep -q '^DONE ok' "$out" && ok "res.$t.exit" || bad "res.$t.exit" "rc=$rc $(tail -1 "$out")"
 	replay "res.$t" "$W/r_$t" "$out" 10
 
-	[ $t = spvstaging ] || build vecadd $t wo || continue
+	[ $b = $t ] && { build vecadd $t wo || continue; }
 	out=$W/wo_$t.out
 	(cd "$W" && mkdir -p "w_$t" && cd "w_$t" && env $env "$W/wo_$b") >"$out" 2>&1; rc=$?
 	grep -q '^OPEN ' "$out" && continue
@@ -101,7 +104,7 @@ EOR
 	# element types: x3 vectors repacked 12 <-> 16 bytes by NAME_upload,
 	# NAME_download (whole and partial) and the dispatches between, and an
 	# i64 param whose high word alone changes (tests/launchres/types.c)
-	[ $t = spvstaging ] || build rtypes $t types || continue
+	[ $b = $t ] && { build rtypes $t types || continue; }
 	out=$W/types_$t.out
 	(cd "$W" && mkdir -p "y_$t" && cd "y_$t" && env $env "$W/types_$b") >"$out" 2>&1; rc=$?
 	grep -q '^OPEN ' "$out" && continue
@@ -156,12 +159,15 @@ EOT
 		bad "cargo.$t.build" "$(cat "$c.gen.log" "$c.build.log" "$c.clippy.log" 2>/dev/null | grep -m3 -A3 -E '^(error|warning)' | tr '\n' ' ')"
 		continue
 	fi
-	for mem in "" staging; do
+	# copy: staging with every run copying in and out (VYREC_VK_SMALL=0)
+	for mem in "" staging copy; do
 		[ $t = ptx ] && [ -n "$mem" ] && continue
 		tag=cargo.$t${mem:+.$mem}
 		r=$c/run$mem
 		mkdir -p "$r"
-		(cd "$r" && VYREC_VK_MEMORY=$mem "$CARGO_TARGET_DIR/debug/res_$t") >"$r.out" 2>&1; rc=$?
+		small=
+		[ "$mem" = copy ] && mem=staging small=0
+		(cd "$r" && VYREC_VK_MEMORY=$mem VYREC_VK_SMALL=$small "$CARGO_TARGET_DIR/debug/res_$t") >"$r.out" 2>&1; rc=$?
 		if grep -q '^OPEN ' "$r.out"; then
 			if [ $t = ptx ] && ! have_libcuda && grep -q 'libcuda.so.1' "$r.out"; then
 				ok "$tag.open-error"
