@@ -101,6 +101,27 @@ $(grep '^RES ' "$out")
 EOR
 	[ $rc = 0 ] && [ $nsame = 3 ] && ok "wo.$t.write-only-made" || bad "wo.$t.write-only-made" "rc=$rc $nsame of 3 equal $(grep FAIL "$out" | head -1)"
 
+	# a pipeline (kernels: + pipeline:, jacobi1d) on resident buffers:
+	# NAME_dispatch runs all its dispatches (tests/launchres/pipe.c)
+	[ $b = $t ] && { build jacobi1d $t pipe || continue; }
+	out=$W/pipe_$t.out
+	(cd "$W" && mkdir -p "j_$t" && cd "j_$t" && env $env "$W/pipe_$b") >"$out" 2>&1; rc=$?
+	grep -q '^OPEN ' "$out" && continue
+	grep '^FAIL' "$out" | head -5 | sed "s/^FAIL /FAIL pipe.$t./"
+	grep '^OK ' "$out" | sed "s/^OK /PASS pipe.$t./"
+	nsame=0
+	while read -r _ tag n ts; do
+		p=$W/j_$t/$tag
+		"$VY" run samples/jacobi1d.yaml --backend reference --param n="$n" --param tsteps="$ts" \
+			--in a="$p.ain.bin" --in b="$p.bin.bin" --out a="$p.a.ref.bin" --out b="$p.b.ref.bin" \
+			>/dev/null 2>"$p.ref.log" &&
+			cmp -s "$p.a.bin" "$p.a.ref.bin" && cmp -s "$p.b.bin" "$p.b.ref.bin" && nsame=$((nsame + 1))
+	done <<EOR
+$(grep '^RES ' "$out")
+EOR
+	[ $rc = 0 ] && grep -q '^DONE ok' "$out" && [ $nsame = 5 ] && ok "pipe.$t.same-as-vyrec-run" ||
+		bad "pipe.$t.same-as-vyrec-run" "rc=$rc $nsame of 5 steps equal $(grep FAIL "$out" | head -1)"
+
 	# element types: x3 vectors repacked 12 <-> 16 bytes by NAME_upload,
 	# NAME_download (whole and partial) and the dispatches between, and an
 	# i64 param whose high word alone changes (tests/launchres/types.c)

@@ -1143,11 +1143,13 @@ int drv_pipeline(const struct drv_step *v, size_t n, const uint32_t *counts, int
 	if (vk_check(vk.vkResetCommandBuffer(vk.cmd, 0), "vkResetCommandBuffer") ||
 	    vk_check(vk.vkBeginCommandBuffer(vk.cmd, &bi), "vkBeginCommandBuffer"))
 		return -1;
-	if (copy && vk.staging) {
-		for (int i = 0; i < prog_nbuffers; i++) {
-			VkBufferCopy c = { 0, 0, prog_buffers[i].stride * (VkDeviceSize)counts[i] };
-			vk.vkCmdCopyBuffer(vk.cmd, vk.stage[i], vk.buf[i], 1, &c);
-		}
+	uint64_t in = copy == 1 ? ~0ull : copy == 2 ? vk.pending : 0;
+	if (in && vk.staging) {
+		for (int i = 0; i < prog_nbuffers; i++)
+			if (in >> i & 1) {
+				VkBufferCopy c = { 0, 0, prog_buffers[i].stride * (VkDeviceSize)counts[i] };
+				vk.vkCmdCopyBuffer(vk.cmd, vk.stage[i], vk.buf[i], 1, &c);
+			}
 		barrier(TR, VK_ACCESS_TRANSFER_WRITE_BIT, CS, SRW);
 	}
 	VkPipeline bound = 0;
@@ -1169,7 +1171,7 @@ int drv_pipeline(const struct drv_step *v, size_t n, const uint32_t *counts, int
 					      4u * (uint32_t)prog_nparams, v[i].params);
 		cmd_grid(v[i].grid, split);
 	}
-	if (copy && vk.staging) {
+	if (copy == 1 && vk.staging) {
 		barrier(CS, VK_ACCESS_SHADER_WRITE_BIT, TR, VK_ACCESS_TRANSFER_READ_BIT);
 		for (int i = 0; i < prog_nbuffers; i++)
 			if (prog_buffers[i].access != READ_ONLY) {
@@ -1179,9 +1181,13 @@ int drv_pipeline(const struct drv_step *v, size_t n, const uint32_t *counts, int
 		barrier(TR, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
 	} else
 		barrier(CS, VK_ACCESS_SHADER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
-	if (vk_check(vk.vkEndCommandBuffer(vk.cmd), "vkEndCommandBuffer"))
+	if (vk_check(vk.vkEndCommandBuffer(vk.cmd), "vkEndCommandBuffer") || submit())
 		return -1;
-	return submit();
+	if (copy) {   /* 1: device and staging agree; 2: the device is newer */
+		vk.pending = 0;
+		vk.stale = copy == 2 && vk.staging ? vk.stale | written() : 0;
+	}
+	return 0;
 }
 
 int drv_download(void **bufs, const uint32_t *counts)
