@@ -62,6 +62,26 @@ EOR
 		bad "$1.same-as-vyrec-run" "$nsame of $nres steps equal, want $4"
 }
 
+# pipecheck TAG DIR OUT RC: tests/launchres/pipe.c's or pipe.rs's OUT (run
+# in DIR, exit status RC): its OK/FAIL lines, and every "RES TAG N TSTEPS"
+# step's a and b against vyrec run of jacobi1d on that step's inputs.
+pipecheck() {
+	grep '^FAIL' "$3" | head -5 | sed "s/^FAIL /FAIL $1./"
+	grep '^OK ' "$3" | sed "s/^OK /PASS $1./"
+	nsame=0
+	while read -r _ tag n ts; do
+		p=$2/$tag
+		"$VY" run samples/jacobi1d.yaml --backend reference --param n="$n" --param tsteps="$ts" \
+			--in a="$p.ain.bin" --in b="$p.bin.bin" --out a="$p.a.ref.bin" --out b="$p.b.ref.bin" \
+			>/dev/null 2>"$p.ref.log" &&
+			cmp -s "$p.a.bin" "$p.a.ref.bin" && cmp -s "$p.b.bin" "$p.b.ref.bin" && nsame=$((nsame + 1))
+	done <<EOR
+$(grep '^RES ' "$3")
+EOR
+	[ $4 = 0 ] && grep -q '^DONE ok' "$3" && [ $nsame = 5 ] && ok "$1.same-as-vyrec-run" ||
+		bad "$1.same-as-vyrec-run" "rc=$4 $nsame of 5 steps equal $(grep FAIL "$3" | head -1)"
+}
+
 for t in $targets; do
 	b=$t env=
 	[ $t = spvstaging ] && b=spv env=VYREC_VK_MEMORY=staging
@@ -107,20 +127,7 @@ EOR
 	out=$W/pipe_$t.out
 	(cd "$W" && mkdir -p "j_$t" && cd "j_$t" && env $env "$W/pipe_$b") >"$out" 2>&1; rc=$?
 	grep -q '^OPEN ' "$out" && continue
-	grep '^FAIL' "$out" | head -5 | sed "s/^FAIL /FAIL pipe.$t./"
-	grep '^OK ' "$out" | sed "s/^OK /PASS pipe.$t./"
-	nsame=0
-	while read -r _ tag n ts; do
-		p=$W/j_$t/$tag
-		"$VY" run samples/jacobi1d.yaml --backend reference --param n="$n" --param tsteps="$ts" \
-			--in a="$p.ain.bin" --in b="$p.bin.bin" --out a="$p.a.ref.bin" --out b="$p.b.ref.bin" \
-			>/dev/null 2>"$p.ref.log" &&
-			cmp -s "$p.a.bin" "$p.a.ref.bin" && cmp -s "$p.b.bin" "$p.b.ref.bin" && nsame=$((nsame + 1))
-	done <<EOR
-$(grep '^RES ' "$out")
-EOR
-	[ $rc = 0 ] && grep -q '^DONE ok' "$out" && [ $nsame = 5 ] && ok "pipe.$t.same-as-vyrec-run" ||
-		bad "pipe.$t.same-as-vyrec-run" "rc=$rc $nsame of 5 steps equal $(grep FAIL "$out" | head -1)"
+	pipecheck "pipe.$t" "$W/j_$t" "$out" $rc
 
 	# element types: x3 vectors repacked 12 <-> 16 bytes by NAME_upload,
 	# NAME_download (whole and partial) and the dispatches between, and an
@@ -203,5 +210,53 @@ EOT
 		grep '^OK ' "$r.out" | sed "s/^OK /PASS $tag./"
 		[ $rc = 0 ] && grep -q '^DONE ok' "$r.out" && ok "$tag.exit" || bad "$tag.exit" "rc=$rc $(tail -2 "$r.out" | tr '\n' ' ')"
 		replay "$tag" "$r" "$r.out" 10
+	done
+done
+
+# A pipelined crate (jacobi1d) through its resident buffers: Kernel::dispatch
+# runs the whole pipeline (tests/launchres/pipe.rs); spv mapped, staging and
+# copy, ptx built (and its open error where there is no libcuda.so.1).
+for t in spv ptx; do
+	[ $t = spv ] && ! have_backend vulkan && continue
+	c=$W/cargo_$t
+	mkdir -p "$c/upipe/src"
+	cp "$ROOT/tests/launchres/pipe.rs" "$c/upipe/src/main.rs"
+	cat > "$c/upipe/Cargo.toml" <<EOT
+[package]
+name = "pipe_$t"
+version = "0.1.0"
+edition = "2021"
+publish = false
+
+[dependencies]
+lib = { package = "jacobi1d_$t", path = "../jacobi1d_$t" }
+EOT
+	if "$VY" launcher samples/jacobi1d.yaml -t $t --lang cargo --name "jacobi1d_$t" -o "$c/jacobi1d_$t" >"$c.pgen.log" 2>&1 &&
+	   (cd "$c/upipe" && cargo build --offline --quiet) >"$c.pbuild.log" 2>&1 && ! grep -q warning "$c.pbuild.log" &&
+	   (cd "$c/jacobi1d_$t" && cargo clippy --offline --quiet -- -D warnings) >"$c.pclippy.log" 2>&1; then
+		ok "cargo.pipe.$t.build"
+	else
+		bad "cargo.pipe.$t.build" "$(cat "$c.pgen.log" "$c.pbuild.log" "$c.pclippy.log" 2>/dev/null | grep -m3 -A3 -E '^(error|warning)' | tr '\n' ' ')"
+		continue
+	fi
+	for mem in "" staging copy; do
+		[ $t = ptx ] && [ -n "$mem" ] && continue
+		tag=cargo.pipe.$t${mem:+.$mem}
+		r=$c/pipe$mem
+		mkdir -p "$r"
+		small=
+		[ "$mem" = copy ] && mem=staging small=0
+		(cd "$r" && VYREC_VK_MEMORY=$mem VYREC_VK_SMALL=$small "$CARGO_TARGET_DIR/debug/pipe_$t") >"$r.out" 2>&1; rc=$?
+		if grep -q '^OPEN ' "$r.out"; then
+			if [ $t = ptx ] && ! have_libcuda && grep -q 'libcuda.so.1' "$r.out"; then
+				ok "$tag.open-error"
+			elif [ $t = ptx ]; then
+				skip_nvidia "$tag" "$(head -1 "$r.out")"
+			else
+				bad "$tag.open" "$(head -1 "$r.out")"
+			fi
+			continue
+		fi
+		pipecheck "$tag" "$r" "$r.out" $rc
 	done
 done

@@ -583,10 +583,8 @@ impl Gpu {
         })
     }
 
-    /// Run a pipeline (SPEC §10.5): upload bufs, every step in order
-    /// (a CUDA graph where it repeats), the writable buffers read back;
-    /// then time `bench` more runs of it whole (wall clock).
-    pub fn pipeline(&mut self, steps: &[Step], bufs: &mut [Vec<u32>], bench: u32) -> Result<Bench, String> {
+    /// The module and each kernel part's function, loaded once.
+    fn load_parts(&mut self) -> Result<(), String> {
         if self.function.is_null() {
             self.load()?;
         }
@@ -600,6 +598,22 @@ impl Gpu {
                 self.pipe.parts.push(function);
             }
         }
+        Ok(())
+    }
+
+    /// A pipeline's steps on the resident buffers (every one put), waiting
+    /// for them; the writable buffers stay on the device for get.
+    pub fn dispatch_steps(&mut self, steps: &[Step]) -> Result<(), String> {
+        self.load_parts()?;
+        let counts: Vec<u32> = self.bufs.iter().map(|b| (b.bytes / 4) as u32).collect();
+        self.pipe_launch(steps, &counts).map(|_| ())
+    }
+
+    /// Run a pipeline (SPEC §10.5): upload bufs, every step in order
+    /// (a CUDA graph where it repeats), the writable buffers read back;
+    /// then time `bench` more runs of it whole (wall clock).
+    pub fn pipeline(&mut self, steps: &[Step], bufs: &mut [Vec<u32>], bench: u32) -> Result<Bench, String> {
+        self.load_parts()?;
         let fits =
             self.bufs.len() == bufs.len() && self.bufs.iter().zip(bufs.iter()).all(|(b, d)| b.cap >= d.len() * 4);
         if fits {

@@ -1893,11 +1893,59 @@ impl Gpu {
         Ok(pipeline)
     }
 
-    /// Record the whole pipeline into the one command buffer: (copy) the
-    /// staging twins in and the writable ones out, each step with its
-    /// part's pipeline and its own push constants, a compute->compute
+    /// Every step's workgroup and grid within the device's limits.
+    fn check_steps(&self, steps: &[Step]) -> Result<(), String> {
+        let l = &self.props.limits;
+        for s in steps {
+            let part = &PARTS[s.part];
+            let inv: u32 = part.workgroup.iter().product();
+            for ax in 0..3 {
+                if part.workgroup[ax] > l.max_work_group_size[ax] || inv > l.max_work_group_invocations {
+                    return Err(format!(
+                        "vulkan: kernel part '{}': workgroup_size {}x{}x{} exceeds device `{}` limits\n\
+                         Fix: use a smaller workgroup_size in the program",
+                        part.entry, part.workgroup[0], part.workgroup[1], part.workgroup[2], self.name
+                    ));
+                }
+                if s.grid[ax] > l.max_work_group_count[ax] && part.reads_nwg {
+                    return Err(format!(
+                        "vulkan: kernel part '{}': grid axis {ax} needs {} workgroups; device `{}` allows {} in one \
+                         dispatch, and the part reads nwg, which splitting the grid would change\n\
+                         Fix: use smaller --param values, or compute the grid size from params instead of nwg",
+                        part.entry, s.grid[ax], self.name, l.max_work_group_count[ax]
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A pipeline's steps on the resident buffers (every one put): the
+    /// uploads since the last dispatch copied in (staging), one submit,
+    /// the writable buffers left on the device for get.
+    pub fn dispatch_steps(&mut self, steps: &[Step]) -> Result<(), String> {
+        self.check_steps(steps)?;
+        if self.set_dirty {
+            self.update_set()?;
+            self.set_dirty = false;
+        }
+        self.record_pipeline(steps, 2)?;
+        self.submit()?;
+        let staging = self.staging;
+        for (b, s) in BUFFERS.iter().zip(self.slots.iter_mut()) {
+            s.pending = false;
+            s.stale |= staging && b.writable();
+        }
+        Ok(())
+    }
+
+    /// Record the whole pipeline into the one command buffer: (copy 1, a
+    /// run) the staging twins in and the writable ones out, (copy 2, a
+    /// resident dispatch) the pending twins in, nothing out; each step with
+    /// its part's pipeline and its own push constants, a compute->compute
     /// barrier between dispatches.
-    fn record_pipeline(&mut self, steps: &[Step], copy: bool) -> Result<(), String> {
+    fn record_pipeline(&mut self, steps: &[Step], copy: u32) -> Result<(), String> {
+        self.rec_key = None; // cmd is recorded anew
         let mut pipes = Vec::with_capacity(steps.len());
         for s in steps {
             let split = self.splits(s.grid);
@@ -1911,8 +1959,9 @@ impl Gpu {
         // object it records is live and every pointer outlives its call.
         unsafe {
             begin(d, cmd)?;
-            if copy && self.staging {
-                for s in &self.slots {
+            let copy_in = |s: &&Slot| copy == 1 || (copy == 2 && s.pending);
+            if copy > 0 && self.staging && self.slots.iter().any(|s| copy_in(&s)) {
+                for s in self.slots.iter().filter(copy_in) {
                     let c = BufferCopy { src: 0, dst: 0, size: s.bytes as u64 };
                     (d.vkCmdCopyBuffer)(cmd, s.stage, s.buf, 1, &c);
                 }
@@ -1941,7 +1990,7 @@ impl Gpu {
                 }
                 self.cmd_grid(s.grid);
             }
-            if copy && self.staging {
+            if copy == 1 && self.staging {
                 self.barrier(cs, ACCESS_SHADER_WRITE, PIPELINE_STAGE_TRANSFER, ACCESS_TRANSFER_READ);
                 for (b, s) in BUFFERS.iter().zip(&self.slots) {
                     if b.writable() {
@@ -1961,28 +2010,7 @@ impl Gpu {
     /// one command buffer and one submit, the writable buffers read back
     /// into bufs; then time `bench` more runs of it whole (wall clock).
     pub fn pipeline(&mut self, steps: &[Step], bufs: &mut [Vec<u32>], bench: u32) -> Result<Bench, String> {
-        let l = &self.props.limits;
-        for s in steps {
-            let part = &PARTS[s.part];
-            let inv: u32 = part.workgroup.iter().product();
-            for ax in 0..3 {
-                if part.workgroup[ax] > l.max_work_group_size[ax] || inv > l.max_work_group_invocations {
-                    return Err(format!(
-                        "vulkan: kernel part '{}': workgroup_size {}x{}x{} exceeds device `{}` limits\n\
-                         Fix: use a smaller workgroup_size in the program",
-                        part.entry, part.workgroup[0], part.workgroup[1], part.workgroup[2], self.name
-                    ));
-                }
-                if s.grid[ax] > l.max_work_group_count[ax] && part.reads_nwg {
-                    return Err(format!(
-                        "vulkan: kernel part '{}': grid axis {ax} needs {} workgroups; device `{}` allows {} in one \
-                         dispatch, and the part reads nwg, which splitting the grid would change\n\
-                         Fix: use smaller --param values, or compute the grid size from params instead of nwg",
-                        part.entry, s.grid[ax], self.name, l.max_work_group_count[ax]
-                    ));
-                }
-            }
-        }
+        self.check_steps(steps)?;
         let fits = self.slots.len() == bufs.len()
             && self.slots.iter().zip(bufs.iter()).all(|(s, d)| s.cap >= d.len() * 4 && !d.is_empty());
         if fits && self.slots.iter().zip(bufs.iter()).any(|(s, d)| s.bytes != d.len() * 4) {
@@ -2007,7 +2035,7 @@ impl Gpu {
             // SAFETY: the mapping holds s.bytes == bytes.len() bytes.
             unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), s.map, s.bytes) };
         }
-        self.record_pipeline(steps, true)?;
+        self.record_pipeline(steps, 1)?;
         self.submit()?;
         for ((b, data), s) in BUFFERS.iter().zip(bufs.iter_mut()).zip(&self.slots) {
             if !b.writable() {
@@ -2030,7 +2058,7 @@ impl Gpu {
             ),
         };
         if bench > 0 {
-            self.record_pipeline(steps, false)?;
+            self.record_pipeline(steps, 0)?;
             self.submit()?; // warm-up
             let mut total = 0.0;
             for _ in 0..bench {
