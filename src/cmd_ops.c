@@ -30,7 +30,7 @@ static void signature(const struct vy_opdef *op, char *out, size_t n)
 	for (int i = 0; i < op->nparams && k < n; i++)
 		k += (size_t)snprintf(out + k, n - k, "%s%s: %s", i ? ", " : "",
 				      op->params[i].name,
-				      op->cat == VY_INTRINSIC ? op->params[i].cls :
+				      op->cat == VY_INTRINSIC ? vy_opparam_class(&op->params[i]) :
 				      vy_type_name(op->params[i].type));
 	if (k < n)
 		snprintf(out + k, n - k, ") -> %s", op->cat == VY_INTRINSIC ?

@@ -59,24 +59,24 @@ static const uint32_t *vals(int t, int *n)
 	return v[t];
 }
 
-/* The types a class admits, as a bit set over TB..TF. */
-static unsigned class_types(const char *cls)
+/* The types a param's class admits, as a bit set over TB..TF. */
+static unsigned class_types(const struct vy_opparam *p)
 {
-	size_t n = strcspn(cls, "'");
-	static const struct { const char *c; unsigned set; } m[] = {
-		{ "bool", 1 }, { "u32", 2 }, { "i32", 4 }, { "f32", 8 },
-		{ "int", 6 }, { "float", 8 }, { "num", 14 }, { "any", 15 },
-	};
-	for (size_t i = 0; i < sizeof m / sizeof *m; i++)
-		if (strlen(m[i].c) == n && !strncmp(cls, m[i].c, n))
-			return m[i].set;
+	switch (p->cls) {
+	case VY_PC_INT: return 6;
+	case VY_PC_FLOAT: return 8;
+	case VY_PC_NUM: return 14;
+	case VY_PC_ANY: return 15;
+	case VY_PC_TYPE:
+		return p->type == VY_BOOL ? 1 : p->type == VY_U32 ? 2 :
+		       p->type == VY_I32 ? 4 : p->type == VY_F32 ? 8 : 0;
+	}
 	return 0;
 }
 
-static bool concrete(const char *cls)
+static bool concrete(const struct vy_opparam *p)
 {
-	unsigned s = class_types(cls);
-	return s && !(s & (s - 1)) && !strchr(cls, '\'') && strcmp(cls, "float");
+	return p->cls == VY_PC_TYPE;
 }
 
 /* An operand: a literal, or (rt) operand k of case BASE + gid.x, word
@@ -206,7 +206,7 @@ static int gen_op(const char *dir, const struct vy_opdef *op, FILE *list)
 	bool cast = op->code == VY_OP_CAST || op->code == VY_OP_BITCAST;
 	for (int t = TB; t <= TF; t++) {
 		if (cast) {
-			if (!(class_types(op->params[0].cls) & 1u << t))
+			if (!(class_types(&op->params[0]) & 1u << t))
 				continue;
 			for (int d = TU; d <= TF; d++) {
 				int ty[1] = { t };
@@ -217,8 +217,8 @@ static int gen_op(const char *dir, const struct vy_opdef *op, FILE *list)
 		int ty[3];
 		bool unified = false, ok = true;
 		for (int i = 0; i < op->nparams; i++) {
-			const char *c = op->params[i].cls;
-			if (strchr(c, '\''))
+			const struct vy_opparam *c = &op->params[i];
+			if (c->indep)
 				ty[i] = TU;
 			else if (concrete(c))
 				ty[i] = __builtin_ctz(class_types(c));
@@ -230,8 +230,9 @@ static int gen_op(const char *dir, const struct vy_opdef *op, FILE *list)
 		}
 		if (!ok || (!unified && t != TB))
 			continue;
-		int r = !strcmp(op->result, "bool") ? TB : unified ? t : ty[0];
-		combos(g, ty, r, !strcmp(op->result, "bool") ? ty[0] : r, 0);
+		bool cmp = op->rule == VY_RES_TYPE && op->ret == VY_BOOL;
+		int r = cmp ? TB : unified ? t : ty[0];
+		combos(g, ty, r, cmp ? ty[0] : r, 0);
 	}
 	fclose(g->lit);
 	fclose(g->rt);
