@@ -1882,11 +1882,9 @@ static int validate(const struct vy_buf *out, const struct vy_emit_config *c,
 static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 		struct vy_buf *out, char **err)
 {
-	if (c && c->vk_minor == 0 && (vy_program_uses(p) & VY_USES_SUBGROUP)) {
-		*err = vy_strf("subgroup operations need SPIR-V 1.3. Fix: use "
-			       "--target-env vulkan1.1 or later");
-		return VY_EMIT_REJECT;
-	}
+	if (c && c->vk_minor == 0 && (vy_program_uses(p) & VY_USES_SUBGROUP))
+		return vy_emit_reject(c, err, VY_FIX_INLINE, "use --target-env vulkan1.1 or later",
+				      "subgroup operations need SPIR-V 1.3");
 	struct vy_arena *a = vy_arena_new();
 	struct vy_buf body = {0};
 	struct gen g = { .p = p, .b = &body, .depth = 1,

@@ -1587,11 +1587,10 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *cfg,
 		struct vy_buf *out, char **err)
 {
 	const struct arch *a = find_arch(cfg ? cfg->sm : 0);
-	if (!a) {
-		*err = vy_strf("unsupported architecture sm_%d\nFix: use --arch sm_70, sm_72, "
-			       "sm_75, sm_80, sm_86, sm_87, sm_89 or sm_90", cfg->sm);
-		return VY_EMIT_REJECT;
-	}
+	if (!a)
+		return vy_emit_reject(cfg, err, VY_FIX_NEWLINE, "use --arch sm_70, sm_72, sm_75, "
+				      "sm_80, sm_86, sm_87, sm_89 or sm_90",
+				      "unsupported architecture sm_%d", cfg ? cfg->sm : 0);
 	if (p->nbuffers > VY_MAX_IO || p->nparams > VY_MAX_IO) {
 		*err = vy_strf("too many buffers or params");
 		return VY_EMIT_REJECT;

@@ -3,6 +3,7 @@
  * only here; the same table drives lookup, --help and `vyrec targets`.
  * Lookup is the registries' one (vy_reg_find, suggest.c).
  */
+#include <stdarg.h>
 #include <string.h>
 
 #include <stdio.h>
@@ -47,6 +48,25 @@ int vy_emit(const struct vy_aot_emitter *t, const struct vy_program *p,
 	if (lvl >= 1)
 		p = vy_passes(p, t->passes);
 	return t->emit(p, c, out, err);
+}
+
+int vy_emit_reject(const struct vy_emit_config *c, char **err, enum vy_fix_sep sep,
+		   const char *fix, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = NULL;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		vy_oom("an error message", 0);
+	va_end(ap);
+	struct vy_diags one = {0}, *d = c && c->diags ? c->diags : &one;
+	vy_error_fix(d, "vyrec", sep, fix, "%s", msg);
+	free(msg);
+	if (d == &one) {
+		*err = vy_diag_text(&one.v[0]);
+		vy_diags_free(&one);
+	}
+	return VY_EMIT_REJECT;
 }
 
 /* ---- programs of several parts (SPEC §10.5) ---- */
@@ -125,7 +145,13 @@ int vy_emit_program(const struct vy_aot_emitter *t, const struct vy_program *p,
 	int rc = VY_EMIT_OK;
 	for (int i = 0; i < p->nparts && rc == VY_EMIT_OK; i++) {
 		pc.entry_point = p->parts[i]->entry_point;
+		int from = pc.diags ? pc.diags->n : 0;
 		rc = vy_emit(t, p->parts[i], &pc, &parts[i], err);
+		if (rc != VY_EMIT_OK && pc.diags && pc.diags->n > from) {
+			char *m = vy_strf("kernel part '%s': ", p->parts[i]->entry_point);
+			vy_diags_prefix(pc.diags, from, m);
+			free(m);
+		}
 		if (rc != VY_EMIT_OK && *err) {
 			char *m = vy_strf("kernel part '%s': %s", p->parts[i]->entry_point, *err);
 			free(*err);
