@@ -1894,7 +1894,8 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 	name_locals(&g, a);
 	put_block(&g, &p->entry);
 	if (g.err) {
-		*err = g.err;
+		vy_emit_reject(c, err, VY_FIX_INLINE, NULL, "%s", g.err);
+		free(g.err);
 		vy_buf_free(&body);
 		vy_buf_free(&g.mfun);
 		vy_arena_free(a);

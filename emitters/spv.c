@@ -2792,20 +2792,26 @@ static bool block_fma64(const struct vy_block *b)
 static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 		struct vy_buf *out, char **err)
 {
-	if (c->vk_minor < 0 || c->vk_minor > 3)
-		return vy_emit_reject(c, err, VY_FIX_INLINE, "use --target-env vulkan1.0, "
-				      "vulkan1.1, vulkan1.2 or vulkan1.3",
-				      "unsupported target environment vulkan1.%d", c->vk_minor);
-	if (block_fma64(&p->entry))
-		return vy_emit_reject(c, err, VY_FIX_INLINE, "write a * b + c, or use -t ptx "
-				      "or the reference", "`math.fma` on f64 is not exact on "
-				      "spv (a Vulkan driver may round the product first)");
+	if (c->vk_minor < 0 || c->vk_minor > 3) {
+		*err = vy_strf("unsupported target environment vulkan1.%d. Fix: "
+			       "use --target-env vulkan1.0, vulkan1.1, vulkan1.2 "
+			       "or vulkan1.3", c->vk_minor);
+		return VY_EMIT_REJECT;
+	}
+	if (block_fma64(&p->entry)) {
+		*err = vy_strf("`math.fma` on f64 is not exact on spv (a Vulkan "
+			       "driver may round the product first). Fix: write "
+			       "a * b + c, or use -t ptx or the reference");
+		return VY_EMIT_REJECT;
+	}
 	if (c->vk_minor == 0 && (vy_program_uses(p) & VY_USES_SUBGROUP))
 		return vy_emit_reject(c, err, VY_FIX_INLINE, "use --target-env vulkan1.1 or later",
 				      "subgroup operations need SPIR-V 1.3");
-	if (p->nparams > VY_MAX_PARAMS)
-		return vy_emit_reject(c, err, VY_FIX_INLINE, NULL, "%d params do not fit the "
-				      "%d-word push-constant block", p->nparams, VY_MAX_PARAMS);
+	if (p->nparams > VY_MAX_PARAMS) {
+		*err = vy_strf("%d params do not fit the %d-word push-constant "
+			       "block", p->nparams, VY_MAX_PARAMS);
+		return VY_EMIT_REJECT;
+	}
 	struct spv s = { .p = p, .c = c, .next_id = 1 };
 	if (c->debug_info)
 		s.dbg_file = s.next_id++;

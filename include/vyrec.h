@@ -930,8 +930,10 @@ int vy_emit(const struct vy_aot_emitter *t, const struct vy_program *p,
 	    const struct vy_emit_config *c, struct vy_buf *out, char **err);
 /* The target id or alias closest to a misspelt name, or NULL. */
 const char *vy_emitter_suggest(const char *name);
-/* An emitter's refusal: the message and its fix (NULL: none) into
- * c->diags, or without one into *err as "MSG<sep>FIX"; VY_EMIT_REJECT. */
+/* An emitter's refusal: the message and its fix into c->diags, or
+ * without one into *err as "MSG<sep>FIX"; VY_EMIT_REJECT.  fix NULL: the
+ * message may still carry a pasted Fix (sites not yet converted), which
+ * vy_error_text splits off. */
 int vy_emit_reject(const struct vy_emit_config *c, char **err, enum vy_fix_sep sep,
 		   const char *fix, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));

@@ -309,8 +309,9 @@ static int emit_all(struct build *b, const struct vy_program *p, struct output *
 		if (b->time_report)
 			fprintf(stderr, "vyrec: time: emit %-9s %8.3f ms\n", b->t[i]->id, (now() - t0) * 1e3);
 		if (r == VY_EMIT_BUG) {
-			vy_cli_errorf("vyrec", "internal error: the %s emitter produced invalid output: %s\nFix: this is a bug in vyrec; please report it with the program",
-				      b->t[i]->id, err ? err : "");
+			vy_cli_error_fix("vyrec", VY_FIX_NEWLINE, "this is a bug in vyrec; please report it with the program",
+					 "internal error: the %s emitter produced invalid output: %s",
+					 b->t[i]->id, err ? err : "");
 			free(err);
 			return VY_EXIT_INTERNAL;
 		}

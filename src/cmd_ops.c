@@ -131,10 +131,9 @@ int vy_cmd_ops(int argc, char **argv)
 	vy_registry_free(r);
 	vy_diags_free(&d);
 	if (!shown && dialect) {
-		if (near)
-			fprintf(stderr, "vyrec ops: unknown dialect '%s'\nFix: did you mean 'vyrec ops %s'?\n", dialect, near);
-		else
-			fprintf(stderr, "vyrec ops: unknown dialect '%s'\nFix: the built-in dialects are core, math and atomic; load others with --dialect FILE\n", dialect);
+		const char *fix = near ? vy_fmt(a, "did you mean 'vyrec ops %s'?", near) :
+			"the built-in dialects are core, math and atomic; load others with --dialect FILE";
+		vy_cli_error_fix("vyrec ops", VY_FIX_NEWLINE, fix, "unknown dialect '%s'", dialect);
 		vy_arena_free(a);
 		return VY_EXIT_USAGE;
 	}

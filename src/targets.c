@@ -59,13 +59,18 @@ int vy_emit_reject(const struct vy_emit_config *c, char **err, enum vy_fix_sep s
 	if (vasprintf(&msg, fmt, ap) < 0)
 		vy_oom("an error message", 0);
 	va_end(ap);
-	struct vy_diags one = {0}, *d = c && c->diags ? c->diags : &one;
-	vy_error_fix(d, "vyrec", sep, fix, "%s", msg);
-	free(msg);
-	if (d == &one) {
-		*err = vy_diag_text(&one.v[0]);
-		vy_diags_free(&one);
+	if (!c || !c->diags) {
+		*err = fix ? vy_strf("%s%s%s", msg, sep == VY_FIX_NEWLINE ? "\nFix: " : ". Fix: ",
+				     fix) : msg;
+		if (fix)
+			free(msg);
+		return VY_EMIT_REJECT;
 	}
+	if (fix)
+		vy_error_fix(c->diags, "vyrec", sep, fix, "%s", msg);
+	else   /* text that may still carry its Fix (an emitter's older sites) */
+		vy_error_text(c->diags, "vyrec", msg);
+	free(msg);
 	return VY_EMIT_REJECT;
 }
 

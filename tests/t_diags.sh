@@ -175,6 +175,16 @@ json_has json_emit_glsl_parts $? 1 "kernel compile failed for target \`glsl\`: '
 "$VYREC" build samples/prefixsum.yaml -t glsl -o - 2> "$O/text_emit_glsl_parts.err" > /dev/null
 text_is text_emit_glsl_parts $? 1 "vyrec: kernel compile failed for target \`glsl\`: 'prefixsum' has 3 kernel parts and glsl writes a file for each. Fix: name a directory with -o DIR"
 
+# ---- command errors that printed text even under json ----
+"$VYREC" ops nosuch --diagnostics-format json 2> "$O/json_ops_dialect.err" > /dev/null
+json_has json_ops_dialect $? 2 "unknown dialect 'nosuch'" \
+	"the built-in dialects are core, math and atomic; load others with --dialect FILE"
+"$VYREC" ops mth 2> "$O/text_ops_dialect.err" > /dev/null
+text_is text_ops_dialect $? 2 "vyrec ops: unknown dialect 'mth'
+Fix: did you mean 'vyrec ops math'?"
+"$VYREC" $RUN --backend vulkn --diagnostics-format json 2> "$O/json_backend_typo.err"
+json_has json_backend_typo $? 3 "unknown backend 'vulkn'" "did you mean '--backend vulkan'? ('vyrec backends' lists them)"
+
 # ---- diag.c: splitting, exact text, copies (tests/unit/test_diag.c) ----
 if cc_unit "$O/test_diag" tests/unit/test_diag.c 2> "$O/test_diag.log"; then
 	"$O/test_diag" 2>&1 || bad diag_unit "test_diag exited $?"

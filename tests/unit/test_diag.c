@@ -116,6 +116,10 @@ int main(void)
 	expect("emit_reject_text", rc == VY_EMIT_REJECT && err && !strcmp(err, "a is bad. Fix: do b"));
 	free(err);
 	err = NULL;
+	rc = vy_emit_reject(&cfg, &err, VY_FIX_INLINE, NULL, "old %s. Fix: pasted", "text");
+	expect("emit_reject_diags_legacy", rc == VY_EMIT_REJECT && !err && ed.n == 1 &&
+	       !strcmp(ed.v[0].msg, "old text") && !strcmp(ed.v[0].fix, "pasted"));
+	vy_diags_free(&ed);
 	rc = vy_emit_reject(&(struct vy_emit_config){0}, &err, VY_FIX_NEWLINE, NULL, "no fix");
 	expect("emit_reject_text_nofix", rc == VY_EMIT_REJECT && err && !strcmp(err, "no fix"));
 	free(err);
