@@ -313,6 +313,7 @@ static int emit_all(struct build *b, const struct vy_program *p, struct output *
 					 "internal error: the %s emitter produced invalid output: %s",
 					 b->t[i]->id, err ? err : "");
 			free(err);
+			vy_diags_free(&d);
 			return VY_EXIT_INTERNAL;
 		}
 		if (r != VY_EMIT_OK && d.n) {
