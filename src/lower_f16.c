@@ -42,6 +42,11 @@ static struct vy_expr *lib(struct vy_arena *a, enum vy_opcode code,
 	return e;
 }
 
+static bool is_lib(const struct vy_expr *e, enum vy_opcode code)
+{
+	return e && e->kind == VY_E_OP && e->op && e->op->code == code;
+}
+
 static struct vy_expr *round16(struct vy_arena *a, struct vy_expr *x)
 {
 	return lib(a, VY_OP_F16_VALUE, lib(a, VY_OP_F16_BITS, x));
@@ -155,8 +160,13 @@ static void lower_stmt(struct vy_program *p, struct vy_stmt *s)
 	s->step = lx(p, s->step);
 	if (s->kind == VY_S_STORE && s->space != VY_SPACE_PRIVATE &&
 	    bits16(vy_mem_type(p, s->space, s->mem)) && s->value &&
-	    s->value->type == VY_F32)
-		s->value = lib(p->arena, VY_OP_F16_BITS, s->value);   /* exact */
+	    s->value->type == VY_F32) {
+		struct vy_expr *v = s->value;
+		if (is_lib(v, VY_OP_F16_VALUE) && is_lib(v->args[0], VY_OP_F16_BITS))
+			s->value = v->args[0];   /* f16_bits(f16_value(f16_bits(x))) is f16_bits(x) */
+		else
+			s->value = lib(p->arena, VY_OP_F16_BITS, v);   /* exact */
+	}
 	if (s->decl_type == VY_F16)
 		s->decl_type = VY_F32;
 	lower_block(p, &s->body);
