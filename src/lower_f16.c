@@ -271,6 +271,65 @@ bool vy_program_has_f16(const struct vy_program *p)
 	return false;
 }
 
+/* A let L = math.f16_value(math.f16_bits(x)) (an op rounded to f16)
+ * becomes B = math.f16_bits(x), L = math.f16_value(B), and a store of L
+ * to f16 memory (math.f16_bits(L), exact) stores B: the bits are not
+ * widened and narrowed again (the f16_value of a store-only L is dead). */
+struct bits_ctx { struct vy_program *p; int *bits, n, *cap; };
+
+static void reuse_bits(struct bits_ctx *c, struct vy_block *b)
+{
+	struct vy_program *p = c->p;
+	int extra = 0;
+	for (int i = 0; i < b->n; i++) {
+		struct vy_stmt *s = b->v[i];
+		extra += s->kind == VY_S_LET && s->local < c->n && is_lib(s->value, VY_OP_F16_VALUE) &&
+			 is_lib(s->value->args[0], VY_OP_F16_BITS);
+	}
+	struct vy_stmt **v = extra ? vy_alloc(p->arena, sizeof *v * (size_t)(b->n + extra)) : b->v;
+	int n = 0;
+	for (int i = 0; i < b->n; i++) {
+		struct vy_stmt *s = b->v[i];
+		reuse_bits(c, &s->body);
+		reuse_bits(c, &s->els);
+		const struct vy_expr *sv = s->value;
+		if (s->kind == VY_S_STORE && s->space != VY_SPACE_PRIVATE && is_lib(sv, VY_OP_F16_BITS) &&
+		    sv->args[0]->kind == VY_E_LOCAL && sv->args[0]->index < c->n &&
+		    c->bits[sv->args[0]->index] >= 0) {
+			struct vy_expr *r = vy_alloc(p->arena, sizeof *r);
+			*r = *sv->args[0];
+			r->index = c->bits[sv->args[0]->index];
+			r->type = VY_U32;
+			s->value = r;
+		}
+		if (extra && s->kind == VY_S_LET && s->local < c->n && is_lib(s->value, VY_OP_F16_VALUE) &&
+		    is_lib(s->value->args[0], VY_OP_F16_BITS)) {
+			struct vy_stmt *t = vy_alloc(p->arena, sizeof *t);
+			*t = *s;
+			t->body = t->els = (struct vy_block){ 0 };
+			int k = add_local(p, c->cap, vy_fmt(p->arena, "%s_bits", p->locals[s->local].name),
+					  VY_U32, s->loc);
+			t->local = k;
+			t->name = p->locals[k].name;
+			t->value = s->value->args[0];
+			struct vy_expr *r = vy_alloc(p->arena, sizeof *r);
+			r->kind = VY_E_LOCAL;
+			r->index = k;
+			r->type = VY_U32;
+			r->loc = s->value->loc;
+			s->value->args[0] = r;
+			c->bits[s->local] = k;
+			v[n++] = t;
+		}
+		if (extra)
+			v[n++] = s;
+	}
+	if (extra) {
+		b->v = v;
+		b->n = n;
+	}
+}
+
 static void lower_part(struct vy_program *p)
 {
 	int cap = 0;
@@ -280,6 +339,11 @@ static void lower_part(struct vy_program *p)
 	for (int i = 0; i < p->nshared; i++)
 		p->shared[i].type = mem16(p->shared[i].type);
 	lower_block(p, &p->entry);
+	struct bits_ctx bc = { p, vy_alloc(p->arena, sizeof(int) * (size_t)(p->nlocals + 1)),
+			       p->nlocals, &cap };
+	for (int i = 0; i < bc.n; i++)
+		bc.bits[i] = p->locals[i].mutable ? -2 : -1;   /* a var is not a let */
+	reuse_bits(&bc, &p->entry);
 	for (int i = 0; i < p->ndispatch; i++)
 		p->dispatch[i] = lx(p, p->dispatch[i]);
 	for (int i = 0; i < p->nlocals; i++)
