@@ -503,3 +503,13 @@ for b in reference vulkan; do
 	got=$($VYREC run $O/x3.yaml --backend $b --param n=10 --in t=$O/t3.npy --print t 2>&1)
 	[ "$got" = "$want3" ] && ok "f16x3_npy_repack_$b" || bad "f16x3_npy_repack_$b" "got '$got', want '$want3'"
 done
+# the manifest: f16x3 8 bytes on the device, 6 in data; both features
+$VYREC build tests/f16/shared_vec16.yaml -t spv -o $O/sv.spv --manifest $O/sv.json > /dev/null 2>&1 &&
+	python3 - $O/sv.json <<'EOF' && ok manifest_f16_vectors || bad manifest_f16_vectors "$(cat $O/sv.json | head -c 300)"
+import json, sys
+m = json.load(open(sys.argv[1]))
+b = {x['name']: x for x in m['buffers']}
+assert (b['w']['element_size'], b['w']['device_stride'], b['w']['lanes'], b['w']['element_type']) == (6, 8, 3, 'f16'), b['w']
+assert (b['x']['element_size'], b['x']['device_stride']) == (8, 8) and (b['z']['element_size'], b['z']['device_stride']) == (4, 4)
+assert 'shaderFloat16' in m['features'] and 'storageBuffer16BitAccess' in m['features'], m['features']
+EOF
