@@ -355,11 +355,12 @@ for be in reference:-O0 reference:-O1 vulkan:-O0 vulkan:-O1 vulkan:-O2; do
 done
 # params of a program for verify
 vparams() {
-	case $1 in *axpy*) echo --param n=5000 --param a=1.25;; *shared_vec16*) echo --param a=-0.75;; esac
+	case $1 in *axpy*) echo --param n=5000 --param a=1.25;; *shared_vec16*) echo --param a=-0.75;;
+		*lazy_vec16*) echo --param n=1000;; esac
 }
 # glsl (glslang's SPIR-V on lavapipe) and ptxas: the corpus, the sample
 # and the shared-array program
-for f in $C.yaml samples/axpy_f16x4.yaml tests/f16/shared_vec16.yaml; do
+for f in $C.yaml samples/axpy_f16x4.yaml tests/f16/shared_vec16.yaml tests/f16/lazy_vec16.yaml; do
 	k=$(basename $f .yaml) n=glsl_run_$(basename $f .yaml)
 	if [ $vk = 0 ]; then
 		bad $n "no Vulkan device (lavapipe)"
@@ -388,7 +389,7 @@ for f in $C.yaml samples/axpy_f16x4.yaml tests/f16/shared_vec16.yaml; do
 	fi
 done
 # the shared arrays and the sample through verify (spv on lavapipe), -O0 and -O2
-for f in tests/f16/shared_vec16.yaml samples/axpy_f16x4.yaml; do
+for f in tests/f16/shared_vec16.yaml tests/f16/lazy_vec16.yaml samples/axpy_f16x4.yaml; do
 	for lvl in -O0 -O2; do
 		n=verify_$(basename $f .yaml)$lvl
 		if [ $vk = 1 ] && $VYREC verify $f --backends vulkan $lvl $(vparams $f) > $O/$n.log 2>&1 &&
