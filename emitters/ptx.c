@@ -1184,15 +1184,15 @@ static struct vy_pv emit_f16(struct ctx *c, const struct vy_expr *e)
 		I(c, "selp.b32 \t%s, 32767, %s, %%n; }\n", d.s, d.s);
 		return d;
 	}
-	I(c, "{ .reg .b16 %%h; .reg .b32 %%t, %%s; .reg .f32 %%q; .reg .pred %%n;\n");
+	/* a NaN: sign << 31 | 0x7f800000 | (bits & 0x7fff) << 13, as
+	 * ((s32)(bits << 16) >> 3) | 0x7f800000 (the sign fills bits 28-31,
+	 * the or sets 23-30); NaN-ness from the conversion itself */
+	I(c, "{ .reg .b16 %%h; .reg .b32 %%t; .reg .f32 %%q; .reg .pred %%n;\n");
 	I(c, "cvt.u16.u32 \t%%h, %s;\n", a.s);
 	I(c, "cvt.f32.f16 \t%s, %%h;\n", d.s);
-	I(c, "and.b32 \t%%t, %s, 32767;\n", a.s);
-	I(c, "setp.gt.u32 \t%%n, %%t, 31744;\n");
-	I(c, "shl.b32 \t%%t, %%t, 13;\n");
-	I(c, "and.b32 \t%%s, %s, 32768;\n", a.s);
-	I(c, "shl.b32 \t%%s, %%s, 16;\n");
-	I(c, "or.b32 \t%%t, %%t, %%s;\n");
+	I(c, "setp.nan.f32 \t%%n, %s, %s;\n", d.s, d.s);
+	I(c, "shl.b32 \t%%t, %s, 16;\n", a.s);
+	I(c, "shr.s32 \t%%t, %%t, 3;\n");
 	I(c, "or.b32 \t%%t, %%t, 2139095040;\n");
 	I(c, "mov.b32 \t%%q, %%t;\n");
 	I(c, "selp.f32 \t%s, %%q, %s, %%n; }\n", d.s, d.s);
