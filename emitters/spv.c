@@ -237,6 +237,8 @@ static uint32_t ty_void(struct spv *s)
 
 static uint32_t ty(struct spv *s, enum vy_type t)
 {
+	if (vy_type_lanes(t) > 1 && vy_type_value(t) != t)   /* f16 bits: a u32 vector */
+		return ty(s, vy_type_value(t));
 	if (vy_type_lanes(t) > 1)   /* f32x4: OpTypeVector of f32, 4 */
 		return TYPE(s, SpvOpTypeVector, ty(s, vy_type_elem(t)), vy_type_lanes(t));
 	switch (t) {
@@ -266,6 +268,8 @@ static uint32_t ty_ptr(struct spv *s, SpvStorageClass sc, uint32_t pointee)
 static uint32_t ty_mem(struct spv *s, enum vy_type t)
 {
 	const struct vy_typeinfo *ti = vy_type_info(t);
+	if (vy_type_lanes(t) > 1)   /* f16 bits: u16vecN */
+		return TYPE(s, SpvOpTypeVector, ty_mem(s, vy_type_elem(t)), vy_type_lanes(t));
 	if (ti->cls != VY_TC_STORAGE)
 		return ty(s, t);
 	return TYPE(s, SpvOpTypeInt, (uint32_t)ti->spv_width, (uint32_t)ti->spv_signed);
@@ -665,13 +669,14 @@ static uint32_t vec_elem_ptr(struct spv *s, const struct vy_expr *e, bool whole)
 	enum vy_type mt = vy_mem_type(s->p, e->space, e->index);
 	uint32_t comp = u32c(s, (uint32_t)e->axis);
 	if (e->space == VY_SPACE_BUFFER) {
-		uint32_t pt = ty_ptr(s, s->bufsc, ty(s, whole ? mt : vy_type_elem(mt)));
+		uint32_t pt = ty_ptr(s, s->bufsc, ty_mem(s, whole ? mt : vy_type_elem(mt)));
 		uint32_t zero = u32c(s, 0);
 		if (whole)
 			return VAL(s, SpvOpAccessChain, pt, s->buf_var[e->index], zero, idx);
 		return VAL(s, SpvOpAccessChain, pt, s->buf_var[e->index], zero, idx, comp);
 	}
-	uint32_t pt = ty_ptr(s, SpvStorageClassWorkgroup, ty(s, whole ? mt : vy_type_elem(mt)));
+	uint32_t pt = ty_ptr(s, SpvStorageClassWorkgroup,
+			     ty(s, whole ? mt : vy_type_value(vy_type_elem(mt))));
 	if (whole)
 		return VAL(s, SpvOpAccessChain, pt, s->shared_var[e->index], idx);
 	return VAL(s, SpvOpAccessChain, pt, s->shared_var[e->index], idx, comp);
@@ -1983,7 +1988,7 @@ static uint32_t op(struct spv *s, const struct vy_expr *e)
  * arrays hold words that stores already narrowed. */
 static uint32_t load_elem(struct spv *s, const struct vy_expr *e)
 {
-	enum vy_type mt = vy_mem_type(s->p, e->space, e->index);
+	enum vy_type mt = vy_type_elem(vy_mem_type(s->p, e->space, e->index));
 	if (vy_type_info(mt)->cls != VY_TC_STORAGE || e->space == VY_SPACE_SHARED)
 		return VAL(s, SpvOpLoad, ty(s, e->type), elem_ptr(s, e));
 	uint32_t raw = VAL(s, SpvOpLoad, ty_mem(s, mt), elem_ptr(s, e));
@@ -2223,7 +2228,7 @@ static void store(struct spv *s, const struct vy_stmt *st)
 			       .args = (struct vy_expr **)&st->index };
 	uint32_t ptr = elem_ptr(s, &ref);
 	uint32_t v = expr(s, st->value);
-	v = store_value(s, vy_mem_type(s->p, st->space, st->mem),
+	v = store_value(s, vy_type_elem(vy_mem_type(s->p, st->space, st->mem)),
 			st->space == VY_SPACE_SHARED, v);
 	INS(&s->body, SpvOpStore, ptr, v);
 }
@@ -2300,10 +2305,15 @@ static void vec_group(struct spv *s, struct vy_stmt *const *v, int n)
 	if (v[0]->kind == VY_S_LET) {
 		const struct vy_expr *e = v[0]->value;
 		enum vy_type mt = vy_mem_type(s->p, e->space, e->index);
-		uint32_t x = VAL(s, SpvOpLoad, ty(s, mt), vec_elem_ptr(s, e, true));
+		bool wide = vy_type_value(mt) != mt;   /* f16 bits: widened to u32 */
+		uint32_t x = VAL(s, SpvOpLoad, e->space == VY_SPACE_BUFFER ? ty_mem(s, mt) : ty(s, mt),
+				 vec_elem_ptr(s, e, true));
+		if (wide && e->space == VY_SPACE_BUFFER)
+			x = VAL(s, SpvOpUConvert, ty(s, mt), x);
 		for (int j = 0; j < n; j++)
 			set_local(s, v[j]->local, VAL(s, SpvOpCompositeExtract,
-						      ty(s, vy_type_elem(mt)), x, (uint32_t)j), first);
+						      ty(s, wide ? VY_U32 : vy_type_elem(mt)), x,
+						      (uint32_t)j), first);
 		return;
 	}
 	const struct vy_stmt *st = v[0];
@@ -2317,6 +2327,8 @@ static void vec_group(struct spv *s, struct vy_stmt *const *v, int n)
 	uint32_t x = n == 2 ? VAL(s, SpvOpCompositeConstruct, ty(s, mt), c[0], c[1]) :
 		     n == 3 ? VAL(s, SpvOpCompositeConstruct, ty(s, mt), c[0], c[1], c[2]) :
 			      VAL(s, SpvOpCompositeConstruct, ty(s, mt), c[0], c[1], c[2], c[3]);
+	if (vy_type_value(mt) != mt && st->space == VY_SPACE_BUFFER)   /* f16 bits */
+		x = VAL(s, SpvOpUConvert, ty_mem(s, mt), x);
 	INS(&s->body, SpvOpStore, ptr, x);
 }
 
@@ -2376,6 +2388,8 @@ static uint32_t runtime_array(struct spv *s, enum vy_type t)
 		    vy_type_stride(t));
 		if (vy_type_info(t)->cls == VY_TC_STORAGE)
 			*(vy_type_size(t) == 1 ? &s->uses_8bit : &s->uses_16bit) = true;
+		if (vy_type_value(t) != t && vy_type_lanes(t) > 1)   /* f16 bits */
+			s->uses_16bit = true;
 	}
 	return s->rta[t];
 }

@@ -68,7 +68,8 @@ enum vy_type vy_type_vec(enum vy_type elem, unsigned n)
 
 unsigned vy_type_stride(enum vy_type t)
 {
-	return vy_type_lanes(t) == 3 ? 16 : vy_type_size(t);
+	/* x3: padded to 4 components (f32x3 16 bytes, f16x3 8) */
+	return vy_type_lanes(t) == 3 ? 4 * vy_type_size(vy_type_elem(t)) : vy_type_size(t);
 }
 
 enum vy_type vy_type_parse(const char *s, size_t n, bool *reserved)

@@ -2512,28 +2512,9 @@ static void default_dispatch(struct rctx *c)
 	p->dispatch_text[0] = text;
 }
 
-/* f16 vectors (SPEC §10.1) are locals and expressions only for now: their
- * memory would be vectors of 16-bit parts (src/lower_f16.c lowers f16
- * elements to 16-bit storage, one per element). */
-static void f16_vec_mem(struct rctx *c, const char *what, const char *name,
-			enum vy_type t, struct vy_loc loc)
-{
-	if (vy_type_info(t)->cls != VY_TC_VECTOR || vy_type_elem(t) != VY_F16)
-		return;
-	unsigned n = vy_type_lanes(t);
-	vy_error(c->d, loc, vy_fmt(c->a, "declare it f16 with %u times the count and build "
-				   "the vector: %s(%s[%uu * i], ...)", n, vy_type_name(t), name, n),
-		 "%s '%s' has %s elements; f16 vector %s are not supported yet",
-		 what, name, vy_type_name(t), !strcmp(what, "buffer") ? "buffers" : "shared arrays");
-}
-
 static void resolve_decls(struct rctx *c)
 {
 	struct vy_program *p = c->p;
-	for (int b = 0; b < p->nbuffers && !p->part; b++)
-		f16_vec_mem(c, "buffer", p->buffers[b].name, p->buffers[b].type, p->buffers[b].loc);
-	for (int s = 0; s < p->nshared; s++)
-		f16_vec_mem(c, "shared array", p->shared[s].name, p->shared[s].type, p->shared[s].loc);
 	for (int b = 0; b < p->nbuffers; b++) {
 		struct vy_expr *e = p->buffers[b].count;
 		if (!e || p->part)   /* parts share the buffers: parts[0] resolves them */
