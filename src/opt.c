@@ -2382,13 +2382,55 @@ static bool nw_bound(const struct mp *m, const struct vy_expr *e)
 	       e->type == VY_U32;
 }
 
+/* Whether index e is one of r's sums or a let of one (so ptx walks it). */
+static bool nw_walked(const struct sr *r, const struct vy_block *b, const struct vy_expr *e)
+{
+	for (int i = 0; i < r->nnw; i++)
+		if (r->nw[i] == e)
+			return true;
+	if (e->kind != VY_E_LOCAL)
+		return false;
+	for (int i = 0; i < b->n; i++)
+		if (b->v[i]->kind == VY_S_LET && b->v[i]->local == e->index)
+			for (int k = 0; k < r->nnw; k++)
+				if (r->nw[k] == b->v[i]->value)
+					return true;
+	return false;
+}
+
+static bool nw_used_expr(const struct sr *r, const struct vy_block *b, const struct vy_expr *e)
+{
+	if (!e)
+		return false;
+	if (e->kind == VY_E_LOAD && e->space == VY_SPACE_BUFFER && nw_walked(r, b, e->args[0]))
+		return true;
+	for (int i = 0; i < e->nargs; i++)
+		if (nw_used_expr(r, b, e->args[i]))
+			return true;
+	return false;
+}
+
+/* Whether a buffer load or store of L's body (top level) has a walked index:
+ * otherwise the versioned loop would only cost its guard and its size. */
+static bool nw_used(const struct sr *r, const struct vy_block *b)
+{
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		if ((s->kind == VY_S_STORE && s->space == VY_SPACE_BUFFER && nw_walked(r, b, s->index)) ||
+		    nw_used_expr(r, b, s->value))
+			return true;
+	}
+	return false;
+}
+
 static bool nowrap_loop(struct mp *m, struct sr *r, struct vy_stmt *L, struct list *out)
 {
 	struct vy_arena *a = m->p->arena;
 	struct vy_loc loc = L->loc;
 	if (!r->ext || !r->nnw || r->nwfull || m->p->locals[L->local].type != VY_U32 ||
 	    !L->step || L->step->kind != VY_E_CONST || L->step->bits < 2 ||
-	    (L->step->bits & (L->step->bits - 1)) || !nw_bound(m, L->lo) || !nw_bound(m, L->hi))
+	    (L->step->bits & (L->step->bits - 1)) || !nw_bound(m, L->lo) || !nw_bound(m, L->hi) ||
+	    !nw_used(r, &L->body))
 		return false;
 	uint32_t f = L->step->bits;
 	bool used[8] = { 0 };
