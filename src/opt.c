@@ -2440,7 +2440,8 @@ static bool nowrap_loop(struct mp *m, struct sr *r, struct vy_stmt *L, struct li
 		if (used[g] && (r->g[g].c->type != VY_U32 || !nw_bound(m, r->g[g].c) ||
 				m->p->locals[r->g[g].local].type != VY_U32))
 			return false;
-	struct vy_expr *d = mk_op(m, VY_OP_SUB, VY_U32, dup_expr(a, L->hi), dup_expr(a, L->lo), loc);
+	struct vy_expr *d = is_const(L->lo, 0) ? dup_expr(a, L->hi) :
+		mk_op(m, VY_OP_SUB, VY_U32, dup_expr(a, L->hi), dup_expr(a, L->lo), loc);
 	struct vy_expr *gd = mk_op(m, VY_OP_LAND, VY_BOOL,
 		mk_op(m, VY_OP_LT, VY_BOOL, dup_expr(a, L->lo), dup_expr(a, L->hi), loc),
 		mk_op(m, VY_OP_EQ, VY_BOOL,
