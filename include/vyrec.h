@@ -449,7 +449,8 @@ struct vy_expr {
 	};
 	int index;                /* PARAM/LOCAL/BUILTIN/LEN/LOAD */
 	int nargs : 24;
-	int axis : 8;             /* BUILTIN; LOAD of a vector array: component */
+	int axis : 8;             /* BUILTIN; LOAD of a vector array: component;
+				     OP u32 add: VY_NOWRAP (set by the nowrap pass) */
 	const struct vy_opdef *op;
 	struct vy_expr **args;
 };
@@ -913,8 +914,15 @@ enum {
 	VY_PASS_SR = 32,        /* k * c in a counted loop's index: a running sum */
 	VY_PASS_MEM = 62,       /* all of them but unroll */
 	VY_PASS_SCALARISE = 64, /* vy_scalarise, right after unroll (SPEC §10.3) */
-	VY_PASS_PARTIAL = 128   /* a runtime-count loop unrolled by 16/8/4, last */
+	VY_PASS_PARTIAL = 128,  /* a runtime-count loop unrolled by 16/8/4, last */
+	VY_PASS_NOWRAP = 256    /* with PARTIAL: unrolled index sums marked
+				   VY_NOWRAP behind a runtime guard (ptx) */
 };
+/* e->axis of a u32 core.add in a buffer index (or in the let an index
+ * reads): the guard before its loop proved that neither the add nor the
+ * c * j of the _srk let it reads wraps, so the ptx emitter may form the
+ * address as a 64-bit walk (the previous copy's address + c * size). */
+enum { VY_NOWRAP = 1 };
 /* The pass named name ("unroll", "loadcse", ...; "all": VY_PASS_UNROLL |
  * VY_PASS_MEM), or 0 (src/ir_dump.c); vy_pass_names lists them. */
 unsigned vy_pass_parse(const char *name);

@@ -145,7 +145,7 @@ $VYREC backends >&2
 # compile goldens and the glsl edge programs (tests/corpus/ref's out-of-
 # bounds and --strict cases stop the reference by design: left out).
 progs=$(ls samples/*.yaml tests/corpus/*.yaml tests/corpus/ref/*.yaml tests/compile/*.yaml \
-	tests/glsl/*.yaml 2>/dev/null | grep -v -e '/ref/oob_' -e '/ref/strict_')
+	tests/glsl/*.yaml tests/opt/mem/nowrap.yaml tests/opt/mem/sr_partial.yaml 2>/dev/null | grep -v -e '/ref/oob_' -e '/ref/strict_')
 [ -n "$progs" ] || { say "no programs in samples/ or tests/corpus/"; exit 2; }
 mkdir -p /tmp/vygpu
 table=/tmp/vygpu/table.txt
