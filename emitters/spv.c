@@ -94,6 +94,10 @@ struct spv {
 	struct words funcs;      /* the math-library functions used, after main */
 	uint32_t dbg_file;       /* -g: the OpString of the YAML file's base name */
 	uint32_t mfn[VY_OP_COUNT];   /* their ids */
+	bool fma_call;           /* the exact f32 fma as a function (fma_fn) */
+	bool forward;            /* -O1: a var's value known in its block (load_local) */
+	uint32_t *known, *known_lbl;   /* per var: that value and its block */
+	uint32_t fma_id;         /* that function, made on first use */
 };
 
 /* Barriers order buffer memory only where an invocation can tell (ir.c). */
@@ -705,10 +709,29 @@ static uint32_t load_param(struct spv *s, const struct vy_expr *e)
 	return VAL(s, SpvOpLoad, ty(s, t), ptr);
 }
 
+/* At -O1 a var read again in the block that stored or loaded it reads
+ * that value, not an OpLoad (the drivers' and spirv-opt's first step on
+ * Function variables, so the code after them is the same); sgemm's
+ * unrolled loop had 1678 loads, most of a value stored just before.  A
+ * new block (label) forgets every value. */
+static void var_known(struct spv *s, int local, uint32_t v)
+{
+	if (!s->forward)
+		return;
+	s->known[local] = v;
+	s->known_lbl[local] = v ? s->cur_label : 0;
+}
+
 static uint32_t load_local(struct spv *s, const struct vy_expr *e)
 {
-	if (s->is_var[e->index])
-		return VAL(s, SpvOpLoad, ty(s, e->type), s->local[e->index]);
+	if (s->is_var[e->index] && s->forward && s->known[e->index] &&
+	    s->known_lbl[e->index] == s->cur_label && s->cur_label)
+		return s->known[e->index];
+	if (s->is_var[e->index]) {
+		uint32_t v = VAL(s, SpvOpLoad, ty(s, e->type), s->local[e->index]);
+		var_known(s, e->index, v);
+		return v;
+	}
 	if (!s->local[e->index]) {
 		bug(s, "let used before its definition");
 		return cnst(s, e->type, 0);
@@ -1665,6 +1688,71 @@ static uint32_t bitcast_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
 	return e->args[0]->type == e->type ? a[0] : VAL(s, SpvOpBitcast, tt, a[0]);
 }
 
+/* The exact f32 fma (fma_exact, or fma_f64 in the f64 mode) as one
+ * function, made on first use, for a kernel with two or more: inline,
+ * each is 40 (f64) to 200 instructions, and sgemm's 512 after unrolling
+ * made a 2.2 MB module that took the validator 200 ms (issue #13's
+ * compile time).  Inline function control, as drivers inline every
+ * function of a compute shader anyway: the code after the driver is
+ * that of the inline copies.  A kernel with one keeps it inline (and
+ * its bytes). */
+static uint32_t fma_fn(struct spv *s)
+{
+	if (s->fma_id)
+		return s->fma_id;
+	uint32_t tf = ty(s, VY_F32);
+	uint32_t fnty = TYPE(s, SpvOpTypeFunction, tf, tf, tf, tf);
+	uint32_t id = s->fma_id = fresh(s);
+	name(s, id, "vy_fma");
+	struct words body = s->body;
+	uint32_t cur = s->cur_label, p[3];
+	bool dead = s->dead;
+	s->body = (struct words){ 0 };
+	INS(&s->body, SpvOpFunction, tf, id, SpvFunctionControlInlineMask, fnty);
+	for (int i = 0; i < 3; i++) {
+		p[i] = fresh(s);
+		INS(&s->body, SpvOpFunctionParameter, tf, p[i]);
+	}
+	label(s, fresh(s));
+	uint32_t r = s->c->fma_mode == VY_FMA_F64 ? fma_f64(s, p[0], p[1], p[2]) :
+		fma_exact(s, p[0], p[1], p[2]);
+	INS(&s->body, SpvOpReturnValue, r);
+	ins(&s->body, SpvOpFunctionEnd, NULL, 0);
+	put_all(&s->funcs, s->body.v, s->body.n);
+	free(s->body.v);
+	s->body = body;
+	s->cur_label = cur;
+	s->dead = dead;
+	return id;
+}
+
+/* Whether the kernel has two or more exact f32 fmas (fma_fn); n counts. */
+static bool expr_fmas(const struct vy_expr *e, int *n)
+{
+	if (!e)
+		return false;
+	if (e->kind == VY_E_OP && e->op && e->op->code == VY_OP_FMA && e->type == VY_F32)
+		++*n;
+	for (int i = 0; i < e->nargs && *n < 2; i++)
+		expr_fmas(e->args[i], n);
+	return *n >= 2;
+}
+
+static bool block_fmas(const struct vy_block *b, int *n)
+{
+	for (int i = 0; i < b->n && *n < 2; i++) {
+		const struct vy_stmt *st = b->v[i];
+		expr_fmas(st->index, n);
+		expr_fmas(st->value, n);
+		expr_fmas(st->lo, n);
+		expr_fmas(st->hi, n);
+		expr_fmas(st->step, n);
+		block_fmas(&st->body, n);
+		block_fmas(&st->els, n);
+	}
+	return *n >= 2;
+}
+
 static uint32_t fma_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
 		       const uint32_t *a)
 {
@@ -1674,6 +1762,8 @@ static uint32_t fma_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
 		return EXT(s, tt, GLSLstd450Fma, a[0], a[1], a[2]);
 	if (s->c->fast_math || s->c->fma_mode == VY_FMA_KHR)
 		return EXT(s, tt, GLSLstd450Fma, a[0], a[1], a[2]);
+	if (s->fma_call)
+		return VAL(s, SpvOpFunctionCall, tt, fma_fn(s), a[0], a[1], a[2]);
 	if (s->c->fma_mode == VY_FMA_F64)
 		return fma_f64(s, a[0], a[1], a[2]);
 	return fma_exact(s, a[0], a[1], a[2]);
@@ -2071,6 +2161,7 @@ static void set_local(struct spv *s, int local, uint32_t v, uint32_t first)
 {
 	if (s->is_var[local]) {
 		INS(&s->body, SpvOpStore, s->local[local], v);
+		var_known(s, local, v);
 		return;
 	}
 	s->local[local] = v;
@@ -2200,6 +2291,7 @@ static void for_step(struct spv *s, const struct vy_stmt *st,
 	uint32_t k = VAL(s, SpvOpLoad, ty(s, t), s->local[st->local]);
 	uint32_t nk = VAL(s, SpvOpIAdd, ty(s, t), k, env[1]);
 	INS(&s->body, SpvOpStore, s->local[st->local], nk);
+	var_known(s, st->local, 0);
 }
 
 static void for_stmt(struct spv *s, const struct vy_stmt *st)
@@ -2213,6 +2305,7 @@ static void for_stmt(struct spv *s, const struct vy_stmt *st)
 	env[0] = expr(s, st->hi);
 	env[1] = st->step ? expr(s, st->step) : cnst(s, t, 1);
 	INS(&s->body, SpvOpStore, s->local[st->local], lo);
+	var_known(s, st->local, 0);
 	loop(s, st, for_cond, for_step, env);
 }
 
@@ -2613,6 +2706,8 @@ static void free_spv(struct spv *s)
 	free(s->local);
 	free(s->priv_var);
 	free(s->is_var);
+	free(s->known);
+	free(s->known_lbl);
 	free(s->atomic_buf);
 	free(s->loops);
 	free(s->bug);
@@ -2815,6 +2910,8 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 		return VY_EMIT_REJECT;
 	}
 	struct spv s = { .p = p, .c = c, .next_id = 1 };
+	int nfma = 0;
+	s.fma_call = !c->fast_math && c->fma_mode != VY_FMA_KHR && block_fmas(&p->entry, &nfma);
 	if (c->debug_info)
 		s.dbg_file = s.next_id++;
 	s.buf_var = zalloc(p->nbuffers, sizeof *s.buf_var);
@@ -2823,6 +2920,11 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 	s.local = zalloc(p->nlocals, sizeof *s.local);
 	s.priv_var = zalloc(p->nprivate, sizeof *s.priv_var);
 	s.is_var = zalloc(p->nlocals, sizeof *s.is_var);
+	s.forward = c->opt_level >= 1 && p->opt_level >= 1;
+	if (s.forward) {
+		s.known = zalloc(p->nlocals, sizeof *s.known);
+		s.known_lbl = zalloc(p->nlocals, sizeof *s.known_lbl);
+	}
 	struct words m = { 0 };
 	build(&s, &m);
 	int rc = VY_EMIT_BUG;
