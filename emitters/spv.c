@@ -97,6 +97,9 @@ struct spv {
 	bool fma_call;           /* the exact f32 fma as a function (fma_fn) */
 	bool forward;            /* -O1: a var's value known in its block (load_local) */
 	uint32_t *known, *known_lbl;   /* per var: that value and its block */
+	uint32_t *pend;          /* per var: the value its store in this block
+				    will write at the block's end (0: none) */
+	int *pend_list, npend;   /* those vars, in the order first stored */
 	uint32_t fma_id;         /* that function, made on first use */
 };
 
@@ -333,8 +336,36 @@ static uint32_t val(struct spv *s, SpvOp op, uint32_t type, const uint32_t *a,
 	return id;
 }
 
+/* -O1: a var's store waits for the end of its block (the last one to it
+ * there is the one written: sgemm's unrolled k loop stored each acc
+ * element 8 times); every terminator and merge instruction of the
+ * kernel's body writes them first.  Inside a function of the module
+ * (fma_fn, mathlib_fn) there are none: fn_enter sets them aside. */
+static void flush_stores(struct spv *s)
+{
+	for (int i = 0; i < s->npend; i++) {
+		int l = s->pend_list[i];
+		INS(&s->body, SpvOpStore, s->local[l], s->pend[l]);
+		s->pend[l] = 0;
+	}
+	s->npend = 0;
+}
+
+static int fn_enter(struct spv *s)
+{
+	int n = s->npend;
+	s->npend = 0;
+	return n;
+}
+
+static void fn_leave(struct spv *s, int n)
+{
+	s->npend = n;
+}
+
 static void label(struct spv *s, uint32_t id)
 {
+	flush_stores(s);
 	INS(&s->body, SpvOpLabel, id);
 	s->cur_label = id;
 	s->dead = false;
@@ -342,8 +373,10 @@ static void label(struct spv *s, uint32_t id)
 
 static void branch(struct spv *s, uint32_t target)
 {
-	if (!s->dead)
+	if (!s->dead) {
+		flush_stores(s);
 		INS(&s->body, SpvOpBranch, target);
+	}
 	s->dead = true;
 }
 
@@ -722,6 +755,23 @@ static void var_known(struct spv *s, int local, uint32_t v)
 	s->known_lbl[local] = v ? s->cur_label : 0;
 }
 
+/* Before a store of the var that is not set_local's: it forgets the
+ * var's value and the store that was waiting. */
+static void var_direct(struct spv *s, int local)
+{
+	if (!s->forward)
+		return;
+	var_known(s, local, 0);
+	if (s->pend[local]) {
+		int n = 0;
+		for (int i = 0; i < s->npend; i++)
+			if (s->pend_list[i] != local)
+				s->pend_list[n++] = s->pend_list[i];
+		s->npend = n;
+		s->pend[local] = 0;
+	}
+}
+
 static uint32_t load_local(struct spv *s, const struct vy_expr *e)
 {
 	if (s->is_var[e->index] && s->forward && s->known[e->index] &&
@@ -745,6 +795,7 @@ static uint32_t lazy_logic(struct spv *s, const struct vy_expr *e, bool and)
 {
 	uint32_t a = expr(s, e->args[0]);
 	uint32_t from = s->cur_label, rhs = fresh(s), merge = fresh(s);
+	flush_stores(s);
 	INS(&s->body, SpvOpSelectionMerge, merge, SpvSelectionControlMaskNone);
 	if (and)
 		INS(&s->body, SpvOpBranchConditional, a, rhs, merge);
@@ -763,6 +814,7 @@ static uint32_t lazy_select(struct spv *s, const struct vy_expr *e)
 {
 	uint32_t c = expr(s, e->args[0]);
 	uint32_t lt = fresh(s), lf = fresh(s), merge = fresh(s);
+	flush_stores(s);
 	INS(&s->body, SpvOpSelectionMerge, merge, SpvSelectionControlMaskNone);
 	INS(&s->body, SpvOpBranchConditional, c, lt, lf);
 	label(s, lt);
@@ -1329,6 +1381,7 @@ static uint32_t fdiv_exact(struct spv *s, uint32_t a, uint32_t b)
 			     band(s, VAL(s, SpvOpUGreaterThanEqual, tb, B, lo_b),
 				  VAL(s, SpvOpULessThan, tb, B, hi_b)));
 	uint32_t lfast = fresh(s), lslow = fresh(s), merge = fresh(s);
+	flush_stores(s);
 	INS(&s->body, SpvOpSelectionMerge, merge, SpvSelectionControlMaskNone);
 	INS(&s->body, SpvOpBranchConditional, fast, lfast, lslow);
 	label(s, lfast);
@@ -1707,6 +1760,7 @@ static uint32_t fma_fn(struct spv *s)
 	struct words body = s->body;
 	uint32_t cur = s->cur_label, p[3];
 	bool dead = s->dead;
+	int pend = fn_enter(s);
 	s->body = (struct words){ 0 };
 	INS(&s->body, SpvOpFunction, tf, id, SpvFunctionControlInlineMask, fnty);
 	for (int i = 0; i < 3; i++) {
@@ -1723,6 +1777,7 @@ static uint32_t fma_fn(struct spv *s)
 	s->body = body;
 	s->cur_label = cur;
 	s->dead = dead;
+	fn_leave(s, pend);
 	return id;
 }
 
@@ -2013,6 +2068,7 @@ static uint32_t mathlib_fn(struct spv *s, enum vy_opcode code, uint32_t *rt)
 	struct words body = s->body;
 	uint32_t cur = s->cur_label;
 	bool dead = s->dead;
+	int pend = fn_enter(s);
 	const struct vy_emit_config *c = s->c;
 	struct vy_emit_config exact = *c;
 	exact.fast_math = false;
@@ -2034,6 +2090,7 @@ static uint32_t mathlib_fn(struct spv *s, enum vy_opcode code, uint32_t *rt)
 	s->body = body;
 	s->cur_label = cur;
 	s->dead = dead;
+	fn_leave(s, pend);
 	s->c = c;
 	s->slot = slot;
 	free(v);
@@ -2159,6 +2216,13 @@ static void block(struct spv *s, const struct vy_block *b);
 
 static void set_local(struct spv *s, int local, uint32_t v, uint32_t first)
 {
+	if (s->is_var[local] && s->forward && s->cur_label) {
+		if (!s->pend[local])
+			s->pend_list[s->npend++] = local;
+		s->pend[local] = v;
+		var_known(s, local, v);
+		return;
+	}
 	if (s->is_var[local]) {
 		INS(&s->body, SpvOpStore, s->local[local], v);
 		var_known(s, local, v);
@@ -2174,6 +2238,7 @@ static void if_stmt(struct spv *s, const struct vy_stmt *st)
 	uint32_t c = expr(s, st->value);
 	uint32_t then = fresh(s), merge = fresh(s);
 	uint32_t els = st->els.n ? fresh(s) : merge;
+	flush_stores(s);
 	INS(&s->body, SpvOpSelectionMerge, merge, SpvSelectionControlMaskNone);
 	INS(&s->body, SpvOpBranchConditional, c, then, els);
 	label(s, then);
@@ -2188,6 +2253,7 @@ static void if_stmt(struct spv *s, const struct vy_stmt *st)
 	}
 	label(s, merge);
 	if (!reach) {
+		flush_stores(s);
 		ins(&s->body, SpvOpUnreachable, NULL, 0);
 		s->dead = true;
 	}
@@ -2252,6 +2318,7 @@ static void loop(struct spv *s, const struct vy_stmt *st,
 	uint32_t cont = fresh(s), merge = fresh(s), ctl = loop_control(st, s->prev);
 	branch(s, header);
 	label(s, header);
+	flush_stores(s);
 	INS(&s->body, SpvOpLoopMerge, merge, cont, ctl);
 	branch(s, cblock);
 	label(s, cblock);
@@ -2290,8 +2357,8 @@ static void for_step(struct spv *s, const struct vy_stmt *st,
 	enum vy_type t = s->p->locals[st->local].type;
 	uint32_t k = VAL(s, SpvOpLoad, ty(s, t), s->local[st->local]);
 	uint32_t nk = VAL(s, SpvOpIAdd, ty(s, t), k, env[1]);
+	var_direct(s, st->local);
 	INS(&s->body, SpvOpStore, s->local[st->local], nk);
-	var_known(s, st->local, 0);
 }
 
 static void for_stmt(struct spv *s, const struct vy_stmt *st)
@@ -2304,8 +2371,8 @@ static void for_stmt(struct spv *s, const struct vy_stmt *st)
 	uint32_t lo = expr(s, st->lo), env[2];
 	env[0] = expr(s, st->hi);
 	env[1] = st->step ? expr(s, st->step) : cnst(s, t, 1);
+	var_direct(s, st->local);
 	INS(&s->body, SpvOpStore, s->local[st->local], lo);
-	var_known(s, st->local, 0);
 	loop(s, st, for_cond, for_step, env);
 }
 
@@ -2368,6 +2435,7 @@ static void stmt(struct spv *s, const struct vy_stmt *st)
 			  s->loops[s->nloops - 1].cont);
 		break;
 	case VY_S_RETURN:
+		flush_stores(s);
 		ins(&s->body, SpvOpReturn, NULL, 0);
 		s->dead = true;
 		break;
@@ -2708,6 +2776,8 @@ static void free_spv(struct spv *s)
 	free(s->is_var);
 	free(s->known);
 	free(s->known_lbl);
+	free(s->pend);
+	free(s->pend_list);
 	free(s->atomic_buf);
 	free(s->loops);
 	free(s->bug);
@@ -2924,6 +2994,8 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 	if (s.forward) {
 		s.known = zalloc(p->nlocals, sizeof *s.known);
 		s.known_lbl = zalloc(p->nlocals, sizeof *s.known_lbl);
+		s.pend = zalloc(p->nlocals, sizeof *s.pend);
+		s.pend_list = zalloc(p->nlocals, sizeof *s.pend_list);
 	}
 	struct words m = { 0 };
 	build(&s, &m);
