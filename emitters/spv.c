@@ -94,6 +94,13 @@ struct spv {
 	struct words funcs;      /* the math-library functions used, after main */
 	uint32_t dbg_file;       /* -g: the OpString of the YAML file's base name */
 	uint32_t mfn[VY_OP_COUNT];   /* their ids */
+	bool fma_call;           /* the exact f32 fma as a function (fma_fn) */
+	bool forward;            /* -O1: a var's value known in its block (load_local) */
+	uint32_t *known, *known_lbl;   /* per var: that value and its block */
+	uint32_t *pend;          /* per var: the value its store in this block
+				    will write at the block's end (0: none) */
+	int *pend_list, npend;   /* those vars, in the order first stored */
+	uint32_t fma_id;         /* that function, made on first use */
 };
 
 /* Barriers order buffer memory only where an invocation can tell (ir.c). */
@@ -333,8 +340,36 @@ static uint32_t val(struct spv *s, SpvOp op, uint32_t type, const uint32_t *a,
 	return id;
 }
 
+/* -O1: a var's store waits for the end of its block (the last one to it
+ * there is the one written: sgemm's unrolled k loop stored each acc
+ * element 8 times); every terminator and merge instruction of the
+ * kernel's body writes them first.  Inside a function of the module
+ * (fma_fn, mathlib_fn) there are none: fn_enter sets them aside. */
+static void flush_stores(struct spv *s)
+{
+	for (int i = 0; i < s->npend; i++) {
+		int l = s->pend_list[i];
+		INS(&s->body, SpvOpStore, s->local[l], s->pend[l]);
+		s->pend[l] = 0;
+	}
+	s->npend = 0;
+}
+
+static int fn_enter(struct spv *s)
+{
+	int n = s->npend;
+	s->npend = 0;
+	return n;
+}
+
+static void fn_leave(struct spv *s, int n)
+{
+	s->npend = n;
+}
+
 static void label(struct spv *s, uint32_t id)
 {
+	flush_stores(s);
 	INS(&s->body, SpvOpLabel, id);
 	s->cur_label = id;
 	s->dead = false;
@@ -342,8 +377,10 @@ static void label(struct spv *s, uint32_t id)
 
 static void branch(struct spv *s, uint32_t target)
 {
-	if (!s->dead)
+	if (!s->dead) {
+		flush_stores(s);
 		INS(&s->body, SpvOpBranch, target);
+	}
 	s->dead = true;
 }
 
@@ -710,10 +747,46 @@ static uint32_t load_param(struct spv *s, const struct vy_expr *e)
 	return VAL(s, SpvOpLoad, ty(s, t), ptr);
 }
 
+/* At -O1 a var read again in the block that stored or loaded it reads
+ * that value, not an OpLoad (the drivers' and spirv-opt's first step on
+ * Function variables, so the code after them is the same); sgemm's
+ * unrolled loop had 1678 loads, most of a value stored just before.  A
+ * new block (label) forgets every value. */
+static void var_known(struct spv *s, int local, uint32_t v)
+{
+	if (!s->forward)
+		return;
+	s->known[local] = v;
+	s->known_lbl[local] = v ? s->cur_label : 0;
+}
+
+/* Before a store of the var that is not set_local's: it forgets the
+ * var's value and the store that was waiting. */
+static void var_direct(struct spv *s, int local)
+{
+	if (!s->forward)
+		return;
+	var_known(s, local, 0);
+	if (s->pend[local]) {
+		int n = 0;
+		for (int i = 0; i < s->npend; i++)
+			if (s->pend_list[i] != local)
+				s->pend_list[n++] = s->pend_list[i];
+		s->npend = n;
+		s->pend[local] = 0;
+	}
+}
+
 static uint32_t load_local(struct spv *s, const struct vy_expr *e)
 {
-	if (s->is_var[e->index])
-		return VAL(s, SpvOpLoad, ty(s, e->type), s->local[e->index]);
+	if (s->is_var[e->index] && s->forward && s->known[e->index] &&
+	    s->known_lbl[e->index] == s->cur_label && s->cur_label)
+		return s->known[e->index];
+	if (s->is_var[e->index]) {
+		uint32_t v = VAL(s, SpvOpLoad, ty(s, e->type), s->local[e->index]);
+		var_known(s, e->index, v);
+		return v;
+	}
 	if (!s->local[e->index]) {
 		bug(s, "let used before its definition");
 		return cnst(s, e->type, 0);
@@ -727,6 +800,7 @@ static uint32_t lazy_logic(struct spv *s, const struct vy_expr *e, bool and)
 {
 	uint32_t a = expr(s, e->args[0]);
 	uint32_t from = s->cur_label, rhs = fresh(s), merge = fresh(s);
+	flush_stores(s);
 	INS(&s->body, SpvOpSelectionMerge, merge, SpvSelectionControlMaskNone);
 	if (and)
 		INS(&s->body, SpvOpBranchConditional, a, rhs, merge);
@@ -745,6 +819,7 @@ static uint32_t lazy_select(struct spv *s, const struct vy_expr *e)
 {
 	uint32_t c = expr(s, e->args[0]);
 	uint32_t lt = fresh(s), lf = fresh(s), merge = fresh(s);
+	flush_stores(s);
 	INS(&s->body, SpvOpSelectionMerge, merge, SpvSelectionControlMaskNone);
 	INS(&s->body, SpvOpBranchConditional, c, lt, lf);
 	label(s, lt);
@@ -1311,6 +1386,7 @@ static uint32_t fdiv_exact(struct spv *s, uint32_t a, uint32_t b)
 			     band(s, VAL(s, SpvOpUGreaterThanEqual, tb, B, lo_b),
 				  VAL(s, SpvOpULessThan, tb, B, hi_b)));
 	uint32_t lfast = fresh(s), lslow = fresh(s), merge = fresh(s);
+	flush_stores(s);
 	INS(&s->body, SpvOpSelectionMerge, merge, SpvSelectionControlMaskNone);
 	INS(&s->body, SpvOpBranchConditional, fast, lfast, lslow);
 	label(s, lfast);
@@ -1670,6 +1746,73 @@ static uint32_t bitcast_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
 	return e->args[0]->type == e->type ? a[0] : VAL(s, SpvOpBitcast, tt, a[0]);
 }
 
+/* The exact f32 fma (fma_exact, or fma_f64 in the f64 mode) as one
+ * function, made on first use, for a kernel with two or more: inline,
+ * each is 40 (f64) to 200 instructions, and sgemm's 512 after unrolling
+ * made a 2.2 MB module that took the validator 200 ms (issue #13's
+ * compile time).  Inline function control, as drivers inline every
+ * function of a compute shader anyway: the code after the driver is
+ * that of the inline copies.  A kernel with one keeps it inline (and
+ * its bytes). */
+static uint32_t fma_fn(struct spv *s)
+{
+	if (s->fma_id)
+		return s->fma_id;
+	uint32_t tf = ty(s, VY_F32);
+	uint32_t fnty = TYPE(s, SpvOpTypeFunction, tf, tf, tf, tf);
+	uint32_t id = s->fma_id = fresh(s);
+	name(s, id, "vy_fma");
+	struct words body = s->body;
+	uint32_t cur = s->cur_label, p[3];
+	bool dead = s->dead;
+	int pend = fn_enter(s);
+	s->body = (struct words){ 0 };
+	INS(&s->body, SpvOpFunction, tf, id, SpvFunctionControlInlineMask, fnty);
+	for (int i = 0; i < 3; i++) {
+		p[i] = fresh(s);
+		INS(&s->body, SpvOpFunctionParameter, tf, p[i]);
+	}
+	label(s, fresh(s));
+	uint32_t r = s->c->fma_mode == VY_FMA_F64 ? fma_f64(s, p[0], p[1], p[2]) :
+		fma_exact(s, p[0], p[1], p[2]);
+	INS(&s->body, SpvOpReturnValue, r);
+	ins(&s->body, SpvOpFunctionEnd, NULL, 0);
+	put_all(&s->funcs, s->body.v, s->body.n);
+	free(s->body.v);
+	s->body = body;
+	s->cur_label = cur;
+	s->dead = dead;
+	fn_leave(s, pend);
+	return id;
+}
+
+/* Whether the kernel has two or more exact f32 fmas (fma_fn); n counts. */
+static bool expr_fmas(const struct vy_expr *e, int *n)
+{
+	if (!e)
+		return false;
+	if (e->kind == VY_E_OP && e->op && e->op->code == VY_OP_FMA && e->type == VY_F32)
+		++*n;
+	for (int i = 0; i < e->nargs && *n < 2; i++)
+		expr_fmas(e->args[i], n);
+	return *n >= 2;
+}
+
+static bool block_fmas(const struct vy_block *b, int *n)
+{
+	for (int i = 0; i < b->n && *n < 2; i++) {
+		const struct vy_stmt *st = b->v[i];
+		expr_fmas(st->index, n);
+		expr_fmas(st->value, n);
+		expr_fmas(st->lo, n);
+		expr_fmas(st->hi, n);
+		expr_fmas(st->step, n);
+		block_fmas(&st->body, n);
+		block_fmas(&st->els, n);
+	}
+	return *n >= 2;
+}
+
 static uint32_t fma_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
 		       const uint32_t *a)
 {
@@ -1679,6 +1822,8 @@ static uint32_t fma_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
 		return EXT(s, tt, GLSLstd450Fma, a[0], a[1], a[2]);
 	if (s->c->fast_math || s->c->fma_mode == VY_FMA_KHR)
 		return EXT(s, tt, GLSLstd450Fma, a[0], a[1], a[2]);
+	if (s->fma_call)
+		return VAL(s, SpvOpFunctionCall, tt, fma_fn(s), a[0], a[1], a[2]);
 	if (s->c->fma_mode == VY_FMA_F64)
 		return fma_f64(s, a[0], a[1], a[2]);
 	return fma_exact(s, a[0], a[1], a[2]);
@@ -1928,6 +2073,7 @@ static uint32_t mathlib_fn(struct spv *s, enum vy_opcode code, uint32_t *rt)
 	struct words body = s->body;
 	uint32_t cur = s->cur_label;
 	bool dead = s->dead;
+	int pend = fn_enter(s);
 	const struct vy_emit_config *c = s->c;
 	struct vy_emit_config exact = *c;
 	exact.fast_math = false;
@@ -1949,6 +2095,7 @@ static uint32_t mathlib_fn(struct spv *s, enum vy_opcode code, uint32_t *rt)
 	s->body = body;
 	s->cur_label = cur;
 	s->dead = dead;
+	fn_leave(s, pend);
 	s->c = c;
 	s->slot = slot;
 	free(v);
@@ -2074,8 +2221,16 @@ static void block(struct spv *s, const struct vy_block *b);
 
 static void set_local(struct spv *s, int local, uint32_t v, uint32_t first)
 {
+	if (s->is_var[local] && s->forward && s->cur_label) {
+		if (!s->pend[local])
+			s->pend_list[s->npend++] = local;
+		s->pend[local] = v;
+		var_known(s, local, v);
+		return;
+	}
 	if (s->is_var[local]) {
 		INS(&s->body, SpvOpStore, s->local[local], v);
+		var_known(s, local, v);
 		return;
 	}
 	s->local[local] = v;
@@ -2088,6 +2243,7 @@ static void if_stmt(struct spv *s, const struct vy_stmt *st)
 	uint32_t c = expr(s, st->value);
 	uint32_t then = fresh(s), merge = fresh(s);
 	uint32_t els = st->els.n ? fresh(s) : merge;
+	flush_stores(s);
 	INS(&s->body, SpvOpSelectionMerge, merge, SpvSelectionControlMaskNone);
 	INS(&s->body, SpvOpBranchConditional, c, then, els);
 	label(s, then);
@@ -2102,6 +2258,7 @@ static void if_stmt(struct spv *s, const struct vy_stmt *st)
 	}
 	label(s, merge);
 	if (!reach) {
+		flush_stores(s);
 		ins(&s->body, SpvOpUnreachable, NULL, 0);
 		s->dead = true;
 	}
@@ -2166,6 +2323,7 @@ static void loop(struct spv *s, const struct vy_stmt *st,
 	uint32_t cont = fresh(s), merge = fresh(s), ctl = loop_control(st, s->prev);
 	branch(s, header);
 	label(s, header);
+	flush_stores(s);
 	INS(&s->body, SpvOpLoopMerge, merge, cont, ctl);
 	branch(s, cblock);
 	label(s, cblock);
@@ -2204,6 +2362,7 @@ static void for_step(struct spv *s, const struct vy_stmt *st,
 	enum vy_type t = s->p->locals[st->local].type;
 	uint32_t k = VAL(s, SpvOpLoad, ty(s, t), s->local[st->local]);
 	uint32_t nk = VAL(s, SpvOpIAdd, ty(s, t), k, env[1]);
+	var_direct(s, st->local);
 	INS(&s->body, SpvOpStore, s->local[st->local], nk);
 }
 
@@ -2217,6 +2376,7 @@ static void for_stmt(struct spv *s, const struct vy_stmt *st)
 	uint32_t lo = expr(s, st->lo), env[2];
 	env[0] = expr(s, st->hi);
 	env[1] = st->step ? expr(s, st->step) : cnst(s, t, 1);
+	var_direct(s, st->local);
 	INS(&s->body, SpvOpStore, s->local[st->local], lo);
 	loop(s, st, for_cond, for_step, env);
 }
@@ -2280,6 +2440,7 @@ static void stmt(struct spv *s, const struct vy_stmt *st)
 			  s->loops[s->nloops - 1].cont);
 		break;
 	case VY_S_RETURN:
+		flush_stores(s);
 		ins(&s->body, SpvOpReturn, NULL, 0);
 		s->dead = true;
 		break;
@@ -2627,6 +2788,10 @@ static void free_spv(struct spv *s)
 	free(s->local);
 	free(s->priv_var);
 	free(s->is_var);
+	free(s->known);
+	free(s->known_lbl);
+	free(s->pend);
+	free(s->pend_list);
 	free(s->atomic_buf);
 	free(s->loops);
 	free(s->bug);
@@ -2827,6 +2992,8 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 		return VY_EMIT_REJECT;
 	}
 	struct spv s = { .p = p, .c = c, .next_id = 1 };
+	int nfma = 0;
+	s.fma_call = !c->fast_math && c->fma_mode != VY_FMA_KHR && block_fmas(&p->entry, &nfma);
 	if (c->debug_info)
 		s.dbg_file = s.next_id++;
 	s.buf_var = zalloc(p->nbuffers, sizeof *s.buf_var);
@@ -2835,6 +3002,13 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 	s.local = zalloc(p->nlocals, sizeof *s.local);
 	s.priv_var = zalloc(p->nprivate, sizeof *s.priv_var);
 	s.is_var = zalloc(p->nlocals, sizeof *s.is_var);
+	s.forward = c->opt_level >= 1 && p->opt_level >= 1;
+	if (s.forward) {
+		s.known = zalloc(p->nlocals, sizeof *s.known);
+		s.known_lbl = zalloc(p->nlocals, sizeof *s.known_lbl);
+		s.pend = zalloc(p->nlocals, sizeof *s.pend);
+		s.pend_list = zalloc(p->nlocals, sizeof *s.pend_list);
+	}
 	struct words m = { 0 };
 	build(&s, &m);
 	int rc = VY_EMIT_BUG;

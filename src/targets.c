@@ -146,6 +146,11 @@ int vy_emit_program(const struct vy_aot_emitter *t, const struct vy_program *p,
 		return vy_emit(t, p, c, out, err);
 	struct vy_emit_config pc = c ? *c : (struct vy_emit_config){ .opt_level = 1 };
 	pc.emit_asm = false;
+	/* spv: the linked module is validated (spv_link), each part's
+	 * validation before it was the same work again (normalize: 4
+	 * validations of its 3 parts, issue #13's compile time) */
+	if (t == &vy_emitter_spv)
+		pc.validate = false;
 	struct vy_buf *parts = vy_xcalloc((size_t)p->nparts, sizeof *parts, "kernel parts");
 	int rc = VY_EMIT_OK;
 	for (int i = 0; i < p->nparts && rc == VY_EMIT_OK; i++) {
@@ -166,6 +171,7 @@ int vy_emit_program(const struct vy_aot_emitter *t, const struct vy_program *p,
 	if (rc == VY_EMIT_OK) {
 		if (t == &vy_emitter_spv) {
 			pc.emit_asm = c && c->emit_asm;
+			pc.validate = c ? c->validate : pc.validate;
 			rc = spv_link(parts, p->nparts, &pc, out, err);
 		} else if (t == &vy_emitter_ptx) {
 			vy_buf_put(out, parts[0].data, parts[0].len);
