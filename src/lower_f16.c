@@ -322,6 +322,8 @@ static void split_groups(struct vy_program *p, struct vy_block *b, int *cap)
 	}
 	b->v = v;
 	b->n = n;
+}
+
 /* an f16 value anywhere in e: an f16 that lives in expressions only,
  * such as f32(f16(x)), needs the lowering too */
 static bool expr_has_f16(const struct vy_expr *e)
