@@ -104,7 +104,7 @@ measure scale_check_exprq_64k 1 64 $VYREC check $out/q64k.yaml
 
 # spv, validated with SPIRV-Tools in-process: its validator keeps about
 # 400 bytes per instruction, hence the ceiling
-# (today 790 MiB, 560 of them the validator's; SPEC's 256 MiB is not met)
+# (today 770 MiB, about 545 of them the validator's; SPEC's 256 MiB is not met)
 measure scale_spv_100k 20 864 $VYREC build $out/s100k.yaml -t spv -o $out/s100k.spv
 measure scale_spv_expr_64k 5 256 $VYREC build $out/e64k.yaml -t spv -o $out/e64k.spv
 
