@@ -1625,6 +1625,7 @@ static uint32_t fma_f64(struct spv *s, uint32_t a, uint32_t b, uint32_t c)
 	uint32_t from = s->cur_label, lmid = fresh(s), merge = fresh(s);
 	uint32_t keep[WIDE_CACHE][2], nkeep = s->nwide;
 	memcpy(keep, s->wide, sizeof keep);
+	flush_stores(s);   /* -O1's pending var stores go before the terminator */
 	INS(&s->body, SpvOpSelectionMerge, merge, SpvSelectionControlDontFlattenMask);
 	INS(&s->body, SpvOpBranchConditional, mid, lmid, merge);
 	label(s, lmid);
@@ -1636,6 +1637,7 @@ static uint32_t fma_f64(struct spv *s, uint32_t a, uint32_t b, uint32_t c)
 	uint32_t inexact = bor(s, VAL(s, SpvOpFUnordNotEqual, tb, dop(s, SpvOpFSub, sum, p), dc),
 			       VAL(s, SpvOpFUnordNotEqual, tb, dop(s, SpvOpFSub, sum, dc), p));
 	uint32_t lfix = fresh(s), mmid = fresh(s), from_mid = s->cur_label;
+	flush_stores(s);
 	INS(&s->body, SpvOpSelectionMerge, mmid, SpvSelectionControlDontFlattenMask);
 	INS(&s->body, SpvOpBranchConditional, inexact, lfix, mmid);
 	label(s, lfix);
