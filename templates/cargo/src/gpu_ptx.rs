@@ -4,7 +4,8 @@
 //! JIT-loaded with cuModuleLoadDataEx (the JIT error log goes into the
 //! message), one device allocation per buffer, and cuLaunchKernel with the
 //! vyrec PTX ABI (SPEC §3.2): one pointer per buffer in binding order, the
-//! params in declaration order, then one u32 element count per buffer.
+//! params in declaration order (f64 u64 i64 as 8 bytes), then one u32
+//! element count per buffer.
 //! Every CUresult is checked, named with cuGetErrorName, and an error ends
 //! in a Fix: line.
 
@@ -14,7 +15,7 @@ use std::ptr::{null, null_mut};
 use std::time::Instant;
 
 use crate::ffi::{func, Lib};
-use crate::program::{Step, BUFFERS, PARTS, WORKGROUP};
+use crate::program::{self, Step, BUFFERS, PARTS, WORKGROUP};
 
 static KERNEL: &[u8] = include_bytes!("kernel.ptx");
 
@@ -318,16 +319,15 @@ impl Gpu {
         Ok(b)
     }
 
-    /// Buffer i made (or grown) to hold count words, the kernel's count of
-    /// it from now on, filled from data (zeros where None).
-    pub fn put(&mut self, i: usize, data: Option<&[u32]>, count: usize) -> Result<(), String> {
+    /// Buffer i made (or grown) to hold bytes bytes (count * stride, the
+    /// kernel's count of it from now on), filled from data (zeros where None).
+    pub fn put(&mut self, i: usize, data: Option<&[u8]>, bytes: usize) -> Result<(), String> {
         if self.function.is_null() {
             self.load()?;
         }
         while self.bufs.len() < BUFFERS.len() {
             self.bufs.push(Buf { ptr: 0, bytes: 0, cap: 0 });
         }
-        let bytes = count * 4;
         if self.bufs[i].cap < bytes.max(4) {
             if self.bufs[i].ptr != 0 {
                 // SAFETY: the buffer is idle (every launch is waited for).
@@ -344,9 +344,9 @@ impl Gpu {
         self.bufs[i].bytes = bytes;
         let ptr = self.bufs[i].ptr;
         let r = match data {
-            // SAFETY: d holds at least bytes bytes (count words); the
-            // allocation at least as many.
-            Some(d) if d.len() >= count => unsafe {
+            // SAFETY: d holds at least bytes bytes; the allocation at least
+            // as many.
+            Some(d) if d.len() >= bytes => unsafe {
                 (self.cu.cuMemcpyHtoD_v2)(ptr, d.as_ptr() as *const c_void, bytes)
             },
             Some(_) => return Err("internal: upload shorter than its count".into()),
@@ -356,21 +356,22 @@ impl Gpu {
         self.check(if data.is_some() { "cuMemcpyHtoD_v2" } else { "cuMemsetD8_v2" }, r)
     }
 
-    /// The first out.len() words of buffer i into out (the copy waits for
+    /// The first out.len() bytes of buffer i into out (the copy waits for
     /// the launches before it).
-    pub fn get(&mut self, i: usize, out: &mut [u32]) -> Result<(), String> {
+    pub fn get(&mut self, i: usize, out: &mut [u8]) -> Result<(), String> {
         let b = &self.bufs[i];
-        let bytes = (out.len() * 4).min(b.bytes);
+        let bytes = out.len().min(b.bytes);
         // SAFETY: out holds at least bytes bytes; the allocation as many.
         let r = unsafe { (self.cu.cuMemcpyDtoH_v2)(out.as_mut_ptr() as *mut c_void, b.ptr, bytes) };
         self.check("cuMemcpyDtoH_v2", r)
     }
 
     /// The launch arguments: the buffers, the params, the counts.
-    fn launch_args(&self, params: &[u32]) -> (Vec<DevPtr>, Vec<u32>, Vec<u32>) {
+    fn launch_args(&self, params: &[u32]) -> (Vec<DevPtr>, Vec<u64>, Vec<u32>) {
         let ptrs: Vec<DevPtr> = self.bufs.iter().map(|b| b.ptr).collect();
-        let counts: Vec<u32> = self.bufs.iter().map(|b| (b.bytes / 4) as u32).collect();
-        (ptrs, params.to_vec(), counts)
+        let counts: Vec<u32> =
+            self.bufs.iter().zip(BUFFERS).map(|(b, d)| (b.bytes / d.elem_bytes as usize) as u32).collect();
+        (ptrs, program::param_vals(params), counts)
     }
 
     /// One launch on the resident buffers (every one put); with sync, it
@@ -385,7 +386,7 @@ impl Gpu {
         let (mut ptrs, mut vals, mut counts) = self.launch_args(params);
         let mut args: Vec<Ptr> = Vec::with_capacity(ptrs.len() + vals.len() + counts.len());
         args.extend(ptrs.iter_mut().map(|p| p as *mut DevPtr as Ptr));
-        args.extend(vals.iter_mut().map(|p| p as *mut u32 as Ptr));
+        args.extend(vals.iter_mut().map(|p| p as *mut u64 as Ptr));
         args.extend(counts.iter_mut().map(|p| p as *mut u32 as Ptr));
         if bench > 0 {
             return self.bench(&mut args, grid, bench).map(Some);
@@ -404,7 +405,7 @@ impl Gpu {
     /// launch: no separate synchronize); then time `bench` more launches.
     /// The module and device buffers are kept between runs while they are
     /// big enough.
-    pub fn run(&mut self, params: &[u32], bufs: &mut [Vec<u32>], grid: [u32; 3], bench: u32) -> Result<Bench, String> {
+    pub fn run(&mut self, params: &[u32], bufs: &mut [Vec<u8>], grid: [u32; 3], bench: u32) -> Result<Bench, String> {
         for (i, data) in bufs.iter().enumerate() {
             self.put(i, Some(data), data.len())?;
         }
@@ -460,11 +461,11 @@ impl Gpu {
     /// Queue one step of a pipeline on stream (null: the default one).
     fn launch_step(&self, s: &Step, counts: &[u32], stream: Ptr) -> Result<(), String> {
         let mut ptrs: Vec<DevPtr> = self.bufs.iter().map(|b| b.ptr).collect();
-        let mut vals: Vec<u32> = s.params.clone();
+        let mut vals: Vec<u64> = program::param_vals(&s.params);
         let mut cs: Vec<u32> = counts.to_vec();
         let mut args: Vec<Ptr> = Vec::new();
         args.extend(ptrs.iter_mut().map(|p| p as *mut DevPtr as Ptr));
-        args.extend(vals.iter_mut().map(|p| p as *mut u32 as Ptr));
+        args.extend(vals.iter_mut().map(|p| p as *mut u64 as Ptr));
         args.extend(cs.iter_mut().map(|p| p as *mut u32 as Ptr));
         let wg = PARTS[s.part].workgroup;
         // SAFETY: args point at values that live through the call (the
@@ -586,7 +587,7 @@ impl Gpu {
     /// Run a pipeline (SPEC §10.5): upload bufs, every step in order
     /// (a CUDA graph where it repeats), the writable buffers read back;
     /// then time `bench` more runs of it whole (wall clock).
-    pub fn pipeline(&mut self, steps: &[Step], bufs: &mut [Vec<u32>], bench: u32) -> Result<Bench, String> {
+    pub fn pipeline(&mut self, steps: &[Step], bufs: &mut [Vec<u8>], bench: u32) -> Result<Bench, String> {
         if self.function.is_null() {
             self.load()?;
         }
@@ -600,11 +601,10 @@ impl Gpu {
                 self.pipe.parts.push(function);
             }
         }
-        let fits =
-            self.bufs.len() == bufs.len() && self.bufs.iter().zip(bufs.iter()).all(|(b, d)| b.cap >= d.len() * 4);
+        let fits = self.bufs.len() == bufs.len() && self.bufs.iter().zip(bufs.iter()).all(|(b, d)| b.cap >= d.len());
         if fits {
             for (b, d) in self.bufs.iter_mut().zip(bufs.iter()) {
-                b.bytes = d.len() * 4;
+                b.bytes = d.len();
             }
         } else {
             for b in std::mem::take(&mut self.bufs) {
@@ -612,7 +612,7 @@ impl Gpu {
                 unsafe { (self.cu.cuMemFree_v2)(b.ptr) };
             }
             for data in bufs.iter() {
-                let bytes = data.len() * 4;
+                let bytes = data.len();
                 let mut ptr = 0;
                 // SAFETY: ptr is a live out-pointer.
                 let r = unsafe { (self.cu.cuMemAlloc_v2)(&mut ptr, bytes.max(4)) };
@@ -625,7 +625,8 @@ impl Gpu {
             let r = unsafe { (self.cu.cuMemcpyHtoD_v2)(b.ptr, data.as_ptr() as *const c_void, b.bytes) };
             self.check("cuMemcpyHtoD_v2", r)?;
         }
-        let counts: Vec<u32> = bufs.iter().map(|d| d.len() as u32).collect();
+        let counts: Vec<u32> =
+            bufs.iter().zip(BUFFERS).map(|(d, b)| (d.len() / b.elem_bytes as usize) as u32).collect();
         let mut note = self.pipe_launch(steps, &counts)?;
         for ((b, data), d) in BUFFERS.iter().zip(bufs.iter_mut()).zip(&self.bufs) {
             if b.writable() {
