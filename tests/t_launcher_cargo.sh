@@ -355,7 +355,7 @@ entry:
       - y[i] = x[idx[i]]
 EOY
 if gen gather "$O/gather.yaml" spv --selftest-param n=100 --selftest-param m=50 --selftest-in idx=random:7:0:50 &&
-   build gather && grep -q 'const INPUT_0: \[u32; 100\]' "$O/p/gather/src/program.rs"; then
+   build gather && grep -q 'const INPUT_0: \[u8; 400\]' "$O/p/gather/src/program.rs"; then
 	if [ $have_vulkan = 1 ]; then
 		"$BIN/gather" --selftest > "$O/p/gather.out" 2>&1 && grep -q '^selftest: PASS' "$O/p/gather.out" &&
 			ok cargo_selftest_in || bad cargo_selftest_in "$(head -2 "$O/p/gather.out")"
