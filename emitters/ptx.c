@@ -42,6 +42,13 @@ struct ctx {
 	bool debug_info;      /* -g: .file 1 and a .loc per statement */
 	char *err;
 	struct vy_pv *slot;             /* values of the math-library program */
+	/* VY_NOWRAP address walk (nw_addr): the value of each let, valid
+	 * while letgen == gen; the addresses formed since the last label,
+	 * var or assignment (gen counts those) */
+	const struct vy_expr **letval;
+	int *letgen, gen, *letstamp, *vstamp, tick;
+	struct nwa { int mem; uint32_t j; char x[24], k[24]; struct vy_pv a; } nwa[64];
+	int nnwa;
 };
 
 #define I(c, ...) vy_buf_printf(&(c)->body, "\t" __VA_ARGS__)
@@ -150,8 +157,15 @@ static struct vy_pv op3(struct ctx *c, enum vy_type t, const char *op,
 
 static int label(struct ctx *c) { return ++c->nlabels; }
 
+static void nw_clear(struct ctx *c)
+{
+	c->nnwa = 0;
+	c->gen++;
+}
+
 static void put_label(struct ctx *c, const char *kind, int n)
 {
+	nw_clear(c);   /* a join: an address formed before may not be defined */
 	vy_buf_printf(&c->body, "$L_%s_%d:\n", kind, n);
 }
 
@@ -223,6 +237,135 @@ static void emit_fill(struct ctx *c, const struct vy_stmt *s)
 	I(c, "@%s bra \t$L_fill_%d;\n", p.s, l);
 }
 
+/* ---- the VY_NOWRAP address walk ----
+ * A buffer index X + Y whose add is marked VY_NOWRAP (src/opt.c, nowrap:
+ * a guard before the loop proved that it does not wrap, nor Y = k * j)
+ * is the 64-bit address base + X*size + Y*size: with X's address P known,
+ * one mad.wide.u32 Y, size, P; and where copy j-1's address (X + k*(j-1))
+ * was formed since the last label, var or assignment, copy j's is it plus
+ * k * size (mad.wide.u32 k, size, A), the pointer walk nvcc makes of
+ * `a[i * n + k]`.  Lets are seen through while nothing was assigned. */
+static const struct vy_expr *nw_see(struct ctx *c, const struct vy_expr *e)
+{
+	for (int n = 0; n < 4 && e->kind == VY_E_LOCAL && e->index >= 0 &&
+	     e->index < c->p->nlocals && !c->p->locals[e->index].mutable &&
+	     c->letval && c->letval[e->index] &&
+	     (c->letgen[e->index] < 0 || c->letgen[e->index] == c->gen); n++) {
+		/* not if a var it reads was assigned since */
+		const struct vy_expr *v = c->letval[e->index];
+		int st = c->letstamp[e->index];
+		for (int i = -1; i < v->nargs; i++) {
+			const struct vy_expr *a = i < 0 ? v : v->args[i];
+			if (a->kind == VY_E_LOCAL && a->index >= 0 && a->index < c->p->nlocals &&
+			    c->p->locals[a->index].mutable && c->vstamp[a->index] > st)
+				return e;
+		}
+		e = v;
+	}
+	return e;
+}
+
+/* Whether e reads no var (its value as a let's is then for good). */
+static bool nw_novar(const struct ctx *c, const struct vy_expr *e)
+{
+	if (e->kind == VY_E_LOCAL)
+		return e->index >= 0 && e->index < c->p->nlocals && !c->p->locals[e->index].mutable;
+	if (e->kind == VY_E_LOAD || (e->kind != VY_E_OP && e->nargs))
+		return false;
+	for (int i = 0; i < e->nargs; i++)
+		if (!nw_novar(c, e->args[i]))
+			return false;
+	return true;
+}
+
+static bool nw_leaf(const struct vy_expr *e)
+{
+	return e->type == VY_U32 && (e->kind == VY_E_LOCAL || e->kind == VY_E_PARAM ||
+				     e->kind == VY_E_CONST);
+}
+
+static struct vy_pv *nw_get(struct ctx *c, int mem, const char *x, const char *k, uint32_t j)
+{
+	for (int i = 0; i < c->nnwa; i++) {
+		struct nwa *w = &c->nwa[i];
+		if (w->mem == mem && w->j == j && !strcmp(w->x, x) && !strcmp(w->k, k))
+			return &w->a;
+	}
+	return NULL;
+}
+
+static void nw_put(struct ctx *c, int mem, const char *x, const char *k, uint32_t j,
+		   struct vy_pv a)
+{
+	if (c->nnwa == 64 || strlen(x) >= 24 || strlen(k) >= 24 || nw_get(c, mem, x, k, j))
+		return;
+	struct nwa *w = &c->nwa[c->nnwa++];
+	w->mem = mem;
+	w->j = j;
+	strcpy(w->x, x);
+	strcpy(w->k, k);
+	w->a = a;
+}
+
+/* zext(u) * es + b (b 64-bit), as mul.wide + add.s64: ptxas makes that
+ * one IMAD.WIDE.U32 (of mad.wide.u32 it hoists a 64-bit u * es instead) */
+static struct vy_pv nw_madw(struct ctx *c, struct vy_pv u, unsigned es, struct vy_pv b)
+{
+	struct vy_pv a = vy_ptxm_reg(&c->m, VY_PM_B64);
+	if (!is_reg(u)) {
+		I(c, "add.s64 \t%s, %s, %llu;\n", a.s, b.s, strtoull(u.s, NULL, 10) * es);
+		return a;
+	}
+	struct vy_pv off = vy_ptxm_reg(&c->m, VY_PM_B64);
+	I(c, "mul.wide.u32 \t%s, %s, %u;\n", off.s, u.s, es);
+	I(c, "add.s64 \t%s, %s, %s;\n", a.s, b.s, off.s);
+	return a;
+}
+
+static bool nw_addr(struct ctx *c, int mem, const struct vy_expr *ie, unsigned es,
+		    struct vy_pv *out)
+{
+	const struct vy_expr *e = nw_see(c, ie);
+	if (e->kind != VY_E_OP || !e->op || e->op->code != VY_OP_ADD || e->axis != VY_NOWRAP ||
+	    e->type != VY_U32 || e->nargs != 2 || !nw_leaf(e->args[0]) ||
+	    e->args[0]->kind == VY_E_CONST || !nw_leaf(e->args[1]))
+		return false;
+	struct vy_pv x = emit_expr(c, e->args[0]);   /* a register: no code */
+	/* Y = k * j (the _srk let), or k itself (j = 1) */
+	const struct vy_expr *y = nw_see(c, e->args[1]), *k = NULL;
+	uint32_t j = 1;
+	if (nw_leaf(y)) {
+		k = y;
+	} else if (y->kind == VY_E_OP && y->op && y->op->code == VY_OP_MUL && y->type == VY_U32 &&
+		   y->nargs == 2) {
+		for (int i = 0; i < 2; i++)
+			if (y->args[i]->kind == VY_E_CONST && nw_leaf(y->args[1 - i]) &&
+			    y->args[1 - i]->kind != VY_E_CONST) {
+				k = y->args[1 - i];
+				j = y->args[i]->bits;
+			}
+	}
+	struct vy_pv *p = nw_get(c, mem, x.s, "", 0), a;
+	if (!p) {
+		a = nw_madw(c, x, es, c->base[mem]);
+		nw_put(c, mem, x.s, "", 0, a);
+		p = nw_get(c, mem, x.s, "", 0);
+		if (!p)
+			return *out = a, true;
+	}
+	struct vy_pv base = *p, kv = k ? emit_expr(c, k) : (struct vy_pv){ 0 };
+	struct vy_pv *prev = k && j ? (j == 1 ? &base : nw_get(c, mem, x.s, kv.s, j - 1)) : NULL;
+	if (prev) {
+		a = nw_madw(c, kv, es, *prev);
+	} else {
+		a = nw_madw(c, emit_expr(c, e->args[1]), es, base);
+	}
+	if (k && j)
+		nw_put(c, mem, x.s, kv.s, j, a);
+	*out = a;
+	return true;
+}
+
 /* The address operand (without brackets) of element idx of a memory. */
 static struct vy_pv emit_addr(struct ctx *c, enum vy_space sp, int mem,
 			      const struct vy_expr *ie, struct vy_pv idx)
@@ -248,11 +391,18 @@ static struct vy_pv emit_addr(struct ctx *c, enum vy_space sp, int mem,
 		I(c, "mov.u32 \t%s, vy_sh_%s;\n", b.s, name);
 		return op3(c, VY_U32, "mad.lo.s32", idx, imm("%u", es), b);
 	}
+	if (ie->type == VY_U32 && nw_addr(c, mem, ie, es, &a))
+		return a;
 	struct vy_pv off = vy_ptxm_reg(&c->m, VY_PM_B64);
 	I(c, "mul.wide.%s \t%s, %s, %u;\n", ie->type == VY_I32 ? "s32" : "u32",
 	  off.s, idx.s, es);
 	a = vy_ptxm_reg(&c->m, VY_PM_B64);
 	I(c, "add.s64 \t%s, %s, %s;\n", a.s, c->base[mem].s, off.s);
+	if (ie->type == VY_U32) {   /* X: the start of a walk (nw_addr) */
+		const struct vy_expr *x = nw_see(c, ie);
+		if (x->kind == VY_E_LOCAL || x->kind == VY_E_PARAM)
+			nw_put(c, mem, emit_expr(c, x).s, "", 0, a);
+	}
 	return a;
 }
 
@@ -284,12 +434,20 @@ static struct vy_pv addr_plus(struct vy_pv a, unsigned bytes)
 	return r;
 }
 
+/* Bytes from a vector element to its component j: a buffer's f16 bits
+ * (F16SXN) are 2 bytes apart, other components and shared words 4. */
+static unsigned comp_off(const struct ctx *c, enum vy_space sp, int mem, int j)
+{
+	enum vy_type el = vy_type_elem(vy_mem_type(c->p, sp, mem));
+	return (sp == VY_SPACE_BUFFER ? vy_type_size(el) : 4) * (unsigned)j;
+}
+
 static struct vy_pv emit_load(struct ctx *c, const struct vy_expr *e)
 {
 	struct vy_pv idx = emit_expr(c, e->args[0]);
 	struct vy_pv a = emit_addr(c, e->space, e->index, e->args[0], idx);
-	enum vy_type mt = vy_mem_type(c->p, e->space, e->index);
-	a = addr_plus(a, 4 * (unsigned)e->axis);
+	enum vy_type mt = vy_type_elem(vy_mem_type(c->p, e->space, e->index));
+	a = addr_plus(a, comp_off(c, e->space, e->index, e->axis));
 	if (vy_type_info(mt)->cls == VY_TC_STORAGE && e->space == VY_SPACE_BUFFER) {
 		/* ld.u8/s8/u16/s16 widen into the 32-bit register (SPEC §10.1) */
 		struct vy_pv w = reg(c, mt == VY_BF16 ? VY_U32 : e->type);
@@ -327,7 +485,7 @@ static struct vy_pv bf16_bits(struct ctx *c, struct vy_pv v)
 static struct vy_pv store_value(struct ctx *c, const struct vy_stmt *s,
 				struct vy_pv v, const char **st)
 {
-	enum vy_type mt = vy_mem_type(c->p, s->space, s->mem);
+	enum vy_type mt = vy_type_elem(vy_mem_type(c->p, s->space, s->mem));
 	const struct vy_typeinfo *ti = vy_type_info(mt);
 	enum vy_type vt = s->value->type;
 	*st = tn(vt);
@@ -1176,15 +1334,15 @@ static struct vy_pv emit_f16(struct ctx *c, const struct vy_expr *e)
 		I(c, "selp.b32 \t%s, 32767, %s, %%n; }\n", d.s, d.s);
 		return d;
 	}
-	I(c, "{ .reg .b16 %%h; .reg .b32 %%t, %%s; .reg .f32 %%q; .reg .pred %%n;\n");
+	/* a NaN: sign << 31 | 0x7f800000 | (bits & 0x7fff) << 13, as
+	 * ((s32)(bits << 16) >> 3) | 0x7f800000 (the sign fills bits 28-31,
+	 * the or sets 23-30); NaN-ness from the conversion itself */
+	I(c, "{ .reg .b16 %%h; .reg .b32 %%t; .reg .f32 %%q; .reg .pred %%n;\n");
 	I(c, "cvt.u16.u32 \t%%h, %s;\n", a.s);
 	I(c, "cvt.f32.f16 \t%s, %%h;\n", d.s);
-	I(c, "and.b32 \t%%t, %s, 32767;\n", a.s);
-	I(c, "setp.gt.u32 \t%%n, %%t, 31744;\n");
-	I(c, "shl.b32 \t%%t, %%t, 13;\n");
-	I(c, "and.b32 \t%%s, %s, 32768;\n", a.s);
-	I(c, "shl.b32 \t%%s, %%s, 16;\n");
-	I(c, "or.b32 \t%%t, %%t, %%s;\n");
+	I(c, "setp.nan.f32 \t%%n, %s, %s;\n", d.s, d.s);
+	I(c, "shl.b32 \t%%t, %s, 16;\n", a.s);
+	I(c, "shr.s32 \t%%t, %%t, 3;\n");
 	I(c, "or.b32 \t%%t, %%t, 2139095040;\n");
 	I(c, "mov.b32 \t%%q, %%t;\n");
 	I(c, "selp.f32 \t%s, %%q, %s, %%n; }\n", d.s, d.s);
@@ -1303,6 +1461,19 @@ static void emit_assign(struct ctx *c, const struct vy_stmt *s)
 		  c->local[s->local].s, v.s);
 	else
 		set_local(c, s->local, v, snap, mut);
+	if (s->kind != VY_S_LET) {   /* a var changed: addresses from it are stale */
+		const char *r = c->local[s->local].s;
+		int n = 0;
+		for (int i = 0; i < c->nnwa; i++)
+			if (strcmp(c->nwa[i].x, r) && strcmp(c->nwa[i].k, r))
+				c->nwa[n++] = c->nwa[i];
+		c->nnwa = n;
+		c->vstamp[s->local] = ++c->tick;
+	} else {
+		c->letval[s->local] = s->value;
+		c->letgen[s->local] = nw_novar(c, s->value) ? -1 : c->gen;
+		c->letstamp[s->local] = c->tick;
+	}
 }
 
 static void emit_store(struct ctx *c, const struct vy_stmt *s)
@@ -1310,7 +1481,7 @@ static void emit_store(struct ctx *c, const struct vy_stmt *s)
 	struct vy_pv idx = emit_expr(c, s->index);
 	struct vy_pv v = emit_expr(c, s->value);
 	struct vy_pv a = addr_plus(emit_addr(c, s->space, s->mem, s->index, idx),
-				   4 * (unsigned)s->comp);
+				   comp_off(c, s->space, s->mem, s->comp));
 	const char *st;
 	v = store_value(c, s, v, &st);
 	I(c, "st.%s.%s \t[%s], %s;\n", space_of(c, s->space, s->mem, false),
@@ -1454,6 +1625,10 @@ static bool emit_group(struct ctx *c, struct vy_stmt *const *v, int n)
 	enum vy_space sp = load ? v[0]->value->space : v[0]->space;
 	int mem = load ? v[0]->value->index : v[0]->mem;
 	enum vy_type el = vy_type_elem(vy_mem_type(c->p, sp, mem));
+	/* f16 bits (F16S): ld/st .u16 lanes in 32-bit registers; words in shared */
+	const char *mt = el != VY_F16S ? tn(el) : sp == VY_SPACE_BUFFER ? "u16" : "u32";
+	if (el == VY_F16S)
+		el = VY_U32;
 	if (n == 3 && (!load || sp == VY_SPACE_SHARED))
 		return false;
 	line_comment(c, v[0]);
@@ -1470,13 +1645,13 @@ static bool emit_group(struct ctx *c, struct vy_stmt *const *v, int n)
 		for (int j = 0; j < w; j++)
 			r[j] = reg(c, el);
 		I(c, "ld.%s.v%d.%s 	{%s, %s%s%s%s%s}, [%s];\n", space_of(c, sp, mem, true), w,
-		  tn(el), r[0].s, r[1].s, w > 2 ? ", " : "", w > 2 ? r[2].s : "",
+		  mt, r[0].s, r[1].s, w > 2 ? ", " : "", w > 2 ? r[2].s : "",
 		  w > 2 ? ", " : "", w > 2 ? r[3].s : "", a.s);
 		for (int j = 0; j < n; j++)
 			set_local(c, v[j]->local, r[j], snap, false);
 	} else {
 		I(c, "st.%s.v%d.%s 	[%s], {%s, %s%s%s%s%s};\n", space_of(c, sp, mem, false), w,
-		  tn(el), a.s, r[0].s, r[1].s, w > 2 ? ", " : "", w > 2 ? r[2].s : "",
+		  mt, a.s, r[0].s, r[1].s, w > 2 ? ", " : "", w > 2 ? r[2].s : "",
 		  w > 2 ? ", " : "", w > 2 ? r[3].s : "");
 	}
 	return true;
@@ -1587,11 +1762,10 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *cfg,
 		struct vy_buf *out, char **err)
 {
 	const struct arch *a = find_arch(cfg ? cfg->sm : 0);
-	if (!a) {
-		*err = vy_strf("unsupported architecture sm_%d\nFix: use --arch sm_70, sm_72, "
-			       "sm_75, sm_80, sm_86, sm_87, sm_89 or sm_90", cfg->sm);
-		return VY_EMIT_REJECT;
-	}
+	if (!a)
+		return vy_emit_reject(cfg, err, VY_FIX_NEWLINE, "use --arch sm_70, sm_72, sm_75, "
+				      "sm_80, sm_86, sm_87, sm_89 or sm_90",
+				      "unsupported architecture sm_%d", cfg ? cfg->sm : 0);
 	if (p->nbuffers > VY_MAX_IO || p->nparams > VY_MAX_IO) {
 		*err = vy_strf("too many buffers or params");
 		return VY_EMIT_REJECT;
@@ -1606,7 +1780,12 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *cfg,
 	c.param = calloc((size_t)p->nparams + 1, sizeof *c.param);
 	c.count = calloc((size_t)p->nbuffers + 1, sizeof *c.count);
 	c.base = calloc((size_t)p->nbuffers + 1, sizeof *c.base);
-	if (!c.local || !c.have_local || !c.param || !c.count || !c.base)
+	c.letval = calloc((size_t)nl, sizeof *c.letval);
+	c.letgen = calloc((size_t)nl, sizeof *c.letgen);
+	c.letstamp = calloc((size_t)nl, sizeof *c.letstamp);
+	c.vstamp = calloc((size_t)nl, sizeof *c.vstamp);
+	if (!c.local || !c.have_local || !c.param || !c.count || !c.base || !c.letval ||
+	    !c.letgen || !c.letstamp || !c.vstamp)
 		vy_bug("out of memory");
 	emit_prologue(&c);
 	emit_block(&c, &p->entry);
@@ -1621,6 +1800,7 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *cfg,
 	}
 	vy_buf_free(&c.body);
 	free(c.local), free(c.have_local), free(c.param), free(c.count), free(c.base);
+	free(c.letval), free(c.letgen), free(c.letstamp), free(c.vstamp);
 	return rc;
 }
 
@@ -1629,6 +1809,6 @@ const struct vy_aot_emitter vy_emitter_ptx = {
 	.aliases = (const char *const[]){ "secondary_text", NULL },
 	.summary = "NVIDIA PTX assembly text",
 	.ext = ".ptx",
-	.passes = VY_PASS_UNROLL | VY_PASS_SCALARISE | VY_PASS_MEM | VY_PASS_PARTIAL,   /* ptxas folds each trip's constant */
+	.passes = VY_PASS_UNROLL | VY_PASS_SCALARISE | VY_PASS_MEM | VY_PASS_PARTIAL | VY_PASS_NOWRAP,   /* ptxas folds each trip's constant */
 	.emit = emit,
 };

@@ -52,6 +52,8 @@ static void dump_expr(const struct vy_program *p, const struct vy_expr *e, FILE 
 		return;
 	case VY_E_OP:
 		fprintf(f, "(%s", e->op ? e->op->id : e->name);
+		if (e->op && e->op->code == VY_OP_ADD && e->axis == VY_NOWRAP)
+			fputs(".nw", f);   /* no wrap, proved by its loop's guard */
 		if (e->op && (e->op->code == VY_OP_CAST || e->op->code == VY_OP_BITCAST))
 			fprintf(f, "<%s>", vy_type_name(e->cast_to));
 		fprintf(f, ":%s", vy_type_name(e->type));
@@ -182,11 +184,12 @@ static const struct { const char *name; unsigned flag; } pass_names[] = {
 	{ "forward", VY_PASS_FORWARD }, { "promote", VY_PASS_PROMOTE },
 	{ "licm", VY_PASS_LICM }, { "sr", VY_PASS_SR },
 	{ "partial", VY_PASS_MEM | VY_PASS_PARTIAL },   /* last, after sr */
+	{ "nowrap", VY_PASS_MEM | VY_PASS_PARTIAL | VY_PASS_NOWRAP },   /* the ptx set */
 	{ "scalarise", VY_PASS_UNROLL | VY_PASS_SCALARISE },   /* after unroll */
 	{ "all", VY_PASS_UNROLL | VY_PASS_SCALARISE | VY_PASS_MEM },
 };
 
-const char vy_pass_names[] = "unroll|scalarise|loadcse|forward|promote|licm|sr|partial|all";
+const char vy_pass_names[] = "unroll|scalarise|loadcse|forward|promote|licm|sr|partial|nowrap|all";
 
 unsigned vy_pass_parse(const char *name)
 {

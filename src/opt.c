@@ -1161,6 +1161,9 @@ const struct vy_program *vy_scalarise(const struct vy_program *p)
 			q->privates[q->nprivate++] = p->privates[k];
 		}
 	q->entry = scal_block(&c, &p->entry);
+	/* the lets that only indexed the arrays (the CSE lets of -O1: 448
+	 * in sgemm, one add of two constants each in every target's code) */
+	dce_lets(q);
 	return q;
 }
 
@@ -2182,6 +2185,9 @@ struct sr {
 	bool ext;                  /* ptx, after partial: (k + j) * c and let values too */
 	struct srkj { int g, local; uint32_t j; } kj[64];   /* let _srk = c * j, before the loop */
 	int nkj;
+	struct vy_expr *nw[64];    /* the copies' _sr + _srk (for VY_PASS_NOWRAP) */
+	int nwg[64], nnw;
+	bool nwfull;
 };
 
 /* Whether x is the counter k (j = 0) or k + j, j a constant (as partial's
@@ -2311,6 +2317,12 @@ static void sr_expr(struct sr *r, struct vy_expr *e, bool in_index)
 			struct vy_loc loc = e->loc;
 			*e = *sum;
 			e->loc = loc;
+			if (r->nnw < 64) {
+				r->nwg[r->nnw] = g;
+				r->nw[r->nnw++] = e;
+			} else {
+				r->nwfull = true;
+			}
 			return;
 		}
 	}
@@ -2331,6 +2343,143 @@ static void sr_block(struct sr *r, struct vy_block *b)
 		sr_block(r, &s->body);
 		sr_block(r, &s->els);
 	}
+}
+
+/* ---- nowrap (VY_PASS_NOWRAP, ptx, with sr after partial) ----
+ *
+ * In an unrolled loop `for _pi in LO..HI step F` (u32, F a power of two)
+ * the copies index X + c * j as `_sr + _srk` (_sr the running sum, _srk
+ * = c * j).  The u32 sum wraps, so the ptx emitter forms each address with
+ * its own IMAD + IMAD.WIDE.U32; where no sum wraps, copy j's address is
+ * copy j-1's plus c * size (one 64-bit add, the pointer walk nvcc makes,
+ * because signed overflow is undefined in C).  That is only proved at run
+ * time, so the loop is versioned:
+ *
+ *   if LO < HI && ((HI - LO) & (F-1)) == 0 &&
+ *      (c == 0 || HI - LO - 1 <= ~_sr / c)       (each running sum)
+ *     the loop, its copies' sums marked VY_NOWRAP
+ *   else
+ *     the loop as it was
+ *
+ * The guard says _sr + c * (HI - LO - 1) < 2^32 in integers, and the
+ * loop runs (HI - LO) / F trips exactly, so no running sum, no c * j and
+ * no _sr + c * j of any trip wraps.  Both loops compute the same values
+ * (the mark changes nothing but how ptx forms the address), so the
+ * results are bit for bit the same as -O0; a loop whose sums may wrap
+ * takes the unmarked one. */
+static struct vy_expr *nw_u32(struct mp *m, uint32_t bits, struct vy_loc loc)
+{
+	struct vy_expr *e = vy_alloc(m->p->arena, sizeof *e);
+	e->kind = VY_E_CONST;
+	e->type = VY_U32;
+	e->bits = bits;
+	e->ival = bits;
+	e->loc = loc;
+	return e;
+}
+
+static bool nw_bound(const struct mp *m, const struct vy_expr *e)
+{
+	return e && (e->kind == VY_E_CONST || e->kind == VY_E_PARAM || e->kind == VY_E_LEN ||
+		     (e->kind == VY_E_LOCAL && !m->p->locals[e->index].mutable)) &&
+	       e->type == VY_U32;
+}
+
+/* Whether index e is one of r's sums or a let of one (so ptx walks it). */
+static bool nw_walked(const struct sr *r, const struct vy_block *b, const struct vy_expr *e)
+{
+	for (int i = 0; i < r->nnw; i++)
+		if (r->nw[i] == e)
+			return true;
+	if (e->kind != VY_E_LOCAL)
+		return false;
+	for (int i = 0; i < b->n; i++)
+		if (b->v[i]->kind == VY_S_LET && b->v[i]->local == e->index)
+			for (int k = 0; k < r->nnw; k++)
+				if (r->nw[k] == b->v[i]->value)
+					return true;
+	return false;
+}
+
+static bool nw_used_expr(const struct sr *r, const struct vy_block *b, const struct vy_expr *e)
+{
+	if (!e)
+		return false;
+	if (e->kind == VY_E_LOAD && e->space == VY_SPACE_BUFFER && nw_walked(r, b, e->args[0]))
+		return true;
+	for (int i = 0; i < e->nargs; i++)
+		if (nw_used_expr(r, b, e->args[i]))
+			return true;
+	return false;
+}
+
+/* Whether a buffer load or store of L's body (top level) has a walked index:
+ * otherwise the versioned loop would only cost its guard and its size. */
+static bool nw_used(const struct sr *r, const struct vy_block *b)
+{
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		if ((s->kind == VY_S_STORE && s->space == VY_SPACE_BUFFER && nw_walked(r, b, s->index)) ||
+		    nw_used_expr(r, b, s->value))
+			return true;
+	}
+	return false;
+}
+
+static bool nowrap_loop(struct mp *m, struct sr *r, struct vy_stmt *L, struct list *out)
+{
+	struct vy_arena *a = m->p->arena;
+	struct vy_loc loc = L->loc;
+	if (!r->ext || !r->nnw || r->nwfull || m->p->locals[L->local].type != VY_U32 ||
+	    !L->step || L->step->kind != VY_E_CONST || L->step->bits < 2 ||
+	    (L->step->bits & (L->step->bits - 1)) || !nw_bound(m, L->lo) || !nw_bound(m, L->hi) ||
+	    !nw_used(r, &L->body))
+		return false;
+	uint32_t f = L->step->bits;
+	bool used[8] = { 0 };
+	for (int i = 0; i < r->nnw; i++)
+		used[r->nwg[i]] = true;
+	for (int g = 0; g < r->n; g++)
+		if (used[g] && (r->g[g].c->type != VY_U32 || !nw_bound(m, r->g[g].c) ||
+				m->p->locals[r->g[g].local].type != VY_U32))
+			return false;
+	struct vy_expr *d = is_const(L->lo, 0) ? dup_expr(a, L->hi) :
+		mk_op(m, VY_OP_SUB, VY_U32, dup_expr(a, L->hi), dup_expr(a, L->lo), loc);
+	struct vy_expr *gd = mk_op(m, VY_OP_LAND, VY_BOOL,
+		mk_op(m, VY_OP_LT, VY_BOOL, dup_expr(a, L->lo), dup_expr(a, L->hi), loc),
+		mk_op(m, VY_OP_EQ, VY_BOOL,
+		      mk_op(m, VY_OP_AND, VY_U32, d, nw_u32(m, f - 1, loc), loc),
+		      nw_u32(m, 0, loc), loc), loc);
+	for (int g = 0; g < r->n; g++) {
+		if (!used[g])
+			continue;
+		struct vy_expr *x = vy_alloc(a, sizeof *x);
+		x->loc = loc;
+		to_local(x, r->g[g].local, VY_U32);
+		struct vy_expr *room = mk_op(m, VY_OP_DIV, VY_U32,
+			mk_op(m, VY_OP_XOR, VY_U32, x, nw_u32(m, 0xFFFFFFFFu, loc), loc),
+			dup_expr(a, r->g[g].c), loc);
+		struct vy_expr *ok = mk_op(m, VY_OP_LOR, VY_BOOL,
+			mk_op(m, VY_OP_EQ, VY_BOOL, dup_expr(a, r->g[g].c), nw_u32(m, 0, loc), loc),
+			mk_op(m, VY_OP_LE, VY_BOOL,
+			      mk_op(m, VY_OP_SUB, VY_U32, dup_expr(a, d), nw_u32(m, 1, loc), loc),
+			      room, loc), loc);
+		gd = mk_op(m, VY_OP_LAND, VY_BOOL, gd, ok, loc);
+	}
+	/* the unmarked loop first (a copy), then the marks on L's own sums */
+	struct vy_stmt *slow = vy_alloc(a, sizeof *slow);
+	*slow = *L;
+	slow->body = dup_block(a, &L->body);
+	for (int i = 0; i < r->nnw; i++)
+		r->nw[i]->axis = VY_NOWRAP;
+	struct vy_stmt *w = mk_stmt(m, VY_S_IF, -1, gd, loc);
+	struct vy_stmt **bv = vy_alloc(a, sizeof *bv * 2);
+	bv[0] = L;
+	bv[1] = slow;
+	w->body = (struct vy_block){ 1, bv };
+	w->els = (struct vy_block){ 1, bv + 1 };
+	push(a, out, w);
+	return true;
 }
 
 static void sr_loop(struct mp *m, struct vy_stmt *L, struct list *out)
@@ -2360,6 +2509,8 @@ static void sr_loop(struct mp *m, struct vy_stmt *L, struct list *out)
 						   mk_op(m, VY_OP_ADD, t, cur, inc, L->loc), L->loc);
 		}
 		L->body = (struct vy_block){ L->body.n + r.n, v };
+		if ((m->flags & VY_PASS_NOWRAP) && nowrap_loop(m, &r, L, out))
+			return;
 	}
 	push(m->p->arena, out, L);
 }

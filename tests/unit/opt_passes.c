@@ -27,7 +27,8 @@ static const struct { const char *name; unsigned flag; } passes[] = {
 	{ "loadcse", VY_PASS_LOADCSE }, { "forward", VY_PASS_FORWARD },
 	{ "promote", VY_PASS_PROMOTE }, { "licm", VY_PASS_LICM }, { "sr", VY_PASS_SR },
 	{ "partial", VY_PASS_PARTIAL }, { "all", VY_PASS_MEM | VY_PASS_UNROLL },
-	{ "ptx", VY_PASS_MEM | VY_PASS_UNROLL | VY_PASS_SCALARISE | VY_PASS_PARTIAL },
+	{ "ptx", VY_PASS_MEM | VY_PASS_UNROLL | VY_PASS_SCALARISE | VY_PASS_PARTIAL |
+		 VY_PASS_NOWRAP },
 };
 
 static int cmd_same(const char *path)
@@ -137,8 +138,80 @@ static const struct want wants[] = {
 	{ "partial", "partial", "y", true, false, 3, 3, "partial_keeps_stores_outside" },
 };
 
+/* The VY_NOWRAP sums' c * j replaced by 0 (each reads copy 0's element):
+ * a run then tells whether the marked loop ran or its guard refused it. */
+static int nw_sabotage(struct vy_expr *e)
+{
+	int n = 0;
+	if (!e)
+		return 0;
+	if (e->kind == VY_E_OP && e->op && e->op->code == VY_OP_ADD && e->axis == VY_NOWRAP) {
+		struct vy_expr *k = e->args[1];
+		k->kind = VY_E_CONST;
+		k->bits = 0;
+		k->ival = 0;
+		k->nargs = 0;
+		k->args = NULL;
+		n++;
+	}
+	for (int i = 0; i < e->nargs; i++)
+		n += nw_sabotage(e->args[i]);
+	return n;
+}
+
+static int nw_sabotage_block(struct vy_block *b)
+{
+	int n = 0;
+	for (int i = 0; i < b->n; i++) {
+		struct vy_stmt *s = b->v[i];
+		n += nw_sabotage(s->index) + nw_sabotage(s->value) + nw_sabotage(s->lo) +
+		     nw_sabotage(s->hi) + nw_sabotage_block(&s->body) + nw_sabotage_block(&s->els);
+	}
+	return n;
+}
+
+static void unit_nowrap(void)
+{
+	struct vy_compilation c;
+	if (!compile("tests/opt/mem/nowrap.yaml", &c))
+		return;
+	unsigned f = VY_PASS_MEM | VY_PASS_UNROLL | VY_PASS_SCALARISE | VY_PASS_PARTIAL |
+		     VY_PASS_NOWRAP;
+	const struct vy_program *u = vy_passes(c.prog, f);
+	char *d = dump(u), *pd = dump(vy_passes(c.prog, f & ~(unsigned)VY_PASS_NOWRAP));
+	int nw = 0;
+	for (const char *q = d; q && (q = strstr(q, "core.add.nw:u32")); q++)
+		nw++;
+	/* two walks of 15 marked sums (copies 1..15), each loop versioned */
+	check(nw == 30 && kinds(&u->entry, VY_S_IF) == kinds(&c.prog->entry, VY_S_IF) + 2 &&
+	      strstr(d, "core.div:u32"), "nowrap_marks_and_guards", d ? d : "no dump");
+	check(pd && !strstr(pd, ".nw"), "nowrap_only_with_its_flag", "marks without VY_PASS_NOWRAP");
+	/* the guard on the reference VM: the forward walk takes the marked loop
+	 * (sabotaged, its sums differ), the backward one (c = 2^32 - 1: every
+	 * sum wraps) must take the unmarked loop (same sums) */
+	struct vy_program *s = (struct vy_program *)vy_passes(c.prog, f);
+	int ns = nw_sabotage_block(&s->entry);
+	uint32_t wa[VY_MAX_IO], wb[VY_MAX_IO], wc[VY_MAX_IO];
+	uint32_t **a = run_at(c.prog, 0, wa), **b = run_at(s, 0, wb), **o = run_at(u, 0, wc);
+	int y = buf_of(c.prog, "y"), diff_fwd = 0, diff_back = 0;
+	for (uint32_t k = 0; a && b && k < wa[y]; k++)
+		if (a[y][k] != b[y][k])
+			*(k & 1 ? &diff_back : &diff_fwd) += 1;
+	char why[200];
+	snprintf(why, sizeof why, "%d sums sabotaged; forward walk: %d of 64 differ (want 64), "
+		 "backward walk: %d differ (want 0)", ns, diff_fwd, diff_back);
+	check(a && b && ns == 30 && diff_fwd == 64 && diff_back == 0, "nowrap_guard_refuses_wrap",
+	      why);
+	check(a && o && same_buffers(c.prog, a, o, wa, "nowrap"), "nowrap_same_as_O0",
+	      "the reference VM's buffers differ from -O0");
+	free_buffers(c.prog, a), free_buffers(c.prog, b), free_buffers(c.prog, o);
+	free(d), free(pd);
+	vy_compilation_free(&c);
+}
+
 static int cmd_unit(void)
 {
+	unit_nowrap();
 	for (size_t k = 0; k < sizeof wants / sizeof *wants; k++) {
 		const struct want *w = &wants[k];
 		struct vy_compilation c;
