@@ -65,8 +65,11 @@ $(B)/$(SOLIB): $(LIB_OBJS) src/libvyrec.map
 # API call inside libvyrec), not abort() as in a generated launcher
 $(B)/src/vm.o: XCFLAGS += -DVYVM_LIBVYREC
 
+# -static-libstdc++: resolving the C++ symbols of libstdc++.so at each
+# start was 1.8 of vecadd's 3.8 million instructions (issue #13's compile
+# time); libvyrec.so keeps the shared one
 $(BIN): $(CLI_OBJS) $(B)/libvyrec.a
-	$(CXX) -no-pie $(LDFLAGS) -o $@ $(CLI_OBJS) $(B)/libvyrec.a $(LDLIBS)
+	$(CXX) -no-pie -static-libstdc++ -static-libgcc $(LDFLAGS) -o $@ $(CLI_OBJS) $(B)/libvyrec.a $(filter-out -lstdc++,$(LDLIBS))
 
 $(B)/libvyrec.a: $(LIB_OBJS)
 	@rm -f $@

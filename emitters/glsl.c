@@ -134,6 +134,10 @@ static const char *const helper_text[H_COUNT] = {
 	"\t    !vy_isinf(c) && !vy_isnan(c) && !(abs(p) >= uintBitsToFloat(0x0D800000u))) {\n"
 	"\t\tif (abs(c) >= uintBitsToFloat(0x21800000u))\n"
 	"\t\t\treturn c;\n"
+	"\t\t/* a zero c: the product rounded once keeps the sign of an\n"
+	"\t\t * underflow to zero, which the scaled core loses */\n"
+	"\t\tif ((floatBitsToUint(c) & 0x7FFFFFFFu) == 0u)\n"
+	"\t\t\treturn p;\n"
 	"\t\tconst float t64 = uintBitsToFloat(0x5F800000u);\n"
 	"\t\tconst float tm64 = uintBitsToFloat(0x1F800000u);\n"
 	"\t\tprecise float cs = (c * t64) * t64;\n"
@@ -560,7 +564,7 @@ static void put_elem(struct gen *g, const struct vy_expr *e)
  * arrays of storage types hold words that stores already narrowed. */
 static void put_load(struct gen *g, const struct vy_expr *e)
 {
-	enum vy_type mt = vy_mem_type(g->p, e->space, e->index);
+	enum vy_type mt = vy_type_elem(vy_mem_type(g->p, e->space, e->index));
 	if (vy_type_info(mt)->cls != VY_TC_STORAGE || e->space == VY_SPACE_SHARED) {
 		put_elem(g, e);
 		return;
@@ -1600,6 +1604,7 @@ static void put_store(struct gen *g, const struct vy_stmt *s)
 	if (vy_type_lanes(mt) > 1)   /* a component */
 		vy_buf_printf(g->b, ".%c", "xyzw"[s->comp & 3]);
 	put(g, " = ");
+	mt = vy_type_elem(mt);   /* f16 bits (F16SXN): a component is F16S */
 	const struct vy_typeinfo *ti = vy_type_info(mt);
 	bool st = ti->cls == VY_TC_STORAGE;
 	/* narrowed for a buffer; for a shared word narrowed and widened again */
@@ -1687,15 +1692,18 @@ static void put_group(struct gen *g, struct vy_stmt *const *v, int n)
 	if (v[0]->kind == VY_S_LET) {
 		const struct vy_expr *e = v[0]->value;
 		enum vy_type mt = vy_mem_type(p, e->space, e->index);
+		/* f16 bits (F16SXN): a u16vecN buffer element widened to uvecN */
+		bool wide = vy_type_value(mt) != mt && e->space == VY_SPACE_BUFFER;
 		int t = g->ntemp++;
 		open_line(g);
-		vy_buf_printf(g->b, "%s t%d = %s%s[", glsl_type(mt), t,
+		vy_buf_printf(g->b, "%s t%d = %s%s%s%s[", glsl_type(vy_type_value(mt)), t,
+			      wide ? glsl_type(vy_type_value(mt)) : "", wide ? "(" : "",
 			      e->space == VY_SPACE_SHARED ? "s_" : "b_",
 			      e->space == VY_SPACE_SHARED ? p->shared[e->index].name :
 			      p->buffers[e->index].name);
 		put_index(g, e->args[0], e->space == VY_SPACE_SHARED ?
 			  p->shared[e->index].count : UINT32_MAX);
-		put(g, "];\n");
+		put(g, wide ? "]);\n" : "];\n");
 		for (int j = 0; j < n; j++) {
 			open_line(g);
 			vy_buf_printf(g->b, "%s %s = t%d.%c;\n",
@@ -1711,13 +1719,15 @@ static void put_group(struct gen *g, struct vy_stmt *const *v, int n)
 	vy_buf_printf(g->b, "%s%s[", shared ? "s_" : "b_",
 		      shared ? p->shared[s->mem].name : p->buffers[s->mem].name);
 	put_index(g, s->index, shared ? p->shared[s->mem].count : UINT32_MAX);
-	vy_buf_printf(g->b, "] = %s(", glsl_type(mt));
+	bool wide = vy_type_value(mt) != mt && !shared;   /* f16 bits: to u16vecN */
+	vy_buf_printf(g->b, "] = %s%s%s(", wide ? glsl_type(mt) : "", wide ? "(" : "",
+		      glsl_type(vy_type_value(mt)));
 	for (int j = 0; j < n; j++) {
 		if (j)
 			put(g, ", ");
 		put_top(g, v[j]->value);
 	}
-	put(g, ");\n");
+	put(g, wide ? "));\n" : ");\n");
 }
 
 static void put_block(struct gen *g, const struct vy_block *b)
@@ -1782,7 +1792,7 @@ static void put_header(const struct vy_program *p, struct vy_buf *b)
 	 * +0.0 (lavapipe does). */
 	bool st8 = false, st16 = false;
 	for (int i = 0; i < p->nbuffers; i++) {
-		const struct vy_typeinfo *ti = vy_type_info(p->buffers[i].type);
+		const struct vy_typeinfo *ti = vy_type_info(vy_type_elem(p->buffers[i].type));
 		st8 |= ti->cls == VY_TC_STORAGE && ti->size == 1;
 		st16 |= ti->cls == VY_TC_STORAGE && ti->size == 2;
 	}
@@ -1882,11 +1892,9 @@ static int validate(const struct vy_buf *out, const struct vy_emit_config *c,
 static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 		struct vy_buf *out, char **err)
 {
-	if (c && c->vk_minor == 0 && (vy_program_uses(p) & VY_USES_SUBGROUP)) {
-		*err = vy_strf("subgroup operations need SPIR-V 1.3. Fix: use "
-			       "--target-env vulkan1.1 or later");
-		return VY_EMIT_REJECT;
-	}
+	if (c && c->vk_minor == 0 && (vy_program_uses(p) & VY_USES_SUBGROUP))
+		return vy_emit_reject(c, err, VY_FIX_INLINE, "use --target-env vulkan1.1 or later",
+				      "subgroup operations need SPIR-V 1.3");
 	struct vy_arena *a = vy_arena_new();
 	struct vy_buf body = {0};
 	struct gen g = { .p = p, .b = &body, .depth = 1,
@@ -1896,7 +1904,8 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 	name_locals(&g, a);
 	put_block(&g, &p->entry);
 	if (g.err) {
-		*err = g.err;
+		vy_emit_reject(c, err, VY_FIX_INLINE, NULL, "%s", g.err);
+		free(g.err);
 		vy_buf_free(&body);
 		vy_buf_free(&g.mfun);
 		vy_arena_free(a);

@@ -436,12 +436,20 @@ static struct vy_pv addr_plus(struct vy_pv a, unsigned bytes)
 	return r;
 }
 
+/* Bytes from a vector element to its component j: a buffer's f16 bits
+ * (F16SXN) are 2 bytes apart, other components and shared words 4. */
+static unsigned comp_off(const struct ctx *c, enum vy_space sp, int mem, int j)
+{
+	enum vy_type el = vy_type_elem(vy_mem_type(c->p, sp, mem));
+	return (sp == VY_SPACE_BUFFER ? vy_type_size(el) : 4) * (unsigned)j;
+}
+
 static struct vy_pv emit_load(struct ctx *c, const struct vy_expr *e)
 {
 	struct vy_pv idx = emit_expr(c, e->args[0]);
 	struct vy_pv a = emit_addr(c, e->space, e->index, e->args[0], idx);
-	enum vy_type mt = vy_mem_type(c->p, e->space, e->index);
-	a = addr_plus(a, 4 * (unsigned)e->axis);
+	enum vy_type mt = vy_type_elem(vy_mem_type(c->p, e->space, e->index));
+	a = addr_plus(a, comp_off(c, e->space, e->index, e->axis));
 	if (vy_type_info(mt)->cls == VY_TC_STORAGE && e->space == VY_SPACE_BUFFER) {
 		/* ld.u8/s8/u16/s16 widen into the 32-bit register (SPEC §10.1) */
 		struct vy_pv w = reg(c, mt == VY_BF16 ? VY_U32 : e->type);
@@ -479,7 +487,7 @@ static struct vy_pv bf16_bits(struct ctx *c, struct vy_pv v)
 static struct vy_pv store_value(struct ctx *c, const struct vy_stmt *s,
 				struct vy_pv v, const char **st)
 {
-	enum vy_type mt = vy_mem_type(c->p, s->space, s->mem);
+	enum vy_type mt = vy_type_elem(vy_mem_type(c->p, s->space, s->mem));
 	const struct vy_typeinfo *ti = vy_type_info(mt);
 	enum vy_type vt = s->value->type;
 	*st = tn(vt);
@@ -1328,15 +1336,15 @@ static struct vy_pv emit_f16(struct ctx *c, const struct vy_expr *e)
 		I(c, "selp.b32 \t%s, 32767, %s, %%n; }\n", d.s, d.s);
 		return d;
 	}
-	I(c, "{ .reg .b16 %%h; .reg .b32 %%t, %%s; .reg .f32 %%q; .reg .pred %%n;\n");
+	/* a NaN: sign << 31 | 0x7f800000 | (bits & 0x7fff) << 13, as
+	 * ((s32)(bits << 16) >> 3) | 0x7f800000 (the sign fills bits 28-31,
+	 * the or sets 23-30); NaN-ness from the conversion itself */
+	I(c, "{ .reg .b16 %%h; .reg .b32 %%t; .reg .f32 %%q; .reg .pred %%n;\n");
 	I(c, "cvt.u16.u32 \t%%h, %s;\n", a.s);
 	I(c, "cvt.f32.f16 \t%s, %%h;\n", d.s);
-	I(c, "and.b32 \t%%t, %s, 32767;\n", a.s);
-	I(c, "setp.gt.u32 \t%%n, %%t, 31744;\n");
-	I(c, "shl.b32 \t%%t, %%t, 13;\n");
-	I(c, "and.b32 \t%%s, %s, 32768;\n", a.s);
-	I(c, "shl.b32 \t%%s, %%s, 16;\n");
-	I(c, "or.b32 \t%%t, %%t, %%s;\n");
+	I(c, "setp.nan.f32 \t%%n, %s, %s;\n", d.s, d.s);
+	I(c, "shl.b32 \t%%t, %s, 16;\n", a.s);
+	I(c, "shr.s32 \t%%t, %%t, 3;\n");
 	I(c, "or.b32 \t%%t, %%t, 2139095040;\n");
 	I(c, "mov.b32 \t%%q, %%t;\n");
 	I(c, "selp.f32 \t%s, %%q, %s, %%n; }\n", d.s, d.s);
@@ -1475,7 +1483,7 @@ static void emit_store(struct ctx *c, const struct vy_stmt *s)
 	struct vy_pv idx = emit_expr(c, s->index);
 	struct vy_pv v = emit_expr(c, s->value);
 	struct vy_pv a = addr_plus(emit_addr(c, s->space, s->mem, s->index, idx),
-				   4 * (unsigned)s->comp);
+				   comp_off(c, s->space, s->mem, s->comp));
 	const char *st;
 	v = store_value(c, s, v, &st);
 	I(c, "st.%s.%s \t[%s], %s;\n", space_of(c, s->space, s->mem, false),
@@ -1619,6 +1627,10 @@ static bool emit_group(struct ctx *c, struct vy_stmt *const *v, int n)
 	enum vy_space sp = load ? v[0]->value->space : v[0]->space;
 	int mem = load ? v[0]->value->index : v[0]->mem;
 	enum vy_type el = vy_type_elem(vy_mem_type(c->p, sp, mem));
+	/* f16 bits (F16S): ld/st .u16 lanes in 32-bit registers; words in shared */
+	const char *mt = el != VY_F16S ? tn(el) : sp == VY_SPACE_BUFFER ? "u16" : "u32";
+	if (el == VY_F16S)
+		el = VY_U32;
 	if (n == 3 && (!load || sp == VY_SPACE_SHARED))
 		return false;
 	line_comment(c, v[0]);
@@ -1635,13 +1647,13 @@ static bool emit_group(struct ctx *c, struct vy_stmt *const *v, int n)
 		for (int j = 0; j < w; j++)
 			r[j] = reg(c, el);
 		I(c, "ld.%s.v%d.%s 	{%s, %s%s%s%s%s}, [%s];\n", space_of(c, sp, mem, true), w,
-		  tn(el), r[0].s, r[1].s, w > 2 ? ", " : "", w > 2 ? r[2].s : "",
+		  mt, r[0].s, r[1].s, w > 2 ? ", " : "", w > 2 ? r[2].s : "",
 		  w > 2 ? ", " : "", w > 2 ? r[3].s : "", a.s);
 		for (int j = 0; j < n; j++)
 			set_local(c, v[j]->local, r[j], snap, false);
 	} else {
 		I(c, "st.%s.v%d.%s 	[%s], {%s, %s%s%s%s%s};\n", space_of(c, sp, mem, false), w,
-		  tn(el), a.s, r[0].s, r[1].s, w > 2 ? ", " : "", w > 2 ? r[2].s : "",
+		  mt, a.s, r[0].s, r[1].s, w > 2 ? ", " : "", w > 2 ? r[2].s : "",
 		  w > 2 ? ", " : "", w > 2 ? r[3].s : "");
 	}
 	return true;
@@ -1752,11 +1764,10 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *cfg,
 		struct vy_buf *out, char **err)
 {
 	const struct arch *a = find_arch(cfg ? cfg->sm : 0);
-	if (!a) {
-		*err = vy_strf("unsupported architecture sm_%d\nFix: use --arch sm_70, sm_72, "
-			       "sm_75, sm_80, sm_86, sm_87, sm_89 or sm_90", cfg->sm);
-		return VY_EMIT_REJECT;
-	}
+	if (!a)
+		return vy_emit_reject(cfg, err, VY_FIX_NEWLINE, "use --arch sm_70, sm_72, sm_75, "
+				      "sm_80, sm_86, sm_87, sm_89 or sm_90",
+				      "unsupported architecture sm_%d", cfg ? cfg->sm : 0);
 	if (p->nbuffers > VY_MAX_IO || p->nparams > VY_MAX_IO) {
 		*err = vy_strf("too many buffers or params");
 		return VY_EMIT_REJECT;

@@ -32,6 +32,7 @@ struct pre {
 
 struct em {
 	const struct vy_program *p;
+	const struct vy_emit_config *cfg;   /* where a refusal goes (vy_emit_reject) */
 	uint32_t *code;          /* 5 words per instruction */
 	uint32_t ninstr, cap;
 	struct pre *pre;
@@ -745,10 +746,10 @@ static bool check_limits(struct em *m, char **err)
 			       "%d deep; the reference VM allows %d", m->maxdepth,
 			       VYVM_MAX_NEST - 2);
 	else if (m->nregs > VYVM_MAX_REGS || m->nregs * lanes > VYVM_MAX_WORDS)
-		*err = vy_strf("the program needs %u VM registers of %llu lanes; the "
-			       "reference VM allows %u words. Fix: use fewer locals or a "
-			       "smaller workgroup", m->nregs, (unsigned long long)lanes,
-			       VYVM_MAX_WORDS);
+		vy_emit_reject(m->cfg, err, VY_FIX_INLINE, "use fewer locals or a smaller "
+			       "workgroup", "the program needs %u VM registers of %llu lanes; "
+			       "the reference VM allows %u words", m->nregs,
+			       (unsigned long long)lanes, VYVM_MAX_WORDS);
 	else
 		return true;
 	return false;
@@ -766,10 +767,9 @@ static void em_free(struct em *m)
 static int emit_reference(const struct vy_program *p, const struct vy_emit_config *c,
 			  struct vy_buf *out, char **err)
 {
-	struct em m = { .p = p };
+	struct em m = { .p = p, .cfg = c };
 	struct vy_buf prog = { 0 }, code = { 0 };
 	int rc = VY_EMIT_REJECT;
-	(void)c;
 	walk_block(&m, &p->entry);
 	m.local_base = m.npre;
 	m.frozen = true;

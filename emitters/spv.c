@@ -94,6 +94,16 @@ struct spv {
 	struct words funcs;      /* the math-library functions used, after main */
 	uint32_t dbg_file;       /* -g: the OpString of the YAML file's base name */
 	uint32_t mfn[VY_OP_COUNT];   /* their ids */
+	bool fma_call;           /* the exact f32 fma as a function (fma_fn) */
+	bool forward;            /* -O1: a var's value known in its block (load_local) */
+	uint32_t *known, *known_lbl;   /* per var: that value and its block */
+	uint32_t *pend;          /* per var: the value its store in this block
+				    will write at the block's end (0: none) */
+	int *pend_list, npend;   /* those vars, in the order first stored */
+	uint32_t fma_id;         /* that function, made on first use */
+#define WIDE_CACHE 16
+	uint32_t wide[WIDE_CACHE][2];   /* the f64 fma mode: f32 id, its f64 widening */
+	unsigned nwide;              /* in the current block */
 };
 
 /* Barriers order buffer memory only where an invocation can tell (ir.c). */
@@ -237,6 +247,8 @@ static uint32_t ty_void(struct spv *s)
 
 static uint32_t ty(struct spv *s, enum vy_type t)
 {
+	if (vy_type_lanes(t) > 1 && vy_type_value(t) != t)   /* f16 bits: a u32 vector */
+		return ty(s, vy_type_value(t));
 	if (vy_type_lanes(t) > 1)   /* f32x4: OpTypeVector of f32, 4 */
 		return TYPE(s, SpvOpTypeVector, ty(s, vy_type_elem(t)), vy_type_lanes(t));
 	switch (t) {
@@ -266,6 +278,8 @@ static uint32_t ty_ptr(struct spv *s, SpvStorageClass sc, uint32_t pointee)
 static uint32_t ty_mem(struct spv *s, enum vy_type t)
 {
 	const struct vy_typeinfo *ti = vy_type_info(t);
+	if (vy_type_lanes(t) > 1)   /* f16 bits: u16vecN */
+		return TYPE(s, SpvOpTypeVector, ty_mem(s, vy_type_elem(t)), vy_type_lanes(t));
 	if (ti->cls != VY_TC_STORAGE)
 		return ty(s, t);
 	return TYPE(s, SpvOpTypeInt, (uint32_t)ti->spv_width, (uint32_t)ti->spv_signed);
@@ -329,17 +343,48 @@ static uint32_t val(struct spv *s, SpvOp op, uint32_t type, const uint32_t *a,
 	return id;
 }
 
+/* -O1: a var's store waits for the end of its block (the last one to it
+ * there is the one written: sgemm's unrolled k loop stored each acc
+ * element 8 times); every terminator and merge instruction of the
+ * kernel's body writes them first.  Inside a function of the module
+ * (fma_fn, mathlib_fn) there are none: fn_enter sets them aside. */
+static void flush_stores(struct spv *s)
+{
+	for (int i = 0; i < s->npend; i++) {
+		int l = s->pend_list[i];
+		INS(&s->body, SpvOpStore, s->local[l], s->pend[l]);
+		s->pend[l] = 0;
+	}
+	s->npend = 0;
+}
+
+static int fn_enter(struct spv *s)
+{
+	int n = s->npend;
+	s->npend = 0;
+	return n;
+}
+
+static void fn_leave(struct spv *s, int n)
+{
+	s->npend = n;
+}
+
 static void label(struct spv *s, uint32_t id)
 {
+	flush_stores(s);
 	INS(&s->body, SpvOpLabel, id);
 	s->cur_label = id;
 	s->dead = false;
+	s->nwide = 0;
 }
 
 static void branch(struct spv *s, uint32_t target)
 {
-	if (!s->dead)
+	if (!s->dead) {
+		flush_stores(s);
 		INS(&s->body, SpvOpBranch, target);
+	}
 	s->dead = true;
 }
 
@@ -665,13 +710,14 @@ static uint32_t vec_elem_ptr(struct spv *s, const struct vy_expr *e, bool whole)
 	enum vy_type mt = vy_mem_type(s->p, e->space, e->index);
 	uint32_t comp = u32c(s, (uint32_t)e->axis);
 	if (e->space == VY_SPACE_BUFFER) {
-		uint32_t pt = ty_ptr(s, s->bufsc, ty(s, whole ? mt : vy_type_elem(mt)));
+		uint32_t pt = ty_ptr(s, s->bufsc, ty_mem(s, whole ? mt : vy_type_elem(mt)));
 		uint32_t zero = u32c(s, 0);
 		if (whole)
 			return VAL(s, SpvOpAccessChain, pt, s->buf_var[e->index], zero, idx);
 		return VAL(s, SpvOpAccessChain, pt, s->buf_var[e->index], zero, idx, comp);
 	}
-	uint32_t pt = ty_ptr(s, SpvStorageClassWorkgroup, ty(s, whole ? mt : vy_type_elem(mt)));
+	uint32_t pt = ty_ptr(s, SpvStorageClassWorkgroup,
+			     ty(s, whole ? mt : vy_type_value(vy_type_elem(mt))));
 	if (whole)
 		return VAL(s, SpvOpAccessChain, pt, s->shared_var[e->index], idx);
 	return VAL(s, SpvOpAccessChain, pt, s->shared_var[e->index], idx, comp);
@@ -705,10 +751,46 @@ static uint32_t load_param(struct spv *s, const struct vy_expr *e)
 	return VAL(s, SpvOpLoad, ty(s, t), ptr);
 }
 
+/* At -O1 a var read again in the block that stored or loaded it reads
+ * that value, not an OpLoad (the drivers' and spirv-opt's first step on
+ * Function variables, so the code after them is the same); sgemm's
+ * unrolled loop had 1678 loads, most of a value stored just before.  A
+ * new block (label) forgets every value. */
+static void var_known(struct spv *s, int local, uint32_t v)
+{
+	if (!s->forward)
+		return;
+	s->known[local] = v;
+	s->known_lbl[local] = v ? s->cur_label : 0;
+}
+
+/* Before a store of the var that is not set_local's: it forgets the
+ * var's value and the store that was waiting. */
+static void var_direct(struct spv *s, int local)
+{
+	if (!s->forward)
+		return;
+	var_known(s, local, 0);
+	if (s->pend[local]) {
+		int n = 0;
+		for (int i = 0; i < s->npend; i++)
+			if (s->pend_list[i] != local)
+				s->pend_list[n++] = s->pend_list[i];
+		s->npend = n;
+		s->pend[local] = 0;
+	}
+}
+
 static uint32_t load_local(struct spv *s, const struct vy_expr *e)
 {
-	if (s->is_var[e->index])
-		return VAL(s, SpvOpLoad, ty(s, e->type), s->local[e->index]);
+	if (s->is_var[e->index] && s->forward && s->known[e->index] &&
+	    s->known_lbl[e->index] == s->cur_label && s->cur_label)
+		return s->known[e->index];
+	if (s->is_var[e->index]) {
+		uint32_t v = VAL(s, SpvOpLoad, ty(s, e->type), s->local[e->index]);
+		var_known(s, e->index, v);
+		return v;
+	}
 	if (!s->local[e->index]) {
 		bug(s, "let used before its definition");
 		return cnst(s, e->type, 0);
@@ -722,6 +804,7 @@ static uint32_t lazy_logic(struct spv *s, const struct vy_expr *e, bool and)
 {
 	uint32_t a = expr(s, e->args[0]);
 	uint32_t from = s->cur_label, rhs = fresh(s), merge = fresh(s);
+	flush_stores(s);
 	INS(&s->body, SpvOpSelectionMerge, merge, SpvSelectionControlMaskNone);
 	if (and)
 		INS(&s->body, SpvOpBranchConditional, a, rhs, merge);
@@ -740,6 +823,7 @@ static uint32_t lazy_select(struct spv *s, const struct vy_expr *e)
 {
 	uint32_t c = expr(s, e->args[0]);
 	uint32_t lt = fresh(s), lf = fresh(s), merge = fresh(s);
+	flush_stores(s);
 	INS(&s->body, SpvOpSelectionMerge, merge, SpvSelectionControlMaskNone);
 	INS(&s->body, SpvOpBranchConditional, c, lt, lf);
 	label(s, lt);
@@ -1188,6 +1272,11 @@ static uint32_t fma_exact(struct spv *s, uint32_t a, uint32_t b, uint32_t c)
 	}
 	r = fmul(s, r, fselect(s, big, cnst(s, VY_F32, 0x40000000u), one));
 	r = VAL(s, SpvOpSelect, tf, tiny, fselect(s, cbig, c, rt), r);
+	/* a zero c: the product rounded once, which keeps the sign of a
+	 * product that underflows to zero (the scaled core loses it) */
+	uint32_t cz = VAL(s, SpvOpIEqual, tb, VAL(s, SpvOpBitwiseAnd, ty(s, VY_U32),
+			  fbits(s, c), u32c(s, 0x7FFFFFFF)), u32c(s, 0));
+	r = fselect(s, band(s, band(s, fin, nz), cz), fmul(s, a, b), r);
 	/* finite a*b (even one that overflows f32) plus an infinite c is c */
 	uint32_t cinf = VAL(s, SpvOpIEqual, tb, VAL(s, SpvOpBitwiseAnd, ty(s, VY_U32),
 			    fbits(s, c), u32c(s, 0x7FFFFFFF)), u32c(s, 0x7F800000));
@@ -1306,6 +1395,7 @@ static uint32_t fdiv_exact(struct spv *s, uint32_t a, uint32_t b)
 			     band(s, VAL(s, SpvOpUGreaterThanEqual, tb, B, lo_b),
 				  VAL(s, SpvOpULessThan, tb, B, hi_b)));
 	uint32_t lfast = fresh(s), lslow = fresh(s), merge = fresh(s);
+	flush_stores(s);
 	INS(&s->body, SpvOpSelectionMerge, merge, SpvSelectionControlMaskNone);
 	INS(&s->body, SpvOpBranchConditional, fast, lfast, lslow);
 	label(s, lfast);
@@ -1453,13 +1543,21 @@ static uint32_t fsqrt_exact(struct spv *s, uint32_t x)
 	return ffrom(s, usel(s, nan, u32c(s, 0x7FC00000), res));
 }
 
-/* ---- the f64 fma mode: a*b is exact in f64, s = a*b + c is rounded
- * to odd (TwoSum error e; an inexact s with an even last bit steps one
- * ulp toward the exact sum), and the f64 -> f32 conversion then rounds
- * correctly (Boldo & Melquiond's round-to-odd theorem: 53 >= 24 + 2).
- * Infinite and NaN operands give IEEE's result through the f64
- * arithmetic itself; the step is taken only where s is finite.  Every
- * f64 bit test works on the two 32-bit words (no Int64 needed). ---- */
+/* ---- the f64 fma mode: a*b is exact in f64, so the f64 Fma of the
+ * widened operands is s = a*b + c rounded once (fused or not), and the
+ * f64 -> f32 conversion of s is the correctly rounded fma unless s sits
+ * exactly on an f32 rounding midpoint (its low 29 bits 1 followed by
+ * zeros, or more zeros for a denormal f32) while the sum was inexact:
+ * then, and only then, double rounding can go the wrong way.  The common
+ * path tests the low 28 bits of s (a superset of every midpoint, cheap),
+ * and branches around the rare fix-up: s rounded to odd (TwoSum error e;
+ * an inexact s with an even last bit steps one ulp toward the exact sum),
+ * which the conversion then rounds correctly (Boldo & Melquiond's
+ * round-to-odd theorem: 53 >= 24 + 2).  Infinite and NaN operands give
+ * IEEE's result through the f64 arithmetic itself; the step is taken
+ * only where s is finite.  Every f64 bit test works on the two 32-bit
+ * words (no Int64 needed).  The widening of an operand is shared by the
+ * fmas of one block (a uniform a, a tile element used by several). ---- */
 
 static uint32_t dop(struct spv *s, SpvOp op, uint32_t a, uint32_t b)
 {
@@ -1468,15 +1566,25 @@ static uint32_t dop(struct spv *s, SpvOp op, uint32_t a, uint32_t b)
 	return r;
 }
 
-static uint32_t fma_f64(struct spv *s, uint32_t a, uint32_t b, uint32_t c)
+/* f32 x widened to f64, once a block */
+static uint32_t widen64(struct spv *s, uint32_t x)
+{
+	unsigned n = s->nwide < WIDE_CACHE ? s->nwide : WIDE_CACHE;
+	for (unsigned i = 0; i < n; i++)
+		if (s->wide[i][0] == x)
+			return s->wide[i][1];
+	uint32_t d = VAL(s, SpvOpFConvert, TYPE(s, SpvOpTypeFloat, 64), x);
+	s->wide[s->nwide % WIDE_CACHE][0] = x;
+	s->wide[s->nwide % WIDE_CACHE][1] = d;
+	s->nwide++;
+	return d;
+}
+
+/* sum = p + dc rounded to odd (p = da*db exact) */
+static uint32_t round_odd64(struct spv *s, uint32_t p, uint32_t dc, uint32_t sum)
 {
 	uint32_t td = TYPE(s, SpvOpTypeFloat, 64), tb = ty(s, VY_BOOL);
 	uint32_t tu = ty(s, VY_U32), tv = TYPE(s, SpvOpTypeVector, tu, 2);
-	s->uses_f64 = true;
-	uint32_t da = VAL(s, SpvOpFConvert, td, a), db = VAL(s, SpvOpFConvert, td, b);
-	uint32_t dc = VAL(s, SpvOpFConvert, td, c);
-	uint32_t p = dop(s, SpvOpFMul, da, db);
-	uint32_t sum = dop(s, SpvOpFAdd, p, dc);
 	uint32_t bb = dop(s, SpvOpFSub, sum, p);
 	uint32_t e = dop(s, SpvOpFAdd, dop(s, SpvOpFSub, p, dop(s, SpvOpFSub, sum, bb)),
 			 dop(s, SpvOpFSub, dc, bb));
@@ -1501,9 +1609,49 @@ static uint32_t fma_f64(struct spv *s, uint32_t a, uint32_t b, uint32_t c)
 			    u32c(s, 1)), lo_dn), lo);
 	uint32_t hi2 = usel(s, band(s, fix, VAL(s, SpvOpLogicalNot, tb, away)),
 			    hi_dn, hi);
-	uint32_t odd = VAL(s, SpvOpBitcast, td,
-			   VAL(s, SpvOpCompositeConstruct, tv, lo2, hi2));
-	return VAL(s, SpvOpFConvert, ty(s, VY_F32), odd);
+	return VAL(s, SpvOpBitcast, td, VAL(s, SpvOpCompositeConstruct, tv, lo2, hi2));
+}
+
+static uint32_t fma_f64(struct spv *s, uint32_t a, uint32_t b, uint32_t c)
+{
+	uint32_t td = TYPE(s, SpvOpTypeFloat, 64), tb = ty(s, VY_BOOL);
+	uint32_t tu = ty(s, VY_U32), tv = TYPE(s, SpvOpTypeVector, tu, 2);
+	s->uses_f64 = true;
+	uint32_t da = widen64(s, a), db = widen64(s, b), dc = widen64(s, c);
+	uint32_t sum = EXT(s, td, GLSLstd450Fma, da, db, dc);
+	uint32_t lo = VAL(s, SpvOpCompositeExtract, tu, VAL(s, SpvOpBitcast, tv, sum), 0);
+	uint32_t mid = VAL(s, SpvOpIEqual, tb, VAL(s, SpvOpBitwiseAnd, tu, lo,
+			   u32c(s, 0x0FFFFFFF)), u32c(s, 0));
+	uint32_t from = s->cur_label, lmid = fresh(s), merge = fresh(s);
+	uint32_t keep[WIDE_CACHE][2], nkeep = s->nwide;
+	memcpy(keep, s->wide, sizeof keep);
+	INS(&s->body, SpvOpSelectionMerge, merge, SpvSelectionControlDontFlattenMask);
+	INS(&s->body, SpvOpBranchConditional, mid, lmid, merge);
+	label(s, lmid);
+	/* a possible midpoint (also every sum with few bits, as a short a
+	 * gives): was the sum exact?  It was iff s - p == c and s - c == p
+	 * (the one of the two with the larger operand subtracted is exact,
+	 * Fast2Sum) */
+	uint32_t p = dop(s, SpvOpFMul, da, db);
+	uint32_t inexact = bor(s, VAL(s, SpvOpFUnordNotEqual, tb, dop(s, SpvOpFSub, sum, p), dc),
+			       VAL(s, SpvOpFUnordNotEqual, tb, dop(s, SpvOpFSub, sum, dc), p));
+	uint32_t lfix = fresh(s), mmid = fresh(s), from_mid = s->cur_label;
+	INS(&s->body, SpvOpSelectionMerge, mmid, SpvSelectionControlDontFlattenMask);
+	INS(&s->body, SpvOpBranchConditional, inexact, lfix, mmid);
+	label(s, lfix);
+	uint32_t odd = round_odd64(s, p, dc, sum);
+	uint32_t from_fix = s->cur_label;
+	branch(s, mmid);
+	label(s, mmid);
+	uint32_t r1 = VAL(s, SpvOpPhi, td, sum, from_mid, odd, from_fix);
+	uint32_t from_m = s->cur_label;
+	branch(s, merge);
+	label(s, merge);
+	/* the block before the branch dominates the merge */
+	memcpy(s->wide, keep, sizeof keep);
+	s->nwide = nkeep;
+	uint32_t r = VAL(s, SpvOpPhi, td, sum, from, r1, from_m);
+	return VAL(s, SpvOpFConvert, ty(s, VY_F32), r);
 }
 
 /* mix(a, b, t) = a*(1 - t) + b*t = a - a*t + b*t, the products exact and
@@ -1665,6 +1813,73 @@ static uint32_t bitcast_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
 	return e->args[0]->type == e->type ? a[0] : VAL(s, SpvOpBitcast, tt, a[0]);
 }
 
+/* The exact f32 fma (fma_exact, or fma_f64 in the f64 mode) as one
+ * function, made on first use, for a kernel with two or more: inline,
+ * each is 40 (f64) to 200 instructions, and sgemm's 512 after unrolling
+ * made a 2.2 MB module that took the validator 200 ms (issue #13's
+ * compile time).  Inline function control, as drivers inline every
+ * function of a compute shader anyway: the code after the driver is
+ * that of the inline copies.  A kernel with one keeps it inline (and
+ * its bytes). */
+static uint32_t fma_fn(struct spv *s)
+{
+	if (s->fma_id)
+		return s->fma_id;
+	uint32_t tf = ty(s, VY_F32);
+	uint32_t fnty = TYPE(s, SpvOpTypeFunction, tf, tf, tf, tf);
+	uint32_t id = s->fma_id = fresh(s);
+	name(s, id, "vy_fma");
+	struct words body = s->body;
+	uint32_t cur = s->cur_label, p[3];
+	bool dead = s->dead;
+	int pend = fn_enter(s);
+	s->body = (struct words){ 0 };
+	INS(&s->body, SpvOpFunction, tf, id, SpvFunctionControlInlineMask, fnty);
+	for (int i = 0; i < 3; i++) {
+		p[i] = fresh(s);
+		INS(&s->body, SpvOpFunctionParameter, tf, p[i]);
+	}
+	label(s, fresh(s));
+	uint32_t r = s->c->fma_mode == VY_FMA_F64 ? fma_f64(s, p[0], p[1], p[2]) :
+		fma_exact(s, p[0], p[1], p[2]);
+	INS(&s->body, SpvOpReturnValue, r);
+	ins(&s->body, SpvOpFunctionEnd, NULL, 0);
+	put_all(&s->funcs, s->body.v, s->body.n);
+	free(s->body.v);
+	s->body = body;
+	s->cur_label = cur;
+	s->dead = dead;
+	fn_leave(s, pend);
+	return id;
+}
+
+/* Whether the kernel has two or more exact f32 fmas (fma_fn); n counts. */
+static bool expr_fmas(const struct vy_expr *e, int *n)
+{
+	if (!e)
+		return false;
+	if (e->kind == VY_E_OP && e->op && e->op->code == VY_OP_FMA && e->type == VY_F32)
+		++*n;
+	for (int i = 0; i < e->nargs && *n < 2; i++)
+		expr_fmas(e->args[i], n);
+	return *n >= 2;
+}
+
+static bool block_fmas(const struct vy_block *b, int *n)
+{
+	for (int i = 0; i < b->n && *n < 2; i++) {
+		const struct vy_stmt *st = b->v[i];
+		expr_fmas(st->index, n);
+		expr_fmas(st->value, n);
+		expr_fmas(st->lo, n);
+		expr_fmas(st->hi, n);
+		expr_fmas(st->step, n);
+		block_fmas(&st->body, n);
+		block_fmas(&st->els, n);
+	}
+	return *n >= 2;
+}
+
 static uint32_t fma_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
 		       const uint32_t *a)
 {
@@ -1674,6 +1889,8 @@ static uint32_t fma_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
 		return EXT(s, tt, GLSLstd450Fma, a[0], a[1], a[2]);
 	if (s->c->fast_math || s->c->fma_mode == VY_FMA_KHR)
 		return EXT(s, tt, GLSLstd450Fma, a[0], a[1], a[2]);
+	if (s->fma_call)
+		return VAL(s, SpvOpFunctionCall, tt, fma_fn(s), a[0], a[1], a[2]);
 	if (s->c->fma_mode == VY_FMA_F64)
 		return fma_f64(s, a[0], a[1], a[2]);
 	return fma_exact(s, a[0], a[1], a[2]);
@@ -1923,6 +2140,7 @@ static uint32_t mathlib_fn(struct spv *s, enum vy_opcode code, uint32_t *rt)
 	struct words body = s->body;
 	uint32_t cur = s->cur_label;
 	bool dead = s->dead;
+	int pend = fn_enter(s);
 	const struct vy_emit_config *c = s->c;
 	struct vy_emit_config exact = *c;
 	exact.fast_math = false;
@@ -1944,6 +2162,7 @@ static uint32_t mathlib_fn(struct spv *s, enum vy_opcode code, uint32_t *rt)
 	s->body = body;
 	s->cur_label = cur;
 	s->dead = dead;
+	fn_leave(s, pend);
 	s->c = c;
 	s->slot = slot;
 	free(v);
@@ -1983,7 +2202,7 @@ static uint32_t op(struct spv *s, const struct vy_expr *e)
  * arrays hold words that stores already narrowed. */
 static uint32_t load_elem(struct spv *s, const struct vy_expr *e)
 {
-	enum vy_type mt = vy_mem_type(s->p, e->space, e->index);
+	enum vy_type mt = vy_type_elem(vy_mem_type(s->p, e->space, e->index));
 	if (vy_type_info(mt)->cls != VY_TC_STORAGE || e->space == VY_SPACE_SHARED)
 		return VAL(s, SpvOpLoad, ty(s, e->type), elem_ptr(s, e));
 	uint32_t raw = VAL(s, SpvOpLoad, ty_mem(s, mt), elem_ptr(s, e));
@@ -2069,8 +2288,16 @@ static void block(struct spv *s, const struct vy_block *b);
 
 static void set_local(struct spv *s, int local, uint32_t v, uint32_t first)
 {
+	if (s->is_var[local] && s->forward && s->cur_label) {
+		if (!s->pend[local])
+			s->pend_list[s->npend++] = local;
+		s->pend[local] = v;
+		var_known(s, local, v);
+		return;
+	}
 	if (s->is_var[local]) {
 		INS(&s->body, SpvOpStore, s->local[local], v);
+		var_known(s, local, v);
 		return;
 	}
 	s->local[local] = v;
@@ -2083,6 +2310,7 @@ static void if_stmt(struct spv *s, const struct vy_stmt *st)
 	uint32_t c = expr(s, st->value);
 	uint32_t then = fresh(s), merge = fresh(s);
 	uint32_t els = st->els.n ? fresh(s) : merge;
+	flush_stores(s);
 	INS(&s->body, SpvOpSelectionMerge, merge, SpvSelectionControlMaskNone);
 	INS(&s->body, SpvOpBranchConditional, c, then, els);
 	label(s, then);
@@ -2097,6 +2325,7 @@ static void if_stmt(struct spv *s, const struct vy_stmt *st)
 	}
 	label(s, merge);
 	if (!reach) {
+		flush_stores(s);
 		ins(&s->body, SpvOpUnreachable, NULL, 0);
 		s->dead = true;
 	}
@@ -2161,6 +2390,7 @@ static void loop(struct spv *s, const struct vy_stmt *st,
 	uint32_t cont = fresh(s), merge = fresh(s), ctl = loop_control(st, s->prev);
 	branch(s, header);
 	label(s, header);
+	flush_stores(s);
 	INS(&s->body, SpvOpLoopMerge, merge, cont, ctl);
 	branch(s, cblock);
 	label(s, cblock);
@@ -2199,6 +2429,7 @@ static void for_step(struct spv *s, const struct vy_stmt *st,
 	enum vy_type t = s->p->locals[st->local].type;
 	uint32_t k = VAL(s, SpvOpLoad, ty(s, t), s->local[st->local]);
 	uint32_t nk = VAL(s, SpvOpIAdd, ty(s, t), k, env[1]);
+	var_direct(s, st->local);
 	INS(&s->body, SpvOpStore, s->local[st->local], nk);
 }
 
@@ -2212,6 +2443,7 @@ static void for_stmt(struct spv *s, const struct vy_stmt *st)
 	uint32_t lo = expr(s, st->lo), env[2];
 	env[0] = expr(s, st->hi);
 	env[1] = st->step ? expr(s, st->step) : cnst(s, t, 1);
+	var_direct(s, st->local);
 	INS(&s->body, SpvOpStore, s->local[st->local], lo);
 	loop(s, st, for_cond, for_step, env);
 }
@@ -2223,7 +2455,7 @@ static void store(struct spv *s, const struct vy_stmt *st)
 			       .args = (struct vy_expr **)&st->index };
 	uint32_t ptr = elem_ptr(s, &ref);
 	uint32_t v = expr(s, st->value);
-	v = store_value(s, vy_mem_type(s->p, st->space, st->mem),
+	v = store_value(s, vy_type_elem(vy_mem_type(s->p, st->space, st->mem)),
 			st->space == VY_SPACE_SHARED, v);
 	INS(&s->body, SpvOpStore, ptr, v);
 }
@@ -2275,6 +2507,7 @@ static void stmt(struct spv *s, const struct vy_stmt *st)
 			  s->loops[s->nloops - 1].cont);
 		break;
 	case VY_S_RETURN:
+		flush_stores(s);
 		ins(&s->body, SpvOpReturn, NULL, 0);
 		s->dead = true;
 		break;
@@ -2300,10 +2533,15 @@ static void vec_group(struct spv *s, struct vy_stmt *const *v, int n)
 	if (v[0]->kind == VY_S_LET) {
 		const struct vy_expr *e = v[0]->value;
 		enum vy_type mt = vy_mem_type(s->p, e->space, e->index);
-		uint32_t x = VAL(s, SpvOpLoad, ty(s, mt), vec_elem_ptr(s, e, true));
+		bool wide = vy_type_value(mt) != mt;   /* f16 bits: widened to u32 */
+		uint32_t x = VAL(s, SpvOpLoad, e->space == VY_SPACE_BUFFER ? ty_mem(s, mt) : ty(s, mt),
+				 vec_elem_ptr(s, e, true));
+		if (wide && e->space == VY_SPACE_BUFFER)
+			x = VAL(s, SpvOpUConvert, ty(s, mt), x);
 		for (int j = 0; j < n; j++)
 			set_local(s, v[j]->local, VAL(s, SpvOpCompositeExtract,
-						      ty(s, vy_type_elem(mt)), x, (uint32_t)j), first);
+						      ty(s, wide ? VY_U32 : vy_type_elem(mt)), x,
+						      (uint32_t)j), first);
 		return;
 	}
 	const struct vy_stmt *st = v[0];
@@ -2317,6 +2555,8 @@ static void vec_group(struct spv *s, struct vy_stmt *const *v, int n)
 	uint32_t x = n == 2 ? VAL(s, SpvOpCompositeConstruct, ty(s, mt), c[0], c[1]) :
 		     n == 3 ? VAL(s, SpvOpCompositeConstruct, ty(s, mt), c[0], c[1], c[2]) :
 			      VAL(s, SpvOpCompositeConstruct, ty(s, mt), c[0], c[1], c[2], c[3]);
+	if (vy_type_value(mt) != mt && st->space == VY_SPACE_BUFFER)   /* f16 bits */
+		x = VAL(s, SpvOpUConvert, ty_mem(s, mt), x);
 	INS(&s->body, SpvOpStore, ptr, x);
 }
 
@@ -2376,6 +2616,8 @@ static uint32_t runtime_array(struct spv *s, enum vy_type t)
 		    vy_type_stride(t));
 		if (vy_type_info(t)->cls == VY_TC_STORAGE)
 			*(vy_type_size(t) == 1 ? &s->uses_8bit : &s->uses_16bit) = true;
+		if (vy_type_value(t) != t && vy_type_lanes(t) > 1)   /* f16 bits */
+			s->uses_16bit = true;
 	}
 	return s->rta[t];
 }
@@ -2613,6 +2855,10 @@ static void free_spv(struct spv *s)
 	free(s->local);
 	free(s->priv_var);
 	free(s->is_var);
+	free(s->known);
+	free(s->known_lbl);
+	free(s->pend);
+	free(s->pend_list);
 	free(s->atomic_buf);
 	free(s->loops);
 	free(s->bug);
@@ -2804,17 +3050,17 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 			       "a * b + c, or use -t ptx or the reference");
 		return VY_EMIT_REJECT;
 	}
-	if (c->vk_minor == 0 && (vy_program_uses(p) & VY_USES_SUBGROUP)) {
-		*err = vy_strf("subgroup operations need SPIR-V 1.3. Fix: use "
-			       "--target-env vulkan1.1 or later");
-		return VY_EMIT_REJECT;
-	}
+	if (c->vk_minor == 0 && (vy_program_uses(p) & VY_USES_SUBGROUP))
+		return vy_emit_reject(c, err, VY_FIX_INLINE, "use --target-env vulkan1.1 or later",
+				      "subgroup operations need SPIR-V 1.3");
 	if (p->nparams > VY_MAX_PARAMS) {
 		*err = vy_strf("%d params do not fit the %d-word push-constant "
 			       "block", p->nparams, VY_MAX_PARAMS);
 		return VY_EMIT_REJECT;
 	}
 	struct spv s = { .p = p, .c = c, .next_id = 1 };
+	int nfma = 0;
+	s.fma_call = !c->fast_math && c->fma_mode != VY_FMA_KHR && block_fmas(&p->entry, &nfma);
 	if (c->debug_info)
 		s.dbg_file = s.next_id++;
 	s.buf_var = zalloc(p->nbuffers, sizeof *s.buf_var);
@@ -2823,6 +3069,13 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 	s.local = zalloc(p->nlocals, sizeof *s.local);
 	s.priv_var = zalloc(p->nprivate, sizeof *s.priv_var);
 	s.is_var = zalloc(p->nlocals, sizeof *s.is_var);
+	s.forward = c->opt_level >= 1 && p->opt_level >= 1;
+	if (s.forward) {
+		s.known = zalloc(p->nlocals, sizeof *s.known);
+		s.known_lbl = zalloc(p->nlocals, sizeof *s.known_lbl);
+		s.pend = zalloc(p->nlocals, sizeof *s.pend);
+		s.pend_list = zalloc(p->nlocals, sizeof *s.pend_list);
+	}
 	struct words m = { 0 };
 	build(&s, &m);
 	int rc = VY_EMIT_BUG;

@@ -117,10 +117,16 @@ struct vy_source {
 	size_t len;
 };
 
+/* 16 bytes: every expression node and statement has one, and a
+ * 100 000-statement program has about a million (issue #10 item 5).  A
+ * file is at most VY_MAX_FILE (2^24) bytes, so line and col fit 25 bits;
+ * carets are at most VY_LOC_MAXLEN wide.  Read as ints (bit-fields
+ * narrower than int promote to int). */
+#define VY_LOC_MAXLEN 4096
 struct vy_loc {
 	const struct vy_source *src;  /* NULL: no location */
-	int line, col;                /* 1-based; col counts bytes */
-	int len;                      /* caret width, >= 1 */
+	uint64_t line : 25, col : 25; /* 1-based; col counts bytes */
+	uint64_t len : 14;            /* caret width, 1..VY_LOC_MAXLEN */
 };
 
 enum vy_severity { VY_ERROR, VY_WARNING, VY_NOTE };
@@ -171,6 +177,19 @@ void vy_diags_free(struct vy_diags *d);
  * own fields, so JSON carries them apart and text mode prints
  * "ORIGIN: TEXT" exactly as written. */
 void vy_error_text(struct vy_diags *d, const char *origin, const char *text);
+/* A back-half error whose fix is its own field from the start (no text
+ * to split): origin is the prefix text mode prints ("vyrec"), sep how it
+ * joins the fix there; fix may be NULL.  Text mode prints what
+ * vy_error_text of "MSG<sep>FIX" would. */
+void vy_error_fix(struct vy_diags *d, const char *origin, enum vy_fix_sep sep,
+		  const char *fix, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Put prefix before the messages of d's diagnostics from index from on
+ * ("kernel part 'a': "), where a caller adds its context. */
+void vy_diags_prefix(struct vy_diags *d, int from, const char *prefix);
+/* "MSG<sep>FIX" or "MSG" (malloc'd): a diagnostic as the back half's
+ * text, for callers that still take char **err. */
+char *vy_diag_text(const struct vy_diag *g);
 /* Append copies of src's diagnostics to dst; they outlive src and the
  * sources it points to (a copied location keeps the path, not the text). */
 void vy_diags_append(struct vy_diags *dst, const struct vy_diags *src);
@@ -288,11 +307,34 @@ enum vy_category { VY_INTRINSIC, VY_COMPOSITE, VY_EXTERN };
 enum { VY_TGT_SPV = 1, VY_TGT_PTX = 2, VY_TGT_GLSL = 4, VY_TGT_REF = 8,
        VY_TGT_ALL = 15 };
 
+/* The class of an op param (vyrec_ops.def's P(name, CLASS)): the types
+ * it admits.  The concrete classes BOOL U32 I32 F32 are VY_PC_TYPE with
+ * that type, as are the params of extern ops. */
+enum vy_pclass {
+	VY_PC_TYPE,    /* exactly .type */
+	VY_PC_INT,     /* u32 i32 (and the 64-bit integers) */
+	VY_PC_FLOAT,   /* f32 (f64, f16) */
+	VY_PC_NUM,     /* int or float */
+	VY_PC_ANY,     /* num or bool */
+};
+
 struct vy_opparam {
 	const char *name;
-	const char *cls;     /* "u32" "int" "num" "int'" "&int" ... */
-	enum vy_type type;   /* extern ops: the declared concrete type */
+	enum vy_pclass cls;
+	enum vy_type type;   /* VY_PC_TYPE: the type (extern ops: the declared one) */
+	bool indep;          /* P_INDEP: its own type variable ("int'") */
+	bool ref;            /* P_REF: an element reference BUF[i] ("&int") */
 };
+
+/* The result rule of an op (vyrec_ops.def's result column). */
+enum vy_result {
+	VY_RES_TYPE,   /* the opdef's ret (a concrete type; extern ops) */
+	VY_RES_SAME,   /* the unified type of the first class */
+	VY_RES_CAST,   /* the type named at the call site */
+};
+
+/* A param's class as `vyrec ops` prints it: "num", "&int", "int'", "u32". */
+const char *vy_opparam_class(const struct vy_opparam *p);
 
 struct vy_expr;
 
@@ -305,8 +347,9 @@ struct vy_opdef {
 	enum vy_opcode code;     /* intrinsics; VY_OP_COUNT otherwise */
 	int nparams;
 	const struct vy_opparam *params;
-	const char *result;      /* result rule, see vyrec_ops.def */
-	enum vy_type ret;        /* extern ops: declared result type */
+	enum vy_result rule;     /* result rule, see vyrec_ops.def */
+	enum vy_type ret;        /* VY_RES_TYPE: the result type */
+	const char *result;      /* the rule as `vyrec ops` prints it ("same") */
 	double ulp, abs;
 	/* under --fast-math (SPEC §10.6): the bound of the native lowerings
 	 * (vyrec_ops.def VY_FAST); never below ulp/abs; extern ops: 0 = same */
@@ -446,28 +489,30 @@ struct vy_block {
 };
 
 struct vy_stmt {
-	enum vy_stmt_kind kind;
+	/* small fields first, packed: 168 bytes a statement (issue #10
+	 * item 5) */
+	enum vy_stmt_kind kind : 8;
+	enum vy_type decl_type : 8; /* VAR NAME: TYPE; else VY_VOID */
+	enum vy_space space : 8;  /* STORE */
+	bool step_negative;       /* FOR: constant negative step, so k > hi */
+	int local;                /* resolved local (LET/VAR/ASSIGN/FOR) */
+	int mem;                  /* STORE: buffer or shared index */
+	int comp;                 /* STORE to a vector array: the component
+				     (a VY_E_LOAD of one keeps it in axis) */
+	int ndims;                /* ARRAY: number of dims (below) */
 	struct vy_loc loc;        /* the statement (its first token) */
 	const char *name;         /* LET/VAR/ASSIGN/FOR local; STORE memory */
 	struct vy_loc name_loc;
-	enum vy_type decl_type;   /* VAR NAME: TYPE; else VY_VOID */
 	const char *compound;     /* ASSIGN/STORE "x += e": "core.add"; the
 				     resolver desugars it and clears it */
-	int local;                /* resolved local (LET/VAR/ASSIGN/FOR) */
-	enum vy_space space;      /* STORE */
-	int mem;                  /* STORE: buffer or shared index */
 	struct vy_expr *index;    /* STORE */
 	struct vy_expr *value;    /* init, rhs, IF/WHILE condition, EXPR */
 	struct vy_expr *lo, *hi, *step;  /* FOR: lo..hi, step may be NULL */
-	bool step_negative;       /* FOR: constant negative step, so k > hi */
 	struct vy_block body;     /* IF then, FOR/WHILE body */
 	struct vy_block els;      /* IF else */
-	int comp;                 /* STORE to a vector array: the component
-				     (a VY_E_LOAD of one keeps it in axis) */
 	/* SPEC §10.3, before resolve: ARRAY's axes; STORE NAME[i][j]'s j (the
 	 * resolver folds both into mem and a row-major index) */
 	struct vy_expr *dims[2];
-	int ndims;
 	struct vy_expr *index2;
 };
 
@@ -848,6 +893,9 @@ struct vy_emit_config {
 		VY_FMA_F64,           /* exact via f64 (round-to-odd): shaderFloat64 */
 		VY_FMA_KHR,           /* OpFmaKHR: VK_KHR_shader_fma */
 	} fma_mode;
+	/* Where vy_emit_reject puts why a program cannot be lowered, the fix
+	 * its own field (vyrec build); NULL: as text into *err. */
+	struct vy_diags *diags;
 };
 
 enum { VY_EMIT_OK = 0, VY_EMIT_REJECT = 1, VY_EMIT_BUG = 2 };
@@ -898,6 +946,13 @@ int vy_emit(const struct vy_aot_emitter *t, const struct vy_program *p,
 	    const struct vy_emit_config *c, struct vy_buf *out, char **err);
 /* The target id or alias closest to a misspelt name, or NULL. */
 const char *vy_emitter_suggest(const char *name);
+/* An emitter's refusal: the message and its fix into c->diags, or
+ * without one into *err as "MSG<sep>FIX"; VY_EMIT_REJECT.  fix NULL: the
+ * message may still carry a pasted Fix (sites not yet converted), which
+ * vy_error_text splits off. */
+int vy_emit_reject(const struct vy_emit_config *c, char **err, enum vy_fix_sep sep,
+		   const char *fix, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 /* The whole program (SPEC §10.5): vy_emit for a program of one part;
  * with several, every part emitted and joined into one module (spv, ptx:
  * one entry point per part; reference: the parts' modules one after the

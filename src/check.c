@@ -92,14 +92,15 @@ static void compare_f32(struct vy_verdict *v, const struct vy_bufdecl *d,
 static void compare_narrow(struct vy_verdict *v, const struct vy_bufdecl *d,
 			   const void *g, const void *e, uint32_t n, struct vy_tol t)
 {
-	unsigned es = vy_type_size(d->type);
+	enum vy_type et = vy_type_elem(d->type);   /* f16xN: per component */
+	unsigned es = vy_type_size(et);
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t a = es == 1 ? ((const uint8_t *)g)[i] : ((const uint16_t *)g)[i];
 		uint32_t b = es == 1 ? ((const uint8_t *)e)[i] : ((const uint16_t *)e)[i];
 		if (a == b)
 			continue;
-		if (d->type == VY_BF16 || d->type == VY_F16S) {   /* f16: the same rule */
-			uint32_t inf = d->type == VY_BF16 ? 0x7f80 : 0x7c00;
+		if (et == VY_BF16 || et == VY_F16S) {   /* f16: the same rule */
+			uint32_t inf = et == VY_BF16 ? 0x7f80 : 0x7c00;
 			int64_t oa = a & 0x8000 ? -(int64_t)(a & 0x7fff) : a;
 			int64_t ob = b & 0x8000 ? -(int64_t)(b & 0x7fff) : b;
 			bool na = (a & 0x7fff) > inf, nb = (b & 0x7fff) > inf;
@@ -183,6 +184,8 @@ struct vy_verdict vy_check_compare(const struct vy_program *p,
 			uint32_t n = l->counts[b] * vy_type_lanes(d->type);
 			if (vy_type_elem(d->type) == VY_F32)
 				compare_f32(&v, d, g, e, n, t);
+			else if (vy_type_elem(d->type) == VY_F16S)   /* f16xN: 2-byte parts */
+				compare_narrow(&v, d, g, e, n, t);
 			else
 				for (uint32_t i = 0; i < n; i++)
 					if (g[i] != e[i])

@@ -91,6 +91,10 @@ int vy_fail(int code, const char *what, char *err);
  * library's malloc'd text (freed here), or formatted from fmt.  Text mode
  * prints "ORIGIN: TEXT" now; JSON mode keeps it for vy_cli_finish. */
 void vy_cli_error(const char *origin, char *err);
+/* An error whose fix is its own field (no text to split): text mode
+ * prints "ORIGIN: MSG<sep>FIX", JSON the message and fix apart. */
+void vy_cli_error_fix(const char *origin, enum vy_fix_sep sep, const char *fix,
+		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void vy_cli_errorf(const char *origin, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* At the end of a command: under --diagnostics-format json print every

@@ -277,11 +277,10 @@ static int emit_glsl_parts(struct build *b, const struct vy_program *p,
 	o->parts = vy_xcalloc((size_t)p->nparts, sizeof *o->parts, "glsl parts");
 	o->part_paths = vy_xcalloc((size_t)p->nparts, sizeof *o->part_paths, "glsl parts");
 	const char *dir = b->out ? b->out : ".";
-	if (!strcmp(dir, "-")) {
-		*err = vy_strf("'%s' has %d kernel parts and glsl writes a file for "
-			       "each. Fix: name a directory with -o DIR", p->name, p->nparts);
-		return VY_EMIT_REJECT;
-	}
+	if (!strcmp(dir, "-"))
+		return vy_emit_reject(&b->cfg, err, VY_FIX_INLINE, "name a directory with -o DIR",
+				      "'%s' has %d kernel parts and glsl writes a file for each",
+				      p->name, p->nparts);
 	for (int i = 0; i < p->nparts; i++) {
 		int r = vy_emit(&vy_emitter_glsl,
 				p->parts[i], &b->cfg, &o->parts[i], err);
@@ -300,21 +299,33 @@ static int emit_all(struct build *b, const struct vy_program *p, struct output *
 	for (int i = 0; i < b->nt; i++) {
 		double t0 = now();
 		char *err = NULL;
+		struct vy_diags d = {0};   /* refusals, the fix a field */
 		o[i].e = b->t[i];
 		o[i].path = output_path(b, b->t[i], p->name);
+		b->cfg.diags = &d;
 		int r = glsl_parts(p, b->t[i]) ? emit_glsl_parts(b, p, &o[i], &err) :
 			vy_emit_program(b->t[i], p, &b->cfg, &o[i].bytes, &err);
+		b->cfg.diags = NULL;
 		if (b->time_report)
 			fprintf(stderr, "vyrec: time: emit %-9s %8.3f ms\n", b->t[i]->id, (now() - t0) * 1e3);
 		if (r == VY_EMIT_BUG) {
-			vy_cli_errorf("vyrec", "internal error: the %s emitter produced invalid output: %s\nFix: this is a bug in vyrec; please report it with the program",
-				      b->t[i]->id, err ? err : "");
+			vy_cli_error_fix("vyrec", VY_FIX_NEWLINE, "this is a bug in vyrec; please report it with the program",
+					 "internal error: the %s emitter produced invalid output: %s",
+					 b->t[i]->id, err ? err : "");
 			free(err);
+			vy_diags_free(&d);
 			return VY_EXIT_INTERNAL;
 		}
-		if (r != VY_EMIT_OK) {
+		if (r != VY_EMIT_OK && d.n) {
+			char *m = vy_strf("kernel compile failed for target `%s`: ", b->t[i]->id);
+			vy_diags_prefix(&d, 0, m);
+			free(m);
+			vy_cli_print_diags(&d);
+		} else if (r != VY_EMIT_OK)
 			vy_cli_errorf("vyrec", "kernel compile failed for target `%s`: %s",
 				      b->t[i]->id, err ? err : "rejected");
+		vy_diags_free(&d);
+		if (r != VY_EMIT_OK) {
 			free(err);
 			return VY_EXIT_PROGRAM;
 		}

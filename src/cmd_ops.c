@@ -30,7 +30,7 @@ static void signature(const struct vy_opdef *op, char *out, size_t n)
 	for (int i = 0; i < op->nparams && k < n; i++)
 		k += (size_t)snprintf(out + k, n - k, "%s%s: %s", i ? ", " : "",
 				      op->params[i].name,
-				      op->cat == VY_INTRINSIC ? op->params[i].cls :
+				      op->cat == VY_INTRINSIC ? vy_opparam_class(&op->params[i]) :
 				      vy_type_name(op->params[i].type));
 	if (k < n)
 		snprintf(out + k, n - k, ") -> %s", op->cat == VY_INTRINSIC ?
@@ -131,10 +131,9 @@ int vy_cmd_ops(int argc, char **argv)
 	vy_registry_free(r);
 	vy_diags_free(&d);
 	if (!shown && dialect) {
-		if (near)
-			fprintf(stderr, "vyrec ops: unknown dialect '%s'\nFix: did you mean 'vyrec ops %s'?\n", dialect, near);
-		else
-			fprintf(stderr, "vyrec ops: unknown dialect '%s'\nFix: the built-in dialects are core, math and atomic; load others with --dialect FILE\n", dialect);
+		const char *fix = near ? vy_fmt(a, "did you mean 'vyrec ops %s'?", near) :
+			"the built-in dialects are core, math and atomic; load others with --dialect FILE";
+		vy_cli_error_fix("vyrec ops", VY_FIX_NEWLINE, fix, "unknown dialect '%s'", dialect);
 		vy_arena_free(a);
 		return VY_EXIT_USAGE;
 	}

@@ -351,7 +351,9 @@ static struct vy_backend *get_backend(const char *id, int device)
 	char *err = NULL;
 	const char *near = backend_typo(id);
 	if (near) {
-		fprintf(stderr, "vyrec run: unknown backend '%s'\nFix: did you mean '--backend %s'? ('vyrec backends' lists them)\n", id, near);
+		char *fix = vy_strf("did you mean '--backend %s'? ('vyrec backends' lists them)", near);
+		vy_cli_error_fix("vyrec run", VY_FIX_NEWLINE, fix, "unknown backend '%s'", id);
+		free(fix);
 		return NULL;
 	}
 	struct vy_backend *b = !strcmp(id, "auto") ?
@@ -637,10 +639,10 @@ static int execute(struct vy_program *p, struct run_opts *o)
 		    parse_chunk(o->chunk, &chunk))
 			return VY_EXIT_USAGE;
 		if (vy_buffer_elem_size(p, sbuf) != 4) {
-			fprintf(stderr, "vyrec run: --stream: buffer '%s' has %s "
-				"elements; streaming takes 4-byte elements only. Fix: "
-				"run it whole with --in\n", p->buffers[sbuf].name,
-				vy_type_name(p->buffers[sbuf].type));
+			vy_cli_error_fix("vyrec run", VY_FIX_INLINE, "run it whole with --in",
+					 "--stream: buffer '%s' has %s elements; streaming takes "
+					 "4-byte elements only", p->buffers[sbuf].name,
+					 vy_type_name(p->buffers[sbuf].type));
 			return VY_EXIT_USAGE;
 		}
 		auto_param = stream_param(p, sbuf);

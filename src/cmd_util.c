@@ -48,6 +48,22 @@ void vy_cli_errorf(const char *origin, const char *fmt, ...)
 	vy_cli_error(origin, m);
 }
 
+void vy_cli_error_fix(const char *origin, enum vy_fix_sep sep, const char *fix,
+		      const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *m = NULL;
+	if (vasprintf(&m, fmt, ap) < 0)
+		vy_oom("an error message", 0);
+	va_end(ap);
+	struct vy_diags one = {0};
+	vy_error_fix(&one, origin, sep, fix, "%s", m);
+	free(m);
+	vy_cli_print_diags(&one);
+	vy_diags_free(&one);
+}
+
 void vy_cli_print_diags(const struct vy_diags *d)
 {
 	if (vy_cli_diag_format == VY_DIAG_JSON) {

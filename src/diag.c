@@ -76,6 +76,35 @@ void vy_error_text(struct vy_diags *d, const char *origin, const char *text)
 	d->v[d->n++] = g;
 }
 
+void vy_error_fix(struct vy_diags *d, const char *origin, enum vy_fix_sep sep,
+		  const char *fix, const char *fmt, ...)
+{
+	if (!room(d, VY_ERROR))
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = NULL;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		vy_oom("a diagnostic", 0);
+	va_end(ap);
+	d->v[d->n++] = (struct vy_diag){ .sev = VY_ERROR, .msg = msg,
+		.fix = fix ? xstrdup(fix) : NULL, .origin = xstrdup(origin), .sep = sep };
+}
+
+void vy_diags_prefix(struct vy_diags *d, int from, const char *prefix)
+{
+	for (int i = from; i < d->n; i++) {
+		char *m = vy_strf("%s%s", prefix, d->v[i].msg);
+		free(d->v[i].msg);
+		d->v[i].msg = m;
+	}
+}
+
+char *vy_diag_text(const struct vy_diag *g)
+{
+	return g->fix ? vy_strf("%s%s%s", g->msg, fixsep[g->sep], g->fix) : vy_strf("%s", g->msg);
+}
+
 void vy_diags_append(struct vy_diags *dst, const struct vy_diags *src)
 {
 	for (int i = 0; i < src->n; i++) {

@@ -138,7 +138,7 @@ static void op_params(struct dl *L, struct vy_opdef *op, const struct vy_ynode *
 			continue;
 		}
 		enum vy_type t = op_type(L, y->kids[i + 1], vy_fmt(L->a, "the type of '%s'", k->s));
-		pv[op->nparams++] = (struct vy_opparam){ k->s, vy_type_name(t), t };
+		pv[op->nparams++] = (struct vy_opparam){ .name = k->s, .cls = VY_PC_TYPE, .type = t };
 		vy_buf_printf(&sig, "%s%s:%s", i ? ", " : "", k->s, vy_type_name(t));
 	}
 	char *s = vy_buf_cstr(&sig);

@@ -82,10 +82,10 @@ enum vy_type vy_expr_optype(const struct vy_expr *e)
 {
 	/* the op table's result rule: a cast's type is its target, a
 	 * comparison's (result "bool") its operands' */
-	const char *r = e->op->code < VY_OP_COUNT ? e->op->result : "";
-	if (!strcmp(r, "cast"))
+	bool builtin = e->op->code < VY_OP_COUNT;
+	if (builtin && e->op->rule == VY_RES_CAST)
 		return e->cast_to;
-	if (!strcmp(r, "bool") && e->nargs)
+	if (builtin && e->op->rule == VY_RES_TYPE && e->op->ret == VY_BOOL && e->nargs)
 		return e->args[0]->type;
 	return e->type;
 }

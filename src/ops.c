@@ -68,7 +68,8 @@ enum vy_type vy_type_vec(enum vy_type elem, unsigned n)
 
 unsigned vy_type_stride(enum vy_type t)
 {
-	return vy_type_lanes(t) == 3 ? 16 : vy_type_size(t);
+	/* x3: padded to 4 components (f32x3 16 bytes, f16x3 8) */
+	return vy_type_lanes(t) == 3 ? 4 * vy_type_size(vy_type_elem(t)) : vy_type_size(t);
 }
 
 enum vy_type vy_type_parse(const char *s, size_t n, bool *reserved)
@@ -88,15 +89,74 @@ enum vy_type vy_type_parse(const char *s, size_t n, bool *reserved)
 	return VY_VOID;
 }
 
-struct spec {
-	const char *dialect, *name, *sig, *result;
-	double ulp, abs;
-};
+/* ---- the op table, as data (no parsing: vyrec_ops.def's columns are
+ * tokens that these macros turn into initialisers) ---- */
 
-static const struct spec specs[VY_OP_COUNT] = {
-#define VY_OP(e, d, n, sig, res, ulp, abs) { #d, #n, sig, res, ulp, abs },
+/* P(name, CLASS): the class and type of CLASS */
+#define PC_INT   .cls = VY_PC_INT
+#define PC_FLOAT .cls = VY_PC_FLOAT
+#define PC_NUM   .cls = VY_PC_NUM
+#define PC_ANY   .cls = VY_PC_ANY
+#define PC_BOOL  .cls = VY_PC_TYPE, .type = VY_BOOL
+#define PC_U32   .cls = VY_PC_TYPE, .type = VY_U32
+#define PC_I32   .cls = VY_PC_TYPE, .type = VY_I32
+#define PC_F32   .cls = VY_PC_TYPE, .type = VY_F32
+#define MOD_PLAIN
+#define MOD_INDEP .indep = true
+#define MOD_REF   .ref = true
+
+#define MAXP 3
+static const struct vy_opparam params[VY_OP_COUNT][MAXP + 1] = {
+#define VY_PARAM(n, c, m) { .name = #n, PC_##c, MOD_##m },
+#define VY_OP(e, d, n, sig, res, ulp, abs) [VY_OP_##e] = { sig { 0 } },
 #include "vyrec_ops.def"
 #undef VY_OP
+#undef VY_PARAM
+};
+
+/* The printable signature "a:num, b:int'": each param gives ", a:num";
+ * the row's text plus "\0\0", from its third character, drops the first
+ * ", " (and is "" for P_NONE). */
+#define SPELL_INT   "int"
+#define SPELL_FLOAT "float"
+#define SPELL_NUM   "num"
+#define SPELL_ANY   "any"
+#define SPELL_BOOL  "bool"
+#define SPELL_U32   "u32"
+#define SPELL_I32   "i32"
+#define SPELL_F32   "f32"
+#define PRE_PLAIN  ""
+#define PRE_INDEP  ""
+#define PRE_REF    "&"
+#define POST_PLAIN ""
+#define POST_INDEP "'"
+#define POST_REF   ""
+static const char *const sigs[VY_OP_COUNT] = {
+#define VY_PARAM(n, c, m) ", " #n ":" PRE_##m SPELL_##c POST_##m
+#define VY_OP(e, d, n, sig, res, ulp, abs) [VY_OP_##e] = (sig "\0\0") + 2,
+#include "vyrec_ops.def"
+#undef VY_OP
+#undef VY_PARAM
+};
+
+/* result column: SAME, CAST or a concrete type */
+#define RES_SAME  .rule = VY_RES_SAME, .result = "same"
+#define RES_CAST  .rule = VY_RES_CAST, .result = "cast"
+#define RES_BOOL  .rule = VY_RES_TYPE, .ret = VY_BOOL, .result = "bool"
+#define RES_U32   .rule = VY_RES_TYPE, .ret = VY_U32, .result = "u32"
+#define RES_I32   .rule = VY_RES_TYPE, .ret = VY_I32, .result = "i32"
+#define RES_F32   .rule = VY_RES_TYPE, .ret = VY_F32, .result = "f32"
+#define RES_U32X4 .rule = VY_RES_TYPE, .ret = VY_U32X4, .result = "u32x4"
+
+static struct vy_opdef defs[VY_OP_COUNT] = {
+#define VY_PARAM(n, c, m) + 1
+#define VY_OP(e, d, n, sig, res, u, ab) [VY_OP_##e] = { \
+	.id = #d "." #n, .dialect = #d, .name = #n, .registrant = "builtin", \
+	.cat = VY_INTRINSIC, .code = VY_OP_##e, .nparams = 0 sig, \
+	.params = params[VY_OP_##e], RES_##res, .ulp = u, .abs = ab },
+#include "vyrec_ops.def"
+#undef VY_OP
+#undef VY_PARAM
 };
 
 /* --fast-math bounds; ops not in VY_FAST keep their exact bound */
@@ -106,54 +166,32 @@ static const double fast_bound[VY_OP_COUNT][2] = {
 #undef VY_FAST
 };
 
-#define MAXP 3
-static struct vy_opdef defs[VY_OP_COUNT];
-static struct vy_opparam params[VY_OP_COUNT][MAXP];
-static char ids[VY_OP_COUNT][48];
-static char names[VY_OP_COUNT][MAXP][16], classes[VY_OP_COUNT][MAXP][16];
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-/* Split "a:num, b:int'" into params[]. */
-static int parse_sig(int op, const char *sig)
-{
-	int n = 0;
-	const char *p = sig;
-	while (*p) {
-		while (*p == ' ' || *p == ',')
-			p++;
-		if (!*p)
-			break;
-		if (n == MAXP)
-			vy_bug("op %d has too many params", op);
-		const char *colon = strchr(p, ':');
-		const char *end = strchr(p, ',');
-		if (!end)
-			end = p + strlen(p);
-		snprintf(names[op][n], 16, "%.*s", (int)(colon - p), p);
-		snprintf(classes[op][n], 16, "%.*s", (int)(end - colon - 1), colon + 1);
-		params[op][n] = (struct vy_opparam){ names[op][n], classes[op][n], VY_VOID };
-		n++;
-		p = end;
-	}
-	return n;
-}
-
+/* What the rows' one initialiser cannot say: the signature (sigs reads the
+ * params column with another VY_PARAM) and the fast bound, never below the
+ * exact one.  Copies, not parsing. */
 static void build(void)
 {
 	for (int i = 0; i < VY_OP_COUNT; i++) {
-		const struct spec *s = &specs[i];
-		snprintf(ids[i], sizeof ids[i], "%s.%s", s->dialect, s->name);
-		defs[i] = (struct vy_opdef){
-			.id = ids[i], .dialect = s->dialect, .name = s->name,
-			.registrant = "builtin", .cat = VY_INTRINSIC,
-			.code = (enum vy_opcode)i, .params = params[i],
-			.result = s->result, .ulp = s->ulp, .abs = s->abs,
-			.signature = s->sig,
-		};
-		defs[i].fast_ulp = fast_bound[i][0] > s->ulp ? fast_bound[i][0] : s->ulp;
-		defs[i].fast_abs = fast_bound[i][1] > s->abs ? fast_bound[i][1] : s->abs;
-		defs[i].nparams = parse_sig(i, s->sig);
+		struct vy_opdef *d = &defs[i];
+		d->signature = sigs[i];
+		d->fast_ulp = fast_bound[i][0] > d->ulp ? fast_bound[i][0] : d->ulp;
+		d->fast_abs = fast_bound[i][1] > d->abs ? fast_bound[i][1] : d->abs;
 	}
+}
+
+const char *vy_opparam_class(const struct vy_opparam *p)
+{
+	static const char *const names[][3] = {   /* [cls][plain, indep, ref] */
+		[VY_PC_INT] = { "int", "int'", "&int" },
+		[VY_PC_FLOAT] = { "float", "float'", "&float" },
+		[VY_PC_NUM] = { "num", "num'", "&num" },
+		[VY_PC_ANY] = { "any", "any'", "&any" },
+	};
+	if (p->cls == VY_PC_TYPE)
+		return vy_type_name(p->type);
+	return names[p->cls][p->ref ? 2 : p->indep];
 }
 
 const struct vy_opdef *vy_builtin_op(enum vy_opcode code)

@@ -1161,6 +1161,9 @@ const struct vy_program *vy_scalarise(const struct vy_program *p)
 			q->privates[q->nprivate++] = p->privates[k];
 		}
 	q->entry = scal_block(&c, &p->entry);
+	/* the lets that only indexed the arrays (the CSE lets of -O1: 448
+	 * in sgemm, one add of two constants each in every target's code) */
+	dce_lets(q);
 	return q;
 }
 

@@ -309,60 +309,54 @@ bool vy_coerce_default(struct rctx *c, struct vy_expr *e)
 
 /* ---- op signatures ---- */
 
-/* The class of a param, without the independence mark. */
-static bool class_allows(const char *cls, enum vy_type t)
+/* Whether param p's class admits t (an element reference: its element). */
+static bool class_allows(const struct vy_opparam *p, enum vy_type t)
 {
-	if (*cls == '&')
-		cls++;
-	if (!strncmp(cls, "int", 3))
+	switch (p->cls) {
+	case VY_PC_INT:
 		return t == VY_U32 || t == VY_I32 || t == VY_U64 || t == VY_I64 ||
 		       t == VY_ABSINT;
-	if (!strncmp(cls, "float", 5))
+	case VY_PC_FLOAT:
 		return t == VY_F32 || t == VY_F64 || t == VY_F16 || t == VY_ABSFLOAT ||
 		       t == VY_ABSINT;
-	if (!strncmp(cls, "num", 3))
+	case VY_PC_NUM:
 		return t != VY_BOOL && t != VY_VOID;
-	if (!strncmp(cls, "any", 3))
+	case VY_PC_ANY:
 		return t != VY_VOID;
-	if (!strcmp(cls, "bool"))
-		return t == VY_BOOL;
-	if (!strcmp(cls, "u32"))
-		return t == VY_U32 || t == VY_ABSINT;
-	if (!strcmp(cls, "i32"))
-		return t == VY_I32 || t == VY_ABSINT;
-	if (!strcmp(cls, "f32"))
-		return t == VY_F32 || t == VY_ABSINT || t == VY_ABSFLOAT;
+	case VY_PC_TYPE:
+		return t == p->type || (t == VY_ABSINT && p->type != VY_BOOL) ||
+		       (t == VY_ABSFLOAT && p->type == VY_F32);
+	}
 	return false;
 }
 
-static bool concrete_class(const char *cls)
+static bool concrete_class(const struct vy_opparam *p)
 {
-	return !strcmp(cls, "bool") || !strcmp(cls, "u32") ||
-	       !strcmp(cls, "i32") || !strcmp(cls, "f32");
+	return p->cls == VY_PC_TYPE;
 }
 
-static const char *class_hint(const char *cls)
+static const char *class_hint(const struct vy_opparam *p)
 {
-	if (*cls == '&')
-		cls++;
-	if (!strncmp(cls, "int", 3))
+	switch (p->cls) {
+	case VY_PC_INT:
 		return "u32 or i32";
-	if (!strncmp(cls, "float", 5))
+	case VY_PC_FLOAT:
 		return "f32";
-	if (!strncmp(cls, "num", 3))
+	case VY_PC_NUM:
 		return "u32, i32 or f32";
-	return cls;
+	case VY_PC_ANY:
+		return "any";
+	case VY_PC_TYPE:
+		return vy_type_name(p->type);
+	}
+	return "?";
 }
 
 /* Two params share a type variable when their classes are equal and
  * neither is independent ('). The & of a reference is ignored. */
-static bool same_group(const char *a, const char *b)
+static bool same_group(const struct vy_opparam *a, const struct vy_opparam *b)
 {
-	if (*a == '&')
-		a++;
-	if (*b == '&')
-		b++;
-	return !concrete_class(a) && !strchr(a, '\'') && !strcmp(a, b);
+	return !concrete_class(a) && !a->indep && !b->indep && a->cls == b->cls;
 }
 
 static const char *cast_fix(enum vy_type from, enum vy_type to)
@@ -453,18 +447,18 @@ static enum vy_type check_sig(struct rctx *c, struct vy_expr *e,
 		enum vy_type t = VY_VOID;
 		int first = -1;
 		for (int j = i; j < op->nparams; j++) {
-			if (j != i && !same_group(pi->cls, op->params[j].cls))
+			const struct vy_opparam *pj = &op->params[j];
+			if (j != i && !same_group(pi, pj))
 				continue;
 			struct vy_expr *a = e->args[j];
 			done[j] = true;
-			if (!class_allows(op->params[j].cls, a->type)) {
+			if (!class_allows(pj, a->type)) {
 				vy_error(c->d, a->loc,
 					 a->type == VY_BOOL ? "convert the bool: u32(cond) gives 0 or 1" :
-					 !strcmp(op->params[j].cls, "bool") ? "compare it, e.g. x != 0" :
-					 cast_fix(a->type, VY_U32),
+					 concrete_class(pj) && pj->type == VY_BOOL ?
+					 "compare it, e.g. x != 0" : cast_fix(a->type, VY_U32),
 					 "argument '%s' of '%s' must be %s, not %s",
-					 op->params[j].name, op->id,
-					 class_hint(op->params[j].cls), vy_type_name(a->type));
+					 pj->name, op->id, class_hint(pj), vy_type_name(a->type));
 				return VY_VOID;
 			}
 			if (abstract(a->type)) {
@@ -483,33 +477,28 @@ static enum vy_type check_sig(struct rctx *c, struct vy_expr *e,
 			}
 		}
 		/* a concrete class forces its type; float class forces f32 */
-		const char *cls = pi->cls[0] == '&' ? pi->cls + 1 : pi->cls;
-		if (concrete_class(cls) && abstract(t))
-			t = vy_type_parse(cls, strlen(cls), &(bool){0});
-		if (!strncmp(cls, "float", 5) && abstract(t))
+		if (concrete_class(pi) && abstract(t))
+			t = pi->type;
+		if (pi->cls == VY_PC_FLOAT && abstract(t))
 			t = VY_F32;
-		bool independent = strchr(cls, '\'') != NULL;
-		if (abstract(t) && (independent || concrete_class(cls)))
+		if (abstract(t) && (pi->indep || concrete_class(pi)))
 			t = default_type(t);
 		for (int j = i; j < op->nparams; j++)
-			if (j == i || same_group(pi->cls, op->params[j].cls))
+			if (j == i || same_group(pi, &op->params[j]))
 				if (!abstract(t) && !coerce(c, e->args[j], t))
 					return VY_VOID;
-		if (result == VY_VOID && !concrete_class(cls))
+		if (result == VY_VOID && !concrete_class(pi))
 			result = t;
 	}
-	if (!strcmp(op->result, "bool")) {
+	if (op->rule == VY_RES_TYPE && op->ret == VY_BOOL) {
 		/* comparisons: abstract operands take their default now */
 		for (int i = 0; i < e->nargs; i++)
 			vy_coerce_default(c, e->args[i]);
 		return VY_BOOL;
 	}
-	if (!strcmp(op->result, "same"))
+	if (op->rule == VY_RES_SAME)
 		return result;
-	if (op->cat != VY_INTRINSIC)
-		return op->ret;
-	bool r;
-	return vy_type_parse(op->result, strlen(op->result), &r);
+	return op->rule == VY_RES_TYPE ? op->ret : VY_VOID;
 }
 
 /* ---- expressions ---- */
@@ -969,6 +958,17 @@ static enum vy_type resolve_name(struct rctx *c, struct vy_expr *e)
 	return VY_VOID;
 }
 
+/* an atomic op anywhere in e (resolved) */
+static bool has_atomic(const struct vy_expr *e)
+{
+	if (e->op && e->op->dialect && !strcmp(e->op->dialect, "atomic"))
+		return true;
+	for (int i = 0; i < e->nargs; i++)
+		if (e->args[i] && has_atomic(e->args[i]))
+			return true;
+	return false;
+}
+
 static enum vy_type resolve_cast(struct rctx *c, struct vy_expr *e,
 				 enum vy_type to, bool bit)
 {
@@ -1008,9 +1008,11 @@ static enum vy_type resolve_cast(struct rctx *c, struct vy_expr *e,
 			 vy_type_name(a->type), vy_type_name(to));
 		return VY_VOID;
 	}
-	if (!bit && a->type == VY_F64 && to == VY_F16) {
-		vy_error(c->d, a->loc, "go through f32, which rounds twice: f16(f32(x))",
-			 "a cast from f64 to f16 is not supported yet");
+	if (!bit && a->type == VY_F64 && to == VY_F16 && has_atomic(a)) {
+		/* src/lower_f16.c evaluates the operand where it uses it */
+		vy_error(c->d, a->loc, "bind the atomic's result to a let first: "
+			 "let t = ...; then f16(t)",
+			 "a cast from f64 to f16 of an atomic's result is not supported");
 		return VY_VOID;
 	}
 	if (bit && vy_type_size(a->type) != vy_type_size(to)) {
@@ -1852,11 +1854,11 @@ static enum vy_type vec_load(struct rctx *c, struct vy_expr *e)
  * num/int/float params (SPEC §10.1). */
 static bool componentwise(const struct vy_opdef *op)
 {
-	if (strcmp(op->result, "same") || op->cat == VY_EXTERN)
+	if (op->rule != VY_RES_SAME || op->cat == VY_EXTERN)
 		return false;
 	for (int i = 0; i < op->nparams; i++) {
-		const char *k = op->params[i].cls;
-		if (strncmp(k, "num", 3) && strncmp(k, "int", 3) && strncmp(k, "float", 5))
+		enum vy_pclass k = op->params[i].cls;
+		if (k != VY_PC_NUM && k != VY_PC_INT && k != VY_PC_FLOAT)
 			return false;
 	}
 	return true;
@@ -1890,7 +1892,9 @@ static enum vy_type vec_op(struct rctx *c, struct vy_expr *e, const struct vy_op
 	enum vy_type vt = VY_VOID;
 	int first = -1;
 	if (!sel && !componentwise(op)) {
-		bool b = !strcmp(op->result, "bool") || (op->nparams && !strcmp(op->params[0].cls, "bool"));
+		bool b = (op->rule == VY_RES_TYPE && op->ret == VY_BOOL) ||
+			 (op->nparams && concrete_class(&op->params[0]) &&
+			  op->params[0].type == VY_BOOL);
 		for (first = 0; !is_vec(e->args[first]->type); first++)
 			;
 		vy_error(c->d, e->loc, b ? "compare or combine components: v.x < w.x" :
@@ -1908,7 +1912,7 @@ static enum vy_type vec_op(struct rctx *c, struct vy_expr *e, const struct vy_op
 	/* the vector type: of the params of the first (non-independent) class */
 	for (int i = sel; i < e->nargs; i++) {
 		enum vy_type t = e->args[i]->type;
-		if (!is_vec(t) || strchr(op->params[i].cls, '\''))
+		if (!is_vec(t) || op->params[i].indep)
 			continue;
 		if (vt == VY_VOID) {
 			vt = t;
@@ -1931,7 +1935,7 @@ static enum vy_type vec_op(struct rctx *c, struct vy_expr *e, const struct vy_op
 	struct vy_expr *sh[4] = { 0 };
 	for (int i = 0; i < e->nargs; i++) {
 		struct vy_expr *a = e->args[i];
-		bool indep = strchr(op->params[i].cls, '\'') != NULL;
+		bool indep = op->params[i].indep;
 		if (is_vec(a->type)) {
 			if (vy_type_lanes(a->type) != n) {
 				vy_error(c->d, a->loc, "use vectors of one length, or a scalar",
@@ -2521,28 +2525,9 @@ static void default_dispatch(struct rctx *c)
 	p->dispatch_text[0] = text;
 }
 
-/* f16 vectors (SPEC §10.1) are locals and expressions only for now: their
- * memory would be vectors of 16-bit parts (src/lower_f16.c lowers f16
- * elements to 16-bit storage, one per element). */
-static void f16_vec_mem(struct rctx *c, const char *what, const char *name,
-			enum vy_type t, struct vy_loc loc)
-{
-	if (vy_type_info(t)->cls != VY_TC_VECTOR || vy_type_elem(t) != VY_F16)
-		return;
-	unsigned n = vy_type_lanes(t);
-	vy_error(c->d, loc, vy_fmt(c->a, "declare it f16 with %u times the count and build "
-				   "the vector: %s(%s[%uu * i], ...)", n, vy_type_name(t), name, n),
-		 "%s '%s' has %s elements; f16 vector %s are not supported yet",
-		 what, name, vy_type_name(t), !strcmp(what, "buffer") ? "buffers" : "shared arrays");
-}
-
 static void resolve_decls(struct rctx *c)
 {
 	struct vy_program *p = c->p;
-	for (int b = 0; b < p->nbuffers && !p->part; b++)
-		f16_vec_mem(c, "buffer", p->buffers[b].name, p->buffers[b].type, p->buffers[b].loc);
-	for (int s = 0; s < p->nshared; s++)
-		f16_vec_mem(c, "shared array", p->shared[s].name, p->shared[s].type, p->shared[s].loc);
 	for (int b = 0; b < p->nbuffers; b++) {
 		struct vy_expr *e = p->buffers[b].count;
 		if (!e || p->part)   /* parts share the buffers: parts[0] resolves them */

@@ -3,6 +3,7 @@
  * only here; the same table drives lookup, --help and `vyrec targets`.
  * Lookup is the registries' one (vy_reg_find, suggest.c).
  */
+#include <stdarg.h>
 #include <string.h>
 
 #include <stdio.h>
@@ -47,6 +48,30 @@ int vy_emit(const struct vy_aot_emitter *t, const struct vy_program *p,
 	if (lvl >= 1)
 		p = vy_passes(p, t->passes);
 	return t->emit(p, c, out, err);
+}
+
+int vy_emit_reject(const struct vy_emit_config *c, char **err, enum vy_fix_sep sep,
+		   const char *fix, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = NULL;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		vy_oom("an error message", 0);
+	va_end(ap);
+	if (!c || !c->diags) {
+		*err = fix ? vy_strf("%s%s%s", msg, sep == VY_FIX_NEWLINE ? "\nFix: " : ". Fix: ",
+				     fix) : msg;
+		if (fix)
+			free(msg);
+		return VY_EMIT_REJECT;
+	}
+	if (fix)
+		vy_error_fix(c->diags, "vyrec", sep, fix, "%s", msg);
+	else   /* text that may still carry its Fix (an emitter's older sites) */
+		vy_error_text(c->diags, "vyrec", msg);
+	free(msg);
+	return VY_EMIT_REJECT;
 }
 
 /* ---- programs of several parts (SPEC §10.5) ---- */
@@ -121,11 +146,22 @@ int vy_emit_program(const struct vy_aot_emitter *t, const struct vy_program *p,
 		return vy_emit(t, p, c, out, err);
 	struct vy_emit_config pc = c ? *c : (struct vy_emit_config){ .opt_level = 1 };
 	pc.emit_asm = false;
+	/* spv: the linked module is validated (spv_link), each part's
+	 * validation before it was the same work again (normalize: 4
+	 * validations of its 3 parts, issue #13's compile time) */
+	if (t == &vy_emitter_spv)
+		pc.validate = false;
 	struct vy_buf *parts = vy_xcalloc((size_t)p->nparts, sizeof *parts, "kernel parts");
 	int rc = VY_EMIT_OK;
 	for (int i = 0; i < p->nparts && rc == VY_EMIT_OK; i++) {
 		pc.entry_point = p->parts[i]->entry_point;
+		int from = pc.diags ? pc.diags->n : 0;
 		rc = vy_emit(t, p->parts[i], &pc, &parts[i], err);
+		if (rc != VY_EMIT_OK && pc.diags && pc.diags->n > from) {
+			char *m = vy_strf("kernel part '%s': ", p->parts[i]->entry_point);
+			vy_diags_prefix(pc.diags, from, m);
+			free(m);
+		}
 		if (rc != VY_EMIT_OK && *err) {
 			char *m = vy_strf("kernel part '%s': %s", p->parts[i]->entry_point, *err);
 			free(*err);
@@ -135,6 +171,7 @@ int vy_emit_program(const struct vy_aot_emitter *t, const struct vy_program *p,
 	if (rc == VY_EMIT_OK) {
 		if (t == &vy_emitter_spv) {
 			pc.emit_asm = c && c->emit_asm;
+			pc.validate = c ? c->validate : pc.validate;
 			rc = spv_link(parts, p->nparts, &pc, out, err);
 		} else if (t == &vy_emitter_ptx) {
 			vy_buf_put(out, parts[0].data, parts[0].len);

@@ -61,10 +61,24 @@ struct vyvm_impl {
 	size_t nstrings;
 };
 
-static const char *const op_sigs[] = {
-#define VY_OP(e, d, n, sig, res, ulp, abs) sig,
+/* Param classes of vyrec_ops.def (P(name, CLASS)); the VM only asks
+ * which types the first param admits. */
+enum { PC_NONE, PC_ANY, PC_NUM, PC_INT, PC_FLOAT, PC_BOOL, PC_U32, PC_I32, PC_F32 };
+
+static const struct { uint8_t cls[4]; } op_sigs[] = {
+#define VY_PARAM(n, c, m) PC_##c,
+#define VY_OP(e, d, n, sig, res, ulp, abs) { { sig PC_NONE } },
 #include "vyrec_ops.def"
 #undef VY_OP
+#undef VY_PARAM
+};
+
+static const uint8_t op_nparams[] = {
+#define VY_PARAM(n, c, m) + 1
+#define VY_OP(e, d, n, sig, res, ulp, abs) 0 sig,
+#include "vyrec_ops.def"
+#undef VY_OP
+#undef VY_PARAM
 };
 
 static const char *const op_names[] = {
@@ -658,38 +672,37 @@ static int is_atomic(uint32_t op)
 	return op < VYVM_NOPS && atomic_ops[op];
 }
 
-/* Arity and class of the first parameter, from the signature text. */
-static uint32_t op_arity(uint32_t op, char cls[8])
+/* Arity and class of the first parameter, from the table. */
+static uint32_t op_arity(uint32_t op, uint8_t *cls)
 {
-	const char *s = op_sigs[op], *colon = strchr(s, ':');
-	uint32_t n = 0;
-	size_t k = 0;
-	for (const char *p = s; *p; p++)
-		n += *p == ':';
-	for (const char *p = colon + 1; *p && *p != ',' && k < 7; p++)
-		cls[k++] = *p;
-	cls[k] = 0;
-	return n;
+	if (op >= sizeof op_nparams) {
+		*cls = PC_NONE;
+		return 0;
+	}
+	*cls = op_sigs[op].cls[0];
+	return op_nparams[op];
 }
 
-static int type_in(const char *cls, uint32_t t)
+static int type_in(uint8_t cls, uint32_t t)
 {
-	if (!strcmp(cls, "any"))
+	switch (cls) {
+	case PC_ANY:
 		return (t >= VYVM_BOOL && t <= VYVM_F32) || is64(t);
-	if (!strcmp(cls, "num") || !strcmp(cls, "&num"))
+	case PC_NUM:
 		return (t >= VYVM_U32 && t <= VYVM_F32) || is64(t);
-	if (!strcmp(cls, "int") || !strcmp(cls, "&int"))
+	case PC_INT:
 		return t == VYVM_U32 || t == VYVM_I32 || t == VYVM_U64 || t == VYVM_I64;
-	if (!strcmp(cls, "float"))
+	case PC_FLOAT:
 		return t == VYVM_F32 || t == VYVM_F64;
-	if (!strcmp(cls, "f32"))
+	case PC_F32:
 		return t == VYVM_F32;
-	if (!strcmp(cls, "bool"))
+	case PC_BOOL:
 		return t == VYVM_BOOL;
-	if (!strcmp(cls, "u32"))
+	case PC_U32:
 		return t == VYVM_U32;
-	if (!strcmp(cls, "i32"))
+	case PC_I32:
 		return t == VYVM_I32;
+	}
 	return 0;
 }
 
@@ -698,18 +711,18 @@ static const uint8_t type_size[VYVM_NTYPES];
 /* Whether t is a valid operation type for op (select: its value type). */
 static int op_type_ok(uint32_t op, uint32_t t, uint32_t aux)
 {
-	char cls[8];
-	op_arity(op, cls);
+	uint8_t cls;
+	op_arity(op, &cls);
 	if (op == VYVM_OP_SELECT || op == VYVM_OP_CAST)
-		strcpy(cls, "any");
+		cls = PC_ANY;
 	if (is64(t) || is64(aux)) {   /* the 64-bit rows */
 		if (!vm_fn64_of(op, t, aux))
 			return 0;
 		if (op == VYVM_OP_CAST)
 			return type_in(cls, t) && type_in(cls, aux);
 		if (op == VYVM_OP_BITCAST)
-			return type_size[t] == type_size[aux] && type_in("num", t) &&
-			       type_in("num", aux);
+			return type_size[t] == type_size[aux] && type_in(PC_NUM, t) &&
+			       type_in(PC_NUM, aux);
 		return type_in(cls, t) && aux == 0;
 	}
 	if (!vm_fn_of(op, t))
@@ -717,7 +730,7 @@ static int op_type_ok(uint32_t op, uint32_t t, uint32_t aux)
 	if (op == VYVM_OP_CAST)
 		return type_in(cls, t) && type_in(cls, aux);
 	if (op == VYVM_OP_BITCAST)
-		return type_in("num", t) && type_in("num", aux);
+		return type_in(PC_NUM, t) && type_in(PC_NUM, aux);
 	return type_in(cls, t) && aux == 0;
 }
 
@@ -860,11 +873,11 @@ static int rd_ucode(struct rd *r, struct ucode *u, uint32_t nparams,
 				return rfail(r, "uniform expression too deep");
 			continue;
 		}
-		char cls[8];
+		uint8_t cls;
 		if (kind != VYVM_U_OP || op >= VYVM_NOPS || is_atomic(op) ||
 		    !op_type_ok(op, t, aux))
 			return rfail(r, "bad uniform op item 0x%08x", w);
-		uint32_t ar = op_arity(op, cls);
+		uint32_t ar = op_arity(op, &cls);
 		if (depth < ar)
 			return rfail(r, "uniform expression stack underflow");
 		depth -= ar - 1;
@@ -1033,8 +1046,8 @@ static int check_op(const struct vyvm_module *m, const uint32_t *w)
 {
 	const struct vyvm_impl *im = m->impl;
 	uint32_t op = w[0] & 0xff, t = w[0] >> 8 & 0xff, aux = w[0] >> 16;
-	char cls[8];
-	uint32_t ar = op_arity(op, cls);
+	uint8_t cls;
+	uint32_t ar = op_arity(op, &cls);
 	if (w[1] < im->npre || w[1] >= im->nregs)
 		return -1;
 	if (is_atomic(op)) {
@@ -1260,7 +1273,7 @@ static uint32_t ueval(const struct ucode *u, const uint32_t *params,
 {
 	uint32_t st[VYVM_MAX_USTACK + 1];
 	uint32_t sp = 0;
-	char cls[8];
+	uint8_t cls;
 	for (uint32_t i = 0; i < u->n; ) {
 		uint32_t w = u->w[i++], kind = w & 0xff;
 		if (kind == VYVM_U_CONST)
@@ -1270,7 +1283,7 @@ static uint32_t ueval(const struct ucode *u, const uint32_t *params,
 		else if (kind == VYVM_U_LEN)
 			st[sp++] = counts[u->w[i++]];
 		else {
-			uint32_t op = w >> 8 & 0xff, ar = op_arity(op, cls);
+			uint32_t op = w >> 8 & 0xff, ar = op_arity(op, &cls);
 			sp -= ar;
 			st[sp] = vyvm_eval_op(op, w >> 16 & 0xff, w >> 24, st[sp],
 					   ar > 1 ? st[sp + 1] : 0, ar > 2 ? st[sp + 2] : 0);

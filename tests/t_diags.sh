@@ -145,6 +145,46 @@ else
 		"install or repair a GPU driver (libcuda.so.1, or libvulkan.so.1 with an ICD such as lavapipe) so a GPU backend initialises, or choose the CPU reference oracle explicitly with --backend reference; it is never selected implicitly"
 fi
 
+# ---- emitter refusals recorded with the fix a field (vy_emit_reject) ----
+# spv/glsl: subgroup ops under vulkan1.0; a part of a multi-kernel program
+# (its part named); glsl's one file per part with -o -.  Each JSON entry
+# is checked against doc/schema/diagnostics.schema.json in t_schema.sh.
+SG=tests/corpus/subgroup_ballot.yaml
+"$VYREC" build $SG -t spv --target-env vulkan1.0 -o "$O/sg.spv" --diagnostics-format json 2> "$O/json_emit_subgroup_spv.err"
+json_has json_emit_subgroup_spv $? 1 "kernel compile failed for target \`spv\`: subgroup operations need SPIR-V 1.3" \
+	"use --target-env vulkan1.1 or later"
+"$VYREC" build $SG -t spv --target-env vulkan1.0 -o "$O/sg.spv" 2> "$O/text_emit_subgroup_spv.err"
+text_is text_emit_subgroup_spv $? 1 "vyrec: kernel compile failed for target \`spv\`: subgroup operations need SPIR-V 1.3. Fix: use --target-env vulkan1.1 or later"
+"$VYREC" build $SG -t glsl --target-env vulkan1.0 -o "$O/sg.comp" --diagnostics-format json 2> "$O/json_emit_subgroup_glsl.err"
+json_has json_emit_subgroup_glsl $? 1 "kernel compile failed for target \`glsl\`: subgroup operations need SPIR-V 1.3" \
+	"use --target-env vulkan1.1 or later"
+{ printf 'vyrec: 1\nname: parts\nparams: {n: u32}\n'
+  printf 'buffers:\n  y: {type: u32, count: n, access: read_write}\nkernels:\n'
+  printf '  first:\n    workgroup_size: [64]\n    dispatch: [n]\n    entry:\n      - y[gid.x] = 1u\n'
+  printf '  second:\n    workgroup_size: [64]\n    dispatch: [n]\n    entry:\n'
+  printf '      - y[gid.x] = subgroup.add(y[gid.x])\npipeline: [first, second]\n'
+} > "$O/parts.yaml"
+"$VYREC" build "$O/parts.yaml" -t spv --target-env vulkan1.0 -o "$O/parts.spv" --diagnostics-format json 2> "$O/json_emit_part.err"
+json_has json_emit_part $? 1 "kernel compile failed for target \`spv\`: kernel part 'second': subgroup operations need SPIR-V 1.3" \
+	"use --target-env vulkan1.1 or later"
+"$VYREC" build "$O/parts.yaml" -t spv --target-env vulkan1.0 -o "$O/parts.spv" 2> "$O/text_emit_part.err"
+text_is text_emit_part $? 1 "vyrec: kernel compile failed for target \`spv\`: kernel part 'second': subgroup operations need SPIR-V 1.3. Fix: use --target-env vulkan1.1 or later"
+"$VYREC" build samples/prefixsum.yaml -t glsl -o - --diagnostics-format json 2> "$O/json_emit_glsl_parts.err" > /dev/null
+json_has json_emit_glsl_parts $? 1 "kernel compile failed for target \`glsl\`: 'prefixsum' has 3 kernel parts and glsl writes a file for each" \
+	"name a directory with -o DIR"
+"$VYREC" build samples/prefixsum.yaml -t glsl -o - 2> "$O/text_emit_glsl_parts.err" > /dev/null
+text_is text_emit_glsl_parts $? 1 "vyrec: kernel compile failed for target \`glsl\`: 'prefixsum' has 3 kernel parts and glsl writes a file for each. Fix: name a directory with -o DIR"
+
+# ---- command errors that printed text even under json ----
+"$VYREC" ops nosuch --diagnostics-format json 2> "$O/json_ops_dialect.err" > /dev/null
+json_has json_ops_dialect $? 2 "unknown dialect 'nosuch'" \
+	"the built-in dialects are core, math and atomic; load others with --dialect FILE"
+"$VYREC" ops mth 2> "$O/text_ops_dialect.err" > /dev/null
+text_is text_ops_dialect $? 2 "vyrec ops: unknown dialect 'mth'
+Fix: did you mean 'vyrec ops math'?"
+"$VYREC" $RUN --backend vulkn --diagnostics-format json 2> "$O/json_backend_typo.err"
+json_has json_backend_typo $? 3 "unknown backend 'vulkn'" "did you mean '--backend vulkan'? ('vyrec backends' lists them)"
+
 # ---- diag.c: splitting, exact text, copies (tests/unit/test_diag.c) ----
 if cc_unit "$O/test_diag" tests/unit/test_diag.c 2> "$O/test_diag.log"; then
 	"$O/test_diag" 2>&1 || bad diag_unit "test_diag exited $?"

@@ -9,6 +9,10 @@
 # <f2 input and output; the generators and --param/const: rounded once;
 # shared and private f16 arrays and f16 math through verify; the device
 # refusal (exit 3), the manifest's features and the launchers' refusal.
+# f16x2/x3/x4 buffers and shared arrays: tests/corpus/f16_vec (tests/f16/
+# gen_f16vec.py), samples/axpy_f16x4.yaml (.npy (n, 4), torch's f32-once
+# semantics) and tests/f16/shared_vec16.yaml on every target, one vector
+# access each (ptx .v4.u16, spv u16vec4, glsl u16vec4).
 cd "$(dirname "$0")/.." || exit 2
 . tests/lib.sh
 O=tests/out/f16
@@ -326,4 +330,224 @@ if [ $vk = 1 ] && $VYREC verify $V --backends vulkan --param n=2000 > $O/vec16.l
 	ok vec16_verify_vulkan
 else
 	bad vec16_verify_vulkan "$(tail -1 $O/vec16.log)"
+fi
+
+# --- f16x2/x3/x4 buffers and shared arrays (tests/corpus/f16_vec from
+# tests/f16/gen_f16vec.py, Python's binary16; also run by t_vm, t_spv,
+# t_ptx, t_glsl and tests/gpu/run.sh), bit for bit everywhere
+cp tests/f16/gen_f16vec.py "$O/gen/f16/"
+if python3 "$O/gen/f16/gen_f16vec.py" && cmp -s "$O/gen/corpus/f16_vec.yaml" tests/corpus/f16_vec.yaml &&
+	cmp -s "$O/gen/corpus/f16_vec.expect" tests/corpus/f16_vec.expect; then
+	ok corpus_f16vec_current
+else
+	bad corpus_f16vec_current "tests/f16/gen_f16vec.py output differs from tests/corpus/f16_vec.*"
+fi
+C=tests/corpus/f16_vec
+for be in reference:-O0 reference:-O1 vulkan:-O0 vulkan:-O1 vulkan:-O2; do
+	b=${be%%:*} lvl=${be#*:} n=vec_corpus_$b$lvl
+	if [ $b = vulkan ] && [ $vk = 0 ]; then bad $n "no Vulkan device (lavapipe)"; continue; fi
+	if $VYREC run $C.yaml --backend $b $lvl --out out=$O/$n.bin > $O/$n.log 2>&1 &&
+		same_u32 $O/$n.bin $C.expect > $O/$n.cmp 2>&1; then
+		ok $n
+	else
+		bad $n "$(cat $O/$n.cmp $O/$n.log | head -2 | tr '\n' ' ')"
+	fi
+done
+# params of a program for verify
+vparams() {
+	case $1 in *axpy*) echo --param n=5000 --param a=1.25;; *shared_vec16*) echo --param a=-0.75;;
+		*lazy_vec16*) echo --param n=1000;; esac
+}
+# glsl (glslang's SPIR-V on lavapipe) and ptxas: the corpus, the sample
+# and the shared-array program
+for f in $C.yaml samples/axpy_f16x4.yaml tests/f16/shared_vec16.yaml tests/f16/lazy_vec16.yaml; do
+	k=$(basename $f .yaml) n=glsl_run_$(basename $f .yaml)
+	if [ $vk = 0 ]; then
+		bad $n "no Vulkan device (lavapipe)"
+	elif $VYREC build $f -t glsl -o $O/$n.comp > $O/$n.log 2>&1 &&
+		glslangValidator -V --target-env vulkan1.1 -o $O/$n.spv $O/$n.comp >> $O/$n.log 2>&1 &&
+		if [ $k = f16_vec ]; then
+			VYREC_SPV_OVERRIDE=$O/$n.spv $VYREC run $f --backend vulkan --out out=$O/$n.bin >> $O/$n.log 2>&1 &&
+				same_u32 $O/$n.bin $C.expect >> $O/$n.log 2>&1
+		else
+			VYREC_SPV_OVERRIDE=$O/$n.spv $VYREC verify $f --backends vulkan $(vparams $f) >> $O/$n.log 2>&1 &&
+				grep -q '^vulkan.*PASS.*max error 0 ulp' $O/$n.log
+		fi; then
+		ok $n
+	else
+		bad $n "$(grep -v SKIP $O/$n.log | tail -2 | tr '\n' ' ')"
+	fi
+	n=ptxas_sm90_$k
+	if ! $VYREC build $f -t ptx -o $O/$n.ptx > $O/$n.log 2>&1; then
+		bad $n "$(head -2 $O/$n.log | tr '\n' ' ')"
+	elif [ -z "$PTXAS" ]; then
+		skip_nvidia $n "no ptxas (the CUDA toolkit)"
+	elif "$PTXAS" -arch=sm_90 $O/$n.ptx -o $O/$n.cubin > $O/$n.ptxas 2>&1; then
+		ok $n
+	else
+		bad $n "$(head -2 $O/$n.ptxas | tr '\n' ' ')"
+	fi
+done
+# the shared arrays and the sample through verify (spv on lavapipe), -O0 and -O2
+for f in tests/f16/shared_vec16.yaml tests/f16/lazy_vec16.yaml samples/axpy_f16x4.yaml; do
+	for lvl in -O0 -O2; do
+		n=verify_$(basename $f .yaml)$lvl
+		if [ $vk = 1 ] && $VYREC verify $f --backends vulkan $lvl $(vparams $f) > $O/$n.log 2>&1 &&
+			grep -q '^vulkan.*PASS.*max error 0 ulp' $O/$n.log; then
+			ok $n
+		else
+			bad $n "$(tail -1 $O/$n.log)"
+		fi
+	done
+done
+# one vector access: ptx ld/st .v4.u16 (the read-only x through .nc), no
+# component ld/st; spv u16vec4 loads, stride 8, StorageBuffer16BitAccess;
+# glsl u16vec4 under GL_EXT_shader_16bit_storage
+A=$O/ptxas_sm90_axpy_f16x4.ptx
+[ "$(grep -c 'ld.global.nc.v4.u16' $A)" = 1 ] && [ "$(grep -c 'ld.global.v4.u16' $A)" = 1 ] &&
+	[ "$(grep -c 'st.global.v4.u16' $A)" = 1 ] && ! grep -q 'ld.global.u16\|st.global.u16' $A &&
+	ok ptx_axpy_f16x4_vector_access || bad ptx_axpy_f16x4_vector_access "$(grep 'global' $A | head -5 | tr '\n' ' ')"
+if $VYREC build samples/axpy_f16x4.yaml -t spv -o $O/axpy4.spv > /dev/null 2>&1 &&
+	spirv-dis $O/axpy4.spv > $O/axpy4.spvasm 2>&1 &&
+	grep -q 'OpCapability StorageBuffer16BitAccess' $O/axpy4.spvasm &&
+	grep -q 'ArrayStride 8' $O/axpy4.spvasm && [ "$(grep -c ' = OpLoad %v4ushort' $O/axpy4.spvasm)" = 2 ] &&
+	[ "$(grep -c 'OpStore' $O/axpy4.spvasm)" = 1 ]; then
+	ok spv_axpy_f16x4_vector_access
+else
+	bad spv_axpy_f16x4_vector_access "$(grep -E 'Capability|ArrayStride|OpLoad|OpStore' $O/axpy4.spvasm | head -8 | tr '\n' ' ')"
+fi
+grep -q 'u16vec4 b_x\[\]' $O/glsl_run_axpy_f16x4.comp && grep -q 'GL_EXT_shader_16bit_storage' $O/glsl_run_axpy_f16x4.comp &&
+	ok glsl_axpy_f16x4_u16vec4 || bad glsl_axpy_f16x4_u16vec4 "no u16vec4 buffer or 16-bit storage extension"
+# .npy: (n, 4) <f2 in and out; the sample's semantics (f32, rounded once,
+# as torch's y.add_(x, alpha=a)) computed by Python
+python3 - $O <<'EOF'
+import struct, sys, random
+o = sys.argv[1]
+def npy(path, vals, shape):
+    hdr = "{'descr': '<f2', 'fortran_order': False, 'shape': %s, }" % (shape,)
+    hdr += ' ' * (63 - (10 + len(hdr)) % 64) + '\n'
+    with open(path, 'wb') as f:
+        f.write(b'\x93NUMPY\x01\x00' + struct.pack('<H', len(hdr)) + hdr.encode())
+        f.write(b''.join(struct.pack('<e', v) for v in vals))
+r = random.Random(7)
+h = lambda v: struct.unpack('<e', struct.pack('<e', v))[0]
+x = [h(r.uniform(-300, 300)) for _ in range(4000)]
+y = [h(r.uniform(-3, 3)) for _ in range(4000)]
+x[:8] = [65504.0, 2.0 ** -24, -0.0, 1.0, 1000.0, 60000.0, 2.0 ** -14, -3.0]
+y[:8] = [65504.0, 0.0, -0.0, 2.0 ** -11, 0.25, 60000.0, -2.0 ** -24, 4.5]
+npy(o + '/x4.npy', x, (1000, 4))
+npy(o + '/y4.npy', y, (1000, 4))
+EOF
+for b in reference vulkan; do
+	n=axpy_f16x4_npy_$b
+	if [ $b = vulkan ] && [ $vk = 0 ]; then bad $n "no Vulkan device (lavapipe)"; continue; fi
+	if $VYREC run samples/axpy_f16x4.yaml --backend $b --param a=1.5 --param n=1000 \
+		--in x=$O/x4.npy --in y=$O/y4.npy --out y=$O/y4_$b.npy > $O/$n.log 2>&1 &&
+		python3 - $O $b >> $O/$n.log 2>&1 <<'EOF'
+import struct, sys
+o, b = sys.argv[1], sys.argv[2]
+def load(p):
+    d = open(p, 'rb').read()
+    hl = struct.unpack('<H', d[8:10])[0]
+    h = d[10:10 + hl].decode()
+    assert "'descr': '<f2'" in h and "(1000, 4)" in h, h
+    b = d[10 + hl:]
+    return [struct.unpack('<H', b[2 * i:2 * i + 2])[0] for i in range(len(b) // 2)]
+def f(u): return struct.unpack('<e', struct.pack('<H', u))[0]
+def f32(v): return struct.unpack('<f', struct.pack('<f', v))[0]
+def bits16(v):
+    try:
+        return struct.unpack('<H', struct.pack('<e', v))[0]
+    except OverflowError:
+        return 0xfc00 if v < 0 else 0x7c00
+x, y, got = load(o + '/x4.npy'), load(o + '/y4.npy'), load(o + '/y4_%s.npy' % b)
+# a * x is exact in f32; + y rounded to f32; then once to f16
+want = [bits16(f32(f32(1.5 * f(a)) + f(c))) for a, c in zip(x, y)]
+bad = [(i, hex(g), hex(w)) for i, (g, w) in enumerate(zip(got, want)) if g != w]
+assert not bad and len(got) == 4000, bad[:5]
+EOF
+	then
+		ok $n
+	else
+		bad $n "$(tail -2 $O/$n.log | tr '\n' ' ')"
+	fi
+done
+# f16x3 data: 6 bytes an element in .npy (shape (n, 3)), 8 on the device
+python3 - $O <<'EOF'
+import struct, sys
+o = sys.argv[1]
+vals = [float(i % 7) - 3.0 for i in range(30)]
+hdr = "{'descr': '<f2', 'fortran_order': False, 'shape': (10, 3), }"
+hdr += ' ' * (63 - (10 + len(hdr)) % 64) + '\n'
+with open(o + '/t3.npy', 'wb') as f:
+    f.write(b'\x93NUMPY\x01\x00' + struct.pack('<H', len(hdr)) + hdr.encode())
+    f.write(b''.join(struct.pack('<e', v) for v in vals))
+EOF
+cat > $O/x3.yaml <<'EOF'
+vyrec: 1
+name: x3
+workgroup_size: [4]
+params: {n: u32}
+buffers:
+  t: {binding: 0, type: f16x3, count: n, access: read_write}
+dispatch: [n]
+entry:
+  - let i = gid.x
+  - if: i < n
+    then:
+      - t[i] = t[i].zxy * 2.0h
+EOF
+want3=$(python3 -c "
+v = [float(i % 7) - 3.0 for i in range(30)]
+print('t: ' + ' '.join('%g' % (2 * v[3 * (k // 3) + (k % 3 + 2) % 3]) for k in range(30)))")
+for b in reference vulkan; do
+	got=$($VYREC run $O/x3.yaml --backend $b --param n=10 --in t=$O/t3.npy --print t 2>&1)
+	[ "$got" = "$want3" ] && ok "f16x3_npy_repack_$b" || bad "f16x3_npy_repack_$b" "got '$got', want '$want3'"
+done
+# the manifest: f16x3 8 bytes on the device, 6 in data; both features
+$VYREC build tests/f16/shared_vec16.yaml -t spv -o $O/sv.spv --manifest $O/sv.json > /dev/null 2>&1 &&
+	python3 - $O/sv.json <<'EOF' && ok manifest_f16_vectors || bad manifest_f16_vectors "$(cat $O/sv.json | head -c 300)"
+import json, sys
+m = json.load(open(sys.argv[1]))
+b = {x['name']: x for x in m['buffers']}
+assert (b['w']['element_size'], b['w']['device_stride'], b['w']['lanes'], b['w']['element_type']) == (6, 8, 3, 'f16'), b['w']
+assert (b['x']['element_size'], b['x']['device_stride']) == (8, 8) and (b['z']['element_size'], b['z']['device_stride']) == (4, 4)
+assert 'shaderFloat16' in m['features'] and 'storageBuffer16BitAccess' in m['features'], m['features']
+EOF
+# --- f64 -> f16 casts, rounded once (SPEC §10.1): tests/corpus/f64_f16
+# (tests/f16/gen_f64_f16.py, expected bits from Python's binary16, also
+# run by t_vm): current with its generator, then bit for bit on the
+# reference, on lavapipe at -O0/-O2, through glsl, and through ptxas
+mkdir -p "$O/gen64/f16" "$O/gen64/corpus"
+cp tests/f16/gen_f64_f16.py "$O/gen64/f16/"
+if python3 "$O/gen64/f16/gen_f64_f16.py" && cmp -s "$O/gen64/corpus/f64_f16.yaml" tests/corpus/f64_f16.yaml &&
+	cmp -s "$O/gen64/corpus/f64_f16.expect" tests/corpus/f64_f16.expect; then
+	ok corpus_f64_f16_current
+else
+	bad corpus_f64_f16_current "tests/f16/gen_f64_f16.py output differs from tests/corpus/f64_f16.*"
+fi
+E=tests/corpus/f64_f16
+for c in reference:-O0 reference:-O1 vulkan:-O0 vulkan:-O2 glsl:-O0; do
+	b=${c%%:*} lvl=${c#*:} n=f64_f16_${b}$lvl
+	if [ $b != reference ] && [ $vk = 0 ]; then bad $n "no Vulkan device (lavapipe)"; continue; fi
+	if [ $b = glsl ]; then
+		$VYREC build $E.yaml -t glsl -o $O/h64.comp > $O/$n.log 2>&1 &&
+			glslangValidator -V --target-env vulkan1.1 -o $O/h64.spv $O/h64.comp >> $O/$n.log 2>&1 &&
+			VYREC_SPV_OVERRIDE=$O/h64.spv $VYREC run $E.yaml --backend vulkan --out out=$O/$n.bin >> $O/$n.log 2>&1
+	else
+		$VYREC run $E.yaml --backend $b $lvl --out out=$O/$n.bin > $O/$n.log 2>&1
+	fi
+	if [ $? -eq 0 ] && same_u32 $O/$n.bin $E.expect > $O/$n.cmp 2>&1; then
+		ok $n
+	else
+		bad $n "$(cat $O/$n.cmp $O/$n.log 2>/dev/null | head -2 | tr '\n' ' ')"
+	fi
+done
+if [ -x "$(cuda_tool ptxas)" ]; then
+	if $VYREC build $E.yaml -t ptx -o $O/h64.ptx > $O/h64ptx.log 2>&1 &&
+		"$(cuda_tool ptxas)" -arch=sm_90 $O/h64.ptx -o $O/h64.cubin >> $O/h64ptx.log 2>&1; then
+		ok f64_f16_ptxas
+	else
+		bad f64_f16_ptxas "$(head -2 $O/h64ptx.log | tr '\n' ' ')"
+	fi
 fi

@@ -20,7 +20,7 @@ mkdir -p "$W"
 STRICT='-O2 -Wall -Wextra -Werror'
 
 targets=reference
-if have_backend vulkan; then targets="$targets spv spvstaging"; else bad spv "no Vulkan device ($VY backends)"; fi
+if have_backend vulkan; then targets="$targets spv spvstaging spvcopy"; else bad spv "no Vulkan device ($VY backends)"; fi
 targets="$targets ptx"
 
 # build SAMPLE TARGET PROG: the library NAME=SAMPLE_TARGET linked with PROG.c
@@ -62,10 +62,33 @@ EOR
 		bad "$1.same-as-vyrec-run" "$nsame of $nres steps equal, want $4"
 }
 
+# pipecheck TAG DIR OUT RC: tests/launchres/pipe.c's or pipe.rs's OUT (run
+# in DIR, exit status RC): its OK/FAIL lines, and every "RES TAG N TSTEPS"
+# step's a and b against vyrec run of jacobi1d on that step's inputs.
+pipecheck() {
+	grep '^FAIL' "$3" | head -5 | sed "s/^FAIL /FAIL $1./"
+	grep '^OK ' "$3" | sed "s/^OK /PASS $1./"
+	nsame=0
+	while read -r _ tag n ts; do
+		p=$2/$tag
+		"$VY" run samples/jacobi1d.yaml --backend reference --param n="$n" --param tsteps="$ts" \
+			--in a="$p.ain.bin" --in b="$p.bin.bin" --out a="$p.a.ref.bin" --out b="$p.b.ref.bin" \
+			>/dev/null 2>"$p.ref.log" &&
+			cmp -s "$p.a.bin" "$p.a.ref.bin" && cmp -s "$p.b.bin" "$p.b.ref.bin" && nsame=$((nsame + 1))
+	done <<EOR
+$(grep '^RES ' "$3")
+EOR
+	[ $4 = 0 ] && grep -q '^DONE ok' "$3" && [ $nsame = 5 ] && ok "$1.same-as-vyrec-run" ||
+		bad "$1.same-as-vyrec-run" "rc=$4 $nsame of 5 steps equal $(grep FAIL "$3" | head -1)"
+}
+
 for t in $targets; do
 	b=$t env=
 	[ $t = spvstaging ] && b=spv env=VYREC_VK_MEMORY=staging
-	[ $t = spvstaging ] || build saxpy $t res || continue
+	# spvcopy: staging with every NAME_run copying in and out (no small runs
+	# on the staging twins, VYREC_VK_SMALL=0)
+	[ $t = spvcopy ] && b=spv env="VYREC_VK_MEMORY=staging VYREC_VK_SMALL=0"
+	[ $b = $t ] && { build saxpy $t res || continue; }
 	out=$W/res_$t.out
 	(cd "$W" && mkdir -p "r_$t" && cd "r_$t" && env $env "$W/res_$b") >"$out" 2>&1; rc=$?
 	if grep -q '^OPEN ' "$out"; then
@@ -83,7 +106,7 @@ for t in $targets; do
 	[ $rc = 0 ] && grep -q '^DONE ok' "$out" && ok "res.$t.exit" || bad "res.$t.exit" "rc=$rc $(tail -1 "$out")"
 	replay "res.$t" "$W/r_$t" "$out" 10
 
-	[ $t = spvstaging ] || build vecadd $t wo || continue
+	[ $b = $t ] && { build vecadd $t wo || continue; }
 	out=$W/wo_$t.out
 	(cd "$W" && mkdir -p "w_$t" && cd "w_$t" && env $env "$W/wo_$b") >"$out" 2>&1; rc=$?
 	grep -q '^OPEN ' "$out" && continue
@@ -98,10 +121,18 @@ $(grep '^RES ' "$out")
 EOR
 	[ $rc = 0 ] && [ $nsame = 3 ] && ok "wo.$t.write-only-made" || bad "wo.$t.write-only-made" "rc=$rc $nsame of 3 equal $(grep FAIL "$out" | head -1)"
 
+	# a pipeline (kernels: + pipeline:, jacobi1d) on resident buffers:
+	# NAME_dispatch runs all its dispatches (tests/launchres/pipe.c)
+	[ $b = $t ] && { build jacobi1d $t pipe || continue; }
+	out=$W/pipe_$t.out
+	(cd "$W" && mkdir -p "j_$t" && cd "j_$t" && env $env "$W/pipe_$b") >"$out" 2>&1; rc=$?
+	grep -q '^OPEN ' "$out" && continue
+	pipecheck "pipe.$t" "$W/j_$t" "$out" $rc
+
 	# element types: x3 vectors repacked 12 <-> 16 bytes by NAME_upload,
 	# NAME_download (whole and partial) and the dispatches between, and an
 	# i64 param whose high word alone changes (tests/launchres/types.c)
-	[ $t = spvstaging ] || build rtypes $t types || continue
+	[ $b = $t ] && { build rtypes $t types || continue; }
 	out=$W/types_$t.out
 	(cd "$W" && mkdir -p "y_$t" && cd "y_$t" && env $env "$W/types_$b") >"$out" 2>&1; rc=$?
 	grep -q '^OPEN ' "$out" && continue
@@ -156,12 +187,15 @@ EOT
 		bad "cargo.$t.build" "$(cat "$c.gen.log" "$c.build.log" "$c.clippy.log" 2>/dev/null | grep -m3 -A3 -E '^(error|warning)' | tr '\n' ' ')"
 		continue
 	fi
-	for mem in "" staging; do
+	# copy: staging with every run copying in and out (VYREC_VK_SMALL=0)
+	for mem in "" staging copy; do
 		[ $t = ptx ] && [ -n "$mem" ] && continue
 		tag=cargo.$t${mem:+.$mem}
 		r=$c/run$mem
 		mkdir -p "$r"
-		(cd "$r" && VYREC_VK_MEMORY=$mem "$CARGO_TARGET_DIR/debug/res_$t") >"$r.out" 2>&1; rc=$?
+		small=
+		[ "$mem" = copy ] && mem=staging small=0
+		(cd "$r" && VYREC_VK_MEMORY=$mem VYREC_VK_SMALL=$small "$CARGO_TARGET_DIR/debug/res_$t") >"$r.out" 2>&1; rc=$?
 		if grep -q '^OPEN ' "$r.out"; then
 			if [ $t = ptx ] && ! have_libcuda && grep -q 'libcuda.so.1' "$r.out"; then
 				ok "$tag.open-error"
@@ -176,5 +210,53 @@ EOT
 		grep '^OK ' "$r.out" | sed "s/^OK /PASS $tag./"
 		[ $rc = 0 ] && grep -q '^DONE ok' "$r.out" && ok "$tag.exit" || bad "$tag.exit" "rc=$rc $(tail -2 "$r.out" | tr '\n' ' ')"
 		replay "$tag" "$r" "$r.out" 10
+	done
+done
+
+# A pipelined crate (jacobi1d) through its resident buffers: Kernel::dispatch
+# runs the whole pipeline (tests/launchres/pipe.rs); spv mapped, staging and
+# copy, ptx built (and its open error where there is no libcuda.so.1).
+for t in spv ptx; do
+	[ $t = spv ] && ! have_backend vulkan && continue
+	c=$W/cargo_$t
+	mkdir -p "$c/upipe/src"
+	cp "$ROOT/tests/launchres/pipe.rs" "$c/upipe/src/main.rs"
+	cat > "$c/upipe/Cargo.toml" <<EOT
+[package]
+name = "pipe_$t"
+version = "0.1.0"
+edition = "2021"
+publish = false
+
+[dependencies]
+lib = { package = "jacobi1d_$t", path = "../jacobi1d_$t" }
+EOT
+	if "$VY" launcher samples/jacobi1d.yaml -t $t --lang cargo --name "jacobi1d_$t" -o "$c/jacobi1d_$t" >"$c.pgen.log" 2>&1 &&
+	   (cd "$c/upipe" && cargo build --offline --quiet) >"$c.pbuild.log" 2>&1 && ! grep -q warning "$c.pbuild.log" &&
+	   (cd "$c/jacobi1d_$t" && cargo clippy --offline --quiet -- -D warnings) >"$c.pclippy.log" 2>&1; then
+		ok "cargo.pipe.$t.build"
+	else
+		bad "cargo.pipe.$t.build" "$(cat "$c.pgen.log" "$c.pbuild.log" "$c.pclippy.log" 2>/dev/null | grep -m3 -A3 -E '^(error|warning)' | tr '\n' ' ')"
+		continue
+	fi
+	for mem in "" staging copy; do
+		[ $t = ptx ] && [ -n "$mem" ] && continue
+		tag=cargo.pipe.$t${mem:+.$mem}
+		r=$c/pipe$mem
+		mkdir -p "$r"
+		small=
+		[ "$mem" = copy ] && mem=staging small=0
+		(cd "$r" && VYREC_VK_MEMORY=$mem VYREC_VK_SMALL=$small "$CARGO_TARGET_DIR/debug/pipe_$t") >"$r.out" 2>&1; rc=$?
+		if grep -q '^OPEN ' "$r.out"; then
+			if [ $t = ptx ] && ! have_libcuda && grep -q 'libcuda.so.1' "$r.out"; then
+				ok "$tag.open-error"
+			elif [ $t = ptx ]; then
+				skip_nvidia "$tag" "$(head -1 "$r.out")"
+			else
+				bad "$tag.open" "$(head -1 "$r.out")"
+			fi
+			continue
+		fi
+		pipecheck "$tag" "$r" "$r.out" $rc
 	done
 done

@@ -56,6 +56,10 @@ $VYREC run --diagnostics-format json samples/saxpy.yaml --backend vulkn 2> $O/d/
 $VYREC run samples/saxpy.yaml --backend reference --param a=1 --param n=4 --in x=$O/nosuch.npy \
 	--diagnostics-format json 2> $O/d/run_data.json > /dev/null
 $VYREC verify samples/saxpy.yaml --backends reference --diagnostics-format json 2> $O/d/verify_nothing.json > /dev/null
+# back-half errors of vyrec build: emitter refusals, the fix a field
+$VYREC build tests/corpus/subgroup_ballot.yaml -t spv --target-env vulkan1.0 -o $O/sg.spv \
+	--diagnostics-format json 2> $O/d/build_emit_reject.json
+$VYREC build samples/prefixsum.yaml -t glsl -o - --diagnostics-format json 2> $O/d/build_glsl_parts.json > /dev/null
 $V diagnostics.schema.json $O/d/*.json
 n=$(ls $O/d/*.json | wc -l)
 [ "$n" -gt "$(ls tests/errors/*.yaml | wc -l)" ] && ok diagnostics_cases_found || bad diagnostics_cases_found "only $n"

@@ -173,3 +173,36 @@ else
 	done < $C/list
 	[ $vk = yes ] || bad conform_vulkan "no Vulkan device initialises here (vyrec backends); make deps installs lavapipe"
 fi
+
+# ---- the launcher runtimes (issue #12 item 3): the launch-time size
+# helpers of the generated projects, templates/c/src/uniform.h and
+# templates/cargo/src/uniform.rs, through the expressions vy_launcher_expr
+# prints for every op x type a launcher evaluates, over the edge values,
+# bit for bit against the VM's evaluator (op_conform_test launch).
+L=tests/out/conform_launch
+rm -rf $L
+mkdir -p $L
+if [ ! -x tests/out/op_conform_test ]; then
+	bad launch_gen "op_conform_test did not build"
+elif ! tests/out/op_conform_test launch $L >$L/gen.out 2>$L/gen.log; then
+	bad launch_gen "$(head -3 $L/gen.log | tr '\n' ' ')"
+else
+	read -r nfn ncase <$L/gen.out
+	# 85 op x type pairs today (ops a launcher refuses are not counted)
+	echo "launch_gen: $nfn op x type pairs, $ncase cases"
+	if [ "$nfn" -ge 80 ]; then ok launch_gen; else bad launch_gen "only $nfn op x type pairs"; fi
+	if cc -std=c11 -O1 -Wall -Werror -Itemplates/c/src -o $L/launch_c $L/launch_c.c -lm 2>$L/c.log; then
+		$L/launch_c || bad launch_c "some helpers differ from the VM"
+	else
+		bad launch_c_build "$(head -5 $L/c.log | tr '\n' ' ')"
+	fi
+	cp templates/cargo/src/uniform.rs $L/uniform.rs
+	if ! command -v rustc >/dev/null 2>&1; then
+		bad launch_rs "rustc is not installed (make deps)"
+	elif rustc --edition 2021 -o $L/launch_rs $L/launch_rs.rs 2>$L/rs.log; then
+		# debug build, as `cargo build`: an overflow would panic
+		$L/launch_rs || bad launch_rs "some helpers differ from the VM (or panicked)"
+	else
+		bad launch_rs_build "$(head -5 $L/rs.log | tr '\n' ' ')"
+	fi
+fi

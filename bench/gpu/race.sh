@@ -7,8 +7,10 @@
 # buffers) through `vyrec run --bench` on cuda and vulkan against torch on
 # the same bytes (bench/gpu/race_vec.py; the launchers take no vector
 # buffers yet).  Then the library samples of issue 14 (bench/gpu/race_lib.py:
-# reduce, softmax, histogram, transpose, sgemm; their PTX through the CUDA
-# driver on torch's tensors, their spv through `vyrec run --bench`).
+# reduce, softmax, histogram, transpose, sgemm, and issue 13's f16 axpy
+# samples/axpy_f16x4.yaml against y.add_(x, alpha=a) on float16; their PTX
+# through the CUDA driver on torch's tensors, their spv through
+# `vyrec run --bench`).
 #
 #   here (the dev machine):  sh bench/gpu/race.sh --prepare
 #       generates the C launchers (ptx, spv) of the four samples and their

@@ -12,6 +12,7 @@ Rows (sample, sizes, torch anchor):
   transpose  samples/transpose_fast.yaml (f32x4) and samples/transpose.yaml
              (f32), 8192^2 f32                            B.copy_(A), same bytes
   sgemm      samples/sgemm.yaml if it exists, 4096^3     torch.mm, TF32 off
+  axpy_f16   samples/axpy_f16x4.yaml, 2^27 f16 (f16x4)   y.add_(x, alpha=a) on float16
 and the variants bench/gpu/programs/{reduce,softmax,histogram,transpose}_*.yaml
 (same sizes; a row each, to pick the fastest scheme for the sample).
 
@@ -37,7 +38,11 @@ backend's total (`vyrec run --backend reference`, the SPEC's order at
 subgroup size 32); softmax against torch.softmax (ulp and relative error
 reported; pass: rel <= 1e-5); histogram exactly against torch.bincount;
 transpose bit for bit against A.t(); sgemm against torch.mm in f64 terms
-(rel err).  --ncu runs Nsight Compute (when on PATH) on `vyrec run
+(rel err); axpy_f16 bit for bit against (y + a*x in f32, rounded once to
+f16), the sample's semantics and torch's, and with --exact against the
+reference backend's y (`vyrec run --backend reference` on the same .npy
+inputs).  y is in and out: it is restored from its copy before each
+checked run and before the spv inputs are written.  --ncu runs Nsight Compute (when on PATH) on `vyrec run
 --backend cuda` of each sample for achieved occupancy, registers and DRAM
 throughput.  The table goes to stdout, the rows to WORK/race_lib.json.
 """
@@ -48,6 +53,7 @@ import math
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import time
@@ -224,6 +230,8 @@ class PtxProgram:
                     args.append(ctypes.c_uint64(tensors[name].data_ptr()))
                 elif kind == "p_" and name in types:
                     t, v = types[name], params[name]
+                    if t == "f16":   # its 16 bits in the low half of the 4-byte slot
+                        v = struct.unpack("<H", struct.pack("<e", v))[0]
                     args.append({"f32": ctypes.c_float, "f64": ctypes.c_double, "i32": ctypes.c_int32,
                                  "u64": ctypes.c_uint64, "i64": ctypes.c_int64}.get(t, ctypes.c_uint32)(v))
                 elif kind == "n_" and name in counts:
@@ -282,6 +290,7 @@ def programs(args):
         ("histogram", "samples/histogram_shared.yaml", {"n": L // 4}, "2^%d u32" % args.log2n),
         ("transpose", "samples/transpose_fast.yaml", {"nv": T // 4}, "%d^2 f32" % T),
         ("transpose", "samples/transpose.yaml", {"n": T}, "%d^2 f32" % T),
+        ("axpy_f16", "samples/axpy_f16x4.yaml", {"n": L // 4, "a": 2.5}, "2^%d f16" % args.log2n),
     ]
     # bench variants (bench/gpu/programs/KERNEL_*.yaml): the sizes of KERNEL's row
     d = os.path.join(ROOT, "bench/gpu/programs")
@@ -296,7 +305,7 @@ def programs(args):
                 params = {"nv": T // 4} if nv else {"n": T}
             rows.append((k, "bench/gpu/programs/" + f, params, base[k][3]))
     # each variant right after its sample: one input set each
-    order = ["reduce", "softmax", "histogram", "transpose"]
+    order = ["reduce", "softmax", "histogram", "transpose", "axpy_f16"]
     rows.sort(key=lambda r: order.index(r[0]))
     if os.path.exists(os.path.join(ROOT, "samples/sgemm.yaml")):
         rows.append(("sgemm", "samples/sgemm.yaml", {"M": MM, "N": MM, "K": MM}, "%d^3 f32" % MM))
@@ -357,6 +366,18 @@ def make_inputs(torch, np, row, m, params, dev, rng):
         ref = {"B": A.view(n, n).t().contiguous().reshape(-1)}
         return bufs, inputs, anchor, ref, {"tt": lambda: Bt.view(n, n).copy_(A.view(n, n).t())}, \
             "bitwise vs A.t(); anchor B.copy_(A) of the same bytes"
+    if name == "axpy_f16":
+        n, a = 4 * P["n"], P["a"]
+        x = torch.from_numpy(rng.uniform(-4, 4, n).astype(np.float16)).to(dev)
+        y0 = torch.from_numpy(rng.uniform(-4, 4, n).astype(np.float16)).to(dev)
+        bufs["x"].copy_(x)
+        bufs["y"].copy_(y0)
+        inputs = ["x", "y"]
+        yt = y0.clone()
+        anchor = lambda: yt.add_(x, alpha=a)
+        ref = {"y": (y0.float() + a * x.float()).half()}   # f32, rounded once
+        return bufs, inputs, anchor, ref, {"restore": lambda: bufs["y"].copy_(y0)}, \
+            "bitwise vs f16(y + a*x in f32) (torch's semantics and the sample's); y restored before each check"
     if name == "sgemm":
         M, N, K = P["M"], P["N"], P["K"]
         A = torch.from_numpy(rng.uniform(-1, 1, M * K).astype(np.float32)).to(dev)
@@ -373,6 +394,12 @@ def make_inputs(torch, np, row, m, params, dev, rng):
 
 def compare(np, name, got, want, extra):
     """(ok, text) for one output (numpy arrays of the buffer's bytes)."""
+    if name == "axpy_f16":
+        g, w = got.view(np.uint16).reshape(-1), want.astype(np.float16).view(np.uint16).reshape(-1)
+        if g.shape != w.shape:
+            return False, "size %d vs %d" % (g.size, w.size)
+        k = int(np.count_nonzero(g != w))
+        return k == 0, "bitwise equal" if not k else "%d of %d differ" % (k, g.size)
     if name == "histogram":
         g, w = got.view(np.int32).reshape(-1), want.astype(np.int32).reshape(-1)
         if g.shape != w.shape:
@@ -537,6 +564,8 @@ def main():
                 for b in m["buffers"]:   # no output of an earlier contestant left to pass for this one's
                     if b["access"] != "read_only" and b["name"] not in inputs:
                         tens[b["name"]].zero_()
+                if "restore" in extra:   # y in and out: the timed runs changed it
+                    extra["restore"]()
                 prog()
                 torch.cuda.synchronize()
                 got = {k: tens[k].cpu().numpy() for k in outs}
@@ -550,6 +579,8 @@ def main():
             # spv: vyrec run --backend vulkan on .npy files of the same bytes
             if not a.no_spv:
                 try:
+                    if "restore" in extra:
+                        extra["restore"]()
                     files = {}
                     for k in inputs:
                         bt = next(b["type"] for b in m["buffers"] if b["name"] == k)
@@ -597,6 +628,28 @@ def main():
                         np.load("%s/%s.spv.total.npy" % (W, key)).tobytes() == r else "differs or not run")
                 except Exception as e:
                     row["exact"] = "reference: %s" % str(e)[-200:]
+            # axpy_f16: the reference backend's y on the same inputs, bit for bit
+            if name == "axpy_f16" and not a.no_exact and row.get("ptx_out"):
+                try:
+                    fx, fy = ("%s/%s.%s.f16x4.npy" % (W, name, k) for k in ("x", "y"))
+                    if "restore" in extra:
+                        extra["restore"]()
+                    for k, f in (("x", fx), ("y", fy)):
+                        if not extra.get("saved_" + f):
+                            save_npy(np, f, tens[k], "f16x4")
+                            extra["saved_" + f] = True
+                    o = "%s/%s.ref.y.npy" % (W, key)
+                    t1 = time.time()
+                    vy(["run", yaml, "--backend", "reference", "--param", "n=%d" % params["n"],
+                        "--param", "a=%s" % params["a"], "--in", "x=" + fx, "--in", "y=" + fy,
+                        "--out", "y=" + o], timeout=1800)
+                    r = np.load(o).tobytes()
+                    sp = "%s/%s.spv.y.npy" % (W, key)
+                    row["exact"] = "reference (%.0f s): ptx %s, spv %s" % (
+                        time.time() - t1, "bitwise equal" if r == row["ptx_out"]["y"] else "differs",
+                        "bitwise equal" if os.path.exists(sp) and np.load(sp).tobytes() == r else "differs or not run")
+                except Exception as e:
+                    row["exact"] = "reference: %s" % str(e)[-200:]
             if a.ncu:
                 files = {k: "%s/%s.%s.%s.npy" % (W, name, k, next(b["type"] for b in m["buffers"] if b["name"] == k))
                          for k in inputs}
@@ -620,7 +673,7 @@ def main():
             M = a.mm
             return "%.0f GFLOP/s" % (2.0 * M ** 3 / (v * 1e6))
         return "%.0f GB/s" % (r["bytes"] / (v * 1e6))
-    goal = {"reduce": 0.95, "softmax": 0.90, "histogram": 2.0, "transpose": 0.85, "sgemm": 0.70}
+    goal = {"reduce": 0.95, "softmax": 0.90, "histogram": 2.0, "transpose": 0.85, "sgemm": 0.70, "axpy_f16": 0.95}
     out = ["", "library samples (issue 14 Speed; ptx: PTX through the CUDA driver on torch's tensors, CUDA events; "
            "spv: vyrec run --backend vulkan --bench %d; medians of %d):" % (a.reps, a.reps),
            "| kernel | sample | size | torch ms | ptx ms | spv ms | ptx/torch (goal) | spv/ptx (goal 0.95) | torch | ptx | spv "
@@ -647,7 +700,7 @@ def main():
             break
     for r in rows:
         if r.get("exact"):
-            out.append("reduce, exact order: %s" % r["exact"])
+            out.append("%s, exact: %s" % (r["kernel"], r["exact"]))
         if r.get("note"):
             out.append("%s %s: %s" % (r["kernel"], r["sample"], r["note"]))
         for i in r.get("ptx_info") or []:

@@ -126,23 +126,18 @@ static void all_ops(struct vy_block *b)
 			enum vy_type t = ti < 3 ? num[ti] : VY_BOOL;
 			struct vy_expr *a[3];
 			bool ok = true;
-			int atomic = d->nparams && d->params[0].cls[0] == '&';
+			int atomic = d->nparams && d->params[0].ref;
 			for (int i = 0; i < d->nparams; i++) {
-				const char *cls = d->params[i].cls;
+				const struct vy_opparam *pc = &d->params[i];
 				enum vy_type at = t;
-				if (cls[0] == '&') cls++;
-				if (!strcmp(cls, "bool")) at = VY_BOOL;
-				else if (!strcmp(cls, "u32")) at = VY_U32;   /* a subgroup lane */
-				else if (!strcmp(cls, "int'")) at = ti == 0 ? VY_I32 : VY_U32;
-				else if (!strcmp(cls, "int")) ok &= t == VY_U32 || t == VY_I32;
-				else if (!strcmp(cls, "float")) ok &= t == VY_F32;
-				else if (!strcmp(cls, "num")) ok &= t != VY_BOOL;
-				else {   /* a concrete class (math.f16_bits' f32): once */
-					bool reserved;
-					enum vy_type ct = vy_type_parse(cls, strlen(cls), &reserved);
-					if (ct != VY_VOID)
-						at = ct, ok &= ti == 0;
-				}
+				if (pc->cls == VY_PC_TYPE && pc->type == VY_BOOL) at = VY_BOOL;
+				else if (pc->cls == VY_PC_TYPE && pc->type == VY_U32) at = VY_U32;   /* a subgroup lane */
+				else if (pc->cls == VY_PC_INT && pc->indep) at = ti == 0 ? VY_I32 : VY_U32;
+				else if (pc->cls == VY_PC_INT) ok &= t == VY_U32 || t == VY_I32;
+				else if (pc->cls == VY_PC_FLOAT) ok &= t == VY_F32;
+				else if (pc->cls == VY_PC_NUM) ok &= t != VY_BOOL;
+				else if (pc->cls == VY_PC_TYPE)   /* a concrete class (math.f16_bits' f32): once */
+					at = pc->type, ok &= ti == 0;
 				a[i] = val(at, i + 1);
 			}
 			if (!ok)
@@ -158,10 +153,9 @@ static void all_ops(struct vy_block *b)
 				}
 				continue;
 			}
-			bool reserved;
-			enum vy_type rt = vy_type_parse(d->result, strlen(d->result), &reserved);
-			if (rt == VY_VOID || vy_type_lanes(rt) > 1)   /* "same", or ballot's u32x4 */
-				rt = !strcmp(d->result, "bool") ? VY_BOOL : t;
+			enum vy_type rt = d->rule == VY_RES_TYPE ? d->ret : VY_VOID;
+			if (rt == VY_VOID || vy_type_lanes(rt) > 1)   /* SAME, or ballot's u32x4 */
+				rt = t;
 			if (c == VY_OP_SG_BALLOT) {   /* one u32 word per node: (c, word) */
 				if (ti == 0) {
 					a[1] = cst(VY_U32, 3);

@@ -31,6 +31,7 @@
 
 #include "vyrec.h"
 #include "vm.h"
+#include "launcher.h"
 
 enum { TB, TU, TI, TF };   /* bool u32 i32 f32: vm type = index + 1 */
 static const char *const tname[] = { "bool", "u32", "i32", "f32" };
@@ -59,24 +60,24 @@ static const uint32_t *vals(int t, int *n)
 	return v[t];
 }
 
-/* The types a class admits, as a bit set over TB..TF. */
-static unsigned class_types(const char *cls)
+/* The types a param's class admits, as a bit set over TB..TF. */
+static unsigned class_types(const struct vy_opparam *p)
 {
-	size_t n = strcspn(cls, "'");
-	static const struct { const char *c; unsigned set; } m[] = {
-		{ "bool", 1 }, { "u32", 2 }, { "i32", 4 }, { "f32", 8 },
-		{ "int", 6 }, { "float", 8 }, { "num", 14 }, { "any", 15 },
-	};
-	for (size_t i = 0; i < sizeof m / sizeof *m; i++)
-		if (strlen(m[i].c) == n && !strncmp(cls, m[i].c, n))
-			return m[i].set;
+	switch (p->cls) {
+	case VY_PC_INT: return 6;
+	case VY_PC_FLOAT: return 8;
+	case VY_PC_NUM: return 14;
+	case VY_PC_ANY: return 15;
+	case VY_PC_TYPE:
+		return p->type == VY_BOOL ? 1 : p->type == VY_U32 ? 2 :
+		       p->type == VY_I32 ? 4 : p->type == VY_F32 ? 8 : 0;
+	}
 	return 0;
 }
 
-static bool concrete(const char *cls)
+static bool concrete(const struct vy_opparam *p)
 {
-	unsigned s = class_types(cls);
-	return s && !(s & (s - 1)) && !strchr(cls, '\'') && strcmp(cls, "float");
+	return p->cls == VY_PC_TYPE;
 }
 
 /* An operand: a literal, or (rt) operand k of case BASE + gid.x, word
@@ -206,7 +207,7 @@ static int gen_op(const char *dir, const struct vy_opdef *op, FILE *list)
 	bool cast = op->code == VY_OP_CAST || op->code == VY_OP_BITCAST;
 	for (int t = TB; t <= TF; t++) {
 		if (cast) {
-			if (!(class_types(op->params[0].cls) & 1u << t))
+			if (!(class_types(&op->params[0]) & 1u << t))
 				continue;
 			for (int d = TU; d <= TF; d++) {
 				int ty[1] = { t };
@@ -217,8 +218,8 @@ static int gen_op(const char *dir, const struct vy_opdef *op, FILE *list)
 		int ty[3];
 		bool unified = false, ok = true;
 		for (int i = 0; i < op->nparams; i++) {
-			const char *c = op->params[i].cls;
-			if (strchr(c, '\''))
+			const struct vy_opparam *c = &op->params[i];
+			if (c->indep)
 				ty[i] = TU;
 			else if (concrete(c))
 				ty[i] = __builtin_ctz(class_types(c));
@@ -230,8 +231,9 @@ static int gen_op(const char *dir, const struct vy_opdef *op, FILE *list)
 		}
 		if (!ok || (!unified && t != TB))
 			continue;
-		int r = !strcmp(op->result, "bool") ? TB : unified ? t : ty[0];
-		combos(g, ty, r, !strcmp(op->result, "bool") ? ty[0] : r, 0);
+		bool cmp = op->rule == VY_RES_TYPE && op->ret == VY_BOOL;
+		int r = cmp ? TB : unified ? t : ty[0];
+		combos(g, ty, r, cmp ? ty[0] : r, 0);
 	}
 	fclose(g->lit);
 	fclose(g->rt);
@@ -377,8 +379,205 @@ static int cmp(const char *exp, const char *out, bool exact, const char *name)
 	return bad != 0;
 }
 
+/* ---- the launcher runtimes: launch-time sizes in the generated C and
+ * Rust projects (templates/c/src/uniform.h, templates/cargo/src/uniform.rs)
+ * ----
+ * For every op x type the launchers evaluate at launch time, the
+ * expression vy_launcher_expr prints for op(p[0], p[1], p[2]) in C and in
+ * Rust, over the edge values, with the VM's bits as the expected result:
+ * DIR/launch_c.c and DIR/launch_rs.rs, each a program that prints one
+ * PASS/FAIL line per op x type (exact bits: the helpers are IEEE and
+ * integer exact, doc/SEMANTICS.md).  Ops a launcher refuses at
+ * generation time ("cannot be evaluated at launch time") are skipped. */
+struct launch {
+	FILE *c, *rs, *cc, *rc;   /* functions and cases, per language */
+	int nfn, ncase;
+	char names[4096];
+	size_t nnames;
+};
+
+static const enum vy_type vyt[] = { VY_BOOL, VY_U32, VY_I32, VY_F32 };
+
+/* op over param types ty[] (result r; casts: cast_to r) in both
+ * languages as function L->nfn; false when a launcher refuses it. */
+static bool launch_fn(struct launch *L, const struct vy_opdef *op, const int *ty, int r)
+{
+	struct vy_expr args[3], *av[3], e = { .kind = VY_E_OP, .op = op,
+		.nargs = op->nparams, .args = av, .type = vyt[r], .cast_to = vyt[r] };
+	for (int i = 0; i < op->nparams; i++) {
+		args[i] = (struct vy_expr){ .kind = VY_E_PARAM, .index = i, .type = vyt[ty[i]] };
+		av[i] = &args[i];
+	}
+	if (op->rule == VY_RES_TYPE && op->ret == VY_BOOL)
+		e.type = VY_BOOL;
+	struct vy_program prog = { 0 };
+	struct vy_buf b[2] = { 0 };
+	char *err = NULL;
+	bool ok = true;
+	for (int l = 0; l < 2 && ok; l++)
+		if (vy_launcher_expr(&b[l], &prog, &e, l ? VY_LANG_RUST : VY_LANG_C, &err)) {
+			free(err);
+			ok = false;
+		}
+	if (ok) {
+		char *tc = vy_buf_cstr(&b[0]), *tr = vy_buf_cstr(&b[1]);
+		fprintf(L->c, "static uint32_t f%d(const uint32_t *p, const uint32_t *c)\n"
+			"{\n\t(void)p;\n\t(void)c;\n\treturn %s;\n}\n", L->nfn, tc);
+		fprintf(L->rs, "fn f%d(p: &[u32], c: &[u32]) -> u32 {\n    %s\n}\n", L->nfn, tr);
+		free(tc);
+		free(tr);
+	}
+	vy_buf_free(&b[0]);
+	vy_buf_free(&b[1]);
+	return ok;
+}
+
+/* Function L->nfn named NAME over every edge-value combination. */
+static void launch_cases(struct launch *L, const struct vy_opdef *op, const int *ty,
+			 int r, int ot, int aux, const char *name)
+{
+	int n[3] = { 1, 1, 1 }, np = op->nparams;
+	const uint32_t *v[3] = { NULL, NULL, NULL };
+	for (int i = 0; i < np; i++)
+		v[i] = vals(ty[i], &n[i]);
+	for (int i = 0; i < n[0]; i++)
+		for (int j = 0; j < n[1]; j++)
+			for (int k = 0; k < n[2]; k++) {
+				uint32_t a[3] = { np ? v[0][i] : 0, np > 1 ? v[1][j] : 0,
+						  np > 2 ? v[2][k] : 0 };
+				uint32_t x = vyvm_eval_op(op->code, (uint32_t)ot + 1, (uint32_t)aux,
+							  a[0], a[1], a[2]);
+				fprintf(L->cc, "\t{ %d, { 0x%08xu, 0x%08xu, 0x%08xu }, 0x%08xu },\n",
+					L->nfn, a[0], a[1], a[2], x);
+				fprintf(L->rc, "    (%d, [0x%08x, 0x%08x, 0x%08x], 0x%08x),\n",
+					L->nfn, a[0], a[1], a[2], x);
+				L->ncase++;
+			}
+	L->nnames += (size_t)snprintf(L->names + L->nnames, sizeof L->names - L->nnames,
+				      "%s%s", L->nnames ? " " : "", name);
+	L->nfn++;
+}
+
+static void launch_op(struct launch *L, const struct vy_opdef *op)
+{
+	char name[96], id[48];
+	snprintf(id, sizeof id, "%s", op->id);
+	*strchr(id, '.') = '_';
+	bool cast = op->code == VY_OP_CAST || op->code == VY_OP_BITCAST;
+	for (int t = TB; t <= TF; t++) {
+		if (cast) {
+			if (!(class_types(&op->params[0]) & 1u << t))
+				continue;
+			for (int d = TU; d <= TF; d++) {
+				int ty[1] = { t };
+				snprintf(name, sizeof name, "%s_%s_to_%s", id, tname[t], tname[d]);
+				if (launch_fn(L, op, ty, d))
+					launch_cases(L, op, ty, d, d, t + 1, name);
+			}
+			continue;
+		}
+		int ty[3] = { 0 };
+		bool unified = false, ok = true;
+		for (int i = 0; i < op->nparams; i++) {
+			const struct vy_opparam *c = &op->params[i];
+			if (c->indep)
+				ty[i] = TU;
+			else if (concrete(c))
+				ty[i] = __builtin_ctz(class_types(c));
+			else {
+				ok &= (class_types(c) >> t & 1) != 0;
+				unified = true;
+				ty[i] = t;
+			}
+		}
+		if (!ok || (!unified && t != TB))
+			continue;
+		bool cmp = op->rule == VY_RES_TYPE && op->ret == VY_BOOL;
+		int r = cmp ? TB : unified ? t : ty[0];
+		snprintf(name, sizeof name, "%s_%s", id, tname[t]);
+		if (launch_fn(L, op, ty, r))
+			launch_cases(L, op, ty, r, cmp ? ty[0] : r, 0, name);
+	}
+}
+
+static char *slurp(FILE *f)
+{
+	long n = ftell(f);
+	char *s = calloc(1, (size_t)n + 1);
+	rewind(f);
+	if (fread(s, 1, (size_t)n, f) != (size_t)n)
+		s[0] = 0;
+	fclose(f);
+	return s;
+}
+
+static int launch_gen(const char *dir)
+{
+	struct launch L = { tmpfile(), tmpfile(), tmpfile(), tmpfile(), 0, 0, "", 0 };
+	for (int c = 0; c < VY_OP_COUNT; c++) {
+		const struct vy_opdef *op = vy_builtin_op((enum vy_opcode)c);
+		if (!vy_op_is_atomic(op->code) && c < VYVM_NOPS)
+			launch_op(&L, op);
+	}
+	char path[512], *fc = slurp(L.c), *fr = slurp(L.rs), *cc = slurp(L.cc), *rc = slurp(L.rc);
+	snprintf(path, sizeof path, "%s/launch_c.c", dir);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return 2;
+	fprintf(f, "/* generated by op_conform_test launch */\n#include <stdint.h>\n"
+		"#include <stdio.h>\n#include <string.h>\n#include \"uniform.h\"\n\n%s\n"
+		"static uint32_t (*const fns[])(const uint32_t *, const uint32_t *) = {\n", fc);
+	for (int i = 0; i < L.nfn; i++)
+		fprintf(f, "\tf%d,\n", i);
+	fprintf(f, "};\nstatic const char names[] = \"%s\";\n"
+		"static const struct { int fn; uint32_t p[3], want; } cases[] = {\n%s};\n\n"
+		"int main(void)\n{\n\tconst uint32_t cnt[1] = { 0 };\n\tconst char *nm = names;\n"
+		"\tsize_t k = 0, n = sizeof cases / sizeof *cases;\n\tint fails = 0;\n"
+		"\tfor (int fn = 0; fn < %d; fn++) {\n\t\tint bad = 0;\n\t\tchar first[96] = \"\";\n"
+		"\t\tfor (; k < n && cases[k].fn == fn; k++) {\n"
+		"\t\t\tuint32_t y = fns[fn](cases[k].p, cnt);\n"
+		"\t\t\tif (y != cases[k].want && !bad++)\n"
+		"\t\t\t\tsnprintf(first, sizeof first, \"(%%08x, %%08x, %%08x) gives %%08x, the VM %%08x\",\n"
+		"\t\t\t\t\t cases[k].p[0], cases[k].p[1], cases[k].p[2], y, cases[k].want);\n\t\t}\n"
+		"\t\tsize_t len = strcspn(nm, \" \");\n"
+		"\t\tif (bad)\n\t\t\tprintf(\"FAIL launch_c_%%.*s: %%d cases differ, first %%s\\n\", (int)len, nm, bad, first);\n"
+		"\t\telse\n\t\t\tprintf(\"PASS launch_c_%%.*s\\n\", (int)len, nm);\n"
+		"\t\tfails += bad != 0;\n\t\tnm += len + (nm[len] == ' ');\n\t}\n\treturn fails != 0;\n}\n",
+		L.names, cc, L.nfn);
+	fclose(f);
+	snprintf(path, sizeof path, "%s/launch_rs.rs", dir);
+	if (!(f = fopen(path, "w")))
+		return 2;
+	fprintf(f, "// generated by op_conform_test launch\n"
+		"#![allow(dead_code, unused_parens, unused_variables)]\nmod uniform;\nuse uniform::*;\n\n%s\n"
+		"static FNS: &[fn(&[u32], &[u32]) -> u32] = &[\n", fr);
+	for (int i = 0; i < L.nfn; i++)
+		fprintf(f, "    f%d,\n", i);
+	fprintf(f, "];\nstatic NAMES: &str = \"%s\";\nstatic CASES: &[(usize, [u32; 3], u32)] = &[\n%s];\n\n"
+		"fn main() {\n    let mut k = 0;\n    let mut fails = 0;\n"
+		"    for (fn_, name) in NAMES.split(' ').enumerate() {\n"
+		"        let mut bad = 0;\n        let mut first = String::new();\n"
+		"        while k < CASES.len() && CASES[k].0 == fn_ {\n"
+		"            let (_, p, want) = CASES[k];\n            let y = FNS[fn_](&p, &[0]);\n"
+		"            if y != want {\n                if bad == 0 {\n"
+		"                    first = format!(\"({:08x}, {:08x}, {:08x}) gives {:08x}, the VM {:08x}\", p[0], p[1], p[2], y, want);\n"
+		"                }\n                bad += 1;\n            }\n            k += 1;\n        }\n"
+		"        if bad > 0 {\n            println!(\"FAIL launch_rs_{}: {} cases differ, first {}\", name, bad, first);\n"
+		"            fails += 1;\n        } else {\n            println!(\"PASS launch_rs_{}\", name);\n        }\n    }\n"
+		"    std::process::exit(if fails > 0 { 1 } else { 0 });\n}\n", L.names, rc);
+	fclose(f);
+	printf("%d %d\n", L.nfn, L.ncase);
+	free(fc);
+	free(fr);
+	free(cc);
+	free(rc);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "launch"))
+		return launch_gen(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "gen")) {
 		char path[512];
 		snprintf(path, sizeof path, "%s/list", argv[2]);
@@ -399,6 +598,6 @@ int main(int argc, char **argv)
 	}
 	if (argc == 6 && !strcmp(argv[1], "cmp"))
 		return cmp(argv[2], argv[3], !strcmp(argv[4], "exact"), argv[5]);
-	fprintf(stderr, "usage: op_conform_test gen DIR | cmp EXPECT OUT exact|bounded NAME\n");
+	fprintf(stderr, "usage: op_conform_test gen DIR | launch DIR | cmp EXPECT OUT exact|bounded NAME\n");
 	return 2;
 }

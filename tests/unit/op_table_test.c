@@ -35,26 +35,24 @@ static const char *arg(int t)
 	return a[t];
 }
 
-/* The types a class admits, as a bit set over tnames. */
-static unsigned class_types(const char *cls)
+/* The types a param's class admits, as a bit set over tnames. */
+static unsigned class_types(const struct vy_opparam *p)
 {
-	while (*cls == '&')
-		cls++;
-	size_t n = strcspn(cls, "'");
-	static const struct { const char *c; unsigned set; } m[] = {
-		{ "u32", 1 }, { "i32", 2 }, { "f32", 4 }, { "bool", 8 },
-		{ "int", 3 }, { "float", 4 }, { "num", 7 }, { "any", 15 },
-	};
-	for (size_t i = 0; i < sizeof m / sizeof *m; i++)
-		if (strlen(m[i].c) == n && !strncmp(cls, m[i].c, n))
-			return m[i].set;
+	switch (p->cls) {
+	case VY_PC_INT: return 3;
+	case VY_PC_FLOAT: return 4;
+	case VY_PC_NUM: return 7;
+	case VY_PC_ANY: return 15;
+	case VY_PC_TYPE:
+		return p->type == VY_U32 ? 1 : p->type == VY_I32 ? 2 :
+		       p->type == VY_F32 ? 4 : p->type == VY_BOOL ? 8 : 0;
+	}
 	return 0;
 }
 
-static bool concrete(const char *cls)
+static bool concrete(const struct vy_opparam *p)
 {
-	return !strcmp(cls, "u32") || !strcmp(cls, "i32") ||
-	       !strcmp(cls, "f32") || !strcmp(cls, "bool");
+	return p->cls == VY_PC_TYPE;
 }
 
 /* The statement that uses expression e of result type r. */
@@ -74,7 +72,7 @@ static bool call(const struct vy_opdef *op, int t, int dst, char *out, size_t n)
 	char e[256];
 	size_t k = 0;
 	if (op->code == VY_OP_CAST || op->code == VY_OP_BITCAST) {
-		if (!(class_types(op->params[0].cls) & 1u << t) || dst == 3)
+		if (!(class_types(&op->params[0]) & 1u << t) || dst == 3)
 			return false;
 		snprintf(e, sizeof e, op->code == VY_OP_CAST ? "%s(%s)" : "bitcast<%s>(%s)",
 			 tnames[dst], arg(t));
@@ -85,8 +83,8 @@ static bool call(const struct vy_opdef *op, int t, int dst, char *out, size_t n)
 		return false;
 	bool unified = false;
 	for (int i = 0; i < op->nparams; i++)
-		if (!concrete(op->params[i].cls) && !strchr(op->params[i].cls, '\'')) {
-			if (!(class_types(op->params[i].cls) & 1u << t))
+		if (!concrete(&op->params[i]) && !op->params[i].indep) {
+			if (!(class_types(&op->params[i]) & 1u << t))
 				return false;
 			unified = true;
 		}
@@ -94,15 +92,15 @@ static bool call(const struct vy_opdef *op, int t, int dst, char *out, size_t n)
 		return false;   /* all params concrete: one type only */
 	k += (size_t)snprintf(e + k, sizeof e - k, "%s(", op->id);
 	for (int i = 0; i < op->nparams; i++) {
-		const char *c = op->params[i].cls;
+		const struct vy_opparam *c = &op->params[i];
 		const char *a;
 		char ref[8];
-		if (c[0] == '&') {
+		if (c->ref) {
 			snprintf(ref, sizeof ref, "o%c[0]", tnames[t][0]);
 			a = ref;
 		} else if (concrete(c)) {
 			a = arg(__builtin_ctz(class_types(c)));
-		} else if (strchr(c, '\'')) {
+		} else if (c->indep) {
 			a = "pu";
 		} else {
 			a = arg(t);
@@ -110,7 +108,7 @@ static bool call(const struct vy_opdef *op, int t, int dst, char *out, size_t n)
 		k += (size_t)snprintf(e + k, sizeof e - k, "%s%s", i ? ", " : "", a);
 	}
 	snprintf(e + k, sizeof e - k, ")");
-	if (strchr(op->result, 'x')) {   /* a u32 vector (subgroup.ballot): two words */
+	if (op->rule == VY_RES_TYPE && vy_type_lanes(op->ret) > 1) {   /* subgroup.ballot's u32x4: two words */
 		char v[256];
 		snprintf(v, sizeof v, "%s.x ^ %s.w", e, e);
 		snprintf(out, n, "  - ou[1] = %s\n", v);
@@ -119,8 +117,8 @@ static bool call(const struct vy_opdef *op, int t, int dst, char *out, size_t n)
 	if (vy_op_is_atomic(op->code))
 		snprintf(out, n, "  - %s\n", e);
 	else
-		store(out, n, e, !strcmp(op->result, "bool") ? 3 : !strcmp(op->result, "u32") ? 0 :
-		      !strcmp(op->result, "i32") ? 1 : !strcmp(op->result, "f32") ? 2 : t);
+		store(out, n, e, op->rule != VY_RES_TYPE ? t : op->ret == VY_BOOL ? 3 :
+		      op->ret == VY_U32 ? 0 : op->ret == VY_I32 ? 1 : op->ret == VY_F32 ? 2 : t);
 	return true;
 }
 
@@ -242,7 +240,10 @@ static void check_rows(void)
 	char first[128] = "";
 	for (int code = 0; code < VY_OP_COUNT; code++) {
 		const struct vy_opdef *op = vy_builtin_op((enum vy_opcode)code);
-		const char *cls = op->code == VY_OP_CAST ? "any" : op->nparams ? op->params[0].cls : "bool";
+		static const struct vy_opparam any = { .cls = VY_PC_ANY },
+			boolean = { .cls = VY_PC_TYPE, .type = VY_BOOL };
+		const struct vy_opparam *cls = op->code == VY_OP_CAST ? &any :
+					       op->nparams ? &op->params[0] : &boolean;
 		unsigned set = class_types(cls);
 		for (int t = 0; t < 4 && code < VYVM_NOPS; t++)
 			if (set >> t & 1 && !vyvm_has_op((uint32_t)code, vmt[t])) {
@@ -282,7 +283,7 @@ int main(void)
 	int mism = 0;
 	for (int code = 0; code < VY_OP_COUNT; code++) {
 		const struct vy_opdef *op = vy_builtin_op((enum vy_opcode)code);
-		mism += vy_op_is_atomic(op->code) != (op->nparams && op->params[0].cls[0] == '&');
+		mism += vy_op_is_atomic(op->code) != (op->nparams && op->params[0].ref);
 	}
 	printf(mism ? "FAIL op_table_atomic_column: %d ops disagree with their signature\n"
 		    : "PASS op_table_atomic_column\n", mism);

@@ -87,5 +87,41 @@ int main(void)
 	       dst.nerrors == VY_MAX_ERRORS + 5);
 	vy_diags_free(&many);
 	vy_diags_free(&dst);
+
+	/* a back-half error whose fix is a field from the start: a message
+	 * that itself reads ". Fix: " stays whole (text would split there) */
+	struct vy_diags f = {0};
+	vy_error_fix(&f, "vyrec", VY_FIX_NEWLINE, "use sm_90", "arch %s. Fix: quoted", "sm_1");
+	char *ft = render(&f, VY_DIAG_TEXT);
+	expect("diag_fix_field", f.n == 1 && f.nerrors == 1 &&
+	       !strcmp(f.v[0].msg, "arch sm_1. Fix: quoted") && !strcmp(f.v[0].fix, "use sm_90") &&
+	       !strcmp(ft, "vyrec: arch sm_1. Fix: quoted\nFix: use sm_90\n"));
+	free(ft);
+	vy_diags_prefix(&f, 0, "target `ptx`: ");
+	char *txt = vy_diag_text(&f.v[0]);
+	expect("diag_fix_prefix_text", !strcmp(txt, "target `ptx`: arch sm_1. Fix: quoted\nFix: use sm_90"));
+	free(txt);
+	vy_diags_free(&f);
+
+	/* vy_emit_reject: into c->diags with the fix a field, or as text */
+	struct vy_diags ed = {0};
+	struct vy_emit_config cfg = { .diags = &ed };
+	char *err = NULL;
+	int rc = vy_emit_reject(&cfg, &err, VY_FIX_INLINE, "do b", "a is %s", "bad");
+	expect("emit_reject_diags", rc == VY_EMIT_REJECT && !err && ed.n == 1 &&
+	       !strcmp(ed.v[0].msg, "a is bad") && !strcmp(ed.v[0].fix, "do b") &&
+	       !strcmp(ed.v[0].origin, "vyrec"));
+	vy_diags_free(&ed);
+	rc = vy_emit_reject(NULL, &err, VY_FIX_INLINE, "do b", "a is %s", "bad");
+	expect("emit_reject_text", rc == VY_EMIT_REJECT && err && !strcmp(err, "a is bad. Fix: do b"));
+	free(err);
+	err = NULL;
+	rc = vy_emit_reject(&cfg, &err, VY_FIX_INLINE, NULL, "old %s. Fix: pasted", "text");
+	expect("emit_reject_diags_legacy", rc == VY_EMIT_REJECT && !err && ed.n == 1 &&
+	       !strcmp(ed.v[0].msg, "old text") && !strcmp(ed.v[0].fix, "pasted"));
+	vy_diags_free(&ed);
+	rc = vy_emit_reject(&(struct vy_emit_config){0}, &err, VY_FIX_NEWLINE, NULL, "no fix");
+	expect("emit_reject_text_nofix", rc == VY_EMIT_REJECT && err && !strcmp(err, "no fix"));
+	free(err);
 	return fails != 0;
 }

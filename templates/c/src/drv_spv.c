@@ -20,7 +20,11 @@
  * one submit and one fence wait.  Resident buffers (drv_put, drv_get):
  * an upload goes into the mapped memory (staging: copied to the device at
  * the next dispatch), a download after a dispatch copies the buffer back
- * through its staging twin first.  A grid beyond maxComputeWorkGroupCount is split into
+ * through its staging twin first.  A small NAME_run (every buffer at most
+ * VYREC_VK_SMALL bytes, 64 KiB) skips the copies: the kernel runs on the
+ * staging twins themselves (host memory the device reads and writes), so
+ * it costs one submit of the dispatch alone, as a resident dispatch does.
+ * A grid beyond maxComputeWorkGroupCount is split into
  * vkCmdDispatchBase calls.  The exact fma variant embedded in program.c
  * is chosen at load time: OpFmaKHR with VK_KHR_shader_fma, the f64 one with
  * shaderFloat64, else the f32 emulation (VYREC_VK_FMA=emulate|f64|khr and
@@ -290,13 +294,15 @@ struct vk_state {
 	VkPipeline pipe, pipe_base; /* pipe_base: DISPATCH_BASE, for split grids */
 	VkDescriptorPool pool;
 	VkDescriptorSet set;
+	VkDescriptorSet hset;       /* staging: the set of the staging twins (small runs) */
+	VkDeviceSize small;         /* NAME_run binds hset when every buffer is <= this */
 	VkCommandPool cpool;
 	VkCommandBuffer cmd, xcmd;  /* xcmd: a download's copy (staging) */
 	VkFence fence;
 	uint64_t pending;           /* staging newer than the device buffer */
 	uint64_t stale;             /* staging older than the device buffer */
 	int rec_ok;                 /* cmd holds rec_key's recording */
-	uint32_t rec_key[64 + 64 + 3 + 5];
+	uint32_t rec_key[64 + 64 + 3 + 6];
 	VkQueryPool qpool;
 	int mt_buf, mt_stage;       /* memory types of the buffers (last made) */
 	VkPipeline *parts, *parts_base;   /* a pipeline's parts (SPEC §10.5), made on first use */
@@ -537,6 +543,16 @@ static int choose(void)
 		cached |= (p & want) == want && (p & VK_MEMORY_PROPERTY_HOST_CACHED_BIT);
 	}
 	vk.staging = !cached;
+	const char *sm = getenv("VYREC_VK_SMALL");
+	vk.small = 65536;
+	if (sm && *sm) {
+		char *end;
+		unsigned long long v = strtoull(sm, &end, 10);
+		if (*end || *sm == '-')
+			return drv_fail("set VYREC_VK_SMALL to a number of bytes (0: always copy), or unset it",
+					"vulkan: VYREC_VK_SMALL=%s is not a number of bytes", sm);
+		vk.small = (VkDeviceSize)v;
+	}
 	const char *m = getenv("VYREC_VK_MEMORY");
 	if (m && *m) {
 		if (!strcmp(m, "staging"))
@@ -716,22 +732,33 @@ static int create_buffer(int i, uint32_t count)
 		VkFlags dev[] = { dl, 0 }, stage[] = { host | cached, host };
 		if (make_buffer(size, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | xfer, dev, 2,
 				&vk.buf[i], &vk.bufmem[i], NULL) ||
-		    make_buffer(size, xfer, stage, 2, &vk.stage[i], &vk.stagemem[i], &vk.map[i]))
+		    make_buffer(size, xfer | VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, stage, 2,
+				&vk.stage[i], &vk.stagemem[i], &vk.map[i]))
 			return -1;
 	}
 	vk.size[i] = size;
 	return 0;
 }
 
-/* The descriptor pool and the one set, made on the first upload. */
+/* The descriptor pool and the set, made on the first upload; staging:
+ * a second set, hset, of the staging twins, which a small NAME_run binds
+ * so that the kernel reads and writes host memory and no copy is made. */
 static int create_set(void)
 {
-	VkDescriptorPoolSize ps = { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, prog_nbuffers ? (uint32_t)prog_nbuffers : 1 };
-	VkDescriptorPoolCreateInfo pi = { VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO, NULL, 0, 1, 1, &ps };
+	uint32_t nsets = vk.staging ? 2 : 1;
+	VkDescriptorPoolSize ps = { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+				    nsets * (prog_nbuffers ? (uint32_t)prog_nbuffers : 1) };
+	VkDescriptorPoolCreateInfo pi = { VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO, NULL, 0, nsets, 1, &ps };
+	VkDescriptorSetLayout l[2] = { vk.dsl, vk.dsl };
+	VkDescriptorSet s[2] = { 0, 0 };
 	if (vk_check(vk.vkCreateDescriptorPool(vk.dev, &pi, NULL, &vk.pool), "vkCreateDescriptorPool"))
 		return -1;
-	VkDescriptorSetAllocateInfo sa = { VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO, NULL, vk.pool, 1, &vk.dsl };
-	return vk_check(vk.vkAllocateDescriptorSets(vk.dev, &sa, &vk.set), "vkAllocateDescriptorSets");
+	VkDescriptorSetAllocateInfo sa = { VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO, NULL, vk.pool, nsets, l };
+	if (vk_check(vk.vkAllocateDescriptorSets(vk.dev, &sa, s), "vkAllocateDescriptorSets"))
+		return -1;
+	vk.set = s[0];
+	vk.hset = s[1];
+	return 0;
 }
 
 /* Buffer i is made on its first upload and again only when its count
@@ -753,12 +780,15 @@ int drv_put(int i, const void *host, uint32_t count)
 	if (vk.size[i] < size && create_buffer(i, count))
 		return -1;
 	if (vk.range[i] != size) {
-		VkDescriptorBufferInfo info = { vk.buf[i], 0, size };
-		VkWriteDescriptorSet w = { VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, NULL, vk.set,
-			prog_buffers[i].binding, 0, 1, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, NULL, &info, NULL };
+		VkDescriptorBufferInfo info[2] = { { vk.buf[i], 0, size }, { vk.stage[i], 0, size } };
+		VkWriteDescriptorSet w[2] = {
+			{ VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, NULL, vk.set, prog_buffers[i].binding,
+			  0, 1, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, NULL, &info[0], NULL },
+			{ VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET, NULL, vk.hset, prog_buffers[i].binding,
+			  0, 1, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, NULL, &info[1], NULL } };
 		vk.range[i] = size;
 		vk.rec_ok = 0;   /* an update invalidates the recording */
-		vk.vkUpdateDescriptorSets(vk.dev, 1, &w, 0, NULL);
+		vk.vkUpdateDescriptorSets(vk.dev, vk.staging ? 2 : 1, w, 0, NULL);
 	}
 	if (host)
 		drv_to_dev(i, vk.map[i], host, count);
@@ -826,11 +856,14 @@ static void cmd_grid(const uint32_t grid[3], int split)
 
 /* Record one run: (staging) the pending copies in, the params pushed,
  * the dispatch (timestamps around it alone when timed), (staging, copy)
- * the writable buffers copied out.  Skipped when cmd already holds the
- * same recording. */
+ * the writable buffers copied out; copy 2 (staging, a small NAME_run):
+ * no copies, the kernel on the staging twins (hset).  Skipped when cmd
+ * already holds the same recording. */
 static int record(const uint32_t *params, const uint32_t *counts, const uint32_t grid[3],
 		  int timed, int copy)
 {
+	int host = copy == 2;
+	uint64_t pending = host ? 0 : vk.pending;
 	uint32_t key[sizeof vk.rec_key / 4];
 	size_t nk = 0;
 	for (int i = 0; i < prog_nparams; i++) {
@@ -842,8 +875,8 @@ static int record(const uint32_t *params, const uint32_t *counts, const uint32_t
 		key[nk++] = counts[i];
 	for (int a = 0; a < 3; a++)
 		key[nk++] = grid[a];
-	key[nk++] = (uint32_t)vk.pending;
-	key[nk++] = (uint32_t)(vk.pending >> 32);
+	key[nk++] = (uint32_t)pending;
+	key[nk++] = (uint32_t)(pending >> 32);
 	key[nk++] = (uint32_t)timed;
 	key[nk++] = (uint32_t)copy;
 	if (vk.rec_ok && !memcmp(key, vk.rec_key, nk * 4))
@@ -863,9 +896,9 @@ static int record(const uint32_t *params, const uint32_t *counts, const uint32_t
 	if (vk_check(vk.vkResetCommandBuffer(vk.cmd, 0), "vkResetCommandBuffer") ||
 	    vk_check(vk.vkBeginCommandBuffer(vk.cmd, &bi), "vkBeginCommandBuffer"))
 		return -1;
-	if (vk.pending) {
+	if (pending) {
 		for (int i = 0; i < prog_nbuffers; i++)
-			if (vk.pending >> i & 1) {
+			if (pending >> i & 1) {
 				VkBufferCopy c = { 0, 0, vk.range[i] };
 				vk.vkCmdCopyBuffer(vk.cmd, vk.stage[i], vk.buf[i], 1, &c);
 			}
@@ -877,7 +910,8 @@ static int record(const uint32_t *params, const uint32_t *counts, const uint32_t
 		vk.vkCmdWriteTimestamp(vk.cmd, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, vk.qpool, 0);
 	}
 	vk.vkCmdBindPipeline(vk.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, split ? vk.pipe_base : vk.pipe);
-	vk.vkCmdBindDescriptorSets(vk.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, vk.layout, 0, 1, &vk.set, 0, NULL);
+	vk.vkCmdBindDescriptorSets(vk.cmd, VK_PIPELINE_BIND_POINT_COMPUTE, vk.layout, 0, 1,
+				   host ? &vk.hset : &vk.set, 0, NULL);
 	if (prog_nparams) {
 		uint32_t block[PARAM_WORDS];   /* each param at its offset (8-byte ones aligned) */
 		drv_param_block(params, block);
@@ -887,7 +921,7 @@ static int record(const uint32_t *params, const uint32_t *counts, const uint32_t
 	cmd_grid(grid, split);
 	if (timed)
 		vk.vkCmdWriteTimestamp(vk.cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, vk.qpool, 1);
-	if (copy && vk.staging) {
+	if (copy == 1 && vk.staging) {
 		barrier(CS, VK_ACCESS_SHADER_WRITE_BIT, TR, VK_ACCESS_TRANSFER_READ_BIT);
 		for (int i = 0; i < prog_nbuffers; i++)
 			if (prog_buffers[i].access != READ_ONLY) {
@@ -895,7 +929,7 @@ static int record(const uint32_t *params, const uint32_t *counts, const uint32_t
 				vk.vkCmdCopyBuffer(vk.cmd, vk.buf[i], vk.stage[i], 1, &c);
 			}
 		barrier(TR, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
-	} else if (!vk.staging)
+	} else if (!vk.staging || host)
 		barrier(CS, VK_ACCESS_SHADER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
 	if (vk_check(vk.vkEndCommandBuffer(vk.cmd), "vkEndCommandBuffer"))
 		return -1;
@@ -958,12 +992,22 @@ int drv_dispatch(const uint32_t *params, const uint32_t *counts, const uint32_t 
 	return 0;
 }
 
-/* The run and the copies out in one command buffer, one submit. */
+/* The run and the copies out in one command buffer, one submit.  On a
+ * discrete GPU (staging) with every buffer at most vk.small bytes
+ * (VYREC_VK_SMALL, 64 KiB), the kernel runs on the staging twins, which
+ * drv_upload has just filled: no copy in or out, the dispatch alone (the
+ * device buffers are then older: pending). */
 int drv_run(const uint32_t *params, const uint32_t *counts, const uint32_t grid[3], void **out)
 {
-	if (record(params, counts, grid, 0, 1) || submit())
+	int host = vk.staging;
+	for (int i = 0; i < prog_nbuffers && host; i++)
+		host = vk.range[i] <= vk.small;
+	if (record(params, counts, grid, 0, host ? 2 : 1) || submit())
 		return -1;
 	vk.pending = 0;
+	if (host)
+		for (int i = 0; i < prog_nbuffers; i++)
+			vk.pending |= 1ull << i;
 	for (int i = 0; i < prog_nbuffers; i++)
 		if (prog_buffers[i].access != READ_ONLY)
 			drv_from_dev(i, out[i], vk.map[i], counts[i]);
@@ -1099,11 +1143,13 @@ int drv_pipeline(const struct drv_step *v, size_t n, const uint32_t *counts, int
 	if (vk_check(vk.vkResetCommandBuffer(vk.cmd, 0), "vkResetCommandBuffer") ||
 	    vk_check(vk.vkBeginCommandBuffer(vk.cmd, &bi), "vkBeginCommandBuffer"))
 		return -1;
-	if (copy && vk.staging) {
-		for (int i = 0; i < prog_nbuffers; i++) {
-			VkBufferCopy c = { 0, 0, prog_buffers[i].stride * (VkDeviceSize)counts[i] };
-			vk.vkCmdCopyBuffer(vk.cmd, vk.stage[i], vk.buf[i], 1, &c);
-		}
+	uint64_t in = copy == 1 ? ~0ull : copy == 2 ? vk.pending : 0;
+	if (in && vk.staging) {
+		for (int i = 0; i < prog_nbuffers; i++)
+			if (in >> i & 1) {
+				VkBufferCopy c = { 0, 0, prog_buffers[i].stride * (VkDeviceSize)counts[i] };
+				vk.vkCmdCopyBuffer(vk.cmd, vk.stage[i], vk.buf[i], 1, &c);
+			}
 		barrier(TR, VK_ACCESS_TRANSFER_WRITE_BIT, CS, SRW);
 	}
 	VkPipeline bound = 0;
@@ -1125,7 +1171,7 @@ int drv_pipeline(const struct drv_step *v, size_t n, const uint32_t *counts, int
 					      4u * (uint32_t)prog_nparams, v[i].params);
 		cmd_grid(v[i].grid, split);
 	}
-	if (copy && vk.staging) {
+	if (copy == 1 && vk.staging) {
 		barrier(CS, VK_ACCESS_SHADER_WRITE_BIT, TR, VK_ACCESS_TRANSFER_READ_BIT);
 		for (int i = 0; i < prog_nbuffers; i++)
 			if (prog_buffers[i].access != READ_ONLY) {
@@ -1135,9 +1181,13 @@ int drv_pipeline(const struct drv_step *v, size_t n, const uint32_t *counts, int
 		barrier(TR, VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
 	} else
 		barrier(CS, VK_ACCESS_SHADER_WRITE_BIT, VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
-	if (vk_check(vk.vkEndCommandBuffer(vk.cmd), "vkEndCommandBuffer"))
+	if (vk_check(vk.vkEndCommandBuffer(vk.cmd), "vkEndCommandBuffer") || submit())
 		return -1;
-	return submit();
+	if (copy) {   /* 1: device and staging agree; 2: the device is newer */
+		vk.pending = 0;
+		vk.stale = copy == 2 && vk.staging ? vk.stale | written() : 0;
+	}
+	return 0;
 }
 
 int drv_download(void **bufs, const uint32_t *counts)

@@ -117,7 +117,10 @@ int drv_dispatch(const uint32_t *params, const uint32_t *counts,
 /* A pipeline's dispatches (SPEC §10.5) on the buffers uploaded last, as
  * one submission (spv: one command buffer, barriers between dispatches;
  * ptx: one stream, a CUDA graph where it repeats; reference: in order),
- * waiting for it to finish.  copy 0: leave out the staging copies (bench).
+ * waiting for it to finish.  copy 1 (NAME_run): every buffer in, the
+ * writable ones out; 0: no copies (bench); 2 (NAME_dispatch): the
+ * buffers put since the last dispatch in, the writable ones left on the
+ * device (drv_get copies them out).
  * drv_pipe_note says how it ran ("cuda graph", ...). */
 struct drv_step {
 	int part;

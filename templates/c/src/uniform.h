@@ -79,8 +79,26 @@ static inline uint32_t vy_fsub(uint32_t a, uint32_t b) { return vy_w(vy_f(a) - v
 static inline uint32_t vy_fmul(uint32_t a, uint32_t b) { return vy_w(vy_f(a) * vy_f(b)); }
 static inline uint32_t vy_fdiv(uint32_t a, uint32_t b) { return vy_w(vy_f(a) / vy_f(b)); }
 static inline uint32_t vy_fneg(uint32_t a) { return a ^ 0x80000000u; }
-static inline uint32_t vy_fmin(uint32_t a, uint32_t b) { return vy_w(fminf(vy_f(a), vy_f(b))); }
-static inline uint32_t vy_fmax(uint32_t a, uint32_t b) { return vy_w(fmaxf(vy_f(a), vy_f(b))); }
+
+/* minNum/maxNum as the reference VM computes them: a NaN operand, quiet
+ * or signalling, yields the other one (fminf gives a quiet NaN for a
+ * signalling one); of +0 and -0, min gives -0 and max +0. */
+static inline uint32_t vy_fmin(uint32_t a, uint32_t b)
+{
+	float x = vy_f(a), y = vy_f(b);
+	if (x != x || y != y)
+		return x != x ? b : a;
+	return x < y ? a : y < x ? b : signbit(x) ? a : b;
+}
+
+static inline uint32_t vy_fmax(uint32_t a, uint32_t b)
+{
+	float x = vy_f(a), y = vy_f(b);
+	if (x != x || y != y)
+		return x != x ? b : a;
+	return x > y ? a : y > x ? b : signbit(x) ? b : a;
+}
+
 static inline uint32_t vy_feq(uint32_t a, uint32_t b) { return vy_f(a) == vy_f(b); }
 static inline uint32_t vy_fne(uint32_t a, uint32_t b) { return vy_f(a) != vy_f(b); }
 static inline uint32_t vy_flt(uint32_t a, uint32_t b) { return vy_f(a) < vy_f(b); }

@@ -71,6 +71,10 @@ entry_points!(Cuda {
     cuMemcpyHtoD_v2: fn(DevPtr, *const c_void, usize);
     cuMemcpyDtoH_v2: fn(*mut c_void, DevPtr, usize);
     cuMemsetD8_v2: fn(DevPtr, u8, usize);
+    cuMemAllocHost_v2: fn(*mut Ptr, usize);
+    cuMemFreeHost: fn(Ptr);
+    cuMemcpyHtoDAsync_v2: fn(DevPtr, *const c_void, usize, Ptr);
+    cuMemcpyDtoHAsync_v2: fn(*mut c_void, DevPtr, usize, Ptr);
     cuLaunchKernel: fn(Ptr, c_uint, c_uint, c_uint, c_uint, c_uint, c_uint, c_uint, Ptr, *mut Ptr, *mut Ptr);
     cuCtxSynchronize: fn();
     cuEventCreate: fn(*mut Ptr, c_uint);
@@ -110,6 +114,22 @@ struct Buf {
     /// This run's size; cap: the allocation's.
     bytes: usize,
     cap: usize,
+    /// The pinned (page-locked) host twin of a buffer of at most PIN_MAX
+    /// bytes, or null; queued: an asynchronous copy from or into it is
+    /// queued on the default stream and not waited for yet.
+    pin: *mut u8,
+    queued: bool,
+}
+
+/// Buffers of at most this many bytes move through a pinned twin with
+/// asynchronous copies, so that a run (copies in, launch, copies out)
+/// waits once, as the C launcher's drv_ptx.c does.
+const PIN_MAX: usize = 1 << 20;
+
+impl Buf {
+    fn empty() -> Buf {
+        Buf { ptr: 0, bytes: 0, cap: 0, pin: null_mut(), queued: false }
+    }
 }
 
 /// What --bench measured: per launch the kernel alone (CUDA events) and
@@ -325,24 +345,45 @@ impl Gpu {
             self.load()?;
         }
         while self.bufs.len() < BUFFERS.len() {
-            self.bufs.push(Buf { ptr: 0, bytes: 0, cap: 0 });
+            self.bufs.push(Buf::empty());
         }
         let bytes = count * 4;
+        if self.bufs[i].queued && data.is_some() {
+            self.sync()?; // the twin is in use
+        }
         if self.bufs[i].cap < bytes.max(4) {
-            if self.bufs[i].ptr != 0 {
-                // SAFETY: the buffer is idle (every launch is waited for).
-                let r = unsafe { (self.cu.cuMemFree_v2)(self.bufs[i].ptr) };
-                self.bufs[i] = Buf { ptr: 0, bytes: 0, cap: 0 };
-                self.check("cuMemFree_v2", r)?;
-            }
+            self.sync()?;
+            let old = std::mem::replace(&mut self.bufs[i], Buf::empty());
+            self.free_buf(&old)?;
             let mut ptr = 0;
             // SAFETY: ptr is a live out-pointer.
             let r = unsafe { (self.cu.cuMemAlloc_v2)(&mut ptr, bytes.max(4)) };
             self.check("cuMemAlloc_v2", r)?;
-            self.bufs[i] = Buf { ptr, bytes: 0, cap: bytes.max(4) };
+            self.bufs[i] = Buf { ptr, cap: bytes.max(4), ..Buf::empty() };
+            if bytes <= PIN_MAX {
+                let mut pin = null_mut();
+                // SAFETY: pin is a live out-pointer.
+                let r = unsafe { (self.cu.cuMemAllocHost_v2)(&mut pin, bytes.max(4)) };
+                self.check("cuMemAllocHost_v2", r)?;
+                self.bufs[i].pin = pin as *mut u8;
+            }
         }
         self.bufs[i].bytes = bytes;
         let ptr = self.bufs[i].ptr;
+        let pin = self.bufs[i].pin;
+        if let (Some(d), false) = (data, pin.is_null()) {
+            if d.len() < count {
+                return Err("internal: upload shorter than its count".into());
+            }
+            // SAFETY: d holds at least bytes bytes, the twin and the
+            // allocation at least as many; no queued copy uses the twin.
+            let r = unsafe {
+                std::ptr::copy_nonoverlapping(d.as_ptr() as *const u8, pin, bytes);
+                (self.cu.cuMemcpyHtoDAsync_v2)(ptr, pin as *const c_void, bytes, null_mut())
+            };
+            self.bufs[i].queued = true;
+            return self.check("cuMemcpyHtoDAsync_v2", r);
+        }
         let r = match data {
             // SAFETY: d holds at least bytes bytes (count words); the
             // allocation at least as many.
@@ -359,11 +400,62 @@ impl Gpu {
     /// The first out.len() words of buffer i into out (the copy waits for
     /// the launches before it).
     pub fn get(&mut self, i: usize, out: &mut [u32]) -> Result<(), String> {
+        if self.queue_get(i, out)? {
+            self.sync()?;
+            self.read_pin(i, out);
+        }
+        Ok(())
+    }
+
+    /// Queue the copy of buffer i's first out.len() words into its twin
+    /// (true: read_pin after a sync), or (no twin) copy them into out.
+    fn queue_get(&mut self, i: usize, out: &mut [u32]) -> Result<bool, String> {
         let b = &self.bufs[i];
         let bytes = (out.len() * 4).min(b.bytes);
+        if !b.pin.is_null() {
+            // SAFETY: the twin and the allocation hold at least bytes bytes.
+            let r = unsafe { (self.cu.cuMemcpyDtoHAsync_v2)(b.pin as *mut c_void, b.ptr, bytes, null_mut()) };
+            self.bufs[i].queued = true;
+            self.check("cuMemcpyDtoHAsync_v2", r)?;
+            return Ok(true);
+        }
         // SAFETY: out holds at least bytes bytes; the allocation as many.
         let r = unsafe { (self.cu.cuMemcpyDtoH_v2)(out.as_mut_ptr() as *mut c_void, b.ptr, bytes) };
-        self.check("cuMemcpyDtoH_v2", r)
+        self.check("cuMemcpyDtoH_v2", r)?;
+        Ok(false)
+    }
+
+    /// The words queue_get copied into buffer i's twin, into out.
+    fn read_pin(&self, i: usize, out: &mut [u32]) {
+        let b = &self.bufs[i];
+        let bytes = (out.len() * 4).min(b.bytes);
+        // SAFETY: the copy into the twin is done (after a sync); out and the
+        // twin hold at least bytes bytes.
+        unsafe { std::ptr::copy_nonoverlapping(b.pin, out.as_mut_ptr() as *mut u8, bytes) };
+    }
+
+    /// Wait for everything queued (its errors, a kernel's among them,
+    /// surface here); the twins are free again.
+    fn sync(&mut self) -> Result<(), String> {
+        for b in self.bufs.iter_mut() {
+            b.queued = false;
+        }
+        // SAFETY: a context is current.
+        self.check("cuCtxSynchronize", unsafe { (self.cu.cuCtxSynchronize)() })
+    }
+
+    /// Free buffer b's device memory and twin (idle: nothing queued).
+    fn free_buf(&self, b: &Buf) -> Result<(), String> {
+        if !b.pin.is_null() {
+            // SAFETY: the twin is idle and freed once.
+            unsafe { (self.cu.cuMemFreeHost)(b.pin as Ptr) };
+        }
+        if b.ptr != 0 {
+            // SAFETY: the buffer is idle (every launch is waited for).
+            let r = unsafe { (self.cu.cuMemFree_v2)(b.ptr) };
+            self.check("cuMemFree_v2", r)?;
+        }
+        Ok(())
     }
 
     /// The launch arguments: the buffers, the params, the counts.
@@ -396,7 +488,8 @@ impl Gpu {
 
     /// One dispatch on the resident buffers, waiting for it.
     pub fn dispatch(&mut self, params: &[u32], grid: [u32; 3]) -> Result<(), String> {
-        self.launch_resident(params, grid, true, 0).map(|_| ())
+        self.launch_resident(params, grid, false, 0)?;
+        self.sync()
     }
 
     /// Upload bufs, launch the kernel over grid with params, read the
@@ -408,12 +501,16 @@ impl Gpu {
         for (i, data) in bufs.iter().enumerate() {
             self.put(i, Some(data), data.len())?;
         }
-        let any_out = BUFFERS.iter().any(|b| b.writable());
-        self.launch_resident(params, grid, !any_out, 0)?;
+        self.launch_resident(params, grid, false, 0)?;
+        let mut pinned = Vec::new();
         for (i, (b, data)) in BUFFERS.iter().zip(bufs.iter_mut()).enumerate() {
-            if b.writable() {
-                self.get(i, data)?;
+            if b.writable() && self.queue_get(i, data)? {
+                pinned.push(i);
             }
+        }
+        self.sync()?; // the one wait: copies in, launch, copies out
+        for i in pinned {
+            self.read_pin(i, &mut bufs[i]);
         }
         if bench > 0 {
             if let Some(b) = self.launch_resident(params, grid, true, bench)? {
@@ -583,10 +680,8 @@ impl Gpu {
         })
     }
 
-    /// Run a pipeline (SPEC §10.5): upload bufs, every step in order
-    /// (a CUDA graph where it repeats), the writable buffers read back;
-    /// then time `bench` more runs of it whole (wall clock).
-    pub fn pipeline(&mut self, steps: &[Step], bufs: &mut [Vec<u32>], bench: u32) -> Result<Bench, String> {
+    /// The module and each kernel part's function, loaded once.
+    fn load_parts(&mut self) -> Result<(), String> {
         if self.function.is_null() {
             self.load()?;
         }
@@ -600,6 +695,22 @@ impl Gpu {
                 self.pipe.parts.push(function);
             }
         }
+        Ok(())
+    }
+
+    /// A pipeline's steps on the resident buffers (every one put), waiting
+    /// for them; the writable buffers stay on the device for get.
+    pub fn dispatch_steps(&mut self, steps: &[Step]) -> Result<(), String> {
+        self.load_parts()?;
+        let counts: Vec<u32> = self.bufs.iter().map(|b| (b.bytes / 4) as u32).collect();
+        self.pipe_launch(steps, &counts).map(|_| ())
+    }
+
+    /// Run a pipeline (SPEC §10.5): upload bufs, every step in order
+    /// (a CUDA graph where it repeats), the writable buffers read back;
+    /// then time `bench` more runs of it whole (wall clock).
+    pub fn pipeline(&mut self, steps: &[Step], bufs: &mut [Vec<u32>], bench: u32) -> Result<Bench, String> {
+        self.load_parts()?;
         let fits =
             self.bufs.len() == bufs.len() && self.bufs.iter().zip(bufs.iter()).all(|(b, d)| b.cap >= d.len() * 4);
         if fits {
@@ -607,9 +718,9 @@ impl Gpu {
                 b.bytes = d.len() * 4;
             }
         } else {
+            self.sync()?;
             for b in std::mem::take(&mut self.bufs) {
-                // SAFETY: the buffer is idle and freed once.
-                unsafe { (self.cu.cuMemFree_v2)(b.ptr) };
+                self.free_buf(&b)?;
             }
             for data in bufs.iter() {
                 let bytes = data.len() * 4;
@@ -617,7 +728,7 @@ impl Gpu {
                 // SAFETY: ptr is a live out-pointer.
                 let r = unsafe { (self.cu.cuMemAlloc_v2)(&mut ptr, bytes.max(4)) };
                 self.check("cuMemAlloc_v2", r)?;
-                self.bufs.push(Buf { ptr, bytes, cap: bytes.max(4) });
+                self.bufs.push(Buf { ptr, bytes, cap: bytes.max(4), ..Buf::empty() });
             }
         }
         for (data, b) in bufs.iter().zip(&self.bufs) {
@@ -666,9 +777,13 @@ impl Drop for Gpu {
                     (self.cu.cuEventDestroy_v2)(e);
                 }
             }
+            (self.cu.cuCtxSynchronize)();
             for b in &self.bufs {
                 if b.ptr != 0 {
                     (self.cu.cuMemFree_v2)(b.ptr);
+                }
+                if !b.pin.is_null() {
+                    (self.cu.cuMemFreeHost)(b.pin as Ptr);
                 }
             }
             if !self.module.is_null() {

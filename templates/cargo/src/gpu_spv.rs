@@ -684,6 +684,12 @@ pub struct Gpu {
     parts_base: Vec<Nd>, // and their DISPATCH_BASE twins
     dpool: Nd,
     set: Nd,
+    /// staging: the set of the staging twins, which a small run binds (no
+    /// copies: the kernel on host memory); host: cmd records that way
+    hset: Nd,
+    host: bool,
+    /// VYREC_VK_SMALL: a run binds hset when every buffer is at most this
+    small: usize,
     cpool: Nd,
     cmd: Handle,
     xcmd: Handle,              // a download's copy (staging)
@@ -792,6 +798,9 @@ impl Gpu {
             parts_base: Vec::new(),
             dpool: 0,
             set: 0,
+            hset: 0,
+            host: false,
+            small: 65536,
             cpool: 0,
             cmd: null_mut(),
             xcmd: null_mut(),
@@ -912,6 +921,16 @@ impl Gpu {
                          Fix: set VYREC_VK_MEMORY to staging (or direct where device memory is host-visible), or unset it"
                     ))
                 }
+            }
+        }
+        if let Ok(v) = std::env::var("VYREC_VK_SMALL") {
+            if !v.is_empty() {
+                self.small = v.parse().map_err(|_| {
+                    format!(
+                        "vulkan: VYREC_VK_SMALL={v} is not a number of bytes
+                         Fix: set VYREC_VK_SMALL to a number of bytes (0: always copy), or unset it"
+                    )
+                })?;
             }
         }
         let period = f32::from_bits(self.props.limits.g[LIMITS_G_TIMESTAMP_PERIOD]);
@@ -1178,7 +1197,8 @@ impl Gpu {
             false,
         )?;
         let mut slot = Slot { bytes, cap: bytes, ..Slot { buf, mem, ..Slot::empty() } };
-        match self.make_buffer(bytes, BUFFER_USAGE_TRANSFER, &[host | MEMORY_HOST_CACHED, host], true) {
+        let usage = BUFFER_USAGE_TRANSFER | BUFFER_USAGE_STORAGE_BIT;
+        match self.make_buffer(bytes, usage, &[host | MEMORY_HOST_CACHED, host], true) {
             Ok((stage, smem, map)) => {
                 slot.stage = stage;
                 slot.smem = smem;
@@ -1363,12 +1383,13 @@ impl Gpu {
         }
         let d = self.vkd.as_ref().expect(LOADED);
         if self.dpool == 0 {
-            let size = DescriptorPoolSize { kind: DESCRIPTOR_STORAGE_BUFFER, count: BUFFERS.len() as u32 };
+            let nsets = if self.staging { 2 } else { 1 };
+            let size = DescriptorPoolSize { kind: DESCRIPTOR_STORAGE_BUFFER, count: nsets * BUFFERS.len() as u32 };
             let pi = DescriptorPoolCreateInfo {
                 s_type: ST_DESCRIPTOR_POOL_CREATE_INFO,
                 p_next: null(),
                 flags: 0,
-                max_sets: 1,
+                max_sets: nsets,
                 size_count: 1,
                 sizes: &size,
             };
@@ -1376,30 +1397,36 @@ impl Gpu {
             // SAFETY: pi outlives the call.
             check("vkCreateDescriptorPool", unsafe { (d.vkCreateDescriptorPool)(self.dev, &pi, null(), &mut pool) })?;
             self.dpool = pool;
+            let layouts = [self.dsl, self.dsl];
             let ai = DescriptorSetAllocateInfo {
                 s_type: ST_DESCRIPTOR_SET_ALLOCATE_INFO,
                 p_next: null(),
                 pool,
-                count: 1,
-                layouts: &self.dsl,
+                count: nsets,
+                layouts: layouts.as_ptr(),
             };
-            let mut set = 0;
-            // SAFETY: ai outlives the call.
-            check("vkAllocateDescriptorSets", unsafe { (d.vkAllocateDescriptorSets)(self.dev, &ai, &mut set) })?;
-            self.set = set;
+            let mut sets = [0; 2];
+            // SAFETY: ai and layouts outlive the call; sets holds nsets handles.
+            let r = unsafe { (d.vkAllocateDescriptorSets)(self.dev, &ai, sets.as_mut_ptr()) };
+            check("vkAllocateDescriptorSets", r)?;
+            self.set = sets[0];
+            self.hset = sets[1];
         }
-        let infos: Vec<DescriptorBufferInfo> = self
-            .slots
-            .iter()
-            .map(|s| DescriptorBufferInfo { buffer: s.buf, offset: 0, range: s.bytes as u64 })
-            .collect();
+        let info = |buffer: Nd, bytes: usize| DescriptorBufferInfo { buffer, offset: 0, range: bytes as u64 };
+        let mut infos: Vec<DescriptorBufferInfo> = self.slots.iter().map(|s| info(s.buf, s.bytes)).collect();
+        if self.staging {
+            infos.extend(self.slots.iter().map(|s| info(s.stage, s.bytes)));
+        }
+        let sets = [self.set, self.hset];
         let writes: Vec<WriteDescriptorSet> = BUFFERS
             .iter()
+            .cycle()
             .zip(&infos)
-            .map(|(b, info)| WriteDescriptorSet {
+            .enumerate()
+            .map(|(k, (b, info))| WriteDescriptorSet {
                 s_type: ST_WRITE_DESCRIPTOR_SET,
                 p_next: null(),
-                set: self.set,
+                set: sets[k / BUFFERS.len()],
                 binding: b.binding,
                 array_element: 0,
                 count: 1,
@@ -1480,7 +1507,7 @@ impl Gpu {
         key.extend(self.slots.iter().map(|s| s.bytes as u32));
         key.extend(self.slots.iter().map(|s| s.pending as u32));
         key.extend_from_slice(&grid);
-        key.extend_from_slice(&[copy as u32, timed as u32, times]);
+        key.extend_from_slice(&[copy as u32, timed as u32, times, self.host as u32]);
         if self.rec_key.as_ref() == Some(&key) {
             return Ok(());
         }
@@ -1499,7 +1526,7 @@ impl Gpu {
         // object it records is live and every pointer outlives its call.
         unsafe {
             begin(d, cmd)?;
-            if self.slots.iter().any(|s| s.pending) {
+            if !self.host && self.slots.iter().any(|s| s.pending) {
                 for s in self.slots.iter().filter(|s| s.pending) {
                     let c = BufferCopy { src: 0, dst: 0, size: s.bytes as u64 };
                     (d.vkCmdCopyBuffer)(cmd, s.stage, s.buf, 1, &c);
@@ -1514,7 +1541,8 @@ impl Gpu {
             let pipe = if self.splits(grid) { self.pipeline_base } else { self.pipeline };
             (d.vkCmdBindPipeline)(cmd, BIND_POINT_COMPUTE, pipe);
             if !BUFFERS.is_empty() {
-                (d.vkCmdBindDescriptorSets)(cmd, BIND_POINT_COMPUTE, self.layout, 0, 1, &self.set, 0, null());
+                let set = if self.host { &self.hset } else { &self.set };
+                (d.vkCmdBindDescriptorSets)(cmd, BIND_POINT_COMPUTE, self.layout, 0, 1, set, 0, null());
             }
             if !params.is_empty() {
                 let bytes = 4 * params.len() as u32;
@@ -1529,7 +1557,7 @@ impl Gpu {
             if timed {
                 (d.vkCmdWriteTimestamp)(cmd, PIPELINE_STAGE_BOTTOM, self.qpool, 1);
             }
-            if copy && self.staging {
+            if copy && self.staging && !self.host {
                 self.barrier(cs, ACCESS_SHADER_WRITE, PIPELINE_STAGE_TRANSFER, ACCESS_TRANSFER_READ);
                 for (b, s) in BUFFERS.iter().zip(&self.slots) {
                     if b.writable() {
@@ -1538,7 +1566,7 @@ impl Gpu {
                     }
                 }
                 self.barrier(PIPELINE_STAGE_TRANSFER, ACCESS_TRANSFER_WRITE, PIPELINE_STAGE_HOST, ACCESS_HOST_READ);
-            } else if !self.staging {
+            } else if !self.staging || self.host {
                 self.barrier(cs, ACCESS_SHADER_WRITE, PIPELINE_STAGE_HOST, ACCESS_HOST_READ);
             }
             check("vkEndCommandBuffer", (d.vkEndCommandBuffer)(cmd))
@@ -1759,10 +1787,16 @@ impl Gpu {
             self.put(i, Some(data), data.len())?;
         }
         self.prepare(grid)?;
-        self.record(params, grid, true, false, 1)?;
+        // staging, every buffer small: the kernel on the staging twins just
+        // filled, no copies (the device buffers are then older: pending)
+        let host = self.staging && self.slots.iter().all(|s| s.bytes <= self.small);
+        self.host = host;
+        let r = self.record(params, grid, true, false, 1);
+        self.host = false;
+        r?;
         self.submit()?;
         for s in self.slots.iter_mut() {
-            s.pending = false;
+            s.pending = host;
         }
         for ((b, data), s) in BUFFERS.iter().zip(bufs.iter_mut()).zip(&self.slots) {
             if !b.writable() {
@@ -1789,7 +1823,13 @@ impl Gpu {
         };
         if bench > 0 {
             self.record(params, grid, false, timed, 1)?;
-            self.submit()?; // warm-up
+            self.submit()?; // warm-up (and the pending copies in)
+            if self.slots.iter().any(|s| s.pending) {
+                for s in self.slots.iter_mut() {
+                    s.pending = false;
+                }
+                self.record(params, grid, false, timed, 1)?;
+            }
             for _ in 0..bench {
                 let wall = self.submit()?;
                 b.wall_ms.push(wall);
@@ -1853,11 +1893,59 @@ impl Gpu {
         Ok(pipeline)
     }
 
-    /// Record the whole pipeline into the one command buffer: (copy) the
-    /// staging twins in and the writable ones out, each step with its
-    /// part's pipeline and its own push constants, a compute->compute
+    /// Every step's workgroup and grid within the device's limits.
+    fn check_steps(&self, steps: &[Step]) -> Result<(), String> {
+        let l = &self.props.limits;
+        for s in steps {
+            let part = &PARTS[s.part];
+            let inv: u32 = part.workgroup.iter().product();
+            for ax in 0..3 {
+                if part.workgroup[ax] > l.max_work_group_size[ax] || inv > l.max_work_group_invocations {
+                    return Err(format!(
+                        "vulkan: kernel part '{}': workgroup_size {}x{}x{} exceeds device `{}` limits\n\
+                         Fix: use a smaller workgroup_size in the program",
+                        part.entry, part.workgroup[0], part.workgroup[1], part.workgroup[2], self.name
+                    ));
+                }
+                if s.grid[ax] > l.max_work_group_count[ax] && part.reads_nwg {
+                    return Err(format!(
+                        "vulkan: kernel part '{}': grid axis {ax} needs {} workgroups; device `{}` allows {} in one \
+                         dispatch, and the part reads nwg, which splitting the grid would change\n\
+                         Fix: use smaller --param values, or compute the grid size from params instead of nwg",
+                        part.entry, s.grid[ax], self.name, l.max_work_group_count[ax]
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A pipeline's steps on the resident buffers (every one put): the
+    /// uploads since the last dispatch copied in (staging), one submit,
+    /// the writable buffers left on the device for get.
+    pub fn dispatch_steps(&mut self, steps: &[Step]) -> Result<(), String> {
+        self.check_steps(steps)?;
+        if self.set_dirty {
+            self.update_set()?;
+            self.set_dirty = false;
+        }
+        self.record_pipeline(steps, 2)?;
+        self.submit()?;
+        let staging = self.staging;
+        for (b, s) in BUFFERS.iter().zip(self.slots.iter_mut()) {
+            s.pending = false;
+            s.stale |= staging && b.writable();
+        }
+        Ok(())
+    }
+
+    /// Record the whole pipeline into the one command buffer: (copy 1, a
+    /// run) the staging twins in and the writable ones out, (copy 2, a
+    /// resident dispatch) the pending twins in, nothing out; each step with
+    /// its part's pipeline and its own push constants, a compute->compute
     /// barrier between dispatches.
-    fn record_pipeline(&mut self, steps: &[Step], copy: bool) -> Result<(), String> {
+    fn record_pipeline(&mut self, steps: &[Step], copy: u32) -> Result<(), String> {
+        self.rec_key = None; // cmd is recorded anew
         let mut pipes = Vec::with_capacity(steps.len());
         for s in steps {
             let split = self.splits(s.grid);
@@ -1871,8 +1959,9 @@ impl Gpu {
         // object it records is live and every pointer outlives its call.
         unsafe {
             begin(d, cmd)?;
-            if copy && self.staging {
-                for s in &self.slots {
+            let copy_in = |s: &&Slot| copy == 1 || (copy == 2 && s.pending);
+            if copy > 0 && self.staging && self.slots.iter().any(|s| copy_in(&s)) {
+                for s in self.slots.iter().filter(copy_in) {
                     let c = BufferCopy { src: 0, dst: 0, size: s.bytes as u64 };
                     (d.vkCmdCopyBuffer)(cmd, s.stage, s.buf, 1, &c);
                 }
@@ -1901,7 +1990,7 @@ impl Gpu {
                 }
                 self.cmd_grid(s.grid);
             }
-            if copy && self.staging {
+            if copy == 1 && self.staging {
                 self.barrier(cs, ACCESS_SHADER_WRITE, PIPELINE_STAGE_TRANSFER, ACCESS_TRANSFER_READ);
                 for (b, s) in BUFFERS.iter().zip(&self.slots) {
                     if b.writable() {
@@ -1921,28 +2010,7 @@ impl Gpu {
     /// one command buffer and one submit, the writable buffers read back
     /// into bufs; then time `bench` more runs of it whole (wall clock).
     pub fn pipeline(&mut self, steps: &[Step], bufs: &mut [Vec<u32>], bench: u32) -> Result<Bench, String> {
-        let l = &self.props.limits;
-        for s in steps {
-            let part = &PARTS[s.part];
-            let inv: u32 = part.workgroup.iter().product();
-            for ax in 0..3 {
-                if part.workgroup[ax] > l.max_work_group_size[ax] || inv > l.max_work_group_invocations {
-                    return Err(format!(
-                        "vulkan: kernel part '{}': workgroup_size {}x{}x{} exceeds device `{}` limits\n\
-                         Fix: use a smaller workgroup_size in the program",
-                        part.entry, part.workgroup[0], part.workgroup[1], part.workgroup[2], self.name
-                    ));
-                }
-                if s.grid[ax] > l.max_work_group_count[ax] && part.reads_nwg {
-                    return Err(format!(
-                        "vulkan: kernel part '{}': grid axis {ax} needs {} workgroups; device `{}` allows {} in one \
-                         dispatch, and the part reads nwg, which splitting the grid would change\n\
-                         Fix: use smaller --param values, or compute the grid size from params instead of nwg",
-                        part.entry, s.grid[ax], self.name, l.max_work_group_count[ax]
-                    ));
-                }
-            }
-        }
+        self.check_steps(steps)?;
         let fits = self.slots.len() == bufs.len()
             && self.slots.iter().zip(bufs.iter()).all(|(s, d)| s.cap >= d.len() * 4 && !d.is_empty());
         if fits && self.slots.iter().zip(bufs.iter()).any(|(s, d)| s.bytes != d.len() * 4) {
@@ -1967,7 +2035,7 @@ impl Gpu {
             // SAFETY: the mapping holds s.bytes == bytes.len() bytes.
             unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), s.map, s.bytes) };
         }
-        self.record_pipeline(steps, true)?;
+        self.record_pipeline(steps, 1)?;
         self.submit()?;
         for ((b, data), s) in BUFFERS.iter().zip(bufs.iter_mut()).zip(&self.slots) {
             if !b.writable() {
@@ -1990,7 +2058,7 @@ impl Gpu {
             ),
         };
         if bench > 0 {
-            self.record_pipeline(steps, false)?;
+            self.record_pipeline(steps, 0)?;
             self.submit()?; // warm-up
             let mut total = 0.0;
             for _ in 0..bench {

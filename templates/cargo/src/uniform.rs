@@ -103,12 +103,31 @@ pub fn vy_fneg(a: u32) -> u32 {
     a ^ 0x8000_0000
 }
 
+/// minNum/maxNum as the reference VM computes them: a NaN operand yields
+/// the other one; of +0 and -0, min gives -0 and max +0 (f32::min may
+/// return either zero).
 pub fn vy_fmin(a: u32, b: u32) -> u32 {
-    f(a).min(f(b)).to_bits()
+    let (x, y) = (f(a), f(b));
+    if x.is_nan() || y.is_nan() {
+        return if x.is_nan() { b } else { a };
+    }
+    if x < y || (x == y && x.is_sign_negative()) {
+        a
+    } else {
+        b
+    }
 }
 
 pub fn vy_fmax(a: u32, b: u32) -> u32 {
-    f(a).max(f(b)).to_bits()
+    let (x, y) = (f(a), f(b));
+    if x.is_nan() || y.is_nan() {
+        return if x.is_nan() { b } else { a };
+    }
+    if x > y || (x == y && x.is_sign_positive()) {
+        a
+    } else {
+        b
+    }
 }
 
 pub fn vy_feq(a: u32, b: u32) -> u32 {
