@@ -42,9 +42,11 @@ struct ctx {
 	bool debug_info;      /* -g: .file 1 and a .loc per statement */
 	char *err;
 	struct vy_pv *slot;             /* values of the math-library program */
-	/* VY_NOWRAP address walk (nw_addr): the value of each let, valid
-	 * while letgen == gen; the addresses formed since the last label,
-	 * var or assignment (gen counts those) */
+	/* VY_NOWRAP address walk (nw_addr): the value of each let (for
+	 * good: letgen -1, else while letgen == gen, gen counting labels, and
+	 * no var it reads was assigned after letstamp: vstamp, tick); the
+	 * addresses formed since the last label (an assignment drops those
+	 * of its var) */
 	const struct vy_expr **letval;
 	int *letgen, gen, *letstamp, *vstamp, tick;
 	struct nwa { int mem; uint32_t j; char x[24], k[24]; struct vy_pv a; } nwa[64];
@@ -241,10 +243,10 @@ static void emit_fill(struct ctx *c, const struct vy_stmt *s)
  * A buffer index X + Y whose add is marked VY_NOWRAP (src/opt.c, nowrap:
  * a guard before the loop proved that it does not wrap, nor Y = k * j)
  * is the 64-bit address base + X*size + Y*size: with X's address P known,
- * one mad.wide.u32 Y, size, P; and where copy j-1's address (X + k*(j-1))
- * was formed since the last label, var or assignment, copy j's is it plus
- * k * size (mad.wide.u32 k, size, A), the pointer walk nvcc makes of
- * `a[i * n + k]`.  Lets are seen through while nothing was assigned. */
+ * P + zext(Y)*size; and where copy j-1's address (X + k*(j-1)) was formed
+ * since the last label (and its X and k not assigned since), copy j's is
+ * it plus zext(k)*size, the pointer walk nvcc makes of `a[i * n + k]`.
+ * Lets are seen through while no var they read was assigned. */
 static const struct vy_expr *nw_see(struct ctx *c, const struct vy_expr *e)
 {
 	for (int n = 0; n < 4 && e->kind == VY_E_LOCAL && e->index >= 0 &&

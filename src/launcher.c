@@ -388,6 +388,9 @@ static void set_type(struct vy_arena *a, struct vy_tval *m, enum vy_type t)
 	vy_tset_bool(a, m, "is64", vy_type_is64(t));
 	vy_tset_str(a, m, "c_elem", vy_type_lanes(t) > 1 ?
 		    vy_fmt(a, "vy_%s", ti->name) : ti->c);
+	/* the Cargo launcher's element: [f32; 4] for f32x4, else the scalar */
+	vy_tset_str(a, m, "rs_elem", vy_type_lanes(t) > 1 ?
+		    vy_fmt(a, "[%s; %u]", ei->rust, vy_type_lanes(t)) : ti->rust);
 }
 
 /* A C/Rust array body of n bytes (bytes) or n/4 words. */
@@ -533,25 +536,12 @@ static char *expr_text(struct vy_arena *a, const struct vy_program *p,
  * why, with a Fix (vy_strf). */
 char *vy_launcher_unsupported(const struct vy_program *p)
 {
-	for (int i = 0; i < p->nparams; i++)
-		if (p->params[i].type == VY_F16)
-			return vy_strf("param '%s' is f16; the launchers do not support "
-				       "f16 yet. Fix: run it with vyrec run or vyrec "
-				       "verify, or make the param f32 and convert: f16(x)",
-				       p->params[i].name);
-	for (int i = 0; i < p->nbuffers; i++) {
-		const struct vy_bufdecl *d = &p->buffers[i];
-		if (d->type == VY_F16S || d->type == VY_F16)
-			return vy_strf("buffer '%s' has f16 elements; the launchers do "
-				       "not support f16 yet. Fix: run it with vyrec run "
-				       "or vyrec verify, or declare the buffer f32",
-				       d->name);
-	}
+	(void)p;   /* both runtimes run every type but f16 vectors (vy_launcher_types_unsupported) */
 	return NULL;
 }
 
-/* The element types a launcher language runs (SPEC §10.1): C every scalar,
- * storage and vector type of u32 i32 f32; Cargo u32 i32 f32 alone. */
+/* The element types the launchers (C and Cargo) run (SPEC §10.1): every
+ * scalar and storage type (f16 as its 16 bits), the vectors of u32 i32 f32. */
 static bool c_elem_ok(enum vy_type t)
 {
 	switch (vy_type_elem(t)) {
@@ -559,6 +549,8 @@ static bool c_elem_ok(enum vy_type t)
 	case VY_U16: case VY_I16: case VY_BF16: case VY_F64: case VY_U64:
 	case VY_I64:
 		return true;
+	case VY_F16: case VY_F16S:   /* f16 vectors: not yet */
+		return vy_type_lanes(t) == 1;
 	default:
 		return false;
 	}
@@ -566,8 +558,6 @@ static bool c_elem_ok(enum vy_type t)
 
 char *vy_launcher_types_unsupported(const struct vy_program *p, const char *lang)
 {
-	bool c = !strcmp(lang, "c");
-	unsigned w64 = vy_pipeline_uses(p) & VY_USES_64;
 	if (p->nparts > 1 || p->npipe)   /* the runtimes' steps keep one word a param */
 		for (int i = 0; i < p->nparams; i++)
 			if (vy_type_is64(p->params[i].type))
@@ -576,40 +566,19 @@ char *vy_launcher_types_unsupported(const struct vy_program *p, const char *lang
 					       "run it with vyrec run or vyrec verify, or make the "
 					       "param u32/i32/f32", p->params[i].name,
 					       vy_type_name(p->params[i].type));
-	if (w64 && !c)
-		return vy_strf("'%s' uses %s values, one of the 64-bit types f64 u64 "
-			       "i64; the %s launcher does not support them yet. Fix: "
-			       "use --lang c, run it with vyrec run or vyrec verify, or "
-			       "use u32/i32/f32", p->name,
-			       vy_type_name(w64 & VY_USES_F64 ? VY_F64 :
-					    w64 & VY_USES_U64 ? VY_U64 : VY_I64), lang);
 	for (int i = 0; i < p->nparams; i++)
-		if (c && !c_elem_ok(p->params[i].type))
-			return vy_strf("param '%s' has type %s; the c launcher does not "
+		if (!c_elem_ok(p->params[i].type))
+			return vy_strf("param '%s' has type %s; the %s launcher does not "
 				       "support it yet. Fix: run it with vyrec run, or "
 				       "declare the param u32/i32/f32/f64/u64/i64",
-				       p->params[i].name, vy_type_name(p->params[i].type));
+				       p->params[i].name, vy_type_name(p->params[i].type), lang);
 	for (int i = 0; i < p->nbuffers; i++) {
 		const struct vy_bufdecl *d = &p->buffers[i];
-		if (c && !c_elem_ok(d->type))
-			return vy_strf("buffer '%s' has %s elements; the c launcher does "
+		if (!c_elem_ok(d->type))
+			return vy_strf("buffer '%s' has %s elements; the %s launcher does "
 				       "not support them yet. Fix: run it with vyrec run, "
 				       "or declare the buffer u32/i32/f32", d->name,
-				       vy_type_name(d->type));
-		if (c)
-			continue;
-		if (vy_type_info(d->type)->cls == VY_TC_STORAGE)
-			return vy_strf("buffer '%s' has %s elements; the %s launcher does "
-				       "not support storage types yet. Fix: use --lang c, "
-				       "run it with vyrec run, or declare the buffer "
-				       "u32/i32/f32", d->name, vy_type_name(d->type), lang);
-		if (vy_type_info(d->type)->cls == VY_TC_VECTOR)
-			return vy_strf("buffer '%s' has %s elements; the %s launcher does "
-				       "not support vector types yet. Fix: use --lang c, "
-				       "run it with vyrec run, or declare the buffer %s with "
-				       "%u times the count", d->name, vy_type_name(d->type),
-				       lang, vy_type_name(vy_type_elem(d->type)),
-				       vy_type_lanes(d->type));
+				       vy_type_name(d->type), lang);
 	}
 	return NULL;
 }
@@ -753,10 +722,12 @@ static void data_top(struct vy_arena *a, struct vy_tval *root,
 	/* the C launcher: the param block's bytes (8-byte params aligned, as
 	 * the emitters lay it out) and the device features the program needs:
 	 * 1 shaderFloat64, 2 shaderInt64, 4 storageBuffer8BitAccess, 8
-	 * storageBuffer16BitAccess (the feature column of vyrec_types.def) */
+	 * storageBuffer16BitAccess (the feature column of vyrec_types.def), 16
+	 * shaderFloat16 (f16 anywhere) */
 	unsigned uses = vy_program_uses(p), needs = 0;
 	needs |= uses & VY_USES_F64 ? 1u : 0u;
 	needs |= uses & (VY_USES_U64 | VY_USES_I64) ? 2u : 0u;
+	needs |= p->uses_f16 ? 16u : 0u;   /* shaderFloat16, as the vulkan backend */
 	for (int i = 0; i < p->nbuffers; i++) {
 		const char *f = vy_type_info(p->buffers[i].type)->feature;
 		needs |= !strcmp(f, "storageBuffer8BitAccess") ? 4u :

@@ -30,8 +30,8 @@ have_libcuda && cuda_here=1
 
 for f in samples/*.yaml; do
 	s=$(basename "$f" .yaml)
-	# the C launcher runs every type of SPEC §10.1 but f16 (the ltypes cases below)
-	grep -qE 'type: (f16[x234]*)[,} ]' "$f" && continue
+	# the C launcher runs every type of SPEC §10.1 but f16 vectors (the ltypes cases below)
+	grep -qE 'type: (f16x[234])[,} ]' "$f" && continue
 	for t in spv reference ptx; do
 		d=$W/$s.$t
 		if ! gen "$s" "$t" "$d" >"$d.gen.log" 2>&1; then
@@ -601,11 +601,19 @@ for t in reference spv; do
 		 "saxpy4 --param n=129 --param a=-2.5 --in x=random:7 --in y=random:8 -- y=y.npy" \
 		 "dot_f64 --param n=1000 --in x=random:3 --in y=random:4:-10:10 -- partial=p.npy" \
 		 "widen_bf16 --param n=500 --param scale=3 --in w=random:6 -- wide=w.npy scaled=s.npy" \
-		 "brightness --param n=250 --param gain=1.7 --in src=random:11 -- dst=d.npy"; do
+		 "brightness --param n=250 --param gain=1.7 --in src=random:11 -- dst=d.npy" \
+		 "axpy_f16 --param n=300 --param a=-1.375 --in x=random:3 --in y=random:4:-100:100 -- y=y.npy"; do
 		s=${c%% *}
 		# shellcheck disable=SC2086
 		SRC=samples/$s.yaml same_as_run "$s.$t" "$W/$s.$t" $be ${c#* }
 	done
+	# f16 text: --param and const: rounded to f16 once, --print as vyrec prints it
+	a="--param n=40 --param a=0.1 --in x=iota --in y=const:-1e-6"
+	# shellcheck disable=SC2086
+	ref=$("$VY" run samples/axpy_f16.yaml -b "$be" $a --print y 2>&1 | sed 's/^y: //')
+	# shellcheck disable=SC2086
+	got=$(cd "$W/axpy_f16.$t" && ./axpy_f16 $a --print y 2>&1)
+	[ -n "$ref" ] && [ "$ref" = "$got" ] && ok "types.f16-print.$t" || bad "types.f16-print.$t" "got '$got', vyrec '$ref'"
 done
 
 # The .npy files of a vector buffer have shape (n, N) and the element dtype;
@@ -653,7 +661,8 @@ else
 fi
 # a device without the feature the types need: an error naming it, with a Fix
 if [ $vulkan_ok = 1 ]; then
-	for c in w64:shaderInt64 narrow:storageBuffer16BitAccess brightness:storageBuffer8BitAccess dot_f64:shaderFloat64; do
+	for c in w64:shaderInt64 narrow:storageBuffer16BitAccess brightness:storageBuffer8BitAccess dot_f64:shaderFloat64 \
+		 axpy_f16:shaderFloat16; do
 		s=${c%%:*} f=${c#*:}
 		d=$TP/$s.spv; [ -d "$d" ] || d=$W/$s.spv
 		out=$(cd "$d" && VYREC_VK_DISABLE=$f "./$s" --selftest 2>&1); rc=$?

@@ -249,12 +249,13 @@ VYREC_SPV_OVERRIDE="$O/right.spv" "$VYREC" verify "$O/wrong.yaml" --backends vul
 [ $? -ne 0 ] && grep -q 'FAIL buffer z\[1\].z: got' "$O/wrong.log" && ok verify_names_component ||
 	bad verify_names_component "$(head -2 "$O/wrong.log" | tr '\n' ' ')"
 
-# ---- the Cargo launcher refuses vector buffers with a Fix, no crash (the C
-# launcher runs them: t_launcher_c.sh) ----
+# ---- both launchers run vector buffers (t_launcher_c.sh, t_launcher_cargo.sh);
+# the Cargo crate's f32x4 elements are [f32; 4] ----
+rm -rf "$O/launch"
 "$VYREC" launcher samples/vecadd4.yaml -t spv --lang cargo -o "$O/launch" > "$O/launch.log" 2>&1
 rc=$?
-[ $rc -ne 0 ] && [ $rc -lt 128 ] && grep -q "the cargo launcher does not support vector types yet. Fix:" "$O/launch.log" &&
-	ok launcher_refuses_vectors || bad launcher_refuses_vectors "rc=$rc $(head -2 "$O/launch.log")"
+[ $rc -eq 0 ] && grep -q "pub x: &'a \[\[f32; 4\]\]," "$O/launch/src/lib.rs" &&
+	ok launcher_cargo_vectors || bad launcher_cargo_vectors "rc=$rc $(head -2 "$O/launch.log")"
 
 # ---- extern dialects: scalar ops only ----
 cat > "$O/d.yaml" <<'EOF2'

@@ -239,9 +239,9 @@ fi
 printf '%-44s %-8s %-6s %s\n' "jacobi1d --bench ran a cuda graph" ptx "$res" "$err" >> $table
 ;; esac
 # C launchers of the element-type samples (SPEC §10.1: vectors, f64,
-# bf16, u8) on the GPU: generate, build, --selftest (ptx on cuda, spv on the
-# NVIDIA Vulkan driver) against the reference output embedded at generation
-for s in vecadd4 saxpy4 dot_f64 widen_bf16 brightness; do
+# bf16, u8, f16) on the GPU: generate, build, --selftest (ptx on cuda, spv on
+# the NVIDIA Vulkan driver) against the reference output embedded at generation
+for s in vecadd4 saxpy4 dot_f64 widen_bf16 brightness axpy_f16; do
 	for b in $backends; do
 		t=ptx; [ "$b" = vulkan ] && t=spv
 		d=/tmp/vygpu/launch.$s.$t log=/tmp/vygpu/launch.$s.$t.log
@@ -260,6 +260,29 @@ for s in vecadd4 saxpy4 dot_f64 widen_bf16 brightness; do
 			fi
 		fi
 		printf '%-44s %-8s %-6s %s\n' "launcher --lang c $s" "$b" "$res" "$err" >> $table
+	done
+done
+# The same through the Cargo launchers (cargo build --offline; SKIP where
+# the machine has no cargo)
+for s in vecadd4 dot_f64 brightness axpy_f16; do
+	for b in $backends; do
+		t=ptx; [ "$b" = vulkan ] && t=spv
+		d=/tmp/vygpu/cargo.$s.$t log=/tmp/vygpu/cargo.$s.$t.log
+		if [ "$b" = vulkan ] && [ -n "$novk" ]; then
+			res=SKIP err="no Vulkan loader"
+		elif ! command -v cargo > /dev/null 2>&1; then
+			res=SKIP err="no cargo"
+		else
+			rm -rf "$d"
+			if $VYREC launcher "samples/$s.yaml" -t $t --lang cargo -o "$d" > "$log" 2>&1 &&
+			   (cd "$d" && cargo build --offline --quiet && "./target/debug/$s" --selftest) >> "$log" 2>&1 &&
+			   grep -q '^selftest: PASS' "$log"; then
+				res=PASS err=-; npass=$((npass + 1))
+			else
+				res=FAIL err=$(tail -1 "$log" | cut -c1-120); nfail=$((nfail + 1))
+			fi
+		fi
+		printf '%-44s %-8s %-6s %s\n' "launcher --lang cargo $s" "$b" "$res" "$err" >> $table
 	done
 done
 # The exact f32 fma (SPEC §10.6) bit for bit against C's fmaf on the GPU:

@@ -116,6 +116,7 @@ enum {
 	FEATURE_SHADER_INT64 = 40,
 	VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES = 1000083000,
 	VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES = 1000177000,
+	VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES = 1000082000,
 };
 #define VK_API_VERSION_1_1 ((1u << 22) | (1u << 12))
 
@@ -202,6 +203,8 @@ typedef struct { int32_t sType; void *pNext; VkBool32 storageBuffer16BitAccess,
 	} VkPhysicalDevice16BitStorageFeatures;
 typedef struct { int32_t sType; void *pNext; VkBool32 storageBuffer8BitAccess,
 	uniformAndStorageBuffer8BitAccess, storagePushConstant8; } VkPhysicalDevice8BitStorageFeatures;
+typedef struct { int32_t sType; void *pNext; VkBool32 shaderFloat16, shaderInt8;
+	} VkPhysicalDeviceShaderFloat16Int8Features;
 
 typedef void (*PFN_vkVoidFunction)(void);
 typedef PFN_vkVoidFunction (*PFN_vkGetInstanceProcAddr)(VkInstance, const char *);
@@ -282,6 +285,7 @@ struct vk_state {
 	int staging;                /* device-local buffers + staging twins */
 	int float64, khr_fma;       /* device features enabled */
 	int int64, st8, st16, khr_8bit;  /* the ones the program's types need */
+	int f16;                    /* shaderFloat16 (VK_KHR_shader_float16_int8) */
 	const char *fma;            /* the kernel variant: emulate, f64, khr */
 	VkBuffer buf[64], stage[64];
 	VkDeviceMemory bufmem[64], stagemem[64];
@@ -480,23 +484,32 @@ static int check_needs(const VkPhysicalDeviceFeatures2 *f2)
 	memset(&q, 0, sizeof q);
 	q.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
 	q.pNext = &f16;
+	VkPhysicalDeviceShaderFloat16Int8Features fh = {
+		VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES, NULL, 0, 0 };
 	vk.khr_8bit = has_extension("VK_KHR_8bit_storage");
 	if (vk.khr_8bit)
 		f16.pNext = &f8;
-	if (prog_needs & (NEED_S8 | NEED_S16))
+	int khr_f16 = has_extension("VK_KHR_shader_float16_int8");
+	if (khr_f16) {
+		fh.pNext = f16.pNext;
+		f16.pNext = &fh;
+	}
+	if (prog_needs & (NEED_S8 | NEED_S16 | NEED_F16))
 		vk.vkGetPhysicalDeviceFeatures2(vk.phys, &q);
 	int has_f64 = f2->features[FEATURE_SHADER_FLOAT64] && !disabled("shaderFloat64");
 	int has_i64 = f2->features[FEATURE_SHADER_INT64] && !disabled("shaderInt64");
 	int has_s8 = vk.khr_8bit && f8.storageBuffer8BitAccess && !disabled("storageBuffer8BitAccess");
 	int has_s16 = f16.storageBuffer16BitAccess && !disabled("storageBuffer16BitAccess");
+	int has_f16 = khr_f16 && fh.shaderFloat16 && !disabled("shaderFloat16");
 	static const struct { int need; const char *name, *what; } want[] = {
 		{ NEED_F64, "shaderFloat64", "f64 values" },
 		{ NEED_I64, "shaderInt64", "64-bit integer values" },
 		{ NEED_S8, "storageBuffer8BitAccess", "u8/i8 buffers" },
-		{ NEED_S16, "storageBuffer16BitAccess", "u16/i16/bf16 buffers" },
+		{ NEED_S16, "storageBuffer16BitAccess", "u16/i16/bf16/f16 buffers" },
+		{ NEED_F16, "shaderFloat16", "f16 values" },
 	};
-	int has[] = { has_f64, has_i64, has_s8, has_s16 };
-	for (int i = 0; i < 4; i++)
+	int has[] = { has_f64, has_i64, has_s8, has_s16, has_f16 };
+	for (int i = 0; i < 5; i++)
 		if ((prog_needs & want[i].need) && !has[i])
 			return drv_fail("run on a device that has it (vyrec backends lists them), or build the "
 					"launcher for another target (-t ptx or -t reference)",
@@ -505,6 +518,7 @@ static int check_needs(const VkPhysicalDeviceFeatures2 *f2)
 	vk.int64 = (prog_needs & NEED_I64) != 0;
 	vk.st8 = (prog_needs & NEED_S8) != 0;
 	vk.st16 = (prog_needs & NEED_S16) != 0;
+	vk.f16 = (prog_needs & NEED_F16) != 0;
 	return 0;
 }
 
@@ -569,7 +583,7 @@ static int choose(void)
 static int create_device(void)
 {
 	float prio = 1.0f;
-	const char *exts[2];
+	const char *exts[3];
 	uint32_t next = 0;
 	int khr = !strcmp(vk.fma, "khr");
 	VkPhysicalDevice8BitStorageFeatures f8 = { VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES, NULL, 1, 0, 0 };
@@ -577,7 +591,14 @@ static int create_device(void)
 						     vk.st8 ? &f8 : NULL, (VkBool32)vk.st16, 0, 0, 0 };
 	VkPhysicalDeviceShaderFmaFeaturesKHR ff = { VY_STRUCTURE_TYPE_SHADER_FMA_FEATURES_KHR,
 						    NULL, 0, 1, 0 };
+	VkPhysicalDeviceShaderFloat16Int8Features fh = {
+		VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES, NULL, 1, 0 };
 	void *chain = vk.st8 || vk.st16 ? (void *)&f16 : NULL;
+	if (vk.f16) {
+		fh.pNext = chain;
+		chain = &fh;
+		exts[next++] = "VK_KHR_shader_float16_int8";
+	}
 	if (khr) {
 		exts[next++] = "VK_KHR_shader_fma";
 		ff.pNext = chain;

@@ -22,7 +22,7 @@
  * `size` bytes (an x3 vector 12), in device memory `stride` (an x3 16). */
 enum { T_U32 = 2, T_I32 = 3, T_F32 = 4, T_U8 = 7, T_I8 = 8, T_U16 = 9,
        T_I16 = 10, T_BF16 = 11, T_U32X2 = 12, T_U32X3, T_U32X4, T_I32X2, T_I32X3,
-       T_I32X4, T_F32X2, T_F32X3, T_F32X4, T_F64 = 21, T_U64 = 22, T_I64 = 23 };
+       T_I32X4, T_F32X2, T_F32X3, T_F32X4, T_F64 = 21, T_U64 = 22, T_I64 = 23, T_F16 = 24 };
 enum { READ_ONLY, WRITE_ONLY, READ_WRITE };
 
 /* Params as words: param i's bits at [i], and a 64-bit param's (f64 u64
@@ -71,10 +71,10 @@ extern const int prog_reads_nwg;     /* the kernel reads nwg: never split its gr
 extern const double prog_tol_ulp, prog_tol_abs;
 /* The param block's bytes, and the device features the program needs:
  * NEED_F64 shaderFloat64, NEED_I64 shaderInt64, NEED_S8/NEED_S16
- * storageBuffer8BitAccess/storageBuffer16BitAccess. */
+ * storageBuffer8BitAccess/storageBuffer16BitAccess, NEED_F16 shaderFloat16. */
 extern const uint32_t prog_param_bytes;
 extern const int prog_needs;
-enum { NEED_F64 = 1, NEED_I64 = 2, NEED_S8 = 4, NEED_S16 = 8 };
+enum { NEED_F64 = 1, NEED_I64 = 2, NEED_S8 = 4, NEED_S16 = 8, NEED_F16 = 16 };
 extern const unsigned char prog_kernel[];
 extern const size_t prog_kernel_len;
 /* spv: the exact-fma variants (f64, OpFmaKHR); length 0: use prog_kernel */

@@ -84,7 +84,7 @@ static const char *npy_descr(int t)
 
 static int is_float(int t)
 {
-	return t == T_F32 || t == T_F64 || t == T_BF16;
+	return t == T_F32 || t == T_F64 || t == T_BF16 || t == T_F16;
 }
 
 static int is_signed(int t)
@@ -132,6 +132,45 @@ static uint32_t bf16_of_double(double d)
 	return bf16_of_f32(u);
 }
 
+/* A double rounded once to binary16, nearest even; NaN 0x7fff (as
+ * vyrec, src/value.c). */
+static uint32_t f16_of_double(double d)
+{
+	uint32_t sg = signbit(d) ? 0x8000u : 0;
+	double a = fabs(d);
+	if (isnan(d))
+		return 0x7fff;
+	if (a >= 65520.0)
+		return sg | 0x7c00;
+	if (a < 0x1p-14)
+		return sg | (uint32_t)nearbyint(a * 0x1p24);
+	int e;
+	double q = nearbyint(frexp(a, &e) * 2048.0);
+	if (q == 2048.0)
+		q = 1024.0, e++;
+	if (e + 14 >= 31)
+		return sg | 0x7c00;
+	return sg | (((unsigned)(e + 14) << 10) + ((unsigned)q - 1024u));
+}
+
+/* binary16 bits as the f32 (exact). */
+static float f32_of_f16(uint32_t h)
+{
+	uint32_t sg = (h & 0x8000u) << 16, x = h & 0x7fffu, u;
+	float f;
+	if (x >= 0x7c00)
+		u = sg | 0x7f800000u | (x & 0x3ff) << 13;
+	else if (x >= 0x400)
+		u = sg | ((x << 13) + 0x38000000u);
+	else {
+		f = (float)x * 0x1p-24f;
+		memcpy(&u, &f, 4);
+		u |= sg;
+	}
+	memcpy(&f, &u, 4);
+	return f;
+}
+
 /* The value of raw bits v of type t. */
 static double raw_value(int t, uint64_t v)
 {
@@ -139,6 +178,8 @@ static double raw_value(int t, uint64_t v)
 	float f;
 	double d;
 	uint32_t w = (uint32_t)v;
+	if (t == T_F16)
+		return f32_of_f16(w);
 	if (t == T_F32 || t == T_BF16) {
 		if (t == T_BF16)
 			w <<= 16;
@@ -191,7 +232,7 @@ static int parse_raw(const char *s, int t, uint64_t *bits)
 		if (t == T_F64)
 			memcpy(bits, &d, 8);
 		else
-			*bits = t == T_BF16 ? bf16_of_double(d) : w;
+			*bits = t == T_BF16 ? bf16_of_double(d) : t == T_F16 ? f16_of_double(d) : w;
 		return 0;
 	}
 	if (sg && (*s == '-' || *s == '+'))
@@ -256,14 +297,16 @@ static uint64_t splitmix64(uint64_t *state)
 /* The type a 32-bit storage or scalar type computes in: u32, i32, f32. */
 static int value_type(int t)
 {
-	return t == T_BF16 || t == T_F32 ? T_F32 : is_signed(t) ? T_I32 : T_U32;
+	return t == T_BF16 || t == T_F16 || t == T_F32 ? T_F32 : is_signed(t) ? T_I32 : T_U32;
 }
 
 /* u32/i32/f32 bits into an element of t (bf16 rounded, narrow ones cut). */
 static uint64_t narrow(int t, uint32_t bits)
 {
 	unsigned es = tinfo(t)->size;
-	return t == T_BF16 ? bf16_of_f32(bits) : es == 1 ? bits & 0xffu :
+	float f;
+	memcpy(&f, &bits, 4);
+	return t == T_F16 ? f16_of_double(f) : t == T_BF16 ? bf16_of_f32(bits) : es == 1 ? bits & 0xffu :
 	       es == 2 ? bits & 0xffffu : bits;
 }
 
@@ -362,7 +405,7 @@ static int generate(const char *src, int t, void *w, size_t n)
 			if (t == T_F64)
 				memcpy(&bits, &d, 8);
 			else
-				bits = t == T_F32 ? u : t == T_BF16 ? bf16_of_double(d) :
+				bits = t == T_F32 ? u : t == T_BF16 ? bf16_of_double(d) : t == T_F16 ? f16_of_double(d) :
 				       tinfo(t)->size == 8 ? (uint64_t)i : narrow(t, (uint32_t)i);
 			put_raw(w, t, i, bits);
 		}
@@ -1125,8 +1168,9 @@ static double badness(int t, uint64_t got, uint64_t want)
 			return 0;
 		return ulp;
 	}
-	if (t == T_BF16) {
-		int na = (got & 0x7fff) > 0x7f80, nb = (want & 0x7fff) > 0x7f80;
+	if (t == T_BF16 || t == T_F16) {   /* f16: the same rule in f16 ulp */
+		unsigned inf = t == T_BF16 ? 0x7f80 : 0x7c00;
+		int na = (got & 0x7fff) > inf, nb = (want & 0x7fff) > inf;
 		int64_t og = got & 0x8000 ? -(int64_t)(got & 0x7fff) : (int64_t)got;
 		int64_t oe = want & 0x8000 ? -(int64_t)(want & 0x7fff) : (int64_t)want;
 		if ((na && nb) || (!na && !nb && prog_tol_ulp > 0 && llabs(og - oe) <= 1))

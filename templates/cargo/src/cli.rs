@@ -35,7 +35,7 @@ impl Fail {
 #[derive(Default)]
 pub struct Opts {
     /// Param bits by index, where given.
-    pub params: Vec<Option<u32>>,
+    pub params: Vec<Option<u64>>,
     /// (buffer index, SOURCE) and (buffer index, FILE).
     pub ins: Vec<(usize, String)>,
     pub outs: Vec<(usize, String)>,

@@ -1,12 +1,16 @@
-//! Buffer contents from files and generators, and back (vyrec SPEC §7).
+//! Buffer contents from files and generators, and back (vyrec SPEC §7,
+//! §10.10).
 //!
 //! A SOURCE is a generator (`zeros`, `iota`, `const:V`,
 //! `random:SEED[:LO:HI]`) or a file: `.npy` (format 1.0, 2.0 or 3.0,
-//! little-endian, C order, dtype `<u4`, `<i4` or `<f4` matching the buffer)
-//! or, for any other extension, raw little-endian 32-bit elements. Every
-//! element is held as its 32 bits (`u32`), whatever its type. `random` is
-//! SplitMix64 with state = SEED, one draw per element; f32 values are
-//! computed in f64 and rounded once, exactly as vyrec does.
+//! little-endian, C order, the buffer's dtype: `<u4 <i4 <f4 |u1 |i1 <u2
+//! <i2 <f2 <f8 <u8 <i8`, bf16 as `<u2` bits) or, for any other extension,
+//! raw little-endian elements. A buffer is held as its little-endian bytes
+//! (host layout: an x3 vector 12 bytes), a vector buffer seen as its
+//! components, flat. `random` is SplitMix64 with state = SEED, one draw
+//! per component; f32 values are computed in f64 and rounded once, then
+//! narrowed once (bf16, f16 to nearest even; u8 ... i16 their low bits),
+//! exactly as vyrec does.
 
 use std::collections::hash_map::RandomState;
 use std::ffi::CString;
@@ -18,13 +22,23 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicPtr, Ordering};
 
-/// Element types; a program may not use all three.
-#[allow(dead_code)]
+/// The scalar types of buffer components and params (vyrec's type table);
+/// a program may not use them all.
+#[allow(dead_code, clippy::upper_case_acronyms)]
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Ty {
     U32,
     I32,
     F32,
+    U8,
+    I8,
+    U16,
+    I16,
+    BF16,
+    F16,
+    F64,
+    U64,
+    I64,
 }
 
 impl Ty {
@@ -33,6 +47,15 @@ impl Ty {
             Ty::U32 => "u32",
             Ty::I32 => "i32",
             Ty::F32 => "f32",
+            Ty::U8 => "u8",
+            Ty::I8 => "i8",
+            Ty::U16 => "u16",
+            Ty::I16 => "i16",
+            Ty::BF16 => "bf16",
+            Ty::F16 => "f16",
+            Ty::F64 => "f64",
+            Ty::U64 => "u64",
+            Ty::I64 => "i64",
         }
     }
 
@@ -41,7 +64,137 @@ impl Ty {
             Ty::U32 => "<u4",
             Ty::I32 => "<i4",
             Ty::F32 => "<f4",
+            Ty::U8 => "|u1",
+            Ty::I8 => "|i1",
+            Ty::U16 | Ty::BF16 => "<u2",
+            Ty::I16 => "<i2",
+            Ty::F16 => "<f2",
+            Ty::F64 => "<f8",
+            Ty::U64 => "<u8",
+            Ty::I64 => "<i8",
         }
+    }
+
+    /// Bytes of one component.
+    pub fn size(self) -> usize {
+        match self {
+            Ty::U8 | Ty::I8 => 1,
+            Ty::U16 | Ty::I16 | Ty::BF16 | Ty::F16 => 2,
+            Ty::U32 | Ty::I32 | Ty::F32 => 4,
+            Ty::F64 | Ty::U64 | Ty::I64 => 8,
+        }
+    }
+
+    pub fn is_float(self) -> bool {
+        matches!(self, Ty::F32 | Ty::F64 | Ty::BF16 | Ty::F16)
+    }
+
+    pub fn is_signed(self) -> bool {
+        matches!(self, Ty::I8 | Ty::I16 | Ty::I32 | Ty::I64)
+    }
+
+    /// The type a type of 4 bytes or fewer computes in: u32, i32 or f32.
+    fn value_ty(self) -> Ty {
+        if self.is_float() {
+            Ty::F32
+        } else if self.is_signed() {
+            Ty::I32
+        } else {
+            Ty::U32
+        }
+    }
+}
+
+/// Component i of little-endian data of type t, as its bits.
+pub fn get(t: Ty, data: &[u8], i: usize) -> u64 {
+    let es = t.size();
+    let mut b = [0u8; 8];
+    b[..es].copy_from_slice(&data[i * es..(i + 1) * es]);
+    u64::from_le_bytes(b)
+}
+
+pub fn put(t: Ty, data: &mut [u8], i: usize, v: u64) {
+    let es = t.size();
+    data[i * es..(i + 1) * es].copy_from_slice(&v.to_le_bytes()[..es]);
+}
+
+/// f32 bits to bf16 bits, nearest even; a NaN stays a NaN, made quiet.
+pub fn bf16_of_f32(x: u32) -> u32 {
+    if x & 0x7fff_ffff > 0x7f80_0000 {
+        return (x >> 16 | 0x40) & 0xffff;
+    }
+    (x.wrapping_add(0x7fff + (x >> 16 & 1))) >> 16
+}
+
+/// A double rounded once to bf16 (to odd into f32, then nearest even).
+fn bf16_of_f64(d: f64) -> u32 {
+    let f = d as f32;
+    let mut u = f.to_bits();
+    if d.is_finite() && f as f64 != d {
+        if (f as f64).abs() > d.abs() {
+            u -= 1; // toward zero: the magnitude one ulp less
+        }
+        u |= 1;
+    }
+    bf16_of_f32(u)
+}
+
+/// A double rounded once to binary16, nearest even (vyrec's
+/// vy_f16_of_double); NaN is 0x7fff.
+pub fn f16_of_f64(d: f64) -> u16 {
+    let sg: u16 = if d.is_sign_negative() { 0x8000 } else { 0 };
+    let a = d.abs();
+    if d.is_nan() {
+        return 0x7fff;
+    }
+    if a >= 65520.0 {
+        return sg | 0x7c00;
+    }
+    if a <= 2.980_232_238_769_531_2e-8 {
+        return sg; // at most 2^-25: half the smallest subnormal, a tie to 0
+    }
+    let b = a.to_bits();
+    let e = (b >> 52) as i32 - 1023; // a = m * 2^(e - 52)
+    let m = (b & ((1u64 << 52) - 1)) | 1u64 << 52;
+    let k = e.max(-14) - 10; // the f16 ulp's exponent
+    let s = (k - e + 52) as u32; // 42 ..= 63
+    let (mut q, rem, half) = (m >> s, m & ((1u64 << s) - 1), 1u64 << (s - 1));
+    if rem > half || (rem == half && q & 1 == 1) {
+        q += 1;
+    }
+    if e < -14 {
+        sg | q as u16
+    } else {
+        sg | ((((e + 15) as u64) << 10) + q - 1024) as u16
+    }
+}
+
+/// binary16 bits as an f32 (exact).
+pub fn f32_of_f16(h: u16) -> f32 {
+    let sg = ((h & 0x8000) as u32) << 16;
+    let x = (h & 0x7fff) as u32;
+    if x >= 0x7c00 {
+        return f32::from_bits(sg | 0x7f80_0000 | (x & 0x3ff) << 13);
+    }
+    if x >= 0x400 {
+        return f32::from_bits(sg | ((x << 13) + 0x3800_0000));
+    }
+    f32::from_bits(sg | (x as f32 * 5.960_464_5e-8).to_bits())
+}
+
+/// The value of bits v of type t.
+pub fn raw_value(t: Ty, v: u64) -> f64 {
+    let w = v as u32;
+    match t {
+        Ty::F32 => f32::from_bits(w) as f64,
+        Ty::BF16 => f32::from_bits(w << 16) as f64,
+        Ty::F16 => f32_of_f16(v as u16) as f64,
+        Ty::F64 => f64::from_bits(v),
+        Ty::I8 => v as u8 as i8 as f64,
+        Ty::I16 => v as u16 as i16 as f64,
+        Ty::I32 => w as i32 as f64,
+        Ty::I64 => v as i64 as f64,
+        _ => v as f64,
     }
 }
 
@@ -69,42 +222,75 @@ fn parse_unsigned(s: &str) -> Option<u64> {
     s.parse::<u64>().ok()
 }
 
-/// The bits of a value of type t written as text: u32 and i32 decimal or
-/// 0x hex, f32 as a decimal number, `inf` or `nan`.
-pub fn parse_value(s: &str, t: Ty) -> Option<u32> {
+/// The bits of a value of type t written as text: integers decimal or 0x
+/// hex (signed ones after an optional sign) in the type's range, f32 and
+/// f64 rounded once, bf16 and f16 rounded from the decimal value, `inf`
+/// or `nan`.
+pub fn parse_value(s: &str, t: Ty) -> Option<u64> {
+    if t.is_float() {
+        // f32 rounded once (not through f64), as vyrec's src/value.c strtof
+        return match t {
+            Ty::F32 => s.parse::<f32>().ok().map(|f| f.to_bits() as u64),
+            Ty::F64 => s.parse::<f64>().ok().map(f64::to_bits),
+            Ty::BF16 => s.parse::<f64>().ok().map(|d| bf16_of_f64(d) as u64),
+            _ => s.parse::<f64>().ok().map(|d| f16_of_f64(d) as u64),
+        };
+    }
+    let nb = 8 * t.size() as u32;
+    let mask = if nb == 64 { u64::MAX } else { (1u64 << nb) - 1 };
+    let (neg, digits) = match (t.is_signed(), s.strip_prefix('-')) {
+        (true, Some(r)) => (true, r),
+        (true, None) => (false, s.strip_prefix('+').unwrap_or(s)),
+        _ => (false, s),
+    };
+    let v = parse_unsigned(digits)?;
+    let max = if !t.is_signed() {
+        mask
+    } else if neg {
+        mask / 2 + 1
+    } else {
+        mask / 2
+    };
+    if v > max {
+        return None;
+    }
+    Some(if neg { 0u64.wrapping_sub(v) } else { v } & mask)
+}
+
+/// u32/i32/f32 bits as a component of t (bf16, f16 rounded, narrow ones cut).
+fn narrow(t: Ty, bits: u32) -> u64 {
     match t {
-        // rounded once (not through f64), as vyrec's src/value.c strtof
-        Ty::F32 => s.parse::<f32>().ok().map(f32::to_bits),
-        Ty::U32 => {
-            let v = parse_unsigned(s)?;
-            u32::try_from(v).ok()
-        }
-        Ty::I32 => {
-            let (neg, digits) = match s.strip_prefix('-') {
-                Some(r) => (true, r),
-                None => (false, s.strip_prefix('+').unwrap_or(s)),
-            };
-            let v = parse_unsigned(digits)? as i128;
-            let v = if neg { -v } else { v };
-            i32::try_from(v).ok().map(|x| x as u32)
-        }
+        Ty::BF16 => bf16_of_f32(bits) as u64,
+        Ty::F16 => f16_of_f64(f32::from_bits(bits) as f64) as u64,
+        Ty::U8 | Ty::I8 => (bits & 0xff) as u64,
+        Ty::U16 | Ty::I16 => (bits & 0xffff) as u64,
+        _ => bits as u64,
     }
 }
 
-fn fill_iota(t: Ty, count: u32) -> Vec<u32> {
-    (0..count).map(|i| if t == Ty::F32 { (i as f32).to_bits() } else { i }).collect()
+/// A zeroed buffer of n components of t.
+fn zeros(t: Ty, n: usize) -> Vec<u8> {
+    vec![0; n * t.size()]
 }
 
-fn as_f64(t: Ty, bits: u32) -> f64 {
-    match t {
-        Ty::F32 => f32::from_bits(bits) as f64,
-        Ty::I32 => bits as i32 as f64,
-        Ty::U32 => bits as f64,
+fn fill_iota(t: Ty, n: usize) -> Vec<u8> {
+    let mut w = zeros(t, n);
+    for i in 0..n {
+        let v = match t {
+            Ty::F32 => (i as f32).to_bits() as u64,
+            Ty::F64 => (i as f64).to_bits(),
+            Ty::BF16 => bf16_of_f64(i as f64) as u64,
+            Ty::F16 => f16_of_f64(i as f64) as u64,
+            Ty::U64 | Ty::I64 => i as u64,
+            _ => narrow(t, i as u32),
+        };
+        put(t, &mut w, i, v);
     }
+    w
 }
 
-/// random:SEED[:LO:HI]; arg is the text after "random:".
-pub fn fill_random(arg: &str, t: Ty, count: u32) -> Result<Vec<u32>, String> {
+/// random:SEED[:LO:HI]; arg is the text after "random:"; n components.
+pub fn fill_random(arg: &str, t: Ty, n: usize) -> Result<Vec<u8>, String> {
     let parts: Vec<&str> = arg.split(':').collect();
     let seed = if parts.len() == 1 || parts.len() == 3 { parse_unsigned(parts[0]) } else { None };
     let seed = seed.ok_or_else(|| {
@@ -113,25 +299,72 @@ pub fn fill_random(arg: &str, t: Ty, count: u32) -> Result<Vec<u32>, String> {
              Fix: give a non-negative integer seed, e.g. random:42 or random:42:0:100"
         )
     })?;
-    let (mut lo, mut hi) = match t {
-        Ty::F32 => (-1.0, 1.0),
-        Ty::I32 => (-32768.0, 32768.0),
-        Ty::U32 => (0.0, 65536.0),
+    let mut w = zeros(t, n);
+    let mut state = seed;
+    if t.size() == 8 {
+        let (mut dlo, mut dhi) = (-1.0f64, 1.0f64);
+        let (mut lo, mut hi) = if t == Ty::I64 { ((-32768i64) as u64, 32768u64) } else { (0u64, 65536u64) };
+        if parts.len() == 3 {
+            let ok = match (parse_value(parts[1], t), parse_value(parts[2], t)) {
+                (Some(lb), Some(hb)) if t == Ty::F64 => {
+                    dlo = f64::from_bits(lb);
+                    dhi = f64::from_bits(hb);
+                    dlo < dhi && dlo.is_finite() && dhi.is_finite()
+                }
+                (Some(lb), Some(hb)) => {
+                    lo = lb;
+                    hi = hb;
+                    if t == Ty::I64 {
+                        (lb as i64) < hb as i64
+                    } else {
+                        lb < hb
+                    }
+                }
+                _ => false,
+            };
+            if !ok {
+                return Err(format!(
+                    "'random:{arg}': bounds '{}' and '{}' are not both {} values with LO less than HI \
+                     (the range is [LO, HI))\nFix: write both bounds as values of the buffer's type, LO less than HI",
+                    parts[1],
+                    parts[2],
+                    t.name()
+                ));
+            }
+        }
+        for i in 0..n {
+            let z = splitmix64(&mut state);
+            let v = if t == Ty::F64 {
+                (dlo + (dhi - dlo) * ((z >> 11) as f64 * (1.0 / 9_007_199_254_740_992.0))).to_bits()
+            } else {
+                lo.wrapping_add(z % hi.wrapping_sub(lo))
+            };
+            put(t, &mut w, i, v);
+        }
+        return Ok(w);
+    }
+    let vt = t.value_ty();
+    let (mut lo, mut hi) = match (t, vt) {
+        (Ty::U8, _) => (0.0, 256.0),
+        (Ty::I8, _) => (-128.0, 128.0),
+        (_, Ty::F32) => (-1.0, 1.0),
+        (_, Ty::I32) => (-32768.0, 32768.0),
+        _ => (0.0, 65536.0),
     };
     if parts.len() == 3 {
-        let (lb, hb) = match (parse_value(parts[1], t), parse_value(parts[2], t)) {
+        let (lb, hb) = match (parse_value(parts[1], vt), parse_value(parts[2], vt)) {
             (Some(lb), Some(hb)) => (lb, hb),
             _ => {
                 return Err(format!(
                     "'random:{arg}': bounds '{}' and '{}' are not both {} values",
                     parts[1],
                     parts[2],
-                    t.name()
+                    vt.name()
                 ));
             }
         };
-        lo = as_f64(t, lb);
-        hi = as_f64(t, hb);
+        lo = raw_value(vt, lb);
+        hi = raw_value(vt, hb);
         if !(lo < hi) || !lo.is_finite() || !hi.is_finite() {
             return Err(format!(
                 "'random:{arg}': LO must be less than HI (the range is [LO, HI))\n\
@@ -139,52 +372,53 @@ pub fn fill_random(arg: &str, t: Ty, count: u32) -> Result<Vec<u32>, String> {
             ));
         }
     }
-    Ok(random_words(seed, t, lo, hi, count))
-}
-
-fn random_words(seed: u64, t: Ty, lo: f64, hi: f64, count: u32) -> Vec<u32> {
-    let mut state = seed;
-    (0..count)
-        .map(|_| {
-            let z = splitmix64(&mut state);
-            if t == Ty::F32 {
-                let u = (z >> 40) as f64 * (1.0 / 16_777_216.0);
-                ((lo + (hi - lo) * u) as f32).to_bits()
-            } else {
-                let span = (hi as i64 - lo as i64) as u64;
-                (lo as i64 + ((z >> 32) % span) as i64) as u32
-            }
-        })
-        .collect()
+    for i in 0..n {
+        let z = splitmix64(&mut state);
+        let bits = if vt == Ty::F32 {
+            let u = (z >> 40) as f64 * (1.0 / 16_777_216.0);
+            ((lo + (hi - lo) * u) as f32).to_bits()
+        } else {
+            let span = (hi as i64 - lo as i64) as u64;
+            (lo as i64 + ((z >> 32) % span) as i64) as u32
+        };
+        put(t, &mut w, i, narrow(t, bits));
+    }
+    Ok(w)
 }
 
 /// random:SEED with the default range of t, as self-tests seed inputs.
-pub fn seeded(seed: u64, t: Ty, count: u32) -> Vec<u32> {
-    fill_random(&seed.to_string(), t, count).unwrap_or_default()
+pub fn seeded(seed: u64, t: Ty, n: usize) -> Vec<u8> {
+    fill_random(&seed.to_string(), t, n).unwrap_or_default()
 }
 
-/// Some(words) for a generator, None when source is not one.
-fn fill_generator(source: &str, t: Ty, count: u32) -> Option<Result<Vec<u32>, String>> {
+/// Some(bytes) for a generator, None when source is not one.
+fn fill_generator(source: &str, t: Ty, n: usize) -> Option<Result<Vec<u8>, String>> {
     if source == "zeros" {
-        return Some(Ok(vec![0; count as usize]));
+        return Some(Ok(zeros(t, n)));
     }
     if source == "iota" {
-        return Some(Ok(fill_iota(t, count)));
+        return Some(Ok(fill_iota(t, n)));
     }
     if let Some(v) = source.strip_prefix("const:") {
-        let example = match t {
-            Ty::F32 => "1.5",
-            Ty::I32 => "-3",
-            Ty::U32 => "7",
+        let example = if t.is_float() {
+            "1.5"
+        } else if t.is_signed() {
+            "-3"
+        } else {
+            "7"
         };
         return Some(match parse_value(v, t) {
-            Some(bits) => Ok(vec![bits; count as usize]),
+            Some(bits) => {
+                let mut w = zeros(t, n);
+                (0..n).for_each(|i| put(t, &mut w, i, bits));
+                Ok(w)
+            }
             None => {
                 Err(format!("'{source}': '{v}' is not a valid {} value\nFix: write e.g. const:{example}", t.name()))
             }
         });
     }
-    source.strip_prefix("random:").map(|arg| fill_random(arg, t, count))
+    source.strip_prefix("random:").map(|arg| fill_random(arg, t, n))
 }
 
 // ---- .npy header dict: the rules of vyrec's src/data.c ----
@@ -479,10 +713,10 @@ fn alloc<T: Clone + Default>(n: usize, what: &str) -> Result<Vec<T>, String> {
     Ok(v)
 }
 
-/// The count elements of a .npy or raw file: the header is checked, then
-/// at most count * 4 + 1 data bytes are read, so a file larger than the
+/// The n components of a .npy or raw file: the header is checked, then
+/// at most n * size + 1 data bytes are read, so a file larger than the
 /// buffer is refused without reading it all.
-fn read_file(path: &str, t: Ty, count: u32) -> Result<Vec<u32>, String> {
+fn read_file(path: &str, t: Ty, count: usize) -> Result<Vec<u8>, String> {
     let rerr = |e: std::io::Error| format!("cannot read '{path}': {e}\nFix: check the path");
     let mut f = fs::File::open(path).map_err(rerr)?;
     let npy = path.ends_with(".npy");
@@ -493,7 +727,8 @@ fn read_file(path: &str, t: Ty, count: u32) -> Result<Vec<u32>, String> {
             return Err(format!("'{path}' holds {n} elements but the buffer has {count}\n{fix}"));
         }
     }
-    let bytes = count as usize * 4;
+    let es = t.size();
+    let bytes = count * es;
     // a regular file tells its size: a wrong one is refused unread
     let pos = f.stream_position().ok();
     let size = f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
@@ -506,28 +741,24 @@ fn read_file(path: &str, t: Ty, count: u32) -> Result<Vec<u32>, String> {
             (b, got, more)
         }
     };
-    b.truncate(got);
     if got == bytes && !more {
-        let mut w: Vec<u32> = alloc(count as usize, &format!("the {count} elements of '{path}'"))?;
-        for (x, c) in w.iter_mut().zip(b.chunks_exact(4)) {
-            *x = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-        }
-        return Ok(w);
+        return Ok(b);
     }
+    b.clear();
     Err(if npy {
         format!("'{path}' is truncated or has trailing bytes: its header says {count} elements ({bytes} bytes)\nFix: write it with numpy.save")
     } else if more {
         format!("'{path}' holds more than the buffer's {count} elements ({bytes} bytes)\n{fix}")
-    } else if got % 4 != 0 {
-        format!("'{path}' has {got} bytes, not a whole number of 4-byte {} elements", t.name())
+    } else if got % es != 0 {
+        format!("'{path}' has {got} bytes, not a whole number of {es}-byte {} elements", t.name())
     } else {
-        format!("'{path}' holds {} elements but the buffer has {count}\n{fix}", got / 4)
+        format!("'{path}' holds {} elements but the buffer has {count}\n{fix}", got / es)
     })
 }
 
-/// The contents of a buffer of count elements of type t from source.
-pub fn fill(source: &str, t: Ty, count: u32) -> Result<Vec<u32>, String> {
-    if let Some(r) = fill_generator(source, t, count) {
+/// The contents of a buffer of n components of type t from source.
+pub fn fill(source: &str, t: Ty, n: usize) -> Result<Vec<u8>, String> {
+    if let Some(r) = fill_generator(source, t, n) {
         return r;
     }
     if !source.contains('/') && !source.contains('.') && fs::metadata(source).is_err() {
@@ -536,12 +767,14 @@ pub fn fill(source: &str, t: Ty, count: u32) -> Result<Vec<u32>, String> {
              Fix: name an existing .npy or raw file, or one of the generators {GENERATORS}"
         ));
     }
-    read_file(source, t, count)
+    read_file(source, t, n)
 }
 
-/// The .npy 1.0 header for count elements, padded to a multiple of 64.
-fn npy_header(t: Ty, count: usize) -> Vec<u8> {
-    let dict = format!("{{'descr': '{}', 'fortran_order': False, 'shape': ({count},), }}", t.descr());
+/// The .npy 1.0 header for n components, padded to a multiple of 64: shape
+/// (n,), or (n / lanes, lanes) for a vector buffer.
+fn npy_header(t: Ty, lanes: usize, n: usize) -> Vec<u8> {
+    let shape = if lanes > 1 { format!("({}, {lanes})", n / lanes) } else { format!("({n},)") };
+    let dict = format!("{{'descr': '{}', 'fortran_order': False, 'shape': {shape}, }}", t.descr());
     let total = 10 + dict.len() + 1;
     let pad = (64 - total % 64) % 64;
     let hlen = dict.len() + pad + 1;
@@ -625,15 +858,14 @@ fn catch_signals() {
     }
 }
 
-/// Write w to path (.npy, else raw) as vyrec does: a device or a FIFO is
+/// Write the components w (little-endian bytes of type t, lanes a vector)
+/// to path (.npy, else raw) as vyrec does: a device or a FIFO is
 /// written directly; anything else through a temporary beside the file a
 /// symbolic link names, then a rename, so a failed run leaves no partial
 /// file and a link stays a link.
-pub fn write_file(path: &str, t: Ty, w: &[u32]) -> Result<(), String> {
-    let mut b = if path.ends_with(".npy") { npy_header(t, w.len()) } else { Vec::new() };
-    for x in w {
-        b.extend_from_slice(&x.to_le_bytes());
-    }
+pub fn write_file(path: &str, t: Ty, lanes: usize, w: &[u8]) -> Result<(), String> {
+    let mut b = if path.ends_with(".npy") { npy_header(t, lanes, w.len() / t.size()) } else { Vec::new() };
+    b.extend_from_slice(w);
     let fail =
         |e: io::Error| format!("cannot write '{path}': {e}\nFix: check that its directory exists and is writable");
     let real = resolve_links(path).map_err(fail)?;
@@ -675,8 +907,9 @@ fn strip_zeros(s: &str) -> &str {
     }
 }
 
-/// x as C's printf("%.9g") writes it (9 significant digits round-trip an f32).
-fn fmt_g9(x: f64) -> String {
+/// x as C's printf("%.Pg") writes it (9 significant digits round-trip an
+/// f32, 17 an f64).
+fn fmt_g(x: f64, p: usize) -> String {
     if x.is_nan() {
         return "nan".into();
     }
@@ -686,27 +919,29 @@ fn fmt_g9(x: f64) -> String {
     if x == 0.0 {
         return if x.is_sign_negative() { "-0".into() } else { "0".into() };
     }
-    let e = format!("{x:.8e}");
+    let e = format!("{x:.*e}", p - 1);
     let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
-    if !(-4..9).contains(&exp) {
+    if !(-4..p as i32).contains(&exp) {
         let sign = if exp < 0 { '-' } else { '+' };
         return format!("{}e{sign}{:02}", strip_zeros(mant), exp.abs());
     }
-    let fixed = format!("{x:.*}", (8 - exp) as usize);
+    let fixed = format!("{x:.*}", (p as i32 - 1 - exp) as usize);
     strip_zeros(&fixed).to_string()
 }
 
-/// One element as text, as vyrec prints it.
-pub fn value_text(t: Ty, w: u32) -> String {
+/// One component (bits v of type t) as text, as vyrec prints it: f32,
+/// bf16 and f16 with 9 significant digits, f64 with 17.
+pub fn value_text(t: Ty, v: u64) -> String {
     match t {
-        Ty::F32 => fmt_g9(f32::from_bits(w) as f64),
-        Ty::I32 => (w as i32).to_string(),
-        Ty::U32 => w.to_string(),
+        Ty::F64 => fmt_g(f64::from_bits(v), 17),
+        _ if t.is_float() => fmt_g(raw_value(t, v), 9),
+        _ if t.is_signed() => (raw_value(t, v) as i64).to_string(),
+        _ => v.to_string(),
     }
 }
 
-/// The elements on one line, separated by spaces (--print).
-pub fn print_line(t: Ty, w: &[u32]) -> String {
-    w.iter().map(|&x| value_text(t, x)).collect::<Vec<_>>().join(" ")
+/// The components on one line, separated by spaces (--print).
+pub fn print_line(t: Ty, w: &[u8]) -> String {
+    (0..w.len() / t.size()).map(|i| value_text(t, get(t, w, i))).collect::<Vec<_>>().join(" ")
 }

@@ -34,9 +34,9 @@ fn json_str(s: &str) -> String {
 }
 
 /// A value as JSON: a number, or a string where JSON has none (nan, inf).
-fn json_value(t: Ty, w: u32) -> String {
-    let f = f32::from_bits(w);
-    if t == Ty::F32 && !f.is_finite() {
+fn json_value(t: Ty, w: u64) -> String {
+    let f = data::raw_value(t, w);
+    if t.is_float() && !f.is_finite() {
         let s = if f.is_nan() {
             "nan"
         } else if f > 0.0 {
@@ -50,7 +50,11 @@ fn json_value(t: Ty, w: u32) -> String {
 }
 
 pub fn text(json: bool) -> String {
-    let p: Vec<u32> = PARAMS.iter().map(|p| p.selftest).collect();
+    let mut p = vec![0u32; program::PARAM_WORDS];
+    for (i, q) in PARAMS.iter().enumerate() {
+        p[i] = q.selftest as u32;
+        p[program::PARAM_HI + i] = (q.selftest >> 32) as u32;
+    }
     let c = program::counts(&p);
     let entry = if TARGET == "ptx" { PROGRAM } else { "main" };
     let [wx, wy, wz] = WORKGROUP;
@@ -67,7 +71,7 @@ pub fn text(json: bool) -> String {
                 o,
                 "  {}: {}, {}, binding {}, count {} (self-test {n})",
                 b.name,
-                b.ty.name(),
+                b.type_name,
                 access(b.access),
                 b.binding,
                 b.count_text
@@ -94,7 +98,7 @@ pub fn text(json: bool) -> String {
             format!(
                 "{{\"name\": {}, \"type\": \"{}\", \"access\": \"{}\", \"binding\": {}, \"count\": {}, \"selftest_count\": {n}}}",
                 json_str(b.name),
-                b.ty.name(),
+                b.type_name,
                 access(b.access),
                 b.binding,
                 json_str(b.count_text)

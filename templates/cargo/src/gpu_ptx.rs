@@ -4,7 +4,8 @@
 //! JIT-loaded with cuModuleLoadDataEx (the JIT error log goes into the
 //! message), one device allocation per buffer, and cuLaunchKernel with the
 //! vyrec PTX ABI (SPEC §3.2): one pointer per buffer in binding order, the
-//! params in declaration order, then one u32 element count per buffer.
+//! params in declaration order (f64 u64 i64 as 8 bytes), then one u32
+//! element count per buffer.
 //! Every CUresult is checked, named with cuGetErrorName, and an error ends
 //! in a Fix: line.
 
@@ -14,7 +15,7 @@ use std::ptr::{null, null_mut};
 use std::time::Instant;
 
 use crate::ffi::{func, Lib};
-use crate::program::{Step, BUFFERS, PARTS, WORKGROUP};
+use crate::program::{self, Step, BUFFERS, PARTS, WORKGROUP};
 
 static KERNEL: &[u8] = include_bytes!("kernel.ptx");
 
@@ -338,16 +339,15 @@ impl Gpu {
         Ok(b)
     }
 
-    /// Buffer i made (or grown) to hold count words, the kernel's count of
-    /// it from now on, filled from data (zeros where None).
-    pub fn put(&mut self, i: usize, data: Option<&[u32]>, count: usize) -> Result<(), String> {
+    /// Buffer i made (or grown) to hold bytes bytes (count * stride, the
+    /// kernel's count of it from now on), filled from data (zeros where None).
+    pub fn put(&mut self, i: usize, data: Option<&[u8]>, bytes: usize) -> Result<(), String> {
         if self.function.is_null() {
             self.load()?;
         }
         while self.bufs.len() < BUFFERS.len() {
             self.bufs.push(Buf::empty());
         }
-        let bytes = count * 4;
         if self.bufs[i].queued && data.is_some() {
             self.sync()?; // the twin is in use
         }
@@ -372,22 +372,22 @@ impl Gpu {
         let ptr = self.bufs[i].ptr;
         let pin = self.bufs[i].pin;
         if let (Some(d), false) = (data, pin.is_null()) {
-            if d.len() < count {
+            if d.len() < bytes {
                 return Err("internal: upload shorter than its count".into());
             }
             // SAFETY: d holds at least bytes bytes, the twin and the
             // allocation at least as many; no queued copy uses the twin.
             let r = unsafe {
-                std::ptr::copy_nonoverlapping(d.as_ptr() as *const u8, pin, bytes);
+                std::ptr::copy_nonoverlapping(d.as_ptr(), pin, bytes);
                 (self.cu.cuMemcpyHtoDAsync_v2)(ptr, pin as *const c_void, bytes, null_mut())
             };
             self.bufs[i].queued = true;
             return self.check("cuMemcpyHtoDAsync_v2", r);
         }
         let r = match data {
-            // SAFETY: d holds at least bytes bytes (count words); the
-            // allocation at least as many.
-            Some(d) if d.len() >= count => unsafe {
+            // SAFETY: d holds at least bytes bytes; the allocation at least
+            // as many.
+            Some(d) if d.len() >= bytes => unsafe {
                 (self.cu.cuMemcpyHtoD_v2)(ptr, d.as_ptr() as *const c_void, bytes)
             },
             Some(_) => return Err("internal: upload shorter than its count".into()),
@@ -397,9 +397,9 @@ impl Gpu {
         self.check(if data.is_some() { "cuMemcpyHtoD_v2" } else { "cuMemsetD8_v2" }, r)
     }
 
-    /// The first out.len() words of buffer i into out (the copy waits for
+    /// The first out.len() bytes of buffer i into out (the copy waits for
     /// the launches before it).
-    pub fn get(&mut self, i: usize, out: &mut [u32]) -> Result<(), String> {
+    pub fn get(&mut self, i: usize, out: &mut [u8]) -> Result<(), String> {
         if self.queue_get(i, out)? {
             self.sync()?;
             self.read_pin(i, out);
@@ -407,11 +407,11 @@ impl Gpu {
         Ok(())
     }
 
-    /// Queue the copy of buffer i's first out.len() words into its twin
+    /// Queue the copy of buffer i's first out.len() bytes into its twin
     /// (true: read_pin after a sync), or (no twin) copy them into out.
-    fn queue_get(&mut self, i: usize, out: &mut [u32]) -> Result<bool, String> {
+    fn queue_get(&mut self, i: usize, out: &mut [u8]) -> Result<bool, String> {
         let b = &self.bufs[i];
-        let bytes = (out.len() * 4).min(b.bytes);
+        let bytes = out.len().min(b.bytes);
         if !b.pin.is_null() {
             // SAFETY: the twin and the allocation hold at least bytes bytes.
             let r = unsafe { (self.cu.cuMemcpyDtoHAsync_v2)(b.pin as *mut c_void, b.ptr, bytes, null_mut()) };
@@ -425,13 +425,13 @@ impl Gpu {
         Ok(false)
     }
 
-    /// The words queue_get copied into buffer i's twin, into out.
-    fn read_pin(&self, i: usize, out: &mut [u32]) {
+    /// The bytes queue_get copied into buffer i's twin, into out.
+    fn read_pin(&self, i: usize, out: &mut [u8]) {
         let b = &self.bufs[i];
-        let bytes = (out.len() * 4).min(b.bytes);
+        let bytes = out.len().min(b.bytes);
         // SAFETY: the copy into the twin is done (after a sync); out and the
         // twin hold at least bytes bytes.
-        unsafe { std::ptr::copy_nonoverlapping(b.pin, out.as_mut_ptr() as *mut u8, bytes) };
+        unsafe { std::ptr::copy_nonoverlapping(b.pin, out.as_mut_ptr(), bytes) };
     }
 
     /// Wait for everything queued (its errors, a kernel's among them,
@@ -459,10 +459,11 @@ impl Gpu {
     }
 
     /// The launch arguments: the buffers, the params, the counts.
-    fn launch_args(&self, params: &[u32]) -> (Vec<DevPtr>, Vec<u32>, Vec<u32>) {
+    fn launch_args(&self, params: &[u32]) -> (Vec<DevPtr>, Vec<u64>, Vec<u32>) {
         let ptrs: Vec<DevPtr> = self.bufs.iter().map(|b| b.ptr).collect();
-        let counts: Vec<u32> = self.bufs.iter().map(|b| (b.bytes / 4) as u32).collect();
-        (ptrs, params.to_vec(), counts)
+        let counts: Vec<u32> =
+            self.bufs.iter().zip(BUFFERS).map(|(b, d)| (b.bytes / d.elem_bytes as usize) as u32).collect();
+        (ptrs, program::param_vals(params), counts)
     }
 
     /// One launch on the resident buffers (every one put); with sync, it
@@ -477,7 +478,7 @@ impl Gpu {
         let (mut ptrs, mut vals, mut counts) = self.launch_args(params);
         let mut args: Vec<Ptr> = Vec::with_capacity(ptrs.len() + vals.len() + counts.len());
         args.extend(ptrs.iter_mut().map(|p| p as *mut DevPtr as Ptr));
-        args.extend(vals.iter_mut().map(|p| p as *mut u32 as Ptr));
+        args.extend(vals.iter_mut().map(|p| p as *mut u64 as Ptr));
         args.extend(counts.iter_mut().map(|p| p as *mut u32 as Ptr));
         if bench > 0 {
             return self.bench(&mut args, grid, bench).map(Some);
@@ -497,7 +498,7 @@ impl Gpu {
     /// launch: no separate synchronize); then time `bench` more launches.
     /// The module and device buffers are kept between runs while they are
     /// big enough.
-    pub fn run(&mut self, params: &[u32], bufs: &mut [Vec<u32>], grid: [u32; 3], bench: u32) -> Result<Bench, String> {
+    pub fn run(&mut self, params: &[u32], bufs: &mut [Vec<u8>], grid: [u32; 3], bench: u32) -> Result<Bench, String> {
         for (i, data) in bufs.iter().enumerate() {
             self.put(i, Some(data), data.len())?;
         }
@@ -557,11 +558,11 @@ impl Gpu {
     /// Queue one step of a pipeline on stream (null: the default one).
     fn launch_step(&self, s: &Step, counts: &[u32], stream: Ptr) -> Result<(), String> {
         let mut ptrs: Vec<DevPtr> = self.bufs.iter().map(|b| b.ptr).collect();
-        let mut vals: Vec<u32> = s.params.clone();
+        let mut vals: Vec<u64> = program::param_vals(&s.params);
         let mut cs: Vec<u32> = counts.to_vec();
         let mut args: Vec<Ptr> = Vec::new();
         args.extend(ptrs.iter_mut().map(|p| p as *mut DevPtr as Ptr));
-        args.extend(vals.iter_mut().map(|p| p as *mut u32 as Ptr));
+        args.extend(vals.iter_mut().map(|p| p as *mut u64 as Ptr));
         args.extend(cs.iter_mut().map(|p| p as *mut u32 as Ptr));
         let wg = PARTS[s.part].workgroup;
         // SAFETY: args point at values that live through the call (the
@@ -702,20 +703,20 @@ impl Gpu {
     /// for them; the writable buffers stay on the device for get.
     pub fn dispatch_steps(&mut self, steps: &[Step]) -> Result<(), String> {
         self.load_parts()?;
-        let counts: Vec<u32> = self.bufs.iter().map(|b| (b.bytes / 4) as u32).collect();
+        let counts: Vec<u32> =
+            self.bufs.iter().zip(BUFFERS).map(|(b, d)| (b.bytes / d.elem_bytes as usize) as u32).collect();
         self.pipe_launch(steps, &counts).map(|_| ())
     }
 
     /// Run a pipeline (SPEC §10.5): upload bufs, every step in order
     /// (a CUDA graph where it repeats), the writable buffers read back;
     /// then time `bench` more runs of it whole (wall clock).
-    pub fn pipeline(&mut self, steps: &[Step], bufs: &mut [Vec<u32>], bench: u32) -> Result<Bench, String> {
+    pub fn pipeline(&mut self, steps: &[Step], bufs: &mut [Vec<u8>], bench: u32) -> Result<Bench, String> {
         self.load_parts()?;
-        let fits =
-            self.bufs.len() == bufs.len() && self.bufs.iter().zip(bufs.iter()).all(|(b, d)| b.cap >= d.len() * 4);
+        let fits = self.bufs.len() == bufs.len() && self.bufs.iter().zip(bufs.iter()).all(|(b, d)| b.cap >= d.len());
         if fits {
             for (b, d) in self.bufs.iter_mut().zip(bufs.iter()) {
-                b.bytes = d.len() * 4;
+                b.bytes = d.len();
             }
         } else {
             self.sync()?;
@@ -723,7 +724,7 @@ impl Gpu {
                 self.free_buf(&b)?;
             }
             for data in bufs.iter() {
-                let bytes = data.len() * 4;
+                let bytes = data.len();
                 let mut ptr = 0;
                 // SAFETY: ptr is a live out-pointer.
                 let r = unsafe { (self.cu.cuMemAlloc_v2)(&mut ptr, bytes.max(4)) };
@@ -736,7 +737,8 @@ impl Gpu {
             let r = unsafe { (self.cu.cuMemcpyHtoD_v2)(b.ptr, data.as_ptr() as *const c_void, b.bytes) };
             self.check("cuMemcpyHtoD_v2", r)?;
         }
-        let counts: Vec<u32> = bufs.iter().map(|d| d.len() as u32).collect();
+        let counts: Vec<u32> =
+            bufs.iter().zip(BUFFERS).map(|(d, b)| (d.len() / b.elem_bytes as usize) as u32).collect();
         let mut note = self.pipe_launch(steps, &counts)?;
         for ((b, data), d) in BUFFERS.iter().zip(bufs.iter_mut()).zip(&self.bufs) {
             if b.writable() {

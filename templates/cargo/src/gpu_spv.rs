@@ -3,7 +3,7 @@
 //! SDK or crate is needed: an instance, a physical device (--device N, else
 //! the first discrete, integrated, virtual, then CPU device: lavapipe
 //! counts), a device with one compute queue, one storage buffer per
-//! program buffer at its binding with exactly count * 4 bytes (the
+//! program buffer at its binding with exactly count * stride bytes (the
 //! kernel's len() reads the bound range), a descriptor set, the compute
 //! pipeline from the embedded SPIR-V words, the params as push constants in
 //! declaration order, a dispatch, a fence wait with a 60 s timeout, and the
@@ -29,7 +29,7 @@ use std::ptr::{null, null_mut};
 use std::time::Instant;
 
 use crate::ffi::{func, Lib};
-use crate::program::{Step, BUFFERS, ENTRY, PARAMS, PARTS, READS_NWG, WORKGROUP};
+use crate::program::{self, Step, BUFFERS, ENTRY, PARAMS, PARTS, READS_NWG, WORKGROUP};
 
 static KERNEL: &[u8] = include_bytes!("kernel.spv");
 static KERNEL_F64: &[u8] = include_bytes!("kernel_f64.spv");
@@ -98,6 +98,18 @@ const PIPELINE_CREATE_DISPATCH_BASE: u32 = 0x10;
 const QUERY_TYPE_TIMESTAMP: u32 = 2;
 const QUERY_RESULT_64_WAIT: u32 = 0x1 | 0x2;
 const FEATURE_SHADER_FLOAT64: usize = 39; // VkBool32 index in VkPhysicalDeviceFeatures
+const FEATURE_SHADER_INT64: usize = 40;
+const ST_16BIT_STORAGE_FEATURES: u32 = 1000083000;
+const ST_8BIT_STORAGE_FEATURES: u32 = 1000177000;
+const ST_FLOAT16_INT8_FEATURES: u32 = 1000082000;
+const KHR_8BIT_STORAGE: &[u8] = b"VK_KHR_8bit_storage\0";
+const KHR_FLOAT16_INT8: &[u8] = b"VK_KHR_shader_float16_int8\0";
+/// program::DEVICE_NEEDS bits
+const NEED_F64: u32 = 1;
+const NEED_I64: u32 = 2;
+const NEED_S8: u32 = 4;
+const NEED_S16: u32 = 8;
+const NEED_F16: u32 = 16;
 const LIMITS_G_TIMESTAMP_PERIOD: usize = 22; // Limits::g[22] is timestampPeriod (offset 720)
 const KHR_SHADER_FMA: &[u8] = b"VK_KHR_shader_fma\0";
 const WHOLE_SIZE: u64 = !0;
@@ -468,6 +480,15 @@ struct Features2 {
     features: [u32; 55],
 }
 
+/// VkPhysicalDevice16BitStorageFeatures, 8BitStorageFeatures and
+/// ShaderFloat16Int8Features: VkBool32s after the header (at most 4).
+#[repr(C)]
+struct BoolFeatures {
+    s_type: u32,
+    p_next: *mut c_void,
+    v: [u32; 4],
+}
+
 #[repr(C)]
 struct FmaFeatures {
     s_type: u32,
@@ -700,6 +721,8 @@ pub struct Gpu {
     ts_bits: u32,
     staging: bool,
     float64: bool,
+    /// the DEVICE_NEEDS features enabled (the program's types need them)
+    needs: u32,
     fma: &'static str,
     name: String,
 }
@@ -811,6 +834,7 @@ impl Gpu {
             ts_bits: 0,
             staging: false,
             float64: false,
+            needs: 0,
             fma: "emulate",
             name: String::new(),
         };
@@ -881,6 +905,7 @@ impl Gpu {
         unsafe { (self.vki.vkGetPhysicalDeviceFeatures2)(self.phys, &mut f2) };
         let khr = ext && ff.f32 != 0;
         self.float64 = f2.features[FEATURE_SHADER_FLOAT64] != 0;
+        self.check_needs(&f2)?;
         self.fma = if khr {
             "khr"
         } else if self.float64 {
@@ -935,6 +960,66 @@ impl Gpu {
         }
         let period = f32::from_bits(self.props.limits.g[LIMITS_G_TIMESTAMP_PERIOD]);
         self.ts_bits = if period > 0.0 { self.timestamp_bits(self.phys, self.family) } else { 0 };
+        Ok(())
+    }
+
+    /// The device features the program's types need (program::DEVICE_NEEDS,
+    /// SPEC §10.1): enabled when the device has them, else an error naming
+    /// the one missing (VYREC_VK_DISABLE=FEATURE[,FEATURE] pretends the
+    /// device lacks them, as vyrec's vulkan backend reads it).
+    fn check_needs(&mut self, f2: &Features2) -> Result<(), String> {
+        let want = program::DEVICE_NEEDS;
+        let ext8 = CStr::from_bytes_with_nul(KHR_8BIT_STORAGE).map_or(false, |n| self.has_extension(n));
+        let ext16 = CStr::from_bytes_with_nul(KHR_FLOAT16_INT8).map_or(false, |n| self.has_extension(n));
+        let mut fh = BoolFeatures { s_type: ST_FLOAT16_INT8_FEATURES, p_next: null_mut(), v: [0; 4] };
+        let mut f8 = BoolFeatures { s_type: ST_8BIT_STORAGE_FEATURES, p_next: null_mut(), v: [0; 4] };
+        let mut f16 = BoolFeatures { s_type: ST_16BIT_STORAGE_FEATURES, p_next: null_mut(), v: [0; 4] };
+        if ext8 {
+            f16.p_next = &mut f8 as *mut BoolFeatures as *mut c_void;
+        }
+        if ext16 {
+            fh.p_next = f16.p_next;
+            f16.p_next = &mut fh as *mut BoolFeatures as *mut c_void;
+        }
+        let mut q = Features2 {
+            s_type: ST_PHYSICAL_DEVICE_FEATURES_2,
+            p_next: &mut f16 as *mut BoolFeatures as *mut c_void,
+            features: [0; 55],
+        };
+        if want & (NEED_S8 | NEED_S16 | NEED_F16) != 0 {
+            // SAFETY: q and its chain outlive the call.
+            unsafe { (self.vki.vkGetPhysicalDeviceFeatures2)(self.phys, &mut q) };
+        }
+        let off = std::env::var("VYREC_VK_DISABLE").unwrap_or_default();
+        let on = |has: bool, name: &str| has && !off.split(',').any(|f| f == name);
+        let rows = [
+            (NEED_F64, on(f2.features[FEATURE_SHADER_FLOAT64] != 0, "shaderFloat64"), "shaderFloat64", "f64 values"),
+            (
+                NEED_I64,
+                on(f2.features[FEATURE_SHADER_INT64] != 0, "shaderInt64"),
+                "shaderInt64",
+                "64-bit integer values",
+            ),
+            (NEED_S8, on(ext8 && f8.v[0] != 0, "storageBuffer8BitAccess"), "storageBuffer8BitAccess", "u8/i8 buffers"),
+            (
+                NEED_S16,
+                on(f16.v[0] != 0, "storageBuffer16BitAccess"),
+                "storageBuffer16BitAccess",
+                "u16/i16/bf16/f16 buffers",
+            ),
+            (NEED_F16, on(ext16 && fh.v[0] != 0, "shaderFloat16"), "shaderFloat16", "f16 values"),
+        ];
+        for (need, has, name, what) in rows {
+            if want & need != 0 && !has {
+                return Err(format!(
+                    "vulkan: device `{}` lacks {name}, which the program's {what} need\n\
+                     Fix: run on a device that has it (vyrec backends lists them), or build the launcher for \
+                     another target (-t ptx or -t reference)",
+                    self.name
+                ));
+            }
+        }
+        self.needs = want;
         Ok(())
     }
 
@@ -1005,10 +1090,37 @@ impl Gpu {
     fn create_device(&mut self) -> Result<(), String> {
         let prio = 1.0f32;
         let khr = self.fma == "khr";
-        let exts = [KHR_SHADER_FMA.as_ptr() as *const c_char];
-        let ff = FmaFeatures { s_type: ST_SHADER_FMA_FEATURES, p_next: null_mut(), f16: 0, f32: 1, f64: 0 };
+        let mut exts: Vec<*const c_char> = Vec::new();
+        let mut ff = FmaFeatures { s_type: ST_SHADER_FMA_FEATURES, p_next: null_mut(), f16: 0, f32: 1, f64: 0 };
         let mut features = [0u32; 55];
         features[FEATURE_SHADER_FLOAT64] = self.float64 as u32;
+        features[FEATURE_SHADER_INT64] = (self.needs & NEED_I64 != 0) as u32;
+        // the storage and f16 features the program needs (check_needs)
+        let on = |b: u32| (self.needs & b != 0) as u32;
+        let mut fh = BoolFeatures { s_type: ST_FLOAT16_INT8_FEATURES, p_next: null_mut(), v: [on(NEED_F16), 0, 0, 0] };
+        let mut f8 = BoolFeatures { s_type: ST_8BIT_STORAGE_FEATURES, p_next: null_mut(), v: [on(NEED_S8), 0, 0, 0] };
+        let mut f16 =
+            BoolFeatures { s_type: ST_16BIT_STORAGE_FEATURES, p_next: null_mut(), v: [on(NEED_S16), 0, 0, 0] };
+        let mut chain: *mut c_void = null_mut();
+        if self.needs & NEED_S8 != 0 {
+            exts.push(KHR_8BIT_STORAGE.as_ptr() as *const c_char);
+            f8.p_next = chain;
+            chain = &mut f8 as *mut BoolFeatures as *mut c_void;
+        }
+        if self.needs & NEED_F16 != 0 {
+            exts.push(KHR_FLOAT16_INT8.as_ptr() as *const c_char);
+            fh.p_next = chain;
+            chain = &mut fh as *mut BoolFeatures as *mut c_void;
+        }
+        if self.needs & (NEED_S8 | NEED_S16 | NEED_F16) != 0 {
+            f16.p_next = chain;
+            chain = &mut f16 as *mut BoolFeatures as *mut c_void;
+        }
+        if khr {
+            exts.push(KHR_SHADER_FMA.as_ptr() as *const c_char);
+            ff.p_next = chain;
+            chain = &mut ff as *mut FmaFeatures as *mut c_void;
+        }
         let qi = DeviceQueueCreateInfo {
             s_type: ST_DEVICE_QUEUE_CREATE_INFO,
             p_next: null(),
@@ -1019,13 +1131,13 @@ impl Gpu {
         };
         let di = DeviceCreateInfo {
             s_type: ST_DEVICE_CREATE_INFO,
-            p_next: if khr { &ff as *const FmaFeatures as *const c_void } else { null() },
+            p_next: chain as *const c_void,
             flags: 0,
             queue_info_count: 1,
             queue_infos: &qi,
             layer_count: 0,
             layers: null(),
-            extension_count: khr as u32,
+            extension_count: exts.len() as u32,
             extensions: exts.as_ptr(),
             features: features.as_ptr() as *const c_void,
         };
@@ -1075,12 +1187,12 @@ impl Gpu {
                 ));
             }
         }
-        if PARAMS.len() * 4 > l.max_push_constants_size as usize {
+        if program::PARAM_BYTES > l.max_push_constants_size as usize {
             return Err(format!(
                 "vulkan: {} params need {} bytes of push constants; device `{}` has {}\n\
                  Fix: pass fewer params",
                 PARAMS.len(),
-                PARAMS.len() * 4,
+                program::PARAM_BYTES,
                 self.name,
                 l.max_push_constants_size
             ));
@@ -1274,7 +1386,7 @@ impl Gpu {
         self.module = module;
         check("vkCreateDescriptorSetLayout", r)?;
         self.dsl = dsl;
-        let range = PushConstantRange { stages: STAGE_COMPUTE_BIT, offset: 0, size: 4 * PARAMS.len() as u32 };
+        let range = PushConstantRange { stages: STAGE_COMPUTE_BIT, offset: 0, size: program::PARAM_BYTES as u32 };
         let pli = PipelineLayoutCreateInfo {
             s_type: ST_PIPELINE_LAYOUT_CREATE_INFO,
             p_next: null(),
@@ -1544,9 +1656,10 @@ impl Gpu {
                 let set = if self.host { &self.hset } else { &self.set };
                 (d.vkCmdBindDescriptorSets)(cmd, BIND_POINT_COMPUTE, self.layout, 0, 1, set, 0, null());
             }
-            if !params.is_empty() {
-                let bytes = 4 * params.len() as u32;
-                (d.vkCmdPushConstants)(cmd, self.layout, STAGE_COMPUTE_BIT, 0, bytes, params.as_ptr() as *const c_void);
+            if !PARAMS.is_empty() {
+                let block = program::param_block(params);
+                let bytes = block.len() as u32;
+                (d.vkCmdPushConstants)(cmd, self.layout, STAGE_COMPUTE_BIT, 0, bytes, block.as_ptr() as *const c_void);
             }
             for i in 0..times {
                 if i > 0 {
@@ -1642,14 +1755,14 @@ impl Gpu {
         Ok((ts[1].wrapping_sub(ts[0]) & mask) as f64 * period / 1e6)
     }
 
-    /// Buffer i made (or grown) to hold count words, the kernel's count of
-    /// it from now on, filled from data (zeros where None): into the mapped
-    /// memory (staging: copied to the device by the next dispatch).
-    pub fn put(&mut self, i: usize, data: Option<&[u32]>, count: usize) -> Result<(), String> {
+    /// Buffer i made (or grown) to hold bytes bytes (count * stride, the
+    /// kernel's count of it from now on), filled from data (the device's
+    /// layout; zeros where None): into the mapped memory (staging: copied
+    /// to the device by the next dispatch).
+    pub fn put(&mut self, i: usize, data: Option<&[u8]>, bytes: usize) -> Result<(), String> {
         while self.slots.len() < BUFFERS.len() {
             self.slots.push(Slot::empty());
         }
-        let bytes = count * 4;
         if self.slots[i].cap < bytes || bytes == 0 {
             let old = std::mem::replace(&mut self.slots[i], Slot::empty());
             self.free_slot(&old);
@@ -1667,11 +1780,7 @@ impl Gpu {
         // is running (every submit is waited for).
         unsafe {
             match data {
-                Some(d) => {
-                    for (k, w) in d.iter().take(count).enumerate() {
-                        std::ptr::write_unaligned(s.map.add(4 * k) as *mut [u8; 4], w.to_le_bytes());
-                    }
-                }
+                Some(d) => std::ptr::copy_nonoverlapping(d.as_ptr(), s.map, bytes.min(d.len())),
                 None => std::ptr::write_bytes(s.map, 0, bytes),
             }
         }
@@ -1680,9 +1789,9 @@ impl Gpu {
         Ok(())
     }
 
-    /// The first out.len() words of buffer i into out (staging: copied
+    /// The first out.len() bytes of buffer i into out (staging: copied
     /// back from the device first when a dispatch wrote it).
-    pub fn get(&mut self, i: usize, out: &mut [u32]) -> Result<(), String> {
+    pub fn get(&mut self, i: usize, out: &mut [u8]) -> Result<(), String> {
         if self.slots[i].stale {
             let d = self.vkd.as_ref().expect(LOADED);
             let s = &self.slots[i];
@@ -1740,13 +1849,11 @@ impl Gpu {
             self.slots[i].stale = false;
         }
         let s = &self.slots[i];
-        let n = out.len().min(s.bytes / 4);
+        let n = out.len().min(s.bytes);
         // SAFETY: the mapping holds s.bytes bytes, the device is done with
         // it and the memory is coherent.
-        let m = unsafe { std::slice::from_raw_parts(s.map, 4 * n) };
-        for (w, c) in out.iter_mut().zip(m.chunks_exact(4)) {
-            *w = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-        }
+        let m = unsafe { std::slice::from_raw_parts(s.map, n) };
+        out[..n].copy_from_slice(m);
         Ok(())
     }
 
@@ -1781,7 +1888,7 @@ impl Gpu {
     /// Upload bufs, dispatch the kernel over grid with params, read the
     /// writable buffers back into bufs (one submit); then time `bench` more
     /// dispatches. Buffers are kept between runs while big enough.
-    pub fn run(&mut self, params: &[u32], bufs: &mut [Vec<u32>], grid: [u32; 3], bench: u32) -> Result<Bench, String> {
+    pub fn run(&mut self, params: &[u32], bufs: &mut [Vec<u8>], grid: [u32; 3], bench: u32) -> Result<Bench, String> {
         self.check_limits(grid)?;
         for (i, data) in bufs.iter().enumerate() {
             self.put(i, Some(data), data.len())?;
@@ -1805,9 +1912,8 @@ impl Gpu {
             // SAFETY: the mapping holds s.bytes bytes, the dispatch is done
             // and the memory is coherent.
             let m = unsafe { std::slice::from_raw_parts(s.map, s.bytes) };
-            for (w, c) in data.iter_mut().zip(m.chunks_exact(4)) {
-                *w = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-            }
+            let n = data.len().min(m.len());
+            data[..n].copy_from_slice(&m[..n]);
         }
         let timed = self.ts_bits > 0;
         let mut b = Bench {
@@ -1977,15 +2083,16 @@ impl Gpu {
                     }
                     bound = pipe;
                 }
-                if !s.params.is_empty() {
-                    let bytes = 4 * s.params.len() as u32;
+                if !PARAMS.is_empty() {
+                    let block = program::param_block(&s.params);
+                    let bytes = block.len() as u32;
                     (d.vkCmdPushConstants)(
                         cmd,
                         self.layout,
                         STAGE_COMPUTE_BIT,
                         0,
                         bytes,
-                        s.params.as_ptr() as *const c_void,
+                        block.as_ptr() as *const c_void,
                     );
                 }
                 self.cmd_grid(s.grid);
@@ -2009,13 +2116,13 @@ impl Gpu {
     /// Run a pipeline (SPEC §10.5): upload bufs, the whole pipeline in
     /// one command buffer and one submit, the writable buffers read back
     /// into bufs; then time `bench` more runs of it whole (wall clock).
-    pub fn pipeline(&mut self, steps: &[Step], bufs: &mut [Vec<u32>], bench: u32) -> Result<Bench, String> {
+    pub fn pipeline(&mut self, steps: &[Step], bufs: &mut [Vec<u8>], bench: u32) -> Result<Bench, String> {
         self.check_steps(steps)?;
         let fits = self.slots.len() == bufs.len()
-            && self.slots.iter().zip(bufs.iter()).all(|(s, d)| s.cap >= d.len() * 4 && !d.is_empty());
-        if fits && self.slots.iter().zip(bufs.iter()).any(|(s, d)| s.bytes != d.len() * 4) {
+            && self.slots.iter().zip(bufs.iter()).all(|(s, d)| s.cap >= d.len() && !d.is_empty());
+        if fits && self.slots.iter().zip(bufs.iter()).any(|(s, d)| s.bytes != d.len()) {
             for (s, d) in self.slots.iter_mut().zip(bufs.iter()) {
-                s.bytes = d.len() * 4;
+                s.bytes = d.len();
             }
             self.update_set()?;
         }
@@ -2025,15 +2132,14 @@ impl Gpu {
                 self.free_slot(s);
             }
             for (b, data) in BUFFERS.iter().zip(bufs.iter()) {
-                let s = self.make_slot(b.name, data.len() * 4)?;
+                let s = self.make_slot(b.name, data.len())?;
                 self.slots.push(s);
             }
             self.update_set()?;
         }
         for (s, data) in self.slots.iter().zip(bufs.iter()) {
-            let bytes: Vec<u8> = data.iter().flat_map(|w| w.to_le_bytes()).collect();
-            // SAFETY: the mapping holds s.bytes == bytes.len() bytes.
-            unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), s.map, s.bytes) };
+            // SAFETY: the mapping holds s.bytes == data.len() bytes.
+            unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), s.map, s.bytes) };
         }
         self.record_pipeline(steps, 1)?;
         self.submit()?;
@@ -2044,9 +2150,8 @@ impl Gpu {
             // SAFETY: the mapping holds s.bytes bytes, the pipeline is done
             // and the memory is coherent.
             let m = unsafe { std::slice::from_raw_parts(s.map, s.bytes) };
-            for (w, c) in data.iter_mut().zip(m.chunks_exact(4)) {
-                *w = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-            }
+            let n = data.len().min(m.len());
+            data[..n].copy_from_slice(&m[..n]);
         }
         let mut b = Bench {
             gpu_ms: Vec::new(),
