@@ -134,6 +134,10 @@ static const char *const helper_text[H_COUNT] = {
 	"\t    !vy_isinf(c) && !vy_isnan(c) && !(abs(p) >= uintBitsToFloat(0x0D800000u))) {\n"
 	"\t\tif (abs(c) >= uintBitsToFloat(0x21800000u))\n"
 	"\t\t\treturn c;\n"
+	"\t\t/* a zero c: the product rounded once keeps the sign of an\n"
+	"\t\t * underflow to zero, which the scaled core loses */\n"
+	"\t\tif ((floatBitsToUint(c) & 0x7FFFFFFFu) == 0u)\n"
+	"\t\t\treturn p;\n"
 	"\t\tconst float t64 = uintBitsToFloat(0x5F800000u);\n"
 	"\t\tconst float tm64 = uintBitsToFloat(0x1F800000u);\n"
 	"\t\tprecise float cs = (c * t64) * t64;\n"
@@ -1741,21 +1745,37 @@ static void put_block(struct gen *g, const struct vy_block *b)
 
 /* ---- declarations ---- */
 
+struct local_name { const char *name; int i; };
+
+static int cmp_local_name(const void *x, const void *y)
+{
+	return strcmp(((const struct local_name *)x)->name,
+		      ((const struct local_name *)y)->name);
+}
+
 /* v_NAME, or vN_NAME when another local has the same name (sibling
- * scopes may reuse one); the digit keeps it apart from every v_ name. */
+ * scopes may reuse one); the digit keeps it apart from every v_ name.
+ * Duplicates are found by sorting the names (100 000 locals: a pairwise
+ * search took minutes, issue #10 item 5). */
 static void name_locals(struct gen *g, struct vy_arena *a)
 {
 	const struct vy_program *p = g->p;
+	int n = p->nlocals;
 
-	g->lname = vy_alloc(a, (p->nlocals + 1) * sizeof *g->lname);
-	for (int i = 0; i < p->nlocals; i++) {
-		bool dup = false;
-		for (int j = 0; j < p->nlocals && !dup; j++)
-			dup = j != i && !strcmp(p->locals[i].name,
-						p->locals[j].name);
-		g->lname[i] = dup ? vy_fmt(a, "v%d_%s", i, p->locals[i].name)
-				  : vy_fmt(a, "v_%s", p->locals[i].name);
-	}
+	g->lname = vy_alloc(a, (n + 1) * sizeof *g->lname);
+	struct local_name *by = vy_xmalloc(((size_t)n + 1) * sizeof *by, "local names");
+	bool *dup = vy_xcalloc((size_t)n + 1, sizeof *dup, "local names");
+	for (int i = 0; i < n; i++)
+		by[i] = (struct local_name){ p->locals[i].name, i };
+	qsort(by, (size_t)n, sizeof *by, cmp_local_name);
+	for (int k = 1; k < n; k++)
+		if (!strcmp(by[k - 1].name, by[k].name))
+			dup[by[k - 1].i] = dup[by[k].i] = true;
+	for (int i = 0; i < n; i++)
+		g->lname[i] = dup[i] ? vy_fmt(a, "v%d_%s", i, p->locals[i].name)
+				     : vy_fmt(a, "v_%s", p->locals[i].name);
+	free(by);
+	free(dup);
 }
 
 /* A // comment line by line; bytes that could end or splice the comment

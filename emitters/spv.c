@@ -101,6 +101,9 @@ struct spv {
 				    will write at the block's end (0: none) */
 	int *pend_list, npend;   /* those vars, in the order first stored */
 	uint32_t fma_id;         /* that function, made on first use */
+#define WIDE_CACHE 16
+	uint32_t wide[WIDE_CACHE][2];   /* the f64 fma mode: f32 id, its f64 widening */
+	unsigned nwide;              /* in the current block */
 };
 
 /* Barriers order buffer memory only where an invocation can tell (ir.c). */
@@ -373,6 +376,7 @@ static void label(struct spv *s, uint32_t id)
 	INS(&s->body, SpvOpLabel, id);
 	s->cur_label = id;
 	s->dead = false;
+	s->nwide = 0;
 }
 
 static void branch(struct spv *s, uint32_t target)
@@ -1268,6 +1272,11 @@ static uint32_t fma_exact(struct spv *s, uint32_t a, uint32_t b, uint32_t c)
 	}
 	r = fmul(s, r, fselect(s, big, cnst(s, VY_F32, 0x40000000u), one));
 	r = VAL(s, SpvOpSelect, tf, tiny, fselect(s, cbig, c, rt), r);
+	/* a zero c: the product rounded once, which keeps the sign of a
+	 * product that underflows to zero (the scaled core loses it) */
+	uint32_t cz = VAL(s, SpvOpIEqual, tb, VAL(s, SpvOpBitwiseAnd, ty(s, VY_U32),
+			  fbits(s, c), u32c(s, 0x7FFFFFFF)), u32c(s, 0));
+	r = fselect(s, band(s, band(s, fin, nz), cz), fmul(s, a, b), r);
 	/* finite a*b (even one that overflows f32) plus an infinite c is c */
 	uint32_t cinf = VAL(s, SpvOpIEqual, tb, VAL(s, SpvOpBitwiseAnd, ty(s, VY_U32),
 			    fbits(s, c), u32c(s, 0x7FFFFFFF)), u32c(s, 0x7F800000));
@@ -1534,13 +1543,21 @@ static uint32_t fsqrt_exact(struct spv *s, uint32_t x)
 	return ffrom(s, usel(s, nan, u32c(s, 0x7FC00000), res));
 }
 
-/* ---- the f64 fma mode: a*b is exact in f64, s = a*b + c is rounded
- * to odd (TwoSum error e; an inexact s with an even last bit steps one
- * ulp toward the exact sum), and the f64 -> f32 conversion then rounds
- * correctly (Boldo & Melquiond's round-to-odd theorem: 53 >= 24 + 2).
- * Infinite and NaN operands give IEEE's result through the f64
- * arithmetic itself; the step is taken only where s is finite.  Every
- * f64 bit test works on the two 32-bit words (no Int64 needed). ---- */
+/* ---- the f64 fma mode: a*b is exact in f64, so the f64 Fma of the
+ * widened operands is s = a*b + c rounded once (fused or not), and the
+ * f64 -> f32 conversion of s is the correctly rounded fma unless s sits
+ * exactly on an f32 rounding midpoint (its low 29 bits 1 followed by
+ * zeros, or more zeros for a denormal f32) while the sum was inexact:
+ * then, and only then, double rounding can go the wrong way.  The common
+ * path tests the low 28 bits of s (a superset of every midpoint, cheap),
+ * and branches around the rare fix-up: s rounded to odd (TwoSum error e;
+ * an inexact s with an even last bit steps one ulp toward the exact sum),
+ * which the conversion then rounds correctly (Boldo & Melquiond's
+ * round-to-odd theorem: 53 >= 24 + 2).  Infinite and NaN operands give
+ * IEEE's result through the f64 arithmetic itself; the step is taken
+ * only where s is finite.  Every f64 bit test works on the two 32-bit
+ * words (no Int64 needed).  The widening of an operand is shared by the
+ * fmas of one block (a uniform a, a tile element used by several). ---- */
 
 static uint32_t dop(struct spv *s, SpvOp op, uint32_t a, uint32_t b)
 {
@@ -1549,15 +1566,25 @@ static uint32_t dop(struct spv *s, SpvOp op, uint32_t a, uint32_t b)
 	return r;
 }
 
-static uint32_t fma_f64(struct spv *s, uint32_t a, uint32_t b, uint32_t c)
+/* f32 x widened to f64, once a block */
+static uint32_t widen64(struct spv *s, uint32_t x)
+{
+	unsigned n = s->nwide < WIDE_CACHE ? s->nwide : WIDE_CACHE;
+	for (unsigned i = 0; i < n; i++)
+		if (s->wide[i][0] == x)
+			return s->wide[i][1];
+	uint32_t d = VAL(s, SpvOpFConvert, TYPE(s, SpvOpTypeFloat, 64), x);
+	s->wide[s->nwide % WIDE_CACHE][0] = x;
+	s->wide[s->nwide % WIDE_CACHE][1] = d;
+	s->nwide++;
+	return d;
+}
+
+/* sum = p + dc rounded to odd (p = da*db exact) */
+static uint32_t round_odd64(struct spv *s, uint32_t p, uint32_t dc, uint32_t sum)
 {
 	uint32_t td = TYPE(s, SpvOpTypeFloat, 64), tb = ty(s, VY_BOOL);
 	uint32_t tu = ty(s, VY_U32), tv = TYPE(s, SpvOpTypeVector, tu, 2);
-	s->uses_f64 = true;
-	uint32_t da = VAL(s, SpvOpFConvert, td, a), db = VAL(s, SpvOpFConvert, td, b);
-	uint32_t dc = VAL(s, SpvOpFConvert, td, c);
-	uint32_t p = dop(s, SpvOpFMul, da, db);
-	uint32_t sum = dop(s, SpvOpFAdd, p, dc);
 	uint32_t bb = dop(s, SpvOpFSub, sum, p);
 	uint32_t e = dop(s, SpvOpFAdd, dop(s, SpvOpFSub, p, dop(s, SpvOpFSub, sum, bb)),
 			 dop(s, SpvOpFSub, dc, bb));
@@ -1582,9 +1609,49 @@ static uint32_t fma_f64(struct spv *s, uint32_t a, uint32_t b, uint32_t c)
 			    u32c(s, 1)), lo_dn), lo);
 	uint32_t hi2 = usel(s, band(s, fix, VAL(s, SpvOpLogicalNot, tb, away)),
 			    hi_dn, hi);
-	uint32_t odd = VAL(s, SpvOpBitcast, td,
-			   VAL(s, SpvOpCompositeConstruct, tv, lo2, hi2));
-	return VAL(s, SpvOpFConvert, ty(s, VY_F32), odd);
+	return VAL(s, SpvOpBitcast, td, VAL(s, SpvOpCompositeConstruct, tv, lo2, hi2));
+}
+
+static uint32_t fma_f64(struct spv *s, uint32_t a, uint32_t b, uint32_t c)
+{
+	uint32_t td = TYPE(s, SpvOpTypeFloat, 64), tb = ty(s, VY_BOOL);
+	uint32_t tu = ty(s, VY_U32), tv = TYPE(s, SpvOpTypeVector, tu, 2);
+	s->uses_f64 = true;
+	uint32_t da = widen64(s, a), db = widen64(s, b), dc = widen64(s, c);
+	uint32_t sum = EXT(s, td, GLSLstd450Fma, da, db, dc);
+	uint32_t lo = VAL(s, SpvOpCompositeExtract, tu, VAL(s, SpvOpBitcast, tv, sum), 0);
+	uint32_t mid = VAL(s, SpvOpIEqual, tb, VAL(s, SpvOpBitwiseAnd, tu, lo,
+			   u32c(s, 0x0FFFFFFF)), u32c(s, 0));
+	uint32_t from = s->cur_label, lmid = fresh(s), merge = fresh(s);
+	uint32_t keep[WIDE_CACHE][2], nkeep = s->nwide;
+	memcpy(keep, s->wide, sizeof keep);
+	INS(&s->body, SpvOpSelectionMerge, merge, SpvSelectionControlDontFlattenMask);
+	INS(&s->body, SpvOpBranchConditional, mid, lmid, merge);
+	label(s, lmid);
+	/* a possible midpoint (also every sum with few bits, as a short a
+	 * gives): was the sum exact?  It was iff s - p == c and s - c == p
+	 * (the one of the two with the larger operand subtracted is exact,
+	 * Fast2Sum) */
+	uint32_t p = dop(s, SpvOpFMul, da, db);
+	uint32_t inexact = bor(s, VAL(s, SpvOpFUnordNotEqual, tb, dop(s, SpvOpFSub, sum, p), dc),
+			       VAL(s, SpvOpFUnordNotEqual, tb, dop(s, SpvOpFSub, sum, dc), p));
+	uint32_t lfix = fresh(s), mmid = fresh(s), from_mid = s->cur_label;
+	INS(&s->body, SpvOpSelectionMerge, mmid, SpvSelectionControlDontFlattenMask);
+	INS(&s->body, SpvOpBranchConditional, inexact, lfix, mmid);
+	label(s, lfix);
+	uint32_t odd = round_odd64(s, p, dc, sum);
+	uint32_t from_fix = s->cur_label;
+	branch(s, mmid);
+	label(s, mmid);
+	uint32_t r1 = VAL(s, SpvOpPhi, td, sum, from_mid, odd, from_fix);
+	uint32_t from_m = s->cur_label;
+	branch(s, merge);
+	label(s, merge);
+	/* the block before the branch dominates the merge */
+	memcpy(s->wide, keep, sizeof keep);
+	s->nwide = nkeep;
+	uint32_t r = VAL(s, SpvOpPhi, td, sum, from, r1, from_m);
+	return VAL(s, SpvOpFConvert, ty(s, VY_F32), r);
 }
 
 /* mix(a, b, t) = a*(1 - t) + b*t = a - a*t + b*t, the products exact and

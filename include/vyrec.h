@@ -117,10 +117,16 @@ struct vy_source {
 	size_t len;
 };
 
+/* 16 bytes: every expression node and statement has one, and a
+ * 100 000-statement program has about a million (issue #10 item 5).  A
+ * file is at most VY_MAX_FILE (2^24) bytes, so line and col fit 25 bits;
+ * carets are at most VY_LOC_MAXLEN wide.  Read as ints (bit-fields
+ * narrower than int promote to int). */
+#define VY_LOC_MAXLEN 4096
 struct vy_loc {
 	const struct vy_source *src;  /* NULL: no location */
-	int line, col;                /* 1-based; col counts bytes */
-	int len;                      /* caret width, >= 1 */
+	uint64_t line : 25, col : 25; /* 1-based; col counts bytes */
+	uint64_t len : 14;            /* caret width, 1..VY_LOC_MAXLEN */
 };
 
 enum vy_severity { VY_ERROR, VY_WARNING, VY_NOTE };
@@ -483,28 +489,30 @@ struct vy_block {
 };
 
 struct vy_stmt {
-	enum vy_stmt_kind kind;
+	/* small fields first, packed: 168 bytes a statement (issue #10
+	 * item 5) */
+	enum vy_stmt_kind kind : 8;
+	enum vy_type decl_type : 8; /* VAR NAME: TYPE; else VY_VOID */
+	enum vy_space space : 8;  /* STORE */
+	bool step_negative;       /* FOR: constant negative step, so k > hi */
+	int local;                /* resolved local (LET/VAR/ASSIGN/FOR) */
+	int mem;                  /* STORE: buffer or shared index */
+	int comp;                 /* STORE to a vector array: the component
+				     (a VY_E_LOAD of one keeps it in axis) */
+	int ndims;                /* ARRAY: number of dims (below) */
 	struct vy_loc loc;        /* the statement (its first token) */
 	const char *name;         /* LET/VAR/ASSIGN/FOR local; STORE memory */
 	struct vy_loc name_loc;
-	enum vy_type decl_type;   /* VAR NAME: TYPE; else VY_VOID */
 	const char *compound;     /* ASSIGN/STORE "x += e": "core.add"; the
 				     resolver desugars it and clears it */
-	int local;                /* resolved local (LET/VAR/ASSIGN/FOR) */
-	enum vy_space space;      /* STORE */
-	int mem;                  /* STORE: buffer or shared index */
 	struct vy_expr *index;    /* STORE */
 	struct vy_expr *value;    /* init, rhs, IF/WHILE condition, EXPR */
 	struct vy_expr *lo, *hi, *step;  /* FOR: lo..hi, step may be NULL */
-	bool step_negative;       /* FOR: constant negative step, so k > hi */
 	struct vy_block body;     /* IF then, FOR/WHILE body */
 	struct vy_block els;      /* IF else */
-	int comp;                 /* STORE to a vector array: the component
-				     (a VY_E_LOAD of one keeps it in axis) */
 	/* SPEC §10.3, before resolve: ARRAY's axes; STORE NAME[i][j]'s j (the
 	 * resolver folds both into mem and a row-major index) */
 	struct vy_expr *dims[2];
-	int ndims;
 	struct vy_expr *index2;
 };
 

@@ -479,7 +479,7 @@ static void misparse(struct ld *L, const struct vy_ynode *m)
 			!memchr(t + k->off, '\n', v->end - k->off);
 	if (one_line && v->len) {
 		text = vy_strndup(L->a, t + k->off, v->end - k->off);
-		loc.len = (int)(v->end - k->off);
+		loc.len = v->end - k->off > VY_LOC_MAXLEN ? VY_LOC_MAXLEN : v->end - k->off;
 	} else if (vy_yempty(v))
 		text = vy_fmt(L->a, "%s:", k->s);
 	else
@@ -497,7 +497,7 @@ static void misparse_flow(struct ld *L, const struct vy_ynode *y)
 		e = y->off + 1;
 	const char *text = vy_strndup(L->a, t + y->off, e - y->off);
 	struct vy_loc loc = vy_yloc(y, L->src);
-	loc.len = (int)(e - y->off);
+	loc.len = e - y->off > VY_LOC_MAXLEN ? VY_LOC_MAXLEN : e - y->off;
 	vy_error(L->d, loc, vy_fmt(L->a, "quote the whole statement: - %s", yaml_quote(L, text)),
 		 "this statement was read as a YAML %s because it starts with '%c'",
 		 y->kind == VY_Y_SEQ ? "list" : "mapping", t[y->off]);

@@ -52,6 +52,77 @@ static struct vy_expr *round16(struct vy_arena *a, struct vy_expr *x)
 	return lib(a, VY_OP_F16_VALUE, lib(a, VY_OP_F16_BITS, x));
 }
 
+/* A node of the lowering's own (type t; op code; cast target t). */
+static struct vy_expr *node(struct vy_arena *a, enum vy_opcode code, enum vy_type t,
+			    const struct vy_expr *at, int n, struct vy_expr *x,
+			    struct vy_expr *y, struct vy_expr *z)
+{
+	struct vy_expr *e = vy_alloc(a, sizeof *e);
+	e->kind = VY_E_OP;
+	e->op = vy_builtin_op(code);
+	e->name = e->op->id;
+	e->type = t;
+	if (code == VY_OP_CAST || code == VY_OP_BITCAST)
+		e->cast_to = t;
+	e->loc = at->loc;
+	e->nargs = n;
+	e->args = vy_alloc(a, (size_t)n * sizeof *e->args);
+	struct vy_expr *v[3] = { x, y, z };
+	for (int i = 0; i < n; i++)
+		e->args[i] = v[i];
+	return e;
+}
+
+static struct vy_expr *u32k(struct vy_arena *a, const struct vy_expr *at, uint32_t bits)
+{
+	struct vy_expr *e = vy_alloc(a, sizeof *e);
+	e->kind = VY_E_CONST;
+	e->type = VY_U32;
+	e->bits = bits;
+	e->loc = at->loc;
+	return e;
+}
+
+/* A copy of the tree x, for each of its uses. */
+static struct vy_expr *cp(struct vy_arena *a, const struct vy_expr *x)
+{
+	struct vy_expr *c = vy_alloc(a, sizeof *c);
+	*c = *x;
+	if (x->nargs) {
+		c->args = vy_alloc(a, (size_t)x->nargs * sizeof *c->args);
+		for (int i = 0; i < x->nargs; i++)
+			c->args[i] = x->args[i] ? cp(a, x->args[i]) : NULL;
+	}
+	return c;
+}
+
+/* f64 x to f32 rounded to odd (SPEC §10.1: f64 -> f16 rounds once): the
+ * nearest f32 y, and where y != x with an even last bit, y one ulp
+ * toward x (from an overflow to inf: the largest finite f32).  f16 of
+ * that rounds like x itself (Boldo & Melquiond: 24 >= 11 + 2).  NaN
+ * compares false and stays.  x is pure (resolve refuses an atomic in
+ * it) and is evaluated where it is used. */
+static struct vy_expr *odd32(struct vy_arena *a, struct vy_expr *x)
+{
+#define Y node(a, VY_OP_CAST, VY_F32, x, 1, cp(a, x), NULL, NULL)
+#define AD node(a, VY_OP_ABS, VY_F64, x, 1, node(a, VY_OP_CAST, VY_F64, x, 1, Y, NULL, NULL), NULL, NULL)
+#define AX node(a, VY_OP_ABS, VY_F64, x, 1, cp(a, x), NULL, NULL)
+#define BITS node(a, VY_OP_BITCAST, VY_U32, x, 1, Y, NULL, NULL)
+	struct vy_expr *even = node(a, VY_OP_EQ, VY_BOOL, x, 2,
+		node(a, VY_OP_AND, VY_U32, x, 2, BITS, u32k(a, x, 1), NULL), u32k(a, x, 0), NULL);
+	struct vy_expr *up = node(a, VY_OP_GT, VY_BOOL, x, 2, AX, AD, NULL);
+	struct vy_expr *dn = node(a, VY_OP_LT, VY_BOOL, x, 2, AX, AD, NULL);
+	struct vy_expr *step = node(a, VY_OP_SELECT, VY_U32, x, 3, up, u32k(a, x, 1),
+		node(a, VY_OP_SELECT, VY_U32, x, 3, dn, u32k(a, x, 0xFFFFFFFFu), u32k(a, x, 0)));
+	step = node(a, VY_OP_SELECT, VY_U32, x, 3, even, step, u32k(a, x, 0));
+	return node(a, VY_OP_BITCAST, VY_F32, x, 1,
+		    node(a, VY_OP_ADD, VY_U32, x, 2, BITS, step, NULL), NULL, NULL);
+#undef Y
+#undef AD
+#undef AX
+#undef BITS
+}
+
 /* Ops whose f32 result on binary16 operands is a binary16 value. */
 static bool exact_on_f16(enum vy_opcode c)
 {
@@ -127,6 +198,8 @@ static struct vy_expr *lower(struct vy_program *p, struct vy_expr *e)
 			if (e->cast_to != VY_F16)
 				return e;   /* from f16: the f32's cast is the same */
 			e->cast_to = e->type = VY_F32;
+			if (from == VY_F64)
+				return round16(a, odd32(a, e->args[0]));
 			if (from == VY_F16 || from == VY_F32 || from == VY_BOOL)
 				return from == VY_F32 ? round16(a, e) : e;
 			return round16(a, e);   /* an integer: exact in f32 below 2^24 */
@@ -251,8 +324,36 @@ static void split_groups(struct vy_program *p, struct vy_block *b, int *cap)
 	b->n = n;
 }
 
+/* an f16 value anywhere in e: an f16 that lives in expressions only,
+ * such as f32(f16(x)), needs the lowering too */
+static bool expr_has_f16(const struct vy_expr *e)
+{
+	if (!e)
+		return false;
+	if (e->type == VY_F16)
+		return true;
+	for (int i = 0; i < e->nargs; i++)
+		if (expr_has_f16(e->args[i]))
+			return true;
+	return false;
+}
+
+static bool block_has_f16(const struct vy_block *b)
+{
+	for (int i = 0; i < b->n; i++) {
+		const struct vy_stmt *s = b->v[i];
+		if (expr_has_f16(s->value) || expr_has_f16(s->index) || expr_has_f16(s->lo) ||
+		    expr_has_f16(s->hi) || expr_has_f16(s->step) ||
+		    block_has_f16(&s->body) || block_has_f16(&s->els))
+			return true;
+	}
+	return false;
+}
+
 bool vy_program_has_f16(const struct vy_program *p)
 {
+	if (block_has_f16(&p->entry))
+		return true;
 	for (int i = 0; i < p->nparams; i++)
 		if (p->params[i].type == VY_F16)
 			return true;

@@ -43,7 +43,8 @@ struct vy_loc vy_source_loc(const struct vy_source *src, size_t off, int len)
 			line++;
 			ls = i + 1;
 		}
-	return (struct vy_loc){ src, line, (int)(off - ls) + 1, len };
+	return (struct vy_loc){ src, line, (int)(off - ls) + 1,
+				len > VY_LOC_MAXLEN ? VY_LOC_MAXLEN : len };
 }
 
 /* Length of the UTF-8 sequence at p, 0 when it is invalid. */

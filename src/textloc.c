@@ -292,5 +292,6 @@ struct vy_loc vy_textloc_at(const struct vy_textloc *tl, size_t off, int len)
 	while (e < src->len && e <= b && src->text[e] != '\n' && src->text[e] != '\r')
 		e++;
 	int w = b >= a && e > b ? (int)(b - a + 1) : (int)(e - a);
-	return (struct vy_loc){ src, line, (int)(a - ls) + 1, w < 1 ? 1 : w };
+	return (struct vy_loc){ src, line, (int)(a - ls) + 1,
+				w < 1 ? 1 : w > VY_LOC_MAXLEN ? VY_LOC_MAXLEN : w };
 }

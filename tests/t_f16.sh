@@ -514,3 +514,40 @@ assert (b['w']['element_size'], b['w']['device_stride'], b['w']['lanes'], b['w']
 assert (b['x']['element_size'], b['x']['device_stride']) == (8, 8) and (b['z']['element_size'], b['z']['device_stride']) == (4, 4)
 assert 'shaderFloat16' in m['features'] and 'storageBuffer16BitAccess' in m['features'], m['features']
 EOF
+# --- f64 -> f16 casts, rounded once (SPEC §10.1): tests/corpus/f64_f16
+# (tests/f16/gen_f64_f16.py, expected bits from Python's binary16, also
+# run by t_vm): current with its generator, then bit for bit on the
+# reference, on lavapipe at -O0/-O2, through glsl, and through ptxas
+mkdir -p "$O/gen64/f16" "$O/gen64/corpus"
+cp tests/f16/gen_f64_f16.py "$O/gen64/f16/"
+if python3 "$O/gen64/f16/gen_f64_f16.py" && cmp -s "$O/gen64/corpus/f64_f16.yaml" tests/corpus/f64_f16.yaml &&
+	cmp -s "$O/gen64/corpus/f64_f16.expect" tests/corpus/f64_f16.expect; then
+	ok corpus_f64_f16_current
+else
+	bad corpus_f64_f16_current "tests/f16/gen_f64_f16.py output differs from tests/corpus/f64_f16.*"
+fi
+E=tests/corpus/f64_f16
+for c in reference:-O0 reference:-O1 vulkan:-O0 vulkan:-O2 glsl:-O0; do
+	b=${c%%:*} lvl=${c#*:} n=f64_f16_${b}$lvl
+	if [ $b != reference ] && [ $vk = 0 ]; then bad $n "no Vulkan device (lavapipe)"; continue; fi
+	if [ $b = glsl ]; then
+		$VYREC build $E.yaml -t glsl -o $O/h64.comp > $O/$n.log 2>&1 &&
+			glslangValidator -V --target-env vulkan1.1 -o $O/h64.spv $O/h64.comp >> $O/$n.log 2>&1 &&
+			VYREC_SPV_OVERRIDE=$O/h64.spv $VYREC run $E.yaml --backend vulkan --out out=$O/$n.bin >> $O/$n.log 2>&1
+	else
+		$VYREC run $E.yaml --backend $b $lvl --out out=$O/$n.bin > $O/$n.log 2>&1
+	fi
+	if [ $? -eq 0 ] && same_u32 $O/$n.bin $E.expect > $O/$n.cmp 2>&1; then
+		ok $n
+	else
+		bad $n "$(cat $O/$n.cmp $O/$n.log 2>/dev/null | head -2 | tr '\n' ' ')"
+	fi
+done
+if [ -x "$(cuda_tool ptxas)" ]; then
+	if $VYREC build $E.yaml -t ptx -o $O/h64.ptx > $O/h64ptx.log 2>&1 &&
+		"$(cuda_tool ptxas)" -arch=sm_90 $O/h64.ptx -o $O/h64.cubin >> $O/h64ptx.log 2>&1; then
+		ok f64_f16_ptxas
+	else
+		bad f64_f16_ptxas "$(head -2 $O/h64ptx.log | tr '\n' ' ')"
+	fi
+fi

@@ -153,6 +153,14 @@ EOR
 		bad "types.$t.same-as-vyrec-run" "rc=$rc $nsame of 3 steps equal $(grep FAIL "$out" | head -1)"
 done
 
+# VYREC_VK_SMALL must be a number of bytes: else open fails with a Fix
+if have_backend vulkan && [ -x "$W/res_spv" ]; then
+	out=$W/small_bad.out
+	(cd "$W" && VYREC_VK_SMALL=64k "$W/res_spv") >"$out" 2>&1
+	grep -q '^OPEN vulkan: VYREC_VK_SMALL=64k is not a number of bytes' "$out" && grep -q '^Fix: ' "$out" &&
+		ok small.bad-value || bad small.bad-value "$(head -2 "$out" | tr '\n' ' ')"
+fi
+
 # The Cargo crates: a crate depending on the generated one (as `lib`) runs
 # tests/launchres/res.rs, the same steps through upload_x, upload_y,
 # dispatch and download_y; spv mapped and staging, ptx built (and its open

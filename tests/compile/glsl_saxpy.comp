@@ -87,6 +87,10 @@ float vy_fma(float a, float b, float c)
 	    !vy_isinf(c) && !vy_isnan(c) && !(abs(p) >= uintBitsToFloat(0x0D800000u))) {
 		if (abs(c) >= uintBitsToFloat(0x21800000u))
 			return c;
+		/* a zero c: the product rounded once keeps the sign of an
+		 * underflow to zero, which the scaled core loses */
+		if ((floatBitsToUint(c) & 0x7FFFFFFFu) == 0u)
+			return p;
 		const float t64 = uintBitsToFloat(0x5F800000u);
 		const float tm64 = uintBitsToFloat(0x1F800000u);
 		precise float cs = (c * t64) * t64;

@@ -262,6 +262,35 @@ for s in vecadd4 saxpy4 dot_f64 widen_bf16 brightness; do
 		printf '%-44s %-8s %-6s %s\n' "launcher --lang c $s" "$b" "$res" "$err" >> $table
 	done
 done
+# The exact f32 fma (SPEC §10.6) bit for bit against C's fmaf on the GPU:
+# tests/t_fma64.sh's 300 000 edge, double-rounding and random triples
+# (tests/fma64/gen.c), through cuda (fma.rn.f32) and the NVIDIA Vulkan
+# driver in the f64 lowering (the H200's choice: no VK_KHR_shader_fma,
+# full-rate f64) and the f32 emulation
+d=/tmp/vygpu/fma64
+mkdir -p $d
+if command -v cc > /dev/null 2>&1 && cc -std=c11 -O1 -ffp-contract=off -o $d/gen tests/fma64/gen.c -lm &&
+   cc -std=c11 -O1 -o $d/cmp tests/fma64/cmp.c && P=$($d/gen $d 300000); then
+	for c in cuda: vulkan:f64 vulkan:emulate; do
+		b=${c%%:*} m=${c#*:}
+		echo " $backends " | grep -q " $b " || continue
+		[ "$b" = vulkan ] && [ -n "$novk" ] && continue
+		VYREC_VK_FMA=$m timeout 300 $VYREC run tests/fma64/fma64.yaml --backend $b --param n=300000 --param p=$P \
+			--in a=$d/a.bin --in b=$d/b.bin --in c=$d/c.bin --out r=$d/r.$b$m --out s=$d/s.$b$m \
+			--out q=$d/q.$b$m --bench 1 > $d/$b$m.log 2>&1
+		res=PASS err=-
+		for o in r s q; do
+			$d/cmp $d/$o.want $d/$o.$b$m $d/a.bin $d/b.bin $d/c.bin > $d/cmp.$o.$b$m.log 2>&1 ||
+				{ res=FAIL; err="$o: $(tail -1 $d/cmp.$o.$b$m.log) $(head -1 $d/cmp.$o.$b$m.log | cut -c1-60)"; }
+		done
+		[ "$b" = vulkan ] && ! grep -q "fma $m)" $d/$b$m.log && res=FAIL err="not in fma mode $m: $(tail -1 $d/$b$m.log | cut -c1-80)"
+		if [ $res = PASS ]; then npass=$((npass + 1)); else nfail=$((nfail + 1)); fi
+		printf '%-44s %-8s %-6s %s\n' "fma64 = fmaf, 300000 triples${m:+ (fma $m)}" "$b" "$res" "$err" >> $table
+	done
+else
+	printf '%-44s %-8s %-6s %s\n' "fma64 = fmaf" - FAIL "no C compiler, or tests/fma64/gen.c failed" >> $table
+	nfail=$((nfail + 1))
+fi
 cat $table
 echo "$npass passed, $nfail failed"
 out=${RESULTS:-${OUT:+$OUT/gpu_results.txt}}
