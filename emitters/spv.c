@@ -1815,8 +1815,10 @@ static uint32_t bitcast_op(struct spv *s, const struct vy_expr *e, uint32_t tt,
 	return e->args[0]->type == e->type ? a[0] : VAL(s, SpvOpBitcast, tt, a[0]);
 }
 
-/* The exact f32 fma (fma_exact, or fma_f64 in the f64 mode) as one
- * function, made on first use, for a kernel with two or more: inline,
+/* The exact f32 fma of the emulate mode (fma_exact) as one function,
+ * made on first use, for a kernel with two or more (the f64 mode's
+ * common path is 12 instructions and stays inline: sgemm on the H200's
+ * NVIDIA Vulkan driver ran 211 ms with the call, 163 inline): inline,
  * each is 40 (f64) to 200 instructions, and sgemm's 512 after unrolling
  * made a 2.2 MB module that took the validator 200 ms (issue #13's
  * compile time).  Inline function control, as drivers inline every
@@ -3062,7 +3064,7 @@ static int emit(const struct vy_program *p, const struct vy_emit_config *c,
 	}
 	struct spv s = { .p = p, .c = c, .next_id = 1 };
 	int nfma = 0;
-	s.fma_call = !c->fast_math && c->fma_mode != VY_FMA_KHR && block_fmas(&p->entry, &nfma);
+	s.fma_call = !c->fast_math && c->fma_mode == VY_FMA_EMULATE && block_fmas(&p->entry, &nfma);
 	if (c->debug_info)
 		s.dbg_file = s.next_id++;
 	s.buf_var = zalloc(p->nbuffers, sizeof *s.buf_var);

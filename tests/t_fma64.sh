@@ -9,7 +9,7 @@
 O=tests/out/t_fma64; mkdir -p $O
 N=300000
 if ! cc -std=c11 -O1 -ffp-contract=off -o $O/gen tests/fma64/gen.c -lm > $O/cc.log 2>&1 ||
-   ! cc -std=c11 -O1 -o $O/cmp tests/fma64/cmp.c >> $O/cc.log 2>&1; then
+   ! cc -std=c11 -O1 -o $O/cmp tests/fma64/cmp.c -lm >> $O/cc.log 2>&1; then
 	bad fma64_oracle_builds "$(head -2 $O/cc.log | tr '\n' ' ')"; exit 0
 fi
 P=$($O/gen $O $N) && ok fma64_oracle || bad fma64_oracle
@@ -68,4 +68,25 @@ if [ -n "$hot" ] && [ "$hot" -le 12 ] && [ "$(grep -c ' = OpFConvert ' $O/saxpy.
 	ok fma64_saxpy_common_path
 else
 	bad fma64_saxpy_common_path "common path '$hot' instructions (<= 12 wanted)"
+fi
+# cmp's ftz mode (tests/gpu/run.sh on a Vulkan driver, SPEC §1.8): a
+# result with a denormal operand flushed passes, a wrong one still fails,
+# and without ftz the flushed one fails
+python3 - "$O" <<'PY'
+import struct, sys
+o = sys.argv[1]
+w = lambda n, v: open(f"{o}/ftz.{n}", "wb").write(struct.pack(f"<{len(v)}I", *v))
+# fma(0, 0, 2^-149) = 2^-149 (flushed: 0); fma(2^-126, 1, 2^-149) = 2^-126 + 2^-149
+# (c flushed: 2^-126); fma(1, 1, 1) = 2
+w("a", [0, 0x00800000, 0x3f800000]); w("b", [0, 0x3f800000, 0x3f800000])
+w("c", [1, 1, 0x3f800000]); w("want", [1, 0x00800001, 0x40000000])
+w("flush", [0, 0x00800000, 0x40000000]); w("wrong", [0, 0x00800000, 0x40000001])
+PY
+f="$O/ftz.a $O/ftz.b $O/ftz.c"
+if $O/cmp $O/ftz.want $O/ftz.flush $f ftz abc 0 > $O/ftz1.log 2>&1 && grep -q "(2 more" $O/ftz1.log &&
+   ! $O/cmp $O/ftz.want $O/ftz.flush $f > $O/ftz2.log 2>&1 &&
+   ! $O/cmp $O/ftz.want $O/ftz.wrong $f ftz abc 0 > $O/ftz3.log 2>&1; then
+	ok fma64_cmp_ftz
+else
+	bad fma64_cmp_ftz "$(cat $O/ftz1.log $O/ftz2.log $O/ftz3.log | tr '\n' ' ')"
 fi
