@@ -370,6 +370,21 @@ static void fn_leave(struct spv *s, int n)
 	s->npend = n;
 }
 
+/* A module function's end: return r, move its words to the functions
+ * after main, and go back to the kernel's body as fn_enter found it. */
+static void fn_close(struct spv *s, uint32_t r, struct words body, uint32_t cur,
+		     bool dead, int pend)
+{
+	INS(&s->body, SpvOpReturnValue, r);
+	ins(&s->body, SpvOpFunctionEnd, NULL, 0);
+	put_all(&s->funcs, s->body.v, s->body.n);
+	free(s->body.v);
+	s->body = body;
+	s->cur_label = cur;
+	s->dead = dead;
+	fn_leave(s, pend);
+}
+
 static void label(struct spv *s, uint32_t id)
 {
 	flush_stores(s);
@@ -1844,16 +1859,8 @@ static uint32_t fma_fn(struct spv *s)
 		INS(&s->body, SpvOpFunctionParameter, tf, p[i]);
 	}
 	label(s, fresh(s));
-	uint32_t r = s->c->fma_mode == VY_FMA_F64 ? fma_f64(s, p[0], p[1], p[2]) :
-		fma_exact(s, p[0], p[1], p[2]);
-	INS(&s->body, SpvOpReturnValue, r);
-	ins(&s->body, SpvOpFunctionEnd, NULL, 0);
-	put_all(&s->funcs, s->body.v, s->body.n);
-	free(s->body.v);
-	s->body = body;
-	s->cur_label = cur;
-	s->dead = dead;
-	fn_leave(s, pend);
+	uint32_t r = fma_exact(s, p[0], p[1], p[2]);
+	fn_close(s, r, body, cur, dead, pend);
 	return id;
 }
 
@@ -2159,14 +2166,7 @@ static uint32_t mathlib_fn(struct spv *s, enum vy_opcode code, uint32_t *rt)
 	label(s, fresh(s));
 	for (int i = mp.nparams; i < mp.n; i++)
 		v[i] = expr(s, mp.v[i]);
-	INS(&s->body, SpvOpReturnValue, v[mp.n - 1]);
-	ins(&s->body, SpvOpFunctionEnd, NULL, 0);
-	put_all(&s->funcs, s->body.v, s->body.n);
-	free(s->body.v);
-	s->body = body;
-	s->cur_label = cur;
-	s->dead = dead;
-	fn_leave(s, pend);
+	fn_close(s, v[mp.n - 1], body, cur, dead, pend);
 	s->c = c;
 	s->slot = slot;
 	free(v);
