@@ -403,6 +403,16 @@ static void branch(struct spv *s, uint32_t target)
 	s->dead = true;
 }
 
+/* A selection header: -O1's pending var stores first (they belong to
+ * the block the branch ends), then OpSelectionMerge and the branch. */
+static void select_branch(struct spv *s, uint32_t merge, uint32_t ctl, uint32_t c,
+			  uint32_t t, uint32_t f)
+{
+	flush_stores(s);
+	INS(&s->body, SpvOpSelectionMerge, merge, ctl);
+	INS(&s->body, SpvOpBranchConditional, c, t, f);
+}
+
 static void decorate(struct spv *s, uint32_t id, SpvDecoration d)
 {
 	INS(&s->decos, SpvOpDecorate, id, d);
@@ -819,12 +829,8 @@ static uint32_t lazy_logic(struct spv *s, const struct vy_expr *e, bool and)
 {
 	uint32_t a = expr(s, e->args[0]);
 	uint32_t from = s->cur_label, rhs = fresh(s), merge = fresh(s);
-	flush_stores(s);
-	INS(&s->body, SpvOpSelectionMerge, merge, SpvSelectionControlMaskNone);
-	if (and)
-		INS(&s->body, SpvOpBranchConditional, a, rhs, merge);
-	else
-		INS(&s->body, SpvOpBranchConditional, a, merge, rhs);
+	select_branch(s, merge, SpvSelectionControlMaskNone, a, and ? rhs : merge,
+		      and ? merge : rhs);
 	label(s, rhs);
 	uint32_t b = expr(s, e->args[1]);
 	uint32_t from_b = s->cur_label;
@@ -838,9 +844,7 @@ static uint32_t lazy_select(struct spv *s, const struct vy_expr *e)
 {
 	uint32_t c = expr(s, e->args[0]);
 	uint32_t lt = fresh(s), lf = fresh(s), merge = fresh(s);
-	flush_stores(s);
-	INS(&s->body, SpvOpSelectionMerge, merge, SpvSelectionControlMaskNone);
-	INS(&s->body, SpvOpBranchConditional, c, lt, lf);
+	select_branch(s, merge, SpvSelectionControlMaskNone, c, lt, lf);
 	label(s, lt);
 	uint32_t a = expr(s, e->args[1]), from_a = s->cur_label;
 	branch(s, merge);
@@ -1410,9 +1414,7 @@ static uint32_t fdiv_exact(struct spv *s, uint32_t a, uint32_t b)
 			     band(s, VAL(s, SpvOpUGreaterThanEqual, tb, B, lo_b),
 				  VAL(s, SpvOpULessThan, tb, B, hi_b)));
 	uint32_t lfast = fresh(s), lslow = fresh(s), merge = fresh(s);
-	flush_stores(s);
-	INS(&s->body, SpvOpSelectionMerge, merge, SpvSelectionControlMaskNone);
-	INS(&s->body, SpvOpBranchConditional, fast, lfast, lslow);
+	select_branch(s, merge, SpvSelectionControlMaskNone, fast, lfast, lslow);
 	label(s, lfast);
 	uint32_t fres;
 	{
@@ -1640,9 +1642,7 @@ static uint32_t fma_f64(struct spv *s, uint32_t a, uint32_t b, uint32_t c)
 	uint32_t from = s->cur_label, lmid = fresh(s), merge = fresh(s);
 	uint32_t keep[WIDE_CACHE][2], nkeep = s->nwide;
 	memcpy(keep, s->wide, sizeof keep);
-	flush_stores(s);   /* -O1's pending var stores go before the terminator */
-	INS(&s->body, SpvOpSelectionMerge, merge, SpvSelectionControlDontFlattenMask);
-	INS(&s->body, SpvOpBranchConditional, mid, lmid, merge);
+	select_branch(s, merge, SpvSelectionControlDontFlattenMask, mid, lmid, merge);
 	label(s, lmid);
 	/* a possible midpoint (also every sum with few bits, as a short a
 	 * gives): was the sum exact?  It was iff s - p == c and s - c == p
@@ -1652,9 +1652,7 @@ static uint32_t fma_f64(struct spv *s, uint32_t a, uint32_t b, uint32_t c)
 	uint32_t inexact = bor(s, VAL(s, SpvOpFUnordNotEqual, tb, dop(s, SpvOpFSub, sum, p), dc),
 			       VAL(s, SpvOpFUnordNotEqual, tb, dop(s, SpvOpFSub, sum, dc), p));
 	uint32_t lfix = fresh(s), mmid = fresh(s), from_mid = s->cur_label;
-	flush_stores(s);
-	INS(&s->body, SpvOpSelectionMerge, mmid, SpvSelectionControlDontFlattenMask);
-	INS(&s->body, SpvOpBranchConditional, inexact, lfix, mmid);
+	select_branch(s, mmid, SpvSelectionControlDontFlattenMask, inexact, lfix, mmid);
 	label(s, lfix);
 	uint32_t odd = round_odd64(s, p, dc, sum);
 	uint32_t from_fix = s->cur_label;
@@ -2314,9 +2312,7 @@ static void if_stmt(struct spv *s, const struct vy_stmt *st)
 	uint32_t c = expr(s, st->value);
 	uint32_t then = fresh(s), merge = fresh(s);
 	uint32_t els = st->els.n ? fresh(s) : merge;
-	flush_stores(s);
-	INS(&s->body, SpvOpSelectionMerge, merge, SpvSelectionControlMaskNone);
-	INS(&s->body, SpvOpBranchConditional, c, then, els);
+	select_branch(s, merge, SpvSelectionControlMaskNone, c, then, els);
 	label(s, then);
 	block(s, &st->body);
 	bool reach = !s->dead || els == merge;
