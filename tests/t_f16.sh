@@ -522,7 +522,7 @@ EOF
 # run by t_vm): current with its generator, then bit for bit on the
 # reference, on lavapipe at -O0/-O2, through glsl, and through ptxas
 mkdir -p "$O/gen64/f16" "$O/gen64/corpus"
-cp tests/f16/gen_f64_f16.py "$O/gen64/f16/"
+cp tests/f16/gen_f64_f16.py tests/f16/gen_f16.py "$O/gen64/f16/"
 if python3 "$O/gen64/f16/gen_f64_f16.py" && cmp -s "$O/gen64/corpus/f64_f16.yaml" tests/corpus/f64_f16.yaml &&
 	cmp -s "$O/gen64/corpus/f64_f16.expect" tests/corpus/f64_f16.expect; then
 	ok corpus_f64_f16_current

@@ -196,4 +196,5 @@ def main():
         f.write(''.join('%d\n' % v for v in exp))
 
 
-main()
+if __name__ == '__main__':
+    main()

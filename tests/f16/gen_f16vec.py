@@ -14,17 +14,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, '..', 'corpus')
 
 
-def h2f(b):
-    return struct.unpack('<e', struct.pack('<H', b))[0]
-
-
-def f2h(x):
-    if math.isnan(x):
-        return 0x7fff
-    try:
-        return struct.unpack('<H', struct.pack('<e', x))[0]
-    except OverflowError:
-        return 0x7c00 | (0x8000 if math.copysign(1, x) < 0 else 0)
+from gen_f16 import h2f, f2h   # Python's binary16, one copy
 
 
 def r(x):  # round a double to the binary16 value

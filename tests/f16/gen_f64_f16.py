@@ -15,13 +15,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, '..', 'corpus')
 
 
-def f2h(x):
-    if math.isnan(x):
-        return 0x7fff
-    try:
-        return struct.unpack('<H', struct.pack('<e', x))[0]
-    except OverflowError:
-        return 0x7c00 | (0x8000 if math.copysign(1, x) < 0 else 0)
+from gen_f16 import f2h   # Python's binary16, one copy
 
 
 def d2u(x):

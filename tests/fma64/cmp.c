@@ -10,6 +10,7 @@
 #include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "bits.h"
 
 static uint32_t *load(const char *p, size_t *n)
 {
@@ -30,19 +31,6 @@ static int nan32(uint32_t x)
 	return (x & 0x7FFFFFFF) > 0x7F800000;
 }
 
-static float f32(uint32_t x)
-{
-	float f;
-	memcpy(&f, &x, 4);
-	return f;
-}
-
-static uint32_t u32(float f)
-{
-	uint32_t x;
-	memcpy(&x, &f, 4);
-	return x;
-}
 
 static uint32_t ftz(uint32_t x)
 {
@@ -52,8 +40,8 @@ static uint32_t ftz(uint32_t x)
 /* whether got is want with denormals flushed somewhere */
 static int flushed(uint32_t want, uint32_t got, uint32_t x, uint32_t y, uint32_t z)
 {
-	uint32_t f = u32(fmaf(f32(ftz(x)), f32(ftz(y)), f32(ftz(z))));
-	return got == ftz(want) || got == f || got == ftz(f);
+	uint32_t r = u(fmaf(f(ftz(x)), f(ftz(y)), f(ftz(z))));
+	return got == ftz(want) || got == r || got == ftz(r);
 }
 
 int main(int argc, char **argv)
@@ -62,7 +50,7 @@ int main(int argc, char **argv)
 	if (argc != 6 && !(argc == 9 && !strcmp(argv[6], "ftz")))
 		return 2;
 	const char *order = argc == 9 ? argv[7] : NULL;
-	uint32_t pu = argc == 9 ? u32(strtof(argv[8], NULL)) : 0;
+	uint32_t pu = argc == 9 ? u(strtof(argv[8], NULL)) : 0;
 	uint32_t *w = load(argv[1], &n), *g = load(argv[2], &m);
 	uint32_t *a = load(argv[3], &na), *b = load(argv[4], &nb), *c = load(argv[5], &nc);
 	if (!w || !g || !a || !b || !c || n != m || na != n) {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "bits.h"
 
 static uint64_t st = 0x9E3779B97F4A7C15u;
 
@@ -21,19 +22,6 @@ static uint32_t rnd(void)
 	return (uint32_t)(st >> 16);
 }
 
-static float f(uint32_t u)
-{
-	float x;
-	memcpy(&x, &u, 4);
-	return x;
-}
-
-static uint32_t u(float x)
-{
-	uint32_t v;
-	memcpy(&v, &x, 4);
-	return v;
-}
 
 static const uint32_t edge[] = {
 	0x00000000, 0x80000000, 0x00000001, 0x80000001, 0x00000003, 0x007FFFFF,
